@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import type { Lease } from '../../domain/lease.js';
+
+const status = z.enum(['PENDING', 'ACTIVE', 'REVOKED', 'FAILED']);
+const person = z.object({ id: z.string(), email: z.string().optional(), displayName: z.string().optional() });
+
+/** Schema of a lease item as stored; items are checked on every read so a hand-edited item cannot confuse us. */
+export const leaseItemSchema = z.object({
+  pk: z.string(),
+  id: z.string(),
+  idempotencyKey: z.string(),
+  source: z.literal('jira'),
+  ticketKey: z.string(),
+  ticketRef: z.string(),
+  ticketUrl: z.string(),
+  requester: person,
+  approver: person,
+  subject: z.object({ kind: z.enum(['User', 'Group']), name: z.string() }),
+  profile: z.string(),
+  cluster: z.string(),
+  namespaces: z.array(z.string()),
+  roleRef: z.object({ kind: z.enum(['Role', 'ClusterRole']), name: z.string() }),
+  reason: z.string(),
+  createdAt: z.string(),
+  startsAt: z.string(),
+  expiresAt: z.string(),
+  status,
+  bindings: z.array(z.object({ namespace: z.string(), name: z.string() })),
+  scheduleName: z.string(),
+  history: z.array(
+    z.object({
+      at: z.string(),
+      from: status.nullable(),
+      to: status,
+      by: z.string(),
+      note: z.string().optional(),
+    }),
+  ),
+  version: z.number().int(),
+  failureReason: z.string().optional(),
+  revokedAt: z.string().optional(),
+  revokeCause: z.enum(['expiry', 'sweep', 'manual', 'early']).optional(),
+});
+
+export const leaseKey = (id: string): string => `lease#${id}`;
+export const deliveryKey = (id: string): string => `delivery#${id}`;
+
+/** Drops undefined values (the document client refuses them) and adds the key and index attributes. */
+export function toItem(lease: Lease): Record<string, unknown> {
+  return JSON.parse(
+    JSON.stringify({ ...lease, pk: leaseKey(lease.id), ticketRef: `${lease.source}#${lease.ticketKey}` }),
+  ) as Record<string, unknown>;
+}
+
+export function fromItem(item: Record<string, unknown>): Lease {
+  const { pk: _pk, ticketRef: _ticketRef, ...lease } = leaseItemSchema.parse(item);
+  return lease;
+}

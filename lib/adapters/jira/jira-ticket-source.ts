@@ -1,0 +1,73 @@
+import type JiraApi from 'jira-client';
+import type { Catalog } from '../../catalog.js';
+import type { TicketSnapshot } from '../../domain/ticket.js';
+import { TicketNotFoundError, TicketSourceError } from '../../errors.js';
+import type { TicketSource } from '../../ports/ticket-source.js';
+import { approvalFrom, fieldList, fieldText, jiraIssueSchema, toPerson } from './jira-issue.js';
+import { parseJiraFailure } from './jira-request.js';
+
+/** The subset of jira-client we call, so tests and the container agree on it. */
+export type JiraClient = Pick<JiraApi, 'findIssue' | 'addComment'>;
+
+const ISSUE_KEY = /^[A-Z][A-Z0-9_]{0,49}-[1-9][0-9]{0,14}$/;
+
+/** Jira Cloud/Server/DC through jira-client (REST API v2). */
+export class JiraTicketSource implements TicketSource {
+  constructor(
+    /** Resolves the client lazily: its API token may come from SSM at first use. */
+    private readonly client: () => Promise<JiraClient>,
+    private readonly mapping: Catalog['jira'],
+    private readonly baseUrl: string,
+  ) {}
+
+  async getTicket(key: string): Promise<TicketSnapshot> {
+    if (!ISSUE_KEY.test(key)) throw new TicketNotFoundError(key.slice(0, 60));
+    let raw: unknown;
+    try {
+      raw = await (await this.client()).findIssue(key, 'changelog');
+    } catch (error) {
+      throw this.translate(error, `reading ${key}`, key);
+    }
+    const parsed = jiraIssueSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw new TicketSourceError(`Jira returned an issue of unexpected shape for ${key}: ${parsed.error.issues[0]?.message ?? ''}`, undefined, {
+        cause: parsed.error,
+      });
+    }
+    const issue = parsed.data;
+    const fields: Record<string, unknown> = issue.fields;
+    const { fields: map } = this.mapping;
+    return {
+      source: 'jira',
+      key: issue.key,
+      url: `${this.baseUrl.replace(/\/+$/, '')}/browse/${issue.key}`,
+      status: issue.fields.status.name,
+      justification: fieldText(fields[map.justification]) ?? '',
+      requester: toPerson(fields[map.requester]),
+      approval: approvalFrom(issue),
+      requestedProfile: fieldText(fields[map.profile]),
+      requestedDuration: map.duration === undefined ? undefined : fieldText(fields[map.duration]),
+      requestedNamespaces: map.namespaces === undefined ? undefined : fieldList(fields[map.namespaces]),
+    };
+  }
+
+  async comment(key: string, text: string): Promise<void> {
+    try {
+      await (await this.client()).addComment(key, text);
+    } catch (error) {
+      throw this.translate(error, `commenting on ${key}`, key);
+    }
+  }
+
+  private translate(error: unknown, action: string, key: string): TicketSourceError {
+    const failure = parseJiraFailure(error);
+    if (failure?.statusCode === 404) return new TicketNotFoundError(key, { cause: error });
+    const status = failure?.statusCode;
+    const retryable = status === undefined || status === 429 || status >= 500;
+    return new TicketSourceError(`Jira: ${action}: ${failure?.message ?? 'unexpected error'}`, status, {
+      cause: error,
+      retryable,
+      retryAfterSeconds: failure?.retryAfterSeconds,
+    });
+  }
+}

@@ -1,0 +1,74 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * Checks Jira's `X-Hub-Signature: sha256=<hex>` (HMAC-SHA256 of the raw body with the webhook
+ * secret) in constant time. Any malformed header is simply a mismatch.
+ */
+export function verifyJiraSignature(rawBody: Buffer, header: string | undefined, secret: string): boolean {
+  if (header === undefined) return false;
+  const match = /^sha256=([0-9a-fA-F]{64})$/.exec(header.trim());
+  if (match?.[1] === undefined) return false;
+  const expected = createHmac('sha256', secret).update(rawBody).digest();
+  const given = Buffer.from(match[1], 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** Computes the header value Jira would send; used by tests, the demo and the fake Jira. */
+export function signJiraBody(rawBody: Buffer | string, secret: string): string {
+  return `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
+}
+
+const payloadSchema = z.looseObject({
+  webhookEvent: z.string().max(200),
+  timestamp: z.number().optional(),
+  issue: z
+    .looseObject({
+      id: z.union([z.string(), z.number()]).optional(),
+      key: z.string().max(100),
+    })
+    .optional(),
+  changelog: z
+    .looseObject({
+      id: z.union([z.string(), z.number()]).optional(),
+      items: z
+        .array(
+          z.looseObject({
+            field: z.string().max(200).nullable().optional(),
+            toString: z.string().max(1000).nullable().optional(),
+          }),
+        )
+        .max(500),
+    })
+    .optional(),
+});
+
+export type JiraHint =
+  | { readonly kind: 'approval'; readonly issueKey: string; readonly status: string }
+  | { readonly kind: 'ignore'; readonly reason: string };
+
+export class JiraPayloadError extends Error {
+  override readonly name = 'JiraPayloadError';
+}
+
+/**
+ * Reads a webhook payload as a hint only: which issue may have been approved. Nothing in it is
+ * trusted for the decision; the issue is re-read from the API.
+ */
+export function parseJiraHint(body: unknown, approvedStatuses: readonly string[]): JiraHint {
+  const parsed = payloadSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new JiraPayloadError(`payload is not a Jira webhook: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'wrong shape'}`);
+  }
+  const payload = parsed.data;
+  if (payload.webhookEvent !== 'jira:issue_updated') {
+    return { kind: 'ignore', reason: `event ${payload.webhookEvent.slice(0, 60)} is not handled` };
+  }
+  if (payload.issue === undefined) throw new JiraPayloadError('payload is not a Jira webhook: issue is missing');
+  const statusChange = payload.changelog?.items.find((item) => item.field === 'status');
+  if (statusChange === undefined) return { kind: 'ignore', reason: 'no status change' };
+  const status = statusChange.toString ?? '';
+  if (!approvedStatuses.includes(status)) return { kind: 'ignore', reason: `status "${status.slice(0, 60)}" is not an approved status` };
+  return { kind: 'approval', issueKey: payload.issue.key, status };
+}

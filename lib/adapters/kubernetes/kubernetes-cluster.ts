@@ -1,0 +1,92 @@
+import { ApiException, type RbacAuthorizationV1Api, type V1RoleBinding } from '@kubernetes/client-node';
+import type { BindingRef, RoleBindingManifest } from '../../domain/lease.js';
+import { LABEL_LEASE_ID } from '../../domain/names.js';
+import { BindingConflictError, ClusterError } from '../../errors.js';
+import type { Cluster } from '../../ports/cluster.js';
+
+/** Returns the RBAC API client for a catalog cluster (built once per cold start by the container). */
+export type RbacApiProvider = (cluster: string) => Promise<RbacAuthorizationV1Api>;
+
+/** Status code of a Kubernetes API failure, or undefined for a network-level failure. */
+function statusOf(error: unknown): number | undefined {
+  return error instanceof ApiException ? (error.code as number) : undefined;
+}
+
+/** The `message` of a Kubernetes `Status` body, which is what kubectl would print. */
+function statusMessage(error: unknown): string {
+  if (!(error instanceof ApiException)) return error instanceof Error ? error.message : String(error);
+  const body: unknown = typeof error.body === 'string' ? safeJson(error.body) : error.body;
+  if (typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string') {
+    return body.message;
+  }
+  return `HTTP ${String(error.code)}`;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function clusterError(action: string, cluster: string, error: unknown): ClusterError {
+  const status = statusOf(error);
+  const retryable = status === undefined || status === 429 || status >= 500;
+  return new ClusterError(`${action} in cluster ${cluster} failed: ${statusMessage(error)}`, status, { cause: error, retryable });
+}
+
+/** RoleBindings through `@kubernetes/client-node`'s RBAC API. */
+export class KubernetesCluster implements Cluster {
+  constructor(private readonly api: RbacApiProvider) {}
+
+  async applyBinding(cluster: string, manifest: RoleBindingManifest): Promise<'created' | 'exists'> {
+    const api = await this.api(cluster);
+    const { namespace, name } = manifest.metadata;
+    const body: V1RoleBinding = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { ...manifest.metadata, labels: { ...manifest.metadata.labels }, annotations: { ...manifest.metadata.annotations } },
+      roleRef: { ...manifest.roleRef },
+      subjects: manifest.subjects.map((s) => ({ ...s })),
+    };
+    try {
+      await api.createNamespacedRoleBinding({ namespace, body });
+      return 'created';
+    } catch (error) {
+      if (statusOf(error) !== 409) throw clusterError(`creating RoleBinding ${namespace}/${name}`, cluster, error);
+    }
+    const existing = await this.read(api, cluster, { namespace, name });
+    const owner = existing?.metadata?.labels?.[LABEL_LEASE_ID];
+    if (existing !== undefined && owner === manifest.metadata.labels[LABEL_LEASE_ID]) return 'exists';
+    throw new BindingConflictError(namespace, name, owner);
+  }
+
+  async deleteBinding(cluster: string, binding: BindingRef, leaseId: string): Promise<'deleted' | 'absent' | 'not-ours'> {
+    const api = await this.api(cluster);
+    const existing = await this.read(api, cluster, binding);
+    if (existing === undefined) return 'absent';
+    if (existing.metadata?.labels?.[LABEL_LEASE_ID] !== leaseId) return 'not-ours';
+    try {
+      // The uid precondition makes sure we delete the object we just checked, not a newer namesake.
+      await api.deleteNamespacedRoleBinding({
+        namespace: binding.namespace,
+        name: binding.name,
+        body: { preconditions: { uid: existing.metadata?.uid } },
+      });
+      return 'deleted';
+    } catch (error) {
+      if (statusOf(error) === 404) return 'absent';
+      throw clusterError(`deleting RoleBinding ${binding.namespace}/${binding.name}`, cluster, error);
+    }
+  }
+
+  private async read(api: RbacAuthorizationV1Api, cluster: string, binding: BindingRef): Promise<V1RoleBinding | undefined> {
+    try {
+      return await api.readNamespacedRoleBinding({ namespace: binding.namespace, name: binding.name });
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw clusterError(`reading RoleBinding ${binding.namespace}/${binding.name}`, cluster, error);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import type { Server } from 'node:http';
+import { buildContainer, type Container } from '../../container.js';
+import { loadConfig } from '../../config.js';
+import type { AuditLog } from '../../ports/audit-log.js';
+import { systemClock } from '../../ports/clock.js';
+import type { Logger } from '../../ports/logger.js';
+import { describeError } from '../../errors.js';
+import { ensureLeaseTable } from '../dynamodb/lease-table.js';
+import { localDynamoDbClient, startEmbeddedDynamoDb, type EmbeddedDynamoDb } from './embedded-dynamodb.js';
+import { LocalScheduler } from './local-scheduler.js';
+import { startLocalServer } from './local-server.js';
+
+export interface LocalStackOptions {
+  readonly env: NodeJS.ProcessEnv;
+  /** Folder for the embedded DynamoDB; undefined keeps it in memory. Ignored when DYNAMODB_ENDPOINT is set. */
+  readonly dataDir: string | undefined;
+  readonly port: number;
+  /** How often the local sweep runs (the Lambda one runs every minute). */
+  readonly sweepIntervalMs: number;
+  readonly logger?: Logger;
+  readonly audit?: AuditLog;
+}
+
+export interface LocalStack {
+  readonly url: string;
+  readonly container: Container;
+  readonly scheduler: LocalScheduler;
+  stop(): Promise<void>;
+}
+
+/**
+ * Local mode: the same container and handlers as in Lambda, behind a local HTTP server, with an
+ * embedded DynamoDB-protocol store and an in-process scheduler in place of EventBridge.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const config = loadConfig(options.env);
+  let embedded: EmbeddedDynamoDb | undefined;
+  const dynamodb =
+    config.dynamodbEndpoint === undefined
+      ? (embedded = await startEmbeddedDynamoDb(options.dataDir)).client
+      : localDynamoDbClient(config.dynamodbEndpoint);
+  await ensureLeaseTable(dynamodb, config.leasesTable);
+
+  let scheduler: LocalScheduler | undefined;
+  const container = buildContainer(config, {
+    dynamodb,
+    secretBackends: {},
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.audit ? { audit: options.audit } : {}),
+    scheduler: (revoke) =>
+      (scheduler = new LocalScheduler(
+        systemClock,
+        (leaseId) => revoke({ leaseId, cause: 'expiry', actor: 'local-scheduler' }),
+        (leaseId, error) => container.logger.error('scheduled revoke failed; the sweep will retry', { leaseId, error: describeError(error) }),
+      )),
+  });
+  if (scheduler === undefined) throw new Error('local scheduler was not built');
+  const localScheduler = scheduler;
+
+  const sweep = setInterval(() => {
+    container.sweepLeases().catch((error: unknown) => container.logger.error('local sweep failed', { error: describeError(error) }));
+  }, options.sweepIntervalMs);
+  sweep.unref();
+
+  const { url, server } = await startLocalServer({ '/webhooks/jira': container.jiraWebhook }, options.port, config.maxBodyBytes);
+  return {
+    url,
+    container,
+    scheduler: localScheduler,
+    async stop() {
+      clearInterval(sweep);
+      localScheduler.stop();
+      await closeServer(server);
+      dynamodb.destroy();
+      await embedded?.stop();
+    },
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}

@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import { ConfigError } from './errors.js';
+import { parseDuration } from './domain/duration.js';
+
+/** Roles that no catalog may ever bind, whatever its own `forbiddenRoles` says. */
+export const ALWAYS_FORBIDDEN_ROLES = ['cluster-admin'] as const;
+/** Placeholders a subject template may use; each maps to a field of the ITSM user. */
+export const SUBJECT_PLACEHOLDERS = ['email', 'accountId', 'emailLocalPart'] as const;
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const PROFILE_NAME = /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/;
+const SECRET_REF = /^(file:|ssm:|secretsmanager:).+/;
+
+const duration = z
+  .string()
+  .refine((text) => parseDuration(text) !== undefined, {
+    message: 'not a duration: use e.g. 90m, 2h, 1h30m, 1d or ISO-8601 PT2H',
+  })
+  .transform((text) => parseDuration(text) ?? 0);
+
+const subjectTemplate = z.strictObject({
+  kind: z.enum(['User', 'Group']),
+  name: z
+    .string()
+    .min(1)
+    .refine(
+      (template) =>
+        [...template.matchAll(/\{([^}]*)\}/g)].every((m) =>
+          (SUBJECT_PLACEHOLDERS as readonly string[]).includes(m[1] ?? ''),
+        ),
+      { message: `unknown placeholder; allowed: ${SUBJECT_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}` },
+    ),
+});
+
+const person = z.string().min(1).max(256);
+
+const profile = z.strictObject({
+  name: z.string().regex(PROFILE_NAME, 'lowercase letters, digits and dashes, at most 40 characters'),
+  description: z.string().max(500).optional(),
+  cluster: z.string().min(1),
+  namespaces: z.array(z.string().regex(DNS_LABEL, 'not a valid namespace name')).min(1),
+  roleRef: z.strictObject({
+    kind: z.enum(['Role', 'ClusterRole']),
+    name: z.string().min(1).max(253),
+  }),
+  defaultDuration: duration,
+  maxDuration: duration,
+  requesters: z.array(person).min(1).optional(),
+  approvers: z.array(person).min(1).optional(),
+  subject: subjectTemplate.optional(),
+});
+
+const cluster = z.strictObject({
+  kubeconfig: z
+    .string()
+    .regex(SECRET_REF, 'use file:<path>, ssm:<parameter name> or secretsmanager:<secret id>')
+    .optional(),
+  context: z.string().min(1).optional(),
+});
+
+const jiraFieldId = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'not a Jira field id');
+
+const catalogSchema = z
+  .strictObject({
+    version: z.literal(1),
+    jira: z.strictObject({
+      approvedStatuses: z.array(z.string().min(1)).min(1),
+      fields: z
+        .strictObject({
+          profile: jiraFieldId,
+          duration: jiraFieldId.optional(),
+          namespaces: jiraFieldId.optional(),
+          requester: jiraFieldId.default('reporter'),
+          justification: jiraFieldId.default('summary'),
+        }),
+    }),
+    subject: subjectTemplate,
+    forbiddenRoles: z.array(z.string().min(1)).default([]),
+    clusters: z.record(z.string().regex(DNS_LABEL, 'cluster names are DNS labels'), cluster),
+    profiles: z.array(profile).min(1),
+  })
+  .superRefine((catalog, ctx) => {
+    const forbidden = new Set([...ALWAYS_FORBIDDEN_ROLES, ...catalog.forbiddenRoles].map((r) => r.toLowerCase()));
+    const seen = new Set<string>();
+    catalog.profiles.forEach((p, index) => {
+      const at = (...rest: (string | number)[]) => ['profiles', index, ...rest];
+      if (seen.has(p.name)) ctx.addIssue({ code: 'custom', path: at('name'), message: `duplicate profile name "${p.name}"` });
+      seen.add(p.name);
+      if (!(p.cluster in catalog.clusters)) {
+        ctx.addIssue({ code: 'custom', path: at('cluster'), message: `unknown cluster "${p.cluster}" (not under clusters:)` });
+      }
+      if (forbidden.has(p.roleRef.name.toLowerCase())) {
+        ctx.addIssue({ code: 'custom', path: at('roleRef', 'name'), message: `role "${p.roleRef.name}" may never be bound` });
+      }
+      if (p.maxDuration <= 0) ctx.addIssue({ code: 'custom', path: at('maxDuration'), message: 'must be longer than zero' });
+      if (p.defaultDuration <= 0 || p.defaultDuration > p.maxDuration) {
+        ctx.addIssue({ code: 'custom', path: at('defaultDuration'), message: 'must be longer than zero and at most maxDuration' });
+      }
+      if (new Set(p.namespaces).size !== p.namespaces.length) {
+        ctx.addIssue({ code: 'custom', path: at('namespaces'), message: 'lists a namespace twice' });
+      }
+    });
+  });
+
+/** A validated access catalog; durations are in seconds. */
+export type Catalog = z.output<typeof catalogSchema>;
+export type Profile = Catalog['profiles'][number];
+export type SubjectTemplate = Catalog['subject'];
+export type ClusterConfig = Catalog['clusters'][string];
+
+/**
+ * Parses and validates catalog YAML. Every problem is reported with its YAML path and line,
+ * e.g. `catalog.yaml:14 profiles[0].roleRef.name: role "cluster-admin" may never be bound`.
+ */
+export function parseCatalog(text: string, sourceName = 'catalog'): Catalog {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => `${sourceName}:${e.linePos?.[0]?.line ?? '?'} ${e.message.split('\n')[0]}`);
+    throw new ConfigError(`access catalog is not valid YAML:\n  ${problems.join('\n  ')}`);
+  }
+  const result = catalogSchema.safeParse(doc.toJS());
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    return `${sourceName}:${lineOf(doc, lineCounter, path)} ${formatPath(path)}: ${issue.message}`;
+  });
+  throw new ConfigError(`access catalog is invalid:\n  ${problems.join('\n  ')}`, { cause: result.error });
+}
+
+function lineOf(doc: ReturnType<typeof parseDocument>, lines: LineCounter, path: (string | number)[]): number | string {
+  for (let depth = path.length; depth >= 0; depth -= 1) {
+    const node: unknown = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
+    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
+  }
+  return '?';
+}
+
+function formatPath(path: (string | number)[]): string {
+  if (path.length === 0) return '(top level)';
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+/** Looks up a profile by name; names are compared case-insensitively and trimmed. */
+export function findProfile(catalog: Catalog, name: string): Profile | undefined {
+  const wanted = name.trim().toLowerCase();
+  return catalog.profiles.find((p) => p.name === wanted);
+}
+
+/** Whether a role may ever be bound under this catalog. */
+export function isForbiddenRole(catalog: Catalog, roleName: string): boolean {
+  const name = roleName.toLowerCase();
+  return [...ALWAYS_FORBIDDEN_ROLES, ...catalog.forbiddenRoles].some((r) => r.toLowerCase() === name);
+}

@@ -1,0 +1,49 @@
+import type { DenialCode } from './policy.js';
+import type { Lease, RevokeCause, RoleRef } from './lease.js';
+import type { TicketSourceName } from './ticket.js';
+
+export type AuditEventKind = 'grant' | 'deny' | 'revoke' | 'failure' | 'reject';
+
+/**
+ * One structured record per decision. Stable field names: consumers (SIEM, dashboards) key on them.
+ * `who` is the requester (subject of the access), `actor` who or what caused the decision.
+ */
+export interface AuditEvent {
+  readonly kind: AuditEventKind;
+  readonly at: string;
+  readonly actor: string;
+  readonly source?: TicketSourceName | undefined;
+  readonly ticket?: string | undefined;
+  readonly ticketUrl?: string | undefined;
+  readonly leaseId?: string | undefined;
+  readonly requester?: string | undefined;
+  readonly approver?: string | undefined;
+  readonly subject?: string | undefined;
+  readonly profile?: string | undefined;
+  readonly cluster?: string | undefined;
+  readonly namespaces?: readonly string[] | undefined;
+  readonly role?: RoleRef | undefined;
+  readonly expiresAt?: string | undefined;
+  readonly reason?: string | undefined;
+  readonly code?: DenialCode | 'bad-signature' | 'too-large' | 'bad-request' | 'ticket-not-found' | 'backend-error' | undefined;
+  readonly cause?: RevokeCause | undefined;
+  readonly deliveryId?: string | undefined;
+}
+
+/** The lease fields every lease-related audit event carries. */
+export function leaseAuditFields(lease: Lease): Partial<AuditEvent> {
+  return {
+    source: lease.source,
+    ticket: lease.ticketKey,
+    ticketUrl: lease.ticketUrl,
+    leaseId: lease.id,
+    requester: lease.requester.email ?? lease.requester.id,
+    approver: lease.approver.email ?? lease.approver.id,
+    subject: `${lease.subject.kind}:${lease.subject.name}`,
+    profile: lease.profile,
+    cluster: lease.cluster,
+    namespaces: lease.namespaces,
+    role: lease.roleRef,
+    expiresAt: lease.expiresAt,
+  };
+}

@@ -1,0 +1,45 @@
+import { formatDuration } from './duration.js';
+import type { Lease, RevokeCause } from './lease.js';
+
+/** Ticket comments. Plain text so they read the same in Jira and, later, ServiceNow work notes. */
+export function grantedMessage(lease: Lease): string {
+  const seconds = Math.round((Date.parse(lease.expiresAt) - Date.parse(lease.startsAt)) / 1000);
+  return [
+    `Access granted (lease ${lease.id}).`,
+    `Who: ${lease.subject.kind} ${lease.subject.name}`,
+    `Role: ${lease.roleRef.kind}/${lease.roleRef.name}`,
+    `Cluster: ${lease.cluster}`,
+    `Namespaces: ${lease.namespaces.join(', ')}`,
+    `Until: ${lease.expiresAt} (${formatDuration(seconds)})`,
+    `Approved by: ${lease.approver.email ?? lease.approver.displayName ?? lease.approver.id}`,
+  ].join('\n');
+}
+
+export function deniedMessage(reason: string): string {
+  return `Access denied, nothing was granted: ${reason}.`;
+}
+
+export function failedMessage(lease: Lease, reason: string, cleanedUp: boolean): string {
+  return [
+    cleanedUp
+      ? `Access could not be granted (lease ${lease.id}); nothing was left in the cluster.`
+      : `Access could not be granted (lease ${lease.id}); some resources are still being removed.`,
+    `Reason: ${reason}`,
+    'To try again, move the ticket out of its approved status and approve it again.',
+  ].join('\n');
+}
+
+const CAUSE_TEXT: Record<RevokeCause, string> = {
+  expiry: 'the lease expired',
+  sweep: 'the lease expired (found by the periodic sweep)',
+  manual: 'an operator revoked it',
+  early: 'the ticket was closed',
+};
+
+export function revokedMessage(lease: Lease, cause: RevokeCause, at: string): string {
+  return [
+    `Access revoked (lease ${lease.id}): ${CAUSE_TEXT[cause]}.`,
+    `Removed ${lease.roleRef.kind}/${lease.roleRef.name} for ${lease.subject.kind} ${lease.subject.name} in ${lease.cluster}: ${lease.namespaces.join(', ')}`,
+    `Revoked at: ${at}`,
+  ].join('\n');
+}

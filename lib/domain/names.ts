@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+
+/** Value of `app.kubernetes.io/managed-by` on every RoleBinding we create. */
+export const MANAGED_BY = 'kube-lease';
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const LABEL_LEASE_ID = 'kube-lease.io/lease-id';
+export const LABEL_SOURCE = 'kube-lease.io/source';
+export const ANNOTATION_PREFIX = 'kube-lease.io/';
+
+const LEASE_ID_LENGTH = 20;
+
+/**
+ * Lease ids are derived from the idempotency key, so every delivery of one approval computes
+ * the same id and a conditional put lets exactly one of them create the lease.
+ */
+export function leaseIdFor(idempotencyKey: string): string {
+  return createHash('sha256').update(idempotencyKey).digest('hex').slice(0, LEASE_ID_LENGTH);
+}
+
+export function isLeaseId(text: string): boolean {
+  return new RegExp(`^[0-9a-f]{${LEASE_ID_LENGTH}}$`).test(text);
+}
+
+/** Lowercases and strips a string down to DNS-1123 label characters. */
+export function dnsSlug(text: string, maxLength: number): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, maxLength)
+    .replace(/-+$/, '');
+}
+
+/**
+ * RoleBinding name: `kl-<profile>-<lease id>`, a DNS-1123 label of at most 63 characters.
+ * The lease id (a hash) keeps names unique; the profile part is only for people reading `kubectl get`.
+ */
+export function bindingName(profile: string, leaseId: string): string {
+  const room = 63 - 'kl-'.length - 1 - leaseId.length;
+  const slug = dnsSlug(profile, room);
+  return slug === '' ? `kl-${leaseId}` : `kl-${slug}-${leaseId}`;
+}
+
+/** EventBridge rule name: `<prefix>-<lease id>`; the prefix scopes IAM permissions. */
+export function scheduleName(prefix: string, leaseId: string): string {
+  return `${prefix}-${leaseId}`;
+}

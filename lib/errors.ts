@@ -1,0 +1,84 @@
+/**
+ * All errors this service raises. One base class so callers can tell our errors from
+ * library failures; each subclass says whether retrying could help.
+ */
+export class KubeLeaseError extends Error {
+  /** True when the same call may succeed later (throttling, 5xx, timeouts). */
+  readonly retryable: boolean;
+
+  constructor(message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** Configuration or access catalog is invalid; the function must not start. */
+export class ConfigError extends KubeLeaseError {}
+
+/** A webhook request was rejected before any side effect (signature, size, shape). */
+export class WebhookRejectedError extends KubeLeaseError {
+  constructor(
+    readonly statusCode: 400 | 401 | 405 | 413 | 415,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** The ITSM API answered with an error or could not be reached. */
+export class TicketSourceError extends KubeLeaseError {
+  constructor(
+    message: string,
+    readonly statusCode: number | undefined,
+    options: { cause?: unknown; retryable?: boolean; retryAfterSeconds?: number } = {},
+  ) {
+    super(message, options);
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+  readonly retryAfterSeconds: number | undefined;
+}
+
+/** The ticket does not exist or the integration user cannot see it. */
+export class TicketNotFoundError extends TicketSourceError {
+  constructor(key: string, options: { cause?: unknown } = {}) {
+    super(`ticket ${key} was not found or is not visible to the integration user`, 404, options);
+  }
+}
+
+/** The Kubernetes API refused or failed a call. */
+export class ClusterError extends KubeLeaseError {
+  constructor(
+    message: string,
+    readonly statusCode: number | undefined,
+    options: { cause?: unknown; retryable?: boolean } = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** A RoleBinding with our name exists but belongs to another lease (or to nobody we know). */
+export class BindingConflictError extends ClusterError {
+  constructor(namespace: string, name: string, ownerLeaseId: string | undefined) {
+    super(
+      `RoleBinding ${namespace}/${name} already exists and belongs to ${ownerLeaseId === undefined ? 'no lease of ours' : `lease ${ownerLeaseId}`}`,
+      409,
+    );
+  }
+}
+
+/** The lease store failed (throttling, network, unexpected item shape). */
+export class LeaseStoreError extends KubeLeaseError {}
+
+/** The revocation scheduler failed. */
+export class SchedulerError extends KubeLeaseError {}
+
+/** A secret reference could not be resolved. */
+export class SecretError extends KubeLeaseError {}
+
+/** Turns anything thrown into a short, log-safe description. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

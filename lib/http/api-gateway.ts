@@ -1,0 +1,18 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { HttpRequest, HttpResponse } from './http.js';
+
+/** API Gateway HTTP API (payload v2) → transport-neutral request, keeping the raw body bytes for the HMAC. */
+export function fromApiGateway(event: APIGatewayProxyEventV2): HttpRequest {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+  const raw = event.body ?? '';
+  return {
+    method: event.requestContext?.http?.method ?? 'POST',
+    headers,
+    body: Buffer.from(raw, event.isBase64Encoded ? 'base64' : 'utf8'),
+  };
+}
+
+export function toApiGateway(response: HttpResponse): APIGatewayProxyStructuredResultV2 {
+  return { statusCode: response.statusCode, headers: response.headers, body: response.body };
+}

@@ -1,0 +1,19 @@
+import type { BindingRef, RoleBindingManifest } from '../domain/lease.js';
+
+export interface ManagedBinding extends BindingRef {
+  readonly leaseId: string | undefined;
+}
+
+/** The Kubernetes clusters of the catalog. Errors: ClusterError, BindingConflictError. */
+export interface Cluster {
+  /**
+   * Creates the binding. An existing binding of the same name counts as success only when it
+   * carries the same lease id label; otherwise BindingConflictError.
+   */
+  applyBinding(cluster: string, manifest: RoleBindingManifest): Promise<'created' | 'exists'>;
+  /**
+   * Deletes the binding if it carries `leaseId`'s label. A binding that is already gone counts as
+   * done (`absent`); one that belongs to someone else is left alone (`not-ours`).
+   */
+  deleteBinding(cluster: string, binding: BindingRef, leaseId: string): Promise<'deleted' | 'absent' | 'not-ours'>;
+}

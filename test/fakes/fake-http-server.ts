@@ -1,0 +1,91 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: string;
+}
+
+export interface FakeResponse {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+export interface InjectedFault {
+  readonly method?: string;
+  /** Matches when the request path contains this text. */
+  readonly pathIncludes?: string;
+  readonly response: FakeResponse;
+  /** How many requests it affects; default 1. */
+  times?: number;
+}
+
+/**
+ * A tiny HTTP server for fake backends: records every request, can be told to fail the next
+ * matching ones, and can add a fixed latency to every answer (for benchmarks).
+ */
+export abstract class FakeHttpServer {
+  readonly requests: FakeRequest[] = [];
+  private readonly faults: InjectedFault[] = [];
+  private server: Server | undefined;
+  latencyMs = 0;
+
+  protected abstract route(request: FakeRequest): FakeResponse;
+
+  /** Makes the next matching request(s) answer `response` instead of the normal route. */
+  failNext(fault: InjectedFault): void {
+    this.faults.push({ times: 1, ...fault });
+  }
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    const { port } = this.server.address() as AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (server === undefined) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.server = undefined;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const request: FakeRequest = {
+      method: req.method ?? 'GET',
+      path: decodeURIComponent(url.pathname),
+      query: url.searchParams,
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+    };
+    this.requests.push(request);
+    let response: FakeResponse;
+    const fault = this.faults.find(
+      (f) => (f.method === undefined || f.method === request.method) && (f.pathIncludes === undefined || request.path.includes(f.pathIncludes)),
+    );
+    if (fault !== undefined) {
+      fault.times = (fault.times ?? 1) - 1;
+      if (fault.times <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
+      response = fault.response;
+    } else {
+      try {
+        response = this.route(request);
+      } catch (error) {
+        response = { status: 500, body: { message: error instanceof Error ? error.message : String(error) } };
+      }
+    }
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    const body = response.body === undefined ? '' : JSON.stringify(response.body);
+    res.writeHead(response.status, { 'content-type': 'application/json;charset=UTF-8', ...response.headers });
+    res.end(body);
+  }
+}

@@ -1,0 +1,146 @@
+import { FakeHttpServer, type FakeRequest, type FakeResponse } from './fake-http-server.js';
+
+export interface JiraUser {
+  readonly accountId: string;
+  readonly emailAddress?: string;
+  readonly displayName: string;
+}
+
+interface History {
+  id: string;
+  created: string;
+  author: JiraUser;
+  items: { field: string; fieldtype: string; fieldId: string; from: string | null; fromString: string | null; to: string | null; toString: string | null }[];
+}
+
+interface Issue {
+  id: string;
+  key: string;
+  fields: Record<string, unknown> & { status: { id: string; name: string } };
+  histories: History[];
+  comments: { id: string; body: string; created: string; author: JiraUser }[];
+}
+
+const STATUS_IDS: Record<string, string> = { Open: '1', 'In Review': '10001', Approved: '10002', Done: '10003', Declined: '10004' };
+
+const NOT_FOUND = { errorMessages: ['Issue does not exist or you do not have permission to see it.'], errors: {} };
+
+/**
+ * Jira Cloud REST API v2, only the routes kube-lease calls: read an issue with its changelog and
+ * add a comment. Answers with Jira's own payload and error shapes; checks Basic auth.
+ */
+export class FakeJira extends FakeHttpServer {
+  readonly issues = new Map<string, Issue>();
+  readonly botUser: JiraUser = { accountId: '5b10ac8d82e05b22cc7d4ef5', displayName: 'kube-lease bot', emailAddress: 'kube-lease-bot@example.com' };
+  private nextId = 10_000;
+  private nextHistory = 50_000;
+
+  constructor(
+    private readonly email = 'kube-lease-bot@example.com',
+    private readonly token = 'fake-jira-token',
+  ) {
+    super();
+  }
+
+  createIssue(options: { key: string; reporter: JiraUser; summary?: string; fields?: Record<string, unknown>; status?: string }): void {
+    const status = options.status ?? 'Open';
+    this.issues.set(options.key, {
+      id: String((this.nextId += 1)),
+      key: options.key,
+      fields: {
+        summary: options.summary ?? 'Debug payment failures in production',
+        reporter: options.reporter,
+        status: { id: STATUS_IDS[status] ?? '99', name: status },
+        ...options.fields,
+      },
+      histories: [],
+      comments: [],
+    });
+  }
+
+  /** Moves an issue to `status` as `author`, records the changelog, and returns the webhook payload Jira would send. */
+  transition(key: string, status: string, author: JiraUser): Record<string, unknown> {
+    const issue = this.issue(key);
+    const from = issue.fields.status;
+    const to = { id: STATUS_IDS[status] ?? '99', name: status };
+    const history: History = {
+      id: String((this.nextHistory += 1)),
+      created: new Date().toISOString().replace('Z', '+0000'),
+      author,
+      items: [{ field: 'status', fieldtype: 'jira', fieldId: 'status', from: from.id, fromString: from.name, to: to.id, toString: to.name }],
+    };
+    issue.histories.push(history);
+    issue.fields.status = to;
+    return this.webhookPayload(issue, history, author);
+  }
+
+  /** A webhook payload that claims a transition without it having happened (a forged or stale hint). */
+  claimTransition(key: string, status: string, author: JiraUser): Record<string, unknown> {
+    const issue = this.issue(key);
+    const history: History = {
+      id: String(this.nextHistory + 999),
+      created: new Date().toISOString(),
+      author,
+      items: [{ field: 'status', fieldtype: 'jira', fieldId: 'status', from: null, fromString: issue.fields.status.name, to: null, toString: status }],
+    };
+    return this.webhookPayload(issue, history, author);
+  }
+
+  comments(key: string): string[] {
+    return this.issue(key).comments.map((c) => c.body);
+  }
+
+  issue(key: string): Issue {
+    const issue = this.issues.get(key);
+    if (issue === undefined) throw new Error(`fake Jira has no issue ${key}`);
+    return issue;
+  }
+
+  private webhookPayload(issue: Issue, history: History, user: JiraUser): Record<string, unknown> {
+    return {
+      timestamp: Date.now(),
+      webhookEvent: 'jira:issue_updated',
+      issue_event_type_name: 'issue_generic',
+      user,
+      issue: { id: issue.id, self: `https://example.atlassian.net/rest/api/2/issue/${issue.id}`, key: issue.key, fields: issue.fields },
+      changelog: { id: history.id, items: history.items },
+    };
+  }
+
+  protected route(request: FakeRequest): FakeResponse {
+    const expected = `Basic ${Buffer.from(`${this.email}:${this.token}`).toString('base64')}`;
+    if (request.headers.authorization !== expected) {
+      return { status: 401, body: { errorMessages: ['You are not authenticated. Authentication required to perform this operation.'], errors: {} } };
+    }
+    const issueMatch = /^\/rest\/api\/2\/issue\/([^/]+)$/.exec(request.path);
+    if (issueMatch?.[1] !== undefined && request.method === 'GET') {
+      const issue = this.issues.get(issueMatch[1]);
+      if (issue === undefined) return { status: 404, body: NOT_FOUND };
+      const expand = request.query.get('expand') ?? '';
+      const body: Record<string, unknown> = {
+        expand: 'renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations',
+        id: issue.id,
+        self: `https://example.atlassian.net/rest/api/2/issue/${issue.id}`,
+        key: issue.key,
+        fields: issue.fields,
+      };
+      if (expand.split(',').includes('changelog')) {
+        body.changelog = { startAt: 0, maxResults: issue.histories.length, total: issue.histories.length, histories: issue.histories };
+      }
+      return { status: 200, body };
+    }
+    const commentMatch = /^\/rest\/api\/2\/issue\/([^/]+)\/comment$/.exec(request.path);
+    if (commentMatch?.[1] !== undefined && request.method === 'POST') {
+      const issue = this.issues.get(commentMatch[1]);
+      if (issue === undefined) return { status: 404, body: NOT_FOUND };
+      const parsed = JSON.parse(request.body) as { body?: unknown };
+      if (typeof parsed.body !== 'string' || parsed.body === '') {
+        return { status: 400, body: { errorMessages: [], errors: { comment: 'Comment body can not be empty!' } } };
+      }
+      const comment = { id: String((this.nextId += 1)), body: parsed.body, created: new Date().toISOString(), author: this.botUser };
+      issue.comments.push(comment);
+      return { status: 201, body: { self: `https://example.atlassian.net/rest/api/2/issue/${issue.id}/comment/${comment.id}`, ...comment } };
+    }
+    return { status: 404, body: { errorMessages: ['null for uri: ' + request.path], errors: {} } };
+  }
+}

@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { FakeHttpServer, type FakeRequest, type FakeResponse } from './fake-http-server.js';
+
+const GROUP = 'rbac.authorization.k8s.io';
+
+export interface StoredBinding {
+  apiVersion: string;
+  kind: 'RoleBinding';
+  metadata: { name: string; namespace: string; uid: string; resourceVersion: string; creationTimestamp: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  roleRef: { apiGroup: string; kind: string; name: string };
+  subjects: { apiGroup?: string; kind: string; name: string }[];
+}
+
+function status(code: number, reason: string, message: string, details?: Record<string, unknown>): FakeResponse {
+  return { status: code, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, details, code } };
+}
+
+/**
+ * The Kubernetes API server's RoleBinding routes (rbac.authorization.k8s.io/v1): create, read,
+ * delete (with uid preconditions), list with a label selector. Errors are `Status` objects as
+ * the real API server sends them. Checks the bearer token.
+ */
+export class FakeKubernetes extends FakeHttpServer {
+  readonly bindings = new Map<string, StoredBinding>();
+  private resourceVersion = 1000;
+
+  constructor(
+    readonly namespaces: Set<string> = new Set(['default', 'payments', 'payments-worker', 'checkout', 'kube-system']),
+    private readonly token = 'fake-k8s-token',
+  ) {
+    super();
+  }
+
+  binding(namespace: string, name: string): StoredBinding | undefined {
+    return this.bindings.get(`${namespace}/${name}`);
+  }
+
+  /** Bindings carrying the given label (all when no selector). */
+  list(labelKey?: string, labelValue?: string): StoredBinding[] {
+    return [...this.bindings.values()].filter((b) => labelKey === undefined || b.metadata.labels?.[labelKey] === labelValue);
+  }
+
+  protected route(request: FakeRequest): FakeResponse {
+    if (request.headers.authorization !== `Bearer ${this.token}`) {
+      return status(401, 'Unauthorized', 'Unauthorized');
+    }
+    const m = /^\/apis\/rbac\.authorization\.k8s\.io\/v1\/namespaces\/([^/]+)\/rolebindings(?:\/([^/]+))?$/.exec(request.path);
+    if (m?.[1] === undefined) return status(404, 'NotFound', 'the server could not find the requested resource');
+    const namespace = m[1];
+    const name = m[2];
+    if (!this.namespaces.has(namespace)) return status(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
+
+    if (name === undefined && request.method === 'POST') return this.create(namespace, request);
+    if (name === undefined && request.method === 'GET') {
+      const selector = request.query.get('labelSelector');
+      const [key, value] = selector?.split('=') ?? [];
+      const items = this.list(key, value).filter((b) => b.metadata.namespace === namespace);
+      return { status: 200, body: { kind: 'RoleBindingList', apiVersion: `${GROUP}/v1`, metadata: { resourceVersion: String(this.resourceVersion) }, items } };
+    }
+    if (name === undefined) return status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+
+    const existing = this.binding(namespace, name);
+    const notFound = status(404, 'NotFound', `rolebindings.${GROUP} "${name}" not found`, { name, group: GROUP, kind: 'rolebindings' });
+    if (request.method === 'GET') return existing === undefined ? notFound : { status: 200, body: existing };
+    if (request.method === 'DELETE') {
+      if (existing === undefined) return notFound;
+      const options = request.body === '' ? {} : (JSON.parse(request.body) as { preconditions?: { uid?: string } });
+      const uid = options.preconditions?.uid;
+      if (uid !== undefined && uid !== existing.metadata.uid) {
+        return status(409, 'Conflict', `Operation cannot be fulfilled on rolebindings.${GROUP} "${name}": Precondition failed: UID in precondition: ${uid}, UID in object meta: ${existing.metadata.uid}`);
+      }
+      this.bindings.delete(`${namespace}/${name}`);
+      return { status: 200, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: GROUP, kind: 'rolebindings', uid: existing.metadata.uid } } };
+    }
+    return status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  }
+
+  private create(namespace: string, request: FakeRequest): FakeResponse {
+    const body = JSON.parse(request.body) as Partial<StoredBinding> & { metadata?: Partial<StoredBinding['metadata']> };
+    const name = body.metadata?.name;
+    if (name === undefined || !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name)) {
+      return status(422, 'Invalid', `RoleBinding.${GROUP} "${name ?? ''}" is invalid: metadata.name: Invalid value`);
+    }
+    if (body.roleRef === undefined || body.subjects === undefined) {
+      return status(422, 'Invalid', `RoleBinding.${GROUP} "${name}" is invalid: roleRef: Required value`);
+    }
+    if (this.binding(namespace, name) !== undefined) {
+      return status(409, 'AlreadyExists', `rolebindings.${GROUP} "${name}" already exists`, { name, group: GROUP, kind: 'rolebindings' });
+    }
+    const stored: StoredBinding = {
+      apiVersion: `${GROUP}/v1`,
+      kind: 'RoleBinding',
+      metadata: {
+        ...body.metadata,
+        name,
+        namespace,
+        uid: randomUUID(),
+        resourceVersion: String((this.resourceVersion += 1)),
+        creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      },
+      roleRef: body.roleRef,
+      subjects: body.subjects,
+    };
+    this.bindings.set(`${namespace}/${name}`, stored);
+    return { status: 201, body: stored };
+  }
+
+  /**
+   * A kubeconfig (YAML) pointing at this fake with its bearer token. The fake speaks plain HTTP on
+   * loopback, which client-node only accepts with insecure-skip-tls-verify; real clusters never need it.
+   */
+  kubeconfig(server: string, contextName = 'fake'): string {
+    return [
+      'apiVersion: v1',
+      'kind: Config',
+      `current-context: ${contextName}`,
+      'clusters:',
+      `- name: ${contextName}`,
+      '  cluster:',
+      `    server: ${server}`,
+      '    insecure-skip-tls-verify: true',
+      'users:',
+      `- name: ${contextName}`,
+      '  user:',
+      `    token: ${this.token}`,
+      'contexts:',
+      `- name: ${contextName}`,
+      '  context:',
+      `    cluster: ${contextName}`,
+      `    user: ${contextName}`,
+      '',
+    ].join('\n');
+  }
+}
