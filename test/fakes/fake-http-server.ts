@@ -41,11 +41,19 @@ export abstract class FakeHttpServer {
     this.faults.push({ times: 1, ...fault });
   }
 
+  private baseUrl = '';
+
+  /** Base URL once started. */
+  url(): string {
+    return this.baseUrl;
+  }
+
   async start(): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    return this.baseUrl;
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,288 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { LABEL_LEASE_ID, LABEL_MANAGED_BY, LABEL_SOURCE } from '../../lib/domain/names.js';
+import { alice, bob, bodyOf, carol, REVOKE_ARN, TestStack } from '../support/stack.js';
+
+const PROFILE = 'customfield_10100';
+const DURATION = 'customfield_10101';
+const NAMESPACES = 'customfield_10102';
+
+describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked EventBridge)', () => {
+  let stack: TestStack;
+
+  beforeEach(async () => {
+    stack = await new TestStack().start();
+  });
+  afterEach(async () => {
+    await stack.stop();
+  });
+
+  it('grants exactly the catalog role in the requested namespaces, records the lease, schedules the revoke and comments', async () => {
+    // Prepare
+    stack.ticket('OPS-1', { [PROFILE]: { value: 'payments-read' }, [DURATION]: '2h', [NAMESPACES]: [{ value: 'payments' }, { value: 'payments-worker' }] });
+    // Act
+    const response = await stack.deliver(stack.jira.transition('OPS-1', 'Approved', bob));
+    // Assess
+    expect(response.statusCode).toBe(200);
+    const body = bodyOf(response);
+    expect(body.outcome).toBe('granted');
+    const leaseId = String(body.leaseId);
+
+    const bindings = stack.kube.list(LABEL_LEASE_ID, leaseId);
+    expect(bindings.map((b) => b.metadata.namespace).sort()).toEqual(['payments', 'payments-worker']);
+    for (const binding of bindings) {
+      expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' });
+      expect(binding.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice@example.com' }]);
+      expect(binding.metadata.labels).toMatchObject({ [LABEL_MANAGED_BY]: 'kube-lease', [LABEL_LEASE_ID]: leaseId, [LABEL_SOURCE]: 'jira' });
+      expect(binding.metadata.annotations).toMatchObject({
+        'kube-lease.io/ticket': 'OPS-1',
+        'kube-lease.io/requester': 'alice@example.com',
+        'kube-lease.io/approver': 'bob@example.com',
+        'kube-lease.io/reason': 'Investigate incident for OPS-1',
+      });
+      expect(binding.metadata.name.length).toBeLessThanOrEqual(63);
+      expect(binding.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    }
+
+    const lease = await stack.container.leases.get(leaseId);
+    expect(lease?.status).toBe('ACTIVE');
+    expect(lease?.history.map((h) => h.to)).toEqual(['PENDING', 'ACTIVE']);
+    expect(lease?.approver.id).toBe(bob.accountId);
+    const lengthMs = Date.parse(lease?.expiresAt ?? '') - Date.parse(lease?.startsAt ?? '');
+    expect(lengthMs).toBe(2 * 3600 * 1000);
+    expect(bindings[0]?.metadata.annotations?.['kube-lease.io/expires-at']).toBe(lease?.expiresAt);
+
+    const rule = stack.eventBridge.commandCalls(PutRuleCommand)[0]?.args[0].input;
+    expect(rule?.Name).toBe(`kube-lease-test-${leaseId}`);
+    expect(rule?.ScheduleExpression).toMatch(/^cron\(\d+ \d+ \d+ \d+ \? \d{4}\)$/);
+    const targets = stack.eventBridge.commandCalls(PutTargetsCommand)[0]?.args[0].input;
+    expect(targets?.Targets?.[0]?.Arn).toBe(REVOKE_ARN);
+    expect(JSON.parse(targets?.Targets?.[0]?.Input ?? '{}')).toEqual({ leaseId });
+
+    const comments = stack.jira.comments('OPS-1');
+    expect(comments).toHaveLength(1);
+    expect(comments[0]).toContain('Access granted');
+    expect(comments[0]).toContain('ClusterRole/view');
+    expect(comments[0]).toContain('payments, payments-worker');
+    expect(comments[0]).toContain(lease?.expiresAt);
+    expect(stack.audit.kinds()).toEqual(['grant']);
+    expect(stack.audit.events[0]).toMatchObject({ ticket: 'OPS-1', requester: 'alice@example.com', approver: 'bob@example.com', profile: 'payments-read', cluster: 'demo', leaseId });
+  });
+
+  it('uses the profile defaults when the ticket names no duration or namespaces', async () => {
+    stack.ticket('OPS-2', { [PROFILE]: 'payments-read' });
+    const body = bodyOf(await stack.deliver(stack.jira.transition('OPS-2', 'Approved', bob)));
+    const lease = await stack.container.leases.get(String(body.leaseId));
+    expect(lease?.namespaces).toEqual(['payments', 'payments-worker']);
+    expect(Date.parse(lease?.expiresAt ?? '') - Date.parse(lease?.startsAt ?? '')).toBe(3600 * 1000);
+  });
+
+  it.each([
+    ['missing', null],
+    ['wrong', `sha256=${'0'.repeat(64)}`],
+    ['malformed', 'sha1=abc'],
+  ])('rejects a %s signature with 401 and does nothing else', async (_label, signature) => {
+    stack.ticket('OPS-3', { [PROFILE]: 'payments-read' });
+    const payload = stack.jira.transition('OPS-3', 'Approved', bob);
+    const requestsBefore = stack.jira.requests.length;
+    const response = await stack.deliver(payload, { signature });
+    expect(response.statusCode).toBe(401);
+    expect(stack.jira.requests.length).toBe(requestsBefore);
+    expect(stack.kube.requests).toHaveLength(0);
+    expect(stack.jira.comments('OPS-3')).toEqual([]);
+    expect(stack.audit.events).toMatchObject([{ kind: 'reject', code: 'bad-signature' }]);
+  });
+
+  it('rejects a body over 256 KiB with 413 before checking anything else', async () => {
+    const raw = JSON.stringify({ webhookEvent: 'jira:issue_updated', pad: 'x'.repeat(256 * 1024) });
+    const response = await stack.deliver(undefined, { raw });
+    expect(response.statusCode).toBe(413);
+    expect(stack.jira.requests).toHaveLength(0);
+  });
+
+  it('rejects malformed JSON and wrong shapes with 400 and a reason', async () => {
+    const notJson = await stack.deliver(undefined, { raw: '{"webhookEvent": ' });
+    expect(notJson.statusCode).toBe(400);
+    expect(bodyOf(notJson).error).toMatch(/not valid JSON/);
+    const wrongShape = await stack.deliver({ webhookEvent: 42 });
+    expect(wrongShape.statusCode).toBe(400);
+    expect(bodyOf(wrongShape).error).toMatch(/webhookEvent/);
+    expect(stack.jira.requests).toHaveLength(0);
+  });
+
+  it('ignores events that are not a transition into an approved status, with a 2xx so Jira does not retry', async () => {
+    stack.ticket('OPS-4', { [PROFILE]: 'payments-read' });
+    const created = await stack.deliver({ webhookEvent: 'jira:issue_created', issue: { key: 'OPS-4' } });
+    const other = await stack.deliver(stack.jira.transition('OPS-4', 'Done', bob));
+    const commentOnly = await stack.deliver({ webhookEvent: 'jira:issue_updated', issue: { key: 'OPS-4' }, changelog: { id: '1', items: [{ field: 'assignee', toString: 'x' }] } });
+    for (const response of [created, other, commentOnly]) {
+      expect(response.statusCode).toBe(202);
+      expect(bodyOf(response).outcome).toBe('ignored');
+    }
+    expect(stack.jira.requests.filter((r) => r.method === 'GET')).toHaveLength(0);
+    expect(stack.kube.bindings.size).toBe(0);
+  });
+
+  it('answers a replayed delivery id without granting or commenting again', async () => {
+    stack.ticket('OPS-5', { [PROFILE]: 'payments-read' });
+    const payload = stack.jira.transition('OPS-5', 'Approved', bob);
+    const first = await stack.deliver(payload, { deliveryId: 'same-delivery' });
+    const second = await stack.deliver(payload, { deliveryId: 'same-delivery' });
+    expect(bodyOf(first).outcome).toBe('granted');
+    expect(bodyOf(second).outcome).toBe('duplicate-delivery');
+    expect(stack.kube.bindings.size).toBe(2);
+    expect(stack.jira.comments('OPS-5')).toHaveLength(1);
+    expect(stack.putRuleNames()).toHaveLength(1);
+  });
+
+  it('turns 20 concurrent identical deliveries into one lease, one binding per namespace, one rule and one comment', async () => {
+    stack.ticket('OPS-6', { [PROFILE]: 'payments-read' });
+    const payload = stack.jira.transition('OPS-6', 'Approved', bob);
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => stack.deliver(payload, { deliveryId: `concurrent-${i % 4}` })));
+    expect(responses.every((r) => r.statusCode === 200)).toBe(true);
+    const outcomes = responses.map((r) => bodyOf(r).outcome);
+    expect(outcomes.filter((o) => o === 'granted')).toHaveLength(1);
+    expect(new Set(responses.map((r) => bodyOf(r).leaseId).filter((id) => id !== undefined)).size).toBe(1);
+    expect(stack.kube.bindings.size).toBe(2);
+    expect(stack.kube.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+    expect(new Set(stack.putRuleNames()).size).toBe(1);
+    expect(stack.putRuleNames()).toHaveLength(1);
+    expect(stack.jira.comments('OPS-6')).toHaveLength(1);
+    expect(stack.audit.kinds().filter((k) => k === 'grant')).toHaveLength(1);
+  });
+
+  it('denies when the payload says approved but the Jira API says otherwise', async () => {
+    stack.ticket('OPS-7', { [PROFILE]: 'payments-read' });
+    const response = await stack.deliver(stack.jira.claimTransition('OPS-7', 'Approved', bob));
+    expect(bodyOf(response)).toMatchObject({ outcome: 'denied', code: 'not-approved' });
+    expect(stack.kube.requests).toHaveLength(0);
+    expect(stack.putRuleNames()).toHaveLength(0);
+    expect(stack.jira.comments('OPS-7')[0]).toMatch(/Access denied.*"In Review"/);
+    expect(stack.audit.events).toMatchObject([{ kind: 'deny', code: 'not-approved', ticket: 'OPS-7' }]);
+  });
+
+  it('denies when the requester approves their own ticket', async () => {
+    stack.ticket('OPS-8', { [PROFILE]: 'payments-read' });
+    const response = await stack.deliver(stack.jira.transition('OPS-8', 'Approved', alice));
+    expect(bodyOf(response)).toMatchObject({ outcome: 'denied', code: 'self-approval' });
+    expect(stack.kube.requests).toHaveLength(0);
+    expect(stack.jira.comments('OPS-8')[0]).toContain('approved their own ticket');
+    expect(stack.audit.events[0]).toMatchObject({ kind: 'deny', requester: 'alice@example.com', approver: 'alice@example.com' });
+  });
+
+  it('denies a profile that is not in the catalog', async () => {
+    stack.ticket('OPS-9', { [PROFILE]: 'cluster-god-mode' });
+    const response = await stack.deliver(stack.jira.transition('OPS-9', 'Approved', bob));
+    expect(bodyOf(response)).toMatchObject({ outcome: 'denied', code: 'unknown-profile' });
+    expect(stack.jira.comments('OPS-9')[0]).toContain('"cluster-god-mode" is not in the access catalog');
+    expect(stack.kube.requests).toHaveLength(0);
+  });
+
+  it('denies a duration over the maximum and names the maximum', async () => {
+    stack.ticket('OPS-10', { [PROFILE]: 'payments-read', [DURATION]: '5h' });
+    const response = await stack.deliver(stack.jira.transition('OPS-10', 'Approved', bob));
+    expect(bodyOf(response)).toMatchObject({ outcome: 'denied', code: 'duration-over-max' });
+    expect(stack.jira.comments('OPS-10')[0]).toContain('maximum of 4h');
+    expect(stack.kube.requests).toHaveLength(0);
+  });
+
+  it('denies a namespace outside the profile', async () => {
+    stack.ticket('OPS-11', { [PROFILE]: 'payments-read', [NAMESPACES]: 'payments, kube-system' });
+    const response = await stack.deliver(stack.jira.transition('OPS-11', 'Approved', bob));
+    expect(bodyOf(response)).toMatchObject({ outcome: 'denied', code: 'namespace-not-allowed' });
+    expect(stack.jira.comments('OPS-11')[0]).toContain('"kube-system"');
+    expect(stack.kube.requests).toHaveLength(0);
+  });
+
+  it('fails the lease without touching the other binding when a 409 comes from another lease', async () => {
+    stack.ticket('OPS-12', { [PROFILE]: 'payments-debug' });
+    // A binding of the same name that belongs to some other lease.
+    const payload = stack.jira.transition('OPS-12', 'Approved', bob);
+    const { leaseIdFor, bindingName } = await import('../../lib/domain/names.js');
+    const history = stack.jira.issue('OPS-12').histories.at(-1);
+    const leaseId = leaseIdFor(`jira#OPS-12#${history?.id ?? ''}`);
+    const name = bindingName('payments-debug', leaseId);
+    await fetch(`${stack.kube.url()}/apis/rbac.authorization.k8s.io/v1/namespaces/payments/rolebindings`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer fake-k8s-token', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        metadata: { name, labels: { [LABEL_MANAGED_BY]: 'kube-lease', [LABEL_LEASE_ID]: 'ffffffffffffffffffff' } },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-debugger' },
+        subjects: [{ kind: 'User', name: 'mallory@example.com' }],
+      }),
+    });
+
+    const response = await stack.deliver(payload);
+
+    expect(bodyOf(response)).toMatchObject({ outcome: 'failed', leaseId });
+    expect(bodyOf(response).reason).toMatch(/belongs to lease ffffffffffffffffffff/);
+    const lease = await stack.container.leases.get(leaseId);
+    expect(lease?.status).toBe('FAILED');
+    // The other lease's binding is still there, untouched.
+    expect(stack.kube.binding('payments', name)?.metadata.labels?.[LABEL_LEASE_ID]).toBe('ffffffffffffffffffff');
+    expect(stack.kube.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0);
+    expect(stack.deletedRuleNames()).toEqual([`kube-lease-test-${leaseId}`]);
+    expect(stack.jira.comments('OPS-12')[0]).toMatch(/could not be granted/);
+    expect(stack.audit.kinds()).toEqual(['failure']);
+  });
+
+  it('marks the lease FAILED, leaves no binding and says so when Kubernetes answers 500', async () => {
+    stack.ticket('OPS-13', { [PROFILE]: 'payments-read' });
+    stack.kube.failNext({
+      method: 'POST',
+      pathIncludes: '/namespaces/payments-worker/',
+      response: { status: 500, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'etcdserver: request timed out', reason: 'InternalError', code: 500 } },
+    });
+
+    const response = await stack.deliver(stack.jira.transition('OPS-13', 'Approved', bob));
+
+    const body = bodyOf(response);
+    expect(body.outcome).toBe('failed');
+    expect(body.reason).toContain('etcdserver: request timed out');
+    const lease = await stack.container.leases.get(String(body.leaseId));
+    expect(lease?.status).toBe('FAILED');
+    expect(lease?.failureReason).toContain('etcdserver');
+    // The binding in the other namespace was created, then removed again.
+    expect(stack.kube.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+    expect(stack.kube.bindings.size).toBe(0);
+    expect(stack.deletedRuleNames()).toEqual([lease?.scheduleName]);
+    const comment = stack.jira.comments('OPS-13')[0];
+    expect(comment).toContain('could not be granted');
+    expect(comment).toContain('nothing was left in the cluster');
+    expect(stack.audit.events).toMatchObject([{ kind: 'failure', leaseId: lease?.id }]);
+  });
+
+  it('answers 503 (so Jira retries) and records nothing when Jira is unavailable, passing on Retry-After', async () => {
+    stack.ticket('OPS-14', { [PROFILE]: 'payments-read' });
+    const payload = stack.jira.transition('OPS-14', 'Approved', bob);
+    stack.jira.failNext({ method: 'GET', response: { status: 429, headers: { 'retry-after': '30' }, body: { errorMessages: ['Rate limit exceeded.'] } } });
+    const limited = await stack.deliver(payload, { deliveryId: 'retry-me' });
+    expect(limited.statusCode).toBe(503);
+    expect(limited.headers['retry-after']).toBe('30');
+    stack.jira.failNext({ method: 'GET', response: { status: 502, body: { errorMessages: ['Bad gateway'] } } });
+    expect((await stack.deliver(payload, { deliveryId: 'retry-me' })).statusCode).toBe(503);
+    expect(stack.kube.requests).toHaveLength(0);
+    expect(stack.audit.kinds()).toEqual(['failure', 'failure']);
+
+    // Jira's retry of the same delivery then succeeds: a failed delivery is not remembered as done.
+    const retried = await stack.deliver(payload, { deliveryId: 'retry-me' });
+    expect(bodyOf(retried).outcome).toBe('granted');
+  });
+
+  it('denies without a comment when the ticket does not exist for the API', async () => {
+    const response = await stack.deliver({ webhookEvent: 'jira:issue_updated', issue: { key: 'NOPE-1' }, changelog: { id: '1', items: [{ field: 'status', toString: 'Approved' }] } });
+    expect(bodyOf(response)).toMatchObject({ outcome: 'denied', code: 'ticket-not-found' });
+    expect(stack.jira.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
+  });
+
+  it('takes the approver from the API changelog, not from the payload', async () => {
+    stack.ticket('OPS-15', { [PROFILE]: 'payments-read' });
+    stack.jira.transition('OPS-15', 'Approved', carol);
+    // The payload claims alice approved (which would be a self-approval); the API says carol did.
+    const payload = stack.jira.claimTransition('OPS-15', 'Approved', alice);
+    const body = bodyOf(await stack.deliver(payload));
+    expect(body.outcome).toBe('granted');
+    const lease = await stack.container.leases.get(String(body.leaseId));
+    expect(lease?.approver.email).toBe('carol@example.com');
+  });
+});

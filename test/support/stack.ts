@@ -1,0 +1,114 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand, DeleteRuleCommand } from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
+import { EventBridgeRuleScheduler } from '../../lib/adapters/eventbridge/eventbridge-rule-scheduler.js';
+import { signJiraBody } from '../../lib/adapters/jira/jira-webhook.js';
+import { ensureLeaseTable } from '../../lib/adapters/dynamodb/lease-table.js';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/adapters/local/embedded-dynamodb.js';
+import { loadConfig } from '../../lib/config.js';
+import { buildContainer, type Container } from '../../lib/container.js';
+import type { HttpResponse } from '../../lib/http/http.js';
+import { FakeJira, type JiraUser } from '../fakes/fake-jira.js';
+import { FakeKubernetes } from '../fakes/fake-kubernetes.js';
+import { ManualClock } from '../fakes/manual-clock.js';
+import { MemoryAuditLog, MemoryLogger } from '../fakes/memory-audit-log.js';
+import { DEMO_CATALOG } from './demo-catalog.js';
+
+export const WEBHOOK_SECRET = 'test-webhook-secret';
+export const REVOKE_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:kube-lease-test-revokeLease';
+
+export const alice: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c01', emailAddress: 'alice@example.com', displayName: 'Alice Engineer' };
+export const bob: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c02', emailAddress: 'bob@example.com', displayName: 'Bob Approver' };
+export const carol: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c03', emailAddress: 'carol@example.com', displayName: 'Carol Oncall' };
+
+/**
+ * The real container wired to real parts over real protocols: dynalite (DynamoDB protocol),
+ * fake Jira and fake Kubernetes API servers over HTTP; EventBridge through aws-sdk-client-mock.
+ */
+export class TestStack {
+  private readonly eventBridgeClient = new EventBridgeClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  readonly eventBridge = mockClient(this.eventBridgeClient);
+  readonly jira = new FakeJira();
+  readonly kube = new FakeKubernetes();
+  readonly clock = new ManualClock();
+  readonly audit = new MemoryAuditLog();
+  readonly logger = new MemoryLogger();
+  container!: Container;
+  private dynamo: EmbeddedDynamoDb | undefined;
+  private dir = '';
+  private deliveries = 0;
+
+  constructor() {
+    this.eventBridge.on(PutRuleCommand).resolves({ RuleArn: 'arn:aws:events:eu-west-1:123456789012:rule/x' });
+    this.eventBridge.on(PutTargetsCommand).resolves({ FailedEntryCount: 0, FailedEntries: [] });
+    this.eventBridge.on(RemoveTargetsCommand).resolves({ FailedEntryCount: 0, FailedEntries: [] });
+    this.eventBridge.on(DeleteRuleCommand).resolves({});
+  }
+
+  async start(catalog = DEMO_CATALOG, env: Record<string, string> = {}): Promise<this> {
+    this.dir = await mkdtemp(join(tmpdir(), 'kube-lease-test-'));
+    const [jiraUrl, kubeUrl, dynamo] = await Promise.all([this.jira.start(), this.kube.start(), startEmbeddedDynamoDb(undefined)]);
+    this.dynamo = dynamo;
+    await writeFile(join(this.dir, 'catalog.yaml'), catalog);
+    await writeFile(join(this.dir, 'kubeconfig'), this.kube.kubeconfig(kubeUrl));
+    const config = loadConfig({
+      ACCESS_CATALOG: join(this.dir, 'catalog.yaml'),
+      JIRA_BASE_URL: jiraUrl,
+      JIRA_EMAIL: 'kube-lease-bot@example.com',
+      JIRA_API_TOKEN: 'fake-jira-token',
+      JIRA_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      KUBECONFIG: join(this.dir, 'kubeconfig'),
+      LEASES_TABLE: 'leases-test',
+      SCHEDULE_PREFIX: 'kube-lease-test',
+      REVOKE_FUNCTION_ARN: REVOKE_ARN,
+      ...env,
+    });
+    await ensureLeaseTable(dynamo.client, config.leasesTable);
+    this.container = buildContainer(config, {
+      clock: this.clock,
+      logger: this.logger,
+      audit: this.audit,
+      dynamodb: dynamo.client,
+      secretBackends: {},
+      scheduler: () => new EventBridgeRuleScheduler(this.eventBridgeClient, { revokeFunctionArn: REVOKE_ARN }),
+    });
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.eventBridge.restore();
+    await Promise.all([this.jira.stop(), this.kube.stop(), this.dynamo?.stop()]);
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** Sends a payload to the webhook handler as Jira would: signed, with a delivery id. */
+  deliver(payload: unknown, options: { deliveryId?: string; signature?: string | null; raw?: string } = {}): Promise<HttpResponse> {
+    const body = options.raw ?? JSON.stringify(payload);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'x-atlassian-webhook-identifier': options.deliveryId ?? `delivery-${(this.deliveries += 1)}`,
+    };
+    if (options.signature !== null) headers['x-hub-signature'] = options.signature ?? signJiraBody(body, WEBHOOK_SECRET);
+    return this.container.jiraWebhook({ method: 'POST', headers, body: Buffer.from(body) });
+  }
+
+  /** A ticket asking for `profile`, by alice, in review. */
+  ticket(key: string, fields: Record<string, unknown>, reporter: JiraUser = alice): void {
+    this.jira.createIssue({ key, reporter, summary: `Investigate incident for ${key}`, fields });
+    this.jira.transition(key, 'In Review', reporter);
+  }
+
+  putRuleNames(): string[] {
+    return this.eventBridge.commandCalls(PutRuleCommand).map((c) => c.args[0].input.Name ?? '');
+  }
+
+  deletedRuleNames(): string[] {
+    return this.eventBridge.commandCalls(DeleteRuleCommand).map((c) => c.args[0].input.Name ?? '');
+  }
+}
+
+export function bodyOf(response: HttpResponse): Record<string, unknown> {
+  return JSON.parse(response.body) as Record<string, unknown>;
+}
