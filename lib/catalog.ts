@@ -117,7 +117,7 @@ export function parseCatalog(text: string, sourceName = 'catalog'): Catalog {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e) => `${sourceName}:${e.linePos?.[0]?.line ?? '?'} ${e.message.split('\n')[0]}`);
+    const problems = doc.errors.map((e) => `${sourceName}:${lineCounter.linePos(e.pos[0]).line} ${e.message.split('\n')[0]}`);
     throw new ConfigError(`access catalog is not valid YAML:\n  ${problems.join('\n  ')}`);
   }
   const result = catalogSchema.safeParse(doc.toJS());

@@ -1,0 +1,58 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startLocalStack, type LocalStack } from '../../lib/adapters/local/local-stack.js';
+import { MemoryAuditLog, MemoryLogger } from '../fakes/memory-audit-log.js';
+import { DEMO_CATALOG } from '../support/demo-catalog.js';
+
+describe('local server', () => {
+  let stack: LocalStack;
+  let dir: string;
+  const audit = new MemoryAuditLog();
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kube-lease-server-'));
+    await writeFile(join(dir, 'catalog.yaml'), DEMO_CATALOG);
+    stack = await startLocalStack({
+      env: {
+        ACCESS_CATALOG: join(dir, 'catalog.yaml'),
+        JIRA_BASE_URL: 'http://127.0.0.1:9',
+        JIRA_EMAIL: 'bot@example.com',
+        JIRA_API_TOKEN: 'token',
+        JIRA_WEBHOOK_SECRET: 'secret',
+      },
+      dataDir: join(dir, 'data'),
+      port: 0,
+      sweepIntervalMs: 60_000,
+      logger: new MemoryLogger(),
+      audit,
+    });
+  });
+  afterAll(async () => {
+    await stack.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('answers /healthz', async () => {
+    const response = await fetch(`${stack.url}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('rejects an unsigned webhook with 401 over real HTTP', async () => {
+    const response = await fetch(`${stack.url}/webhooks/jira`, { method: 'POST', body: '{}' });
+    expect(response.status).toBe(401);
+    expect(audit.events.at(-1)).toMatchObject({ kind: 'reject', code: 'bad-signature' });
+  });
+
+  it('answers 413 for a body over the limit without buffering all of it', async () => {
+    const response = await fetch(`${stack.url}/webhooks/jira`, { method: 'POST', body: 'x'.repeat(1024 * 1024) });
+    expect(response.status).toBe(413);
+  });
+
+  it('answers 404 for unknown routes and 405 for GET on the webhook', async () => {
+    expect((await fetch(`${stack.url}/nope`)).status).toBe(404);
+    expect((await fetch(`${stack.url}/webhooks/jira`)).status).toBe(405);
+  });
+});

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PutCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbLeaseStore } from '../../lib/adapters/dynamodb/dynamodb-lease-store.js';
+import { ensureLeaseTable } from '../../lib/adapters/dynamodb/lease-table.js';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/adapters/local/embedded-dynamodb.js';
+import { LeaseStoreError } from '../../lib/errors.js';
+import { leaseFixture as lease } from '../support/lease-fixture.js';
+
+describe('DynamoDbLeaseStore (dynalite)', () => {
+  let dynamo: EmbeddedDynamoDb;
+  let store: DynamoDbLeaseStore;
+
+  beforeAll(async () => {
+    dynamo = await startEmbeddedDynamoDb(undefined);
+    await ensureLeaseTable(dynamo.client, 'leases');
+    store = new DynamoDbLeaseStore(dynamo.client, 'leases');
+  });
+  afterAll(async () => {
+    dynamo.client.destroy();
+    await dynamo.stop();
+  });
+
+  it('creates a lease once; a second create with the same id returns the existing one', async () => {
+    const first = lease('aaaaaaaaaaaaaaaaaaa1', '2026-01-01T01:00:00.000Z');
+    expect(await store.create(first)).toEqual({ created: true });
+    const again = await store.create({ ...first, reason: 'other' });
+    expect(again.created).toBe(false);
+    expect(again.created ? undefined : again.existing.reason).toBe('incident');
+  });
+
+  it('transitions by compare-and-swap: a stale copy loses and sees the current state', async () => {
+    const created = lease('aaaaaaaaaaaaaaaaaaa2', '2026-01-01T01:00:00.000Z');
+    await store.create(created);
+    const moved = await store.transition(created, 'ACTIVE', { at: 'now', from: 'PENDING', to: 'ACTIVE', by: 'test' });
+    expect(moved.ok).toBe(true);
+    expect(moved.ok ? moved.lease.version : 0).toBe(2);
+    expect(moved.ok ? moved.lease.history.map((h) => h.to) : []).toEqual(['PENDING', 'ACTIVE']);
+
+    const stale = await store.transition(created, 'FAILED', { at: 'now', from: 'PENDING', to: 'FAILED', by: 'test' }, { failureReason: 'x' });
+    expect(stale.ok).toBe(false);
+    expect(stale.ok ? undefined : stale.current?.status).toBe('ACTIVE');
+  });
+
+  it('refuses transitions the state machine does not allow', async () => {
+    const revoked = lease('aaaaaaaaaaaaaaaaaaa3', '2026-01-01T01:00:00.000Z', 'REVOKED');
+    await expect(store.transition(revoked, 'ACTIVE', { at: 'now', from: 'REVOKED', to: 'ACTIVE', by: 'test' })).rejects.toBeInstanceOf(LeaseStoreError);
+  });
+
+  it('lists only leases of a status that are due, oldest first, through the index', async () => {
+    const base = 'bbbbbbbbbbbbbbbbbb';
+    for (const [i, hour] of [[1, '03'], [2, '01'], [3, '05'], [4, '02']] as const) {
+      const l = lease(`${base}0${i}`, `2030-01-01T${hour}:00:00.000Z`);
+      await store.create(l);
+      if (i !== 4) await store.transition(l, 'ACTIVE', { at: 'now', from: 'PENDING', to: 'ACTIVE', by: 'test' });
+    }
+    // Earlier tests left one ACTIVE lease expiring in 2026: it is due too, and comes first.
+    const due = await store.listExpiring('ACTIVE', new Date('2030-01-01T04:00:00.000Z'), 10);
+    expect(due.map((l) => l.id)).toEqual(['aaaaaaaaaaaaaaaaaaa2', `${base}02`, `${base}01`]);
+    expect((await store.listExpiring('ACTIVE', new Date('2030-01-01T04:00:00.000Z'), 2)).map((l) => l.id)).toEqual(['aaaaaaaaaaaaaaaaaaa2', `${base}02`]);
+    expect(await store.listExpiring('ACTIVE', new Date('2025-01-01T00:00:00.000Z'), 10)).toEqual([]);
+  });
+
+  it('remembers processed deliveries', async () => {
+    expect(await store.hasDelivery('d-1')).toBe(false);
+    await store.rememberDelivery('d-1', new Date(), 60);
+    expect(await store.hasDelivery('d-1')).toBe(true);
+  });
+
+  it('refuses to read an item that does not match the lease schema', async () => {
+    const doc = DynamoDBDocumentClient.from(dynamo.client);
+    await doc.send(new PutCommand({ TableName: 'leases', Item: { pk: 'lease#cccccccccccccccccccc', id: 'cccccccccccccccccccc', status: 'ACTIVE' } }));
+    await expect(store.get('cccccccccccccccccccc')).rejects.toThrow(/does not match the lease schema/);
+  });
+});
