@@ -1,0 +1,108 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { unzipSync } from 'fflate';
+import { leaseTableDefinition } from '../../lib/adapters/dynamodb/lease-table.js';
+
+const run = promisify(execFile);
+
+interface Template {
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+}
+
+interface Statement {
+  Effect?: string;
+  Action?: unknown;
+}
+
+/** Every IAM policy statement anywhere in the template. */
+function statements(node: unknown): Statement[] {
+  if (Array.isArray(node)) return node.flatMap(statements);
+  if (typeof node !== 'object' || node === null) return [];
+  const here = 'Effect' in node && 'Action' in node ? [node as Statement] : [];
+  return [...here, ...Object.values(node).flatMap(statements)];
+}
+
+/** `serverless package` (osls, offline, placeholder credentials) builds what would be deployed. */
+describe('serverless package', () => {
+  let out: string;
+  let template: Template;
+
+  beforeAll(async () => {
+    out = await mkdtemp(join(tmpdir(), 'kube-lease-package-'));
+    await run(join('node_modules', '.bin', 'serverless'), ['package', '--package', out, '--stage', 'test'], {
+      env: { ...process.env, AWS_ACCESS_KEY_ID: 'placeholder', AWS_SECRET_ACCESS_KEY: 'placeholder', SLS_TELEMETRY_DISABLED: '1' },
+      timeout: 120_000,
+    });
+    template = JSON.parse(await readFile(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  }, 150_000);
+  afterAll(async () => {
+    await rm(out, { recursive: true, force: true });
+  });
+
+  it('builds the three functions on nodejs22.x', () => {
+    const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(3);
+    for (const fn of functions) expect(fn.Properties.Runtime).toBe('nodejs22.x');
+  });
+
+  it('declares the lease table as the code creates it, on demand with point-in-time recovery', () => {
+    const table = template.Resources.LeasesTable?.Properties ?? {};
+    const expected = leaseTableDefinition('unused');
+    expect(table.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(table.KeySchema).toEqual(expected.KeySchema);
+    expect(table.AttributeDefinitions).toEqual(expected.AttributeDefinitions);
+    expect(table.GlobalSecondaryIndexes).toEqual(expected.GlobalSecondaryIndexes);
+  });
+
+  it('lets only our rule-name prefix invoke revokeLease, and sweeps every minute', () => {
+    const permission = template.Resources.RevokeLeaseEventBridgePermission?.Properties;
+    expect(permission?.Principal).toBe('events.amazonaws.com');
+    expect(JSON.stringify(permission?.SourceArn)).toContain(':rule/kube-lease-test-*');
+    const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
+    expect(rules.map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(1 minute)']);
+  });
+
+  it('allows no wildcard IAM action and holds secret references, not secrets', () => {
+    const allowed = statements(template).filter((s) => s.Effect === 'Allow');
+    const actions = allowed.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'events:PutRule', 'ssm:GetParameter']));
+    for (const action of actions) expect(String(action)).not.toContain('*');
+    const text = JSON.stringify(template);
+    expect(text).toContain('ssm:/kube-lease/test/jira-webhook-secret');
+    expect(text).toContain('ssm:/kube-lease/test/jira-api-token');
+  });
+
+  it('ships a bundle that runs on its own and rejects an unsigned webhook', async () => {
+    const files = unzipSync(await readFile(join(out, 'jiraWebhook.zip')));
+    expect(Object.keys(files).sort()).toEqual(['deploy/catalog.example.yaml', 'functions/jira-webhook.mjs']);
+    const dir = join(out, 'unzipped');
+    for (const [name, data] of Object.entries(files)) {
+      await mkdir(dirname(join(dir, name)), { recursive: true });
+      await writeFile(join(dir, name), data);
+    }
+    const script = `const m = await import('./functions/jira-webhook.mjs');
+      const r = await m.handler({ headers: {}, body: '{}', isBase64Encoded: false, requestContext: { http: { method: 'POST' } } });
+      process.stdout.write('RESULT ' + JSON.stringify(r) + '\\n');`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH,
+        ACCESS_CATALOG: 'deploy/catalog.example.yaml',
+        JIRA_BASE_URL: 'https://your-domain.atlassian.net',
+        JIRA_EMAIL: 'bot@example.com',
+        JIRA_API_TOKEN: 'placeholder',
+        JIRA_WEBHOOK_SECRET: 'placeholder',
+        AWS_REGION: 'eu-west-1',
+      },
+    });
+    const result = stdout.split('\n').find((line) => line.startsWith('RESULT '))?.slice('RESULT '.length);
+    expect(JSON.parse(result ?? 'null')).toMatchObject({ statusCode: 401 });
+    // The audit event of the rejection went to stdout as one JSON line.
+    expect(stdout).toContain('"audit":true');
+  });
+});
