@@ -6,11 +6,11 @@ import { ConfigError } from './errors.js';
 const SCHEDULE_PREFIX = /^[A-Za-z0-9._-]{1,40}$/;
 
 const envSchema = z.object({
-  ACCESS_CATALOG: z.string().min(1, 'path of the access catalog YAML'),
-  JIRA_BASE_URL: z.url({ protocol: /^https?$/ }),
+  ACCESS_CATALOG: z.string().min(1),
+  JIRA_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://your-domain.atlassian.net' }),
   JIRA_EMAIL: z.string().min(1),
-  JIRA_API_TOKEN: z.string().min(1, 'the token itself locally, or ssm:/… / secretsmanager:… in AWS'),
-  JIRA_WEBHOOK_SECRET: z.string().min(1, 'the secret itself locally, or ssm:/… / secretsmanager:… in AWS'),
+  JIRA_API_TOKEN: z.string().min(1),
+  JIRA_WEBHOOK_SECRET: z.string().min(1),
   LEASES_TABLE: z.string().min(3).default('kube-lease-leases'),
   DYNAMODB_ENDPOINT: z.url().optional(),
   KUBECONFIG: z.string().min(1).optional(),
@@ -23,6 +23,15 @@ const envSchema = z.object({
   DELIVERY_TTL_SECONDS: z.coerce.number().int().min(60).default(7 * 86_400),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(6 * 1024 * 1024).default(256 * 1024),
 });
+
+/** What each required variable is, for the error when it is missing. */
+const REQUIRED: Record<string, string> = {
+  ACCESS_CATALOG: 'path of the access catalog YAML',
+  JIRA_BASE_URL: 'e.g. https://your-domain.atlassian.net',
+  JIRA_EMAIL: 'the Jira user kube-lease acts as',
+  JIRA_API_TOKEN: 'that user\'s API token; in AWS a reference such as ssm:/kube-lease/prod/jira-api-token',
+  JIRA_WEBHOOK_SECRET: 'the secret of the Jira webhook; in AWS a reference such as ssm:/kube-lease/prod/jira-webhook-secret',
+};
 
 /** Validated configuration, read once per cold start. Secret values are references until resolved. */
 export interface Config {
@@ -45,9 +54,13 @@ export interface Config {
 
 /** Reads and validates the environment and the catalog; throws ConfigError naming every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv, readText: (path: string) => string = (p) => readFileSync(p, 'utf8')): Config {
-  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    const problems = parsed.error.issues.map((i) => {
+      const name = i.path.join('.');
+      return present[name] === undefined ? `${name} is not set (${REQUIRED[name] ?? 'required'})` : `${name}: ${i.message}`;
+    });
     throw new ConfigError(`invalid environment:\n  ${problems.join('\n  ')}`, { cause: parsed.error });
   }
   const e = parsed.data;

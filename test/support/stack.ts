@@ -7,6 +7,7 @@ import { EventBridgeRuleScheduler } from '../../lib/adapters/eventbridge/eventbr
 import { signJiraBody } from '../../lib/adapters/jira/jira-webhook.js';
 import { ensureLeaseTable } from '../../lib/adapters/dynamodb/lease-table.js';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/adapters/local/embedded-dynamodb.js';
+import type { SecretBackends } from '../../lib/adapters/secrets/secret-resolver.js';
 import { loadConfig } from '../../lib/config.js';
 import { buildContainer, type Container } from '../../lib/container.js';
 import type { HttpResponse } from '../../lib/http/http.js';
@@ -47,7 +48,8 @@ export class TestStack {
     this.eventBridge.on(DeleteRuleCommand).resolves({});
   }
 
-  async start(catalog = DEMO_CATALOG, env: Record<string, string> = {}): Promise<this> {
+  async start(options: { catalog?: string; env?: Record<string, string>; secretBackends?: SecretBackends } = {}): Promise<this> {
+    const catalog = options.catalog ?? DEMO_CATALOG;
     this.dir = await mkdtemp(join(tmpdir(), 'kube-lease-test-'));
     const [jiraUrl, kubeUrl, dynamo] = await Promise.all([this.jira.start(), this.kube.start(), startEmbeddedDynamoDb(undefined)]);
     this.dynamo = dynamo;
@@ -63,7 +65,7 @@ export class TestStack {
       LEASES_TABLE: 'leases-test',
       SCHEDULE_PREFIX: 'kube-lease-test',
       REVOKE_FUNCTION_ARN: REVOKE_ARN,
-      ...env,
+      ...options.env,
     });
     await ensureLeaseTable(dynamo.client, config.leasesTable);
     this.container = buildContainer(config, {
@@ -71,7 +73,7 @@ export class TestStack {
       logger: this.logger,
       audit: this.audit,
       dynamodb: dynamo.client,
-      secretBackends: {},
+      secretBackends: options.secretBackends ?? {},
       scheduler: () => new EventBridgeRuleScheduler(this.eventBridgeClient, { revokeFunctionArn: REVOKE_ARN }),
     });
     return this;

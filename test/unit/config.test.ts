@@ -1,0 +1,60 @@
+import { describe, expect, it } from '@jest/globals';
+import { loadConfig } from '../../lib/config.js';
+import { resolveSecret } from '../../lib/adapters/secrets/secret-resolver.js';
+import { ConfigError, SecretError } from '../../lib/errors.js';
+import { DEMO_CATALOG } from '../support/demo-catalog.js';
+
+const env = {
+  ACCESS_CATALOG: 'catalog.yaml',
+  JIRA_BASE_URL: 'https://your-domain.atlassian.net',
+  JIRA_EMAIL: 'bot@example.com',
+  JIRA_API_TOKEN: 'ssm:/kube-lease/dev/jira-api-token',
+  JIRA_WEBHOOK_SECRET: 'ssm:/kube-lease/dev/jira-webhook-secret',
+};
+
+describe('loadConfig', () => {
+  it('reads the environment and the catalog, with defaults', () => {
+    const config = loadConfig(env, () => DEMO_CATALOG);
+    expect(config).toMatchObject({ leasesTable: 'kube-lease-leases', schedulePrefix: 'kube-lease', maxBodyBytes: 262_144, pendingGraceSeconds: 120 });
+    expect(config.catalog.profiles).toHaveLength(2);
+  });
+
+  it('names every missing variable and what it is for', () => {
+    expect(() => loadConfig({}, () => DEMO_CATALOG)).toThrow(/ACCESS_CATALOG is not set[\s\S]*JIRA_WEBHOOK_SECRET is not set/);
+  });
+
+  it('rejects bad values with the variable name', () => {
+    expect(() => loadConfig({ ...env, JIRA_BASE_URL: 'ftp://x' }, () => DEMO_CATALOG)).toThrow(/JIRA_BASE_URL: must be an http\(s\) URL/);
+    expect(() => loadConfig({ ...env, SCHEDULE_PREFIX: 'has space' }, () => DEMO_CATALOG)).toThrow(/SCHEDULE_PREFIX/);
+  });
+
+  it('fails with the catalog path when the catalog cannot be read or is invalid', () => {
+    const unreadable = () => {
+      throw new Error('ENOENT');
+    };
+    expect(() => loadConfig(env, unreadable)).toThrow(ConfigError);
+    expect(() => loadConfig(env, unreadable)).toThrow(/cannot read access catalog catalog.yaml/);
+    expect(() => loadConfig(env, () => 'version: 2')).toThrow(/catalog.yaml:1 version/);
+  });
+});
+
+describe('resolveSecret', () => {
+  const backends = {
+    ssm: (name: string) => Promise.resolve(name === '/ok' ? 'from-ssm' : name === '/empty' ? '' : undefined),
+    secretsManager: (id: string) => (id === 'boom' ? Promise.reject(new Error('AccessDenied')) : Promise.resolve('from-sm')),
+  };
+
+  it('resolves references and passes literal values through', async () => {
+    expect(await resolveSecret('ssm:/ok', 'x', backends)).toBe('from-ssm');
+    expect(await resolveSecret('secretsmanager:any', 'x', backends)).toBe('from-sm');
+    expect(await resolveSecret('plain-value', 'x', backends)).toBe('plain-value');
+  });
+
+  it('fails clearly, naming the reference but never a value', async () => {
+    await expect(resolveSecret('ssm:/empty', 'JIRA_API_TOKEN', backends)).rejects.toThrow('JIRA_API_TOKEN is empty (ssm:/empty)');
+    const error = await resolveSecret('secretsmanager:boom', 'JIRA_API_TOKEN', backends).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretError);
+    expect((error as Error).message).toBe('could not read JIRA_API_TOKEN from secretsmanager "boom"');
+    await expect(resolveSecret('ssm:/x', 'x', {})).rejects.toThrow(/could not read x from ssm/);
+  });
+});
