@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { newLease } from '../../lib/domain/lease-factory.js';
 import { LABEL_LEASE_ID, LABEL_MANAGED_BY, LABEL_SOURCE } from '../../lib/domain/names.js';
+import { decide } from '../../lib/domain/policy.js';
 import { alice, bob, bodyOf, carol, REVOKE_ARN, TestStack } from '../support/stack.js';
 
 const PROFILE = 'customfield_10100';
@@ -284,5 +286,28 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     expect(body.outcome).toBe('granted');
     const lease = await stack.container.leases.get(String(body.leaseId));
     expect(lease?.approver.email).toBe('carol@example.com');
+  });
+
+  it('finishes a grant that a crashed delivery left PENDING, but only after the grace period', async () => {
+    // Prepare: the state a delivery leaves when it dies right after recording the lease.
+    stack.ticket('OPS-16', { [PROFILE]: 'payments-read' });
+    const payload = stack.jira.transition('OPS-16', 'Approved', bob);
+    const snapshot = await stack.container.tickets.getTicket('OPS-16');
+    const decision = decide(snapshot, stack.container.config.catalog);
+    if (decision.kind !== 'grant') throw new Error('expected a grant plan');
+    const lease = newLease(decision.plan, stack.clock.now(), 'kube-lease-test', 'crashed-delivery');
+    await stack.container.leases.create(lease);
+
+    // Act + Assess: a retry within the grace period leaves the (possibly still running) first delivery alone.
+    const early = await stack.deliver(payload);
+    expect(bodyOf(early)).toMatchObject({ outcome: 'duplicate', status: 'PENDING' });
+    expect(stack.kube.bindings.size).toBe(0);
+
+    stack.clock.advance(121_000);
+    const late = await stack.deliver(payload);
+    expect(bodyOf(late)).toMatchObject({ outcome: 'granted', leaseId: lease.id });
+    expect(stack.kube.list(LABEL_LEASE_ID, lease.id)).toHaveLength(2);
+    expect((await stack.container.leases.get(lease.id))?.status).toBe('ACTIVE');
+    expect(stack.jira.comments('OPS-16')).toHaveLength(1);
   });
 });
