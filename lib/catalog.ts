@@ -60,27 +60,56 @@ const cluster = z.strictObject({
 });
 
 const jiraFieldId = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'not a Jira field id');
+const serviceNowField = z.string().regex(/^[a-z0-9_]+$/, 'not a ServiceNow field name');
+
+const jiraSection = z.strictObject({
+  approvedStatuses: z.array(z.string().min(1)).min(1),
+  /** Statuses that end access early (closed, cancelled, declined…). */
+  closedStatuses: z.array(z.string().min(1)).default([]),
+  /** `status`: the approval is the transition into an approved status. `servicedesk`: a Jira Service Management approval with final decision "approved" is required too. */
+  approvals: z.enum(['status', 'servicedesk']).default('status'),
+  fields: z.strictObject({
+    profile: jiraFieldId,
+    duration: jiraFieldId.optional(),
+    namespaces: jiraFieldId.optional(),
+    requester: jiraFieldId.default('reporter'),
+    justification: jiraFieldId.default('summary'),
+    /** Optional date-time fields bounding the access window. */
+    start: jiraFieldId.optional(),
+    end: jiraFieldId.optional(),
+  }),
+});
+
+const serviceNowSection = z.strictObject({
+  /** change_request.state values in which access may be granted (default Scheduled -2, Implement -1). */
+  approvedStates: z.array(z.string().regex(/^-?\d+$/)).min(1).default(['-2', '-1']),
+  /** change_request.state values that end access early (default Closed 3, Canceled 4). */
+  closedStates: z.array(z.string().regex(/^-?\d+$/)).default(['3', '4']),
+  fields: z.strictObject({
+    profile: serviceNowField,
+    duration: serviceNowField.optional(),
+    namespaces: serviceNowField.optional(),
+    requester: serviceNowField.default('requested_by'),
+    justification: serviceNowField.default('justification'),
+    start: serviceNowField.default('start_date'),
+    end: serviceNowField.default('end_date'),
+  }),
+});
 
 const catalogSchema = z
   .strictObject({
     version: z.literal(1),
-    jira: z.strictObject({
-      approvedStatuses: z.array(z.string().min(1)).min(1),
-      fields: z
-        .strictObject({
-          profile: jiraFieldId,
-          duration: jiraFieldId.optional(),
-          namespaces: jiraFieldId.optional(),
-          requester: jiraFieldId.default('reporter'),
-          justification: jiraFieldId.default('summary'),
-        }),
-    }),
+    jira: jiraSection.optional(),
+    servicenow: serviceNowSection.optional(),
     subject: subjectTemplate,
     forbiddenRoles: z.array(z.string().min(1)).default([]),
     clusters: z.record(z.string().regex(DNS_LABEL, 'cluster names are DNS labels'), cluster),
     profiles: z.array(profile).min(1),
   })
   .superRefine((catalog, ctx) => {
+    if (catalog.jira === undefined && catalog.servicenow === undefined) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'configure at least one ticket source: jira or servicenow' });
+    }
     const forbidden = new Set([...ALWAYS_FORBIDDEN_ROLES, ...catalog.forbiddenRoles].map((r) => r.toLowerCase()));
     const seen = new Set<string>();
     catalog.profiles.forEach((p, index) => {
@@ -108,6 +137,8 @@ export type Catalog = z.output<typeof catalogSchema>;
 export type Profile = Catalog['profiles'][number];
 export type SubjectTemplate = Catalog['subject'];
 export type ClusterConfig = Catalog['clusters'][string];
+export type JiraCatalog = NonNullable<Catalog['jira']>;
+export type ServiceNowCatalog = NonNullable<Catalog['servicenow']>;
 
 /**
  * Parses and validates catalog YAML. Every problem is reported with its YAML path and line,

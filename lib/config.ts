@@ -3,20 +3,26 @@ import { z } from 'zod';
 import { parseCatalog, type Catalog } from './catalog.js';
 import { ConfigError } from './errors.js';
 
-const SCHEDULE_PREFIX = /^[A-Za-z0-9._-]{1,40}$/;
+/** Rule names are `<prefix>-<20-char lease id>-start` at most, and EventBridge allows 64 characters. */
+const SCHEDULE_PREFIX = /^[A-Za-z0-9._-]{1,36}$/;
 
 const envSchema = z.object({
   ACCESS_CATALOG: z.string().min(1),
-  JIRA_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://your-domain.atlassian.net' }),
-  JIRA_EMAIL: z.string().min(1),
-  JIRA_API_TOKEN: z.string().min(1),
-  JIRA_WEBHOOK_SECRET: z.string().min(1),
+  JIRA_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://your-domain.atlassian.net' }).optional(),
+  JIRA_EMAIL: z.string().min(1).optional(),
+  JIRA_API_TOKEN: z.string().min(1).optional(),
+  JIRA_WEBHOOK_SECRET: z.string().min(1).optional(),
+  SERVICENOW_INSTANCE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://your-instance.service-now.com' }).optional(),
+  SERVICENOW_USER: z.string().min(1).optional(),
+  SERVICENOW_PASSWORD: z.string().min(1).optional(),
+  SERVICENOW_WEBHOOK_SECRET: z.string().min(1).optional(),
   LEASES_TABLE: z.string().min(3).default('kube-lease-leases'),
   DYNAMODB_ENDPOINT: z.url().optional(),
   KUBECONFIG: z.string().min(1).optional(),
   AWS_REGION: z.string().default('us-east-1'),
-  SCHEDULE_PREFIX: z.string().regex(SCHEDULE_PREFIX, 'letters, digits, . _ - and at most 40 characters').default('kube-lease'),
+  SCHEDULE_PREFIX: z.string().regex(SCHEDULE_PREFIX, 'letters, digits, . _ - and at most 36 characters').default('kube-lease'),
   REVOKE_FUNCTION_ARN: z.string().startsWith('arn:').optional(),
+  ACTIVATE_FUNCTION_ARN: z.string().startsWith('arn:').optional(),
   EVENT_BUS_NAME: z.string().optional(),
   PENDING_GRACE_SECONDS: z.coerce.number().int().min(10).max(3600).default(120),
   SWEEP_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
@@ -27,6 +33,10 @@ const envSchema = z.object({
 /** What each required variable is, for the error when it is missing. */
 const REQUIRED: Record<string, string> = {
   ACCESS_CATALOG: 'path of the access catalog YAML',
+  SERVICENOW_INSTANCE_URL: 'e.g. https://your-instance.service-now.com',
+  SERVICENOW_USER: 'the ServiceNow user kube-lease acts as',
+  SERVICENOW_PASSWORD: 'that user\'s password; in AWS a reference such as ssm:/kube-lease/prod/servicenow-password',
+  SERVICENOW_WEBHOOK_SECRET: 'the secret the business rule signs with; in AWS a reference such as ssm:/kube-lease/prod/servicenow-webhook-secret',
   JIRA_BASE_URL: 'e.g. https://your-domain.atlassian.net',
   JIRA_EMAIL: 'the Jira user kube-lease acts as',
   JIRA_API_TOKEN: 'that user\'s API token; in AWS a reference such as ssm:/kube-lease/prod/jira-api-token',
@@ -37,7 +47,12 @@ const REQUIRED: Record<string, string> = {
 export interface Config {
   readonly catalog: Catalog;
   readonly catalogPath: string;
-  readonly jira: { readonly baseUrl: string; readonly email: string; readonly apiTokenRef: string; readonly webhookSecretRef: string };
+  /** Present when the catalog has a `jira` section. */
+  readonly jira: { readonly baseUrl: string; readonly email: string; readonly apiTokenRef: string; readonly webhookSecretRef: string } | undefined;
+  /** Present when the catalog has a `servicenow` section. */
+  readonly servicenow:
+    | { readonly instanceUrl: string; readonly user: string; readonly passwordRef: string; readonly webhookSecretRef: string }
+    | undefined;
   readonly leasesTable: string;
   readonly dynamodbEndpoint: string | undefined;
   /** Kubeconfig file for catalog clusters that name none of their own (local mode). */
@@ -45,6 +60,7 @@ export interface Config {
   readonly region: string;
   readonly schedulePrefix: string;
   readonly revokeFunctionArn: string | undefined;
+  readonly activateFunctionArn: string | undefined;
   readonly eventBusName: string | undefined;
   readonly pendingGraceSeconds: number;
   readonly sweepBatchSize: number;
@@ -71,16 +87,32 @@ export function loadConfig(env: NodeJS.ProcessEnv, readText: (path: string) => s
     throw new ConfigError(`cannot read access catalog ${e.ACCESS_CATALOG}`, { cause: error });
   }
   const catalog = parseCatalog(text, e.ACCESS_CATALOG);
+  // Each configured ticket source needs its own variables; name all that are missing at once.
+  const missing = [
+    ...(catalog.jira ? (['JIRA_BASE_URL', 'JIRA_EMAIL', 'JIRA_API_TOKEN', 'JIRA_WEBHOOK_SECRET'] as const) : []),
+    ...(catalog.servicenow ? (['SERVICENOW_INSTANCE_URL', 'SERVICENOW_USER', 'SERVICENOW_PASSWORD', 'SERVICENOW_WEBHOOK_SECRET'] as const) : []),
+  ].filter((name) => e[name] === undefined);
+  if (missing.length > 0) {
+    throw new ConfigError(`invalid environment:\n  ${missing.map((name) => `${name} is not set (${REQUIRED[name] ?? 'required'})`).join('\n  ')}`);
+  }
   return {
     catalog,
     catalogPath: e.ACCESS_CATALOG,
-    jira: { baseUrl: e.JIRA_BASE_URL, email: e.JIRA_EMAIL, apiTokenRef: e.JIRA_API_TOKEN, webhookSecretRef: e.JIRA_WEBHOOK_SECRET },
+    jira:
+      catalog.jira && e.JIRA_BASE_URL && e.JIRA_EMAIL && e.JIRA_API_TOKEN && e.JIRA_WEBHOOK_SECRET
+        ? { baseUrl: e.JIRA_BASE_URL, email: e.JIRA_EMAIL, apiTokenRef: e.JIRA_API_TOKEN, webhookSecretRef: e.JIRA_WEBHOOK_SECRET }
+        : undefined,
+    servicenow:
+      catalog.servicenow && e.SERVICENOW_INSTANCE_URL && e.SERVICENOW_USER && e.SERVICENOW_PASSWORD && e.SERVICENOW_WEBHOOK_SECRET
+        ? { instanceUrl: e.SERVICENOW_INSTANCE_URL, user: e.SERVICENOW_USER, passwordRef: e.SERVICENOW_PASSWORD, webhookSecretRef: e.SERVICENOW_WEBHOOK_SECRET }
+        : undefined,
     leasesTable: e.LEASES_TABLE,
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
     kubeconfigPath: e.KUBECONFIG,
     region: e.AWS_REGION,
     schedulePrefix: e.SCHEDULE_PREFIX,
     revokeFunctionArn: e.REVOKE_FUNCTION_ARN,
+    activateFunctionArn: e.ACTIVATE_FUNCTION_ARN,
     eventBusName: e.EVENT_BUS_NAME,
     pendingGraceSeconds: e.PENDING_GRACE_SECONDS,
     sweepBatchSize: e.SWEEP_BATCH_SIZE,

@@ -6,21 +6,35 @@ import { JsonAuditLog } from './adapters/audit/json-audit-log.js';
 import { DynamoDbLeaseStore } from './adapters/dynamodb/dynamodb-lease-store.js';
 import { EventBridgeRuleScheduler } from './adapters/eventbridge/eventbridge-rule-scheduler.js';
 import { jiraRequest } from './adapters/jira/jira-request.js';
-import { JiraTicketSource, type JiraClient } from './adapters/jira/jira-ticket-source.js';
+import { JiraTicketSource } from './adapters/jira/jira-ticket-source.js';
+import { parseJiraHint, verifyJiraSignature } from './adapters/jira/jira-webhook.js';
 import { KubernetesCluster } from './adapters/kubernetes/kubernetes-cluster.js';
 import { makeRbacApiProvider } from './adapters/kubernetes/rbac-api-provider.js';
 import { resolveSecret, type SecretBackends } from './adapters/secrets/secret-resolver.js';
+import { ServiceNowClient } from './adapters/servicenow/servicenow-client.js';
+import { ServiceNowTicketSource } from './adapters/servicenow/servicenow-ticket-source.js';
+import {
+  parseServiceNowHint,
+  SERVICENOW_DELIVERY_HEADER,
+  SERVICENOW_SIGNATURE_HEADER,
+  SERVICENOW_TIMESTAMP_HEADER,
+  verifyServiceNowSignature,
+} from './adapters/servicenow/servicenow-webhook.js';
 import { loadConfig, type Config } from './config.js';
+import type { TicketSourceName } from './domain/ticket.js';
 import { ConfigError } from './errors.js';
-import { makeJiraWebhookHandler } from './http/jira-webhook-handler.js';
 import type { HttpRequest, HttpResponse } from './http/http.js';
+import { makeWebhookHandler } from './http/webhook-handler.js';
 import type { AuditLog } from './ports/audit-log.js';
 import { systemClock, type Clock } from './ports/clock.js';
+import type { LeaseScheduler } from './ports/lease-scheduler.js';
 import type { LeaseStore } from './ports/lease-store.js';
 import type { Logger } from './ports/logger.js';
-import type { RevocationScheduler } from './ports/revocation-scheduler.js';
-import type { TicketSource } from './ports/ticket-source.js';
-import { makeGrantAccess, type GrantAccessInput, type GrantOutcome } from './use-cases/grant-access.js';
+import type { TicketSource, TicketSources } from './ports/ticket-source.js';
+import { makeActivateLease, type ActivateLeaseInput, type ActivateOutcome } from './use-cases/activate-lease.js';
+import { makeCloseTicket } from './use-cases/close-ticket.js';
+import { makeGrantAccess } from './use-cases/grant-access.js';
+import { makeProcessTicket, type ProcessOutcome, type ProcessTicketInput } from './use-cases/process-ticket.js';
 import { makeRevokeLease, type RevokeLeaseInput, type RevokeOutcome } from './use-cases/revoke-lease.js';
 import { makeSweepLeases, type SweepSummary } from './use-cases/sweep-leases.js';
 
@@ -30,11 +44,19 @@ export interface Container {
   readonly logger: Logger;
   readonly audit: AuditLog;
   readonly leases: LeaseStore;
-  readonly tickets: TicketSource;
-  readonly grantAccess: (input: GrantAccessInput) => Promise<GrantOutcome>;
+  readonly tickets: TicketSources;
+  readonly processTicket: (input: ProcessTicketInput) => Promise<ProcessOutcome>;
   readonly revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome>;
+  readonly activateLease: (input: ActivateLeaseInput) => Promise<ActivateOutcome>;
   readonly sweepLeases: () => Promise<SweepSummary>;
-  readonly jiraWebhook: (request: HttpRequest) => Promise<HttpResponse>;
+  /** Webhook handlers of the configured ticket sources. */
+  readonly webhooks: Readonly<Partial<Record<TicketSourceName, (request: HttpRequest) => Promise<HttpResponse>>>>;
+}
+
+/** The timer callbacks an in-process scheduler needs. */
+export interface TimerTargets {
+  readonly revoke: (input: RevokeLeaseInput) => Promise<RevokeOutcome>;
+  readonly activate: (input: ActivateLeaseInput) => Promise<ActivateOutcome>;
 }
 
 /** Replacements for local mode and tests; anything not given is built for AWS. */
@@ -43,8 +65,8 @@ export interface ContainerOverrides {
   readonly logger?: Logger;
   readonly audit?: AuditLog;
   readonly dynamodb?: DynamoDBClient;
-  /** Builds the scheduler; receives the revoke use case so an in-process scheduler can call it. */
-  readonly scheduler?: (revoke: (input: RevokeLeaseInput) => Promise<RevokeOutcome>) => RevocationScheduler;
+  /** Builds the scheduler; receives the use cases an in-process scheduler calls. */
+  readonly scheduler?: (targets: TimerTargets) => LeaseScheduler;
   readonly secretBackends?: SecretBackends;
 }
 
@@ -69,83 +91,127 @@ async function awsSecretBackends(region: string): Promise<SecretBackends> {
   };
 }
 
+/** Memoises an async factory; a failure is not kept, so the next call tries again. */
+function lazy<T>(build: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => {
+    if (value === undefined) {
+      value = build();
+      value.catch(() => (value = undefined));
+    }
+    return value;
+  };
+}
+
+function jiraClients(jira: NonNullable<Config['jira']>, token: () => Promise<string>) {
+  const build = (intermediatePath?: string) =>
+    lazy(async () => {
+      const url = new URL(jira.baseUrl);
+      return new JiraApi({
+        protocol: url.protocol.replace(':', ''),
+        host: url.hostname,
+        port: url.port === '' ? undefined : url.port,
+        base: url.pathname.replace(/\/+$/, ''),
+        username: jira.email,
+        password: await token(),
+        apiVersion: '2',
+        strictSSL: true,
+        request: jiraRequest,
+        timeout: 10_000,
+        ...(intermediatePath === undefined ? {} : { intermediatePath }),
+      });
+    });
+  return { api: build(), serviceDesk: build('/rest/servicedeskapi') };
+}
+
 export function buildContainer(config: Config, overrides: ContainerOverrides = {}): Container {
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? new PowertoolsLogger({ serviceName: 'kube-lease' });
   const audit = overrides.audit ?? new JsonAuditLog();
-  let backends: Promise<SecretBackends> | undefined;
-  const secret = async (reference: string, what: string): Promise<string> => {
-    backends ??= overrides.secretBackends ? Promise.resolve(overrides.secretBackends) : awsSecretBackends(config.region);
-    return resolveSecret(reference, what, await backends);
-  };
+  const backends = lazy(() => (overrides.secretBackends ? Promise.resolve(overrides.secretBackends) : awsSecretBackends(config.region)));
+  const secret = async (reference: string, what: string): Promise<string> => resolveSecret(reference, what, await backends());
 
   const dynamodb =
     overrides.dynamodb ??
     new DynamoDBClient({ region: config.region, ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}) });
   const leases = new DynamoDbLeaseStore(dynamodb, config.leasesTable);
 
-  let jira: Promise<JiraClient> | undefined;
-  const jiraClient = (): Promise<JiraClient> => {
-    jira ??= secret(config.jira.apiTokenRef, 'JIRA_API_TOKEN').then((token) => {
-      const url = new URL(config.jira.baseUrl);
-      return new JiraApi({
-        protocol: url.protocol.replace(':', ''),
-        host: url.hostname,
-        port: url.port === '' ? undefined : url.port,
-        base: url.pathname.replace(/\/+$/, ''),
-        username: config.jira.email,
-        password: token,
-        apiVersion: '2',
-        strictSSL: true,
-        request: jiraRequest,
-        timeout: 10_000,
-      });
-    });
-    jira.catch(() => (jira = undefined));
-    return jira;
-  };
-  const tickets = new JiraTicketSource(jiraClient, config.catalog.jira, config.jira.baseUrl);
+  const tickets: Partial<Record<TicketSourceName, TicketSource>> = {};
+  const { jira, servicenow } = config;
+  if (jira !== undefined && config.catalog.jira !== undefined) {
+    const clients = jiraClients(jira, () => secret(jira.apiTokenRef, 'JIRA_API_TOKEN'));
+    tickets.jira = new JiraTicketSource(clients.api, config.catalog.jira, jira.baseUrl, clients.serviceDesk);
+  }
+  if (servicenow !== undefined && config.catalog.servicenow !== undefined) {
+    const client = new ServiceNowClient(async () => ({
+      instanceUrl: servicenow.instanceUrl,
+      user: servicenow.user,
+      password: await secret(servicenow.passwordRef, 'SERVICENOW_PASSWORD'),
+    }));
+    tickets.servicenow = new ServiceNowTicketSource(client, config.catalog.servicenow, servicenow.instanceUrl);
+  }
   const cluster = new KubernetesCluster(makeRbacApiProvider(config.catalog.clusters, config.kubeconfigPath, (ref, name) => secret(ref, `kubeconfig of cluster ${name}`)));
 
-  // The in-process scheduler calls revoke, and revoke cancels schedules: tie the knot with a closure.
-  let revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome> = () =>
-    Promise.reject(new Error('revoke called before the container was built'));
-  const scheduler = overrides.scheduler?.((input) => revokeLease(input)) ?? eventBridgeScheduler(config);
-  revokeLease = makeRevokeLease({ tickets, cluster, leases, scheduler, audit, clock, logger });
+  // The in-process scheduler calls revoke and activate, and they cancel timers: tie the knot with closures.
+  let revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome> = () => Promise.reject(new Error('container not built'));
+  let activateLease: (input: ActivateLeaseInput) => Promise<ActivateOutcome> = () => Promise.reject(new Error('container not built'));
+  const scheduler =
+    overrides.scheduler?.({ revoke: (input) => revokeLease(input), activate: (input) => activateLease(input) }) ?? eventBridgeScheduler(config);
+  const shared = { tickets, cluster, leases, scheduler, audit, clock, logger };
+  revokeLease = makeRevokeLease(shared);
+  activateLease = makeActivateLease({ ...shared, revokeLease });
 
-  const grantAccess = makeGrantAccess({
-    catalog: config.catalog,
-    tickets,
-    cluster,
-    leases,
-    scheduler,
-    audit,
-    clock,
-    logger,
-    schedulePrefix: config.schedulePrefix,
-    pendingGraceSeconds: config.pendingGraceSeconds,
-  });
-  const sweepLeases = makeSweepLeases({ leases, clock, logger, revokeLease, batchSize: config.sweepBatchSize });
-  const jiraWebhook = makeJiraWebhookHandler({
-    webhookSecret: () => secret(config.jira.webhookSecretRef, 'JIRA_WEBHOOK_SECRET'),
-    approvedStatuses: config.catalog.jira.approvedStatuses,
-    grantAccess,
-    leases,
-    audit,
-    clock,
-    logger,
-    maxBodyBytes: config.maxBodyBytes,
-    deliveryTtlSeconds: config.deliveryTtlSeconds,
-  });
-  return { config, logger, audit, leases, tickets, grantAccess, revokeLease, sweepLeases, jiraWebhook };
+  const grantAccess = makeGrantAccess({ ...shared, catalog: config.catalog, schedulePrefix: config.schedulePrefix, pendingGraceSeconds: config.pendingGraceSeconds });
+  const closeTicket = makeCloseTicket({ leases, revokeLease });
+  const processTicket = makeProcessTicket({ tickets, audit, clock, grantAccess, closeTicket });
+  const sweepLeases = makeSweepLeases({ leases, clock, logger, revokeLease, activateLease, batchSize: config.sweepBatchSize });
+
+  const common = { processTicket, leases, audit, clock, logger, maxBodyBytes: config.maxBodyBytes, deliveryTtlSeconds: config.deliveryTtlSeconds };
+  const webhooks: Partial<Record<TicketSourceName, (request: HttpRequest) => Promise<HttpResponse>>> = {};
+  if (jira !== undefined && config.catalog.jira !== undefined) {
+    const interesting = [...config.catalog.jira.approvedStatuses, ...config.catalog.jira.closedStatuses];
+    webhooks.jira = makeWebhookHandler({
+      ...common,
+      source: 'jira',
+      authenticate: async (request) =>
+        verifyJiraSignature(request.body, request.headers['x-hub-signature'], await secret(jira.webhookSecretRef, 'JIRA_WEBHOOK_SECRET'))
+          ? { ok: true }
+          : { ok: false, reason: 'missing or wrong X-Hub-Signature' },
+      hint: (body) => parseJiraHint(body, interesting),
+      deliveryId: (request) => request.headers['x-atlassian-webhook-identifier'],
+    });
+  }
+  if (servicenow !== undefined) {
+    webhooks.servicenow = makeWebhookHandler({
+      ...common,
+      source: 'servicenow',
+      authenticate: async (request) =>
+        verifyServiceNowSignature(
+          request.body,
+          request.headers[SERVICENOW_SIGNATURE_HEADER],
+          request.headers[SERVICENOW_TIMESTAMP_HEADER],
+          await secret(servicenow.webhookSecretRef, 'SERVICENOW_WEBHOOK_SECRET'),
+          clock.now().getTime(),
+        ),
+      hint: parseServiceNowHint,
+      deliveryId: (request) => request.headers[SERVICENOW_DELIVERY_HEADER],
+    });
+  }
+  return { config, logger, audit, leases, tickets, processTicket, revokeLease, activateLease, sweepLeases, webhooks };
 }
 
-function eventBridgeScheduler(config: Config): RevocationScheduler {
-  const arn = config.revokeFunctionArn;
+function eventBridgeScheduler(config: Config): LeaseScheduler {
+  const { revokeFunctionArn, activateFunctionArn } = config;
+  const required = (value: string | undefined, name: string): string => {
+    if (value === undefined) throw new ConfigError(`${name} is not set: cannot schedule lease timers`);
+    return value;
+  };
   return new EventBridgeRuleScheduler(new EventBridgeClient({ region: config.region }), {
     get revokeFunctionArn(): string {
-      if (arn === undefined) throw new ConfigError('REVOKE_FUNCTION_ARN is not set: cannot schedule revocations');
-      return arn;
+      return required(revokeFunctionArn, 'REVOKE_FUNCTION_ARN');
+    },
+    get activateFunctionArn(): string {
+      return required(activateFunctionArn, 'ACTIVATE_FUNCTION_ARN');
     },
     eventBusName: config.eventBusName,
   });

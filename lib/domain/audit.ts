@@ -1,8 +1,8 @@
 import type { DenialCode } from './policy.js';
 import type { Lease, RevokeCause, RoleRef } from './lease.js';
-import type { TicketSourceName } from './ticket.js';
+import { personLabel, type TicketSourceName } from './ticket.js';
 
-export type AuditEventKind = 'grant' | 'deny' | 'revoke' | 'failure' | 'reject';
+export type AuditEventKind = 'grant' | 'schedule' | 'extend' | 'deny' | 'revoke' | 'failure' | 'reject';
 
 /**
  * One structured record per decision. Stable field names: consumers (SIEM, dashboards) key on them.
@@ -23,7 +23,9 @@ export interface AuditEvent {
   readonly cluster?: string | undefined;
   readonly namespaces?: readonly string[] | undefined;
   readonly role?: RoleRef | undefined;
+  readonly startsAt?: string | undefined;
   readonly expiresAt?: string | undefined;
+  readonly previousExpiresAt?: string | undefined;
   readonly reason?: string | undefined;
   readonly code?: DenialCode | 'bad-signature' | 'too-large' | 'bad-request' | 'ticket-not-found' | 'backend-error' | undefined;
   readonly cause?: RevokeCause | undefined;
@@ -37,13 +39,14 @@ export function leaseAuditFields(lease: Lease): Partial<AuditEvent> {
     ticket: lease.ticketKey,
     ticketUrl: lease.ticketUrl,
     leaseId: lease.id,
-    requester: lease.requester.email ?? lease.requester.id,
-    approver: lease.approver.email ?? lease.approver.id,
+    requester: personLabel(lease.requester),
+    approver: lease.approvers.map(personLabel).join(', '),
     subject: `${lease.subject.kind}:${lease.subject.name}`,
     profile: lease.profile,
     cluster: lease.cluster,
     namespaces: lease.namespaces,
     role: lease.roleRef,
+    startsAt: lease.startsAt,
     expiresAt: lease.expiresAt,
   };
 }

@@ -1,18 +1,22 @@
 import type { GrantPlan } from './policy.js';
 import type { Lease } from './lease.js';
 import { bindingName, leaseIdFor, scheduleName } from './names.js';
+import { personLabel } from './ticket.js';
 
 /** The idempotency key of an approval: one approval event of one ticket in one ITSM system. */
 export function idempotencyKey(plan: Pick<GrantPlan, 'ticket' | 'approval'>): string {
   return `${plan.ticket.source}#${plan.ticket.key}#${plan.approval.id}`;
 }
 
-/** A new PENDING lease for a plan. `now` comes from the Clock port; nothing here reads time itself. */
+/**
+ * A new lease for a plan: PENDING when access starts now, SCHEDULED when the change window opens
+ * later. `now` comes from the Clock port; nothing here reads time itself.
+ */
 export function newLease(plan: GrantPlan, now: Date, schedulePrefix: string, actor: string): Lease {
   const key = idempotencyKey(plan);
   const id = leaseIdFor(key);
   const createdAt = now.toISOString();
-  const expiresAt = new Date(now.getTime() + plan.durationSeconds * 1000).toISOString();
+  const status = Date.parse(plan.startsAt) > now.getTime() ? 'SCHEDULED' : 'PENDING';
   const name = bindingName(plan.profile.name, id);
   return {
     id,
@@ -21,7 +25,8 @@ export function newLease(plan: GrantPlan, now: Date, schedulePrefix: string, act
     ticketKey: plan.ticket.key,
     ticketUrl: plan.ticket.url,
     requester: plan.requester,
-    approver: plan.approval.approver,
+    approvers: plan.approval.approvers,
+    approvals: [plan.approval.id],
     subject: plan.subject,
     profile: plan.profile.name,
     cluster: plan.cluster,
@@ -29,12 +34,13 @@ export function newLease(plan: GrantPlan, now: Date, schedulePrefix: string, act
     roleRef: plan.roleRef,
     reason: plan.ticket.justification.trim().slice(0, 1000),
     createdAt,
-    startsAt: createdAt,
-    expiresAt,
-    status: 'PENDING',
+    startsAt: plan.startsAt,
+    expiresAt: plan.expiresAt,
+    windowEnd: plan.windowEnd,
+    status,
     bindings: plan.namespaces.map((namespace) => ({ namespace, name })),
     scheduleName: scheduleName(schedulePrefix, id),
-    history: [{ at: createdAt, from: null, to: 'PENDING', by: actor, note: `approved by ${plan.approval.approver.email ?? plan.approval.approver.id}` }],
+    history: [{ at: createdAt, from: null, to: status, by: actor, note: `approved by ${plan.approval.approvers.map(personLabel).join(', ')}` }],
     version: 1,
   };
 }

@@ -1,5 +1,6 @@
-import type { Person, TicketSourceName } from './ticket.js';
+import { personLabel, type Person, type TicketSourceName } from './ticket.js';
 import {
+  ANNOTATION_EXPIRES_AT,
   ANNOTATION_PREFIX,
   LABEL_LEASE_ID,
   LABEL_MANAGED_BY,
@@ -7,13 +8,20 @@ import {
   MANAGED_BY,
 } from './names.js';
 
-export type LeaseStatus = 'PENDING' | 'ACTIVE' | 'REVOKED' | 'FAILED';
+export type LeaseStatus = 'SCHEDULED' | 'PENDING' | 'ACTIVE' | 'REVOKED' | 'FAILED';
 export type RevokeCause = 'expiry' | 'sweep' | 'manual' | 'early';
 
-/** Allowed transitions; anything else is a bug or a lost race, and the store refuses it. */
+/** Lease states in which access exists or is about to: what a closed ticket must end. */
+export const OPEN_STATUSES: readonly LeaseStatus[] = ['SCHEDULED', 'PENDING', 'ACTIVE'];
+
+/**
+ * Allowed transitions; anything else is a bug or a lost race, and the store refuses it.
+ * SCHEDULED waits for the change window to open; ACTIVE → ACTIVE is an extension.
+ */
 export const TRANSITIONS: Readonly<Record<LeaseStatus, readonly LeaseStatus[]>> = {
-  PENDING: ['ACTIVE', 'FAILED'],
-  ACTIVE: ['REVOKED'],
+  SCHEDULED: ['ACTIVE', 'REVOKED', 'FAILED'],
+  PENDING: ['ACTIVE', 'FAILED', 'REVOKED'],
+  ACTIVE: ['ACTIVE', 'REVOKED'],
   REVOKED: [],
   FAILED: [],
 };
@@ -54,7 +62,10 @@ export interface Lease {
   readonly ticketKey: string;
   readonly ticketUrl: string;
   readonly requester: Person;
-  readonly approver: Person;
+  /** Who approved (the first approval); later approvals that extended the lease are in `approvals` and history. */
+  readonly approvers: readonly Person[];
+  /** Ids of every approval applied to this lease (the first one and any extensions). */
+  readonly approvals: readonly string[];
   readonly subject: Subject;
   readonly profile: string;
   readonly cluster: string;
@@ -64,6 +75,8 @@ export interface Lease {
   readonly createdAt: string;
   readonly startsAt: string;
   readonly expiresAt: string;
+  /** End of the change window, if the ticket has one: no extension goes past it. */
+  readonly windowEnd?: string | undefined;
   readonly status: LeaseStatus;
   readonly bindings: readonly BindingRef[];
   readonly scheduleName: string;
@@ -106,10 +119,10 @@ export function bindingManifest(lease: Lease, binding: BindingRef): RoleBindingM
       annotations: {
         [`${ANNOTATION_PREFIX}ticket`]: lease.ticketKey,
         [`${ANNOTATION_PREFIX}ticket-url`]: clip(lease.ticketUrl),
-        [`${ANNOTATION_PREFIX}requester`]: clip(lease.requester.email ?? lease.requester.id),
-        [`${ANNOTATION_PREFIX}approver`]: clip(lease.approver.email ?? lease.approver.id),
+        [`${ANNOTATION_PREFIX}requester`]: clip(personLabel(lease.requester)),
+        [`${ANNOTATION_PREFIX}approver`]: clip(lease.approvers.map(personLabel).join(', ')),
         [`${ANNOTATION_PREFIX}reason`]: clip(lease.reason),
-        [`${ANNOTATION_PREFIX}expires-at`]: lease.expiresAt,
+        [ANNOTATION_EXPIRES_AT]: lease.expiresAt,
       },
     },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: lease.roleRef.kind, name: lease.roleRef.name },

@@ -1,5 +1,6 @@
 import { formatDuration } from './duration.js';
 import type { Lease, RevokeCause } from './lease.js';
+import { personLabel } from './ticket.js';
 
 /** Ticket comments. Plain text so they read the same in Jira and, later, ServiceNow work notes. */
 export function grantedMessage(lease: Lease): string {
@@ -11,8 +12,32 @@ export function grantedMessage(lease: Lease): string {
     `Cluster: ${lease.cluster}`,
     `Namespaces: ${lease.namespaces.join(', ')}`,
     `Until: ${lease.expiresAt} (${formatDuration(seconds)})`,
-    `Approved by: ${lease.approver.email ?? lease.approver.displayName ?? lease.approver.id}`,
+    `Approved by: ${lease.approvers.map(personLabel).join(', ')}`,
   ].join('\n');
+}
+
+export function scheduledMessage(lease: Lease): string {
+  return [
+    `Access approved and scheduled (lease ${lease.id}): it begins when the change window opens.`,
+    `Who: ${lease.subject.kind} ${lease.subject.name}`,
+    `Role: ${lease.roleRef.kind}/${lease.roleRef.name}`,
+    `Cluster: ${lease.cluster}`,
+    `Namespaces: ${lease.namespaces.join(', ')}`,
+    `From: ${lease.startsAt}`,
+    `Until: ${lease.expiresAt}`,
+  ].join('\n');
+}
+
+export function extendedMessage(lease: Lease, previousExpiresAt: string, capped: string | undefined): string {
+  return [
+    `Access extended (lease ${lease.id}) after a new approval.`,
+    `Previous expiry: ${previousExpiresAt}`,
+    `New expiry: ${lease.expiresAt}${capped === undefined ? '' : ` (capped by ${capped})`}`,
+  ].join('\n');
+}
+
+export function notExtendedMessage(lease: Lease, reason: string): string {
+  return `Access not extended (lease ${lease.id}): ${reason}. It still ends at ${lease.expiresAt}.`;
 }
 
 export function deniedMessage(reason: string): string {
@@ -29,11 +54,16 @@ export function failedMessage(lease: Lease, reason: string, cleanedUp: boolean):
   ].join('\n');
 }
 
+/** Appended to a grant comment when the change window, not the requested duration, sets the end. */
+export function clippedNote(lease: Lease): string {
+  return `\nNote: access ends with the change window at ${lease.expiresAt}, before the requested duration.`;
+}
+
 const CAUSE_TEXT: Record<RevokeCause, string> = {
   expiry: 'the lease expired',
   sweep: 'the lease expired (found by the periodic sweep)',
   manual: 'an operator revoked it',
-  early: 'the ticket was closed',
+  early: 'the ticket was closed, cancelled or its approval withdrawn',
 };
 
 export function revokedMessage(lease: Lease, cause: RevokeCause, at: string): string {

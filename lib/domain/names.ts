@@ -6,6 +6,7 @@ export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const LABEL_LEASE_ID = 'kube-lease.io/lease-id';
 export const LABEL_SOURCE = 'kube-lease.io/source';
 export const ANNOTATION_PREFIX = 'kube-lease.io/';
+export const ANNOTATION_EXPIRES_AT = `${ANNOTATION_PREFIX}expires-at`;
 
 const LEASE_ID_LENGTH = 20;
 

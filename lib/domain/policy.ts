@@ -1,10 +1,12 @@
 import { findProfile, isForbiddenRole, type Catalog, type Profile, type SubjectTemplate } from '../catalog.js';
 import { formatDuration, parseDuration } from './duration.js';
 import type { RoleRef, Subject } from './lease.js';
-import { matchesPerson, samePerson, type Approval, type Person, type TicketSnapshot } from './ticket.js';
+import { parseTicketDate } from './ticket-date.js';
+import { matchesPerson, samePerson, type Approval, type Person, type TicketSnapshot, type TicketSourceName } from './ticket.js';
 
 export type DenialCode =
   | 'not-approved'
+  | 'approval-declined'
   | 'no-approval'
   | 'no-requester'
   | 'self-approval'
@@ -16,8 +18,11 @@ export type DenialCode =
   | 'namespace-not-allowed'
   | 'bad-duration'
   | 'duration-over-max'
+  | 'bad-date'
+  | 'window-ended'
   | 'no-subject'
-  | 'forbidden-role';
+  | 'forbidden-role'
+  | 'source-not-configured';
 
 /** Everything needed to create a lease; produced only when every rule passed. */
 export interface GrantPlan {
@@ -29,6 +34,14 @@ export interface GrantPlan {
   readonly namespaces: readonly string[];
   readonly roleRef: RoleRef;
   readonly subject: Subject;
+  /** The access window: starts now or at the change's start, ends at the earliest of duration and change end. */
+  readonly startsAt: string;
+  readonly expiresAt: string;
+  /** Whether the change window, not the duration, set the end. */
+  readonly endClipped: boolean;
+  /** The change's end, which bounds any later extension too. */
+  readonly windowEnd: string | undefined;
+  /** The duration asked for (or the profile default), in seconds. */
   readonly durationSeconds: number;
 }
 
@@ -40,32 +53,40 @@ function deny(code: DenialCode, reason: string): Decision {
   return { kind: 'deny', code, reason };
 }
 
+/** The field names of the ticket's source, so reasons can say which field is wrong. */
+export function fieldNames(catalog: Catalog, source: TicketSourceName): { profile: string; requester: string; justification: string } | undefined {
+  return source === 'jira' ? catalog.jira?.fields : catalog.servicenow?.fields;
+}
+
 /**
- * The whole access policy, as pure code: given what the ITSM API says and the catalog,
- * either a plan for exactly the catalog's role in the allowed namespaces, or a denial with a reason.
- * Rules are checked in a fixed order so the first reason a user sees is the most basic one.
+ * The whole access policy, as pure code: given what the ITSM API says, the catalog and the time,
+ * either a plan for exactly the catalog's role in the allowed namespaces for a bounded window, or a
+ * denial with a reason. Rules are checked in a fixed order so the first reason is the most basic one.
  */
-export function decide(ticket: TicketSnapshot, catalog: Catalog): Decision {
-  if (!catalog.jira.approvedStatuses.includes(ticket.status)) {
-    return deny('not-approved', `ticket status is "${ticket.status}", not one of: ${catalog.jira.approvedStatuses.join(', ')}`);
+export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date): Decision {
+  const fields = fieldNames(catalog, ticket.source);
+  if (fields === undefined) return deny('source-not-configured', `the access catalog has no ${ticket.source} section`);
+  if (ticket.state !== 'approved') {
+    return deny('not-approved', `the ticket is "${clipText(ticket.statusText)}", which is not an approved state`);
   }
+  if (ticket.declined !== undefined) return deny('approval-declined', ticket.declined);
   const approval = ticket.approval;
-  if (approval === undefined) {
-    return deny('no-approval', 'the ticket history does not show who approved it');
+  if (approval === undefined || approval.approvers.length === 0) {
+    return deny('no-approval', 'the ticket does not show who approved it');
   }
   const requester = ticket.requester;
   if (requester === undefined) {
-    return deny('no-requester', `the ticket has no requester in field "${catalog.jira.fields.requester}"`);
+    return deny('no-requester', `the ticket has no requester in field "${fields.requester}"`);
   }
-  if (samePerson(requester, approval.approver)) {
+  if (approval.approvers.some((approver) => samePerson(requester, approver))) {
     return deny('self-approval', 'the requester approved their own ticket; another person must approve it');
   }
   if (ticket.justification.trim() === '') {
-    return deny('no-justification', `the ticket has no justification in field "${catalog.jira.fields.justification}"`);
+    return deny('no-justification', `the ticket has no justification in field "${fields.justification}"`);
   }
   const requested = ticket.requestedProfile?.trim();
   if (requested === undefined || requested === '') {
-    return deny('no-profile', `the ticket names no access profile in field "${catalog.jira.fields.profile}"`);
+    return deny('no-profile', `the ticket names no access profile in field "${fields.profile}"`);
   }
   const profile = findProfile(catalog, requested);
   if (profile === undefined) {
@@ -74,8 +95,9 @@ export function decide(ticket: TicketSnapshot, catalog: Catalog): Decision {
   if (profile.requesters !== undefined && !profile.requesters.some((entry) => matchesPerson(requester, entry))) {
     return deny('requester-not-allowed', `the requester may not request profile "${profile.name}"`);
   }
-  if (profile.approvers !== undefined && !profile.approvers.some((entry) => matchesPerson(approval.approver, entry))) {
-    return deny('approver-not-allowed', `the approver may not approve profile "${profile.name}"`);
+  const allowedApprovers = profile.approvers;
+  if (allowedApprovers !== undefined && !approval.approvers.some((a) => allowedApprovers.some((entry) => matchesPerson(a, entry)))) {
+    return deny('approver-not-allowed', `no approver of this ticket may approve profile "${profile.name}"`);
   }
   if (isForbiddenRole(catalog, profile.roleRef.name)) {
     return deny('forbidden-role', `role "${profile.roleRef.name}" may never be bound`);
@@ -84,6 +106,8 @@ export function decide(ticket: TicketSnapshot, catalog: Catalog): Decision {
   if ('kind' in namespaces) return namespaces;
   const duration = chooseDuration(profile, ticket.requestedDuration);
   if (typeof duration !== 'number') return duration;
+  const window = accessWindow(ticket, now, duration);
+  if ('kind' in window) return window;
   const subject = renderSubject(profile.subject ?? catalog.subject, requester);
   if (subject === undefined) {
     return deny('no-subject', 'the requester has no identity the subject template can use (is their email visible to the integration user?)');
@@ -99,9 +123,33 @@ export function decide(ticket: TicketSnapshot, catalog: Catalog): Decision {
       namespaces,
       roleRef: profile.roleRef,
       subject,
+      startsAt: new Date(window.start).toISOString(),
+      expiresAt: new Date(window.end).toISOString(),
+      endClipped: window.clipped,
+      windowEnd: window.windowEnd === undefined ? undefined : new Date(window.windowEnd).toISOString(),
       durationSeconds: duration,
     },
   };
+}
+
+/** `[max(now, start), min(start + duration, end)]`; the duration is already within the profile maximum. */
+function accessWindow(
+  ticket: TicketSnapshot,
+  now: Date,
+  durationSeconds: number,
+): { start: number; end: number; clipped: boolean; windowEnd: number | undefined } | Decision {
+  const start = ticket.windowStart?.trim() ? parseTicketDate(ticket.windowStart) : null;
+  const end = ticket.windowEnd?.trim() ? parseTicketDate(ticket.windowEnd) : null;
+  if (start === undefined) return deny('bad-date', `the change start "${clipText(ticket.windowStart ?? '')}" is not a date`);
+  if (end === undefined) return deny('bad-date', `the change end "${clipText(ticket.windowEnd ?? '')}" is not a date`);
+  if (end !== null && end <= now.getTime()) {
+    return deny('window-ended', `the change window ended at ${new Date(end).toISOString()}`);
+  }
+  const from = Math.max(now.getTime(), start ?? now.getTime());
+  if (end !== null && end <= from) return deny('window-ended', 'the change window ends before it starts');
+  const byDuration = from + durationSeconds * 1000;
+  const until = end === null ? byDuration : Math.min(byDuration, end);
+  return { start: from, end: until, clipped: until < byDuration, windowEnd: end ?? undefined };
 }
 
 function chooseNamespaces(profile: Profile, requested: readonly string[] | undefined): readonly string[] | Decision {

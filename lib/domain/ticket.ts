@@ -1,20 +1,27 @@
-/** A person as the ITSM system knows them. `id` is the stable account id (Jira accountId or username). */
+/** A person as the ITSM system knows them. `id` is the stable account id (Jira accountId or username, ServiceNow sys_id). */
 export interface Person {
   readonly id: string;
   readonly email?: string | undefined;
   readonly displayName?: string | undefined;
 }
 
-export type TicketSourceName = 'jira';
+export type TicketSourceName = 'jira' | 'servicenow';
+export const TICKET_SOURCES: readonly TicketSourceName[] = ['jira', 'servicenow'];
 
-/** The approval the ITSM API reports: who moved the ticket into an approved status, when, and its id. */
+/** The approval the ITSM API reports: who approved, when, and a stable id of that approval. */
 export interface Approval {
-  /** Stable id of the approval event (Jira: changelog history id); part of the idempotency key. */
+  /** Stable id of the approval event; part of the idempotency key (a new approval has a new id). */
   readonly id: string;
-  readonly approver: Person;
+  /** Everyone whose approval counts; never empty. */
+  readonly approvers: readonly Person[];
   readonly at: string;
-  readonly status: string;
 }
+
+/**
+ * What the ticket's state means for access: `approved` (an approved status/state), `closed`
+ * (closed, cancelled, declined, rejected: access must end) or `open` (anything else).
+ */
+export type TicketState = 'approved' | 'closed' | 'open';
 
 /**
  * What the ITSM API (never the webhook payload) says about a ticket, already mapped through the
@@ -24,14 +31,21 @@ export interface TicketSnapshot {
   readonly source: TicketSourceName;
   readonly key: string;
   readonly url: string;
-  readonly status: string;
+  readonly state: TicketState;
+  /** The status/state as a person would read it, for reasons and comments. */
+  readonly statusText: string;
   readonly justification: string;
   readonly requester: Person | undefined;
-  /** The most recent transition into the current status, if that status is an approved one. */
+  /** The approval that put the ticket in its approved state, if the API shows one. */
   readonly approval: Approval | undefined;
+  /** Set when the API shows the approval was declined or rejected: a reason to deny. */
+  readonly declined?: string | undefined;
   readonly requestedProfile: string | undefined;
   readonly requestedDuration: string | undefined;
   readonly requestedNamespaces: readonly string[] | undefined;
+  /** Start and end of the change window, as the API wrote them (parsed by the policy). */
+  readonly windowStart?: string | undefined;
+  readonly windowEnd?: string | undefined;
 }
 
 /** Same person if the stable ids match, or both have the same email (case-insensitive). */
@@ -43,4 +57,9 @@ export function samePerson(a: Person, b: Person): boolean {
 /** Whether a person matches an allow-list entry (account id or email). */
 export function matchesPerson(person: Person, entry: string): boolean {
   return entry === person.id || (person.email !== undefined && entry.toLowerCase() === person.email.toLowerCase());
+}
+
+/** How a person is named in comments, annotations and audit events. */
+export function personLabel(person: Person): string {
+  return person.email ?? person.id;
 }

@@ -1,5 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { HttpRequest, HttpResponse } from './http.js';
+import { container } from '../container.js';
+import type { TicketSourceName } from '../domain/ticket.js';
+import { json, type HttpRequest, type HttpResponse } from './http.js';
 
 /** API Gateway HTTP API (payload v2) → transport-neutral request, keeping the raw body bytes for the HMAC. */
 export function fromApiGateway(event: APIGatewayProxyEventV2): HttpRequest {
@@ -15,4 +17,13 @@ export function fromApiGateway(event: APIGatewayProxyEventV2): HttpRequest {
 
 export function toApiGateway(response: HttpResponse): APIGatewayProxyStructuredResultV2 {
   return { statusCode: response.statusCode, headers: response.headers, body: response.body };
+}
+
+/** A Lambda handler for one source's webhook; a source missing from the configuration answers 404. */
+export function webhookHandler(source: TicketSourceName): (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2> {
+  return async (event) => {
+    const handle = container().webhooks[source];
+    if (handle === undefined) return toApiGateway(json(404, { error: `${source} is not configured` }));
+    return toApiGateway(await handle(fromApiGateway(event)));
+  };
 }

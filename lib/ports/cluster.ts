@@ -16,4 +16,9 @@ export interface Cluster {
    * done (`absent`); one that belongs to someone else is left alone (`not-ours`).
    */
   deleteBinding(cluster: string, binding: BindingRef, leaseId: string): Promise<'deleted' | 'absent' | 'not-ours'>;
+  /**
+   * Rewrites the expiry annotation of a binding of this lease (after an extension). A binding that
+   * is gone or not ours is left alone.
+   */
+  setExpiry(cluster: string, binding: BindingRef, leaseId: string, expiresAt: string): Promise<'updated' | 'absent' | 'not-ours'>;
 }

@@ -1,4 +1,5 @@
 import type { HistoryEntry, Lease, LeaseStatus, RevokeCause } from '../domain/lease.js';
+import type { TicketSourceName } from '../domain/ticket.js';
 
 export type CreateResult = { readonly created: true } | { readonly created: false; readonly existing: Lease };
 
@@ -7,6 +8,10 @@ export interface TransitionPatch {
   readonly failureReason?: string;
   readonly revokedAt?: string;
   readonly revokeCause?: RevokeCause;
+  /** A new expiry (extension). */
+  readonly expiresAt?: string;
+  /** The full list of applied approvals (extension). */
+  readonly approvals?: readonly string[];
 }
 
 export type TransitionResult = { readonly ok: true; readonly lease: Lease } | { readonly ok: false; readonly current: Lease | undefined };
@@ -21,8 +26,20 @@ export interface LeaseStore {
    * appending `entry` to its history. A lost race returns `{ ok: false, current }`.
    */
   transition(lease: Lease, to: LeaseStatus, entry: HistoryEntry, patch?: TransitionPatch): Promise<TransitionResult>;
-  /** Leases in `status` whose expiry is at or before `before`, oldest first, from the status/expiry index. */
-  listExpiring(status: LeaseStatus, before: Date, limit: number): Promise<readonly Lease[]>;
+  /**
+   * Leases in `status` that are due at or before `before` (SCHEDULED: their start; others: their
+   * expiry), earliest first, from the status index: never a scan.
+   */
+  listDue(status: LeaseStatus, before: Date, limit: number): Promise<readonly Lease[]>;
+  /** All leases of one ticket, oldest first, from the ticket index. */
+  listForTicket(source: TicketSourceName, ticketKey: string): Promise<readonly Lease[]>;
+  /**
+   * Claims an approval for a lease (used when an approval extends an existing lease, so that the
+   * same approval can never later create a lease of its own). Returns the lease that holds it.
+   */
+  claimApproval(idempotencyKey: string, leaseId: string): Promise<string>;
+  /** The lease an approval was claimed for, if any. */
+  approvalClaim(idempotencyKey: string): Promise<string | undefined>;
   /** Records that a webhook delivery was fully processed (kept for `ttlSeconds`). */
   rememberDelivery(deliveryId: string, now: Date, ttlSeconds: number): Promise<void>;
   /** Whether a webhook delivery was already fully processed. */

@@ -1,4 +1,5 @@
-import type { TicketSnapshot } from '../domain/ticket.js';
+import type { TicketSnapshot, TicketSourceName } from '../domain/ticket.js';
+import { ConfigError } from '../errors.js';
 
 /** An ITSM system, read through its API. Errors: TicketNotFoundError, TicketSourceError (retryable on 429/5xx). */
 export interface TicketSource {
@@ -6,4 +7,14 @@ export interface TicketSource {
   getTicket(key: string): Promise<TicketSnapshot>;
   /** Adds a comment (Jira) or work note visible to the requester and approver. */
   comment(key: string, text: string): Promise<void>;
+}
+
+/** The configured ITSM systems, by name. */
+export type TicketSources = Readonly<Partial<Record<TicketSourceName, TicketSource>>>;
+
+/** The ticket source of a lease or hint; an unconfigured one is a configuration error. */
+export function sourceOf(sources: TicketSources, name: TicketSourceName): TicketSource {
+  const source = sources[name];
+  if (source === undefined) throw new ConfigError(`ticket source ${name} is not configured`);
+  return source;
 }

@@ -1,26 +1,34 @@
 import type { Catalog } from '../catalog.js';
 import { leaseAuditFields } from '../domain/audit.js';
 import { bindingManifest, type Lease } from '../domain/lease.js';
-import { newLease } from '../domain/lease-factory.js';
-import { deniedMessage, failedMessage, grantedMessage } from '../domain/messages.js';
-import { decide, type DenialCode } from '../domain/policy.js';
-import type { TicketSnapshot } from '../domain/ticket.js';
-import { describeError, TicketNotFoundError } from '../errors.js';
+import { idempotencyKey, newLease } from '../domain/lease-factory.js';
+import {
+  clippedNote,
+  deniedMessage,
+  extendedMessage,
+  failedMessage,
+  grantedMessage,
+  notExtendedMessage,
+  scheduledMessage,
+} from '../domain/messages.js';
+import { decide, type DenialCode, type GrantPlan } from '../domain/policy.js';
+import { personLabel, type TicketSnapshot } from '../domain/ticket.js';
+import { describeError } from '../errors.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { Clock } from '../ports/clock.js';
 import type { Cluster } from '../ports/cluster.js';
+import type { LeaseScheduler } from '../ports/lease-scheduler.js';
 import type { LeaseStore } from '../ports/lease-store.js';
 import type { Logger } from '../ports/logger.js';
-import type { RevocationScheduler } from '../ports/revocation-scheduler.js';
-import type { TicketSource } from '../ports/ticket-source.js';
+import { sourceOf, type TicketSources } from '../ports/ticket-source.js';
 import { removeLeaseResources } from './lease-resources.js';
 
 export interface GrantAccessDeps {
   readonly catalog: Catalog;
-  readonly tickets: TicketSource;
+  readonly tickets: TicketSources;
   readonly cluster: Cluster;
   readonly leases: LeaseStore;
-  readonly scheduler: RevocationScheduler;
+  readonly scheduler: LeaseScheduler;
   readonly audit: AuditLog;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -30,29 +38,30 @@ export interface GrantAccessDeps {
   readonly pendingGraceSeconds: number;
 }
 
-export interface GrantAccessInput {
-  readonly ticketKey: string;
-  /** Who delivered the hint, for the audit trail (e.g. `jira-webhook:<delivery id>`). */
-  readonly actor: string;
-}
-
 export type GrantOutcome =
   | { readonly kind: 'granted'; readonly lease: Lease }
+  | { readonly kind: 'scheduled'; readonly lease: Lease }
+  | { readonly kind: 'extended'; readonly lease: Lease; readonly previousExpiresAt: string }
+  | { readonly kind: 'not-extended'; readonly lease: Lease; readonly reason: string }
   | { readonly kind: 'duplicate'; readonly lease: Lease }
-  | { readonly kind: 'denied'; readonly code: DenialCode | 'ticket-not-found'; readonly reason: string }
+  | { readonly kind: 'denied'; readonly code: DenialCode; readonly reason: string }
   | { readonly kind: 'failed'; readonly lease: Lease; readonly reason: string };
 
+/** How many times an extension re-reads and retries after losing a compare-and-swap. */
+const EXTEND_ATTEMPTS = 4;
+
 /**
- * Turns an approval hint into a lease: re-read the ticket, decide, record PENDING (the
- * idempotency point), then schedule revocation and create the bindings in parallel, then ACTIVE.
- * Errors that a retry may fix (ITSM or DynamoDB unavailable) are thrown so the webhook answers 5xx.
+ * Turns an approved ticket into a lease: decide, record the lease (the idempotency point), then
+ * schedule its timers and create the bindings in parallel, then ACTIVE. A new approval of a ticket
+ * whose lease is still open extends that lease instead. Errors that a retry may fix (ITSM or
+ * DynamoDB unavailable) are thrown so the webhook answers 5xx.
  */
-export function makeGrantAccess(deps: GrantAccessDeps): (input: GrantAccessInput) => Promise<GrantOutcome> {
+export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot, actor: string) => Promise<GrantOutcome> {
   const { catalog, tickets, cluster, leases, scheduler, audit, clock, logger } = deps;
 
-  async function comment(key: string, text: string): Promise<void> {
+  async function comment(source: TicketSnapshot['source'], key: string, text: string): Promise<void> {
     try {
-      await tickets.comment(key, text);
+      await sourceOf(tickets, source).comment(key, text);
     } catch (error) {
       // The decision stands whether or not the ticket hears of it; the audit log is the record.
       logger.warn('could not comment on ticket', { ticket: key, error: describeError(error) });
@@ -67,19 +76,19 @@ export function makeGrantAccess(deps: GrantAccessDeps): (input: GrantAccessInput
       source: ticket.source,
       ticket: ticket.key,
       ticketUrl: ticket.url,
-      requester: ticket.requester?.email ?? ticket.requester?.id,
-      approver: ticket.approval?.approver.email ?? ticket.approval?.approver.id,
+      requester: ticket.requester === undefined ? undefined : personLabel(ticket.requester),
+      approver: ticket.approval?.approvers.map(personLabel).join(', '),
       profile: ticket.requestedProfile?.slice(0, 100),
       code,
       reason,
     });
-    await comment(ticket.key, deniedMessage(reason));
+    await comment(ticket.source, ticket.key, deniedMessage(reason));
     return { kind: 'denied', code, reason };
   }
 
   async function fail(lease: Lease, reason: string, actor: string): Promise<GrantOutcome> {
     const now = clock.now().toISOString();
-    const moved = await leases.transition(lease, 'FAILED', { at: now, from: 'PENDING', to: 'FAILED', by: actor, note: reason }, { failureReason: reason });
+    const moved = await leases.transition(lease, 'FAILED', { at: now, from: lease.status, to: 'FAILED', by: actor, note: reason }, { failureReason: reason });
     if (!moved.ok) {
       // Another delivery finished this lease first; its outcome stands.
       if (moved.current?.status === 'ACTIVE') return { kind: 'duplicate', lease: moved.current };
@@ -93,61 +102,139 @@ export function makeGrantAccess(deps: GrantAccessDeps): (input: GrantAccessInput
     const leftovers = await removeLeaseResources(lease, { cluster, scheduler, logger });
     const fullReason = leftovers.length === 0 ? reason : `${reason}; could not remove ${leftovers.join(', ')} (the sweep will)`;
     audit.record({ kind: 'failure', at: clock.now().toISOString(), actor, ...leaseAuditFields(lease), code: 'backend-error', reason: fullReason });
-    await comment(lease.ticketKey, failedMessage(lease, fullReason, leftovers.length === 0));
+    await comment(lease.source, lease.ticketKey, failedMessage(lease, fullReason, leftovers.length === 0));
     return { kind: 'failed', lease, reason: fullReason };
   }
 
-  /** Schedule ∥ bindings, then ACTIVE. Safe to run for the same lease from several deliveries at once. */
-  async function provision(lease: Lease, actor: string): Promise<GrantOutcome> {
+  /** Timers ∥ bindings (none yet for a SCHEDULED lease), then ACTIVE. Safe to run for one lease from several deliveries at once. */
+  async function provision(lease: Lease, actor: string, endClipped: boolean): Promise<GrantOutcome> {
+    const scheduled = lease.status === 'SCHEDULED';
     const steps = await Promise.allSettled([
       scheduler.schedule(lease),
-      ...lease.bindings.map((binding) => cluster.applyBinding(lease.cluster, bindingManifest(lease, binding))),
+      ...(scheduled ? [] : lease.bindings.map((binding) => cluster.applyBinding(lease.cluster, bindingManifest(lease, binding)))),
     ]);
     const errors = steps.flatMap((step) => (step.status === 'rejected' ? [describeError(step.reason)] : []));
     if (errors.length > 0) return fail(lease, errors.join('; '), actor);
 
     const now = clock.now().toISOString();
+    if (scheduled) {
+      audit.record({ kind: 'schedule', at: now, actor, ...leaseAuditFields(lease), reason: lease.reason });
+      await comment(lease.source, lease.ticketKey, scheduledMessage(lease) + (endClipped ? clippedNote(lease) : ''));
+      return { kind: 'scheduled', lease };
+    }
     const moved = await leases.transition(lease, 'ACTIVE', { at: now, from: 'PENDING', to: 'ACTIVE', by: actor });
     if (!moved.ok) {
       const current = moved.current;
-      if (current?.status === 'FAILED') {
-        // Lost to a delivery that gave up on this lease: take back what this one created.
+      if (current?.status === 'FAILED' || current?.status === 'REVOKED') {
+        // Lost to a delivery that gave up on this lease (or a close): take back what this one created.
         await removeLeaseResources(current, { cluster, scheduler, logger });
-        return { kind: 'failed', lease: current, reason: current.failureReason ?? 'failed by another delivery' };
+        return { kind: 'failed', lease: current, reason: current.failureReason ?? 'ended by another delivery' };
       }
       if (current === undefined) throw new Error(`lease ${lease.id} vanished while activating it`);
       return { kind: 'duplicate', lease: current };
     }
     audit.record({ kind: 'grant', at: now, actor, ...leaseAuditFields(moved.lease), reason: moved.lease.reason });
-    await comment(moved.lease.ticketKey, grantedMessage(moved.lease));
+    await comment(moved.lease.source, moved.lease.ticketKey, grantedMessage(moved.lease) + (endClipped ? clippedNote(moved.lease) : ''));
     return { kind: 'granted', lease: moved.lease };
   }
 
-  return async function grantAccess({ ticketKey, actor }: GrantAccessInput): Promise<GrantOutcome> {
-    let ticket: TicketSnapshot;
-    try {
-      ticket = await tickets.getTicket(ticketKey);
-    } catch (error) {
-      if (!(error instanceof TicketNotFoundError)) throw error;
-      const reason = error.message;
-      audit.record({ kind: 'deny', at: clock.now().toISOString(), actor, source: 'jira', ticket: ticketKey, code: 'ticket-not-found', reason });
-      return { kind: 'denied', code: 'ticket-not-found', reason };
+  /** A new approval on a ticket whose lease is still open moves that lease's expiry; never a second binding. */
+  async function extend(existing: Lease, plan: GrantPlan, actor: string): Promise<GrantOutcome> {
+    const approvalId = plan.approval.id;
+    const holder = await leases.claimApproval(idempotencyKey(plan), existing.id);
+    if (holder !== existing.id) {
+      const other = await leases.get(holder);
+      if (other !== undefined) return { kind: 'duplicate', lease: other };
+    }
+    let lease: Lease | undefined = existing;
+    for (let attempt = 0; attempt < EXTEND_ATTEMPTS && lease !== undefined; attempt += 1) {
+      if (lease.approvals.includes(approvalId)) return { kind: 'duplicate', lease };
+      if (lease.status !== 'ACTIVE' && lease.status !== 'SCHEDULED') {
+        const reason = `the lease ended (${lease.status}) before the new approval could extend it; approve again for new access`;
+        await comment(lease.source, lease.ticketKey, notExtendedMessage(lease, reason));
+        return { kind: 'not-extended', lease, reason };
+      }
+      const now = clock.now();
+      const from = Math.max(now.getTime(), Date.parse(lease.startsAt));
+      const caps: [number, string][] = [[Date.parse(lease.startsAt) + plan.profile.maxDuration * 1000, `the profile maximum counted from ${lease.startsAt}`]];
+      const windowEnd = plan.windowEnd ?? lease.windowEnd;
+      if (windowEnd !== undefined) caps.push([Date.parse(windowEnd), 'the change end']);
+      let until = from + plan.durationSeconds * 1000;
+      let cappedBy: string | undefined;
+      for (const [cap, why] of caps) {
+        if (cap < until) {
+          until = cap;
+          cappedBy = why;
+        }
+      }
+      const previousExpiresAt = lease.expiresAt;
+      const grows = until > Date.parse(previousExpiresAt);
+      const expiresAt = grows ? new Date(until).toISOString() : previousExpiresAt;
+      const note = grows ? `extended from ${previousExpiresAt} to ${expiresAt}` : `approval ${approvalId} did not move the expiry`;
+      const moved = await leases.transition(
+        lease,
+        lease.status,
+        { at: now.toISOString(), from: lease.status, to: lease.status, by: actor, note },
+        { expiresAt, approvals: [...lease.approvals, approvalId] },
+      );
+      if (!moved.ok) {
+        lease = moved.current;
+        continue;
+      }
+      const updated = moved.lease;
+      if (!grows) {
+        const reason = cappedBy === undefined ? 'it already lasts at least as long as the new approval asks' : `it is already at ${cappedBy}`;
+        await comment(updated.source, updated.ticketKey, notExtendedMessage(updated, reason));
+        return { kind: 'not-extended', lease: updated, reason };
+      }
+      await moveTimersAndAnnotations(updated);
+      audit.record({ kind: 'extend', at: now.toISOString(), actor, ...leaseAuditFields(updated), previousExpiresAt, reason: note });
+      await comment(updated.source, updated.ticketKey, extendedMessage(updated, previousExpiresAt, cappedBy));
+      return { kind: 'extended', lease: updated, previousExpiresAt };
+    }
+    throw new Error(`could not extend lease ${existing.id}: it kept changing`);
+  }
+
+  /** The lease record is the truth; if these fail, the sweep still revokes at the new expiry. */
+  async function moveTimersAndAnnotations(lease: Lease): Promise<void> {
+    const results = await Promise.allSettled([
+      scheduler.schedule(lease),
+      ...(lease.status === 'ACTIVE' ? lease.bindings.map((b) => cluster.setExpiry(lease.cluster, b, lease.id, lease.expiresAt)) : []),
+    ]);
+    for (const result of results) {
+      if (result.status === 'rejected') logger.warn('extension: could not update a timer or annotation', { leaseId: lease.id, error: describeError(result.reason) });
+    }
+  }
+
+  return async function grantAccess(ticket: TicketSnapshot, actor: string): Promise<GrantOutcome> {
+    const now = clock.now();
+    const decision = decide(ticket, catalog, now);
+    if (decision.kind === 'deny') return denied(ticket, decision.code, decision.reason, actor);
+    const plan = decision.plan;
+
+    const open = (await leases.listForTicket(ticket.source, ticket.key)).filter(
+      (l) => (l.status === 'ACTIVE' || l.status === 'SCHEDULED') && l.profile === plan.profile.name,
+    );
+    const current = open.at(-1);
+    if (current !== undefined && !current.approvals.includes(plan.approval.id)) return extend(current, plan, actor);
+
+    const claimed = await leases.approvalClaim(idempotencyKey(plan));
+    if (claimed !== undefined) {
+      // This approval already extended a lease; it never creates one of its own.
+      const lease = await leases.get(claimed);
+      if (lease !== undefined) return { kind: 'duplicate', lease };
     }
 
-    const decision = decide(ticket, catalog);
-    if (decision.kind === 'deny') return denied(ticket, decision.code, decision.reason, actor);
-
-    const now = clock.now();
-    const lease = newLease(decision.plan, now, deps.schedulePrefix, actor);
+    const lease = newLease(plan, now, deps.schedulePrefix, actor);
     const created = await leases.create(lease);
-    if (created.created) return provision(lease, actor);
+    if (created.created) return provision(lease, actor, plan.endClipped);
 
     const existing = created.existing;
     const abandoned =
       existing.status === 'PENDING' && now.getTime() - Date.parse(existing.createdAt) > deps.pendingGraceSeconds * 1000;
     if (abandoned) {
       logger.warn('finishing a grant abandoned by an earlier delivery', { leaseId: existing.id });
-      return provision(existing, actor);
+      return provision(existing, actor, false);
     }
     return { kind: 'duplicate', lease: existing };
   };

@@ -2,7 +2,7 @@ import type { Lease } from '../domain/lease.js';
 import { describeError } from '../errors.js';
 import type { Cluster } from '../ports/cluster.js';
 import type { Logger } from '../ports/logger.js';
-import type { RevocationScheduler } from '../ports/revocation-scheduler.js';
+import type { LeaseScheduler } from '../ports/lease-scheduler.js';
 
 /**
  * Best-effort removal of everything a lease may have created: its bindings and its schedule.
@@ -10,7 +10,7 @@ import type { RevocationScheduler } from '../ports/revocation-scheduler.js';
  */
 export async function removeLeaseResources(
   lease: Lease,
-  deps: { cluster: Cluster; scheduler: RevocationScheduler; logger: Logger },
+  deps: { cluster: Cluster; scheduler: LeaseScheduler; logger: Logger },
 ): Promise<string[]> {
   const targets = [
     ...lease.bindings.map((binding) => ({

@@ -5,16 +5,17 @@ import { describeError, KubeLeaseError } from '../errors.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { Clock } from '../ports/clock.js';
 import type { Cluster } from '../ports/cluster.js';
+import type { LeaseScheduler } from '../ports/lease-scheduler.js';
 import type { LeaseStore } from '../ports/lease-store.js';
 import type { Logger } from '../ports/logger.js';
-import type { RevocationScheduler } from '../ports/revocation-scheduler.js';
-import type { TicketSource } from '../ports/ticket-source.js';
+import { sourceOf, type TicketSources } from '../ports/ticket-source.js';
+import { removeLeaseResources } from './lease-resources.js';
 
 export interface RevokeLeaseDeps {
-  readonly tickets: TicketSource;
+  readonly tickets: TicketSources;
   readonly cluster: Cluster;
   readonly leases: LeaseStore;
-  readonly scheduler: RevocationScheduler;
+  readonly scheduler: LeaseScheduler;
   readonly audit: AuditLog;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -37,18 +38,29 @@ export class RevokeIncompleteError extends KubeLeaseError {}
 
 /**
  * Takes access away: delete the lease's bindings (gone already counts), then mark it REVOKED,
- * then remove its schedule and tell the ticket. Running it twice, or concurrently, revokes once.
+ * then remove its timers and tell the ticket. Running it twice, or concurrently, revokes once.
+ * A lease still being granted (PENDING) is marked first and cleaned after, so a concurrent
+ * grant that finishes late loses its ACTIVE transition and removes what it made.
  */
 export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput) => Promise<RevokeOutcome> {
   const { tickets, cluster, leases, scheduler, audit, clock, logger } = deps;
 
-  async function cancelSchedule(lease: Lease): Promise<void> {
+  async function cancelTimers(lease: Lease): Promise<void> {
     try {
       await scheduler.cancel(lease);
     } catch (error) {
-      // A leftover schedule only fires a revoke that finds nothing to do.
-      logger.warn('could not remove revocation schedule', { leaseId: lease.id, error: describeError(error) });
+      // A leftover timer only fires a revoke or activation that finds nothing to do.
+      logger.warn('could not remove lease timers', { leaseId: lease.id, error: describeError(error) });
     }
+  }
+
+  async function deleteBindings(lease: Lease, cause: RevokeCause, actor: string): Promise<void> {
+    const results = await Promise.allSettled(lease.bindings.map((b) => cluster.deleteBinding(lease.cluster, b, lease.id)));
+    const errors = results.flatMap((r) => (r.status === 'rejected' ? [describeError(r.reason)] : []));
+    if (errors.length === 0) return;
+    const reason = `could not delete bindings: ${errors.join('; ')}`;
+    audit.record({ kind: 'failure', at: clock.now().toISOString(), actor, ...leaseAuditFields(lease), code: 'backend-error', cause, reason });
+    throw new RevokeIncompleteError(`revoking lease ${lease.id}: ${reason}`);
   }
 
   return async function revokeLease({ leaseId, cause, actor }: RevokeLeaseInput): Promise<RevokeOutcome> {
@@ -57,39 +69,41 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
       logger.warn('revoke requested for an unknown lease', { leaseId, cause });
       return { kind: 'not-found' };
     }
-    if (lease.status !== 'ACTIVE') {
-      if (lease.status === 'REVOKED' || lease.status === 'FAILED') await cancelSchedule(lease);
+    if (lease.status === 'REVOKED' || lease.status === 'FAILED') {
+      await cancelTimers(lease);
       return { kind: 'not-active', lease };
     }
     const now = clock.now();
-    if ((cause === 'expiry' || cause === 'sweep') && now.getTime() < Date.parse(lease.expiresAt)) {
-      // Access never ends before its expiry; a schedule firing early is simply ignored.
+    const timed = cause === 'expiry' || cause === 'sweep';
+    if (timed && now.getTime() < Date.parse(lease.expiresAt)) {
+      // Access never ends before its expiry; a timer firing early is simply ignored.
       return { kind: 'not-due', lease };
     }
+    if (lease.status === 'PENDING' && timed) return { kind: 'not-active', lease };
 
-    const results = await Promise.allSettled(lease.bindings.map((b) => cluster.deleteBinding(lease.cluster, b, lease.id)));
-    const errors = results.flatMap((r) => (r.status === 'rejected' ? [describeError(r.reason)] : []));
-    if (errors.length > 0) {
-      const reason = `could not delete bindings: ${errors.join('; ')}`;
-      audit.record({ kind: 'failure', at: now.toISOString(), actor, ...leaseAuditFields(lease), code: 'backend-error', cause, reason });
-      throw new RevokeIncompleteError(`revoking lease ${lease.id}: ${reason}`);
-    }
+    // An ACTIVE lease keeps its status until its bindings are gone, so a failure can be retried.
+    if (lease.status === 'ACTIVE') await deleteBindings(lease, cause, actor);
 
     const at = clock.now().toISOString();
     const moved = await leases.transition(
       lease,
       'REVOKED',
-      { at, from: 'ACTIVE', to: 'REVOKED', by: actor, note: cause },
+      { at, from: lease.status, to: 'REVOKED', by: actor, note: cause },
       { revokedAt: at, revokeCause: cause },
     );
     if (!moved.ok) {
       if (moved.current === undefined) return { kind: 'not-found' };
       return { kind: 'not-active', lease: moved.current };
     }
-    await cancelSchedule(moved.lease);
+    if (lease.status !== 'ACTIVE') {
+      const leftovers = await removeLeaseResources(moved.lease, { cluster, scheduler, logger });
+      if (leftovers.length > 0) logger.error('revoked lease left resources behind; the sweep will remove them', { leaseId, leftovers });
+    } else {
+      await cancelTimers(moved.lease);
+    }
     audit.record({ kind: 'revoke', at, actor, ...leaseAuditFields(moved.lease), cause, reason: cause });
     try {
-      await tickets.comment(moved.lease.ticketKey, revokedMessage(moved.lease, cause, at));
+      await sourceOf(tickets, moved.lease.source).comment(moved.lease.ticketKey, revokedMessage(moved.lease, cause, at));
     } catch (error) {
       logger.warn('could not comment on ticket', { ticket: moved.lease.ticketKey, error: describeError(error) });
     }

@@ -3,6 +3,7 @@ import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { newLease } from '../../lib/domain/lease-factory.js';
 import { LABEL_LEASE_ID, LABEL_MANAGED_BY, LABEL_SOURCE } from '../../lib/domain/names.js';
 import { decide } from '../../lib/domain/policy.js';
+import { sourceOf } from '../../lib/ports/ticket-source.js';
 import { alice, bob, bodyOf, carol, REVOKE_ARN, TestStack } from '../support/stack.js';
 
 const PROFILE = 'customfield_10100';
@@ -49,7 +50,7 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     const lease = await stack.container.leases.get(leaseId);
     expect(lease?.status).toBe('ACTIVE');
     expect(lease?.history.map((h) => h.to)).toEqual(['PENDING', 'ACTIVE']);
-    expect(lease?.approver.id).toBe(bob.accountId);
+    expect(lease?.approvers.map((a) => a.id)).toEqual([bob.accountId]);
     const lengthMs = Date.parse(lease?.expiresAt ?? '') - Date.parse(lease?.startsAt ?? '');
     expect(lengthMs).toBe(2 * 3600 * 1000);
     expect(bindings[0]?.metadata.annotations?.['kube-lease.io/expires-at']).toBe(lease?.expiresAt);
@@ -223,7 +224,7 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     // The other lease's binding is still there, untouched.
     expect(stack.kube.binding('payments', name)?.metadata.labels?.[LABEL_LEASE_ID]).toBe('ffffffffffffffffffff');
     expect(stack.kube.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0);
-    expect(stack.deletedRuleNames()).toEqual([`kube-lease-test-${leaseId}`]);
+    expect(stack.deletedRuleNames()).toEqual([`kube-lease-test-${leaseId}-start`, `kube-lease-test-${leaseId}`]);
     expect(stack.jira.comments('OPS-12')[0]).toMatch(/could not be granted/);
     expect(stack.audit.kinds()).toEqual(['failure']);
   });
@@ -247,7 +248,7 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     // The binding in the other namespace was created, then removed again.
     expect(stack.kube.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
     expect(stack.kube.bindings.size).toBe(0);
-    expect(stack.deletedRuleNames()).toEqual([lease?.scheduleName]);
+    expect(stack.deletedRuleNames()).toEqual([`${lease?.scheduleName ?? ''}-start`, lease?.scheduleName]);
     const comment = stack.jira.comments('OPS-13')[0];
     expect(comment).toContain('could not be granted');
     expect(comment).toContain('nothing was left in the cluster');
@@ -285,15 +286,15 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     const body = bodyOf(await stack.deliver(payload));
     expect(body.outcome).toBe('granted');
     const lease = await stack.container.leases.get(String(body.leaseId));
-    expect(lease?.approver.email).toBe('carol@example.com');
+    expect(lease?.approvers.map((a) => a.email)).toEqual(['carol@example.com']);
   });
 
   it('finishes a grant that a crashed delivery left PENDING, but only after the grace period', async () => {
     // Prepare: the state a delivery leaves when it dies right after recording the lease.
     stack.ticket('OPS-16', { [PROFILE]: 'payments-read' });
     const payload = stack.jira.transition('OPS-16', 'Approved', bob);
-    const snapshot = await stack.container.tickets.getTicket('OPS-16');
-    const decision = decide(snapshot, stack.container.config.catalog);
+    const snapshot = await sourceOf(stack.container.tickets, 'jira').getTicket('OPS-16');
+    const decision = decide(snapshot, stack.container.config.catalog, stack.clock.now());
     if (decision.kind !== 'grant') throw new Error('expected a grant plan');
     const lease = newLease(decision.plan, stack.clock.now(), 'kube-lease-test', 'crashed-delivery');
     await stack.container.leases.create(lease);

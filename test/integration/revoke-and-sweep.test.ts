@@ -38,7 +38,7 @@ describe('revokeLease and sweepLeases', () => {
     expect(lease?.history.map((h) => h.to)).toEqual(['PENDING', 'ACTIVE', 'REVOKED']);
     const calls = stack.eventBridge.calls().map((c) => c.args[0].constructor.name);
     expect(calls.slice(-2)).toEqual(['RemoveTargetsCommand', 'DeleteRuleCommand']);
-    expect(stack.eventBridge.commandCalls(DeleteRuleCommand)[0]?.args[0].input.Name).toBe(lease?.scheduleName);
+    expect(stack.eventBridge.commandCalls(DeleteRuleCommand).map((c) => c.args[0].input.Name)).toEqual([`${lease?.scheduleName ?? ''}-start`, lease?.scheduleName]);
     const comments = stack.jira.comments('OPS-20');
     expect(comments).toHaveLength(2);
     expect(comments[1]).toContain('Access revoked');
@@ -108,14 +108,14 @@ describe('revokeLease and sweepLeases', () => {
 
     const summary = await stack.container.sweepLeases();
 
-    expect(summary).toEqual({ due: 1, revoked: 1, failed: 0, skipped: 0 });
+    expect(summary).toEqual({ due: 1, revoked: 1, activated: 0, failed: 0, skipped: 0 });
     expect((await stack.container.leases.get(expired))?.status).toBe('REVOKED');
     expect((await stack.container.leases.get(expired))?.revokeCause).toBe('sweep');
     expect(stack.kube.list(LABEL_LEASE_ID, expired)).toEqual([]);
     expect((await stack.container.leases.get(current))?.status).toBe('ACTIVE');
     expect(stack.kube.list(LABEL_LEASE_ID, current)).toHaveLength(2);
     expect(stack.jira.comments('OPS-26').at(-1)).toContain('periodic sweep');
-    expect(await stack.container.sweepLeases()).toEqual({ due: 0, revoked: 0, failed: 0, skipped: 0 });
+    expect(await stack.container.sweepLeases()).toEqual({ due: 0, revoked: 0, activated: 0, failed: 0, skipped: 0 });
   });
 
   it('revokes overlapping leases of the same person and role independently', async () => {

@@ -33,7 +33,7 @@ describe('secrets from SSM / Secrets Manager and the cluster kubeconfig', () => 
     const body = JSON.stringify(payload);
 
     // Act
-    const response = await stack.container.jiraWebhook({
+    const response = await stack.webhook('jira')({
       method: 'POST',
       headers: { 'x-hub-signature': signJiraBody(body, 'ssm-webhook-secret') },
       body: Buffer.from(body),

@@ -10,7 +10,8 @@ import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/adapters
 import type { SecretBackends } from '../../lib/adapters/secrets/secret-resolver.js';
 import { loadConfig } from '../../lib/config.js';
 import { buildContainer, type Container } from '../../lib/container.js';
-import type { HttpResponse } from '../../lib/http/http.js';
+import type { HttpRequest, HttpResponse } from '../../lib/http/http.js';
+import type { TicketSourceName } from '../../lib/domain/ticket.js';
 import { FakeJira, type JiraUser } from '../fakes/fake-jira.js';
 import { FakeKubernetes } from '../fakes/fake-kubernetes.js';
 import { ManualClock } from '../fakes/manual-clock.js';
@@ -19,6 +20,7 @@ import { DEMO_CATALOG } from './demo-catalog.js';
 
 export const WEBHOOK_SECRET = 'test-webhook-secret';
 export const REVOKE_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:kube-lease-test-revokeLease';
+export const ACTIVATE_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:kube-lease-test-activateLease';
 
 export const alice: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c01', emailAddress: 'alice@example.com', displayName: 'Alice Engineer' };
 export const bob: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c02', emailAddress: 'bob@example.com', displayName: 'Bob Approver' };
@@ -74,7 +76,7 @@ export class TestStack {
       audit: this.audit,
       dynamodb: dynamo.client,
       secretBackends: options.secretBackends ?? {},
-      scheduler: () => new EventBridgeRuleScheduler(this.eventBridgeClient, { revokeFunctionArn: REVOKE_ARN }),
+      scheduler: () => new EventBridgeRuleScheduler(this.eventBridgeClient, { revokeFunctionArn: REVOKE_ARN, activateFunctionArn: ACTIVATE_ARN }),
     });
     return this;
   }
@@ -93,7 +95,13 @@ export class TestStack {
       'x-atlassian-webhook-identifier': options.deliveryId ?? `delivery-${(this.deliveries += 1)}`,
     };
     if (options.signature !== null) headers['x-hub-signature'] = options.signature ?? signJiraBody(body, WEBHOOK_SECRET);
-    return this.container.jiraWebhook({ method: 'POST', headers, body: Buffer.from(body) });
+    return this.webhook('jira')({ method: 'POST', headers, body: Buffer.from(body) });
+  }
+
+  webhook(source: TicketSourceName): (request: HttpRequest) => Promise<HttpResponse> {
+    const handler = this.container.webhooks[source];
+    if (handler === undefined) throw new Error(`${source} is not configured`);
+    return handler;
   }
 
   /** A ticket asking for `profile`, by alice, in review. */

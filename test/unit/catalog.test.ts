@@ -19,7 +19,7 @@ describe('parseCatalog', () => {
     const catalog = parseCatalog(readFileSync('deploy/catalog.example.yaml', 'utf8'));
     expect(catalog.profiles.map((p) => p.name)).toEqual(['payments-read', 'payments-debug']);
     expect(catalog.profiles[0]?.maxDuration).toBe(4 * 3600);
-    expect(catalog.jira.fields.requester).toBe('reporter');
+    expect(catalog.jira?.fields.requester).toBe('reporter');
   });
 
   it('refuses to bind cluster-admin and names the line and field', () => {

@@ -20,7 +20,11 @@ describe('loadConfig', () => {
   });
 
   it('names every missing variable and what it is for', () => {
-    expect(() => loadConfig({}, () => DEMO_CATALOG)).toThrow(/ACCESS_CATALOG is not set[\s\S]*JIRA_WEBHOOK_SECRET is not set/);
+    expect(() => loadConfig({}, () => DEMO_CATALOG)).toThrow(/ACCESS_CATALOG is not set/);
+    // The catalog has a jira section, so every Jira variable is needed.
+    expect(() => loadConfig({ ACCESS_CATALOG: 'catalog.yaml' }, () => DEMO_CATALOG)).toThrow(
+      /JIRA_BASE_URL is not set[\s\S]*JIRA_EMAIL is not set[\s\S]*JIRA_API_TOKEN is not set[\s\S]*JIRA_WEBHOOK_SECRET is not set/,
+    );
   });
 
   it('rejects bad values with the variable name', () => {

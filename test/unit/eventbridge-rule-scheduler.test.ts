@@ -29,7 +29,7 @@ describe('EventBridgeRuleScheduler', () => {
   function setup() {
     const client = new EventBridgeClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     const mock = mockClient(client);
-    return { mock, scheduler: new EventBridgeRuleScheduler(client, { revokeFunctionArn: ARN }) };
+    return { mock, scheduler: new EventBridgeRuleScheduler(client, { revokeFunctionArn: ARN, activateFunctionArn: `${ARN}-activate` }) };
   }
 
   it('puts one rule with a one-shot cron and the revoke function as its only target', async () => {
@@ -39,7 +39,7 @@ describe('EventBridgeRuleScheduler', () => {
     expect(mock.commandCalls(PutRuleCommand)[0]?.args[0].input).toMatchObject({ Name: lease.scheduleName, ScheduleExpression: 'cron(16 10 1 3 ? 2026)', State: 'ENABLED' });
     expect(mock.commandCalls(PutTargetsCommand)[0]?.args[0].input).toEqual({
       Rule: lease.scheduleName,
-      Targets: [{ Id: 'revoke-lease', Arn: ARN, Input: JSON.stringify({ leaseId: lease.id }) }],
+      Targets: [{ Id: 'kube-lease', Arn: ARN, Input: JSON.stringify({ leaseId: lease.id }) }],
     });
   });
 
@@ -57,7 +57,12 @@ describe('EventBridgeRuleScheduler', () => {
     mock.on(RemoveTargetsCommand).rejects(new ResourceNotFoundException({ message: 'Rule x does not exist.', $metadata: {} }));
     mock.on(DeleteRuleCommand).rejects(new ResourceNotFoundException({ message: 'Rule x does not exist.', $metadata: {} }));
     await expect(scheduler.cancel(lease)).resolves.toBeUndefined();
-    expect(mock.calls().map((c) => c.args[0].constructor.name)).toEqual(['RemoveTargetsCommand', 'DeleteRuleCommand']);
+    expect(mock.calls().map((c) => [c.args[0].constructor.name, (c.args[0].input as { Rule?: string; Name?: string }).Rule ?? (c.args[0].input as { Name?: string }).Name])).toEqual([
+      ['RemoveTargetsCommand', `${lease.scheduleName}-start`],
+      ['DeleteRuleCommand', `${lease.scheduleName}-start`],
+      ['RemoveTargetsCommand', lease.scheduleName],
+      ['DeleteRuleCommand', lease.scheduleName],
+    ]);
   });
 
   it('reports other failures on cancel', async () => {

@@ -24,7 +24,7 @@ describe('approvalFrom', () => {
         move('150', '2026-01-01T12:00:00.000+0000', bob, { id: '1', name: 'Open' }),
       ]),
     );
-    expect(result).toEqual({ id: '200', approver: { id: 'acc-carol', displayName: 'Carol' }, at: '2026-01-02T10:00:00.000+0000', status: 'Approved' });
+    expect(result).toEqual({ id: '200', approvers: [{ id: 'acc-carol', email: undefined, displayName: 'Carol' }], at: '2026-01-02T10:00:00.000+0000' });
   });
 
   it('finds no approval when the history does not show the current status being entered', () => {

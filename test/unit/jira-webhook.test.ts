@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseJiraHint, signJiraBody, verifyJiraSignature, JiraPayloadError } from '../../lib/adapters/jira/jira-webhook.js';
+import { parseJiraHint, signJiraBody, verifyJiraSignature } from '../../lib/adapters/jira/jira-webhook.js';
+import { PayloadError } from '../../lib/http/webhook-handler.js';
 
 describe('verifyJiraSignature', () => {
   const body = Buffer.from('{"webhookEvent":"jira:issue_updated"}');
@@ -33,7 +34,7 @@ describe('parseJiraHint', () => {
   const update = (items: unknown[]) => ({ webhookEvent: 'jira:issue_updated', issue: { key: 'OPS-1' }, changelog: { id: '9', items } });
 
   it('reads an approval hint from a status change into an approved status', () => {
-    expect(parseJiraHint(update([{ field: 'status', toString: 'Approved' }]), approved)).toEqual({ kind: 'approval', issueKey: 'OPS-1', status: 'Approved' });
+    expect(parseJiraHint(update([{ field: 'status', toString: 'Approved' }]), approved)).toEqual({ kind: 'ticket', key: 'OPS-1' });
   });
 
   it.each([
@@ -53,6 +54,6 @@ describe('parseJiraHint', () => {
     ['update without issue', { webhookEvent: 'jira:issue_updated', changelog: { items: [] } }],
     ['items not a list', { webhookEvent: 'jira:issue_updated', issue: { key: 'X-1' }, changelog: { items: 'status' } }],
   ])('throws a payload error for %s', (_label, payload) => {
-    expect(() => parseJiraHint(payload, approved)).toThrow(JiraPayloadError);
+    expect(() => parseJiraHint(payload, approved)).toThrow(PayloadError);
   });
 });

@@ -7,6 +7,7 @@ import { DEMO_CATALOG } from '../support/demo-catalog.js';
 const catalog = parseCatalog(
   DEMO_CATALOG.replace('    roleRef: { kind: Role, name: pod-debugger }', '    roleRef: { kind: Role, name: pod-debugger }\n    approvers: [lead@example.com]\n    requesters: [alice@example.com]'),
 );
+const NOW = new Date('2026-06-01T12:00:00.000Z');
 const alice = { id: 'acc-alice', email: 'alice@example.com' };
 const bob = { id: 'acc-bob', email: 'bob@example.com' };
 
@@ -15,10 +16,11 @@ function ticket(overrides: Partial<TicketSnapshot> = {}): TicketSnapshot {
     source: 'jira',
     key: 'OPS-1',
     url: 'https://example.atlassian.net/browse/OPS-1',
-    status: 'Approved',
+    state: 'approved',
+    statusText: 'Approved',
     justification: 'INC-1: payments down',
     requester: alice,
-    approval: { id: '100', approver: bob, at: '2026-01-01T00:00:00.000Z', status: 'Approved' },
+    approval: { id: '100', approvers: [bob], at: '2026-01-01T00:00:00.000Z' },
     requestedProfile: 'payments-read',
     requestedDuration: '2h',
     requestedNamespaces: ['payments'],
@@ -28,7 +30,7 @@ function ticket(overrides: Partial<TicketSnapshot> = {}): TicketSnapshot {
 
 describe('decide', () => {
   it('grants the catalog role, cluster and namespaces for a valid request', () => {
-    const decision = decide(ticket(), catalog);
+    const decision = decide(ticket(), catalog, NOW);
     expect(decision.kind).toBe('grant');
     if (decision.kind !== 'grant') return;
     expect(decision.plan).toMatchObject({
@@ -41,11 +43,13 @@ describe('decide', () => {
   });
 
   it.each<[string, Partial<TicketSnapshot>, string, RegExp]>([
-    ['status not approved', { status: 'In Review' }, 'not-approved', /"In Review"/],
+    ['status not approved', { state: 'open', statusText: 'In Review' }, 'not-approved', /"In Review"/],
+    ['closed', { state: 'closed', statusText: 'Done' }, 'not-approved', /"Done"/],
+    ['approval declined', { declined: 'the approval was declined' }, 'approval-declined', /declined/],
     ['no approval in history', { approval: undefined }, 'no-approval', /who approved/],
     ['no requester', { requester: undefined }, 'no-requester', /reporter/],
-    ['self-approval by id', { approval: { id: '1', approver: { id: 'acc-alice' }, at: '', status: 'Approved' } }, 'self-approval', /own ticket/],
-    ['self-approval by email', { approval: { id: '1', approver: { id: 'other', email: 'ALICE@example.com' }, at: '', status: 'Approved' } }, 'self-approval', /own ticket/],
+    ['self-approval by id', { approval: { id: '1', approvers: [bob, { id: 'acc-alice' }], at: '' } }, 'self-approval', /own ticket/],
+    ['self-approval by email', { approval: { id: '1', approvers: [{ id: 'other', email: 'ALICE@example.com' }], at: '' } }, 'self-approval', /own ticket/],
     ['empty justification', { justification: '  ' }, 'no-justification', /summary/],
     ['no profile', { requestedProfile: undefined }, 'no-profile', /customfield_10100/],
     ['unknown profile', { requestedProfile: 'root' }, 'unknown-profile', /"root"/],
@@ -56,22 +60,27 @@ describe('decide', () => {
     ['approver not allowed for profile', { requestedProfile: 'payments-debug', requestedDuration: undefined, requestedNamespaces: undefined }, 'approver-not-allowed', /payments-debug/],
     ['requester not allowed for profile', { requestedProfile: 'payments-debug', requester: { id: 'x', email: 'eve@example.com' } }, 'requester-not-allowed', /payments-debug/],
     ['no email for the subject template', { requester: { id: 'acc-alice-2' } }, 'no-subject', /email/],
+    ['malformed change start', { windowStart: '2026-13-01 00:00:00' }, 'bad-date', /start "2026-13-01 00:00:00" is not a date/],
+    ['malformed change end', { windowEnd: 'next tuesday' }, 'bad-date', /end "next tuesday"/],
+    ['change window already ended', { windowEnd: '2026-06-01 11:59:59' }, 'window-ended', /ended at 2026-06-01T11:59:59.000Z/],
+    ['window ends before it starts', { windowStart: '2026-06-02 10:00:00', windowEnd: '2026-06-02 09:00:00' }, 'window-ended', /ends before it starts/],
   ])('denies: %s', (_label, overrides, code, reason) => {
-    const decision = decide(ticket(overrides), catalog);
+    const decision = decide(ticket(overrides), catalog, NOW);
     expect(decision).toMatchObject({ kind: 'deny', code });
     expect(decision.kind === 'deny' ? decision.reason : '').toMatch(reason);
   });
 
   it('allows a listed approver and requester', () => {
     const decision = decide(
-      ticket({ requestedProfile: 'Payments-Debug', requestedDuration: undefined, requestedNamespaces: undefined, approval: { id: '1', approver: { id: 'lead', email: 'lead@example.com' }, at: '', status: 'Approved' } }),
+      ticket({ requestedProfile: 'Payments-Debug', requestedDuration: undefined, requestedNamespaces: undefined, approval: { id: '1', approvers: [{ id: 'lead', email: 'lead@example.com' }], at: '' } }),
       catalog,
+      NOW,
     );
     expect(decision).toMatchObject({ kind: 'grant', plan: { namespaces: ['payments'], durationSeconds: 1800, roleRef: { kind: 'Role', name: 'pod-debugger' } } });
   });
 
   it('clips hostile ticket text repeated in a reason', () => {
-    const decision = decide(ticket({ requestedProfile: 'x'.repeat(10_000) }), catalog);
+    const decision = decide(ticket({ requestedProfile: 'x'.repeat(10_000) }), catalog, NOW);
     expect(decision.kind === 'deny' ? decision.reason.length : Infinity).toBeLessThan(200);
   });
 });
@@ -83,3 +92,37 @@ describe('renderSubject', () => {
     expect(renderSubject({ kind: 'User', name: '{email}' }, { id: 'a' })).toBeUndefined();
   });
 });
+
+describe('decide: change windows', () => {
+  const plan = (overrides: Partial<TicketSnapshot>) => {
+    const decision = decide(ticket(overrides), catalog, NOW);
+    if (decision.kind !== 'grant') throw new Error(`expected a grant, got ${decision.reason}`);
+    return decision.plan;
+  };
+
+  it('starts now and lasts the requested duration without a window', () => {
+    expect(plan({})).toMatchObject({ startsAt: '2026-06-01T12:00:00.000Z', expiresAt: '2026-06-01T14:00:00.000Z', endClipped: false });
+  });
+
+  it('starts now when the window is already open, and ends with the window when it closes first', () => {
+    expect(plan({ windowStart: '2026-06-01 08:00:00', windowEnd: '2026-06-01 13:00:00' })).toMatchObject({
+      startsAt: '2026-06-01T12:00:00.000Z',
+      expiresAt: '2026-06-01T13:00:00.000Z',
+      endClipped: true,
+      windowEnd: '2026-06-01T13:00:00.000Z',
+    });
+  });
+
+  it('starts at a future window start (ServiceNow dates are UTC)', () => {
+    expect(plan({ windowStart: '2026-06-03 09:30:00', windowEnd: '2026-06-03 18:00:00' })).toMatchObject({
+      startsAt: '2026-06-03T09:30:00.000Z',
+      expiresAt: '2026-06-03T11:30:00.000Z',
+      endClipped: false,
+    });
+  });
+
+  it('reads Jira date-times with offsets', () => {
+    expect(plan({ windowStart: '2026-06-03T11:30:00.000+0200' }).startsAt).toBe('2026-06-03T09:30:00.000Z');
+  });
+});
+

@@ -1,11 +1,12 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { HistoryEntry, Lease, LeaseStatus } from '../../domain/lease.js';
+import type { TicketSourceName } from '../../domain/ticket.js';
 import { canTransition } from '../../domain/lease.js';
 import { LeaseStoreError } from '../../errors.js';
 import type { CreateResult, LeaseStore, TransitionPatch, TransitionResult } from '../../ports/lease-store.js';
-import { STATUS_EXPIRY_INDEX } from './lease-table.js';
-import { deliveryKey, fromItem, leaseKey, toItem } from './lease-item.js';
+import { STATUS_DUE_INDEX, TICKET_INDEX } from './lease-table.js';
+import { approvalKey, deliveryKey, dueAt, fromItem, leaseKey, ticketRef, toItem } from './lease-item.js';
 
 const RETRYABLE = new Set([
   'ProvisionedThroughputExceededException',
@@ -74,10 +75,11 @@ export class DynamoDbLeaseStore implements LeaseStore {
     if (!canTransition(lease.status, to)) {
       throw new LeaseStoreError(`lease ${lease.id}: ${lease.status} → ${to} is not an allowed transition`);
     }
-    const sets = ['#status = :to', '#version = :next', '#history = list_append(#history, :entry)'];
-    const names: Record<string, string> = { '#status': 'status', '#version': 'version', '#history': 'history' };
+    const sets = ['#status = :to', '#version = :next', '#history = list_append(#history, :entry)', '#dueAt = :dueAt'];
+    const names: Record<string, string> = { '#status': 'status', '#version': 'version', '#history': 'history', '#dueAt': 'dueAt' };
     const values: Record<string, unknown> = {
       ':to': to,
+      ':dueAt': dueAt({ status: to, startsAt: lease.startsAt, expiresAt: patch.expiresAt ?? lease.expiresAt }),
       ':from': lease.status,
       ':version': lease.version,
       ':next': lease.version + 1,
@@ -110,22 +112,40 @@ export class DynamoDbLeaseStore implements LeaseStore {
     return { ok: false, current: await this.get(lease.id) };
   }
 
-  async listExpiring(status: LeaseStatus, before: Date, limit: number): Promise<readonly Lease[]> {
+  async listDue(status: LeaseStatus, before: Date, limit: number): Promise<readonly Lease[]> {
+    return this.query(
+      {
+        IndexName: STATUS_DUE_INDEX,
+        KeyConditionExpression: '#status = :status AND dueAt <= :before',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status, ':before': before.toISOString() },
+      },
+      limit,
+    );
+  }
+
+  async listForTicket(source: TicketSourceName, ticketKey: string): Promise<readonly Lease[]> {
+    return this.query(
+      {
+        IndexName: TICKET_INDEX,
+        KeyConditionExpression: 'ticketRef = :ref',
+        ExpressionAttributeValues: { ':ref': ticketRef(source, ticketKey) },
+      },
+      1000,
+    );
+  }
+
+  private async query(
+    input: Pick<QueryCommandInput, 'IndexName' | 'KeyConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
+    limit: number,
+  ): Promise<Lease[]> {
     const leases: Lease[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       let page;
       try {
         page = await this.doc.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: STATUS_EXPIRY_INDEX,
-            KeyConditionExpression: '#status = :status AND expiresAt <= :before',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':status': status, ':before': before.toISOString() },
-            Limit: limit - leases.length,
-            ExclusiveStartKey: startKey,
-          }),
+          new QueryCommand({ TableName: this.tableName, ...input, Limit: limit - leases.length, ExclusiveStartKey: startKey }),
         );
       } catch (error) {
         throw storeError('Query', error);
@@ -134,6 +154,36 @@ export class DynamoDbLeaseStore implements LeaseStore {
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined && leases.length < limit);
     return leases;
+  }
+
+  async claimApproval(idempotencyKey: string, leaseId: string): Promise<string> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: approvalKey(idempotencyKey), leaseId },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return leaseId;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw storeError('PutItem', error);
+    }
+    const holder = await this.approvalClaim(idempotencyKey);
+    if (holder === undefined) throw new LeaseStoreError(`approval ${idempotencyKey} is claimed but could not be read`, { retryable: true });
+    return holder;
+  }
+
+  async approvalClaim(idempotencyKey: string): Promise<string | undefined> {
+    try {
+      const result = await this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk: approvalKey(idempotencyKey) }, ConsistentRead: true }),
+      );
+      const leaseId: unknown = result.Item?.leaseId;
+      return typeof leaseId === 'string' ? leaseId : undefined;
+    } catch (error) {
+      throw storeError('GetItem', error);
+    }
   }
 
   async rememberDelivery(deliveryId: string, now: Date, ttlSeconds: number): Promise<void> {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Lease } from '../../domain/lease.js';
 
-const status = z.enum(['PENDING', 'ACTIVE', 'REVOKED', 'FAILED']);
+const status = z.enum(['SCHEDULED', 'PENDING', 'ACTIVE', 'REVOKED', 'FAILED']);
 const person = z.object({ id: z.string(), email: z.string().optional(), displayName: z.string().optional() });
 
 /** Schema of a lease item as stored; items are checked on every read so a hand-edited item cannot confuse us. */
@@ -9,12 +9,13 @@ export const leaseItemSchema = z.object({
   pk: z.string(),
   id: z.string(),
   idempotencyKey: z.string(),
-  source: z.literal('jira'),
+  source: z.enum(['jira', 'servicenow']),
   ticketKey: z.string(),
   ticketRef: z.string(),
   ticketUrl: z.string(),
   requester: person,
-  approver: person,
+  approvers: z.array(person).min(1),
+  approvals: z.array(z.string()).min(1),
   subject: z.object({ kind: z.enum(['User', 'Group']), name: z.string() }),
   profile: z.string(),
   cluster: z.string(),
@@ -24,6 +25,8 @@ export const leaseItemSchema = z.object({
   createdAt: z.string(),
   startsAt: z.string(),
   expiresAt: z.string(),
+  dueAt: z.string(),
+  windowEnd: z.string().optional(),
   status,
   bindings: z.array(z.object({ namespace: z.string(), name: z.string() })),
   scheduleName: z.string(),
@@ -45,14 +48,26 @@ export const leaseItemSchema = z.object({
 export const leaseKey = (id: string): string => `lease#${id}`;
 export const deliveryKey = (id: string): string => `delivery#${id}`;
 
+export const approvalKey = (idempotencyKey: string): string => `approval#${idempotencyKey}`;
+
+/**
+ * When a lease next needs attention, the sort key of the status index: a SCHEDULED lease at its
+ * start, every other one at its expiry. The sweep queries `status = X AND dueAt <= now`.
+ */
+export function dueAt(lease: Pick<Lease, 'status' | 'startsAt' | 'expiresAt'>): string {
+  return lease.status === 'SCHEDULED' ? lease.startsAt : lease.expiresAt;
+}
+
 /** Drops undefined values (the document client refuses them) and adds the key and index attributes. */
 export function toItem(lease: Lease): Record<string, unknown> {
   return JSON.parse(
-    JSON.stringify({ ...lease, pk: leaseKey(lease.id), ticketRef: `${lease.source}#${lease.ticketKey}` }),
+    JSON.stringify({ ...lease, pk: leaseKey(lease.id), ticketRef: ticketRef(lease.source, lease.ticketKey), dueAt: dueAt(lease) }),
   ) as Record<string, unknown>;
 }
 
+export const ticketRef = (source: string, key: string): string => `${source}#${key}`;
+
 export function fromItem(item: Record<string, unknown>): Lease {
-  const { pk: _pk, ticketRef: _ticketRef, ...lease } = leaseItemSchema.parse(item);
+  const { pk: _pk, ticketRef: _ticketRef, dueAt: _dueAt, ...lease } = leaseItemSchema.parse(item);
   return lease;
 }

@@ -6,8 +6,8 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 
-/** GSI that lets the sweep query due leases by status and expiry instead of scanning. */
-export const STATUS_EXPIRY_INDEX = 'status-expiresAt';
+/** GSI that lets the sweep query due leases by status and due time (start or expiry) instead of scanning. */
+export const STATUS_DUE_INDEX = 'status-dueAt';
 /** GSI listing the leases of one ticket (`<source>#<key>`), newest last. */
 export const TICKET_INDEX = 'ticket-createdAt';
 
@@ -22,17 +22,17 @@ export function leaseTableDefinition(tableName: string): CreateTableCommandInput
     AttributeDefinitions: [
       { AttributeName: 'pk', AttributeType: 'S' },
       { AttributeName: 'status', AttributeType: 'S' },
-      { AttributeName: 'expiresAt', AttributeType: 'S' },
+      { AttributeName: 'dueAt', AttributeType: 'S' },
       { AttributeName: 'ticketRef', AttributeType: 'S' },
       { AttributeName: 'createdAt', AttributeType: 'S' },
     ],
     KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
     GlobalSecondaryIndexes: [
       {
-        IndexName: STATUS_EXPIRY_INDEX,
+        IndexName: STATUS_DUE_INDEX,
         KeySchema: [
           { AttributeName: 'status', KeyType: 'HASH' },
-          { AttributeName: 'expiresAt', KeyType: 'RANGE' },
+          { AttributeName: 'dueAt', KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'ALL' },
       },

@@ -67,7 +67,45 @@ export function approvalFrom(issue: JiraIssue): Approval | undefined {
   if (latest === undefined) return undefined;
   const approver = toPerson(latest.h.author);
   if (approver === undefined) return undefined;
-  return { id: latest.h.id, approver, at: latest.h.created, status: status.name };
+  return { id: latest.h.id, approvers: [approver], at: latest.h.created };
+}
+
+const jsmDate = z.looseObject({ iso8601: z.string().optional(), epochMillis: z.number().optional() });
+
+/** `GET /rest/servicedeskapi/request/{key}/approval`, reduced to what we read. */
+export const serviceDeskApprovalsSchema = z.looseObject({
+  values: z.array(
+    z.looseObject({
+      id: z.union([z.string(), z.number()]).transform(String),
+      name: z.string().optional(),
+      finalDecision: z.string(),
+      approvers: z.array(z.looseObject({ approver: jiraUserSchema, approverDecision: z.string() })).default([]),
+      createdDate: jsmDate.optional(),
+      completedDate: jsmDate.optional(),
+    }),
+  ),
+});
+export type ServiceDeskApprovals = z.infer<typeof serviceDeskApprovalsSchema>;
+
+/**
+ * A Jira Service Management request's approval: the most recently decided one counts. Approved →
+ * the people who approved it; declined → a reason to deny; none decided → no approval.
+ */
+export function serviceDeskApproval(approvals: ServiceDeskApprovals): { approval?: Approval; declined?: string } {
+  const when = (v: ServiceDeskApprovals['values'][number]) => v.completedDate?.epochMillis ?? v.createdDate?.epochMillis ?? 0;
+  const decided = approvals.values.filter((v) => v.finalDecision !== 'pending').sort((a, b) => when(a) - when(b));
+  const latest = decided.at(-1);
+  if (latest === undefined) return {};
+  if (latest.finalDecision !== 'approved') {
+    return { declined: `the Jira Service Management approval "${(latest.name ?? latest.id).slice(0, 80)}" was ${latest.finalDecision}` };
+  }
+  const approvers = latest.approvers
+    .filter((a) => a.approverDecision === 'approved')
+    .map((a) => toPerson(a.approver))
+    .filter((p): p is Person => p !== undefined);
+  if (approvers.length === 0) return {};
+  const at = latest.completedDate?.iso8601 ?? new Date(when(latest)).toISOString();
+  return { approval: { id: `jsm-${latest.id}`, approvers, at } };
 }
 
 /** A custom field's text: plain strings, numbers, select options (`{ value }`), named objects (`{ name }`). */

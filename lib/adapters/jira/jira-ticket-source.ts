@@ -1,13 +1,24 @@
 import type JiraApi from 'jira-client';
-import type { Catalog } from '../../catalog.js';
+import type { JiraCatalog } from '../../catalog.js';
 import type { TicketSnapshot } from '../../domain/ticket.js';
 import { TicketNotFoundError, TicketSourceError } from '../../errors.js';
 import type { TicketSource } from '../../ports/ticket-source.js';
-import { approvalFrom, fieldList, fieldText, jiraIssueSchema, toPerson } from './jira-issue.js';
+import {
+  approvalFrom,
+  fieldList,
+  fieldText,
+  jiraIssueSchema,
+  serviceDeskApproval,
+  serviceDeskApprovalsSchema,
+  toPerson,
+  type ServiceDeskApprovals,
+} from './jira-issue.js';
 import { parseJiraFailure } from './jira-request.js';
 
 /** The subset of jira-client we call, so tests and the container agree on it. */
 export type JiraClient = Pick<JiraApi, 'findIssue' | 'addComment'>;
+/** A jira-client whose base path is `/rest/servicedeskapi` (Jira Service Management). */
+export type ServiceDeskClient = Pick<JiraApi, 'genericGet'>;
 
 const ISSUE_KEY = /^[A-Z][A-Z0-9_]{0,49}-[1-9][0-9]{0,14}$/;
 
@@ -16,8 +27,9 @@ export class JiraTicketSource implements TicketSource {
   constructor(
     /** Resolves the client lazily: its API token may come from SSM at first use. */
     private readonly client: () => Promise<JiraClient>,
-    private readonly mapping: Catalog['jira'],
+    private readonly mapping: JiraCatalog,
     private readonly baseUrl: string,
+    private readonly serviceDesk?: () => Promise<ServiceDeskClient>,
   ) {}
 
   async getTicket(key: string): Promise<TicketSnapshot> {
@@ -37,18 +49,43 @@ export class JiraTicketSource implements TicketSource {
     const issue = parsed.data;
     const fields: Record<string, unknown> = issue.fields;
     const { fields: map } = this.mapping;
+    const status = issue.fields.status.name;
+    const state = this.mapping.approvedStatuses.includes(status) ? 'approved' : this.mapping.closedStatuses.includes(status) ? 'closed' : 'open';
+    let approval = approvalFrom(issue);
+    let declined: string | undefined;
+    if (this.mapping.approvals === 'servicedesk' && state === 'approved') {
+      // On a service desk a status transition is not an approval: the JSM approval must say so.
+      ({ approval, declined } = serviceDeskApproval(await this.serviceDeskApprovals(issue.key)));
+    }
     return {
       source: 'jira',
       key: issue.key,
       url: `${this.baseUrl.replace(/\/+$/, '')}/browse/${issue.key}`,
-      status: issue.fields.status.name,
+      state,
+      statusText: status,
       justification: fieldText(fields[map.justification]) ?? '',
       requester: toPerson(fields[map.requester]),
-      approval: approvalFrom(issue),
+      approval,
+      declined,
       requestedProfile: fieldText(fields[map.profile]),
       requestedDuration: map.duration === undefined ? undefined : fieldText(fields[map.duration]),
       requestedNamespaces: map.namespaces === undefined ? undefined : fieldList(fields[map.namespaces]),
+      windowStart: map.start === undefined ? undefined : fieldText(fields[map.start]),
+      windowEnd: map.end === undefined ? undefined : fieldText(fields[map.end]),
     };
+  }
+
+  private async serviceDeskApprovals(key: string): Promise<ServiceDeskApprovals> {
+    if (this.serviceDesk === undefined) throw new TicketSourceError('the catalog asks for service desk approvals but no service desk client is configured', undefined);
+    let raw: unknown;
+    try {
+      raw = await (await this.serviceDesk()).genericGet(`request/${key}/approval`);
+    } catch (error) {
+      throw this.translate(error, `reading the approvals of ${key}`, key);
+    }
+    const parsed = serviceDeskApprovalsSchema.safeParse(raw);
+    if (!parsed.success) throw new TicketSourceError(`Jira returned approvals of unexpected shape for ${key}`, undefined, { cause: parsed.error });
+    return parsed.data;
   }
 
   async comment(key: string, text: string): Promise<void> {

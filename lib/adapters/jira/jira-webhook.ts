@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { PayloadError, type Hint } from '../../http/webhook-handler.js';
 
 /**
  * Checks Jira's `X-Hub-Signature: sha256=<hex>` (HMAC-SHA256 of the raw body with the webhook
@@ -43,32 +44,25 @@ const payloadSchema = z.looseObject({
     .optional(),
 });
 
-export type JiraHint =
-  | { readonly kind: 'approval'; readonly issueKey: string; readonly status: string }
-  | { readonly kind: 'ignore'; readonly reason: string };
-
-export class JiraPayloadError extends Error {
-  override readonly name = 'JiraPayloadError';
-}
 
 /**
- * Reads a webhook payload as a hint only: which issue may have been approved. Nothing in it is
- * trusted for the decision; the issue is re-read from the API.
+ * Reads a webhook payload as a hint only: which issue moved into an approved or a closed status.
+ * Nothing in it is trusted for the decision; the issue is re-read from the API.
  */
-export function parseJiraHint(body: unknown, approvedStatuses: readonly string[]): JiraHint {
+export function parseJiraHint(body: unknown, interesting: readonly string[]): Hint {
   const parsed = payloadSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new JiraPayloadError(`payload is not a Jira webhook: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'wrong shape'}`);
+    throw new PayloadError(`payload is not a Jira webhook: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'wrong shape'}`);
   }
   const payload = parsed.data;
   if (payload.webhookEvent !== 'jira:issue_updated') {
     return { kind: 'ignore', reason: `event ${payload.webhookEvent.slice(0, 60)} is not handled` };
   }
-  if (payload.issue === undefined) throw new JiraPayloadError('payload is not a Jira webhook: issue is missing');
+  if (payload.issue === undefined) throw new PayloadError('payload is not a Jira webhook: issue is missing');
   const statusChange = payload.changelog?.items.find((item) => item.field === 'status');
   if (statusChange === undefined) return { kind: 'ignore', reason: 'no status change' };
   const status = statusChange.toString ?? '';
-  if (!approvedStatuses.includes(status)) return { kind: 'ignore', reason: `status "${status.slice(0, 60)}" is not an approved status` };
-  return { kind: 'approval', issueKey: payload.issue.key, status };
+  if (!interesting.includes(status)) return { kind: 'ignore', reason: `status "${status.slice(0, 60)}" is neither an approved nor a closed status` };
+  return { kind: 'ticket', key: payload.issue.key };
 }

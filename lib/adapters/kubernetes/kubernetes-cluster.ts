@@ -1,6 +1,6 @@
 import { ApiException, type RbacAuthorizationV1Api, type V1RoleBinding } from '@kubernetes/client-node';
 import type { BindingRef, RoleBindingManifest } from '../../domain/lease.js';
-import { LABEL_LEASE_ID } from '../../domain/names.js';
+import { ANNOTATION_EXPIRES_AT, LABEL_LEASE_ID } from '../../domain/names.js';
 import { BindingConflictError, ClusterError } from '../../errors.js';
 import type { Cluster } from '../../ports/cluster.js';
 
@@ -78,6 +78,25 @@ export class KubernetesCluster implements Cluster {
     } catch (error) {
       if (statusOf(error) === 404) return 'absent';
       throw clusterError(`deleting RoleBinding ${binding.namespace}/${binding.name}`, cluster, error);
+    }
+  }
+
+  async setExpiry(cluster: string, binding: BindingRef, leaseId: string, expiresAt: string): Promise<'updated' | 'absent' | 'not-ours'> {
+    const api = await this.api(cluster);
+    const existing = await this.read(api, cluster, binding);
+    if (existing === undefined) return 'absent';
+    if (existing.metadata?.labels?.[LABEL_LEASE_ID] !== leaseId) return 'not-ours';
+    const body: V1RoleBinding = {
+      ...existing,
+      metadata: { ...existing.metadata, annotations: { ...existing.metadata?.annotations, [ANNOTATION_EXPIRES_AT]: expiresAt } },
+    };
+    try {
+      // resourceVersion in the body makes this a compare-and-swap: a concurrent change yields 409.
+      await api.replaceNamespacedRoleBinding({ namespace: binding.namespace, name: binding.name, body });
+      return 'updated';
+    } catch (error) {
+      if (statusOf(error) === 404) return 'absent';
+      throw clusterError(`updating RoleBinding ${binding.namespace}/${binding.name}`, cluster, error);
     }
   }
 

@@ -47,11 +47,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     secretBackends: {},
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.audit ? { audit: options.audit } : {}),
-    scheduler: (revoke) =>
+    scheduler: (targets) =>
       (scheduler = new LocalScheduler(
         systemClock,
-        (leaseId) => revoke({ leaseId, cause: 'expiry', actor: 'local-scheduler' }),
-        (leaseId, error) => container.logger.error('scheduled revoke failed; the sweep will retry', { leaseId, error: describeError(error) }),
+        {
+          revoke: (leaseId) => targets.revoke({ leaseId, cause: 'expiry', actor: 'local-scheduler' }),
+          activate: (leaseId) => targets.activate({ leaseId, actor: 'local-scheduler' }),
+        },
+        (leaseId, error) => container.logger.error('lease timer failed; the sweep will retry', { leaseId, error: describeError(error) }),
       )),
   });
   if (scheduler === undefined) throw new Error('local scheduler was not built');
@@ -62,7 +65,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }, options.sweepIntervalMs);
   sweep.unref();
 
-  const { url, server } = await startLocalServer({ '/webhooks/jira': container.jiraWebhook }, options.port, config.maxBodyBytes);
+  const routes = Object.fromEntries(Object.entries(container.webhooks).map(([source, handler]) => [`/webhooks/${source}`, handler]));
+  const { url, server } = await startLocalServer(routes, options.port, config.maxBodyBytes);
   return {
     url,
     container,

@@ -1,0 +1,5 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { webhookHandler } from '../lib/http/api-gateway.js';
+
+/** `POST /webhooks/servicenow` (HTTP API). */
+export const handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2> = webhookHandler('servicenow');

@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { ServiceNowCatalog } from '../../catalog.js';
+import type { Person, TicketSnapshot, TicketState } from '../../domain/ticket.js';
+import { TicketNotFoundError, TicketSourceError } from '../../errors.js';
+import type { TicketSource } from '../../ports/ticket-source.js';
+import { fieldList, fieldText } from '../jira/jira-issue.js';
+import type { ServiceNowClient } from './servicenow-client.js';
+
+const SYS_ID = /^[0-9a-f]{32}$/;
+const CHANGE_NUMBER = /^[A-Z]{2,10}\d{4,12}$/;
+const STATE_LABELS: Readonly<Record<string, string>> = {
+  '-5': 'New',
+  '-4': 'Assess',
+  '-3': 'Authorize',
+  '-2': 'Scheduled',
+  '-1': 'Implement',
+  '0': 'Review',
+  '3': 'Closed',
+  '4': 'Canceled',
+};
+
+const userSchema = z.looseObject({ sys_id: z.string(), user_name: z.string().optional(), email: z.string().optional(), name: z.string().optional() });
+const approverRecords = z.array(z.looseObject({ sys_id: z.string(), approver: z.string(), state: z.string(), sys_updated_on: z.string().optional() }));
+const changeSchema = z.looseObject({ sys_id: z.string(), number: z.string(), state: z.string(), approval: z.string() });
+
+/**
+ * ServiceNow change requests through the Table API. The decision rests on what the API says:
+ * `approval`, `state`, the `sysapproval_approver` records in state approved, and the requester
+ * resolved through `sys_user`. Tickets are keyed by change number (CHG…); a sys_id works too.
+ */
+export class ServiceNowTicketSource implements TicketSource {
+  constructor(
+    private readonly client: ServiceNowClient,
+    private readonly mapping: ServiceNowCatalog,
+    private readonly instanceUrl: string,
+  ) {}
+
+  async getTicket(key: string): Promise<TicketSnapshot> {
+    const change = await this.readChange(key);
+    const record: Record<string, unknown> = change;
+    const { fields } = this.mapping;
+    const requesterId = fieldText(record[fields.requester]);
+    const [requester, approval] = await Promise.all([
+      requesterId === undefined ? Promise.resolve(undefined) : this.user(requesterId),
+      this.approval(change.sys_id),
+    ]);
+    return {
+      source: 'servicenow',
+      key: change.number,
+      url: `${this.instanceUrl.replace(/\/+$/, '')}/change_request.do?sys_id=${change.sys_id}`,
+      state: this.state(change.state, change.approval),
+      statusText: `${STATE_LABELS[change.state] ?? `state ${change.state}`}, approval ${change.approval}`,
+      justification: fieldText(record[fields.justification]) ?? '',
+      requester,
+      approval: change.approval === 'approved' ? approval : undefined,
+      requestedProfile: fieldText(record[fields.profile]),
+      requestedDuration: fields.duration === undefined ? undefined : fieldText(record[fields.duration]),
+      requestedNamespaces: fields.namespaces === undefined ? undefined : fieldList(record[fields.namespaces]),
+      windowStart: fieldText(record[fields.start]),
+      windowEnd: fieldText(record[fields.end]),
+    };
+  }
+
+  async comment(key: string, text: string): Promise<void> {
+    const change = await this.readChange(key);
+    await this.client.patch('change_request', change.sys_id, { work_notes: text });
+  }
+
+  private state(state: string, approval: string): TicketState {
+    if (approval === 'rejected' || this.mapping.closedStates.includes(state)) return 'closed';
+    if (approval === 'approved' && this.mapping.approvedStates.includes(state)) return 'approved';
+    return 'open';
+  }
+
+  private async readChange(key: string): Promise<z.infer<typeof changeSchema>> {
+    const { fields } = this.mapping;
+    const wanted = ['sys_id', 'number', 'state', 'approval', ...new Set(Object.values(fields).filter((f): f is string => f !== undefined))];
+    let raw: unknown;
+    if (SYS_ID.test(key)) raw = await this.client.getRecord('change_request', key, wanted);
+    else if (CHANGE_NUMBER.test(key)) {
+      const list = z.array(z.unknown()).safeParse(await this.client.query('change_request', `number=${key}`, wanted, 1));
+      raw = list.success ? list.data[0] : undefined;
+      if (raw === undefined) throw new TicketNotFoundError(key);
+    } else throw new TicketNotFoundError(key.slice(0, 60));
+    const parsed = changeSchema.safeParse(raw);
+    if (!parsed.success) throw new TicketSourceError(`ServiceNow returned a change of unexpected shape for ${key.slice(0, 60)}`, undefined, { cause: parsed.error });
+    return parsed.data;
+  }
+
+  private async user(sysId: string): Promise<Person | undefined> {
+    if (!SYS_ID.test(sysId)) return undefined;
+    try {
+      const parsed = userSchema.safeParse(await this.client.getRecord('sys_user', sysId, ['sys_id', 'user_name', 'email', 'name']));
+      if (!parsed.success) return undefined;
+      return { id: parsed.data.sys_id, email: parsed.data.email || undefined, displayName: parsed.data.name || parsed.data.user_name };
+    } catch (error) {
+      if (error instanceof TicketNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /** The approved `sysapproval_approver` records: their approvers, and an id that changes with a new approval round. */
+  private async approval(changeSysId: string): Promise<TicketSnapshot['approval']> {
+    const parsed = approverRecords.safeParse(
+      await this.client.query('sysapproval_approver', `sysapproval=${changeSysId}^state=approved`, ['sys_id', 'approver', 'state', 'sys_updated_on']),
+    );
+    if (!parsed.success) throw new TicketSourceError('ServiceNow returned approvals of unexpected shape', undefined, { cause: parsed.error });
+    const records = parsed.data.filter((r) => r.state === 'approved');
+    if (records.length === 0) return undefined;
+    const people = await Promise.all(records.map((r) => this.user(r.approver)));
+    const approvers = people.filter((p): p is Person => p !== undefined);
+    if (approvers.length === 0) return undefined;
+    const id = `sn-${createHash('sha256').update(records.map((r) => r.sys_id).sort().join(',')).digest('hex').slice(0, 16)}`;
+    const at = records.map((r) => r.sys_updated_on ?? '').sort().at(-1) ?? '';
+    return { id, approvers, at };
+  }
+}

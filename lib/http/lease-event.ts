@@ -1,0 +1,11 @@
+import { z } from 'zod';
+import { isLeaseId } from '../domain/names.js';
+
+/** The input our EventBridge rules send: `{ "leaseId": "<20 hex>" }`. */
+const leaseEventSchema = z.object({ leaseId: z.string().refine(isLeaseId, 'not a lease id') });
+
+export function parseLeaseEvent(event: unknown): string {
+  const parsed = leaseEventSchema.safeParse(event);
+  if (!parsed.success) throw new Error(`lease timers send {"leaseId": "<lease id>"}: ${parsed.error.issues[0]?.message ?? 'wrong shape'}`);
+  return parsed.data.leaseId;
+}

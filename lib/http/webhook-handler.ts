@@ -1,0 +1,128 @@
+import type { TicketSourceName } from '../domain/ticket.js';
+import { describeError, KubeLeaseError, TicketSourceError } from '../errors.js';
+import type { AuditLog } from '../ports/audit-log.js';
+import type { Clock } from '../ports/clock.js';
+import type { LeaseStore } from '../ports/lease-store.js';
+import type { Logger } from '../ports/logger.js';
+import type { ProcessOutcome, ProcessTicketInput } from '../use-cases/process-ticket.js';
+import { json, type HttpRequest, type HttpResponse } from './http.js';
+
+/** What a source-specific part says about a request. */
+export type Authentication = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+export type Hint = { readonly kind: 'ticket'; readonly key: string } | { readonly kind: 'ignore'; readonly reason: string };
+
+/** Thrown by a source's `hint` when the body is not what that source sends. */
+export class PayloadError extends Error {
+  override readonly name = 'PayloadError';
+}
+
+export interface WebhookDeps {
+  readonly source: TicketSourceName;
+  /** Checks the request's signature (and timestamp) over the raw body. */
+  readonly authenticate: (request: HttpRequest) => Promise<Authentication>;
+  /** Reads which ticket the (authenticated) payload is about; throws PayloadError on a wrong shape. */
+  readonly hint: (body: unknown) => Hint;
+  /** The sender's id of this delivery, if it sends one. */
+  readonly deliveryId: (request: HttpRequest) => string | undefined;
+  readonly processTicket: (input: ProcessTicketInput) => Promise<ProcessOutcome>;
+  readonly leases: Pick<LeaseStore, 'hasDelivery' | 'rememberDelivery'>;
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly maxBodyBytes: number;
+  readonly deliveryTtlSeconds: number;
+}
+
+/**
+ * The webhook pipeline every ITSM source shares: size limit, authentication, parsing, filtering,
+ * delivery de-duplication, then the ticket is processed from what its API says. Answers 2xx for
+ * everything the sender should not retry (denials and ignored events too), 4xx for requests that
+ * are wrong, 5xx only when a retry may help.
+ */
+export function makeWebhookHandler(deps: WebhookDeps): (request: HttpRequest) => Promise<HttpResponse> {
+  const actorName = `${deps.source}-webhook`;
+  const reject = (statusCode: number, code: 'bad-signature' | 'too-large' | 'bad-request', reason: string, deliveryId?: string) => {
+    deps.audit.record({ kind: 'reject', at: deps.clock.now().toISOString(), actor: actorName, source: deps.source, code, reason, deliveryId });
+    return json(statusCode, { error: reason });
+  };
+
+  return async function handleWebhook(request: HttpRequest): Promise<HttpResponse> {
+    if (request.method !== 'POST') return json(405, { error: 'use POST' }, { allow: 'POST' });
+    const deliveryId = deps.deliveryId(request)?.slice(0, 200);
+    if (request.body.length > deps.maxBodyBytes) {
+      return reject(413, 'too-large', `body is larger than ${deps.maxBodyBytes} bytes`, deliveryId);
+    }
+    const authentication = await deps.authenticate(request);
+    if (!authentication.ok) return reject(401, 'bad-signature', authentication.reason, deliveryId);
+
+    let body: unknown;
+    try {
+      body = JSON.parse(request.body.toString('utf8'));
+    } catch {
+      return reject(400, 'bad-request', 'body is not valid JSON', deliveryId);
+    }
+    let hint: Hint;
+    try {
+      hint = deps.hint(body);
+    } catch (error) {
+      if (error instanceof PayloadError) return reject(400, 'bad-request', error.message, deliveryId);
+      throw error;
+    }
+    if (hint.kind === 'ignore') {
+      deps.logger.info('webhook ignored', { source: deps.source, reason: hint.reason, deliveryId });
+      return json(202, { outcome: 'ignored', reason: hint.reason });
+    }
+
+    try {
+      if (deliveryId !== undefined && (await deps.leases.hasDelivery(`${deps.source}#${deliveryId}`))) {
+        deps.logger.info('webhook delivery already processed', { source: deps.source, deliveryId });
+        return json(200, { outcome: 'duplicate-delivery' });
+      }
+      const outcome = await deps.processTicket({ source: deps.source, ticketKey: hint.key, actor: `${actorName}:${deliveryId ?? 'unidentified'}` });
+      if (deliveryId !== undefined) await deps.leases.rememberDelivery(`${deps.source}#${deliveryId}`, deps.clock.now(), deps.deliveryTtlSeconds);
+      return json(200, describeOutcome(outcome));
+    } catch (error) {
+      const retryable = error instanceof KubeLeaseError ? error.retryable : true;
+      deps.logger.error('webhook failed', { source: deps.source, ticket: hint.key, deliveryId, error: describeError(error), retryable });
+      deps.audit.record({
+        kind: 'failure',
+        at: deps.clock.now().toISOString(),
+        actor: actorName,
+        source: deps.source,
+        ticket: hint.key.slice(0, 100),
+        code: 'backend-error',
+        reason: describeError(error),
+        deliveryId,
+      });
+      const retryAfter = error instanceof TicketSourceError ? error.retryAfterSeconds : undefined;
+      return json(
+        retryable ? 503 : 500,
+        { error: retryable ? 'temporarily unable to process; retry' : 'internal error' },
+        retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) },
+      );
+    }
+  };
+}
+
+function describeOutcome(outcome: ProcessOutcome): Record<string, unknown> {
+  switch (outcome.kind) {
+    case 'granted':
+    case 'scheduled':
+    case 'duplicate':
+      return { outcome: outcome.kind, leaseId: outcome.lease.id, status: outcome.lease.status, startsAt: outcome.lease.startsAt, expiresAt: outcome.lease.expiresAt };
+    case 'extended':
+      return { outcome: 'extended', leaseId: outcome.lease.id, previousExpiresAt: outcome.previousExpiresAt, expiresAt: outcome.lease.expiresAt };
+    case 'not-extended':
+      return { outcome: 'not-extended', leaseId: outcome.lease.id, reason: outcome.reason, expiresAt: outcome.lease.expiresAt };
+    case 'failed':
+      return { outcome: 'failed', leaseId: outcome.lease.id, reason: outcome.reason };
+    case 'denied':
+      return { outcome: 'denied', code: outcome.code, reason: outcome.reason };
+    case 'not-found':
+      return { outcome: 'denied', code: 'ticket-not-found', reason: outcome.reason };
+    case 'closed':
+      return { outcome: 'closed', revoked: outcome.revoked };
+    case 'ignored':
+      return { outcome: 'ignored', reason: outcome.reason };
+  }
+}

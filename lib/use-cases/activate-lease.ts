@@ -1,0 +1,86 @@
+import { leaseAuditFields } from '../domain/audit.js';
+import { bindingManifest, type Lease } from '../domain/lease.js';
+import { failedMessage, grantedMessage } from '../domain/messages.js';
+import { describeError } from '../errors.js';
+import type { AuditLog } from '../ports/audit-log.js';
+import type { Clock } from '../ports/clock.js';
+import type { Cluster } from '../ports/cluster.js';
+import type { LeaseScheduler } from '../ports/lease-scheduler.js';
+import type { LeaseStore } from '../ports/lease-store.js';
+import type { Logger } from '../ports/logger.js';
+import { sourceOf, type TicketSources } from '../ports/ticket-source.js';
+import { removeLeaseResources } from './lease-resources.js';
+import type { RevokeLeaseInput, RevokeOutcome } from './revoke-lease.js';
+
+export interface ActivateLeaseInput {
+  readonly leaseId: string;
+  readonly actor: string;
+}
+
+export type ActivateOutcome =
+  | { readonly kind: 'activated'; readonly lease: Lease }
+  | { readonly kind: 'cancelled'; readonly reason: string }
+  | { readonly kind: 'failed'; readonly lease: Lease; readonly reason: string }
+  | { readonly kind: 'not-due' | 'not-scheduled'; readonly lease: Lease }
+  | { readonly kind: 'not-found' };
+
+/**
+ * Grants a SCHEDULED lease when its change window opens. The ticket is read again first: if it
+ * is no longer approved (closed, cancelled, rejected, moved back), the lease is revoked instead.
+ */
+export function makeActivateLease(deps: {
+  readonly tickets: TicketSources;
+  readonly cluster: Cluster;
+  readonly leases: LeaseStore;
+  readonly scheduler: LeaseScheduler;
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome>;
+}): (input: ActivateLeaseInput) => Promise<ActivateOutcome> {
+  const { tickets, cluster, leases, scheduler, audit, clock, logger } = deps;
+
+  async function comment(lease: Lease, text: string): Promise<void> {
+    try {
+      await sourceOf(tickets, lease.source).comment(lease.ticketKey, text);
+    } catch (error) {
+      logger.warn('could not comment on ticket', { ticket: lease.ticketKey, error: describeError(error) });
+    }
+  }
+
+  return async function activateLease({ leaseId, actor }: ActivateLeaseInput): Promise<ActivateOutcome> {
+    const lease = await leases.get(leaseId);
+    if (lease === undefined) return { kind: 'not-found' };
+    if (lease.status !== 'SCHEDULED') return { kind: 'not-scheduled', lease };
+    if (clock.now().getTime() < Date.parse(lease.startsAt)) return { kind: 'not-due', lease };
+
+    const ticket = await sourceOf(tickets, lease.source).getTicket(lease.ticketKey);
+    if (ticket.state !== 'approved') {
+      const reason = `the ticket is now "${ticket.statusText}"`;
+      await deps.revokeLease({ leaseId, cause: 'early', actor });
+      return { kind: 'cancelled', reason };
+    }
+
+    const steps = await Promise.allSettled(lease.bindings.map((b) => cluster.applyBinding(lease.cluster, bindingManifest(lease, b))));
+    const errors = steps.flatMap((s) => (s.status === 'rejected' ? [describeError(s.reason)] : []));
+    const at = clock.now().toISOString();
+    if (errors.length > 0) {
+      const reason = errors.join('; ');
+      const failed = await leases.transition(lease, 'FAILED', { at, from: 'SCHEDULED', to: 'FAILED', by: actor, note: reason }, { failureReason: reason });
+      const current = failed.ok ? failed.lease : failed.current;
+      if (current === undefined || current.status !== 'FAILED') return { kind: 'not-scheduled', lease: current ?? lease };
+      const leftovers = await removeLeaseResources(current, { cluster, scheduler, logger });
+      audit.record({ kind: 'failure', at, actor, ...leaseAuditFields(current), code: 'backend-error', reason });
+      await comment(current, failedMessage(current, reason, leftovers.length === 0));
+      return { kind: 'failed', lease: current, reason };
+    }
+    const moved = await leases.transition(lease, 'ACTIVE', { at, from: 'SCHEDULED', to: 'ACTIVE', by: actor, note: 'change window opened' });
+    if (!moved.ok) {
+      if (moved.current?.status === 'REVOKED' || moved.current?.status === 'FAILED') await removeLeaseResources(moved.current, { cluster, scheduler, logger });
+      return moved.current === undefined ? { kind: 'not-found' } : { kind: 'not-scheduled', lease: moved.current };
+    }
+    audit.record({ kind: 'grant', at, actor, ...leaseAuditFields(moved.lease), reason: moved.lease.reason });
+    await comment(moved.lease, grantedMessage(moved.lease));
+    return { kind: 'activated', lease: moved.lease };
+  };
+}
