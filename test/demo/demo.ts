@@ -3,19 +3,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signJiraBody } from '../../lib/adapters/jira/jira-webhook.js';
 import { consoleLogger } from '../../lib/adapters/local/console-logger.js';
-import { startLocalStack } from '../../lib/adapters/local/local-stack.js';
+import { startLocalStack, type LocalStack } from '../../lib/adapters/local/local-stack.js';
+import { signServiceNowBody } from '../../lib/adapters/servicenow/servicenow-webhook.js';
 import type { AuditEvent } from '../../lib/domain/audit.js';
 import type { Lease } from '../../lib/domain/lease.js';
 import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
 import { FakeJira, type JiraUser } from '../fakes/fake-jira.js';
 import { FakeKubernetes, type StoredBinding } from '../fakes/fake-kubernetes.js';
+import { FakeServiceNow, snDate } from '../fakes/fake-servicenow.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
 
 export interface DemoResult {
   readonly grantResponse: unknown;
   readonly denyResponse: unknown;
+  readonly serviceNowResponse: unknown;
   readonly lease: Lease | undefined;
+  readonly serviceNowLease: Lease | undefined;
   readonly bindingsWhileActive: StoredBinding[];
+  readonly serviceNowBindingsBeforeStart: number;
+  readonly serviceNowBindingsAfterStart: number;
   readonly bindingsAfterExpiry: StoredBinding[];
   readonly comments: Record<string, string[]>;
   readonly audit: AuditEvent[];
@@ -24,49 +30,69 @@ export interface DemoResult {
 
 const alice: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c01', emailAddress: 'alice@example.com', displayName: 'Alice Engineer' };
 const bob: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c02', emailAddress: 'bob@example.com', displayName: 'Bob Approver' };
+const JIRA_SECRET = 'demo-webhook-secret';
+const SN_SECRET = 'demo-servicenow-secret';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const indent = (text: string, prefix = '   | ') => text.replace(/^/gm, prefix);
 
 /**
  * The whole cycle in local mode: an approver approves a Jira ticket, the webhook grants a
- * RoleBinding in the (fake) cluster, the in-process scheduler revokes it at expiry; plus one denial.
+ * RoleBinding in the (fake) cluster, the in-process scheduler revokes it at expiry; a denial; and a
+ * ServiceNow change whose window opens a few seconds later, granted at its start.
  */
 export async function runDemo(options: { durationSeconds: number; print: (line: string) => void }): Promise<DemoResult> {
   const { print } = options;
   const jira = new FakeJira();
+  const servicenow = new FakeServiceNow();
   const kube = new FakeKubernetes();
   const dir = await mkdtemp(join(tmpdir(), 'kube-lease-demo-'));
   const audit: AuditEvent[] = [];
-  const [jiraUrl, kubeUrl] = await Promise.all([jira.start(), kube.start()]);
-  await writeFile(join(dir, 'catalog.yaml'), DEMO_CATALOG);
-  await writeFile(join(dir, 'kubeconfig'), kube.kubeconfig(kubeUrl));
-  const secret = 'demo-webhook-secret';
-  const stack = await startLocalStack({
-    env: {
-      ACCESS_CATALOG: join(dir, 'catalog.yaml'),
-      JIRA_BASE_URL: jiraUrl,
-      JIRA_EMAIL: 'kube-lease-bot@example.com',
-      JIRA_API_TOKEN: 'fake-jira-token',
-      JIRA_WEBHOOK_SECRET: secret,
-      KUBECONFIG: join(dir, 'kubeconfig'),
-      LEASES_TABLE: 'kube-lease-demo',
-    },
-    dataDir: undefined,
-    port: 0,
-    sweepIntervalMs: 1_000,
-    logger: consoleLogger({ quiet: true }),
-    audit: { record: (event) => audit.push(event) },
-  });
-  const deliver = async (payload: Record<string, unknown>, delivery: string): Promise<unknown> => {
-    const body = JSON.stringify(payload);
-    const response = await fetch(`${stack.url}/webhooks/jira`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hub-signature': signJiraBody(body, secret), 'x-atlassian-webhook-identifier': delivery },
-      body,
-    });
-    return { status: response.status, body: (await response.json()) as unknown };
-  };
-
+  let stack: LocalStack | undefined;
   try {
-    print(`local mode on ${stack.url}; fake Jira on ${jiraUrl}; fake Kubernetes API on ${kubeUrl}\n`);
+    const [jiraUrl, snUrl, kubeUrl] = await Promise.all([jira.start(), servicenow.start(), kube.start()]);
+    await writeFile(join(dir, 'catalog.yaml'), DEMO_CATALOG);
+    await writeFile(join(dir, 'kubeconfig'), kube.kubeconfig(kubeUrl));
+    stack = await startLocalStack({
+      env: {
+        ACCESS_CATALOG: join(dir, 'catalog.yaml'),
+        JIRA_BASE_URL: jiraUrl,
+        JIRA_EMAIL: 'kube-lease-bot@example.com',
+        JIRA_API_TOKEN: 'fake-jira-token',
+        JIRA_WEBHOOK_SECRET: JIRA_SECRET,
+        SERVICENOW_INSTANCE_URL: snUrl,
+        SERVICENOW_USER: 'kube-lease.integration',
+        SERVICENOW_PASSWORD: 'fake-sn-password',
+        SERVICENOW_WEBHOOK_SECRET: SN_SECRET,
+        KUBECONFIG: join(dir, 'kubeconfig'),
+        LEASES_TABLE: 'kube-lease-demo',
+      },
+      dataDir: undefined,
+      port: 0,
+      sweepIntervalMs: 1_000,
+      logger: consoleLogger({ quiet: true }),
+      audit: { record: (event) => audit.push(event) },
+    });
+    const url = stack.url;
+    const post = async (path: string, body: string, headers: Record<string, string>) => {
+      const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+    const deliverJira = (payload: Record<string, unknown>, delivery: string) => {
+      const body = JSON.stringify(payload);
+      return post('/webhooks/jira', body, { 'x-hub-signature': signJiraBody(body, JIRA_SECRET), 'x-atlassian-webhook-identifier': delivery });
+    };
+    const deliverServiceNow = (change: Record<string, string>) => {
+      const body = JSON.stringify({ sys_id: change.sys_id, number: change.number, table: 'change_request', event: 'update' });
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      return post('/webhooks/servicenow', body, {
+        'x-kubelease-timestamp': timestamp,
+        'x-kubelease-signature': signServiceNowBody(timestamp, body, SN_SECRET),
+        'x-kubelease-delivery': `sn-${change.sys_id ?? ''}-${timestamp}`,
+      });
+    };
+
+    print(`local mode on ${url}; fake Jira on ${jiraUrl}; fake ServiceNow on ${snUrl}; fake Kubernetes API on ${kubeUrl}\n`);
     jira.createIssue({
       key: 'OPS-101',
       reporter: alice,
@@ -74,53 +100,82 @@ export async function runDemo(options: { durationSeconds: number; print: (line: 
       fields: { customfield_10100: { value: 'payments-read' }, customfield_10101: `${options.durationSeconds}s`, customfield_10102: ['payments'] },
     });
     jira.transition('OPS-101', 'In Review', alice);
-    print(`1. ${bob.displayName} approves OPS-101 (profile payments-read, ${options.durationSeconds}s, namespace payments)`);
-    const grantResponse = await deliver(jira.transition('OPS-101', 'Approved', bob), 'delivery-1');
+    print(`1. Jira: ${bob.displayName} approves OPS-101 (profile payments-read, ${options.durationSeconds}s, namespace payments)`);
+    const grantResponse = await deliverJira(jira.transition('OPS-101', 'Approved', bob), 'delivery-1');
     print(`   webhook answered ${JSON.stringify(grantResponse)}`);
     const bindingsWhileActive = kube.list();
-    print('\n2. RoleBinding as the Kubernetes API server saw it:');
+    print('\n   RoleBinding as the Kubernetes API server saw it:');
     print(JSON.stringify(bindingsWhileActive, null, 2).replace(/^/gm, '   '));
     print('\n   Jira comment:');
-    print((jira.comments('OPS-101')[0] ?? '(none)').replace(/^/gm, '   | '));
+    print(indent(jira.comments('OPS-101')[0] ?? '(none)'));
 
     jira.createIssue({ key: 'OPS-102', reporter: alice, summary: 'Need access', fields: { customfield_10100: 'payments-debug' } });
-    print(`\n3. ${alice.displayName} approves her own ticket OPS-102`);
-    const denyResponse = await deliver(jira.transition('OPS-102', 'Approved', alice), 'delivery-2');
+    print(`\n2. Jira: ${alice.displayName} approves her own ticket OPS-102`);
+    const denyResponse = await deliverJira(jira.transition('OPS-102', 'Approved', alice), 'delivery-2');
     print(`   webhook answered ${JSON.stringify(denyResponse)}`);
 
+    const snAlice = servicenow.addUser('alice', 'alice@example.com', 'Alice Engineer');
+    const snBob = servicenow.addUser('bob', 'bob@example.com', 'Bob Approver');
+    const start = Math.ceil(Date.now() / 1000) * 1000 + 3000;
+    const change = servicenow.createChange(snAlice, {
+      u_k8s_profile: 'payments-debug',
+      u_k8s_duration: `${options.durationSeconds}s`,
+      start_date: snDate(start),
+      end_date: snDate(start + 3600_000),
+    });
+    servicenow.approve(change, snBob);
+    print(`\n3. ServiceNow: ${snBob.name} approves ${change.number ?? ''} (profile payments-debug) for a window opening at ${snDate(start)} UTC`);
+    const serviceNowResponse = await deliverServiceNow(change);
+    print(`   webhook answered ${JSON.stringify(serviceNowResponse)}`);
+    const snLeaseId = (serviceNowResponse.body as { leaseId?: string }).leaseId;
+    const serviceNowBindingsBeforeStart = snLeaseId === undefined ? 0 : kube.list(LABEL_LEASE_ID, snLeaseId).length;
+    print(`   RoleBindings of that lease before the window opens: ${serviceNowBindingsBeforeStart}`);
+    await sleep(Math.max(0, start - Date.now()) + 300);
+    const serviceNowBindingsAfterStart = snLeaseId === undefined ? 0 : kube.list(LABEL_LEASE_ID, snLeaseId).length;
+    print(`   RoleBindings of that lease after it opened: ${serviceNowBindingsAfterStart}`);
+
     const leaseId = bindingsWhileActive[0]?.metadata.labels?.[LABEL_LEASE_ID];
-    const leaseBefore = leaseId === undefined ? undefined : await stack.container.leases.get(leaseId);
-    print(`\n4. waiting for expiry at ${leaseBefore?.expiresAt ?? '?'} …`);
-    let lease = leaseBefore;
-    const deadline = Date.now() + (options.durationSeconds + 15) * 1000;
-    while (leaseId !== undefined && Date.now() < deadline && (lease?.status !== 'REVOKED' || kube.list().length > 0)) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      lease = await stack.container.leases.get(leaseId);
-    }
+    const ids = [leaseId, snLeaseId].filter((id): id is string => id !== undefined);
+    print(`\n4. waiting for both leases to expire …`);
+    const deadline = Date.now() + (options.durationSeconds + 20) * 1000;
+    const allRevoked = async () => (await Promise.all(ids.map((id) => stack?.container.leases.get(id)))).every((l) => l?.status === 'REVOKED');
+    while (Date.now() < deadline && (!(await allRevoked()) || kube.list().length > 0)) await sleep(100);
+    const lease = leaseId === undefined ? undefined : await stack.container.leases.get(leaseId);
+    const serviceNowLease = snLeaseId === undefined ? undefined : await stack.container.leases.get(snLeaseId);
     const bindingsAfterExpiry = kube.list();
     const revocationLagMs = lease?.revokedAt === undefined ? undefined : Date.parse(lease.revokedAt) - Date.parse(lease.expiresAt);
-    print(`   lease ${lease?.id ?? '?'} is ${lease?.status ?? '?'}; RoleBindings left in the cluster: ${bindingsAfterExpiry.length}; revoked ${revocationLagMs ?? '?'} ms after expiry`);
-    print('\n   lease history:');
-    for (const entry of lease?.history ?? []) print(`   ${entry.at}  ${entry.from ?? '-'} → ${entry.to}  by ${entry.by}${entry.note ? ` (${entry.note})` : ''}`);
+    print(`   Jira lease ${lease?.id ?? '?'} is ${lease?.status ?? '?'}, revoked ${revocationLagMs ?? '?'} ms after expiry`);
+    print(`   ServiceNow lease ${serviceNowLease?.id ?? '?'} is ${serviceNowLease?.status ?? '?'}`);
+    print(`   RoleBindings left in the cluster: ${bindingsAfterExpiry.length}`);
+    for (const l of [lease, serviceNowLease]) {
+      print(`\n   history of lease ${l?.id ?? '?'} (${l?.ticketKey ?? '?'}):`);
+      for (const entry of l?.history ?? []) print(`   ${entry.at}  ${entry.from ?? '-'} → ${entry.to}  by ${entry.by}${entry.note ? ` (${entry.note})` : ''}`);
+    }
     print('\n   Jira comments on OPS-101:');
-    for (const comment of jira.comments('OPS-101')) print(comment.replace(/^/gm, '   | ') + '\n');
+    for (const comment of jira.comments('OPS-101')) print(indent(comment) + '\n');
     print('   Jira comment on OPS-102:');
-    print((jira.comments('OPS-102')[0] ?? '(none)').replace(/^/gm, '   | '));
-    print('\n5. audit trail:');
+    print(indent(jira.comments('OPS-102')[0] ?? '(none)'));
+    print(`\n   ServiceNow work notes on ${change.number ?? ''}:`);
+    for (const note of servicenow.notes(change)) print(indent(note) + '\n');
+    print('5. audit trail:');
     for (const event of audit) print(`   ${JSON.stringify(event)}`);
     return {
       grantResponse,
       denyResponse,
+      serviceNowResponse,
       lease,
+      serviceNowLease,
       bindingsWhileActive,
+      serviceNowBindingsBeforeStart,
+      serviceNowBindingsAfterStart,
       bindingsAfterExpiry,
-      comments: { 'OPS-101': jira.comments('OPS-101'), 'OPS-102': jira.comments('OPS-102') },
+      comments: { 'OPS-101': jira.comments('OPS-101'), 'OPS-102': jira.comments('OPS-102'), [change.number ?? '']: servicenow.notes(change) },
       audit,
       revocationLagMs,
     };
   } finally {
-    await stack.stop();
-    await Promise.all([jira.stop(), kube.stop()]);
+    await stack?.stop();
+    await Promise.all([jira.stop(), servicenow.stop(), kube.stop()]);
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -4,7 +4,13 @@ import { runDemo } from './demo.js';
 const seconds = Number(process.env.DEMO_LEASE_SECONDS ?? 10);
 runDemo({ durationSeconds: seconds, print: (line) => process.stdout.write(`${line}\n`) })
   .then((result) => {
-    const ok = result.lease?.status === 'REVOKED' && result.bindingsAfterExpiry.length === 0 && result.bindingsWhileActive.length > 0;
+    const ok =
+      result.lease?.status === 'REVOKED' &&
+      result.serviceNowLease?.status === 'REVOKED' &&
+      result.serviceNowBindingsBeforeStart === 0 &&
+      result.serviceNowBindingsAfterStart > 0 &&
+      result.bindingsAfterExpiry.length === 0 &&
+      result.bindingsWhileActive.length > 0;
     process.stdout.write(ok ? '\ndemo: full cycle completed\n' : '\ndemo: the cycle did not complete\n');
     process.exit(ok ? 0 : 1);
   })

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { runDemo } from '../demo/demo.js';
 
 describe('local mode end to end (npm run demo)', () => {
-  it('approves, grants, expires and revokes over HTTP, with the in-process scheduler, in seconds', async () => {
+  it('approves, grants, expires and revokes over HTTP (Jira and a scheduled ServiceNow change), in seconds', async () => {
     const lines: string[] = [];
     const result = await runDemo({ durationSeconds: 2, print: (line) => lines.push(line) });
 
@@ -18,7 +18,12 @@ describe('local mode end to end (npm run demo)', () => {
     expect(result.comments['OPS-101']).toHaveLength(2);
     expect(result.comments['OPS-102']?.[0]).toContain('Access denied');
     expect(result.denyResponse).toMatchObject({ status: 200, body: { outcome: 'denied', code: 'self-approval' } });
-    expect(result.audit.map((e) => e.kind)).toEqual(['grant', 'deny', 'revoke']);
+    expect(result.serviceNowResponse).toMatchObject({ status: 200, body: { outcome: 'scheduled' } });
+    expect(result.serviceNowBindingsBeforeStart).toBe(0);
+    expect(result.serviceNowBindingsAfterStart).toBe(1);
+    expect(result.serviceNowLease?.status).toBe('REVOKED');
+    expect(result.serviceNowLease?.history.map((h) => h.to)).toEqual(['SCHEDULED', 'ACTIVE', 'REVOKED']);
+    expect([...result.audit.map((e) => e.kind)].sort()).toEqual(['deny', 'grant', 'grant', 'revoke', 'revoke', 'schedule']);
     expect(lines.join('\n')).toContain('"kind": "RoleBinding"');
   });
 });

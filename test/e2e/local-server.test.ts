@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startLocalStack, type LocalStack } from '../../lib/adapters/local/local-stack.js';
+import { signServiceNowBody } from '../../lib/adapters/servicenow/servicenow-webhook.js';
 import { MemoryAuditLog, MemoryLogger } from '../fakes/memory-audit-log.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
 
@@ -21,6 +22,10 @@ describe('local server', () => {
         JIRA_EMAIL: 'bot@example.com',
         JIRA_API_TOKEN: 'token',
         JIRA_WEBHOOK_SECRET: 'secret',
+        SERVICENOW_INSTANCE_URL: 'http://127.0.0.1:9',
+        SERVICENOW_USER: 'user',
+        SERVICENOW_PASSWORD: 'password',
+        SERVICENOW_WEBHOOK_SECRET: 'secret',
       },
       dataDir: join(dir, 'data'),
       port: 0,
@@ -49,6 +54,17 @@ describe('local server', () => {
   it('answers 413 for a body over the limit without buffering all of it', async () => {
     const response = await fetch(`${stack.url}/webhooks/jira`, { method: 'POST', body: 'x'.repeat(1024 * 1024) });
     expect(response.status).toBe(413);
+  });
+
+  it('serves the ServiceNow webhook too, rejecting a stale signed hint', async () => {
+    const body = JSON.stringify({ sys_id: 'a'.repeat(32) });
+    const stale = String(Math.floor(Date.now() / 1000) - 3600);
+    const response = await fetch(`${stack.url}/webhooks/servicenow`, {
+      method: 'POST',
+      headers: { 'x-kubelease-timestamp': stale, 'x-kubelease-signature': signServiceNowBody(stale, body, 'secret') },
+      body,
+    });
+    expect(response.status).toBe(401);
   });
 
   it('answers 404 for unknown routes and 405 for GET on the webhook', async () => {

@@ -31,6 +31,7 @@ const NOT_FOUND = { errorMessages: ['Issue does not exist or you do not have per
  */
 export class FakeJira extends FakeHttpServer {
   readonly issues = new Map<string, Issue>();
+  readonly serviceDeskApprovals = new Map<string, Record<string, unknown>[]>();
   readonly botUser: JiraUser = { accountId: '5b10ac8d82e05b22cc7d4ef5', displayName: 'kube-lease bot', emailAddress: 'kube-lease-bot@example.com' };
   private nextId = 10_000;
   private nextHistory = 50_000;
@@ -86,6 +87,22 @@ export class FakeJira extends FakeHttpServer {
     return this.webhookPayload(issue, history, author);
   }
 
+  /** Records a Jira Service Management approval of the request (its final decision and who decided). */
+  serviceDeskDecision(key: string, decision: 'approved' | 'declined' | 'pending', approvers: JiraUser[]): void {
+    const list = this.serviceDeskApprovals.get(key) ?? [];
+    const now = Date.now() + list.length;
+    list.push({
+      id: String(list.length + 1),
+      name: 'Approve access',
+      finalDecision: decision,
+      canAnswerApproval: false,
+      approvers: approvers.map((approver) => ({ approver, approverDecision: decision })),
+      createdDate: { iso8601: new Date(now).toISOString(), epochMillis: now },
+      ...(decision === 'pending' ? {} : { completedDate: { iso8601: new Date(now).toISOString(), epochMillis: now } }),
+    });
+    this.serviceDeskApprovals.set(key, list);
+  }
+
   comments(key: string): string[] {
     return this.issue(key).comments.map((c) => c.body);
   }
@@ -128,6 +145,12 @@ export class FakeJira extends FakeHttpServer {
         body.changelog = { startAt: 0, maxResults: issue.histories.length, total: issue.histories.length, histories: issue.histories };
       }
       return { status: 200, body };
+    }
+    const approvalMatch = /^\/rest\/servicedeskapi\/request\/([^/]+)\/approval$/.exec(request.path);
+    if (approvalMatch?.[1] !== undefined && request.method === 'GET') {
+      if (!this.issues.has(approvalMatch[1])) return { status: 404, body: { errorMessage: 'The request could not be found.', i18nErrorMessage: { i18nKey: 'sd.request.not.found', parameters: [] } } };
+      const values = this.serviceDeskApprovals.get(approvalMatch[1]) ?? [];
+      return { status: 200, body: { size: values.length, start: 0, limit: 50, isLastPage: true, values } };
     }
     const commentMatch = /^\/rest\/api\/2\/issue\/([^/]+)\/comment$/.exec(request.path);
     if (commentMatch?.[1] !== undefined && request.method === 'POST') {

@@ -17,7 +17,7 @@ function status(code: number, reason: string, message: string, details?: Record<
 
 /**
  * The Kubernetes API server's RoleBinding routes (rbac.authorization.k8s.io/v1): create, read,
- * delete (with uid preconditions), list with a label selector. Errors are `Status` objects as
+ * replace (with resourceVersion), delete (with uid preconditions), list with a label selector. Errors are `Status` objects as
  * the real API server sends them. Checks the bearer token.
  */
 export class FakeKubernetes extends FakeHttpServer {
@@ -62,6 +62,22 @@ export class FakeKubernetes extends FakeHttpServer {
     const existing = this.binding(namespace, name);
     const notFound = status(404, 'NotFound', `rolebindings.${GROUP} "${name}" not found`, { name, group: GROUP, kind: 'rolebindings' });
     if (request.method === 'GET') return existing === undefined ? notFound : { status: 200, body: existing };
+    if (request.method === 'PUT') {
+      if (existing === undefined) return notFound;
+      const body = JSON.parse(request.body) as StoredBinding;
+      if (body.metadata.resourceVersion !== existing.metadata.resourceVersion) {
+        return status(409, 'Conflict', `Operation cannot be fulfilled on rolebindings.${GROUP} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
+      }
+      if (JSON.stringify(body.roleRef) !== JSON.stringify(existing.roleRef)) {
+        return status(422, 'Invalid', `RoleBinding.${GROUP} "${name}" is invalid: roleRef: Invalid value: cannot change roleRef`);
+      }
+      const replaced: StoredBinding = {
+        ...body,
+        metadata: { ...body.metadata, uid: existing.metadata.uid, creationTimestamp: existing.metadata.creationTimestamp, resourceVersion: String((this.resourceVersion += 1)) },
+      };
+      this.bindings.set(`${namespace}/${name}`, replaced);
+      return { status: 200, body: replaced };
+    }
     if (request.method === 'DELETE') {
       if (existing === undefined) return notFound;
       const options = request.body === '' ? {} : (JSON.parse(request.body) as { preconditions?: { uid?: string } });

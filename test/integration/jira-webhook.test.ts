@@ -116,7 +116,7 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
   it('ignores events that are not a transition into an approved status, with a 2xx so Jira does not retry', async () => {
     stack.ticket('OPS-4', { [PROFILE]: 'payments-read' });
     const created = await stack.deliver({ webhookEvent: 'jira:issue_created', issue: { key: 'OPS-4' } });
-    const other = await stack.deliver(stack.jira.transition('OPS-4', 'Done', bob));
+    const other = await stack.deliver(stack.jira.transition('OPS-4', 'In Progress', bob));
     const commentOnly = await stack.deliver({ webhookEvent: 'jira:issue_updated', issue: { key: 'OPS-4' }, changelog: { id: '1', items: [{ field: 'assignee', toString: 'x' }] } });
     for (const response of [created, other, commentOnly]) {
       expect(response.statusCode).toBe(202);

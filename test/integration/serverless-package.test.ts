@@ -43,9 +43,9 @@ describe('serverless package', () => {
     await rm(out, { recursive: true, force: true });
   });
 
-  it('builds the three functions on nodejs22.x', () => {
+  it('builds the five functions on nodejs22.x', () => {
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(5);
     for (const fn of functions) expect(fn.Properties.Runtime).toBe('nodejs22.x');
   });
 
@@ -59,10 +59,12 @@ describe('serverless package', () => {
     expect(table.GlobalSecondaryIndexes).toEqual(expected.GlobalSecondaryIndexes);
   });
 
-  it('lets only our rule-name prefix invoke revokeLease, and sweeps every minute', () => {
+  it('lets only our rule-name prefix invoke revokeLease and activateLease, and sweeps every minute', () => {
     const permission = template.Resources.RevokeLeaseEventBridgePermission?.Properties;
     expect(permission?.Principal).toBe('events.amazonaws.com');
     expect(JSON.stringify(permission?.SourceArn)).toContain(':rule/kube-lease-test-*');
+    const activate = template.Resources.ActivateLeaseEventBridgePermission?.Properties;
+    expect(JSON.stringify(activate?.SourceArn)).toContain(':rule/kube-lease-test-*-start');
     const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
     expect(rules.map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(1 minute)']);
   });
@@ -97,6 +99,10 @@ describe('serverless package', () => {
         JIRA_EMAIL: 'bot@example.com',
         JIRA_API_TOKEN: 'placeholder',
         JIRA_WEBHOOK_SECRET: 'placeholder',
+        SERVICENOW_INSTANCE_URL: 'https://your-instance.service-now.com',
+        SERVICENOW_USER: 'placeholder',
+        SERVICENOW_PASSWORD: 'placeholder',
+        SERVICENOW_WEBHOOK_SECRET: 'placeholder',
         AWS_REGION: 'eu-west-1',
       },
     });

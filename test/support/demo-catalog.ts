@@ -1,11 +1,17 @@
-/** A catalog for the demo and end-to-end tests: one cluster (the fake API server via KUBECONFIG), two profiles. */
+/** A catalog for the demo and tests: Jira and ServiceNow, one cluster (the fake API server via KUBECONFIG), two profiles. */
 export const DEMO_CATALOG = `version: 1
 jira:
   approvedStatuses: [Approved]
+  closedStatuses: [Done, Declined]
   fields:
     profile: customfield_10100
     duration: customfield_10101
     namespaces: customfield_10102
+servicenow:
+  fields:
+    profile: u_k8s_profile
+    duration: u_k8s_duration
+    namespaces: u_k8s_namespaces
 subject:
   kind: User
   name: "{email}"

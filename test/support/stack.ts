@@ -14,11 +14,14 @@ import type { HttpRequest, HttpResponse } from '../../lib/http/http.js';
 import type { TicketSourceName } from '../../lib/domain/ticket.js';
 import { FakeJira, type JiraUser } from '../fakes/fake-jira.js';
 import { FakeKubernetes } from '../fakes/fake-kubernetes.js';
+import { FakeServiceNow } from '../fakes/fake-servicenow.js';
+import { signServiceNowBody } from '../../lib/adapters/servicenow/servicenow-webhook.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { MemoryAuditLog, MemoryLogger } from '../fakes/memory-audit-log.js';
 import { DEMO_CATALOG } from './demo-catalog.js';
 
 export const WEBHOOK_SECRET = 'test-webhook-secret';
+export const SN_WEBHOOK_SECRET = 'test-servicenow-secret';
 export const REVOKE_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:kube-lease-test-revokeLease';
 export const ACTIVATE_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:kube-lease-test-activateLease';
 
@@ -34,6 +37,7 @@ export class TestStack {
   private readonly eventBridgeClient = new EventBridgeClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   readonly eventBridge = mockClient(this.eventBridgeClient);
   readonly jira = new FakeJira();
+  readonly servicenow = new FakeServiceNow();
   readonly kube = new FakeKubernetes();
   readonly clock = new ManualClock();
   readonly audit = new MemoryAuditLog();
@@ -53,7 +57,7 @@ export class TestStack {
   async start(options: { catalog?: string; env?: Record<string, string>; secretBackends?: SecretBackends } = {}): Promise<this> {
     const catalog = options.catalog ?? DEMO_CATALOG;
     this.dir = await mkdtemp(join(tmpdir(), 'kube-lease-test-'));
-    const [jiraUrl, kubeUrl, dynamo] = await Promise.all([this.jira.start(), this.kube.start(), startEmbeddedDynamoDb(undefined)]);
+    const [jiraUrl, snUrl, kubeUrl, dynamo] = await Promise.all([this.jira.start(), this.servicenow.start(), this.kube.start(), startEmbeddedDynamoDb(undefined)]);
     this.dynamo = dynamo;
     await writeFile(join(this.dir, 'catalog.yaml'), catalog);
     await writeFile(join(this.dir, 'kubeconfig'), this.kube.kubeconfig(kubeUrl));
@@ -63,6 +67,10 @@ export class TestStack {
       JIRA_EMAIL: 'kube-lease-bot@example.com',
       JIRA_API_TOKEN: 'fake-jira-token',
       JIRA_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      SERVICENOW_INSTANCE_URL: snUrl,
+      SERVICENOW_USER: 'kube-lease.integration',
+      SERVICENOW_PASSWORD: 'fake-sn-password',
+      SERVICENOW_WEBHOOK_SECRET: SN_WEBHOOK_SECRET,
       KUBECONFIG: join(this.dir, 'kubeconfig'),
       LEASES_TABLE: 'leases-test',
       SCHEDULE_PREFIX: 'kube-lease-test',
@@ -83,7 +91,7 @@ export class TestStack {
 
   async stop(): Promise<void> {
     this.eventBridge.restore();
-    await Promise.all([this.jira.stop(), this.kube.stop(), this.dynamo?.stop()]);
+    await Promise.all([this.jira.stop(), this.servicenow.stop(), this.kube.stop(), this.dynamo?.stop()]);
     await rm(this.dir, { recursive: true, force: true });
   }
 
@@ -102,6 +110,22 @@ export class TestStack {
     const handler = this.container.webhooks[source];
     if (handler === undefined) throw new Error(`${source} is not configured`);
     return handler;
+  }
+
+  /** Sends a ServiceNow hint as our business rule would: signed `<timestamp>.<body>`, base64. */
+  deliverServiceNow(
+    change: Record<string, string>,
+    options: { timestamp?: number; signature?: string | null; deliveryId?: string; raw?: string } = {},
+  ): Promise<HttpResponse> {
+    const body = options.raw ?? JSON.stringify({ sys_id: change.sys_id, number: change.number, table: 'change_request', event: 'update' });
+    const timestamp = String(options.timestamp ?? Math.floor(this.clock.now().getTime() / 1000));
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'x-kubelease-timestamp': timestamp,
+      'x-kubelease-delivery': options.deliveryId ?? `sn-delivery-${(this.deliveries += 1)}`,
+    };
+    if (options.signature !== null) headers['x-kubelease-signature'] = options.signature ?? signServiceNowBody(timestamp, body, SN_WEBHOOK_SECRET);
+    return this.webhook('servicenow')({ method: 'POST', headers, body: Buffer.from(body) });
   }
 
   /** A ticket asking for `profile`, by alice, in review. */

@@ -10,6 +10,10 @@ const env = {
   JIRA_EMAIL: 'bot@example.com',
   JIRA_API_TOKEN: 'ssm:/kube-lease/dev/jira-api-token',
   JIRA_WEBHOOK_SECRET: 'ssm:/kube-lease/dev/jira-webhook-secret',
+  SERVICENOW_INSTANCE_URL: 'https://your-instance.service-now.com',
+  SERVICENOW_USER: 'kube-lease.integration',
+  SERVICENOW_PASSWORD: 'ssm:/kube-lease/dev/servicenow-password',
+  SERVICENOW_WEBHOOK_SECRET: 'ssm:/kube-lease/dev/servicenow-webhook-secret',
 };
 
 describe('loadConfig', () => {
@@ -17,6 +21,16 @@ describe('loadConfig', () => {
     const config = loadConfig(env, () => DEMO_CATALOG);
     expect(config).toMatchObject({ leasesTable: 'kube-lease-leases', schedulePrefix: 'kube-lease', maxBodyBytes: 262_144, pendingGraceSeconds: 120 });
     expect(config.catalog.profiles).toHaveLength(2);
+    expect(config.servicenow).toMatchObject({ instanceUrl: 'https://your-instance.service-now.com', passwordRef: 'ssm:/kube-lease/dev/servicenow-password' });
+  });
+
+  it('needs only the variables of the ticket sources the catalog configures', () => {
+    const jiraOnly = DEMO_CATALOG.replace(/servicenow:\n(  .*\n)+/, '');
+    const { SERVICENOW_INSTANCE_URL: _a, SERVICENOW_USER: _b, SERVICENOW_PASSWORD: _c, SERVICENOW_WEBHOOK_SECRET: _d, ...jiraEnv } = env;
+    const config = loadConfig(jiraEnv, () => jiraOnly);
+    expect(config.servicenow).toBeUndefined();
+    expect(config.jira?.baseUrl).toBe('https://your-domain.atlassian.net');
+    expect(() => loadConfig(jiraEnv, () => DEMO_CATALOG)).toThrow(/SERVICENOW_INSTANCE_URL is not set/);
   });
 
   it('names every missing variable and what it is for', () => {

@@ -1,0 +1,59 @@
+/*
+ * ServiceNow business rule for kube-lease (paste into System Definition → Business Rules).
+ *
+ *   Table:     Change Request [change_request]
+ *   When:      after, Update, Advanced, "Run asynchronously" (async) so users never wait on it
+ *   Condition: current.approval.changes() || current.state.changes()
+ *
+ * System properties it reads (System Properties → All, both with Read roles: admin):
+ *   x_kube_lease.webhook_url     https://<api id>.execute-api.<region>.amazonaws.com/webhooks/servicenow
+ *   x_kube_lease.webhook_secret  the same value as SERVICENOW_WEBHOOK_SECRET on the AWS side
+ *
+ * It sends only a hint (which change changed); kube-lease re-reads the change, its requester and
+ * its approvals through the Table API and decides from those. The request is signed:
+ *   X-KubeLease-Timestamp: Unix time in seconds
+ *   X-KubeLease-Signature: base64 HMAC-SHA256 over "<timestamp>.<body>" with the shared secret
+ *   X-KubeLease-Delivery:  a GUID, so a repeated delivery is recognised
+ * kube-lease rejects a timestamp more than 5 minutes away from its clock.
+ */
+(function executeRule(current /* GlideRecord */) {
+  var url = gs.getProperty('x_kube_lease.webhook_url');
+  var secret = gs.getProperty('x_kube_lease.webhook_secret');
+  if (!url || !secret) {
+    gs.error('kube-lease: x_kube_lease.webhook_url or x_kube_lease.webhook_secret is not set; change ' + current.getValue('number') + ' not sent');
+    return;
+  }
+
+  var body = JSON.stringify({
+    sys_id: current.getUniqueValue(),
+    number: current.getValue('number'),
+    table: 'change_request',
+    event: 'update'
+  });
+  var timestamp = String(Math.floor(new GlideDateTime().getNumericValue() / 1000));
+  // generateMac takes the key base64-encoded and returns the MAC base64-encoded.
+  var signature = new GlideCertificateEncryption().generateMac(
+    GlideStringUtil.base64Encode(secret), 'HmacSHA256', timestamp + '.' + body);
+
+  var request = new sn_ws.RESTMessageV2();
+  request.setEndpoint(url);
+  request.setHttpMethod('POST');
+  request.setHttpTimeout(10000);
+  request.setRequestHeader('Content-Type', 'application/json');
+  request.setRequestHeader('X-KubeLease-Timestamp', timestamp);
+  request.setRequestHeader('X-KubeLease-Signature', signature);
+  request.setRequestHeader('X-KubeLease-Delivery', gs.generateGUID());
+  request.setRequestBody(body);
+
+  try {
+    var response = request.execute();
+    var status = response.getStatusCode();
+    if (status >= 300) {
+      // 4xx: the request is wrong (secret, clock); 5xx: kube-lease could not finish and the
+      // periodic sweep or a later update will catch up. Either way, make it visible.
+      gs.error('kube-lease: webhook for ' + current.getValue('number') + ' answered ' + status + ': ' + response.getBody());
+    }
+  } catch (e) {
+    gs.error('kube-lease: webhook for ' + current.getValue('number') + ' failed: ' + e);
+  }
+})(current);

@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { FakeHttpServer, type FakeRequest, type FakeResponse } from './fake-http-server.js';
+
+export interface SnUser {
+  readonly sys_id: string;
+  readonly user_name: string;
+  readonly email: string;
+  readonly name: string;
+}
+
+type Record_ = Record<string, string>;
+
+const NOT_FOUND = { error: { message: 'No Record found', detail: "Record doesn't exist or ACL restricts the record retrieval" }, status: 'failure' };
+
+export const sysId = (): string => randomBytes(16).toString('hex');
+
+/** `2026-11-28 10:00:00`, the Table API's UTC date-time format. */
+export function snDate(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '');
+}
+
+/**
+ * The ServiceNow Table API routes kube-lease calls: change_request (GET by sys_id, GET by number
+ * query, PATCH work notes), sys_user (GET) and sysapproval_approver (GET by query). Answers with
+ * `{ result }` bodies and ServiceNow's `{ error: { message, detail }, status: "failure" }` errors.
+ */
+export class FakeServiceNow extends FakeHttpServer {
+  readonly users = new Map<string, SnUser>();
+  readonly changes = new Map<string, Record_>();
+  readonly approvals: Record_[] = [];
+  readonly workNotes = new Map<string, string[]>();
+  private nextNumber = 30_000;
+
+  constructor(
+    private readonly user = 'kube-lease.integration',
+    private readonly password = 'fake-sn-password',
+  ) {
+    super();
+  }
+
+  addUser(userName: string, email: string, name: string): SnUser {
+    const user = { sys_id: sysId(), user_name: userName, email, name };
+    this.users.set(user.sys_id, user);
+    return user;
+  }
+
+  /** A change request in state Assess, approval requested. */
+  createChange(requester: SnUser, fields: Record_): Record_ {
+    const change: Record_ = {
+      sys_id: sysId(),
+      number: `CHG00${(this.nextNumber += 1)}`,
+      state: '-4',
+      approval: 'requested',
+      short_description: 'Payments pods crash-looping',
+      justification: 'INC0012345: payments outage, need read access',
+      requested_by: requester.sys_id,
+      start_date: '',
+      end_date: '',
+      sys_updated_on: snDate(Date.now()),
+      ...fields,
+    };
+    this.changes.set(change.sys_id ?? '', change);
+    this.workNotes.set(change.number ?? '', []);
+    return change;
+  }
+
+  /** Records an approval by `approver` and moves the change to `state` (default Scheduled). */
+  approve(change: Record_, approver: SnUser, state = '-2'): void {
+    this.approvals.push({ sys_id: sysId(), sysapproval: change.sys_id ?? '', approver: approver.sys_id, state: 'approved', sys_updated_on: snDate(Date.now()) });
+    change.approval = 'approved';
+    change.state = state;
+  }
+
+  /** A new approval round: earlier approvals become "not_required", as ServiceNow does on re-approval. */
+  reapprove(change: Record_, approver: SnUser): void {
+    for (const record of this.approvals) if (record.sysapproval === change.sys_id) record.state = 'not_required';
+    this.approve(change, approver, change.state);
+  }
+
+  notes(change: Record_): string[] {
+    return this.workNotes.get(change.number ?? '') ?? [];
+  }
+
+  protected route(request: FakeRequest): FakeResponse {
+    const expected = `Basic ${Buffer.from(`${this.user}:${this.password}`).toString('base64')}`;
+    if (request.headers.authorization !== expected) {
+      return { status: 401, body: { error: { message: 'User Not Authenticated', detail: 'Required to provide Auth information' }, status: 'failure' } };
+    }
+    const m = /^\/api\/now\/table\/([a-z_]+)(?:\/([0-9a-f]{32}|[^/]+))?$/.exec(request.path);
+    if (m?.[1] === undefined) return { status: 400, body: { error: { message: 'Invalid table', detail: null }, status: 'failure' } };
+    const [, table, id] = m;
+    const fields = request.query.get('sysparm_fields')?.split(',');
+    const pick = (record: Record_): Record_ => (fields === undefined ? record : Object.fromEntries(fields.map((f) => [f, record[f] ?? ''])));
+
+    if (table === 'change_request' && id !== undefined) {
+      const change = this.changes.get(id);
+      if (change === undefined) return { status: 404, body: NOT_FOUND };
+      if (request.method === 'GET') return { status: 200, body: { result: pick(change) } };
+      if (request.method === 'PATCH') {
+        const body = JSON.parse(request.body) as Record_;
+        if (body.work_notes !== undefined) this.workNotes.get(change.number ?? '')?.push(body.work_notes);
+        return { status: 200, body: { result: change } };
+      }
+    }
+    if (table === 'change_request' && id === undefined && request.method === 'GET') {
+      const number = /^number=(.+)$/.exec(request.query.get('sysparm_query') ?? '')?.[1];
+      const found = [...this.changes.values()].filter((c) => c.number === number);
+      return { status: 200, body: { result: found.map(pick) } };
+    }
+    if (table === 'sys_user' && id !== undefined && request.method === 'GET') {
+      const user = this.users.get(id);
+      return user === undefined ? { status: 404, body: NOT_FOUND } : { status: 200, body: { result: pick({ ...user }) } };
+    }
+    if (table === 'sysapproval_approver' && id === undefined && request.method === 'GET') {
+      const conditions = (request.query.get('sysparm_query') ?? '').split('^').map((c) => c.split('='));
+      const found = this.approvals.filter((a) => conditions.every(([k, v]) => k !== undefined && a[k] === v));
+      return { status: 200, body: { result: found.map(pick) } };
+    }
+    return { status: 405, body: { error: { message: 'Method not Supported', detail: null }, status: 'failure' } };
+  }
+}
