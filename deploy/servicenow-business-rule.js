@@ -49,8 +49,8 @@
     var response = request.execute();
     var status = response.getStatusCode();
     if (status >= 300) {
-      // 4xx: the request is wrong (secret, clock); 5xx: kube-lease could not finish and the
-      // periodic sweep or a later update will catch up. Either way, make it visible.
+      // 4xx: the request is wrong (secret, clock skew); 5xx: kube-lease could not finish and
+      // nothing was granted. This rule does not retry: update the change again to resend.
       gs.error('kube-lease: webhook for ' + current.getValue('number') + ' answered ' + status + ': ' + response.getBody());
     }
   } catch (e) {
