@@ -193,8 +193,11 @@ export function renderSubject(template: SubjectTemplate, person: Person): Subjec
     if (value === undefined || value === '') missing = true;
     return value ?? '';
   });
+  // `system:` names belong to Kubernetes itself (nodes, controllers, masters): never bind to them.
   // eslint-disable-next-line no-control-regex
-  if (missing || name.length === 0 || name.length > 253 || /[\u0000-\u001f\u007f]/.test(name)) return undefined;
+  if (missing || name.length === 0 || name.length > 253 || /[\u0000-\u001f\u007f]/.test(name) || name.toLowerCase().startsWith('system:')) {
+    return undefined;
+  }
   return { kind: template.kind, name };
 }
 

@@ -90,6 +90,10 @@ describe('renderSubject', () => {
     expect(renderSubject({ kind: 'User', name: 'oidc:{emailLocalPart}' }, { id: 'a', email: 'Alice@Example.com' })).toEqual({ kind: 'User', name: 'oidc:alice' });
     expect(renderSubject({ kind: 'Group', name: 'jira:{accountId}' }, { id: '5f1c' })).toEqual({ kind: 'Group', name: 'jira:5f1c' });
     expect(renderSubject({ kind: 'User', name: '{email}' }, { id: 'a' })).toBeUndefined();
+    expect(renderSubject({ kind: 'User', name: '{email}' }, { id: 'a', email: 'a@b.c\nkind: Group' })).toBeUndefined();
+    // Kubernetes' own identities are never a subject, whatever the ITSM user's email says.
+    expect(renderSubject({ kind: 'Group', name: '{emailLocalPart}' }, { id: 'a', email: 'System:Masters@example.com' })).toBeUndefined();
+    expect(renderSubject({ kind: 'User', name: '{email}' }, { id: 'a', email: 'system:kube-controller-manager' })).toBeUndefined();
   });
 });
 

@@ -47,6 +47,7 @@ export class JiraTicketSource implements TicketSource {
       });
     }
     const issue = parsed.data;
+    if (!ISSUE_KEY.test(issue.key)) throw new TicketSourceError(`Jira returned an issue key that is not one: ${issue.key.slice(0, 60)}`, undefined);
     const fields: Record<string, unknown> = issue.fields;
     const { fields: map } = this.mapping;
     const status = issue.fields.status.name;

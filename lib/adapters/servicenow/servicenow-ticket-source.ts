@@ -85,6 +85,9 @@ export class ServiceNowTicketSource implements TicketSource {
     } else throw new TicketNotFoundError(key.slice(0, 60));
     const parsed = changeSchema.safeParse(raw);
     if (!parsed.success) throw new TicketSourceError(`ServiceNow returned a change of unexpected shape for ${key.slice(0, 60)}`, undefined, { cause: parsed.error });
+    if (!CHANGE_NUMBER.test(parsed.data.number) || !SYS_ID.test(parsed.data.sys_id)) {
+      throw new TicketSourceError(`ServiceNow returned a change whose number or sys_id is malformed for ${key.slice(0, 60)}`, undefined);
+    }
     return parsed.data;
   }
 
