@@ -2,10 +2,12 @@ import { personLabel, type Person, type TicketSourceName } from './ticket.js';
 import {
   ANNOTATION_EXPIRES_AT,
   ANNOTATION_PREFIX,
+  LABEL_KYVERNO_TTL,
   LABEL_LEASE_ID,
   LABEL_MANAGED_BY,
   LABEL_SOURCE,
   MANAGED_BY,
+  kyvernoTtl,
 } from './names.js';
 
 export type LeaseStatus = 'SCHEDULED' | 'PENDING' | 'ACTIVE' | 'REVOKED' | 'FAILED';
@@ -115,6 +117,8 @@ export function bindingManifest(lease: Lease, binding: BindingRef): RoleBindingM
         [LABEL_MANAGED_BY]: MANAGED_BY,
         [LABEL_LEASE_ID]: lease.id,
         [LABEL_SOURCE]: lease.source,
+        // Cluster-side backstop: Kyverno deletes the binding at expiry even if AWS never revokes it.
+        [LABEL_KYVERNO_TTL]: kyvernoTtl(lease.expiresAt),
       },
       annotations: {
         [`${ANNOTATION_PREFIX}ticket`]: lease.ticketKey,

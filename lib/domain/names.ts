@@ -5,6 +5,14 @@ export const MANAGED_BY = 'kube-lease';
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const LABEL_LEASE_ID = 'kube-lease.io/lease-id';
 export const LABEL_SOURCE = 'kube-lease.io/source';
+/** Kyverno's cleanup controller deletes a resource carrying this label at the time it names. */
+export const LABEL_KYVERNO_TTL = 'cleanup.kyverno.io/ttl';
+
+/** Kyverno's absolute TTL layout (`2006-01-02T150405Z`, no colons: label values may not hold them), rounded up to the second. */
+export function kyvernoTtl(iso: string): string {
+  const ms = Math.ceil(Date.parse(iso) / 1000) * 1000;
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '');
+}
 export const ANNOTATION_PREFIX = 'kube-lease.io/';
 export const ANNOTATION_EXPIRES_AT = `${ANNOTATION_PREFIX}expires-at`;
 

@@ -37,6 +37,7 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
       expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' });
       expect(binding.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice@example.com' }]);
       expect(binding.metadata.labels).toMatchObject({ [LABEL_MANAGED_BY]: 'kube-lease', [LABEL_LEASE_ID]: leaseId, [LABEL_SOURCE]: 'jira' });
+      expect(binding.metadata.labels?.['cleanup.kyverno.io/ttl']).toMatch(/^\d{4}-\d{2}-\d{2}T\d{6}Z$/);
       expect(binding.metadata.annotations).toMatchObject({
         'kube-lease.io/ticket': 'OPS-1',
         'kube-lease.io/requester': 'alice@example.com',

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
+import { kyvernoTtl, LABEL_LEASE_ID } from '../../lib/domain/names.js';
 import { signServiceNowBody } from '../../lib/adapters/servicenow/servicenow-webhook.js';
 import { snDate, type SnUser } from '../fakes/fake-servicenow.js';
 import { bodyOf, SN_WEBHOOK_SECRET, TestStack } from '../support/stack.js';
@@ -257,6 +257,7 @@ describe('ServiceNow change approvals (fake Table API, fake Kubernetes, dynalite
     expect(stack.kube.bindings.size).toBe(2);
     expect(stack.kube.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
     expect(stack.kube.list(LABEL_LEASE_ID, lease.id)[0]?.metadata.annotations?.['kube-lease.io/expires-at']).toBe(extended?.expiresAt);
+    expect(stack.kube.list(LABEL_LEASE_ID, lease.id)[0]?.metadata.labels?.['cleanup.kyverno.io/ttl']).toBe(kyvernoTtl(extended?.expiresAt ?? ''));
     expect(stack.putRuleNames().filter((n) => n === lease.scheduleName)).toHaveLength(2);
     const note = stack.servicenow.notes(chg).at(-1) ?? '';
     expect(note).toContain(`Previous expiry: ${lease.expiresAt}`);

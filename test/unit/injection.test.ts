@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { parseCatalog } from '../../lib/catalog.js';
 import { bindingManifest } from '../../lib/domain/lease.js';
 import { newLease } from '../../lib/domain/lease-factory.js';
-import { LABEL_LEASE_ID, LABEL_MANAGED_BY, LABEL_SOURCE } from '../../lib/domain/names.js';
+import { LABEL_KYVERNO_TTL, LABEL_LEASE_ID, LABEL_MANAGED_BY, LABEL_SOURCE } from '../../lib/domain/names.js';
 import { decide } from '../../lib/domain/policy.js';
 import type { TicketSnapshot } from '../../lib/domain/ticket.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
@@ -48,7 +48,7 @@ describe('names, labels and annotations from hostile ticket data', () => {
           const manifest = bindingManifest(lease, binding);
           expect(manifest.metadata.name).toMatch(DNS_LABEL);
           expect(manifest.metadata.name.length).toBeLessThanOrEqual(63);
-          expect(Object.keys(manifest.metadata.labels).sort()).toEqual([LABEL_MANAGED_BY, LABEL_LEASE_ID, LABEL_SOURCE].sort());
+          expect(Object.keys(manifest.metadata.labels).sort()).toEqual([LABEL_MANAGED_BY, LABEL_LEASE_ID, LABEL_SOURCE, LABEL_KYVERNO_TTL].sort());
           for (const value of Object.values(manifest.metadata.labels)) {
             expect(value).toMatch(LABEL_VALUE);
             expect(value.length).toBeLessThanOrEqual(63);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { bindingName, dnsSlug, isLeaseId, leaseIdFor, scheduleName } from '../../lib/domain/names.js';
+import { bindingName, dnsSlug, isLeaseId, kyvernoTtl, leaseIdFor, scheduleName } from '../../lib/domain/names.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -24,6 +24,11 @@ describe('names', () => {
   it('slugs text to DNS label characters', () => {
     expect(dnsSlug('Payments READ', 63)).toBe('payments-read');
     expect(dnsSlug('-x-', 63)).toBe('x');
+  });
+
+  it('writes Kyverno TTLs as absolute times without colons, never before the expiry', () => {
+    expect(kyvernoTtl('2026-11-28T10:15:30.000Z')).toBe('2026-11-28T101530Z');
+    expect(kyvernoTtl('2026-11-28T10:15:30.001Z')).toBe('2026-11-28T101531Z');
   });
 
   it('prefixes schedule names', () => {

@@ -1,6 +1,6 @@
 import { ApiException, type RbacAuthorizationV1Api, type V1RoleBinding } from '@kubernetes/client-node';
 import type { BindingRef, RoleBindingManifest } from '../../domain/lease.js';
-import { ANNOTATION_EXPIRES_AT, LABEL_LEASE_ID } from '../../domain/names.js';
+import { ANNOTATION_EXPIRES_AT, kyvernoTtl, LABEL_KYVERNO_TTL, LABEL_LEASE_ID } from '../../domain/names.js';
 import { BindingConflictError, ClusterError } from '../../errors.js';
 import type { Cluster } from '../../ports/cluster.js';
 
@@ -88,7 +88,11 @@ export class KubernetesCluster implements Cluster {
     if (existing.metadata?.labels?.[LABEL_LEASE_ID] !== leaseId) return 'not-ours';
     const body: V1RoleBinding = {
       ...existing,
-      metadata: { ...existing.metadata, annotations: { ...existing.metadata?.annotations, [ANNOTATION_EXPIRES_AT]: expiresAt } },
+      metadata: {
+        ...existing.metadata,
+        labels: { ...existing.metadata?.labels, [LABEL_KYVERNO_TTL]: kyvernoTtl(expiresAt) },
+        annotations: { ...existing.metadata?.annotations, [ANNOTATION_EXPIRES_AT]: expiresAt },
+      },
     };
     try {
       // resourceVersion in the body makes this a compare-and-swap: a concurrent change yields 409.
