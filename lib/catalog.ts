@@ -48,8 +48,30 @@ const profile = z.strictObject({
   maxDuration: duration,
   requesters: z.array(person).min(1).optional(),
   approvers: z.array(person).min(1).optional(),
+  /** At least one approver must belong to one of these ITSM groups (checked through the ITSM API). */
+  approverGroups: z.array(z.string().min(1).max(200)).min(1).optional(),
+  /** Protected namespaces (see `protectedNamespaces`) this profile may still grant in, named one by one. */
+  allowProtectedNamespaces: z.array(z.string().regex(DNS_LABEL)).optional(),
+  /** The justification must match this pattern (e.g. an incident or change number). */
+  justification: z
+    .strictObject({
+      pattern: z.string().refine(isRegExp, 'not a valid regular expression'),
+      hint: z.string().max(200).optional(),
+    })
+    .optional(),
+  /** Validate the binding with Kubernetes server-side dry run instead of creating it. */
+  dryRun: z.boolean().optional(),
   subject: subjectTemplate.optional(),
 });
+
+function isRegExp(text: string): boolean {
+  try {
+    new RegExp(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const cluster = z.strictObject({
   kubeconfig: z
@@ -103,6 +125,12 @@ const catalogSchema = z
     servicenow: serviceNowSection.optional(),
     subject: subjectTemplate,
     forbiddenRoles: z.array(z.string().min(1)).default([]),
+    /** Namespaces no profile may grant in unless it names them in allowProtectedNamespaces. */
+    protectedNamespaces: z.array(z.string().regex(DNS_LABEL)).default(['kube-system']),
+    /** Most open (scheduled, pending or active) leases one requester may hold at once. */
+    maxActiveLeasesPerRequester: z.number().int().min(1).max(100).optional(),
+    /** Dry run for the whole deployment: nothing is ever created in a cluster. */
+    dryRun: z.boolean().default(false),
     clusters: z.record(z.string().regex(DNS_LABEL, 'cluster names are DNS labels'), cluster),
     profiles: z.array(profile).min(1),
   })
@@ -125,6 +153,14 @@ const catalogSchema = z
       if (p.maxDuration <= 0) ctx.addIssue({ code: 'custom', path: at('maxDuration'), message: 'must be longer than zero' });
       if (p.defaultDuration <= 0 || p.defaultDuration > p.maxDuration) {
         ctx.addIssue({ code: 'custom', path: at('defaultDuration'), message: 'must be longer than zero and at most maxDuration' });
+      }
+      const protectedHere = p.namespaces.filter((n) => catalog.protectedNamespaces.includes(n) && !(p.allowProtectedNamespaces ?? []).includes(n));
+      if (protectedHere.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('namespaces'),
+          message: `protected namespace(s) ${protectedHere.join(', ')}: name them in allowProtectedNamespaces to grant there`,
+        });
       }
       if (new Set(p.namespaces).size !== p.namespaces.length) {
         ctx.addIssue({ code: 'custom', path: at('namespaces'), message: 'lists a namespace twice' });

@@ -30,6 +30,7 @@ export interface AuditEvent {
   readonly code?: DenialCode | 'bad-signature' | 'too-large' | 'bad-request' | 'ticket-not-found' | 'backend-error' | undefined;
   readonly cause?: RevokeCause | undefined;
   readonly deliveryId?: string | undefined;
+  readonly dryRun?: boolean | undefined;
 }
 
 /** The lease fields every lease-related audit event carries. */
@@ -48,5 +49,6 @@ export function leaseAuditFields(lease: Lease): Partial<AuditEvent> {
     role: lease.roleRef,
     startsAt: lease.startsAt,
     expiresAt: lease.expiresAt,
+    ...(lease.dryRun ? { dryRun: true } : {}),
   };
 }

@@ -37,6 +37,7 @@ export function newLease(plan: GrantPlan, now: Date, schedulePrefix: string, act
     startsAt: plan.startsAt,
     expiresAt: plan.expiresAt,
     windowEnd: plan.windowEnd,
+    ...(plan.dryRun ? { dryRun: true } : {}),
     status,
     bindings: plan.namespaces.map((namespace) => ({ namespace, name })),
     scheduleName: scheduleName(schedulePrefix, id),

@@ -11,7 +11,7 @@ import {
 } from './names.js';
 
 export type LeaseStatus = 'SCHEDULED' | 'PENDING' | 'ACTIVE' | 'REVOKED' | 'FAILED';
-export type RevokeCause = 'expiry' | 'sweep' | 'manual' | 'early';
+export type RevokeCause = 'expiry' | 'sweep' | 'manual' | 'early' | 'dry-run';
 
 /** Lease states in which access exists or is about to: what a closed ticket must end. */
 export const OPEN_STATUSES: readonly LeaseStatus[] = ['SCHEDULED', 'PENDING', 'ACTIVE'];
@@ -88,6 +88,8 @@ export interface Lease {
   readonly failureReason?: string | undefined;
   readonly revokedAt?: string | undefined;
   readonly revokeCause?: RevokeCause | undefined;
+  /** A dry-run lease: validated by the API server, never created, ended at once. */
+  readonly dryRun?: boolean | undefined;
 }
 
 /** A RoleBinding as we create it: plain data, turned into an API object by the Kubernetes adapter. */

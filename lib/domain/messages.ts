@@ -16,6 +16,18 @@ export function grantedMessage(lease: Lease): string {
   ].join('\n');
 }
 
+export function dryRunMessage(lease: Lease): string {
+  return [
+    `Dry run (lease ${lease.id}): the cluster accepted the request, but nothing was created. This would have been granted:`,
+    `Who: ${lease.subject.kind} ${lease.subject.name}`,
+    `Role: ${lease.roleRef.kind}/${lease.roleRef.name}`,
+    `Cluster: ${lease.cluster}`,
+    `Namespaces: ${lease.namespaces.join(', ')}`,
+    `From: ${lease.startsAt}`,
+    `Until: ${lease.expiresAt}`,
+  ].join('\n');
+}
+
 export function scheduledMessage(lease: Lease): string {
   return [
     `Access approved and scheduled (lease ${lease.id}): it begins when the change window opens.`,
@@ -64,6 +76,7 @@ const CAUSE_TEXT: Record<RevokeCause, string> = {
   sweep: 'the lease expired (found by the periodic sweep)',
   manual: 'an operator revoked it',
   early: 'the ticket was closed, cancelled or its approval withdrawn',
+  'dry-run': 'this was a dry run',
 };
 
 export function revokedMessage(lease: Lease, cause: RevokeCause, at: string): string {

@@ -22,7 +22,10 @@ export type DenialCode =
   | 'window-ended'
   | 'no-subject'
   | 'forbidden-role'
-  | 'source-not-configured';
+  | 'source-not-configured'
+  | 'justification-mismatch'
+  | 'approver-not-in-group'
+  | 'too-many-leases';
 
 /** Everything needed to create a lease; produced only when every rule passed. */
 export interface GrantPlan {
@@ -43,6 +46,8 @@ export interface GrantPlan {
   readonly windowEnd: string | undefined;
   /** The duration asked for (or the profile default), in seconds. */
   readonly durationSeconds: number;
+  /** Validate only: nothing is created in the cluster (catalog- or profile-wide `dryRun`). */
+  readonly dryRun: boolean;
 }
 
 export type Decision =
@@ -63,7 +68,17 @@ export function fieldNames(catalog: Catalog, source: TicketSourceName): { profil
  * either a plan for exactly the catalog's role in the allowed namespaces for a bounded window, or a
  * denial with a reason. Rules are checked in a fixed order so the first reason is the most basic one.
  */
-export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date): Decision {
+/** Facts the policy needs that only I/O can give; the grant use case gathers them first. */
+export interface DecisionContext {
+  /** ITSM group memberships of the approvers, by person id (only for profiles with approverGroups). */
+  readonly approverGroups: ReadonlyMap<string, readonly string[]>;
+  /** Open leases the requester holds now, on other tickets and approvals. */
+  readonly openLeasesOfRequester: number;
+}
+
+export const EMPTY_CONTEXT: DecisionContext = { approverGroups: new Map(), openLeasesOfRequester: 0 };
+
+export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date, context: DecisionContext = EMPTY_CONTEXT): Decision {
   const fields = fieldNames(catalog, ticket.source);
   if (fields === undefined) return deny('source-not-configured', `the access catalog has no ${ticket.source} section`);
   if (ticket.state !== 'approved') {
@@ -99,6 +114,20 @@ export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date): Dec
   if (allowedApprovers !== undefined && !approval.approvers.some((a) => allowedApprovers.some((entry) => matchesPerson(a, entry)))) {
     return deny('approver-not-allowed', `no approver of this ticket may approve profile "${profile.name}"`);
   }
+  const rule = profile.justification;
+  if (rule !== undefined && !new RegExp(rule.pattern).test(ticket.justification)) {
+    return deny('justification-mismatch', `the justification does not match what profile "${profile.name}" requires${rule.hint ? ` (${rule.hint})` : ''}`);
+  }
+  if (profile.approverGroups !== undefined) {
+    const groups = context.approverGroups;
+    const inGroup = approval.approvers.some((a) => (groups.get(a.id) ?? []).some((g) => profile.approverGroups?.includes(g)));
+    if (!inGroup) {
+      return deny('approver-not-in-group', `no approver is a member of ${profile.approverGroups.map((g) => `"${g}"`).join(' or ')}, as profile "${profile.name}" requires`);
+    }
+  }
+  if (catalog.maxActiveLeasesPerRequester !== undefined && context.openLeasesOfRequester >= catalog.maxActiveLeasesPerRequester) {
+    return deny('too-many-leases', `the requester already holds ${context.openLeasesOfRequester} open lease(s), the most allowed is ${catalog.maxActiveLeasesPerRequester}`);
+  }
   if (isForbiddenRole(catalog, profile.roleRef.name)) {
     return deny('forbidden-role', `role "${profile.roleRef.name}" may never be bound`);
   }
@@ -128,6 +157,7 @@ export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date): Dec
       endClipped: window.clipped,
       windowEnd: window.windowEnd === undefined ? undefined : new Date(window.windowEnd).toISOString(),
       durationSeconds: duration,
+      dryRun: catalog.dryRun || profile.dryRun === true,
     },
   };
 }

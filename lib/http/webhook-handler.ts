@@ -107,6 +107,7 @@ export function makeWebhookHandler(deps: WebhookDeps): (request: HttpRequest) =>
 function describeOutcome(outcome: ProcessOutcome): Record<string, unknown> {
   switch (outcome.kind) {
     case 'granted':
+    case 'dry-run':
     case 'scheduled':
     case 'duplicate':
       return { outcome: outcome.kind, leaseId: outcome.lease.id, status: outcome.lease.status, startsAt: outcome.lease.startsAt, expiresAt: outcome.lease.expiresAt };

@@ -8,9 +8,10 @@ export interface ManagedBinding extends BindingRef {
 export interface Cluster {
   /**
    * Creates the binding. An existing binding of the same name counts as success only when it
-   * carries the same lease id label; otherwise BindingConflictError.
+   * carries the same lease id label; otherwise BindingConflictError. With `dryRun`, the API server
+   * validates and authorises the request (server-side `dryRun=All`) and nothing is stored.
    */
-  applyBinding(cluster: string, manifest: RoleBindingManifest): Promise<'created' | 'exists'>;
+  applyBinding(cluster: string, manifest: RoleBindingManifest, options?: { readonly dryRun?: boolean }): Promise<'created' | 'exists'>;
   /**
    * Deletes the binding if it carries `leaseId`'s label. A binding that is already gone counts as
    * done (`absent`); one that belongs to someone else is left alone (`not-ours`).

@@ -1,5 +1,5 @@
 import type { HistoryEntry, Lease, LeaseStatus, RevokeCause } from '../domain/lease.js';
-import type { TicketSourceName } from '../domain/ticket.js';
+import type { Person, TicketSourceName } from '../domain/ticket.js';
 
 export type CreateResult = { readonly created: true } | { readonly created: false; readonly existing: Lease };
 
@@ -31,6 +31,8 @@ export interface LeaseStore {
    * expiry), earliest first, from the status index: never a scan.
    */
   listDue(status: LeaseStatus, before: Date, limit: number): Promise<readonly Lease[]>;
+  /** Open (scheduled, pending or active) leases of one requester, from the requester index. */
+  listOpenForRequester(source: TicketSourceName, requester: Person): Promise<readonly Lease[]>;
   /** All leases of one ticket, oldest first, from the ticket index. */
   listForTicket(source: TicketSourceName, ticketKey: string): Promise<readonly Lease[]>;
   /**

@@ -5,13 +5,15 @@ import { idempotencyKey, newLease } from '../domain/lease-factory.js';
 import {
   clippedNote,
   deniedMessage,
+  dryRunMessage,
   extendedMessage,
   failedMessage,
   grantedMessage,
   notExtendedMessage,
   scheduledMessage,
 } from '../domain/messages.js';
-import { decide, type DenialCode, type GrantPlan } from '../domain/policy.js';
+import { decide, EMPTY_CONTEXT, type DecisionContext, type DenialCode, type GrantPlan } from '../domain/policy.js';
+import { findProfile } from '../catalog.js';
 import { personLabel, type TicketSnapshot } from '../domain/ticket.js';
 import { describeError } from '../errors.js';
 import type { AuditLog } from '../ports/audit-log.js';
@@ -40,6 +42,7 @@ export interface GrantAccessDeps {
 
 export type GrantOutcome =
   | { readonly kind: 'granted'; readonly lease: Lease }
+  | { readonly kind: 'dry-run'; readonly lease: Lease }
   | { readonly kind: 'scheduled'; readonly lease: Lease }
   | { readonly kind: 'extended'; readonly lease: Lease; readonly previousExpiresAt: string }
   | { readonly kind: 'not-extended'; readonly lease: Lease; readonly reason: string }
@@ -106,8 +109,22 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
     return { kind: 'failed', lease, reason: fullReason };
   }
 
+  /** Dry run: the API server validates and authorises each binding (`dryRun=All`); nothing is stored; the lease ends at once. */
+  async function dryRun(lease: Lease, actor: string): Promise<GrantOutcome> {
+    const steps = await Promise.allSettled(lease.bindings.map((b) => cluster.applyBinding(lease.cluster, bindingManifest(lease, b), { dryRun: true })));
+    const errors = steps.flatMap((step) => (step.status === 'rejected' ? [describeError(step.reason)] : []));
+    if (errors.length > 0) return fail(lease, `dry run refused by the cluster: ${errors.join('; ')}`, actor);
+    const at = clock.now().toISOString();
+    const ended = await leases.transition(lease, 'REVOKED', { at, from: lease.status, to: 'REVOKED', by: actor, note: 'dry run' }, { revokedAt: at, revokeCause: 'dry-run' });
+    if (!ended.ok) return ended.current === undefined ? { kind: 'failed', lease, reason: 'lease vanished' } : { kind: 'duplicate', lease: ended.current };
+    audit.record({ kind: 'grant', at, actor, ...leaseAuditFields(ended.lease), reason: 'dry run: nothing was created' });
+    await comment(ended.lease.source, ended.lease.ticketKey, dryRunMessage(ended.lease));
+    return { kind: 'dry-run', lease: ended.lease };
+  }
+
   /** Timers ∥ bindings (none yet for a SCHEDULED lease), then ACTIVE. Safe to run for one lease from several deliveries at once. */
   async function provision(lease: Lease, actor: string, endClipped: boolean): Promise<GrantOutcome> {
+    if (lease.dryRun === true) return dryRun(lease, actor);
     const scheduled = lease.status === 'SCHEDULED';
     const steps = await Promise.allSettled([
       scheduler.schedule(lease),
@@ -206,9 +223,28 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
     }
   }
 
+  /** The facts the policy needs from I/O: approvers' group memberships and the requester's open leases. */
+  async function gatherContext(ticket: TicketSnapshot): Promise<DecisionContext> {
+    const profile = ticket.requestedProfile === undefined ? undefined : findProfile(catalog, ticket.requestedProfile);
+    const approverGroups = new Map<string, readonly string[]>();
+    const wanted = profile?.approverGroups;
+    if (wanted !== undefined && ticket.approval !== undefined) {
+      const source = sourceOf(tickets, ticket.source);
+      const memberships = await Promise.all(ticket.approval.approvers.map((a) => source.groupsOf(a, wanted)));
+      ticket.approval.approvers.forEach((a, i) => approverGroups.set(a.id, memberships[i] ?? []));
+    }
+    let openLeasesOfRequester = 0;
+    if (catalog.maxActiveLeasesPerRequester !== undefined && ticket.requester !== undefined) {
+      const open = await leases.listOpenForRequester(ticket.source, ticket.requester);
+      // This ticket's own lease is not another lease: a re-delivery or an extension must not count it.
+      openLeasesOfRequester = open.filter((l) => !(l.source === ticket.source && l.ticketKey === ticket.key)).length;
+    }
+    return { approverGroups, openLeasesOfRequester };
+  }
+
   return async function grantAccess(ticket: TicketSnapshot, actor: string): Promise<GrantOutcome> {
     const now = clock.now();
-    const decision = decide(ticket, catalog, now);
+    const decision = decide(ticket, catalog, now, ticket.state === 'approved' ? await gatherContext(ticket) : EMPTY_CONTEXT);
     if (decision.kind === 'deny') return denied(ticket, decision.code, decision.reason, actor);
     const plan = decision.plan;
 

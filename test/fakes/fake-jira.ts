@@ -32,6 +32,8 @@ const NOT_FOUND = { errorMessages: ['Issue does not exist or you do not have per
 export class FakeJira extends FakeHttpServer {
   readonly issues = new Map<string, Issue>();
   readonly serviceDeskApprovals = new Map<string, Record<string, unknown>[]>();
+  /** Group names by accountId. */
+  readonly groups = new Map<string, string[]>();
   readonly botUser: JiraUser = { accountId: '5b10ac8d82e05b22cc7d4ef5', displayName: 'kube-lease bot', emailAddress: 'kube-lease-bot@example.com' };
   private nextId = 10_000;
   private nextHistory = 50_000;
@@ -145,6 +147,10 @@ export class FakeJira extends FakeHttpServer {
         body.changelog = { startAt: 0, maxResults: issue.histories.length, total: issue.histories.length, histories: issue.histories };
       }
       return { status: 200, body };
+    }
+    if (request.path === '/rest/api/2/user/groups' && request.method === 'GET') {
+      const accountId = request.query.get('accountId') ?? '';
+      return { status: 200, body: (this.groups.get(accountId) ?? []).map((name, i) => ({ name, groupId: `g-${i}`, self: `https://example.atlassian.net/rest/api/2/group?groupId=g-${i}` })) };
     }
     const approvalMatch = /^\/rest\/servicedeskapi\/request\/([^/]+)\/approval$/.exec(request.path);
     if (approvalMatch?.[1] !== undefined && request.method === 'GET') {

@@ -117,6 +117,8 @@ export class FakeKubernetes extends FakeHttpServer {
       roleRef: body.roleRef,
       subjects: body.subjects,
     };
+    // Server-side dry run: validated and authorised as a real request, never stored.
+    if (request.query.get('dryRun') === 'All') return { status: 201, body: stored };
     this.bindings.set(`${namespace}/${name}`, stored);
     return { status: 201, body: stored };
   }

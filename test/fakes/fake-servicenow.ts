@@ -29,6 +29,8 @@ export class FakeServiceNow extends FakeHttpServer {
   readonly changes = new Map<string, Record_>();
   readonly approvals: Record_[] = [];
   readonly workNotes = new Map<string, string[]>();
+  /** Group names by user sys_id. */
+  readonly groups = new Map<string, string[]>();
   private nextNumber = 30_000;
 
   constructor(
@@ -110,6 +112,13 @@ export class FakeServiceNow extends FakeHttpServer {
     if (table === 'sys_user' && id !== undefined && request.method === 'GET') {
       const user = this.users.get(id);
       return user === undefined ? { status: 404, body: NOT_FOUND } : { status: 200, body: { result: pick({ ...user }) } };
+    }
+    if (table === 'sys_user_grmember' && id === undefined && request.method === 'GET') {
+      const query = request.query.get('sysparm_query') ?? '';
+      const user = /user=([0-9a-f]{32})/.exec(query)?.[1] ?? '';
+      const names = /group\.nameIN(.*)$/.exec(query)?.[1]?.split(',') ?? [];
+      const found = (this.groups.get(user) ?? []).filter((g) => names.includes(g));
+      return { status: 200, body: { result: found.map((g) => pick({ 'group.name': g })) } };
     }
     if (table === 'sysapproval_approver' && id === undefined && request.method === 'GET') {
       const conditions = (request.query.get('sysparm_query') ?? '').split('^').map((c) => c.split('='));

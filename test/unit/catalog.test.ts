@@ -57,4 +57,17 @@ describe('parseCatalog', () => {
   it('rejects a missing field mapping', () => {
     expect(problems(DEMO_CATALOG.replace('    profile: customfield_10100\n', ''))).toContain('jira.fields.profile');
   });
+
+  it('refuses protected namespaces unless the profile names them', () => {
+    const text = DEMO_CATALOG.replace('namespaces: [payments, payments-worker]', 'namespaces: [payments, kube-system]');
+    expect(problems(text)).toContain('profiles[0].namespaces: protected namespace(s) kube-system: name them in allowProtectedNamespaces');
+    const allowed = text.replace('    defaultDuration: 1h\n', '    allowProtectedNamespaces: [kube-system]\n    defaultDuration: 1h\n');
+    expect(parseCatalog(allowed).profiles[0]?.namespaces).toContain('kube-system');
+    expect(problems(`protectedNamespaces: [payments]\n${DEMO_CATALOG}`)).toContain('protected namespace(s) payments');
+  });
+
+  it('rejects a justification pattern that is not a regular expression', () => {
+    const text = DEMO_CATALOG.replace('    defaultDuration: 1h\n', '    justification: { pattern: "(" }\n    defaultDuration: 1h\n');
+    expect(problems(text)).toContain('profiles[0].justification.pattern: not a valid regular expression');
+  });
 });

@@ -1,12 +1,12 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { HistoryEntry, Lease, LeaseStatus } from '../../domain/lease.js';
-import type { TicketSourceName } from '../../domain/ticket.js';
-import { canTransition } from '../../domain/lease.js';
+import type { Person, TicketSourceName } from '../../domain/ticket.js';
+import { canTransition, OPEN_STATUSES } from '../../domain/lease.js';
 import { LeaseStoreError } from '../../errors.js';
 import type { CreateResult, LeaseStore, TransitionPatch, TransitionResult } from '../../ports/lease-store.js';
-import { STATUS_DUE_INDEX, TICKET_INDEX } from './lease-table.js';
-import { approvalKey, deliveryKey, dueAt, fromItem, leaseKey, ticketRef, toItem } from './lease-item.js';
+import { REQUESTER_INDEX, STATUS_DUE_INDEX, TICKET_INDEX } from './lease-table.js';
+import { approvalKey, deliveryKey, dueAt, fromItem, leaseKey, requesterRef, ticketRef, toItem } from './lease-item.js';
 
 const RETRYABLE = new Set([
   'ProvisionedThroughputExceededException',
@@ -122,6 +122,27 @@ export class DynamoDbLeaseStore implements LeaseStore {
       },
       limit,
     );
+  }
+
+  async listOpenForRequester(source: TicketSourceName, requester: Person): Promise<readonly Lease[]> {
+    // The index holds keys only: read each lease (consistently) and keep the open ones.
+    let page;
+    try {
+      page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: REQUESTER_INDEX,
+          KeyConditionExpression: 'requesterRef = :ref',
+          ExpressionAttributeValues: { ':ref': requesterRef(source, requester) },
+          Limit: 200,
+        }),
+      );
+    } catch (error) {
+      throw storeError('Query', error);
+    }
+    const ids = (page.Items ?? []).map((item) => String(item.pk).replace(/^lease#/, ''));
+    const leases = await Promise.all(ids.map((id) => this.get(id)));
+    return leases.filter((l): l is Lease => l !== undefined && OPEN_STATUSES.includes(l.status));
   }
 
   async listForTicket(source: TicketSourceName, ticketKey: string): Promise<readonly Lease[]> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Lease } from '../../domain/lease.js';
+import type { Person } from '../../domain/ticket.js';
 
 const status = z.enum(['SCHEDULED', 'PENDING', 'ACTIVE', 'REVOKED', 'FAILED']);
 const person = z.object({ id: z.string(), email: z.string().optional(), displayName: z.string().optional() });
@@ -26,6 +27,7 @@ export const leaseItemSchema = z.object({
   startsAt: z.string(),
   expiresAt: z.string(),
   dueAt: z.string(),
+  requesterRef: z.string().optional(),
   windowEnd: z.string().optional(),
   status,
   bindings: z.array(z.object({ namespace: z.string(), name: z.string() })),
@@ -42,7 +44,8 @@ export const leaseItemSchema = z.object({
   version: z.number().int(),
   failureReason: z.string().optional(),
   revokedAt: z.string().optional(),
-  revokeCause: z.enum(['expiry', 'sweep', 'manual', 'early']).optional(),
+  revokeCause: z.enum(['expiry', 'sweep', 'manual', 'early', 'dry-run']).optional(),
+  dryRun: z.boolean().optional(),
 });
 
 export const leaseKey = (id: string): string => `lease#${id}`;
@@ -61,13 +64,24 @@ export function dueAt(lease: Pick<Lease, 'status' | 'startsAt' | 'expiresAt'>): 
 /** Drops undefined values (the document client refuses them) and adds the key and index attributes. */
 export function toItem(lease: Lease): Record<string, unknown> {
   return JSON.parse(
-    JSON.stringify({ ...lease, pk: leaseKey(lease.id), ticketRef: ticketRef(lease.source, lease.ticketKey), dueAt: dueAt(lease) }),
+    JSON.stringify({
+      ...lease,
+      pk: leaseKey(lease.id),
+      ticketRef: ticketRef(lease.source, lease.ticketKey),
+      requesterRef: requesterRef(lease.source, lease.requester),
+      dueAt: dueAt(lease),
+    }),
   ) as Record<string, unknown>;
 }
 
 export const ticketRef = (source: string, key: string): string => `${source}#${key}`;
 
+/** One person across ITSM systems: their email when known, else their id in that system. */
+export function requesterRef(source: string, person: Person): string {
+  return person.email !== undefined ? person.email.toLowerCase() : `${source}:${person.id}`;
+}
+
 export function fromItem(item: Record<string, unknown>): Lease {
-  const { pk: _pk, ticketRef: _ticketRef, dueAt: _dueAt, ...lease } = leaseItemSchema.parse(item);
+  const { pk: _pk, ticketRef: _ticketRef, requesterRef: _requesterRef, dueAt: _dueAt, ...lease } = leaseItemSchema.parse(item);
   return lease;
 }

@@ -1,6 +1,7 @@
 import type JiraApi from 'jira-client';
 import type { JiraCatalog } from '../../catalog.js';
-import type { TicketSnapshot } from '../../domain/ticket.js';
+import { z } from 'zod';
+import type { Person, TicketSnapshot } from '../../domain/ticket.js';
 import { TicketNotFoundError, TicketSourceError } from '../../errors.js';
 import type { TicketSource } from '../../ports/ticket-source.js';
 import {
@@ -16,7 +17,7 @@ import {
 import { parseJiraFailure } from './jira-request.js';
 
 /** The subset of jira-client we call, so tests and the container agree on it. */
-export type JiraClient = Pick<JiraApi, 'findIssue' | 'addComment'>;
+export type JiraClient = Pick<JiraApi, 'findIssue' | 'addComment' | 'genericGet'>;
 /** A jira-client whose base path is `/rest/servicedeskapi` (Jira Service Management). */
 export type ServiceDeskClient = Pick<JiraApi, 'genericGet'>;
 
@@ -87,6 +88,19 @@ export class JiraTicketSource implements TicketSource {
     const parsed = serviceDeskApprovalsSchema.safeParse(raw);
     if (!parsed.success) throw new TicketSourceError(`Jira returned approvals of unexpected shape for ${key}`, undefined, { cause: parsed.error });
     return parsed.data;
+  }
+
+  async groupsOf(person: Person, groups: readonly string[]): Promise<string[]> {
+    const query = new URLSearchParams(/^[0-9a-f:-]{10,}$/i.test(person.id) ? { accountId: person.id } : { username: person.id });
+    let raw: unknown;
+    try {
+      raw = await (await this.client()).genericGet(`user/groups?${query}`);
+    } catch (error) {
+      throw this.translate(error, `reading the groups of ${person.id}`, person.id);
+    }
+    const parsed = z.array(z.looseObject({ name: z.string() })).safeParse(raw);
+    if (!parsed.success) throw new TicketSourceError('Jira returned user groups of unexpected shape', undefined, { cause: parsed.error });
+    return parsed.data.map((g) => g.name).filter((name) => groups.includes(name));
   }
 
   async comment(key: string, text: string): Promise<void> {

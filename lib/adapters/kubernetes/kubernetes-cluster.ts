@@ -40,7 +40,7 @@ function clusterError(action: string, cluster: string, error: unknown): ClusterE
 export class KubernetesCluster implements Cluster {
   constructor(private readonly api: RbacApiProvider) {}
 
-  async applyBinding(cluster: string, manifest: RoleBindingManifest): Promise<'created' | 'exists'> {
+  async applyBinding(cluster: string, manifest: RoleBindingManifest, options: { readonly dryRun?: boolean } = {}): Promise<'created' | 'exists'> {
     const api = await this.api(cluster);
     const { namespace, name } = manifest.metadata;
     const body: V1RoleBinding = {
@@ -51,7 +51,7 @@ export class KubernetesCluster implements Cluster {
       subjects: manifest.subjects.map((s) => ({ ...s })),
     };
     try {
-      await api.createNamespacedRoleBinding({ namespace, body });
+      await api.createNamespacedRoleBinding({ namespace, body, ...(options.dryRun ? { dryRun: 'All' } : {}) });
       return 'created';
     } catch (error) {
       if (statusOf(error) !== 409) throw clusterError(`creating RoleBinding ${namespace}/${name}`, cluster, error);

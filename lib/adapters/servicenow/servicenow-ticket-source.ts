@@ -67,6 +67,15 @@ export class ServiceNowTicketSource implements TicketSource {
     await this.client.patch('change_request', change.sys_id, { work_notes: text });
   }
 
+  async groupsOf(person: Person, groups: readonly string[]): Promise<string[]> {
+    if (!SYS_ID.test(person.id) || groups.length === 0) return [];
+    const safe = groups.filter((g) => /^[^,^=]+$/.test(g));
+    const raw = await this.client.query('sys_user_grmember', `user=${person.id}^group.nameIN${safe.join(',')}`, ['group.name']);
+    const parsed = z.array(z.looseObject({ 'group.name': z.string() })).safeParse(raw);
+    if (!parsed.success) throw new TicketSourceError('ServiceNow returned group memberships of unexpected shape', undefined, { cause: parsed.error });
+    return parsed.data.map((m) => m['group.name']).filter((name) => groups.includes(name));
+  }
+
   private state(state: string, approval: string): TicketState {
     if (approval === 'rejected' || this.mapping.closedStates.includes(state)) return 'closed';
     if (approval === 'approved' && this.mapping.approvedStates.includes(state)) return 'approved';

@@ -1,0 +1,81 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { alice, bob, bodyOf, carol, TestStack } from '../support/stack.js';
+import { DEMO_CATALOG } from '../support/demo-catalog.js';
+
+const PROFILE = 'customfield_10100';
+const withProfileLines = (lines: string) =>
+  DEMO_CATALOG.replace('    roleRef: { kind: ClusterRole, name: view }\n', `    roleRef: { kind: ClusterRole, name: view }\n${lines}`);
+
+describe('catalog guardrails', () => {
+  let stack: TestStack;
+  afterEach(async () => {
+    await stack.stop();
+  });
+
+  it('denies a justification that does not match the profile pattern, and names the hint', async () => {
+    stack = await new TestStack().start({ catalog: withProfileLines('    justification: { pattern: "^(INC|CHG)\\\\d+", hint: "start with an incident number such as INC0012345" }\n') });
+    stack.jira.createIssue({ key: 'OPS-60', reporter: alice, summary: 'please', fields: { [PROFILE]: 'payments-read' } });
+    const denied = bodyOf(await stack.deliver(stack.jira.transition('OPS-60', 'Approved', bob)));
+    expect(denied).toMatchObject({ outcome: 'denied', code: 'justification-mismatch' });
+    expect(stack.jira.comments('OPS-60')[0]).toContain('start with an incident number');
+    stack.jira.createIssue({ key: 'OPS-61', reporter: alice, summary: 'INC0012345 payments down', fields: { [PROFILE]: 'payments-read' } });
+    expect(bodyOf(await stack.deliver(stack.jira.transition('OPS-61', 'Approved', bob))).outcome).toBe('granted');
+  });
+
+  it('requires an approver in a named Jira group, checked through the Jira API', async () => {
+    stack = await new TestStack().start({ catalog: withProfileLines('    approverGroups: [sre-leads]\n') });
+    stack.jira.groups.set(carol.accountId, ['jira-users', 'sre-leads']);
+    stack.jira.groups.set(bob.accountId, ['jira-users']);
+    stack.ticket('OPS-62', { [PROFILE]: 'payments-read' });
+    const denied = bodyOf(await stack.deliver(stack.jira.transition('OPS-62', 'Approved', bob)));
+    expect(denied).toMatchObject({ outcome: 'denied', code: 'approver-not-in-group' });
+    expect(stack.jira.requests.some((r) => r.path === '/rest/api/2/user/groups' && r.query.get('accountId') === bob.accountId)).toBe(true);
+    stack.ticket('OPS-63', { [PROFILE]: 'payments-read' });
+    expect(bodyOf(await stack.deliver(stack.jira.transition('OPS-63', 'Approved', carol))).outcome).toBe('granted');
+  });
+
+  it('requires an approver in a named ServiceNow group, checked through sys_user_grmember', async () => {
+    stack = await new TestStack().start({ catalog: withProfileLines('    approverGroups: [Change Advisory Board]\n') });
+    const requester = stack.servicenow.addUser('alice', 'alice@example.com', 'Alice');
+    const approver = stack.servicenow.addUser('bob', 'bob@example.com', 'Bob');
+    const change = stack.servicenow.createChange(requester, { u_k8s_profile: 'payments-read' });
+    stack.servicenow.approve(change, approver);
+    expect(bodyOf(await stack.deliverServiceNow(change))).toMatchObject({ outcome: 'denied', code: 'approver-not-in-group' });
+    stack.servicenow.groups.set(approver.sys_id, ['Change Advisory Board']);
+    stack.servicenow.reapprove(change, approver);
+    expect(bodyOf(await stack.deliverServiceNow(change)).outcome).toBe('granted');
+  });
+
+  it('caps the open leases of one requester across tickets', async () => {
+    stack = await new TestStack().start({ catalog: `maxActiveLeasesPerRequester: 1\n${DEMO_CATALOG}` });
+    stack.ticket('OPS-64', { [PROFILE]: 'payments-read' });
+    const first = bodyOf(await stack.deliver(stack.jira.transition('OPS-64', 'Approved', bob)));
+    expect(first.outcome).toBe('granted');
+    stack.ticket('OPS-65', { [PROFILE]: 'payments-read' });
+    const second = bodyOf(await stack.deliver(stack.jira.transition('OPS-65', 'Approved', bob)));
+    expect(second).toMatchObject({ outcome: 'denied', code: 'too-many-leases' });
+    expect(stack.jira.comments('OPS-65')[0]).toContain('the most allowed is 1');
+    // A re-approval of the first ticket is an extension, not a second lease: the cap does not apply.
+    stack.jira.transition('OPS-64', 'In Review', alice);
+    expect(bodyOf(await stack.deliver(stack.jira.transition('OPS-64', 'Approved', carol))).outcome).toMatch(/extended|not-extended/);
+    // Once the first lease is over, a new one is allowed.
+    await stack.container.revokeLease({ leaseId: String(first.leaseId), cause: 'manual', actor: 'test' });
+    stack.jira.transition('OPS-65', 'In Review', alice);
+    expect(bodyOf(await stack.deliver(stack.jira.transition('OPS-65', 'Approved', carol))).outcome).toBe('granted');
+  });
+
+  it('dry run: the API server validates the binding, nothing persists, the comment says what would have been granted', async () => {
+    stack = await new TestStack().start({ catalog: withProfileLines('    dryRun: true\n') });
+    stack.ticket('OPS-66', { [PROFILE]: 'payments-read' });
+    const body = bodyOf(await stack.deliver(stack.jira.transition('OPS-66', 'Approved', bob)));
+    expect(body).toMatchObject({ outcome: 'dry-run', status: 'REVOKED' });
+    const posts = stack.kube.requests.filter((r) => r.method === 'POST');
+    expect(posts).toHaveLength(2);
+    expect(posts.every((r) => r.query.get('dryRun') === 'All')).toBe(true);
+    expect(stack.kube.bindings.size).toBe(0);
+    expect(stack.putRuleNames()).toEqual([]);
+    expect(await stack.container.leases.get(String(body.leaseId))).toMatchObject({ status: 'REVOKED', revokeCause: 'dry-run', dryRun: true });
+    expect(stack.jira.comments('OPS-66')[0]).toMatch(/Dry run[\s\S]*ClusterRole\/view[\s\S]*payments, payments-worker/);
+    expect(stack.audit.events[0]).toMatchObject({ kind: 'grant', dryRun: true });
+  });
+});
