@@ -16,6 +16,19 @@ interface Template {
 interface Statement {
   Effect?: string;
   Action?: unknown;
+  Resource?: unknown;
+}
+
+/** A CloudFormation value as one comparable string: Fn::Join flattened, Refs as {Ref:X}. */
+function flatten(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null) {
+    const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    if (join !== undefined) return join[1].map(flatten).join(join[0]);
+    const ref = (value as { Ref?: string }).Ref;
+    if (ref !== undefined) return `{Ref:${ref}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /** Every IAM policy statement anywhere in the template. */
@@ -69,14 +82,47 @@ describe('serverless package', () => {
     expect(rules.map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(1 minute)']);
   });
 
-  it('allows no wildcard IAM action and holds secret references, not secrets', () => {
+  it('allows no wildcard IAM action and no resource outside the allowlist, and holds secret references, not secrets', () => {
     const allowed = statements(template).filter((s) => s.Effect === 'Allow');
     const actions = allowed.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'events:PutRule', 'ssm:GetParameter']));
     for (const action of actions) expect(String(action)).not.toContain('*');
+    const ALLOWLIST = [
+      /^\{"Fn::GetAtt":\["LeasesTable","Arn"\]\}(\/index\/\*)?$/,
+      /^arn:\{Ref:AWS::Partition\}:events:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:rule\/kube-lease-test-\*$/,
+      /^arn:\{Ref:AWS::Partition\}:ssm:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:parameter\/kube-lease\/test\/\*$/,
+      /^arn:\{Ref:AWS::Partition\}:secretsmanager:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:secret:kube-lease\/test\/\*$/,
+      /^arn:\{Ref:AWS::Partition\}:eks:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:cluster\/kube-lease-test-\*$/,
+      /^arn:\{Ref:AWS::Partition\}:logs:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:log-group:\/aws\/lambda\/kube-lease-test-[A-Za-z]+:\*$/,
+    ];
+    const resources = allowed.filter((s) => s.Action !== 'sts:AssumeRole' && !(Array.isArray(s.Action) && s.Action.includes('sts:AssumeRole')));
+    for (const statement of resources) {
+      const list = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+      expect(list.length).toBeGreaterThan(0);
+      for (const resource of list) {
+        const text = flatten(resource);
+        expect(ALLOWLIST.some((pattern) => pattern.test(text)) ? 'allowed' : text).toBe('allowed');
+      }
+    }
     const text = JSON.stringify(template);
     expect(text).toContain('ssm:/kube-lease/test/jira-webhook-secret');
-    expect(text).toContain('ssm:/kube-lease/test/jira-api-token');
+    expect(text).toContain('ssm:/kube-lease/test/servicenow-webhook-secret');
+  });
+
+  it('gives each kind of function only the calls it makes', () => {
+    const actionsOf = (role: string) =>
+      statements(template.Resources[role]).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).map(String);
+    const roleOf = (fn: string) => JSON.stringify(template.Resources[fn]?.Properties.Role);
+    expect(roleOf('JiraWebhookLambdaFunction')).toContain('WebhookRole');
+    expect(roleOf('RevokeLeaseLambdaFunction')).toContain('TimerRole');
+    expect(roleOf('SweepLeasesLambdaFunction')).toContain('SweepRole');
+    expect(actionsOf('TimerRole')).not.toEqual(expect.arrayContaining(['events:PutRule']));
+    expect(actionsOf('TimerRole')).not.toContain('dynamodb:PutItem');
+    expect(actionsOf('TimerRole')).not.toContain('dynamodb:Query');
+    expect(actionsOf('SweepRole')).toContain('dynamodb:Query');
+    expect(actionsOf('SweepRole')).not.toContain('events:PutRule');
+    expect(actionsOf('WebhookRole')).toContain('events:PutRule');
+    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::IAM::Role')).toHaveLength(3);
   });
 
   it('ships a bundle that runs on its own and rejects an unsigned webhook', async () => {
