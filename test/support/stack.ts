@@ -54,7 +54,7 @@ export class TestStack {
     this.eventBridge.on(DeleteRuleCommand).resolves({});
   }
 
-  async start(options: { catalog?: string; env?: Record<string, string>; secretBackends?: SecretBackends } = {}): Promise<this> {
+  async start(options: { catalog?: string; env?: Record<string, string>; secretBackends?: SecretBackends; productionLogging?: boolean } = {}): Promise<this> {
     const catalog = options.catalog ?? DEMO_CATALOG;
     this.dir = await mkdtemp(join(tmpdir(), 'kube-lease-test-'));
     const [jiraUrl, snUrl, kubeUrl, dynamo] = await Promise.all([this.jira.start(), this.servicenow.start(), this.kube.start(), startEmbeddedDynamoDb(undefined)]);
@@ -80,8 +80,8 @@ export class TestStack {
     await ensureLeaseTable(dynamo.client, config.leasesTable);
     this.container = buildContainer(config, {
       clock: this.clock,
-      logger: this.logger,
-      audit: this.audit,
+      // productionLogging: the container's own Powertools logger and JSON audit log, writing to stdout.
+      ...(options.productionLogging ? {} : { logger: this.logger, audit: this.audit }),
       dynamodb: dynamo.client,
       secretBackends: options.secretBackends ?? {},
       scheduler: () => new EventBridgeRuleScheduler(this.eventBridgeClient, { revokeFunctionArn: REVOKE_ARN, activateFunctionArn: ACTIVATE_ARN }),
