@@ -73,13 +73,26 @@ function isRegExp(text: string): boolean {
   }
 }
 
-const cluster = z.strictObject({
+const kubeconfigCluster = z.strictObject({
+  type: z.literal('kubeconfig').optional(),
   kubeconfig: z
     .string()
     .regex(SECRET_REF, 'use file:<path>, ssm:<parameter name> or secretsmanager:<secret id>')
     .optional(),
   context: z.string().min(1).optional(),
 });
+
+/** An EKS cluster reached with the function's own IAM identity (no kubeconfig, no stored credential). */
+const eksCluster = z.strictObject({
+  type: z.literal('eks'),
+  name: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'not an EKS cluster name'),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region'),
+  /** Optional: endpoint and CA, to skip eks:DescribeCluster. Give both or neither. */
+  endpoint: z.url({ protocol: /^https$/ }).optional(),
+  caData: z.string().min(1).optional(),
+}).refine((c) => (c.endpoint === undefined) === (c.caData === undefined), { message: 'give both endpoint and caData, or neither' });
+
+const cluster = z.union([eksCluster, kubeconfigCluster]);
 
 const jiraFieldId = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'not a Jira field id');
 const serviceNowField = z.string().regex(/^[a-z0-9_]+$/, 'not a ServiceNow field name');

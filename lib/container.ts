@@ -9,7 +9,10 @@ import { jiraRequest } from './adapters/jira/jira-request.js';
 import { JiraTicketSource } from './adapters/jira/jira-ticket-source.js';
 import { parseJiraHint, verifyJiraSignature } from './adapters/jira/jira-webhook.js';
 import { KubernetesCluster } from './adapters/kubernetes/kubernetes-cluster.js';
-import { makeRbacApiProvider } from './adapters/kubernetes/rbac-api-provider.js';
+import { mintEksToken } from './adapters/kubernetes/eks-token.js';
+import { makeRbacApiProvider, type EksAccess } from './adapters/kubernetes/rbac-api-provider.js';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { resolveSecret, type SecretBackends } from './adapters/secrets/secret-resolver.js';
 import { ServiceNowClient } from './adapters/servicenow/servicenow-client.js';
 import { ServiceNowTicketSource } from './adapters/servicenow/servicenow-ticket-source.js';
@@ -68,6 +71,7 @@ export interface ContainerOverrides {
   /** Builds the scheduler; receives the use cases an in-process scheduler calls. */
   readonly scheduler?: (targets: TimerTargets) => LeaseScheduler;
   readonly secretBackends?: SecretBackends;
+  readonly eks?: EksAccess;
 }
 
 const SECRET_MAX_AGE_SECONDS = 300;
@@ -88,6 +92,27 @@ async function awsSecretBackends(region: string): Promise<SecretBackends> {
       const value = await secrets.get(id, { maxAge: SECRET_MAX_AGE_SECONDS });
       return typeof value === 'string' ? value : undefined;
     },
+  };
+}
+
+/** EKS through the SDK: DescribeCluster for endpoint and CA, and tokens signed with the default credential chain. */
+function awsEksAccess(clock: Clock): EksAccess {
+  const clients = new Map<string, EKSClient>();
+  const credentials = defaultProvider();
+  return {
+    async describe(name, region) {
+      let client = clients.get(region);
+      if (client === undefined) {
+        client = new EKSClient({ region });
+        clients.set(region, client);
+      }
+      const { cluster } = await client.send(new DescribeClusterCommand({ name }));
+      const endpoint = cluster?.endpoint;
+      const caData = cluster?.certificateAuthority?.data;
+      if (endpoint === undefined || caData === undefined) throw new ConfigError(`EKS cluster ${name} in ${region} has no endpoint or CA yet`);
+      return { endpoint, caData };
+    },
+    token: (name, region) => mintEksToken({ clusterName: name, region, credentials, now: clock.now() }),
   };
 }
 
@@ -150,7 +175,15 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     }));
     tickets.servicenow = new ServiceNowTicketSource(client, config.catalog.servicenow, servicenow.instanceUrl);
   }
-  const cluster = new KubernetesCluster(makeRbacApiProvider(config.catalog.clusters, config.kubeconfigPath, (ref, name) => secret(ref, `kubeconfig of cluster ${name}`)));
+  const cluster = new KubernetesCluster(
+    makeRbacApiProvider(
+      config.catalog.clusters,
+      config.kubeconfigPath,
+      (ref, name) => secret(ref, `kubeconfig of cluster ${name}`),
+      overrides.eks ?? awsEksAccess(clock),
+      clock,
+    ),
+  );
 
   // The in-process scheduler calls revoke and activate, and they cancel timers: tie the knot with closures.
   let revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome> = () => Promise.reject(new Error('container not built'));

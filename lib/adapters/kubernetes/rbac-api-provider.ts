@@ -1,33 +1,77 @@
 import { KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import type { ClusterConfig } from '../../catalog.js';
 import { ConfigError } from '../../errors.js';
+import type { Clock } from '../../ports/clock.js';
+import { EKS_TOKEN_REUSE_MS } from './eks-token.js';
 import type { RbacApiProvider } from './kubernetes-cluster.js';
 
+/** What an EKS cluster needs from AWS: its endpoint and CA (DescribeCluster) and a fresh token. */
+export interface EksAccess {
+  describe(name: string, region: string): Promise<{ endpoint: string; caData: string }>;
+  token(name: string, region: string): Promise<string>;
+}
+
+interface Cached {
+  readonly api: Promise<RbacAuthorizationV1Api>;
+  /** When the client must be rebuilt (its EKS token runs out); never for kubeconfig clusters. */
+  readonly renewAt: number;
+}
+
 /**
- * Builds one RBAC client per catalog cluster on first use and keeps it for the life of the
- * process. A cluster's kubeconfig comes from its catalog reference (file:, ssm:, secretsmanager:)
- * or, when it has none, from the `KUBECONFIG` file of the configuration (local mode).
+ * Builds one RBAC client per catalog cluster on first use. A kubeconfig cluster reads its
+ * kubeconfig from its catalog reference (file:, ssm:, secretsmanager:) or the configured
+ * `KUBECONFIG` file; an EKS cluster gets endpoint and CA from the catalog or DescribeCluster (once
+ * per cold start) and a token minted by the function itself, reused until shortly before it expires.
+ * TLS verification is always on for EKS.
  */
 export function makeRbacApiProvider(
   clusters: Readonly<Record<string, ClusterConfig>>,
   defaultKubeconfigPath: string | undefined,
   readKubeconfig: (reference: string, cluster: string) => Promise<string>,
+  eks?: EksAccess,
+  clock: Clock = { now: () => new Date() },
 ): RbacApiProvider {
-  const cache = new Map<string, Promise<RbacAuthorizationV1Api>>();
+  const cache = new Map<string, Cached>();
+  const endpoints = new Map<string, Promise<{ endpoint: string; caData: string }>>();
+
   return (name) => {
-    let api = cache.get(name);
-    if (api === undefined) {
-      api = build(name);
-      cache.set(name, api);
-      // A failed build is not cached: the next call tries again.
-      api.catch(() => cache.delete(name));
-    }
+    const now = clock.now().getTime();
+    const cached = cache.get(name);
+    if (cached !== undefined && now < cached.renewAt) return cached.api;
+    const cluster = clusters[name];
+    const isEks = cluster !== undefined && cluster.type === 'eks';
+    const api = build(name);
+    cache.set(name, { api, renewAt: isEks ? now + EKS_TOKEN_REUSE_MS : Number.POSITIVE_INFINITY });
+    // A failed build is not cached: the next call tries again.
+    api.catch(() => cache.delete(name));
     return api;
   };
 
   async function build(name: string): Promise<RbacAuthorizationV1Api> {
     const cluster = clusters[name];
     if (cluster === undefined) throw new ConfigError(`cluster "${name}" is not in the access catalog`);
+    if (cluster.type === 'eks') {
+      if (eks === undefined) throw new ConfigError(`cluster "${name}" is an EKS cluster but no EKS access is configured`);
+      const key = `${cluster.region}/${cluster.name}`;
+      let location = endpoints.get(key);
+      if (location === undefined) {
+        location =
+          cluster.endpoint !== undefined && cluster.caData !== undefined
+            ? Promise.resolve({ endpoint: cluster.endpoint, caData: cluster.caData })
+            : eks.describe(cluster.name, cluster.region);
+        endpoints.set(key, location);
+        location.catch(() => endpoints.delete(key));
+      }
+      const [{ endpoint, caData }, token] = await Promise.all([location, eks.token(cluster.name, cluster.region)]);
+      const kc = new KubeConfig();
+      kc.loadFromOptions({
+        clusters: [{ name, server: endpoint, caData, skipTLSVerify: false }],
+        users: [{ name: 'kube-lease', token }],
+        contexts: [{ name, cluster: name, user: 'kube-lease' }],
+        currentContext: name,
+      });
+      return kc.makeApiClient(RbacAuthorizationV1Api);
+    }
     const reference = cluster.kubeconfig ?? (defaultKubeconfigPath === undefined ? undefined : `file:${defaultKubeconfigPath}`);
     if (reference === undefined) {
       throw new ConfigError(`cluster "${name}" names no kubeconfig in the catalog and KUBECONFIG is not set`);
