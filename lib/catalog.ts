@@ -9,6 +9,7 @@ export const ALWAYS_FORBIDDEN_ROLES = ['cluster-admin'] as const;
 export const SUBJECT_PLACEHOLDERS = ['email', 'accountId', 'emailLocalPart'] as const;
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const serviceNowFieldName = z.string().regex(/^[a-z0-9_]+$/, 'not a ServiceNow field or table name');
 const PROFILE_NAME = /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/;
 const SECRET_REF = /^(file:|ssm:|secretsmanager:).+/;
 
@@ -57,6 +58,18 @@ const profile = z.strictObject({
     .strictObject({
       pattern: z.string().refine(isRegExp, 'not a valid regular expression'),
       hint: z.string().max(200).optional(),
+    })
+    .optional(),
+  /**
+   * Pre-access check: the ticket must link to another ticket (an incident) that is, right now and
+   * per the ITSM API, in one of these states. Jira: any issue link; ServiceNow: the reference field.
+   */
+  linkedTicket: z
+    .strictObject({
+      jiraStatuses: z.array(z.string().min(1)).min(1).optional(),
+      serviceNowStates: z.array(z.string().regex(/^-?\d+$/)).min(1).optional(),
+      serviceNowField: serviceNowFieldName.default('parent'),
+      serviceNowTable: serviceNowFieldName.default('incident'),
     })
     .optional(),
   /** Validate the binding with Kubernetes server-side dry run instead of creating it. */

@@ -2,7 +2,7 @@ import { findProfile, isForbiddenRole, type Catalog, type Profile, type SubjectT
 import { formatDuration, parseDuration } from './duration.js';
 import type { RoleRef, Subject } from './lease.js';
 import { parseTicketDate } from './ticket-date.js';
-import { matchesPerson, samePerson, type Approval, type Person, type TicketSnapshot, type TicketSourceName } from './ticket.js';
+import { matchesPerson, samePerson, type Approval, type LinkedTicket, type Person, type TicketSnapshot, type TicketSourceName } from './ticket.js';
 
 export type DenialCode =
   | 'not-approved'
@@ -25,7 +25,8 @@ export type DenialCode =
   | 'source-not-configured'
   | 'justification-mismatch'
   | 'approver-not-in-group'
-  | 'too-many-leases';
+  | 'too-many-leases'
+  | 'no-linked-ticket';
 
 /** Everything needed to create a lease; produced only when every rule passed. */
 export interface GrantPlan {
@@ -74,9 +75,11 @@ export interface DecisionContext {
   readonly approverGroups: ReadonlyMap<string, readonly string[]>;
   /** Open leases the requester holds now, on other tickets and approvals. */
   readonly openLeasesOfRequester: number;
+  /** Linked tickets and their current states (only for profiles with `linkedTicket`). */
+  readonly linkedTickets: readonly LinkedTicket[];
 }
 
-export const EMPTY_CONTEXT: DecisionContext = { approverGroups: new Map(), openLeasesOfRequester: 0 };
+export const EMPTY_CONTEXT: DecisionContext = { approverGroups: new Map(), openLeasesOfRequester: 0, linkedTickets: [] };
 
 export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date, context: DecisionContext = EMPTY_CONTEXT): Decision {
   const fields = fieldNames(catalog, ticket.source);
@@ -123,6 +126,17 @@ export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date, cont
     const inGroup = approval.approvers.some((a) => (groups.get(a.id) ?? []).some((g) => profile.approverGroups?.includes(g)));
     if (!inGroup) {
       return deny('approver-not-in-group', `no approver is a member of ${profile.approverGroups.map((g) => `"${g}"`).join(' or ')}, as profile "${profile.name}" requires`);
+    }
+  }
+  const link = profile.linkedTicket;
+  if (link !== undefined) {
+    const allowed = ticket.source === 'jira' ? link.jiraStatuses : link.serviceNowStates;
+    if (allowed === undefined) {
+      return deny('no-linked-ticket', `profile "${profile.name}" requires a linked ticket but names no ${ticket.source} states for it`);
+    }
+    if (!context.linkedTickets.some((t) => allowed.includes(t.status))) {
+      const seen = context.linkedTickets.map((t) => `${t.key} (${t.status})`).join(', ') || 'none';
+      return deny('no-linked-ticket', `profile "${profile.name}" requires a linked ticket in state ${allowed.join(' or ')}; linked: ${clipText(seen, 200)}`);
     }
   }
   if (catalog.maxActiveLeasesPerRequester !== undefined && context.openLeasesOfRequester >= catalog.maxActiveLeasesPerRequester) {

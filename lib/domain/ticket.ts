@@ -48,6 +48,12 @@ export interface TicketSnapshot {
   readonly windowEnd?: string | undefined;
 }
 
+/** A ticket linked to the one asking for access (e.g. the incident it is about), as its API reports it now. */
+export interface LinkedTicket {
+  readonly key: string;
+  readonly status: string;
+}
+
 /** Same person if the stable ids match, or both have the same email (case-insensitive). */
 export function samePerson(a: Person, b: Person): boolean {
   if (a.id === b.id) return true;

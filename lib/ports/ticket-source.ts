@@ -1,4 +1,4 @@
-import type { Person, TicketSnapshot, TicketSourceName } from '../domain/ticket.js';
+import type { LinkedTicket, Person, TicketSnapshot, TicketSourceName } from '../domain/ticket.js';
 import { ConfigError } from '../errors.js';
 
 /** An ITSM system, read through its API. Errors: TicketNotFoundError, TicketSourceError (retryable on 429/5xx). */
@@ -7,6 +7,11 @@ export interface TicketSource {
   getTicket(key: string): Promise<TicketSnapshot>;
   /** Adds a comment (Jira) or work note visible to the requester and approver. */
   comment(key: string, text: string): Promise<void>;
+  /**
+   * Tickets linked to this one, each with its current status as the API says (Jira: issue links,
+   * re-read; ServiceNow: the record named by `field` in `table`).
+   */
+  linkedTickets(key: string, options: { readonly field: string; readonly table: string }): Promise<LinkedTicket[]>;
   /** Which of `groups` the person belongs to, as the ITSM system's group membership says. */
   groupsOf(person: Person, groups: readonly string[]): Promise<string[]>;
 }

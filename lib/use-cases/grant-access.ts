@@ -239,7 +239,14 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
       // This ticket's own lease is not another lease: a re-delivery or an extension must not count it.
       openLeasesOfRequester = open.filter((l) => !(l.source === ticket.source && l.ticketKey === ticket.key)).length;
     }
-    return { approverGroups, openLeasesOfRequester };
+    let linkedTickets: DecisionContext['linkedTickets'] = [];
+    if (profile?.linkedTicket !== undefined) {
+      linkedTickets = await sourceOf(tickets, ticket.source).linkedTickets(ticket.key, {
+        field: profile.linkedTicket.serviceNowField,
+        table: profile.linkedTicket.serviceNowTable,
+      });
+    }
+    return { approverGroups, openLeasesOfRequester, linkedTickets };
   }
 
   return async function grantAccess(ticket: TicketSnapshot, actor: string): Promise<GrantOutcome> {

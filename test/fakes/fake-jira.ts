@@ -105,6 +105,19 @@ export class FakeJira extends FakeHttpServer {
     this.serviceDeskApprovals.set(key, list);
   }
 
+  /** Links two issues ("relates to"), as Jira shows the link on both. */
+  link(key: string, other: string): void {
+    const a = this.issue(key);
+    const b = this.issue(other);
+    const entry = (to: Issue, direction: 'outwardIssue' | 'inwardIssue') => ({
+      id: String((this.nextId += 1)),
+      type: { name: 'Relates', inward: 'relates to', outward: 'relates to' },
+      [direction]: { id: to.id, key: to.key, fields: { status: to.fields.status } },
+    });
+    a.fields.issuelinks = [...((a.fields.issuelinks as unknown[] | undefined) ?? []), entry(b, 'outwardIssue')];
+    b.fields.issuelinks = [...((b.fields.issuelinks as unknown[] | undefined) ?? []), entry(a, 'inwardIssue')];
+  }
+
   comments(key: string): string[] {
     return this.issue(key).comments.map((c) => c.body);
   }

@@ -29,6 +29,8 @@ export class FakeServiceNow extends FakeHttpServer {
   readonly changes = new Map<string, Record_>();
   readonly approvals: Record_[] = [];
   readonly workNotes = new Map<string, string[]>();
+  /** Records of other tables (e.g. incident), by table and sys_id. */
+  readonly tables = new Map<string, Map<string, Record_>>();
   /** Group names by user sys_id. */
   readonly groups = new Map<string, string[]>();
   private nextNumber = 30_000;
@@ -79,6 +81,15 @@ export class FakeServiceNow extends FakeHttpServer {
     this.approve(change, approver, change.state);
   }
 
+  /** An incident in `state` (1 New, 2 In Progress, 6 Resolved, 7 Closed). */
+  addIncident(state: string): Record_ {
+    const incident = { sys_id: sysId(), number: `INC00${(this.nextNumber += 1)}`, state };
+    const table = this.tables.get('incident') ?? new Map<string, Record_>();
+    table.set(incident.sys_id, incident);
+    this.tables.set('incident', table);
+    return incident;
+  }
+
   notes(change: Record_): string[] {
     return this.workNotes.get(change.number ?? '') ?? [];
   }
@@ -108,6 +119,11 @@ export class FakeServiceNow extends FakeHttpServer {
       const number = /^number=(.+)$/.exec(request.query.get('sysparm_query') ?? '')?.[1];
       const found = [...this.changes.values()].filter((c) => c.number === number);
       return { status: 200, body: { result: found.map(pick) } };
+    }
+    const other = table === undefined ? undefined : this.tables.get(table);
+    if (other !== undefined && id !== undefined && request.method === 'GET') {
+      const record = other.get(id);
+      return record === undefined ? { status: 404, body: NOT_FOUND } : { status: 200, body: { result: pick(record) } };
     }
     if (table === 'sys_user' && id !== undefined && request.method === 'GET') {
       const user = this.users.get(id);

@@ -78,4 +78,38 @@ describe('catalog guardrails', () => {
     expect(stack.jira.comments('OPS-66')[0]).toMatch(/Dry run[\s\S]*ClusterRole\/view[\s\S]*payments, payments-worker/);
     expect(stack.audit.events[0]).toMatchObject({ kind: 'grant', dryRun: true });
   });
+
+  it('pre-access hook (Jira): requires a linked incident that is open right now, read through the API', async () => {
+    stack = await new TestStack().start({ catalog: withProfileLines('    linkedTicket: { jiraStatuses: [In Progress, Open] }\n') });
+    stack.ticket('OPS-70', { [PROFILE]: 'payments-read' });
+    expect(bodyOf(await stack.deliver(stack.jira.transition('OPS-70', 'Approved', bob)))).toMatchObject({ outcome: 'denied', code: 'no-linked-ticket' });
+
+    stack.jira.createIssue({ key: 'INC-7', reporter: carol, status: 'Open' });
+    stack.ticket('OPS-71', { [PROFILE]: 'payments-read' });
+    stack.jira.link('OPS-71', 'INC-7');
+    // The incident was resolved after it was linked: the link still shows Open, the API says Done.
+    stack.jira.transition('INC-7', 'Done', carol);
+    const stale = bodyOf(await stack.deliver(stack.jira.transition('OPS-71', 'Approved', bob)));
+    expect(stale).toMatchObject({ outcome: 'denied', code: 'no-linked-ticket' });
+    expect(String(stale.reason)).toContain('INC-7 (Done)');
+
+    stack.jira.transition('INC-7', 'In Progress', carol);
+    stack.jira.transition('OPS-71', 'In Review', alice);
+    expect(bodyOf(await stack.deliver(stack.jira.transition('OPS-71', 'Approved', bob))).outcome).toBe('granted');
+  });
+
+  it('pre-access hook (ServiceNow): requires the referenced incident in an allowed state', async () => {
+    stack = await new TestStack().start({ catalog: withProfileLines('    linkedTicket: { serviceNowStates: ["1", "2"], serviceNowField: u_incident }\n') });
+    const requester = stack.servicenow.addUser('alice', 'alice@example.com', 'Alice');
+    const approver = stack.servicenow.addUser('bob', 'bob@example.com', 'Bob');
+    const resolved = stack.servicenow.addIncident('6');
+    const change = stack.servicenow.createChange(requester, { u_k8s_profile: 'payments-read', u_incident: resolved.sys_id ?? '' });
+    stack.servicenow.approve(change, approver);
+    expect(bodyOf(await stack.deliverServiceNow(change))).toMatchObject({ outcome: 'denied', code: 'no-linked-ticket' });
+    const active = stack.servicenow.addIncident('2');
+    change.u_incident = active.sys_id ?? '';
+    stack.servicenow.reapprove(change, approver);
+    expect(bodyOf(await stack.deliverServiceNow(change)).outcome).toBe('granted');
+  });
 });
+

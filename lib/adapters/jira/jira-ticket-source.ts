@@ -1,7 +1,7 @@
 import type JiraApi from 'jira-client';
 import type { JiraCatalog } from '../../catalog.js';
 import { z } from 'zod';
-import type { Person, TicketSnapshot } from '../../domain/ticket.js';
+import type { LinkedTicket, Person, TicketSnapshot } from '../../domain/ticket.js';
 import { TicketNotFoundError, TicketSourceError } from '../../errors.js';
 import type { TicketSource } from '../../ports/ticket-source.js';
 import {
@@ -88,6 +88,43 @@ export class JiraTicketSource implements TicketSource {
     const parsed = serviceDeskApprovalsSchema.safeParse(raw);
     if (!parsed.success) throw new TicketSourceError(`Jira returned approvals of unexpected shape for ${key}`, undefined, { cause: parsed.error });
     return parsed.data;
+  }
+
+  async linkedTickets(key: string): Promise<LinkedTicket[]> {
+    if (!ISSUE_KEY.test(key)) return [];
+    let raw: unknown;
+    try {
+      raw = await (await this.client()).findIssue(key, '', 'issuelinks');
+    } catch (error) {
+      throw this.translate(error, `reading the links of ${key}`, key);
+    }
+    const links = z
+      .looseObject({
+        fields: z.looseObject({
+          issuelinks: z
+            .array(z.looseObject({ inwardIssue: z.looseObject({ key: z.string() }).optional(), outwardIssue: z.looseObject({ key: z.string() }).optional() }))
+            .default([]),
+        }),
+      })
+      .safeParse(raw);
+    if (!links.success) throw new TicketSourceError(`Jira returned links of unexpected shape for ${key}`, undefined, { cause: links.error });
+    const keys = [...new Set(links.data.fields.issuelinks.flatMap((l) => [l.inwardIssue?.key, l.outwardIssue?.key]).filter((k): k is string => k !== undefined && ISSUE_KEY.test(k)))].slice(0, 20);
+    // The states in the link are a snapshot; read each linked issue again for its state now.
+    const linked = await Promise.all(
+      keys.map(async (linkedKey) => {
+        try {
+          const issue = z.looseObject({ key: z.string(), fields: z.looseObject({ status: z.looseObject({ name: z.string() }) }) }).parse(
+            await (await this.client()).findIssue(linkedKey, '', 'status'),
+          );
+          return { key: issue.key, status: issue.fields.status.name };
+        } catch (error) {
+          const failure = this.translate(error, `reading ${linkedKey}`, linkedKey);
+          if (failure instanceof TicketNotFoundError) return undefined;
+          throw failure;
+        }
+      }),
+    );
+    return linked.filter((l): l is LinkedTicket => l !== undefined);
   }
 
   async groupsOf(person: Person, groups: readonly string[]): Promise<string[]> {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ServiceNowCatalog } from '../../catalog.js';
-import type { Person, TicketSnapshot, TicketState } from '../../domain/ticket.js';
+import type { LinkedTicket, Person, TicketSnapshot, TicketState } from '../../domain/ticket.js';
 import { TicketNotFoundError, TicketSourceError } from '../../errors.js';
 import type { TicketSource } from '../../ports/ticket-source.js';
 import { fieldList, fieldText } from '../jira/jira-issue.js';
@@ -65,6 +65,20 @@ export class ServiceNowTicketSource implements TicketSource {
   async comment(key: string, text: string): Promise<void> {
     const change = await this.readChange(key);
     await this.client.patch('change_request', change.sys_id, { work_notes: text });
+  }
+
+  async linkedTickets(key: string, options: { readonly field: string; readonly table: string }): Promise<LinkedTicket[]> {
+    const change = await this.readChange(key);
+    const raw = await this.client.getRecord('change_request', change.sys_id, [options.field]);
+    const target = fieldText((raw as Record<string, unknown> | undefined)?.[options.field]);
+    if (target === undefined || !SYS_ID.test(target)) return [];
+    try {
+      const linked = z.looseObject({ number: z.string(), state: z.string() }).safeParse(await this.client.getRecord(options.table, target, ['number', 'state']));
+      return linked.success ? [{ key: linked.data.number, status: linked.data.state }] : [];
+    } catch (error) {
+      if (error instanceof TicketNotFoundError) return [];
+      throw error;
+    }
   }
 
   async groupsOf(person: Person, groups: readonly string[]): Promise<string[]> {
