@@ -3,14 +3,21 @@ import type { Lease, RevokeCause } from './lease.js';
 import { personLabel } from './ticket.js';
 
 /** Ticket comments. Plain text so they read the same in Jira and, later, ServiceNow work notes. */
-export function grantedMessage(lease: Lease): string {
-  const seconds = Math.round((Date.parse(lease.expiresAt) - Date.parse(lease.startsAt)) / 1000);
+/** Who gets what, where: the lines every grant-like message starts with. */
+function accessLines(lease: Lease): string[] {
   return [
-    `Access granted (lease ${lease.id}).`,
     `Who: ${lease.subject.kind} ${lease.subject.name}`,
     `Role: ${lease.roleRef.kind}/${lease.roleRef.name}`,
     `Cluster: ${lease.cluster}`,
     `Namespaces: ${lease.namespaces.join(', ')}`,
+  ];
+}
+
+export function grantedMessage(lease: Lease): string {
+  const seconds = Math.round((Date.parse(lease.expiresAt) - Date.parse(lease.startsAt)) / 1000);
+  return [
+    `Access granted (lease ${lease.id}).`,
+    ...accessLines(lease),
     `Until: ${lease.expiresAt} (${formatDuration(seconds)})`,
     `Approved by: ${lease.approvers.map(personLabel).join(', ')}`,
   ].join('\n');
@@ -19,10 +26,7 @@ export function grantedMessage(lease: Lease): string {
 export function dryRunMessage(lease: Lease): string {
   return [
     `Dry run (lease ${lease.id}): the cluster accepted the request, but nothing was created. This would have been granted:`,
-    `Who: ${lease.subject.kind} ${lease.subject.name}`,
-    `Role: ${lease.roleRef.kind}/${lease.roleRef.name}`,
-    `Cluster: ${lease.cluster}`,
-    `Namespaces: ${lease.namespaces.join(', ')}`,
+    ...accessLines(lease),
     `From: ${lease.startsAt}`,
     `Until: ${lease.expiresAt}`,
   ].join('\n');
@@ -31,10 +35,7 @@ export function dryRunMessage(lease: Lease): string {
 export function scheduledMessage(lease: Lease): string {
   return [
     `Access approved and scheduled (lease ${lease.id}): it begins when the change window opens.`,
-    `Who: ${lease.subject.kind} ${lease.subject.name}`,
-    `Role: ${lease.roleRef.kind}/${lease.roleRef.name}`,
-    `Cluster: ${lease.cluster}`,
-    `Namespaces: ${lease.namespaces.join(', ')}`,
+    ...accessLines(lease),
     `From: ${lease.startsAt}`,
     `Until: ${lease.expiresAt}`,
   ].join('\n');

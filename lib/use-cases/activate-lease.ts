@@ -2,13 +2,8 @@ import { leaseAuditFields } from '../domain/audit.js';
 import { bindingManifest, type Lease } from '../domain/lease.js';
 import { failedMessage, grantedMessage } from '../domain/messages.js';
 import { describeError } from '../errors.js';
-import type { AuditLog } from '../ports/audit-log.js';
-import type { Clock } from '../ports/clock.js';
-import type { Cluster } from '../ports/cluster.js';
-import type { LeaseScheduler } from '../ports/lease-scheduler.js';
-import type { LeaseStore } from '../ports/lease-store.js';
-import type { Logger } from '../ports/logger.js';
-import { sourceOf, type TicketSources } from '../ports/ticket-source.js';
+import { sourceOf } from '../ports/ticket-source.js';
+import { commentSafely, type LeaseDeps } from './lease-deps.js';
 import { removeLeaseResources } from './lease-resources.js';
 import type { RevokeLeaseInput, RevokeOutcome } from './revoke-lease.js';
 
@@ -28,25 +23,12 @@ export type ActivateOutcome =
  * Grants a SCHEDULED lease when its change window opens. The ticket is read again first: if it
  * is no longer approved (closed, cancelled, rejected, moved back), the lease is revoked instead.
  */
-export function makeActivateLease(deps: {
-  readonly tickets: TicketSources;
-  readonly cluster: Cluster;
-  readonly leases: LeaseStore;
-  readonly scheduler: LeaseScheduler;
-  readonly audit: AuditLog;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome>;
-}): (input: ActivateLeaseInput) => Promise<ActivateOutcome> {
+export function makeActivateLease(
+  deps: LeaseDeps & { readonly revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome> },
+): (input: ActivateLeaseInput) => Promise<ActivateOutcome> {
   const { tickets, cluster, leases, scheduler, audit, clock, logger } = deps;
 
-  async function comment(lease: Lease, text: string): Promise<void> {
-    try {
-      await sourceOf(tickets, lease.source).comment(lease.ticketKey, text);
-    } catch (error) {
-      logger.warn('could not comment on ticket', { ticket: lease.ticketKey, error: describeError(error) });
-    }
-  }
+  const comment = (lease: Lease, text: string) => commentSafely(deps, lease.source, lease.ticketKey, text);
 
   return async function activateLease({ leaseId, actor }: ActivateLeaseInput): Promise<ActivateOutcome> {
     const lease = await leases.get(leaseId);

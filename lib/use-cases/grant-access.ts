@@ -16,24 +16,12 @@ import { decide, EMPTY_CONTEXT, type DecisionContext, type DenialCode, type Gran
 import { findProfile } from '../catalog.js';
 import { personLabel, type TicketSnapshot } from '../domain/ticket.js';
 import { describeError } from '../errors.js';
-import type { AuditLog } from '../ports/audit-log.js';
-import type { Clock } from '../ports/clock.js';
-import type { Cluster } from '../ports/cluster.js';
-import type { LeaseScheduler } from '../ports/lease-scheduler.js';
-import type { LeaseStore } from '../ports/lease-store.js';
-import type { Logger } from '../ports/logger.js';
-import { sourceOf, type TicketSources } from '../ports/ticket-source.js';
+import { sourceOf } from '../ports/ticket-source.js';
+import { commentSafely, type LeaseDeps } from './lease-deps.js';
 import { removeLeaseResources } from './lease-resources.js';
 
-export interface GrantAccessDeps {
+export interface GrantAccessDeps extends LeaseDeps {
   readonly catalog: Catalog;
-  readonly tickets: TicketSources;
-  readonly cluster: Cluster;
-  readonly leases: LeaseStore;
-  readonly scheduler: LeaseScheduler;
-  readonly audit: AuditLog;
-  readonly clock: Clock;
-  readonly logger: Logger;
   /** Prefix of schedule (rule) names; IAM permissions are scoped to it. */
   readonly schedulePrefix: string;
   /** A PENDING lease older than this is taken as abandoned by a crashed delivery and finished by the next one. */
@@ -62,14 +50,7 @@ const EXTEND_ATTEMPTS = 4;
 export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot, actor: string) => Promise<GrantOutcome> {
   const { catalog, tickets, cluster, leases, scheduler, audit, clock, logger } = deps;
 
-  async function comment(source: TicketSnapshot['source'], key: string, text: string): Promise<void> {
-    try {
-      await sourceOf(tickets, source).comment(key, text);
-    } catch (error) {
-      // The decision stands whether or not the ticket hears of it; the audit log is the record.
-      logger.warn('could not comment on ticket', { ticket: key, error: describeError(error) });
-    }
-  }
+  const comment = (source: TicketSnapshot['source'], key: string, text: string) => commentSafely(deps, source, key, text);
 
   async function denied(ticket: TicketSnapshot, code: DenialCode, reason: string, actor: string): Promise<GrantOutcome> {
     audit.record({

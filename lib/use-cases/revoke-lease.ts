@@ -2,24 +2,10 @@ import { leaseAuditFields } from '../domain/audit.js';
 import type { Lease, RevokeCause } from '../domain/lease.js';
 import { revokedMessage } from '../domain/messages.js';
 import { describeError, KubeLeaseError } from '../errors.js';
-import type { AuditLog } from '../ports/audit-log.js';
-import type { Clock } from '../ports/clock.js';
-import type { Cluster } from '../ports/cluster.js';
-import type { LeaseScheduler } from '../ports/lease-scheduler.js';
-import type { LeaseStore } from '../ports/lease-store.js';
-import type { Logger } from '../ports/logger.js';
-import { sourceOf, type TicketSources } from '../ports/ticket-source.js';
+import { commentSafely, type LeaseDeps } from './lease-deps.js';
 import { removeLeaseResources } from './lease-resources.js';
 
-export interface RevokeLeaseDeps {
-  readonly tickets: TicketSources;
-  readonly cluster: Cluster;
-  readonly leases: LeaseStore;
-  readonly scheduler: LeaseScheduler;
-  readonly audit: AuditLog;
-  readonly clock: Clock;
-  readonly logger: Logger;
-}
+export type RevokeLeaseDeps = LeaseDeps;
 
 export interface RevokeLeaseInput {
   readonly leaseId: string;
@@ -43,7 +29,7 @@ export class RevokeIncompleteError extends KubeLeaseError {}
  * grant that finishes late loses its ACTIVE transition and removes what it made.
  */
 export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput) => Promise<RevokeOutcome> {
-  const { tickets, cluster, leases, scheduler, audit, clock, logger } = deps;
+  const { cluster, leases, scheduler, audit, clock, logger } = deps;
 
   async function cancelTimers(lease: Lease): Promise<void> {
     try {
@@ -102,11 +88,7 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
       await cancelTimers(moved.lease);
     }
     audit.record({ kind: 'revoke', at, actor, ...leaseAuditFields(moved.lease), cause, reason: cause });
-    try {
-      await sourceOf(tickets, moved.lease.source).comment(moved.lease.ticketKey, revokedMessage(moved.lease, cause, at));
-    } catch (error) {
-      logger.warn('could not comment on ticket', { ticket: moved.lease.ticketKey, error: describeError(error) });
-    }
+    await commentSafely(deps, moved.lease.source, moved.lease.ticketKey, revokedMessage(moved.lease, cause, at));
     return { kind: 'revoked', lease: moved.lease };
   };
 }
