@@ -1,5 +1,11 @@
 import { container } from '../lib/container.js';
 import type { SweepSummary } from '../lib/use-cases/sweep-leases.js';
 
-/** `rate(1 minute)`: revokes every ACTIVE lease past its expiry whose rule did not fire. */
-export const handler = async (): Promise<SweepSummary> => container().sweepLeases();
+/** Leave this much of the Lambda's time unused, so a run always ends cleanly and reports. */
+const SAFETY_MS = 5_000;
+
+/** `rate(1 minute)`: the reconciling sweep, bounded by the time Lambda gives it. */
+export const handler = async (_event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<SweepSummary> => {
+  const remaining = context?.getRemainingTimeInMillis;
+  return container().sweepLeases(remaining === undefined ? {} : { deadline: () => remaining() - SAFETY_MS });
+};

@@ -51,7 +51,7 @@ export interface Container {
   readonly processTicket: (input: ProcessTicketInput) => Promise<ProcessOutcome>;
   readonly revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome>;
   readonly activateLease: (input: ActivateLeaseInput) => Promise<ActivateOutcome>;
-  readonly sweepLeases: () => Promise<SweepSummary>;
+  readonly sweepLeases: (options?: { readonly deadline?: () => number }) => Promise<SweepSummary>;
   /** Webhook handlers of the configured ticket sources. */
   readonly webhooks: Readonly<Partial<Record<TicketSourceName, (request: HttpRequest) => Promise<HttpResponse>>>>;
 }
@@ -197,7 +197,15 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const grantAccess = makeGrantAccess({ ...shared, catalog: config.catalog, schedulePrefix: config.schedulePrefix, pendingGraceSeconds: config.pendingGraceSeconds });
   const closeTicket = makeCloseTicket({ leases, revokeLease });
   const processTicket = makeProcessTicket({ tickets, audit, clock, grantAccess, closeTicket });
-  const sweepLeases = makeSweepLeases({ leases, clock, logger, revokeLease, activateLease, batchSize: config.sweepBatchSize });
+  const sweepLeases = makeSweepLeases({
+    ...shared,
+    catalog: config.catalog,
+    revokeLease,
+    activateLease,
+    grantAccess,
+    batchSize: config.sweepBatchSize,
+    pendingGraceSeconds: config.pendingGraceSeconds,
+  });
 
   const common = { processTicket, leases, audit, clock, logger, maxBodyBytes: config.maxBodyBytes, deliveryTtlSeconds: config.deliveryTtlSeconds };
   const webhooks: Partial<Record<TicketSourceName, (request: HttpRequest) => Promise<HttpResponse>>> = {};
@@ -247,6 +255,7 @@ function eventBridgeScheduler(config: Config): LeaseScheduler {
       return required(activateFunctionArn, 'ACTIVATE_FUNCTION_ARN');
     },
     eventBusName: config.eventBusName,
+    namePrefix: config.schedulePrefix,
   });
 }
 

@@ -74,6 +74,9 @@ export class LeaseStoreError extends KubeLeaseError {}
 /** The revocation scheduler failed. */
 export class SchedulerError extends KubeLeaseError {}
 
+/** The scheduler is at its quota (EventBridge: 300 rules per bus by default); the sweep still covers the lease. */
+export class ScheduleQuotaError extends SchedulerError {}
+
 /** A secret reference could not be resolved. */
 export class SecretError extends KubeLeaseError {}
 

@@ -31,6 +31,8 @@ export interface AuditEvent {
   readonly cause?: RevokeCause | undefined;
   readonly deliveryId?: string | undefined;
   readonly dryRun?: boolean | undefined;
+  /** Something the operator should know about an otherwise successful decision. */
+  readonly warning?: string | undefined;
 }
 
 /** The lease fields every lease-related audit event carries. */

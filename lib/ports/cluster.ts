@@ -21,5 +21,7 @@ export interface Cluster {
    * Rewrites the expiry annotation of a binding of this lease (after an extension). A binding that
    * is gone or not ours is left alone.
    */
+  /** RoleBindings in a namespace that carry our managed-by label, whoever created them. */
+  listManaged(cluster: string, namespace: string): Promise<ManagedBinding[]>;
   setExpiry(cluster: string, binding: BindingRef, leaseId: string, expiresAt: string): Promise<'updated' | 'absent' | 'not-ours'>;
 }

@@ -27,8 +27,8 @@ export interface LeaseStore {
    */
   transition(lease: Lease, to: LeaseStatus, entry: HistoryEntry, patch?: TransitionPatch): Promise<TransitionResult>;
   /**
-   * Leases in `status` that are due at or before `before` (SCHEDULED: their start; others: their
-   * expiry), earliest first, from the status index: never a scan.
+   * Leases in `status` that are due at or before `before` (SCHEDULED: their start; PENDING: their
+   * creation; others: their expiry), earliest first, from the status index: never a scan.
    */
   listDue(status: LeaseStatus, before: Date, limit: number): Promise<readonly Lease[]>;
   /** Open (scheduled, pending or active) leases of one requester, from the requester index. */

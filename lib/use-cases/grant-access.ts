@@ -15,7 +15,7 @@ import {
 import { decide, EMPTY_CONTEXT, type DecisionContext, type DenialCode, type GrantPlan } from '../domain/policy.js';
 import { findProfile } from '../catalog.js';
 import { personLabel, type TicketSnapshot } from '../domain/ticket.js';
-import { describeError } from '../errors.js';
+import { describeError, ScheduleQuotaError } from '../errors.js';
 import { sourceOf } from '../ports/ticket-source.js';
 import { commentSafely, type LeaseDeps } from './lease-deps.js';
 import { removeLeaseResources } from './lease-resources.js';
@@ -111,13 +111,18 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
       scheduler.schedule(lease),
       ...(scheduled ? [] : lease.bindings.map((binding) => cluster.applyBinding(lease.cluster, bindingManifest(lease, binding)))),
     ]);
-    const errors = steps.flatMap((step) => (step.status === 'rejected' ? [describeError(step.reason)] : []));
+    // At the rule quota the lease still ends on time: the sweep revokes (and activates) from the index.
+    const quota = steps.find((step) => step.status === 'rejected' && step.reason instanceof ScheduleQuotaError);
+    const warning = quota === undefined ? undefined : 'no EventBridge rule could be created (quota reached); the periodic sweep will end this access on time';
+    const errors = steps.flatMap((step) => (step.status === 'rejected' && step !== quota ? [describeError(step.reason)] : []));
     if (errors.length > 0) return fail(lease, errors.join('; '), actor);
+    if (warning !== undefined) logger.warn('lease timers not scheduled: rule quota reached', { leaseId: lease.id });
+    const note = warning === undefined ? '' : `\nNote: ${warning}.`;
 
     const now = clock.now().toISOString();
     if (scheduled) {
-      audit.record({ kind: 'schedule', at: now, actor, ...leaseAuditFields(lease), reason: lease.reason });
-      await comment(lease.source, lease.ticketKey, scheduledMessage(lease) + (endClipped ? clippedNote(lease) : ''));
+      audit.record({ kind: 'schedule', at: now, actor, ...leaseAuditFields(lease), reason: lease.reason, warning });
+      await comment(lease.source, lease.ticketKey, scheduledMessage(lease) + (endClipped ? clippedNote(lease) : '') + note);
       return { kind: 'scheduled', lease };
     }
     const moved = await leases.transition(lease, 'ACTIVE', { at: now, from: 'PENDING', to: 'ACTIVE', by: actor });
@@ -131,8 +136,8 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
       if (current === undefined) throw new Error(`lease ${lease.id} vanished while activating it`);
       return { kind: 'duplicate', lease: current };
     }
-    audit.record({ kind: 'grant', at: now, actor, ...leaseAuditFields(moved.lease), reason: moved.lease.reason });
-    await comment(moved.lease.source, moved.lease.ticketKey, grantedMessage(moved.lease) + (endClipped ? clippedNote(moved.lease) : ''));
+    audit.record({ kind: 'grant', at: now, actor, ...leaseAuditFields(moved.lease), reason: moved.lease.reason, warning });
+    await comment(moved.lease.source, moved.lease.ticketKey, grantedMessage(moved.lease) + (endClipped ? clippedNote(moved.lease) : '') + note);
     return { kind: 'granted', lease: moved.lease };
   }
 

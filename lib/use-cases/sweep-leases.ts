@@ -1,65 +1,184 @@
+import type { Catalog } from '../catalog.js';
+import { leaseAuditFields } from '../domain/audit.js';
+import type { Lease } from '../domain/lease.js';
+import { failedMessage } from '../domain/messages.js';
 import { describeError } from '../errors.js';
-import type { Clock } from '../ports/clock.js';
-import type { LeaseStore } from '../ports/lease-store.js';
-import type { Logger } from '../ports/logger.js';
+import { sourceOf } from '../ports/ticket-source.js';
 import type { ActivateLeaseInput, ActivateOutcome } from './activate-lease.js';
+import type { GrantOutcome } from './grant-access.js';
+import { commentSafely, type LeaseDeps } from './lease-deps.js';
+import { removeLeaseResources } from './lease-resources.js';
 import type { RevokeLeaseInput, RevokeOutcome } from './revoke-lease.js';
+import type { TicketSnapshot } from '../domain/ticket.js';
 
-export interface SweepLeasesDeps {
-  readonly leases: LeaseStore;
-  readonly clock: Clock;
-  readonly logger: Logger;
+export interface SweepLeasesDeps extends LeaseDeps {
+  readonly catalog: Catalog;
   readonly revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome>;
   readonly activateLease: (input: ActivateLeaseInput) => Promise<ActivateOutcome>;
-  /** Most leases handled in one run; the rest wait for the next run. */
+  readonly grantAccess: (ticket: TicketSnapshot, actor: string) => Promise<GrantOutcome>;
+  /** Most leases of each kind handled in one run; the rest wait for the next run. */
   readonly batchSize: number;
+  /** A PENDING lease older than this was abandoned by a crashed grant. */
+  readonly pendingGraceSeconds: number;
 }
 
 export interface SweepSummary {
   readonly due: number;
   readonly revoked: number;
   readonly activated: number;
+  readonly finishedPending: number;
+  readonly rolledBackPending: number;
+  readonly orphanBindingsDeleted: number;
+  readonly schedulesDeleted: number;
   readonly failed: number;
   readonly skipped: number;
+  /** Whether the time budget ran out before every step was done (the next run continues). */
+  readonly outOfTime: boolean;
 }
 
 /**
- * The backstop for a timer that never fired: activates every SCHEDULED lease whose window opened
- * and revokes every ACTIVE lease past its expiry, found through the status index (never a scan),
- * so its cost grows with what is due, not with what exists.
+ * The reconciler that makes "nothing outlives its expiry" hold even when a step failed:
+ * activates SCHEDULED leases whose window opened, revokes ACTIVE leases past expiry, finishes or
+ * rolls back grants abandoned in PENDING, deletes our bindings that no open lease names (orphans),
+ * and removes timers of ended leases. Leases come from the status index (never a scan), so the
+ * cost grows with what is due. Idempotent, and safe to run concurrently with itself and with grants.
  */
-export function makeSweepLeases(deps: SweepLeasesDeps): () => Promise<SweepSummary> {
-  return async function sweepLeases(): Promise<SweepSummary> {
-    const now = deps.clock.now();
-    const expired = await deps.leases.listDue('ACTIVE', now, deps.batchSize);
-    const starting = await deps.leases.listDue('SCHEDULED', now, deps.batchSize);
-    let revoked = 0;
-    let activated = 0;
-    let failed = 0;
-    let skipped = 0;
-    for (const lease of starting) {
-      try {
-        const outcome = await deps.activateLease({ leaseId: lease.id, actor: 'sweep' });
-        if (outcome.kind === 'activated') activated += 1;
-        else skipped += 1;
-      } catch (error) {
-        failed += 1;
-        deps.logger.error('sweep could not activate lease', { leaseId: lease.id, error: describeError(error) });
+export function makeSweepLeases(deps: SweepLeasesDeps): (options?: { readonly deadline?: () => number }) => Promise<SweepSummary> {
+  const { leases, clock, logger, cluster, scheduler, audit } = deps;
+
+  return async function sweepLeases(options = {}): Promise<SweepSummary> {
+    const remaining = options.deadline ?? (() => Number.POSITIVE_INFINITY);
+    const counts = { due: 0, revoked: 0, activated: 0, finishedPending: 0, rolledBackPending: 0, orphanBindingsDeleted: 0, schedulesDeleted: 0, failed: 0, skipped: 0 };
+    let outOfTime = false;
+    /** Runs one unit of work unless the budget is spent; a failure is counted and logged, never thrown. */
+    const step = async (what: string, work: () => Promise<void>): Promise<void> => {
+      if (remaining() <= 0) {
+        outOfTime = true;
+        return;
       }
+      try {
+        await work();
+      } catch (error) {
+        counts.failed += 1;
+        logger.error(`sweep could not ${what}`, { error: describeError(error) });
+      }
+    };
+
+    const now = clock.now();
+    const [starting, expired, stale] = await Promise.all([
+      leases.listDue('SCHEDULED', now, deps.batchSize),
+      leases.listDue('ACTIVE', now, deps.batchSize),
+      leases.listDue('PENDING', new Date(now.getTime() - deps.pendingGraceSeconds * 1000), deps.batchSize),
+    ]);
+    counts.due = starting.length + expired.length + stale.length;
+
+    for (const lease of starting) {
+      await step(`activate lease ${lease.id}`, async () => {
+        const outcome = await deps.activateLease({ leaseId: lease.id, actor: 'sweep' });
+        if (outcome.kind === 'activated') counts.activated += 1;
+        else counts.skipped += 1;
+      });
     }
     for (const lease of expired) {
-      try {
+      await step(`revoke lease ${lease.id}`, async () => {
         const outcome = await deps.revokeLease({ leaseId: lease.id, cause: 'sweep', actor: 'sweep' });
-        if (outcome.kind === 'revoked') revoked += 1;
-        else skipped += 1;
-      } catch (error) {
-        failed += 1;
-        deps.logger.error('sweep could not revoke lease', { leaseId: lease.id, error: describeError(error) });
-      }
+        if (outcome.kind === 'revoked') counts.revoked += 1;
+        else counts.skipped += 1;
+      });
     }
-    const due = expired.length + starting.length;
-    const summary = { due, revoked, activated, failed, skipped };
-    deps.logger.info('sweep finished', { ...summary });
+    for (const lease of stale) {
+      await step(`settle abandoned lease ${lease.id}`, async () => {
+        if (await finishPending(lease)) counts.finishedPending += 1;
+        else counts.rolledBackPending += 1;
+      });
+    }
+    await step('delete orphan bindings', async () => {
+      counts.orphanBindingsDeleted += await deleteOrphans(now);
+    });
+    await step('delete timers of ended leases', async () => {
+      counts.schedulesDeleted += await deleteEndedTimers();
+    });
+
+    const summary: SweepSummary = { ...counts, outOfTime };
+    logger.info('sweep finished', { ...summary });
     return summary;
   };
+
+  /** Finish the grant if the ticket still qualifies for this very approval; otherwise roll it back. */
+  async function finishPending(lease: Lease): Promise<boolean> {
+    const ticket = await sourceOf(deps.tickets, lease.source).getTicket(lease.ticketKey);
+    if (ticket.state === 'approved' && ticket.approval !== undefined && lease.approvals.includes(ticket.approval.id)) {
+      await deps.grantAccess(ticket, 'sweep');
+      const after = await leases.get(lease.id);
+      if (after?.status === 'ACTIVE' || after?.status === 'REVOKED') return true;
+    }
+    const current = await leases.get(lease.id);
+    if (current === undefined || current.status !== 'PENDING') return current?.status === 'ACTIVE';
+    const reason = 'the grant was interrupted and the ticket no longer qualifies for it';
+    const at = clock.now().toISOString();
+    const moved = await leases.transition(current, 'FAILED', { at, from: 'PENDING', to: 'FAILED', by: 'sweep', note: reason }, { failureReason: reason });
+    if (!moved.ok) return moved.current?.status === 'ACTIVE';
+    const leftovers = await removeLeaseResources(moved.lease, deps);
+    audit.record({ kind: 'failure', at, actor: 'sweep', ...leaseAuditFields(moved.lease), code: 'backend-error', reason });
+    await commentSafely(deps, moved.lease.source, moved.lease.ticketKey, failedMessage(moved.lease, reason, leftovers.length === 0));
+    return false;
+  }
+
+  /** Our bindings (by label) that no open lease names: their lease is gone, ended, or does not list them. */
+  async function deleteOrphans(now: Date): Promise<number> {
+    const graceMs = deps.pendingGraceSeconds * 1000;
+    let deleted = 0;
+    const targets = new Map<string, Set<string>>();
+    for (const profile of deps.catalog.profiles) {
+      const set = targets.get(profile.cluster) ?? new Set<string>();
+      profile.namespaces.forEach((n) => set.add(n));
+      targets.set(profile.cluster, set);
+    }
+    for (const [clusterName, namespaces] of targets) {
+      for (const namespace of namespaces) {
+        for (const binding of await cluster.listManaged(clusterName, namespace)) {
+          if (binding.leaseId === undefined) {
+            logger.warn('binding with our managed-by label but no lease id: left for a person to check', { cluster: clusterName, namespace, name: binding.name });
+            continue;
+          }
+          const lease = await leases.get(binding.leaseId);
+          const named = lease?.cluster === clusterName && lease.bindings.some((b) => b.namespace === namespace && b.name === binding.name);
+          // A grant or activation in flight creates bindings before its lease turns ACTIVE: leave those alone.
+          const inFlight =
+            named &&
+            lease !== undefined &&
+            ((lease.status === 'PENDING' && now.getTime() - Date.parse(lease.createdAt) <= graceMs) ||
+              (lease.status === 'SCHEDULED' && now.getTime() - Date.parse(lease.startsAt) <= graceMs));
+          if (named && (lease.status === 'ACTIVE' || inFlight)) continue;
+          const result = await cluster.deleteBinding(clusterName, binding, binding.leaseId);
+          if (result === 'deleted') {
+            deleted += 1;
+            audit.record({
+              kind: 'revoke',
+              at: clock.now().toISOString(),
+              actor: 'sweep',
+              leaseId: binding.leaseId,
+              cluster: clusterName,
+              namespaces: [namespace],
+              cause: 'sweep',
+              reason: lease === undefined ? `orphan binding ${binding.name}: no lease record` : `orphan binding ${binding.name}: lease is ${lease.status}`,
+            });
+          }
+        }
+      }
+    }
+    return deleted;
+  }
+
+  async function deleteEndedTimers(): Promise<number> {
+    let deleted = 0;
+    for (const timer of await scheduler.listScheduled(deps.batchSize)) {
+      const lease = await leases.get(timer.leaseId);
+      if (lease === undefined || lease.status === 'REVOKED' || lease.status === 'FAILED') {
+        await scheduler.cancel({ id: timer.leaseId, scheduleName: timer.scheduleName });
+        deleted += 1;
+      }
+    }
+    return deleted;
+  }
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { DeleteRuleCommand, RemoveTargetsCommand, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
+import { DeleteRuleCommand, LimitExceededException, PutRuleCommand, RemoveTargetsCommand, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
 import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
 import { RevokeIncompleteError } from '../../lib/use-cases/revoke-lease.js';
 import { bob, bodyOf, carol, TestStack } from '../support/stack.js';
@@ -108,14 +108,14 @@ describe('revokeLease and sweepLeases', () => {
 
     const summary = await stack.container.sweepLeases();
 
-    expect(summary).toEqual({ due: 1, revoked: 1, activated: 0, failed: 0, skipped: 0 });
+    expect(summary).toMatchObject({ due: 1, revoked: 1, activated: 0, failed: 0, skipped: 0, orphanBindingsDeleted: 0, outOfTime: false });
     expect((await stack.container.leases.get(expired))?.status).toBe('REVOKED');
     expect((await stack.container.leases.get(expired))?.revokeCause).toBe('sweep');
     expect(stack.kube.list(LABEL_LEASE_ID, expired)).toEqual([]);
     expect((await stack.container.leases.get(current))?.status).toBe('ACTIVE');
     expect(stack.kube.list(LABEL_LEASE_ID, current)).toHaveLength(2);
     expect(stack.jira.comments('OPS-26').at(-1)).toContain('periodic sweep');
-    expect(await stack.container.sweepLeases()).toEqual({ due: 0, revoked: 0, activated: 0, failed: 0, skipped: 0 });
+    expect(await stack.container.sweepLeases()).toMatchObject({ due: 0, revoked: 0, activated: 0, failed: 0, skipped: 0 });
   });
 
   it('revokes overlapping leases of the same person and role independently', async () => {
@@ -136,4 +136,18 @@ describe('revokeLease and sweepLeases', () => {
   it('reports an unknown lease id without throwing', async () => {
     expect(await stack.container.revokeLease({ leaseId: '0123456789abcdef0123', cause: 'expiry', actor: 'eventbridge' })).toEqual({ kind: 'not-found' });
   });
+
+  it('still grants at the EventBridge rule quota, warns in the audit event and the comment, and the sweep revokes on time', async () => {
+    stack.eventBridge.on(PutRuleCommand).rejects(new LimitExceededException({ message: 'The requested resource exceeds the maximum number allowed.', $metadata: {} }));
+    stack.ticket('OPS-30', { [PROFILE]: 'payments-read', [DURATION]: '30m' });
+    const body = bodyOf(await stack.deliver(stack.jira.transition('OPS-30', 'Approved', bob)));
+    expect(body.outcome).toBe('granted');
+    expect(stack.kube.list(LABEL_LEASE_ID, String(body.leaseId))).toHaveLength(2);
+    expect(stack.audit.events.at(-1)).toMatchObject({ kind: 'grant', warning: expect.stringContaining('quota') });
+    expect(stack.jira.comments('OPS-30')[0]).toContain('periodic sweep will end this access on time');
+    stack.clock.advance(31 * 60_000);
+    expect(await stack.container.sweepLeases()).toMatchObject({ revoked: 1 });
+    expect(stack.kube.bindings.size).toBe(0);
+  });
 });
+

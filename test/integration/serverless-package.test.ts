@@ -93,6 +93,7 @@ describe('serverless package', () => {
       /^arn:\{Ref:AWS::Partition\}:ssm:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:parameter\/kube-lease\/test\/\*$/,
       /^arn:\{Ref:AWS::Partition\}:secretsmanager:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:secret:kube-lease\/test\/\*$/,
       /^arn:\{Ref:AWS::Partition\}:eks:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:cluster\/kube-lease-test-\*$/,
+      /^\{"Fn::GetAtt":\["RevokeFailuresQueue","Arn"\]\}$/,
       /^arn:\{Ref:AWS::Partition\}:logs:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:log-group:\/aws\/lambda\/kube-lease-test-[A-Za-z]+:\*$/,
     ];
     const resources = allowed.filter((s) => s.Action !== 'sts:AssumeRole' && !(Array.isArray(s.Action) && s.Action.includes('sts:AssumeRole')));
@@ -107,6 +108,13 @@ describe('serverless package', () => {
     const text = JSON.stringify(template);
     expect(text).toContain('ssm:/kube-lease/test/jira-webhook-secret');
     expect(text).toContain('ssm:/kube-lease/test/servicenow-webhook-secret');
+  });
+
+  it('sends revocations that keep failing to a dead-letter queue after Lambda retries', () => {
+    const config = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::EventInvokeConfig');
+    expect(config?.Properties.MaximumRetryAttempts).toBe(2);
+    expect(JSON.stringify(config?.Properties.DestinationConfig)).toContain('RevokeFailuresQueue');
+    expect(JSON.stringify(config?.Properties.FunctionName)).toContain('RevokeLease');
   });
 
   it('gives each kind of function only the calls it makes', () => {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventBridgeClient, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand, DeleteRuleCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand, DeleteRuleCommand, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { EventBridgeRuleScheduler } from '../../lib/adapters/eventbridge/eventbridge-rule-scheduler.js';
 import { signJiraBody } from '../../lib/adapters/jira/jira-webhook.js';
@@ -52,6 +52,7 @@ export class TestStack {
     this.eventBridge.on(PutTargetsCommand).resolves({ FailedEntryCount: 0, FailedEntries: [] });
     this.eventBridge.on(RemoveTargetsCommand).resolves({ FailedEntryCount: 0, FailedEntries: [] });
     this.eventBridge.on(DeleteRuleCommand).resolves({});
+    this.eventBridge.on(ListRulesCommand).resolves({ Rules: [] });
   }
 
   async start(options: { catalog?: string; env?: Record<string, string>; secretBackends?: SecretBackends; productionLogging?: boolean } = {}): Promise<this> {
@@ -84,7 +85,8 @@ export class TestStack {
       ...(options.productionLogging ? {} : { logger: this.logger, audit: this.audit }),
       dynamodb: dynamo.client,
       secretBackends: options.secretBackends ?? {},
-      scheduler: () => new EventBridgeRuleScheduler(this.eventBridgeClient, { revokeFunctionArn: REVOKE_ARN, activateFunctionArn: ACTIVATE_ARN }),
+      scheduler: () =>
+        new EventBridgeRuleScheduler(this.eventBridgeClient, { revokeFunctionArn: REVOKE_ARN, activateFunctionArn: ACTIVATE_ARN, namePrefix: 'kube-lease-test' }),
     });
     return this;
   }

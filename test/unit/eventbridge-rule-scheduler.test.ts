@@ -11,7 +11,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { EventBridgeRuleScheduler } from '../../lib/adapters/eventbridge/eventbridge-rule-scheduler.js';
 import { oneShotCron } from '../../lib/adapters/eventbridge/one-shot-cron.js';
-import { SchedulerError } from '../../lib/errors.js';
+import { ScheduleQuotaError, SchedulerError } from '../../lib/errors.js';
 import { leaseFixture } from '../support/lease-fixture.js';
 
 const ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:revoke';
@@ -43,11 +43,11 @@ describe('EventBridgeRuleScheduler', () => {
     });
   });
 
-  it('wraps a quota error as a retryable SchedulerError', async () => {
+  it('turns a quota error into a ScheduleQuotaError, so the grant can go on without the rule', async () => {
     const { mock, scheduler } = setup();
     mock.on(PutRuleCommand).rejects(new LimitExceededException({ message: 'The requested resource exceeds the maximum number allowed.', $metadata: {} }));
     const error = await scheduler.schedule(lease).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SchedulerError);
+    expect(error).toBeInstanceOf(ScheduleQuotaError);
     expect((error as SchedulerError).message).toContain('LimitExceededException');
     expect(mock.commandCalls(PutTargetsCommand)).toHaveLength(0);
   });

@@ -79,7 +79,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
     const names: Record<string, string> = { '#status': 'status', '#version': 'version', '#history': 'history', '#dueAt': 'dueAt' };
     const values: Record<string, unknown> = {
       ':to': to,
-      ':dueAt': dueAt({ status: to, startsAt: lease.startsAt, expiresAt: patch.expiresAt ?? lease.expiresAt }),
+      ':dueAt': dueAt({ status: to, startsAt: lease.startsAt, createdAt: lease.createdAt, expiresAt: patch.expiresAt ?? lease.expiresAt }),
       ':from': lease.status,
       ':version': lease.version,
       ':next': lease.version + 1,

@@ -55,10 +55,13 @@ export const approvalKey = (idempotencyKey: string): string => `approval#${idemp
 
 /**
  * When a lease next needs attention, the sort key of the status index: a SCHEDULED lease at its
- * start, every other one at its expiry. The sweep queries `status = X AND dueAt <= now`.
+ * start, a PENDING one from its creation (stale after a grace period), every other one at its
+ * expiry. The sweep queries `status = X AND dueAt <= t`.
  */
-export function dueAt(lease: Pick<Lease, 'status' | 'startsAt' | 'expiresAt'>): string {
-  return lease.status === 'SCHEDULED' ? lease.startsAt : lease.expiresAt;
+export function dueAt(lease: Pick<Lease, 'status' | 'startsAt' | 'expiresAt' | 'createdAt'>): string {
+  if (lease.status === 'SCHEDULED') return lease.startsAt;
+  if (lease.status === 'PENDING') return lease.createdAt;
+  return lease.expiresAt;
 }
 
 /** Drops undefined values (the document client refuses them) and adds the key and index attributes. */

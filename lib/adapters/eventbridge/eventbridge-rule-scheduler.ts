@@ -1,5 +1,7 @@
 import {
   DeleteRuleCommand,
+  LimitExceededException,
+  ListRulesCommand,
   PutRuleCommand,
   PutTargetsCommand,
   RemoveTargetsCommand,
@@ -7,7 +9,7 @@ import {
   type EventBridgeClient,
 } from '@aws-sdk/client-eventbridge';
 import type { Lease } from '../../domain/lease.js';
-import { SchedulerError } from '../../errors.js';
+import { ScheduleQuotaError, SchedulerError } from '../../errors.js';
 import type { LeaseScheduler } from '../../ports/lease-scheduler.js';
 import { oneShotCron } from './one-shot-cron.js';
 
@@ -21,6 +23,8 @@ export interface EventBridgeRuleSchedulerOptions {
   /** ARN of the activateLease function, target of the start rule of SCHEDULED leases. */
   readonly activateFunctionArn: string;
   readonly eventBusName?: string | undefined;
+  /** Prefix of our rule names (`<prefix>-<lease id>[-start]`), to list them. */
+  readonly namePrefix?: string | undefined;
 }
 
 /**
@@ -47,6 +51,27 @@ export class EventBridgeRuleScheduler implements LeaseScheduler {
     await this.deleteRule(lease.scheduleName);
   }
 
+  async listScheduled(limit: number): Promise<{ leaseId: string; scheduleName: string }[]> {
+    const prefix = this.options.namePrefix;
+    if (prefix === undefined) return [];
+    const found = new Map<string, string>();
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(new ListRulesCommand({ NamePrefix: `${prefix}-`, EventBusName: this.options.eventBusName, NextToken: token, Limit: 100 }));
+      } catch (error) {
+        throw new SchedulerError(`could not list rules: ${message(error)}`, { cause: error, retryable: true });
+      }
+      for (const rule of page.Rules ?? []) {
+        const match = new RegExp(`^${escape(prefix)}-([0-9a-f]{20})(?:${START_RULE_SUFFIX})?$`).exec(rule.Name ?? '');
+        if (match?.[1] !== undefined) found.set(match[1], `${prefix}-${match[1]}`);
+      }
+      token = page.NextToken;
+    } while (token !== undefined && found.size < limit);
+    return [...found].slice(0, limit).map(([leaseId, scheduleName]) => ({ leaseId, scheduleName }));
+  }
+
   private async putRule(lease: Lease, name: string, at: Date, arn: string, verb: string): Promise<void> {
     const bus = this.options.eventBusName;
     try {
@@ -63,6 +88,9 @@ export class EventBridgeRuleScheduler implements LeaseScheduler {
         new PutTargetsCommand({ Rule: name, EventBusName: bus, Targets: [{ Id: TARGET_ID, Arn: arn, Input: JSON.stringify({ leaseId: lease.id }) }] }),
       );
     } catch (error) {
+      if (error instanceof LimitExceededException) {
+        throw new ScheduleQuotaError(`rule quota reached, ${verb.toLowerCase()} of lease ${lease.id} is not scheduled: ${message(error)}`, { cause: error });
+      }
       throw new SchedulerError(`could not schedule ${verb.toLowerCase()} of lease ${lease.id}: ${message(error)}`, { cause: error, retryable: true });
     }
   }
@@ -85,6 +113,10 @@ export class EventBridgeRuleScheduler implements LeaseScheduler {
       }
     }
   }
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function message(error: unknown): string {

@@ -1,8 +1,8 @@
 import { ApiException, type RbacAuthorizationV1Api, type V1RoleBinding } from '@kubernetes/client-node';
 import type { BindingRef, RoleBindingManifest } from '../../domain/lease.js';
-import { ANNOTATION_EXPIRES_AT, kyvernoTtl, LABEL_KYVERNO_TTL, LABEL_LEASE_ID } from '../../domain/names.js';
+import { ANNOTATION_EXPIRES_AT, kyvernoTtl, LABEL_KYVERNO_TTL, LABEL_LEASE_ID, LABEL_MANAGED_BY, MANAGED_BY } from '../../domain/names.js';
 import { BindingConflictError, ClusterError } from '../../errors.js';
-import type { Cluster } from '../../ports/cluster.js';
+import type { Cluster, ManagedBinding } from '../../ports/cluster.js';
 
 /** Returns the RBAC API client for a catalog cluster (built once per cold start by the container). */
 export type RbacApiProvider = (cluster: string) => Promise<RbacAuthorizationV1Api>;
@@ -78,6 +78,17 @@ export class KubernetesCluster implements Cluster {
     } catch (error) {
       if (statusOf(error) === 404) return 'absent';
       throw clusterError(`deleting RoleBinding ${binding.namespace}/${binding.name}`, cluster, error);
+    }
+  }
+
+  async listManaged(cluster: string, namespace: string): Promise<ManagedBinding[]> {
+    const api = await this.api(cluster);
+    try {
+      const list = await api.listNamespacedRoleBinding({ namespace, labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY}`, limit: 500 });
+      return list.items.map((b) => ({ namespace, name: b.metadata?.name ?? '', leaseId: b.metadata?.labels?.[LABEL_LEASE_ID] })).filter((b) => b.name !== '');
+    } catch (error) {
+      if (statusOf(error) === 404) return [];
+      throw clusterError(`listing RoleBindings in ${namespace}`, cluster, error);
     }
   }
 

@@ -12,6 +12,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export class LocalScheduler implements LeaseScheduler {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly owners = new Map<string, string>();
 
   constructor(
     private readonly clock: Clock,
@@ -37,6 +38,7 @@ export class LocalScheduler implements LeaseScheduler {
     // setTimeout fires at once for delays past 2^31-1 ms; wait in steps instead.
     const timer = setTimeout(() => {
       this.timers.delete(name);
+      this.owners.delete(name);
       if (delay > MAX_TIMER_MS) {
         this.arm(name, leaseId, at, fire);
         return;
@@ -45,6 +47,13 @@ export class LocalScheduler implements LeaseScheduler {
     }, Math.min(delay, MAX_TIMER_MS));
     timer.unref();
     this.timers.set(name, timer);
+    this.owners.set(name, leaseId);
+  }
+
+  listScheduled(limit: number): Promise<{ leaseId: string; scheduleName: string }[]> {
+    const found = new Map<string, string>();
+    for (const [name, leaseId] of this.owners) found.set(leaseId, name.replace(/-start$/, ''));
+    return Promise.resolve([...found].slice(0, limit).map(([leaseId, scheduleName]) => ({ leaseId, scheduleName })));
   }
 
   /** Names of the schedules still pending. */
@@ -60,5 +69,6 @@ export class LocalScheduler implements LeaseScheduler {
     const timer = this.timers.get(name);
     if (timer !== undefined) clearTimeout(timer);
     this.timers.delete(name);
+    this.owners.delete(name);
   }
 }
