@@ -26,6 +26,7 @@ const envSchema = z.object({
   EVENT_BUS_NAME: z.string().optional(),
   PENDING_GRACE_SECONDS: z.coerce.number().int().min(10).max(3600).default(120),
   SWEEP_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  SWEEP_SCAN_EVERY_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
   DELIVERY_TTL_SECONDS: z.coerce.number().int().min(60).default(7 * 86_400),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(6 * 1024 * 1024).default(256 * 1024),
 });
@@ -64,6 +65,7 @@ export interface Config {
   readonly eventBusName: string | undefined;
   readonly pendingGraceSeconds: number;
   readonly sweepBatchSize: number;
+  readonly sweepScanEveryMinutes: number;
   readonly deliveryTtlSeconds: number;
   readonly maxBodyBytes: number;
 }
@@ -116,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, readText: (path: string) => s
     eventBusName: e.EVENT_BUS_NAME,
     pendingGraceSeconds: e.PENDING_GRACE_SECONDS,
     sweepBatchSize: e.SWEEP_BATCH_SIZE,
+    sweepScanEveryMinutes: e.SWEEP_SCAN_EVERY_MINUTES,
     deliveryTtlSeconds: e.DELIVERY_TTL_SECONDS,
     maxBodyBytes: e.MAX_BODY_BYTES,
   };

@@ -39,7 +39,7 @@ import { makeCloseTicket } from './use-cases/close-ticket.js';
 import { makeGrantAccess } from './use-cases/grant-access.js';
 import { makeProcessTicket, type ProcessOutcome, type ProcessTicketInput } from './use-cases/process-ticket.js';
 import { makeRevokeLease, type RevokeLeaseInput, type RevokeOutcome } from './use-cases/revoke-lease.js';
-import { makeSweepLeases, type SweepSummary } from './use-cases/sweep-leases.js';
+import { makeSweepLeases, type SweepOptions, type SweepSummary } from './use-cases/sweep-leases.js';
 
 /** Everything the handlers need, wired once per cold start. */
 export interface Container {
@@ -51,7 +51,7 @@ export interface Container {
   readonly processTicket: (input: ProcessTicketInput) => Promise<ProcessOutcome>;
   readonly revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome>;
   readonly activateLease: (input: ActivateLeaseInput) => Promise<ActivateOutcome>;
-  readonly sweepLeases: (options?: { readonly deadline?: () => number }) => Promise<SweepSummary>;
+  readonly sweepLeases: (options?: SweepOptions) => Promise<SweepSummary>;
   /** Webhook handlers of the configured ticket sources. */
   readonly webhooks: Readonly<Partial<Record<TicketSourceName, (request: HttpRequest) => Promise<HttpResponse>>>>;
 }
@@ -205,6 +205,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     grantAccess,
     batchSize: config.sweepBatchSize,
     pendingGraceSeconds: config.pendingGraceSeconds,
+    scanEveryMinutes: config.sweepScanEveryMinutes,
   });
 
   const common = { processTicket, leases, audit, clock, logger, maxBodyBytes: config.maxBodyBytes, deliveryTtlSeconds: config.deliveryTtlSeconds };

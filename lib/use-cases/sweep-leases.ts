@@ -20,6 +20,12 @@ export interface SweepLeasesDeps extends LeaseDeps {
   readonly batchSize: number;
   /** A PENDING lease older than this was abandoned by a crashed grant. */
   readonly pendingGraceSeconds: number;
+  /**
+   * The cluster-wide scans (orphan bindings, ended rules) read every managed binding and rule, so
+   * their cost grows with everything that exists; they run once every this many minutes (UTC
+   * minute divisible by it), while the index-driven part runs every minute.
+   */
+  readonly scanEveryMinutes: number;
 }
 
 export interface SweepSummary {
@@ -43,7 +49,14 @@ export interface SweepSummary {
  * and removes timers of ended leases. Leases come from the status index (never a scan), so the
  * cost grows with what is due. Idempotent, and safe to run concurrently with itself and with grants.
  */
-export function makeSweepLeases(deps: SweepLeasesDeps): (options?: { readonly deadline?: () => number }) => Promise<SweepSummary> {
+export interface SweepOptions {
+  /** Milliseconds left before the run must stop (Lambda's remaining time less a margin). */
+  readonly deadline?: () => number;
+  /** Run the cluster-wide scans now, whatever the minute. */
+  readonly scan?: boolean;
+}
+
+export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions) => Promise<SweepSummary> {
   const { leases, clock, logger, cluster, scheduler, audit } = deps;
 
   return async function sweepLeases(options = {}): Promise<SweepSummary> {
@@ -92,12 +105,14 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: { readonly de
         else counts.rolledBackPending += 1;
       });
     }
-    await step('delete orphan bindings', async () => {
-      counts.orphanBindingsDeleted += await deleteOrphans(now);
-    });
-    await step('delete timers of ended leases', async () => {
-      counts.schedulesDeleted += await deleteEndedTimers();
-    });
+    if (options.scan ?? now.getUTCMinutes() % deps.scanEveryMinutes === 0) {
+      await step('delete orphan bindings', async () => {
+        counts.orphanBindingsDeleted += await deleteOrphans(now);
+      });
+      await step('delete timers of ended leases', async () => {
+        counts.schedulesDeleted += await deleteEndedTimers();
+      });
+    }
 
     const summary: SweepSummary = { ...counts, outOfTime };
     logger.info('sweep finished', { ...summary });
@@ -129,6 +144,16 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: { readonly de
     const graceMs = deps.pendingGraceSeconds * 1000;
     let deleted = 0;
     const targets = new Map<string, Set<string>>();
+    // Several bindings share a lease: read each lease once per run.
+    const seen = new Map<string, Promise<Lease | undefined>>();
+    const leaseOf = (id: string) => {
+      let lease = seen.get(id);
+      if (lease === undefined) {
+        lease = leases.get(id);
+        seen.set(id, lease);
+      }
+      return lease;
+    };
     for (const profile of deps.catalog.profiles) {
       const set = targets.get(profile.cluster) ?? new Set<string>();
       profile.namespaces.forEach((n) => set.add(n));
@@ -141,7 +166,7 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: { readonly de
             logger.warn('binding with our managed-by label but no lease id: left for a person to check', { cluster: clusterName, namespace, name: binding.name });
             continue;
           }
-          const lease = await leases.get(binding.leaseId);
+          const lease = await leaseOf(binding.leaseId);
           const named = lease?.cluster === clusterName && lease.bindings.some((b) => b.namespace === namespace && b.name === binding.name);
           // A grant or activation in flight creates bindings before its lease turns ACTIVE: leave those alone.
           const inFlight =

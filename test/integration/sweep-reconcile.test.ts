@@ -45,9 +45,9 @@ describe('sweepLeases reconciles what a failed step left behind', () => {
 
   it('finishes an abandoned grant whose ticket still qualifies, once the grace period is over', async () => {
     const lease = await crashedGrant('OPS-80');
-    expect((await stack.container.sweepLeases()).finishedPending).toBe(0);
+    expect((await stack.container.sweepLeases({ scan: true })).finishedPending).toBe(0);
     stack.clock.advance(121_000);
-    const summary = await stack.container.sweepLeases();
+    const summary = await stack.container.sweepLeases({ scan: true });
     expect(summary).toMatchObject({ finishedPending: 1, rolledBackPending: 0, orphanBindingsDeleted: 0 });
     expect((await stack.container.leases.get(lease.id))?.status).toBe('ACTIVE');
     expect(stack.kube.list(LABEL_LEASE_ID, lease.id)).toHaveLength(2);
@@ -57,7 +57,7 @@ describe('sweepLeases reconciles what a failed step left behind', () => {
     const lease = await crashedGrant('OPS-81');
     stack.jira.transition('OPS-81', 'In Review', bob);
     stack.clock.advance(121_000);
-    const summary = await stack.container.sweepLeases();
+    const summary = await stack.container.sweepLeases({ scan: true });
     expect(summary).toMatchObject({ finishedPending: 0, rolledBackPending: 1 });
     expect((await stack.container.leases.get(lease.id))?.status).toBe('FAILED');
     expect(stack.kube.list(LABEL_LEASE_ID, lease.id)).toEqual([]);
@@ -79,7 +79,7 @@ describe('sweepLeases reconciles what a failed step left behind', () => {
     if (revoked === undefined) throw new Error('no lease');
     await stack.container.leases.transition(revoked, 'REVOKED', { at: new Date().toISOString(), from: 'ACTIVE', to: 'REVOKED', by: 'test' });
 
-    const summary = await stack.container.sweepLeases();
+    const summary = await stack.container.sweepLeases({ scan: true });
 
     expect(summary.orphanBindingsDeleted).toBe(3);
     expect(stack.kube.list(LABEL_LEASE_ID, ghost.id)).toEqual([]);
@@ -95,7 +95,7 @@ describe('sweepLeases reconciles what a failed step left behind', () => {
     stack.eventBridge.on(ListRulesCommand).resolves({
       Rules: [{ Name: `kube-lease-test-${active}` }, { Name: 'kube-lease-test-0000000000000000dead' }, { Name: 'kube-lease-test-0000000000000000dead-start' }, { Name: 'someone-elses-rule' }],
     });
-    const summary = await stack.container.sweepLeases();
+    const summary = await stack.container.sweepLeases({ scan: true });
     expect(summary.schedulesDeleted).toBe(1);
     const deleted = stack.eventBridge.commandCalls(DeleteRuleCommand).map((c) => c.args[0].input.Name);
     expect(deleted).toEqual(['kube-lease-test-0000000000000000dead-start', 'kube-lease-test-0000000000000000dead']);

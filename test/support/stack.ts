@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand, DeleteRuleCommand, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeRuleScheduler } from '../../lib/adapters/eventbridge/eventbridge-rule-scheduler.js';
 import { signJiraBody } from '../../lib/adapters/jira/jira-webhook.js';
 import { ensureLeaseTable } from '../../lib/adapters/dynamodb/lease-table.js';
@@ -89,6 +90,12 @@ export class TestStack {
         new EventBridgeRuleScheduler(this.eventBridgeClient, { revokeFunctionArn: REVOKE_ARN, activateFunctionArn: ACTIVATE_ARN, namePrefix: 'kube-lease-test' }),
     });
     return this;
+  }
+
+  /** The DynamoDB client the container uses (to count requests). */
+  dynamoClient(): DynamoDBClient {
+    if (this.dynamo === undefined) throw new Error('not started');
+    return this.dynamo.client;
   }
 
   async stop(): Promise<void> {
