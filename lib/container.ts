@@ -72,6 +72,11 @@ export interface ContainerOverrides {
   readonly scheduler?: (targets: TimerTargets) => LeaseScheduler;
   readonly secretBackends?: SecretBackends;
   readonly eks?: EksAccess;
+  /**
+   * Wraps each port once it is built (e.g. to add tracing, or to inject faults in a test harness).
+   * Gets the port's name and must return an object of the same interface.
+   */
+  readonly decorate?: <T extends object>(name: 'tickets.jira' | 'tickets.servicenow' | 'cluster' | 'leases' | 'scheduler', port: T) => T;
 }
 
 const SECRET_MAX_AGE_SECONDS = 300;
@@ -159,13 +164,14 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const dynamodb =
     overrides.dynamodb ??
     new DynamoDBClient({ region: config.region, ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}) });
-  const leases = new DynamoDbLeaseStore(dynamodb, config.leasesTable);
+  const decorate = overrides.decorate ?? (<T extends object>(_name: string, port: T): T => port);
+  const leases = decorate('leases', new DynamoDbLeaseStore(dynamodb, config.leasesTable));
 
   const tickets: Partial<Record<TicketSourceName, TicketSource>> = {};
   const { jira, servicenow } = config;
   if (jira !== undefined && config.catalog.jira !== undefined) {
     const clients = jiraClients(jira, () => secret(jira.apiTokenRef, 'JIRA_API_TOKEN'));
-    tickets.jira = new JiraTicketSource(clients.api, config.catalog.jira, jira.baseUrl, clients.serviceDesk);
+    tickets.jira = decorate('tickets.jira', new JiraTicketSource(clients.api, config.catalog.jira, jira.baseUrl, clients.serviceDesk));
   }
   if (servicenow !== undefined && config.catalog.servicenow !== undefined) {
     const client = new ServiceNowClient(async () => ({
@@ -173,9 +179,11 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
       user: servicenow.user,
       password: await secret(servicenow.passwordRef, 'SERVICENOW_PASSWORD'),
     }));
-    tickets.servicenow = new ServiceNowTicketSource(client, config.catalog.servicenow, servicenow.instanceUrl);
+    tickets.servicenow = decorate('tickets.servicenow', new ServiceNowTicketSource(client, config.catalog.servicenow, servicenow.instanceUrl));
   }
-  const cluster = new KubernetesCluster(
+  const cluster = decorate(
+    'cluster',
+    new KubernetesCluster(
     makeRbacApiProvider(
       config.catalog.clusters,
       config.kubeconfigPath,
@@ -183,13 +191,16 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
       overrides.eks ?? awsEksAccess(clock),
       clock,
     ),
+    ),
   );
 
   // The in-process scheduler calls revoke and activate, and they cancel timers: tie the knot with closures.
   let revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome> = () => Promise.reject(new Error('container not built'));
   let activateLease: (input: ActivateLeaseInput) => Promise<ActivateOutcome> = () => Promise.reject(new Error('container not built'));
-  const scheduler =
-    overrides.scheduler?.({ revoke: (input) => revokeLease(input), activate: (input) => activateLease(input) }) ?? eventBridgeScheduler(config);
+  const scheduler = decorate(
+    'scheduler',
+    overrides.scheduler?.({ revoke: (input) => revokeLease(input), activate: (input) => activateLease(input) }) ?? eventBridgeScheduler(config),
+  );
   const shared = { tickets, cluster, leases, scheduler, audit, clock, logger };
   revokeLease = makeRevokeLease(shared);
   activateLease = makeActivateLease({ ...shared, revokeLease });

@@ -56,13 +56,14 @@ export function makeActivateLease(
       await comment(current, failedMessage(current, reason, leftovers.length === 0));
       return { kind: 'failed', lease: current, reason };
     }
+    // Access exists from here: record and tell it before the state change (at least once, see grant).
+    audit.record({ kind: 'grant', at, actor, ...leaseAuditFields(lease), reason: lease.reason });
+    await comment(lease, grantedMessage(lease));
     const moved = await leases.transition(lease, 'ACTIVE', { at, from: 'SCHEDULED', to: 'ACTIVE', by: actor, note: 'change window opened' });
     if (!moved.ok) {
       if (moved.current?.status === 'REVOKED' || moved.current?.status === 'FAILED') await removeLeaseResources(moved.current, { cluster, scheduler, logger });
       return moved.current === undefined ? { kind: 'not-found' } : { kind: 'not-scheduled', lease: moved.current };
     }
-    audit.record({ kind: 'grant', at, actor, ...leaseAuditFields(moved.lease), reason: moved.lease.reason });
-    await comment(moved.lease, grantedMessage(moved.lease));
     return { kind: 'activated', lease: moved.lease };
   };
 }

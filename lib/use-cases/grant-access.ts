@@ -125,6 +125,10 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
       await comment(lease.source, lease.ticketKey, scheduledMessage(lease) + (endClipped ? clippedNote(lease) : '') + note);
       return { kind: 'scheduled', lease };
     }
+    // The bindings exist, so access exists: record and tell it now, before the state change. A crash
+    // between here and ACTIVE makes the recovery tell it again (at least once), never not at all.
+    audit.record({ kind: 'grant', at: now, actor, ...leaseAuditFields(lease), reason: lease.reason, warning });
+    await comment(lease.source, lease.ticketKey, grantedMessage(lease) + (endClipped ? clippedNote(lease) : '') + note);
     const moved = await leases.transition(lease, 'ACTIVE', { at: now, from: 'PENDING', to: 'ACTIVE', by: actor });
     if (!moved.ok) {
       const current = moved.current;
@@ -136,8 +140,6 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
       if (current === undefined) throw new Error(`lease ${lease.id} vanished while activating it`);
       return { kind: 'duplicate', lease: current };
     }
-    audit.record({ kind: 'grant', at: now, actor, ...leaseAuditFields(moved.lease), reason: moved.lease.reason, warning });
-    await comment(moved.lease.source, moved.lease.ticketKey, grantedMessage(moved.lease) + (endClipped ? clippedNote(moved.lease) : '') + note);
     return { kind: 'granted', lease: moved.lease };
   }
 

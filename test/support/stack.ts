@@ -10,7 +10,7 @@ import { ensureLeaseTable } from '../../lib/adapters/dynamodb/lease-table.js';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/adapters/local/embedded-dynamodb.js';
 import type { SecretBackends } from '../../lib/adapters/secrets/secret-resolver.js';
 import { loadConfig } from '../../lib/config.js';
-import { buildContainer, type Container } from '../../lib/container.js';
+import { buildContainer, type Container, type ContainerOverrides } from '../../lib/container.js';
 import type { HttpRequest, HttpResponse } from '../../lib/http/http.js';
 import type { TicketSourceName } from '../../lib/domain/ticket.js';
 import { FakeJira, type JiraUser } from '../fakes/fake-jira.js';
@@ -56,7 +56,9 @@ export class TestStack {
     this.eventBridge.on(ListRulesCommand).resolves({ Rules: [] });
   }
 
-  async start(options: { catalog?: string; env?: Record<string, string>; secretBackends?: SecretBackends; productionLogging?: boolean } = {}): Promise<this> {
+  async start(
+    options: { catalog?: string; env?: Record<string, string>; secretBackends?: SecretBackends; productionLogging?: boolean; decorate?: ContainerOverrides['decorate'] } = {},
+  ): Promise<this> {
     const catalog = options.catalog ?? DEMO_CATALOG;
     this.dir = await mkdtemp(join(tmpdir(), 'kube-lease-test-'));
     const [jiraUrl, snUrl, kubeUrl, dynamo] = await Promise.all([this.jira.start(), this.servicenow.start(), this.kube.start(), startEmbeddedDynamoDb(undefined)]);
@@ -86,6 +88,7 @@ export class TestStack {
       ...(options.productionLogging ? {} : { logger: this.logger, audit: this.audit }),
       dynamodb: dynamo.client,
       secretBackends: options.secretBackends ?? {},
+      ...(options.decorate ? { decorate: options.decorate } : {}),
       scheduler: () =>
         new EventBridgeRuleScheduler(this.eventBridgeClient, { revokeFunctionArn: REVOKE_ARN, activateFunctionArn: ACTIVATE_ARN, namePrefix: 'kube-lease-test' }),
     });

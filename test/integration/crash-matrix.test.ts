@@ -1,0 +1,143 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
+import { CrashInjector } from '../support/crash-injector.js';
+import { alice, bob, bodyOf, carol, TestStack } from '../support/stack.js';
+
+const PROFILE = 'customfield_10100';
+const DURATION = 'customfield_10101';
+type Recovery = 'redeliver' | 'sweep';
+const rows: string[] = [];
+
+/** Checks the six invariants of ARCHITECTURE.md on the stack's current state; returns the broken ones. */
+async function brokenInvariants(stack: TestStack, ticket: string, otherLeaseId: string): Promise<string[]> {
+  const broken: string[] = [];
+  // 1. No binding of ours without a lease record naming it.
+  for (const binding of stack.kube.list()) {
+    const leaseId = binding.metadata.labels?.[LABEL_LEASE_ID] ?? '';
+    const lease = await stack.container.leases.get(leaseId);
+    if (!lease?.bindings.some((b) => b.namespace === binding.metadata.namespace && b.name === binding.metadata.name)) broken.push(`1: ${binding.metadata.name} has no lease naming it`);
+  }
+  // 3. At most one lease per approval (and, here, per ticket: the second approval extends).
+  const leases = await stack.container.leases.listForTicket('jira', ticket);
+  if (leases.length > 1) broken.push(`3: ${leases.length} leases for ${ticket}`);
+  const ids = new Set(leases.flatMap((l) => l.approvals));
+  if (ids.size !== leases.reduce((n, l) => n + l.approvals.length, 0)) broken.push('3: an approval is in two leases');
+  // 5. Every ACTIVE or revoked-after-active lease has its grant in the audit trail.
+  for (const lease of leases) {
+    const wasActive = lease.history.some((h) => h.to === 'ACTIVE');
+    if (wasActive && !stack.audit.events.some((e) => e.kind === 'grant' && e.leaseId === lease.id)) broken.push(`5: no grant audit for ${lease.id}`);
+  }
+  // 6. The other lease of the same person and role keeps its access.
+  if (stack.kube.list(LABEL_LEASE_ID, otherLeaseId).length !== 2) broken.push('6: the overlapping lease lost its bindings');
+  return broken;
+}
+
+/** 2. After the lease's expiry plus the sweep interval, none of its bindings is left. */
+async function expiryHolds(stack: TestStack, ticket: string): Promise<string[]> {
+  const leases = await stack.container.leases.listForTicket('jira', ticket);
+  const latest = Math.max(...leases.map((l) => Date.parse(l.expiresAt)), stack.clock.now().getTime());
+  stack.clock.advance(latest - stack.clock.now().getTime() + 60_000);
+  await stack.container.sweepLeases({ scan: true });
+  return leases.flatMap((l) => (stack.kube.list(LABEL_LEASE_ID, l.id).length > 0 ? [`2: lease ${l.id} outlived its expiry`] : []));
+}
+
+async function otherLease(stack: TestStack): Promise<string> {
+  stack.ticket('OTHER-1', { [PROFILE]: 'payments-read', [DURATION]: '4h' });
+  return String(bodyOf(await stack.deliver(stack.jira.transition('OTHER-1', 'Approved', carol))).leaseId);
+}
+
+interface Scenario {
+  readonly name: string;
+  /** Runs up to the operation under test; returns the operation, which the crash interrupts. */
+  readonly prepare: (stack: TestStack) => Promise<() => Promise<unknown>>;
+  readonly recover: (stack: TestStack, recovery: Recovery, operation: () => Promise<unknown>) => Promise<void>;
+}
+
+const grant: Scenario = {
+  name: 'grant',
+  prepare: async (stack) => {
+    stack.ticket('CR-1', { [PROFILE]: 'payments-read', [DURATION]: '1h' });
+    const payload = stack.jira.transition('CR-1', 'Approved', bob);
+    return () => stack.deliver(payload, { deliveryId: 'cr-delivery' });
+  },
+  recover: async (stack, recovery, operation) => {
+    stack.clock.advance(121_000);
+    if (recovery === 'redeliver') await operation();
+    else await stack.container.sweepLeases({ scan: true });
+  },
+};
+
+const revoke: Scenario = {
+  name: 'revoke',
+  prepare: async (stack) => {
+    stack.ticket('CR-1', { [PROFILE]: 'payments-read', [DURATION]: '1h' });
+    const leaseId = String(bodyOf(await stack.deliver(stack.jira.transition('CR-1', 'Approved', bob))).leaseId);
+    stack.clock.advance(3600_000 + 1000);
+    return () => stack.container.revokeLease({ leaseId, cause: 'expiry', actor: 'eventbridge' });
+  },
+  recover: async (stack, recovery, operation) => {
+    if (recovery === 'redeliver') await operation();
+    else await stack.container.sweepLeases({ scan: true });
+  },
+};
+
+const extension: Scenario = {
+  name: 'extension',
+  prepare: async (stack) => {
+    stack.ticket('CR-1', { [PROFILE]: 'payments-read', [DURATION]: '1h' });
+    await stack.deliver(stack.jira.transition('CR-1', 'Approved', bob));
+    stack.clock.advance(30 * 60_000);
+    stack.jira.transition('CR-1', 'In Review', alice);
+    const payload = stack.jira.transition('CR-1', 'Approved', bob);
+    return () => stack.deliver(payload, { deliveryId: 'cr-extend' });
+  },
+  recover: grant.recover,
+};
+
+describe('crash at every step: the invariants hold after recovery', () => {
+  afterAll(() => {
+    process.stdout.write(`\ncrash matrix (step the process died after × recovery → invariants)\n${rows.join('\n')}\n`);
+  });
+
+  for (const scenario of [grant, revoke, extension]) {
+    it(`${scenario.name}: every step × {redeliver/retry, sweep}`, async () => {
+      // Count the side-effecting steps of an uninterrupted run first.
+      const dry = new CrashInjector();
+      const probe = await new TestStack().start({ decorate: dry.decorate });
+      let steps: string[];
+      try {
+        await otherLease(probe);
+        const operation = await scenario.prepare(probe);
+        dry.arm(Number.POSITIVE_INFINITY);
+        await operation();
+        steps = [...dry.steps];
+      } finally {
+        await probe.stop();
+      }
+      expect(steps.length).toBeGreaterThan(2);
+
+      const failures: string[] = [];
+      for (let k = 1; k <= steps.length; k += 1) {
+        for (const recovery of ['redeliver', 'sweep'] as const) {
+          const injector = new CrashInjector();
+          const stack = await new TestStack().start({ decorate: injector.decorate });
+          try {
+            const other = await otherLease(stack);
+            const operation = await scenario.prepare(stack);
+            injector.arm(k);
+            await operation().catch(() => undefined);
+            const crashedAt = injector.steps.at(-1) ?? '?';
+            injector.restart();
+            await scenario.recover(stack, recovery, operation);
+            const broken = [...(await brokenInvariants(stack, 'CR-1', other)), ...(await expiryHolds(stack, 'CR-1'))];
+            rows.push(`${scenario.name.padEnd(9)} after #${k} ${crashedAt.padEnd(26)} × ${recovery.padEnd(9)} → ${broken.length === 0 ? 'held' : `BROKEN ${broken.join('; ')}`}`);
+            failures.push(...broken.map((b) => `${scenario.name} #${k} ${crashedAt} × ${recovery}: ${b}`));
+          } finally {
+            await stack.stop();
+          }
+        }
+      }
+      expect(failures).toEqual([]);
+    }, 120_000);
+  }
+});
