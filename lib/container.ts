@@ -171,14 +171,14 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const { jira, servicenow } = config;
   if (jira !== undefined && config.catalog.jira !== undefined) {
     const clients = jiraClients(jira, () => secret(jira.apiTokenRef, 'JIRA_API_TOKEN'));
-    tickets.jira = decorate('tickets.jira', new JiraTicketSource(clients.api, config.catalog.jira, jira.baseUrl, clients.serviceDesk));
+    tickets.jira = decorate('tickets.jira', new JiraTicketSource(clients.api, config.catalog.jira, jira.baseUrl, clients.serviceDesk, config.retry));
   }
   if (servicenow !== undefined && config.catalog.servicenow !== undefined) {
     const client = new ServiceNowClient(async () => ({
       instanceUrl: servicenow.instanceUrl,
       user: servicenow.user,
       password: await secret(servicenow.passwordRef, 'SERVICENOW_PASSWORD'),
-    }));
+    }), config.retry);
     tickets.servicenow = decorate('tickets.servicenow', new ServiceNowTicketSource(client, config.catalog.servicenow, servicenow.instanceUrl));
   }
   const cluster = decorate(
@@ -191,6 +191,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
       overrides.eks ?? awsEksAccess(clock),
       clock,
     ),
+    config.retry,
     ),
   );
 

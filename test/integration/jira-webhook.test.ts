@@ -235,6 +235,7 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     stack.kube.failNext({
       method: 'POST',
       pathIncludes: '/namespaces/payments-worker/',
+      times: 3,
       response: { status: 500, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'etcdserver: request timed out', reason: 'InternalError', code: 500 } },
     });
 
@@ -246,8 +247,8 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     const lease = await stack.container.leases.get(String(body.leaseId));
     expect(lease?.status).toBe('FAILED');
     expect(lease?.failureReason).toContain('etcdserver');
-    // The binding in the other namespace was created, then removed again.
-    expect(stack.kube.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+    // The binding in the other namespace was created, then removed again; the failing one was tried 3 times.
+    expect(stack.kube.requests.filter((r) => r.method === 'POST')).toHaveLength(4);
     expect(stack.kube.bindings.size).toBe(0);
     expect(stack.deletedRuleNames()).toEqual([`${lease?.scheduleName ?? ''}-start`, lease?.scheduleName]);
     const comment = stack.jira.comments('OPS-13')[0];
@@ -263,7 +264,7 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     const limited = await stack.deliver(payload, { deliveryId: 'retry-me' });
     expect(limited.statusCode).toBe(503);
     expect(limited.headers['retry-after']).toBe('30');
-    stack.jira.failNext({ method: 'GET', response: { status: 502, body: { errorMessages: ['Bad gateway'] } } });
+    stack.jira.failNext({ method: 'GET', times: 3, response: { status: 502, body: { errorMessages: ['Bad gateway'] } } });
     expect((await stack.deliver(payload, { deliveryId: 'retry-me' })).statusCode).toBe(503);
     expect(stack.kube.requests).toHaveLength(0);
     expect(stack.audit.kinds()).toEqual(['failure', 'failure']);
@@ -271,6 +272,17 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     // Jira's retry of the same delivery then succeeds: a failed delivery is not remembered as done.
     const retried = await stack.deliver(payload, { deliveryId: 'retry-me' });
     expect(bodyOf(retried).outcome).toBe('granted');
+  });
+
+  it('rides out short Jira and Kubernetes outages by retrying with back-off', async () => {
+    stack.ticket('OPS-17', { [PROFILE]: 'payments-read' });
+    const payload = stack.jira.transition('OPS-17', 'Approved', bob);
+    stack.jira.failNext({ method: 'GET', times: 2, response: { status: 503, body: { errorMessages: ['Service unavailable'] } } });
+    stack.kube.failNext({ method: 'POST', times: 2, response: { status: 429, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'too many requests', reason: 'TooManyRequests', code: 429 } } });
+    const body = bodyOf(await stack.deliver(payload));
+    expect(body.outcome).toBe('granted');
+    expect(stack.kube.bindings.size).toBe(2);
+    expect(stack.jira.requests.filter((r) => r.method === 'GET')).toHaveLength(3);
   });
 
   it('denies without a comment when the ticket does not exist for the API', async () => {

@@ -90,7 +90,7 @@ describe('revokeLease and sweepLeases', () => {
   it('keeps the lease ACTIVE and throws (so Lambda retries) when Kubernetes fails the delete, then finishes on retry', async () => {
     const leaseId = await grant('OPS-25');
     stack.clock.advance(3600 * 1000 + 1);
-    stack.kube.failNext({ method: 'DELETE', response: { status: 503, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'the server is currently unable to handle the request', reason: 'ServiceUnavailable', code: 503 } } });
+    stack.kube.failNext({ method: 'DELETE', pathIncludes: '/namespaces/payments/', times: 3, response: { status: 503, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'the server is currently unable to handle the request', reason: 'ServiceUnavailable', code: 503 } } });
 
     await expect(stack.container.revokeLease({ leaseId, cause: 'expiry', actor: 'eventbridge' })).rejects.toBeInstanceOf(RevokeIncompleteError);
     expect((await stack.container.leases.get(leaseId))?.status).toBe('ACTIVE');

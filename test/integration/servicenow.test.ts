@@ -325,7 +325,7 @@ describe('ServiceNow change approvals (fake Table API, fake Kubernetes, dynalite
     const limited = await stack.deliverServiceNow(chg, { deliveryId: 'sn-retry' });
     expect(limited.statusCode).toBe(503);
     expect(limited.headers['retry-after']).toBe('12');
-    stack.servicenow.failNext({ response: { status: 500, body: { error: { message: 'Internal server error', detail: null }, status: 'failure' } } });
+    stack.servicenow.failNext({ times: 3, response: { status: 500, body: { error: { message: 'Internal server error', detail: null }, status: 'failure' } } });
     expect((await stack.deliverServiceNow(chg, { deliveryId: 'sn-retry' })).statusCode).toBe(503);
     expect(bodyOf(await stack.deliverServiceNow(chg, { deliveryId: 'sn-retry' })).outcome).toBe('granted');
   });

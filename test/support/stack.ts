@@ -79,6 +79,7 @@ export class TestStack {
       LEASES_TABLE: 'leases-test',
       SCHEDULE_PREFIX: 'kube-lease-test',
       REVOKE_FUNCTION_ARN: REVOKE_ARN,
+      RETRY_BASE_MS: '1',
       ...options.env,
     });
     await ensureLeaseTable(dynamo.client, config.leasesTable);

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { LinkedTicket, Person, TicketSnapshot } from '../../domain/ticket.js';
 import { TicketNotFoundError, TicketSourceError } from '../../errors.js';
 import type { TicketSource } from '../../ports/ticket-source.js';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../../retry.js';
 import {
   approvalFrom,
   fieldList,
@@ -31,16 +32,23 @@ export class JiraTicketSource implements TicketSource {
     private readonly mapping: JiraCatalog,
     private readonly baseUrl: string,
     private readonly serviceDesk?: () => Promise<ServiceDeskClient>,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
   ) {}
+
+  /** One Jira call: 429 (honouring Retry-After), 5xx and network failures are retried with back-off. */
+  private request<T>(work: () => Promise<T>, action: string, key: string): Promise<T> {
+    return withRetry(async () => {
+      try {
+        return await work();
+      } catch (error) {
+        throw this.translate(error, action, key);
+      }
+    }, this.retry);
+  }
 
   async getTicket(key: string): Promise<TicketSnapshot> {
     if (!ISSUE_KEY.test(key)) throw new TicketNotFoundError(key.slice(0, 60));
-    let raw: unknown;
-    try {
-      raw = await (await this.client()).findIssue(key, 'changelog');
-    } catch (error) {
-      throw this.translate(error, `reading ${key}`, key);
-    }
+    const raw: unknown = await this.request(async () => (await this.client()).findIssue(key, 'changelog'), `reading ${key}`, key);
     const parsed = jiraIssueSchema.safeParse(raw);
     if (!parsed.success) {
       throw new TicketSourceError(`Jira returned an issue of unexpected shape for ${key}: ${parsed.error.issues[0]?.message ?? ''}`, undefined, {
@@ -141,11 +149,7 @@ export class JiraTicketSource implements TicketSource {
   }
 
   async comment(key: string, text: string): Promise<void> {
-    try {
-      await (await this.client()).addComment(key, text);
-    } catch (error) {
-      throw this.translate(error, `commenting on ${key}`, key);
-    }
+    await this.request(async () => (await this.client()).addComment(key, text), `commenting on ${key}`, key);
   }
 
   private translate(error: unknown, action: string, key: string): TicketSourceError {

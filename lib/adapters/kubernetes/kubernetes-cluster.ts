@@ -3,6 +3,7 @@ import type { BindingRef, RoleBindingManifest } from '../../domain/lease.js';
 import { ANNOTATION_EXPIRES_AT, kyvernoTtl, LABEL_KYVERNO_TTL, LABEL_LEASE_ID, LABEL_MANAGED_BY, MANAGED_BY } from '../../domain/names.js';
 import { BindingConflictError, ClusterError } from '../../errors.js';
 import type { Cluster, ManagedBinding } from '../../ports/cluster.js';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../../retry.js';
 
 /** Returns the RBAC API client for a catalog cluster (built once per cold start by the container). */
 export type RbacApiProvider = (cluster: string) => Promise<RbacAuthorizationV1Api>;
@@ -38,7 +39,19 @@ function clusterError(action: string, cluster: string, error: unknown): ClusterE
 
 /** RoleBindings through `@kubernetes/client-node`'s RBAC API. */
 export class KubernetesCluster implements Cluster {
-  constructor(private readonly api: RbacApiProvider) {}
+  private readonly api: RbacApiProvider;
+
+  constructor(
+    api: RbacApiProvider,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+  ) {
+    this.api = api;
+  }
+
+  /** Every API call goes through here: 429, 5xx and network failures are retried with back-off. */
+  private call<T>(work: () => Promise<T>): Promise<T> {
+    return withRetry(work, this.retry);
+  }
 
   async applyBinding(cluster: string, manifest: RoleBindingManifest, options: { readonly dryRun?: boolean } = {}): Promise<'created' | 'exists'> {
     const api = await this.api(cluster);
@@ -50,12 +63,16 @@ export class KubernetesCluster implements Cluster {
       roleRef: { ...manifest.roleRef },
       subjects: manifest.subjects.map((s) => ({ ...s })),
     };
-    try {
-      await api.createNamespacedRoleBinding({ namespace, body, ...(options.dryRun ? { dryRun: 'All' } : {}) });
-      return 'created';
-    } catch (error) {
-      if (statusOf(error) !== 409) throw clusterError(`creating RoleBinding ${namespace}/${name}`, cluster, error);
-    }
+    const created = await this.call(async () => {
+      try {
+        await api.createNamespacedRoleBinding({ namespace, body, ...(options.dryRun ? { dryRun: 'All' } : {}) });
+        return true;
+      } catch (error) {
+        if (statusOf(error) === 409) return false;
+        throw clusterError(`creating RoleBinding ${namespace}/${name}`, cluster, error);
+      }
+    });
+    if (created) return 'created';
     const existing = await this.read(api, cluster, { namespace, name });
     const owner = existing?.metadata?.labels?.[LABEL_LEASE_ID];
     if (existing !== undefined && owner === manifest.metadata.labels[LABEL_LEASE_ID]) return 'exists';
@@ -67,18 +84,20 @@ export class KubernetesCluster implements Cluster {
     const existing = await this.read(api, cluster, binding);
     if (existing === undefined) return 'absent';
     if (existing.metadata?.labels?.[LABEL_LEASE_ID] !== leaseId) return 'not-ours';
-    try {
-      // The uid precondition makes sure we delete the object we just checked, not a newer namesake.
-      await api.deleteNamespacedRoleBinding({
-        namespace: binding.namespace,
-        name: binding.name,
-        body: { preconditions: { uid: existing.metadata?.uid } },
-      });
-      return 'deleted';
-    } catch (error) {
-      if (statusOf(error) === 404) return 'absent';
-      throw clusterError(`deleting RoleBinding ${binding.namespace}/${binding.name}`, cluster, error);
-    }
+    return this.call(async () => {
+      try {
+        // The uid precondition makes sure we delete the object we just checked, not a newer namesake.
+        await api.deleteNamespacedRoleBinding({
+          namespace: binding.namespace,
+          name: binding.name,
+          body: { preconditions: { uid: existing.metadata?.uid } },
+        });
+        return 'deleted' as const;
+      } catch (error) {
+        if (statusOf(error) === 404) return 'absent' as const;
+        throw clusterError(`deleting RoleBinding ${binding.namespace}/${binding.name}`, cluster, error);
+      }
+    });
   }
 
   async listManaged(cluster: string, namespace: string): Promise<ManagedBinding[]> {
@@ -116,11 +135,13 @@ export class KubernetesCluster implements Cluster {
   }
 
   private async read(api: RbacAuthorizationV1Api, cluster: string, binding: BindingRef): Promise<V1RoleBinding | undefined> {
-    try {
-      return await api.readNamespacedRoleBinding({ namespace: binding.namespace, name: binding.name });
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw clusterError(`reading RoleBinding ${binding.namespace}/${binding.name}`, cluster, error);
-    }
+    return this.call(async () => {
+      try {
+        return await api.readNamespacedRoleBinding({ namespace: binding.namespace, name: binding.name });
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw clusterError(`reading RoleBinding ${binding.namespace}/${binding.name}`, cluster, error);
+      }
+    });
   }
 }

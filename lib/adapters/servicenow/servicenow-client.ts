@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TicketNotFoundError, TicketSourceError } from '../../errors.js';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../../retry.js';
 
 export interface ServiceNowCredentials {
   readonly instanceUrl: string;
@@ -18,7 +19,10 @@ const TIMEOUT_MS = 10_000;
  * GET a record, GET records by query, PATCH a record. Basic auth, JSON, TLS verification on.
  */
 export class ServiceNowClient {
-  constructor(private readonly credentials: () => Promise<ServiceNowCredentials>) {}
+  constructor(
+    private readonly credentials: () => Promise<ServiceNowCredentials>,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+  ) {}
 
   /** `GET /api/now/table/{table}/{sys_id}`; TicketNotFoundError on 404. */
   async getRecord(table: string, sysId: string, fields: readonly string[]): Promise<unknown> {
@@ -43,7 +47,12 @@ export class ServiceNowClient {
     await this.call('PATCH', `/api/now/table/${table}/${encodeURIComponent(sysId)}`, `${table} ${sysId}`, body);
   }
 
-  private async call(method: string, path: string, what: string, body?: Record<string, string>): Promise<unknown> {
+  /** 429 (honouring Retry-After), 5xx and network failures are retried with back-off. */
+  private call(method: string, path: string, what: string, body?: Record<string, string>): Promise<unknown> {
+    return withRetry(() => this.once(method, path, what, body), this.retry);
+  }
+
+  private async once(method: string, path: string, what: string, body?: Record<string, string>): Promise<unknown> {
     const { instanceUrl, user, password } = await this.credentials();
     let response: Response;
     try {
