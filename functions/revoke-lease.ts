@@ -1,9 +1,10 @@
 import { container } from '../lib/container.js';
+import { remainingOf, withDeadline } from '../lib/deadline.js';
 import { parseLeaseEvent } from '../lib/http/lease-event.js';
 
 /** Target of each lease's EventBridge rule. Throws when bindings could not be deleted, so Lambda retries. */
-export const handler = async (event: unknown): Promise<{ outcome: string; leaseId: string }> => {
+export const handler = async (event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<{ outcome: string; leaseId: string }> => {
   const leaseId = parseLeaseEvent(event);
-  const outcome = await container().revokeLease({ leaseId, cause: 'expiry', actor: 'eventbridge' });
+  const outcome = await withDeadline(remainingOf(context), () => container().revokeLease({ leaseId, cause: 'expiry', actor: 'eventbridge' }));
   return { outcome: outcome.kind, leaseId };
 };

@@ -1,4 +1,5 @@
 import { container } from '../lib/container.js';
+import { remainingOf, withDeadline } from '../lib/deadline.js';
 import type { SweepSummary } from '../lib/use-cases/sweep-leases.js';
 
 /** Leave this much of the Lambda's time unused, so a run always ends cleanly and reports. */
@@ -6,6 +7,6 @@ const SAFETY_MS = 5_000;
 
 /** `rate(1 minute)`: the reconciling sweep, bounded by the time Lambda gives it. */
 export const handler = async (_event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<SweepSummary> => {
-  const remaining = context?.getRemainingTimeInMillis;
-  return container().sweepLeases(remaining === undefined ? {} : { deadline: () => remaining() - SAFETY_MS });
+  const remaining = remainingOf(context);
+  return withDeadline(remaining, () => container().sweepLeases(remaining === undefined ? {} : { deadline: () => remaining() - SAFETY_MS }));
 };

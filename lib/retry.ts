@@ -1,3 +1,4 @@
+import { remainingTime } from './deadline.js';
 import { KubeLeaseError, TicketSourceError } from './errors.js';
 
 export interface RetryPolicy {
@@ -7,7 +8,7 @@ export interface RetryPolicy {
   readonly baseDelayMs: number;
   /** No single wait is longer than this (a longer Retry-After gives up instead). */
   readonly maxDelayMs: number;
-  /** Milliseconds left for the whole call; retries stop before it runs out (Lambda's remaining time). */
+  /** Milliseconds left for the whole call; default: the invocation's deadline (see deadline.ts). */
   readonly remainingMs?: () => number;
   /** Injected so tests can record the waits instead of sleeping. */
   readonly sleep?: (ms: number) => Promise<void>;
@@ -35,7 +36,8 @@ export async function withRetry<T>(call: () => Promise<T>, policy: RetryPolicy =
       if (retryAfterMs !== undefined && retryAfterMs > policy.maxDelayMs) throw error;
       const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
       const delay = retryAfterMs ?? Math.round(random() * backoff);
-      if (policy.remainingMs !== undefined && policy.remainingMs() - delay < 1_000) throw error;
+      const left = policy.remainingMs?.() ?? remainingTime();
+      if (left - delay < 1_000) throw error;
       await sleep(delay);
     }
   }

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { container } from '../container.js';
+import { remainingOf, withDeadline } from '../deadline.js';
 import type { TicketSourceName } from '../domain/ticket.js';
 import { json, type HttpRequest, type HttpResponse } from './http.js';
 
@@ -20,10 +21,13 @@ export function toApiGateway(response: HttpResponse): APIGatewayProxyStructuredR
 }
 
 /** A Lambda handler for one source's webhook; a source missing from the configuration answers 404. */
-export function webhookHandler(source: TicketSourceName): (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2> {
-  return async (event) => {
+export function webhookHandler(
+  source: TicketSourceName,
+): (event: APIGatewayProxyEventV2, context?: { getRemainingTimeInMillis?: () => number }) => Promise<APIGatewayProxyStructuredResultV2> {
+  return async (event, context) => {
     const handle = container().webhooks[source];
     if (handle === undefined) return toApiGateway(json(404, { error: `${source} is not configured` }));
-    return toApiGateway(await handle(fromApiGateway(event)));
+    // Retries stop early enough to answer 503 before API Gateway gives up on us.
+    return toApiGateway(await withDeadline(remainingOf(context), () => handle(fromApiGateway(event))));
   };
 }

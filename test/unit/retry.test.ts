@@ -54,3 +54,16 @@ describe('withRetry', () => {
     expect(late.calls()).toBe(1);
   });
 });
+
+describe('withRetry inside an invocation deadline', () => {
+  it('stops retrying when the invocation has too little time left', async () => {
+    const { withDeadline } = await import('../../lib/deadline.js');
+    let calls = 0;
+    const call = () => {
+      calls += 1;
+      return Promise.reject(new ClusterError('503', 503, { retryable: true }));
+    };
+    await expect(withDeadline(() => 900, () => withRetry(call, { attempts: 5, baseDelayMs: 1, maxDelayMs: 10, sleep: () => Promise.resolve() }))).rejects.toThrow('503');
+    expect(calls).toBe(1);
+  });
+});
