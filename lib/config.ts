@@ -24,6 +24,10 @@ const envSchema = z.object({
   REVOKE_FUNCTION_ARN: z.string().startsWith('arn:').optional(),
   ACTIVATE_FUNCTION_ARN: z.string().startsWith('arn:').optional(),
   EVENT_BUS_NAME: z.string().optional(),
+  SCHEDULER_BACKEND: z.enum(['rules', 'scheduler']).default('rules'),
+  SCHEDULER_ROLE_ARN: z.string().startsWith('arn:').optional(),
+  SCHEDULER_GROUP: z.string().regex(/^[0-9a-zA-Z-_.]{1,64}$/).default('default'),
+  SCHEDULER_DLQ_ARN: z.string().startsWith('arn:').optional(),
   PENDING_GRACE_SECONDS: z.coerce.number().int().min(10).max(3600).default(120),
   SWEEP_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   SWEEP_SCAN_EVERY_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
@@ -66,6 +70,8 @@ export interface Config {
   readonly revokeFunctionArn: string | undefined;
   readonly activateFunctionArn: string | undefined;
   readonly eventBusName: string | undefined;
+  /** `rules`: one EventBridge rule per timer (300 per bus by default); `scheduler`: EventBridge Scheduler. */
+  readonly scheduler: { readonly backend: 'rules' | 'scheduler'; readonly roleArn: string | undefined; readonly group: string; readonly deadLetterArn: string | undefined };
   readonly pendingGraceSeconds: number;
   readonly sweepBatchSize: number;
   readonly sweepScanEveryMinutes: number;
@@ -121,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, readText: (path: string) => s
     revokeFunctionArn: e.REVOKE_FUNCTION_ARN,
     activateFunctionArn: e.ACTIVATE_FUNCTION_ARN,
     eventBusName: e.EVENT_BUS_NAME,
+    scheduler: { backend: e.SCHEDULER_BACKEND, roleArn: e.SCHEDULER_ROLE_ARN, group: e.SCHEDULER_GROUP, deadLetterArn: e.SCHEDULER_DLQ_ARN },
     pendingGraceSeconds: e.PENDING_GRACE_SECONDS,
     sweepBatchSize: e.SWEEP_BATCH_SIZE,
     sweepScanEveryMinutes: e.SWEEP_SCAN_EVERY_MINUTES,

@@ -5,6 +5,8 @@ import JiraApi from 'jira-client';
 import { JsonAuditLog } from './adapters/audit/json-audit-log.js';
 import { DynamoDbLeaseStore } from './adapters/dynamodb/dynamodb-lease-store.js';
 import { EventBridgeRuleScheduler } from './adapters/eventbridge/eventbridge-rule-scheduler.js';
+import { EventBridgeScheduler } from './adapters/eventbridge/eventbridge-scheduler.js';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { jiraRequest } from './adapters/jira/jira-request.js';
 import { JiraTicketSource } from './adapters/jira/jira-ticket-source.js';
 import { parseJiraHint, verifyJiraSignature } from './adapters/jira/jira-webhook.js';
@@ -260,6 +262,23 @@ function eventBridgeScheduler(config: Config): LeaseScheduler {
     if (value === undefined) throw new ConfigError(`${name} is not set: cannot schedule lease timers`);
     return value;
   };
+  if (config.scheduler.backend === 'scheduler') {
+    const { roleArn, group, deadLetterArn } = config.scheduler;
+    return new EventBridgeScheduler(new SchedulerClient({ region: config.region }), {
+      get revokeFunctionArn(): string {
+        return required(revokeFunctionArn, 'REVOKE_FUNCTION_ARN');
+      },
+      get activateFunctionArn(): string {
+        return required(activateFunctionArn, 'ACTIVATE_FUNCTION_ARN');
+      },
+      get roleArn(): string {
+        return required(roleArn, 'SCHEDULER_ROLE_ARN');
+      },
+      groupName: group,
+      namePrefix: config.schedulePrefix,
+      deadLetterArn,
+    });
+  }
   return new EventBridgeRuleScheduler(new EventBridgeClient({ region: config.region }), {
     get revokeFunctionArn(): string {
       return required(revokeFunctionArn, 'REVOKE_FUNCTION_ARN');

@@ -94,6 +94,10 @@ describe('serverless package', () => {
       /^arn:\{Ref:AWS::Partition\}:secretsmanager:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:secret:kube-lease\/test\/\*$/,
       /^arn:\{Ref:AWS::Partition\}:eks:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:cluster\/kube-lease-test-\*$/,
       /^\{"Fn::GetAtt":\["RevokeFailuresQueue","Arn"\]\}$/,
+      /^\{"Fn::GetAtt":\["(RevokeLease|ActivateLease)LambdaFunction","Arn"\]\}$/,
+      /^\{"Fn::GetAtt":\["SchedulerInvokeRole","Arn"\]\}$/,
+      /^arn:\{Ref:AWS::Partition\}:scheduler:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:schedule\/kube-lease-test\/kube-lease-test-\*$/,
+      /^arn:\{Ref:AWS::Partition\}:scheduler:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:schedule-group\/kube-lease-test$/,
       /^arn:\{Ref:AWS::Partition\}:logs:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:log-group:\/aws\/lambda\/kube-lease-test-[A-Za-z]+:\*$/,
     ];
     const resources = allowed.filter((s) => s.Action !== 'sts:AssumeRole' && !(Array.isArray(s.Action) && s.Action.includes('sts:AssumeRole')));
@@ -130,7 +134,8 @@ describe('serverless package', () => {
     expect(actionsOf('SweepRole')).toContain('dynamodb:Query');
     expect(actionsOf('SweepRole')).not.toContain('events:PutRule');
     expect(actionsOf('WebhookRole')).toContain('events:PutRule');
-    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::IAM::Role')).toHaveLength(3);
+    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::IAM::Role')).toHaveLength(4);
+    expect(actionsOf('SchedulerInvokeRole').filter((a) => a !== 'sts:AssumeRole')).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
   });
 
   it('ships a bundle that runs on its own and rejects an unsigned webhook', async () => {

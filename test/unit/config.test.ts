@@ -41,6 +41,13 @@ describe('loadConfig', () => {
     );
   });
 
+  it('selects the timer backend', () => {
+    expect(loadConfig(env, () => DEMO_CATALOG).scheduler).toMatchObject({ backend: 'rules', group: 'default' });
+    const scheduler = loadConfig({ ...env, SCHEDULER_BACKEND: 'scheduler', SCHEDULER_ROLE_ARN: 'arn:aws:iam::1:role/x', SCHEDULER_GROUP: 'kube-lease-prod' }, () => DEMO_CATALOG);
+    expect(scheduler.scheduler).toMatchObject({ backend: 'scheduler', roleArn: 'arn:aws:iam::1:role/x', group: 'kube-lease-prod' });
+    expect(() => loadConfig({ ...env, SCHEDULER_BACKEND: 'cron' }, () => DEMO_CATALOG)).toThrow(/SCHEDULER_BACKEND/);
+  });
+
   it('rejects bad values with the variable name', () => {
     expect(() => loadConfig({ ...env, JIRA_BASE_URL: 'ftp://x' }, () => DEMO_CATALOG)).toThrow(/JIRA_BASE_URL: must be an http\(s\) URL/);
     expect(() => loadConfig({ ...env, SCHEDULE_PREFIX: 'has space' }, () => DEMO_CATALOG)).toThrow(/SCHEDULE_PREFIX/);

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import {
+  ConflictException,
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  ListSchedulesCommand,
+  ResourceNotFoundException,
+  ServiceQuotaExceededException,
+  UpdateScheduleCommand,
+  type CreateScheduleCommandInput,
+  type SchedulerClient,
+} from '@aws-sdk/client-scheduler';
+import type { Lease } from '../../domain/lease.js';
+import { ScheduleQuotaError, SchedulerError } from '../../errors.js';
+import type { LeaseScheduler } from '../../ports/lease-scheduler.js';
+import { START_RULE_SUFFIX } from './eventbridge-rule-scheduler.js';
+
+export interface EventBridgeSchedulerOptions {
+  readonly revokeFunctionArn: string;
+  readonly activateFunctionArn: string;
+  /** Role EventBridge Scheduler assumes to invoke the functions. */
+  readonly roleArn: string;
+  /** Schedule group (scopes IAM); our schedules are named `<prefix>-<lease id>[-start]` in it. */
+  readonly groupName: string;
+  readonly namePrefix: string;
+  /** Where an invocation that keeps failing goes. */
+  readonly deadLetterArn?: string | undefined;
+}
+
+/** `at(yyyy-mm-ddThh:mm:ss)` in UTC, rounded up to the second: never before the moment. */
+export function atExpression(at: Date): string {
+  const seconds = Math.ceil(at.getTime() / 1000) * 1000;
+  return `at(${new Date(seconds).toISOString().slice(0, 19)})`;
+}
+
+/**
+ * The EventBridge Scheduler backend: one-time `at()` schedules that delete themselves after
+ * running (no 300-rules-per-bus quota; up to a million schedules per account by default), with a
+ * retry policy, a dead-letter queue and an idempotent ClientToken. Selected with SCHEDULER_BACKEND=scheduler.
+ */
+export class EventBridgeScheduler implements LeaseScheduler {
+  constructor(
+    private readonly client: SchedulerClient,
+    private readonly options: EventBridgeSchedulerOptions,
+  ) {}
+
+  async schedule(lease: Lease): Promise<void> {
+    await this.put(lease, lease.scheduleName, new Date(lease.expiresAt), this.options.revokeFunctionArn);
+    if (lease.status === 'SCHEDULED') {
+      await this.put(lease, `${lease.scheduleName}${START_RULE_SUFFIX}`, new Date(lease.startsAt), this.options.activateFunctionArn);
+    }
+  }
+
+  async cancel(lease: Pick<Lease, 'id' | 'scheduleName'>): Promise<void> {
+    for (const name of [`${lease.scheduleName}${START_RULE_SUFFIX}`, lease.scheduleName]) {
+      try {
+        await this.client.send(new DeleteScheduleCommand({ Name: name, GroupName: this.options.groupName }));
+      } catch (error) {
+        if (!(error instanceof ResourceNotFoundException)) throw new SchedulerError(`could not delete schedule ${name}: ${message(error)}`, { cause: error });
+      }
+    }
+  }
+
+  async listScheduled(limit: number): Promise<{ leaseId: string; scheduleName: string }[]> {
+    const found = new Map<string, string>();
+    let token: string | undefined;
+    const pattern = new RegExp(`^${this.options.namePrefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-([0-9a-f]{20})(?:${START_RULE_SUFFIX})?$`);
+    do {
+      let page;
+      try {
+        page = await this.client.send(
+          new ListSchedulesCommand({ GroupName: this.options.groupName, NamePrefix: `${this.options.namePrefix}-`, NextToken: token, MaxResults: 100 }),
+        );
+      } catch (error) {
+        throw new SchedulerError(`could not list schedules: ${message(error)}`, { cause: error, retryable: true });
+      }
+      for (const schedule of page.Schedules ?? []) {
+        const id = pattern.exec(schedule.Name ?? '')?.[1];
+        if (id !== undefined) found.set(id, `${this.options.namePrefix}-${id}`);
+      }
+      token = page.NextToken;
+    } while (token !== undefined && found.size < limit);
+    return [...found].slice(0, limit).map(([leaseId, scheduleName]) => ({ leaseId, scheduleName }));
+  }
+
+  private async put(lease: Lease, name: string, at: Date, arn: string): Promise<void> {
+    const input: CreateScheduleCommandInput = {
+      Name: name,
+      GroupName: this.options.groupName,
+      ScheduleExpression: atExpression(at),
+      ScheduleExpressionTimezone: 'UTC',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      ActionAfterCompletion: 'DELETE',
+      Description: `kube-lease ${lease.id} (${lease.ticketKey})`,
+      Target: {
+        Arn: arn,
+        RoleArn: this.options.roleArn,
+        Input: JSON.stringify({ leaseId: lease.id }),
+        RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
+        ...(this.options.deadLetterArn ? { DeadLetterConfig: { Arn: this.options.deadLetterArn } } : {}),
+      },
+    };
+    try {
+      // Same lease, same time → same token: a retried create is recognised, not duplicated.
+      await this.client.send(new CreateScheduleCommand({ ...input, ClientToken: createHash('sha256').update(`${name}@${input.ScheduleExpression}`).digest('hex').slice(0, 64) }));
+    } catch (error) {
+      if (error instanceof ConflictException) {
+        // The schedule exists (an extension moved the time, or a repeat): move it.
+        try {
+          await this.client.send(new UpdateScheduleCommand(input));
+          return;
+        } catch (updateError) {
+          throw new SchedulerError(`could not update schedule ${name}: ${message(updateError)}`, { cause: updateError, retryable: true });
+        }
+      }
+      if (error instanceof ServiceQuotaExceededException) {
+        throw new ScheduleQuotaError(`schedule quota reached, ${name} is not scheduled: ${message(error)}`, { cause: error });
+      }
+      throw new SchedulerError(`could not create schedule ${name}: ${message(error)}`, { cause: error, retryable: true });
+    }
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
