@@ -130,7 +130,9 @@ export async function runDemo(options: { durationSeconds: number; print: (line: 
     const snLeaseId = (serviceNowResponse.body as { leaseId?: string }).leaseId;
     const serviceNowBindingsBeforeStart = snLeaseId === undefined ? 0 : kube.list(LABEL_LEASE_ID, snLeaseId).length;
     print(`   RoleBindings of that lease before the window opens: ${serviceNowBindingsBeforeStart}`);
-    await sleep(Math.max(0, start - Date.now()) + 300);
+    await sleep(Math.max(0, start - Date.now()));
+    // Activation reads the change again and creates the binding: give it a moment (up to 5 s).
+    for (let waited = 0; waited < 5000 && snLeaseId !== undefined && kube.list(LABEL_LEASE_ID, snLeaseId).length === 0; waited += 50) await sleep(50);
     const serviceNowBindingsAfterStart = snLeaseId === undefined ? 0 : kube.list(LABEL_LEASE_ID, snLeaseId).length;
     print(`   RoleBindings of that lease after it opened: ${serviceNowBindingsAfterStart}`);
 
