@@ -32,6 +32,7 @@ const envSchema = z.object({
   SWEEP_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   SWEEP_SCAN_EVERY_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
   DELIVERY_TTL_SECONDS: z.coerce.number().int().min(60).default(7 * 86_400),
+  KUBERNETES_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   RETRY_BASE_MS: z.coerce.number().int().min(1).max(10_000).default(200),
   RETRY_MAX_DELAY_MS: z.coerce.number().int().min(1).max(60_000).default(5_000),
@@ -79,6 +80,7 @@ export interface Config {
   readonly maxBodyBytes: number;
   /** Retries of ITSM and Kubernetes calls that failed with 429, 5xx or a network error. */
   readonly retry: { readonly attempts: number; readonly baseDelayMs: number; readonly maxDelayMs: number };
+  readonly kubernetesTimeoutMs: number;
 }
 
 /** Reads and validates the environment and the catalog; throws ConfigError naming every problem. */
@@ -134,5 +136,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, readText: (path: string) => s
     deliveryTtlSeconds: e.DELIVERY_TTL_SECONDS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     retry: { attempts: e.RETRY_ATTEMPTS, baseDelayMs: e.RETRY_BASE_MS, maxDelayMs: e.RETRY_MAX_DELAY_MS },
+    kubernetesTimeoutMs: e.KUBERNETES_TIMEOUT_MS,
   };
 }

@@ -2,7 +2,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import JiraApi from 'jira-client';
-import { JsonAuditLog } from './adapters/audit/json-audit-log.js';
+import { countingAuditLog, JsonAuditLog } from './adapters/audit/json-audit-log.js';
+import { EmfMetrics } from './adapters/audit/powertools-metrics.js';
+import type { Metrics } from './ports/metrics.js';
 import { DynamoDbLeaseStore } from './adapters/dynamodb/dynamodb-lease-store.js';
 import { EventBridgeRuleScheduler } from './adapters/eventbridge/eventbridge-rule-scheduler.js';
 import { EventBridgeScheduler } from './adapters/eventbridge/eventbridge-scheduler.js';
@@ -74,6 +76,7 @@ export interface ContainerOverrides {
   readonly scheduler?: (targets: TimerTargets) => LeaseScheduler;
   readonly secretBackends?: SecretBackends;
   readonly eks?: EksAccess;
+  readonly metrics?: Metrics;
   /**
    * Wraps each port once it is built (e.g. to add tracing, or to inject faults in a test harness).
    * Gets the port's name and must return an object of the same interface.
@@ -159,7 +162,7 @@ function jiraClients(jira: NonNullable<Config['jira']>, token: () => Promise<str
 export function buildContainer(config: Config, overrides: ContainerOverrides = {}): Container {
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? new PowertoolsLogger({ serviceName: 'kube-lease' });
-  const audit = overrides.audit ?? new JsonAuditLog();
+  const audit = countingAuditLog(overrides.audit ?? new JsonAuditLog(), overrides.metrics ?? new EmfMetrics());
   const backends = lazy(() => (overrides.secretBackends ? Promise.resolve(overrides.secretBackends) : awsSecretBackends(config.region)));
   const secret = async (reference: string, what: string): Promise<string> => resolveSecret(reference, what, await backends());
 
@@ -194,6 +197,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
       clock,
     ),
     config.retry,
+    config.kubernetesTimeoutMs,
     ),
   );
 

@@ -70,6 +70,7 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     expect(comments[0]).toContain('payments, payments-worker');
     expect(comments[0]).toContain(lease?.expiresAt);
     expect(stack.audit.kinds()).toEqual(['grant']);
+    expect(stack.metrics.counts).toEqual([{ name: 'Grants', dimensions: { source: 'jira' }, value: 1 }]);
     expect(stack.audit.events[0]).toMatchObject({ ticket: 'OPS-1', requester: 'alice@example.com', approver: 'bob@example.com', profile: 'payments-read', cluster: 'demo', leaseId });
   });
 
@@ -163,6 +164,7 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     expect(stack.putRuleNames()).toHaveLength(0);
     expect(stack.jira.comments('OPS-7')[0]).toMatch(/Access denied.*"In Review"/);
     expect(stack.audit.events).toMatchObject([{ kind: 'deny', code: 'not-approved', ticket: 'OPS-7' }]);
+    expect(stack.metrics.counts).toEqual([{ name: 'Denials', dimensions: { source: 'jira', code: 'not-approved' }, value: 1 }]);
   });
 
   it('denies when the requester approves their own ticket', async () => {
@@ -324,4 +326,21 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     expect((await stack.container.leases.get(lease.id))?.status).toBe('ACTIVE');
     expect(stack.jira.comments('OPS-16')).toHaveLength(1);
   });
+
+  it('treats a Kubernetes API that does not answer as failed: lease FAILED, nothing left, ticket told', async () => {
+    await stack.stop();
+    stack = await new TestStack().start({ env: { KUBERNETES_TIMEOUT_MS: '100' } });
+    stack.ticket('OPS-18', { [PROFILE]: 'payments-debug' });
+    stack.kube.latencyMs = 400;
+    const body = bodyOf(await stack.deliver(stack.jira.transition('OPS-18', 'Approved', bob)));
+    expect(body.outcome).toBe('failed');
+    expect(String(body.reason)).toContain('did not answer within 100 ms');
+    stack.kube.latencyMs = 0;
+    // The slow create may still have landed after we gave up: the sweep's orphan scan removes it.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await stack.container.sweepLeases({ scan: true });
+    expect(stack.kube.bindings.size).toBe(0);
+    expect(stack.jira.comments('OPS-18')[0]).toContain('could not be granted');
+  });
 });
+

@@ -95,6 +95,8 @@ describe('revokeLease and sweepLeases', () => {
     await expect(stack.container.revokeLease({ leaseId, cause: 'expiry', actor: 'eventbridge' })).rejects.toBeInstanceOf(RevokeIncompleteError);
     expect((await stack.container.leases.get(leaseId))?.status).toBe('ACTIVE');
     expect(stack.audit.events.at(-1)).toMatchObject({ kind: 'failure', leaseId });
+    // One metric per failed attempt, so an alarm can fire before the sweep gives up.
+    expect(stack.metrics.total('RevokeFailures')).toBe(1);
 
     const retry = await stack.container.revokeLease({ leaseId, cause: 'expiry', actor: 'eventbridge' });
     expect(retry.kind).toBe('revoked');

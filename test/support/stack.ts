@@ -19,6 +19,7 @@ import { FakeServiceNow } from '../fakes/fake-servicenow.js';
 import { signServiceNowBody } from '../../lib/adapters/servicenow/servicenow-webhook.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { MemoryAuditLog, MemoryLogger } from '../fakes/memory-audit-log.js';
+import { MemoryMetrics } from '../fakes/memory-metrics.js';
 import { DEMO_CATALOG } from './demo-catalog.js';
 
 export const WEBHOOK_SECRET = 'test-webhook-secret';
@@ -43,6 +44,7 @@ export class TestStack {
   readonly clock = new ManualClock();
   readonly audit = new MemoryAuditLog();
   readonly logger = new MemoryLogger();
+  readonly metrics = new MemoryMetrics();
   container!: Container;
   private dynamo: EmbeddedDynamoDb | undefined;
   private dir = '';
@@ -89,6 +91,7 @@ export class TestStack {
       ...(options.productionLogging ? {} : { logger: this.logger, audit: this.audit }),
       dynamodb: dynamo.client,
       secretBackends: options.secretBackends ?? {},
+      ...(options.productionLogging ? {} : { metrics: this.metrics }),
       ...(options.decorate ? { decorate: options.decorate } : {}),
       scheduler: () =>
         new EventBridgeRuleScheduler(this.eventBridgeClient, { revokeFunctionArn: REVOKE_ARN, activateFunctionArn: ACTIVATE_ARN, namePrefix: 'kube-lease-test' }),

@@ -1,5 +1,6 @@
 import type { AuditEvent } from '../../domain/audit.js';
 import type { AuditLog } from '../../ports/audit-log.js';
+import type { Metrics } from '../../ports/metrics.js';
 
 /**
  * Writes each audit event as one JSON line (`{"audit":true,...}`); in Lambda that line lands in
@@ -20,4 +21,34 @@ export class JsonAuditLog implements AuditLog {
 /** Fans one event out to several logs (e.g. stdout and an in-memory trail for the demo). */
 export function teeAuditLog(...logs: AuditLog[]): AuditLog {
   return { record: (event) => logs.forEach((log) => log.record(event)) };
+}
+
+/**
+ * Counts every audit event as a metric, so metrics and the audit trail can never disagree:
+ * grants, denials by code, revocations by cause, and failures (a failed revoke attempt carries
+ * its cause; a failed grant does not).
+ */
+export function countingAuditLog(inner: AuditLog, metrics: Metrics): AuditLog {
+  return {
+    record(event) {
+      inner.record(event);
+      const source = event.source ?? 'unknown';
+      switch (event.kind) {
+        case 'grant':
+          metrics.count('Grants', { source, ...(event.dryRun ? { dryRun: 'true' } : {}) });
+          break;
+        case 'deny':
+          metrics.count('Denials', { source, code: event.code ?? 'unknown' });
+          break;
+        case 'revoke':
+          metrics.count('Revocations', { cause: event.cause ?? 'unknown' });
+          break;
+        case 'failure':
+          metrics.count(event.cause === undefined ? 'GrantFailures' : 'RevokeFailures', { source });
+          break;
+        default:
+          break;
+      }
+    },
+  };
 }

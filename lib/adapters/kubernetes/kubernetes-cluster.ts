@@ -44,13 +44,26 @@ export class KubernetesCluster implements Cluster {
   constructor(
     api: RbacApiProvider,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    /** An API server that does not answer within this counts as failed (and retryable). */
+    private readonly timeoutMs = 10_000,
   ) {
     this.api = api;
   }
 
-  /** Every API call goes through here: 429, 5xx and network failures are retried with back-off. */
+  /** Every API call goes through here: 429, 5xx, network failures and timeouts are retried with back-off. */
   private call<T>(work: () => Promise<T>): Promise<T> {
-    return withRetry(work, this.retry);
+    return withRetry(() => this.bounded(work), this.retry);
+  }
+
+  private bounded<T>(work: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ClusterError(`the Kubernetes API did not answer within ${this.timeoutMs} ms`, undefined, { retryable: true })),
+        this.timeoutMs,
+      );
+    });
+    return Promise.race([work(), timeout]).finally(() => clearTimeout(timer));
   }
 
   async applyBinding(cluster: string, manifest: RoleBindingManifest, options: { readonly dryRun?: boolean } = {}): Promise<'created' | 'exists'> {
