@@ -1,11 +1,17 @@
 import type { AuditEvent } from '../../lib/domain/audit.js';
+import { auditEventSchema } from '../../lib/domain/audit-schema.js';
 import type { AuditLog } from '../../lib/ports/audit-log.js';
 import type { Logger } from '../../lib/ports/logger.js';
 
+/** Keeps audit events, and every one that does not match the documented schema. */
 export class MemoryAuditLog implements AuditLog {
   readonly events: AuditEvent[] = [];
+  readonly violations: string[] = [];
   record(event: AuditEvent): void {
     this.events.push(event);
+    // Round-trip through JSON, as the event is written, before checking it.
+    const parsed = auditEventSchema.safeParse(JSON.parse(JSON.stringify(event)));
+    if (!parsed.success) this.violations.push(`${event.kind}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
   }
   kinds(): string[] {
     return this.events.map((e) => e.kind);

@@ -105,10 +105,12 @@ export class TestStack {
     return this.dynamo.client;
   }
 
+  /** Also fails the test if any audit event emitted during it broke the documented schema. */
   async stop(): Promise<void> {
     this.eventBridge.restore();
     await Promise.all([this.jira.stop(), this.servicenow.stop(), this.kube.stop(), this.dynamo?.stop()]);
     await rm(this.dir, { recursive: true, force: true });
+    if (this.audit.violations.length > 0) throw new Error(`audit events off the schema:\n${this.audit.violations.join('\n')}`);
   }
 
   /** Sends a payload to the webhook handler as Jira would: signed, with a delivery id. */
