@@ -6,6 +6,7 @@ import { countingAuditLog, JsonAuditLog } from './adapters/audit/json-audit-log.
 import { EmfMetrics } from './adapters/audit/powertools-metrics.js';
 import type { Metrics } from './ports/metrics.js';
 import { DynamoDbLeaseStore } from './adapters/dynamodb/dynamodb-lease-store.js';
+import { localDynamoDbClient } from './adapters/local/embedded-dynamodb.js';
 import { EventBridgeRuleScheduler } from './adapters/eventbridge/eventbridge-rule-scheduler.js';
 import { EventBridgeScheduler } from './adapters/eventbridge/eventbridge-scheduler.js';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -48,6 +49,7 @@ import { makeSweepLeases, type SweepOptions, type SweepSummary } from './use-cas
 /** Everything the handlers need, wired once per cold start. */
 export interface Container {
   readonly config: Config;
+  readonly clock: Clock;
   readonly logger: Logger;
   readonly audit: AuditLog;
   readonly leases: LeaseStore;
@@ -168,7 +170,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
 
   const dynamodb =
     overrides.dynamodb ??
-    new DynamoDBClient({ region: config.region, ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}) });
+    (config.dynamodbEndpoint === undefined ? new DynamoDBClient({ region: config.region }) : localDynamoDbClient(config.dynamodbEndpoint));
   const decorate = overrides.decorate ?? (<T extends object>(_name: string, port: T): T => port);
   const leases = decorate('leases', new DynamoDbLeaseStore(dynamodb, config.leasesTable));
 
@@ -257,7 +259,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
       deliveryId: (request) => request.headers[SERVICENOW_DELIVERY_HEADER],
     });
   }
-  return { config, logger, audit, leases, tickets, processTicket, revokeLease, activateLease, sweepLeases, webhooks };
+  return { config, clock, logger, audit, leases, tickets, processTicket, revokeLease, activateLease, sweepLeases, webhooks };
 }
 
 function eventBridgeScheduler(config: Config): LeaseScheduler {

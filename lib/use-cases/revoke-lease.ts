@@ -11,6 +11,8 @@ export interface RevokeLeaseInput {
   readonly leaseId: string;
   readonly cause: RevokeCause;
   readonly actor: string;
+  /** Why, in words (an operator's manual revoke); recorded in the history and the audit event. */
+  readonly note?: string | undefined;
 }
 
 export type RevokeOutcome =
@@ -49,7 +51,7 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     throw new RevokeIncompleteError(`revoking lease ${lease.id}: ${reason}`);
   }
 
-  return async function revokeLease({ leaseId, cause, actor }: RevokeLeaseInput): Promise<RevokeOutcome> {
+  return async function revokeLease({ leaseId, cause, actor, note }: RevokeLeaseInput): Promise<RevokeOutcome> {
     const lease = await leases.get(leaseId);
     if (lease === undefined) {
       logger.warn('revoke requested for an unknown lease', { leaseId, cause });
@@ -74,7 +76,7 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     const moved = await leases.transition(
       lease,
       'REVOKED',
-      { at, from: lease.status, to: 'REVOKED', by: actor, note: cause },
+      { at, from: lease.status, to: 'REVOKED', by: actor, note: note === undefined ? cause : `${cause}: ${note}` },
       { revokedAt: at, revokeCause: cause },
     );
     if (!moved.ok) {
@@ -87,7 +89,7 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     } else {
       await cancelTimers(moved.lease);
     }
-    audit.record({ kind: 'revoke', at, actor, ...leaseAuditFields(moved.lease), cause, reason: cause });
+    audit.record({ kind: 'revoke', at, actor, ...leaseAuditFields(moved.lease), cause, reason: note ?? cause });
     await commentSafely(deps, moved.lease.source, moved.lease.ticketKey, revokedMessage(moved.lease, cause, at));
     return { kind: 'revoked', lease: moved.lease };
   };
