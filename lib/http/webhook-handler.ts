@@ -74,11 +74,12 @@ export function makeWebhookHandler(deps: WebhookDeps): (request: HttpRequest) =>
     }
 
     try {
-      if (deliveryId !== undefined && (await deps.leases.hasDelivery(`${deps.source}#${deliveryId}`))) {
+      const alreadyProcessed = deliveryId === undefined ? Promise.resolve(false) : deps.leases.hasDelivery(`${deps.source}#${deliveryId}`);
+      const outcome = await deps.processTicket({ source: deps.source, ticketKey: hint.key, actor: `${actorName}:${deliveryId ?? 'unidentified'}`, alreadyProcessed });
+      if (outcome.kind === 'duplicate-delivery') {
         deps.logger.info('webhook delivery already processed', { source: deps.source, deliveryId });
         return json(200, { outcome: 'duplicate-delivery' });
       }
-      const outcome = await deps.processTicket({ source: deps.source, ticketKey: hint.key, actor: `${actorName}:${deliveryId ?? 'unidentified'}` });
       if (deliveryId !== undefined) await deps.leases.rememberDelivery(`${deps.source}#${deliveryId}`, deps.clock.now(), deps.deliveryTtlSeconds);
       return json(200, describeOutcome(outcome));
     } catch (error) {
@@ -125,5 +126,7 @@ function describeOutcome(outcome: ProcessOutcome): Record<string, unknown> {
       return { outcome: 'closed', revoked: outcome.revoked };
     case 'ignored':
       return { outcome: 'ignored', reason: outcome.reason };
+    case 'duplicate-delivery':
+      return { outcome: 'duplicate-delivery' };
   }
 }

@@ -128,8 +128,12 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
     // The bindings exist, so access exists: record and tell it now, before the state change. A crash
     // between here and ACTIVE makes the recovery tell it again (at least once), never not at all.
     audit.record({ kind: 'grant', at: now, actor, ...leaseAuditFields(lease), reason: lease.reason, warning });
-    await comment(lease.source, lease.ticketKey, grantedMessage(lease) + (endClipped ? clippedNote(lease) : '') + note);
-    const moved = await leases.transition(lease, 'ACTIVE', { at: now, from: 'PENDING', to: 'ACTIVE', by: actor });
+    // The comment runs beside the last write: it never delays access, and the audit event above
+    // is already out whatever happens to either.
+    const [moved] = await Promise.all([
+      leases.transition(lease, 'ACTIVE', { at: now, from: 'PENDING', to: 'ACTIVE', by: actor }),
+      comment(lease.source, lease.ticketKey, grantedMessage(lease) + (endClipped ? clippedNote(lease) : '') + note),
+    ]);
     if (!moved.ok) {
       const current = moved.current;
       if (current?.status === 'FAILED' || current?.status === 'REVOKED') {
@@ -243,13 +247,12 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
     if (decision.kind === 'deny') return denied(ticket, decision.code, decision.reason, actor);
     const plan = decision.plan;
 
-    const open = (await leases.listForTicket(ticket.source, ticket.key)).filter(
-      (l) => (l.status === 'ACTIVE' || l.status === 'SCHEDULED') && l.profile === plan.profile.name,
-    );
+    // Both lookups at once: one round trip.
+    const [ofTicket, claimed] = await Promise.all([leases.listForTicket(ticket.source, ticket.key), leases.approvalClaim(idempotencyKey(plan))]);
+    const open = ofTicket.filter((l) => (l.status === 'ACTIVE' || l.status === 'SCHEDULED') && l.profile === plan.profile.name);
     const current = open.at(-1);
     if (current !== undefined && !current.approvals.includes(plan.approval.id)) return extend(current, plan, actor);
 
-    const claimed = await leases.approvalClaim(idempotencyKey(plan));
     if (claimed !== undefined) {
       // This approval already extended a lease; it never creates one of its own.
       const lease = await leases.get(claimed);

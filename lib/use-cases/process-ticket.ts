@@ -12,9 +12,18 @@ export interface ProcessTicketInput {
   readonly ticketKey: string;
   /** Who delivered the hint, for the audit trail (e.g. `jira-webhook:<delivery id>`). */
   readonly actor: string;
+  /**
+   * Resolves true when this delivery was already processed: then nothing is done. Awaited together
+   * with the ticket read, so the check costs no extra round trip.
+   */
+  readonly alreadyProcessed?: Promise<boolean>;
 }
 
-export type ProcessOutcome = GrantOutcome | CloseOutcome | { readonly kind: 'not-found'; readonly reason: string };
+export type ProcessOutcome =
+  | GrantOutcome
+  | CloseOutcome
+  | { readonly kind: 'not-found'; readonly reason: string }
+  | { readonly kind: 'duplicate-delivery' };
 
 /**
  * A webhook said something happened to a ticket. Re-read it from the ITSM API and act on what the
@@ -28,10 +37,14 @@ export function makeProcessTicket(deps: {
   readonly grantAccess: (ticket: TicketSnapshot, actor: string) => Promise<GrantOutcome>;
   readonly closeTicket: (ticket: TicketSnapshot, actor: string) => Promise<CloseOutcome>;
 }): (input: ProcessTicketInput) => Promise<ProcessOutcome> {
-  return async function processTicket({ source, ticketKey, actor }: ProcessTicketInput): Promise<ProcessOutcome> {
+  return async function processTicket({ source, ticketKey, actor, alreadyProcessed }: ProcessTicketInput): Promise<ProcessOutcome> {
     let ticket: TicketSnapshot;
+    const read = sourceOf(deps.tickets, source).getTicket(ticketKey);
+    // Avoid an unhandled rejection if the delivery turns out to be a repeat and the read fails.
+    read.catch(() => undefined);
+    if (await (alreadyProcessed ?? false)) return { kind: 'duplicate-delivery' };
     try {
-      ticket = await sourceOf(deps.tickets, source).getTicket(ticketKey);
+      ticket = await read;
     } catch (error) {
       if (!(error instanceof TicketNotFoundError)) throw error;
       deps.audit.record({ kind: 'deny', at: deps.clock.now().toISOString(), actor, source, ticket: ticketKey.slice(0, 100), code: 'ticket-not-found', reason: error.message });

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { buildContainer, type Container } from '../../container.js';
 import { loadConfig } from '../../config.js';
 import type { AuditLog } from '../../ports/audit-log.js';
+import { noMetrics, type Metrics } from '../../ports/metrics.js';
 import { systemClock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import { describeError } from '../../errors.js';
@@ -19,6 +20,7 @@ export interface LocalStackOptions {
   readonly sweepIntervalMs: number;
   readonly logger?: Logger;
   readonly audit?: AuditLog;
+  readonly metrics?: Metrics;
 }
 
 export interface LocalStack {
@@ -45,6 +47,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const container = buildContainer(config, {
     dynamodb,
     secretBackends: {},
+    // Local mode has no CloudWatch to read EMF lines: keep the output readable.
+    metrics: options.metrics ?? noMetrics,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.audit ? { audit: options.audit } : {}),
     scheduler: (targets) =>

@@ -1,0 +1,58 @@
+import { DeleteRuleCommand, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { bob, TestStack } from '../support/stack.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface Stats {
+  readonly median: number;
+  readonly p99: number;
+  readonly n: number;
+}
+
+export function stats(values: number[]): Stats {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
+  return { median: at(0.5), p99: at(0.99), n: sorted.length };
+}
+
+/** AWS calls made through the slowed clients (DynamoDB, EventBridge), for the sequential-order figure. */
+export const awsCalls = { count: 0 };
+
+/** A stack whose every backend call (Jira, Kubernetes, DynamoDB, EventBridge) takes `latencyMs` more. */
+export async function slowStack(latencyMs: number, catalog?: string): Promise<TestStack> {
+  const stack = await new TestStack().start({ ...(catalog ? { catalog } : {}), env: { PENDING_GRACE_SECONDS: '3600' } });
+  stack.jira.latencyMs = latencyMs;
+  stack.kube.latencyMs = latencyMs;
+  if (latencyMs > 0) {
+    stack.dynamoClient().middlewareStack.add((next) => async (args) => {
+      awsCalls.count += 1;
+      await sleep(latencyMs);
+      return next(args);
+    }, { step: 'initialize', name: 'benchLatency' });
+    const delayed = async () => {
+      awsCalls.count += 1;
+      await sleep(latencyMs);
+      return {};
+    };
+    stack.eventBridge.on(PutRuleCommand).callsFake(delayed);
+    stack.eventBridge.on(PutTargetsCommand).callsFake(delayed);
+    stack.eventBridge.on(RemoveTargetsCommand).callsFake(delayed);
+    stack.eventBridge.on(DeleteRuleCommand).callsFake(delayed);
+  }
+  return stack;
+}
+
+/** Grants `iterations` approvals one after another and returns each grant's wall time in ms. */
+export async function grantTimes(stack: TestStack, iterations: number, profile: string, namespaces?: string[], prefix = 'BENCH'): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < iterations; i += 1) {
+    const key = `${prefix}-${i + 1}`;
+    stack.ticket(key, { customfield_10100: profile, ...(namespaces ? { customfield_10102: namespaces } : {}) });
+    const payload = stack.jira.transition(key, 'Approved', bob);
+    const started = performance.now();
+    const response = await stack.deliver(payload);
+    times.push(performance.now() - started);
+    if (!response.body.includes('"granted"')) throw new Error(`grant ${key} did not succeed: ${response.body}`);
+  }
+  return times;
+}

@@ -1,0 +1,159 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unzipSync } from 'fflate';
+import { DEMO_CATALOG } from '../support/demo-catalog.js';
+import { awsCalls, grantTimes, slowStack, stats, type Stats } from './grant-bench.js';
+
+/**
+ * `npm run bench`: the figures of issue 6, measured on this machine against the fake backends and
+ * dynalite. Prints a table per section and writes bench-results/latest.json.
+ */
+const L = Number(process.env.BENCH_LATENCY_MS ?? 20);
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200);
+const results: Record<string, unknown> = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, latencyMs: L, iterations: ITERATIONS };
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const fmt = (s: Stats, unit = L) => `median ${(s.median / unit).toFixed(2)} L, p99 ${(s.p99 / unit).toFixed(2)} L  (${s.median.toFixed(1)} / ${s.p99.toFixed(1)} ms)`;
+
+// 1. Grant critical path with L added to every backend call.
+out(`1. Grant critical path, every backend call +${L} ms (L), ${ITERATIONS} grants each`);
+const fiveNamespaces = DEMO_CATALOG.replace('namespaces: [payments, payments-worker]', 'namespaces: [payments, payments-worker, checkout, default, ns5]');
+const critical: Record<string, Stats> = {};
+for (const [label, catalog, profile, namespaces] of [
+  ['1 namespace', undefined, 'payments-debug', undefined],
+  ['5 namespaces', fiveNamespaces, 'payments-read', undefined],
+] as const) {
+  const stack = await slowStack(L, catalog);
+  stack.kube.namespaces.add('ns5');
+  try {
+    critical[label] = stats(await grantTimes(stack, ITERATIONS, profile, namespaces));
+    out(`   ${label.padEnd(13)} ${fmt(critical[label])}`);
+    if (label === '1 namespace') {
+      // The same grant's calls, counted: what a fully sequential order would cost.
+      const before = { jira: stack.jira.requests.length, kube: stack.kube.requests.length, aws: awsCalls.count };
+      await grantTimes(stack, 1, profile, undefined, 'COUNT');
+      const calls = { jira: stack.jira.requests.length - before.jira, kubernetes: stack.kube.requests.length - before.kube, aws: awsCalls.count - before.aws };
+      const total = calls.jira + calls.kubernetes + calls.aws;
+      results.callsPerGrant = { ...calls, total, sequentialCostL: total };
+      out(`   fully sequential, the same ${total} backend calls would cost ${total} L (${JSON.stringify(calls)})`);
+    }
+  } finally {
+    await stack.stop();
+  }
+}
+results.criticalPath = critical;
+out(`   budget: median ≤ 5.5 L → ${Object.values(critical).every((s) => s.median <= 5.5 * L) ? 'holds' : 'does NOT hold yet'}`);
+
+// 2. Throughput with L = 0.
+out('\n2. Throughput, no added latency');
+{
+  const stack = await slowStack(0);
+  try {
+    const n = ITERATIONS;
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    await grantTimes(stack, n, 'payments-debug');
+    const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
+    const perGrantCpuMs = (used.user + used.system) / 1000 / n;
+    results.throughput = { grantsPerSecond: n / seconds, cpuMsPerGrant: perGrantCpuMs, note: 'whole process: fakes and dynalite run in it too' };
+    out(`   ${(n / seconds).toFixed(1)} grants/s sequential; ${perGrantCpuMs.toFixed(2)} ms CPU per grant (this process, fakes and dynalite included)`);
+  } finally {
+    await stack.stop();
+  }
+}
+
+// 3. Revocation lag in local mode.
+out('\n3. Revocation lag, local mode (in-process scheduler)');
+{
+  const { runDemo } = await import('../demo/demo.js');
+  const lags: number[] = [];
+  for (let i = 0; i < Number(process.env.BENCH_LAG_RUNS ?? 5); i += 1) {
+    const result = await runDemo({ durationSeconds: 1, print: () => undefined });
+    if (result.revocationLagMs !== undefined) lags.push(result.revocationLagMs);
+  }
+  const lag = stats(lags);
+  results.revocationLagMs = lag;
+  out(`   expiry → binding deleted: median ${lag.median} ms, p99 ${lag.p99} ms over ${lag.n} leases; budget p99 ≤ 1000 ms → ${lag.p99 <= 1000 ? 'holds' : 'does NOT hold'}`);
+}
+
+// 4 and 5. Cold start, sizes and memory of the production bundles.
+out('\n4. Cold start of the production bundles (serverless package), fresh Node process, median of 5');
+const dir = mkdtempSync(join(tmpdir(), 'kube-lease-bench-'));
+try {
+  execFileSync(join('node_modules', '.bin', 'serverless'), ['package', '--package', join(dir, 'pkg'), '--stage', 'bench'], {
+    env: { ...process.env, AWS_ACCESS_KEY_ID: 'placeholder', AWS_SECRET_ACCESS_KEY: 'placeholder', SLS_TELEMETRY_DISABLED: '1' },
+    stdio: 'ignore',
+  });
+  const env = {
+    PATH: process.env.PATH ?? '',
+    ACCESS_CATALOG: 'deploy/catalog.example.yaml',
+    JIRA_BASE_URL: 'https://your-domain.atlassian.net',
+    JIRA_EMAIL: 'bot@example.com',
+    JIRA_API_TOKEN: 'placeholder',
+    JIRA_WEBHOOK_SECRET: 'placeholder',
+    SERVICENOW_INSTANCE_URL: 'https://your-instance.service-now.com',
+    SERVICENOW_USER: 'placeholder',
+    SERVICENOW_PASSWORD: 'placeholder',
+    SERVICENOW_WEBHOOK_SECRET: 'placeholder',
+    AWS_REGION: 'eu-west-1',
+  };
+  const probe = `const t=performance.now(); const m=await import(process.argv[1]); const init=performance.now()-t;
+    if (process.argv[2]==='call') await m.handler({ headers: {}, body: '{}', isBase64Encoded: false, requestContext: { http: { method: 'POST' } } }).catch(()=>{});
+    process.stdout.write(JSON.stringify({ init, rss: process.memoryUsage().rss }));`;
+  const measure = (file: string, cwd: string, call: boolean) => {
+    const runs = Array.from({ length: 5 }, () => JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', probe, file, call ? 'call' : ''], { cwd, env }).toString().split('\n').pop() ?? '{}') as { init: number; rss: number });
+    return { init: stats(runs.map((r) => r.init)).median, rss: Math.max(...runs.map((r) => r.rss)) };
+  };
+  // Inside node_modules so the imports resolve to this project's packages.
+  const unbundledDir = join(process.cwd(), 'node_modules', '.cache', 'kube-lease-bench');
+  mkdirSync(unbundledDir, { recursive: true });
+  writeFileSync(
+    join(unbundledDir, 'deps.mjs'),
+    ["import '@kubernetes/client-node';", "import '@aws-sdk/client-dynamodb';", "import '@aws-sdk/client-eventbridge';", "import 'jira-client';", "import '@aws-lambda-powertools/logger';", 'export const handler = async () => ({});'].join('\n'),
+  );
+  const unbundled = measure(join(unbundledDir, 'deps.mjs'), process.cwd(), false);
+  const rows: Record<string, unknown> = {};
+  out(`   unbundled import of client-node + DynamoDB + EventBridge + jira-client + Powertools: ${unbundled.init.toFixed(0)} ms`);
+  for (const zip of readdirSync(join(dir, 'pkg')).filter((f) => f.endsWith('.zip'))) {
+    const fn = zip.replace('.zip', '');
+    const files = unzipSync(readFileSync(join(dir, 'pkg', zip)));
+    const root = join(dir, 'unzipped', fn);
+    let bundleBytes = 0;
+    let entry = '';
+    for (const [name, data] of Object.entries(files)) {
+      mkdirSync(join(root, name, '..'), { recursive: true });
+      writeFileSync(join(root, name), data);
+      if (name.endsWith('.mjs')) {
+        bundleBytes = data.length;
+        entry = join(root, name);
+      }
+    }
+    const cold = measure(entry, root, fn.endsWith('Webhook'));
+    const row = {
+      zipBytes: statSync(join(dir, 'pkg', zip)).size,
+      bundleBytes,
+      coldInitMs: cold.init,
+      ratioToUnbundled: cold.init / unbundled.init,
+      peakRssMb: cold.rss / 1024 / 1024,
+    };
+    rows[fn] = row;
+    out(
+      `   ${fn.padEnd(18)} zip ${(row.zipBytes / 1e6).toFixed(2)} MB, bundle ${(row.bundleBytes / 1e6).toFixed(2)} MB, cold init ${row.coldInitMs.toFixed(0)} ms (${row.ratioToUnbundled.toFixed(2)} × unbundled), peak RSS ${row.peakRssMb.toFixed(0)} MB`,
+    );
+  }
+  results.bundles = rows;
+  results.unbundledInitMs = unbundled.init;
+  const all = Object.values(rows) as { bundleBytes: number; coldInitMs: number; ratioToUnbundled: number; peakRssMb: number }[];
+  out(`   budgets: bundle ≤ 1.5 MB → ${all.every((r) => r.bundleBytes <= 1.5e6) ? 'holds' : 'does NOT hold'}; cold init ≤ 150 ms and ≤ 0.35 × unbundled → ${all.every((r) => r.coldInitMs <= 150 && r.ratioToUnbundled <= 0.35) ? 'holds' : 'does NOT hold'}`);
+  out('\n5. Memory');
+  out(`   peak RSS (fresh process, import + one webhook call): ${all.map((r) => r.peakRssMb.toFixed(0)).join(', ')} MB; fits 256 MB → ${all.every((r) => r.peakRssMb < 256) ? 'yes' : 'no'}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+mkdirSync('bench-results', { recursive: true });
+writeFileSync(join('bench-results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+out('\nwritten: bench-results/latest.json');
+process.exit(0);
