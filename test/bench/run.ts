@@ -153,7 +153,7 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-mkdirSync('bench-results', { recursive: true });
-writeFileSync(join('bench-results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-out('\nwritten: bench-results/latest.json');
+mkdirSync(join('test', 'bench', 'results'), { recursive: true });
+writeFileSync(join('test', 'bench', 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+out('\nwritten: test/bench/results/latest.json');
 process.exit(0);
