@@ -342,5 +342,33 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     expect(stack.kube.bindings.size).toBe(0);
     expect(stack.jira.comments('OPS-18')[0]).toContain('could not be granted');
   });
+
+  it('rides out DynamoDB throttling through the SDK retries', async () => {
+    let throttled = 0;
+    // Inside the SDK's retry loop: each attempt passes here, the first two of each kind are throttled.
+    const seen = new Map<string, number>();
+    stack.dynamoClient().middlewareStack.add(
+      (next, context) => async (args) => {
+        const name = String(context.commandName);
+        const count = (seen.get(name) ?? 0) + 1;
+        seen.set(name, count);
+        if ((name === 'PutItemCommand' || name === 'UpdateItemCommand') && count <= 2) {
+          throttled += 1;
+          throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
+            name: 'ProvisionedThroughputExceededException',
+            $fault: 'client',
+            $metadata: { httpStatusCode: 400 },
+          });
+        }
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'throttleTwice' },
+    );
+    stack.ticket('OPS-19', { [PROFILE]: 'payments-read' });
+    const body = bodyOf(await stack.deliver(stack.jira.transition('OPS-19', 'Approved', bob)));
+    expect(body.outcome).toBe('granted');
+    expect(throttled).toBe(4);
+    expect((await stack.container.leases.get(String(body.leaseId)))?.status).toBe('ACTIVE');
+  });
 });
 
