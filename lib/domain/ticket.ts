@@ -6,7 +6,6 @@ export interface Person {
 }
 
 export type TicketSourceName = 'jira' | 'servicenow';
-export const TICKET_SOURCES: readonly TicketSourceName[] = ['jira', 'servicenow'];
 
 /** The approval the ITSM API reports: who approved, when, and a stable id of that approval. */
 export interface Approval {

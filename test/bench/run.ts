@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
+import { BUNDLE_ENV } from '../support/bundle-env.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
 import { awsCalls, grantTimes, slowStack, stats, type Stats } from './grant-bench.js';
 
@@ -86,19 +87,7 @@ try {
     env: { ...process.env, AWS_ACCESS_KEY_ID: 'placeholder', AWS_SECRET_ACCESS_KEY: 'placeholder', SLS_TELEMETRY_DISABLED: '1' },
     stdio: 'ignore',
   });
-  const env = {
-    PATH: process.env.PATH ?? '',
-    ACCESS_CATALOG: 'deploy/catalog.example.yaml',
-    JIRA_BASE_URL: 'https://your-domain.atlassian.net',
-    JIRA_EMAIL: 'bot@example.com',
-    JIRA_API_TOKEN: 'placeholder',
-    JIRA_WEBHOOK_SECRET: 'placeholder',
-    SERVICENOW_INSTANCE_URL: 'https://your-instance.service-now.com',
-    SERVICENOW_USER: 'placeholder',
-    SERVICENOW_PASSWORD: 'placeholder',
-    SERVICENOW_WEBHOOK_SECRET: 'placeholder',
-    AWS_REGION: 'eu-west-1',
-  };
+  const env = { PATH: process.env.PATH ?? '', ...BUNDLE_ENV };
   const probe = `const t=performance.now(); const m=await import(process.argv[1]); const init=performance.now()-t;
     if (process.argv[2]==='call') await m.handler({ headers: {}, body: '{}', isBase64Encoded: false, requestContext: { http: { method: 'POST' } } }).catch(()=>{});
     process.stdout.write(JSON.stringify({ init, rss: process.memoryUsage().rss }));`;

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { unzipSync } from 'fflate';
 import { leaseTableDefinition } from '../../lib/adapters/dynamodb/lease-table.js';
+import { BUNDLE_ENV } from '../support/bundle-env.js';
 
 const run = promisify(execFile);
 
@@ -151,19 +152,7 @@ describe('serverless package', () => {
       process.stdout.write('RESULT ' + JSON.stringify(r) + '\\n');`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
       cwd: dir,
-      env: {
-        PATH: process.env.PATH,
-        ACCESS_CATALOG: 'deploy/catalog.example.yaml',
-        JIRA_BASE_URL: 'https://your-domain.atlassian.net',
-        JIRA_EMAIL: 'bot@example.com',
-        JIRA_API_TOKEN: 'placeholder',
-        JIRA_WEBHOOK_SECRET: 'placeholder',
-        SERVICENOW_INSTANCE_URL: 'https://your-instance.service-now.com',
-        SERVICENOW_USER: 'placeholder',
-        SERVICENOW_PASSWORD: 'placeholder',
-        SERVICENOW_WEBHOOK_SECRET: 'placeholder',
-        AWS_REGION: 'eu-west-1',
-      },
+      env: { PATH: process.env.PATH, ...BUNDLE_ENV },
     });
     const result = stdout.split('\n').find((line) => line.startsWith('RESULT '))?.slice('RESULT '.length);
     expect(JSON.parse(result ?? 'null')).toMatchObject({ statusCode: 401 });

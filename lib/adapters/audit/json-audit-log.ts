@@ -18,11 +18,6 @@ export class JsonAuditLog implements AuditLog {
   }
 }
 
-/** Fans one event out to several logs (e.g. stdout and an in-memory trail for the demo). */
-export function teeAuditLog(...logs: AuditLog[]): AuditLog {
-  return { record: (event) => logs.forEach((log) => log.record(event)) };
-}
-
 /**
  * Counts every audit event as a metric, so metrics and the audit trail can never disagree:
  * grants, denials by code, revocations by cause, and failures (a failed revoke attempt carries
