@@ -216,7 +216,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
 
   const grantAccess = makeGrantAccess({ ...shared, catalog: config.catalog, schedulePrefix: config.schedulePrefix, pendingGraceSeconds: config.pendingGraceSeconds });
   const closeTicket = makeCloseTicket({ leases, revokeLease });
-  const processTicket = makeProcessTicket({ tickets, audit, clock, grantAccess, closeTicket });
+  const processTicket = makeProcessTicket({ tickets, audit, clock, leases, grantAccess, closeTicket });
   const sweepLeases = makeSweepLeases({
     ...shared,
     catalog: config.catalog,

@@ -9,7 +9,10 @@ import { json, type HttpRequest, type HttpResponse } from './http.js';
 
 /** What a source-specific part says about a request. */
 export type Authentication = { readonly ok: true } | { readonly ok: false; readonly reason: string };
-export type Hint = { readonly kind: 'ticket'; readonly key: string } | { readonly kind: 'ignore'; readonly reason: string };
+export type Hint =
+  /** `key` is what the API reads the ticket by; `displayKey`, what the payload says its human key is (unchecked). */
+  | { readonly kind: 'ticket'; readonly key: string; readonly displayKey?: string }
+  | { readonly kind: 'ignore'; readonly reason: string };
 
 /** Thrown by a source's `hint` when the body is not what that source sends. */
 export class PayloadError extends Error {
@@ -74,13 +77,24 @@ export function makeWebhookHandler(deps: WebhookDeps): (request: HttpRequest) =>
     }
 
     try {
-      const alreadyProcessed = deliveryId === undefined ? Promise.resolve(false) : deps.leases.hasDelivery(`${deps.source}#${deliveryId}`);
-      const outcome = await deps.processTicket({ source: deps.source, ticketKey: hint.key, actor: `${actorName}:${deliveryId ?? 'unidentified'}`, alreadyProcessed });
+      const seenBefore = deliveryId === undefined ? undefined : () => deps.leases.hasDelivery(`${deps.source}#${deliveryId}`);
+      const outcome = await deps.processTicket({
+        source: deps.source,
+        ticketKey: hint.key,
+        ...(hint.displayKey === undefined ? {} : { displayKey: hint.displayKey }),
+        actor: `${actorName}:${deliveryId ?? 'unidentified'}`,
+        ...(seenBefore ? { seenBefore } : {}),
+      });
       if (outcome.kind === 'duplicate-delivery') {
         deps.logger.info('webhook delivery already processed', { source: deps.source, deliveryId });
         return json(200, { outcome: 'duplicate-delivery' });
       }
-      if (deliveryId !== undefined) await deps.leases.rememberDelivery(`${deps.source}#${deliveryId}`, deps.clock.now(), deps.deliveryTtlSeconds);
+      // A grant is recorded by its lease: a repeat of this delivery meets that record (the lease
+      // create is conditional), so only the other outcomes need a delivery record. That keeps the
+      // write off the grant's critical path.
+      if (deliveryId !== undefined && !recordedByLease(outcome)) {
+        await deps.leases.rememberDelivery(`${deps.source}#${deliveryId}`, deps.clock.now(), deps.deliveryTtlSeconds);
+      }
       return json(200, describeOutcome(outcome));
     } catch (error) {
       const retryable = error instanceof KubeLeaseError ? error.retryable : true;
@@ -103,6 +117,21 @@ export function makeWebhookHandler(deps: WebhookDeps): (request: HttpRequest) =>
       );
     }
   };
+}
+
+/** Outcomes a lease record makes idempotent: repeating the delivery finds that lease and does nothing. */
+function recordedByLease(outcome: ProcessOutcome): boolean {
+  switch (outcome.kind) {
+    case 'granted':
+    case 'dry-run':
+    case 'scheduled':
+    case 'extended':
+    case 'duplicate':
+    case 'failed':
+      return true;
+    default:
+      return false;
+  }
 }
 
 function describeOutcome(outcome: ProcessOutcome): Record<string, unknown> {

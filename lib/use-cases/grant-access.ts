@@ -28,6 +28,17 @@ export interface GrantAccessDeps extends LeaseDeps {
   readonly pendingGraceSeconds: number;
 }
 
+export interface GrantOptions {
+  /**
+   * The ticket's leases when the caller read them already (beside the ticket). A snapshot a moment
+   * old is safe: the conditional create is what keeps one approval to one lease, and an approval
+   * claim can only exist once the ticket has a lease.
+   */
+  readonly ticketLeases?: readonly Lease[];
+  /** Whether this delivery was processed before; asked before a denial, which no lease records. */
+  readonly seenBefore?: () => Promise<boolean>;
+}
+
 export type GrantOutcome =
   | { readonly kind: 'granted'; readonly lease: Lease }
   | { readonly kind: 'dry-run'; readonly lease: Lease }
@@ -36,7 +47,8 @@ export type GrantOutcome =
   | { readonly kind: 'not-extended'; readonly lease: Lease; readonly reason: string }
   | { readonly kind: 'duplicate'; readonly lease: Lease }
   | { readonly kind: 'denied'; readonly code: DenialCode; readonly reason: string }
-  | { readonly kind: 'failed'; readonly lease: Lease; readonly reason: string };
+  | { readonly kind: 'failed'; readonly lease: Lease; readonly reason: string }
+  | { readonly kind: 'duplicate-delivery' };
 
 /** How many times an extension re-reads and retries after losing a compare-and-swap. */
 const EXTEND_ATTEMPTS = 4;
@@ -47,7 +59,7 @@ const EXTEND_ATTEMPTS = 4;
  * whose lease is still open extends that lease instead. Errors that a retry may fix (ITSM or
  * DynamoDB unavailable) are thrown so the webhook answers 5xx.
  */
-export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot, actor: string) => Promise<GrantOutcome> {
+export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot, actor: string, options?: GrantOptions) => Promise<GrantOutcome> {
   const { catalog, tickets, cluster, leases, scheduler, audit, clock, logger } = deps;
 
   const comment = (source: TicketSnapshot['source'], key: string, text: string) => commentSafely(deps, source, key, text);
@@ -241,18 +253,22 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
     return { approverGroups, openLeasesOfRequester, linkedTickets };
   }
 
-  return async function grantAccess(ticket: TicketSnapshot, actor: string): Promise<GrantOutcome> {
+  return async function grantAccess(ticket: TicketSnapshot, actor: string, options: GrantOptions = {}): Promise<GrantOutcome> {
     const now = clock.now();
     const decision = decide(ticket, catalog, now, ticket.state === 'approved' ? await gatherContext(ticket) : EMPTY_CONTEXT);
-    if (decision.kind === 'deny') return denied(ticket, decision.code, decision.reason, actor);
+    if (decision.kind === 'deny') {
+      if ((await options.seenBefore?.()) === true) return { kind: 'duplicate-delivery' };
+      return denied(ticket, decision.code, decision.reason, actor);
+    }
     const plan = decision.plan;
 
-    // Both lookups at once: one round trip.
-    const [ofTicket, claimed] = await Promise.all([leases.listForTicket(ticket.source, ticket.key), leases.approvalClaim(idempotencyKey(plan))]);
+    const ofTicket = options.ticketLeases ?? (await leases.listForTicket(ticket.source, ticket.key));
     const open = ofTicket.filter((l) => (l.status === 'ACTIVE' || l.status === 'SCHEDULED') && l.profile === plan.profile.name);
     const current = open.at(-1);
     if (current !== undefined && !current.approvals.includes(plan.approval.id)) return extend(current, plan, actor);
 
+    // Claims are made only by extensions of an existing lease, so a ticket without leases has none.
+    const claimed = ofTicket.length === 0 ? undefined : await leases.approvalClaim(idempotencyKey(plan));
     if (claimed !== undefined) {
       // This approval already extended a lease; it never creates one of its own.
       const lease = await leases.get(claimed);

@@ -1,29 +1,34 @@
 import type { TicketSourceName } from '../domain/ticket.js';
 import { TicketNotFoundError } from '../errors.js';
 import type { AuditLog } from '../ports/audit-log.js';
+import type { LeaseStore } from '../ports/lease-store.js';
 import type { Clock } from '../ports/clock.js';
 import { sourceOf, type TicketSources } from '../ports/ticket-source.js';
 import type { CloseOutcome } from './close-ticket.js';
-import type { GrantOutcome } from './grant-access.js';
+import type { GrantOptions, GrantOutcome } from './grant-access.js';
 import type { TicketSnapshot } from '../domain/ticket.js';
 
 export interface ProcessTicketInput {
   readonly source: TicketSourceName;
   readonly ticketKey: string;
+  /**
+   * The key leases are filed under, when it differs from `ticketKey` (a ServiceNow number beside
+   * its sys_id), as the payload claims it. Used only to read the leases early; checked against the API.
+   */
+  readonly displayKey?: string;
   /** Who delivered the hint, for the audit trail (e.g. `jira-webhook:<delivery id>`). */
   readonly actor: string;
   /**
-   * Resolves true when this delivery was already processed: then nothing is done. Awaited together
-   * with the ticket read, so the check costs no extra round trip.
+   * Says whether this delivery was processed before. Asked only before an outcome that no lease
+   * record makes idempotent (a denial, a close, an unknown ticket), so a grant never waits for it.
    */
-  readonly alreadyProcessed?: Promise<boolean>;
+  readonly seenBefore?: () => Promise<boolean>;
 }
 
 export type ProcessOutcome =
   | GrantOutcome
   | CloseOutcome
-  | { readonly kind: 'not-found'; readonly reason: string }
-  | { readonly kind: 'duplicate-delivery' };
+  | { readonly kind: 'not-found'; readonly reason: string };
 
 /**
  * A webhook said something happened to a ticket. Re-read it from the ITSM API and act on what the
@@ -34,23 +39,35 @@ export function makeProcessTicket(deps: {
   readonly tickets: TicketSources;
   readonly audit: AuditLog;
   readonly clock: Clock;
-  readonly grantAccess: (ticket: TicketSnapshot, actor: string) => Promise<GrantOutcome>;
+  readonly leases: Pick<LeaseStore, 'listForTicket'>;
+  readonly grantAccess: (ticket: TicketSnapshot, actor: string, options?: GrantOptions) => Promise<GrantOutcome>;
   readonly closeTicket: (ticket: TicketSnapshot, actor: string) => Promise<CloseOutcome>;
 }): (input: ProcessTicketInput) => Promise<ProcessOutcome> {
-  return async function processTicket({ source, ticketKey, actor, alreadyProcessed }: ProcessTicketInput): Promise<ProcessOutcome> {
+  return async function processTicket({ source, ticketKey, displayKey, actor, seenBefore }: ProcessTicketInput): Promise<ProcessOutcome> {
     let ticket: TicketSnapshot;
+    // The ticket's leases are read beside the ticket itself: the key is all either needs, and the
+    // grant path then costs no extra round trip. The lease create stays the idempotency point.
     const read = sourceOf(deps.tickets, source).getTicket(ticketKey);
-    // Avoid an unhandled rejection if the delivery turns out to be a repeat and the read fails.
-    read.catch(() => undefined);
-    if (await (alreadyProcessed ?? false)) return { kind: 'duplicate-delivery' };
+    const leaseKey = displayKey ?? ticketKey;
+    const ticketLeases = deps.leases.listForTicket(source, leaseKey);
+    // Avoid an unhandled rejection when the other read fails first.
+    ticketLeases.catch(() => undefined);
     try {
       ticket = await read;
     } catch (error) {
       if (!(error instanceof TicketNotFoundError)) throw error;
+      if (await isRepeat(seenBefore)) return { kind: 'duplicate-delivery' };
       deps.audit.record({ kind: 'deny', at: deps.clock.now().toISOString(), actor, source, ticket: ticketKey.slice(0, 100), code: 'ticket-not-found', reason: error.message });
       return { kind: 'not-found', reason: error.message };
     }
-    if (ticket.state === 'closed') return deps.closeTicket(ticket, actor);
-    return deps.grantAccess(ticket, actor);
+    // A close lists the leases afresh: it is not on the critical path, and a fresher list misses less.
+    if (ticket.state === 'closed') return (await isRepeat(seenBefore)) ? { kind: 'duplicate-delivery' } : deps.closeTicket(ticket, actor);
+    // The early list is used only if it was read under the key the API gives the ticket.
+    const known = ticket.key === leaseKey ? { ticketLeases: await ticketLeases } : {};
+    return deps.grantAccess(ticket, actor, { ...known, ...(seenBefore ? { seenBefore } : {}) });
   };
+}
+
+async function isRepeat(seenBefore: (() => Promise<boolean>) | undefined): Promise<boolean> {
+  return seenBefore === undefined ? false : seenBefore();
 }

@@ -128,16 +128,28 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     expect(stack.kube.bindings.size).toBe(0);
   });
 
-  it('answers a replayed delivery id without granting or commenting again', async () => {
+  it('answers a replayed delivery id of a grant from the lease record, without granting or commenting again', async () => {
     stack.ticket('OPS-5', { [PROFILE]: 'payments-read' });
     const payload = stack.jira.transition('OPS-5', 'Approved', bob);
     const first = await stack.deliver(payload, { deliveryId: 'same-delivery' });
     const second = await stack.deliver(payload, { deliveryId: 'same-delivery' });
     expect(bodyOf(first).outcome).toBe('granted');
-    expect(bodyOf(second).outcome).toBe('duplicate-delivery');
+    expect(bodyOf(second).outcome).toBe('duplicate');
+    expect(bodyOf(second).leaseId).toBe(bodyOf(first).leaseId);
     expect(stack.kube.bindings.size).toBe(2);
     expect(stack.jira.comments('OPS-5')).toHaveLength(1);
     expect(stack.putRuleNames()).toHaveLength(1);
+  });
+
+  it('answers a replayed delivery id of a denial from the delivery record, without commenting again', async () => {
+    stack.ticket('OPS-55', { [PROFILE]: 'payments-read' });
+    const payload = stack.jira.transition('OPS-55', 'Approved', alice);
+    const first = await stack.deliver(payload, { deliveryId: 'denied-delivery' });
+    const second = await stack.deliver(payload, { deliveryId: 'denied-delivery' });
+    expect(bodyOf(first)).toMatchObject({ outcome: 'denied', code: 'self-approval' });
+    expect(bodyOf(second).outcome).toBe('duplicate-delivery');
+    expect(stack.jira.comments('OPS-55')).toHaveLength(1);
+    expect(stack.audit.events.filter((e) => e.kind === 'deny')).toHaveLength(1);
   });
 
   it('turns 20 concurrent identical deliveries into one lease, one binding per namespace, one rule and one comment', async () => {

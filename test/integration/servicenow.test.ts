@@ -265,6 +265,21 @@ describe('ServiceNow change approvals (fake Table API, fake Kubernetes, dynalite
     expect(stack.audit.kinds()).toEqual(['grant', 'extend']);
   });
 
+  it('extends even when the hint names the wrong change number: leases read early are used only under the key the API gives', async () => {
+    const chg = change({ u_k8s_duration: '1h' });
+    stack.servicenow.approve(chg, bob);
+    const lease = await leaseOf(await stack.deliverServiceNow(chg));
+    stack.clock.advance(30 * 60_000);
+    stack.servicenow.reapprove(chg, carol);
+    const lying = JSON.stringify({ sys_id: chg.sys_id, number: 'CHG9999999', table: 'change_request', event: 'update' });
+    expect(bodyOf(await stack.deliverServiceNow(chg, { raw: lying }))).toMatchObject({ outcome: 'extended', leaseId: lease.id });
+    const silent = JSON.stringify({ sys_id: chg.sys_id });
+    stack.clock.advance(10 * 60_000);
+    stack.servicenow.reapprove(chg, bob);
+    expect(bodyOf(await stack.deliverServiceNow(chg, { raw: silent }))).toMatchObject({ outcome: 'extended', leaseId: lease.id });
+    expect(stack.kube.bindings.size).toBe(2);
+  });
+
   it('caps an extension at the profile maximum counted from the original start', async () => {
     const chg = change({ u_k8s_duration: '3h' });
     stack.servicenow.approve(chg, bob);
