@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { ConfigError } from './errors.js';
 import { parseDuration } from './domain/duration.js';

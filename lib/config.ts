@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseCatalog, type Catalog } from './catalog.js';
 import { ConfigError } from './errors.js';
 

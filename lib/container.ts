@@ -17,6 +17,12 @@ import { KubernetesCluster } from './adapters/kubernetes/kubernetes-cluster.js';
 import { mintEksToken } from './adapters/kubernetes/eks-token.js';
 import { makeRbacApiProvider, type EksAccess } from './adapters/kubernetes/rbac-api-provider.js';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+// Static, named imports: a dynamic import() of these would keep the bundler from tree-shaking them
+// (the whole SSM client would ship). Nothing is built until a setting references ssm: or secretsmanager:.
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { resolveSecret, type SecretBackends } from './adapters/secrets/secret-resolver.js';
 import { ServiceNowClient } from './adapters/servicenow/servicenow-client.js';
@@ -89,13 +95,7 @@ export interface ContainerOverrides {
 const SECRET_MAX_AGE_SECONDS = 300;
 
 /** AWS secret backends (Powertools Parameters, cached for a few minutes); SDK clients are built on first use. */
-async function awsSecretBackends(region: string): Promise<SecretBackends> {
-  const [{ SSMProvider }, { SecretsProvider }, { SSMClient }, { SecretsManagerClient }] = await Promise.all([
-    import('@aws-lambda-powertools/parameters/ssm'),
-    import('@aws-lambda-powertools/parameters/secrets'),
-    import('@aws-sdk/client-ssm'),
-    import('@aws-sdk/client-secrets-manager'),
-  ]);
+function awsSecretBackends(region: string): SecretBackends {
   const ssm = new SSMProvider({ awsSdkV3Client: new SSMClient({ region }) });
   const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({ region }) });
   return {
@@ -165,7 +165,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? new PowertoolsLogger({ serviceName: 'kube-lease' });
   const audit = countingAuditLog(overrides.audit ?? new JsonAuditLog(), overrides.metrics ?? new EmfMetrics());
-  const backends = lazy(() => (overrides.secretBackends ? Promise.resolve(overrides.secretBackends) : awsSecretBackends(config.region)));
+  const backends = lazy(() => (overrides.secretBackends ? Promise.resolve(overrides.secretBackends) : Promise.resolve(awsSecretBackends(config.region))));
   const secret = async (reference: string, what: string): Promise<string> => resolveSecret(reference, what, await backends());
 
   const dynamodb =

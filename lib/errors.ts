@@ -3,21 +3,26 @@
  * library failures; each subclass says whether retrying could help.
  */
 export class KubeLeaseError extends Error {
+  // Names are spelled out, not taken from the constructor: the Lambda bundles are minified, and
+  // operators read these names in logs and audit events.
+  override name = 'KubeLeaseError';
   /** True when the same call may succeed later (throttling, 5xx, timeouts). */
   readonly retryable: boolean;
 
   constructor(message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
     this.retryable = options.retryable ?? false;
   }
 }
 
 /** Configuration or access catalog is invalid; the function must not start. */
-export class ConfigError extends KubeLeaseError {}
+export class ConfigError extends KubeLeaseError {
+  override name = 'ConfigError';
+}
 
 /** A webhook request was rejected before any side effect (signature, size, shape). */
 export class WebhookRejectedError extends KubeLeaseError {
+  override name = 'WebhookRejectedError';
   constructor(
     readonly statusCode: 400 | 401 | 405 | 413 | 415,
     message: string,
@@ -29,6 +34,7 @@ export class WebhookRejectedError extends KubeLeaseError {
 
 /** The ITSM API answered with an error or could not be reached. */
 export class TicketSourceError extends KubeLeaseError {
+  override name = 'TicketSourceError';
   constructor(
     message: string,
     readonly statusCode: number | undefined,
@@ -42,6 +48,7 @@ export class TicketSourceError extends KubeLeaseError {
 
 /** The ticket does not exist or the integration user cannot see it. */
 export class TicketNotFoundError extends TicketSourceError {
+  override name = 'TicketNotFoundError';
   constructor(key: string, options: { cause?: unknown } = {}) {
     super(`ticket ${key} was not found or is not visible to the integration user`, 404, options);
   }
@@ -49,6 +56,7 @@ export class TicketNotFoundError extends TicketSourceError {
 
 /** The Kubernetes API refused or failed a call. */
 export class ClusterError extends KubeLeaseError {
+  override name = 'ClusterError';
   constructor(
     message: string,
     readonly statusCode: number | undefined,
@@ -60,6 +68,7 @@ export class ClusterError extends KubeLeaseError {
 
 /** A RoleBinding with our name exists but belongs to another lease (or to nobody we know). */
 export class BindingConflictError extends ClusterError {
+  override name = 'BindingConflictError';
   constructor(namespace: string, name: string, ownerLeaseId: string | undefined) {
     super(
       `RoleBinding ${namespace}/${name} already exists and belongs to ${ownerLeaseId === undefined ? 'no lease of ours' : `lease ${ownerLeaseId}`}`,
@@ -69,16 +78,24 @@ export class BindingConflictError extends ClusterError {
 }
 
 /** The lease store failed (throttling, network, unexpected item shape). */
-export class LeaseStoreError extends KubeLeaseError {}
+export class LeaseStoreError extends KubeLeaseError {
+  override name = 'LeaseStoreError';
+}
 
 /** The revocation scheduler failed. */
-export class SchedulerError extends KubeLeaseError {}
+export class SchedulerError extends KubeLeaseError {
+  override name = 'SchedulerError';
+}
 
 /** The scheduler is at its quota (EventBridge: 300 rules per bus by default); the sweep still covers the lease. */
-export class ScheduleQuotaError extends SchedulerError {}
+export class ScheduleQuotaError extends SchedulerError {
+  override name = 'ScheduleQuotaError';
+}
 
 /** A secret reference could not be resolved. */
-export class SecretError extends KubeLeaseError {}
+export class SecretError extends KubeLeaseError {
+  override name = 'SecretError';
+}
 
 /** Turns anything thrown into a short, log-safe description. */
 export function describeError(error: unknown): string {

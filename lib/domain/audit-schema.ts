@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The audit event schema, stable for consumers (SIEM, dashboards): documented in the README, and

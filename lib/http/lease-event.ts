@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isLeaseId } from '../domain/names.js';
 
 /** The input our EventBridge rules send: `{ "leaseId": "<20 hex>" }`. */

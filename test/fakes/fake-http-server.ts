@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type ServerOptions as TlsServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface FakeRequest {
@@ -48,11 +49,14 @@ export abstract class FakeHttpServer {
     return this.baseUrl;
   }
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    const { port } = this.server.address() as AddressInfo;
-    this.baseUrl = `http://127.0.0.1:${port}`;
+  /** Starts on a free port; with `tls` (key and certificate, optionally a CA to demand client certificates) over HTTPS. */
+  async start(tls?: TlsServerOptions): Promise<string> {
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    const server: Server = tls === undefined ? createServer(handler) : createTlsServer(tls, handler);
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    this.baseUrl = `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`;
     return this.baseUrl;
   }
 

@@ -124,10 +124,10 @@ export class FakeKubernetes extends FakeHttpServer {
   }
 
   /**
-   * A kubeconfig (YAML) pointing at this fake with its bearer token. The fake speaks plain HTTP on
-   * loopback, which client-node only accepts with insecure-skip-tls-verify; real clusters never need it.
+   * A kubeconfig (YAML) pointing at this fake with its bearer token. Over plain HTTP on loopback
+   * client-node demands insecure-skip-tls-verify; started with TLS, give `caPem` and verification is on.
    */
-  kubeconfig(server: string, contextName = 'fake'): string {
+  kubeconfig(server: string, contextName = 'fake', caPem?: string): string {
     return [
       'apiVersion: v1',
       'kind: Config',
@@ -136,7 +136,7 @@ export class FakeKubernetes extends FakeHttpServer {
       `- name: ${contextName}`,
       '  cluster:',
       `    server: ${server}`,
-      '    insecure-skip-tls-verify: true',
+      caPem === undefined ? '    insecure-skip-tls-verify: true' : `    certificate-authority-data: ${Buffer.from(caPem).toString('base64')}`,
       'users:',
       `- name: ${contextName}`,
       '  user:',

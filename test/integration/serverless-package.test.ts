@@ -5,8 +5,17 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { unzipSync } from 'fflate';
-import { leaseTableDefinition } from '../../lib/adapters/dynamodb/lease-table.js';
+import { ensureLeaseTable, leaseTableDefinition } from '../../lib/adapters/dynamodb/lease-table.js';
+import { startEmbeddedDynamoDb } from '../../lib/adapters/local/embedded-dynamodb.js';
+import { signJiraBody } from '../../lib/adapters/jira/jira-webhook.js';
+import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
+import { FakeEventBridge } from '../fakes/fake-eventbridge.js';
+import { FakeJira } from '../fakes/fake-jira.js';
+import { FakeKubernetes } from '../fakes/fake-kubernetes.js';
 import { BUNDLE_ENV } from '../support/bundle-env.js';
+import { DEMO_CATALOG } from '../support/demo-catalog.js';
+import { alice, bob } from '../support/stack.js';
+import { testCertificate } from '../support/tls.js';
 
 const run = promisify(execFile);
 
@@ -158,5 +167,85 @@ describe('serverless package', () => {
     expect(JSON.parse(result ?? 'null')).toMatchObject({ statusCode: 401 });
     // The audit event of the rejection went to stdout as one JSON line.
     expect(stdout).toContain('"audit":true');
+  });
+
+  it('grants through the shipped jiraWebhook bundle unmodified: fake Jira, fake Kubernetes over verified TLS, dynalite, fake EventBridge', async () => {
+    // The bundle replaces undici, js-yaml, jira-client's HTTP stack and the proxy packages (lib/bundle/):
+    // this is the test that the replacements carry a whole grant, TLS verification included.
+    const dir = join(out, 'e2e');
+    for (const [name, data] of Object.entries(unzipSync(await readFile(join(out, 'jiraWebhook.zip'))))) {
+      await mkdir(dirname(join(dir, name)), { recursive: true });
+      await writeFile(join(dir, name), data);
+    }
+    const certificate = await testCertificate();
+    const jira = new FakeJira();
+    const kube = new FakeKubernetes();
+    const eventBridge = new FakeEventBridge();
+    const [jiraUrl, kubeUrl, eventBridgeUrl, dynamo] = await Promise.all([
+      jira.start(),
+      kube.start({ key: certificate.key, cert: certificate.cert }),
+      eventBridge.start(),
+      startEmbeddedDynamoDb(undefined),
+    ]);
+    try {
+      expect(kubeUrl).toMatch(/^https:/);
+      await ensureLeaseTable(dynamo.client, 'leases-bundle');
+      await writeFile(join(dir, 'catalog.yaml'), DEMO_CATALOG);
+      await writeFile(join(dir, 'kubeconfig'), kube.kubeconfig(kubeUrl, 'fake', certificate.cert));
+      jira.createIssue({ key: 'PKG-1', reporter: alice, summary: 'Bundle grant', fields: { customfield_10100: 'payments-read' } });
+      jira.transition('PKG-1', 'In Review', alice);
+      const body = JSON.stringify(jira.transition('PKG-1', 'Approved', bob));
+      const event = {
+        headers: { 'content-type': 'application/json', 'x-hub-signature': signJiraBody(body, 'bundle-secret'), 'x-atlassian-webhook-identifier': 'pkg-1' },
+        body,
+        isBase64Encoded: false,
+        requestContext: { http: { method: 'POST' } },
+      };
+      const script = `const m = await import('./functions/jira-webhook.mjs');
+        const r = await m.handler(JSON.parse(process.env.EVENT));
+        process.stdout.write('RESULT ' + JSON.stringify(r) + '\\n');`;
+      const invoke = async (jiraToken: string) => {
+        const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+          cwd: dir,
+          env: {
+            PATH: process.env.PATH,
+            ...BUNDLE_ENV,
+            EVENT: JSON.stringify(event),
+            ACCESS_CATALOG: 'catalog.yaml',
+            KUBECONFIG: 'kubeconfig',
+            JIRA_BASE_URL: jiraUrl,
+            JIRA_EMAIL: 'kube-lease-bot@example.com',
+            JIRA_API_TOKEN: jiraToken,
+            JIRA_WEBHOOK_SECRET: 'bundle-secret',
+            LEASES_TABLE: 'leases-bundle',
+            DYNAMODB_ENDPOINT: dynamo.endpoint,
+            AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridgeUrl,
+            AWS_ACCESS_KEY_ID: 'placeholder',
+            AWS_SECRET_ACCESS_KEY: 'placeholder',
+            SCHEDULE_PREFIX: 'kube-lease-pkg',
+            REVOKE_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:kube-lease-pkg-revokeLease',
+          },
+        });
+        const result = JSON.parse(stdout.split('\n').find((line) => line.startsWith('RESULT '))?.slice('RESULT '.length) ?? 'null') as { statusCode: number; body: string };
+        return { ...result, stdout };
+      };
+
+      // A wrong Jira token first: nothing happens, and the error keeps its name through minification.
+      const refused = await invoke('wrong-token');
+      expect(refused.statusCode).toBe(500);
+      expect(refused.stdout).toContain('"reason":"TicketSourceError: Jira: reading PKG-1: Jira answered 401');
+      expect(kube.bindings.size).toBe(0);
+
+      const result = await invoke('fake-jira-token');
+      // The bundle's log lines come with a failure, to say why.
+      expect({ statusCode: result.statusCode, log: result.statusCode === 200 ? '' : result.stdout }).toEqual({ statusCode: 200, log: '' });
+      const outcome = JSON.parse(result.body) as { outcome: string; leaseId: string };
+      expect(outcome.outcome).toBe('granted');
+      expect(kube.list(LABEL_LEASE_ID, outcome.leaseId).map((b) => b.metadata.namespace).sort()).toEqual(['payments', 'payments-worker']);
+      expect([...eventBridge.rules.values()].map((r) => r.targets.length)).toEqual([1]);
+      expect(jira.comments('PKG-1').at(-1)).toMatch(/Access granted/);
+    } finally {
+      await Promise.all([jira.stop(), kube.stop(), eventBridge.stop(), dynamo.stop()]);
+    }
   });
 });

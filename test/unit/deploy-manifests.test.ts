@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { parseAllDocuments, stringify } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ALWAYS_FORBIDDEN_ROLES, parseCatalog } from '../../lib/catalog.js';
 import { ANNOTATION_EXPIRES_AT, LABEL_KYVERNO_TTL, LABEL_MANAGED_BY, MANAGED_BY } from '../../lib/domain/names.js';
 import { DEFAULT_FUNCTION_GROUP, functionRbac } from '../../lib/rbac.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Lease } from '../../domain/lease.js';
 import type { Person } from '../../domain/ticket.js';
 

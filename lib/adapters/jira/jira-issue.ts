@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Approval, Person } from '../../domain/ticket.js';
 
 /** A Jira user as the REST API returns it (Cloud: accountId; Server/DC: name/key). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The request function we hand to jira-client (its documented `request` option). jira-client's

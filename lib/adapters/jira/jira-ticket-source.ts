@@ -1,6 +1,6 @@
 import type JiraApi from 'jira-client';
 import type { JiraCatalog } from '../../catalog.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { LinkedTicket, Person, TicketSnapshot } from '../../domain/ticket.js';
 import { TicketNotFoundError, TicketSourceError } from '../../errors.js';
 import type { TicketSource } from '../../ports/ticket-source.js';

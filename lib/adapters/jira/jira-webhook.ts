@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PayloadError, type Hint } from '../../http/webhook-handler.js';
 
 /**

@@ -1,4 +1,6 @@
-import { ApiException, type RbacAuthorizationV1Api, type V1RoleBinding } from '@kubernetes/client-node';
+import type { RbacAuthorizationV1Api, V1RoleBinding } from '@kubernetes/client-node';
+// The same class the package index exports, without loading the index (see rbac-api-provider.ts).
+import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
 import type { BindingRef, RoleBindingManifest } from '../../domain/lease.js';
 import { ANNOTATION_EXPIRES_AT, kyvernoTtl, LABEL_KYVERNO_TTL, LABEL_LEASE_ID, LABEL_MANAGED_BY, MANAGED_BY } from '../../domain/names.js';
 import { BindingConflictError, ClusterError } from '../../errors.js';

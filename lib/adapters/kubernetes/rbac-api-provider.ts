@@ -1,4 +1,8 @@
-import { KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+// Deep imports of just what is used: the package index also loads watch, exec, cp, port-forward and
+// metrics (ws, tar, …), a tenth of a Lambda bundle. The paths are those of the locked 2.0.x layout;
+// a type check fails if an upgrade moves them.
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+import { ObjectRbacAuthorizationV1Api as RbacAuthorizationV1Api } from '@kubernetes/client-node/dist/gen/types/ObjectParamAPI.js';
 import type { ClusterConfig } from '../../catalog.js';
 import { ConfigError } from '../../errors.js';
 import type { Clock } from '../../ports/clock.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TicketNotFoundError, TicketSourceError } from '../../errors.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../../retry.js';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ServiceNowCatalog } from '../../catalog.js';
 import type { LinkedTicket, Person, TicketSnapshot, TicketState } from '../../domain/ticket.js';
 import { TicketNotFoundError, TicketSourceError } from '../../errors.js';

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PayloadError, type Authentication, type Hint } from '../../http/webhook-handler.js';
 
 /** Headers the business rule in deploy/servicenow-business-rule.js sends (lower case, as Node sees them). */
