@@ -4,6 +4,7 @@ import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import JiraApi from 'jira-client';
 import { countingAuditLog, JsonAuditLog } from './adapters/audit/json-audit-log.js';
 import { EmfMetrics } from './adapters/audit/powertools-metrics.js';
+import { countFailures, type PortName } from './adapters/audit/count-failures.js';
 import type { Metrics } from './ports/metrics.js';
 import { DynamoDbLeaseStore } from './adapters/dynamodb/dynamodb-lease-store.js';
 import { localDynamoDbClient } from './adapters/local/embedded-dynamodb.js';
@@ -89,7 +90,7 @@ export interface ContainerOverrides {
    * Wraps each port once it is built (e.g. to add tracing, or to inject faults in a test harness).
    * Gets the port's name and must return an object of the same interface.
    */
-  readonly decorate?: <T extends object>(name: 'tickets.jira' | 'tickets.servicenow' | 'cluster' | 'leases' | 'scheduler', port: T) => T;
+  readonly decorate?: <T extends object>(name: PortName, port: T) => T;
 }
 
 const SECRET_MAX_AGE_SECONDS = 300;
@@ -164,14 +165,17 @@ function jiraClients(jira: NonNullable<Config['jira']>, token: () => Promise<str
 export function buildContainer(config: Config, overrides: ContainerOverrides = {}): Container {
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? new PowertoolsLogger({ serviceName: 'kube-lease' });
-  const audit = countingAuditLog(overrides.audit ?? new JsonAuditLog(), overrides.metrics ?? new EmfMetrics());
+  const metrics = overrides.metrics ?? new EmfMetrics();
+  const audit = countingAuditLog(overrides.audit ?? new JsonAuditLog(), metrics);
   const backends = lazy(() => (overrides.secretBackends ? Promise.resolve(overrides.secretBackends) : Promise.resolve(awsSecretBackends(config.region))));
   const secret = async (reference: string, what: string): Promise<string> => resolveSecret(reference, what, await backends());
 
   const dynamodb =
     overrides.dynamodb ??
     (config.dynamodbEndpoint === undefined ? new DynamoDBClient({ region: config.region }) : localDynamoDbClient(config.dynamodbEndpoint));
-  const decorate = overrides.decorate ?? (<T extends object>(_name: string, port: T): T => port);
+  const outer = overrides.decorate ?? (<T extends object>(_name: string, port: T): T => port);
+  // Every port counts its failed calls (after the adapter's own retries) as BackendFailures by backend.
+  const decorate = <T extends object>(name: PortName, port: T): T => outer(name, countFailures(name, port, metrics));
   const leases = decorate('leases', new DynamoDbLeaseStore(dynamodb, config.leasesTable));
 
   const tickets: Partial<Record<TicketSourceName, TicketSource>> = {};
@@ -219,6 +223,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const processTicket = makeProcessTicket({ tickets, audit, clock, leases, grantAccess, closeTicket });
   const sweepLeases = makeSweepLeases({
     ...shared,
+    metrics,
     catalog: config.catalog,
     revokeLease,
     activateLease,

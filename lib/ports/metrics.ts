@@ -1,9 +1,13 @@
-/** Operational counters (CloudWatch metrics in AWS). Must not throw. */
+/** Operational metrics (CloudWatch metrics in AWS). Must not throw. */
 export interface Metrics {
   /** Adds 1 (or `value`) to the counter `name`, split by the given dimensions. */
-  count(name: MetricName, dimensions?: Readonly<Record<string, string>>, value?: number): void;
+  count(name: CountMetric, dimensions?: Readonly<Record<string, string>>, value?: number): void;
+  /** Records one observation of a duration, in seconds. */
+  seconds(name: DurationMetric, value: number, dimensions?: Readonly<Record<string, string>>): void;
 }
 
-export type MetricName = 'Grants' | 'Denials' | 'Revocations' | 'RevokeFailures' | 'GrantFailures' | 'SweepFixes';
+export type CountMetric = 'Grants' | 'Denials' | 'Revocations' | 'RevokeFailures' | 'GrantFailures' | 'SweepFixes' | 'BackendFailures';
+export type DurationMetric = 'RevocationLag';
+export type MetricName = CountMetric | DurationMetric;
 
-export const noMetrics: Metrics = { count: () => undefined };
+export const noMetrics: Metrics = { count: () => undefined, seconds: () => undefined };

@@ -1,3 +1,4 @@
+import type { Metrics } from '../ports/metrics.js';
 import type { Catalog } from '../catalog.js';
 import { leaseAuditFields } from '../domain/audit.js';
 import type { Lease } from '../domain/lease.js';
@@ -13,6 +14,8 @@ import type { TicketSnapshot } from '../domain/ticket.js';
 
 export interface SweepLeasesDeps extends LeaseDeps {
   readonly catalog: Catalog;
+  /** Each run's fixes are counted by kind (`SweepFixes`): a steady stream means something upstream keeps failing. */
+  readonly metrics: Metrics;
   readonly revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome>;
   readonly activateLease: (input: ActivateLeaseInput) => Promise<ActivateOutcome>;
   readonly grantAccess: (ticket: TicketSnapshot, actor: string) => Promise<GrantOutcome>;
@@ -27,6 +30,9 @@ export interface SweepLeasesDeps extends LeaseDeps {
    */
   readonly scanEveryMinutes: number;
 }
+
+/** What the sweep repaired (or failed to), each a `SweepFixes` dimension. */
+const FIX_KINDS = ['revoked', 'activated', 'finishedPending', 'rolledBackPending', 'orphanBindingsDeleted', 'schedulesDeleted', 'failed'] as const;
 
 export interface SweepSummary {
   readonly due: number;
@@ -116,6 +122,9 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
 
     const summary: SweepSummary = { ...counts, outOfTime };
     logger.info('sweep finished', { ...summary });
+    for (const kind of FIX_KINDS) {
+      if (summary[kind] > 0) deps.metrics.count('SweepFixes', { kind }, summary[kind]);
+    }
     return summary;
   };
 

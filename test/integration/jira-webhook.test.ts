@@ -282,6 +282,11 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     expect((await stack.deliver(payload, { deliveryId: 'retry-me' })).statusCode).toBe(503);
     expect(stack.kube.requests).toHaveLength(0);
     expect(stack.audit.kinds()).toEqual(['failure', 'failure']);
+    // Each failed read (after the adapter's retries) is a Jira failure in the metrics; nothing else failed.
+    expect(stack.metrics.counts.filter((c) => c.name === 'BackendFailures')).toEqual([
+      { name: 'BackendFailures', dimensions: { backend: 'jira' }, value: 1 },
+      { name: 'BackendFailures', dimensions: { backend: 'jira' }, value: 1 },
+    ]);
 
     // Jira's retry of the same delivery then succeeds: a failed delivery is not remembered as done.
     const retried = await stack.deliver(payload, { deliveryId: 'retry-me' });
@@ -303,6 +308,8 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     const response = await stack.deliver({ webhookEvent: 'jira:issue_updated', issue: { key: 'NOPE-1' }, changelog: { id: '1', items: [{ field: 'status', toString: 'Approved' }] } });
     expect(bodyOf(response)).toMatchObject({ outcome: 'denied', code: 'ticket-not-found' });
     expect(stack.jira.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
+    // "No such ticket" is an answer, not a failure of Jira.
+    expect(stack.metrics.total('BackendFailures')).toBe(0);
   });
 
   it('takes the approver from the API changelog, not from the payload', async () => {

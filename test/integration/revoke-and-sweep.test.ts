@@ -44,6 +44,11 @@ describe('revokeLease and sweepLeases', () => {
     expect(comments[1]).toContain('Access revoked');
     expect(comments[1]).toContain('the lease expired');
     expect(stack.audit.events.at(-1)).toMatchObject({ kind: 'revoke', leaseId, cause: 'expiry', ticket: 'OPS-20' });
+    // Revoked just after expiry on the test clock (which also moves with real time).
+    expect(stack.metrics.durations).toEqual([{ name: 'RevocationLag', dimensions: { cause: 'expiry' }, seconds: expect.any(Number) }]);
+    expect(stack.metrics.durations[0]?.seconds).toBeGreaterThanOrEqual(0.001);
+    expect(stack.metrics.durations[0]?.seconds).toBeLessThan(1);
+    expect(stack.metrics.total('Revocations', { cause: 'expiry' })).toBe(1);
   });
 
   it('never revokes before expiry, even if the schedule fires early', async () => {
@@ -97,6 +102,8 @@ describe('revokeLease and sweepLeases', () => {
     expect(stack.audit.events.at(-1)).toMatchObject({ kind: 'failure', leaseId });
     // One metric per failed attempt, so an alarm can fire before the sweep gives up.
     expect(stack.metrics.total('RevokeFailures')).toBe(1);
+    // One failed delete (after the adapter's three attempts), counted against Kubernetes.
+    expect(stack.metrics.counts.filter((c) => c.name === 'BackendFailures')).toEqual([{ name: 'BackendFailures', dimensions: { backend: 'kubernetes' }, value: 1 }]);
 
     const retry = await stack.container.revokeLease({ leaseId, cause: 'expiry', actor: 'eventbridge' });
     expect(retry.kind).toBe('revoked');
@@ -118,6 +125,11 @@ describe('revokeLease and sweepLeases', () => {
     expect(stack.kube.list(LABEL_LEASE_ID, current)).toHaveLength(2);
     expect(stack.jira.comments('OPS-26').at(-1)).toContain('periodic sweep');
     expect(await stack.container.sweepLeases()).toMatchObject({ due: 0, revoked: 0, activated: 0, failed: 0, skipped: 0 });
+    // The fix is counted by kind, once; the lease ended a minute late (the sweep found it 31 min into 30).
+    expect(stack.metrics.counts.filter((c) => c.name === 'SweepFixes')).toEqual([{ name: 'SweepFixes', dimensions: { kind: 'revoked' }, value: 1 }]);
+    expect(stack.metrics.durations).toEqual([{ name: 'RevocationLag', dimensions: { cause: 'sweep' }, seconds: expect.any(Number) }]);
+    expect(stack.metrics.durations[0]?.seconds).toBeGreaterThanOrEqual(60);
+    expect(stack.metrics.durations[0]?.seconds).toBeLessThan(61);
   });
 
   it('revokes overlapping leases of the same person and role independently', async () => {

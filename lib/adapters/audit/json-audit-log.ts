@@ -20,8 +20,8 @@ export class JsonAuditLog implements AuditLog {
 
 /**
  * Counts every audit event as a metric, so metrics and the audit trail can never disagree:
- * grants, denials by code, revocations by cause, and failures (a failed revoke attempt carries
- * its cause; a failed grant does not).
+ * grants, denials by code, revocations by cause with the lag behind expiry, and failures (a failed
+ * revoke attempt carries its cause; a failed grant does not).
  */
 export function countingAuditLog(inner: AuditLog, metrics: Metrics): AuditLog {
   return {
@@ -35,9 +35,16 @@ export function countingAuditLog(inner: AuditLog, metrics: Metrics): AuditLog {
         case 'deny':
           metrics.count('Denials', { source, code: event.code ?? 'unknown' });
           break;
-        case 'revoke':
-          metrics.count('Revocations', { cause: event.cause ?? 'unknown' });
+        case 'revoke': {
+          const cause = event.cause ?? 'unknown';
+          metrics.count('Revocations', { cause });
+          // How late access ended: only for ends that were due at the expiry (not early or manual ones).
+          if ((cause === 'expiry' || cause === 'sweep') && event.expiresAt !== undefined) {
+            const lag = (Date.parse(event.at) - Date.parse(event.expiresAt)) / 1000;
+            if (Number.isFinite(lag)) metrics.seconds('RevocationLag', Math.max(0, lag), { cause });
+          }
           break;
+        }
         case 'failure':
           metrics.count(event.cause === undefined ? 'GrantFailures' : 'RevokeFailures', { source });
           break;

@@ -1,5 +1,5 @@
 import { Metrics as PowertoolsMetrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { MetricName, Metrics } from '../../ports/metrics.js';
+import type { CountMetric, DurationMetric, MetricName, Metrics } from '../../ports/metrics.js';
 
 /**
  * CloudWatch metrics in Embedded Metric Format through Powertools: each count is written at once as
@@ -12,11 +12,19 @@ export class EmfMetrics implements Metrics {
     this.metrics = new PowertoolsMetrics({ namespace, serviceName });
   }
 
-  count(name: MetricName, dimensions: Readonly<Record<string, string>> = {}, value = 1): void {
+  count(name: CountMetric, dimensions: Readonly<Record<string, string>> = {}, value = 1): void {
+    this.put(name, MetricUnit.Count, value, dimensions);
+  }
+
+  seconds(name: DurationMetric, value: number, dimensions: Readonly<Record<string, string>> = {}): void {
+    this.put(name, MetricUnit.Seconds, value, dimensions);
+  }
+
+  private put(name: MetricName, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number, dimensions: Readonly<Record<string, string>>): void {
     try {
       const single = this.metrics.singleMetric();
       for (const [key, dimension] of Object.entries(dimensions)) single.addDimension(key, dimension.slice(0, 250));
-      single.addMetric(name, MetricUnit.Count, value);
+      single.addMetric(name, unit, value);
     } catch {
       // Metrics are best effort; a failure here must never change a decision.
     }
