@@ -35,6 +35,12 @@ export function makeActivateLease(
     if (lease === undefined) return { kind: 'not-found' };
     if (lease.status !== 'SCHEDULED') return { kind: 'not-scheduled', lease };
     if (clock.now().getTime() < Date.parse(lease.startsAt)) return { kind: 'not-due', lease };
+    if (clock.now().getTime() >= Date.parse(lease.expiresAt)) {
+      // The whole window passed before activation ran (timers and sweep were down): never grant
+      // late. End it as expired; that also removes any binding a crashed activation left.
+      await deps.revokeLease({ leaseId, cause: 'expiry', actor });
+      return { kind: 'cancelled', reason: 'the access window ended before access could start' };
+    }
 
     const ticket = await sourceOf(tickets, lease.source).getTicket(lease.ticketKey);
     if (ticket.state !== 'approved') {

@@ -122,6 +122,23 @@ describe('Jira ticket lifecycle: early revoke, extension, service desk approvals
     expect(stack.kube.list(LABEL_LEASE_ID, String(body.leaseId))).toHaveLength(2);
   });
 
+  it('never activates a scheduled lease once its window has ended: the late activation ends it instead', async () => {
+    stack = await new TestStack().start({ catalog: WINDOW_CATALOG });
+    const start = new Date(stack.clock.now().getTime() + HOUR).toISOString();
+    stack.ticket('OPS-56', { [PROFILE]: 'payments-read', [DURATION]: '1h', customfield_10103: start });
+    const body = bodyOf(await stack.deliver(stack.jira.transition('OPS-56', 'Approved', bob)));
+    expect(body).toMatchObject({ outcome: 'scheduled' });
+    // Timers and sweep were down for the whole window.
+    stack.clock.advance(2 * HOUR + 60_000);
+    const summary = await stack.container.sweepLeases();
+    expect(summary).toMatchObject({ activated: 0 });
+    const lease = await stack.container.leases.get(String(body.leaseId));
+    expect(lease).toMatchObject({ status: 'REVOKED', revokeCause: 'expiry' });
+    expect(stack.kube.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
+    expect(stack.audit.kinds()).not.toContain('grant');
+    expect(stack.jira.comments('OPS-56').some((c) => c.includes('Access granted'))).toBe(false);
+  });
+
   it('cancels activation when the ticket was closed before the window opened, even if the close was never delivered', async () => {
     stack = await new TestStack().start({ catalog: WINDOW_CATALOG });
     const start = new Date(stack.clock.now().getTime() + HOUR).toISOString();

@@ -3,7 +3,12 @@ import { describe, expect, it } from '@jest/globals';
 import { parseCatalog } from '../../lib/catalog.js';
 import { EKS_TOKEN_PREFIX, mintEksToken } from '../../lib/adapters/kubernetes/eks-token.js';
 import { makeRbacApiProvider, type EksAccess } from '../../lib/adapters/kubernetes/rbac-api-provider.js';
+import { KubernetesCluster } from '../../lib/adapters/kubernetes/kubernetes-cluster.js';
+import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
+import { ClusterError } from '../../lib/errors.js';
+import { FakeKubernetes } from '../fakes/fake-kubernetes.js';
 import { ManualClock } from '../fakes/manual-clock.js';
+import { testCertificate } from '../support/tls.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
@@ -109,5 +114,48 @@ describe('EKS clusters in the catalog', () => {
 
   it('rejects an EKS cluster with an endpoint but no CA', () => {
     expect(() => parseCatalog(DEMO_CATALOG.replace('  demo: {}', '  demo:\n    type: eks\n    name: demo\n    region: eu-west-1\n    endpoint: https://x.example.com'))).toThrow(/both endpoint and caData/);
+  });
+});
+
+describe('EKS over TLS (fake API server on HTTPS, client-node as installed)', () => {
+  const catalog = parseCatalog(DEMO_CATALOG.replace('  demo: {}', '  demo:\n    type: eks\n    name: demo\n    region: eu-west-1'));
+  const manifest = {
+    metadata: { name: 'kube-lease-tls-test', namespace: 'payments', labels: { [LABEL_LEASE_ID]: 'lease-tls', 'app.kubernetes.io/managed-by': 'kube-lease' }, annotations: {} },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice@example.com' }],
+  } as const;
+
+  async function eksAgainst(caPem: string) {
+    const certificate = await testCertificate();
+    const kube = new FakeKubernetes(undefined, `${EKS_TOKEN_PREFIX}minted`);
+    const url = await kube.start({ key: certificate.key, cert: certificate.cert });
+    const eks: EksAccess = {
+      describe: () => Promise.resolve({ endpoint: url, caData: Buffer.from(caPem).toString('base64') }),
+      token: () => Promise.resolve(`${EKS_TOKEN_PREFIX}minted`),
+    };
+    const cluster = new KubernetesCluster(makeRbacApiProvider(catalog.clusters, undefined, () => Promise.reject(new Error('no kubeconfig')), eks), { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, 5_000);
+    return { kube, cluster };
+  }
+
+  it('creates the binding with the minted token, verifying the API server against the CA from DescribeCluster', async () => {
+    const { kube, cluster } = await eksAgainst((await testCertificate()).cert);
+    try {
+      expect(await cluster.applyBinding('demo', manifest)).toBe('created');
+      expect(kube.bindings.has('payments/kube-lease-tls-test')).toBe(true);
+      expect(kube.requests[0]?.headers.authorization).toBe(`Bearer ${EKS_TOKEN_PREFIX}minted`);
+    } finally {
+      await kube.stop();
+    }
+  });
+
+  it('refuses an API server whose certificate the cluster CA did not sign, before sending the token', async () => {
+    const { kube, cluster } = await eksAgainst((await testCertificate()).clientCert);
+    try {
+      await expect(cluster.applyBinding('demo', manifest)).rejects.toBeInstanceOf(ClusterError);
+      expect(kube.requests).toHaveLength(0);
+      expect(kube.bindings.size).toBe(0);
+    } finally {
+      await kube.stop();
+    }
   });
 });
