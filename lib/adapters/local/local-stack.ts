@@ -64,8 +64,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   if (scheduler === undefined) throw new Error('local scheduler was not built');
   const localScheduler = scheduler;
 
+  // One sweep at a time; stop() waits for the running one, so it never meets a closed store.
+  let running: Promise<void> | undefined;
   const sweep = setInterval(() => {
-    container.sweepLeases().catch((error: unknown) => container.logger.error('local sweep failed', { error: describeError(error) }));
+    running ??= container
+      .sweepLeases()
+      .then(() => undefined)
+      .catch((error: unknown) => container.logger.error('local sweep failed', { error: describeError(error) }))
+      .finally(() => {
+        running = undefined;
+      });
   }, options.sweepIntervalMs);
   sweep.unref();
 
@@ -78,6 +86,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     async stop() {
       clearInterval(sweep);
       localScheduler.stop();
+      await running;
       await closeServer(server);
       dynamodb.destroy();
       await embedded?.stop();
