@@ -167,7 +167,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const logger = overrides.logger ?? new PowertoolsLogger({ serviceName: 'kube-lease' });
   const metrics = overrides.metrics ?? new EmfMetrics();
   const audit = countingAuditLog(overrides.audit ?? new JsonAuditLog(), metrics);
-  const backends = lazy(() => (overrides.secretBackends ? Promise.resolve(overrides.secretBackends) : Promise.resolve(awsSecretBackends(config.region))));
+  const backends = lazy(() => Promise.resolve(overrides.secretBackends ?? awsSecretBackends(config.region)));
   const secret = async (reference: string, what: string): Promise<string> => resolveSecret(reference, what, await backends());
 
   const dynamodb =
