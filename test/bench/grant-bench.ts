@@ -18,9 +18,28 @@ export function stats(values: number[]): Stats {
 /** AWS calls made through the slowed clients (DynamoDB, EventBridge), for the sequential-order figure. */
 export const awsCalls = { count: 0 };
 
+/** When the last RoleBinding create of the current grant was answered: from then on the access works. */
+const bindings = { lastAnsweredAt: 0 };
+
+/** Notes when each binding create is answered (through the container's decorate hook). */
+function watchBindings<T extends object>(name: string, port: T): T {
+  if (name !== 'cluster') return port;
+  return new Proxy(port, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (property !== 'applyBinding' || typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        const result: unknown = await Reflect.apply(value, target, args);
+        bindings.lastAnsweredAt = performance.now();
+        return result;
+      };
+    },
+  });
+}
+
 /** A stack whose every backend call (Jira, Kubernetes, DynamoDB, EventBridge) takes `latencyMs` more. */
 export async function slowStack(latencyMs: number, catalog?: string): Promise<TestStack> {
-  const stack = await new TestStack().start({ ...(catalog ? { catalog } : {}), env: { PENDING_GRACE_SECONDS: '3600' } });
+  const stack = await new TestStack().start({ ...(catalog ? { catalog } : {}), env: { PENDING_GRACE_SECONDS: '3600' }, decorate: watchBindings });
   stack.jira.latencyMs = latencyMs;
   stack.kube.latencyMs = latencyMs;
   if (latencyMs > 0) {
@@ -42,16 +61,24 @@ export async function slowStack(latencyMs: number, catalog?: string): Promise<Te
   return stack;
 }
 
-/** Grants `iterations` approvals one after another and returns each grant's wall time in ms. */
-export async function grantTimes(stack: TestStack, iterations: number, profile: string, namespaces?: string[], prefix = 'BENCH'): Promise<number[]> {
-  const times: number[] = [];
+export interface GrantTimes {
+  /** Delivery → webhook answered (the lease ACTIVE, the ticket told). */
+  readonly answered: number[];
+  /** Delivery → the last RoleBinding create answered: when the access starts to work. */
+  readonly access: number[];
+}
+
+/** Grants `iterations` approvals one after another and returns each grant's wall times in ms. */
+export async function grantTimes(stack: TestStack, iterations: number, profile: string, namespaces?: string[], prefix = 'BENCH'): Promise<GrantTimes> {
+  const times: GrantTimes = { answered: [], access: [] };
   for (let i = 0; i < iterations; i += 1) {
     const key = `${prefix}-${i + 1}`;
     stack.ticket(key, { customfield_10100: profile, ...(namespaces ? { customfield_10102: namespaces } : {}) });
     const payload = stack.jira.transition(key, 'Approved', bob);
     const started = performance.now();
     const response = await stack.deliver(payload);
-    times.push(performance.now() - started);
+    times.answered.push(performance.now() - started);
+    times.access.push(bindings.lastAnsweredAt - started);
     if (!response.body.includes('"granted"')) throw new Error(`grant ${key} did not succeed: ${response.body}`);
   }
   return times;

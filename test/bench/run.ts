@@ -23,6 +23,7 @@ const fmt = (s: Stats, unit = L) => `median ${(s.median / unit).toFixed(2)} L, p
 out(`1. Grant critical path, every backend call +${L} ms (L), ${ITERATIONS} grants each (after ${WARMUP} untimed)`);
 const fiveNamespaces = DEMO_CATALOG.replace('namespaces: [payments, payments-worker]', 'namespaces: [payments, payments-worker, checkout, default, ns5]');
 const critical: Record<string, Stats> = {};
+const access: Record<string, Stats> = {};
 for (const [label, catalog, profile, namespaces] of [
   ['1 namespace', undefined, 'payments-debug', undefined],
   ['5 namespaces', fiveNamespaces, 'payments-read', undefined],
@@ -31,8 +32,10 @@ for (const [label, catalog, profile, namespaces] of [
   stack.kube.namespaces.add('ns5');
   try {
     await grantTimes(stack, WARMUP, profile, namespaces, 'WARMUP');
-    critical[label] = stats(await grantTimes(stack, ITERATIONS, profile, namespaces));
-    out(`   ${label.padEnd(13)} ${fmt(critical[label])}`);
+    const times = await grantTimes(stack, ITERATIONS, profile, namespaces);
+    critical[label] = stats(times.answered);
+    access[label] = stats(times.access);
+    out(`   ${label.padEnd(13)} ${fmt(critical[label])}; access works after ${fmt(access[label])}`);
     if (label === '1 namespace') {
       // The same grant's calls, counted: what a fully sequential order would cost.
       const before = { jira: stack.jira.requests.length, kube: stack.kube.requests.length, aws: awsCalls.count };
@@ -47,6 +50,7 @@ for (const [label, catalog, profile, namespaces] of [
   }
 }
 results.criticalPath = critical;
+results.accessWorksAfter = access;
 out(`   budget: median ≤ 5.5 L → ${Object.values(critical).every((s) => s.median <= 5.5 * L) ? 'holds' : 'does NOT hold yet'}`);
 
 // 2. Throughput with L = 0.
