@@ -1,31 +1,77 @@
 import * as z from 'zod';
 
 /**
- * The audit event schema, stable for consumers (SIEM, dashboards): documented in the README, and
- * every event the test suite emits is checked against it. Add fields; never rename or retype one.
+ * The audit event schema, stable for consumers (SIEM, dashboards): documented in the README (a
+ * test keeps the README's examples valid and its field list complete), and every event the test
+ * suite emits is checked against it. Add fields; never rename, retype or drop one.
+ *
+ * Every field any kind may carry is listed once in `fields`; each kind then says which of them it
+ * always carries. Events are strict: an unknown field is an error.
  */
-export const auditEventSchema = z.strictObject({
-  kind: z.enum(['grant', 'schedule', 'extend', 'deny', 'revoke', 'failure', 'reject']),
+const fields = {
   at: z.iso.datetime(),
   actor: z.string().min(1),
-  source: z.enum(['jira', 'servicenow']).optional(),
-  ticket: z.string().optional(),
-  ticketUrl: z.string().optional(),
-  leaseId: z.string().regex(/^[0-9a-f]{20}$/).optional(),
-  requester: z.string().optional(),
-  approver: z.string().optional(),
-  subject: z.string().optional(),
-  profile: z.string().optional(),
-  cluster: z.string().optional(),
-  namespaces: z.array(z.string()).optional(),
-  role: z.strictObject({ kind: z.enum(['Role', 'ClusterRole']), name: z.string() }).optional(),
-  startsAt: z.iso.datetime().optional(),
-  expiresAt: z.iso.datetime().optional(),
-  previousExpiresAt: z.iso.datetime().optional(),
-  reason: z.string().optional(),
-  code: z.string().optional(),
-  cause: z.enum(['expiry', 'sweep', 'manual', 'early', 'dry-run']).optional(),
-  deliveryId: z.string().optional(),
-  dryRun: z.boolean().optional(),
-  warning: z.string().optional(),
-});
+  source: z.enum(['jira', 'servicenow']),
+  ticket: z.string().min(1),
+  ticketUrl: z.string(),
+  leaseId: z.string().regex(/^[0-9a-f]{20}$/),
+  requester: z.string(),
+  approver: z.string(),
+  subject: z.string(),
+  profile: z.string(),
+  cluster: z.string(),
+  namespaces: z.array(z.string()),
+  role: z.strictObject({ kind: z.enum(['Role', 'ClusterRole']), name: z.string() }),
+  startsAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+  previousExpiresAt: z.iso.datetime(),
+  reason: z.string(),
+  code: z.string().min(1),
+  cause: z.enum(['expiry', 'sweep', 'manual', 'early', 'dry-run']),
+  deliveryId: z.string(),
+  dryRun: z.boolean(),
+  warning: z.string(),
+} as const;
+
+type Field = keyof typeof fields;
+
+/** All fields optional, then the kind's own fields required. */
+function kind<K extends string, R extends Field>(name: K, required: readonly R[]) {
+  const shape = Object.fromEntries(
+    (Object.keys(fields) as Field[]).map((field) => [field, required.includes(field as R) ? fields[field] : fields[field].optional()]),
+  ) as { [F in Field]: F extends R ? (typeof fields)[F] : z.ZodOptional<(typeof fields)[F]> };
+  return z.strictObject({ kind: z.literal(name), ...shape });
+}
+
+/** What every event about a lease carries (access given, scheduled, extended or ended with its record). */
+const LEASE: readonly Field[] = ['at', 'actor', 'source', 'ticket', 'leaseId', 'requester', 'approver', 'subject', 'profile', 'cluster', 'namespaces', 'role', 'startsAt', 'expiresAt'];
+
+export const AUDIT_REQUIRED_FIELDS = {
+  /** Access exists (or, with `dryRun`, the cluster accepted it and nothing was stored). */
+  grant: [...LEASE, 'reason'],
+  /** Approved for a change window that has not opened yet. */
+  schedule: [...LEASE, 'reason'],
+  /** A new approval moved the expiry. */
+  extend: [...LEASE, 'previousExpiresAt', 'reason'],
+  /** No access: `code` says why (a denial code, or `ticket-not-found`). */
+  deny: ['at', 'actor', 'source', 'ticket', 'code', 'reason'],
+  /** Access ended; an orphan binding's removal names the lease, cluster and namespace only. */
+  revoke: ['at', 'actor', 'leaseId', 'cluster', 'namespaces', 'cause', 'reason'],
+  /** Something could not be done (`code` is `backend-error`); a failed revoke attempt carries its `cause`. */
+  failure: ['at', 'actor', 'code', 'reason'],
+  /** A webhook request refused before any work (`bad-signature`, `too-large`, `bad-request`). */
+  reject: ['at', 'actor', 'source', 'code', 'reason'],
+} as const satisfies Record<string, readonly Field[]>;
+
+export const auditEventSchema = z.discriminatedUnion('kind', [
+  kind('grant', AUDIT_REQUIRED_FIELDS.grant),
+  kind('schedule', AUDIT_REQUIRED_FIELDS.schedule),
+  kind('extend', AUDIT_REQUIRED_FIELDS.extend),
+  kind('deny', AUDIT_REQUIRED_FIELDS.deny),
+  kind('revoke', AUDIT_REQUIRED_FIELDS.revoke),
+  kind('failure', AUDIT_REQUIRED_FIELDS.failure),
+  kind('reject', AUDIT_REQUIRED_FIELDS.reject),
+]);
+
+/** Every field an event may carry, for the README's table. */
+export const AUDIT_FIELDS: readonly string[] = ['kind', ...Object.keys(fields)];

@@ -53,6 +53,10 @@ describe('parseJiraHint', () => {
     ['issue key of the wrong type', { webhookEvent: 'jira:issue_updated', issue: { key: 12 } }],
     ['update without issue', { webhookEvent: 'jira:issue_updated', changelog: { items: [] } }],
     ['items not a list', { webhookEvent: 'jira:issue_updated', issue: { key: 'X-1' }, changelog: { items: 'status' } }],
+    // Never let a payload steer the API URL we read the issue from.
+    ['an empty issue key', { ...update([{ field: 'status', toString: 'Approved' }]), issue: { key: '' } }],
+    ['a path as issue key', { ...update([{ field: 'status', toString: 'Approved' }]), issue: { key: '../../myself?x=OPS-1' } }],
+    ['an issue key without number', { ...update([{ field: 'status', toString: 'Approved' }]), issue: { key: 'OPS-' } }],
   ])('throws a payload error for %s', (_label, payload) => {
     expect(() => parseJiraHint(payload, approved)).toThrow(PayloadError);
   });

@@ -26,7 +26,8 @@ const payloadSchema = z.looseObject({
   issue: z
     .looseObject({
       id: z.union([z.string(), z.number()]).optional(),
-      key: z.string().max(100),
+      // An issue key (project key, dash, number): anything else never reaches an API URL.
+      key: z.string().max(100).regex(/^[A-Za-z][A-Za-z0-9_]*-[1-9][0-9]*$/, 'not a Jira issue key'),
     })
     .optional(),
   changelog: z
