@@ -17,6 +17,9 @@ const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
 const results: Record<string, unknown> = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, latencyMs: L, iterations: ITERATIONS, warmup: WARMUP };
 const out = (line = '') => process.stdout.write(`${line}\n`);
+/** The closing table: one row per figure, with its budget and whether it holds. */
+const summary: [figure: string, measured: string, budget: string, verdict: string][] = [];
+const verdict = (holds: boolean) => (holds ? 'holds' : 'does NOT hold');
 const fmt = (s: Stats, unit = L) => `median ${(s.median / unit).toFixed(2)} L, p99 ${(s.p99 / unit).toFixed(2)} L  (${s.median.toFixed(1)} / ${s.p99.toFixed(1)} ms)`;
 
 // 1. Grant critical path with L added to every backend call.
@@ -52,6 +55,11 @@ for (const [label, catalog, profile, namespaces] of [
 results.criticalPath = critical;
 results.accessWorksAfter = access;
 out(`   budget: median ≤ 5.5 L → ${Object.values(critical).every((s) => s.median <= 5.5 * L) ? 'holds' : 'does NOT hold yet'}`);
+for (const [label, s] of Object.entries(critical)) {
+  summary.push([`grant answered, ${label}`, `median ${(s.median / L).toFixed(2)} L, p99 ${(s.p99 / L).toFixed(2)} L`, 'median ≤ 5.5 L', verdict(s.median <= 5.5 * L)]);
+}
+for (const [label, s] of Object.entries(access)) summary.push([`access works, ${label}`, `median ${(s.median / L).toFixed(2)} L, p99 ${(s.p99 / L).toFixed(2)} L`, '', '']);
+summary.push(['fully sequential order', `${String((results.callsPerGrant as { total: number }).total)} L`, '', '']);
 
 // 2. Throughput with L = 0.
 out('\n2. Throughput, no added latency');
@@ -68,6 +76,7 @@ out('\n2. Throughput, no added latency');
     const perGrantCpuMs = (used.user + used.system) / 1000 / n;
     results.throughput = { grantsPerSecond: n / seconds, cpuMsPerGrant: perGrantCpuMs, note: 'whole process: fakes and dynalite run in it too' };
     out(`   ${(n / seconds).toFixed(1)} grants/s sequential; ${perGrantCpuMs.toFixed(2)} ms CPU per grant (this process, fakes and dynalite included)`);
+    summary.push(['throughput (L = 0)', `${(n / seconds).toFixed(0)} grants/s, ${perGrantCpuMs.toFixed(1)} ms CPU each`, '', '']);
   } finally {
     await stack.stop();
   }
@@ -85,6 +94,7 @@ out('\n3. Revocation lag, local mode (in-process scheduler)');
   const lag = stats(lags);
   results.revocationLagMs = lag;
   out(`   expiry → binding deleted: median ${lag.median} ms, p99 ${lag.p99} ms over ${lag.n} leases; budget p99 ≤ 1000 ms → ${lag.p99 <= 1000 ? 'holds' : 'does NOT hold'}`);
+  summary.push(['revocation lag (local mode)', `median ${lag.median} ms, p99 ${lag.p99} ms`, 'p99 ≤ 1 s', verdict(lag.p99 <= 1000)]);
 }
 
 // 4 and 5. Cold start, sizes and memory of the production bundles.
@@ -152,11 +162,23 @@ try {
   results.unbundledInitMs = unbundled.init;
   const all = Object.values(rows) as { bundleBytes: number; coldInitMs: number; ratioToUnbundled: number; peakRssMb: number }[];
   out(`   budgets: bundle ≤ 1.5 MB → ${all.every((r) => r.bundleBytes <= 1.5e6) ? 'holds' : 'does NOT hold'}; cold init ≤ 150 ms and ≤ 0.35 × unbundled → ${all.every((r) => r.coldInitMs <= 150 && r.ratioToUnbundled <= 0.35) ? 'holds' : 'does NOT hold'}`);
+  const most = (pick: (r: (typeof all)[number]) => number) => Math.max(...all.map(pick));
+  summary.push(['bundle size (largest)', `${(most((r) => r.bundleBytes) / 1e6).toFixed(2)} MB`, '≤ 1.5 MB', verdict(most((r) => r.bundleBytes) <= 1.5e6)]);
+  summary.push(['cold init (slowest)', `${most((r) => r.coldInitMs).toFixed(0)} ms, ${most((r) => r.ratioToUnbundled).toFixed(2)} × unbundled (${unbundled.init.toFixed(0)} ms)`, '≤ 150 ms and ≤ 0.35 ×', verdict(most((r) => r.coldInitMs) <= 150 && most((r) => r.ratioToUnbundled) <= 0.35)]);
+  summary.push(['peak RSS (largest)', `${most((r) => r.peakRssMb).toFixed(0)} MB`, 'fits 256 MB', verdict(most((r) => r.peakRssMb) < 256)]);
   out('\n5. Memory');
   out(`   peak RSS (fresh process, import + one webhook call): ${all.map((r) => r.peakRssMb.toFixed(0)).join(', ')} MB; fits 256 MB → ${all.every((r) => r.peakRssMb < 256) ? 'yes' : 'no'}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
+
+out(`\nSummary (${results.machine ? `${(results.machine as { cpus: number }).cpus} CPUs, Node ${process.version}` : ''}, L = ${L} ms)`);
+const widths = [0, 1, 2, 3].map((i) => Math.max(...[['figure', 'measured', 'budget', ''], ...summary].map((row) => row[i]?.length ?? 0)));
+const row = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+out(row(['figure', 'measured', 'budget', '']));
+out(row(widths.map((w) => '-'.repeat(Math.max(w, 1)))));
+for (const line of summary) out(row(line));
+results.summary = summary;
 
 mkdirSync(join('test', 'bench', 'results'), { recursive: true });
 writeFileSync(join('test', 'bench', 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
