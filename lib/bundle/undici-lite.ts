@@ -64,19 +64,25 @@ export async function fetch(input: string | URL, init: LiteRequestInit = {}): Pr
   }
   const agent = secure ? (init.dispatcher instanceof Agent ? init.dispatcher.https : defaultHttps) : defaultHttp;
   const send = secure ? httpsRequest : httpRequest;
+  // Frame the body ourselves: node:http sends a DELETE body (client-node's preconditions) unframed,
+  // which the server then reads as the start of the next request.
+  const headers: Record<string, string> = { ...init.headers };
+  if (body !== undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-length')) {
+    headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+  }
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = send(url, { method: init.method ?? 'GET', headers: init.headers ?? {}, agent, ...(init.signal ? { signal: init.signal } : {}) }, resolve);
+    const req = send(url, { method: init.method ?? 'GET', headers, agent, ...(init.signal ? { signal: init.signal } : {}) }, resolve);
     req.once('error', reject);
     req.end(body);
   });
   const chunks: Buffer[] = [];
   for await (const chunk of response) chunks.push(chunk as Buffer);
-  const headers = new Headers();
+  const answered = new Headers();
   for (const [name, value] of Object.entries(response.headers)) {
     if (value === undefined) continue;
-    for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
+    for (const one of Array.isArray(value) ? value : [value]) answered.append(name, one);
   }
   const status = response.statusCode ?? 0;
   const payload = status === 204 || status === 304 || init.method === 'HEAD' ? null : Buffer.concat(chunks);
-  return new Response(payload, { status, statusText: response.statusMessage ?? '', headers });
+  return new Response(payload, { status, statusText: response.statusMessage ?? '', headers: answered });
 }

@@ -194,17 +194,20 @@ describe('serverless package', () => {
       await writeFile(join(dir, 'kubeconfig'), kube.kubeconfig(kubeUrl, 'fake', certificate.cert));
       jira.createIssue({ key: 'PKG-1', reporter: alice, summary: 'Bundle grant', fields: { customfield_10100: 'payments-read' } });
       jira.transition('PKG-1', 'In Review', alice);
-      const body = JSON.stringify(jira.transition('PKG-1', 'Approved', bob));
-      const event = {
-        headers: { 'content-type': 'application/json', 'x-hub-signature': signJiraBody(body, 'bundle-secret'), 'x-atlassian-webhook-identifier': 'pkg-1' },
-        body,
-        isBase64Encoded: false,
-        requestContext: { http: { method: 'POST' } },
+      const signed = (payload: unknown, deliveryId: string) => {
+        const body = JSON.stringify(payload);
+        return {
+          headers: { 'content-type': 'application/json', 'x-hub-signature': signJiraBody(body, 'bundle-secret'), 'x-atlassian-webhook-identifier': deliveryId },
+          body,
+          isBase64Encoded: false,
+          requestContext: { http: { method: 'POST' } },
+        };
       };
+      const approved = signed(jira.transition('PKG-1', 'Approved', bob), 'pkg-1');
       const script = `const m = await import('./functions/jira-webhook.mjs');
         const r = await m.handler(JSON.parse(process.env.EVENT));
         process.stdout.write('RESULT ' + JSON.stringify(r) + '\\n');`;
-      const invoke = async (jiraToken: string) => {
+      const invoke = async (event: unknown, jiraToken = 'fake-jira-token') => {
         const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
           cwd: dir,
           env: {
@@ -231,12 +234,12 @@ describe('serverless package', () => {
       };
 
       // A wrong Jira token first: nothing happens, and the error keeps its name through minification.
-      const refused = await invoke('wrong-token');
+      const refused = await invoke(approved, 'wrong-token');
       expect(refused.statusCode).toBe(500);
       expect(refused.stdout).toContain('"reason":"TicketSourceError: Jira: reading PKG-1: Jira answered 401');
       expect(kube.bindings.size).toBe(0);
 
-      const result = await invoke('fake-jira-token');
+      const result = await invoke(approved);
       // The bundle's log lines come with a failure, to say why.
       expect({ statusCode: result.statusCode, log: result.statusCode === 200 ? '' : result.stdout }).toEqual({ statusCode: 200, log: '' });
       const outcome = JSON.parse(result.body) as { outcome: string; leaseId: string };
@@ -244,6 +247,14 @@ describe('serverless package', () => {
       expect(kube.list(LABEL_LEASE_ID, outcome.leaseId).map((b) => b.metadata.namespace).sort()).toEqual(['payments', 'payments-worker']);
       expect([...eventBridge.rules.values()].map((r) => r.targets.length)).toEqual([1]);
       expect(jira.comments('PKG-1').at(-1)).toMatch(/Access granted/);
+
+      // The ticket is closed: the same bundle revokes (DELETE with a uid precondition, rule removal).
+      const closed = await invoke(signed(jira.transition('PKG-1', 'Done', bob), 'pkg-2'));
+      expect({ statusCode: closed.statusCode, log: closed.statusCode === 200 ? '' : closed.stdout }).toEqual({ statusCode: 200, log: '' });
+      expect(JSON.parse(closed.body)).toEqual({ outcome: 'closed', revoked: [outcome.leaseId] });
+      expect(kube.bindings.size).toBe(0);
+      expect(eventBridge.rules.size).toBe(0);
+      expect(jira.comments('PKG-1').at(-1)).toMatch(/Access revoked/);
     } finally {
       await Promise.all([jira.stop(), kube.stop(), eventBridge.stop(), dynamo.stop()]);
     }

@@ -62,6 +62,12 @@ describe('undici-lite (the bundle’s undici): the fetch client-node calls, over
     const empty = await fetch(`${url}/empty`, { method: 'DELETE' });
     expect(empty.status).toBe(204);
     expect(await empty.text()).toBe('');
+    // A DELETE with a body (client-node's uid precondition) arrives whole, and the connection stays usable.
+    const precondition = JSON.stringify({ preconditions: { uid: 'ü-1' } });
+    const deleted = await fetch(`${url}/apis/rbac/x`, { method: 'DELETE', body: precondition, headers: { 'content-type': 'application/json' } });
+    expect(await deleted.json()).toEqual({ kind: 'RoleBinding', echo: precondition });
+    expect((await fetch(`${url}/after`)).status).toBe(200);
+    expect(seen.map((s) => `${s.method} ${s.path}`).slice(-2)).toEqual(['DELETE /apis/rbac/x', 'GET /after']);
   });
 
   it('verifies TLS: trusts the kubeconfig CA given as dispatcher, refuses an unknown certificate otherwise', async () => {
