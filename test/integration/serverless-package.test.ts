@@ -14,7 +14,7 @@ import { FakeJira } from '../fakes/fake-jira.js';
 import { FakeKubernetes } from '../fakes/fake-kubernetes.js';
 import { BUNDLE_ENV } from '../support/bundle-env.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
-import { alice, bob } from '../support/stack.js';
+import { alice, bob, carol } from '../support/stack.js';
 import { testCertificate } from '../support/tls.js';
 
 const run = promisify(execFile);
@@ -247,6 +247,14 @@ describe('serverless package', () => {
       expect(kube.list(LABEL_LEASE_ID, outcome.leaseId).map((b) => b.metadata.namespace).sort()).toEqual(['payments', 'payments-worker']);
       expect([...eventBridge.rules.values()].map((r) => r.targets.length)).toEqual([1]);
       expect(jira.comments('PKG-1').at(-1)).toMatch(/Access granted/);
+
+      // A second approval: the same bundle extends (GET and PUT of each binding, the rule moved).
+      jira.transition('PKG-1', 'In Review', alice);
+      const extended = await invoke(signed(jira.transition('PKG-1', 'Approved', carol), 'pkg-3'));
+      expect({ statusCode: extended.statusCode, log: extended.statusCode === 200 ? '' : extended.stdout }).toEqual({ statusCode: 200, log: '' });
+      const extension = JSON.parse(extended.body) as { outcome: string; leaseId: string; expiresAt: string };
+      expect(extension).toMatchObject({ outcome: 'extended', leaseId: outcome.leaseId });
+      expect(kube.list(LABEL_LEASE_ID, outcome.leaseId).map((b) => b.metadata.annotations?.['kube-lease.io/expires-at'])).toEqual([extension.expiresAt, extension.expiresAt]);
 
       // The ticket is closed: the same bundle revokes (DELETE with a uid precondition, rule removal).
       const closed = await invoke(signed(jira.transition('PKG-1', 'Done', bob), 'pkg-2'));
