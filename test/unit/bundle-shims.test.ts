@@ -130,6 +130,17 @@ port: 0x1F
 ratio: 1.5e3
 flags: [yes, no, on, off, true, ~]
 `,
+    `users:
+- name: oidc
+  user:
+    auth-provider:
+      name: oidc
+      config:
+        expiry: 2026-11-28T10:00:00Z
+        id-token: eyJhbGciOiJSUzI1NiJ9.e30.c2ln
+        idp-certificate-authority-data: "LS0t"
+        extra-scopes: groups,email
+`,
   ];
   it.each(kubeconfigs.map((text, i) => ({ i, text })))('kubeconfig $i', ({ text }) => {
     expect(load(text)).toEqual(jsYaml.load(text));
