@@ -172,7 +172,7 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-out(`\nSummary (${results.machine ? `${(results.machine as { cpus: number }).cpus} CPUs, Node ${process.version}` : ''}, L = ${L} ms)`);
+out(`\nSummary (${(await import('node:os')).cpus().length} CPUs, Node ${process.version}, L = ${L} ms)`);
 const widths = [0, 1, 2, 3].map((i) => Math.max(...[['figure', 'measured', 'budget', ''], ...summary].map((row) => row[i]?.length ?? 0)));
 const row = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
 out(row(['figure', 'measured', 'budget', '']));

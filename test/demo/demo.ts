@@ -56,9 +56,7 @@ export async function runDemo(options: { durationSeconds: number; print: (line: 
     stack = await startLocalStack({
       env: {
         ACCESS_CATALOG: join(dir, 'catalog.yaml'),
-        JIRA_BASE_URL: jiraUrl,
-        JIRA_EMAIL: 'kube-lease-bot@example.com',
-        JIRA_API_TOKEN: 'fake-jira-token',
+        ...jira.clientEnv(jiraUrl),
         JIRA_WEBHOOK_SECRET: JIRA_SECRET,
         SERVICENOW_INSTANCE_URL: snUrl,
         SERVICENOW_USER: 'kube-lease.integration',

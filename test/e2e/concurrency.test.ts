@@ -29,9 +29,7 @@ describe('concurrency over real HTTP against the local stack (dynalite, fake Jir
     stack = await startLocalStack({
       env: {
         ACCESS_CATALOG: join(dir, 'catalog.yaml'),
-        JIRA_BASE_URL: jiraUrl,
-        JIRA_EMAIL: 'kube-lease-bot@example.com',
-        JIRA_API_TOKEN: 'fake-jira-token',
+        ...jira.clientEnv(jiraUrl),
         JIRA_WEBHOOK_SECRET: SECRET,
         KUBECONFIG: join(dir, 'kubeconfig'),
       },

@@ -45,6 +45,11 @@ export class FakeJira extends FakeHttpServer {
     super();
   }
 
+  /** The settings a kube-lease instance needs to call this fake (its base URL once started, the bot's credentials). */
+  clientEnv(baseUrl: string): Record<'JIRA_BASE_URL' | 'JIRA_EMAIL' | 'JIRA_API_TOKEN', string> {
+    return { JIRA_BASE_URL: baseUrl, JIRA_EMAIL: this.email, JIRA_API_TOKEN: this.token };
+  }
+
   createIssue(options: { key: string; reporter: JiraUser; summary?: string; fields?: Record<string, unknown>; status?: string }): void {
     const status = options.status ?? 'Open';
     this.issues.set(options.key, {

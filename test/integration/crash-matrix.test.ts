@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
 import { CrashInjector } from '../support/crash-injector.js';
-import { DEMO_CATALOG } from '../support/demo-catalog.js';
+import { WINDOW_CATALOG } from '../support/demo-catalog.js';
 import { alice, bob, bodyOf, carol, TestStack } from '../support/stack.js';
 
 const PROFILE = 'customfield_10100';
@@ -98,9 +98,6 @@ const extension: Scenario = {
   recover: grant.recover,
 };
 
-/** Jira tickets with a change window (start and end fields). */
-const WINDOW_CATALOG = DEMO_CATALOG.replace('    namespaces: customfield_10102\n', '    namespaces: customfield_10102\n    start: customfield_10103\n    end: customfield_10104\n');
-
 const activation: Scenario = {
   name: 'activate',
   catalog: WINDOW_CATALOG,
@@ -113,11 +110,7 @@ const activation: Scenario = {
     return () => stack.container.activateLease({ leaseId: String(body.leaseId), actor: 'eventbridge' });
   },
   // The start rule is retried by EventBridge/Lambda, or the sweep activates from the index.
-  recover: async (stack, recovery, operation) => {
-    stack.clock.advance(121_000);
-    if (recovery === 'redeliver') await operation();
-    else await stack.container.sweepLeases({ scan: true });
-  },
+  recover: grant.recover,
   done: async (stack) => {
     const [lease] = await stack.container.leases.listForTicket('jira', 'CR-1');
     const bindings = lease === undefined ? 0 : stack.kube.list(LABEL_LEASE_ID, lease.id).length;

@@ -1,13 +1,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
 import { alice, bob, bodyOf, carol, TestStack } from '../support/stack.js';
-import { DEMO_CATALOG } from '../support/demo-catalog.js';
+import { DEMO_CATALOG, WINDOW_CATALOG } from '../support/demo-catalog.js';
 
 const PROFILE = 'customfield_10100';
 const DURATION = 'customfield_10101';
 const HOUR = 3600_000;
 const SERVICE_DESK_CATALOG = DEMO_CATALOG.replace('  closedStatuses: [Done, Declined]\n', '  closedStatuses: [Done, Declined]\n  approvals: servicedesk\n');
-const WINDOW_CATALOG = DEMO_CATALOG.replace('    namespaces: customfield_10102\n', '    namespaces: customfield_10102\n    start: customfield_10103\n    end: customfield_10104\n');
 
 describe('Jira ticket lifecycle: early revoke, extension, service desk approvals, windows', () => {
   let stack: TestStack;

@@ -207,7 +207,7 @@ describe('serverless package', () => {
       const script = `const m = await import('./functions/jira-webhook.mjs');
         const r = await m.handler(JSON.parse(process.env.EVENT));
         process.stdout.write('RESULT ' + JSON.stringify(r) + '\\n');`;
-      const invoke = async (event: unknown, jiraToken = 'fake-jira-token') => {
+      const invoke = async (event: unknown, jiraToken?: string) => {
         const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
           cwd: dir,
           env: {
@@ -216,9 +216,8 @@ describe('serverless package', () => {
             EVENT: JSON.stringify(event),
             ACCESS_CATALOG: 'catalog.yaml',
             KUBECONFIG: 'kubeconfig',
-            JIRA_BASE_URL: jiraUrl,
-            JIRA_EMAIL: 'kube-lease-bot@example.com',
-            JIRA_API_TOKEN: jiraToken,
+            ...jira.clientEnv(jiraUrl),
+            ...(jiraToken === undefined ? {} : { JIRA_API_TOKEN: jiraToken }),
             JIRA_WEBHOOK_SECRET: 'bundle-secret',
             LEASES_TABLE: 'leases-bundle',
             DYNAMODB_ENDPOINT: dynamo.endpoint,

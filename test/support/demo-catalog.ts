@@ -32,3 +32,6 @@ profiles:
     defaultDuration: 30m
     maxDuration: 2h
 `;
+
+/** The demo catalog with Jira change-window fields (start and end). */
+export const WINDOW_CATALOG = DEMO_CATALOG.replace('    namespaces: customfield_10102\n', '    namespaces: customfield_10102\n    start: customfield_10103\n    end: customfield_10104\n');

@@ -69,9 +69,7 @@ export class TestStack {
     await writeFile(join(this.dir, 'kubeconfig'), this.kube.kubeconfig(kubeUrl));
     const config = loadConfig({
       ACCESS_CATALOG: join(this.dir, 'catalog.yaml'),
-      JIRA_BASE_URL: jiraUrl,
-      JIRA_EMAIL: 'kube-lease-bot@example.com',
-      JIRA_API_TOKEN: 'fake-jira-token',
+      ...this.jira.clientEnv(jiraUrl),
       JIRA_WEBHOOK_SECRET: WEBHOOK_SECRET,
       SERVICENOW_INSTANCE_URL: snUrl,
       SERVICENOW_USER: 'kube-lease.integration',
