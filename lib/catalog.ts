@@ -116,6 +116,15 @@ const jiraSection = z.strictObject({
   closedStatuses: z.array(z.string().min(1)).default([]),
   /** `status`: the approval is the transition into an approved status. `servicedesk`: a Jira Service Management approval with final decision "approved" is required too. */
   approvals: z.enum(['status', 'servicedesk']).default('status'),
+  /**
+   * Project keys whose issues may request access; an issue of any other project is ignored without
+   * a comment. Absent: every project (the start logs a warning).
+   */
+  projects: z.array(z.string().regex(/^[A-Z][A-Z0-9_]{0,49}$/, 'not a Jira project key')).min(1).optional(),
+  /** Issue type names that may request access (e.g. "Access Request"); absent: every type. */
+  issueTypes: z.array(z.string().min(1).max(200)).min(1).optional(),
+  /** Account ids of automation or app accounts whose approvals count (none by default: only people approve). */
+  automationApprovers: z.array(person).default([]),
   fields: z.strictObject({
     profile: jiraFieldId,
     duration: jiraFieldId.optional(),
@@ -129,6 +138,8 @@ const jiraSection = z.strictObject({
 });
 
 const serviceNowSection = z.strictObject({
+  /** sys_ids of web-service-only or other non-person accounts whose approvals count (none by default). */
+  automationApprovers: z.array(person).default([]),
   /** change_request.state values in which access may be granted (default Scheduled -2, Implement -1). */
   approvedStates: z.array(z.string().regex(/^-?\d+$/)).min(1).default(['-2', '-1']),
   /** change_request.state values that end access early (default Closed 3, Canceled 4). */

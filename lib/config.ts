@@ -32,6 +32,7 @@ const envSchema = z.object({
   SWEEP_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   SWEEP_SCAN_EVERY_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
   DELIVERY_TTL_SECONDS: z.coerce.number().int().min(60).default(7 * 86_400),
+  JIRA_WEBHOOK_MAX_AGE_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   KUBERNETES_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   RETRY_BASE_MS: z.coerce.number().int().min(1).max(10_000).default(200),
@@ -77,6 +78,8 @@ export interface Config {
   readonly sweepBatchSize: number;
   readonly sweepScanEveryMinutes: number;
   readonly deliveryTtlSeconds: number;
+  /** How old a Jira delivery's signed timestamp may be (Jira's own retries arrive up to ~30 minutes late). */
+  readonly jiraWebhookMaxAgeSeconds: number;
   readonly maxBodyBytes: number;
   /** Retries of ITSM and Kubernetes calls that failed with 429, 5xx or a network error. */
   readonly retry: { readonly attempts: number; readonly baseDelayMs: number; readonly maxDelayMs: number };
@@ -95,6 +98,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, readText: (path: string) => s
     throw new ConfigError(`invalid environment:\n  ${problems.join('\n  ')}`, { cause: parsed.error });
   }
   const e = parsed.data;
+  if (e.DELIVERY_TTL_SECONDS < e.JIRA_WEBHOOK_MAX_AGE_SECONDS) {
+    // A delivery must be remembered for as long as its signed timestamp is accepted, or it could be replayed.
+    throw new ConfigError(`invalid environment:\n  DELIVERY_TTL_SECONDS (${e.DELIVERY_TTL_SECONDS}) must be at least JIRA_WEBHOOK_MAX_AGE_SECONDS (${e.JIRA_WEBHOOK_MAX_AGE_SECONDS})`);
+  }
   let text: string;
   try {
     text = readText(e.ACCESS_CATALOG);
@@ -134,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, readText: (path: string) => s
     sweepBatchSize: e.SWEEP_BATCH_SIZE,
     sweepScanEveryMinutes: e.SWEEP_SCAN_EVERY_MINUTES,
     deliveryTtlSeconds: e.DELIVERY_TTL_SECONDS,
+    jiraWebhookMaxAgeSeconds: e.JIRA_WEBHOOK_MAX_AGE_SECONDS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     retry: { attempts: e.RETRY_ATTEMPTS, baseDelayMs: e.RETRY_BASE_MS, maxDelayMs: e.RETRY_MAX_DELAY_MS },
     kubernetesTimeoutMs: e.KUBERNETES_TIMEOUT_MS,

@@ -13,7 +13,7 @@ import { EventBridgeScheduler } from './adapters/eventbridge/eventbridge-schedul
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { jiraRequest } from './adapters/jira/jira-request.js';
 import { JiraTicketSource } from './adapters/jira/jira-ticket-source.js';
-import { parseJiraHint, verifyJiraSignature } from './adapters/jira/jira-webhook.js';
+import { authenticateJiraDelivery, parseJiraHint } from './adapters/jira/jira-webhook.js';
 import { KubernetesCluster } from './adapters/kubernetes/kubernetes-cluster.js';
 import { mintEksToken } from './adapters/kubernetes/eks-token.js';
 import { makeRbacApiProvider, type EksAccess } from './adapters/kubernetes/rbac-api-provider.js';
@@ -218,7 +218,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   revokeLease = makeRevokeLease(shared);
   activateLease = makeActivateLease({ ...shared, revokeLease });
 
-  const grantAccess = makeGrantAccess({ ...shared, catalog: config.catalog, schedulePrefix: config.schedulePrefix, pendingGraceSeconds: config.pendingGraceSeconds });
+  const grantAccess = makeGrantAccess({ ...shared, metrics, catalog: config.catalog, schedulePrefix: config.schedulePrefix, pendingGraceSeconds: config.pendingGraceSeconds });
   const closeTicket = makeCloseTicket({ leases, revokeLease });
   const processTicket = makeProcessTicket({ tickets, audit, clock, leases, grantAccess, closeTicket });
   const sweepLeases = makeSweepLeases({
@@ -233,18 +233,32 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     scanEveryMinutes: config.sweepScanEveryMinutes,
   });
 
-  const common = { processTicket, leases, audit, clock, logger, maxBodyBytes: config.maxBodyBytes, deliveryTtlSeconds: config.deliveryTtlSeconds };
+  const common = {
+    processTicket,
+    leases,
+    audit,
+    clock,
+    logger,
+    maxBodyBytes: config.maxBodyBytes,
+    deliveryTtlSeconds: config.deliveryTtlSeconds,
+    claimStaleSeconds: config.pendingGraceSeconds,
+  };
   const webhooks: Partial<Record<TicketSourceName, (request: HttpRequest) => Promise<HttpResponse>>> = {};
   if (jira !== undefined && config.catalog.jira !== undefined) {
-    const interesting = [...config.catalog.jira.approvedStatuses, ...config.catalog.jira.closedStatuses];
+    const { approvedStatuses, closedStatuses, projects } = config.catalog.jira;
+    if (projects === undefined) logger.warn('the catalog names no jira.projects: issues of every Jira project may request access');
     webhooks.jira = makeWebhookHandler({
       ...common,
       source: 'jira',
       authenticate: async (request) =>
-        verifyJiraSignature(request.body, request.headers['x-hub-signature'], await secret(jira.webhookSecretRef, 'JIRA_WEBHOOK_SECRET'))
-          ? { ok: true }
-          : { ok: false, reason: 'missing or wrong X-Hub-Signature' },
-      hint: (body) => parseJiraHint(body, interesting),
+        authenticateJiraDelivery(
+          request.body,
+          request.headers['x-hub-signature'],
+          await secret(jira.webhookSecretRef, 'JIRA_WEBHOOK_SECRET'),
+          clock.now().getTime(),
+          config.jiraWebhookMaxAgeSeconds,
+        ),
+      hint: (body) => parseJiraHint(body, [...approvedStatuses, ...closedStatuses], projects),
       deliveryId: (request) => request.headers['x-atlassian-webhook-identifier'],
     });
   }
@@ -255,8 +269,11 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
       authenticate: async (request) =>
         verifyServiceNowSignature(
           request.body,
-          request.headers[SERVICENOW_SIGNATURE_HEADER],
-          request.headers[SERVICENOW_TIMESTAMP_HEADER],
+          {
+            signature: request.headers[SERVICENOW_SIGNATURE_HEADER],
+            timestamp: request.headers[SERVICENOW_TIMESTAMP_HEADER],
+            deliveryId: request.headers[SERVICENOW_DELIVERY_HEADER],
+          },
           await secret(servicenow.webhookSecretRef, 'SERVICENOW_WEBHOOK_SECRET'),
           clock.now().getTime(),
         ),

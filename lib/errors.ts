@@ -8,10 +8,13 @@ export class KubeLeaseError extends Error {
   override name = 'KubeLeaseError';
   /** True when the same call may succeed later (throttling, 5xx, timeouts). */
   readonly retryable: boolean;
+  /** When the failing backend said how long to wait (Retry-After). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+  constructor(message: string, options: { cause?: unknown; retryable?: boolean; retryAfterSeconds?: number | undefined } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.retryable = options.retryable ?? false;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
@@ -38,12 +41,10 @@ export class TicketSourceError extends KubeLeaseError {
   constructor(
     message: string,
     readonly statusCode: number | undefined,
-    options: { cause?: unknown; retryable?: boolean; retryAfterSeconds?: number } = {},
+    options: { cause?: unknown; retryable?: boolean; retryAfterSeconds?: number | undefined } = {},
   ) {
     super(message, options);
-    this.retryAfterSeconds = options.retryAfterSeconds;
   }
-  readonly retryAfterSeconds: number | undefined;
 }
 
 /** The ticket does not exist or the integration user cannot see it. */
@@ -90,6 +91,17 @@ export class SchedulerError extends KubeLeaseError {
 /** The scheduler is at its quota (EventBridge: 300 rules per bus by default); the sweep still covers the lease. */
 export class ScheduleQuotaError extends SchedulerError {
   override name = 'ScheduleQuotaError';
+}
+
+/**
+ * A grant attempt met a failure that a retry may fix (the cluster or AWS unavailable or throttling):
+ * what it had created was removed and the approval stays open for the next delivery or the sweep.
+ */
+export class GrantDeferredError extends KubeLeaseError {
+  override name = 'GrantDeferredError';
+  constructor(message: string, options: { cause?: unknown; retryAfterSeconds?: number | undefined } = {}) {
+    super(message, { ...options, retryable: true });
+  }
 }
 
 /** A secret reference could not be resolved. */

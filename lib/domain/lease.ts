@@ -22,7 +22,8 @@ export const OPEN_STATUSES: readonly LeaseStatus[] = ['SCHEDULED', 'PENDING', 'A
  */
 export const TRANSITIONS: Readonly<Record<LeaseStatus, readonly LeaseStatus[]>> = {
   SCHEDULED: ['ACTIVE', 'REVOKED', 'FAILED'],
-  PENDING: ['ACTIVE', 'FAILED', 'REVOKED'],
+  // PENDING → PENDING: a transient failure undid the attempt and left the approval to be retried.
+  PENDING: ['PENDING', 'ACTIVE', 'FAILED', 'REVOKED'],
   ACTIVE: ['ACTIVE', 'REVOKED'],
   REVOKED: [],
   FAILED: [],
@@ -90,6 +91,26 @@ export interface Lease {
   readonly revokeCause?: RevokeCause | undefined;
   /** A dry-run lease: validated by the API server, never created, ended at once. */
   readonly dryRun?: boolean | undefined;
+  /**
+   * Set while a PENDING lease waits for a retry after a transient failure (the cluster or AWS was
+   * unavailable): what went wrong. The next delivery or the sweep provisions it again.
+   */
+  readonly deferredReason?: string | undefined;
+}
+
+/**
+ * An approval that was decided "no": stored under the id its lease would have had, so the same
+ * approval can never create a lease later, whatever changes around it.
+ */
+export interface DeniedApproval {
+  readonly leaseId: string;
+  readonly idempotencyKey: string;
+  readonly source: TicketSourceName;
+  readonly ticketKey: string;
+  readonly code: string;
+  readonly reason: string;
+  readonly at: string;
+  readonly by: string;
 }
 
 /** A RoleBinding as we create it: plain data, turned into an API object by the Kubernetes adapter. */

@@ -53,8 +53,14 @@ export function notExtendedMessage(lease: Lease, reason: string): string {
   return `Access not extended (lease ${lease.id}): ${reason}. It still ends at ${lease.expiresAt}.`;
 }
 
-export function deniedMessage(reason: string): string {
-  return `Access denied, nothing was granted: ${reason}.`;
+/**
+ * A denial. On a ticket whose earlier access is still open it must not say "nothing was granted":
+ * it says this approval changed nothing, and until when the open access lasts.
+ */
+export function deniedMessage(reason: string, openLeases: readonly Lease[] = []): string {
+  if (openLeases.length === 0) return `Access denied, nothing was granted: ${reason}.`;
+  const open = openLeases.map((l) => `lease ${l.id} (${l.status.toLowerCase()}, until ${l.expiresAt})`).join(', ');
+  return `This approval was not applied: ${reason}. Access already approved on this ticket is unchanged: ${open}.`;
 }
 
 export function failedMessage(lease: Lease, reason: string, cleanedUp: boolean): string {

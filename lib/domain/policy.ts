@@ -4,6 +4,27 @@ import type { RoleRef, Subject } from './lease.js';
 import { parseTicketDate } from './ticket-date.js';
 import { matchesPerson, samePerson, type Approval, type LinkedTicket, type Person, type TicketSnapshot, type TicketSourceName } from './ticket.js';
 
+/**
+ * Why a ticket is not an access request at all, or undefined when it is one. Such a ticket gets no
+ * decision, no comment and no audit event: outside the catalog's Jira projects or issue types, a
+ * state that is neither approved nor closed (still in review, pending approval steps, Implement →
+ * Review), or no access profile named. Checked before `decide`; a closed ticket never gets here.
+ */
+export function notARequest(ticket: TicketSnapshot, catalog: Catalog): string | undefined {
+  if (ticket.source === 'jira' && catalog.jira !== undefined) {
+    const { projects, issueTypes } = catalog.jira;
+    if (projects !== undefined && !(ticket.project !== undefined && projects.includes(ticket.project))) {
+      return `project ${clipText(ticket.project ?? '(unknown)', 60)} is not in the catalog's jira.projects`;
+    }
+    if (issueTypes !== undefined && !(ticket.issueType !== undefined && issueTypes.includes(ticket.issueType))) {
+      return `issue type ${clipText(ticket.issueType ?? '(unknown)', 60)} is not in the catalog's jira.issueTypes`;
+    }
+  }
+  if (ticket.requestedProfile === undefined || ticket.requestedProfile.trim() === '') return 'the ticket names no access profile';
+  if (ticket.state === 'open') return `the ticket is "${clipText(ticket.statusText)}", neither approved nor closed`;
+  return undefined;
+}
+
 export type DenialCode =
   | 'not-approved'
   | 'approval-declined'
@@ -26,7 +47,10 @@ export type DenialCode =
   | 'justification-mismatch'
   | 'approver-not-in-group'
   | 'too-many-leases'
-  | 'no-linked-ticket';
+  | 'no-linked-ticket'
+  | 'approver-not-person'
+  | 'changed-after-approval'
+  | 'approval-unverifiable';
 
 /** Everything needed to create a lease; produced only when every rule passed. */
 export interface GrantPlan {
@@ -59,6 +83,10 @@ function deny(code: DenialCode, reason: string): Decision {
   return { kind: 'deny', code, reason };
 }
 
+function automationApprovers(catalog: Catalog, source: TicketSourceName): readonly string[] {
+  return (source === 'jira' ? catalog.jira?.automationApprovers : catalog.servicenow?.automationApprovers) ?? [];
+}
+
 /** The field names of the ticket's source, so reasons can say which field is wrong. */
 export function fieldNames(catalog: Catalog, source: TicketSourceName): { profile: string; requester: string; justification: string } | undefined {
   return source === 'jira' ? catalog.jira?.fields : catalog.servicenow?.fields;
@@ -88,16 +116,32 @@ export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date, cont
     return deny('not-approved', `the ticket is "${clipText(ticket.statusText)}", which is not an approved state`);
   }
   if (ticket.declined !== undefined) return deny('approval-declined', ticket.declined);
-  const approval = ticket.approval;
-  if (approval === undefined || approval.approvers.length === 0) {
+  const given = ticket.approval;
+  if (given === undefined || given.approvers.length === 0) {
     return deny('no-approval', 'the ticket does not show who approved it');
   }
   const requester = ticket.requester;
   if (requester === undefined) {
     return deny('no-requester', `the ticket has no requester in field "${fields.requester}"`);
   }
-  if (approval.approvers.some((approver) => samePerson(requester, approver))) {
+  if (given.approvers.some((approver) => samePerson(requester, approver))) {
     return deny('self-approval', 'the requester approved their own ticket; another person must approve it');
+  }
+  // Only people approve: active human accounts, or automation accounts the catalog names one by one.
+  const automation = automationApprovers(catalog, ticket.source);
+  const people = given.approvers.filter((a) => a.activeHuman === true || automation.includes(a.id));
+  if (people.length === 0) {
+    const who = given.approvers.map((a) => clipText(a.displayName ?? a.id, 60)).join(', ');
+    return deny('approver-not-person', `the approval came from ${who}, which is not an active person's account; a person must approve`);
+  }
+  const approval: Approval = { ...given, approvers: people };
+  const integrity = ticket.approvalIntegrity;
+  if (integrity === undefined || integrity.kind === 'unknown') {
+    const why = integrity === undefined ? 'the ticket source did not report it' : integrity.reason;
+    return deny('approval-unverifiable', `what was approved could not be checked against the ticket's history (${clipText(why, 160)}); nothing is granted until it can be`);
+  }
+  if (integrity.kind === 'edited') {
+    return deny('changed-after-approval', `the request changed after it was approved (${integrity.fields.join(', ')}); approve it again`);
   }
   if (ticket.justification.trim() === '') {
     return deny('no-justification', `the ticket has no justification in field "${fields.justification}"`);

@@ -3,6 +3,12 @@ export interface Person {
   readonly id: string;
   readonly email?: string | undefined;
   readonly displayName?: string | undefined;
+  /**
+   * Whether the ITSM system says this is an active account of a person (Jira: `accountType`
+   * `atlassian` and `active`; ServiceNow: an active `sys_user` that is not web-service-only).
+   * Undefined when the API did not say: such an account never counts as an approver.
+   */
+  readonly activeHuman?: boolean | undefined;
 }
 
 export type TicketSourceName = 'jira' | 'servicenow';
@@ -15,6 +21,22 @@ export interface Approval {
   readonly approvers: readonly Person[];
   readonly at: string;
 }
+
+/**
+ * Whether the request fields the catalog maps (profile, duration, namespaces, requester,
+ * justification, start, end) are still what they were when the approval was given, as the ticket's
+ * own history (Jira changelog, ServiceNow sys_audit) shows it.
+ */
+export type ApprovalIntegrity =
+  | { readonly kind: 'intact' }
+  /** The catalog's names of the fields (e.g. `profile`, `duration`) edited after the approval. */
+  | { readonly kind: 'edited'; readonly fields: readonly string[] }
+  /** The history could not be read completely: fail closed. */
+  | { readonly kind: 'unknown'; readonly reason: string };
+
+/** The request fields of the catalog's field mapping, in the order reasons name them. */
+export const REQUEST_FIELDS = ['profile', 'duration', 'namespaces', 'requester', 'justification', 'start', 'end'] as const;
+export type RequestField = (typeof REQUEST_FIELDS)[number];
 
 /**
  * What the ticket's state means for access: `approved` (an approved status/state), `closed`
@@ -45,6 +67,11 @@ export interface TicketSnapshot {
   /** Start and end of the change window, as the API wrote them (parsed by the policy). */
   readonly windowStart?: string | undefined;
   readonly windowEnd?: string | undefined;
+  /** Present with an approval: whether the request fields changed after it. */
+  readonly approvalIntegrity?: ApprovalIntegrity | undefined;
+  /** Where the ticket lives, for the catalog's scope (Jira: project key and issue type name). */
+  readonly project?: string | undefined;
+  readonly issueType?: string | undefined;
 }
 
 /** A ticket linked to the one asking for access (e.g. the incident it is about), as its API reports it now. */
@@ -59,9 +86,14 @@ export function samePerson(a: Person, b: Person): boolean {
   return a.email !== undefined && b.email !== undefined && a.email.toLowerCase() === b.email.toLowerCase();
 }
 
-/** Whether a person matches an allow-list entry (account id or email). */
+/**
+ * Whether a person matches an allow-list entry. An entry is an account id; an entry with an `@` is
+ * an email address, which is weaker (whoever administers the ITSM system can change a user's
+ * email) and documented as such.
+ */
 export function matchesPerson(person: Person, entry: string): boolean {
-  return entry === person.id || (person.email !== undefined && entry.toLowerCase() === person.email.toLowerCase());
+  if (entry === person.id) return true;
+  return entry.includes('@') && person.email !== undefined && entry.toLowerCase() === person.email.toLowerCase();
 }
 
 /** How a person is named in comments, annotations and audit events. */

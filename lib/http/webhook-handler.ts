@@ -1,5 +1,5 @@
 import type { TicketSourceName } from '../domain/ticket.js';
-import { describeError, KubeLeaseError, TicketSourceError } from '../errors.js';
+import { describeError, GrantDeferredError, KubeLeaseError } from '../errors.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { Clock } from '../ports/clock.js';
 import type { LeaseStore } from '../ports/lease-store.js';
@@ -7,8 +7,12 @@ import type { Logger } from '../ports/logger.js';
 import type { ProcessOutcome, ProcessTicketInput } from '../use-cases/process-ticket.js';
 import { json, type HttpRequest, type HttpResponse } from './http.js';
 
-/** What a source-specific part says about a request. */
-export type Authentication = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+/**
+ * What a source-specific part says about a request. `replayKey` is a digest of everything the sender
+ * signed (body, and its timestamp and delivery id where they are signed): two deliveries with the
+ * same key are the same delivery, whatever unsigned headers say.
+ */
+export type Authentication = { readonly ok: true; readonly replayKey: string } | { readonly ok: false; readonly reason: string };
 export type Hint =
   /** `key` is what the API reads the ticket by; `displayKey`, what the payload says its human key is (unchecked). */
   | { readonly kind: 'ticket'; readonly key: string; readonly displayKey?: string }
@@ -21,19 +25,22 @@ export class PayloadError extends Error {
 
 export interface WebhookDeps {
   readonly source: TicketSourceName;
-  /** Checks the request's signature (and timestamp) over the raw body. */
+  /** Checks the request's signature (and the age of its signed timestamp) over the raw body. */
   readonly authenticate: (request: HttpRequest) => Promise<Authentication>;
   /** Reads which ticket the (authenticated) payload is about; throws PayloadError on a wrong shape. */
   readonly hint: (body: unknown) => Hint;
-  /** The sender's id of this delivery, if it sends one. */
+  /** The sender's id of this delivery, if it sends one (for logs and the audit trail). */
   readonly deliveryId: (request: HttpRequest) => string | undefined;
   readonly processTicket: (input: ProcessTicketInput) => Promise<ProcessOutcome>;
-  readonly leases: Pick<LeaseStore, 'hasDelivery' | 'rememberDelivery'>;
+  readonly leases: Pick<LeaseStore, 'claimDelivery' | 'finishDelivery' | 'releaseDelivery'>;
   readonly audit: AuditLog;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly maxBodyBytes: number;
+  /** How long a processed delivery is remembered; at least as long as a signed timestamp is accepted. */
   readonly deliveryTtlSeconds: number;
+  /** An unfinished claim older than this was left by a crash, and the next copy takes it over. */
+  readonly claimStaleSeconds: number;
 }
 
 /**
@@ -76,30 +83,39 @@ export function makeWebhookHandler(deps: WebhookDeps): (request: HttpRequest) =>
       return json(202, { outcome: 'ignored', reason: hint.reason });
     }
 
+    // The same signed content is processed once, whatever delivery id comes with it: a replay costs
+    // one conditional write, no ITSM read and no comment.
+    const replayKey = `${deps.source}#${authentication.replayKey}`;
+    if (!(await deps.leases.claimDelivery(replayKey, deps.clock.now(), deps.deliveryTtlSeconds, deps.claimStaleSeconds))) {
+      deps.logger.info('webhook delivery already processed', { source: deps.source, deliveryId });
+      return json(200, { outcome: 'duplicate-delivery' });
+    }
+    let finished: Promise<void> | undefined;
+    const finish = (): Promise<void> => (finished ??= deps.leases.finishDelivery(replayKey, deps.clock.now()));
+
     try {
-      const seenBefore = deliveryId === undefined ? undefined : () => deps.leases.hasDelivery(`${deps.source}#${deliveryId}`);
       const outcome = await deps.processTicket({
         source: deps.source,
         ticketKey: hint.key,
         ...(hint.displayKey === undefined ? {} : { displayKey: hint.displayKey }),
         actor: `${actorName}:${deliveryId ?? 'unidentified'}`,
-        ...(seenBefore ? { seenBefore } : {}),
+        onDecided: finish,
       });
-      if (outcome.kind === 'duplicate-delivery') {
-        deps.logger.info('webhook delivery already processed', { source: deps.source, deliveryId });
-        return json(200, { outcome: 'duplicate-delivery' });
-      }
-      // A grant is recorded by its lease: a repeat of this delivery meets that record (the lease
-      // create is conditional), so only the other outcomes need a delivery record. That keeps the
-      // write off the grant's critical path.
-      if (deliveryId !== undefined && !recordedByLease(outcome)) {
-        await deps.leases.rememberDelivery(`${deps.source}#${deliveryId}`, deps.clock.now(), deps.deliveryTtlSeconds);
-      }
+      // A lease another attempt is still granting (or left when it died) is not finished business:
+      // give the claim back so a later copy can finish it once that attempt is stale.
+      if (outcome.kind === 'duplicate' && outcome.lease.status === 'PENDING') await deps.leases.releaseDelivery(replayKey);
+      else await finish();
       return json(200, describeOutcome(outcome));
     } catch (error) {
       const retryable = error instanceof KubeLeaseError ? error.retryable : true;
+      // Give the claim back so the sender's retry (or a later copy) is processed: nothing is lost.
+      // A decision already recorded (lease or denial) keeps that retry quiet.
+      await deps.leases.releaseDelivery(replayKey).catch((releaseError: unknown) => {
+        deps.logger.warn('could not release a webhook claim; it is taken over once stale', { error: describeError(releaseError) });
+      });
       deps.logger.error('webhook failed', { source: deps.source, ticket: hint.key, deliveryId, error: describeError(error), retryable });
-      deps.audit.record({
+      // A deferred grant was audited with its lease by the use case.
+      if (!(error instanceof GrantDeferredError)) deps.audit.record({
         kind: 'failure',
         at: deps.clock.now().toISOString(),
         actor: actorName,
@@ -109,7 +125,7 @@ export function makeWebhookHandler(deps: WebhookDeps): (request: HttpRequest) =>
         reason: describeError(error),
         deliveryId,
       });
-      const retryAfter = error instanceof TicketSourceError ? error.retryAfterSeconds : undefined;
+      const retryAfter = error instanceof KubeLeaseError ? error.retryAfterSeconds : undefined;
       return json(
         retryable ? 503 : 500,
         { error: retryable ? 'temporarily unable to process; retry' : 'internal error' },
@@ -117,21 +133,6 @@ export function makeWebhookHandler(deps: WebhookDeps): (request: HttpRequest) =>
       );
     }
   };
-}
-
-/** Outcomes a lease record makes idempotent: repeating the delivery finds that lease and does nothing. */
-function recordedByLease(outcome: ProcessOutcome): boolean {
-  switch (outcome.kind) {
-    case 'granted':
-    case 'dry-run':
-    case 'scheduled':
-    case 'extended':
-    case 'duplicate':
-    case 'failed':
-      return true;
-    default:
-      return false;
-  }
 }
 
 function describeOutcome(outcome: ProcessOutcome): Record<string, unknown> {
@@ -155,7 +156,7 @@ function describeOutcome(outcome: ProcessOutcome): Record<string, unknown> {
       return { outcome: 'closed', revoked: outcome.revoked };
     case 'ignored':
       return { outcome: 'ignored', reason: outcome.reason };
-    case 'duplicate-delivery':
-      return { outcome: 'duplicate-delivery' };
+    case 'already-decided':
+      return { outcome: 'already-decided', code: outcome.code, reason: outcome.reason };
   }
 }

@@ -1,7 +1,11 @@
-import type { HistoryEntry, Lease, LeaseStatus, RevokeCause } from '../domain/lease.js';
+import type { DeniedApproval, HistoryEntry, Lease, LeaseStatus, RevokeCause } from '../domain/lease.js';
 import type { Person, TicketSourceName } from '../domain/ticket.js';
 
-export type CreateResult = { readonly created: true } | { readonly created: false; readonly existing: Lease };
+/** A create either made the lease, or found that its approval was decided already (a lease, or a denial). */
+export type CreateResult =
+  | { readonly created: true }
+  | { readonly created: false; readonly existing: Lease }
+  | { readonly created: false; readonly denied: DeniedApproval };
 
 /** Fields a transition may set besides status, history and version. */
 export interface TransitionPatch {
@@ -12,6 +16,8 @@ export interface TransitionPatch {
   readonly expiresAt?: string;
   /** The full list of applied approvals (extension). */
   readonly approvals?: readonly string[];
+  /** Why a transient failure left the lease PENDING for a retry; `null` clears it. */
+  readonly deferredReason?: string | null;
 }
 
 export type TransitionResult = { readonly ok: true; readonly lease: Lease } | { readonly ok: false; readonly current: Lease | undefined };
@@ -42,8 +48,21 @@ export interface LeaseStore {
   claimApproval(idempotencyKey: string, leaseId: string): Promise<string>;
   /** The lease an approval was claimed for, if any. */
   approvalClaim(idempotencyKey: string): Promise<string | undefined>;
-  /** Records that a webhook delivery was fully processed (kept for `ttlSeconds`). */
-  rememberDelivery(deliveryId: string, now: Date, ttlSeconds: number): Promise<void>;
-  /** Whether a webhook delivery was already fully processed. */
-  hasDelivery(deliveryId: string): Promise<boolean>;
+  /**
+   * Records that an approval was denied, under the id its lease would have had. False when that
+   * approval was decided already (a lease or a denial exists): the caller stays quiet.
+   */
+  recordDenial(denial: DeniedApproval): Promise<boolean>;
+  /** The denial recorded under a lease id, if that approval was denied. */
+  denial(leaseId: string): Promise<DeniedApproval | undefined>;
+  /**
+   * Claims a webhook delivery, keyed by a digest of what the sender signed, before any work. False
+   * when it was processed already, or is being processed and the claim is younger than
+   * `staleAfterSeconds` (an older unfinished claim was left by a crash and is taken over).
+   */
+  claimDelivery(key: string, now: Date, ttlSeconds: number, staleAfterSeconds: number): Promise<boolean>;
+  /** Marks a claimed delivery done: every later copy is refused for the claim's lifetime. */
+  finishDelivery(key: string, now: Date): Promise<void>;
+  /** Gives a claim back after a failure a retry may fix, so the sender's retry is processed. */
+  releaseDelivery(key: string): Promise<void>;
 }

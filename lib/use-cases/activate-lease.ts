@@ -3,6 +3,7 @@ import { bindingManifest, type Lease } from '../domain/lease.js';
 import { failedMessage, grantedMessage } from '../domain/messages.js';
 import { describeError } from '../errors.js';
 import { sourceOf } from '../ports/ticket-source.js';
+import type { TicketSnapshot } from '../domain/ticket.js';
 import { commentSafely, type LeaseDeps } from './lease-deps.js';
 import { removeLeaseResources } from './lease-resources.js';
 import type { RevokeLeaseInput, RevokeOutcome } from './revoke-lease.js';
@@ -43,10 +44,10 @@ export function makeActivateLease(
     }
 
     const ticket = await sourceOf(tickets, lease.source).getTicket(lease.ticketKey);
-    if (ticket.state !== 'approved') {
-      const reason = `the ticket is now "${ticket.statusText}"`;
+    const voided = voidedApproval(lease, ticket);
+    if (voided !== undefined) {
       await deps.revokeLease({ leaseId, cause: 'early', actor });
-      return { kind: 'cancelled', reason };
+      return { kind: 'cancelled', reason: voided };
     }
 
     const steps = await Promise.allSettled(lease.bindings.map((b) => cluster.applyBinding(lease.cluster, bindingManifest(lease, b))));
@@ -72,4 +73,17 @@ export function makeActivateLease(
     }
     return { kind: 'activated', lease: moved.lease };
   };
+}
+
+/**
+ * Why the approval a scheduled lease came from no longer holds when its window opens: the ticket
+ * left its approved state, carries another approval now, or its request changed after approval.
+ */
+function voidedApproval(lease: Lease, ticket: TicketSnapshot): string | undefined {
+  if (ticket.state !== 'approved') return `the ticket is now "${ticket.statusText}"`;
+  if (ticket.approval === undefined || !lease.approvals.includes(ticket.approval.id)) return 'the ticket no longer carries the approval this access came from';
+  const integrity = ticket.approvalIntegrity;
+  if (integrity?.kind === 'edited') return `the request changed after it was approved (${integrity.fields.join(', ')})`;
+  if (integrity?.kind !== 'intact') return 'what was approved could not be checked against the ticket\'s history';
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import type { Catalog } from '../catalog.js';
 import { leaseAuditFields } from '../domain/audit.js';
-import { bindingManifest, type Lease } from '../domain/lease.js';
+import { bindingManifest, OPEN_STATUSES, type Lease } from '../domain/lease.js';
 import { idempotencyKey, newLease } from '../domain/lease-factory.js';
 import {
   clippedNote,
@@ -12,10 +12,12 @@ import {
   notExtendedMessage,
   scheduledMessage,
 } from '../domain/messages.js';
-import { decide, EMPTY_CONTEXT, type DecisionContext, type DenialCode, type GrantPlan } from '../domain/policy.js';
+import { decide, EMPTY_CONTEXT, notARequest, type DecisionContext, type DenialCode, type GrantPlan } from '../domain/policy.js';
+import { leaseIdFor } from '../domain/names.js';
+import type { Metrics } from '../ports/metrics.js';
 import { findProfile } from '../catalog.js';
 import { personLabel, type TicketSnapshot } from '../domain/ticket.js';
-import { describeError, ScheduleQuotaError } from '../errors.js';
+import { describeError, GrantDeferredError, KubeLeaseError, ScheduleQuotaError } from '../errors.js';
 import { sourceOf } from '../ports/ticket-source.js';
 import { commentSafely, type LeaseDeps } from './lease-deps.js';
 import { removeLeaseResources } from './lease-resources.js';
@@ -26,6 +28,8 @@ export interface GrantAccessDeps extends LeaseDeps {
   readonly schedulePrefix: string;
   /** A PENDING lease older than this is taken as abandoned by a crashed delivery and finished by the next one. */
   readonly pendingGraceSeconds: number;
+  /** Counts tickets that are no access request (`Ignored`), which get no audit event. */
+  readonly metrics?: Metrics;
 }
 
 export interface GrantOptions {
@@ -35,8 +39,11 @@ export interface GrantOptions {
    * claim can only exist once the ticket has a lease.
    */
   readonly ticketLeases?: readonly Lease[];
-  /** Whether this delivery was processed before; asked before a denial, which no lease records. */
-  readonly seenBefore?: () => Promise<boolean>;
+  /**
+   * Called once the outcome is decided and recorded, beside the grant's last write, so that the
+   * caller's own bookkeeping (the webhook's delivery record) adds no round trip to a grant.
+   */
+  readonly onDecided?: () => Promise<void>;
 }
 
 export type GrantOutcome =
@@ -48,7 +55,10 @@ export type GrantOutcome =
   | { readonly kind: 'duplicate'; readonly lease: Lease }
   | { readonly kind: 'denied'; readonly code: DenialCode; readonly reason: string }
   | { readonly kind: 'failed'; readonly lease: Lease; readonly reason: string }
-  | { readonly kind: 'duplicate-delivery' };
+  /** This approval was decided before (denied): a repeat says nothing and grants nothing. */
+  | { readonly kind: 'already-decided'; readonly code: string; readonly reason: string }
+  /** Not an access request at all (see `notARequest`): no decision, no comment. */
+  | { readonly kind: 'ignored'; readonly reason: string };
 
 /** How many times an extension re-reads and retries after losing a compare-and-swap. */
 const EXTEND_ATTEMPTS = 4;
@@ -64,7 +74,22 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
 
   const comment = (source: TicketSnapshot['source'], key: string, text: string) => commentSafely(deps, source, key, text);
 
-  async function denied(ticket: TicketSnapshot, code: DenialCode, reason: string, actor: string): Promise<GrantOutcome> {
+  /**
+   * A denial. Of an identified approval it is recorded under that approval first (the id its lease
+   * would have had), so the approval can never grant later and a repeat stays quiet. The comment
+   * never says "nothing was granted" on a ticket whose earlier access is still open.
+   */
+  async function denied(ticket: TicketSnapshot, code: DenialCode, reason: string, actor: string, options: GrantOptions): Promise<GrantOutcome> {
+    const ofTicket = options.ticketLeases ?? (await leases.listForTicket(ticket.source, ticket.key));
+    const approval = ticket.state === 'approved' ? ticket.approval : undefined;
+    if (approval !== undefined) {
+      // Already applied to a lease (it granted or extended it): decided, and "approved" stands.
+      if (ofTicket.some((l) => l.approvals.includes(approval.id))) return { kind: 'already-decided', code, reason };
+      const key = idempotencyKey({ ticket, approval });
+      const at = clock.now().toISOString();
+      const recorded = await leases.recordDenial({ leaseId: leaseIdFor(key), idempotencyKey: key, source: ticket.source, ticketKey: ticket.key, code, reason, at, by: actor });
+      if (!recorded) return { kind: 'already-decided', code, reason };
+    }
     audit.record({
       kind: 'deny',
       at: clock.now().toISOString(),
@@ -78,7 +103,8 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
       code,
       reason,
     });
-    await comment(ticket.source, ticket.key, deniedMessage(reason));
+    const open = ofTicket.filter((l) => OPEN_STATUSES.includes(l.status));
+    await comment(ticket.source, ticket.key, deniedMessage(reason, open));
     return { kind: 'denied', code, reason };
   }
 
@@ -116,19 +142,32 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
   }
 
   /** Timers ∥ bindings (none yet for a SCHEDULED lease), then ACTIVE. Safe to run for one lease from several deliveries at once. */
-  async function provision(lease: Lease, actor: string, endClipped: boolean): Promise<GrantOutcome> {
+  async function provision(lease: Lease, actor: string, endClipped: boolean, onDecided?: () => Promise<void>): Promise<GrantOutcome> {
     if (lease.dryRun === true) return dryRun(lease, actor);
+    // A grant finished late (after a crash or a long outage) never starts access after its window.
+    if (clock.now().getTime() >= Date.parse(lease.expiresAt)) return fail(lease, 'the access window ended before access could be granted', actor);
     const scheduled = lease.status === 'SCHEDULED';
     const steps = await Promise.allSettled([
       scheduler.schedule(lease),
       ...(scheduled ? [] : lease.bindings.map((binding) => cluster.applyBinding(lease.cluster, bindingManifest(lease, binding)))),
     ]);
-    // At the rule quota the lease still ends on time: the sweep revokes (and activates) from the index.
-    const quota = steps.find((step) => step.status === 'rejected' && step.reason instanceof ScheduleQuotaError);
-    const warning = quota === undefined ? undefined : 'no EventBridge rule could be created (quota reached); the periodic sweep will end this access on time';
-    const errors = steps.flatMap((step) => (step.status === 'rejected' && step !== quota ? [describeError(step.reason)] : []));
-    if (errors.length > 0) return fail(lease, errors.join('; '), actor);
-    if (warning !== undefined) logger.warn('lease timers not scheduled: rule quota reached', { leaseId: lease.id });
+    const failures = steps.flatMap((step) => (step.status === 'rejected' ? [step.reason as unknown] : []));
+    // At the rule quota, or with the timers unavailable for a lease whose access has not started,
+    // the lease still starts and ends on time: the sweep activates and revokes from the index.
+    const coveredBySweep = failures.filter((e) => e instanceof ScheduleQuotaError || (scheduled && transient(e)));
+    const errors = failures.filter((e) => !coveredBySweep.includes(e));
+    if (errors.length > 0) {
+      const reason = errors.map(describeError).join('; ');
+      if (lease.status === 'PENDING' && errors.every(transient)) return defer(lease, reason, actor, errors);
+      return fail(lease, reason, actor);
+    }
+    const warning =
+      coveredBySweep.length === 0
+        ? undefined
+        : coveredBySweep.some((e) => e instanceof ScheduleQuotaError)
+          ? 'no EventBridge rule could be created (quota reached); the periodic sweep will end this access on time'
+          : 'the timers could not be set now; the periodic sweep will start and end this access on time';
+    if (warning !== undefined) logger.warn('lease timers not scheduled', { leaseId: lease.id, warning });
     const note = warning === undefined ? '' : `\nNote: ${warning}.`;
 
     const now = clock.now().toISOString();
@@ -143,8 +182,9 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
     // The comment runs beside the last write: it never delays access, and the audit event above
     // is already out whatever happens to either.
     const [moved] = await Promise.all([
-      leases.transition(lease, 'ACTIVE', { at: now, from: 'PENDING', to: 'ACTIVE', by: actor }),
+      leases.transition(lease, 'ACTIVE', { at: now, from: 'PENDING', to: 'ACTIVE', by: actor }, lease.deferredReason === undefined ? {} : { deferredReason: null }),
       comment(lease.source, lease.ticketKey, grantedMessage(lease) + (endClipped ? clippedNote(lease) : '') + note),
+      onDecided?.(),
     ]);
     if (!moved.ok) {
       const current = moved.current;
@@ -159,9 +199,34 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
     return { kind: 'granted', lease: moved.lease };
   }
 
+  /**
+   * A failure a retry may fix: undo this attempt, keep the lease PENDING with the reason, and throw
+   * GrantDeferredError (the webhook answers 503). The next delivery, or the sweep after the grace
+   * period, provisions it again; the approval is not spent. The version bump fences a concurrent
+   * attempt: it can no longer turn the lease ACTIVE with bindings this one removes.
+   */
+  async function defer(lease: Lease, reason: string, actor: string, errors: readonly unknown[]): Promise<GrantOutcome> {
+    const at = clock.now().toISOString();
+    const moved = await leases.transition(lease, 'PENDING', { at, from: 'PENDING', to: 'PENDING', by: actor, note: `not granted yet, will retry: ${reason}` }, { deferredReason: reason });
+    if (!moved.ok) {
+      // Another delivery decided this lease meanwhile; its outcome stands.
+      if (moved.current?.status === 'ACTIVE') return { kind: 'duplicate', lease: moved.current };
+      if (moved.current === undefined) throw new Error(`lease ${lease.id} vanished while deferring it`);
+      if (moved.current.status !== 'PENDING') return { kind: 'failed', lease: moved.current, reason: moved.current.failureReason ?? 'ended by another delivery' };
+    }
+    const current = moved.ok ? moved.lease : (moved.current ?? lease);
+    const leftovers = await removeLeaseResources(current, { cluster, scheduler, logger });
+    const left = leftovers.length === 0 ? '' : `; could not remove ${leftovers.join(', ')} yet (the sweep will)`;
+    audit.record({ kind: 'failure', at, actor, ...leaseAuditFields(current), code: 'backend-unavailable', reason: `${reason}; nothing granted yet, the grant will be retried${left}` });
+    const retryAfter = errors.map((e) => (e instanceof KubeLeaseError ? e.retryAfterSeconds : undefined)).find((s) => s !== undefined);
+    throw new GrantDeferredError(`lease ${lease.id} could not be granted for now: ${reason}`, { retryAfterSeconds: retryAfter });
+  }
+
   /** A new approval on a ticket whose lease is still open moves that lease's expiry; never a second binding. */
   async function extend(existing: Lease, plan: GrantPlan, actor: string): Promise<GrantOutcome> {
     const approvalId = plan.approval.id;
+    const denial = await leases.denial(leaseIdFor(idempotencyKey(plan)));
+    if (denial !== undefined) return { kind: 'already-decided', code: denial.code, reason: denial.reason };
     const holder = await leases.claimApproval(idempotencyKey(plan), existing.id);
     if (holder !== existing.id) {
       const other = await leases.get(holder);
@@ -254,12 +319,15 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
   }
 
   return async function grantAccess(ticket: TicketSnapshot, actor: string, options: GrantOptions = {}): Promise<GrantOutcome> {
+    const ignored = notARequest(ticket, catalog);
+    if (ignored !== undefined) {
+      logger.debug('not an access request', { source: ticket.source, ticket: ticket.key, reason: ignored });
+      deps.metrics?.count('Ignored', { source: ticket.source });
+      return { kind: 'ignored', reason: ignored };
+    }
     const now = clock.now();
     const decision = decide(ticket, catalog, now, ticket.state === 'approved' ? await gatherContext(ticket) : EMPTY_CONTEXT);
-    if (decision.kind === 'deny') {
-      if ((await options.seenBefore?.()) === true) return { kind: 'duplicate-delivery' };
-      return denied(ticket, decision.code, decision.reason, actor);
-    }
+    if (decision.kind === 'deny') return denied(ticket, decision.code, decision.reason, actor, options);
     const plan = decision.plan;
 
     const ofTicket = options.ticketLeases ?? (await leases.listForTicket(ticket.source, ticket.key));
@@ -277,15 +345,21 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
 
     const lease = newLease(plan, now, deps.schedulePrefix, actor);
     const created = await leases.create(lease);
-    if (created.created) return provision(lease, actor, plan.endClipped);
+    if (created.created) return provision(lease, actor, plan.endClipped, options.onDecided);
+    // The approval was decided "no" before (it may qualify now, but an approval is decided once).
+    if ('denied' in created) return { kind: 'already-decided', code: created.denied.code, reason: created.denied.reason };
 
     const existing = created.existing;
-    const abandoned =
-      existing.status === 'PENDING' && now.getTime() - Date.parse(existing.createdAt) > deps.pendingGraceSeconds * 1000;
-    if (abandoned) {
-      logger.warn('finishing a grant abandoned by an earlier delivery', { leaseId: existing.id });
-      return provision(existing, actor, false);
+    const abandoned = existing.status === 'PENDING' && now.getTime() - Date.parse(existing.createdAt) > deps.pendingGraceSeconds * 1000;
+    if (existing.status === 'PENDING' && (abandoned || existing.deferredReason !== undefined)) {
+      logger.warn('finishing a grant left by an earlier attempt', { leaseId: existing.id, deferred: existing.deferredReason });
+      return provision(existing, actor, false, options.onDecided);
     }
     return { kind: 'duplicate', lease: existing };
   };
+}
+
+/** A failure that a retry may fix (the adapters class each error on purpose). */
+function transient(error: unknown): boolean {
+  return error instanceof KubeLeaseError && error.retryable;
 }

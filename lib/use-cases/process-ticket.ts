@@ -18,11 +18,8 @@ export interface ProcessTicketInput {
   readonly displayKey?: string;
   /** Who delivered the hint, for the audit trail (e.g. `jira-webhook:<delivery id>`). */
   readonly actor: string;
-  /**
-   * Says whether this delivery was processed before. Asked only before an outcome that no lease
-   * record makes idempotent (a denial, a close, an unknown ticket), so a grant never waits for it.
-   */
-  readonly seenBefore?: () => Promise<boolean>;
+  /** Called once the outcome is decided (see GrantOptions.onDecided). */
+  readonly onDecided?: () => Promise<void>;
 }
 
 export type ProcessOutcome =
@@ -43,7 +40,7 @@ export function makeProcessTicket(deps: {
   readonly grantAccess: (ticket: TicketSnapshot, actor: string, options?: GrantOptions) => Promise<GrantOutcome>;
   readonly closeTicket: (ticket: TicketSnapshot, actor: string) => Promise<CloseOutcome>;
 }): (input: ProcessTicketInput) => Promise<ProcessOutcome> {
-  return async function processTicket({ source, ticketKey, displayKey, actor, seenBefore }: ProcessTicketInput): Promise<ProcessOutcome> {
+  return async function processTicket({ source, ticketKey, displayKey, actor, onDecided }: ProcessTicketInput): Promise<ProcessOutcome> {
     let ticket: TicketSnapshot;
     // The ticket's leases are read beside the ticket itself: the key is all either needs, and the
     // grant path then costs no extra round trip. The lease create stays the idempotency point.
@@ -56,18 +53,13 @@ export function makeProcessTicket(deps: {
       ticket = await read;
     } catch (error) {
       if (!(error instanceof TicketNotFoundError)) throw error;
-      if (await isRepeat(seenBefore)) return { kind: 'duplicate-delivery' };
       deps.audit.record({ kind: 'deny', at: deps.clock.now().toISOString(), actor, source, ticket: ticketKey.slice(0, 100), code: 'ticket-not-found', reason: error.message });
       return { kind: 'not-found', reason: error.message };
     }
     // A close lists the leases afresh: it is not on the critical path, and a fresher list misses less.
-    if (ticket.state === 'closed') return (await isRepeat(seenBefore)) ? { kind: 'duplicate-delivery' } : deps.closeTicket(ticket, actor);
+    if (ticket.state === 'closed') return deps.closeTicket(ticket, actor);
     // The early list is used only if it was read under the key the API gives the ticket.
     const known = ticket.key === leaseKey ? { ticketLeases: await ticketLeases } : {};
-    return deps.grantAccess(ticket, actor, { ...known, ...(seenBefore ? { seenBefore } : {}) });
+    return deps.grantAccess(ticket, actor, { ...known, ...(onDecided ? { onDecided } : {}) });
   };
-}
-
-async function isRepeat(seenBefore: (() => Promise<boolean>) | undefined): Promise<boolean> {
-  return seenBefore === undefined ? false : seenBefore();
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,8 +29,8 @@ export interface DemoResult {
   readonly revocationLagMs: number | undefined;
 }
 
-const alice: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c01', emailAddress: 'alice@example.com', displayName: 'Alice Engineer' };
-const bob: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c02', emailAddress: 'bob@example.com', displayName: 'Bob Approver' };
+const alice: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c01', emailAddress: 'alice@example.com', displayName: 'Alice Engineer', accountType: 'atlassian', active: true };
+const bob: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c02', emailAddress: 'bob@example.com', displayName: 'Bob Approver', accountType: 'atlassian', active: true };
 const JIRA_SECRET = 'demo-webhook-secret';
 const SN_SECRET = 'demo-servicenow-secret';
 
@@ -83,10 +84,11 @@ export async function runDemo(options: { durationSeconds: number; print: (line: 
     const deliverServiceNow = (change: Record<string, string>) => {
       const body = JSON.stringify({ sys_id: change.sys_id, number: change.number, table: 'change_request', event: 'update' });
       const timestamp = String(Math.floor(Date.now() / 1000));
+      const delivery = randomUUID();
       return post('/webhooks/servicenow', body, {
         'x-kubelease-timestamp': timestamp,
-        'x-kubelease-signature': signServiceNowBody(timestamp, body, SN_SECRET),
-        'x-kubelease-delivery': `sn-${change.sys_id ?? ''}-${timestamp}`,
+        'x-kubelease-signature': signServiceNowBody(timestamp, delivery, body, SN_SECRET),
+        'x-kubelease-delivery': delivery,
       });
     };
 

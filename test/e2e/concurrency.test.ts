@@ -11,8 +11,8 @@ import { MemoryAuditLog, MemoryLogger } from '../fakes/memory-audit-log.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
 
 const SECRET = 'concurrency-secret';
-const requester: JiraUser = { accountId: 'acc-req', emailAddress: 'req@example.com', displayName: 'Req' };
-const approver: JiraUser = { accountId: 'acc-app', emailAddress: 'app@example.com', displayName: 'App' };
+const requester: JiraUser = { accountId: 'acc-req', emailAddress: 'req@example.com', displayName: 'Req', accountType: 'atlassian', active: true };
+const approver: JiraUser = { accountId: 'acc-app', emailAddress: 'app@example.com', displayName: 'App', accountType: 'atlassian', active: true };
 
 describe('concurrency over real HTTP against the local stack (dynalite, fake Jira and Kubernetes)', () => {
   const jira = new FakeJira();
@@ -71,9 +71,11 @@ describe('concurrency over real HTTP against the local stack (dynalite, fake Jir
     expect(responses.every((r) => r.status === 200)).toBe(true);
     const hotResponses = responses.slice(0, 50);
     expect(hotResponses.filter((r) => r.body.outcome === 'granted')).toHaveLength(1);
-    expect(new Set(hotResponses.map((r) => r.body.leaseId)).size).toBe(1);
+    // The other 49 copies of the same signed body are refused as replays before any work.
+    expect(hotResponses.filter((r) => r.body.outcome === 'duplicate-delivery')).toHaveLength(49);
+    expect(new Set(hotResponses.map((r) => r.body.leaseId).filter((id) => id !== undefined)).size).toBe(1);
     expect(responses.slice(50).every((r) => r.body.outcome === 'granted')).toBe(true);
-    const leaseIds = new Set(responses.map((r) => r.body.leaseId));
+    const leaseIds = new Set(responses.map((r) => r.body.leaseId).filter((id) => id !== undefined));
     expect(leaseIds.size).toBe(51);
     // One set of bindings per approval: 2 namespaces for payments-read, 1 for payments-debug.
     expect(kube.bindings.size).toBe(2 + 50);

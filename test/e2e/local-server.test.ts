@@ -61,7 +61,7 @@ describe('local server', () => {
     const stale = String(Math.floor(Date.now() / 1000) - 3600);
     const response = await fetch(`${stack.url}/webhooks/servicenow`, {
       method: 'POST',
-      headers: { 'x-kubelease-timestamp': stale, 'x-kubelease-signature': signServiceNowBody(stale, body, 'secret') },
+      headers: { 'x-kubelease-timestamp': stale, 'x-kubelease-delivery': 'd-1', 'x-kubelease-signature': signServiceNowBody(stale, 'd-1', body, 'secret') },
       body,
     });
     expect(response.status).toBe(401);

@@ -4,7 +4,30 @@ export interface JiraUser {
   readonly accountId: string;
   readonly emailAddress?: string;
   readonly displayName: string;
+  /** Cloud: `atlassian` (a person), `app` (Automation for Jira and other apps), `customer` (JSM portal). */
+  readonly accountType?: 'atlassian' | 'app' | 'customer';
+  readonly active?: boolean;
 }
+
+/** The account Automation for Jira acts as on Jira Cloud: its transitions carry this author. */
+export const AUTOMATION_FOR_JIRA: JiraUser = {
+  accountId: '557058:f58131cb-b67d-43c7-b30d-6b58d40bd077',
+  displayName: 'Automation for Jira',
+  accountType: 'app',
+  active: true,
+};
+
+/** Display names of the custom fields the demo catalog maps, as a Jira site shows them in changelogs. */
+const FIELD_NAMES: Record<string, string> = {
+  customfield_10100: 'Access profile',
+  customfield_10101: 'Access duration',
+  customfield_10102: 'Namespaces',
+  customfield_10103: 'Change start',
+  customfield_10104: 'Change end',
+};
+
+/** Jira Cloud embeds at most this many histories with `expand=changelog`; the rest is paged from /changelog. */
+export const EMBEDDED_CHANGELOG_LIMIT = 100;
 
 interface History {
   id: string;
@@ -37,12 +60,20 @@ export class FakeJira extends FakeHttpServer {
   readonly botUser: JiraUser = { accountId: '5b10ac8d82e05b22cc7d4ef5', displayName: 'kube-lease bot', emailAddress: 'kube-lease-bot@example.com' };
   private nextId = 10_000;
   private nextHistory = 50_000;
+  /** Whether the site serves `GET /issue/{key}/changelog` (Cloud does; old Server/DC versions do not). */
+  changelogResource = true;
 
   constructor(
     private readonly email = 'kube-lease-bot@example.com',
     private readonly token = 'fake-jira-token',
+    /** Jira's clock (histories, webhook timestamps); tests pass theirs so both move together. */
+    private readonly now: () => number = Date.now,
   ) {
     super();
+  }
+
+  private created(): string {
+    return new Date(this.now()).toISOString().replace('Z', '+0000');
   }
 
   /** The settings a kube-lease instance needs to call this fake (its base URL once started, the bot's credentials). */
@@ -52,6 +83,7 @@ export class FakeJira extends FakeHttpServer {
 
   createIssue(options: { key: string; reporter: JiraUser; summary?: string; fields?: Record<string, unknown>; status?: string }): void {
     const status = options.status ?? 'Open';
+    const projectKey = options.key.split('-')[0] ?? 'OPS';
     this.issues.set(options.key, {
       id: String((this.nextId += 1)),
       key: options.key,
@@ -59,6 +91,8 @@ export class FakeJira extends FakeHttpServer {
         summary: options.summary ?? 'Debug payment failures in production',
         reporter: options.reporter,
         status: { id: STATUS_IDS[status] ?? '99', name: status },
+        project: { id: String(10_000 + projectKey.length), key: projectKey, name: `${projectKey} project` },
+        issuetype: { id: '10002', name: 'Task', subtask: false },
         ...options.fields,
       },
       histories: [],
@@ -73,7 +107,7 @@ export class FakeJira extends FakeHttpServer {
     const to = { id: STATUS_IDS[status] ?? '99', name: status };
     const history: History = {
       id: String((this.nextHistory += 1)),
-      created: new Date().toISOString().replace('Z', '+0000'),
+      created: this.created(),
       author,
       items: [{ field: 'status', fieldtype: 'jira', fieldId: 'status', from: from.id, fromString: from.name, to: to.id, toString: to.name }],
     };
@@ -82,12 +116,61 @@ export class FakeJira extends FakeHttpServer {
     return this.webhookPayload(issue, history, author);
   }
 
+  /**
+   * Edits fields as `author` would in the issue view: the values change and the changelog records
+   * one item per field (custom fields under their display name, with `fieldId`). Returns the
+   * `jira:issue_updated` payload Jira sends for it (no status item).
+   */
+  edit(key: string, fields: Record<string, unknown>, author: JiraUser): Record<string, unknown> {
+    const issue = this.issue(key);
+    const text = (value: unknown): string | null => {
+      if (value === null || value === undefined) return null;
+      if (typeof value === 'string') return value;
+      if (Array.isArray(value)) return value.map((v) => text(v) ?? '').join(' ');
+      if (typeof value === 'object') {
+        const named = value as { value?: unknown; name?: unknown; displayName?: unknown };
+        return String(named.value ?? named.displayName ?? named.name ?? JSON.stringify(value));
+      }
+      return String(value as number);
+    };
+    const history: History = {
+      id: String((this.nextHistory += 1)),
+      created: this.created(),
+      author,
+      items: Object.entries(fields).map(([fieldId, value]) => ({
+        field: FIELD_NAMES[fieldId] ?? fieldId,
+        fieldtype: fieldId.startsWith('customfield_') ? 'custom' : 'jira',
+        fieldId,
+        from: null,
+        fromString: text(issue.fields[fieldId]),
+        to: null,
+        toString: text(value),
+      })),
+    };
+    Object.assign(issue.fields, fields);
+    issue.histories.push(history);
+    return this.webhookPayload(issue, history, author);
+  }
+
+  /** Pads the changelog with `count` unrelated edits (e.g. a long-lived ticket's label churn). */
+  churn(key: string, count: number, author: JiraUser): void {
+    const issue = this.issue(key);
+    for (let i = 0; i < count; i += 1) {
+      issue.histories.push({
+        id: String((this.nextHistory += 1)),
+        created: this.created(),
+        author,
+        items: [{ field: 'labels', fieldtype: 'jira', fieldId: 'labels', from: null, fromString: '', to: null, toString: `triage-${i}` }],
+      });
+    }
+  }
+
   /** A webhook payload that claims a transition without it having happened (a forged or stale hint). */
   claimTransition(key: string, status: string, author: JiraUser): Record<string, unknown> {
     const issue = this.issue(key);
     const history: History = {
       id: String(this.nextHistory + 999),
-      created: new Date().toISOString(),
+      created: this.created(),
       author,
       items: [{ field: 'status', fieldtype: 'jira', fieldId: 'status', from: null, fromString: issue.fields.status.name, to: null, toString: status }],
     };
@@ -97,7 +180,7 @@ export class FakeJira extends FakeHttpServer {
   /** Records a Jira Service Management approval of the request (its final decision and who decided). */
   serviceDeskDecision(key: string, decision: 'approved' | 'declined' | 'pending', approvers: JiraUser[]): void {
     const list = this.serviceDeskApprovals.get(key) ?? [];
-    const now = Date.now() + list.length;
+    const now = this.now() + list.length;
     list.push({
       id: String(list.length + 1),
       name: 'Approve access',
@@ -135,7 +218,7 @@ export class FakeJira extends FakeHttpServer {
 
   private webhookPayload(issue: Issue, history: History, user: JiraUser): Record<string, unknown> {
     return {
-      timestamp: Date.now(),
+      timestamp: this.now(),
       webhookEvent: 'jira:issue_updated',
       issue_event_type_name: 'issue_generic',
       user,
@@ -162,9 +245,20 @@ export class FakeJira extends FakeHttpServer {
         fields: issue.fields,
       };
       if (expand.split(',').includes('changelog')) {
-        body.changelog = { startAt: 0, maxResults: issue.histories.length, total: issue.histories.length, histories: issue.histories };
+        // Like Jira Cloud: one page embedded (the newest entries), `total` says how many exist.
+        const histories = issue.histories.slice(-EMBEDDED_CHANGELOG_LIMIT);
+        body.changelog = { startAt: 0, maxResults: histories.length, total: issue.histories.length, histories };
       }
       return { status: 200, body };
+    }
+    const changelogMatch = /^\/rest\/api\/2\/issue\/([^/]+)\/changelog$/.exec(request.path);
+    if (changelogMatch?.[1] !== undefined && request.method === 'GET' && this.changelogResource) {
+      const issue = this.issues.get(changelogMatch[1]);
+      if (issue === undefined) return { status: 404, body: NOT_FOUND };
+      const startAt = Number(request.query.get('startAt') ?? '0');
+      const maxResults = Math.min(Number(request.query.get('maxResults') ?? '100'), 100);
+      const values = issue.histories.slice(startAt, startAt + maxResults);
+      return { status: 200, body: { self: `https://example.atlassian.net${request.path}`, maxResults, startAt, total: issue.histories.length, isLast: startAt + values.length >= issue.histories.length, values } };
     }
     if (request.path === '/rest/api/2/user/groups' && request.method === 'GET') {
       const accountId = request.query.get('accountId') ?? '';
@@ -184,7 +278,7 @@ export class FakeJira extends FakeHttpServer {
       if (typeof parsed.body !== 'string' || parsed.body === '') {
         return { status: 400, body: { errorMessages: [], errors: { comment: 'Comment body can not be empty!' } } };
       }
-      const comment = { id: String((this.nextId += 1)), body: parsed.body, created: new Date().toISOString(), author: this.botUser };
+      const comment = { id: String((this.nextId += 1)), body: parsed.body, created: this.created(), author: this.botUser };
       issue.comments.push(comment);
       return { status: 201, body: { self: `https://example.atlassian.net/rest/api/2/issue/${issue.id}/comment/${comment.id}`, ...comment } };
     }

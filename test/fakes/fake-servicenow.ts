@@ -6,6 +6,9 @@ export interface SnUser {
   readonly user_name: string;
   readonly email: string;
   readonly name: string;
+  /** Table API booleans are the strings "true" and "false". */
+  readonly active: string;
+  readonly web_service_access_only: string;
 }
 
 type Record_ = Record<string, string>;
@@ -33,19 +36,61 @@ export class FakeServiceNow extends FakeHttpServer {
   readonly tables = new Map<string, Map<string, Record_>>();
   /** Group names by user sys_id. */
   readonly groups = new Map<string, string[]>();
+  /** sys_audit rows: one per changed field per update of an audited record (change_request is audited). */
+  readonly audit: Record_[] = [];
+  /**
+   * Whether the integration user may read sys_audit. Without the ACL, ServiceNow filters the rows
+   * silently: the query answers 200 with an empty result.
+   */
+  auditReadable = true;
   private nextNumber = 30_000;
 
   constructor(
     private readonly user = 'kube-lease.integration',
     private readonly password = 'fake-sn-password',
+    /** ServiceNow's clock; tests pass theirs so both move together. */
+    private readonly now: () => number = Date.now,
   ) {
     super();
   }
 
-  addUser(userName: string, email: string, name: string): SnUser {
-    const user = { sys_id: sysId(), user_name: userName, email, name };
+  addUser(userName: string, email: string, name: string, options: { active?: boolean; webServiceOnly?: boolean } = {}): SnUser {
+    const user = {
+      sys_id: sysId(),
+      user_name: userName,
+      email,
+      name,
+      active: String(options.active ?? true),
+      web_service_access_only: String(options.webServiceOnly ?? false),
+    };
     this.users.set(user.sys_id, user);
     return user;
+  }
+
+  /**
+   * Updates a change as `by` would in a form: changed fields are set, `sys_mod_count` goes up and
+   * sys_audit gets one row per changed field with that count as `record_checkpoint`.
+   */
+  update(change: Record_, fields: Record_, by: SnUser | string = 'system'): void {
+    const changed = Object.entries(fields).filter(([field, value]) => change[field] !== value);
+    if (changed.length === 0) return;
+    const checkpoint = String(Number(change.sys_mod_count ?? '0') + 1);
+    for (const [field, value] of changed) {
+      this.audit.push({
+        sys_id: sysId(),
+        tablename: 'change_request',
+        documentkey: change.sys_id ?? '',
+        fieldname: field,
+        oldvalue: change[field] ?? '',
+        newvalue: value,
+        user: typeof by === 'string' ? by : by.user_name,
+        record_checkpoint: checkpoint,
+        sys_created_on: snDate(this.now()),
+      });
+      change[field] = value;
+    }
+    change.sys_mod_count = checkpoint;
+    change.sys_updated_on = snDate(this.now());
   }
 
   /** A change request in state Assess, approval requested. */
@@ -60,24 +105,30 @@ export class FakeServiceNow extends FakeHttpServer {
       requested_by: requester.sys_id,
       start_date: '',
       end_date: '',
-      sys_updated_on: snDate(Date.now()),
+      sys_updated_on: snDate(this.now()),
+      sys_mod_count: '0',
       ...fields,
     };
+    // An insert is audited too, at checkpoint 0.
+    for (const [field, value] of Object.entries(change)) {
+      if (field.startsWith('sys_') || value === '') continue;
+      this.audit.push({ sys_id: sysId(), tablename: 'change_request', documentkey: change.sys_id ?? '', fieldname: field, oldvalue: '', newvalue: value, user: requester.user_name, record_checkpoint: '0', sys_created_on: snDate(this.now()) });
+    }
     this.changes.set(change.sys_id ?? '', change);
     this.workNotes.set(change.number ?? '', []);
     return change;
   }
 
-  /** Records an approval by `approver` and moves the change to `state` (default Scheduled). */
+  /** Records an approval by `approver` and moves the change to `state` (default Scheduled), as one update. */
   approve(change: Record_, approver: SnUser, state = '-2'): void {
-    this.approvals.push({ sys_id: sysId(), sysapproval: change.sys_id ?? '', approver: approver.sys_id, state: 'approved', sys_updated_on: snDate(Date.now()) });
-    change.approval = 'approved';
-    change.state = state;
+    this.approvals.push({ sys_id: sysId(), sysapproval: change.sys_id ?? '', approver: approver.sys_id, state: 'approved', sys_updated_on: snDate(this.now()) });
+    this.update(change, { approval: 'approved', state }, approver);
   }
 
   /** A new approval round: earlier approvals become "not_required", as ServiceNow does on re-approval. */
   reapprove(change: Record_, approver: SnUser): void {
     for (const record of this.approvals) if (record.sysapproval === change.sys_id) record.state = 'not_required';
+    this.update(change, { approval: 'requested' }, 'system');
     this.approve(change, approver, change.state);
   }
 
@@ -135,6 +186,17 @@ export class FakeServiceNow extends FakeHttpServer {
       const names = /group\.nameIN(.*)$/.exec(query)?.[1]?.split(',') ?? [];
       const found = (this.groups.get(user) ?? []).filter((g) => names.includes(g));
       return { status: 200, body: { result: found.map((g) => pick({ 'group.name': g })) } };
+    }
+    if (table === 'sys_audit' && id === undefined && request.method === 'GET') {
+      if (!this.auditReadable) return { status: 200, body: { result: [] } };
+      const query = request.query.get('sysparm_query') ?? '';
+      const clause = (name: string) => new RegExp(`(?:^|\\^)${name}=([^^]*)`).exec(query)?.[1];
+      const names = /(?:^|\^)fieldnameIN([^^]*)/.exec(query)?.[1]?.split(',');
+      const limit = Number(request.query.get('sysparm_limit') ?? '10000');
+      const rows = this.audit
+        .filter((a) => a.tablename === clause('tablename') && a.documentkey === clause('documentkey') && (names === undefined || names.includes(a.fieldname ?? '')))
+        .sort((a, b) => (query.includes('ORDERBYDESCsys_created_on') ? -1 : 1) * ((a.sys_created_on ?? '').localeCompare(b.sys_created_on ?? '') || Number(a.record_checkpoint) - Number(b.record_checkpoint)));
+      return { status: 200, body: { result: rows.slice(0, limit).map(pick) } };
     }
     if (table === 'sysapproval_approver' && id === undefined && request.method === 'GET') {
       const conditions = (request.query.get('sysparm_query') ?? '').split('^').map((c) => c.split('='));

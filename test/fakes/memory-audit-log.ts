@@ -21,6 +21,9 @@ export class MemoryAuditLog implements AuditLog {
 /** Collects log lines so tests can assert on them and keep the output quiet. */
 export class MemoryLogger implements Logger {
   readonly lines: { level: string; message: string; fields: Record<string, unknown> }[] = [];
+  debug(message: string, ...extra: Record<string, unknown>[]): void {
+    this.lines.push({ level: 'debug', message, fields: Object.assign({}, ...extra) as Record<string, unknown> });
+  }
   info(message: string, ...extra: Record<string, unknown>[]): void {
     this.lines.push({ level: 'info', message, fields: Object.assign({}, ...extra) as Record<string, unknown> });
   }

@@ -25,7 +25,7 @@ describe('DynamoDbLeaseStore (dynalite)', () => {
     expect(await store.create(first)).toEqual({ created: true });
     const again = await store.create({ ...first, reason: 'other' });
     expect(again.created).toBe(false);
-    expect(again.created ? undefined : again.existing.reason).toBe('incident');
+    expect(!again.created && 'existing' in again ? again.existing.reason : undefined).toBe('incident');
   });
 
   it('transitions by compare-and-swap: a stale copy loses and sees the current state', async () => {
@@ -60,10 +60,34 @@ describe('DynamoDbLeaseStore (dynalite)', () => {
     expect(await store.listDue('ACTIVE', new Date('2025-01-01T00:00:00.000Z'), 10)).toEqual([]);
   });
 
-  it('remembers processed deliveries', async () => {
-    expect(await store.hasDelivery('d-1')).toBe(false);
-    await store.rememberDelivery('d-1', new Date(), 60);
-    expect(await store.hasDelivery('d-1')).toBe(true);
+  it('claims a delivery once; a crashed claim is taken over once stale; a released one at once', async () => {
+    // Prepare
+    const t0 = new Date('2026-11-28T10:00:00.000Z');
+    const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
+    // Act / Assess: a second copy is refused while the first is in progress, and after it is done.
+    expect(await store.claimDelivery('body-1', t0, 3600, 120)).toBe(true);
+    expect(await store.claimDelivery('body-1', at(10), 3600, 120)).toBe(false);
+    expect(await store.claimDelivery('body-1', at(121), 3600, 120)).toBe(true);
+    await store.finishDelivery('body-1', at(122));
+    expect(await store.claimDelivery('body-1', at(1000), 3600, 120)).toBe(false);
+    // A claim given back after a retryable failure is free for the retry.
+    expect(await store.claimDelivery('body-2', t0, 3600, 120)).toBe(true);
+    await store.releaseDelivery('body-2');
+    expect(await store.claimDelivery('body-2', at(1), 3600, 120)).toBe(true);
+  });
+
+  it('records a denial under the approval\'s lease id: that approval can never create a lease', async () => {
+    const l = lease('dddddddddddddddddddd', '2026-01-01T01:00:00.000Z');
+    const denial = { leaseId: l.id, idempotencyKey: l.idempotencyKey, source: l.source, ticketKey: l.ticketKey, code: 'changed-after-approval', reason: 'edited', at: 'now', by: 'test' };
+    expect(await store.recordDenial(denial)).toBe(true);
+    expect(await store.recordDenial({ ...denial, code: 'other' })).toBe(false);
+    expect(await store.create(l)).toEqual({ created: false, denied: denial });
+    expect(await store.get(l.id)).toBeUndefined();
+    expect(await store.denial(l.id)).toEqual(denial);
+    // And a decided grant cannot be turned into a denial.
+    const granted = lease('eeeeeeeeeeeeeeeeeeee', '2026-01-01T01:00:00.000Z');
+    await store.create(granted);
+    expect(await store.recordDenial({ ...denial, leaseId: granted.id })).toBe(false);
   });
 
   it('refuses to read an item that does not match the lease schema', async () => {

@@ -61,9 +61,11 @@ describe('Jira ticket lifecycle: early revoke, extension, service desk approvals
     await stack.container.sweepLeases();
     expect(stack.kube.bindings.size).toBe(0);
 
-    // Jira redelivers the second approval after the lease ended: still only a duplicate.
-    const replay = bodyOf(await stack.deliver(payload));
-    expect(replay).toMatchObject({ outcome: 'duplicate', leaseId: extended.leaseId, status: 'REVOKED' });
+    // The same signed delivery three hours later is a replay: refused before any read.
+    expect((await stack.deliver(payload)).statusCode).toBe(401);
+    // Another hint for the ticket after the lease ended: the approval is found applied, only a duplicate.
+    const again = await stack.container.processTicket({ source: 'jira', ticketKey: 'OPS-53', actor: 'test' });
+    expect(again).toMatchObject({ kind: 'duplicate', lease: { id: extended.leaseId, status: 'REVOKED' } });
     expect(stack.kube.bindings.size).toBe(0);
   });
 
@@ -80,13 +82,26 @@ describe('Jira ticket lifecycle: early revoke, extension, service desk approvals
       expect(stack.jira.requests.some((r) => r.path === '/rest/servicedeskapi/request/SD-1/approval')).toBe(true);
     });
 
-    it('does not take a plain status transition as an approval on a service desk', async () => {
+    it('does not take a plain status transition as an approval while the JSM approval is pending: quiet, not approved yet', async () => {
       stack = await new TestStack().start({ catalog: SERVICE_DESK_CATALOG });
       stack.ticket('SD-2', { [PROFILE]: 'payments-read' });
       stack.jira.serviceDeskDecision('SD-2', 'pending', [carol]);
       const body = bodyOf(await stack.deliver(stack.jira.transition('SD-2', 'Approved', bob)));
-      expect(body).toMatchObject({ outcome: 'denied', code: 'no-approval' });
+      expect(body).toMatchObject({ outcome: 'ignored' });
+      expect(String(body.reason)).toContain('"Approve access" is still pending');
+      expect(stack.jira.comments('SD-2')).toEqual([]);
       expect(stack.kube.requests).toHaveLength(0);
+    });
+
+    it('waits while a later approval step is pending, though an earlier one was approved', async () => {
+      stack = await new TestStack().start({ catalog: SERVICE_DESK_CATALOG });
+      stack.ticket('SD-5', { [PROFILE]: 'payments-read' });
+      stack.jira.serviceDeskDecision('SD-5', 'approved', [carol]);
+      stack.jira.serviceDeskDecision('SD-5', 'pending', [bob]);
+      const body = bodyOf(await stack.deliver(stack.jira.transition('SD-5', 'Approved', bob)));
+      expect(body).toMatchObject({ outcome: 'ignored' });
+      expect(stack.kube.requests).toHaveLength(0);
+      expect(stack.jira.comments('SD-5')).toEqual([]);
     });
 
     it('denies when the final decision is declined', async () => {

@@ -61,7 +61,7 @@ describe('ServiceNow change approvals (fake Table API, fake Kubernetes, dynalite
 
   it.each([
     ['missing', { signature: null }],
-    ['wrong', { signature: signServiceNowBody('1', '{}', SN_WEBHOOK_SECRET) }],
+    ['wrong', { signature: signServiceNowBody('1', 'd-1', '{}', SN_WEBHOOK_SECRET) }],
     ['signed with another secret', { signature: 'x' }],
   ])('rejects a %s signature with 401 and reads nothing', async (_label, options) => {
     const chg = change();
@@ -99,21 +99,23 @@ describe('ServiceNow change approvals (fake Table API, fake Kubernetes, dynalite
     expect(stack.servicenow.requests).toHaveLength(0);
   });
 
-  it('denies a change whose approval is still requested, whatever the hint says', async () => {
+  it('grants nothing and writes nothing on a change whose approval is still requested, whatever the hint says', async () => {
     const chg = change();
-    chg.state = '-2';
+    stack.servicenow.update(chg, { state: '-2' });
     const response = await stack.deliverServiceNow(chg);
-    expect(bodyOf(response)).toMatchObject({ outcome: 'denied', code: 'not-approved' });
-    expect(stack.servicenow.notes(chg)[0]).toMatch(/Access denied.*approval requested/);
+    expect(bodyOf(response)).toMatchObject({ outcome: 'ignored' });
+    expect(String(bodyOf(response).reason)).toContain('approval requested');
+    expect(stack.servicenow.notes(chg)).toEqual([]);
     expect(stack.kube.requests).toHaveLength(0);
   });
 
-  it('denies an approved change in a state outside the configured ones', async () => {
+  it('grants nothing and writes nothing on an approved change in a state outside the configured ones', async () => {
     const chg = change();
     stack.servicenow.approve(chg, bob, '0');
     const response = await stack.deliverServiceNow(chg);
-    expect(bodyOf(response)).toMatchObject({ outcome: 'denied', code: 'not-approved' });
+    expect(bodyOf(response)).toMatchObject({ outcome: 'ignored' });
     expect(String(bodyOf(response).reason)).toContain('Review');
+    expect(stack.servicenow.notes(chg)).toEqual([]);
     expect(stack.kube.requests).toHaveLength(0);
   });
 

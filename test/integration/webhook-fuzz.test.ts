@@ -124,8 +124,9 @@ describe('webhook handlers under hostile input (fast-check)', () => {
           const now = Math.floor(stack.clock.now().getTime() / 1000);
           const timestamp = mode === 'stale' ? now - 3600 : mode === 'future' ? now + 3600 : now;
           const ts = mode === 'not-a-number' ? '12e9' : String(timestamp);
-          const headers: Record<string, string> = { 'x-kubelease-timestamp': ts };
-          if (mode !== 'missing') headers['x-kubelease-signature'] = mode === 'garbage' ? 'AAAA' : signServiceNowBody(ts, body, SN_WEBHOOK_SECRET);
+          const delivery = `fuzz-${runs}`;
+          const headers: Record<string, string> = { 'x-kubelease-timestamp': ts, 'x-kubelease-delivery': delivery };
+          if (mode !== 'missing') headers['x-kubelease-signature'] = mode === 'garbage' ? 'AAAA' : signServiceNowBody(ts, delivery, body, SN_WEBHOOK_SECRET);
           const response = await stack.webhook('servicenow')({ method: 'POST', headers, body: Buffer.from(body) });
           statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
           check(response);

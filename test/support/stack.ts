@@ -27,9 +27,9 @@ export const SN_WEBHOOK_SECRET = 'test-servicenow-secret';
 export const REVOKE_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:kube-lease-test-revokeLease';
 export const ACTIVATE_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:kube-lease-test-activateLease';
 
-export const alice: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c01', emailAddress: 'alice@example.com', displayName: 'Alice Engineer' };
-export const bob: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c02', emailAddress: 'bob@example.com', displayName: 'Bob Approver' };
-export const carol: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c03', emailAddress: 'carol@example.com', displayName: 'Carol Oncall' };
+export const alice: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c01', emailAddress: 'alice@example.com', displayName: 'Alice Engineer', accountType: 'atlassian', active: true };
+export const bob: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c02', emailAddress: 'bob@example.com', displayName: 'Bob Approver', accountType: 'atlassian', active: true };
+export const carol: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c03', emailAddress: 'carol@example.com', displayName: 'Carol Oncall', accountType: 'atlassian', active: true };
 
 /**
  * The real container wired to real parts over real protocols: dynalite (DynamoDB protocol),
@@ -38,10 +38,11 @@ export const carol: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c03', emailAdd
 export class TestStack {
   private readonly eventBridgeClient = new EventBridgeClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   readonly eventBridge = mockClient(this.eventBridgeClient);
-  readonly jira = new FakeJira();
-  readonly servicenow = new FakeServiceNow();
-  readonly kube = new FakeKubernetes();
   readonly clock = new ManualClock();
+  // The ITSM fakes keep the same time as kube-lease: moving the clock moves theirs.
+  readonly jira = new FakeJira(undefined, undefined, () => this.clock.now().getTime());
+  readonly servicenow = new FakeServiceNow(undefined, undefined, () => this.clock.now().getTime());
+  readonly kube = new FakeKubernetes();
   readonly audit = new MemoryAuditLog();
   readonly logger = new MemoryLogger();
   readonly metrics = new MemoryMetrics();
@@ -113,7 +114,9 @@ export class TestStack {
 
   /** Sends a payload to the webhook handler as Jira would: signed, with a delivery id. */
   deliver(payload: unknown, options: { deliveryId?: string; signature?: string | null; raw?: string } = {}): Promise<HttpResponse> {
-    const body = options.raw ?? JSON.stringify(payload);
+    // Jira signs a `timestamp` into every body; hand-written payloads get one, as Jira would add it.
+    const stamped = typeof payload === 'object' && payload !== null && !('timestamp' in payload) ? { timestamp: this.clock.now().getTime(), ...payload } : payload;
+    const body = options.raw ?? JSON.stringify(stamped);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'x-atlassian-webhook-identifier': options.deliveryId ?? `delivery-${(this.deliveries += 1)}`,
@@ -135,12 +138,13 @@ export class TestStack {
   ): Promise<HttpResponse> {
     const body = options.raw ?? JSON.stringify({ sys_id: change.sys_id, number: change.number, table: 'change_request', event: 'update' });
     const timestamp = String(options.timestamp ?? Math.floor(this.clock.now().getTime() / 1000));
+    const deliveryId = options.deliveryId ?? `0f8fad5b-d9cb-469f-a165-70867728${String((this.deliveries += 1)).padStart(4, '0')}`;
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'x-kubelease-timestamp': timestamp,
-      'x-kubelease-delivery': options.deliveryId ?? `sn-delivery-${(this.deliveries += 1)}`,
+      'x-kubelease-delivery': deliveryId,
     };
-    if (options.signature !== null) headers['x-kubelease-signature'] = options.signature ?? signServiceNowBody(timestamp, body, SN_WEBHOOK_SECRET);
+    if (options.signature !== null) headers['x-kubelease-signature'] = options.signature ?? signServiceNowBody(timestamp, deliveryId, body, SN_WEBHOOK_SECRET);
     return this.webhook('servicenow')({ method: 'POST', headers, body: Buffer.from(body) });
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseCatalog } from '../../lib/catalog.js';
-import { decide, renderSubject } from '../../lib/domain/policy.js';
+import { decide, notARequest, renderSubject } from '../../lib/domain/policy.js';
 import type { TicketSnapshot } from '../../lib/domain/ticket.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
 
@@ -8,8 +8,9 @@ const catalog = parseCatalog(
   DEMO_CATALOG.replace('    roleRef: { kind: Role, name: pod-debugger }', '    roleRef: { kind: Role, name: pod-debugger }\n    approvers: [lead@example.com]\n    requesters: [alice@example.com]'),
 );
 const NOW = new Date('2026-06-01T12:00:00.000Z');
-const alice = { id: 'acc-alice', email: 'alice@example.com' };
-const bob = { id: 'acc-bob', email: 'bob@example.com' };
+const alice = { id: 'acc-alice', email: 'alice@example.com', activeHuman: true };
+const bob = { id: 'acc-bob', email: 'bob@example.com', activeHuman: true };
+const automation = { id: '557058:f58131cb-b67d-43c7-b30d-6b58d40bd077', displayName: 'Automation for Jira', activeHuman: false };
 
 function ticket(overrides: Partial<TicketSnapshot> = {}): TicketSnapshot {
   return {
@@ -21,6 +22,7 @@ function ticket(overrides: Partial<TicketSnapshot> = {}): TicketSnapshot {
     justification: 'INC-1: payments down',
     requester: alice,
     approval: { id: '100', approvers: [bob], at: '2026-01-01T00:00:00.000Z' },
+    approvalIntegrity: { kind: 'intact' },
     requestedProfile: 'payments-read',
     requestedDuration: '2h',
     requestedNamespaces: ['payments'],
@@ -51,7 +53,11 @@ describe('decide', () => {
     ['self-approval by id', { approval: { id: '1', approvers: [bob, { id: 'acc-alice' }], at: '' } }, 'self-approval', /own ticket/],
     ['self-approval by email', { approval: { id: '1', approvers: [{ id: 'other', email: 'ALICE@example.com' }], at: '' } }, 'self-approval', /own ticket/],
     ['empty justification', { justification: '  ' }, 'no-justification', /summary/],
-    ['no profile', { requestedProfile: undefined }, 'no-profile', /customfield_10100/],
+    ['approval by an automation account', { approval: { id: '1', approvers: [automation], at: '' } }, 'approver-not-person', /Automation for Jira.*not an active person/],
+    ['approval by an inactive or unknown account', { approval: { id: '1', approvers: [{ id: 'gone', displayName: 'Former Lead', activeHuman: false }, { id: 'unknown' }], at: '' } }, 'approver-not-person', /Former Lead, unknown/],
+    ['a request field edited after the approval', { approvalIntegrity: { kind: 'edited', fields: ['profile', 'duration'] } }, 'changed-after-approval', /changed after it was approved \(profile, duration\); approve it again/],
+    ['history that could not be read', { approvalIntegrity: { kind: 'unknown', reason: 'the changelog could not be read completely' } }, 'approval-unverifiable', /changelog could not be read/],
+    ['a source that did not check the history', { approvalIntegrity: undefined }, 'approval-unverifiable', /did not report/],
     ['unknown profile', { requestedProfile: 'root' }, 'unknown-profile', /"root"/],
     ['namespace outside profile', { requestedNamespaces: ['payments', 'kube-system'] }, 'namespace-not-allowed', /"kube-system".*allowed: payments, payments-worker/],
     ['unparseable duration', { requestedDuration: 'a while' }, 'bad-duration', /not a duration/],
@@ -72,16 +78,56 @@ describe('decide', () => {
 
   it('allows a listed approver and requester', () => {
     const decision = decide(
-      ticket({ requestedProfile: 'Payments-Debug', requestedDuration: undefined, requestedNamespaces: undefined, approval: { id: '1', approvers: [{ id: 'lead', email: 'lead@example.com' }], at: '' } }),
+      ticket({ requestedProfile: 'Payments-Debug', requestedDuration: undefined, requestedNamespaces: undefined, approval: { id: '1', approvers: [{ id: 'lead', email: 'lead@example.com', activeHuman: true }], at: '' } }),
       catalog,
       NOW,
     );
     expect(decision).toMatchObject({ kind: 'grant', plan: { namespaces: ['payments'], durationSeconds: 1800, roleRef: { kind: 'Role', name: 'pod-debugger' } } });
   });
 
+  it('counts only people among several approvers, and an automation account the catalog names', () => {
+    // Prepare
+    const named = parseCatalog(DEMO_CATALOG.replace('  approvedStatuses: [Approved]', `  approvedStatuses: [Approved]\n  automationApprovers: ["${automation.id}"]`));
+    // Act
+    const mixed = decide(ticket({ approval: { id: '1', approvers: [automation, bob], at: '' } }), catalog, NOW);
+    const byNamedAutomation = decide(ticket({ approval: { id: '1', approvers: [automation], at: '' } }), named, NOW);
+    // Assess
+    expect(mixed).toMatchObject({ kind: 'grant', plan: { approval: { approvers: [bob] } } });
+    expect(byNamedAutomation).toMatchObject({ kind: 'grant', plan: { approval: { approvers: [automation] } } });
+  });
+
+  it('matches allow-list entries by account id, and by email only for entries that are emails', () => {
+    const byId = parseCatalog(DEMO_CATALOG.replace('    maxDuration: 2h\n', '    maxDuration: 2h\n    approvers: [acc-bob]\n'));
+    const debug = { requestedProfile: 'payments-debug', requestedDuration: undefined, requestedNamespaces: undefined };
+    expect(decide(ticket(debug), byId, NOW).kind).toBe('grant');
+    // An approver whose id happens to equal another entry's email text does not match by email.
+    expect(decide(ticket({ ...debug, approval: { id: '1', approvers: [{ id: 'x', email: 'acc-bob', activeHuman: true }], at: '' } }), byId, NOW)).toMatchObject({ code: 'approver-not-allowed' });
+  });
+
   it('clips hostile ticket text repeated in a reason', () => {
     const decision = decide(ticket({ requestedProfile: 'x'.repeat(10_000) }), catalog, NOW);
     expect(decision.kind === 'deny' ? decision.reason.length : Infinity).toBeLessThan(200);
+  });
+});
+
+describe('notARequest', () => {
+  const scoped = parseCatalog(DEMO_CATALOG.replace('  approvedStatuses: [Approved]', '  approvedStatuses: [Approved]\n  projects: [OPS]\n  issueTypes: [Access Request]'));
+
+  it.each<[string, Partial<TicketSnapshot>, RegExp]>([
+    ['no profile named', { requestedProfile: undefined }, /names no access profile/],
+    ['a blank profile', { requestedProfile: '  ' }, /names no access profile/],
+    ['a ticket still in review', { state: 'open', statusText: 'In Review' }, /"In Review", neither approved nor closed/],
+  ])('ignores %s (no decision, no comment)', (_label, overrides, reason) => {
+    expect(notARequest(ticket(overrides), catalog)).toMatch(reason);
+  });
+
+  it('ignores tickets outside the catalog\'s projects and issue types, and takes those inside', () => {
+    expect(notARequest(ticket({ project: 'HR', issueType: 'Access Request' }), scoped)).toMatch(/project HR/);
+    expect(notARequest(ticket({ project: undefined, issueType: 'Access Request' }), scoped)).toMatch(/project \(unknown\)/);
+    expect(notARequest(ticket({ project: 'OPS', issueType: 'Bug' }), scoped)).toMatch(/issue type Bug/);
+    expect(notARequest(ticket({ project: 'OPS', issueType: 'Access Request' }), scoped)).toBeUndefined();
+    // Without jira.projects every project qualifies (the start warns).
+    expect(notARequest(ticket({ project: 'HR' }), catalog)).toBeUndefined();
   });
 });
 

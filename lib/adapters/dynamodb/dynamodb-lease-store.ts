@@ -1,12 +1,12 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { HistoryEntry, Lease, LeaseStatus } from '../../domain/lease.js';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { DeniedApproval, HistoryEntry, Lease, LeaseStatus } from '../../domain/lease.js';
 import type { Person, TicketSourceName } from '../../domain/ticket.js';
 import { canTransition, OPEN_STATUSES } from '../../domain/lease.js';
 import { LeaseStoreError } from '../../errors.js';
 import type { CreateResult, LeaseStore, TransitionPatch, TransitionResult } from '../../ports/lease-store.js';
 import { REQUESTER_INDEX, STATUS_DUE_INDEX, TICKET_INDEX } from './lease-table.js';
-import { approvalKey, deliveryKey, dueAt, fromItem, leaseKey, requesterRef, ticketRef, toItem } from './lease-item.js';
+import { approvalKey, deliveryKey, denialItemSchema, dueAt, fromItem, leaseKey, requesterRef, ticketRef, toItem } from './lease-item.js';
 
 const RETRYABLE = new Set([
   'ProvisionedThroughputExceededException',
@@ -23,6 +23,13 @@ function storeError(action: string, error: unknown): LeaseStoreError {
     cause: error,
     retryable: RETRYABLE.has(name) || name === 'TimeoutError' || name === 'ECONNREFUSED',
   });
+}
+
+function asDenial(item: Record<string, unknown>): DeniedApproval | undefined {
+  const parsed = denialItemSchema.safeParse(item);
+  if (!parsed.success) return undefined;
+  const { pk: _pk, record: _record, ...denied } = parsed.data;
+  return denied;
 }
 
 /**
@@ -48,26 +55,55 @@ export class DynamoDbLeaseStore implements LeaseStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw storeError('PutItem', error);
     }
-    const existing = await this.get(lease.id);
-    if (existing === undefined) throw new LeaseStoreError(`lease ${lease.id} exists but could not be read`, { retryable: true });
-    return { created: false, existing };
+    const item = await this.item(leaseKey(lease.id));
+    if (item === undefined) throw new LeaseStoreError(`lease ${lease.id} exists but could not be read`, { retryable: true });
+    const denied = asDenial(item);
+    if (denied !== undefined) return { created: false, denied };
+    return { created: false, existing: this.lease(lease.id, item) };
+  }
+
+  async denial(leaseId: string): Promise<DeniedApproval | undefined> {
+    const item = await this.item(leaseKey(leaseId));
+    return item === undefined ? undefined : asDenial(item);
   }
 
   async get(id: string): Promise<Lease | undefined> {
-    let item: Record<string, unknown> | undefined;
-    try {
-      const result = await this.doc.send(
-        new GetCommand({ TableName: this.tableName, Key: { pk: leaseKey(id) }, ConsistentRead: true }),
-      );
-      item = result.Item;
-    } catch (error) {
-      throw storeError('GetItem', error);
-    }
-    if (item === undefined) return undefined;
+    const item = await this.item(leaseKey(id));
+    // A denied approval holds the id its lease would have had: there is no lease.
+    if (item === undefined || item.record === 'denial') return undefined;
+    return this.lease(id, item);
+  }
+
+  private lease(id: string, item: Record<string, unknown>): Lease {
     try {
       return fromItem(item);
     } catch (error) {
       throw new LeaseStoreError(`lease item ${id} does not match the lease schema`, { cause: error });
+    }
+  }
+
+  private async item(pk: string): Promise<Record<string, unknown> | undefined> {
+    try {
+      const result = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk }, ConsistentRead: true }));
+      return result.Item;
+    } catch (error) {
+      throw storeError('GetItem', error);
+    }
+  }
+
+  async recordDenial(denial: DeniedApproval): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...denial, pk: leaseKey(denial.leaseId), record: 'denial' },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw storeError('PutItem', error);
     }
   }
 
@@ -85,10 +121,15 @@ export class DynamoDbLeaseStore implements LeaseStore {
       ':next': lease.version + 1,
       ':entry': [JSON.parse(JSON.stringify(entry)) as unknown],
     };
+    const removes: string[] = [];
     for (const [field, value] of Object.entries(patch)) {
       if (value === undefined) continue;
-      sets.push(`#${field} = :${field}`);
       names[`#${field}`] = field;
+      if (value === null) {
+        removes.push(`#${field}`);
+        continue;
+      }
+      sets.push(`#${field} = :${field}`);
       values[`:${field}`] = value;
     }
     try {
@@ -96,7 +137,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: leaseKey(lease.id) },
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
           ConditionExpression: '#status = :from AND #version = :version',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -207,29 +248,58 @@ export class DynamoDbLeaseStore implements LeaseStore {
     }
   }
 
-  async rememberDelivery(deliveryId: string, now: Date, ttlSeconds: number): Promise<void> {
+  async claimDelivery(key: string, now: Date, ttlSeconds: number, staleAfterSeconds: number): Promise<boolean> {
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            pk: deliveryKey(deliveryId),
-            processedAt: now.toISOString(),
-            ttl: Math.floor(now.getTime() / 1000) + ttlSeconds,
-          },
+          Item: { pk: deliveryKey(key), state: 'claimed', claimedAt: now.toISOString(), ttl: Math.floor(now.getTime() / 1000) + ttlSeconds },
+          // New, or an unfinished claim old enough to have been left by a crash.
+          ConditionExpression: 'attribute_not_exists(pk) OR (#state = :claimed AND claimedAt < :stale)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':claimed': 'claimed', ':stale': new Date(now.getTime() - staleAfterSeconds * 1000).toISOString() },
         }),
       );
+      return true;
     } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw storeError('PutItem', error);
     }
   }
 
-  async hasDelivery(deliveryId: string): Promise<boolean> {
+  async finishDelivery(key: string, now: Date): Promise<void> {
     try {
-      const result = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: deliveryKey(deliveryId) } }));
-      return result.Item !== undefined;
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: deliveryKey(key) },
+          UpdateExpression: 'SET #state = :done, doneAt = :at',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':done': 'done', ':at': now.toISOString() },
+        }),
+      );
     } catch (error) {
-      throw storeError('GetItem', error);
+      // Released or expired meanwhile: nothing to finish.
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw storeError('UpdateItem', error);
+    }
+  }
+
+  async releaseDelivery(key: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: deliveryKey(key) },
+          ConditionExpression: '#state = :claimed',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':claimed': 'claimed' },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw storeError('DeleteItem', error);
     }
   }
 }

@@ -46,10 +46,25 @@ export const leaseItemSchema = z.object({
   revokedAt: z.string().optional(),
   revokeCause: z.enum(['expiry', 'sweep', 'manual', 'early', 'dry-run']).optional(),
   dryRun: z.boolean().optional(),
+  deferredReason: z.string().optional(),
+});
+
+/** A denied approval, stored at the pk its lease would have had (no index attributes: it is in no index). */
+export const denialItemSchema = z.object({
+  pk: z.string(),
+  record: z.literal('denial'),
+  leaseId: z.string(),
+  idempotencyKey: z.string(),
+  source: z.enum(['jira', 'servicenow']),
+  ticketKey: z.string(),
+  code: z.string(),
+  reason: z.string(),
+  at: z.string(),
+  by: z.string(),
 });
 
 export const leaseKey = (id: string): string => `lease#${id}`;
-export const deliveryKey = (id: string): string => `delivery#${id}`;
+export const deliveryKey = (digest: string): string => `delivery#${digest}`;
 
 export const approvalKey = (idempotencyKey: string): string => `approval#${idempotencyKey}`;
 

@@ -11,6 +11,7 @@ import {
 import type { Lease } from '../../domain/lease.js';
 import { ScheduleQuotaError, SchedulerError } from '../../errors.js';
 import type { LeaseScheduler } from '../../ports/lease-scheduler.js';
+import { isTransientAwsError } from './transient.js';
 import { oneShotCron } from './one-shot-cron.js';
 
 const TARGET_ID = 'kube-lease';
@@ -91,7 +92,7 @@ export class EventBridgeRuleScheduler implements LeaseScheduler {
       if (error instanceof LimitExceededException) {
         throw new ScheduleQuotaError(`rule quota reached, ${verb.toLowerCase()} of lease ${lease.id} is not scheduled: ${message(error)}`, { cause: error });
       }
-      throw new SchedulerError(`could not schedule ${verb.toLowerCase()} of lease ${lease.id}: ${message(error)}`, { cause: error, retryable: true });
+      throw new SchedulerError(`could not schedule ${verb.toLowerCase()} of lease ${lease.id}: ${message(error)}`, { cause: error, retryable: isTransientAwsError(error) });
     }
   }
 

@@ -13,6 +13,7 @@ import {
 import type { Lease } from '../../domain/lease.js';
 import { ScheduleQuotaError, SchedulerError } from '../../errors.js';
 import type { LeaseScheduler } from '../../ports/lease-scheduler.js';
+import { isTransientAwsError } from './transient.js';
 import { START_RULE_SUFFIX } from './eventbridge-rule-scheduler.js';
 
 export interface EventBridgeSchedulerOptions {
@@ -110,13 +111,13 @@ export class EventBridgeScheduler implements LeaseScheduler {
           await this.client.send(new UpdateScheduleCommand(input));
           return;
         } catch (updateError) {
-          throw new SchedulerError(`could not update schedule ${name}: ${message(updateError)}`, { cause: updateError, retryable: true });
+          throw new SchedulerError(`could not update schedule ${name}: ${message(updateError)}`, { cause: updateError, retryable: isTransientAwsError(updateError) });
         }
       }
       if (error instanceof ServiceQuotaExceededException) {
         throw new ScheduleQuotaError(`schedule quota reached, ${name} is not scheduled: ${message(error)}`, { cause: error });
       }
-      throw new SchedulerError(`could not create schedule ${name}: ${message(error)}`, { cause: error, retryable: true });
+      throw new SchedulerError(`could not create schedule ${name}: ${message(error)}`, { cause: error, retryable: isTransientAwsError(error) });
     }
   }
 }

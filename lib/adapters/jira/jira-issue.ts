@@ -8,6 +8,9 @@ export const jiraUserSchema = z.looseObject({
   key: z.string().optional(),
   emailAddress: z.string().optional(),
   displayName: z.string().optional(),
+  /** Cloud: `atlassian` (a person), `app` (Automation for Jira, Connect/Forge apps), `customer` (JSM portal-only). */
+  accountType: z.string().optional(),
+  active: z.boolean().optional(),
 });
 
 const changelogItem = z.looseObject({
@@ -33,6 +36,8 @@ export const jiraIssueSchema = z.looseObject({
   fields: z.looseObject({
     status: z.looseObject({ id: z.string().optional(), name: z.string() }),
     summary: z.string().nullable().optional(),
+    project: z.looseObject({ key: z.string() }).optional(),
+    issuetype: z.looseObject({ name: z.string() }).optional(),
   }),
   changelog: z
     .looseObject({
@@ -44,30 +49,73 @@ export const jiraIssueSchema = z.looseObject({
     .optional(),
 });
 export type JiraIssue = z.infer<typeof jiraIssueSchema>;
+export type JiraHistory = z.infer<typeof history>;
 
+/** `GET /rest/api/2/issue/{key}/changelog` (Jira Cloud), one page. */
+export const changelogPageSchema = z.looseObject({
+  startAt: z.number(),
+  maxResults: z.number(),
+  total: z.number(),
+  isLast: z.boolean().optional(),
+  values: z.array(history),
+});
+
+/**
+ * A person's account, as the API shows it. `activeHuman` is true only for an active account of a
+ * person: Cloud says so with `accountType: atlassian`; Server/DC has no account types, so there
+ * every active account counts as a person (documented as weaker).
+ */
 export function toPerson(value: unknown): Person | undefined {
   const user = jiraUserSchema.safeParse(value);
   if (!user.success) return undefined;
   const id = user.data.accountId ?? user.data.name ?? user.data.key;
   if (id === undefined || id === '') return undefined;
-  return { id, email: user.data.emailAddress || undefined, displayName: user.data.displayName };
+  const { accountType, active } = user.data;
+  const activeHuman = active === undefined ? undefined : active && (accountType === undefined || accountType === 'atlassian');
+  return { id, email: user.data.emailAddress || undefined, displayName: user.data.displayName, ...(activeHuman === undefined ? {} : { activeHuman }) };
+}
+
+/** Histories in the order they happened: Jira's history ids grow, `created` breaks no ties. */
+function chronological(histories: readonly JiraHistory[]): JiraHistory[] {
+  return [...histories].sort((a, b) => Number(a.id) - Number(b.id) || Date.parse(a.created) - Date.parse(b.created));
 }
 
 /**
  * The approval: the most recent changelog entry that moved the issue into its current status.
- * Undefined when the history does not show it (e.g. a truncated changelog): no approver, no grant.
+ * Undefined when the history does not show it: no approver, no grant.
  */
-export function approvalFrom(issue: JiraIssue): Approval | undefined {
+export function approvalFrom(issue: JiraIssue, histories: readonly JiraHistory[] = issue.changelog?.histories ?? []): Approval | undefined {
   const status = issue.fields.status;
-  const entries = (issue.changelog?.histories ?? [])
-    .map((h) => ({ h, item: h.items.find((i) => i.field === 'status' && (status.id !== undefined && i.to != null ? i.to === status.id : i.toString === status.name)) }))
-    .filter((e) => e.item !== undefined)
-    .sort((a, b) => Date.parse(a.h.created) - Date.parse(b.h.created) || Number(a.h.id) - Number(b.h.id));
+  const entries = chronological(histories).filter((h) =>
+    h.items.some((i) => i.field === 'status' && (status.id !== undefined && i.to != null ? i.to === status.id : i.toString === status.name)),
+  );
   const latest = entries.at(-1);
   if (latest === undefined) return undefined;
-  const approver = toPerson(latest.h.author);
+  const approver = toPerson(latest.author);
   if (approver === undefined) return undefined;
-  return { id: latest.h.id, approvers: [approver], at: latest.h.created };
+  return { id: latest.id, approvers: [approver], at: latest.created };
+}
+
+/**
+ * The request fields (by the catalog's names) that the changelog shows edited after the approval:
+ * after the approving history (status approvals, by history id) or after a moment (service desk
+ * approvals, by time). Items are matched by `fieldId`; an item without one (old Server/DC
+ * histories) by its `field`, which for system fields is the id too.
+ */
+export function editsAfter(
+  histories: readonly JiraHistory[],
+  after: { readonly historyId: string } | { readonly time: number },
+  fieldIds: Readonly<Partial<Record<string, string>>>,
+): string[] {
+  const later = histories.filter((h) => ('historyId' in after ? Number(h.id) > Number(after.historyId) : Date.parse(h.created) > after.time));
+  const edited = new Set<string>();
+  for (const h of later) {
+    for (const item of h.items) {
+      const id = item.fieldId ?? item.field;
+      for (const [name, fieldId] of Object.entries(fieldIds)) if (fieldId !== undefined && fieldId === id) edited.add(name);
+    }
+  }
+  return Object.keys(fieldIds).filter((name) => edited.has(name));
 }
 
 const jsmDate = z.looseObject({ iso8601: z.string().optional(), epochMillis: z.number().optional() });
@@ -88,47 +136,29 @@ export const serviceDeskApprovalsSchema = z.looseObject({
 export type ServiceDeskApprovals = z.infer<typeof serviceDeskApprovalsSchema>;
 
 /**
- * A Jira Service Management request's approval: the most recently decided one counts. Approved →
- * the people who approved it; declined → a reason to deny; none decided → no approval.
+ * A Jira Service Management request's approval. Every approval step counts: any step still pending
+ * → not approved yet (`pending`); any declined → a reason to deny; all approved → the people who
+ * approved them, with the moment the last one was decided (edits after it void the approval).
  */
-export function serviceDeskApproval(approvals: ServiceDeskApprovals): { approval?: Approval; declined?: string } {
-  const when = (v: ServiceDeskApprovals['values'][number]) => v.completedDate?.epochMillis ?? v.createdDate?.epochMillis ?? 0;
-  const decided = approvals.values.filter((v) => v.finalDecision !== 'pending').sort((a, b) => when(a) - when(b));
-  const latest = decided.at(-1);
-  if (latest === undefined) return {};
-  if (latest.finalDecision !== 'approved') {
-    return { declined: `the Jira Service Management approval "${(latest.name ?? latest.id).slice(0, 80)}" was ${latest.finalDecision}` };
+export function serviceDeskApproval(approvals: ServiceDeskApprovals): { approval?: Approval; declined?: string; pending?: string } {
+  const steps = approvals.values;
+  const label = (v: ServiceDeskApprovals['values'][number]) => `"${(v.name ?? v.id).slice(0, 80)}"`;
+  const pending = steps.find((v) => v.finalDecision === 'pending');
+  if (pending !== undefined) return { pending: `the Jira Service Management approval ${label(pending)} is still pending` };
+  const declined = steps.find((v) => v.finalDecision !== 'approved');
+  if (declined !== undefined) return { declined: `the Jira Service Management approval ${label(declined)} was ${declined.finalDecision.slice(0, 40)}` };
+  if (steps.length === 0) return {};
+  const approvers = new Map<string, Person>();
+  for (const step of steps) {
+    for (const a of step.approvers) {
+      if (a.approverDecision !== 'approved') continue;
+      const person = toPerson(a.approver);
+      if (person !== undefined) approvers.set(person.id, person);
+    }
   }
-  const approvers = latest.approvers
-    .filter((a) => a.approverDecision === 'approved')
-    .map((a) => toPerson(a.approver))
-    .filter((p): p is Person => p !== undefined);
-  if (approvers.length === 0) return {};
-  const at = latest.completedDate?.iso8601 ?? new Date(when(latest)).toISOString();
-  return { approval: { id: `jsm-${latest.id}`, approvers, at } };
-}
-
-/** A custom field's text: plain strings, numbers, select options (`{ value }`), named objects (`{ name }`). */
-function scalarText(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  if (typeof value === 'object' && value !== null) {
-    const named = z.looseObject({ value: z.string().optional(), name: z.string().optional() }).safeParse(value);
-    if (named.success) return named.data.value ?? named.data.name;
-  }
-  return undefined;
-}
-
-/** A single-valued field (profile, duration). A list yields its first element. */
-export function fieldText(value: unknown): string | undefined {
-  if (Array.isArray(value)) return value.length > 0 ? scalarText(value[0]) : undefined;
-  return scalarText(value)?.trim() || undefined;
-}
-
-/** A list-valued field (namespaces): a multi-select, labels, or text separated by commas or spaces. */
-export function fieldList(value: unknown): string[] | undefined {
-  if (value === null || value === undefined) return undefined;
-  const parts = Array.isArray(value) ? value.map(scalarText) : (scalarText(value) ?? '').split(/[\s,;]+/);
-  const list = parts.filter((p): p is string => p !== undefined).map((p) => p.trim()).filter((p) => p !== '');
-  return list.length > 0 ? list : undefined;
+  if (approvers.size === 0) return {};
+  const when = (v: ServiceDeskApprovals['values'][number]) => v.completedDate?.epochMillis ?? (v.completedDate?.iso8601 ? Date.parse(v.completedDate.iso8601) : 0);
+  const last = Math.max(...steps.map(when));
+  const ids = steps.map((v) => v.id).sort();
+  return { approval: { id: `jsm-${ids.join('-')}`.slice(0, 200), approvers: [...approvers.values()], at: new Date(last).toISOString() } };
 }

@@ -5,14 +5,18 @@ import type { LinkedTicket, Person, TicketSnapshot } from '../../domain/ticket.j
 import { TicketNotFoundError, TicketSourceError } from '../../errors.js';
 import type { TicketSource } from '../../ports/ticket-source.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../../retry.js';
+import type { ApprovalIntegrity } from '../../domain/ticket.js';
+import { fieldList, fieldText } from '../ticket-fields.js';
 import {
   approvalFrom,
-  fieldList,
-  fieldText,
+  changelogPageSchema,
+  editsAfter,
   jiraIssueSchema,
   serviceDeskApproval,
   serviceDeskApprovalsSchema,
   toPerson,
+  type JiraHistory,
+  type JiraIssue,
   type ServiceDeskApprovals,
 } from './jira-issue.js';
 import { parseJiraFailure } from './jira-request.js';
@@ -23,6 +27,8 @@ export type JiraClient = Pick<JiraApi, 'findIssue' | 'addComment' | 'genericGet'
 export type ServiceDeskClient = Pick<JiraApi, 'genericGet'>;
 
 const ISSUE_KEY = /^[A-Z][A-Z0-9_]{0,49}-[1-9][0-9]{0,14}$/;
+/** A history longer than this many pages of 100 is not read to the end: the approval fails closed. */
+const MAX_CHANGELOG_PAGES = 20;
 
 /** Jira Cloud/Server/DC through jira-client (REST API v2). */
 export class JiraTicketSource implements TicketSource {
@@ -60,23 +66,39 @@ export class JiraTicketSource implements TicketSource {
     const fields: Record<string, unknown> = issue.fields;
     const { fields: map } = this.mapping;
     const status = issue.fields.status.name;
-    const state = this.mapping.approvedStatuses.includes(status) ? 'approved' : this.mapping.closedStatuses.includes(status) ? 'closed' : 'open';
-    let approval = approvalFrom(issue);
+    let state: TicketSnapshot['state'] = this.mapping.approvedStatuses.includes(status) ? 'approved' : this.mapping.closedStatuses.includes(status) ? 'closed' : 'open';
+    let statusText = status;
+    // Only an approved ticket needs its whole history (who approved, what changed since).
+    const histories = state === 'approved' ? await this.histories(issue) : (issue.changelog?.histories ?? []);
+    let approval = histories === undefined ? undefined : approvalFrom(issue, histories);
     let declined: string | undefined;
+    let integrity: ApprovalIntegrity | undefined;
     if (this.mapping.approvals === 'servicedesk' && state === 'approved') {
-      // On a service desk a status transition is not an approval: the JSM approval must say so.
-      ({ approval, declined } = serviceDeskApproval(await this.serviceDeskApprovals(issue.key)));
+      // On a service desk a status transition is not an approval: the JSM approvals must say so.
+      const decision = serviceDeskApproval(await this.serviceDeskApprovals(issue.key));
+      ({ approval, declined } = decision);
+      if (decision.pending !== undefined) {
+        state = 'open';
+        statusText = `${status} (${decision.pending})`;
+      }
+      if (approval !== undefined) integrity = this.integrity(histories, { time: Date.parse(approval.at) });
+    } else if (approval !== undefined) {
+      integrity = this.integrity(histories, { historyId: approval.id });
     }
+    if (histories === undefined && state === 'approved') integrity = { kind: 'unknown', reason: 'the changelog could not be read completely' };
     return {
       source: 'jira',
       key: issue.key,
       url: `${this.baseUrl.replace(/\/+$/, '')}/browse/${issue.key}`,
       state,
-      statusText: status,
+      statusText,
       justification: fieldText(fields[map.justification]) ?? '',
       requester: toPerson(fields[map.requester]),
       approval,
       declined,
+      approvalIntegrity: integrity,
+      project: issue.fields.project?.key,
+      issueType: issue.fields.issuetype?.name,
       requestedProfile: fieldText(fields[map.profile]),
       requestedDuration: map.duration === undefined ? undefined : fieldText(fields[map.duration]),
       requestedNamespaces: map.namespaces === undefined ? undefined : fieldList(fields[map.namespaces]),
@@ -85,14 +107,51 @@ export class JiraTicketSource implements TicketSource {
     };
   }
 
+  private integrity(histories: readonly JiraHistory[] | undefined, after: { readonly historyId: string } | { readonly time: number }): ApprovalIntegrity {
+    if (histories === undefined) return { kind: 'unknown', reason: 'the changelog could not be read completely' };
+    const { fields } = this.mapping;
+    const edited = editsAfter(histories, after, {
+      profile: fields.profile,
+      duration: fields.duration,
+      namespaces: fields.namespaces,
+      requester: fields.requester,
+      justification: fields.justification,
+      start: fields.start,
+      end: fields.end,
+    });
+    return edited.length === 0 ? { kind: 'intact' } : { kind: 'edited', fields: edited };
+  }
+
+  /**
+   * The whole changelog. `expand=changelog` embeds at most one page (100 entries on Cloud); a longer
+   * history is read page by page from the changelog resource. Undefined when that cannot be done
+   * (e.g. Server/DC without the resource): the caller fails closed.
+   */
+  private async histories(issue: JiraIssue): Promise<readonly JiraHistory[] | undefined> {
+    const embedded = issue.changelog;
+    if (embedded === undefined) return undefined;
+    if ((embedded.total ?? embedded.histories.length) <= embedded.histories.length) return embedded.histories;
+    const all: JiraHistory[] = [];
+    for (let page = 0; page < MAX_CHANGELOG_PAGES; page += 1) {
+      let raw: unknown;
+      try {
+        raw = await this.request(async () => (await this.client()).genericGet(`issue/${issue.key}/changelog?startAt=${all.length}&maxResults=100`), `reading the changelog of ${issue.key}`, issue.key);
+      } catch (error) {
+        if (error instanceof TicketNotFoundError) return undefined;
+        throw error;
+      }
+      const parsed = changelogPageSchema.safeParse(raw);
+      if (!parsed.success) return undefined;
+      all.push(...parsed.data.values);
+      if (parsed.data.isLast === true || parsed.data.values.length === 0 || all.length >= parsed.data.total) return all;
+    }
+    return undefined;
+  }
+
   private async serviceDeskApprovals(key: string): Promise<ServiceDeskApprovals> {
     if (this.serviceDesk === undefined) throw new TicketSourceError('the catalog asks for service desk approvals but no service desk client is configured', undefined);
-    let raw: unknown;
-    try {
-      raw = await (await this.serviceDesk()).genericGet(`request/${key}/approval`);
-    } catch (error) {
-      throw this.translate(error, `reading the approvals of ${key}`, key);
-    }
+    const desk = this.serviceDesk;
+    const raw: unknown = await this.request(async () => (await desk()).genericGet(`request/${key}/approval`), `reading the approvals of ${key}`, key);
     const parsed = serviceDeskApprovalsSchema.safeParse(raw);
     if (!parsed.success) throw new TicketSourceError(`Jira returned approvals of unexpected shape for ${key}`, undefined, { cause: parsed.error });
     return parsed.data;

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { ServiceNowCatalog } from '../../catalog.js';
-import type { LinkedTicket, Person, TicketSnapshot, TicketState } from '../../domain/ticket.js';
+import type { ApprovalIntegrity, LinkedTicket, Person, TicketSnapshot, TicketState } from '../../domain/ticket.js';
 import { TicketNotFoundError, TicketSourceError } from '../../errors.js';
 import type { TicketSource } from '../../ports/ticket-source.js';
-import { fieldList, fieldText } from '../jira/jira-issue.js';
+import { fieldList, fieldText } from '../ticket-fields.js';
 import type { ServiceNowClient } from './servicenow-client.js';
 
 const SYS_ID = /^[0-9a-f]{32}$/;
@@ -20,7 +20,19 @@ const STATE_LABELS: Readonly<Record<string, string>> = {
   '4': 'Canceled',
 };
 
-const userSchema = z.looseObject({ sys_id: z.string(), user_name: z.string().optional(), email: z.string().optional(), name: z.string().optional() });
+const userSchema = z.looseObject({
+  sys_id: z.string(),
+  user_name: z.string().optional(),
+  email: z.string().optional(),
+  name: z.string().optional(),
+  active: z.string().optional(),
+  web_service_access_only: z.string().optional(),
+  internal_integration_user: z.string().optional(),
+});
+const USER_FIELDS = ['sys_id', 'user_name', 'email', 'name', 'active', 'web_service_access_only', 'internal_integration_user'];
+const auditRecords = z.array(z.looseObject({ fieldname: z.string(), newvalue: z.string().nullable().optional(), record_checkpoint: z.string() }));
+/** Most sys_audit rows read for one change; a longer history fails closed. */
+const AUDIT_LIMIT = 1000;
 const approverRecords = z.array(z.looseObject({ sys_id: z.string(), approver: z.string(), state: z.string(), sys_updated_on: z.string().optional() }));
 const changeSchema = z.looseObject({ sys_id: z.string(), number: z.string(), state: z.string(), approval: z.string() });
 
@@ -41,9 +53,11 @@ export class ServiceNowTicketSource implements TicketSource {
     const record: Record<string, unknown> = change;
     const { fields } = this.mapping;
     const requesterId = fieldText(record[fields.requester]);
-    const [requester, approval] = await Promise.all([
+    const approved = change.approval === 'approved';
+    const [requester, approval, integrity] = await Promise.all([
       requesterId === undefined ? Promise.resolve(undefined) : this.user(requesterId),
       this.approval(change.sys_id),
+      approved ? this.integrity(change.sys_id) : Promise.resolve(undefined),
     ]);
     return {
       source: 'servicenow',
@@ -53,7 +67,8 @@ export class ServiceNowTicketSource implements TicketSource {
       statusText: `${STATE_LABELS[change.state] ?? `state ${change.state}`}, approval ${change.approval}`,
       justification: fieldText(record[fields.justification]) ?? '',
       requester,
-      approval: change.approval === 'approved' ? approval : undefined,
+      approval: approved ? approval : undefined,
+      approvalIntegrity: integrity,
       requestedProfile: fieldText(record[fields.profile]),
       requestedDuration: fields.duration === undefined ? undefined : fieldText(record[fields.duration]),
       requestedNamespaces: fields.namespaces === undefined ? undefined : fieldList(record[fields.namespaces]),
@@ -117,13 +132,54 @@ export class ServiceNowTicketSource implements TicketSource {
   private async user(sysId: string): Promise<Person | undefined> {
     if (!SYS_ID.test(sysId)) return undefined;
     try {
-      const parsed = userSchema.safeParse(await this.client.getRecord('sys_user', sysId, ['sys_id', 'user_name', 'email', 'name']));
+      const parsed = userSchema.safeParse(await this.client.getRecord('sys_user', sysId, USER_FIELDS));
       if (!parsed.success) return undefined;
-      return { id: parsed.data.sys_id, email: parsed.data.email || undefined, displayName: parsed.data.name || parsed.data.user_name };
+      const { active, web_service_access_only: serviceOnly, internal_integration_user: integration } = parsed.data;
+      // A person: an active account that may log in interactively (not web-service-only, not an integration user).
+      const activeHuman = active === undefined ? undefined : active === 'true' && serviceOnly !== 'true' && integration !== 'true';
+      return { id: parsed.data.sys_id, email: parsed.data.email || undefined, displayName: parsed.data.name || parsed.data.user_name, activeHuman };
     } catch (error) {
       if (error instanceof TicketNotFoundError) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * Whether a mapped request field changed after the change was approved, from the change's audit
+   * history (`sys_audit`): the latest update that set `approval` to `approved` is the approval, and
+   * any later update (by `record_checkpoint`, the record's update count) of a mapped field voids it.
+   * No approval in the history (auditing off, or no read access to sys_audit) fails closed.
+   */
+  private async integrity(changeSysId: string): Promise<ApprovalIntegrity> {
+    const { fields } = this.mapping;
+    const watched: Record<string, string | undefined> = {
+      profile: fields.profile,
+      duration: fields.duration,
+      namespaces: fields.namespaces,
+      requester: fields.requester,
+      justification: fields.justification,
+      start: fields.start,
+      end: fields.end,
+    };
+    const names = [...new Set(['approval', ...Object.values(watched).filter((f): f is string => f !== undefined)])];
+    const raw = await this.client.query(
+      'sys_audit',
+      `tablename=change_request^documentkey=${changeSysId}^fieldnameIN${names.join(',')}^ORDERBYDESCsys_created_on`,
+      ['fieldname', 'newvalue', 'record_checkpoint'],
+      AUDIT_LIMIT,
+    );
+    const parsed = auditRecords.safeParse(raw);
+    if (!parsed.success) return { kind: 'unknown', reason: 'ServiceNow returned audit records of unexpected shape' };
+    const rows = parsed.data.map((r) => ({ ...r, checkpoint: Number(r.record_checkpoint) }));
+    const approvals = rows.filter((r) => r.fieldname === 'approval' && r.newvalue === 'approved').map((r) => r.checkpoint);
+    if (approvals.length === 0) {
+      return { kind: 'unknown', reason: 'the change\'s audit history (sys_audit) shows no approval: is auditing on and may the integration user read sys_audit?' };
+    }
+    const approvedAt = Math.max(...approvals);
+    const edited = Object.entries(watched)
+      .filter(([, field]) => field !== undefined && rows.some((r) => r.fieldname === field && r.checkpoint > approvedAt))
+      .map(([name]) => name);
+    return edited.length === 0 ? { kind: 'intact' } : { kind: 'edited', fields: edited };
   }
 
   /** The approved `sysapproval_approver` records: their approvers, and an id that changes with a new approval round. */

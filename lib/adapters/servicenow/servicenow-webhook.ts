@@ -11,30 +11,35 @@ export const SERVICENOW_DELIVERY_HEADER = 'x-kubelease-delivery';
 export const MAX_CLOCK_SKEW_SECONDS = 300;
 
 /**
- * The signature our ServiceNow business rule sends: base64 HMAC-SHA256 over `<timestamp>.<raw body>`
- * (what `GlideCertificateEncryption.generateMac` produces with the base64 of the shared secret as key).
+ * The signature our ServiceNow business rule sends: base64 HMAC-SHA256 over
+ * `<timestamp>.<delivery id>.<raw body>` (what `GlideCertificateEncryption.generateMac` produces
+ * with the base64 of the shared secret as key). The delivery id is signed, so a captured request
+ * cannot be sent again under a new id.
  */
-export function signServiceNowBody(timestamp: string, rawBody: Buffer | string, secret: string): string {
-  return createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('base64');
+export function signServiceNowBody(timestamp: string, deliveryId: string, rawBody: Buffer | string, secret: string): string {
+  return createHmac('sha256', secret).update(`${timestamp}.${deliveryId}.`).update(rawBody).digest('base64');
 }
 
-
-/** Constant-time check of signature and timestamp; any malformed header is simply a failure. */
+/**
+ * Constant-time check of signature, timestamp and delivery id; any malformed header is simply a
+ * failure. The replay key is the signature: one signed request is one delivery.
+ */
 export function verifyServiceNowSignature(
   rawBody: Buffer,
-  signature: string | undefined,
-  timestamp: string | undefined,
+  headers: { readonly signature: string | undefined; readonly timestamp: string | undefined; readonly deliveryId: string | undefined },
   secret: string,
   nowMs: number,
 ): Authentication {
-  if (signature === undefined || timestamp === undefined) return { ok: false, reason: 'missing signature or timestamp header' };
+  const { signature, timestamp, deliveryId } = headers;
+  if (signature === undefined || timestamp === undefined || deliveryId === undefined) return { ok: false, reason: 'missing signature, timestamp or delivery header' };
   if (!/^\d{9,11}$/.test(timestamp.trim())) return { ok: false, reason: 'timestamp is not a Unix time in seconds' };
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(deliveryId.trim())) return { ok: false, reason: 'delivery id is not a GUID' };
   const skew = Math.abs(nowMs / 1000 - Number(timestamp.trim()));
   if (skew > MAX_CLOCK_SKEW_SECONDS) return { ok: false, reason: `timestamp is ${Math.round(skew)} s away from now (replay or clock skew)` };
   const given = Buffer.from(signature.trim(), 'base64');
-  const expected = createHmac('sha256', secret).update(`${timestamp.trim()}.`).update(rawBody).digest();
+  const expected = createHmac('sha256', secret).update(`${timestamp.trim()}.${deliveryId.trim()}.`).update(rawBody).digest();
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'wrong signature' };
-  return { ok: true };
+  return { ok: true, replayKey: expected.toString('hex') };
 }
 
 const payloadSchema = z.looseObject({
