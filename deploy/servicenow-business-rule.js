@@ -3,22 +3,35 @@
  *
  *   Table:     Change Request [change_request]
  *   When:      after, Update, Advanced, "Run asynchronously" (async) so users never wait on it
- *   Condition: current.approval.changes() || current.state.changes()
+ *   Condition: current.approval.changes() || current.state.changes() || current.u_k8s_profile.changes()
+ *              (use the field your catalog maps as servicenow.fields.profile in place of u_k8s_profile)
  *
- * System properties it reads (System Properties → All, both with Read roles: admin):
+ * The script keeps ordinary changes silent: a change that requests no access calls kube-lease only
+ * when it is closed or canceled (one hint, which kube-lease answers without a work note), so that
+ * access of a change whose profile was cleared after the grant still ends with the change.
+ *
+ * System properties it reads (System Properties → All, all with Read roles: admin):
  *   x_kube_lease.webhook_url     https://<api id>.execute-api.<region>.amazonaws.com/webhooks/servicenow
  *   x_kube_lease.webhook_secret  the same value as SERVICENOW_WEBHOOK_SECRET on the AWS side
+ *   x_kube_lease.profile_field   the catalog's servicenow.fields.profile (default u_k8s_profile)
+ *   x_kube_lease.closed_states   the catalog's servicenow.closedStates, comma-separated (default 3,4)
  *
- * It sends only a hint (which change changed); kube-lease re-reads the change, its requester and
- * its approvals through the Table API and decides from those. The request is signed:
+ * It sends only a hint (which change changed); kube-lease re-reads the change, its requester, its
+ * approvals and its audit history through the Table API and decides from those. The request is signed:
  *   X-KubeLease-Timestamp: Unix time in seconds
- *   X-KubeLease-Signature: base64 HMAC-SHA256 over "<timestamp>.<body>" with the shared secret
  *   X-KubeLease-Delivery:  a GUID, so a repeated delivery is recognised
+ *   X-KubeLease-Signature: base64 HMAC-SHA256 over "<timestamp>.<delivery>.<body>" with the shared secret
+ * The delivery id is signed too, so a captured request cannot be sent again under another id.
  * kube-lease rejects a timestamp more than 5 minutes away from its clock.
  */
 (function executeRule(current /* GlideRecord */) {
   var url = gs.getProperty('x_kube_lease.webhook_url');
   var secret = gs.getProperty('x_kube_lease.webhook_secret');
+  var profileField = gs.getProperty('x_kube_lease.profile_field', 'u_k8s_profile');
+  var closedStates = gs.getProperty('x_kube_lease.closed_states', '3,4').split(',');
+  var closing = current.state.changes() && closedStates.indexOf(current.getValue('state')) >= 0;
+  // Not an access request (and not the close that must end any access it had): say nothing.
+  if (current[profileField].nil() && !closing) return;
   if (!url || !secret) {
     gs.error('kube-lease: x_kube_lease.webhook_url or x_kube_lease.webhook_secret is not set; change ' + current.getValue('number') + ' not sent');
     return;
@@ -31,9 +44,10 @@
     event: 'update'
   });
   var timestamp = String(Math.floor(new GlideDateTime().getNumericValue() / 1000));
+  var delivery = gs.generateGUID();
   // generateMac takes the key base64-encoded and returns the MAC base64-encoded.
   var signature = new GlideCertificateEncryption().generateMac(
-    GlideStringUtil.base64Encode(secret), 'HmacSHA256', timestamp + '.' + body);
+    GlideStringUtil.base64Encode(secret), 'HmacSHA256', timestamp + '.' + delivery + '.' + body);
 
   var request = new sn_ws.RESTMessageV2();
   request.setEndpoint(url);
@@ -42,7 +56,7 @@
   request.setRequestHeader('Content-Type', 'application/json');
   request.setRequestHeader('X-KubeLease-Timestamp', timestamp);
   request.setRequestHeader('X-KubeLease-Signature', signature);
-  request.setRequestHeader('X-KubeLease-Delivery', gs.generateGUID());
+  request.setRequestHeader('X-KubeLease-Delivery', delivery);
   request.setRequestBody(body);
 
   try {

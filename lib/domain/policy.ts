@@ -116,6 +116,10 @@ export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date, cont
     return deny('not-approved', `the ticket is "${clipText(ticket.statusText)}", which is not an approved state`);
   }
   if (ticket.declined !== undefined) return deny('approval-declined', ticket.declined);
+  const integrity = ticket.approvalIntegrity;
+  if (integrity?.kind === 'unknown') {
+    return deny('approval-unverifiable', `what was approved could not be checked against the ticket's history (${clipText(integrity.reason, 160)}); nothing is granted until it can be`);
+  }
   const given = ticket.approval;
   if (given === undefined || given.approvers.length === 0) {
     return deny('no-approval', 'the ticket does not show who approved it');
@@ -135,10 +139,8 @@ export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date, cont
     return deny('approver-not-person', `the approval came from ${who}, which is not an active person's account; a person must approve`);
   }
   const approval: Approval = { ...given, approvers: people };
-  const integrity = ticket.approvalIntegrity;
-  if (integrity === undefined || integrity.kind === 'unknown') {
-    const why = integrity === undefined ? 'the ticket source did not report it' : integrity.reason;
-    return deny('approval-unverifiable', `what was approved could not be checked against the ticket's history (${clipText(why, 160)}); nothing is granted until it can be`);
+  if (integrity === undefined) {
+    return deny('approval-unverifiable', "what was approved could not be checked against the ticket's history (the ticket source did not report it); nothing is granted until it can be");
   }
   if (integrity.kind === 'edited') {
     return deny('changed-after-approval', `the request changed after it was approved (${integrity.fields.join(', ')}); approve it again`);

@@ -44,6 +44,11 @@ export abstract class FakeHttpServer {
 
   private baseUrl = '';
 
+  /** Drops every fault not yet used up (the backend has recovered). */
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   /** Base URL once started. */
   url(): string {
     return this.baseUrl;

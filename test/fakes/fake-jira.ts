@@ -133,11 +133,13 @@ export class FakeJira extends FakeHttpServer {
       }
       return String(value as number);
     };
+    // Jira records only what actually changed.
+    const changed = Object.entries(fields).filter(([fieldId, value]) => JSON.stringify(issue.fields[fieldId] ?? null) !== JSON.stringify(value ?? null));
     const history: History = {
       id: String((this.nextHistory += 1)),
       created: this.created(),
       author,
-      items: Object.entries(fields).map(([fieldId, value]) => ({
+      items: changed.map(([fieldId, value]) => ({
         field: FIELD_NAMES[fieldId] ?? fieldId,
         fieldtype: fieldId.startsWith('customfield_') ? 'custom' : 'jira',
         fieldId,
@@ -148,7 +150,7 @@ export class FakeJira extends FakeHttpServer {
       })),
     };
     Object.assign(issue.fields, fields);
-    issue.histories.push(history);
+    if (history.items.length > 0) issue.histories.push(history);
     return this.webhookPayload(issue, history, author);
   }
 
@@ -222,7 +224,8 @@ export class FakeJira extends FakeHttpServer {
       webhookEvent: 'jira:issue_updated',
       issue_event_type_name: 'issue_generic',
       user,
-      issue: { id: issue.id, self: `https://example.atlassian.net/rest/api/2/issue/${issue.id}`, key: issue.key, fields: issue.fields },
+      // A snapshot, as Jira sends it: later edits do not change a body already sent.
+      issue: { id: issue.id, self: `https://example.atlassian.net/rest/api/2/issue/${issue.id}`, key: issue.key, fields: structuredClone(issue.fields) },
       changelog: { id: history.id, items: history.items },
     };
   }

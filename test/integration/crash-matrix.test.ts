@@ -54,8 +54,21 @@ interface Scenario {
   readonly prepare: (stack: TestStack) => Promise<() => Promise<unknown>>;
   readonly recover: (stack: TestStack, recovery: Recovery, operation: () => Promise<unknown>) => Promise<void>;
   /** Liveness after recovery (before expiry): what the operation was for did happen. */
-  readonly done?: (stack: TestStack) => Promise<string[]>;
+  readonly done?: (stack: TestStack, recovery: Recovery, operation: () => Promise<unknown>) => Promise<string[]>;
 }
+
+/** Liveness of a grant: the lease is ACTIVE with both bindings after recovery. */
+async function grantIsLive(stack: TestStack, recovery: Recovery, operation: () => Promise<unknown>): Promise<string[]> {
+    let [lease] = await stack.container.leases.listForTicket('jira', 'CR-1');
+    // Died before anything was recorded: the sweep cannot know of the approval; Jira's retry, arriving
+    // later, must still be processed (the crashed claim must not block it).
+    if (lease === undefined && recovery === 'sweep') {
+      await operation();
+      [lease] = await stack.container.leases.listForTicket('jira', 'CR-1');
+    }
+    const bindings = lease === undefined ? 0 : stack.kube.list(LABEL_LEASE_ID, lease.id).length;
+    return lease?.status === 'ACTIVE' && bindings === 2 ? [] : [`live: lease is ${lease?.status ?? 'missing'} with ${bindings} bindings after recovery`];
+  }
 
 const grant: Scenario = {
   name: 'grant',
@@ -69,6 +82,7 @@ const grant: Scenario = {
     if (recovery === 'redeliver') await operation();
     else await stack.container.sweepLeases({ scan: true });
   },
+  done: grantIsLive,
 };
 
 const revoke: Scenario = {
@@ -118,12 +132,30 @@ const activation: Scenario = {
   },
 };
 
+/** A grant that meets a Kubernetes 500 burst longer than its retries (deferred, 503), crashed at each step of that. */
+const transient: Scenario = {
+  name: 'transient',
+  prepare: async (stack) => {
+    stack.ticket('CR-1', { [PROFILE]: 'payments-read', [DURATION]: '1h' });
+    const payload = stack.jira.transition('CR-1', 'Approved', bob);
+    const etcd = { status: 500, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'etcdserver: request timed out', reason: 'InternalError', code: 500 } };
+    stack.kube.failNext({ method: 'POST', pathIncludes: '/namespaces/payments-worker/', times: 3, response: etcd });
+    return () => stack.deliver(payload, { deliveryId: 'cr-transient' });
+  },
+  // The cluster is back; Jira retries the same body, or the sweep finishes the grant.
+  recover: async (stack, recovery, operation) => {
+    stack.kube.clearFaults();
+    await grant.recover(stack, recovery, operation);
+  },
+  done: grantIsLive,
+};
+
 describe('crash at every step: the invariants hold after recovery', () => {
   afterAll(() => {
     process.stdout.write(`\ncrash matrix (step the process died after × recovery → invariants)\n${rows.join('\n')}\n`);
   });
 
-  for (const scenario of [grant, revoke, extension, activation]) {
+  for (const scenario of [grant, revoke, extension, activation, transient]) {
     it(`${scenario.name}: every step × {redeliver/retry, sweep}`, async () => {
       // Count the side-effecting steps of an uninterrupted run first.
       const dry = new CrashInjector();
@@ -153,7 +185,7 @@ describe('crash at every step: the invariants hold after recovery', () => {
             const crashedAt = injector.steps.at(-1) ?? '?';
             injector.restart();
             await scenario.recover(stack, recovery, operation);
-            const broken = [...(await brokenInvariants(stack, 'CR-1', other)), ...((await scenario.done?.(stack)) ?? []), ...(await expiryHolds(stack, 'CR-1'))];
+            const broken = [...(await brokenInvariants(stack, 'CR-1', other)), ...((await scenario.done?.(stack, recovery, operation)) ?? []), ...(await expiryHolds(stack, 'CR-1'))];
             rows.push(`${scenario.name.padEnd(9)} after #${k} ${crashedAt.padEnd(26)} × ${recovery.padEnd(9)} → ${broken.length === 0 ? 'held' : `BROKEN ${broken.join('; ')}`}`);
             failures.push(...broken.map((b) => `${scenario.name} #${k} ${crashedAt} × ${recovery}: ${b}`));
           } finally {

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { signJiraBody } from '../../lib/adapters/jira/jira-webhook.js';
 import { signServiceNowBody } from '../../lib/adapters/servicenow/servicenow-webhook.js';
 import type { HttpResponse } from '../../lib/http/http.js';
-import { alice, bob, SN_WEBHOOK_SECRET, TestStack, WEBHOOK_SECRET } from '../support/stack.js';
+import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
+import { alice, bob, bodyOf, carol, SN_WEBHOOK_SECRET, TestStack, WEBHOOK_SECRET } from '../support/stack.js';
 
 /** Runs per handler; the count is printed so it can be reported. */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
@@ -17,6 +18,7 @@ const nasty = fc.oneof(
 );
 const jiraLike = fc.record(
   {
+    timestamp: fc.oneof({ weight: 4, arbitrary: fc.constant(Date.now()) }, { weight: 1, arbitrary: fc.anything() }),
     webhookEvent: fc.oneof(fc.constant('jira:issue_updated'), fc.constant('jira:issue_created'), nasty, fc.integer()),
     issue: fc.oneof(fc.record({ key: fc.oneof(fc.constantFrom('FUZZ-1', 'NOPE-9'), nasty), fields: fc.anything() }, { requiredKeys: [] }), fc.anything()),
     changelog: fc.oneof(
@@ -38,6 +40,7 @@ const serviceNowLike = fc.record(
 
 /** Well-formed hints with hostile values: these get past parsing and reach the ITSM API and the policy. */
 const jiraHint = fc.record({
+  timestamp: fc.constant(Date.now()),
   webhookEvent: fc.constant('jira:issue_updated'),
   issue: fc.record({ key: fc.oneof(fc.constantFrom('FUZZ-1', 'FUZZ-2', 'NOPE-9'), nasty), fields: fc.anything() }),
   changelog: fc.record({ id: fc.string(), items: fc.constant([{ field: 'status', toString: 'Approved' }]) }),
@@ -136,5 +139,70 @@ describe('webhook handlers under hostile input (fast-check)', () => {
     );
     process.stdout.write(`fuzz: servicenow webhook ran ${runs} cases; statuses ${JSON.stringify(Object.fromEntries(statuses))}\n`);
     expect(runs).toBeGreaterThanOrEqual(RUNS);
+  }, 600_000);
+});
+
+/** Fields of the demo catalog's Jira mapping (what an approval binds) and some it does not map. */
+const MAPPED = ['customfield_10100', 'customfield_10101', 'customfield_10102', 'summary', 'reporter'] as const;
+const UNMAPPED = ['labels', 'assignee', 'description', 'priority'] as const;
+const values: Record<string, fc.Arbitrary<unknown>> = {
+  customfield_10100: fc.constantFrom('payments-read', 'payments-debug', 'root', ''),
+  customfield_10101: fc.constantFrom('30m', '1h', '4h', '9h', null),
+  customfield_10102: fc.constantFrom(['payments'], ['payments', 'kube-system'], null),
+  summary: fc.constantFrom('INC-1: payments down', 'something else', ' '),
+  reporter: fc.constantFrom(alice, carol),
+  labels: fc.constantFrom(['a'], ['b'], []),
+  assignee: fc.constantFrom(carol, bob, null),
+  description: fc.string({ maxLength: 20 }),
+  priority: fc.constantFrom({ name: 'High' }, { name: 'Low' }),
+};
+const edit = fc.constantFrom(...MAPPED, ...UNMAPPED).chain((field) => fc.record({ field: fc.constant(field), value: values[field] ?? fc.constant(null), after: fc.boolean() }));
+
+describe('edits between approval and delivery (fast-check)', () => {
+  const EDIT_RUNS = Math.max(50, Math.floor(RUNS / 50));
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await new TestStack().start();
+  }, 60_000);
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  it(`never grants after a mapped field changed past the approval, and never blames unmapped edits (${EDIT_RUNS} runs)`, async () => {
+    let runs = 0;
+    let voided = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(edit, { maxLength: 5 }), async (edits) => {
+        runs += 1;
+        const key = `FZ-${runs}`;
+        stack.ticket(key, { customfield_10100: 'payments-read', customfield_10101: '1h' });
+        for (const e of edits.filter((x) => !x.after)) stack.jira.edit(key, { [e.field]: e.value }, alice);
+        const payload = stack.jira.transition(key, 'Approved', bob);
+        // Strict on purpose: any recorded change of a mapped field after the approval voids it, even
+        // one changed back later (the approver saw neither the change nor its reversal).
+        let mappedChanged = false;
+        for (const e of edits.filter((x) => x.after)) {
+          const current = stack.jira.issue(key).fields[e.field];
+          if ((MAPPED as readonly string[]).includes(e.field) && JSON.stringify(current ?? null) !== JSON.stringify(e.value ?? null)) mappedChanged = true;
+          stack.jira.edit(key, { [e.field]: e.value }, alice);
+        }
+        const after = stack.jira.issue(key).fields;
+        const body = bodyOf(await stack.deliver(payload));
+        const [lease] = await stack.container.leases.listForTicket('jira', key);
+        if (mappedChanged) {
+          voided += 1;
+          // Voided; or, with the profile cleared, no access request at all any more (ignored, quietly).
+          const cleared = typeof after.customfield_10100 !== 'string' || after.customfield_10100.trim() === '';
+          expect(body.outcome === 'denied' ? body.code : body.outcome).toBe(cleared ? 'ignored' : 'changed-after-approval');
+          expect(lease).toBeUndefined();
+        } else {
+          expect(body.code).not.toBe('changed-after-approval');
+          if (body.outcome === 'granted') expect(stack.kube.list(LABEL_LEASE_ID, lease?.id ?? '').length).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: EDIT_RUNS },
+    );
+    process.stdout.write(`fuzz: edits between approval and delivery ran ${runs} cases, ${voided} with a mapped field changed\n`);
+    expect(voided).toBeGreaterThan(0);
   }, 600_000);
 });
