@@ -52,7 +52,8 @@ export async function runDemo(options: { durationSeconds: number; print: (line: 
   let stack: LocalStack | undefined;
   try {
     const [jiraUrl, snUrl, kubeUrl] = await Promise.all([jira.start(), servicenow.start(), kube.start()]);
-    await writeFile(join(dir, 'catalog.yaml'), DEMO_CATALOG);
+    // Scoped to the demo's Jira project, as a real catalog should be.
+    await writeFile(join(dir, 'catalog.yaml'), DEMO_CATALOG.replace('  approvedStatuses: [Approved]', '  approvedStatuses: [Approved]\n  projects: [OPS]'));
     await writeFile(join(dir, 'kubeconfig'), kube.kubeconfig(kubeUrl));
     stack = await startLocalStack({
       env: {
