@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { parseCatalog, type Catalog } from './catalog.js';
 import { ConfigError } from './errors.js';
+import { LABEL_VALUE } from './domain/names.js';
 
 /** Rule names are `<prefix>-<20-char lease id>-start` at most, and EventBridge allows 64 characters. */
 const SCHEDULE_PREFIX = /^[A-Za-z0-9._-]{1,36}$/;
@@ -21,6 +22,7 @@ const envSchema = z.object({
   KUBECONFIG: z.string().min(1).optional(),
   AWS_REGION: z.string().default('us-east-1'),
   SCHEDULE_PREFIX: z.string().regex(SCHEDULE_PREFIX, 'letters, digits, . _ - and at most 36 characters').default('kube-lease'),
+  DEPLOYMENT_ID: z.string().regex(LABEL_VALUE, 'a label value: letters, digits, - _ . (alphanumeric at both ends), at most 63 characters').optional(),
   REVOKE_FUNCTION_ARN: z.string().startsWith('arn:').optional(),
   ACTIVATE_FUNCTION_ARN: z.string().startsWith('arn:').optional(),
   EVENT_BUS_NAME: z.string().optional(),
@@ -69,6 +71,8 @@ export interface Config {
   readonly kubeconfigPath: string | undefined;
   readonly region: string;
   readonly schedulePrefix: string;
+  /** Labels every binding this deployment creates; bindings of other deployments are never touched. */
+  readonly deploymentId: string;
   readonly revokeFunctionArn: string | undefined;
   readonly activateFunctionArn: string | undefined;
   readonly eventBusName: string | undefined;
@@ -133,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, readText: (path: string) => s
     kubeconfigPath: e.KUBECONFIG,
     region: e.AWS_REGION,
     schedulePrefix: e.SCHEDULE_PREFIX,
+    deploymentId: e.DEPLOYMENT_ID ?? deploymentIdFrom(e.SCHEDULE_PREFIX),
     revokeFunctionArn: e.REVOKE_FUNCTION_ARN,
     activateFunctionArn: e.ACTIVATE_FUNCTION_ARN,
     eventBusName: e.EVENT_BUS_NAME,
@@ -146,4 +151,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, readText: (path: string) => s
     retry: { attempts: e.RETRY_ATTEMPTS, baseDelayMs: e.RETRY_BASE_MS, maxDelayMs: e.RETRY_MAX_DELAY_MS },
     kubernetesTimeoutMs: e.KUBERNETES_TIMEOUT_MS,
   };
+}
+
+/** The default deployment id: the schedule prefix (one per stage), made a valid label value. */
+function deploymentIdFrom(prefix: string): string {
+  const id = prefix.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  return id === '' ? 'kube-lease' : id;
 }

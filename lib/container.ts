@@ -202,6 +202,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
       overrides.eks ?? awsEksAccess(clock),
       clock,
     ),
+    config.deploymentId,
     config.retry,
     config.kubernetesTimeoutMs,
     ),

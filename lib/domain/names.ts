@@ -5,6 +5,10 @@ export const MANAGED_BY = 'kube-lease';
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const LABEL_LEASE_ID = 'kube-lease.io/lease-id';
 export const LABEL_SOURCE = 'kube-lease.io/source';
+/** Which kube-lease deployment (stage, installation) a binding belongs to: each touches only its own. */
+export const LABEL_DEPLOYMENT = 'kube-lease.io/deployment';
+/** A label value (at most 63 characters, alphanumeric at both ends). */
+export const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 /** Kyverno's cleanup controller deletes a resource carrying this label at the time it names. */
 export const LABEL_KYVERNO_TTL = 'cleanup.kyverno.io/ttl';
 

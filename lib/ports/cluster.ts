@@ -1,27 +1,43 @@
-import type { BindingRef, RoleBindingManifest } from '../domain/lease.js';
+import type { BindingRef, RoleBindingManifest, RoleRef, Subject } from '../domain/lease.js';
 
 export interface ManagedBinding extends BindingRef {
   readonly leaseId: string | undefined;
 }
 
+/**
+ * Who a binding must belong to before kube-lease changes or deletes it: this deployment (checked
+ * by the adapter), this lease, and, where the lease record is known, exactly its role and subject.
+ */
+export interface BindingOwner {
+  readonly leaseId: string;
+  readonly roleRef?: RoleRef;
+  readonly subject?: Subject;
+}
+
 /** The Kubernetes clusters of the catalog. Errors: ClusterError, BindingConflictError. */
 export interface Cluster {
   /**
-   * Creates the binding. An existing binding of the same name counts as success only when it
-   * carries the same lease id label; otherwise BindingConflictError. With `dryRun`, the API server
-   * validates and authorises the request (server-side `dryRun=All`) and nothing is stored.
+   * Creates the binding, labelled as this deployment's. An existing binding of the same name counts
+   * as success only when it is exactly this one (roleRef, subjects, and every label and annotation
+   * we set); anything else is a BindingConflictError and is left untouched. With `dryRun`, the API
+   * server validates and authorises the request (server-side `dryRun=All`) and nothing is stored.
    */
   applyBinding(cluster: string, manifest: RoleBindingManifest, options?: { readonly dryRun?: boolean }): Promise<'created' | 'exists'>;
   /**
-   * Deletes the binding if it carries `leaseId`'s label. A binding that is already gone counts as
-   * done (`absent`); one that belongs to someone else is left alone (`not-ours`).
+   * Deletes the binding if it belongs to `owner` (see BindingOwner). A binding that is already gone
+   * counts as done (`absent`); one that belongs to someone else is left alone (`not-ours`).
    */
-  deleteBinding(cluster: string, binding: BindingRef, leaseId: string): Promise<'deleted' | 'absent' | 'not-ours'>;
-  /**
-   * Rewrites the expiry annotation of a binding of this lease (after an extension). A binding that
-   * is gone or not ours is left alone.
-   */
-  /** RoleBindings in a namespace that carry our managed-by label, whoever created them. */
+  deleteBinding(cluster: string, binding: BindingRef, owner: BindingOwner): Promise<'deleted' | 'absent' | 'not-ours'>;
+  /** RoleBindings in a namespace that carry our managed-by label and this deployment's label. */
   listManaged(cluster: string, namespace: string): Promise<ManagedBinding[]>;
-  setExpiry(cluster: string, binding: BindingRef, leaseId: string, expiresAt: string): Promise<'updated' | 'absent' | 'not-ours'>;
+  /**
+   * Rewrites the expiry annotation of a binding of `owner` (after an extension). A binding that is
+   * gone or not ours is left alone.
+   */
+  setExpiry(cluster: string, binding: BindingRef, owner: BindingOwner, expiresAt: string): Promise<'updated' | 'absent' | 'not-ours'>;
+}
+
+/** The owner of a lease's bindings, as its record says. */
+export function ownerOf(lease: { readonly id: string; readonly roleRef: RoleRef; readonly subject: Subject }): BindingOwner {
+  return { leaseId: lease.id, roleRef: lease.roleRef, subject: lease.subject };
 }

@@ -14,6 +14,7 @@ import {
 } from '../domain/messages.js';
 import { decide, EMPTY_CONTEXT, notARequest, type DecisionContext, type DenialCode, type GrantPlan } from '../domain/policy.js';
 import { leaseIdFor } from '../domain/names.js';
+import { ownerOf } from '../ports/cluster.js';
 import type { Metrics } from '../ports/metrics.js';
 import { findProfile } from '../catalog.js';
 import { personLabel, type TicketSnapshot } from '../domain/ticket.js';
@@ -285,7 +286,7 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
   async function moveTimersAndAnnotations(lease: Lease): Promise<void> {
     const results = await Promise.allSettled([
       scheduler.schedule(lease),
-      ...(lease.status === 'ACTIVE' ? lease.bindings.map((b) => cluster.setExpiry(lease.cluster, b, lease.id, lease.expiresAt)) : []),
+      ...(lease.status === 'ACTIVE' ? lease.bindings.map((b) => cluster.setExpiry(lease.cluster, b, ownerOf(lease), lease.expiresAt)) : []),
     ]);
     for (const result of results) {
       if (result.status === 'rejected') logger.warn('extension: could not update a timer or annotation', { leaseId: lease.id, error: describeError(result.reason) });

@@ -1,6 +1,6 @@
 import type { Lease } from '../domain/lease.js';
 import { describeError } from '../errors.js';
-import type { Cluster } from '../ports/cluster.js';
+import { ownerOf, type Cluster } from '../ports/cluster.js';
 import type { Logger } from '../ports/logger.js';
 import type { LeaseScheduler } from '../ports/lease-scheduler.js';
 
@@ -15,7 +15,7 @@ export async function removeLeaseResources(
   const targets = [
     ...lease.bindings.map((binding) => ({
       what: `RoleBinding ${binding.namespace}/${binding.name}`,
-      run: () => deps.cluster.deleteBinding(lease.cluster, binding, lease.id),
+      run: () => deps.cluster.deleteBinding(lease.cluster, binding, ownerOf(lease)),
     })),
     { what: `schedule ${lease.scheduleName}`, run: () => deps.scheduler.cancel(lease) },
   ];

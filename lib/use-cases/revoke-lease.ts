@@ -1,3 +1,4 @@
+import { ownerOf } from '../ports/cluster.js';
 import { leaseAuditFields } from '../domain/audit.js';
 import type { Lease, RevokeCause } from '../domain/lease.js';
 import { revokedMessage } from '../domain/messages.js';
@@ -43,7 +44,7 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
   }
 
   async function deleteBindings(lease: Lease, cause: RevokeCause, actor: string): Promise<void> {
-    const results = await Promise.allSettled(lease.bindings.map((b) => cluster.deleteBinding(lease.cluster, b, lease.id)));
+    const results = await Promise.allSettled(lease.bindings.map((b) => cluster.deleteBinding(lease.cluster, b, ownerOf(lease))));
     const errors = results.flatMap((r) => (r.status === 'rejected' ? [describeError(r.reason)] : []));
     if (errors.length === 0) return;
     const reason = `could not delete bindings: ${errors.join('; ')}`;

@@ -4,6 +4,7 @@ import { leaseAuditFields } from '../domain/audit.js';
 import type { Lease } from '../domain/lease.js';
 import { failedMessage } from '../domain/messages.js';
 import { describeError } from '../errors.js';
+import { ownerOf } from '../ports/cluster.js';
 import { sourceOf } from '../ports/ticket-source.js';
 import type { ActivateLeaseInput, ActivateOutcome } from './activate-lease.js';
 import type { GrantOutcome } from './grant-access.js';
@@ -184,7 +185,9 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
             ((lease.status === 'PENDING' && now.getTime() - Date.parse(lease.createdAt) <= graceMs) ||
               (lease.status === 'SCHEDULED' && now.getTime() - Date.parse(lease.startsAt) <= graceMs));
           if (named && (lease.status === 'ACTIVE' || inFlight)) continue;
-          const result = await cluster.deleteBinding(clusterName, binding, binding.leaseId);
+          // With its record, the binding must be exactly the lease's; without one (the record is gone),
+          // only this deployment's labels vouch for it, and removing it only takes access away.
+          const result = await cluster.deleteBinding(clusterName, binding, lease === undefined ? { leaseId: binding.leaseId } : ownerOf(lease));
           if (result === 'deleted') {
             deleted += 1;
             audit.record({

@@ -40,6 +40,12 @@ export class FakeKubernetes extends FakeHttpServer {
     return [...this.bindings.values()].filter((b) => labelKey === undefined || b.metadata.labels?.[labelKey] === labelValue);
   }
 
+  /** Bindings matching an equality label selector (`a=b,c=d`), as the API server reads one. */
+  select(selector: string | null): StoredBinding[] {
+    const terms = (selector ?? '').split(',').filter((t) => t !== '').map((t) => t.split('='));
+    return [...this.bindings.values()].filter((b) => terms.every(([key, value]) => key !== undefined && b.metadata.labels?.[key] === value));
+  }
+
   protected route(request: FakeRequest): FakeResponse {
     if (request.headers.authorization !== `Bearer ${this.token}`) {
       return status(401, 'Unauthorized', 'Unauthorized');
@@ -52,9 +58,7 @@ export class FakeKubernetes extends FakeHttpServer {
 
     if (name === undefined && request.method === 'POST') return this.create(namespace, request);
     if (name === undefined && request.method === 'GET') {
-      const selector = request.query.get('labelSelector');
-      const [key, value] = selector?.split('=') ?? [];
-      const items = this.list(key, value).filter((b) => b.metadata.namespace === namespace);
+      const items = this.select(request.query.get('labelSelector')).filter((b) => b.metadata.namespace === namespace);
       return { status: 200, body: { kind: 'RoleBindingList', apiVersion: `${GROUP}/v1`, metadata: { resourceVersion: String(this.resourceVersion) }, items } };
     }
     if (name === undefined) return status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { DeleteRuleCommand, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { bindingManifest, type Lease } from '../../lib/domain/lease.js';
 import { newLease } from '../../lib/domain/lease-factory.js';
-import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
+import { LABEL_DEPLOYMENT, LABEL_LEASE_ID } from '../../lib/domain/names.js';
 import { decide } from '../../lib/domain/policy.js';
 import { sourceOf } from '../../lib/ports/ticket-source.js';
 import { bob, bodyOf, TestStack } from '../support/stack.js';
@@ -35,7 +35,9 @@ describe('sweepLeases reconciles what a failed step left behind', () => {
   async function createBinding(lease: Lease): Promise<void> {
     const binding = lease.bindings[0];
     if (binding === undefined) throw new Error('no binding');
-    const manifest = bindingManifest(lease, binding);
+    const ours = bindingManifest(lease, binding);
+    // As the adapter creates it: labelled with this deployment (the stack's SCHEDULE_PREFIX).
+    const manifest = { ...ours, metadata: { ...ours.metadata, labels: { ...ours.metadata.labels, [LABEL_DEPLOYMENT]: 'kube-lease-test' } } };
     await fetch(`${stack.kube.url()}/apis/rbac.authorization.k8s.io/v1/namespaces/${binding.namespace}/rolebindings`, {
       method: 'POST',
       headers: { authorization: 'Bearer fake-k8s-token', 'content-type': 'application/json' },

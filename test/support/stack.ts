@@ -42,7 +42,9 @@ export class TestStack {
   // The ITSM fakes keep the same time as kube-lease: moving the clock moves theirs.
   readonly jira = new FakeJira(undefined, undefined, () => this.clock.now().getTime());
   readonly servicenow = new FakeServiceNow(undefined, undefined, () => this.clock.now().getTime());
-  readonly kube = new FakeKubernetes();
+  readonly kube: FakeKubernetes;
+  /** Whether this stack started the API server (false when it shares another stack's cluster). */
+  private readonly ownsKube: boolean;
   readonly audit = new MemoryAuditLog();
   readonly logger = new MemoryLogger();
   readonly metrics = new MemoryMetrics();
@@ -51,7 +53,10 @@ export class TestStack {
   private dir = '';
   private deliveries = 0;
 
-  constructor() {
+  /** With `kube`, the stack uses that (already started) API server: two deployments on one cluster. */
+  constructor(options: { readonly kube?: FakeKubernetes } = {}) {
+    this.kube = options.kube ?? new FakeKubernetes();
+    this.ownsKube = options.kube === undefined;
     this.eventBridge.on(PutRuleCommand).resolves({ RuleArn: 'arn:aws:events:eu-west-1:123456789012:rule/x' });
     this.eventBridge.on(PutTargetsCommand).resolves({ FailedEntryCount: 0, FailedEntries: [] });
     this.eventBridge.on(RemoveTargetsCommand).resolves({ FailedEntryCount: 0, FailedEntries: [] });
@@ -64,7 +69,7 @@ export class TestStack {
   ): Promise<this> {
     const catalog = options.catalog ?? DEMO_CATALOG;
     this.dir = await mkdtemp(join(tmpdir(), 'kube-lease-test-'));
-    const [jiraUrl, snUrl, kubeUrl, dynamo] = await Promise.all([this.jira.start(), this.servicenow.start(), this.kube.start(), startEmbeddedDynamoDb(undefined)]);
+    const [jiraUrl, snUrl, kubeUrl, dynamo] = await Promise.all([this.jira.start(), this.servicenow.start(), this.ownsKube ? this.kube.start() : Promise.resolve(this.kube.url()), startEmbeddedDynamoDb(undefined)]);
     this.dynamo = dynamo;
     await writeFile(join(this.dir, 'catalog.yaml'), catalog);
     await writeFile(join(this.dir, 'kubeconfig'), this.kube.kubeconfig(kubeUrl));
@@ -107,7 +112,7 @@ export class TestStack {
   /** Also fails the test if any audit event emitted during it broke the documented schema. */
   async stop(): Promise<void> {
     this.eventBridge.restore();
-    await Promise.all([this.jira.stop(), this.servicenow.stop(), this.kube.stop(), this.dynamo?.stop()]);
+    await Promise.all([this.jira.stop(), this.servicenow.stop(), this.ownsKube ? this.kube.stop() : undefined, this.dynamo?.stop()]);
     await rm(this.dir, { recursive: true, force: true });
     if (this.audit.violations.length > 0) throw new Error(`audit events off the schema:\n${this.audit.violations.join('\n')}`);
   }

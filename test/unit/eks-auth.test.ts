@@ -133,7 +133,7 @@ describe('EKS over TLS (fake API server on HTTPS, client-node as installed)', ()
       describe: () => Promise.resolve({ endpoint: url, caData: Buffer.from(caPem).toString('base64') }),
       token: () => Promise.resolve(`${EKS_TOKEN_PREFIX}minted`),
     };
-    const cluster = new KubernetesCluster(makeRbacApiProvider(catalog.clusters, undefined, () => Promise.reject(new Error('no kubeconfig')), eks), { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, 5_000);
+    const cluster = new KubernetesCluster(makeRbacApiProvider(catalog.clusters, undefined, () => Promise.reject(new Error('no kubeconfig')), eks), 'kube-lease-test', { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, 5_000);
     return { kube, cluster };
   }
 

@@ -2,9 +2,9 @@ import type { RbacAuthorizationV1Api, V1RoleBinding } from '@kubernetes/client-n
 // The same class the package index exports, without loading the index (see rbac-api-provider.ts).
 import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
 import type { BindingRef, RoleBindingManifest } from '../../domain/lease.js';
-import { ANNOTATION_EXPIRES_AT, kyvernoTtl, LABEL_KYVERNO_TTL, LABEL_LEASE_ID, LABEL_MANAGED_BY, MANAGED_BY } from '../../domain/names.js';
+import { ANNOTATION_EXPIRES_AT, kyvernoTtl, LABEL_DEPLOYMENT, LABEL_KYVERNO_TTL, LABEL_LEASE_ID, LABEL_MANAGED_BY, MANAGED_BY } from '../../domain/names.js';
 import { BindingConflictError, ClusterError } from '../../errors.js';
-import type { Cluster, ManagedBinding } from '../../ports/cluster.js';
+import type { BindingOwner, Cluster, ManagedBinding } from '../../ports/cluster.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../../retry.js';
 
 /** Returns the RBAC API client for a catalog cluster (built once per cold start by the container). */
@@ -39,17 +39,52 @@ function clusterError(action: string, cluster: string, error: unknown): ClusterE
   return new ClusterError(`${action} in cluster ${cluster} failed: ${statusMessage(error)}`, status, { cause: error, retryable });
 }
 
-/** RoleBindings through `@kubernetes/client-node`'s RBAC API. */
+/** `apiGroup` defaults to the RBAC group when absent, as the API server fills it in. */
+function sameRef(a: { apiGroup?: string; kind: string; name: string } | undefined, b: { apiGroup?: string; kind: string; name: string }): boolean {
+  return a !== undefined && (a.apiGroup ?? 'rbac.authorization.k8s.io') === (b.apiGroup ?? 'rbac.authorization.k8s.io') && a.kind === b.kind && a.name === b.name;
+}
+
+/** Whether every entry of `ours` is in `theirs` with the same value. */
+function carries(theirs: Readonly<Record<string, string>> | undefined, ours: Readonly<Record<string, string>>): boolean {
+  return Object.entries(ours).every(([key, value]) => theirs?.[key] === value);
+}
+
+/** Whether an existing binding is exactly the one the manifest describes: roleRef, the one subject, our labels and annotations. */
+function isExactly(existing: V1RoleBinding, wanted: V1RoleBinding): boolean {
+  const subjects = existing.subjects ?? [];
+  const [subject] = wanted.subjects ?? [];
+  return (
+    sameRef(existing.roleRef, wanted.roleRef) &&
+    subject !== undefined &&
+    subjects.length === 1 &&
+    sameRef(subjects[0], subject) &&
+    carries(existing.metadata?.labels, wanted.metadata?.labels ?? {}) &&
+    carries(existing.metadata?.annotations, wanted.metadata?.annotations ?? {})
+  );
+}
+
+/** RoleBindings through `@kubernetes/client-node`'s RBAC API, each labelled with the deployment it belongs to. */
 export class KubernetesCluster implements Cluster {
   private readonly api: RbacApiProvider;
 
   constructor(
     api: RbacApiProvider,
+    /** This deployment's id (`DEPLOYMENT_ID`): bindings labelled otherwise are never touched. */
+    private readonly deployment: string,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
     /** An API server that does not answer within this counts as failed (and retryable). */
     private readonly timeoutMs = 10_000,
   ) {
     this.api = api;
+  }
+
+  /** Whether a binding read from the cluster belongs to `owner` of this deployment. */
+  private owns(existing: V1RoleBinding, owner: BindingOwner): boolean {
+    const labels = existing.metadata?.labels;
+    if (labels?.[LABEL_MANAGED_BY] !== MANAGED_BY || labels[LABEL_DEPLOYMENT] !== this.deployment || labels[LABEL_LEASE_ID] !== owner.leaseId) return false;
+    if (owner.roleRef !== undefined && !sameRef(existing.roleRef, owner.roleRef)) return false;
+    const subjects = existing.subjects ?? [];
+    return owner.subject === undefined || (subjects.length === 1 && sameRef(subjects[0], owner.subject));
   }
 
   /** Every API call goes through here: 429, 5xx, network failures and timeouts are retried with back-off. */
@@ -74,7 +109,7 @@ export class KubernetesCluster implements Cluster {
     const body: V1RoleBinding = {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'RoleBinding',
-      metadata: { ...manifest.metadata, labels: { ...manifest.metadata.labels }, annotations: { ...manifest.metadata.annotations } },
+      metadata: { ...manifest.metadata, labels: { ...manifest.metadata.labels, [LABEL_DEPLOYMENT]: this.deployment }, annotations: { ...manifest.metadata.annotations } },
       roleRef: { ...manifest.roleRef },
       subjects: manifest.subjects.map((s) => ({ ...s })),
     };
@@ -88,17 +123,18 @@ export class KubernetesCluster implements Cluster {
       }
     });
     if (created) return 'created';
+    // Adopt only our own binding, exactly (a retried create that had landed): a look-alike with our
+    // name and lease id but another role, subject or deployment is a conflict, and stays untouched.
     const existing = await this.read(api, cluster, { namespace, name });
-    const owner = existing?.metadata?.labels?.[LABEL_LEASE_ID];
-    if (existing !== undefined && owner === manifest.metadata.labels[LABEL_LEASE_ID]) return 'exists';
-    throw new BindingConflictError(namespace, name, owner);
+    if (existing !== undefined && isExactly(existing, body)) return 'exists';
+    throw new BindingConflictError(namespace, name, existing?.metadata?.labels?.[LABEL_LEASE_ID]);
   }
 
-  async deleteBinding(cluster: string, binding: BindingRef, leaseId: string): Promise<'deleted' | 'absent' | 'not-ours'> {
+  async deleteBinding(cluster: string, binding: BindingRef, owner: BindingOwner): Promise<'deleted' | 'absent' | 'not-ours'> {
     const api = await this.api(cluster);
     const existing = await this.read(api, cluster, binding);
     if (existing === undefined) return 'absent';
-    if (existing.metadata?.labels?.[LABEL_LEASE_ID] !== leaseId) return 'not-ours';
+    if (!this.owns(existing, owner)) return 'not-ours';
     return this.call(async () => {
       try {
         // The uid precondition makes sure we delete the object we just checked, not a newer namesake.
@@ -118,7 +154,7 @@ export class KubernetesCluster implements Cluster {
   async listManaged(cluster: string, namespace: string): Promise<ManagedBinding[]> {
     const api = await this.api(cluster);
     try {
-      const list = await api.listNamespacedRoleBinding({ namespace, labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY}`, limit: 500 });
+      const list = await api.listNamespacedRoleBinding({ namespace, labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY},${LABEL_DEPLOYMENT}=${this.deployment}`, limit: 500 });
       return list.items.map((b) => ({ namespace, name: b.metadata?.name ?? '', leaseId: b.metadata?.labels?.[LABEL_LEASE_ID] })).filter((b) => b.name !== '');
     } catch (error) {
       if (statusOf(error) === 404) return [];
@@ -126,11 +162,11 @@ export class KubernetesCluster implements Cluster {
     }
   }
 
-  async setExpiry(cluster: string, binding: BindingRef, leaseId: string, expiresAt: string): Promise<'updated' | 'absent' | 'not-ours'> {
+  async setExpiry(cluster: string, binding: BindingRef, owner: BindingOwner, expiresAt: string): Promise<'updated' | 'absent' | 'not-ours'> {
     const api = await this.api(cluster);
     const existing = await this.read(api, cluster, binding);
     if (existing === undefined) return 'absent';
-    if (existing.metadata?.labels?.[LABEL_LEASE_ID] !== leaseId) return 'not-ours';
+    if (!this.owns(existing, owner)) return 'not-ours';
     const body: V1RoleBinding = {
       ...existing,
       metadata: {
