@@ -109,8 +109,57 @@ export class SecretError extends KubeLeaseError {
   override name = 'SecretError';
 }
 
-/** Turns anything thrown into a short, log-safe description. */
+/** Turns anything thrown into a short, log-safe description (secrets scrubbed); for logs, never for tickets. */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
+  return scrubSecrets(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+}
+
+/**
+ * Secrets that can appear inside error text (a YAML parser quoting kubeconfig lines, an HTTP client
+ * echoing headers, a URL with credentials), replaced by `[redacted]`. Applied to everything
+ * `describeError` returns, so logs carry the detail without them.
+ */
+const SECRET_PATTERNS: readonly [RegExp, string][] = [
+  [/-----BEGIN [A-Z0-9 ]+-----[\s\S]*?(-----END [A-Z0-9 ]+-----|$)/g, '[redacted PEM]'],
+  [/\b(token|id-token|refresh-token|access-token|password|passwd|secret|client-key-data|client-certificate-data|certificate-authority-data|client-secret|api[-_]?key)(["']?\s*[:=]\s*)("[^"]*"|'[^']*'|\S+)/gi, '$1$2[redacted]'],
+  [/\b(authorization)(["']?\s*[:=]\s*)(bearer|basic)?\s*("[^"]*"|\S+)/gi, '$1$2[redacted]'],
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, '$1 [redacted]'],
+  [/\bk8s-aws-v1\.[A-Za-z0-9_-]+/g, 'k8s-aws-v1.[redacted]'],
+  [/(\w+:\/\/)[^/\s:@]+:[^/\s@]+@/g, '$1[redacted]@'],
+];
+
+export function scrubSecrets(text: string): string {
+  return SECRET_PATTERNS.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text);
+}
+
+/**
+ * What may be said about a failure outside kube-lease (ticket comments, HTTP responses, audit
+ * events): a fixed sentence chosen by the error's class and status, never the backend's own text,
+ * which can quote configuration or secrets. The detail goes to the logs, scrubbed, under a reference.
+ */
+export function publicReason(error: unknown): string {
+  if (error instanceof BindingConflictError) return 'a RoleBinding of the same name exists and is not exactly this lease\'s; it was left untouched';
+  if (error instanceof ClusterError) {
+    const status = error.statusCode;
+    if (status === 403) return 'the cluster refused the binding (403 Forbidden: kube-lease may not bind this role there)';
+    if (status === 401) return 'the cluster did not accept kube-lease\'s credentials (401)';
+    if (status === 404) return 'the cluster has no such namespace (404)';
+    if (status === 400 || status === 422) return `the cluster refused the binding as invalid (${status})`;
+    if (status === 409) return 'the cluster reported a conflict (409)';
+    return error.retryable ? 'the cluster was unavailable' : `the cluster refused the request${status === undefined ? '' : ` (${status})`}`;
+  }
+  if (error instanceof ScheduleQuotaError) return 'the timer quota is reached';
+  if (error instanceof SchedulerError) return 'the expiry timer could not be set';
+  if (error instanceof LeaseStoreError) return 'the lease store failed';
+  if (error instanceof TicketNotFoundError) return 'the ticket was not found';
+  if (error instanceof TicketSourceError) return 'the ticketing system\'s API failed';
+  if (error instanceof SecretError) return 'a credential kube-lease needs could not be read';
+  if (error instanceof ConfigError) return 'kube-lease\'s configuration for this cluster is not usable';
+  if (error instanceof GrantDeferredError) return 'the cluster or AWS was unavailable';
+  return 'an internal error';
+}
+
+/** The distinct public reasons of several failures, joined. */
+export function publicReasons(errors: readonly unknown[]): string {
+  return [...new Set(errors.map(publicReason))].join('; ');
 }

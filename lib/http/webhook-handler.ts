@@ -1,5 +1,6 @@
 import type { TicketSourceName } from '../domain/ticket.js';
-import { describeError, GrantDeferredError, KubeLeaseError } from '../errors.js';
+import { describeError, GrantDeferredError, KubeLeaseError, publicReason } from '../errors.js';
+import { newReference } from '../ids.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { Clock } from '../ports/clock.js';
 import type { LeaseStore } from '../ports/lease-store.js';
@@ -108,12 +109,13 @@ export function makeWebhookHandler(deps: WebhookDeps): (request: HttpRequest) =>
       return json(200, describeOutcome(outcome));
     } catch (error) {
       const retryable = error instanceof KubeLeaseError ? error.retryable : true;
+      const reference = newReference();
       // Give the claim back so the sender's retry (or a later copy) is processed: nothing is lost.
       // A decision already recorded (lease or denial) keeps that retry quiet.
       await deps.leases.releaseDelivery(replayKey).catch((releaseError: unknown) => {
         deps.logger.warn('could not release a webhook claim; it is taken over once stale', { error: describeError(releaseError) });
       });
-      deps.logger.error('webhook failed', { source: deps.source, ticket: hint.key, deliveryId, error: describeError(error), retryable });
+      deps.logger.error('webhook failed', { reference, source: deps.source, ticket: hint.key, deliveryId, error: describeError(error), retryable });
       // A deferred grant was audited with its lease by the use case.
       if (!(error instanceof GrantDeferredError)) deps.audit.record({
         kind: 'failure',
@@ -122,14 +124,14 @@ export function makeWebhookHandler(deps: WebhookDeps): (request: HttpRequest) =>
         source: deps.source,
         ticket: hint.key.slice(0, 100),
         code: 'backend-error',
-        reason: describeError(error),
+        reason: `${publicReason(error)} (reference ${reference})`,
         deliveryId,
       });
       const retryAfter = error instanceof KubeLeaseError ? error.retryAfterSeconds : undefined;
       return json(
         retryable ? 503 : 500,
-        { error: retryable ? 'temporarily unable to process; retry' : 'internal error' },
-        retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) },
+        { error: retryable ? 'temporarily unable to process; retry' : 'internal error', reference },
+        retryable && retryAfter !== undefined && retryAfter > 0 ? { 'retry-after': String(retryAfter) } : {},
       );
     }
   };

@@ -1,7 +1,8 @@
 import { leaseAuditFields } from '../domain/audit.js';
 import { bindingManifest, type Lease } from '../domain/lease.js';
 import { failedMessage, grantedMessage } from '../domain/messages.js';
-import { describeError } from '../errors.js';
+import { describeError, publicReasons } from '../errors.js';
+import { newReference } from '../ids.js';
 import { sourceOf } from '../ports/ticket-source.js';
 import type { TicketSnapshot } from '../domain/ticket.js';
 import { commentSafely, type LeaseDeps } from './lease-deps.js';
@@ -51,10 +52,12 @@ export function makeActivateLease(
     }
 
     const steps = await Promise.allSettled(lease.bindings.map((b) => cluster.applyBinding(lease.cluster, bindingManifest(lease, b))));
-    const errors = steps.flatMap((s) => (s.status === 'rejected' ? [describeError(s.reason)] : []));
+    const errors = steps.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
     const at = clock.now().toISOString();
     if (errors.length > 0) {
-      const reason = errors.join('; ');
+      const ref = newReference();
+      logger.error('activation failed', { reference: ref, leaseId, errors: errors.map(describeError) });
+      const reason = `${publicReasons(errors)} (reference ${ref})`;
       const failed = await leases.transition(lease, 'FAILED', { at, from: 'SCHEDULED', to: 'FAILED', by: actor, note: reason }, { failureReason: reason });
       const current = failed.ok ? failed.lease : failed.current;
       if (current === undefined || current.status !== 'FAILED') return { kind: 'not-scheduled', lease: current ?? lease };

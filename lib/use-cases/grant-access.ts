@@ -18,7 +18,8 @@ import { ownerOf } from '../ports/cluster.js';
 import type { Metrics } from '../ports/metrics.js';
 import { findProfile } from '../catalog.js';
 import { personLabel, type TicketSnapshot } from '../domain/ticket.js';
-import { describeError, GrantDeferredError, KubeLeaseError, ScheduleQuotaError } from '../errors.js';
+import { describeError, GrantDeferredError, KubeLeaseError, publicReasons, ScheduleQuotaError } from '../errors.js';
+import { newReference } from '../ids.js';
 import { sourceOf } from '../ports/ticket-source.js';
 import { commentSafely, type LeaseDeps } from './lease-deps.js';
 import { removeLeaseResources } from './lease-resources.js';
@@ -109,7 +110,12 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
     return { kind: 'denied', code, reason };
   }
 
-  async function fail(lease: Lease, reason: string, actor: string): Promise<GrantOutcome> {
+  /**
+   * Ends a grant for good. `errors` are what went wrong: the ticket, the audit event and the HTTP
+   * answer get their public reasons and a reference; the log line under that reference the detail.
+   */
+  async function fail(lease: Lease, errors: readonly unknown[] | string, actor: string): Promise<GrantOutcome> {
+    const reason = typeof errors === 'string' ? errors : `${publicReasons(errors)} (reference ${reference(lease, errors, 'grant failed')})`;
     const now = clock.now().toISOString();
     const moved = await leases.transition(lease, 'FAILED', { at: now, from: lease.status, to: 'FAILED', by: actor, note: reason }, { failureReason: reason });
     if (!moved.ok) {
@@ -132,8 +138,8 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
   /** Dry run: the API server validates and authorises each binding (`dryRun=All`); nothing is stored; the lease ends at once. */
   async function dryRun(lease: Lease, actor: string): Promise<GrantOutcome> {
     const steps = await Promise.allSettled(lease.bindings.map((b) => cluster.applyBinding(lease.cluster, bindingManifest(lease, b), { dryRun: true })));
-    const errors = steps.flatMap((step) => (step.status === 'rejected' ? [describeError(step.reason)] : []));
-    if (errors.length > 0) return fail(lease, `dry run refused by the cluster: ${errors.join('; ')}`, actor);
+    const errors = steps.flatMap((step) => (step.status === 'rejected' ? [step.reason as unknown] : []));
+    if (errors.length > 0) return fail(lease, `dry run refused: ${publicReasons(errors)} (reference ${reference(lease, errors, 'dry run refused')})`, actor);
     const at = clock.now().toISOString();
     const ended = await leases.transition(lease, 'REVOKED', { at, from: lease.status, to: 'REVOKED', by: actor, note: 'dry run' }, { revokedAt: at, revokeCause: 'dry-run' });
     if (!ended.ok) return ended.current === undefined ? { kind: 'failed', lease, reason: 'lease vanished' } : { kind: 'duplicate', lease: ended.current };
@@ -158,9 +164,8 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
     const coveredBySweep = failures.filter((e) => e instanceof ScheduleQuotaError || (scheduled && transient(e)));
     const errors = failures.filter((e) => !coveredBySweep.includes(e));
     if (errors.length > 0) {
-      const reason = errors.map(describeError).join('; ');
-      if (lease.status === 'PENDING' && errors.every(transient)) return defer(lease, reason, actor, errors);
-      return fail(lease, reason, actor);
+      if (lease.status === 'PENDING' && errors.every(transient)) return defer(lease, actor, errors);
+      return fail(lease, errors, actor);
     }
     const warning =
       coveredBySweep.length === 0
@@ -206,7 +211,8 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
    * period, provisions it again; the approval is not spent. The version bump fences a concurrent
    * attempt: it can no longer turn the lease ACTIVE with bindings this one removes.
    */
-  async function defer(lease: Lease, reason: string, actor: string, errors: readonly unknown[]): Promise<GrantOutcome> {
+  async function defer(lease: Lease, actor: string, errors: readonly unknown[]): Promise<GrantOutcome> {
+    const reason = `${publicReasons(errors)} (reference ${reference(lease, errors, 'grant deferred')})`;
     const at = clock.now().toISOString();
     const moved = await leases.transition(lease, 'PENDING', { at, from: 'PENDING', to: 'PENDING', by: actor, note: `not granted yet, will retry: ${reason}` }, { deferredReason: reason });
     if (!moved.ok) {
@@ -220,7 +226,14 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
     const left = leftovers.length === 0 ? '' : `; could not remove ${leftovers.join(', ')} yet (the sweep will)`;
     audit.record({ kind: 'failure', at, actor, ...leaseAuditFields(current), code: 'backend-unavailable', reason: `${reason}; nothing granted yet, the grant will be retried${left}` });
     const retryAfter = errors.map((e) => (e instanceof KubeLeaseError ? e.retryAfterSeconds : undefined)).find((s) => s !== undefined);
-    throw new GrantDeferredError(`lease ${lease.id} could not be granted for now: ${reason}`, { retryAfterSeconds: retryAfter });
+    throw new GrantDeferredError(`lease ${lease.id} could not be granted for now: ${errors.map(describeError).join('; ')}`, { retryAfterSeconds: retryAfter });
+  }
+
+  /** Logs the detail of failures under a new reference, and returns the reference for what is said outside. */
+  function reference(lease: Lease, errors: readonly unknown[], what: string): string {
+    const ref = newReference();
+    logger.error(what, { reference: ref, leaseId: lease.id, errors: errors.map(describeError) });
+    return ref;
   }
 
   /** A new approval on a ticket whose lease is still open moves that lease's expiry; never a second binding. */

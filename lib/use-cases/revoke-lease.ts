@@ -2,7 +2,8 @@ import { ownerOf } from '../ports/cluster.js';
 import { leaseAuditFields } from '../domain/audit.js';
 import type { Lease, RevokeCause } from '../domain/lease.js';
 import { revokedMessage } from '../domain/messages.js';
-import { describeError, KubeLeaseError } from '../errors.js';
+import { describeError, KubeLeaseError, publicReasons } from '../errors.js';
+import { newReference } from '../ids.js';
 import { commentSafely, type LeaseDeps } from './lease-deps.js';
 import { removeLeaseResources } from './lease-resources.js';
 
@@ -45,11 +46,13 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
 
   async function deleteBindings(lease: Lease, cause: RevokeCause, actor: string): Promise<void> {
     const results = await Promise.allSettled(lease.bindings.map((b) => cluster.deleteBinding(lease.cluster, b, ownerOf(lease))));
-    const errors = results.flatMap((r) => (r.status === 'rejected' ? [describeError(r.reason)] : []));
+    const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
     if (errors.length === 0) return;
-    const reason = `could not delete bindings: ${errors.join('; ')}`;
-    audit.record({ kind: 'failure', at: clock.now().toISOString(), actor, ...leaseAuditFields(lease), code: 'backend-error', cause, reason });
-    throw new RevokeIncompleteError(`revoking lease ${lease.id}: ${reason}`);
+    const ref = newReference();
+    const detail = errors.map(describeError).join('; ');
+    logger.error('revoke could not delete bindings', { reference: ref, leaseId: lease.id, errors: detail });
+    audit.record({ kind: 'failure', at: clock.now().toISOString(), actor, ...leaseAuditFields(lease), code: 'backend-error', cause, reason: `could not delete bindings: ${publicReasons(errors)} (reference ${ref})` });
+    throw new RevokeIncompleteError(`revoking lease ${lease.id}: could not delete bindings: ${detail}`);
   }
 
   return async function revokeLease({ leaseId, cause, actor, note }: RevokeLeaseInput): Promise<RevokeOutcome> {

@@ -208,8 +208,25 @@ export class FakeJira extends FakeHttpServer {
     b.fields.issuelinks = [...((b.fields.issuelinks as unknown[] | undefined) ?? []), entry(a, 'inwardIssue')];
   }
 
+  /** The comments as a person reads them: a `{noformat}` block shows its text verbatim. */
   comments(key: string): string[] {
+    return this.rawComments(key).map((body) => /^\{noformat\}([\s\S]*)\{noformat\}$/.exec(body)?.[1] ?? body);
+  }
+
+  /** The comment bodies as stored: wiki markup. */
+  rawComments(key: string): string[] {
     return this.issue(key).comments.map((c) => c.body);
+  }
+
+  /**
+   * What Jira's wiki renderer would turn into live links in a comment body: `[text|url]`, `[url]`
+   * and bare URLs, outside `{noformat}` blocks.
+   */
+  liveLinks(key: string): string[] {
+    return this.rawComments(key).flatMap((body) => {
+      const outside = body.replace(/\{noformat\}[\s\S]*?\{noformat\}/g, '');
+      return [...outside.matchAll(/\[[^\]]*\|?[a-z]+:\/\/[^\]]*\]|\b[a-z]+:\/\/\S+/gi)].map((m) => m[0]);
+    });
   }
 
   issue(key: string): Issue {

@@ -364,3 +364,32 @@ describe('approval integrity: an approval grants exactly what was approved, once
     expect(stack.kube.bindings.size).toBe(2);
   });
 });
+
+describe('ticket text is never echoed as markup', () => {
+  let stack: TestStack;
+  afterEach(async () => {
+    await stack.stop();
+  });
+
+  it('puts Jira comments in a {noformat} block: a link in a quoted field stays text', async () => {
+    stack = await new TestStack().start();
+    stack.ticket('OPS-60', { [PROFILE]: '[Click to re-approve|https://evil.example/sso] {noformat} https://evil.example/2' });
+    expect(bodyOf(await stack.deliver(stack.jira.transition('OPS-60', 'Approved', bob)))).toMatchObject({ outcome: 'denied', code: 'unknown-profile' });
+    const [raw] = stack.jira.rawComments('OPS-60');
+    expect(raw).toMatch(/^\{noformat\}Access denied[\s\S]*Click to re-approve[\s\S]*\{noformat\}$/);
+    expect(stack.jira.liveLinks('OPS-60')).toEqual([]);
+  });
+
+  it('never lets a work note open a [code] block', async () => {
+    stack = await new TestStack().start();
+    const requester = stack.servicenow.addUser('alice', 'alice@example.com', 'Alice Engineer');
+    const approver = stack.servicenow.addUser('bob', 'bob@example.com', 'Bob Approver');
+    const chg = stack.servicenow.createChange(requester, { u_k8s_profile: '[code]<a href="https://evil.example">re-approve</a>[/code]' });
+    stack.servicenow.approve(chg, approver);
+    expect(bodyOf(await stack.deliverServiceNow(chg))).toMatchObject({ outcome: 'denied', code: 'unknown-profile' });
+    const [note] = stack.servicenow.notes(chg);
+    expect(note).toBeDefined();
+    expect(note).not.toMatch(/\[code\]/i);
+    expect(note).not.toMatch(/\[\/code\]/i);
+  });
+});

@@ -236,7 +236,8 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     const response = await stack.deliver(payload);
 
     expect(bodyOf(response)).toMatchObject({ outcome: 'failed', leaseId });
-    expect(bodyOf(response).reason).toMatch(/belongs to lease ffffffffffffffffffff/);
+    expect(bodyOf(response).reason).toMatch(/^a RoleBinding of the same name exists and is not exactly this lease's; it was left untouched \(reference [0-9a-f]{12}\)$/);
+    expect(stack.loggedUnder(bodyOf(response).reason)).toMatch(/belongs to lease ffffffffffffffffffff/);
     const lease = await stack.container.leases.get(leaseId);
     expect(lease?.status).toBe('FAILED');
     // The other lease's binding is still there, untouched.
@@ -261,7 +262,8 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     expect(response.statusCode).toBe(503);
     const [lease] = await stack.container.leases.listForTicket('jira', 'OPS-13');
     expect(lease?.status).toBe('PENDING');
-    expect(lease?.deferredReason).toContain('etcdserver: request timed out');
+    expect(lease?.deferredReason).toMatch(/^the cluster was unavailable \(reference [0-9a-f]{12}\)$/);
+    expect(stack.loggedUnder(lease?.deferredReason)).toContain('etcdserver: request timed out');
     expect(stack.kube.requests.filter((r) => r.method === 'POST')).toHaveLength(4);
     expect(stack.kube.bindings.size).toBe(0);
     expect(stack.jira.comments('OPS-13')).toEqual([]);
@@ -300,7 +302,8 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     });
     const body = bodyOf(await stack.deliver(stack.jira.transition('OPS-21', 'Approved', bob)));
     expect(body.outcome).toBe('failed');
-    expect(String(body.reason)).toContain('forbidden');
+    expect(String(body.reason)).toContain('the cluster refused the binding (403 Forbidden');
+    expect(stack.loggedUnder(body.reason)).toContain('is attempting to grant RBAC permissions not currently held');
     const lease = await stack.container.leases.get(String(body.leaseId));
     expect(lease?.status).toBe('FAILED');
     expect(stack.kube.bindings.size).toBe(0);
@@ -393,7 +396,7 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     const response = await stack.deliver(payload);
     expect(response.statusCode).toBe(503);
     const [lease] = await stack.container.leases.listForTicket('jira', 'OPS-18');
-    expect(lease?.deferredReason).toContain('did not answer within 100 ms');
+    expect(stack.loggedUnder(lease?.deferredReason)).toContain('did not answer within 100 ms');
     stack.kube.latencyMs = 0;
     // The slow create may still land after we gave up; the lease record names it, and the retry adopts it.
     await new Promise((resolve) => setTimeout(resolve, 500));

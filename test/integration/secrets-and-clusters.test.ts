@@ -55,7 +55,8 @@ describe('secrets from SSM / Secrets Manager and the cluster kubeconfig', () => 
     const response = await stack.deliver(stack.jira.transition('OPS-41', 'Approved', bob));
     const body = bodyOf(response);
     expect(body.outcome).toBe('failed');
-    expect(String(body.reason)).toContain('could not read kubeconfig of cluster demo from ssm "/kube-lease/test/missing"');
+    expect(String(body.reason)).toContain('a credential kube-lease needs could not be read (reference');
+    expect(stack.loggedUnder(body.reason)).toContain('could not read kubeconfig of cluster demo from ssm \\"/kube-lease/test/missing\\"');
     expect(stack.kube.requests).toHaveLength(0);
     expect(stack.jira.comments('OPS-41')[0]).toContain('could not be granted');
   });

@@ -77,3 +77,37 @@ describe('secrets never reach the logs', () => {
     expect(output).not.toContain(Buffer.from(`kube-lease-bot@example.com:${SECRETS.jiraToken}`).toString('base64'));
   });
 });
+
+describe('secrets never reach tickets, HTTP answers or audit events, even when a backend quotes them', () => {
+  const TOKEN = 'kube-token-that-must-stay-secret-5a1d';
+  /** A kubeconfig whose YAML is broken right below the token: the parser quotes the lines around it. */
+  const MALFORMED = ['apiVersion: v1', 'kind: Config', 'users:', '- name: fake', '  user:', `    token: ${TOKEN}`, '   broken: indentation', '     - [unclosed', ''].join('\n');
+  let stack: TestStack;
+
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  it('answers, comments and audits a fixed reason with a reference; the scrubbed detail is logged under it', async () => {
+    // Prepare
+    stack = await new TestStack().start({
+      catalog: DEMO_CATALOG.replace('  demo: {}', '  demo:\n    kubeconfig: ssm:/kube-lease/test/kubeconfig'),
+      secretBackends: { ssm: (name) => Promise.resolve(name === '/kube-lease/test/kubeconfig' ? MALFORMED : undefined) },
+    });
+    stack.ticket('SEC-10', { customfield_10100: 'payments-read' });
+    // Act
+    const response = await stack.deliver(stack.jira.transition('SEC-10', 'Approved', bob));
+    // Assess: nothing granted, and nowhere outside the logs is there a trace of the kubeconfig.
+    const body = JSON.parse(response.body) as { outcome?: string; reason?: string };
+    expect(body.outcome).toBe('failed');
+    expect(body.reason).toMatch(/^kube-lease's configuration for this cluster is not usable \(reference [0-9a-f]{12}\)/);
+    const outside = [response.body, ...stack.jira.comments('SEC-10'), ...stack.audit.events.map((e) => JSON.stringify(e))].join('\n');
+    expect(outside).toContain('could not be granted');
+    for (const leak of [TOKEN, 'token:', 'broken: indentation', 'unclosed']) expect({ leak, found: outside.includes(leak) }).toEqual({ leak, found: false });
+    // The detail is in the log line under the reference, with the token scrubbed out.
+    const logged = stack.loggedUnder(body.reason);
+    expect(logged).toContain('kubeconfig');
+    expect(logged).not.toContain(TOKEN);
+    expect(stack.logger.lines.map((l) => JSON.stringify(l)).join('\n')).not.toContain(TOKEN);
+  });
+});

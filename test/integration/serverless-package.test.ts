@@ -208,7 +208,7 @@ describe('serverless package', () => {
         const r = await m.handler(JSON.parse(process.env.EVENT));
         process.stdout.write('RESULT ' + JSON.stringify(r) + '\\n');`;
       const invoke = async (event: unknown, jiraToken?: string) => {
-        const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+        const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script], {
           cwd: dir,
           env: {
             PATH: process.env.PATH,
@@ -229,13 +229,15 @@ describe('serverless package', () => {
           },
         });
         const result = JSON.parse(stdout.split('\n').find((line) => line.startsWith('RESULT '))?.slice('RESULT '.length) ?? 'null') as { statusCode: number; body: string };
-        return { ...result, stdout };
+        return { ...result, stdout, output: `${stdout}${stderr}` };
       };
 
       // A wrong Jira token first: nothing happens, and the error keeps its name through minification.
       const refused = await invoke(approved, 'wrong-token');
       expect(refused.statusCode).toBe(500);
-      expect(refused.stdout).toContain('"reason":"TicketSourceError: Jira: reading PKG-1: Jira answered 401');
+      // The audit event and the answer carry a fixed reason and a reference; the log line the detail.
+      expect(refused.stdout).toMatch(/"reason":"the ticketing system's API failed \(reference [0-9a-f]{12}\)"/);
+      expect(refused.output).toContain('TicketSourceError: Jira: reading PKG-1: Jira answered 401');
       expect(kube.bindings.size).toBe(0);
 
       const result = await invoke(approved);

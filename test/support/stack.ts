@@ -159,6 +159,16 @@ export class TestStack {
     this.jira.transition(key, 'In Review', reporter);
   }
 
+  /**
+   * What was logged under the reference a public reason names ("… (reference abc123)"): the
+   * detail a ticket or HTTP answer must not carry. Empty when nothing was logged under it.
+   */
+  loggedUnder(reason: unknown): string {
+    const ref = /reference ([0-9a-f]{12})/.exec(String(reason))?.[1];
+    if (ref === undefined) return '';
+    return this.logger.lines.filter((l) => l.fields.reference === ref).map((l) => `${l.message} ${JSON.stringify(l.fields)}`).join('\n');
+  }
+
   putRuleNames(): string[] {
     return this.eventBridge.commandCalls(PutRuleCommand).map((c) => c.args[0].input.Name ?? '');
   }

@@ -207,8 +207,13 @@ export class JiraTicketSource implements TicketSource {
     return parsed.data.map((g) => g.name).filter((name) => groups.includes(name));
   }
 
+  /**
+   * Comments as plain text. REST v2 renders a comment body as wiki markup, in which ticket-derived
+   * text (a justification like `[re-approve|https://evil.example]`, a bare URL) would become a live
+   * link or macro: the whole text goes into one `{noformat}` block, which Jira shows verbatim.
+   */
   async comment(key: string, text: string): Promise<void> {
-    await this.request(async () => (await this.client()).addComment(key, text), `commenting on ${key}`, key);
+    await this.request(async () => (await this.client()).addComment(key, asJiraPlainText(text)), `commenting on ${key}`, key);
   }
 
   private translate(error: unknown, action: string, key: string): TicketSourceError {
@@ -222,4 +227,10 @@ export class JiraTicketSource implements TicketSource {
       retryAfterSeconds: failure?.retryAfterSeconds,
     });
   }
+}
+
+/** Plain text as a Jira wiki-markup body that renders it verbatim (no links, macros or formatting). */
+export function asJiraPlainText(text: string): string {
+  // A `{noformat}` inside would end the block early: break the token so it stays text.
+  return `{noformat}${text.replace(/\{noformat\}/gi, '{ noformat}')}{noformat}`;
 }

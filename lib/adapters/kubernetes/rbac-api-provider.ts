@@ -4,7 +4,7 @@
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { ObjectRbacAuthorizationV1Api as RbacAuthorizationV1Api } from '@kubernetes/client-node/dist/gen/types/ObjectParamAPI.js';
 import type { ClusterConfig } from '../../catalog.js';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, scrubSecrets } from '../../errors.js';
 import type { Clock } from '../../ports/clock.js';
 import { EKS_TOKEN_REUSE_MS } from './eks-token.js';
 import type { RbacApiProvider } from './kubernetes-cluster.js';
@@ -81,7 +81,13 @@ export function makeRbacApiProvider(
       throw new ConfigError(`cluster "${name}" names no kubeconfig in the catalog and KUBECONFIG is not set`);
     }
     const kc = new KubeConfig();
-    kc.loadFromString(await readKubeconfig(reference, name));
+    const text = await readKubeconfig(reference, name);
+    try {
+      kc.loadFromString(text);
+    } catch (error) {
+      // The parser's message quotes the lines around the fault, which may hold a token or a key.
+      throw new ConfigError(`kubeconfig of cluster "${name}" (${reference}) is not a valid kubeconfig: ${scrubSecrets(error instanceof Error ? error.message : String(error))}`, { cause: error });
+    }
     if (cluster.context !== undefined) {
       if (!kc.getContexts().some((c) => c.name === cluster.context)) {
         throw new ConfigError(`kubeconfig of cluster "${name}" has no context "${cluster.context}"`);

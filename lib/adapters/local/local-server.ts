@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpRequest, HttpResponse } from '../../http/http.js';
 import { json } from '../../http/http.js';
+import { describeError } from '../../errors.js';
+import { newReference } from '../../ids.js';
 
 export type Routes = Readonly<Record<string, (request: HttpRequest) => Promise<HttpResponse>>>;
 
@@ -21,7 +23,13 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
  * The local stand-in for API Gateway: `POST /webhooks/jira` and friends go to the same handlers
  * as in Lambda, `GET /healthz` answers 200.
  */
-export async function startLocalServer(routes: Routes, port: number, maxBodyBytes: number): Promise<{ url: string; server: Server }> {
+export async function startLocalServer(
+  routes: Routes,
+  port: number,
+  maxBodyBytes: number,
+  /** Where the detail of an unexpected failure goes (the HTTP answer carries only its reference). */
+  logError: (message: string, fields: Record<string, unknown>) => void,
+): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
     void (async () => {
       const path = new URL(req.url ?? '/', 'http://local').pathname;
@@ -38,7 +46,9 @@ export async function startLocalServer(routes: Routes, port: number, maxBodyByte
           }
         }
       } catch (error) {
-        response = json(500, { error: error instanceof Error ? error.message : 'internal error' });
+        const reference = newReference();
+        logError('local server: request failed', { reference, path, error: describeError(error) });
+        response = json(500, { error: 'internal error', reference });
       }
       res.writeHead(response.statusCode, response.headers);
       res.end(response.body);

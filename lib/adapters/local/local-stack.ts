@@ -78,7 +78,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   sweep.unref();
 
   const routes = Object.fromEntries(Object.entries(container.webhooks).map(([source, handler]) => [`/webhooks/${source}`, handler]));
-  const { url, server } = await startLocalServer(routes, options.port, config.maxBodyBytes);
+  const { url, server } = await startLocalServer(routes, options.port, config.maxBodyBytes, (message, fields) => container.logger.error(message, fields));
   return {
     url,
     container,

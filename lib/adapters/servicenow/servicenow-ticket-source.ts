@@ -79,7 +79,8 @@ export class ServiceNowTicketSource implements TicketSource {
 
   async comment(key: string, text: string): Promise<void> {
     const change = await this.readChange(key);
-    await this.client.patch('change_request', change.sys_id, { work_notes: text });
+    // Journal fields render HTML between [code] tags: ticket-derived text must never open one.
+    await this.client.patch('change_request', change.sys_id, { work_notes: text.replace(/\[(\/?)code\]/gi, '[ $1code ]') });
   }
 
   async linkedTickets(key: string, options: { readonly field: string; readonly table: string }): Promise<LinkedTicket[]> {
