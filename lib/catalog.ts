@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { ConfigError } from './errors.js';
 import { parseDuration } from './domain/duration.js';
+import { linearRegExp } from './linear-regex.js';
 
 /** Roles that no catalog may ever bind, whatever its own `forbiddenRoles` says. */
 export const ALWAYS_FORBIDDEN_ROLES = ['cluster-admin'] as const;
@@ -56,7 +57,7 @@ const profile = z.strictObject({
   /** The justification must match this pattern (e.g. an incident or change number). */
   justification: z
     .strictObject({
-      pattern: z.string().refine(isRegExp, 'not a valid regular expression'),
+      pattern: z.string().max(500).refine(isLinearRegExp, 'not a regular expression that runs in linear time (no backreferences or lookaheads)'),
       hint: z.string().max(200).optional(),
     })
     .optional(),
@@ -77,9 +78,9 @@ const profile = z.strictObject({
   subject: subjectTemplate.optional(),
 });
 
-function isRegExp(text: string): boolean {
+function isLinearRegExp(text: string): boolean {
   try {
-    new RegExp(text);
+    linearRegExp(text);
     return true;
   } catch {
     return false;
@@ -101,7 +102,7 @@ const eksCluster = z.strictObject({
   name: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'not an EKS cluster name'),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region'),
   /** Optional: endpoint and CA, to skip eks:DescribeCluster. Give both or neither. */
-  endpoint: z.url({ protocol: /^https$/ }).optional(),
+  endpoint: z.url({ protocol: /^https$/ }).refine((url) => !/^https:\/\/[^/]*@/.test(url), 'must not contain a user name or password').optional(),
   caData: z.string().min(1).optional(),
 }).refine((c) => (c.endpoint === undefined) === (c.caData === undefined), { message: 'give both endpoint and caData, or neither' });
 

@@ -7,18 +7,29 @@ import { LABEL_VALUE } from './domain/names.js';
 /** Rule names are `<prefix>-<20-char lease id>-start` at most, and EventBridge allows 64 characters. */
 const SCHEDULE_PREFIX = /^[A-Za-z0-9._-]{1,36}$/;
 
+/** A URL that carries no user name or password (they would end up in error messages and logs). */
+function withoutCredentials(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username === '' && parsed.password === '';
+  } catch {
+    return true; // the URL check itself reports it
+  }
+}
+const NO_CREDENTIALS = 'must not contain a user name or password: give credentials in their own settings';
+
 const envSchema = z.object({
   ACCESS_CATALOG: z.string().min(1),
-  JIRA_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://your-domain.atlassian.net' }).optional(),
+  JIRA_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://your-domain.atlassian.net' }).refine(withoutCredentials, NO_CREDENTIALS).optional(),
   JIRA_EMAIL: z.string().min(1).optional(),
   JIRA_API_TOKEN: z.string().min(1).optional(),
   JIRA_WEBHOOK_SECRET: z.string().min(1).optional(),
-  SERVICENOW_INSTANCE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://your-instance.service-now.com' }).optional(),
+  SERVICENOW_INSTANCE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://your-instance.service-now.com' }).refine(withoutCredentials, NO_CREDENTIALS).optional(),
   SERVICENOW_USER: z.string().min(1).optional(),
   SERVICENOW_PASSWORD: z.string().min(1).optional(),
   SERVICENOW_WEBHOOK_SECRET: z.string().min(1).optional(),
   LEASES_TABLE: z.string().min(3).default('kube-lease-leases'),
-  DYNAMODB_ENDPOINT: z.url().optional(),
+  DYNAMODB_ENDPOINT: z.url().refine(withoutCredentials, NO_CREDENTIALS).optional(),
   KUBECONFIG: z.string().min(1).optional(),
   AWS_REGION: z.string().default('us-east-1'),
   SCHEDULE_PREFIX: z.string().regex(SCHEDULE_PREFIX, 'letters, digits, . _ - and at most 36 characters').default('kube-lease'),

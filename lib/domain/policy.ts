@@ -2,6 +2,7 @@ import { findProfile, isForbiddenRole, type Catalog, type Profile, type SubjectT
 import { formatDuration, parseDuration } from './duration.js';
 import type { RoleRef, Subject } from './lease.js';
 import { parseTicketDate } from './ticket-date.js';
+import { linearRegExp, MAX_MATCHED_LENGTH } from '../linear-regex.js';
 import { matchesPerson, samePerson, type Approval, type LinkedTicket, type Person, type TicketSnapshot, type TicketSourceName } from './ticket.js';
 
 /**
@@ -164,7 +165,11 @@ export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date, cont
     return deny('approver-not-allowed', `no approver of this ticket may approve profile "${profile.name}"`);
   }
   const rule = profile.justification;
-  if (rule !== undefined && !new RegExp(rule.pattern).test(ticket.justification)) {
+  // Linear-time matching bounds the cost; the length cap bounds it further, and fails closed.
+  if (rule !== undefined && ticket.justification.length > MAX_MATCHED_LENGTH) {
+    return deny('justification-mismatch', `the justification is longer than ${MAX_MATCHED_LENGTH} characters, the most profile "${profile.name}" checks`);
+  }
+  if (rule !== undefined && !linearRegExp(rule.pattern).test(ticket.justification)) {
     return deny('justification-mismatch', `the justification does not match what profile "${profile.name}" requires${rule.hint ? ` (${rule.hint})` : ''}`);
   }
   if (profile.approverGroups !== undefined) {

@@ -66,8 +66,15 @@ describe('parseCatalog', () => {
     expect(problems(`protectedNamespaces: [payments]\n${DEMO_CATALOG}`)).toContain('protected namespace(s) payments');
   });
 
+  it('refuses patterns the linear-time engine cannot run (backreferences, lookaheads)', () => {
+    for (const pattern of ['^(INC)\\\\1', '^(?=INC)\\\\w+']) {
+      const text = DEMO_CATALOG.replace('    defaultDuration: 1h\n', `    justification: { pattern: "${pattern}" }\n    defaultDuration: 1h\n`);
+      expect(problems(text)).toContain('runs in linear time');
+    }
+  });
+
   it('rejects a justification pattern that is not a regular expression', () => {
     const text = DEMO_CATALOG.replace('    defaultDuration: 1h\n', '    justification: { pattern: "(" }\n    defaultDuration: 1h\n');
-    expect(problems(text)).toContain('profiles[0].justification.pattern: not a valid regular expression');
+    expect(problems(text)).toContain('profiles[0].justification.pattern: not a regular expression that runs in linear time (no backreferences or lookaheads)');
   });
 });

@@ -53,6 +53,30 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...env, SCHEDULE_PREFIX: 'has space' }, () => DEMO_CATALOG)).toThrow(/SCHEDULE_PREFIX/);
   });
 
+  it('refuses credentials in any configured URL, without printing them', () => {
+    for (const [name, value] of [
+      ['SERVICENOW_INSTANCE_URL', 'https://admin:s3cr3t-pw@your-instance.service-now.com'],
+      ['JIRA_BASE_URL', 'https://bot:api-token-123@your-domain.atlassian.net'],
+      ['DYNAMODB_ENDPOINT', 'http://key:secret-key@127.0.0.1:8000'],
+    ] as const) {
+      let message = '';
+      try {
+        loadConfig({ ...env, [name]: value }, () => DEMO_CATALOG);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toContain(`${name}: must not contain a user name or password`);
+      expect(message).not.toMatch(/s3cr3t-pw|api-token-123|secret-key/);
+    }
+  });
+
+  it('takes the deployment id from the schedule prefix unless set, as a label value', () => {
+    expect(loadConfig(env, () => DEMO_CATALOG).deploymentId).toBe('kube-lease');
+    expect(loadConfig({ ...env, SCHEDULE_PREFIX: 'kube-lease-prod-' }, () => DEMO_CATALOG).deploymentId).toBe('kube-lease-prod');
+    expect(loadConfig({ ...env, DEPLOYMENT_ID: 'prod-eu.account-a' }, () => DEMO_CATALOG).deploymentId).toBe('prod-eu.account-a');
+    expect(() => loadConfig({ ...env, DEPLOYMENT_ID: '-bad-' }, () => DEMO_CATALOG)).toThrow(/DEPLOYMENT_ID/);
+  });
+
   it('fails with the catalog path when the catalog cannot be read or is invalid', () => {
     const unreadable = () => {
       throw new Error('ENOENT');

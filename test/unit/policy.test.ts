@@ -104,6 +104,18 @@ describe('decide', () => {
     expect(decide(ticket({ ...debug, approval: { id: '1', approvers: [{ id: 'x', email: 'acc-bob', activeHuman: true }], at: '' } }), byId, NOW)).toMatchObject({ code: 'approver-not-allowed' });
   });
 
+  it('matches a catastrophic-backtracking pattern in linear time (this test hangs with a backtracking engine)', () => {
+    // Prepare: `^([A-Z0-9-]+\s?)+$` took ~2 s on 30 characters before, doubling every 2 more.
+    const evil = parseCatalog(DEMO_CATALOG.replace('    defaultDuration: 1h\n', '    justification: { pattern: "^([A-Z0-9-]+\\\\s?)+$", hint: "ids" }\n    defaultDuration: 1h\n'));
+    // Act
+    const decision = decide(ticket({ justification: `${'A'.repeat(990)}!` }), evil, NOW);
+    const tooLong = decide(ticket({ justification: 'A'.repeat(1001) }), evil, NOW);
+    // Assess
+    expect(decision).toMatchObject({ kind: 'deny', code: 'justification-mismatch' });
+    expect(tooLong).toMatchObject({ kind: 'deny', code: 'justification-mismatch', reason: expect.stringContaining('longer than 1000 characters') });
+    expect(decide(ticket({ justification: 'INC-1 CHG-2' }), evil, NOW).kind).toBe('grant');
+  });
+
   it('clips hostile ticket text repeated in a reason', () => {
     const decision = decide(ticket({ requestedProfile: 'x'.repeat(10_000) }), catalog, NOW);
     expect(decision.kind === 'deny' ? decision.reason.length : Infinity).toBeLessThan(200);
