@@ -58,12 +58,12 @@ const REQUIRED: Record<string, string> = {
   ACCESS_CATALOG: 'path of the access catalog YAML',
   SERVICENOW_INSTANCE_URL: 'e.g. https://your-instance.service-now.com',
   SERVICENOW_USER: 'the ServiceNow user kube-lease acts as',
-  SERVICENOW_PASSWORD: 'that user\'s password; in AWS a reference such as ssm:/kube-lease/prod/servicenow-password',
-  SERVICENOW_WEBHOOK_SECRET: 'the secret the business rule signs with; in AWS a reference such as ssm:/kube-lease/prod/servicenow-webhook-secret',
+  SERVICENOW_PASSWORD: 'that user\'s password; in AWS a reference such as ssm:/kube-lease/prod/itsm/servicenow-password',
+  SERVICENOW_WEBHOOK_SECRET: 'the secret the business rule signs with; in AWS a reference such as ssm:/kube-lease/prod/webhook/servicenow-webhook-secret',
   JIRA_BASE_URL: 'e.g. https://your-domain.atlassian.net',
   JIRA_EMAIL: 'the Jira user kube-lease acts as',
-  JIRA_API_TOKEN: 'that user\'s API token; in AWS a reference such as ssm:/kube-lease/prod/jira-api-token',
-  JIRA_WEBHOOK_SECRET: 'the secret of the Jira webhook; in AWS a reference such as ssm:/kube-lease/prod/jira-webhook-secret',
+  JIRA_API_TOKEN: 'that user\'s API token; in AWS a reference such as ssm:/kube-lease/prod/itsm/jira-api-token',
+  JIRA_WEBHOOK_SECRET: 'the secret of the Jira webhook; in AWS a reference such as ssm:/kube-lease/prod/webhook/jira-webhook-secret',
 };
 
 /** Validated configuration, read once per cold start. Secret values are references until resolved. */

@@ -38,7 +38,7 @@ function flatten(value: unknown): string {
     const ref = (value as { Ref?: string }).Ref;
     if (ref !== undefined) return `{Ref:${ref}}`;
   }
-  return JSON.stringify(value);
+  return JSON.stringify(value) ?? '';
 }
 
 /** Every IAM policy statement anywhere in the template. */
@@ -85,9 +85,9 @@ describe('serverless package', () => {
   it('lets only our rule-name prefix invoke revokeLease and activateLease, and sweeps every minute', () => {
     const permission = template.Resources.RevokeLeaseEventBridgePermission?.Properties;
     expect(permission?.Principal).toBe('events.amazonaws.com');
-    expect(JSON.stringify(permission?.SourceArn)).toContain(':rule/kube-lease-test-*');
+    expect(JSON.stringify(permission?.SourceArn)).toContain(`:rule/kube-lease-test-${'?'.repeat(20)}"`);
     const activate = template.Resources.ActivateLeaseEventBridgePermission?.Properties;
-    expect(JSON.stringify(activate?.SourceArn)).toContain(':rule/kube-lease-test-*-start');
+    expect(JSON.stringify(activate?.SourceArn)).toContain(`:rule/kube-lease-test-${'?'.repeat(20)}-start"`);
     const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
     expect(rules.map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(1 minute)']);
   });
@@ -99,14 +99,14 @@ describe('serverless package', () => {
     for (const action of actions) expect(String(action)).not.toContain('*');
     const ALLOWLIST = [
       /^\{"Fn::GetAtt":\["LeasesTable","Arn"\]\}(\/index\/\*)?$/,
-      /^arn:\{Ref:AWS::Partition\}:events:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:rule\/kube-lease-test-\*$/,
-      /^arn:\{Ref:AWS::Partition\}:ssm:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:parameter\/kube-lease\/test\/\*$/,
-      /^arn:\{Ref:AWS::Partition\}:secretsmanager:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:secret:kube-lease\/test\/\*$/,
+      /^arn:\{Ref:AWS::Partition\}:events:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:rule\/kube-lease-test-\?{20}(-start)?$/,
+      /^arn:\{Ref:AWS::Partition\}:ssm:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:parameter\/kube-lease\/test\/(webhook|itsm|clusters)\/\*$/,
+      /^arn:\{Ref:AWS::Partition\}:secretsmanager:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:secret:kube-lease\/test\/(webhook|itsm|clusters)\/\*$/,
       /^arn:\{Ref:AWS::Partition\}:eks:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:cluster\/kube-lease-test-\*$/,
       /^\{"Fn::GetAtt":\["RevokeFailuresQueue","Arn"\]\}$/,
       /^\{"Fn::GetAtt":\["(RevokeLease|ActivateLease)LambdaFunction","Arn"\]\}$/,
       /^\{"Fn::GetAtt":\["SchedulerInvokeRole","Arn"\]\}$/,
-      /^arn:\{Ref:AWS::Partition\}:scheduler:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:schedule\/kube-lease-test\/kube-lease-test-\*$/,
+      /^arn:\{Ref:AWS::Partition\}:scheduler:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:schedule\/kube-lease-test\/kube-lease-test-\?{20}(-start)?$/,
       /^arn:\{Ref:AWS::Partition\}:scheduler:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:schedule-group\/kube-lease-test$/,
       /^arn:\{Ref:AWS::Partition\}:logs:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:log-group:\/aws\/lambda\/kube-lease-test-[A-Za-z]+:\*$/,
     ];
@@ -120,8 +120,59 @@ describe('serverless package', () => {
       }
     }
     const text = JSON.stringify(template);
-    expect(text).toContain('ssm:/kube-lease/test/jira-webhook-secret');
-    expect(text).toContain('ssm:/kube-lease/test/servicenow-webhook-secret');
+    expect(text).toContain('ssm:/kube-lease/test/webhook/jira-webhook-secret');
+    expect(text).toContain('ssm:/kube-lease/test/webhook/servicenow-webhook-secret');
+    expect(text).toContain('ssm:/kube-lease/test/itsm/jira-api-token');
+  });
+
+  it('keeps the webhook secrets to the webhook functions, and the scheduler role to our schedule group', () => {
+    const resourcesOf = (role: string) => statements(template.Resources[role]).flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource])).map(flatten);
+    expect(resourcesOf('WebhookRole').some((r) => r.includes('/webhook/'))).toBe(true);
+    for (const role of ['TimerRole', 'SweepRole']) {
+      expect(resourcesOf(role).filter((r) => r.includes('/webhook/'))).toEqual([]);
+      expect(resourcesOf(role).some((r) => r.includes('/itsm/'))).toBe(true);
+    }
+    const trust = JSON.stringify((template.Resources.SchedulerInvokeRole?.Properties.AssumeRolePolicyDocument as { Statement: unknown[] }).Statement);
+    expect(trust).toContain('aws:SourceArn');
+    expect(trust).toContain(':schedule/kube-lease-test/*');
+  });
+
+  it('scopes rules and schedules so that one stage\'s patterns never match another stage\'s names', () => {
+    // IAM's ArnLike: `*` any run, `?` one character.
+    const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    const patterns = statements(template)
+      .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]))
+      .map(flatten)
+      .filter((r) => r.includes(':rule/') || r.includes(':schedule/'))
+      .map((r) => glob(r.replace(/^.*:(rule|schedule)\//, '$1/')));
+    expect(patterns.length).toBeGreaterThan(0);
+    const id = 'abcdef0123456789abcd';
+    const ours = [`rule/kube-lease-test-${id}`, `rule/kube-lease-test-${id}-start`, `schedule/kube-lease-test/kube-lease-test-${id}`];
+    const theirs = ['test-eu', 'test-e', 'testing', 'test-abcde', 'test-1234567890123'].flatMap((stage) => [
+      `rule/kube-lease-${stage}-${id}`,
+      `rule/kube-lease-${stage}-${id}-start`,
+      `schedule/kube-lease-test/kube-lease-${stage}-${id}`,
+    ]);
+    for (const name of ours) expect({ name, matched: patterns.some((p) => p.test(name)) }).toEqual({ name, matched: true });
+    for (const name of theirs) expect({ name, matched: patterns.some((p) => p.test(name)) }).toEqual({ name, matched: false });
+  });
+
+  it('isolates the functions: reserved concurrency for timers and sweep, a cap on webhooks, throttled routes', () => {
+    const reserved = (fn: string) => template.Resources[fn]?.Properties.ReservedConcurrentExecutions;
+    expect(reserved('RevokeLeaseLambdaFunction')).toBe(5);
+    expect(reserved('ActivateLeaseLambdaFunction')).toBe(5);
+    expect(reserved('SweepLeasesLambdaFunction')).toBe(1);
+    expect(reserved('JiraWebhookLambdaFunction')).toBe(10);
+    expect(reserved('ServicenowWebhookLambdaFunction')).toBe(10);
+    expect(template.Resources.HttpApiStage?.Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 });
+  });
+
+  it('lets the sweep finish a grant left PENDING: timer targets in its environment, and the calls to schedule them', () => {
+    const env = (template.Resources.SweepLeasesLambdaFunction?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(JSON.stringify(env.REVOKE_FUNCTION_ARN)).toContain('RevokeLeaseLambdaFunction');
+    expect(JSON.stringify(env.ACTIVATE_FUNCTION_ARN)).toContain('ActivateLeaseLambdaFunction');
+    const actions = statements(template.Resources.SweepRole).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).map(String);
+    expect(actions).toEqual(expect.arrayContaining(['events:PutRule', 'events:PutTargets', 'scheduler:CreateSchedule', 'iam:PassRole']));
   });
 
   it('sends revocations that keep failing to a dead-letter queue after Lambda retries', () => {
@@ -142,7 +193,6 @@ describe('serverless package', () => {
     expect(actionsOf('TimerRole')).not.toContain('dynamodb:PutItem');
     expect(actionsOf('TimerRole')).not.toContain('dynamodb:Query');
     expect(actionsOf('SweepRole')).toContain('dynamodb:Query');
-    expect(actionsOf('SweepRole')).not.toContain('events:PutRule');
     expect(actionsOf('WebhookRole')).toContain('events:PutRule');
     expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::IAM::Role')).toHaveLength(4);
     expect(actionsOf('SchedulerInvokeRole').filter((a) => a !== 'sts:AssumeRole')).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
