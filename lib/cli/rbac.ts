@@ -1,3 +1,4 @@
+import '../require-node.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';

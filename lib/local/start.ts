@@ -1,3 +1,4 @@
+import '../require-node.js';
 import { startLocalStack } from '../adapters/local/local-stack.js';
 import { consoleLogger } from '../adapters/local/console-logger.js';
 import { ConfigError } from '../errors.js';

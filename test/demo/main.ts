@@ -1,3 +1,4 @@
+import '../../lib/require-node.js';
 import { runDemo } from './demo.js';
 
 /** `npm run demo`: approve → grant → expire → revoke against fake Jira and Kubernetes, in well under a minute. */
