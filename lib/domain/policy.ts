@@ -102,13 +102,11 @@ export function fieldNames(catalog: Catalog, source: TicketSourceName): { profil
 export interface DecisionContext {
   /** ITSM group memberships of the approvers, by person id (only for profiles with approverGroups). */
   readonly approverGroups: ReadonlyMap<string, readonly string[]>;
-  /** Open leases the requester holds now, on other tickets and approvals. */
-  readonly openLeasesOfRequester: number;
   /** Linked tickets and their current states (only for profiles with `linkedTicket`). */
   readonly linkedTickets: readonly LinkedTicket[];
 }
 
-export const EMPTY_CONTEXT: DecisionContext = { approverGroups: new Map(), openLeasesOfRequester: 0, linkedTickets: [] };
+export const EMPTY_CONTEXT: DecisionContext = { approverGroups: new Map(), linkedTickets: [] };
 
 export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date, context: DecisionContext = EMPTY_CONTEXT): Decision {
   const fields = fieldNames(catalog, ticket.source);
@@ -189,9 +187,6 @@ export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date, cont
       const seen = context.linkedTickets.map((t) => `${t.key} (${t.status})`).join(', ') || 'none';
       return deny('no-linked-ticket', `profile "${profile.name}" requires a linked ticket in state ${allowed.join(' or ')}; linked: ${clipText(seen, 200)}`);
     }
-  }
-  if (catalog.maxActiveLeasesPerRequester !== undefined && context.openLeasesOfRequester >= catalog.maxActiveLeasesPerRequester) {
-    return deny('too-many-leases', `the requester already holds ${context.openLeasesOfRequester} open lease(s), the most allowed is ${catalog.maxActiveLeasesPerRequester}`);
   }
   if (isForbiddenRole(catalog, profile.roleRef.name)) {
     return deny('forbidden-role', `role "${profile.roleRef.name}" may never be bound`);

@@ -1,5 +1,5 @@
 import type { DeniedApproval, HistoryEntry, Lease, LeaseStatus, RevokeCause } from '../domain/lease.js';
-import type { Person, TicketSourceName } from '../domain/ticket.js';
+import type { TicketSourceName } from '../domain/ticket.js';
 
 /** A create either made the lease, or found that its approval was decided already (a lease, or a denial). */
 export type CreateResult =
@@ -37,8 +37,13 @@ export interface LeaseStore {
    * creation; others: their expiry), earliest first, from the status index: never a scan.
    */
   listDue(status: LeaseStatus, before: Date, limit: number): Promise<readonly Lease[]>;
-  /** Open (scheduled, pending or active) leases of one requester, from the requester index. */
-  listOpenForRequester(source: TicketSourceName, requester: Person): Promise<readonly Lease[]>;
+  /**
+   * Takes one of the `max` places a requester has for open leases, for this lease, by one
+   * conditional write on a per-requester item: exact under any history length and concurrency.
+   * Idempotent for the same lease. A transition that ends a lease gives its place back; a place of
+   * an ended (or unknown) lease that was not given back is reclaimed here before refusing.
+   */
+  reservePlace(lease: Lease, max: number): Promise<{ readonly ok: true } | { readonly ok: false; readonly held: number }>;
   /** All leases of one ticket, oldest first, from the ticket index. */
   listForTicket(source: TicketSourceName, ticketKey: string): Promise<readonly Lease[]>;
   /**

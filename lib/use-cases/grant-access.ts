@@ -135,6 +135,38 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
     return { kind: 'failed', lease, reason: fullReason };
   }
 
+  /**
+   * The per-requester cap, exact: the lease takes one of the requester's places before anything is
+   * created for it. Refused → the lease ends FAILED before any side effect (the approval is decided)
+   * and the ticket hears a denial. Undefined when the lease may go on.
+   */
+  async function admit(lease: Lease, ticket: TicketSnapshot, actor: string, options: GrantOptions): Promise<GrantOutcome | undefined> {
+    const max = catalog.maxActiveLeasesPerRequester;
+    if (max === undefined) return undefined;
+    const place = await leases.reservePlace(lease, max);
+    if (place.ok) return undefined;
+    const reason = `the requester already holds ${place.held} open lease(s), the most allowed is ${max}`;
+    const at = clock.now().toISOString();
+    const moved = await leases.transition(lease, 'FAILED', { at, from: lease.status, to: 'FAILED', by: actor, note: `too-many-leases: ${reason}` }, { failureReason: reason });
+    if (!moved.ok) return moved.current === undefined ? { kind: 'failed', lease, reason } : { kind: 'duplicate', lease: moved.current };
+    audit.record({
+      kind: 'deny',
+      at,
+      actor,
+      source: ticket.source,
+      ticket: ticket.key,
+      ticketUrl: ticket.url,
+      requester: personLabel(lease.requester),
+      approver: lease.approvers.map(personLabel).join(', '),
+      profile: lease.profile,
+      code: 'too-many-leases',
+      reason,
+    });
+    const ofTicket = options.ticketLeases ?? [];
+    await comment(ticket.source, ticket.key, deniedMessage(reason, ofTicket.filter((l) => OPEN_STATUSES.includes(l.status) && l.id !== lease.id)));
+    return { kind: 'denied', code: 'too-many-leases', reason };
+  }
+
   /** Dry run: the API server validates and authorises each binding (`dryRun=All`); nothing is stored; the lease ends at once. */
   async function dryRun(lease: Lease, actor: string): Promise<GrantOutcome> {
     const steps = await Promise.allSettled(lease.bindings.map((b) => cluster.applyBinding(lease.cluster, bindingManifest(lease, b), { dryRun: true })));
@@ -306,7 +338,7 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
     }
   }
 
-  /** The facts the policy needs from I/O: approvers' group memberships and the requester's open leases. */
+  /** The facts the policy needs from I/O: approvers' group memberships and linked tickets. */
   async function gatherContext(ticket: TicketSnapshot): Promise<DecisionContext> {
     const profile = ticket.requestedProfile === undefined ? undefined : findProfile(catalog, ticket.requestedProfile);
     const approverGroups = new Map<string, readonly string[]>();
@@ -316,12 +348,6 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
       const memberships = await Promise.all(ticket.approval.approvers.map((a) => source.groupsOf(a, wanted)));
       ticket.approval.approvers.forEach((a, i) => approverGroups.set(a.id, memberships[i] ?? []));
     }
-    let openLeasesOfRequester = 0;
-    if (catalog.maxActiveLeasesPerRequester !== undefined && ticket.requester !== undefined) {
-      const open = await leases.listOpenForRequester(ticket.source, ticket.requester);
-      // This ticket's own lease is not another lease: a re-delivery or an extension must not count it.
-      openLeasesOfRequester = open.filter((l) => !(l.source === ticket.source && l.ticketKey === ticket.key)).length;
-    }
     let linkedTickets: DecisionContext['linkedTickets'] = [];
     if (profile?.linkedTicket !== undefined) {
       linkedTickets = await sourceOf(tickets, ticket.source).linkedTickets(ticket.key, {
@@ -329,7 +355,7 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
         table: profile.linkedTicket.serviceNowTable,
       });
     }
-    return { approverGroups, openLeasesOfRequester, linkedTickets };
+    return { approverGroups, linkedTickets };
   }
 
   return async function grantAccess(ticket: TicketSnapshot, actor: string, options: GrantOptions = {}): Promise<GrantOutcome> {
@@ -359,7 +385,7 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
 
     const lease = newLease(plan, now, deps.schedulePrefix, actor);
     const created = await leases.create(lease);
-    if (created.created) return provision(lease, actor, plan.endClipped, options.onDecided);
+    if (created.created) return (await admit(lease, ticket, actor, options)) ?? provision(lease, actor, plan.endClipped, options.onDecided);
     // The approval was decided "no" before (it may qualify now, but an approval is decided once).
     if ('denied' in created) return { kind: 'already-decided', code: created.denied.code, reason: created.denied.reason };
 
@@ -367,7 +393,7 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
     const abandoned = existing.status === 'PENDING' && now.getTime() - Date.parse(existing.createdAt) > deps.pendingGraceSeconds * 1000;
     if (existing.status === 'PENDING' && (abandoned || existing.deferredReason !== undefined)) {
       logger.warn('finishing a grant left by an earlier attempt', { leaseId: existing.id, deferred: existing.deferredReason });
-      return provision(existing, actor, false, options.onDecided);
+      return (await admit(existing, ticket, actor, options)) ?? provision(existing, actor, false, options.onDecided);
     }
     return { kind: 'duplicate', lease: existing };
   };

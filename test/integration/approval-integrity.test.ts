@@ -91,7 +91,7 @@ describe('approval integrity: an approval grants exactly what was approved, once
       await stack.container.revokeLease({ leaseId: String(first.leaseId), cause: 'manual', actor: 'test' });
       // The cap no longer bites, but the approval was decided.
       const again = await stack.container.processTicket({ source: 'jira', ticketKey: 'OPS-5', actor: 'test' });
-      expect(again).toMatchObject({ kind: 'already-decided', code: 'too-many-leases' });
+      expect(again).toMatchObject({ kind: 'duplicate', lease: { status: 'FAILED' } });
       expect(stack.kube.bindings.size).toBe(0);
       expect(stack.jira.comments('OPS-5')).toHaveLength(1);
     });

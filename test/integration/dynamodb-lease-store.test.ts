@@ -90,6 +90,24 @@ describe('DynamoDbLeaseStore (dynalite)', () => {
     expect(await store.recordDenial({ ...denial, leaseId: granted.id })).toBe(false);
   });
 
+  it('reserves requester places exactly, gives them back on end, and reclaims one whose release was missed', async () => {
+    const first = { ...lease('ffffffffffffffff0001', '2030-01-01T01:00:00.000Z'), requester: { id: 'cap', email: 'cap@example.com' } };
+    const second = { ...first, id: 'ffffffffffffffff0002' };
+    await store.create(first);
+    await store.create(second);
+    expect(await store.reservePlace(first, 1)).toEqual({ ok: true });
+    expect(await store.reservePlace(first, 1)).toEqual({ ok: true });
+    expect(await store.reservePlace(second, 1)).toEqual({ ok: false, held: 1 });
+    await store.transition(first, 'FAILED', { at: 'now', from: 'PENDING', to: 'FAILED', by: 'test' });
+    expect(await store.reservePlace(second, 1)).toEqual({ ok: true });
+    // A place held by a lease that ended without giving it back (crash between the two writes).
+    const doc = DynamoDBDocumentClient.from(dynamo.client);
+    await doc.send(new PutCommand({ TableName: 'leases', Item: { pk: 'places#gone@example.com', leases: new Set(['eeeeeeeeeeeeeeee0009']) } }));
+    const third = { ...first, id: 'ffffffffffffffff0003', requester: { id: 'gone', email: 'gone@example.com' } };
+    await store.create(third);
+    expect(await store.reservePlace(third, 1)).toEqual({ ok: true });
+  });
+
   it('refuses to read an item that does not match the lease schema', async () => {
     const doc = DynamoDBDocumentClient.from(dynamo.client);
     await doc.send(new PutCommand({ TableName: 'leases', Item: { pk: 'lease#cccccccccccccccccccc', id: 'cccccccccccccccccccc', status: 'ACTIVE' } }));

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { alice, bob, bodyOf, carol, TestStack } from '../support/stack.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
+import { leaseFixture } from '../support/lease-fixture.js';
 
 const PROFILE = 'customfield_10100';
 const withProfileLines = (lines: string) =>
@@ -113,3 +114,46 @@ describe('catalog guardrails', () => {
   });
 });
 
+
+describe('the per-requester cap is exact', () => {
+  let stack: TestStack;
+  afterEach(async () => {
+    await stack.stop();
+  });
+
+  it('holds with 250 ended leases in the requester\'s history', async () => {
+    // Prepare: a long history of ended leases of alice (the old index query read 200 of them and stopped).
+    stack = await new TestStack().start({ catalog: `maxActiveLeasesPerRequester: 1\n${DEMO_CATALOG}` });
+    const old = Array.from({ length: 250 }, (_, i) => ({
+      ...leaseFixture(`${String(i).padStart(4, '0')}aaaaaaaaaaaaaaaa`, '2026-01-01T01:00:00.000Z', 'REVOKED'),
+      requester: { id: alice.accountId, email: alice.emailAddress ?? '' },
+      createdAt: `2020-01-01T00:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.000Z`,
+    }));
+    for (let i = 0; i < old.length; i += 50) await Promise.all(old.slice(i, i + 50).map((l) => stack.container.leases.create(l)));
+    stack.ticket('CAP-1', { [PROFILE]: 'payments-read' });
+    expect(bodyOf(await stack.deliver(stack.jira.transition('CAP-1', 'Approved', bob))).outcome).toBe('granted');
+    // Act
+    stack.ticket('CAP-2', { [PROFILE]: 'payments-debug' });
+    const second = bodyOf(await stack.deliver(stack.jira.transition('CAP-2', 'Approved', bob)));
+    // Assess
+    expect(second).toMatchObject({ outcome: 'denied', code: 'too-many-leases' });
+    expect(stack.kube.bindings.size).toBe(2);
+  });
+
+  it('holds under 20 concurrent approvals of different tickets', async () => {
+    stack = await new TestStack().start({ catalog: `maxActiveLeasesPerRequester: 2\n${DEMO_CATALOG}` });
+    const payloads = Array.from({ length: 20 }, (_, i) => {
+      stack.ticket(`RACE-${i + 1}`, { [PROFILE]: 'payments-debug' });
+      return stack.jira.transition(`RACE-${i + 1}`, 'Approved', bob);
+    });
+    const outcomes = (await Promise.all(payloads.map((p) => stack.deliver(p)))).map((r) => bodyOf(r).outcome);
+    expect(outcomes.filter((o) => o === 'granted')).toHaveLength(2);
+    expect(outcomes.filter((o) => o === 'denied')).toHaveLength(18);
+    expect(stack.kube.bindings.size).toBe(2);
+    // A place comes back when a lease ends: a new approval is granted again.
+    const granted = (await Promise.all(payloads.map((_, i) => stack.container.leases.listForTicket('jira', `RACE-${i + 1}`)))).flat().filter((l) => l.status === 'ACTIVE');
+    await stack.container.revokeLease({ leaseId: granted[0]?.id ?? '', cause: 'manual', actor: 'test' });
+    stack.ticket('RACE-21', { [PROFILE]: 'payments-debug' });
+    expect(bodyOf(await stack.deliver(stack.jira.transition('RACE-21', 'Approved', bob))).outcome).toBe('granted');
+  });
+});

@@ -5,7 +5,7 @@ export class SimulatedCrash extends Error {
 
 /** Port methods that change something outside the process: the steps a crash can come after. */
 const SIDE_EFFECTS: Readonly<Record<string, readonly string[]>> = {
-  leases: ['create', 'transition', 'claimApproval', 'recordDenial', 'claimDelivery', 'finishDelivery', 'releaseDelivery'],
+  leases: ['create', 'transition', 'claimApproval', 'recordDenial', 'claimDelivery', 'finishDelivery', 'releaseDelivery', 'reservePlace'],
   scheduler: ['schedule', 'cancel'],
   cluster: ['applyBinding', 'deleteBinding', 'setExpiry'],
   'tickets.jira': ['comment'],

@@ -1,12 +1,12 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { DeniedApproval, HistoryEntry, Lease, LeaseStatus } from '../../domain/lease.js';
-import type { Person, TicketSourceName } from '../../domain/ticket.js';
-import { canTransition, OPEN_STATUSES } from '../../domain/lease.js';
+import type { TicketSourceName } from '../../domain/ticket.js';
+import { canTransition } from '../../domain/lease.js';
 import { LeaseStoreError } from '../../errors.js';
 import type { CreateResult, LeaseStore, TransitionPatch, TransitionResult } from '../../ports/lease-store.js';
-import { REQUESTER_INDEX, STATUS_DUE_INDEX, TICKET_INDEX } from './lease-table.js';
-import { approvalKey, deliveryKey, denialItemSchema, dueAt, fromItem, leaseKey, requesterRef, ticketRef, toItem } from './lease-item.js';
+import { STATUS_DUE_INDEX, TICKET_INDEX } from './lease-table.js';
+import { approvalKey, deliveryKey, denialItemSchema, dueAt, fromItem, leaseKey, placesKey, ticketRef, toItem } from './lease-item.js';
 
 const RETRYABLE = new Set([
   'ProvisionedThroughputExceededException',
@@ -145,7 +145,10 @@ export class DynamoDbLeaseStore implements LeaseStore {
         }),
       );
       if (result.Attributes === undefined) throw new LeaseStoreError(`UpdateItem on lease ${lease.id} returned no item`);
-      return { ok: true, lease: fromItem(result.Attributes) };
+      const moved = fromItem(result.Attributes);
+      // An ended lease gives back its requester's place; if this fails, the next reservation reclaims it.
+      if (to === 'REVOKED' || to === 'FAILED') await this.releasePlaces(placesKey(moved.source, moved.requester), [moved.id]).catch(() => undefined);
+      return { ok: true, lease: moved };
     } catch (error) {
       if (error instanceof LeaseStoreError) throw error;
       if (!(error instanceof ConditionalCheckFailedException)) throw storeError('UpdateItem', error);
@@ -165,25 +168,63 @@ export class DynamoDbLeaseStore implements LeaseStore {
     );
   }
 
-  async listOpenForRequester(source: TicketSourceName, requester: Person): Promise<readonly Lease[]> {
-    // The index holds keys only: read each lease (consistently) and keep the open ones.
-    let page;
+  async reservePlace(lease: Lease, max: number): Promise<{ readonly ok: true } | { readonly ok: false; readonly held: number }> {
+    const key = { pk: placesKey(lease.source, lease.requester) };
+    const take = async (): Promise<boolean> => {
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: 'ADD #leases :one',
+            // Already holding a place (a repeat), or a place is free.
+            ConditionExpression: 'attribute_not_exists(#leases) OR contains(#leases, :id) OR size(#leases) < :max',
+            ExpressionAttributeNames: { '#leases': 'leases' },
+            ExpressionAttributeValues: { ':one': new Set([lease.id]), ':id': lease.id, ':max': max },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw storeError('UpdateItem', error);
+      }
+    };
+    if (await take()) return { ok: true };
+    // Full: give back the places of leases that ended without giving theirs back (a crash between
+    // the transition and the release), then try once more.
+    const held = await this.heldPlaces(key.pk);
+    const records = await Promise.all(held.map((id) => this.get(id)));
+    const ended = held.filter((_, i) => {
+      const record = records[i];
+      return record === undefined || record.status === 'REVOKED' || record.status === 'FAILED';
+    });
+    if (ended.length > 0) {
+      await this.releasePlaces(key.pk, ended);
+      if (await take()) return { ok: true };
+    }
+    return { ok: false, held: (await this.heldPlaces(key.pk)).length };
+  }
+
+  private async heldPlaces(pk: string): Promise<string[]> {
+    const item = await this.item(pk);
+    const leases: unknown = item?.leases;
+    return leases instanceof Set ? [...(leases as Set<unknown>)].filter((id): id is string => typeof id === 'string') : [];
+  }
+
+  private async releasePlaces(pk: string, ids: readonly string[]): Promise<void> {
     try {
-      page = await this.doc.send(
-        new QueryCommand({
+      await this.doc.send(
+        new UpdateCommand({
           TableName: this.tableName,
-          IndexName: REQUESTER_INDEX,
-          KeyConditionExpression: 'requesterRef = :ref',
-          ExpressionAttributeValues: { ':ref': requesterRef(source, requester) },
-          Limit: 200,
+          Key: { pk },
+          UpdateExpression: 'DELETE #leases :gone',
+          ExpressionAttributeNames: { '#leases': 'leases' },
+          ExpressionAttributeValues: { ':gone': new Set(ids) },
         }),
       );
     } catch (error) {
-      throw storeError('Query', error);
+      throw storeError('UpdateItem', error);
     }
-    const ids = (page.Items ?? []).map((item) => String(item.pk).replace(/^lease#/, ''));
-    const leases = await Promise.all(ids.map((id) => this.get(id)));
-    return leases.filter((l): l is Lease => l !== undefined && OPEN_STATUSES.includes(l.status));
   }
 
   async listForTicket(source: TicketSourceName, ticketKey: string): Promise<readonly Lease[]> {

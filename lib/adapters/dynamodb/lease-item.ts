@@ -68,6 +68,9 @@ export const deliveryKey = (digest: string): string => `delivery#${digest}`;
 
 export const approvalKey = (idempotencyKey: string): string => `approval#${idempotencyKey}`;
 
+/** The item holding a requester's places for open leases (a string set of lease ids), for the cap. */
+export const placesKey = (source: string, requester: Person): string => `places#${requesterRef(source, requester)}`;
+
 /**
  * When a lease next needs attention, the sort key of the status index: a SCHEDULED lease at its
  * start, a PENDING one from its creation (stale after a grace period), every other one at its
