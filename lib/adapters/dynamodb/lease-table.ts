@@ -10,8 +10,6 @@ import {
 export const STATUS_DUE_INDEX = 'status-dueAt';
 /** GSI listing the leases of one ticket (`<source>#<key>`), newest last. */
 export const TICKET_INDEX = 'ticket-createdAt';
-/** GSI listing the leases of one requester (email, or `<source>:<id>` without one), for the per-requester cap. */
-export const REQUESTER_INDEX = 'requester-createdAt';
 
 /**
  * The table as `serverless.yml` declares it (a test keeps the two in step). Local mode and tests
@@ -27,7 +25,6 @@ export function leaseTableDefinition(tableName: string): CreateTableCommandInput
       { AttributeName: 'dueAt', AttributeType: 'S' },
       { AttributeName: 'ticketRef', AttributeType: 'S' },
       { AttributeName: 'createdAt', AttributeType: 'S' },
-      { AttributeName: 'requesterRef', AttributeType: 'S' },
     ],
     KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
     GlobalSecondaryIndexes: [
@@ -46,14 +43,6 @@ export function leaseTableDefinition(tableName: string): CreateTableCommandInput
           { AttributeName: 'createdAt', KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'ALL' },
-      },
-      {
-        IndexName: REQUESTER_INDEX,
-        KeySchema: [
-          { AttributeName: 'requesterRef', KeyType: 'HASH' },
-          { AttributeName: 'createdAt', KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'KEYS_ONLY' },
       },
     ],
   };
