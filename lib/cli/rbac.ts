@@ -3,12 +3,13 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { parseCatalog } from '../catalog.js';
+import { kyvernoManifests } from '../kyverno.js';
 import { DEFAULT_FUNCTION_GROUP, functionRbac } from '../rbac.js';
 
-const USAGE = 'usage: npm run rbac -- --catalog <file> [--cluster <name>] [--group <name>]';
+const USAGE = 'usage: npm run -s rbac -- --catalog <file> [--cluster <name>] [--group <name>] [--kyverno]';
 
 /**
- * `npm run rbac -- --catalog <file>`: prints, as YAML to apply with kubectl, the RBAC that
+ * `npm run -s rbac -- --catalog <file>`: prints, as YAML to apply with kubectl, the RBAC that
  * kube-lease's own identity needs in each catalog cluster (or the one named by --cluster).
  */
 function main(argv: string[]): number {
@@ -16,7 +17,7 @@ function main(argv: string[]): number {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { catalog: { type: 'string' }, cluster: { type: 'string' }, group: { type: 'string' }, help: { type: 'boolean' } },
+      options: { catalog: { type: 'string' }, cluster: { type: 'string' }, group: { type: 'string' }, kyverno: { type: 'boolean' }, help: { type: 'boolean' } },
       strict: true,
     }));
   } catch (error) {
@@ -38,6 +39,13 @@ function main(argv: string[]): number {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
+  const group = values.group ?? DEFAULT_FUNCTION_GROUP;
+  if (values.kyverno) {
+    // The same for every cluster: the catalog's roles and longest maximum.
+    process.stdout.write('# Kyverno backstop for kube-lease, generated from the catalog by npm run -s rbac -- --kyverno; apply to every catalog cluster\n');
+    for (const object of kyvernoManifests(catalog, group)) process.stdout.write(`---\n${stringify(object)}`);
+    return 0;
+  }
   const clusters = values.cluster === undefined ? Object.keys(catalog.clusters) : [values.cluster];
   for (const cluster of clusters) {
     if (!(cluster in catalog.clusters)) {
@@ -45,7 +53,7 @@ function main(argv: string[]): number {
       return 2;
     }
     process.stdout.write(`# cluster ${cluster}: apply with the kubeconfig of that cluster\n`);
-    for (const object of functionRbac(catalog, cluster, values.group ?? DEFAULT_FUNCTION_GROUP)) {
+    for (const object of functionRbac(catalog, cluster, group)) {
       process.stdout.write(`---\n${stringify(object)}`);
     }
   }

@@ -1,61 +1,115 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { parseAllDocuments, stringify } from 'yaml';
-import * as z from 'zod';
-import { ALWAYS_FORBIDDEN_ROLES, parseCatalog } from '../../lib/catalog.js';
-import { ANNOTATION_EXPIRES_AT, LABEL_KYVERNO_TTL, LABEL_MANAGED_BY, MANAGED_BY } from '../../lib/domain/names.js';
-import { DEFAULT_FUNCTION_GROUP, functionRbac } from '../../lib/rbac.js';
+import { ClusterPolicy } from '@kubernetes-models/kyverno/kyverno.io/v1/ClusterPolicy';
+import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
+import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
+import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
+import { parseCatalog } from '../../lib/catalog.js';
+import { ANNOTATION_EXPIRES_AT, kyvernoTtl, LABEL_KYVERNO_TTL, LABEL_MANAGED_BY, MANAGED_BY } from '../../lib/domain/names.js';
+import { kyvernoManifests } from '../../lib/kyverno.js';
+import { evaluate, type AdmissionRequest } from '../support/kyverno-eval.js';
+import { functionRbac } from '../../lib/rbac.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
 
-/** The shape the Kyverno ClusterPolicy CRD (kyverno.io/v1) requires of what we ship; no Kyverno binary runs here. */
-const resourceFilter = z.object({
-  resources: z.object({
-    kinds: z.array(z.string()).min(1),
-    operations: z.array(z.enum(['CREATE', 'UPDATE', 'DELETE', 'CONNECT'])).optional(),
-    selector: z.object({ matchLabels: z.record(z.string(), z.string()) }).optional(),
-  }).optional(),
-  subjects: z.array(z.object({ kind: z.enum(['User', 'Group', 'ServiceAccount']), name: z.string() })).optional(),
-});
-const matchBlock = z.union([z.object({ any: z.array(resourceFilter).min(1) }), z.object({ all: z.array(resourceFilter).min(1) })]);
-const condition = z.object({ key: z.unknown(), operator: z.string(), value: z.unknown() });
-const rule = z.strictObject({
-  name: z.string().regex(/^[a-z0-9-]{1,63}$/),
-  match: matchBlock,
-  exclude: matchBlock.optional(),
-  validate: z.strictObject({
-    message: z.string().min(1),
-    pattern: z.record(z.string(), z.unknown()).optional(),
-    deny: z.object({ conditions: z.object({ any: z.array(condition).optional(), all: z.array(condition).optional() }).optional() }).optional(),
-  }).refine((v) => (v.pattern === undefined) !== (v.deny === undefined), 'exactly one of pattern and deny'),
-});
-const clusterPolicy = z.strictObject({
-  apiVersion: z.literal('kyverno.io/v1'),
-  kind: z.literal('ClusterPolicy'),
-  metadata: z.object({ name: z.string().regex(/^[a-z0-9-]+$/), annotations: z.record(z.string(), z.string()).optional() }),
-  spec: z.strictObject({ validationFailureAction: z.enum(['Enforce', 'Audit']), background: z.boolean(), rules: z.array(rule).min(1) }),
-});
+/**
+ * Schemas: Kyverno's ClusterPolicy (kyverno.io/v1) as published in @kubernetes-models/kyverno 2.0.0,
+ * generated from github.com/kyverno/kyverno/api/kyverno/v1; Kubernetes' RBAC objects as published in
+ * kubernetes-models 5.1.0 (the Kubernetes OpenAPI schema). Both check types and required fields.
+ */
+function schemaErrors(object: Record<string, unknown>): string {
+  const kind = String(object.kind);
+  try {
+    if (kind === 'ClusterPolicy') new ClusterPolicy(object as ConstructorParameters<typeof ClusterPolicy>[0]).validate();
+    else if (kind === 'Role') new Role(object as ConstructorParameters<typeof Role>[0]).validate();
+    else if (kind === 'RoleBinding') new RoleBinding(object as ConstructorParameters<typeof RoleBinding>[0]).validate();
+    else if (kind === 'ClusterRole') new ClusterRole(object as ConstructorParameters<typeof ClusterRole>[0]).validate();
+    else return `no schema for ${kind}`;
+    return 'valid';
+  } catch (error) {
+    return `${kind}: ${(error as Error).message}`;
+  }
+}
 
-describe('deploy/kyverno-policies.yaml', () => {
-  const text = readFileSync('deploy/kyverno-policies.yaml', 'utf8');
-  const docs = parseAllDocuments(text).map((d) => d.toJS() as unknown);
+const NOW = new Date('2026-11-28T12:00:00.000Z');
+const inHours = (hours: number) => new Date(NOW.getTime() + hours * 3_600_000).toISOString();
+const FUNCTION = { username: 'arn:aws:sts::123456789012:assumed-role/kube-lease-prod-webhook/jiraWebhook', groups: ['kube-lease:function', 'system:authenticated'] };
+const ALICE = { username: 'alice@example.com', groups: ['developers', 'system:authenticated'] };
+const ADMIN = { username: 'admin@example.com', groups: ['system:masters', 'system:authenticated'] };
+const CLEANUP = { username: 'system:serviceaccount:kyverno:kyverno-cleanup-controller', groups: ['system:serviceaccounts', 'system:authenticated'] };
 
-  it('holds ClusterPolicies of the CRD shape, enforcing', () => {
-    expect(docs).toHaveLength(2);
-    for (const doc of docs) {
-      const parsed = clusterPolicy.safeParse(doc);
-      expect(parsed.success ? 'valid' : JSON.stringify(parsed.error.issues)).toBe('valid');
-      expect(parsed.success && parsed.data.spec.validationFailureAction).toBe('Enforce');
-    }
+/** A RoleBinding; `lease` makes it one kube-lease creates (labels, expiry), to role `role`. */
+function binding(options: { lease?: boolean; role?: string; kind?: 'Role' | 'ClusterRole'; expires?: string; subjects?: { kind: string; name: string }[]; name?: string } = {}) {
+  const lease = options.lease ?? true;
+  const expires = options.expires ?? inHours(1);
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: {
+      name: options.name ?? 'kl-payments-read-0123456789abcdef0123',
+      namespace: 'payments',
+      labels: lease ? { [LABEL_MANAGED_BY]: MANAGED_BY, 'kube-lease.io/lease-id': '0123456789abcdef0123', [LABEL_KYVERNO_TTL]: kyvernoTtl(expires) } : { team: 'payments' },
+      annotations: lease ? { [ANNOTATION_EXPIRES_AT]: expires } : {},
+    },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: options.kind ?? 'ClusterRole', name: options.role ?? 'view' },
+    subjects: (options.subjects ?? [{ kind: 'User', name: 'alice@example.com' }]).map((s) => ({ apiGroup: 'rbac.authorization.k8s.io', ...s })),
+  };
+}
+const unlabelled = (b: ReturnType<typeof binding>) => ({ ...b, metadata: { ...b.metadata, labels: {} } });
+
+describe('the Kyverno backstop (npm run rbac -- --kyverno)', () => {
+  const example = parseCatalog(readFileSync('deploy/catalog.example.yaml', 'utf8'));
+  const manifests = kyvernoManifests(example);
+  const policy = manifests.find((m) => m.kind === 'ClusterPolicy') as unknown as Parameters<typeof evaluate>[0];
+
+  it('is what deploy/kyverno-policies.yaml ships, so the example cannot drift from the catalog', () => {
+    const shipped = parseAllDocuments(readFileSync('deploy/kyverno-policies.yaml', 'utf8')).map((d) => d.toJS() as unknown);
+    expect(shipped).toEqual(JSON.parse(JSON.stringify(manifests)));
   });
 
-  it('uses the label, annotation, TTL label, group and forbidden roles the code uses', () => {
-    expect(text).toContain(`${LABEL_MANAGED_BY}: ${MANAGED_BY}`);
-    expect(text).toContain(`${ANNOTATION_EXPIRES_AT}: "?*"`);
-    expect(text).toContain(`${LABEL_KYVERNO_TTL}: "?*"`);
-    expect(text).toContain(`name: ${DEFAULT_FUNCTION_GROUP}`);
-    for (const role of ALWAYS_FORBIDDEN_ROLES) expect(text).toMatch(new RegExp(`value: \\[[^\\]]*${role}`));
-    const example = parseCatalog(readFileSync('deploy/catalog.example.yaml', 'utf8'));
-    for (const role of example.forbiddenRoles) expect(text).toMatch(new RegExp(`value: \\[[^\\]]*\\b${role}\\b`));
+  it('validates against Kyverno\'s ClusterPolicy schema and Kubernetes\' RBAC schema', () => {
+    for (const object of manifests) expect(schemaErrors(object)).toBe('valid');
+    // The schemas do catch mistakes: a rule without match, a ClusterRole rule without verbs.
+    expect(schemaErrors({ apiVersion: 'kyverno.io/v1', kind: 'ClusterPolicy', metadata: { name: 'x' }, spec: { rules: [{ name: 'r' }] } })).toContain('match');
+    expect(schemaErrors({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'x' }, rules: [{ apiGroups: [''] }] })).toContain('verbs');
+  });
+
+  it('gives Kyverno\'s cleanup controller what it needs to delete expired bindings (aggregated ClusterRole)', () => {
+    const role = manifests.find((m) => m.kind === 'ClusterRole') as { metadata: { labels: Record<string, string> }; rules: { resources: string[]; verbs: string[] }[] };
+    expect(role.metadata.labels['rbac.kyverno.io/aggregate-to-cleanup-controller']).toBe('true');
+    expect(role.rules).toEqual([{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: ['get', 'list', 'watch', 'delete'] }]);
+  });
+
+  it('sets allowExistingViolations: false on every rule (Kyverno 1.13+ lets a violating UPDATE through otherwise)', () => {
+    for (const rule of (policy as unknown as { spec: { rules: { validate: { allowExistingViolations?: boolean } }[] } }).spec.rules) expect(rule.validate.allowExistingViolations).toBe(false);
+  });
+
+  // What the cluster will do, request by request. The catalog's roles: view, pod-debugger; longest maximum 4h.
+  it.each<[string, AdmissionRequest['userInfo'], AdmissionRequest['operation'], object | null, object | null, string | undefined]>([
+    ['kube-lease creates a lease binding', FUNCTION, 'CREATE', null, binding(), undefined],
+    ['kube-lease moves a lease\'s expiry (extension)', FUNCTION, 'UPDATE', binding(), binding({ expires: inHours(3) }), undefined],
+    ['kube-lease deletes a lease binding', FUNCTION, 'DELETE', binding(), null, undefined],
+    ['kube-lease creates an unlabelled binding (a stolen identity\'s standing access)', FUNCTION, 'CREATE', null, unlabelled(binding()), 'kube-lease-writes-only-leases'],
+    ['kube-lease creates a lease binding without the TTL label', FUNCTION, 'CREATE', null, { ...binding(), metadata: { ...binding().metadata, labels: { [LABEL_MANAGED_BY]: MANAGED_BY } } }, 'kube-lease-writes-only-leases'],
+    ['kube-lease binds a role the catalog does not name', FUNCTION, 'CREATE', null, binding({ role: 'edit' }), 'kube-lease-writes-only-leases'],
+    ['kube-lease binds cluster-admin', FUNCTION, 'CREATE', null, binding({ role: 'cluster-admin' }), 'kube-lease-writes-only-leases'],
+    ['kube-lease binds two subjects', FUNCTION, 'CREATE', null, binding({ subjects: [{ kind: 'User', name: 'a' }, { kind: 'User', name: 'b' }] }), 'kube-lease-writes-only-leases'],
+    ['kube-lease creates a lease longer than the catalog allows', FUNCTION, 'CREATE', null, binding({ expires: inHours(30) }), 'lease-expiry-within-maximum'],
+    ['kube-lease removes the label on an update', FUNCTION, 'UPDATE', binding(), unlabelled(binding()), 'managed-label-stays'],
+    ['kube-lease deletes someone else\'s binding', FUNCTION, 'DELETE', unlabelled(binding({ role: 'admin' })), null, 'kube-lease-deletes-only-leases'],
+    ['kube-lease rebinds its own binder role', FUNCTION, 'UPDATE', binding({ lease: false, kind: 'Role', role: 'kube-lease-binder', subjects: [{ kind: 'Group', name: 'kube-lease:function' }] }), binding({ lease: false, kind: 'Role', role: 'kube-lease-binder', subjects: [{ kind: 'Group', name: 'kube-lease:function' }, { kind: 'User', name: 'mallory' }] }), 'kube-lease-writes-only-leases'],
+    ['a user creates a binding labelled as kube-lease\'s', ALICE, 'CREATE', null, binding(), 'only-kube-lease-writes-managed-bindings'],
+    ['a user changes a lease binding', ALICE, 'UPDATE', binding(), binding({ role: 'pod-debugger', kind: 'Role' }), 'only-kube-lease-writes-managed-bindings'],
+    ['a user removes the label of a lease binding (to escape the rules)', ALICE, 'UPDATE', binding(), unlabelled(binding()), 'only-kube-lease-writes-managed-bindings'],
+    ['an administrator removes the label of a lease binding', ADMIN, 'UPDATE', binding(), unlabelled(binding()), 'only-kube-lease-writes-managed-bindings'],
+    ['a user deletes a lease binding (deleting stays possible)', ALICE, 'DELETE', binding(), null, undefined],
+    ['Kyverno\'s cleanup controller deletes an expired lease binding', CLEANUP, 'DELETE', binding(), null, undefined],
+    ['a user creates an ordinary binding (none of kube-lease\'s business)', ALICE, 'CREATE', null, unlabelled(binding({ role: 'edit' })), undefined],
+    ['an administrator binds kube-lease-binder to kube-lease\'s group', ADMIN, 'CREATE', null, binding({ lease: false, kind: 'Role', role: 'kube-lease-binder', subjects: [{ kind: 'Group', name: 'kube-lease:function' }] }), undefined],
+    ['anyone binds kube-lease-binder to another identity', ADMIN, 'CREATE', null, binding({ lease: false, kind: 'Role', role: 'kube-lease-binder', subjects: [{ kind: 'User', name: 'mallory' }] }), 'binder-only-for-kube-lease'],
+  ])('%s', (_label, userInfo, operation, oldObject, object, deniedBy) => {
+    const verdict = evaluate(policy, { operation, kind: { kind: 'RoleBinding' }, userInfo, object: object as Record<string, unknown> | null, oldObject: oldObject as Record<string, unknown> | null }, () => NOW);
+    expect(verdict?.rule).toBe(deniedBy);
   });
 });
 
@@ -79,6 +133,7 @@ describe('functionRbac (npm run rbac)', () => {
       }
     }
     expect(objects[1]?.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'kube-lease:function' }]);
+    for (const object of objects) expect(schemaErrors(JSON.parse(JSON.stringify(object)) as Record<string, unknown>)).toBe('valid');
   });
 
   it('matches deploy/rbac.example.yaml, so the shipped example cannot drift from the catalog', () => {
