@@ -9,6 +9,4 @@ export interface LeaseScheduler {
   schedule(lease: Lease): Promise<void>;
   /** Idempotent: timers that are already gone count as cancelled. */
   cancel(lease: Pick<Lease, 'id' | 'scheduleName'>): Promise<void>;
-  /** Timers that exist now, by lease (at most `limit`), so the sweep can remove those of ended leases. */
-  listScheduled(limit: number): Promise<{ readonly leaseId: string; readonly scheduleName: string }[]>;
 }

@@ -25,7 +25,7 @@ export interface SweepLeasesDeps extends LeaseDeps {
   /** A PENDING lease older than this was abandoned by a crashed grant. */
   readonly pendingGraceSeconds: number;
   /**
-   * The cluster-wide scans (orphan bindings, ended rules) read every managed binding and rule, so
+   * The cluster-wide scan (orphan bindings) reads every managed binding of this deployment, so
    * their cost grows with everything that exists; they run once every this many minutes (UTC
    * minute divisible by it), while the index-driven part runs every minute.
    */
@@ -33,7 +33,7 @@ export interface SweepLeasesDeps extends LeaseDeps {
 }
 
 /** What the sweep repaired (or failed to), each a `SweepFixes` dimension. */
-const FIX_KINDS = ['revoked', 'activated', 'finishedPending', 'rolledBackPending', 'orphanBindingsDeleted', 'schedulesDeleted', 'failed'] as const;
+const FIX_KINDS = ['revoked', 'activated', 'finishedPending', 'rolledBackPending', 'orphanBindingsDeleted', 'failed'] as const;
 
 export interface SweepSummary {
   readonly due: number;
@@ -42,7 +42,6 @@ export interface SweepSummary {
   readonly finishedPending: number;
   readonly rolledBackPending: number;
   readonly orphanBindingsDeleted: number;
-  readonly schedulesDeleted: number;
   readonly failed: number;
   readonly skipped: number;
   /** Whether the time budget ran out before every step was done (the next run continues). */
@@ -64,11 +63,11 @@ export interface SweepOptions {
 }
 
 export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions) => Promise<SweepSummary> {
-  const { leases, clock, logger, cluster, scheduler, audit } = deps;
+  const { leases, clock, logger, cluster, audit } = deps;
 
   return async function sweepLeases(options = {}): Promise<SweepSummary> {
     const remaining = options.deadline ?? (() => Number.POSITIVE_INFINITY);
-    const counts = { due: 0, revoked: 0, activated: 0, finishedPending: 0, rolledBackPending: 0, orphanBindingsDeleted: 0, schedulesDeleted: 0, failed: 0, skipped: 0 };
+    const counts = { due: 0, revoked: 0, activated: 0, finishedPending: 0, rolledBackPending: 0, orphanBindingsDeleted: 0, failed: 0, skipped: 0 };
     let outOfTime = false;
     /** Runs one unit of work unless the budget is spent; a failure is counted and logged, never thrown. */
     const step = async (what: string, work: () => Promise<void>): Promise<void> => {
@@ -115,9 +114,6 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
     if (options.scan ?? now.getUTCMinutes() % deps.scanEveryMinutes === 0) {
       await step('delete orphan bindings', async () => {
         counts.orphanBindingsDeleted += await deleteOrphans(now);
-      });
-      await step('delete timers of ended leases', async () => {
-        counts.schedulesDeleted += await deleteEndedTimers();
       });
     }
 
@@ -202,18 +198,6 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
             });
           }
         }
-      }
-    }
-    return deleted;
-  }
-
-  async function deleteEndedTimers(): Promise<number> {
-    let deleted = 0;
-    for (const timer of await scheduler.listScheduled(deps.batchSize)) {
-      const lease = await leases.get(timer.leaseId);
-      if (lease === undefined || lease.status === 'REVOKED' || lease.status === 'FAILED') {
-        await scheduler.cancel({ id: timer.leaseId, scheduleName: timer.scheduleName });
-        deleted += 1;
       }
     }
     return deleted;

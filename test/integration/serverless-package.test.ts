@@ -107,7 +107,6 @@ describe('serverless package', () => {
       /^\{"Fn::GetAtt":\["(RevokeLease|ActivateLease)LambdaFunction","Arn"\]\}$/,
       /^\{"Fn::GetAtt":\["SchedulerInvokeRole","Arn"\]\}$/,
       /^arn:\{Ref:AWS::Partition\}:scheduler:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:schedule\/kube-lease-test\/kube-lease-test-\?{20}(-start)?$/,
-      /^arn:\{Ref:AWS::Partition\}:scheduler:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:schedule-group\/kube-lease-test$/,
       /^arn:\{Ref:AWS::Partition\}:logs:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:log-group:\/aws\/lambda\/kube-lease-test-[A-Za-z]+:\*$/,
     ];
     const resources = allowed.filter((s) => s.Action !== 'sts:AssumeRole' && !(Array.isArray(s.Action) && s.Action.includes('sts:AssumeRole')));

@@ -1,7 +1,6 @@
 import {
   DeleteRuleCommand,
   LimitExceededException,
-  ListRulesCommand,
   PutRuleCommand,
   PutTargetsCommand,
   RemoveTargetsCommand,
@@ -52,27 +51,6 @@ export class EventBridgeRuleScheduler implements LeaseScheduler {
     await this.deleteRule(lease.scheduleName);
   }
 
-  async listScheduled(limit: number): Promise<{ leaseId: string; scheduleName: string }[]> {
-    const prefix = this.options.namePrefix;
-    if (prefix === undefined) return [];
-    const found = new Map<string, string>();
-    let token: string | undefined;
-    do {
-      let page;
-      try {
-        page = await this.client.send(new ListRulesCommand({ NamePrefix: `${prefix}-`, EventBusName: this.options.eventBusName, NextToken: token, Limit: 100 }));
-      } catch (error) {
-        throw new SchedulerError(`could not list rules: ${message(error)}`, { cause: error, retryable: true });
-      }
-      for (const rule of page.Rules ?? []) {
-        const match = new RegExp(`^${escape(prefix)}-([0-9a-f]{20})(?:${START_RULE_SUFFIX})?$`).exec(rule.Name ?? '');
-        if (match?.[1] !== undefined) found.set(match[1], `${prefix}-${match[1]}`);
-      }
-      token = page.NextToken;
-    } while (token !== undefined && found.size < limit);
-    return [...found].slice(0, limit).map(([leaseId, scheduleName]) => ({ leaseId, scheduleName }));
-  }
-
   private async putRule(lease: Lease, name: string, at: Date, arn: string, verb: string): Promise<void> {
     const bus = this.options.eventBusName;
     try {
@@ -114,10 +92,6 @@ export class EventBridgeRuleScheduler implements LeaseScheduler {
       }
     }
   }
-}
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function message(error: unknown): string {

@@ -3,7 +3,6 @@ import {
   ConflictException,
   CreateScheduleCommand,
   DeleteScheduleCommand,
-  ListSchedulesCommand,
   ResourceNotFoundException,
   ServiceQuotaExceededException,
   UpdateScheduleCommand,
@@ -60,28 +59,6 @@ export class EventBridgeScheduler implements LeaseScheduler {
         if (!(error instanceof ResourceNotFoundException)) throw new SchedulerError(`could not delete schedule ${name}: ${message(error)}`, { cause: error });
       }
     }
-  }
-
-  async listScheduled(limit: number): Promise<{ leaseId: string; scheduleName: string }[]> {
-    const found = new Map<string, string>();
-    let token: string | undefined;
-    const pattern = new RegExp(`^${this.options.namePrefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-([0-9a-f]{20})(?:${START_RULE_SUFFIX})?$`);
-    do {
-      let page;
-      try {
-        page = await this.client.send(
-          new ListSchedulesCommand({ GroupName: this.options.groupName, NamePrefix: `${this.options.namePrefix}-`, NextToken: token, MaxResults: 100 }),
-        );
-      } catch (error) {
-        throw new SchedulerError(`could not list schedules: ${message(error)}`, { cause: error, retryable: true });
-      }
-      for (const schedule of page.Schedules ?? []) {
-        const id = pattern.exec(schedule.Name ?? '')?.[1];
-        if (id !== undefined) found.set(id, `${this.options.namePrefix}-${id}`);
-      }
-      token = page.NextToken;
-    } while (token !== undefined && found.size < limit);
-    return [...found].slice(0, limit).map(([leaseId, scheduleName]) => ({ leaseId, scheduleName }));
   }
 
   private async put(lease: Lease, name: string, at: Date, arn: string): Promise<void> {

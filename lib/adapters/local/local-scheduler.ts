@@ -50,12 +50,6 @@ export class LocalScheduler implements LeaseScheduler {
     this.owners.set(name, leaseId);
   }
 
-  listScheduled(limit: number): Promise<{ leaseId: string; scheduleName: string }[]> {
-    const found = new Map<string, string>();
-    for (const [name, leaseId] of this.owners) found.set(leaseId, name.replace(/-start$/, ''));
-    return Promise.resolve([...found].slice(0, limit).map(([leaseId, scheduleName]) => ({ leaseId, scheduleName })));
-  }
-
   /** Names of the schedules still pending. */
   pending(): string[] {
     return [...this.timers.keys()];
