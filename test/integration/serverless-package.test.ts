@@ -174,6 +174,23 @@ describe('serverless package', () => {
     expect(actions).toEqual(expect.arrayContaining(['events:PutRule', 'events:PutTargets', 'scheduler:CreateSchedule', 'iam:PassRole']));
   });
 
+  it('ships alarms for what needs a person, with an optional topic, and outputs the URLs and role ARNs the README asks for', () => {
+    const alarm = (id: string) => template.Resources[id]?.Properties ?? {};
+    expect(alarm('RevokeFailuresQueueAlarm')).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0 });
+    expect(JSON.stringify(alarm('RevokeFailuresAlarm').Metrics)).toContain('RevokeFailures');
+    expect(alarm('SweepErrorsAlarm')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: 'kube-lease-test-sweepLeases' }] });
+    expect(JSON.stringify(alarm('Webhook5xxAlarm').Metrics)).toContain('"MetricName":"5xx"');
+    for (const id of ['RevokeFailuresQueueAlarm', 'RevokeFailuresAlarm', 'SweepErrorsAlarm', 'Webhook5xxAlarm']) expect(JSON.stringify(alarm(id).AlarmActions)).toContain('HasAlarmTopic');
+    const outputs = Object.keys((template as unknown as { Outputs: Record<string, unknown> }).Outputs);
+    expect(outputs).toEqual(expect.arrayContaining(['JiraWebhookUrl', 'ServiceNowWebhookUrl', 'LeasesTableName', 'WebhookRoleArn', 'TimerRoleArn', 'SweepRoleArn']));
+  });
+
+  it('sets no --enable-source-maps: the bundles ship no source maps, so the flag would only cost start-up', () => {
+    for (const fn of Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')) {
+      expect(JSON.stringify(fn.Properties.Environment)).not.toContain('enable-source-maps');
+    }
+  });
+
   it('sends revocations that keep failing to a dead-letter queue after Lambda retries', () => {
     const config = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::EventInvokeConfig');
     expect(config?.Properties.MaximumRetryAttempts).toBe(2);
