@@ -101,7 +101,7 @@ out('\n3. Revocation lag, local mode (in-process scheduler)');
 out('\n4. Cold start of the production bundles (serverless package), fresh Node process, median of 5');
 const dir = mkdtempSync(join(tmpdir(), 'kube-lease-bench-'));
 try {
-  execFileSync(join('node_modules', '.bin', 'serverless'), ['package', '--package', join(dir, 'pkg'), '--stage', 'bench'], {
+  execFileSync(join('node_modules', '.bin', 'serverless'), ['package', '--package', join(dir, 'pkg'), '--stage', 'prod'], {
     env: { ...process.env, AWS_ACCESS_KEY_ID: 'placeholder', AWS_SECRET_ACCESS_KEY: 'placeholder', SLS_TELEMETRY_DISABLED: '1' },
     stdio: 'ignore',
   });

@@ -16,6 +16,7 @@ import { BUNDLE_ENV } from '../support/bundle-env.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
 import { alice, bob, carol } from '../support/stack.js';
 import { testCertificate } from '../support/tls.js';
+import { STAGE_TEST_CATALOG } from '../support/packaged-stack.js';
 
 const run = promisify(execFile);
 
@@ -56,7 +57,7 @@ describe('serverless package', () => {
 
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), 'kube-lease-package-'));
-    await run(join('node_modules', '.bin', 'serverless'), ['package', '--package', out, '--stage', 'test'], {
+    await run(join('node_modules', '.bin', 'serverless'), ['package', '--package', out, '--stage', 'test', `--param=catalogFile=${STAGE_TEST_CATALOG}`], {
       env: { ...process.env, AWS_ACCESS_KEY_ID: 'placeholder', AWS_SECRET_ACCESS_KEY: 'placeholder', SLS_TELEMETRY_DISABLED: '1' },
       timeout: 120_000,
     });
@@ -216,7 +217,7 @@ describe('serverless package', () => {
 
   it('ships a bundle that runs on its own and rejects an unsigned webhook', async () => {
     const files = unzipSync(await readFile(join(out, 'jiraWebhook.zip')));
-    expect(Object.keys(files).sort()).toEqual(['deploy/catalog.example.yaml', 'functions/jira-webhook.mjs']);
+    expect(Object.keys(files).sort()).toEqual(['functions/jira-webhook.mjs', STAGE_TEST_CATALOG]);
     const dir = join(out, 'unzipped');
     for (const [name, data] of Object.entries(files)) {
       await mkdir(dirname(join(dir, name)), { recursive: true });
@@ -227,7 +228,7 @@ describe('serverless package', () => {
       process.stdout.write('RESULT ' + JSON.stringify(r) + '\\n');`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
       cwd: dir,
-      env: { PATH: process.env.PATH, ...BUNDLE_ENV },
+      env: { PATH: process.env.PATH, ...BUNDLE_ENV, ACCESS_CATALOG: STAGE_TEST_CATALOG },
     });
     const result = stdout.split('\n').find((line) => line.startsWith('RESULT '))?.slice('RESULT '.length);
     expect(JSON.parse(result ?? 'null')).toMatchObject({ statusCode: 401 });

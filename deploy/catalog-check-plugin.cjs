@@ -1,0 +1,68 @@
+'use strict';
+/*
+ * A Serverless Framework plugin (listed in serverless.yml) that checks the access catalog against
+ * the stage before anything is packaged: every secret the catalog references must lie under the
+ * paths this stage's IAM roles may read, and every EKS cluster must be one they may describe. Without
+ * it such a catalog deploys fine and fails at run time with AccessDenied on the first grant.
+ */
+const { readFileSync } = require('node:fs');
+const { parse } = require('yaml');
+
+/** IAM's ArnLike: `*` any run, `?` one character. */
+function glob(pattern) {
+  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+}
+
+function problemsOf(catalog, settings) {
+  const problems = [];
+  const clusters = (catalog && typeof catalog === 'object' && catalog.clusters) || {};
+  for (const [name, cluster] of Object.entries(clusters)) {
+    const c = cluster || {};
+    if (c.type === 'eks') {
+      if (!glob(settings.eksClusterPattern).test(String(c.name))) {
+        problems.push(`cluster "${name}": EKS cluster ${c.name} is not one this stage may describe (param eksClusterPattern: ${settings.eksClusterPattern})`);
+      }
+      if (c.region !== settings.region && c.endpoint === undefined) {
+        problems.push(`cluster "${name}": EKS cluster in ${c.region}, but this stage's roles may describe clusters in ${settings.region} only (or give endpoint and caData)`);
+      }
+      continue;
+    }
+    const ref = c.kubeconfig;
+    if (ref === undefined) {
+      problems.push(`cluster "${name}": names no kubeconfig, and Lambda has no KUBECONFIG: use ssm:${settings.ssmPrefix}/clusters/… or secretsmanager:${settings.secretsPrefix}/clusters/…`);
+    } else if (ref.startsWith('ssm:')) {
+      if (!ref.slice(4).startsWith(`${settings.ssmPrefix}/clusters/`)) problems.push(`cluster "${name}": ${ref} is outside ssm:${settings.ssmPrefix}/clusters/, which is all this stage's roles may read`);
+    } else if (ref.startsWith('secretsmanager:')) {
+      if (!ref.slice(15).startsWith(`${settings.secretsPrefix}/clusters/`)) problems.push(`cluster "${name}": ${ref} is outside secretsmanager:${settings.secretsPrefix}/clusters/, which is all this stage's roles may read`);
+    } else if (ref.startsWith('file:')) {
+      problems.push(`cluster "${name}": ${ref} is a file, and only the catalog itself is packaged: put the kubeconfig in SSM under ${settings.ssmPrefix}/clusters/`);
+    }
+  }
+  return problems;
+}
+
+class CatalogCheck {
+  constructor(serverless) {
+    this.serverless = serverless;
+    this.hooks = { 'before:package:initialize': () => this.check() };
+  }
+
+  check() {
+    const service = this.serverless.service;
+    const settings = { ...(service.custom && service.custom.catalogCheck), region: service.provider.region };
+    const file = service.provider.environment && service.provider.environment.ACCESS_CATALOG;
+    let catalog;
+    try {
+      catalog = parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new this.serverless.classes.Error(`kube-lease: cannot read the access catalog ${file}: ${error.message}`);
+    }
+    const problems = problemsOf(catalog, settings);
+    if (problems.length > 0) {
+      throw new this.serverless.classes.Error(`kube-lease: the access catalog ${file} does not fit stage ${service.provider.stage}:\n  ${problems.join('\n  ')}`);
+    }
+  }
+}
+
+module.exports = CatalogCheck;
+module.exports.problemsOf = problemsOf;

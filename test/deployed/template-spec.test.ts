@@ -1,0 +1,108 @@
+import { createRequire } from 'node:module';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { packageStack, type Template } from '../support/packaged-stack.js';
+
+/*
+ * The packaged template against CloudFormation's published resource specification, as the npm
+ * package @aws-cdk/cfnspec ships it (the spec version is printed): every resource type exists, every
+ * property is one the type has, required properties are there, and values have the spec's types
+ * (intrinsic functions stand for any value).
+ */
+
+interface PropertySpec {
+  readonly Required?: boolean;
+  readonly PrimitiveType?: string;
+  readonly Type?: string;
+  readonly ItemType?: string;
+  readonly PrimitiveItemType?: string;
+}
+interface TypeSpec {
+  readonly Properties?: Record<string, PropertySpec>;
+}
+interface Specification {
+  readonly ResourceSpecificationVersion: string;
+  readonly ResourceTypes: Record<string, TypeSpec>;
+  readonly PropertyTypes: Record<string, TypeSpec>;
+}
+
+const require = createRequire(import.meta.url);
+const spec = (require('@aws-cdk/cfnspec') as { specification(): Specification }).specification();
+
+const isIntrinsic = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).some((k) => k === 'Ref' || k.startsWith('Fn::'));
+
+function checkPrimitive(type: string, value: unknown, path: string, problems: string[]): void {
+  if (isIntrinsic(value)) return;
+  const ok =
+    type === 'String' ? typeof value === 'string'
+    : type === 'Integer' || type === 'Long' || type === 'Double' ? typeof value === 'number' || (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)))
+    : type === 'Boolean' ? typeof value === 'boolean' || value === 'true' || value === 'false'
+    : type === 'Json' ? typeof value === 'object' || typeof value === 'string'
+    : type === 'Timestamp' ? typeof value === 'string'
+    : false;
+  if (!ok) problems.push(`${path}: expected ${type}, got ${JSON.stringify(value)?.slice(0, 80)}`);
+}
+
+function checkProperties(resourceType: string, typeSpec: TypeSpec, properties: Record<string, unknown>, path: string, problems: string[]): void {
+  const known = typeSpec.Properties ?? {};
+  for (const [name, prop] of Object.entries(known)) {
+    if (prop.Required === true && properties[name] === undefined) problems.push(`${path}: required property ${name} is missing`);
+  }
+  for (const [name, value] of Object.entries(properties)) {
+    const prop = known[name];
+    if (prop === undefined) {
+      problems.push(`${path}: ${name} is not a property of ${resourceType}`);
+      continue;
+    }
+    checkValue(resourceType, prop, value, `${path}.${name}`, problems);
+  }
+}
+
+function checkValue(resourceType: string, prop: PropertySpec, value: unknown, path: string, problems: string[]): void {
+  if (isIntrinsic(value)) return;
+  if (prop.PrimitiveType !== undefined) return checkPrimitive(prop.PrimitiveType, value, path, problems);
+  if (prop.Type === 'List') {
+    if (!Array.isArray(value)) return void problems.push(`${path}: expected a list`);
+    value.forEach((item, i) => checkValue(resourceType, { PrimitiveType: prop.PrimitiveItemType, Type: prop.ItemType }, item, `${path}[${i}]`, problems));
+    return;
+  }
+  if (prop.Type === 'Map') {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return void problems.push(`${path}: expected a map`);
+    for (const [key, item] of Object.entries(value)) checkValue(resourceType, { PrimitiveType: prop.PrimitiveItemType, Type: prop.ItemType }, item, `${path}.${key}`, problems);
+    return;
+  }
+  if (prop.Type !== undefined) {
+    const nested = spec.PropertyTypes[`${resourceType}.${prop.Type}`] ?? spec.PropertyTypes[prop.Type];
+    if (nested === undefined) return void problems.push(`${path}: unknown property type ${prop.Type}`);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return void problems.push(`${path}: expected an object of type ${prop.Type}`);
+    checkProperties(resourceType, nested, value as Record<string, unknown>, path, problems);
+  }
+}
+
+describe('the packaged template against the CloudFormation resource specification', () => {
+  let template: Template;
+  beforeAll(async () => {
+    template = await packageStack('test');
+  }, 150_000);
+
+  it(`uses only types and properties the specification has, with their types (spec ${spec.ResourceSpecificationVersion})`, () => {
+    const problems: string[] = [];
+    for (const [id, resource] of Object.entries(template.Resources)) {
+      const typeSpec = spec.ResourceTypes[resource.Type];
+      if (typeSpec === undefined) {
+        problems.push(`${id}: unknown resource type ${resource.Type}`);
+        continue;
+      }
+      checkProperties(resource.Type, typeSpec, resource.Properties ?? {}, id, problems);
+    }
+    expect(problems).toEqual([]);
+    expect(Object.keys(template.Resources).length).toBeGreaterThan(20);
+  });
+
+  it('catches what it is for: an unknown property and a wrong type', () => {
+    const problems: string[] = [];
+    const queue = spec.ResourceTypes['AWS::SQS::Queue'];
+    if (queue === undefined) throw new Error('spec has no AWS::SQS::Queue');
+    checkProperties('AWS::SQS::Queue', queue, { QueueNmae: 'x', MessageRetentionPeriod: 'two weeks' }, 'Queue', problems);
+    expect(problems).toEqual(['Queue: QueueNmae is not a property of AWS::SQS::Queue', 'Queue.MessageRetentionPeriod: expected Integer, got "two weeks"']);
+  });
+});
