@@ -7,8 +7,8 @@
  *              (use the field your catalog maps as servicenow.fields.profile in place of u_k8s_profile)
  *
  * The script keeps ordinary changes silent: a change that requests no access calls kube-lease only
- * when it is closed or canceled (one hint, which kube-lease answers without a work note), so that
- * access of a change whose profile was cleared after the grant still ends with the change.
+ * when it is closed, canceled or its approval rejected (one hint, which kube-lease answers without a
+ * work note), so that access of a change whose profile was cleared after the grant still ends.
  *
  * System properties it reads (System Properties → All, all with Read roles: admin):
  *   x_kube_lease.webhook_url     https://<api id>.execute-api.<region>.amazonaws.com/webhooks/servicenow
@@ -29,8 +29,9 @@
   var secret = gs.getProperty('x_kube_lease.webhook_secret');
   var profileField = gs.getProperty('x_kube_lease.profile_field', 'u_k8s_profile');
   var closedStates = gs.getProperty('x_kube_lease.closed_states', '3,4').split(',');
-  var closing = current.state.changes() && closedStates.indexOf(current.getValue('state')) >= 0;
-  // Not an access request (and not the close that must end any access it had): say nothing.
+  var closing = (current.state.changes() && closedStates.indexOf(current.getValue('state')) >= 0) ||
+    (current.approval.changes() && current.getValue('approval') == 'rejected');
+  // Not an access request (and not the close or rejection that must end any access it had): say nothing.
   if (current[profileField].nil() && !closing) return;
   if (!url || !secret) {
     gs.error('kube-lease: x_kube_lease.webhook_url or x_kube_lease.webhook_secret is not set; change ' + current.getValue('number') + ' not sent');

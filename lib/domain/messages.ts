@@ -86,10 +86,15 @@ const CAUSE_TEXT: Record<RevokeCause, string> = {
   'dry-run': 'this was a dry run',
 };
 
-export function revokedMessage(lease: Lease, cause: RevokeCause, at: string): string {
+/** `untouched`: bindings (namespace/name) under the lease's names that were not its own and were left alone. */
+export function revokedMessage(lease: Lease, cause: RevokeCause, at: string, untouched: readonly string[] = []): string {
+  const removed = lease.bindings.filter((b) => !untouched.includes(`${b.namespace}/${b.name}`)).map((b) => b.namespace);
   return [
     `Access revoked (lease ${lease.id}): ${CAUSE_TEXT[cause]}.`,
-    `Removed ${lease.roleRef.kind}/${lease.roleRef.name} for ${lease.subject.kind} ${lease.subject.name} in ${lease.cluster}: ${lease.namespaces.join(', ')}`,
+    removed.length === 0
+      ? `Removed no binding of ${lease.roleRef.kind}/${lease.roleRef.name} for ${lease.subject.kind} ${lease.subject.name} in ${lease.cluster}`
+      : `Removed ${lease.roleRef.kind}/${lease.roleRef.name} for ${lease.subject.kind} ${lease.subject.name} in ${lease.cluster}: ${removed.join(', ')}`,
+    ...(untouched.length === 0 ? [] : [`Warning: RoleBinding(s) ${untouched.join(', ')} carry this lease's name but are not its own; they were left untouched and must be checked by a person.`]),
     `Revoked at: ${at}`,
   ].join('\n');
 }

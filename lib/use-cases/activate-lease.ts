@@ -1,7 +1,7 @@
 import { leaseAuditFields } from '../domain/audit.js';
 import { bindingManifest, type Lease } from '../domain/lease.js';
 import { failedMessage, grantedMessage } from '../domain/messages.js';
-import { describeError, publicReasons } from '../errors.js';
+import { describeError, GrantDeferredError, KubeLeaseError, publicReasons } from '../errors.js';
 import { newReference } from '../ids.js';
 import { sourceOf } from '../ports/ticket-source.js';
 import type { TicketSnapshot } from '../domain/ticket.js';
@@ -54,6 +54,13 @@ export function makeActivateLease(
     const steps = await Promise.allSettled(lease.bindings.map((b) => cluster.applyBinding(lease.cluster, bindingManifest(lease, b))));
     const errors = steps.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
     const at = clock.now().toISOString();
+    if (errors.length > 0 && errors.every((e) => e instanceof KubeLeaseError && e.retryable)) {
+      // The cluster is unavailable for now: the lease stays SCHEDULED (the bindings made so far are
+      // named by it); the timer invocation is retried, and the sweep activates it from the index.
+      const ref = newReference();
+      logger.error('activation deferred', { reference: ref, leaseId, errors: errors.map(describeError) });
+      throw new GrantDeferredError(`activating lease ${leaseId} failed for now (reference ${ref})`);
+    }
     if (errors.length > 0) {
       const ref = newReference();
       logger.error('activation failed', { reference: ref, leaseId, errors: errors.map(describeError) });

@@ -162,7 +162,7 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
       code: 'too-many-leases',
       reason,
     });
-    const ofTicket = options.ticketLeases ?? [];
+    const ofTicket = options.ticketLeases ?? (await leases.listForTicket(ticket.source, ticket.key));
     await comment(ticket.source, ticket.key, deniedMessage(reason, ofTicket.filter((l) => OPEN_STATUSES.includes(l.status) && l.id !== lease.id)));
     return { kind: 'denied', code: 'too-many-leases', reason };
   }
@@ -371,7 +371,9 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
     const plan = decision.plan;
 
     const ofTicket = options.ticketLeases ?? (await leases.listForTicket(ticket.source, ticket.key));
-    const open = ofTicket.filter((l) => (l.status === 'ACTIVE' || l.status === 'SCHEDULED') && l.profile === plan.profile.name);
+    // Only a lease of exactly the same access is extended: same profile, cluster, role, subject and
+    // namespaces. A re-approval of a request that now names someone or something else is a new lease.
+    const open = ofTicket.filter((l) => (l.status === 'ACTIVE' || l.status === 'SCHEDULED') && sameAccess(l, plan));
     const current = open.at(-1);
     if (current !== undefined && !current.approvals.includes(plan.approval.id)) return extend(current, plan, actor);
 
@@ -397,6 +399,20 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
     }
     return { kind: 'duplicate', lease: existing };
   };
+}
+
+/** Whether a lease grants exactly what a plan asks for: a new approval of it may extend it. */
+function sameAccess(lease: Lease, plan: GrantPlan): boolean {
+  return (
+    lease.profile === plan.profile.name &&
+    lease.cluster === plan.cluster &&
+    lease.roleRef.kind === plan.roleRef.kind &&
+    lease.roleRef.name === plan.roleRef.name &&
+    lease.subject.kind === plan.subject.kind &&
+    lease.subject.name === plan.subject.name &&
+    lease.requester.id === plan.requester.id &&
+    [...lease.namespaces].sort().join(',') === [...plan.namespaces].sort().join(',')
+  );
 }
 
 /** A failure that a retry may fix (the adapters class each error on purpose). */

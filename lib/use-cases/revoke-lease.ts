@@ -44,10 +44,16 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     }
   }
 
-  async function deleteBindings(lease: Lease, cause: RevokeCause, actor: string): Promise<void> {
+  /** Deletes the lease's bindings; returns those found under its names that are not its own (left untouched). */
+  async function deleteBindings(lease: Lease, cause: RevokeCause, actor: string): Promise<string[]> {
     const results = await Promise.allSettled(lease.bindings.map((b) => cluster.deleteBinding(lease.cluster, b, ownerOf(lease))));
     const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-    if (errors.length === 0) return;
+    if (errors.length === 0) {
+      return lease.bindings.filter((_, i) => {
+        const result = results[i];
+        return result?.status === 'fulfilled' && result.value === 'not-ours';
+      }).map((b) => `${b.namespace}/${b.name}`);
+    }
     const ref = newReference();
     const detail = errors.map(describeError).join('; ');
     logger.error('revoke could not delete bindings', { reference: ref, leaseId: lease.id, errors: detail });
@@ -74,7 +80,7 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     if (lease.status === 'PENDING' && timed) return { kind: 'not-active', lease };
 
     // An ACTIVE lease keeps its status until its bindings are gone, so a failure can be retried.
-    if (lease.status === 'ACTIVE') await deleteBindings(lease, cause, actor);
+    const foreign = lease.status === 'ACTIVE' ? await deleteBindings(lease, cause, actor) : [];
 
     const at = clock.now().toISOString();
     const moved = await leases.transition(
@@ -94,7 +100,13 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
       await cancelTimers(moved.lease);
     }
     audit.record({ kind: 'revoke', at, actor, ...leaseAuditFields(moved.lease), cause, reason: note ?? cause });
-    await commentSafely(deps, moved.lease.source, moved.lease.ticketKey, revokedMessage(moved.lease, cause, at));
+    if (foreign.length > 0) {
+      // A binding under the lease's name that is not the lease's own (another role, subject or
+      // deployment): never touched, never reported as removed. Alarmed through RevokeFailures.
+      const reason = `RoleBinding(s) ${foreign.join(', ')} carry this lease's name but are not its own; they were left untouched and must be checked by a person`;
+      audit.record({ kind: 'failure', at, actor, ...leaseAuditFields(moved.lease), code: 'backend-error', cause, reason });
+    }
+    await commentSafely(deps, moved.lease.source, moved.lease.ticketKey, revokedMessage(moved.lease, cause, at, foreign));
     return { kind: 'revoked', lease: moved.lease };
   };
 }

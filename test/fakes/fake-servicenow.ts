@@ -125,6 +125,11 @@ export class FakeServiceNow extends FakeHttpServer {
     this.update(change, { approval: 'approved', state }, approver);
   }
 
+  /** One approver of several approves; the change stays `requested` until the last one does (approve()). */
+  approveStep(change: Record_, approver: SnUser): void {
+    this.approvals.push({ sys_id: sysId(), sysapproval: change.sys_id ?? '', approver: approver.sys_id, state: 'approved', sys_updated_on: snDate(this.now()) });
+  }
+
   /** A new approval round: earlier approvals become "not_required", as ServiceNow does on re-approval. */
   reapprove(change: Record_, approver: SnUser): void {
     for (const record of this.approvals) if (record.sysapproval === change.sys_id) record.state = 'not_required';

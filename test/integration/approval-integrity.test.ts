@@ -393,3 +393,74 @@ describe('ticket text is never echoed as markup', () => {
     expect(note).not.toMatch(/\[\/code\]/i);
   });
 });
+
+describe('found by review: what an approval covers', () => {
+  let stack: TestStack;
+  afterEach(async () => {
+    await stack.stop();
+  });
+  async function nothingGranted(key: string): Promise<void> {
+    expect(stack.kube.bindings.size).toBe(0);
+    expect(await stack.container.leases.listForTicket('jira', key)).toEqual([]);
+  }
+
+  it('does not stretch an open lease for someone else: a re-approval of a request that now names another person is a new lease', async () => {
+    stack = await new TestStack().start();
+    stack.ticket('OPS-70', { [PROFILE]: 'payments-read', [DURATION]: '1h' });
+    const first = bodyOf(await stack.deliver(stack.jira.transition('OPS-70', 'Approved', bob)));
+    expect(first.outcome).toBe('granted');
+    // Between the approvals the ticket is changed to carol and one namespace, then approved again.
+    stack.jira.transition('OPS-70', 'In Review', alice);
+    stack.jira.edit('OPS-70', { reporter: carol, [NAMESPACES]: ['payments'] }, alice);
+    const second = bodyOf(await stack.deliver(stack.jira.transition('OPS-70', 'Approved', bob)));
+    expect(second.outcome).toBe('granted');
+    expect(second.leaseId).not.toBe(first.leaseId);
+    const aliceLease = await stack.container.leases.get(String(first.leaseId));
+    expect(aliceLease?.expiresAt).toBe(first.expiresAt);
+    expect(stack.kube.list(LABEL_LEASE_ID, String(second.leaseId)).map((b) => [b.metadata.namespace, b.subjects[0]?.name])).toEqual([['payments', 'carol@example.com']]);
+  });
+
+  it('JSM: an edit between two approval steps voids the approval (the first approver never saw it)', async () => {
+    stack = await new TestStack().start({ catalog: SERVICE_DESK_CATALOG });
+    stack.ticket('SD-10', { [PROFILE]: 'payments-read' });
+    stack.jira.serviceDeskDecision('SD-10', 'approved', [carol]);
+    stack.clock.advance(1000);
+    stack.jira.edit('SD-10', { [PROFILE]: 'payments-debug' }, alice);
+    stack.clock.advance(1000);
+    stack.jira.serviceDeskDecision('SD-10', 'approved', [bob]);
+    const body = bodyOf(await stack.deliver(stack.jira.transition('SD-10', 'Approved', bob)));
+    expect(body).toMatchObject({ outcome: 'denied', code: 'changed-after-approval' });
+    await nothingGranted('SD-10');
+  });
+
+  it('ServiceNow: an edit between two approvers voids the approval', async () => {
+    stack = await new TestStack().start();
+    const requester = stack.servicenow.addUser('alice', 'alice@example.com', 'Alice Engineer');
+    const first = stack.servicenow.addUser('carol', 'carol@example.com', 'Carol CAB');
+    const second = stack.servicenow.addUser('bob', 'bob@example.com', 'Bob Approver');
+    const chg = stack.servicenow.createChange(requester, { u_k8s_profile: 'payments-read', u_k8s_duration: '1h' });
+    stack.servicenow.approveStep(chg, first);
+    stack.clock.advance(1000);
+    stack.servicenow.update(chg, { u_k8s_profile: 'payments-debug' }, requester);
+    stack.clock.advance(1000);
+    stack.servicenow.approve(chg, second);
+    expect(bodyOf(await stack.deliverServiceNow(chg))).toMatchObject({ outcome: 'denied', code: 'changed-after-approval' });
+    expect(stack.kube.bindings.size).toBe(0);
+  });
+
+  it('Jira Server/DC: a custom field edited after the approval without a field id fails closed', async () => {
+    stack = await new TestStack().start();
+    stack.ticket('OPS-71', { [PROFILE]: 'payments-read' });
+    const approval = stack.jira.transition('OPS-71', 'Approved', bob);
+    // An old Server/DC changelog item: the custom field named by its display name only.
+    stack.jira.issue('OPS-71').histories.push({
+      id: '99999999',
+      created: stack.clock.now().toISOString().replace('Z', '+0000'),
+      author: alice,
+      items: [{ field: 'Access profile', fieldtype: 'custom', fieldId: undefined as unknown as string, from: null, fromString: 'payments-read', to: null, toString: 'payments-debug' }],
+    });
+    const body = bodyOf(await stack.deliver(approval));
+    expect(body).toMatchObject({ outcome: 'denied', code: 'approval-unverifiable' });
+    await nothingGranted('OPS-71');
+  });
+});

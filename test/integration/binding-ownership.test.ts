@@ -56,6 +56,37 @@ describe('kube-lease touches only its own bindings', () => {
     expect(stack.audit.events).toMatchObject([{ kind: 'failure', leaseId }]);
   });
 
+  it('revokes a binding created before bindings carried the deployment label (the lease record vouches for it)', async () => {
+    const stack = await new TestStack().start();
+    stacks.push(stack);
+    stack.ticket('OPS-3', { [PROFILE]: 'payments-read' });
+    const granted = bodyOf(await stack.deliver(stack.jira.transition('OPS-3', 'Approved', bob)));
+    const leaseId = String(granted.leaseId);
+    // As an older version left them: no deployment label.
+    for (const b of stack.kube.list(LABEL_LEASE_ID, leaseId)) delete b.metadata.labels?.[LABEL_DEPLOYMENT];
+    expect(await stack.container.revokeLease({ leaseId, cause: 'manual', actor: 'test' })).toMatchObject({ kind: 'revoked' });
+    expect(stack.kube.list(LABEL_LEASE_ID, leaseId)).toEqual([]);
+  });
+
+  it('never says a binding was removed when the one under the lease\'s name is not the lease\'s own', async () => {
+    const stack = await new TestStack().start();
+    stacks.push(stack);
+    stack.ticket('OPS-4', { [PROFILE]: 'payments-read' });
+    const granted = bodyOf(await stack.deliver(stack.jira.transition('OPS-4', 'Approved', bob)));
+    const leaseId = String(granted.leaseId);
+    // Someone replaced one binding with their own under the same name (another role).
+    const [replaced] = stack.kube.list(LABEL_LEASE_ID, leaseId);
+    if (replaced === undefined) throw new Error('no binding');
+    replaced.roleRef = { ...replaced.roleRef, name: 'edit' };
+    expect(await stack.container.revokeLease({ leaseId, cause: 'manual', actor: 'test' })).toMatchObject({ kind: 'revoked' });
+    expect(stack.kube.binding(replaced.metadata.namespace, replaced.metadata.name)?.roleRef.name).toBe('edit');
+    const note = stack.jira.comments('OPS-4').at(-1) ?? '';
+    expect(note).toContain(`Warning: RoleBinding(s) ${replaced.metadata.namespace}/${replaced.metadata.name} carry this lease's name but are not its own`);
+    expect(note).not.toContain(`: payments, payments-worker`);
+    expect(stack.audit.events.filter((e) => e.kind === 'failure' && e.cause === 'manual')).toHaveLength(1);
+    expect(stack.metrics.total('RevokeFailures')).toBe(1);
+  });
+
   it('keeps two deployments on one cluster apart: neither sweeps, adopts or deletes the other\'s bindings', async () => {
     // Prepare: stage A and stage B, each with its own table, share one API server.
     const a = await new TestStack().start();

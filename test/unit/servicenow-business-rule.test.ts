@@ -102,5 +102,6 @@ describe('deploy/servicenow-business-rule.js', () => {
     expect(runRule(change({ u_k8s_profile: '', state: '0' }), ['u_k8s_profile'])).toEqual([]);
     expect(runRule(change({ u_k8s_profile: '', state: '3' }), ['state'])).toHaveLength(1);
     expect(runRule(change({ u_k8s_profile: '', state: '4' }), ['state'])).toHaveLength(1);
+    expect(runRule(change({ u_k8s_profile: '', state: '-1', approval: 'rejected' }), ['approval'])).toHaveLength(1);
   });
 });

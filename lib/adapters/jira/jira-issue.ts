@@ -16,6 +16,7 @@ export const jiraUserSchema = z.looseObject({
 const changelogItem = z.looseObject({
   field: z.string(),
   fieldId: z.string().optional(),
+  fieldtype: z.string().optional(),
   from: z.string().nullable().optional(),
   fromString: z.string().nullable().optional(),
   to: z.string().nullable().optional(),
@@ -106,11 +107,14 @@ export function editsAfter(
   histories: readonly JiraHistory[],
   after: { readonly historyId: string } | { readonly time: number },
   fieldIds: Readonly<Partial<Record<string, string>>>,
-): string[] {
+): string[] | 'unknown' {
   const later = histories.filter((h) => ('historyId' in after ? Number(h.id) > Number(after.historyId) : Date.parse(h.created) > after.time));
   const edited = new Set<string>();
   for (const h of later) {
     for (const item of h.items) {
+      // A custom field named only by its display name (old Server/DC changelogs) cannot be told
+      // apart from a mapped one: fail closed.
+      if (item.fieldId === undefined && item.fieldtype === 'custom') return 'unknown';
       const id = item.fieldId ?? item.field;
       for (const [name, fieldId] of Object.entries(fieldIds)) if (fieldId !== undefined && fieldId === id) edited.add(name);
     }
@@ -138,7 +142,7 @@ export type ServiceDeskApprovals = z.infer<typeof serviceDeskApprovalsSchema>;
 /**
  * A Jira Service Management request's approval. Every approval step counts: any step still pending
  * → not approved yet (`pending`); any declined → a reason to deny; all approved → the people who
- * approved them, with the moment the last one was decided (edits after it void the approval).
+ * approved them, with the moment the first one was decided (edits after it void the approval).
  */
 export function serviceDeskApproval(approvals: ServiceDeskApprovals): { approval?: Approval; declined?: string; pending?: string } {
   const steps = approvals.values;
@@ -158,7 +162,8 @@ export function serviceDeskApproval(approvals: ServiceDeskApprovals): { approval
   }
   if (approvers.size === 0) return {};
   const when = (v: ServiceDeskApprovals['values'][number]) => v.completedDate?.epochMillis ?? (v.completedDate?.iso8601 ? Date.parse(v.completedDate.iso8601) : 0);
-  const last = Math.max(...steps.map(when));
+  // `at` is the first step's decision: an edit after it was not seen by that step's approvers.
+  const first = Math.min(...steps.map(when));
   const ids = steps.map((v) => v.id).sort();
-  return { approval: { id: `jsm-${ids.join('-')}`.slice(0, 200), approvers: [...approvers.values()], at: new Date(last).toISOString() } };
+  return { approval: { id: `jsm-${ids.join('-')}`.slice(0, 200), approvers: [...approvers.values()], at: new Date(first).toISOString() } };
 }

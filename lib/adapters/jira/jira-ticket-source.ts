@@ -119,6 +119,7 @@ export class JiraTicketSource implements TicketSource {
       start: fields.start,
       end: fields.end,
     });
+    if (edited === 'unknown') return { kind: 'unknown', reason: 'the changelog names a custom field edited after the approval without its field id (Jira Server/DC): it cannot be told apart from a mapped field' };
     return edited.length === 0 ? { kind: 'intact' } : { kind: 'edited', fields: edited };
   }
 

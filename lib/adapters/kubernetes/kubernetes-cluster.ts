@@ -78,10 +78,16 @@ export class KubernetesCluster implements Cluster {
     this.api = api;
   }
 
-  /** Whether a binding read from the cluster belongs to `owner` of this deployment. */
+  /**
+   * Whether a binding read from the cluster belongs to `owner` of this deployment. Bindings created
+   * before bindings carried the deployment label count when the lease record vouches for them
+   * exactly (its lease id, roleRef and subject), so an upgrade still revokes them.
+   */
   private owns(existing: V1RoleBinding, owner: BindingOwner): boolean {
     const labels = existing.metadata?.labels;
-    if (labels?.[LABEL_MANAGED_BY] !== MANAGED_BY || labels[LABEL_DEPLOYMENT] !== this.deployment || labels[LABEL_LEASE_ID] !== owner.leaseId) return false;
+    const deployment = labels?.[LABEL_DEPLOYMENT];
+    const legacy = deployment === undefined && owner.roleRef !== undefined && owner.subject !== undefined;
+    if (labels?.[LABEL_MANAGED_BY] !== MANAGED_BY || (deployment !== this.deployment && !legacy) || labels[LABEL_LEASE_ID] !== owner.leaseId) return false;
     if (owner.roleRef !== undefined && !sameRef(existing.roleRef, owner.roleRef)) return false;
     const subjects = existing.subjects ?? [];
     return owner.subject === undefined || (subjects.length === 1 && sameRef(subjects[0], owner.subject));

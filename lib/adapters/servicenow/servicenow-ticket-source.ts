@@ -30,7 +30,7 @@ const userSchema = z.looseObject({
   internal_integration_user: z.string().optional(),
 });
 const USER_FIELDS = ['sys_id', 'user_name', 'email', 'name', 'active', 'web_service_access_only', 'internal_integration_user'];
-const auditRecords = z.array(z.looseObject({ fieldname: z.string(), newvalue: z.string().nullable().optional(), record_checkpoint: z.string() }));
+const auditRecords = z.array(z.looseObject({ fieldname: z.string(), newvalue: z.string().nullable().optional(), record_checkpoint: z.string(), sys_created_on: z.string().optional() }));
 /** Most sys_audit rows read for one change; a longer history fails closed. */
 const AUDIT_LIMIT = 1000;
 const approverRecords = z.array(z.looseObject({ sys_id: z.string(), approver: z.string(), state: z.string(), sys_updated_on: z.string().optional() }));
@@ -54,11 +54,12 @@ export class ServiceNowTicketSource implements TicketSource {
     const { fields } = this.mapping;
     const requesterId = fieldText(record[fields.requester]);
     const approved = change.approval === 'approved';
-    const [requester, approval, integrity] = await Promise.all([
+    const [requester, approval, audit] = await Promise.all([
       requesterId === undefined ? Promise.resolve(undefined) : this.user(requesterId),
       this.approval(change.sys_id),
-      approved ? this.integrity(change.sys_id) : Promise.resolve(undefined),
+      approved ? this.auditRows(change.sys_id) : Promise.resolve(undefined),
     ]);
+    const integrity = audit === undefined ? undefined : this.integrity(audit, approval?.at);
     return {
       source: 'servicenow',
       key: change.number,
@@ -151,9 +152,9 @@ export class ServiceNowTicketSource implements TicketSource {
    * any later update (by `record_checkpoint`, the record's update count) of a mapped field voids it.
    * No approval in the history (auditing off, or no read access to sys_audit) fails closed.
    */
-  private async integrity(changeSysId: string): Promise<ApprovalIntegrity> {
+  private watched(): Record<string, string | undefined> {
     const { fields } = this.mapping;
-    const watched: Record<string, string | undefined> = {
+    return {
       profile: fields.profile,
       duration: fields.duration,
       namespaces: fields.namespaces,
@@ -162,23 +163,37 @@ export class ServiceNowTicketSource implements TicketSource {
       start: fields.start,
       end: fields.end,
     };
-    const names = [...new Set(['approval', ...Object.values(watched).filter((f): f is string => f !== undefined)])];
+  }
+
+  /** The change's audit rows for `approval` and the mapped fields, newest first; undefined when of unexpected shape. */
+  private async auditRows(changeSysId: string): Promise<z.infer<typeof auditRecords> | undefined> {
+    const names = [...new Set(['approval', ...Object.values(this.watched()).filter((f): f is string => f !== undefined)])];
     const raw = await this.client.query(
       'sys_audit',
       `tablename=change_request^documentkey=${changeSysId}^fieldnameIN${names.join(',')}^ORDERBYDESCsys_created_on`,
-      ['fieldname', 'newvalue', 'record_checkpoint'],
+      ['fieldname', 'newvalue', 'record_checkpoint', 'sys_created_on'],
       AUDIT_LIMIT,
     );
     const parsed = auditRecords.safeParse(raw);
-    if (!parsed.success) return { kind: 'unknown', reason: 'ServiceNow returned audit records of unexpected shape' };
-    const rows = parsed.data.map((r) => ({ ...r, checkpoint: Number(r.record_checkpoint) }));
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  /**
+   * A mapped field changed after the approval: in a later update than the one that set `approval`
+   * to `approved` (by `record_checkpoint`, the record's update count), or, with several approvers,
+   * after the first of them approved (an edit between two approvals was not seen by the first).
+   */
+  private integrity(audit: z.infer<typeof auditRecords> | undefined, firstApproverAt: string | undefined): ApprovalIntegrity {
+    if (audit === undefined) return { kind: 'unknown', reason: 'ServiceNow returned audit records of unexpected shape' };
+    const rows = audit.map((r) => ({ ...r, checkpoint: Number(r.record_checkpoint) }));
     const approvals = rows.filter((r) => r.fieldname === 'approval' && r.newvalue === 'approved').map((r) => r.checkpoint);
     if (approvals.length === 0) {
       return { kind: 'unknown', reason: 'the change\'s audit history (sys_audit) shows no approval: is auditing on and may the integration user read sys_audit?' };
     }
     const approvedAt = Math.max(...approvals);
-    const edited = Object.entries(watched)
-      .filter(([, field]) => field !== undefined && rows.some((r) => r.fieldname === field && r.checkpoint > approvedAt))
+    const afterApproval = (r: (typeof rows)[number]) => r.checkpoint > approvedAt || (firstApproverAt !== undefined && r.sys_created_on !== undefined && r.sys_created_on > firstApproverAt);
+    const edited = Object.entries(this.watched())
+      .filter(([, field]) => field !== undefined && rows.some((r) => r.fieldname === field && afterApproval(r)))
       .map(([name]) => name);
     return edited.length === 0 ? { kind: 'intact' } : { kind: 'edited', fields: edited };
   }
@@ -195,7 +210,8 @@ export class ServiceNowTicketSource implements TicketSource {
     const approvers = people.filter((p): p is Person => p !== undefined);
     if (approvers.length === 0) return undefined;
     const id = `sn-${createHash('sha256').update(records.map((r) => r.sys_id).sort().join(',')).digest('hex').slice(0, 16)}`;
-    const at = records.map((r) => r.sys_updated_on ?? '').sort().at(-1) ?? '';
+    // The first approver's decision: edits after it void the approval (the integrity check).
+    const at = records.map((r) => r.sys_updated_on ?? '').sort()[0] ?? '';
     return { id, approvers, at };
   }
 }
