@@ -5,7 +5,16 @@ import type { TicketSourceName } from '../domain/ticket.js';
 export type CreateResult =
   | { readonly created: true }
   | { readonly created: false; readonly existing: Lease }
-  | { readonly created: false; readonly denied: DeniedApproval };
+  | { readonly created: false; readonly denied: DeniedApproval }
+  /** The approval extended another lease: it never creates one of its own. */
+  | { readonly created: false; readonly extended: string };
+
+/** What claiming an approval for an extension found: free (now ours), or decided already. */
+export type ApprovalClaim =
+  | { readonly kind: 'claimed' }
+  /** The approval extended that lease, or created it: a repeat. */
+  | { readonly kind: 'held'; readonly leaseId: string }
+  | { readonly kind: 'denied'; readonly denial: DeniedApproval };
 
 /** Fields a transition may set besides status, history and version. */
 export interface TransitionPatch {
@@ -47,12 +56,11 @@ export interface LeaseStore {
   /** All leases of one ticket, oldest first, from the ticket index. */
   listForTicket(source: TicketSourceName, ticketKey: string): Promise<readonly Lease[]>;
   /**
-   * Claims an approval for a lease (used when an approval extends an existing lease, so that the
-   * same approval can never later create a lease of its own). Returns the lease that holds it.
+   * Claims an approval for extending lease `holder`, under the id a lease of that approval would
+   * have (`approvalLeaseId`): the one item that also records a lease or a denial of that approval,
+   * so an approval is decided once whether it extends, creates or is denied.
    */
-  claimApproval(idempotencyKey: string, leaseId: string): Promise<string>;
-  /** The lease an approval was claimed for, if any. */
-  approvalClaim(idempotencyKey: string): Promise<string | undefined>;
+  claimApproval(approvalLeaseId: string, idempotencyKey: string, holder: string): Promise<ApprovalClaim>;
   /**
    * Records that an approval was denied, under the id its lease would have had. False when that
    * approval was decided already (a lease or a denial exists): the caller stays quiet.

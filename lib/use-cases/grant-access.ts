@@ -271,11 +271,11 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
   /** A new approval on a ticket whose lease is still open moves that lease's expiry; never a second binding. */
   async function extend(existing: Lease, plan: GrantPlan, actor: string): Promise<GrantOutcome> {
     const approvalId = plan.approval.id;
-    const denial = await leases.denial(leaseIdFor(idempotencyKey(plan)));
-    if (denial !== undefined) return { kind: 'already-decided', code: denial.code, reason: denial.reason };
-    const holder = await leases.claimApproval(idempotencyKey(plan), existing.id);
-    if (holder !== existing.id) {
-      const other = await leases.get(holder);
+    // One item per approval holds its decision: a denial, a lease, or (here) the lease it extended.
+    const claim = await leases.claimApproval(leaseIdFor(idempotencyKey(plan)), idempotencyKey(plan), existing.id);
+    if (claim.kind === 'denied') return { kind: 'already-decided', code: claim.denial.code, reason: claim.denial.reason };
+    if (claim.kind === 'held' && claim.leaseId !== existing.id) {
+      const other = await leases.get(claim.leaseId);
       if (other !== undefined) return { kind: 'duplicate', lease: other };
     }
     let lease: Lease | undefined = existing;
@@ -377,19 +377,17 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
     const current = open.at(-1);
     if (current !== undefined && !current.approvals.includes(plan.approval.id)) return extend(current, plan, actor);
 
-    // Claims are made only by extensions of an existing lease, so a ticket without leases has none.
-    const claimed = ofTicket.length === 0 ? undefined : await leases.approvalClaim(idempotencyKey(plan));
-    if (claimed !== undefined) {
-      // This approval already extended a lease; it never creates one of its own.
-      const lease = await leases.get(claimed);
-      if (lease !== undefined) return { kind: 'duplicate', lease };
-    }
-
     const lease = newLease(plan, now, deps.schedulePrefix, actor);
     const created = await leases.create(lease);
     if (created.created) return (await admit(lease, ticket, actor, options)) ?? provision(lease, actor, plan.endClipped, options.onDecided);
     // The approval was decided "no" before (it may qualify now, but an approval is decided once).
     if ('denied' in created) return { kind: 'already-decided', code: created.denied.code, reason: created.denied.reason };
+    // This approval already extended a lease; it never creates one of its own.
+    if ('extended' in created) {
+      const extendedLease = await leases.get(created.extended);
+      if (extendedLease !== undefined) return { kind: 'duplicate', lease: extendedLease };
+      throw new Error(`approval extended lease ${created.extended}, which is gone`);
+    }
 
     const existing = created.existing;
     const abandoned = existing.status === 'PENDING' && now.getTime() - Date.parse(existing.createdAt) > deps.pendingGraceSeconds * 1000;

@@ -90,6 +90,23 @@ describe('DynamoDbLeaseStore (dynalite)', () => {
     expect(await store.recordDenial({ ...denial, leaseId: granted.id })).toBe(false);
   });
 
+  it('keeps one decision per approval whether it extends, creates or is denied (one item, first write wins)', async () => {
+    const extendedLease = lease('abababababababab0001', '2030-01-01T01:00:00.000Z');
+    await store.create(extendedLease);
+    const approval = lease('abababababababab0002', '2030-01-01T01:00:00.000Z');
+    const denial = { leaseId: approval.id, idempotencyKey: approval.idempotencyKey, source: approval.source, ticketKey: approval.ticketKey, code: 'x', reason: 'y', at: 'now', by: 'test' };
+    // Extension first: a later denial, or a lease of that approval, is refused.
+    expect(await store.claimApproval(approval.id, approval.idempotencyKey, extendedLease.id)).toEqual({ kind: 'claimed' });
+    expect(await store.claimApproval(approval.id, approval.idempotencyKey, extendedLease.id)).toEqual({ kind: 'held', leaseId: extendedLease.id });
+    expect(await store.recordDenial(denial)).toBe(false);
+    expect(await store.create(approval)).toEqual({ created: false, extended: extendedLease.id });
+    expect(await store.get(approval.id)).toBeUndefined();
+    // Denial first: the extension finds it.
+    const other = lease('abababababababab0003', '2030-01-01T01:00:00.000Z');
+    await store.recordDenial({ ...denial, leaseId: other.id });
+    expect(await store.claimApproval(other.id, other.idempotencyKey, extendedLease.id)).toMatchObject({ kind: 'denied', denial: { code: 'x' } });
+  });
+
   it('reserves requester places exactly, gives them back on end, and reclaims one whose release was missed', async () => {
     const first = { ...lease('ffffffffffffffff0001', '2030-01-01T01:00:00.000Z'), requester: { id: 'cap', email: 'cap@example.com' } };
     const second = { ...first, id: 'ffffffffffffffff0002' };

@@ -4,9 +4,9 @@ import type { DeniedApproval, HistoryEntry, Lease, LeaseStatus } from '../../dom
 import type { TicketSourceName } from '../../domain/ticket.js';
 import { canTransition } from '../../domain/lease.js';
 import { LeaseStoreError } from '../../errors.js';
-import type { CreateResult, LeaseStore, TransitionPatch, TransitionResult } from '../../ports/lease-store.js';
+import type { ApprovalClaim, CreateResult, LeaseStore, TransitionPatch, TransitionResult } from '../../ports/lease-store.js';
 import { STATUS_DUE_INDEX, TICKET_INDEX } from './lease-table.js';
-import { approvalKey, deliveryKey, denialItemSchema, dueAt, fromItem, leaseKey, placesKey, ticketRef, toItem } from './lease-item.js';
+import { deliveryKey, denialItemSchema, dueAt, fromItem, leaseKey, placesKey, ticketRef, toItem } from './lease-item.js';
 
 const RETRYABLE = new Set([
   'ProvisionedThroughputExceededException',
@@ -59,6 +59,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
     if (item === undefined) throw new LeaseStoreError(`lease ${lease.id} exists but could not be read`, { retryable: true });
     const denied = asDenial(item);
     if (denied !== undefined) return { created: false, denied };
+    if (item.record === 'extension') return { created: false, extended: String(item.leaseId) };
     return { created: false, existing: this.lease(lease.id, item) };
   }
 
@@ -69,8 +70,8 @@ export class DynamoDbLeaseStore implements LeaseStore {
 
   async get(id: string): Promise<Lease | undefined> {
     const item = await this.item(leaseKey(id));
-    // A denied approval holds the id its lease would have had: there is no lease.
-    if (item === undefined || item.record === 'denial') return undefined;
+    // A denied approval, or one that extended another lease, holds the id its lease would have had: there is no lease.
+    if (item === undefined || item.record !== undefined) return undefined;
     return this.lease(id, item);
   }
 
@@ -259,34 +260,25 @@ export class DynamoDbLeaseStore implements LeaseStore {
     return leases;
   }
 
-  async claimApproval(idempotencyKey: string, leaseId: string): Promise<string> {
+  async claimApproval(approvalLeaseId: string, idempotencyKey: string, holder: string): Promise<ApprovalClaim> {
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: approvalKey(idempotencyKey), leaseId },
+          Item: { pk: leaseKey(approvalLeaseId), record: 'extension', idempotencyKey, leaseId: holder },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
-      return leaseId;
+      return { kind: 'claimed' };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw storeError('PutItem', error);
     }
-    const holder = await this.approvalClaim(idempotencyKey);
-    if (holder === undefined) throw new LeaseStoreError(`approval ${idempotencyKey} is claimed but could not be read`, { retryable: true });
-    return holder;
-  }
-
-  async approvalClaim(idempotencyKey: string): Promise<string | undefined> {
-    try {
-      const result = await this.doc.send(
-        new GetCommand({ TableName: this.tableName, Key: { pk: approvalKey(idempotencyKey) }, ConsistentRead: true }),
-      );
-      const leaseId: unknown = result.Item?.leaseId;
-      return typeof leaseId === 'string' ? leaseId : undefined;
-    } catch (error) {
-      throw storeError('GetItem', error);
-    }
+    const item = await this.item(leaseKey(approvalLeaseId));
+    if (item === undefined) throw new LeaseStoreError(`approval ${idempotencyKey} is claimed but could not be read`, { retryable: true });
+    const denial = asDenial(item);
+    if (denial !== undefined) return { kind: 'denied', denial };
+    if (item.record === 'extension') return { kind: 'held', leaseId: String(item.leaseId) };
+    return { kind: 'held', leaseId: approvalLeaseId };
   }
 
   async claimDelivery(key: string, now: Date, ttlSeconds: number, staleAfterSeconds: number): Promise<boolean> {

@@ -66,7 +66,6 @@ export const denialItemSchema = z.object({
 export const leaseKey = (id: string): string => `lease#${id}`;
 export const deliveryKey = (digest: string): string => `delivery#${digest}`;
 
-export const approvalKey = (idempotencyKey: string): string => `approval#${idempotencyKey}`;
 
 /** The item holding a requester's places for open leases (a string set of lease ids), for the cap. */
 export const placesKey = (source: string, requester: Person): string => `places#${requesterRef(source, requester)}`;
