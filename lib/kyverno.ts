@@ -1,6 +1,6 @@
 import { ALWAYS_FORBIDDEN_ROLES, type Catalog } from './catalog.js';
 import { formatDuration } from './domain/duration.js';
-import { ANNOTATION_EXPIRES_AT, LABEL_KYVERNO_TTL, LABEL_MANAGED_BY, MANAGED_BY } from './domain/names.js';
+import { ANNOTATION_EXPIRES_AT, LABEL_DEPLOYMENT, LABEL_KYVERNO_TTL, LABEL_MANAGED_BY, MANAGED_BY } from './domain/names.js';
 import { DEFAULT_FUNCTION_GROUP } from './rbac.js';
 
 /**
@@ -81,11 +81,13 @@ export function kyvernoManifests(catalog: Catalog, group = DEFAULT_FUNCTION_GROU
         rule(
           'kube-lease-writes-only-leases',
           ['CREATE', 'UPDATE'],
-          `kube-lease may only write RoleBindings labelled ${LABEL_MANAGED_BY}=${MANAGED_BY}, with ${ANNOTATION_EXPIRES_AT} and ${LABEL_KYVERNO_TTL}, one subject, and a role of its catalog (${roles.join(', ')}).`,
+          `kube-lease may only write RoleBindings labelled ${LABEL_MANAGED_BY}=${MANAGED_BY} and ${LABEL_DEPLOYMENT}, with ${ANNOTATION_EXPIRES_AT} and ${LABEL_KYVERNO_TTL}, one subject that is not a system: identity, and a role of its catalog (${roles.join(', ')}).`,
           {
             any: [
               { key: MANAGED_NEW, operator: 'NotEquals', value: MANAGED_BY },
+              { key: meta('object', 'labels', LABEL_DEPLOYMENT), operator: 'Equals', value: '' },
               { key: meta('object', 'labels', LABEL_KYVERNO_TTL), operator: 'Equals', value: '' },
+              { key: "{{ length(request.object.subjects[?starts_with(name, 'system:')] || `[]`) }}", operator: 'GreaterThan', value: 0 },
               { key: meta('object', 'annotations', ANNOTATION_EXPIRES_AT), operator: 'Equals', value: '' },
               { key: '{{ length(request.object.subjects || `[]`) }}', operator: 'NotEquals', value: 1 },
               { key: "{{ request.object.roleRef.name || '' }}", operator: 'AnyNotIn', value: roles },
@@ -97,9 +99,20 @@ export function kyvernoManifests(catalog: Catalog, group = DEFAULT_FUNCTION_GROU
         rule(
           'lease-expiry-within-maximum',
           ['CREATE', 'UPDATE'],
-          `kube-lease RoleBindings may not expire more than ${max} (the catalog's longest maximum) from now.`,
-          { any: [{ key: `{{ time_after(request.object.metadata.annotations."${ANNOTATION_EXPIRES_AT}", time_add(time_now_utc(), '${maxSeconds}s')) }}`, operator: 'Equals', value: true }] },
-          { all: [{ key: MANAGED_NEW, operator: 'Equals', value: MANAGED_BY }, { key: meta('object', 'annotations', ANNOTATION_EXPIRES_AT), operator: 'NotEquals', value: '' }] },
+          `kube-lease RoleBindings may not expire, by annotation or by Kyverno's TTL label, more than ${max} (the catalog's longest maximum) from now.`,
+          {
+            any: [
+              { key: `{{ time_after(request.object.metadata.annotations."${ANNOTATION_EXPIRES_AT}", time_add(time_now_utc(), '${maxSeconds}s')) }}`, operator: 'Equals', value: true },
+              { key: `{{ time_after(time_parse('2006-01-02T150405Z', request.object.metadata.labels."${LABEL_KYVERNO_TTL}"), time_add(time_now_utc(), '${maxSeconds}s')) }}`, operator: 'Equals', value: true },
+            ],
+          },
+          {
+            all: [
+              { key: MANAGED_NEW, operator: 'Equals', value: MANAGED_BY },
+              { key: meta('object', 'annotations', ANNOTATION_EXPIRES_AT), operator: 'NotEquals', value: '' },
+              { key: meta('object', 'labels', LABEL_KYVERNO_TTL), operator: 'NotEquals', value: '' },
+            ],
+          },
         ),
         rule(
           'kube-lease-deletes-only-leases',

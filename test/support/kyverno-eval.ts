@@ -53,6 +53,16 @@ function registerKyvernoFunctions(): void {
   registered = true;
   registerFunction('time_now_utc', () => now().toISOString(), []);
   registerFunction('time_add', ([time, duration]) => new Date(Date.parse(String(time)) + goDuration(String(duration))).toISOString(), [{ types: [TYPE_STRING] }, { types: [TYPE_STRING] }]);
+  // Kyverno's time_parse(layout, value) → RFC 3339; the layouts our policy uses.
+  registerFunction('time_parse', ([layout, value]) => {
+    const text = String(value);
+    if (String(layout) === '2006-01-02T150405Z') {
+      const m = /^(\d{4}-\d{2}-\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+      if (m === null) throw new Error(`time_parse: ${text} is not ${String(layout)}`);
+      return `${m[1] ?? ''}T${m[2] ?? ''}:${m[3] ?? ''}:${m[4] ?? ''}Z`;
+    }
+    throw new Error(`evaluator: time_parse layout ${String(layout)} not supported`);
+  }, [{ types: [TYPE_STRING] }, { types: [TYPE_STRING] }]);
   registerFunction('time_after', ([a, b]) => {
     const [x, y] = [Date.parse(String(a)), Date.parse(String(b))];
     if (Number.isNaN(x) || Number.isNaN(y)) throw new Error(`time_after: not times: ${String(a)}, ${String(b)}`);

@@ -39,7 +39,7 @@ const ADMIN = { username: 'admin@example.com', groups: ['system:masters', 'syste
 const CLEANUP = { username: 'system:serviceaccount:kyverno:kyverno-cleanup-controller', groups: ['system:serviceaccounts', 'system:authenticated'] };
 
 /** A RoleBinding; `lease` makes it one kube-lease creates (labels, expiry), to role `role`. */
-function binding(options: { lease?: boolean; role?: string; kind?: 'Role' | 'ClusterRole'; expires?: string; subjects?: { kind: string; name: string }[]; name?: string } = {}) {
+function binding(options: { lease?: boolean; role?: string; kind?: 'Role' | 'ClusterRole'; expires?: string; ttl?: string; subjects?: { kind: string; name: string }[]; name?: string } = {}) {
   const lease = options.lease ?? true;
   const expires = options.expires ?? inHours(1);
   return {
@@ -48,7 +48,7 @@ function binding(options: { lease?: boolean; role?: string; kind?: 'Role' | 'Clu
     metadata: {
       name: options.name ?? 'kl-payments-read-0123456789abcdef0123',
       namespace: 'payments',
-      labels: lease ? { [LABEL_MANAGED_BY]: MANAGED_BY, 'kube-lease.io/lease-id': '0123456789abcdef0123', [LABEL_KYVERNO_TTL]: kyvernoTtl(expires) } : { team: 'payments' },
+      labels: lease ? { [LABEL_MANAGED_BY]: MANAGED_BY, 'kube-lease.io/lease-id': '0123456789abcdef0123', 'kube-lease.io/deployment': 'kube-lease-prod', [LABEL_KYVERNO_TTL]: kyvernoTtl(options.ttl ?? expires) } : { team: 'payments' },
       annotations: lease ? { [ANNOTATION_EXPIRES_AT]: expires } : {},
     },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: options.kind ?? 'ClusterRole', name: options.role ?? 'view' },
@@ -95,6 +95,9 @@ describe('the Kyverno backstop (npm run rbac -- --kyverno)', () => {
     ['kube-lease binds cluster-admin', FUNCTION, 'CREATE', null, binding({ role: 'cluster-admin' }), 'kube-lease-writes-only-leases'],
     ['kube-lease binds two subjects', FUNCTION, 'CREATE', null, binding({ subjects: [{ kind: 'User', name: 'a' }, { kind: 'User', name: 'b' }] }), 'kube-lease-writes-only-leases'],
     ['kube-lease creates a lease longer than the catalog allows', FUNCTION, 'CREATE', null, binding({ expires: inHours(30) }), 'lease-expiry-within-maximum'],
+    ['kube-lease sets a TTL label far beyond the expiry (Kyverno would never clean it up)', FUNCTION, 'CREATE', null, binding({ ttl: '2099-01-01T00:00:00.000Z' }), 'lease-expiry-within-maximum'],
+    ['kube-lease binds a system: group', FUNCTION, 'CREATE', null, binding({ subjects: [{ kind: 'Group', name: 'system:authenticated' }] }), 'kube-lease-writes-only-leases'],
+    ['kube-lease writes a lease binding without its deployment label (invisible to the sweep)', FUNCTION, 'CREATE', null, { ...binding(), metadata: { ...binding().metadata, labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_KYVERNO_TTL]: kyvernoTtl(inHours(1)) } } }, 'kube-lease-writes-only-leases'],
     ['kube-lease removes the label on an update', FUNCTION, 'UPDATE', binding(), unlabelled(binding()), 'managed-label-stays'],
     ['kube-lease deletes someone else\'s binding', FUNCTION, 'DELETE', unlabelled(binding({ role: 'admin' })), null, 'kube-lease-deletes-only-leases'],
     ['kube-lease rebinds its own binder role', FUNCTION, 'UPDATE', binding({ lease: false, kind: 'Role', role: 'kube-lease-binder', subjects: [{ kind: 'Group', name: 'kube-lease:function' }] }), binding({ lease: false, kind: 'Role', role: 'kube-lease-binder', subjects: [{ kind: 'Group', name: 'kube-lease:function' }, { kind: 'User', name: 'mallory' }] }), 'kube-lease-writes-only-leases'],
