@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type AgentOptions } from 'node:https';
+import { createHash } from 'node:crypto';
 
 /**
  * Stands in for the `undici` package in the Lambda bundles (esbuild alias in serverless.yml):
@@ -20,7 +21,19 @@ export class UnsupportedDispatcherError extends Error {
   override readonly name = 'UnsupportedDispatcherError';
 }
 
-/** A dispatcher: the TLS options client-node derived from the kubeconfig, as a node:https agent. */
+/**
+ * Agents by TLS options. client-node builds a new dispatcher for every request; one node:https
+ * agent per distinct set of options (one cluster and credential) keeps its connections alive and
+ * reuses them across requests and warm invocations, instead of a TCP and TLS handshake each time.
+ */
+const pooled = new Map<string, HttpsAgent>();
+
+function poolKey(tls: object): string {
+  const text = JSON.stringify(tls, (_key, value: unknown) => (Buffer.isBuffer(value) ? value.toString('base64') : value));
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** A dispatcher: the TLS options client-node derived from the kubeconfig, as a pooled node:https agent. */
 export class Agent {
   readonly https: HttpsAgent;
 
@@ -29,7 +42,13 @@ export class Agent {
       throw new UnsupportedDispatcherError('a SOCKS proxy (proxy-url: socks…) is not supported in the Lambda bundle');
     }
     const { keepAlive: _keepAlive, keepAliveInitialDelay, ...tls } = options.connect ?? {};
-    this.https = new HttpsAgent({ ...tls, keepAlive: true, keepAliveMsecs: keepAliveInitialDelay ?? 30_000 });
+    const key = poolKey(tls);
+    let agent = pooled.get(key);
+    if (agent === undefined) {
+      agent = new HttpsAgent({ ...tls, keepAlive: true, keepAliveMsecs: keepAliveInitialDelay ?? 30_000 });
+      pooled.set(key, agent);
+    }
+    this.https = agent;
   }
 }
 

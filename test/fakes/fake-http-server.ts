@@ -34,6 +34,8 @@ export abstract class FakeHttpServer {
   private readonly faults: InjectedFault[] = [];
   private server: Server | undefined;
   latencyMs = 0;
+  /** New connections accepted (TLS handshakes completed, on HTTPS): what connection reuse saves. */
+  connections = 0;
 
   protected abstract route(request: FakeRequest): FakeResponse;
 
@@ -58,6 +60,9 @@ export abstract class FakeHttpServer {
   async start(tls?: TlsServerOptions): Promise<string> {
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
     const server: Server = tls === undefined ? createServer(handler) : createTlsServer(tls, handler);
+    server.on(tls === undefined ? 'connection' : 'secureConnection', () => {
+      this.connections += 1;
+    });
     this.server = server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;

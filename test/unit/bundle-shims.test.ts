@@ -81,6 +81,26 @@ describe('undici-lite (the bundle’s undici): the fetch client-node calls, over
     expect((await fetch(`${url}/ok`, { dispatcher: new Agent({ connect: { rejectUnauthorized: false } }) })).status).toBe(200);
   });
 
+  it('reuses one TLS connection per cluster and credential, though client-node builds a dispatcher per request', async () => {
+    // Prepare
+    const certificate = await testCertificate();
+    const server = createHttpsServer({ key: certificate.key, cert: certificate.cert });
+    let handshakes = 0;
+    server.on('secureConnection', () => {
+      handshakes += 1;
+    });
+    const { url } = await serve(server, true);
+    // Act: ten requests, each with a fresh dispatcher of the same kubeconfig options, as client-node does.
+    for (let i = 0; i < 10; i += 1) {
+      const response = await fetch(`${url}/ok`, { dispatcher: new Agent({ connect: { ca: certificate.cert, keepAlive: true } }) });
+      expect(response.status).toBe(200);
+    }
+    // Assess: one handshake; other options (another credential) get a pool of their own.
+    expect(handshakes).toBe(1);
+    expect((await fetch(`${url}/ok`, { dispatcher: new Agent({ connect: { ca: certificate.cert, rejectUnauthorized: true } }) })).status).toBe(200);
+    expect(handshakes).toBe(2);
+  });
+
   it('presents the kubeconfig client certificate (mutual TLS)', async () => {
     const certificate = await testCertificate();
     const { url, seen } = await serve(createHttpsServer({ key: certificate.key, cert: certificate.cert, ca: certificate.cert, requestCert: true, rejectUnauthorized: false }), true);
