@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { REQUEST_FIELDS, type RequestField } from '../domain/ticket.js';
 
 /*
  * Field readers shared by every ticket source: ITSM APIs give custom fields as plain text, numbers,
@@ -28,4 +29,12 @@ export function fieldList(value: unknown): string[] | undefined {
   const parts = Array.isArray(value) ? value.map(scalarText) : (scalarText(value) ?? '').split(/[\s,;]+/);
   const list = parts.filter((p): p is string => p !== undefined).map((p) => p.trim()).filter((p) => p !== '');
   return list.length > 0 ? list : undefined;
+}
+
+/**
+ * The ITSM field (id or name) that carries each request field of the catalog's mapping: what an
+ * approval binds, and whose edits after it void it.
+ */
+export function requestFieldIds(fields: Readonly<Partial<Record<RequestField, string>>>): Record<RequestField, string | undefined> {
+  return Object.fromEntries(REQUEST_FIELDS.map((name) => [name, fields[name]])) as Record<RequestField, string | undefined>;
 }

@@ -11,6 +11,12 @@ const NAMESPACES = 'customfield_10102';
 const SERVICE_DESK_CATALOG = DEMO_CATALOG.replace('  approvedStatuses: [Approved]', '  approvedStatuses: [Approved]\n  approvals: servicedesk');
 const SCOPED_CATALOG = DEMO_CATALOG.replace('  approvedStatuses: [Approved]', '  approvedStatuses: [Approved]\n  projects: [OPS]\n  issueTypes: [Task]');
 
+/** What the cluster and the lease store saw: nothing granted, nothing stored. */
+async function nothingGrantedOn(stack: TestStack, key: string): Promise<void> {
+  expect(stack.kube.bindings.size).toBe(0);
+  expect(await stack.container.leases.listForTicket('jira', key)).toEqual([]);
+}
+
 describe('approval integrity: an approval grants exactly what was approved, once, by a person', () => {
   let stack: TestStack;
   afterEach(async () => {
@@ -18,10 +24,7 @@ describe('approval integrity: an approval grants exactly what was approved, once
   });
 
   /** What the cluster, the lease store and the ticket saw: nothing granted, nothing stored. */
-  async function nothingGranted(key: string): Promise<void> {
-    expect(stack.kube.bindings.size).toBe(0);
-    expect(await stack.container.leases.listForTicket('jira', key)).toEqual([]);
-  }
+  const nothingGranted = (key: string) => nothingGrantedOn(stack, key);
 
   describe('Jira: a mapped field edited after the approving transition voids it', () => {
     it.each<[string, Record<string, unknown>, string]>([
@@ -399,10 +402,7 @@ describe('found by review: what an approval covers', () => {
   afterEach(async () => {
     await stack.stop();
   });
-  async function nothingGranted(key: string): Promise<void> {
-    expect(stack.kube.bindings.size).toBe(0);
-    expect(await stack.container.leases.listForTicket('jira', key)).toEqual([]);
-  }
+  const nothingGranted = (key: string) => nothingGrantedOn(stack, key);
 
   it('does not stretch an open lease for someone else: a re-approval of a request that now names another person is a new lease', async () => {
     stack = await new TestStack().start();

@@ -6,7 +6,7 @@ import { TicketNotFoundError, TicketSourceError } from '../../errors.js';
 import type { TicketSource } from '../../ports/ticket-source.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../../retry.js';
 import type { ApprovalIntegrity } from '../../domain/ticket.js';
-import { fieldList, fieldText } from '../ticket-fields.js';
+import { fieldList, fieldText, requestFieldIds } from '../ticket-fields.js';
 import {
   approvalFrom,
   changelogPageSchema,
@@ -109,16 +109,7 @@ export class JiraTicketSource implements TicketSource {
 
   private integrity(histories: readonly JiraHistory[] | undefined, after: { readonly historyId: string } | { readonly time: number }): ApprovalIntegrity {
     if (histories === undefined) return { kind: 'unknown', reason: 'the changelog could not be read completely' };
-    const { fields } = this.mapping;
-    const edited = editsAfter(histories, after, {
-      profile: fields.profile,
-      duration: fields.duration,
-      namespaces: fields.namespaces,
-      requester: fields.requester,
-      justification: fields.justification,
-      start: fields.start,
-      end: fields.end,
-    });
+    const edited = editsAfter(histories, after, requestFieldIds(this.mapping.fields));
     if (edited === 'unknown') return { kind: 'unknown', reason: 'the changelog names a custom field edited after the approval without its field id (Jira Server/DC): it cannot be told apart from a mapped field' };
     return edited.length === 0 ? { kind: 'intact' } : { kind: 'edited', fields: edited };
   }

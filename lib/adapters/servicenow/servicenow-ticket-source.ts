@@ -4,7 +4,7 @@ import type { ServiceNowCatalog } from '../../catalog.js';
 import type { ApprovalIntegrity, LinkedTicket, Person, TicketSnapshot, TicketState } from '../../domain/ticket.js';
 import { TicketNotFoundError, TicketSourceError } from '../../errors.js';
 import type { TicketSource } from '../../ports/ticket-source.js';
-import { fieldList, fieldText } from '../ticket-fields.js';
+import { fieldList, fieldText, requestFieldIds } from '../ticket-fields.js';
 import type { ServiceNowClient } from './servicenow-client.js';
 
 const SYS_ID = /^[0-9a-f]{32}$/;
@@ -153,16 +153,7 @@ export class ServiceNowTicketSource implements TicketSource {
    * No approval in the history (auditing off, or no read access to sys_audit) fails closed.
    */
   private watched(): Record<string, string | undefined> {
-    const { fields } = this.mapping;
-    return {
-      profile: fields.profile,
-      duration: fields.duration,
-      namespaces: fields.namespaces,
-      requester: fields.requester,
-      justification: fields.justification,
-      start: fields.start,
-      end: fields.end,
-    };
+    return requestFieldIds(this.mapping.fields);
   }
 
   /** The change's audit rows for `approval` and the mapped fields, newest first; undefined when of unexpected shape. */
