@@ -1,13 +1,48 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Container } from '../../lib/container.js';
 import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
+import { FakeEventBridge } from '../fakes/fake-eventbridge.js';
 import { CrashInjector } from '../support/crash-injector.js';
-import { WINDOW_CATALOG } from '../support/demo-catalog.js';
+import { DEMO_CATALOG, WINDOW_CATALOG } from '../support/demo-catalog.js';
+import { packagedContainer } from '../support/packaged-container.js';
+import { fakeParameters, packageStack, type Template } from '../support/packaged-stack.js';
 import { alice, bob, bodyOf, carol, TestStack } from '../support/stack.js';
 
 const PROFILE = 'customfield_10100';
 const DURATION = 'customfield_10101';
 type Recovery = 'redeliver' | 'sweep';
 const rows: string[] = [];
+
+/*
+ * The sweep column recovers through the sweep function as deployed: a container built from the
+ * packaged template's environment for sweepLeases alone (its table, prefixes, timer targets and
+ * secret references), sharing the stack's store, fakes and clock. The packaging runs once.
+ */
+let template: Template;
+const eventBridge = new FakeEventBridge();
+const sweepers = new WeakMap<TestStack, Container>();
+const saved = { ...process.env };
+/** The deployed sweep of a stack (its own packaged container). */
+function deployedSweep(stack: TestStack): Container {
+  let sweeper = sweepers.get(stack);
+  if (sweeper === undefined) {
+    sweeper = packagedContainer(template, 'SweepLeasesLambdaFunction', stack);
+    sweepers.set(stack, sweeper);
+  }
+  return sweeper;
+}
+
+/** A stack as the packaged functions see it: its table and the cluster's kubeconfig in SSM. */
+function startStack(options: { decorate: CrashInjector['decorate']; catalog?: string | undefined }): Promise<TestStack> {
+  const stack = new TestStack();
+  const catalog = (options.catalog ?? DEMO_CATALOG).replace('  demo: {}', '  demo:\n    kubeconfig: ssm:/kube-lease/test/clusters/kubeconfig-demo');
+  return stack.start({
+    decorate: options.decorate,
+    catalog,
+    env: { LEASES_TABLE: 'kube-lease-test-leases' },
+    secretBackends: { ssm: (name) => Promise.resolve(fakeParameters('test', stack.kube.kubeconfig(stack.kube.url()))[name]) },
+  });
+}
 
 /** Checks the six invariants of ARCHITECTURE.md on the stack's current state; returns the broken ones. */
 async function brokenInvariants(stack: TestStack, ticket: string, otherLeaseId: string): Promise<string[]> {
@@ -38,7 +73,7 @@ async function expiryHolds(stack: TestStack, ticket: string): Promise<string[]> 
   const leases = await stack.container.leases.listForTicket('jira', ticket);
   const latest = Math.max(...leases.map((l) => Date.parse(l.expiresAt)), stack.clock.now().getTime());
   stack.clock.advance(latest - stack.clock.now().getTime() + 60_000);
-  await stack.container.sweepLeases({ scan: true });
+  await deployedSweep(stack).sweepLeases({ scan: true });
   return leases.flatMap((l) => (stack.kube.list(LABEL_LEASE_ID, l.id).length > 0 ? [`2: lease ${l.id} outlived its expiry`] : []));
 }
 
@@ -80,7 +115,7 @@ const grant: Scenario = {
   recover: async (stack, recovery, operation) => {
     stack.clock.advance(121_000);
     if (recovery === 'redeliver') await operation();
-    else await stack.container.sweepLeases({ scan: true });
+    else await deployedSweep(stack).sweepLeases({ scan: true });
   },
   done: grantIsLive,
 };
@@ -95,7 +130,7 @@ const revoke: Scenario = {
   },
   recover: async (stack, recovery, operation) => {
     if (recovery === 'redeliver') await operation();
-    else await stack.container.sweepLeases({ scan: true });
+    else await deployedSweep(stack).sweepLeases({ scan: true });
   },
 };
 
@@ -151,6 +186,15 @@ const transient: Scenario = {
 };
 
 describe('crash at every step: the invariants hold after recovery', () => {
+  beforeAll(async () => {
+    template = await packageStack('test');
+    const url = await eventBridge.start();
+    Object.assign(process.env, { AWS_ENDPOINT_URL_EVENTBRIDGE: url, AWS_ACCESS_KEY_ID: 'placeholder', AWS_SECRET_ACCESS_KEY: 'placeholder' });
+  }, 150_000);
+  afterAll(async () => {
+    process.env = saved;
+    await eventBridge.stop();
+  });
   afterAll(() => {
     process.stdout.write(`\ncrash matrix (step the process died after × recovery → invariants)\n${rows.join('\n')}\n`);
   });
@@ -159,7 +203,7 @@ describe('crash at every step: the invariants hold after recovery', () => {
     it(`${scenario.name}: every step × {redeliver/retry, sweep}`, async () => {
       // Count the side-effecting steps of an uninterrupted run first.
       const dry = new CrashInjector();
-      const probe = await new TestStack().start({ decorate: dry.decorate, ...(scenario.catalog ? { catalog: scenario.catalog } : {}) });
+      const probe = await startStack({ decorate: dry.decorate, catalog: scenario.catalog });
       let steps: string[];
       try {
         await otherLease(probe);
@@ -176,7 +220,7 @@ describe('crash at every step: the invariants hold after recovery', () => {
       for (let k = 1; k <= steps.length; k += 1) {
         for (const recovery of ['redeliver', 'sweep'] as const) {
           const injector = new CrashInjector();
-          const stack = await new TestStack().start({ decorate: injector.decorate, ...(scenario.catalog ? { catalog: scenario.catalog } : {}) });
+          const stack = await startStack({ decorate: injector.decorate, catalog: scenario.catalog });
           try {
             const other = await otherLease(stack);
             const operation = await scenario.prepare(stack);
@@ -196,4 +240,10 @@ describe('crash at every step: the invariants hold after recovery', () => {
       expect(failures).toEqual([]);
     }, 120_000);
   }
+
+  it('ran the sweep column through the packaged sweep function (it scheduled timers of the grants it finished)', () => {
+    const operations = eventBridge.requests.map((r) => String(r.headers['x-amz-target']));
+    expect(operations).toContain('AWSEvents.PutRule');
+    expect(operations).toContain('AWSEvents.PutTargets');
+  });
 });

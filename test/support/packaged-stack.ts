@@ -119,3 +119,14 @@ export function packagedFunction(template: Template, logicalId: string): Package
   }));
   return { logicalId, name: String(fn.Properties.FunctionName), env, roleLogicalId, roleArn: arnOf(template, roleLogicalId), policies };
 }
+
+/** The secrets a packaged function reads from SSM, with the values the test fakes expect. */
+export function fakeParameters(stage: string, kubeconfig: string): Record<string, string> {
+  return {
+    [`/kube-lease/${stage}/itsm/jira-api-token`]: 'fake-jira-token',
+    [`/kube-lease/${stage}/itsm/servicenow-password`]: 'fake-sn-password',
+    [`/kube-lease/${stage}/webhook/jira-webhook-secret`]: 'test-webhook-secret',
+    [`/kube-lease/${stage}/webhook/servicenow-webhook-secret`]: 'test-servicenow-secret',
+    [`/kube-lease/${stage}/clusters/kubeconfig-demo`]: kubeconfig,
+  };
+}

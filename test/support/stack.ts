@@ -103,6 +103,11 @@ export class TestStack {
     return this;
   }
 
+  /** The catalog file the container was started with. */
+  get catalogPath(): string {
+    return join(this.dir, 'catalog.yaml');
+  }
+
   /** The DynamoDB client the container uses (to count requests). */
   dynamoClient(): DynamoDBClient {
     if (this.dynamo === undefined) throw new Error('not started');
