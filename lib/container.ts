@@ -176,7 +176,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const outer = overrides.decorate ?? (<T extends object>(_name: string, port: T): T => port);
   // Every port counts its failed calls (after the adapter's own retries) as BackendFailures by backend.
   const decorate = <T extends object>(name: PortName, port: T): T => outer(name, countFailures(name, port, metrics));
-  const leases = decorate('leases', new DynamoDbLeaseStore(dynamodb, config.leasesTable));
+  const leases = decorate('leases', new DynamoDbLeaseStore(dynamodb, config.leasesTable, config.catalog.maxActiveLeasesPerRequester !== undefined));
 
   const tickets: Partial<Record<TicketSourceName, TicketSource>> = {};
   const { jira, servicenow } = config;

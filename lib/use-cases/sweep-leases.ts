@@ -51,8 +51,8 @@ export interface SweepSummary {
 /**
  * The reconciler that makes "nothing outlives its expiry" hold even when a step failed:
  * activates SCHEDULED leases whose window opened, revokes ACTIVE leases past expiry, finishes or
- * rolls back grants abandoned in PENDING, deletes our bindings that no open lease names (orphans),
- * and removes timers of ended leases. Leases come from the status index (never a scan), so the
+ * rolls back grants abandoned in PENDING, and deletes our bindings that no open lease names
+ * (orphans). Leases come from the status index (never a scan), so the
  * cost grows with what is due. Idempotent, and safe to run concurrently with itself and with grants.
  */
 export interface SweepOptions {

@@ -42,6 +42,8 @@ export class DynamoDbLeaseStore implements LeaseStore {
   constructor(
     client: DynamoDBClient,
     private readonly tableName: string,
+    /** Whether leases take requester places (a per-requester cap is configured): only then does an end give one back. */
+    private readonly placesInUse = true,
   ) {
     this.doc = DynamoDBDocumentClient.from(client);
   }
@@ -148,7 +150,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
       if (result.Attributes === undefined) throw new LeaseStoreError(`UpdateItem on lease ${lease.id} returned no item`);
       const moved = fromItem(result.Attributes);
       // An ended lease gives back its requester's place; if this fails, the next reservation reclaims it.
-      if (to === 'REVOKED' || to === 'FAILED') await this.releasePlaces(placesKey(moved.source, moved.requester), [moved.id]).catch(() => undefined);
+      if (this.placesInUse && (to === 'REVOKED' || to === 'FAILED')) await this.releasePlaces(placesKey(moved.source, moved.requester), [moved.id]).catch(() => undefined);
       return { ok: true, lease: moved };
     } catch (error) {
       if (error instanceof LeaseStoreError) throw error;

@@ -23,7 +23,7 @@ export interface EventBridgeRuleSchedulerOptions {
   /** ARN of the activateLease function, target of the start rule of SCHEDULED leases. */
   readonly activateFunctionArn: string;
   readonly eventBusName?: string | undefined;
-  /** Prefix of our rule names (`<prefix>-<lease id>[-start]`), to list them. */
+  /** Prefix of our rule names (`<prefix>-<lease id>[-start]`). */
   readonly namePrefix?: string | undefined;
 }
 
