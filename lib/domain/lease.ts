@@ -113,6 +113,14 @@ export interface DeniedApproval {
   readonly by: string;
 }
 
+/**
+ * When anything last happened to a lease (its last history entry): a PENDING lease is in the hands
+ * of a running attempt until this is older than the grace period, whatever its age.
+ */
+export function lastActivityAt(lease: Pick<Lease, 'createdAt' | 'history'>): number {
+  return Math.max(Date.parse(lease.createdAt), ...lease.history.map((h) => Date.parse(h.at)).filter((t) => !Number.isNaN(t)));
+}
+
 /** A RoleBinding as we create it: plain data, turned into an API object by the Kubernetes adapter. */
 export interface RoleBindingManifest {
   readonly metadata: {

@@ -1,6 +1,6 @@
 import type { Catalog } from '../catalog.js';
 import { leaseAuditFields } from '../domain/audit.js';
-import { bindingManifest, OPEN_STATUSES, type Lease } from '../domain/lease.js';
+import { bindingManifest, lastActivityAt, OPEN_STATUSES, type Lease } from '../domain/lease.js';
 import { idempotencyKey, newLease } from '../domain/lease-factory.js';
 import {
   clippedNote,
@@ -390,10 +390,14 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
     }
 
     const existing = created.existing;
-    const abandoned = existing.status === 'PENDING' && now.getTime() - Date.parse(existing.createdAt) > deps.pendingGraceSeconds * 1000;
+    const abandoned = existing.status === 'PENDING' && now.getTime() - lastActivityAt(existing) > deps.pendingGraceSeconds * 1000;
     if (existing.status === 'PENDING' && (abandoned || existing.deferredReason !== undefined)) {
       logger.warn('finishing a grant left by an earlier attempt', { leaseId: existing.id, deferred: existing.deferredReason });
-      return (await admit(existing, ticket, actor, options)) ?? provision(existing, actor, false, options.onDecided);
+      // Take the lease over first (a compare-and-swap on its version): one attempt at a time, and
+      // the sweep and the orphan scan see it in flight from now on.
+      const taken = await leases.transition(existing, 'PENDING', { at: now.toISOString(), from: 'PENDING', to: 'PENDING', by: actor, note: 'finishing the grant' }, { deferredReason: null });
+      if (!taken.ok) return taken.current === undefined ? { kind: 'failed', lease: existing, reason: 'lease vanished' } : { kind: 'duplicate', lease: taken.current };
+      return (await admit(taken.lease, ticket, actor, options)) ?? provision(taken.lease, actor, false, options.onDecided);
     }
     return { kind: 'duplicate', lease: existing };
   };

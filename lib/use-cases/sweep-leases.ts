@@ -1,7 +1,7 @@
 import type { Metrics } from '../ports/metrics.js';
 import type { Catalog } from '../catalog.js';
 import { leaseAuditFields } from '../domain/audit.js';
-import type { Lease } from '../domain/lease.js';
+import { lastActivityAt, type Lease } from '../domain/lease.js';
 import { failedMessage } from '../domain/messages.js';
 import { describeError } from '../errors.js';
 import { ownerOf } from '../ports/cluster.js';
@@ -107,7 +107,9 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
     }
     for (const lease of stale) {
       await step(`settle abandoned lease ${lease.id}`, async () => {
-        if (await finishPending(lease)) counts.finishedPending += 1;
+        const settled = await finishPending(lease);
+        if (settled === 'busy') counts.skipped += 1;
+        else if (settled) counts.finishedPending += 1;
         else counts.rolledBackPending += 1;
       });
     }
@@ -126,7 +128,9 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
   };
 
   /** Finish the grant if the ticket still qualifies for this very approval; otherwise roll it back. */
-  async function finishPending(lease: Lease): Promise<boolean> {
+  async function finishPending(lease: Lease): Promise<boolean | 'busy'> {
+    // Another attempt took the lease over recently (a retry finishing it): not abandoned.
+    if (clock.now().getTime() - lastActivityAt(lease) <= deps.pendingGraceSeconds * 1000) return 'busy';
     const ticket = await sourceOf(deps.tickets, lease.source).getTicket(lease.ticketKey);
     if (ticket.state === 'approved' && ticket.approval !== undefined && lease.approvals.includes(ticket.approval.id)) {
       await deps.grantAccess(ticket, 'sweep');
@@ -178,7 +182,7 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
           const inFlight =
             named &&
             lease !== undefined &&
-            ((lease.status === 'PENDING' && now.getTime() - Date.parse(lease.createdAt) <= graceMs) ||
+            ((lease.status === 'PENDING' && now.getTime() - lastActivityAt(lease) <= graceMs) ||
               (lease.status === 'SCHEDULED' && now.getTime() - Date.parse(lease.startsAt) <= graceMs));
           if (named && (lease.status === 'ACTIVE' || inFlight)) continue;
           // With its record, the binding must be exactly the lease's; without one (the record is gone),

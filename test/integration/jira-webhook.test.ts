@@ -1,7 +1,8 @@
+import { bindingManifest } from '../../lib/domain/lease.js';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { newLease } from '../../lib/domain/lease-factory.js';
-import { LABEL_LEASE_ID, LABEL_MANAGED_BY, LABEL_SOURCE } from '../../lib/domain/names.js';
+import { LABEL_DEPLOYMENT, LABEL_LEASE_ID, LABEL_MANAGED_BY, LABEL_SOURCE } from '../../lib/domain/names.js';
 import { decide } from '../../lib/domain/policy.js';
 import { sourceOf } from '../../lib/ports/ticket-source.js';
 import { alice, bob, bodyOf, carol, REVOKE_ARN, TestStack } from '../support/stack.js';
@@ -291,6 +292,32 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     expect(lease?.status).toBe('ACTIVE');
     expect(stack.kube.bindings.size).toBe(2);
     expect(stack.jira.comments('OPS-20')).toHaveLength(1);
+  });
+
+  it('leaves a retry that is finishing a grant alone: the sweep neither fails the lease nor deletes its fresh bindings', async () => {
+    // Prepare: a deferred grant, long enough ago for the sweep; then a retry takes it over and creates its bindings.
+    stack.ticket('OPS-22', { [PROFILE]: 'payments-read' });
+    stack.kube.failNext({ method: 'POST', times: 6, response: { status: 503, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'unavailable', reason: 'ServiceUnavailable', code: 503 } } });
+    expect((await stack.deliver(stack.jira.transition('OPS-22', 'Approved', bob))).statusCode).toBe(503);
+    stack.clock.advance(121_000);
+    const [deferred] = await stack.container.leases.listForTicket('jira', 'OPS-22');
+    if (deferred === undefined) throw new Error('no lease');
+    const taken = await stack.container.leases.transition(deferred, 'PENDING', { at: stack.clock.now().toISOString(), from: 'PENDING', to: 'PENDING', by: 'retry', note: 'finishing the grant' }, { deferredReason: null });
+    if (!taken.ok) throw new Error('could not take the lease over');
+    for (const b of taken.lease.bindings) {
+      const manifest = bindingManifest(taken.lease, b);
+      await fetch(`${stack.kube.url()}/apis/rbac.authorization.k8s.io/v1/namespaces/${b.namespace}/rolebindings`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer fake-k8s-token', 'content-type': 'application/json' },
+        body: JSON.stringify({ ...manifest, metadata: { ...manifest.metadata, labels: { ...manifest.metadata.labels, [LABEL_DEPLOYMENT]: 'kube-lease-test' } } }),
+      });
+    }
+    // Act: the sweep runs while that retry is still at work.
+    const summary = await stack.container.sweepLeases({ scan: true });
+    // Assess
+    expect(summary).toMatchObject({ finishedPending: 0, rolledBackPending: 0, orphanBindingsDeleted: 0 });
+    expect((await stack.container.leases.get(deferred.id))?.status).toBe('PENDING');
+    expect(stack.kube.list(LABEL_LEASE_ID, deferred.id)).toHaveLength(2);
   });
 
   it('marks the lease FAILED, leaves no binding and says so when the cluster refuses for good (403)', async () => {
