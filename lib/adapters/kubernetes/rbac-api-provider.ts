@@ -74,7 +74,7 @@ export function makeRbacApiProvider(
         contexts: [{ name, cluster: name, user: 'kube-lease' }],
         currentContext: name,
       });
-      return kc.makeApiClient(RbacAuthorizationV1Api);
+      return reuseConnections(kc).makeApiClient(RbacAuthorizationV1Api);
     }
     const reference = cluster.kubeconfig ?? (defaultKubeconfigPath === undefined ? undefined : `file:${defaultKubeconfigPath}`);
     if (reference === undefined) {
@@ -95,6 +95,25 @@ export function makeRbacApiProvider(
       kc.setCurrentContext(cluster.context);
     }
     if (kc.getCurrentCluster() === null) throw new ConfigError(`kubeconfig of cluster "${name}" names no current cluster`);
-    return kc.makeApiClient(RbacAuthorizationV1Api);
+    return reuseConnections(kc).makeApiClient(RbacAuthorizationV1Api);
   }
+}
+
+/**
+ * client-node builds a new undici dispatcher (a connection pool) for every request from the
+ * kubeconfig's TLS options, so every call to the API server paid a TCP and TLS handshake. One
+ * KubeConfig here serves one cluster and credential, so its dispatcher is built once and reused:
+ * connections stay alive across requests and warm invocations. (`createDispatcher` is private in
+ * client-node's types; a test counts connections, so a change upstream cannot go unnoticed.)
+ */
+function reuseConnections(kc: KubeConfig): KubeConfig {
+  const target = kc as unknown as { createDispatcher?: (cluster: unknown, options: unknown) => unknown };
+  const build = target.createDispatcher;
+  if (typeof build !== 'function') return kc;
+  let dispatcher: { value: unknown } | undefined;
+  target.createDispatcher = (cluster, options) => {
+    dispatcher ??= { value: build.call(kc, cluster, options) };
+    return dispatcher.value;
+  };
+  return kc;
 }

@@ -1,0 +1,25 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { bob, bodyOf, TestStack } from '../support/stack.js';
+
+describe('connections to the Kubernetes API server are reused (local mode and tests: undici)', () => {
+  let stack: TestStack;
+  afterEach(async () => {
+    await stack.stop();
+  });
+
+  it('opens at most a pool of connections for many grants on a warm container, not one per request', async () => {
+    // Prepare
+    stack = await new TestStack().start();
+    // Act: 20 grants, each creating 2 bindings in parallel (40 requests).
+    for (let i = 1; i <= 20; i += 1) {
+      stack.ticket(`CONN-${i}`, { customfield_10100: 'payments-read' });
+      const body = bodyOf(await stack.deliver(stack.jira.transition(`CONN-${i}`, 'Approved', bob)));
+      expect(body.outcome).toBe('granted');
+    }
+    // Assess: the parallel creates may open a second connection; never one per request.
+    const requests = stack.kube.requests.length;
+    process.stdout.write(`kubernetes: ${requests} requests over ${stack.kube.connections} connection(s)\n`);
+    expect(requests).toBe(40);
+    expect(stack.kube.connections).toBeLessThanOrEqual(3);
+  });
+});
