@@ -35,6 +35,7 @@ import {
   SERVICENOW_TIMESTAMP_HEADER,
   verifyServiceNowSignature,
 } from './adapters/servicenow/servicenow-webhook.js';
+import { catalogWarnings } from './catalog.js';
 import { loadConfig, type Config } from './config.js';
 import type { TicketSourceName } from './domain/ticket.js';
 import { ConfigError } from './errors.js';
@@ -245,9 +246,9 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     claimStaleSeconds: config.pendingGraceSeconds,
   };
   const webhooks: Partial<Record<TicketSourceName, (request: HttpRequest) => Promise<HttpResponse>>> = {};
+  for (const warning of catalogWarnings(config.catalog)) logger.warn(`access catalog: ${warning}`);
   if (jira !== undefined && config.catalog.jira !== undefined) {
     const { approvedStatuses, closedStatuses, projects } = config.catalog.jira;
-    if (projects === undefined) logger.warn('the catalog names no jira.projects: issues of every Jira project may request access');
     webhooks.jira = makeWebhookHandler({
       ...common,
       source: 'jira',

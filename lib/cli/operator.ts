@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { parseCatalog } from '../catalog.js';
+import { catalogWarnings, parseCatalog } from '../catalog.js';
 import { buildContainer, type Container } from '../container.js';
 import { loadConfig } from '../config.js';
 import { OPEN_STATUSES, type Lease } from '../domain/lease.js';
@@ -67,6 +67,7 @@ function catalogCheck(args: readonly string[], io: CliIo): number {
     return 1;
   }
   io.out(`${file}: valid; ${catalog.profiles.length} profile(s), ${Object.keys(catalog.clusters).length} cluster(s)\n`);
+  for (const warning of catalogWarnings(catalog)) io.err(`warning: ${warning}\n`);
   for (const cluster of Object.keys(catalog.clusters)) {
     io.out(`# RBAC kube-lease needs in cluster ${cluster}\n`);
     for (const object of functionRbac(catalog, cluster)) io.out(`---\n${stringify(object)}`);

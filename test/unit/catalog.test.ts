@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { parseCatalog } from '../../lib/catalog.js';
+import { catalogWarnings, parseCatalog } from '../../lib/catalog.js';
 import { ConfigError } from '../../lib/errors.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
 
@@ -43,7 +43,25 @@ describe('parseCatalog', () => {
     expect(message).toContain('profiles[0].maxDuration: not a duration');
     expect(message).toContain('profiles[1].defaultDuration: must be longer than zero and at most maxDuration');
     expect(message).toContain('duplicate profile name "payments-read"');
-    expect(message).toMatch(/Unrecognized key.*namspaces/);
+    expect(message).toContain('profiles[1]: unknown key "namspaces" (did you mean "namespaces"?)');
+  });
+
+  it('says what is wrong in a person\'s words, at the line of the offending key', () => {
+    const typo = problems(DEMO_CATALOG.replace('    defaultDuration: 1h\n', '    defaultDuraton: 1h\n'));
+    const line = DEMO_CATALOG.split('\n').findIndex((l) => l.includes('defaultDuration: 1h')) + 1;
+    expect(typo).toContain(`catalog.yaml:${line} profiles[0]: unknown key "defaultDuraton" (did you mean "defaultDuration"?)`);
+    expect(typo).toContain('profiles[0].defaultDuration: missing key "defaultDuration"');
+    expect(problems(DEMO_CATALOG.replace('    cluster: demo\n', ''))).toContain('profiles[0].cluster: missing key "cluster"');
+    expect(problems(DEMO_CATALOG.replace('  demo: {}', '  demo:\n    type: EKS\n    name: x\n    region: eu-west-1'))).toContain('clusters.demo: "type" must be "eks" or "kubeconfig", not "EKS"');
+    expect(problems(DEMO_CATALOG.replace('  demo: {}', '  demo:\n    type: eks\n    name: x\n  region: eu-west-1'))).toMatch(/clusters\.demo: an EKS cluster needs "name" and "region"[\s\S]*clusters\.region: a cluster must be a mapping/);
+    expect(problems(DEMO_CATALOG.replace('kind: ClusterRole, name: view', 'kind: clusterrole, name: view'))).toContain('roleRef.kind: must be "Role" or "ClusterRole", not "clusterrole"');
+    expect(problems(DEMO_CATALOG.replace('namespaces: [payments, payments-worker]', 'namespaces: [payments, payments]'))).toContain('lists namespace "payments" twice');
+    for (const text of [typo]) expect(text).not.toMatch(/Invalid input|expected string, received/);
+  });
+
+  it('warns of clusters no profile uses and of a Jira section without projects', () => {
+    const catalog = parseCatalog(DEMO_CATALOG.replace('  demo: {}', '  demo: {}\n  spare: {}'));
+    expect(catalogWarnings(catalog)).toEqual(['cluster "spare" is used by no profile', 'jira.projects is not set: issues of every Jira project may request access']);
   });
 
   it('reports invalid YAML with its line', () => {
