@@ -17,7 +17,9 @@ async function main(): Promise<void> {
     sweepIntervalMs: Number(process.env.LOCAL_SWEEP_INTERVAL_MS ?? 10_000),
     logger: consoleLogger(),
   });
-  process.stderr.write(`kube-lease local mode on ${stack.url} (POST /webhooks/jira, GET /healthz)\n`);
+  // The routes actually served: one webhook per ticket source the catalog and environment configure.
+  const routes = [...Object.keys(stack.container.webhooks).map((source) => `POST /webhooks/${source}`), 'GET /healthz'];
+  process.stderr.write(`kube-lease local mode on ${stack.url} (${routes.join(', ')})\n`);
   const shutdown = () => {
     void stack.stop().then(() => process.exit(0));
   };

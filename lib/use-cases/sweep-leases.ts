@@ -120,7 +120,9 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
     }
 
     const summary: SweepSummary = { ...counts, outOfTime };
-    logger.info('sweep finished', { ...summary });
+    // A run that found nothing to do is routine: debug, so an idle local mode stays quiet.
+    const busy = summary.due > 0 || summary.orphanBindingsDeleted > 0 || summary.failed > 0 || summary.outOfTime;
+    (busy ? logger.info : logger.debug).call(logger, 'sweep finished', { ...summary });
     for (const kind of FIX_KINDS) {
       if (summary[kind] > 0) deps.metrics.count('SweepFixes', { kind }, summary[kind]);
     }
