@@ -21,5 +21,22 @@ describe('connections to the Kubernetes API server are reused (local mode and te
     process.stdout.write(`kubernetes: ${requests} requests over ${stack.kube.connections} connection(s)\n`);
     expect(requests).toBe(40);
     expect(stack.kube.connections).toBeLessThanOrEqual(3);
+    // Jira (reads and comments, 40 requests) keeps its connections too.
+    process.stdout.write(`jira: ${stack.jira.requests.length} requests over ${stack.jira.connections} connection(s)\n`);
+    expect(stack.jira.connections).toBeLessThanOrEqual(3);
+  });
+
+  it('keeps ServiceNow connections alive across deliveries', async () => {
+    stack = await new TestStack().start();
+    const requester = stack.servicenow.addUser('alice', 'alice@example.com', 'Alice Engineer');
+    const approver = stack.servicenow.addUser('bob', 'bob@example.com', 'Bob Approver');
+    for (let i = 0; i < 5; i += 1) {
+      const change = stack.servicenow.createChange(requester, { u_k8s_profile: 'payments-read' });
+      stack.servicenow.approve(change, approver);
+      expect(bodyOf(await stack.deliverServiceNow(change)).outcome).toBe('granted');
+    }
+    process.stdout.write(`servicenow: ${stack.servicenow.requests.length} requests over ${stack.servicenow.connections} connection(s)\n`);
+    expect(stack.servicenow.requests.length).toBeGreaterThan(20);
+    expect(stack.servicenow.connections).toBeLessThanOrEqual(6);
   });
 });
