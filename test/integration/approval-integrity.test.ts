@@ -283,6 +283,18 @@ describe('approval integrity: an approval grants exactly what was approved, once
       expect(stack.kube.bindings.size).toBe(0);
     });
 
+    it('fails closed, naming the cause, when the audit rows are of unexpected shape', async () => {
+      await start();
+      const chg = change();
+      stack.servicenow.approve(chg, approver);
+      // A row without its update count (e.g. a customised sys_audit): the order of edits is unknown.
+      for (const row of stack.servicenow.audit) delete row.record_checkpoint;
+      const body = bodyOf(await stack.deliverServiceNow(chg));
+      expect(body).toMatchObject({ outcome: 'denied', code: 'approval-unverifiable' });
+      expect(String(body.reason)).toContain('audit records of unexpected shape');
+      expect(stack.kube.bindings.size).toBe(0);
+    });
+
     it.each<[string, { active?: boolean; webServiceOnly?: boolean }]>([
       ['a web-service-only account', { webServiceOnly: true }],
       ['an inactive user', { active: false }],
@@ -446,6 +458,21 @@ describe('found by review: what an approval covers', () => {
     stack.servicenow.approve(chg, second);
     expect(bodyOf(await stack.deliverServiceNow(chg))).toMatchObject({ outcome: 'denied', code: 'changed-after-approval' });
     expect(stack.kube.bindings.size).toBe(0);
+  });
+
+  it('Jira: a changelog entry that cannot be ordered against the approval fails closed, never passes as intact', async () => {
+    stack = await new TestStack().start();
+    stack.ticket('OPS-72', { [PROFILE]: 'payments-read' });
+    const approval = stack.jira.transition('OPS-72', 'Approved', bob);
+    stack.jira.issue('OPS-72').histories.push({
+      id: 'not-a-number',
+      created: stack.clock.now().toISOString().replace('Z', '+0000'),
+      author: alice,
+      items: [{ field: 'Access profile', fieldtype: 'custom', fieldId: PROFILE, from: null, fromString: 'payments-read', to: null, toString: 'payments-debug' }],
+    });
+    const response = await stack.deliver(approval);
+    expect(bodyOf(response).outcome).not.toBe('granted');
+    await nothingGranted('OPS-72');
   });
 
   it('Jira Server/DC: a custom field edited after the approval without a field id fails closed', async () => {

@@ -23,9 +23,10 @@ const changelogItem = z.looseObject({
   toString: z.string().nullable().optional(),
 });
 
+/** Ids and times order the edits against the approval: a history without them orders nothing (NaN compares false). */
 const history = z.looseObject({
-  id: z.string(),
-  created: z.string(),
+  id: z.string().regex(/^\d+$/),
+  created: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a date'),
   author: jiraUserSchema.optional(),
   items: z.array(changelogItem),
 });

@@ -30,7 +30,10 @@ const userSchema = z.looseObject({
   internal_integration_user: z.string().optional(),
 });
 const USER_FIELDS = ['sys_id', 'user_name', 'email', 'name', 'active', 'web_service_access_only', 'internal_integration_user'];
-const auditRecords = z.array(z.looseObject({ fieldname: z.string(), newvalue: z.string().nullable().optional(), record_checkpoint: z.string(), sys_created_on: z.string().optional() }));
+/** `record_checkpoint` is the record's update count; the Table API answers "" for an empty one, which orders nothing. */
+const auditRecords = z.array(
+  z.looseObject({ fieldname: z.string(), newvalue: z.string().nullable().optional(), record_checkpoint: z.string().regex(/^\d+$/), sys_created_on: z.string().optional() }),
+);
 /** Most sys_audit rows read for one change; a longer history fails closed. */
 const AUDIT_LIMIT = 1000;
 const approverRecords = z.array(z.looseObject({ sys_id: z.string(), approver: z.string(), state: z.string(), sys_updated_on: z.string().optional() }));
@@ -42,11 +45,16 @@ const changeSchema = z.looseObject({ sys_id: z.string(), number: z.string(), sta
  * resolved through `sys_user`. Tickets are keyed by change number (CHG…); a sys_id works too.
  */
 export class ServiceNowTicketSource implements TicketSource {
+  /** The mapped request fields, by the catalog's names: an approval binds them. */
+  private readonly watched: Record<string, string | undefined>;
+
   constructor(
     private readonly client: ServiceNowClient,
     private readonly mapping: ServiceNowCatalog,
     private readonly instanceUrl: string,
-  ) {}
+  ) {
+    this.watched = requestFieldIds(mapping.fields);
+  }
 
   async getTicket(key: string): Promise<TicketSnapshot> {
     const change = await this.readChange(key);
@@ -59,7 +67,7 @@ export class ServiceNowTicketSource implements TicketSource {
       this.approval(change.sys_id),
       approved ? this.auditRows(change.sys_id) : Promise.resolve(undefined),
     ]);
-    const integrity = audit === undefined ? undefined : this.integrity(audit, approval?.at);
+    const integrity = approved ? this.integrity(audit, approval?.at) : undefined;
     return {
       source: 'servicenow',
       key: change.number,
@@ -146,19 +154,9 @@ export class ServiceNowTicketSource implements TicketSource {
     }
   }
 
-  /**
-   * Whether a mapped request field changed after the change was approved, from the change's audit
-   * history (`sys_audit`): the latest update that set `approval` to `approved` is the approval, and
-   * any later update (by `record_checkpoint`, the record's update count) of a mapped field voids it.
-   * No approval in the history (auditing off, or no read access to sys_audit) fails closed.
-   */
-  private watched(): Record<string, string | undefined> {
-    return requestFieldIds(this.mapping.fields);
-  }
-
   /** The change's audit rows for `approval` and the mapped fields, newest first; undefined when of unexpected shape. */
   private async auditRows(changeSysId: string): Promise<z.infer<typeof auditRecords> | undefined> {
-    const names = [...new Set(['approval', ...Object.values(this.watched()).filter((f): f is string => f !== undefined)])];
+    const names = [...new Set(['approval', ...Object.values(this.watched).filter((f): f is string => f !== undefined)])];
     const raw = await this.client.query(
       'sys_audit',
       `tablename=change_request^documentkey=${changeSysId}^fieldnameIN${names.join(',')}^ORDERBYDESCsys_created_on`,
@@ -170,9 +168,11 @@ export class ServiceNowTicketSource implements TicketSource {
   }
 
   /**
-   * A mapped field changed after the approval: in a later update than the one that set `approval`
-   * to `approved` (by `record_checkpoint`, the record's update count), or, with several approvers,
-   * after the first of them approved (an edit between two approvals was not seen by the first).
+   * Whether a mapped request field changed after the change was approved, from its audit history
+   * (`sys_audit`): in a later update than the one that set `approval` to `approved` (by
+   * `record_checkpoint`, the record's update count), or, with several approvers, after the first of
+   * them approved (an edit between two approvals was not seen by the first). No approval in the
+   * history (auditing off, or no read access to sys_audit) or rows of unexpected shape fail closed.
    */
   private integrity(audit: z.infer<typeof auditRecords> | undefined, firstApproverAt: string | undefined): ApprovalIntegrity {
     if (audit === undefined) return { kind: 'unknown', reason: 'ServiceNow returned audit records of unexpected shape' };
@@ -183,7 +183,7 @@ export class ServiceNowTicketSource implements TicketSource {
     }
     const approvedAt = Math.max(...approvals);
     const afterApproval = (r: (typeof rows)[number]) => r.checkpoint > approvedAt || (firstApproverAt !== undefined && r.sys_created_on !== undefined && r.sys_created_on > firstApproverAt);
-    const edited = Object.entries(this.watched())
+    const edited = Object.entries(this.watched)
       .filter(([, field]) => field !== undefined && rows.some((r) => r.fieldname === field && afterApproval(r)))
       .map(([name]) => name);
     return edited.length === 0 ? { kind: 'intact' } : { kind: 'edited', fields: edited };
