@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
-import { parseCatalog, type Catalog } from './catalog.js';
+import type { Catalog } from './domain/catalog.js';
+import { parseCatalog } from './adapters/catalog/parse-catalog.js';
 import { ConfigError } from './errors.js';
 import { LABEL_VALUE } from './domain/names.js';
 

@@ -35,7 +35,7 @@ import {
   SERVICENOW_TIMESTAMP_HEADER,
   verifyServiceNowSignature,
 } from './adapters/servicenow/servicenow-webhook.js';
-import { catalogWarnings } from './catalog.js';
+import { catalogWarnings } from './domain/catalog.js';
 import { loadConfig, type Config } from './config.js';
 import type { TicketSourceName } from './domain/ticket.js';
 import { ConfigError } from './errors.js';

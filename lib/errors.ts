@@ -109,6 +109,48 @@ export class SecretError extends KubeLeaseError {
   override name = 'SecretError';
 }
 
+/** A webhook (or timer) body is not what its sender sends: refused with 400, never retried. */
+export class PayloadError extends KubeLeaseError {
+  override name = 'PayloadError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retryable: false });
+  }
+}
+
+/** Bindings of a lease could not be deleted; the lease stays ACTIVE, and a retry or the sweep finishes it. */
+export class RevokeIncompleteError extends KubeLeaseError {
+  override name = 'RevokeIncompleteError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retryable: true });
+  }
+}
+
+/**
+ * A lease record changed under a use case in a way its step cannot settle (it vanished, or kept
+ * changing): retryable, because the next attempt re-reads the record and decides from what it finds.
+ */
+export class LeaseRaceError extends KubeLeaseError {
+  override name = 'LeaseRaceError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retryable: true });
+  }
+}
+
+/** A kubeconfig asks for a feature the Lambda bundle leaves out (proxies, auth-provider plugins): fix the kubeconfig. */
+export class UnsupportedKubeconfigError extends ConfigError {
+  override name = 'UnsupportedKubeconfigError';
+}
+
+/** The bundle's fetch was handed a dispatcher it does not implement (only kubeconfig TLS options are). */
+export class UnsupportedDispatcherError extends ConfigError {
+  override name = 'UnsupportedDispatcherError';
+}
+
+/** Wrong command-line arguments: the CLI prints its usage and exits with 2. */
+export class UsageError extends KubeLeaseError {
+  override name = 'UsageError';
+}
+
 /** Turns anything thrown into a short, log-safe description (secrets scrubbed); for logs, never for tickets. */
 export function describeError(error: unknown): string {
   return scrubSecrets(error instanceof Error ? `${error.name}: ${error.message}` : String(error));

@@ -1,4 +1,4 @@
-import { ALWAYS_FORBIDDEN_ROLES, type Catalog } from './catalog.js';
+import { ALWAYS_FORBIDDEN_ROLES, type Catalog } from './domain/catalog.js';
 import { formatDuration } from './domain/duration.js';
 import { ANNOTATION_EXPIRES_AT, LABEL_DEPLOYMENT, LABEL_KYVERNO_TTL, LABEL_MANAGED_BY, MANAGED_BY } from './domain/names.js';
 import { DEFAULT_FUNCTION_GROUP } from './rbac.js';

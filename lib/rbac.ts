@@ -1,4 +1,4 @@
-import type { Catalog } from './catalog.js';
+import type { Catalog } from './domain/catalog.js';
 
 /** The group the function's own identity is mapped to (EKS access entry or the kubeconfig's user). */
 export const DEFAULT_FUNCTION_GROUP = 'kube-lease:function';

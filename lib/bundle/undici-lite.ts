@@ -17,9 +17,9 @@ type TlsConnect = Pick<AgentOptions, 'ca' | 'cert' | 'key' | 'pfx' | 'passphrase
   readonly keepAliveInitialDelay?: number;
 };
 
-export class UnsupportedDispatcherError extends Error {
-  override readonly name = 'UnsupportedDispatcherError';
-}
+import { UnsupportedDispatcherError } from '../errors.js';
+
+export { UnsupportedDispatcherError };
 
 /**
  * Agents by TLS options. client-node builds a new dispatcher for every request; one node:https

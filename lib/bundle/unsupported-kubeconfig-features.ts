@@ -4,9 +4,9 @@
  * socks-proxy-agent) and the legacy azure/gcp `auth-provider` plugins, which run the az/gcloud CLIs
  * (jsonpath-plus). Reaching any of them fails with this error instead of connecting another way.
  */
-export class UnsupportedKubeconfigError extends Error {
-  override readonly name = 'UnsupportedKubeconfigError';
-}
+import { UnsupportedKubeconfigError } from '../errors.js';
+
+export { UnsupportedKubeconfigError };
 
 function refuse(feature: string): never {
   throw new UnsupportedKubeconfigError(`${feature} is not supported in the Lambda bundle; give the cluster a kubeconfig without it`);

@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { catalogWarnings, parseCatalog } from '../catalog.js';
+import { catalogWarnings } from '../domain/catalog.js';
+import { parseCatalog } from '../adapters/catalog/parse-catalog.js';
 import { buildContainer, type Container } from '../container.js';
 import { loadConfig } from '../config.js';
 import { OPEN_STATUSES, type Lease } from '../domain/lease.js';
 import { isLeaseId } from '../domain/names.js';
-import { personLabel } from '../domain/ticket.js';
-import { describeError } from '../errors.js';
+import { isTicketSource, personLabel, TICKET_SOURCES } from '../domain/ticket.js';
+import { describeError, UsageError } from '../errors.js';
 import { functionRbac } from '../rbac.js';
+import { findDueLeases } from '../use-cases/due-leases.js';
 
 export const USAGE = `usage: kube-lease <command>
   leases list [--user <email>] [--ticket <key>] [--source jira|servicenow]   open leases (or all of one ticket)
@@ -27,7 +29,6 @@ export interface CliIo {
   readonly container?: () => Container;
 }
 
-class UsageError extends Error {}
 
 /** The operator CLI. Returns the exit code: 0 done, 1 failed, 2 wrong arguments. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -85,7 +86,7 @@ function table(leases: readonly Lease[]): string {
 async function leasesList(args: readonly string[], c: Container, io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: [...args], options: { user: { type: 'string' }, ticket: { type: 'string' }, source: { type: 'string' } }, strict: true });
   const source = values.source ?? 'jira';
-  if (source !== 'jira' && source !== 'servicenow') throw new UsageError('--source is jira or servicenow');
+  if (!isTicketSource(source)) throw new UsageError(`--source is ${TICKET_SOURCES.join(' or ')}`);
   let leases: readonly Lease[];
   if (values.ticket !== undefined) leases = await c.leases.listForTicket(source, values.ticket);
   else {
@@ -139,13 +140,7 @@ async function leasesRevoke(args: readonly string[], c: Container, io: CliIo): P
 async function sweep(args: readonly string[], c: Container, io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: [...args], options: { 'dry-run': { type: 'boolean' } }, strict: true });
   if (values['dry-run'] === true) {
-    const now = c.clock.now();
-    const grace = new Date(now.getTime() - c.config.pendingGraceSeconds * 1000);
-    const [starting, expired, stale] = await Promise.all([
-      c.leases.listDue('SCHEDULED', now, 1000),
-      c.leases.listDue('ACTIVE', now, 1000),
-      c.leases.listDue('PENDING', grace, 1000),
-    ]);
+    const { starting, expired, stale } = await findDueLeases(c.leases, c.clock.now(), c.config.pendingGraceSeconds, 1000);
     io.out(`dry run: would activate ${starting.length}, revoke ${expired.length}, settle ${stale.length} abandoned grant(s)\n`);
     for (const l of starting) io.out(`  activate ${l.id} ${l.ticketKey} (starts ${l.startsAt})\n`);
     for (const l of expired) io.out(`  revoke   ${l.id} ${l.ticketKey} (expired ${l.expiresAt})\n`);

@@ -2,7 +2,7 @@ import '../require-node.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { parseCatalog } from '../catalog.js';
+import { parseCatalog } from '../adapters/catalog/parse-catalog.js';
 import { kyvernoManifests } from '../kyverno.js';
 import { DEFAULT_FUNCTION_GROUP, functionRbac } from '../rbac.js';
 

@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { REVOKE_CAUSES } from './lease.js';
+import { TICKET_SOURCES } from './ticket.js';
 
 /**
  * The audit event schema, stable for consumers (SIEM, dashboards): documented in the README (a
@@ -11,7 +13,7 @@ import * as z from 'zod';
 const fields = {
   at: z.iso.datetime(),
   actor: z.string().min(1),
-  source: z.enum(['jira', 'servicenow']),
+  source: z.enum(TICKET_SOURCES),
   ticket: z.string().min(1),
   ticketUrl: z.string(),
   leaseId: z.string().regex(/^[0-9a-f]{20}$/),
@@ -27,7 +29,7 @@ const fields = {
   previousExpiresAt: z.iso.datetime(),
   reason: z.string(),
   code: z.string().min(1),
-  cause: z.enum(['expiry', 'sweep', 'manual', 'early', 'dry-run']),
+  cause: z.enum(REVOKE_CAUSES),
   deliveryId: z.string(),
   dryRun: z.boolean(),
   warning: z.string(),

@@ -10,8 +10,14 @@ import {
   kyvernoTtl,
 } from './names.js';
 
-export type LeaseStatus = 'SCHEDULED' | 'PENDING' | 'ACTIVE' | 'REVOKED' | 'FAILED';
-export type RevokeCause = 'expiry' | 'sweep' | 'manual' | 'early' | 'dry-run';
+/** Every lease status: the one declaration (types, schemas and the CLI derive from it). */
+export const LEASE_STATUSES = ['SCHEDULED', 'PENDING', 'ACTIVE', 'REVOKED', 'FAILED'] as const;
+export type LeaseStatus = (typeof LEASE_STATUSES)[number];
+/** Why a lease ended by revocation. */
+export const REVOKE_CAUSES = ['expiry', 'sweep', 'manual', 'early', 'dry-run'] as const;
+export type RevokeCause = (typeof REVOKE_CAUSES)[number];
+/** Causes of an on-time end (the timer or the sweep at expiry): their lag counts against the expiry. */
+export const TIMED_CAUSES: readonly RevokeCause[] = ['expiry', 'sweep'];
 
 /** Lease states in which access exists or is about to: what a closed ticket must end. */
 export const OPEN_STATUSES: readonly LeaseStatus[] = ['SCHEDULED', 'PENDING', 'ACTIVE'];

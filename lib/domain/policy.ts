@@ -1,8 +1,8 @@
-import { findProfile, isForbiddenRole, type Catalog, type Profile, type SubjectTemplate } from '../catalog.js';
+import { findProfile, isForbiddenRole, type Catalog, type Profile, type SubjectTemplate } from './catalog.js';
 import { formatDuration, parseDuration } from './duration.js';
 import type { RoleRef, Subject } from './lease.js';
 import { parseTicketDate } from './ticket-date.js';
-import { linearRegExp, MAX_MATCHED_LENGTH } from '../linear-regex.js';
+import { linearRegExp, MAX_MATCHED_LENGTH } from './linear-regex.js';
 import { matchesPerson, samePerson, type Approval, type LinkedTicket, type Person, type TicketSnapshot, type TicketSourceName } from './ticket.js';
 
 /**

@@ -11,7 +11,13 @@ export interface Person {
   readonly activeHuman?: boolean | undefined;
 }
 
-export type TicketSourceName = 'jira' | 'servicenow';
+/** Every ITSM source kube-lease reads: the one declaration. */
+export const TICKET_SOURCES = ['jira', 'servicenow'] as const;
+export type TicketSourceName = (typeof TICKET_SOURCES)[number];
+
+export function isTicketSource(name: string): name is TicketSourceName {
+  return (TICKET_SOURCES as readonly string[]).includes(name);
+}
 
 /** The approval the ITSM API reports: who approved, when, and a stable id of that approval. */
 export interface Approval {

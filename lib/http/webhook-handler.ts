@@ -1,5 +1,5 @@
 import type { TicketSourceName } from '../domain/ticket.js';
-import { describeError, GrantDeferredError, KubeLeaseError, publicReason } from '../errors.js';
+import { describeError, GrantDeferredError, KubeLeaseError, PayloadError, publicReason } from '../errors.js';
 import { newReference } from '../ids.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { Clock } from '../ports/clock.js';
@@ -18,11 +18,6 @@ export type Hint =
   /** `key` is what the API reads the ticket by; `displayKey`, what the payload says its human key is (unchecked). */
   | { readonly kind: 'ticket'; readonly key: string; readonly displayKey?: string }
   | { readonly kind: 'ignore'; readonly reason: string };
-
-/** Thrown by a source's `hint` when the body is not what that source sends. */
-export class PayloadError extends Error {
-  override readonly name = 'PayloadError';
-}
 
 export interface WebhookDeps {
   readonly source: TicketSourceName;

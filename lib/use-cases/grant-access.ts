@@ -1,4 +1,4 @@
-import type { Catalog } from '../catalog.js';
+import type { Catalog } from '../domain/catalog.js';
 import { leaseAuditFields } from '../domain/audit.js';
 import { bindingManifest, lastActivityAt, OPEN_STATUSES, type Lease } from '../domain/lease.js';
 import { idempotencyKey, newLease } from '../domain/lease-factory.js';
@@ -16,7 +16,7 @@ import { decide, EMPTY_CONTEXT, notARequest, type DecisionContext, type DenialCo
 import { leaseIdFor } from '../domain/names.js';
 import { ownerOf } from '../ports/cluster.js';
 import type { Metrics } from '../ports/metrics.js';
-import { findProfile } from '../catalog.js';
+import { findProfile } from '../domain/catalog.js';
 import { personLabel, type TicketSnapshot } from '../domain/ticket.js';
 import { describeError, GrantDeferredError, KubeLeaseError, publicReasons, ScheduleQuotaError } from '../errors.js';
 import { newReference } from '../ids.js';

@@ -1,8 +1,8 @@
 import { ownerOf } from '../ports/cluster.js';
 import { leaseAuditFields } from '../domain/audit.js';
-import type { Lease, RevokeCause } from '../domain/lease.js';
+import { TIMED_CAUSES, type Lease, type RevokeCause } from '../domain/lease.js';
 import { revokedMessage } from '../domain/messages.js';
-import { describeError, KubeLeaseError, publicReasons } from '../errors.js';
+import { describeError, publicReasons, RevokeIncompleteError } from '../errors.js';
 import { newReference } from '../ids.js';
 import { commentSafely, type LeaseDeps } from './lease-deps.js';
 import { removeLeaseResources } from './lease-resources.js';
@@ -22,9 +22,6 @@ export type RevokeOutcome =
   | { readonly kind: 'not-found' }
   | { readonly kind: 'not-due'; readonly lease: Lease }
   | { readonly kind: 'not-active'; readonly lease: Lease };
-
-/** Raised when bindings could not be deleted; the lease stays ACTIVE so a retry or the sweep finishes it. */
-export class RevokeIncompleteError extends KubeLeaseError {}
 
 /**
  * Takes access away: delete the lease's bindings (gone already counts), then mark it REVOKED,
@@ -72,7 +69,7 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
       return { kind: 'not-active', lease };
     }
     const now = clock.now();
-    const timed = cause === 'expiry' || cause === 'sweep';
+    const timed = TIMED_CAUSES.includes(cause);
     if (timed && now.getTime() < Date.parse(lease.expiresAt)) {
       // Access never ends before its expiry; a timer firing early is simply ignored.
       return { kind: 'not-due', lease };

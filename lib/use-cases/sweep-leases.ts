@@ -1,5 +1,5 @@
 import type { Metrics } from '../ports/metrics.js';
-import type { Catalog } from '../catalog.js';
+import type { Catalog } from '../domain/catalog.js';
 import { leaseAuditFields } from '../domain/audit.js';
 import { lastActivityAt, type Lease } from '../domain/lease.js';
 import { failedMessage } from '../domain/messages.js';
@@ -9,6 +9,7 @@ import { sourceOf } from '../ports/ticket-source.js';
 import type { ActivateLeaseInput, ActivateOutcome } from './activate-lease.js';
 import type { GrantOutcome } from './grant-access.js';
 import { commentSafely, type LeaseDeps } from './lease-deps.js';
+import { findDueLeases } from './due-leases.js';
 import { removeLeaseResources } from './lease-resources.js';
 import type { RevokeLeaseInput, RevokeOutcome } from './revoke-lease.js';
 import type { TicketSnapshot } from '../domain/ticket.js';
@@ -84,11 +85,7 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
     };
 
     const now = clock.now();
-    const [starting, expired, stale] = await Promise.all([
-      leases.listDue('SCHEDULED', now, deps.batchSize),
-      leases.listDue('ACTIVE', now, deps.batchSize),
-      leases.listDue('PENDING', new Date(now.getTime() - deps.pendingGraceSeconds * 1000), deps.batchSize),
-    ]);
+    const { starting, expired, stale } = await findDueLeases(leases, now, deps.pendingGraceSeconds, deps.batchSize);
     counts.due = starting.length + expired.length + stale.length;
 
     for (const lease of starting) {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { DeleteRuleCommand, LimitExceededException, PutRuleCommand, RemoveTargetsCommand, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
 import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
-import { RevokeIncompleteError } from '../../lib/use-cases/revoke-lease.js';
+import { RevokeIncompleteError } from '../../lib/errors.js';
 import { bob, bodyOf, carol, TestStack } from '../support/stack.js';
 
 const PROFILE = 'customfield_10100';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { catalogWarnings, parseCatalog } from '../../lib/catalog.js';
+import { catalogWarnings } from '../../lib/domain/catalog.js';
+import { parseCatalog } from '../../lib/adapters/catalog/parse-catalog.js';
 import { ConfigError } from '../../lib/errors.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
 

@@ -5,7 +5,7 @@ import { ClusterPolicy } from '@kubernetes-models/kyverno/kyverno.io/v1/ClusterP
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
-import { parseCatalog } from '../../lib/catalog.js';
+import { parseCatalog } from '../../lib/adapters/catalog/parse-catalog.js';
 import { ANNOTATION_EXPIRES_AT, kyvernoTtl, LABEL_KYVERNO_TTL, LABEL_MANAGED_BY, MANAGED_BY } from '../../lib/domain/names.js';
 import { kyvernoManifests } from '../../lib/kyverno.js';
 import { evaluate, type AdmissionRequest } from '../support/kyverno-eval.js';

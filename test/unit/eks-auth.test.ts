@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { parseCatalog } from '../../lib/catalog.js';
+import { parseCatalog } from '../../lib/adapters/catalog/parse-catalog.js';
 import { EKS_TOKEN_PREFIX, mintEksToken } from '../../lib/adapters/kubernetes/eks-token.js';
 import { makeRbacApiProvider, type EksAccess } from '../../lib/adapters/kubernetes/rbac-api-provider.js';
 import { KubernetesCluster } from '../../lib/adapters/kubernetes/kubernetes-cluster.js';

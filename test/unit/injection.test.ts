@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { parseCatalog } from '../../lib/catalog.js';
+import { parseCatalog } from '../../lib/adapters/catalog/parse-catalog.js';
 import { bindingManifest } from '../../lib/domain/lease.js';
 import { newLease } from '../../lib/domain/lease-factory.js';
 import { LABEL_KYVERNO_TTL, LABEL_LEASE_ID, LABEL_MANAGED_BY, LABEL_SOURCE } from '../../lib/domain/names.js';

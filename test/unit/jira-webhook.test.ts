@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseJiraHint, signJiraBody, verifyJiraSignature } from '../../lib/adapters/jira/jira-webhook.js';
-import { PayloadError } from '../../lib/http/webhook-handler.js';
+import { PayloadError } from '../../lib/errors.js';
 
 describe('verifyJiraSignature', () => {
   const body = Buffer.from('{"webhookEvent":"jira:issue_updated"}');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseCatalog } from '../../lib/catalog.js';
+import { parseCatalog } from '../../lib/adapters/catalog/parse-catalog.js';
 import { decide, notARequest, renderSubject } from '../../lib/domain/policy.js';
 import type { TicketSnapshot } from '../../lib/domain/ticket.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';

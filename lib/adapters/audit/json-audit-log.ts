@@ -1,4 +1,5 @@
 import type { AuditEvent } from '../../domain/audit.js';
+import { TIMED_CAUSES } from '../../domain/lease.js';
 import type { AuditLog } from '../../ports/audit-log.js';
 import type { Metrics } from '../../ports/metrics.js';
 
@@ -39,7 +40,7 @@ export function countingAuditLog(inner: AuditLog, metrics: Metrics): AuditLog {
           const cause = event.cause ?? 'unknown';
           metrics.count('Revocations', { cause });
           // How late access ended: only for ends that were due at the expiry (not early or manual ones).
-          if ((cause === 'expiry' || cause === 'sweep') && event.expiresAt !== undefined) {
+          if (event.cause !== undefined && TIMED_CAUSES.includes(event.cause) && event.expiresAt !== undefined) {
             const lag = (Date.parse(event.at) - Date.parse(event.expiresAt)) / 1000;
             if (Number.isFinite(lag)) metrics.seconds('RevocationLag', Math.max(0, lag), { cause });
           }

@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import type { Lease } from '../../domain/lease.js';
-import type { Person } from '../../domain/ticket.js';
+import { LEASE_STATUSES, REVOKE_CAUSES, type Lease } from '../../domain/lease.js';
+import { TICKET_SOURCES, type Person } from '../../domain/ticket.js';
 
-const status = z.enum(['SCHEDULED', 'PENDING', 'ACTIVE', 'REVOKED', 'FAILED']);
+const status = z.enum(LEASE_STATUSES);
 const person = z.object({ id: z.string(), email: z.string().optional(), displayName: z.string().optional() });
 
 /** Schema of a lease item as stored; items are checked on every read so a hand-edited item cannot confuse us. */
@@ -10,7 +10,7 @@ export const leaseItemSchema = z.object({
   pk: z.string(),
   id: z.string(),
   idempotencyKey: z.string(),
-  source: z.enum(['jira', 'servicenow']),
+  source: z.enum(TICKET_SOURCES),
   ticketKey: z.string(),
   ticketRef: z.string(),
   ticketUrl: z.string(),
@@ -44,7 +44,7 @@ export const leaseItemSchema = z.object({
   version: z.number().int(),
   failureReason: z.string().optional(),
   revokedAt: z.string().optional(),
-  revokeCause: z.enum(['expiry', 'sweep', 'manual', 'early', 'dry-run']).optional(),
+  revokeCause: z.enum(REVOKE_CAUSES).optional(),
   dryRun: z.boolean().optional(),
   deferredReason: z.string().optional(),
 });
@@ -55,7 +55,7 @@ export const denialItemSchema = z.object({
   record: z.literal('denial'),
   leaseId: z.string(),
   idempotencyKey: z.string(),
-  source: z.enum(['jira', 'servicenow']),
+  source: z.enum(TICKET_SOURCES),
   ticketKey: z.string(),
   code: z.string(),
   reason: z.string(),

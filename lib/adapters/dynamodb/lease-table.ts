@@ -5,6 +5,7 @@ import {
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { LeaseStoreError } from '../../errors.js';
 
 /** GSI that lets the sweep query due leases by status and due time (start or expiry) instead of scanning. */
 export const STATUS_DUE_INDEX = 'status-dueAt';
@@ -62,5 +63,5 @@ export async function ensureLeaseTable(client: DynamoDBClient, tableName: string
     if (Table?.TableStatus === 'ACTIVE') return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`table ${tableName} did not become ACTIVE`);
+  throw new LeaseStoreError(`table ${tableName} did not become ACTIVE`);
 }

@@ -1,5 +1,5 @@
 import type JiraApi from 'jira-client';
-import type { JiraCatalog } from '../../catalog.js';
+import type { JiraCatalog } from '../../domain/catalog.js';
 import * as z from 'zod';
 import type { LinkedTicket, Person, TicketSnapshot } from '../../domain/ticket.js';
 import { TicketNotFoundError, TicketSourceError } from '../../errors.js';

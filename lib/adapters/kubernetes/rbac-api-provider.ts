@@ -3,7 +3,7 @@
 // a type check fails if an upgrade moves them.
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { ObjectRbacAuthorizationV1Api as RbacAuthorizationV1Api } from '@kubernetes/client-node/dist/gen/types/ObjectParamAPI.js';
-import type { ClusterConfig } from '../../catalog.js';
+import type { ClusterConfig } from '../../domain/catalog.js';
 import { ConfigError, scrubSecrets } from '../../errors.js';
 import type { Clock } from '../../ports/clock.js';
 import { EKS_TOKEN_REUSE_MS } from './eks-token.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import type { ServiceNowCatalog } from '../../catalog.js';
+import type { ServiceNowCatalog } from '../../domain/catalog.js';
 import type { ApprovalIntegrity, LinkedTicket, Person, TicketSnapshot, TicketState } from '../../domain/ticket.js';
 import { TicketNotFoundError, TicketSourceError } from '../../errors.js';
 import type { TicketSource } from '../../ports/ticket-source.js';

@@ -1,13 +1,8 @@
 import * as z from 'zod';
-import { LineCounter, parseDocument, isNode } from 'yaml';
-import { ConfigError } from './errors.js';
-import { parseDuration } from './domain/duration.js';
-import { linearRegExp } from './linear-regex.js';
-
-/** Roles that no catalog may ever bind, whatever its own `forbiddenRoles` says. */
-export const ALWAYS_FORBIDDEN_ROLES = ['cluster-admin'] as const;
-/** Placeholders a subject template may use; each maps to a field of the ITSM user. */
-export const SUBJECT_PLACEHOLDERS = ['email', 'accountId', 'emailLocalPart'] as const;
+import { ALWAYS_FORBIDDEN_ROLES, SUBJECT_PLACEHOLDERS, type Catalog } from '../../domain/catalog.js';
+import { parseDuration } from '../../domain/duration.js';
+import { linearRegExp } from '../../domain/linear-regex.js';
+import './regexp-engine.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const serviceNowFieldName = z.string().regex(/^[a-z0-9_]+$/, 'not a ServiceNow field or table name');
@@ -37,7 +32,7 @@ const subjectTemplate = z.strictObject({
 
 const person = z.string().min(1).max(256);
 
-const profile = z.strictObject({
+export const profileSchema = z.strictObject({
   name: z.string().regex(PROFILE_NAME, 'lowercase letters, digits and dashes, at most 40 characters'),
   description: z.string().max(500).optional(),
   cluster: z.string().min(1),
@@ -87,7 +82,7 @@ function isLinearRegExp(text: string): boolean {
   }
 }
 
-const kubeconfigCluster = z.strictObject({
+export const kubeconfigCluster = z.strictObject({
   type: z.literal('kubeconfig').optional(),
   kubeconfig: z
     .string()
@@ -111,7 +106,7 @@ const cluster = z.union([eksCluster, kubeconfigCluster]);
 const jiraFieldId = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'not a Jira field id');
 const serviceNowField = z.string().regex(/^[a-z0-9_]+$/, 'not a ServiceNow field name');
 
-const jiraSection = z.strictObject({
+export const jiraSection = z.strictObject({
   approvedStatuses: z.array(z.string().min(1)).min(1),
   /** Statuses that end access early (closed, cancelled, declined…). */
   closedStatuses: z.array(z.string().min(1)).default([]),
@@ -138,7 +133,7 @@ const jiraSection = z.strictObject({
   }),
 });
 
-const serviceNowSection = z.strictObject({
+export const serviceNowSection = z.strictObject({
   /** sys_ids of web-service-only or other non-person accounts whose approvals count (none by default). */
   automationApprovers: z.array(person).default([]),
   /** change_request.state values in which access may be granted (default Scheduled -2, Implement -1). */
@@ -156,7 +151,7 @@ const serviceNowSection = z.strictObject({
   }),
 });
 
-const catalogSchema = z
+export const catalogSchema = z
   .strictObject({
     version: z.literal(1),
     jira: jiraSection.optional(),
@@ -170,7 +165,7 @@ const catalogSchema = z
     /** Dry run for the whole deployment: nothing is ever created in a cluster. */
     dryRun: z.boolean().default(false),
     clusters: z.record(z.string().regex(DNS_LABEL, 'cluster names are DNS labels'), cluster),
-    profiles: z.array(profile).min(1),
+    profiles: z.array(profileSchema).min(1),
   })
   .superRefine((catalog, ctx) => {
     if (catalog.jira === undefined && catalog.servicenow === undefined) {
@@ -207,125 +202,8 @@ const catalogSchema = z
     });
   });
 
-/** A validated access catalog; durations are in seconds. */
-export type Catalog = z.output<typeof catalogSchema>;
-export type Profile = Catalog['profiles'][number];
-export type SubjectTemplate = Catalog['subject'];
-export type ClusterConfig = Catalog['clusters'][string];
-export type JiraCatalog = NonNullable<Catalog['jira']>;
-export type ServiceNowCatalog = NonNullable<Catalog['servicenow']>;
-
-/**
- * Parses and validates catalog YAML. Every problem is reported with its YAML path and line,
- * e.g. `catalog.yaml:14 profiles[0].roleRef.name: role "cluster-admin" may never be bound`.
- */
-export function parseCatalog(text: string, sourceName = 'catalog'): Catalog {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e) => `${sourceName}:${lineCounter.linePos(e.pos[0]).line} ${e.message.split('\n')[0]}`);
-    throw new ConfigError(`access catalog is not valid YAML:\n  ${problems.join('\n  ')}`);
-  }
-  const input: unknown = doc.toJS();
-  const result = catalogSchema.safeParse(input);
-  if (result.success) return result.data;
-  const problems = result.error.issues.flatMap((issue) => {
-    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-    if (issue.code === 'unrecognized_keys') {
-      // One line per key, at the key itself, with the nearest known key.
-      return issue.keys.map((key) => `${sourceName}:${lineOf(doc, lineCounter, [...path, key])} ${formatPath(path)}: unknown key "${key}"${suggestion(key)}`);
-    }
-    return [`${sourceName}:${lineOf(doc, lineCounter, path)} ${formatPath(path)}: ${explain(issue, path, input)}`];
-  });
-  throw new ConfigError(`access catalog is invalid:\n  ${problems.join('\n  ')}`, { cause: result.error });
-}
-
-/** Every key the catalog knows, for "did you mean". */
-const KNOWN_KEYS = [
-  ...Object.keys(catalogSchema.shape),
-  ...Object.keys(profile.shape),
-  ...Object.keys(jiraSection.shape),
-  ...Object.keys(jiraSection.shape.fields.shape),
-  ...Object.keys(serviceNowSection.shape),
-  ...Object.keys(serviceNowSection.shape.fields.shape),
-  ...Object.keys(kubeconfigCluster.shape),
-  'type', 'name', 'region', 'endpoint', 'caData', 'kind', 'pattern', 'hint', 'jiraStatuses', 'serviceNowStates', 'serviceNowField', 'serviceNowTable',
-];
-
-function suggestion(key: string): string {
-  let best: { key: string; distance: number } | undefined;
-  for (const known of new Set(KNOWN_KEYS)) {
-    const distance = editDistance(key.toLowerCase(), known.toLowerCase());
-    if (distance <= Math.max(1, Math.floor(known.length / 4)) && (best === undefined || distance < best.distance)) best = { key: known, distance };
-  }
-  return best === undefined ? '' : ` (did you mean "${best.key}"?)`;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-}
-
-/** A schema issue in a person's words: no schema library phrasing reaches the user. */
-function explain(issue: z.core.$ZodIssue, path: readonly (string | number)[], input: unknown): string {
-  const here = path.reduce<unknown>((node, key) => (typeof node === 'object' && node !== null ? (node as Record<string | number, unknown>)[key] : undefined), input);
-  const last = path.at(-1);
-  if (issue.code === 'invalid_type') {
-    if (here === undefined) return `missing key "${String(last)}"`;
-    return `must be ${issue.expected === 'object' ? 'a mapping (key: value lines; is it indented right?)' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}, not ${JSON.stringify(here)?.slice(0, 60) ?? 'this'}`;
-  }
-  if (issue.code === 'invalid_value') return `must be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, not ${JSON.stringify(here)?.slice(0, 60) ?? 'this'}`;
-  if (issue.code === 'invalid_union' && path[0] === 'clusters') {
-    if (typeof here !== 'object' || here === null) return 'a cluster must be a mapping (key: value lines; is it indented right?)';
-    const type = (here as { type?: unknown }).type;
-    if (type !== undefined && type !== 'eks' && type !== 'kubeconfig') return `"type" must be "eks" or "kubeconfig", not ${JSON.stringify(type)}`;
-    const detail = issue.errors.flat().find((e) => type === 'eks' ? true : e.path[0] !== 'type');
-    return type === 'eks'
-      ? `an EKS cluster needs "name" and "region" (and both or neither of "endpoint" and "caData")${detail === undefined ? '' : `: ${explain(detail, [...path, ...detail.path.filter((p): p is string | number => typeof p !== 'symbol')], input)}`}`
-      : 'a kubeconfig cluster takes only "kubeconfig" (file:, ssm: or secretsmanager:) and "context"; an EKS cluster needs "type: eks", "name" and "region"';
-  }
-  if (issue.code === 'invalid_format' || issue.code === 'too_small' || issue.code === 'too_big' || issue.code === 'custom') return issue.message;
-  return issue.message.replace(/^Invalid input:?\s*/, 'not valid: ');
-}
-
-function lineOf(doc: ReturnType<typeof parseDocument>, lines: LineCounter, path: (string | number)[]): number | string {
-  for (let depth = path.length; depth >= 0; depth -= 1) {
-    const node: unknown = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
-    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
-  }
-  return '?';
-}
-
-function formatPath(path: (string | number)[]): string {
-  if (path.length === 0) return '(top level)';
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
-}
-
-/** Things a valid catalog may still get wrong, for `catalog check` and the start's log. */
-export function catalogWarnings(catalog: Catalog): string[] {
-  const used = new Set(catalog.profiles.map((p) => p.cluster));
-  const warnings = Object.keys(catalog.clusters)
-    .filter((name) => !used.has(name))
-    .map((name) => `cluster "${name}" is used by no profile`);
-  if (catalog.jira !== undefined && catalog.jira.projects === undefined) warnings.push('jira.projects is not set: issues of every Jira project may request access');
-  return warnings;
-}
-
-/** Looks up a profile by name; names are compared case-insensitively and trimmed. */
-export function findProfile(catalog: Catalog, name: string): Profile | undefined {
-  const wanted = name.trim().toLowerCase();
-  return catalog.profiles.find((p) => p.name === wanted);
-}
-
-/** Whether a role may ever be bound under this catalog. */
-export function isForbiddenRole(catalog: Catalog, roleName: string): boolean {
-  const name = roleName.toLowerCase();
-  return [...ALWAYS_FORBIDDEN_ROLES, ...catalog.forbiddenRoles].some((r) => r.toLowerCase() === name);
-}
+// The schema's output and the domain's Catalog must stay one shape: this fails to compile when they drift.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Mutable<T> = T extends readonly (infer U)[] ? Mutable<U>[] : T extends object ? { -readonly [K in keyof T]: Mutable<T[K]> } : T;
+const schemaMatchesDomain: Same<Mutable<z.output<typeof catalogSchema>>, Mutable<Catalog>> = true;
+void schemaMatchesDomain;

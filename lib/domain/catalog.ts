@@ -1,0 +1,145 @@
+/**
+ * The access catalog as the rest of the code sees it: validated, durations in seconds, defaults
+ * filled in. Parsing and validation live in `adapters/catalog/` (a compile-time check keeps that
+ * schema and these types in step); here only the shape and pure queries.
+ */
+
+/** Roles that no catalog may ever bind, whatever its own `forbiddenRoles` says. */
+export const ALWAYS_FORBIDDEN_ROLES = ['cluster-admin'] as const;
+/** Placeholders a subject template may use; each maps to a field of the ITSM user. */
+export const SUBJECT_PLACEHOLDERS = ['email', 'accountId', 'emailLocalPart'] as const;
+
+export interface SubjectTemplate {
+  readonly kind: 'User' | 'Group';
+  /** A template such as `{email}` or `oidc:{emailLocalPart}`. */
+  readonly name: string;
+}
+
+export interface Profile {
+  readonly name: string;
+  readonly description?: string | undefined;
+  readonly cluster: string;
+  readonly namespaces: readonly string[];
+  readonly roleRef: { readonly kind: 'Role' | 'ClusterRole'; readonly name: string };
+  /** Seconds. */
+  readonly defaultDuration: number;
+  /** Seconds. */
+  readonly maxDuration: number;
+  readonly requesters?: readonly string[] | undefined;
+  readonly approvers?: readonly string[] | undefined;
+  /** At least one approver must belong to one of these ITSM groups (checked through the ITSM API). */
+  readonly approverGroups?: readonly string[] | undefined;
+  /** Protected namespaces this profile may still grant in, named one by one. */
+  readonly allowProtectedNamespaces?: readonly string[] | undefined;
+  /** The justification must match this (linear-time) pattern. */
+  readonly justification?: { readonly pattern: string; readonly hint?: string | undefined } | undefined;
+  /** The ticket must link to another ticket that is, right now and per the ITSM API, in one of these states. */
+  readonly linkedTicket?:
+    | {
+        readonly jiraStatuses?: readonly string[] | undefined;
+        readonly serviceNowStates?: readonly string[] | undefined;
+        readonly serviceNowField: string;
+        readonly serviceNowTable: string;
+      }
+    | undefined;
+  /** Validate bindings with server-side dry run instead of creating them. */
+  readonly dryRun?: boolean | undefined;
+  readonly subject?: SubjectTemplate | undefined;
+}
+
+/** A cluster reached through a kubeconfig (a secret reference, or `KUBECONFIG` locally). */
+export interface KubeconfigCluster {
+  readonly type?: 'kubeconfig' | undefined;
+  readonly kubeconfig?: string | undefined;
+  readonly context?: string | undefined;
+}
+
+/** An EKS cluster reached with the function's own IAM identity. */
+export interface EksCluster {
+  readonly type: 'eks';
+  readonly name: string;
+  readonly region: string;
+  readonly endpoint?: string | undefined;
+  readonly caData?: string | undefined;
+}
+
+export type ClusterConfig = EksCluster | KubeconfigCluster;
+
+export interface JiraCatalog {
+  readonly approvedStatuses: readonly string[];
+  /** Statuses that end access early (closed, cancelled, declined…). */
+  readonly closedStatuses: readonly string[];
+  /** `servicedesk`: a Jira Service Management approval with final decision "approved" is required too. */
+  readonly approvals: 'status' | 'servicedesk';
+  /** Project keys whose issues may request access; absent: every project. */
+  readonly projects?: readonly string[] | undefined;
+  readonly issueTypes?: readonly string[] | undefined;
+  /** Account ids of automation accounts whose approvals count. */
+  readonly automationApprovers: readonly string[];
+  readonly fields: {
+    readonly profile: string;
+    readonly duration?: string | undefined;
+    readonly namespaces?: string | undefined;
+    readonly requester: string;
+    readonly justification: string;
+    readonly start?: string | undefined;
+    readonly end?: string | undefined;
+  };
+}
+
+export interface ServiceNowCatalog {
+  /** sys_ids of non-person accounts whose approvals count. */
+  readonly automationApprovers: readonly string[];
+  /** change_request.state values in which access may be granted. */
+  readonly approvedStates: readonly string[];
+  /** change_request.state values that end access early. */
+  readonly closedStates: readonly string[];
+  readonly fields: {
+    readonly profile: string;
+    readonly duration?: string | undefined;
+    readonly namespaces?: string | undefined;
+    readonly requester: string;
+    readonly justification: string;
+    readonly start: string;
+    readonly end: string;
+  };
+}
+
+/** A validated access catalog. */
+export interface Catalog {
+  readonly version: 1;
+  readonly jira?: JiraCatalog | undefined;
+  readonly servicenow?: ServiceNowCatalog | undefined;
+  readonly subject: SubjectTemplate;
+  readonly forbiddenRoles: readonly string[];
+  /** Namespaces no profile may grant in unless it names them in allowProtectedNamespaces. */
+  readonly protectedNamespaces: readonly string[];
+  /** Most open (scheduled, pending or active) leases one requester may hold at once. */
+  readonly maxActiveLeasesPerRequester?: number | undefined;
+  /** Dry run for the whole deployment. */
+  readonly dryRun: boolean;
+  readonly clusters: Readonly<Record<string, ClusterConfig>>;
+  readonly profiles: readonly Profile[];
+}
+
+/** Things a valid catalog may still get wrong, for `catalog check` and the start's log. */
+export function catalogWarnings(catalog: Catalog): string[] {
+  const used = new Set(catalog.profiles.map((p) => p.cluster));
+  const warnings = Object.keys(catalog.clusters)
+    .filter((name) => !used.has(name))
+    .map((name) => `cluster "${name}" is used by no profile`);
+  if (catalog.jira !== undefined && catalog.jira.projects === undefined) warnings.push('jira.projects is not set: issues of every Jira project may request access');
+  return warnings;
+}
+
+/** Looks up a profile by name; names are compared case-insensitively and trimmed. */
+export function findProfile(catalog: Catalog, name: string): Profile | undefined {
+  const wanted = name.trim().toLowerCase();
+  return catalog.profiles.find((p) => p.name === wanted);
+}
+
+/** Whether a role may ever be bound under this catalog. */
+export function isForbiddenRole(catalog: Catalog, roleName: string): boolean {
+  const name = roleName.toLowerCase();
+  return [...ALWAYS_FORBIDDEN_ROLES, ...catalog.forbiddenRoles].some((r) => r.toLowerCase() === name);
+}
