@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { webhookHandler } from '../lib/http/api-gateway.js';
+import { container } from '../lib/container.js';
+import { apiGatewayWebhook } from '../lib/http/api-gateway.js';
 
 /** `POST /webhooks/jira` (HTTP API). */
-export const handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2> = webhookHandler('jira');
+export const handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2> = apiGatewayWebhook('jira', () => container().webhooks.jira);

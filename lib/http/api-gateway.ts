@@ -1,8 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { container } from '../container.js';
 import { remainingOf, withDeadline } from '../deadline.js';
-import type { TicketSourceName } from '../domain/ticket.js';
-import { json, type HttpRequest, type HttpResponse } from './http.js';
+import { json, type HttpRequest, type HttpResponse } from '../ports/http.js';
 
 /** API Gateway HTTP API (payload v2) → transport-neutral request, keeping the raw body bytes for the HMAC. */
 export function fromApiGateway(event: APIGatewayProxyEventV2): HttpRequest {
@@ -20,13 +18,20 @@ export function toApiGateway(response: HttpResponse): APIGatewayProxyStructuredR
   return { statusCode: response.statusCode, headers: response.headers, body: response.body };
 }
 
-/** A Lambda handler for one source's webhook; a source missing from the configuration answers 404. */
-export function webhookHandler(
-  source: TicketSourceName,
+/** A transport-neutral webhook handler, or undefined when its source is not configured. */
+export type WebhookHandlerOf = () => ((request: HttpRequest) => Promise<HttpResponse>) | undefined;
+
+/**
+ * A Lambda handler for one source's webhook. `handlerOf` is called on each invocation (the
+ * container is built on the first); a source missing from the configuration answers 404.
+ */
+export function apiGatewayWebhook(
+  name: string,
+  handlerOf: WebhookHandlerOf,
 ): (event: APIGatewayProxyEventV2, context?: { getRemainingTimeInMillis?: () => number }) => Promise<APIGatewayProxyStructuredResultV2> {
   return async (event, context) => {
-    const handle = container().webhooks[source];
-    if (handle === undefined) return toApiGateway(json(404, { error: `${source} is not configured` }));
+    const handle = handlerOf();
+    if (handle === undefined) return toApiGateway(json(404, { error: `${name} is not configured` }));
     // Retries stop early enough to answer 503 before API Gateway gives up on us.
     return toApiGateway(await withDeadline(remainingOf(context), () => handle(fromApiGateway(event))));
   };

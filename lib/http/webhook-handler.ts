@@ -5,28 +5,14 @@ import type { AuditLog } from '../ports/audit-log.js';
 import type { Clock } from '../ports/clock.js';
 import type { LeaseStore } from '../ports/lease-store.js';
 import type { Logger } from '../ports/logger.js';
+import type { Hint, WebhookSource } from '../ports/webhook-source.js';
 import type { ProcessOutcome, ProcessTicketInput } from '../use-cases/process-ticket.js';
-import { json, type HttpRequest, type HttpResponse } from './http.js';
-
-/**
- * What a source-specific part says about a request. `replayKey` is a digest of everything the sender
- * signed (body, and its timestamp and delivery id where they are signed): two deliveries with the
- * same key are the same delivery, whatever unsigned headers say.
- */
-export type Authentication = { readonly ok: true; readonly replayKey: string } | { readonly ok: false; readonly reason: string };
-export type Hint =
-  /** `key` is what the API reads the ticket by; `displayKey`, what the payload says its human key is (unchecked). */
-  | { readonly kind: 'ticket'; readonly key: string; readonly displayKey?: string }
-  | { readonly kind: 'ignore'; readonly reason: string };
+import { json, type HttpRequest, type HttpResponse } from '../ports/http.js';
 
 export interface WebhookDeps {
   readonly source: TicketSourceName;
-  /** Checks the request's signature (and the age of its signed timestamp) over the raw body. */
-  readonly authenticate: (request: HttpRequest) => Promise<Authentication>;
-  /** Reads which ticket the (authenticated) payload is about; throws PayloadError on a wrong shape. */
-  readonly hint: (body: unknown) => Hint;
-  /** The sender's id of this delivery, if it sends one (for logs and the audit trail). */
-  readonly deliveryId: (request: HttpRequest) => string | undefined;
+  /** The source's webhook side: authentication, hint and delivery id. */
+  readonly webhook: WebhookSource;
   readonly processTicket: (input: ProcessTicketInput) => Promise<ProcessOutcome>;
   readonly leases: Pick<LeaseStore, 'claimDelivery' | 'finishDelivery' | 'releaseDelivery'>;
   readonly audit: AuditLog;
@@ -54,11 +40,11 @@ export function makeWebhookHandler(deps: WebhookDeps): (request: HttpRequest) =>
 
   return async function handleWebhook(request: HttpRequest): Promise<HttpResponse> {
     if (request.method !== 'POST') return json(405, { error: 'use POST' }, { allow: 'POST' });
-    const deliveryId = deps.deliveryId(request)?.slice(0, 200);
+    const deliveryId = deps.webhook.deliveryId(request)?.slice(0, 200);
     if (request.body.length > deps.maxBodyBytes) {
       return reject(413, 'too-large', `body is larger than ${deps.maxBodyBytes} bytes`, deliveryId);
     }
-    const authentication = await deps.authenticate(request);
+    const authentication = await deps.webhook.authenticate(request);
     if (!authentication.ok) return reject(401, 'bad-signature', authentication.reason, deliveryId);
 
     let body: unknown;
@@ -69,7 +55,7 @@ export function makeWebhookHandler(deps: WebhookDeps): (request: HttpRequest) =>
     }
     let hint: Hint;
     try {
-      hint = deps.hint(body);
+      hint = deps.webhook.hint(body);
     } catch (error) {
       if (error instanceof PayloadError) return reject(400, 'bad-request', error.message, deliveryId);
       throw error;

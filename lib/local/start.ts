@@ -1,6 +1,6 @@
 import '../require-node.js';
-import { startLocalStack } from '../adapters/local/local-stack.js';
-import { consoleLogger } from '../adapters/local/console-logger.js';
+import { startLocalStack } from './local-stack.js';
+import { consoleLogger } from './console-logger.js';
 import { ConfigError } from '../errors.js';
 
 /**

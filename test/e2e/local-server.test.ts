@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startLocalStack, type LocalStack } from '../../lib/adapters/local/local-stack.js';
-import { signServiceNowBody } from '../../lib/adapters/servicenow/servicenow-webhook.js';
+import { startLocalStack, type LocalStack } from '../../lib/local/local-stack.js';
+import { signServiceNowBody } from '../../lib/sources/servicenow/servicenow-webhook.js';
 import { MemoryAuditLog, MemoryLogger } from '../fakes/memory-audit-log.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
 

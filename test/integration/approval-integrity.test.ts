@@ -343,7 +343,7 @@ describe('approval integrity: an approval grants exactly what was approved, once
       const again = await stack.deliverServiceNow(chg, { timestamp, deliveryId: 'a1b2c3d4-0000-4000-8000-000000000001' });
       expect(bodyOf(again).outcome).toBe('duplicate-delivery');
       // The captured signature with another id: the signature no longer matches.
-      const signature = (await import('../../lib/adapters/servicenow/servicenow-webhook.js')).signServiceNowBody(
+      const signature = (await import('../../lib/sources/servicenow/servicenow-webhook.js')).signServiceNowBody(
         String(timestamp),
         'a1b2c3d4-0000-4000-8000-000000000001',
         JSON.stringify({ sys_id: chg.sys_id, number: chg.number, table: 'change_request', event: 'update' }),

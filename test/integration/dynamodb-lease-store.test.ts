@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PutCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbLeaseStore } from '../../lib/adapters/dynamodb/dynamodb-lease-store.js';
 import { ensureLeaseTable } from '../../lib/adapters/dynamodb/lease-table.js';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/adapters/local/embedded-dynamodb.js';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/local/embedded-dynamodb.js';
 import { LeaseStoreError } from '../../lib/errors.js';
 import { leaseFixture as lease } from '../support/lease-fixture.js';
 

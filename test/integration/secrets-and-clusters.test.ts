@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { signJiraBody } from '../../lib/adapters/jira/jira-webhook.js';
+import { signJiraBody } from '../../lib/sources/jira/jira-webhook.js';
 import { bob, bodyOf, TestStack } from '../support/stack.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
 

@@ -43,7 +43,7 @@ describe('secrets never reach the logs', () => {
   });
 
   it('logs grants, denials, failures, rejections and revocations without any secret value', async () => {
-    const { signJiraBody } = await import('../../lib/adapters/jira/jira-webhook.js');
+    const { signJiraBody } = await import('../../lib/sources/jira/jira-webhook.js');
     const send = (payload: unknown, signature?: string) => {
       const body = JSON.stringify(payload);
       return stack.webhook('jira')({ method: 'POST', headers: { 'x-hub-signature': signature ?? signJiraBody(body, SECRETS.jiraWebhook) }, body: Buffer.from(body) });

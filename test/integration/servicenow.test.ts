@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { kyvernoTtl, LABEL_LEASE_ID } from '../../lib/domain/names.js';
-import { signServiceNowBody } from '../../lib/adapters/servicenow/servicenow-webhook.js';
+import { signServiceNowBody } from '../../lib/sources/servicenow/servicenow-webhook.js';
 import { snDate, type SnUser } from '../fakes/fake-servicenow.js';
 import { bodyOf, SN_WEBHOOK_SECRET, TestStack } from '../support/stack.js';
 

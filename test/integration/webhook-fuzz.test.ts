@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { signJiraBody } from '../../lib/adapters/jira/jira-webhook.js';
-import { signServiceNowBody } from '../../lib/adapters/servicenow/servicenow-webhook.js';
-import type { HttpResponse } from '../../lib/http/http.js';
+import { signJiraBody } from '../../lib/sources/jira/jira-webhook.js';
+import { signServiceNowBody } from '../../lib/sources/servicenow/servicenow-webhook.js';
+import type { HttpResponse } from '../../lib/ports/http.js';
 import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
 import { alice, bob, bodyOf, carol, SN_WEBHOOK_SECRET, TestStack, WEBHOOK_SECRET } from '../support/stack.js';
 

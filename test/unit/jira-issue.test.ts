@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { approvalFrom, jiraIssueSchema, toPerson } from '../../lib/adapters/jira/jira-issue.js';
-import { fieldList, fieldText } from '../../lib/adapters/ticket-fields.js';
+import { approvalFrom, jiraIssueSchema, toPerson } from '../../lib/sources/jira/jira-issue.js';
+import { fieldList, fieldText } from '../../lib/sources/ticket-fields.js';
 
 const bob = { accountId: 'acc-bob', emailAddress: 'bob@example.com', displayName: 'Bob' };
 const carol = { accountId: 'acc-carol', displayName: 'Carol' };

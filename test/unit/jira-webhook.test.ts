@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseJiraHint, signJiraBody, verifyJiraSignature } from '../../lib/adapters/jira/jira-webhook.js';
+import { parseJiraHint, signJiraBody, verifyJiraSignature } from '../../lib/sources/jira/jira-webhook.js';
 import { PayloadError } from '../../lib/errors.js';
 
 describe('verifyJiraSignature', () => {

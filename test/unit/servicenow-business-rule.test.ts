@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { runInNewContext } from 'node:vm';
-import { SERVICENOW_DELIVERY_HEADER, SERVICENOW_SIGNATURE_HEADER, SERVICENOW_TIMESTAMP_HEADER, verifyServiceNowSignature } from '../../lib/adapters/servicenow/servicenow-webhook.js';
+import { SERVICENOW_DELIVERY_HEADER, SERVICENOW_SIGNATURE_HEADER, SERVICENOW_TIMESTAMP_HEADER, verifyServiceNowSignature } from '../../lib/sources/servicenow/servicenow-webhook.js';
 
 const RULE = readFileSync(new URL('../../deploy/servicenow-business-rule.js', import.meta.url), 'utf8');
 const SECRET = 'rule-secret';

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { PayloadError } from '../../errors.js';
-import type { Authentication, Hint } from '../../http/webhook-handler.js';
+import type { Authentication, Hint } from '../../ports/webhook-source.js';
 
 /** Headers the business rule in deploy/servicenow-business-rule.js sends (lower case, as Node sees them). */
 export const SERVICENOW_SIGNATURE_HEADER = 'x-kubelease-signature';

@@ -1,6 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { localDynamoDbClient } from '../adapters/dynamodb/endpoint-client.js';
+
+export { localDynamoDbClient };
 
 export interface EmbeddedDynamoDb {
   readonly endpoint: string;
@@ -30,14 +33,4 @@ export async function startEmbeddedDynamoDb(dataDir: string | undefined, port = 
         server.close(() => resolve());
       }),
   };
-}
-
-/** A client for a local DynamoDB endpoint; the credentials are placeholders the local server ignores. */
-export function localDynamoDbClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 3,
-  });
 }

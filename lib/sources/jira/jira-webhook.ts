@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { PayloadError } from '../../errors.js';
-import type { Authentication, Hint } from '../../http/webhook-handler.js';
+import type { Authentication, Hint } from '../../ports/webhook-source.js';
 
 /**
  * Checks Jira's `X-Hub-Signature: sha256=<hex>` (HMAC-SHA256 of the raw body with the webhook

@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { HttpRequest, HttpResponse } from '../../http/http.js';
-import { json } from '../../http/http.js';
-import { describeError } from '../../errors.js';
-import { newReference } from '../../ids.js';
+import type { HttpRequest, HttpResponse } from '../ports/http.js';
+import { json } from '../ports/http.js';
+import { describeError } from '../errors.js';
+import { newReference } from '../ids.js';
 
 export type Routes = Readonly<Record<string, (request: HttpRequest) => Promise<HttpResponse>>>;
 

@@ -1,6 +1,6 @@
-import type { Lease } from '../../domain/lease.js';
-import type { Clock } from '../../ports/clock.js';
-import type { LeaseScheduler } from '../../ports/lease-scheduler.js';
+import type { Lease } from '../domain/lease.js';
+import type { Clock } from '../ports/clock.js';
+import type { LeaseScheduler } from '../ports/lease-scheduler.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 

@@ -27,6 +27,7 @@ export type JiraClient = Pick<JiraApi, 'findIssue' | 'addComment' | 'genericGet'
 export type ServiceDeskClient = Pick<JiraApi, 'genericGet'>;
 
 const ISSUE_KEY = /^[A-Z][A-Z0-9_]{0,49}-[1-9][0-9]{0,14}$/;
+const linkedIssueSchema = z.looseObject({ key: z.string(), fields: z.looseObject({ status: z.looseObject({ name: z.string() }) }) });
 /** A history longer than this many pages of 100 is not read to the end: the approval fails closed. */
 const MAX_CHANGELOG_PAGES = 20;
 
@@ -151,12 +152,7 @@ export class JiraTicketSource implements TicketSource {
 
   async linkedTickets(key: string): Promise<LinkedTicket[]> {
     if (!ISSUE_KEY.test(key)) return [];
-    let raw: unknown;
-    try {
-      raw = await (await this.client()).findIssue(key, '', 'issuelinks');
-    } catch (error) {
-      throw this.translate(error, `reading the links of ${key}`, key);
-    }
+    const raw: unknown = await this.request(async () => (await this.client()).findIssue(key, '', 'issuelinks'), `reading the links of ${key}`, key);
     const links = z
       .looseObject({
         fields: z.looseObject({
@@ -171,16 +167,16 @@ export class JiraTicketSource implements TicketSource {
     // The states in the link are a snapshot; read each linked issue again for its state now.
     const linked = await Promise.all(
       keys.map(async (linkedKey) => {
+        let raw: unknown;
         try {
-          const issue = z.looseObject({ key: z.string(), fields: z.looseObject({ status: z.looseObject({ name: z.string() }) }) }).parse(
-            await (await this.client()).findIssue(linkedKey, '', 'status'),
-          );
-          return { key: issue.key, status: issue.fields.status.name };
+          raw = await this.request(async () => (await this.client()).findIssue(linkedKey, '', 'status'), `reading ${linkedKey}`, linkedKey);
         } catch (error) {
-          const failure = this.translate(error, `reading ${linkedKey}`, linkedKey);
-          if (failure instanceof TicketNotFoundError) return undefined;
-          throw failure;
+          if (error instanceof TicketNotFoundError) return undefined;
+          throw error;
         }
+        const issue = linkedIssueSchema.safeParse(raw);
+        if (!issue.success) throw new TicketSourceError(`Jira returned an issue of unexpected shape for ${linkedKey}`, undefined, { cause: issue.error });
+        return { key: issue.data.key, status: issue.data.fields.status.name };
       }),
     );
     return linked.filter((l): l is LinkedTicket => l !== undefined);
@@ -188,12 +184,7 @@ export class JiraTicketSource implements TicketSource {
 
   async groupsOf(person: Person, groups: readonly string[]): Promise<string[]> {
     const query = new URLSearchParams(/^[0-9a-f:-]{10,}$/i.test(person.id) ? { accountId: person.id } : { username: person.id });
-    let raw: unknown;
-    try {
-      raw = await (await this.client()).genericGet(`user/groups?${query}`);
-    } catch (error) {
-      throw this.translate(error, `reading the groups of ${person.id}`, person.id);
-    }
+    const raw: unknown = await this.request(async () => (await this.client()).genericGet(`user/groups?${query}`), `reading the groups of ${person.id}`, person.id);
     const parsed = z.array(z.looseObject({ name: z.string() })).safeParse(raw);
     if (!parsed.success) throw new TicketSourceError('Jira returned user groups of unexpected shape', undefined, { cause: parsed.error });
     return parsed.data.map((g) => g.name).filter((name) => groups.includes(name));

@@ -1,0 +1,97 @@
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+// Static, named imports: a dynamic import() of these would keep the bundler from tree-shaking them
+// (the whole SSM client would ship). Nothing is built until a setting references ssm: or secretsmanager:.
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { EventBridgeRuleScheduler } from '../adapters/eventbridge/eventbridge-rule-scheduler.js';
+import { EventBridgeScheduler } from '../adapters/eventbridge/eventbridge-scheduler.js';
+import { mintEksToken } from '../adapters/kubernetes/eks-token.js';
+import type { EksAccess } from '../adapters/kubernetes/rbac-api-provider.js';
+import type { SecretBackends } from '../adapters/secrets/secret-resolver.js';
+import type { Config } from '../config.js';
+import { ConfigError } from '../errors.js';
+import type { Clock } from '../ports/clock.js';
+import type { LeaseScheduler } from '../ports/lease-scheduler.js';
+
+/*
+ * The AWS clients of the Lambda composition root: secrets, EKS access and the timer backends.
+ * One client per service and region, built once per container (warm invocations reuse them).
+ */
+
+const SECRET_MAX_AGE_SECONDS = 300;
+
+/** AWS secret backends (Powertools Parameters, cached for a few minutes); SDK clients are built on first use. */
+export function awsSecretBackends(region: string): SecretBackends {
+  const ssm = new SSMProvider({ awsSdkV3Client: new SSMClient({ region }) });
+  const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({ region }) });
+  return {
+    ssm: async (name) => (await ssm.get(name, { decrypt: true, maxAge: SECRET_MAX_AGE_SECONDS })) ?? undefined,
+    secretsManager: async (id) => {
+      const value = await secrets.get(id, { maxAge: SECRET_MAX_AGE_SECONDS });
+      return typeof value === 'string' ? value : undefined;
+    },
+  };
+}
+
+/** EKS through the SDK: DescribeCluster for endpoint and CA, and tokens signed with the default credential chain. */
+export function awsEksAccess(clock: Clock): EksAccess {
+  const clients = new Map<string, EKSClient>();
+  const credentials = defaultProvider();
+  return {
+    async describe(name, region) {
+      let client = clients.get(region);
+      if (client === undefined) {
+        client = new EKSClient({ region });
+        clients.set(region, client);
+      }
+      const { cluster } = await client.send(new DescribeClusterCommand({ name }));
+      const endpoint = cluster?.endpoint;
+      const caData = cluster?.certificateAuthority?.data;
+      if (endpoint === undefined || caData === undefined) throw new ConfigError(`EKS cluster ${name} in ${region} has no endpoint or CA yet`);
+      return { endpoint, caData };
+    },
+    token: (name, region) => mintEksToken({ clusterName: name, region, credentials, now: clock.now() }),
+  };
+}
+
+/** The configured timer backend: EventBridge Scheduler schedules, or EventBridge rules. */
+export function eventBridgeScheduler(config: Config): LeaseScheduler {
+  const { revokeFunctionArn, activateFunctionArn } = config;
+  const required = (value: string | undefined, name: string): string => {
+    if (value === undefined) throw new ConfigError(`${name} is not set: cannot schedule lease timers`);
+    return value;
+  };
+  if (config.scheduler.backend === 'scheduler') {
+    const { roleArn, group, deadLetterArn } = config.scheduler;
+    return new EventBridgeScheduler(new SchedulerClient({ region: config.region }), {
+      get revokeFunctionArn(): string {
+        return required(revokeFunctionArn, 'REVOKE_FUNCTION_ARN');
+      },
+      get activateFunctionArn(): string {
+        return required(activateFunctionArn, 'ACTIVATE_FUNCTION_ARN');
+      },
+      get roleArn(): string {
+        return required(roleArn, 'SCHEDULER_ROLE_ARN');
+      },
+      groupName: group,
+      namePrefix: config.schedulePrefix,
+      deadLetterArn,
+    });
+  }
+  return new EventBridgeRuleScheduler(new EventBridgeClient({ region: config.region }), {
+    get revokeFunctionArn(): string {
+      return required(revokeFunctionArn, 'REVOKE_FUNCTION_ARN');
+    },
+    get activateFunctionArn(): string {
+      return required(activateFunctionArn, 'ACTIVATE_FUNCTION_ARN');
+    },
+    eventBusName: config.eventBusName,
+    namePrefix: config.schedulePrefix,
+  });
+}
+
