@@ -24,7 +24,7 @@ import type { Logger } from './ports/logger.js';
 import type { TicketSource, TicketSources } from './ports/ticket-source.js';
 import { makeActivateLease, type ActivateLeaseInput, type ActivateOutcome } from './use-cases/activate-lease.js';
 import { makeCloseTicket } from './use-cases/close-ticket.js';
-import { makeGrantAccess } from './use-cases/grant-access.js';
+import { makeGrantAccess } from './use-cases/grant/grant-access.js';
 import { makeProcessTicket, type ProcessOutcome, type ProcessTicketInput } from './use-cases/process-ticket.js';
 import { makeRevokeLease, type RevokeLeaseInput, type RevokeOutcome } from './use-cases/revoke-lease.js';
 import { makeSweepLeases, type SweepOptions, type SweepSummary } from './use-cases/sweep-leases.js';

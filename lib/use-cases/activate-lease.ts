@@ -1,11 +1,12 @@
 import { leaseAuditFields } from '../domain/audit.js';
 import { bindingManifest, type Lease } from '../domain/lease.js';
-import { failedMessage, grantedMessage } from '../domain/messages.js';
+import { grantedMessage } from '../domain/messages.js';
 import { describeError, GrantDeferredError, KubeLeaseError, publicReasons } from '../errors.js';
 import { newReference } from '../ids.js';
 import { sourceOf } from '../ports/ticket-source.js';
 import type { TicketSnapshot } from '../domain/ticket.js';
 import { commentSafely, type LeaseDeps } from './lease-deps.js';
+import { failLease } from './fail-lease.js';
 import { removeLeaseResources } from './lease-resources.js';
 import type { RevokeLeaseInput, RevokeOutcome } from './revoke-lease.js';
 
@@ -64,14 +65,9 @@ export function makeActivateLease(
     if (errors.length > 0) {
       const ref = newReference();
       logger.error('activation failed', { reference: ref, leaseId, errors: errors.map(describeError) });
-      const reason = `${publicReasons(errors)} (reference ${ref})`;
-      const failed = await leases.transition(lease, 'FAILED', { at, from: 'SCHEDULED', to: 'FAILED', by: actor, note: reason }, { failureReason: reason });
-      const current = failed.ok ? failed.lease : failed.current;
-      if (current === undefined || current.status !== 'FAILED') return { kind: 'not-scheduled', lease: current ?? lease };
-      const leftovers = await removeLeaseResources(current, { cluster, scheduler, logger });
-      audit.record({ kind: 'failure', at, actor, ...leaseAuditFields(current), code: 'backend-error', reason });
-      await comment(current, failedMessage(current, reason, leftovers.length === 0));
-      return { kind: 'failed', lease: current, reason };
+      const failed = await failLease(deps, lease, `${publicReasons(errors)} (reference ${ref})`, actor);
+      if (failed.kind === 'lost') return failed.current === undefined ? { kind: 'not-found' } : { kind: 'not-scheduled', lease: failed.current };
+      return failed;
     }
     // Access exists from here: record and tell it before the state change (at least once, see grant).
     audit.record({ kind: 'grant', at, actor, ...leaseAuditFields(lease), reason: lease.reason });

@@ -5,7 +5,7 @@ import type { LeaseStore } from '../ports/lease-store.js';
 import type { Clock } from '../ports/clock.js';
 import { sourceOf, type TicketSources } from '../ports/ticket-source.js';
 import type { CloseOutcome } from './close-ticket.js';
-import type { GrantOptions, GrantOutcome } from './grant-access.js';
+import type { GrantOptions, GrantOutcome } from './grant/grant-access.js';
 import type { TicketSnapshot } from '../domain/ticket.js';
 
 export interface ProcessTicketInput {

@@ -1,16 +1,14 @@
 import type { Metrics } from '../ports/metrics.js';
 import type { Catalog } from '../domain/catalog.js';
-import { leaseAuditFields } from '../domain/audit.js';
 import { lastActivityAt, type Lease } from '../domain/lease.js';
-import { failedMessage } from '../domain/messages.js';
 import { describeError } from '../errors.js';
 import { ownerOf } from '../ports/cluster.js';
 import { sourceOf } from '../ports/ticket-source.js';
 import type { ActivateLeaseInput, ActivateOutcome } from './activate-lease.js';
-import type { GrantOutcome } from './grant-access.js';
-import { commentSafely, type LeaseDeps } from './lease-deps.js';
+import type { GrantOutcome } from './grant/grant-access.js';
+import type { LeaseDeps } from './lease-deps.js';
+import { failLease } from './fail-lease.js';
 import { findDueLeases } from './due-leases.js';
-import { removeLeaseResources } from './lease-resources.js';
 import type { RevokeLeaseInput, RevokeOutcome } from './revoke-lease.js';
 import type { TicketSnapshot } from '../domain/ticket.js';
 
@@ -138,14 +136,8 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
     }
     const current = await leases.get(lease.id);
     if (current === undefined || current.status !== 'PENDING') return current?.status === 'ACTIVE';
-    const reason = 'the grant was interrupted and the ticket no longer qualifies for it';
-    const at = clock.now().toISOString();
-    const moved = await leases.transition(current, 'FAILED', { at, from: 'PENDING', to: 'FAILED', by: 'sweep', note: reason }, { failureReason: reason });
-    if (!moved.ok) return moved.current?.status === 'ACTIVE';
-    const leftovers = await removeLeaseResources(moved.lease, deps);
-    audit.record({ kind: 'failure', at, actor: 'sweep', ...leaseAuditFields(moved.lease), code: 'backend-error', reason });
-    await commentSafely(deps, moved.lease.source, moved.lease.ticketKey, failedMessage(moved.lease, reason, leftovers.length === 0));
-    return false;
+    const failed = await failLease(deps, current, 'the grant was interrupted and the ticket no longer qualifies for it', 'sweep');
+    return failed.kind === 'lost' && failed.current?.status === 'ACTIVE';
   }
 
   /** Our bindings (by label) that no open lease names: their lease is gone, ended, or does not list them. */

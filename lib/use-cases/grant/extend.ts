@@ -1,0 +1,75 @@
+import { leaseAuditFields } from '../../domain/audit.js';
+import { extendedExpiry } from '../../domain/extension.js';
+import type { Lease } from '../../domain/lease.js';
+import { idempotencyKey } from '../../domain/lease-factory.js';
+import { extendedMessage, notExtendedMessage } from '../../domain/messages.js';
+import { leaseIdFor } from '../../domain/names.js';
+import type { GrantPlan } from '../../domain/policy.js';
+import { describeError, LeaseRaceError } from '../../errors.js';
+import { ownerOf } from '../../ports/cluster.js';
+import { commentSafely } from '../lease-deps.js';
+import type { GrantAccessDeps, GrantOutcome } from './grant-types.js';
+
+/** How many times an extension re-reads and retries after losing a compare-and-swap. */
+const EXTEND_ATTEMPTS = 4;
+
+/**
+ * A new approval on a ticket whose lease is still open moves that lease's expiry (the rule is
+ * `extendedExpiry`); never a second binding. The approval is claimed first, under the id a lease
+ * of it would have: one item per approval holds its decision, so it extends once.
+ */
+export async function extend(deps: GrantAccessDeps, existing: Lease, plan: GrantPlan, actor: string): Promise<GrantOutcome> {
+  const { leases, clock } = deps;
+  const approvalId = plan.approval.id;
+  const claim = await leases.claimApproval(leaseIdFor(idempotencyKey(plan)), idempotencyKey(plan), existing.id);
+  if (claim.kind === 'denied') return { kind: 'already-decided', code: claim.denial.code, reason: claim.denial.reason };
+  if (claim.kind === 'held' && claim.leaseId !== existing.id) {
+    const other = await leases.get(claim.leaseId);
+    if (other !== undefined) return { kind: 'duplicate', lease: other };
+  }
+  let lease: Lease | undefined = existing;
+  for (let attempt = 0; attempt < EXTEND_ATTEMPTS && lease !== undefined; attempt += 1) {
+    if (lease.approvals.includes(approvalId)) return { kind: 'duplicate', lease };
+    if (lease.status !== 'ACTIVE' && lease.status !== 'SCHEDULED') {
+      const reason = `the lease ended (${lease.status}) before the new approval could extend it; approve again for new access`;
+      await commentSafely(deps, lease.source, lease.ticketKey, notExtendedMessage(lease, reason));
+      return { kind: 'not-extended', lease, reason };
+    }
+    const now = clock.now();
+    const { expiresAt, grows, cappedBy } = extendedExpiry(lease, plan, now);
+    const previousExpiresAt = lease.expiresAt;
+    const note = grows ? `extended from ${previousExpiresAt} to ${expiresAt}` : `approval ${approvalId} did not move the expiry`;
+    const moved = await leases.transition(
+      lease,
+      lease.status,
+      { at: now.toISOString(), from: lease.status, to: lease.status, by: actor, note },
+      { expiresAt, approvals: [...lease.approvals, approvalId] },
+    );
+    if (!moved.ok) {
+      lease = moved.current;
+      continue;
+    }
+    const updated = moved.lease;
+    if (!grows) {
+      const reason = cappedBy === undefined ? 'it already lasts at least as long as the new approval asks' : `it is already at ${cappedBy}`;
+      await commentSafely(deps, updated.source, updated.ticketKey, notExtendedMessage(updated, reason));
+      return { kind: 'not-extended', lease: updated, reason };
+    }
+    await moveTimersAndAnnotations(deps, updated);
+    deps.audit.record({ kind: 'extend', at: now.toISOString(), actor, ...leaseAuditFields(updated), previousExpiresAt, reason: note });
+    await commentSafely(deps, updated.source, updated.ticketKey, extendedMessage(updated, previousExpiresAt, cappedBy));
+    return { kind: 'extended', lease: updated, previousExpiresAt };
+  }
+  throw new LeaseRaceError(`could not extend lease ${existing.id}: it kept changing`);
+}
+
+/** The lease record is the truth; if these fail, the sweep still revokes at the new expiry. */
+async function moveTimersAndAnnotations(deps: GrantAccessDeps, lease: Lease): Promise<void> {
+  const results = await Promise.allSettled([
+    deps.scheduler.schedule(lease),
+    ...(lease.status === 'ACTIVE' ? lease.bindings.map((b) => deps.cluster.setExpiry(lease.cluster, b, ownerOf(lease), lease.expiresAt)) : []),
+  ]);
+  for (const result of results) {
+    if (result.status === 'rejected') deps.logger.warn('extension: could not update a timer or annotation', { leaseId: lease.id, error: describeError(result.reason) });
+  }
+}

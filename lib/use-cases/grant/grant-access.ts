@@ -1,0 +1,68 @@
+import { sameAccess } from '../../domain/extension.js';
+import { lastActivityAt } from '../../domain/lease.js';
+import { newLease } from '../../domain/lease-factory.js';
+import { decide, EMPTY_CONTEXT, notARequest } from '../../domain/policy.js';
+import type { TicketSnapshot } from '../../domain/ticket.js';
+import { LeaseRaceError } from '../../errors.js';
+import { gatherContext } from './decision-context.js';
+import { admit, deny } from './deny.js';
+import { extend } from './extend.js';
+import type { GrantAccessDeps, GrantOptions, GrantOutcome } from './grant-types.js';
+import { provision } from './provision.js';
+
+export type { GrantAccessDeps, GrantOptions, GrantOutcome } from './grant-types.js';
+
+/**
+ * Turns an approved ticket into a lease: decide (`deny`), record the lease (the idempotency point),
+ * then schedule its timers and create the bindings in parallel, then ACTIVE (`provision`). A new
+ * approval of a ticket whose lease is still open extends that lease instead (`extend`). Errors
+ * that a retry may fix (ITSM or DynamoDB unavailable) are thrown so the webhook answers 5xx.
+ */
+export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot, actor: string, options?: GrantOptions) => Promise<GrantOutcome> {
+  const { catalog, leases, clock, logger } = deps;
+
+  return async function grantAccess(ticket: TicketSnapshot, actor: string, options: GrantOptions = {}): Promise<GrantOutcome> {
+    const ignored = notARequest(ticket, catalog);
+    if (ignored !== undefined) {
+      logger.debug('not an access request', { source: ticket.source, ticket: ticket.key, reason: ignored });
+      deps.metrics?.count('Ignored', { source: ticket.source });
+      return { kind: 'ignored', reason: ignored };
+    }
+    const now = clock.now();
+    const context = ticket.state === 'approved' ? await gatherContext(deps.tickets, catalog, ticket) : EMPTY_CONTEXT;
+    const decision = decide(ticket, catalog, now, context);
+    if (decision.kind === 'deny') return deny(deps, ticket, decision.code, decision.reason, actor, options);
+    const plan = decision.plan;
+
+    const ofTicket = options.ticketLeases ?? (await leases.listForTicket(ticket.source, ticket.key));
+    // Only a lease of exactly the same access is extended; a re-approval of a request that now
+    // names someone or something else is a new lease.
+    const open = ofTicket.filter((l) => (l.status === 'ACTIVE' || l.status === 'SCHEDULED') && sameAccess(l, plan));
+    const current = open.at(-1);
+    if (current !== undefined && !current.approvals.includes(plan.approval.id)) return extend(deps, current, plan, actor);
+
+    const lease = newLease(plan, now, deps.schedulePrefix, actor);
+    const created = await leases.create(lease);
+    if (created.created) return (await admit(deps, lease, ticket, actor, options)) ?? provision(deps, lease, actor, plan.endClipped, options.onDecided);
+    // The approval was decided "no" before (it may qualify now, but an approval is decided once).
+    if ('denied' in created) return { kind: 'already-decided', code: created.denied.code, reason: created.denied.reason };
+    // This approval already extended a lease; it never creates one of its own.
+    if ('extended' in created) {
+      const extendedLease = await leases.get(created.extended);
+      if (extendedLease !== undefined) return { kind: 'duplicate', lease: extendedLease };
+      throw new LeaseRaceError(`approval extended lease ${created.extended}, which is gone`);
+    }
+
+    const existing = created.existing;
+    const abandoned = existing.status === 'PENDING' && now.getTime() - lastActivityAt(existing) > deps.pendingGraceSeconds * 1000;
+    if (existing.status === 'PENDING' && (abandoned || existing.deferredReason !== undefined)) {
+      logger.warn('finishing a grant left by an earlier attempt', { leaseId: existing.id, deferred: existing.deferredReason });
+      // Take the lease over first (a compare-and-swap on its version): one attempt at a time, and
+      // the sweep and the orphan scan see it in flight from now on.
+      const taken = await leases.transition(existing, 'PENDING', { at: now.toISOString(), from: 'PENDING', to: 'PENDING', by: actor, note: 'finishing the grant' }, { deferredReason: null });
+      if (!taken.ok) return taken.current === undefined ? { kind: 'failed', lease: existing, reason: 'lease vanished' } : { kind: 'duplicate', lease: taken.current };
+      return (await admit(deps, taken.lease, ticket, actor, options)) ?? provision(deps, taken.lease, actor, false, options.onDecided);
+    }
+    return { kind: 'duplicate', lease: existing };
+  };
+}

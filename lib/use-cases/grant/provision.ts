@@ -1,0 +1,129 @@
+import { leaseAuditFields } from '../../domain/audit.js';
+import { bindingManifest, type Lease } from '../../domain/lease.js';
+import { clippedNote, dryRunMessage, grantedMessage, scheduledMessage } from '../../domain/messages.js';
+import { describeError, GrantDeferredError, KubeLeaseError, LeaseRaceError, publicReasons, ScheduleQuotaError } from '../../errors.js';
+import { commentSafely } from '../lease-deps.js';
+import { failLease } from '../fail-lease.js';
+import { removeLeaseResources } from '../lease-resources.js';
+import { referenceFor, type GrantAccessDeps, type GrantOutcome } from './grant-types.js';
+
+/**
+ * Timers ∥ bindings (none yet for a SCHEDULED lease), then ACTIVE. Safe to run for one lease from
+ * several deliveries at once. A failure a retry may fix defers the grant; any other ends it FAILED.
+ */
+export async function provision(deps: GrantAccessDeps, lease: Lease, actor: string, endClipped: boolean, onDecided?: () => Promise<void>): Promise<GrantOutcome> {
+  const { cluster, scheduler, leases, audit, clock, logger } = deps;
+  if (lease.dryRun === true) return dryRun(deps, lease, actor);
+  // A grant finished late (after a crash or a long outage) never starts access after its window.
+  if (clock.now().getTime() >= Date.parse(lease.expiresAt)) return failGrant(deps, lease, 'the access window ended before access could be granted', actor);
+  const scheduled = lease.status === 'SCHEDULED';
+  const steps = await Promise.allSettled([
+    scheduler.schedule(lease),
+    ...(scheduled ? [] : lease.bindings.map((binding) => cluster.applyBinding(lease.cluster, bindingManifest(lease, binding)))),
+  ]);
+  const failures = steps.flatMap((step) => (step.status === 'rejected' ? [step.reason as unknown] : []));
+  // At the rule quota, or with the timers unavailable for a lease whose access has not started,
+  // the lease still starts and ends on time: the sweep activates and revokes from the index.
+  const coveredBySweep = failures.filter((e) => e instanceof ScheduleQuotaError || (scheduled && transient(e)));
+  const errors = failures.filter((e) => !coveredBySweep.includes(e));
+  if (errors.length > 0) {
+    if (lease.status === 'PENDING' && errors.every(transient)) return defer(deps, lease, actor, errors);
+    return failGrant(deps, lease, errors, actor);
+  }
+  const warning =
+    coveredBySweep.length === 0
+      ? undefined
+      : coveredBySweep.some((e) => e instanceof ScheduleQuotaError)
+        ? 'no EventBridge rule could be created (quota reached); the periodic sweep will end this access on time'
+        : 'the timers could not be set now; the periodic sweep will start and end this access on time';
+  if (warning !== undefined) logger.warn('lease timers not scheduled', { leaseId: lease.id, warning });
+  const note = (endClipped ? clippedNote(lease) : '') + (warning === undefined ? '' : `\nNote: ${warning}.`);
+
+  const now = clock.now().toISOString();
+  if (scheduled) {
+    audit.record({ kind: 'schedule', at: now, actor, ...leaseAuditFields(lease), reason: lease.reason, warning });
+    await commentSafely(deps, lease.source, lease.ticketKey, scheduledMessage(lease) + note);
+    return { kind: 'scheduled', lease };
+  }
+  // The bindings exist, so access exists: record and tell it now, before the state change. A crash
+  // between here and ACTIVE makes the recovery tell it again (at least once), never not at all.
+  audit.record({ kind: 'grant', at: now, actor, ...leaseAuditFields(lease), reason: lease.reason, warning });
+  // The comment runs beside the last write: it never delays access, and the audit event above
+  // is already out whatever happens to either.
+  const [moved] = await Promise.all([
+    leases.transition(lease, 'ACTIVE', { at: now, from: 'PENDING', to: 'ACTIVE', by: actor }, lease.deferredReason === undefined ? {} : { deferredReason: null }),
+    commentSafely(deps, lease.source, lease.ticketKey, grantedMessage(lease) + note),
+    onDecided?.(),
+  ]);
+  if (moved.ok) return { kind: 'granted', lease: moved.lease };
+  const current = moved.current;
+  if (current?.status === 'FAILED' || current?.status === 'REVOKED') {
+    // Lost to a delivery that gave up on this lease (or a close): take back what this one created.
+    await removeLeaseResources(current, deps);
+    return { kind: 'failed', lease: current, reason: current.failureReason ?? 'ended by another delivery' };
+  }
+  if (current === undefined) throw new LeaseRaceError(`lease ${lease.id} vanished while activating it`);
+  return { kind: 'duplicate', lease: current };
+}
+
+/** Dry run: the API server validates and authorises each binding (`dryRun=All`); nothing is stored; the lease ends at once. */
+async function dryRun(deps: GrantAccessDeps, lease: Lease, actor: string): Promise<GrantOutcome> {
+  const steps = await Promise.allSettled(lease.bindings.map((b) => deps.cluster.applyBinding(lease.cluster, bindingManifest(lease, b), { dryRun: true })));
+  const errors = steps.flatMap((step) => (step.status === 'rejected' ? [step.reason as unknown] : []));
+  if (errors.length > 0) return failGrant(deps, lease, `dry run refused: ${publicReasons(errors)} (reference ${referenceFor(deps, lease, errors, 'dry run refused')})`, actor);
+  const at = deps.clock.now().toISOString();
+  const ended = await deps.leases.transition(lease, 'REVOKED', { at, from: lease.status, to: 'REVOKED', by: actor, note: 'dry run' }, { revokedAt: at, revokeCause: 'dry-run' });
+  if (!ended.ok) return ended.current === undefined ? { kind: 'failed', lease, reason: 'lease vanished' } : { kind: 'duplicate', lease: ended.current };
+  deps.audit.record({ kind: 'grant', at, actor, ...leaseAuditFields(ended.lease), reason: 'dry run: nothing was created' });
+  await commentSafely(deps, ended.lease.source, ended.lease.ticketKey, dryRunMessage(ended.lease));
+  return { kind: 'dry-run', lease: ended.lease };
+}
+
+/**
+ * Ends a grant for good through `failLease`. `errors` are what went wrong: the ticket, the audit
+ * event and the HTTP answer get their public reasons and a reference; the log line under that
+ * reference the detail. Lost to another attempt, that attempt's outcome stands.
+ */
+export async function failGrant(deps: GrantAccessDeps, lease: Lease, errors: readonly unknown[] | string, actor: string): Promise<GrantOutcome> {
+  const reason = typeof errors === 'string' ? errors : `${publicReasons(errors)} (reference ${referenceFor(deps, lease, errors, 'grant failed')})`;
+  const result = await failLease(deps, lease, reason, actor);
+  if (result.kind === 'failed') return result;
+  const current = result.current;
+  if (current === undefined) throw new LeaseRaceError(`lease ${lease.id} vanished while failing it`);
+  if (current.status === 'FAILED' || current.status === 'REVOKED') {
+    // Ended by another attempt, which told the ticket: only take back what this one created.
+    await removeLeaseResources(current, deps);
+    return { kind: 'failed', lease: current, reason: current.failureReason ?? 'ended by another delivery' };
+  }
+  // Another attempt holds the lease (it took it over, or made it ACTIVE): its outcome stands.
+  return { kind: 'duplicate', lease: current };
+}
+
+/**
+ * A failure a retry may fix: undo this attempt, keep the lease PENDING with the reason, and throw
+ * GrantDeferredError (the webhook answers 503). The next delivery, or the sweep after the grace
+ * period, provisions it again; the approval is not spent. The version bump fences a concurrent
+ * attempt: it can no longer turn the lease ACTIVE with bindings this one removes.
+ */
+async function defer(deps: GrantAccessDeps, lease: Lease, actor: string, errors: readonly unknown[]): Promise<GrantOutcome> {
+  const reason = `${publicReasons(errors)} (reference ${referenceFor(deps, lease, errors, 'grant deferred')})`;
+  const at = deps.clock.now().toISOString();
+  const moved = await deps.leases.transition(lease, 'PENDING', { at, from: 'PENDING', to: 'PENDING', by: actor, note: `not granted yet, will retry: ${reason}` }, { deferredReason: reason });
+  if (!moved.ok) {
+    // Another delivery decided this lease meanwhile; its outcome stands.
+    if (moved.current?.status === 'ACTIVE') return { kind: 'duplicate', lease: moved.current };
+    if (moved.current === undefined) throw new LeaseRaceError(`lease ${lease.id} vanished while deferring it`);
+    if (moved.current.status !== 'PENDING') return { kind: 'failed', lease: moved.current, reason: moved.current.failureReason ?? 'ended by another delivery' };
+  }
+  const current = moved.ok ? moved.lease : (moved.current ?? lease);
+  const leftovers = await removeLeaseResources(current, deps);
+  const left = leftovers.length === 0 ? '' : `; could not remove ${leftovers.join(', ')} yet (the sweep will)`;
+  deps.audit.record({ kind: 'failure', at, actor, ...leaseAuditFields(current), code: 'backend-unavailable', reason: `${reason}; nothing granted yet, the grant will be retried${left}` });
+  const retryAfter = errors.map((e) => (e instanceof KubeLeaseError ? e.retryAfterSeconds : undefined)).find((s) => s !== undefined);
+  throw new GrantDeferredError(`lease ${lease.id} could not be granted for now: ${errors.map(describeError).join('; ')}`, { retryAfterSeconds: retryAfter });
+}
+
+/** A failure that a retry may fix (the adapters class each error on purpose). */
+export function transient(error: unknown): boolean {
+  return error instanceof KubeLeaseError && error.retryable;
+}
