@@ -1,4 +1,4 @@
-import type { DenialCode } from './policy.js';
+import type { DenialCode } from './decision.js';
 import type { Lease, RevokeCause, RoleRef } from './lease.js';
 import { personLabel, type TicketSourceName } from './ticket.js';
 

@@ -1,5 +1,5 @@
 import type { Lease } from './lease.js';
-import type { GrantPlan } from './policy.js';
+import type { GrantPlan } from './decision.js';
 
 /** Where a new approval moves an open lease's expiry, and why it stops there. */
 export interface Extension {

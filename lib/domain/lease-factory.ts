@@ -1,4 +1,4 @@
-import type { GrantPlan } from './policy.js';
+import type { GrantPlan } from './decision.js';
 import type { Lease } from './lease.js';
 import { bindingName, leaseIdFor, scheduleName } from './names.js';
 import { personLabel } from './ticket.js';

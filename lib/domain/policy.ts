@@ -1,9 +1,8 @@
-import { findProfile, isForbiddenRole, type Catalog, type Profile, type SubjectTemplate } from './catalog.js';
-import { formatDuration, parseDuration } from './duration.js';
-import type { RoleRef, Subject } from './lease.js';
-import { parseTicketDate } from './ticket-date.js';
+import { findProfile, isForbiddenRole, type Catalog } from './catalog.js';
+import { deny, EMPTY_CONTEXT, type Decision, type DecisionContext } from './decision.js';
+import { accessWindow, chooseDuration, chooseNamespaces, clipText, renderSubject } from './request.js';
 import { linearRegExp, MAX_MATCHED_LENGTH } from './linear-regex.js';
-import { matchesPerson, samePerson, type Approval, type LinkedTicket, type Person, type TicketSnapshot, type TicketSourceName } from './ticket.js';
+import { matchesPerson, samePerson, type Approval, type TicketSnapshot, type TicketSourceName } from './ticket.js';
 
 /**
  * Why a ticket is not an access request at all, or undefined when it is one. Such a ticket gets no
@@ -26,64 +25,6 @@ export function notARequest(ticket: TicketSnapshot, catalog: Catalog): string | 
   return undefined;
 }
 
-export type DenialCode =
-  | 'not-approved'
-  | 'approval-declined'
-  | 'no-approval'
-  | 'no-requester'
-  | 'self-approval'
-  | 'no-justification'
-  | 'no-profile'
-  | 'unknown-profile'
-  | 'requester-not-allowed'
-  | 'approver-not-allowed'
-  | 'namespace-not-allowed'
-  | 'bad-duration'
-  | 'duration-over-max'
-  | 'bad-date'
-  | 'window-ended'
-  | 'no-subject'
-  | 'forbidden-role'
-  | 'source-not-configured'
-  | 'justification-mismatch'
-  | 'approver-not-in-group'
-  | 'too-many-leases'
-  | 'no-linked-ticket'
-  | 'approver-not-person'
-  | 'changed-after-approval'
-  | 'approval-unverifiable';
-
-/** Everything needed to create a lease; produced only when every rule passed. */
-export interface GrantPlan {
-  readonly ticket: TicketSnapshot;
-  readonly approval: Approval;
-  readonly requester: Person;
-  readonly profile: Profile;
-  readonly cluster: string;
-  readonly namespaces: readonly string[];
-  readonly roleRef: RoleRef;
-  readonly subject: Subject;
-  /** The access window: starts now or at the change's start, ends at the earliest of duration and change end. */
-  readonly startsAt: string;
-  readonly expiresAt: string;
-  /** Whether the change window, not the duration, set the end. */
-  readonly endClipped: boolean;
-  /** The change's end, which bounds any later extension too. */
-  readonly windowEnd: string | undefined;
-  /** The duration asked for (or the profile default), in seconds. */
-  readonly durationSeconds: number;
-  /** Validate only: nothing is created in the cluster (catalog- or profile-wide `dryRun`). */
-  readonly dryRun: boolean;
-}
-
-export type Decision =
-  | { readonly kind: 'grant'; readonly plan: GrantPlan }
-  | { readonly kind: 'deny'; readonly code: DenialCode; readonly reason: string };
-
-function deny(code: DenialCode, reason: string): Decision {
-  return { kind: 'deny', code, reason };
-}
-
 function automationApprovers(catalog: Catalog, source: TicketSourceName): readonly string[] {
   return (source === 'jira' ? catalog.jira?.automationApprovers : catalog.servicenow?.automationApprovers) ?? [];
 }
@@ -98,16 +39,6 @@ export function fieldNames(catalog: Catalog, source: TicketSourceName): { profil
  * either a plan for exactly the catalog's role in the allowed namespaces for a bounded window, or a
  * denial with a reason. Rules are checked in a fixed order so the first reason is the most basic one.
  */
-/** Facts the policy needs that only I/O can give; the grant use case gathers them first. */
-export interface DecisionContext {
-  /** ITSM group memberships of the approvers, by person id (only for profiles with approverGroups). */
-  readonly approverGroups: ReadonlyMap<string, readonly string[]>;
-  /** Linked tickets and their current states (only for profiles with `linkedTicket`). */
-  readonly linkedTickets: readonly LinkedTicket[];
-}
-
-export const EMPTY_CONTEXT: DecisionContext = { approverGroups: new Map(), linkedTickets: [] };
-
 export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date, context: DecisionContext = EMPTY_CONTEXT): Decision {
   const fields = fieldNames(catalog, ticket.source);
   if (fields === undefined) return deny('source-not-configured', `the access catalog has no ${ticket.source} section`);
@@ -222,76 +153,3 @@ export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date, cont
   };
 }
 
-/** `[max(now, start), min(start + duration, end)]`; the duration is already within the profile maximum. */
-function accessWindow(
-  ticket: TicketSnapshot,
-  now: Date,
-  durationSeconds: number,
-): { start: number; end: number; clipped: boolean; windowEnd: number | undefined } | Decision {
-  const start = ticket.windowStart?.trim() ? parseTicketDate(ticket.windowStart) : null;
-  const end = ticket.windowEnd?.trim() ? parseTicketDate(ticket.windowEnd) : null;
-  if (start === undefined) return deny('bad-date', `the change start "${clipText(ticket.windowStart ?? '')}" is not a date`);
-  if (end === undefined) return deny('bad-date', `the change end "${clipText(ticket.windowEnd ?? '')}" is not a date`);
-  if (end !== null && end <= now.getTime()) {
-    return deny('window-ended', `the change window ended at ${new Date(end).toISOString()}`);
-  }
-  const from = Math.max(now.getTime(), start ?? now.getTime());
-  if (end !== null && end <= from) return deny('window-ended', 'the change window ends before it starts');
-  const byDuration = from + durationSeconds * 1000;
-  const until = end === null ? byDuration : Math.min(byDuration, end);
-  return { start: from, end: until, clipped: until < byDuration, windowEnd: end ?? undefined };
-}
-
-function chooseNamespaces(profile: Profile, requested: readonly string[] | undefined): readonly string[] | Decision {
-  const wanted = (requested ?? []).map((n) => n.trim()).filter((n) => n !== '');
-  if (wanted.length === 0) return profile.namespaces;
-  const outside = wanted.filter((n) => !profile.namespaces.includes(n));
-  if (outside.length > 0) {
-    return deny(
-      'namespace-not-allowed',
-      `namespace(s) ${outside.map((n) => `"${clipText(n)}"`).join(', ')} are not in profile "${profile.name}" (allowed: ${profile.namespaces.join(', ')})`,
-    );
-  }
-  return [...new Set(wanted)].sort();
-}
-
-function chooseDuration(profile: Profile, requested: string | undefined): number | Decision {
-  if (requested === undefined || requested.trim() === '') return profile.defaultDuration;
-  const seconds = parseDuration(requested);
-  if (seconds === undefined || seconds <= 0) {
-    return deny('bad-duration', `"${clipText(requested)}" is not a duration (use e.g. 90m, 2h or PT2H)`);
-  }
-  if (seconds > profile.maxDuration) {
-    return deny(
-      'duration-over-max',
-      `requested duration ${formatDuration(seconds)} exceeds the maximum of ${formatDuration(profile.maxDuration)} for profile "${profile.name}"`,
-    );
-  }
-  return seconds;
-}
-
-/** Renders the catalog's subject template; undefined when a placeholder has no value. */
-export function renderSubject(template: SubjectTemplate, person: Person): Subject | undefined {
-  const values: Record<string, string | undefined> = {
-    email: person.email?.toLowerCase(),
-    accountId: person.id,
-    emailLocalPart: person.email?.split('@')[0]?.toLowerCase(),
-  };
-  let missing = false;
-  const name = template.name.replace(/\{([^}]+)\}/g, (_, key: string) => {
-    const value = values[key];
-    if (value === undefined || value === '') missing = true;
-    return value ?? '';
-  });
-  // `system:` names belong to Kubernetes itself (nodes, controllers, masters): never bind to them.
-  // eslint-disable-next-line no-control-regex
-  if (missing || name.length === 0 || name.length > 253 || /[\u0000-\u001f\u007f]/.test(name) || name.toLowerCase().startsWith('system:')) {
-    return undefined;
-  }
-  return { kind: template.kind, name };
-}
-
-/** Ticket text repeated in a reason is clipped so a hostile field cannot flood comments or logs. */
-function clipText(text: string, max = 80): string {
-  return text.length <= max ? text : `${text.slice(0, max)}…`;
-}

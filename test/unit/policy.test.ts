@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseCatalog } from '../../lib/adapters/catalog/parse-catalog.js';
-import { decide, notARequest, renderSubject } from '../../lib/domain/policy.js';
+import { decide, notARequest } from '../../lib/domain/policy.js';
+import { renderSubject } from '../../lib/domain/request.js';
 import type { TicketSnapshot } from '../../lib/domain/ticket.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
 

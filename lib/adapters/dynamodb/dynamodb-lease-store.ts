@@ -1,29 +1,15 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { DeniedApproval, HistoryEntry, Lease, LeaseStatus } from '../../domain/lease.js';
 import type { TicketSourceName } from '../../domain/ticket.js';
 import { canTransition } from '../../domain/lease.js';
 import { LeaseStoreError } from '../../errors.js';
 import type { ApprovalClaim, CreateResult, LeaseStore, TransitionPatch, TransitionResult } from '../../ports/lease-store.js';
 import { STATUS_DUE_INDEX, TICKET_INDEX } from './lease-table.js';
-import { deliveryKey, denialItemSchema, dueAt, fromItem, leaseKey, placesKey, ticketRef, toItem } from './lease-item.js';
-
-const RETRYABLE = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TransactionConflictException',
-]);
-
-function storeError(action: string, error: unknown): LeaseStoreError {
-  const name = error instanceof Error ? error.name : '';
-  return new LeaseStoreError(`DynamoDB ${action} failed: ${error instanceof Error ? error.message : String(error)}`, {
-    cause: error,
-    retryable: RETRYABLE.has(name) || name === 'TimeoutError' || name === 'ECONNREFUSED',
-  });
-}
+import { DeliveryClaims } from './delivery-claims.js';
+import { RequesterPlaces } from './requester-places.js';
+import { storeError } from './store-error.js';
+import { denialItemSchema, dueAt, fromItem, leaseKey, placesKey, ticketRef, toItem } from './lease-item.js';
 
 function asDenial(item: Record<string, unknown>): DeniedApproval | undefined {
   const parsed = denialItemSchema.safeParse(item);
@@ -38,6 +24,8 @@ function asDenial(item: Record<string, unknown>): DeniedApproval | undefined {
  */
 export class DynamoDbLeaseStore implements LeaseStore {
   private readonly doc: DynamoDBDocumentClient;
+  private readonly deliveries: DeliveryClaims;
+  private readonly places: RequesterPlaces;
 
   constructor(
     client: DynamoDBClient,
@@ -46,6 +34,8 @@ export class DynamoDbLeaseStore implements LeaseStore {
     private readonly placesInUse = true,
   ) {
     this.doc = DynamoDBDocumentClient.from(client);
+    this.deliveries = new DeliveryClaims(this.doc, tableName);
+    this.places = new RequesterPlaces(this.doc, tableName, (id) => this.get(id));
   }
 
   async create(lease: Lease): Promise<CreateResult> {
@@ -150,7 +140,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
       if (result.Attributes === undefined) throw new LeaseStoreError(`UpdateItem on lease ${lease.id} returned no item`);
       const moved = fromItem(result.Attributes);
       // An ended lease gives back its requester's place; if this fails, the next reservation reclaims it.
-      if (this.placesInUse && (to === 'REVOKED' || to === 'FAILED')) await this.releasePlaces(placesKey(moved.source, moved.requester), [moved.id]).catch(() => undefined);
+      if (this.placesInUse && (to === 'REVOKED' || to === 'FAILED')) await this.places.release(placesKey(moved.source, moved.requester), [moved.id]).catch(() => undefined);
       return { ok: true, lease: moved };
     } catch (error) {
       if (error instanceof LeaseStoreError) throw error;
@@ -171,63 +161,8 @@ export class DynamoDbLeaseStore implements LeaseStore {
     );
   }
 
-  async reservePlace(lease: Lease, max: number): Promise<{ readonly ok: true } | { readonly ok: false; readonly held: number }> {
-    const key = { pk: placesKey(lease.source, lease.requester) };
-    const take = async (): Promise<boolean> => {
-      try {
-        await this.doc.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: key,
-            UpdateExpression: 'ADD #leases :one',
-            // Already holding a place (a repeat), or a place is free.
-            ConditionExpression: 'attribute_not_exists(#leases) OR contains(#leases, :id) OR size(#leases) < :max',
-            ExpressionAttributeNames: { '#leases': 'leases' },
-            ExpressionAttributeValues: { ':one': new Set([lease.id]), ':id': lease.id, ':max': max },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw storeError('UpdateItem', error);
-      }
-    };
-    if (await take()) return { ok: true };
-    // Full: give back the places of leases that ended without giving theirs back (a crash between
-    // the transition and the release), then try once more.
-    const held = await this.heldPlaces(key.pk);
-    const records = await Promise.all(held.map((id) => this.get(id)));
-    const ended = held.filter((_, i) => {
-      const record = records[i];
-      return record === undefined || record.status === 'REVOKED' || record.status === 'FAILED';
-    });
-    if (ended.length > 0) {
-      await this.releasePlaces(key.pk, ended);
-      if (await take()) return { ok: true };
-    }
-    return { ok: false, held: (await this.heldPlaces(key.pk)).length };
-  }
-
-  private async heldPlaces(pk: string): Promise<string[]> {
-    const item = await this.item(pk);
-    const leases: unknown = item?.leases;
-    return leases instanceof Set ? [...(leases as Set<unknown>)].filter((id): id is string => typeof id === 'string') : [];
-  }
-
-  private async releasePlaces(pk: string, ids: readonly string[]): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk },
-          UpdateExpression: 'DELETE #leases :gone',
-          ExpressionAttributeNames: { '#leases': 'leases' },
-          ExpressionAttributeValues: { ':gone': new Set(ids) },
-        }),
-      );
-    } catch (error) {
-      throw storeError('UpdateItem', error);
-    }
+  reservePlace(lease: Lease, max: number): Promise<{ readonly ok: true } | { readonly ok: false; readonly held: number }> {
+    return this.places.reserve(lease, max);
   }
 
   async listForTicket(source: TicketSourceName, ticketKey: string): Promise<readonly Lease[]> {
@@ -283,58 +218,15 @@ export class DynamoDbLeaseStore implements LeaseStore {
     return { kind: 'held', leaseId: approvalLeaseId };
   }
 
-  async claimDelivery(key: string, now: Date, ttlSeconds: number, staleAfterSeconds: number): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: deliveryKey(key), state: 'claimed', claimedAt: now.toISOString(), ttl: Math.floor(now.getTime() / 1000) + ttlSeconds },
-          // New, or an unfinished claim old enough to have been left by a crash.
-          ConditionExpression: 'attribute_not_exists(pk) OR (#state = :claimed AND claimedAt < :stale)',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':claimed': 'claimed', ':stale': new Date(now.getTime() - staleAfterSeconds * 1000).toISOString() },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw storeError('PutItem', error);
-    }
+  claimDelivery(key: string, now: Date, ttlSeconds: number, staleAfterSeconds: number): Promise<boolean> {
+    return this.deliveries.claim(key, now, ttlSeconds, staleAfterSeconds);
   }
 
-  async finishDelivery(key: string, now: Date): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: deliveryKey(key) },
-          UpdateExpression: 'SET #state = :done, doneAt = :at',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':done': 'done', ':at': now.toISOString() },
-        }),
-      );
-    } catch (error) {
-      // Released or expired meanwhile: nothing to finish.
-      if (error instanceof ConditionalCheckFailedException) return;
-      throw storeError('UpdateItem', error);
-    }
+  finishDelivery(key: string, now: Date): Promise<void> {
+    return this.deliveries.finish(key, now);
   }
 
-  async releaseDelivery(key: string): Promise<void> {
-    try {
-      await this.doc.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { pk: deliveryKey(key) },
-          ConditionExpression: '#state = :claimed',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':claimed': 'claimed' },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return;
-      throw storeError('DeleteItem', error);
-    }
+  releaseDelivery(key: string): Promise<void> {
+    return this.deliveries.release(key);
   }
 }

@@ -1,5 +1,5 @@
 import { findProfile, type Catalog } from '../../domain/catalog.js';
-import type { DecisionContext } from '../../domain/policy.js';
+import type { DecisionContext } from '../../domain/decision.js';
 import type { TicketSnapshot } from '../../domain/ticket.js';
 import { sourceOf, type TicketSources } from '../../ports/ticket-source.js';
 

@@ -2,7 +2,7 @@ import { OPEN_STATUSES, type Lease } from '../../domain/lease.js';
 import { idempotencyKey } from '../../domain/lease-factory.js';
 import { deniedMessage } from '../../domain/messages.js';
 import { leaseIdFor } from '../../domain/names.js';
-import type { DenialCode } from '../../domain/policy.js';
+import type { DenialCode } from '../../domain/decision.js';
 import { personLabel, type TicketSnapshot } from '../../domain/ticket.js';
 import { commentSafely } from '../lease-deps.js';
 import type { GrantAccessDeps, GrantOptions, GrantOutcome } from './grant-types.js';

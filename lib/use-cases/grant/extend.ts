@@ -4,7 +4,7 @@ import type { Lease } from '../../domain/lease.js';
 import { idempotencyKey } from '../../domain/lease-factory.js';
 import { extendedMessage, notExtendedMessage } from '../../domain/messages.js';
 import { leaseIdFor } from '../../domain/names.js';
-import type { GrantPlan } from '../../domain/policy.js';
+import type { GrantPlan } from '../../domain/decision.js';
 import { describeError, LeaseRaceError } from '../../errors.js';
 import { ownerOf } from '../../ports/cluster.js';
 import { commentSafely } from '../lease-deps.js';

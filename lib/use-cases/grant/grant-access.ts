@@ -1,7 +1,8 @@
 import { sameAccess } from '../../domain/extension.js';
 import { lastActivityAt } from '../../domain/lease.js';
 import { newLease } from '../../domain/lease-factory.js';
-import { decide, EMPTY_CONTEXT, notARequest } from '../../domain/policy.js';
+import { EMPTY_CONTEXT } from '../../domain/decision.js';
+import { decide, notARequest } from '../../domain/policy.js';
 import type { TicketSnapshot } from '../../domain/ticket.js';
 import { LeaseRaceError } from '../../errors.js';
 import { gatherContext } from './decision-context.js';

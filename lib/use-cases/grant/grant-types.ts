@@ -1,6 +1,6 @@
 import type { Catalog } from '../../domain/catalog.js';
 import type { Lease } from '../../domain/lease.js';
-import type { DenialCode } from '../../domain/policy.js';
+import type { DenialCode } from '../../domain/decision.js';
 import { describeError } from '../../errors.js';
 import { newReference } from '../../ids.js';
 import type { Metrics } from '../../ports/metrics.js';
