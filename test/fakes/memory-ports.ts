@@ -1,0 +1,126 @@
+import type { BindingRef, Lease, RoleBindingManifest } from '../../lib/domain/lease.js';
+import type { LinkedTicket, Person, TicketSnapshot } from '../../lib/domain/ticket.js';
+import { BindingConflictError, ClusterError, TicketNotFoundError } from '../../lib/errors.js';
+import type { Clock } from '../../lib/ports/clock.js';
+import type { BindingOwner, Cluster, ManagedBinding } from '../../lib/ports/cluster.js';
+import type { LeaseScheduler } from '../../lib/ports/lease-scheduler.js';
+import type { TicketSource } from '../../lib/ports/ticket-source.js';
+import { ANNOTATION_EXPIRES_AT, LABEL_LEASE_ID } from '../../lib/domain/names.js';
+
+/** A clock that stands still until the test moves it. */
+export class FixedClock implements Clock {
+  constructor(private current: Date) {}
+  now(): Date {
+    return new Date(this.current);
+  }
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+/**
+ * The Cluster port in memory: bindings by cluster/namespace/name, with the same ownership rules as
+ * the Kubernetes adapter (an existing binding counts only when it is exactly ours). `refuse` makes
+ * the next applies fail, e.g. with a 503 (retryable) or a 403.
+ */
+export class MemoryCluster implements Cluster {
+  readonly bindings = new Map<string, RoleBindingManifest>();
+  private refusals: ClusterError[] = [];
+
+  refuse(...errors: ClusterError[]): void {
+    this.refusals.push(...errors);
+  }
+
+  static unavailable(): ClusterError {
+    return new ClusterError('the API server answered 503', 503, { retryable: true });
+  }
+
+  static forbidden(): ClusterError {
+    return new ClusterError('the API server answered 403', 403);
+  }
+
+  async applyBinding(cluster: string, manifest: RoleBindingManifest, options: { readonly dryRun?: boolean } = {}): Promise<'created' | 'exists'> {
+    const refusal = this.refusals.shift();
+    if (refusal !== undefined) throw refusal;
+    const key = keyOf(cluster, manifest.metadata);
+    const existing = this.bindings.get(key);
+    if (existing !== undefined) {
+      if (JSON.stringify(existing) === JSON.stringify(manifest)) return 'exists';
+      throw new BindingConflictError(manifest.metadata.namespace, manifest.metadata.name, existing.metadata.labels[LABEL_LEASE_ID]);
+    }
+    if (options.dryRun !== true) this.bindings.set(key, manifest);
+    return 'created';
+  }
+
+  async deleteBinding(cluster: string, binding: BindingRef, owner: BindingOwner): Promise<'deleted' | 'absent' | 'not-ours'> {
+    const key = keyOf(cluster, binding);
+    const existing = this.bindings.get(key);
+    if (existing === undefined) return 'absent';
+    if (existing.metadata.labels[LABEL_LEASE_ID] !== owner.leaseId) return 'not-ours';
+    this.bindings.delete(key);
+    return 'deleted';
+  }
+
+  async listManaged(cluster: string, namespace: string): Promise<ManagedBinding[]> {
+    return [...this.bindings.entries()]
+      .filter(([key]) => key.startsWith(`${cluster}/${namespace}/`))
+      .map(([, m]) => ({ namespace: m.metadata.namespace, name: m.metadata.name, leaseId: m.metadata.labels[LABEL_LEASE_ID] }));
+  }
+
+  async setExpiry(cluster: string, binding: BindingRef, owner: BindingOwner, expiresAt: string): Promise<'updated' | 'absent' | 'not-ours'> {
+    const existing = this.bindings.get(keyOf(cluster, binding));
+    if (existing === undefined) return 'absent';
+    if (existing.metadata.labels[LABEL_LEASE_ID] !== owner.leaseId) return 'not-ours';
+    this.bindings.set(keyOf(cluster, binding), { ...existing, metadata: { ...existing.metadata, annotations: { ...existing.metadata.annotations, [ANNOTATION_EXPIRES_AT]: expiresAt } } });
+    return 'updated';
+  }
+
+  /** The namespaces in which a lease has a binding now. */
+  namespacesOf(leaseId: string): string[] {
+    return [...this.bindings.values()].filter((m) => m.metadata.labels[LABEL_LEASE_ID] === leaseId).map((m) => m.metadata.namespace).sort();
+  }
+}
+
+function keyOf(cluster: string, ref: { readonly namespace: string; readonly name: string }): string {
+  return `${cluster}/${ref.namespace}/${ref.name}`;
+}
+
+/** The scheduler port in memory: one timer set per lease, at the lease's current times. */
+export class MemoryScheduler implements LeaseScheduler {
+  readonly timers = new Map<string, { readonly expiresAt: string; readonly startsAt: string }>();
+  async schedule(lease: Lease): Promise<void> {
+    this.timers.set(lease.id, { expiresAt: lease.expiresAt, startsAt: lease.startsAt });
+  }
+  async cancel(lease: Pick<Lease, 'id' | 'scheduleName'>): Promise<void> {
+    this.timers.delete(lease.id);
+  }
+}
+
+/** A ticket source in memory: tickets the test sets, and the comments kube-lease writes. */
+export class MemoryTicketSource implements TicketSource {
+  readonly tickets = new Map<string, TicketSnapshot>();
+  readonly comments: { readonly key: string; readonly text: string }[] = [];
+  readonly groups = new Map<string, readonly string[]>();
+  linked: LinkedTicket[] = [];
+
+  put(ticket: TicketSnapshot): void {
+    this.tickets.set(ticket.key, ticket);
+  }
+  async getTicket(key: string): Promise<TicketSnapshot> {
+    const ticket = this.tickets.get(key);
+    if (ticket === undefined) throw new TicketNotFoundError(key);
+    return ticket;
+  }
+  async comment(key: string, text: string): Promise<void> {
+    this.comments.push({ key, text });
+  }
+  async linkedTickets(): Promise<LinkedTicket[]> {
+    return this.linked;
+  }
+  async groupsOf(person: Person, groups: readonly string[]): Promise<string[]> {
+    return (this.groups.get(person.id) ?? []).filter((g) => groups.includes(g));
+  }
+  commentsOn(key: string): string[] {
+    return this.comments.filter((c) => c.key === key).map((c) => c.text);
+  }
+}

@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DynamoDbLeaseStore } from '../../lib/adapters/dynamodb/dynamodb-lease-store.js';
+import { ensureLeaseTable } from '../../lib/adapters/dynamodb/lease-table.js';
+import type { Lease } from '../../lib/domain/lease.js';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/local/embedded-dynamodb.js';
+import type { LeaseStore } from '../../lib/ports/lease-store.js';
+import { MemoryLeaseStore } from '../fakes/memory-lease-store.js';
+import { leaseFixture } from '../support/lease-fixture.js';
+
+/**
+ * One contract, two stores: the in-memory store the use-case tests run on must answer exactly as
+ * the DynamoDB store does (against dynalite), or those fast tests would prove nothing.
+ */
+let dynamo: EmbeddedDynamoDb;
+let tables = 0;
+const stores: [string, () => Promise<LeaseStore>][] = [
+  ['MemoryLeaseStore', async () => new MemoryLeaseStore()],
+  [
+    'DynamoDbLeaseStore (dynalite)',
+    async () => {
+      tables += 1;
+      await ensureLeaseTable(dynamo.client, `contract-${tables}`);
+      return new DynamoDbLeaseStore(dynamo.client, `contract-${tables}`);
+    },
+  ],
+];
+
+beforeAll(async () => {
+  dynamo = await startEmbeddedDynamoDb(undefined);
+});
+afterAll(async () => {
+  dynamo.client.destroy();
+  await dynamo.stop();
+});
+
+let ids = 0;
+function lease(changes: Partial<Lease> = {}): Lease {
+  ids += 1;
+  return { ...leaseFixture(`c${String(ids).padStart(19, '0')}`, '2026-01-01T01:00:00.000Z'), ...changes };
+}
+const entry = (from: Lease['status'], to: Lease['status']) => ({ at: '2026-01-01T00:00:01.000Z', from, to, by: 'contract' });
+
+describe.each(stores)('LeaseStore contract: %s', (_name, open) => {
+  it('creates once; a repeat create returns the existing lease', async () => {
+    // Prepare
+    const store = await open();
+    const first = lease();
+    // Act
+    const created = await store.create(first);
+    const again = await store.create({ ...first, reason: 'other' });
+    // Assess
+    expect(created).toEqual({ created: true });
+    expect(again.created === false && 'existing' in again ? again.existing.reason : undefined).toBe(first.reason);
+  });
+
+  it('transitions by compare-and-swap, appends history, and a stale copy loses and sees the current lease', async () => {
+    // Prepare
+    const store = await open();
+    const first = lease();
+    await store.create(first);
+    // Act
+    const moved = await store.transition(first, 'ACTIVE', entry('PENDING', 'ACTIVE'), { deferredReason: null });
+    const stale = await store.transition(first, 'FAILED', entry('PENDING', 'FAILED'), { failureReason: 'x' });
+    // Assess
+    expect(moved.ok && moved.lease.version).toBe(2);
+    expect(moved.ok && moved.lease.history.map((h) => h.to)).toEqual(['PENDING', 'ACTIVE']);
+    expect(stale.ok).toBe(false);
+    expect(!stale.ok && stale.current?.status).toBe('ACTIVE');
+  });
+
+  it('keeps a denied approval decided: no lease under its id, and no second denial', async () => {
+    // Prepare
+    const store = await open();
+    const denied = lease();
+    const denial = { leaseId: denied.id, idempotencyKey: denied.idempotencyKey, source: 'jira' as const, ticketKey: 'OPS-1', code: 'self-approval', reason: 'r', at: '2026-01-01T00:00:00.000Z', by: 'test' };
+    // Act
+    const recorded = await store.recordDenial(denial);
+    const twice = await store.recordDenial(denial);
+    const create = await store.create(denied);
+    // Assess
+    expect([recorded, twice]).toEqual([true, false]);
+    expect(create.created === false && 'denied' in create ? create.denied.code : undefined).toBe('self-approval');
+    expect(await store.get(denied.id)).toBeUndefined();
+    expect((await store.denial(denied.id))?.reason).toBe('r');
+  });
+
+  it('claims an approval for an extension once; the claimed id never becomes a lease', async () => {
+    // Prepare
+    const store = await open();
+    const holder = lease();
+    const approvalId = lease();
+    // Act
+    const first = await store.claimApproval(approvalId.id, approvalId.idempotencyKey, holder.id);
+    const again = await store.claimApproval(approvalId.id, approvalId.idempotencyKey, 'someone-else');
+    const create = await store.create(approvalId);
+    // Assess
+    expect(first).toEqual({ kind: 'claimed' });
+    expect(again).toEqual({ kind: 'held', leaseId: holder.id });
+    expect(create.created === false && 'extended' in create ? create.extended : undefined).toBe(holder.id);
+  });
+
+  it('lists what is due by status, earliest first, up to the limit', async () => {
+    // Prepare
+    const store = await open();
+    const late = lease({ status: 'ACTIVE', expiresAt: '2026-01-01T03:00:00.000Z' });
+    const early = lease({ status: 'ACTIVE', expiresAt: '2026-01-01T02:00:00.000Z' });
+    const future = lease({ status: 'ACTIVE', expiresAt: '2026-01-02T00:00:00.000Z' });
+    for (const l of [late, early, future]) await store.create(l);
+    // Act
+    const due = await store.listDue('ACTIVE', new Date('2026-01-01T04:00:00.000Z'), 10);
+    const one = await store.listDue('ACTIVE', new Date('2026-01-01T04:00:00.000Z'), 1);
+    // Assess
+    expect(due.map((l) => l.id)).toEqual([early.id, late.id]);
+    expect(one.map((l) => l.id)).toEqual([early.id]);
+  });
+
+  it('holds a requester to the cap and gives the place back when a lease ends', async () => {
+    // Prepare
+    const store = await open();
+    const [a, b, c] = [lease({ requester: { id: 'cap-1' } }), lease({ requester: { id: 'cap-1' } }), lease({ requester: { id: 'cap-1' } })];
+    for (const l of [a, b, c]) await store.create(l);
+    // Act
+    const first = await store.reservePlace(a, 1);
+    const repeat = await store.reservePlace(a, 1);
+    const full = await store.reservePlace(b, 1);
+    await store.transition(a, 'FAILED', entry('PENDING', 'FAILED'), { failureReason: 'x' });
+    const freed = await store.reservePlace(b, 1);
+    // Assess
+    expect([first.ok, repeat.ok, full.ok, freed.ok]).toEqual([true, true, false, true]);
+    expect(!full.ok && full.held).toBe(1);
+  });
+
+  it('claims a delivery once, keeps a finished one, and lets a stale unfinished claim be taken over', async () => {
+    // Prepare
+    const store = await open();
+    const now = new Date('2026-01-01T00:00:00.000Z');
+    const later = new Date(now.getTime() + 600_000);
+    // Act
+    const claimed = await store.claimDelivery('d1', now, 3600, 120);
+    const busy = await store.claimDelivery('d1', now, 3600, 120);
+    const takenOver = await store.claimDelivery('d1', later, 3600, 120);
+    await store.finishDelivery('d1', later);
+    const done = await store.claimDelivery('d1', new Date(later.getTime() + 600_000), 3600, 120);
+    await store.claimDelivery('d2', now, 3600, 120);
+    await store.releaseDelivery('d2');
+    const released = await store.claimDelivery('d2', now, 3600, 120);
+    // Assess
+    expect([claimed, busy, takenOver, done, released]).toEqual([true, false, true, false, true]);
+  });
+
+  it('lists the leases of one ticket, oldest first', async () => {
+    // Prepare
+    const store = await open();
+    const second = lease({ ticketKey: 'OPS-77', createdAt: '2026-01-01T00:05:00.000Z' });
+    const first = lease({ ticketKey: 'OPS-77', createdAt: '2026-01-01T00:01:00.000Z' });
+    await store.create(second);
+    await store.create(first);
+    await store.create(lease({ ticketKey: 'OPS-78' }));
+    // Act
+    const listed = await store.listForTicket('jira', 'OPS-77');
+    // Assess
+    expect(listed.map((l) => l.id)).toEqual([first.id, second.id]);
+  });
+});

@@ -1,0 +1,72 @@
+import { parseCatalog } from '../../lib/adapters/catalog/parse-catalog.js';
+import type { Catalog } from '../../lib/domain/catalog.js';
+import type { Approval, Person, TicketSnapshot } from '../../lib/domain/ticket.js';
+import { makeActivateLease } from '../../lib/use-cases/activate-lease.js';
+import { makeCloseTicket } from '../../lib/use-cases/close-ticket.js';
+import { makeGrantAccess } from '../../lib/use-cases/grant/grant-access.js';
+import { makeProcessTicket } from '../../lib/use-cases/process-ticket.js';
+import { makeRevokeLease } from '../../lib/use-cases/revoke-lease.js';
+import { makeSweepLeases } from '../../lib/use-cases/sweep-leases.js';
+import { MemoryAuditLog, MemoryLogger } from '../fakes/memory-audit-log.js';
+import { MemoryLeaseStore } from '../fakes/memory-lease-store.js';
+import { MemoryMetrics } from '../fakes/memory-metrics.js';
+import { FixedClock, MemoryCluster, MemoryScheduler, MemoryTicketSource } from '../fakes/memory-ports.js';
+import { DEMO_CATALOG } from './demo-catalog.js';
+
+export const T0 = new Date('2026-03-02T10:00:00.000Z');
+export const requester: Person = { id: 'acct-alice', email: 'alice@example.com', displayName: 'Alice', activeHuman: true };
+export const approver: Person = { id: 'acct-bob', email: 'bob@example.com', displayName: 'Bob', activeHuman: true };
+
+/**
+ * The use cases wired to in-memory ports, as the container wires them to real ones: a use-case
+ * branch runs in milliseconds, without servers. HTTP fakes stay for the adapters' own tests.
+ */
+export function useCases(catalogText: string = DEMO_CATALOG) {
+  const catalog: Catalog = parseCatalog(catalogText);
+  const clock = new FixedClock(T0);
+  const jira = new MemoryTicketSource();
+  const ports = {
+    tickets: { jira },
+    cluster: new MemoryCluster(),
+    leases: new MemoryLeaseStore(),
+    scheduler: new MemoryScheduler(),
+    audit: new MemoryAuditLog(),
+    clock,
+    logger: new MemoryLogger(),
+  };
+  const metrics = new MemoryMetrics();
+  const revokeLease = makeRevokeLease(ports);
+  const activateLease = makeActivateLease({ ...ports, revokeLease });
+  const grantAccess = makeGrantAccess({ ...ports, metrics, catalog, schedulePrefix: 'kube-lease-test', pendingGraceSeconds: 120 });
+  const closeTicket = makeCloseTicket({ leases: ports.leases, revokeLease });
+  const processTicket = makeProcessTicket({ ...ports, grantAccess, closeTicket });
+  const sweepLeases = makeSweepLeases({ ...ports, metrics, catalog, revokeLease, activateLease, grantAccess, batchSize: 25, pendingGraceSeconds: 120, scanEveryMinutes: 5 });
+  return { ...ports, jira, metrics, catalog, revokeLease, activateLease, grantAccess, closeTicket, processTicket, sweepLeases };
+}
+
+let approvals = 0;
+
+/** A new approval by `by` (a person, unless the test says otherwise), at the clock's time. */
+export function approval(by: Person = approver, at: Date = T0): Approval {
+  approvals += 1;
+  return { id: `approval-${approvals}`, approvers: [by], at: at.toISOString() };
+}
+
+/** An approved Jira ticket asking for `profile`, intact since its approval, unless `changes` say otherwise. */
+export function approvedTicket(key: string, changes: Partial<TicketSnapshot> = {}): TicketSnapshot {
+  return {
+    source: 'jira',
+    key,
+    url: `https://example.atlassian.net/browse/${key}`,
+    state: 'approved',
+    statusText: 'Approved',
+    justification: `Investigate incident for ${key}`,
+    requester,
+    approval: approval(),
+    requestedProfile: 'payments-read',
+    requestedDuration: '1h',
+    requestedNamespaces: ['payments'],
+    approvalIntegrity: { kind: 'intact' },
+    ...changes,
+  };
+}

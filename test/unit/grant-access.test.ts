@@ -1,0 +1,182 @@
+import { describe, expect, it } from '@jest/globals';
+import { GrantDeferredError } from '../../lib/errors.js';
+import { MemoryCluster } from '../fakes/memory-ports.js';
+import { approval, approvedTicket, approver, requester, T0, useCases } from '../support/use-cases.js';
+import { DEMO_CATALOG } from '../support/demo-catalog.js';
+
+const HOUR = 3_600_000;
+
+describe('grantAccess (use case, in-memory ports)', () => {
+  it('grants an approved request: one binding per namespace, timers set, lease ACTIVE, ticket told', async () => {
+    // Prepare
+    const app = useCases();
+    const ticket = approvedTicket('OPS-1', { requestedNamespaces: ['payments', 'payments-worker'] });
+    // Act
+    const outcome = await app.grantAccess(ticket, 'test');
+    // Assess
+    expect(outcome.kind).toBe('granted');
+    if (outcome.kind !== 'granted') return;
+    expect(outcome.lease.status).toBe('ACTIVE');
+    expect(app.cluster.namespacesOf(outcome.lease.id)).toEqual(['payments', 'payments-worker']);
+    expect(app.scheduler.timers.get(outcome.lease.id)?.expiresAt).toBe(new Date(T0.getTime() + HOUR).toISOString());
+    expect(app.jira.commentsOn('OPS-1')).toHaveLength(1);
+    expect(app.audit.kinds()).toEqual(['grant']);
+  });
+
+  it('denies a self-approval, records the denial under the approval, and says so once', async () => {
+    // Prepare
+    const app = useCases();
+    const ticket = approvedTicket('OPS-2', { approval: approval(requester) });
+    // Act
+    const first = await app.grantAccess(ticket, 'test');
+    const repeat = await app.grantAccess(ticket, 'test');
+    // Assess
+    expect(first).toMatchObject({ kind: 'denied', code: 'self-approval' });
+    expect(repeat.kind).toBe('already-decided');
+    expect(app.cluster.bindings.size).toBe(0);
+    expect(app.jira.commentsOn('OPS-2')).toHaveLength(1);
+    expect(app.audit.kinds()).toEqual(['deny']);
+  });
+
+  it('says nothing and grants nothing for a ticket that names no profile', async () => {
+    // Prepare
+    const app = useCases();
+    // Act
+    const outcome = await app.grantAccess(approvedTicket('OPS-3', { requestedProfile: undefined }), 'test');
+    // Assess
+    expect(outcome.kind).toBe('ignored');
+    expect(app.jira.comments).toEqual([]);
+    expect(app.audit.events).toEqual([]);
+    expect(app.leases.calls).toEqual([]);
+  });
+
+  it('extends an open lease on a new approval, capped at the profile maximum counted from its start', async () => {
+    // Prepare: payments-read allows at most 4h; the lease started at T0 for 1h.
+    const app = useCases();
+    const first = await app.grantAccess(approvedTicket('OPS-4'), 'test');
+    app.clock.advance(3 * HOUR);
+    // Act: a re-approval for 2h from now would end at T0 + 5h.
+    const outcome = await app.grantAccess(approvedTicket('OPS-4', { requestedDuration: '2h', approval: approval(approver, app.clock.now()) }), 'test');
+    // Assess
+    expect(outcome.kind).toBe('extended');
+    if (outcome.kind !== 'extended' || first.kind !== 'granted') return;
+    expect(outcome.lease.id).toBe(first.lease.id);
+    expect(outcome.lease.expiresAt).toBe(new Date(T0.getTime() + 4 * HOUR).toISOString());
+    expect(app.scheduler.timers.get(first.lease.id)?.expiresAt).toBe(outcome.lease.expiresAt);
+    expect(app.jira.commentsOn('OPS-4').at(-1)).toContain('profile maximum');
+    expect(app.cluster.namespacesOf(first.lease.id)).toEqual(['payments']);
+  });
+
+  it('does not shorten a lease when the new approval asks for less than is left', async () => {
+    // Prepare
+    const app = useCases();
+    await app.grantAccess(approvedTicket('OPS-5', { requestedDuration: '3h' }), 'test');
+    // Act
+    const outcome = await app.grantAccess(approvedTicket('OPS-5', { requestedDuration: '30m', approval: approval() }), 'test');
+    // Assess
+    expect(outcome.kind).toBe('not-extended');
+    if (outcome.kind !== 'not-extended') return;
+    expect(outcome.lease.expiresAt).toBe(new Date(T0.getTime() + 3 * HOUR).toISOString());
+  });
+
+  it('defers a grant when the cluster is unavailable: nothing left behind, lease PENDING, no comment', async () => {
+    // Prepare
+    const app = useCases();
+    app.cluster.refuse(MemoryCluster.unavailable());
+    // Act
+    const attempt = app.grantAccess(approvedTicket('OPS-6'), 'test');
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(GrantDeferredError);
+    const [lease] = app.leases.all();
+    expect(lease?.status).toBe('PENDING');
+    expect(lease?.deferredReason).toContain('unavailable');
+    expect(app.cluster.bindings.size).toBe(0);
+    expect(app.scheduler.timers.size).toBe(0);
+    expect(app.jira.comments).toEqual([]);
+  });
+
+  it('finishes a deferred grant on the next delivery of the same approval', async () => {
+    // Prepare
+    const app = useCases();
+    const ticket = approvedTicket('OPS-7');
+    app.cluster.refuse(MemoryCluster.unavailable());
+    await expect(app.grantAccess(ticket, 'test')).rejects.toBeInstanceOf(GrantDeferredError);
+    // Act
+    const retry = await app.grantAccess(ticket, 'test');
+    // Assess
+    expect(retry.kind).toBe('granted');
+    expect(app.leases.all()).toHaveLength(1);
+  });
+
+  it('ends a grant FAILED on a definitive refusal, removes what was created and tells the ticket', async () => {
+    // Prepare: the second namespace's binding is forbidden, the first is created.
+    const app = useCases();
+    app.cluster.refuse(MemoryCluster.forbidden());
+    // Act
+    const outcome = await app.grantAccess(approvedTicket('OPS-8', { requestedNamespaces: ['payments', 'payments-worker'] }), 'test');
+    // Assess
+    expect(outcome.kind).toBe('failed');
+    expect(app.leases.all()[0]?.status).toBe('FAILED');
+    expect(app.cluster.bindings.size).toBe(0);
+    expect(app.scheduler.timers.size).toBe(0);
+    expect(app.audit.kinds()).toEqual(['failure']);
+    expect(app.jira.commentsOn('OPS-8')).toHaveLength(1);
+  });
+
+  it('schedules a lease whose change window opens later, and activates it when it opens', async () => {
+    // Prepare
+    const app = useCases(DEMO_CATALOG.replace('    namespaces: customfield_10102\n', '    namespaces: customfield_10102\n    start: customfield_10103\n'));
+    const ticket = approvedTicket('OPS-9', { windowStart: new Date(T0.getTime() + 2 * HOUR).toISOString() });
+    app.jira.put(ticket);
+    // Act
+    const outcome = await app.grantAccess(ticket, 'test');
+    app.clock.advance(2 * HOUR);
+    const activated = outcome.kind === 'scheduled' ? await app.activateLease({ leaseId: outcome.lease.id, actor: 'timer' }) : undefined;
+    // Assess
+    expect(outcome.kind).toBe('scheduled');
+    expect(activated?.kind).toBe('activated');
+    if (outcome.kind === 'scheduled') expect(app.cluster.namespacesOf(outcome.lease.id)).toEqual(['payments']);
+  });
+
+  it('refuses a lease beyond the per-requester cap before creating anything', async () => {
+    // Prepare
+    const app = useCases(DEMO_CATALOG.replace('clusters:', 'maxActiveLeasesPerRequester: 1\nclusters:'));
+    await app.grantAccess(approvedTicket('OPS-10'), 'test');
+    // Act
+    const outcome = await app.grantAccess(approvedTicket('OPS-11'), 'test');
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'denied', code: 'too-many-leases' });
+    expect(app.cluster.bindings.size).toBe(1);
+  });
+});
+
+describe('closeTicket and revokeLease (use cases, in-memory ports)', () => {
+  it('revokes every open lease of a closed ticket at once', async () => {
+    // Prepare
+    const app = useCases();
+    const granted = await app.grantAccess(approvedTicket('OPS-12'), 'test');
+    app.jira.put(approvedTicket('OPS-12', { state: 'closed', statusText: 'Done' }));
+    // Act
+    const outcome = await app.processTicket({ source: 'jira', ticketKey: 'OPS-12', actor: 'test' });
+    // Assess
+    expect(outcome.kind).toBe('closed');
+    expect(app.cluster.bindings.size).toBe(0);
+    if (granted.kind === 'granted') expect(app.leases.all()[0]).toMatchObject({ status: 'REVOKED', revokeCause: 'early' });
+  });
+
+  it('revokes at expiry and not before', async () => {
+    // Prepare
+    const app = useCases();
+    const granted = await app.grantAccess(approvedTicket('OPS-13'), 'test');
+    if (granted.kind !== 'granted') throw new Error(granted.kind);
+    // Act
+    const early = await app.revokeLease({ leaseId: granted.lease.id, cause: 'expiry', actor: 'timer' });
+    app.clock.advance(HOUR);
+    const due = await app.revokeLease({ leaseId: granted.lease.id, cause: 'expiry', actor: 'timer' });
+    // Assess
+    expect(early.kind).toBe('not-due');
+    expect(due.kind).toBe('revoked');
+    expect(app.cluster.bindings.size).toBe(0);
+    expect(app.scheduler.timers.size).toBe(0);
+  });
+});
