@@ -2,5 +2,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { container } from '../lib/container.js';
 import { apiGatewayWebhook } from '../lib/http/api-gateway.js';
 
-/** `POST /webhooks/jira` (HTTP API). */
+/**
+ * `POST /webhooks/jira` (HTTP API). The Jira source (`lib/sources/jira/jira-source.ts`) authenticates each delivery and
+ * names its ticket; the shared pipeline (`lib/http/webhook-handler.ts`) then hands it to the use
+ * case `lib/use-cases/process-ticket.ts`, which acts on what the Jira API says.
+ */
 export const handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2> = apiGatewayWebhook('jira', () => container().webhooks.jira);

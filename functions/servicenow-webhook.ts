@@ -2,5 +2,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { container } from '../lib/container.js';
 import { apiGatewayWebhook } from '../lib/http/api-gateway.js';
 
-/** `POST /webhooks/servicenow` (HTTP API). */
+/**
+ * `POST /webhooks/servicenow` (HTTP API). The ServiceNow source (`lib/sources/servicenow/servicenow-source.ts`) authenticates each delivery and
+ * names its ticket; the shared pipeline (`lib/http/webhook-handler.ts`) then hands it to the use
+ * case `lib/use-cases/process-ticket.ts`, which acts on what the ServiceNow API says.
+ */
 export const handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2> = apiGatewayWebhook('servicenow', () => container().webhooks.servicenow);

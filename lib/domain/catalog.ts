@@ -6,6 +6,10 @@
 
 /** Roles that no catalog may ever bind, whatever its own `forbiddenRoles` says. */
 export const ALWAYS_FORBIDDEN_ROLES = ['cluster-admin'] as const;
+/** ServiceNow change states in which access may be granted, unless the catalog says otherwise: Scheduled, Implement. */
+export const SERVICENOW_DEFAULT_APPROVED_STATES = ['-2', '-1'] as const;
+/** ServiceNow change states that end access early, unless the catalog says otherwise: Closed, Canceled. */
+export const SERVICENOW_DEFAULT_CLOSED_STATES = ['3', '4'] as const;
 /** Placeholders a subject template may use; each maps to a field of the ITSM user. */
 export const SUBJECT_PLACEHOLDERS = ['email', 'accountId', 'emailLocalPart'] as const;
 

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ALWAYS_FORBIDDEN_ROLES, SUBJECT_PLACEHOLDERS, type Catalog } from '../../domain/catalog.js';
+import { ALWAYS_FORBIDDEN_ROLES, SERVICENOW_DEFAULT_APPROVED_STATES, SERVICENOW_DEFAULT_CLOSED_STATES, SUBJECT_PLACEHOLDERS, type Catalog } from '../../domain/catalog.js';
 import { parseDuration } from '../../domain/duration.js';
 import { linearRegExp } from '../../domain/linear-regex.js';
 import './regexp-engine.js';
@@ -137,9 +137,9 @@ export const serviceNowSection = z.strictObject({
   /** sys_ids of web-service-only or other non-person accounts whose approvals count (none by default). */
   automationApprovers: z.array(person).default([]),
   /** change_request.state values in which access may be granted (default Scheduled -2, Implement -1). */
-  approvedStates: z.array(z.string().regex(/^-?\d+$/)).min(1).default(['-2', '-1']),
+  approvedStates: z.array(z.string().regex(/^-?\d+$/)).min(1).default([...SERVICENOW_DEFAULT_APPROVED_STATES]),
   /** change_request.state values that end access early (default Closed 3, Canceled 4). */
-  closedStates: z.array(z.string().regex(/^-?\d+$/)).default(['3', '4']),
+  closedStates: z.array(z.string().regex(/^-?\d+$/)).default([...SERVICENOW_DEFAULT_CLOSED_STATES]),
   fields: z.strictObject({
     profile: serviceNowField,
     duration: serviceNowField.optional(),

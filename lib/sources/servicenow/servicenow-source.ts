@@ -24,7 +24,7 @@ export interface ServiceNowSourceOptions {
  * ServiceNow change requests as one source: records read through the Table API, and the signed
  * hints of the business rule in `deploy/`. What a change's state means comes from the catalog's
  * `servicenow` section: approved, closed (Closed, Canceled, a rejected approval: access ends) or
- * neither, decided in `ServiceNowTicketSource`'s `state`.
+ * neither, decided in `servicenow-states.ts`.
  */
 export function makeServiceNowSource(options: ServiceNowSourceOptions): SourceModule {
   const { clock } = options;

@@ -1,24 +1,15 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { ServiceNowCatalog } from '../../domain/catalog.js';
-import type { ApprovalIntegrity, LinkedTicket, Person, TicketSnapshot, TicketState } from '../../domain/ticket.js';
+import type { ApprovalIntegrity, LinkedTicket, Person, TicketSnapshot } from '../../domain/ticket.js';
 import { TicketNotFoundError, TicketSourceError } from '../../errors.js';
 import type { TicketSource } from '../../ports/ticket-source.js';
 import { fieldList, fieldText, requestFieldIds } from '../ticket-fields.js';
 import type { ServiceNowClient } from './servicenow-client.js';
+import { serviceNowTicketState, stateLabel } from './servicenow-states.js';
 
 const SYS_ID = /^[0-9a-f]{32}$/;
 const CHANGE_NUMBER = /^[A-Z]{2,10}\d{4,12}$/;
-const STATE_LABELS: Readonly<Record<string, string>> = {
-  '-5': 'New',
-  '-4': 'Assess',
-  '-3': 'Authorize',
-  '-2': 'Scheduled',
-  '-1': 'Implement',
-  '0': 'Review',
-  '3': 'Closed',
-  '4': 'Canceled',
-};
 
 const userSchema = z.looseObject({
   sys_id: z.string(),
@@ -72,8 +63,8 @@ export class ServiceNowTicketSource implements TicketSource {
       source: 'servicenow',
       key: change.number,
       url: `${this.instanceUrl.replace(/\/+$/, '')}/change_request.do?sys_id=${change.sys_id}`,
-      state: this.state(change.state, change.approval),
-      statusText: `${STATE_LABELS[change.state] ?? `state ${change.state}`}, approval ${change.approval}`,
+      state: serviceNowTicketState(change.state, change.approval, this.mapping),
+      statusText: `${stateLabel(change.state)}, approval ${change.approval}`,
       justification: fieldText(record[fields.justification]) ?? '',
       requester,
       approval: approved ? approval : undefined,
@@ -113,12 +104,6 @@ export class ServiceNowTicketSource implements TicketSource {
     const parsed = z.array(z.looseObject({ 'group.name': z.string() })).safeParse(raw);
     if (!parsed.success) throw new TicketSourceError('ServiceNow returned group memberships of unexpected shape', undefined, { cause: parsed.error });
     return parsed.data.map((m) => m['group.name']).filter((name) => groups.includes(name));
-  }
-
-  private state(state: string, approval: string): TicketState {
-    if (approval === 'rejected' || this.mapping.closedStates.includes(state)) return 'closed';
-    if (approval === 'approved' && this.mapping.approvedStates.includes(state)) return 'approved';
-    return 'open';
   }
 
   private async readChange(key: string): Promise<z.infer<typeof changeSchema>> {
