@@ -14,6 +14,7 @@ import { resolveSecret, type SecretBackends } from './adapters/secrets/secret-re
 import { catalogWarnings } from './domain/catalog.js';
 import { loadConfig, type Config } from './config.js';
 import type { TicketSourceName } from './domain/ticket.js';
+import { KubeLeaseError } from './errors.js';
 import type { HttpRequest, HttpResponse } from './ports/http.js';
 import { makeWebhookHandler } from './http/webhook-handler.js';
 import type { AuditLog } from './ports/audit-log.js';
@@ -105,8 +106,8 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   );
 
   // The in-process scheduler calls revoke and activate, and they cancel timers: tie the knot with closures.
-  let revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome> = () => Promise.reject(new Error('container not built'));
-  let activateLease: (input: ActivateLeaseInput) => Promise<ActivateOutcome> = () => Promise.reject(new Error('container not built'));
+  let revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome> = () => Promise.reject(new KubeLeaseError('container not built'));
+  let activateLease: (input: ActivateLeaseInput) => Promise<ActivateOutcome> = () => Promise.reject(new KubeLeaseError('container not built'));
   const scheduler = decorate(
     'scheduler',
     overrides.scheduler?.({ revoke: (input) => revokeLease(input), activate: (input) => activateLease(input) }) ?? eventBridgeScheduler(config),

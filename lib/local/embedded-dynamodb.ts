@@ -8,6 +8,8 @@ export { localDynamoDbClient };
 export interface EmbeddedDynamoDb {
   readonly endpoint: string;
   readonly client: DynamoDBClient;
+  /** TCP connections accepted so far (what keep-alive saves). */
+  connections(): number;
   stop(): Promise<void>;
 }
 
@@ -23,11 +25,16 @@ export async function startEmbeddedDynamoDb(dataDir: string | undefined, port = 
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
   });
+  let connections = 0;
+  server.on('connection', () => {
+    connections += 1;
+  });
   const { port: actual } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${actual}`;
   return {
     endpoint,
     client: localDynamoDbClient(endpoint),
+    connections: () => connections,
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

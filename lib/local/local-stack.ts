@@ -5,7 +5,7 @@ import type { AuditLog } from '../ports/audit-log.js';
 import { noMetrics, type Metrics } from '../ports/metrics.js';
 import { systemClock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
-import { describeError } from '../errors.js';
+import { describeError, KubeLeaseError } from '../errors.js';
 import { ensureLeaseTable } from '../adapters/dynamodb/lease-table.js';
 import { localDynamoDbClient, startEmbeddedDynamoDb, type EmbeddedDynamoDb } from './embedded-dynamodb.js';
 import { LocalScheduler } from './local-scheduler.js';
@@ -61,7 +61,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         (leaseId, error) => container.logger.error('lease timer failed; the sweep will retry', { leaseId, error: describeError(error) }),
       )),
   });
-  if (scheduler === undefined) throw new Error('local scheduler was not built');
+  if (scheduler === undefined) throw new KubeLeaseError('local scheduler was not built');
   const localScheduler = scheduler;
 
   // One sweep at a time; stop() waits for the running one, so it never meets a closed store.

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { bob, bodyOf, TestStack } from '../support/stack.js';
 
-describe('connections to the Kubernetes API server are reused (local mode and tests: undici)', () => {
+describe('connections are reused on a warm container (unbundled code: undici, the AWS SDK; the shipped bundle is tested in serverless-package.test.ts)', () => {
   let stack: TestStack;
   afterEach(async () => {
     await stack.stop();
@@ -10,6 +10,7 @@ describe('connections to the Kubernetes API server are reused (local mode and te
   it('opens at most a pool of connections for many grants on a warm container, not one per request', async () => {
     // Prepare
     stack = await new TestStack().start();
+    const dynamoBefore = stack.dynamoConnections();
     // Act: 20 grants, each creating 2 bindings in parallel (40 requests).
     for (let i = 1; i <= 20; i += 1) {
       stack.ticket(`CONN-${i}`, { customfield_10100: 'payments-read' });
@@ -24,6 +25,10 @@ describe('connections to the Kubernetes API server are reused (local mode and te
     // Jira (reads and comments, 40 requests) keeps its connections too.
     process.stdout.write(`jira: ${stack.jira.requests.length} requests over ${stack.jira.connections} connection(s)\n`);
     expect(stack.jira.connections).toBeLessThanOrEqual(3);
+    // DynamoDB (a claim, a read, a put and an update per grant) too.
+    const dynamo = stack.dynamoConnections() - dynamoBefore;
+    process.stdout.write(`dynamodb: ${dynamo} new connection(s) for 20 grants\n`);
+    expect(dynamo).toBeLessThanOrEqual(3);
   });
 
   it('keeps ServiceNow connections alive across deliveries', async () => {

@@ -335,4 +335,78 @@ describe('serverless package', () => {
       await Promise.all([jira.stop(), kube.stop(), eventBridge.stop(), dynamo.stop()]);
     }
   });
+
+  it('reuses its connections across warm invocations of the shipped bundle: Kubernetes over TLS, Jira, DynamoDB, EventBridge', async () => {
+    // Prepare: the jiraWebhook bundle, unmodified, imported once (a warm container) and called for 10 grants.
+    const dir = join(out, 'warm');
+    for (const [name, data] of Object.entries(unzipSync(await readFile(join(out, 'jiraWebhook.zip'))))) {
+      await mkdir(dirname(join(dir, name)), { recursive: true });
+      await writeFile(join(dir, name), data);
+    }
+    const certificate = await testCertificate();
+    const jira = new FakeJira();
+    const kube = new FakeKubernetes();
+    const eventBridge = new FakeEventBridge();
+    const [jiraUrl, kubeUrl, eventBridgeUrl, dynamo] = await Promise.all([jira.start(), kube.start({ key: certificate.key, cert: certificate.cert }), eventBridge.start(), startEmbeddedDynamoDb(undefined)]);
+    try {
+      await ensureLeaseTable(dynamo.client, 'leases-warm');
+      const setUp = dynamo.connections();
+      await writeFile(join(dir, 'catalog.yaml'), DEMO_CATALOG);
+      await writeFile(join(dir, 'kubeconfig'), kube.kubeconfig(kubeUrl, 'fake', certificate.cert));
+      const events = Array.from({ length: 10 }, (_, i) => {
+        const key = `WARM-${i + 1}`;
+        jira.createIssue({ key, reporter: alice, summary: 'Warm grant', fields: { customfield_10100: 'payments-read' } });
+        jira.transition(key, 'In Review', alice);
+        const body = JSON.stringify(jira.transition(key, 'Approved', bob));
+        return {
+          headers: { 'content-type': 'application/json', 'x-hub-signature': signJiraBody(body, 'bundle-secret'), 'x-atlassian-webhook-identifier': `warm-${i}` },
+          body,
+          isBase64Encoded: false,
+          requestContext: { http: { method: 'POST' } },
+        };
+      });
+      const script = `const m = await import('./functions/jira-webhook.mjs');
+        const outcomes = [];
+        for (const event of JSON.parse(process.env.EVENTS)) outcomes.push(JSON.parse((await m.handler(event)).body).outcome);
+        process.stdout.write('RESULT ' + JSON.stringify(outcomes) + '\\n');`;
+      // Act
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH,
+          ...BUNDLE_ENV,
+          EVENTS: JSON.stringify(events),
+          ACCESS_CATALOG: 'catalog.yaml',
+          KUBECONFIG: 'kubeconfig',
+          ...jira.clientEnv(jiraUrl),
+          JIRA_WEBHOOK_SECRET: 'bundle-secret',
+          LEASES_TABLE: 'leases-warm',
+          DYNAMODB_ENDPOINT: dynamo.endpoint,
+          AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridgeUrl,
+          AWS_ACCESS_KEY_ID: 'placeholder',
+          AWS_SECRET_ACCESS_KEY: 'placeholder',
+          SCHEDULE_PREFIX: 'kube-lease-warm',
+          REVOKE_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:kube-lease-warm-revokeLease',
+        },
+      });
+      // Assess
+      const outcomes = JSON.parse(stdout.split('\n').find((line) => line.startsWith('RESULT '))?.slice('RESULT '.length) ?? 'null') as string[];
+      expect(outcomes).toEqual(Array(10).fill('granted'));
+      const counts = {
+        kubernetes: [kube.requests.length, kube.connections],
+        jira: [jira.requests.length, jira.connections],
+        dynamodb: [undefined, dynamo.connections() - setUp],
+        eventbridge: [eventBridge.requests.length, eventBridge.connections],
+      };
+      process.stdout.write(`warm bundle, 10 grants: ${JSON.stringify(counts)} ([requests, new connections])\n`);
+      // 20 binding creates (two namespaces in parallel) over TLS: a pool, never one per request.
+      expect(kube.requests.length).toBe(20);
+      expect(kube.connections).toBeLessThanOrEqual(2);
+      expect(jira.connections).toBeLessThanOrEqual(2);
+      expect(eventBridge.connections).toBeLessThanOrEqual(2);
+      expect(dynamo.connections() - setUp).toBeLessThanOrEqual(3);
+    } finally {
+      await Promise.all([jira.stop(), kube.stop(), eventBridge.stop(), dynamo.stop()]);
+    }
+  });
 });

@@ -114,6 +114,11 @@ export class TestStack {
     return this.dynamo.client;
   }
 
+  /** New TCP connections the embedded DynamoDB accepted so far. */
+  dynamoConnections(): number {
+    return this.dynamo?.connections() ?? 0;
+  }
+
   /** Also fails the test if any audit event emitted during it broke the documented schema. */
   async stop(): Promise<void> {
     this.eventBridge.restore();
