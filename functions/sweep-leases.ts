@@ -1,6 +1,10 @@
 import { container } from '../lib/container.js';
 import { remainingOf, withDeadline } from '../lib/deadline.js';
 import type { SweepSummary } from '../lib/use-cases/sweep-leases.js';
+import { prepareDuringInit } from '../lib/http/lambda-init.js';
+
+// Secrets, ITSM clients and cluster access are read in parallel while Lambda initialises.
+await prepareDuringInit(() => container().prepare());
 
 /** Leave this much of the Lambda's time unused, so a run always ends cleanly and reports. */
 const SAFETY_MS = 5_000;

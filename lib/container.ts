@@ -42,8 +42,19 @@ export interface Container {
   readonly revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome>;
   readonly activateLease: (input: ActivateLeaseInput) => Promise<ActivateOutcome>;
   readonly sweepLeases: (options?: SweepOptions) => Promise<SweepSummary>;
+  /**
+   * Starts every read a cold start needs (ITSM credentials, cluster access, and the webhook secret of
+   * `scope.webhook`) in parallel, once; resolves when all have settled, failed or not. Each webhook
+   * handler calls it on its first request; handlers may call it during Lambda's init phase.
+   */
+  readonly prepare: (scope?: PrepareScope) => Promise<void>;
   /** Webhook handlers of the configured ticket sources. */
   readonly webhooks: Readonly<Partial<Record<TicketSourceName, (request: HttpRequest) => Promise<HttpResponse>>>>;
+}
+
+/** What `prepare` reads: always the ITSM credentials and cluster access; a webhook secret only for its webhook function. */
+export interface PrepareScope {
+  readonly webhook?: TicketSourceName;
 }
 
 /** The timer callbacks an in-process scheduler needs. */
@@ -89,16 +100,17 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const sources = buildSources(config, secret, clock);
   const tickets: Partial<Record<TicketSourceName, TicketSource>> = {};
   for (const source of sources) tickets[source.name] = decorate(`tickets.${source.name}`, source.tickets);
+  const rbacApi = makeRbacApiProvider(
+    config.catalog.clusters,
+    config.kubeconfigPath,
+    (ref, name) => secret(ref, `kubeconfig of cluster ${name}`),
+    overrides.eks ?? awsEksAccess(clock),
+    clock,
+  );
   const cluster = decorate(
     'cluster',
     new KubernetesCluster(
-    makeRbacApiProvider(
-      config.catalog.clusters,
-      config.kubeconfigPath,
-      (ref, name) => secret(ref, `kubeconfig of cluster ${name}`),
-      overrides.eks ?? awsEksAccess(clock),
-      clock,
-    ),
+    rbacApi,
     config.deploymentId,
     config.retry,
     config.kubernetesTimeoutMs,
@@ -142,9 +154,35 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     claimStaleSeconds: config.pendingGraceSeconds,
   };
   for (const warning of catalogWarnings(config.catalog)) logger.warn(`access catalog: ${warning}`);
+
+  // What a cold start would otherwise fetch one after another: secrets, Jira clients, kubeconfigs,
+  // EKS endpoints and tokens. Started together, once; a failure is left for the first real call.
+  const usedClusters = [...new Set(config.catalog.profiles.map((p) => p.cluster))];
+  const prepared = new Map<string, Promise<void>>();
+  const prepare = (scope: PrepareScope = {}): Promise<void> => {
+    const key = scope.webhook ?? '*';
+    let started = prepared.get(key);
+    if (started === undefined) {
+      started = Promise.allSettled([
+        ...sources.flatMap((s) => [s.prepare.tickets(), ...(scope.webhook === s.name ? [s.prepare.webhook()] : [])]),
+        ...usedClusters.map((name) => rbacApi(name)),
+      ]).then((results) => {
+        const failed = results.filter((r) => r.status === 'rejected').length;
+        if (failed > 0) logger.debug('preparing: some reads failed; the first call that needs them retries', { failed });
+      });
+      prepared.set(key, started);
+    }
+    return started;
+  };
   const webhooks: Partial<Record<TicketSourceName, (request: HttpRequest) => Promise<HttpResponse>>> = {};
-  for (const source of sources) webhooks[source.name] = makeWebhookHandler({ ...common, source: source.name, webhook: source.webhook });
-  return { config, clock, logger, audit, leases, tickets, processTicket, revokeLease, activateLease, sweepLeases, webhooks };
+  for (const source of sources) {
+    const handle = makeWebhookHandler({ ...common, source: source.name, webhook: source.webhook });
+    webhooks[source.name] = (request) => {
+      void prepare({ webhook: source.name });
+      return handle(request);
+    };
+  }
+  return { config, clock, logger, audit, leases, tickets, processTicket, revokeLease, activateLease, sweepLeases, webhooks, prepare };
 }
 
 let lambdaContainer: Container | undefined;

@@ -72,6 +72,7 @@ export function buildSources(config: Config, secret: SecretReader, clock: Clock)
         catalog: catalog.servicenow,
         instanceUrl: servicenow.instanceUrl,
         client: new ServiceNowClient(credentials, config.retry),
+        credentials,
         webhookSecret: () => secret(servicenow.webhookSecretRef, 'SERVICENOW_WEBHOOK_SECRET'),
         clock,
       }),

@@ -30,4 +30,10 @@ export interface SourceModule {
   readonly name: TicketSourceName;
   readonly tickets: TicketSource;
   readonly webhook: WebhookSource;
+  /**
+   * Starts what the first call of each side would wait for (secret reads, client set-up), so a cold
+   * start pays for them in parallel instead of one after another. Failures are left for that first
+   * call to meet and report.
+   */
+  readonly prepare: { readonly webhook: () => Promise<unknown>; readonly tickets: () => Promise<unknown> };
 }

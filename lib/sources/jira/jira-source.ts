@@ -40,5 +40,6 @@ export function makeJiraSource(options: JiraSourceOptions): SourceModule {
       hint: (body) => parseJiraHint(body, interesting, catalog.projects),
       deliveryId: (request) => request.headers[DELIVERY_HEADER],
     },
+    prepare: { webhook: options.webhookSecret, tickets: options.api },
   };
 }

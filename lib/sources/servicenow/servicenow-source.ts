@@ -16,6 +16,8 @@ export interface ServiceNowSourceOptions {
   readonly instanceUrl: string;
   /** The Table API client (every call retried by one policy). */
   readonly client: ServiceNowClient;
+  /** The Table API credentials (the password may come from SSM), for `prepare`. */
+  readonly credentials: () => Promise<unknown>;
   readonly webhookSecret: () => Promise<string>;
   readonly clock: Clock;
 }
@@ -46,5 +48,6 @@ export function makeServiceNowSource(options: ServiceNowSourceOptions): SourceMo
       hint: parseServiceNowHint,
       deliveryId: (request) => request.headers[SERVICENOW_DELIVERY_HEADER],
     },
+    prepare: { webhook: options.webhookSecret, tickets: options.credentials },
   };
 }
