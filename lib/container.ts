@@ -87,7 +87,19 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const metrics = overrides.metrics ?? new EmfMetrics();
   const audit = countingAuditLog(overrides.audit ?? new JsonAuditLog(), metrics);
   const backends = lazy(() => Promise.resolve(overrides.secretBackends ?? awsSecretBackends(config.region)));
-  const secret = async (reference: string, what: string): Promise<string> => resolveSecret(reference, what, await backends());
+  // Concurrent first reads of one reference (a prepare beside a request) share one backend call;
+  // the backends cache values for a few minutes themselves.
+  const reading = new Map<string, Promise<string>>();
+  const secret = (reference: string, what: string): Promise<string> => {
+    let read = reading.get(reference);
+    if (read === undefined) {
+      read = backends().then((b) => resolveSecret(reference, what, b));
+      reading.set(reference, read);
+      const forget = () => reading.delete(reference);
+      read.then(forget, forget);
+    }
+    return read;
+  };
 
   const dynamodb =
     overrides.dynamodb ??

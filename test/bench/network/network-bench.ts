@@ -1,0 +1,206 @@
+import { execFile, fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { loadConfig } from '../../../lib/config.js';
+import { buildContainer, type Container, type TimerTargets } from '../../../lib/container.js';
+import { LocalScheduler } from '../../../lib/local/local-scheduler.js';
+import { systemClock } from '../../../lib/ports/clock.js';
+import { noMetrics } from '../../../lib/ports/metrics.js';
+import { signJiraBody } from '../../../lib/sources/jira/jira-webhook.js';
+import { MemoryAuditLog, MemoryLogger } from '../../fakes/memory-audit-log.js';
+import { DEMO_CATALOG } from '../../support/demo-catalog.js';
+import { stats, type Stats } from '../grant-bench.js';
+
+const run = promisify(execFile);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+type Counts = Record<string, { requests: number; connections: number }>;
+
+/** One figure of the network bench: grant latency in L, and what each grant cost on the wire. */
+export interface NetworkFigure {
+  readonly label: string;
+  readonly stats: Stats;
+  readonly newConnectionsPerGrant: number;
+  readonly requestsPerGrant: number;
+  readonly budgetL?: number;
+}
+
+const WEBHOOK_SECRET = 'bench-webhook-secret';
+const REVOKE_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:kube-lease-bench-revokeLease';
+const ACTIVATE_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:kube-lease-bench-activateLease';
+
+/**
+ * Section 6 of `npm run bench`: the grant over a modelled network. The backends run in their own
+ * process behind proxies charging L per request and 2 L per new connection (TCP + TLS 1.3); the code
+ * under test runs here (warm figures) or in a fresh process (cold figures).
+ */
+export async function networkBench(L: number, out: (line?: string) => void): Promise<{ figures: NetworkFigure[]; cold: Record<string, unknown>; spaced: Record<string, unknown> }> {
+  const WARMUP = Number(process.env.BENCH_NET_WARMUP ?? 20);
+  const TIMED = Number(process.env.BENCH_NET_GRANTS ?? 40);
+  const SPACED = Number(process.env.BENCH_NET_SPACED ?? 12);
+  const SPACING_MS = Number(process.env.BENCH_NET_SPACING_MS ?? 1000);
+  const backends = fork(join('test', 'bench', 'network', 'backends.ts'), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, BENCH_NET_L_MS: String(L) }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const ready = await new Promise<{ urls: Record<string, string>; kubeconfig: string; jiraEnv: Record<string, string> }>((resolve) => backends.once('message', (m) => resolve(m as never)));
+  const rpc = rpcTo(backends);
+  const dir = mkdtempSync(join(tmpdir(), 'kube-lease-netbench-'));
+  let tickets = 0;
+  const event = async (profile: string, namespaces?: string[]) => {
+    tickets += 1;
+    const payload = await rpc<Record<string, unknown>>({ cmd: 'ticket', key: `NET-${tickets}`, profile, namespaces });
+    const body = JSON.stringify(payload);
+    return { headers: { 'content-type': 'application/json', 'x-hub-signature': signJiraBody(body, WEBHOOK_SECRET), 'x-atlassian-webhook-identifier': `net-${tickets}` }, body, isBase64Encoded: false, requestContext: { http: { method: 'POST' } } };
+  };
+  try {
+    writeFileSync(join(dir, 'kubeconfig'), ready.kubeconfig);
+    writeFileSync(join(dir, 'catalog-1.yaml'), DEMO_CATALOG);
+    writeFileSync(join(dir, 'catalog-5.yaml'), DEMO_CATALOG.replace('namespaces: [payments, payments-worker]', 'namespaces: [payments, payments-worker, checkout, default, ns5]'));
+    const baseEnv: Record<string, string> = {
+      ...ready.jiraEnv,
+      JIRA_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      SERVICENOW_INSTANCE_URL: 'https://your-instance.service-now.com',
+      SERVICENOW_USER: 'placeholder',
+      SERVICENOW_PASSWORD: 'placeholder',
+      SERVICENOW_WEBHOOK_SECRET: 'placeholder',
+      KUBECONFIG: join(dir, 'kubeconfig'),
+      DYNAMODB_ENDPOINT: ready.urls.dynamodb ?? '',
+      SCHEDULE_PREFIX: 'kube-lease-bench',
+      REVOKE_FUNCTION_ARN: REVOKE_ARN,
+      ACTIVATE_FUNCTION_ARN: ACTIVATE_ARN,
+      PENDING_GRACE_SECONDS: '3600',
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'placeholder',
+      AWS_SECRET_ACCESS_KEY: 'placeholder',
+      AWS_ENDPOINT_URL_EVENTBRIDGE: ready.urls.eventbridge ?? '',
+      AWS_ENDPOINT_URL_SCHEDULER: ready.urls.scheduler ?? '',
+      AWS_ENDPOINT_URL_SSM: ready.urls.ssm ?? '',
+    };
+    // The SDK reads endpoint and credential variables from the process environment.
+    Object.assign(process.env, baseEnv);
+
+    const configs: { label: string; catalog: string; profile: string; env: Record<string, string>; local: boolean; budgetL: number }[] = [
+      { label: 'warm, EventBridge rules, 1 namespace', catalog: 'catalog-1.yaml', profile: 'payments-debug', env: {}, local: false, budgetL: 5.5 },
+      { label: 'warm, EventBridge rules, 5 namespaces', catalog: 'catalog-5.yaml', profile: 'payments-read', env: {}, local: false, budgetL: 5.5 },
+      { label: 'warm, EventBridge Scheduler, 1 namespace', catalog: 'catalog-1.yaml', profile: 'payments-debug', env: { SCHEDULER_BACKEND: 'scheduler', SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/kube-lease-bench-scheduler', SCHEDULER_GROUP: 'kube-lease-bench' }, local: false, budgetL: 4.5 },
+      { label: 'warm, local mode (in-process timers), 1 namespace', catalog: 'catalog-1.yaml', profile: 'payments-debug', env: {}, local: true, budgetL: 4.5 },
+    ];
+    const figures: NetworkFigure[] = [];
+    let spaced: Record<string, unknown> = {};
+    for (const [index, config] of configs.entries()) {
+      const table = `leases-net-${index}`;
+      await rpc({ cmd: 'table', table });
+      const container = build({ ...baseEnv, ...config.env, ACCESS_CATALOG: join(dir, config.catalog), LEASES_TABLE: table }, config.local);
+      const grant = async () => {
+        const request = await event(config.profile);
+        const handler = container.webhooks.jira;
+        if (handler === undefined) throw new Error('jira webhook not configured');
+        const started = performance.now();
+        const answer = await handler({ method: 'POST', headers: request.headers, body: Buffer.from(request.body) });
+        const ms = performance.now() - started;
+        if (!answer.body.includes('"granted"')) throw new Error(`bench grant failed: ${answer.body}`);
+        return ms;
+      };
+      for (let i = 0; i < WARMUP; i += 1) await grant();
+      const before = await rpc<Counts>({ cmd: 'counts' });
+      const times: number[] = [];
+      for (let i = 0; i < TIMED; i += 1) times.push(await grant());
+      const after = await rpc<Counts>({ cmd: 'counts' });
+      const figure = { label: config.label, stats: stats(times), ...perGrant(before, after, TIMED), budgetL: config.budgetL };
+      figures.push(figure);
+      out(`   ${config.label.padEnd(50)} median ${(figure.stats.median / L).toFixed(2)} L, p99 ${(figure.stats.p99 / L).toFixed(2)} L; per grant ${figure.requestsPerGrant.toFixed(1)} requests, ${figure.newConnectionsPerGrant.toFixed(2)} new connections`);
+      if (index === 0) {
+        // The same grants spaced out: idle time between them, as real approvals arrive.
+        const spacedBefore = await rpc<Counts>({ cmd: 'counts' });
+        const spacedTimes: number[] = [];
+        for (let i = 0; i < SPACED; i += 1) {
+          await sleep(SPACING_MS);
+          spacedTimes.push(await grant());
+        }
+        const spacedAfter = await rpc<Counts>({ cmd: 'counts' });
+        const s = stats(spacedTimes);
+        spaced = { spacingMs: SPACING_MS, grants: SPACED, medianL: s.median / L, p99L: s.p99 / L, ...perGrant(spacedBefore, spacedAfter, SPACED) };
+        out(`   ${`  the same, spaced ${SPACING_MS} ms apart (${SPACED} grants)`.padEnd(50)} median ${(s.median / L).toFixed(2)} L, p99 ${(s.p99 / L).toFixed(2)} L; ${(spaced.newConnectionsPerGrant as number).toFixed(2)} new connections per grant`);
+      }
+    }
+
+    // Cold first grants: a fresh process each, secrets read from SSM.
+    const cold: Record<string, unknown> = {};
+    await rpc({ cmd: 'table', table: 'leases-net-cold' });
+    for (const [label, lambdaInit] of [
+      ['cold, prepared during Lambda init', true],
+      ['cold, prepared on the first request', false],
+    ] as const) {
+      const grants: number[] = [];
+      let counts: { requestsPerGrant: number; newConnectionsPerGrant: number } | undefined;
+      const runs = Number(process.env.BENCH_NET_COLD_RUNS ?? 3);
+      let perBackend: Counts = {};
+      for (let i = 0; i < runs; i += 1) {
+        const request = await event('payments-debug');
+        const before = await rpc<Counts>({ cmd: 'counts' });
+        const { stdout } = await run(process.execPath, ['--import', 'tsx', join('test', 'bench', 'network', 'cold-grant.ts')], {
+          env: {
+            ...process.env,
+            ...baseEnv,
+            ACCESS_CATALOG: join(dir, 'catalog-1.yaml'),
+            LEASES_TABLE: 'leases-net-cold',
+            JIRA_API_TOKEN: 'ssm:/kube-lease/bench/itsm/jira-api-token',
+            JIRA_WEBHOOK_SECRET: 'ssm:/kube-lease/bench/webhook/jira-webhook-secret',
+            EVENT: JSON.stringify(request),
+            ...(lambdaInit ? { AWS_LAMBDA_FUNCTION_NAME: 'kube-lease-bench-jiraWebhook' } : {}),
+          },
+        });
+        const after = await rpc<Counts>({ cmd: 'counts' });
+        const result = JSON.parse(stdout.split('\n').find((l) => l.startsWith('RESULT '))?.slice(7) ?? '{}') as { grantMs: number; outcome: string };
+        if (result.outcome !== 'granted') throw new Error(`cold grant failed: ${stdout}`);
+        grants.push(result.grantMs);
+        counts = perGrant(before, after, 1);
+        perBackend = Object.fromEntries(Object.entries(after).map(([name, c]) => [name, { requests: c.requests - (before[name]?.requests ?? 0), connections: c.connections - (before[name]?.connections ?? 0) }]));
+      }
+      const s = stats(grants);
+      cold[label] = { medianL: s.median / L, runs, ...counts, perBackend };
+      out(`   ${label.padEnd(50)} median ${(s.median / L).toFixed(2)} L over ${runs} fresh processes; ${counts?.requestsPerGrant ?? 0} requests, ${counts?.newConnectionsPerGrant ?? 0} new connections (${Object.entries(perBackend).filter(([, c]) => c.requests > 0).map(([n, c]) => `${n} ${c.requests}/${c.connections}`).join(', ')})`);
+    }
+    return { figures, cold, spaced };
+  } finally {
+    await rpc({ cmd: 'stop' }).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function build(env: Record<string, string>, local: boolean): Container {
+  const quiet = { logger: new MemoryLogger(), audit: new MemoryAuditLog(), metrics: noMetrics };
+  return buildContainer(loadConfig(env), {
+    ...quiet,
+    ...(local
+      ? {
+          scheduler: (targets: TimerTargets) =>
+            new LocalScheduler(systemClock, { revoke: (leaseId) => targets.revoke({ leaseId, cause: 'expiry', actor: 'bench' }), activate: (leaseId) => targets.activate({ leaseId, actor: 'bench' }) }, () => undefined),
+        }
+      : {}),
+  });
+}
+
+function perGrant(before: Counts, after: Counts, grants: number): { requestsPerGrant: number; newConnectionsPerGrant: number } {
+  let requests = 0;
+  let connections = 0;
+  for (const [name, c] of Object.entries(after)) {
+    requests += c.requests - (before[name]?.requests ?? 0);
+    connections += c.connections - (before[name]?.connections ?? 0);
+  }
+  return { requestsPerGrant: requests / grants, newConnectionsPerGrant: connections / grants };
+}
+
+function rpcTo(child: ChildProcess): <T>(message: Record<string, unknown>) => Promise<T> {
+  let next = 0;
+  const waiting = new Map<number, (body: unknown) => void>();
+  child.on('message', (raw) => {
+    const message = raw as { id?: number; body?: unknown };
+    if (message.id !== undefined) waiting.get(message.id)?.(message.body);
+  });
+  return <T>(message: Record<string, unknown>) =>
+    new Promise<T>((resolve) => {
+      next += 1;
+      waiting.set(next, (body) => resolve(body as T));
+      child.send({ ...message, id: next });
+    });
+}
