@@ -4,7 +4,7 @@ import { apiGatewayWebhook } from '../lib/http/api-gateway.js';
 import { prepareDuringInit } from '../lib/http/lambda-init.js';
 
 // Secrets, ITSM clients and cluster access are read in parallel while Lambda initialises.
-await prepareDuringInit(() => container().prepare({ webhook: 'jira' }));
+await prepareDuringInit(() => container().prepare({ webhooks: ['jira'] }));
 
 /**
  * `POST /webhooks/jira` (HTTP API). The Jira source (`lib/sources/jira/jira-source.ts`) authenticates each delivery and

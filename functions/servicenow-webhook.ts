@@ -4,7 +4,7 @@ import { apiGatewayWebhook } from '../lib/http/api-gateway.js';
 import { prepareDuringInit } from '../lib/http/lambda-init.js';
 
 // Secrets, ITSM clients and cluster access are read in parallel while Lambda initialises.
-await prepareDuringInit(() => container().prepare({ webhook: 'servicenow' }));
+await prepareDuringInit(() => container().prepare({ webhooks: ['servicenow'] }));
 
 /**
  * `POST /webhooks/servicenow` (HTTP API). The ServiceNow source (`lib/sources/servicenow/servicenow-source.ts`) authenticates each delivery and

@@ -14,7 +14,7 @@ import { resolveSecret, type SecretBackends } from './adapters/secrets/secret-re
 import { catalogWarnings } from './domain/catalog.js';
 import { loadConfig, type Config } from './config.js';
 import type { TicketSourceName } from './domain/ticket.js';
-import { KubeLeaseError } from './errors.js';
+import { describeError, KubeLeaseError } from './errors.js';
 import type { HttpRequest, HttpResponse } from './ports/http.js';
 import { makeWebhookHandler } from './http/webhook-handler.js';
 import type { AuditLog } from './ports/audit-log.js';
@@ -43,18 +43,19 @@ export interface Container {
   readonly activateLease: (input: ActivateLeaseInput) => Promise<ActivateOutcome>;
   readonly sweepLeases: (options?: SweepOptions) => Promise<SweepSummary>;
   /**
-   * Starts every read a cold start needs (ITSM credentials, cluster access, and the webhook secret of
-   * `scope.webhook`) in parallel, once; resolves when all have settled, failed or not. Each webhook
-   * handler calls it on its first request; handlers may call it during Lambda's init phase.
+   * Starts every read a cold start needs (ITSM credentials, cluster access, and the webhook secrets
+   * of `scope.webhooks`) in parallel, once per scope; resolves, never rejects, when all have
+   * settled, with what failed in words (empty when everything could be read). Each webhook handler
+   * calls it on its first request, handlers during Lambda's init phase, local mode before it starts.
    */
-  readonly prepare: (scope?: PrepareScope) => Promise<void>;
+  readonly prepare: (scope?: PrepareScope) => Promise<readonly string[]>;
   /** Webhook handlers of the configured ticket sources. */
   readonly webhooks: Readonly<Partial<Record<TicketSourceName, (request: HttpRequest) => Promise<HttpResponse>>>>;
 }
 
-/** What `prepare` reads: always the ITSM credentials and cluster access; a webhook secret only for its webhook function. */
+/** What `prepare` reads: always the ITSM credentials and cluster access; webhook secrets only of these sources (a webhook function's own). */
 export interface PrepareScope {
-  readonly webhook?: TicketSourceName;
+  readonly webhooks?: readonly TicketSourceName[];
 }
 
 /** The timer callbacks an in-process scheduler needs. */
@@ -170,17 +171,28 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   // What a cold start would otherwise fetch one after another: secrets, Jira clients, kubeconfigs,
   // EKS endpoints and tokens. Started together, once; a failure is left for the first real call.
   const usedClusters = [...new Set(config.catalog.profiles.map((p) => p.cluster))];
-  const prepared = new Map<string, Promise<void>>();
-  const prepare = (scope: PrepareScope = {}): Promise<void> => {
-    const key = scope.webhook ?? '*';
+  const prepared = new Map<string, Promise<readonly string[]>>();
+  const prepare = (scope: PrepareScope = {}): Promise<readonly string[]> => {
+    const webhooks = scope.webhooks ?? [];
+    const key = [...webhooks].sort().join(',');
     let started = prepared.get(key);
     if (started === undefined) {
-      started = Promise.allSettled([
-        ...sources.flatMap((s) => [s.prepare.tickets(), ...(scope.webhook === s.name ? [s.prepare.webhook()] : [])]),
-        ...usedClusters.map((name) => rbacApi(name)),
-      ]).then((results) => {
-        const failed = results.filter((r) => r.status === 'rejected').length;
-        if (failed > 0) logger.debug('preparing: some reads failed; the first call that needs them retries', { failed });
+      const steps: [string, () => Promise<unknown>][] = [
+        ...sources.map((s): [string, () => Promise<unknown>] => [`the ${s.name} API credentials`, s.prepare.tickets]),
+        ...sources.filter((s) => webhooks.includes(s.name)).map((s): [string, () => Promise<unknown>] => [`the ${s.name} webhook secret`, s.prepare.webhook]),
+        ...usedClusters.map((name): [string, () => Promise<unknown>] => [`access to cluster ${name}`, () => rbacApi(name)]),
+      ];
+      started = Promise.all(
+        steps.map(([what, step]) =>
+          step().then(
+            () => [],
+            (error: unknown) => [`${what}: ${describeError(error)}`],
+          ),
+        ),
+      ).then((failures) => {
+        const problems = failures.flat();
+        if (problems.length > 0) logger.debug('preparing: some reads failed; the first call that needs them retries', { problems });
+        return problems;
       });
       prepared.set(key, started);
     }
@@ -190,7 +202,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   for (const source of sources) {
     const handle = makeWebhookHandler({ ...common, source: source.name, webhook: source.webhook });
     webhooks[source.name] = (request) => {
-      void prepare({ webhook: source.name });
+      void prepare({ webhooks: [source.name] });
       return handle(request);
     };
   }

@@ -5,7 +5,8 @@ import type { AuditLog } from '../ports/audit-log.js';
 import { noMetrics, type Metrics } from '../ports/metrics.js';
 import { systemClock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
-import { describeError, KubeLeaseError } from '../errors.js';
+import { ConfigError, describeError, KubeLeaseError } from '../errors.js';
+import { isTicketSource } from '../domain/ticket.js';
 import { ensureLeaseTable } from '../adapters/dynamodb/lease-table.js';
 import { localDynamoDbClient, startEmbeddedDynamoDb, type EmbeddedDynamoDb } from './embedded-dynamodb.js';
 import { LocalScheduler } from './local-scheduler.js';
@@ -64,6 +65,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   if (scheduler === undefined) throw new KubeLeaseError('local scheduler was not built');
   const localScheduler = scheduler;
 
+  // Anything missing or wrong stops the start: every secret reference, every cluster's access.
+  const problems = await container.prepare({ webhooks: Object.keys(container.webhooks).filter(isTicketSource) });
+  if (problems.length > 0) {
+    dynamodb.destroy();
+    await embedded?.stop();
+    throw new ConfigError(`local mode cannot start:\n  ${problems.join('\n  ')}`);
+  }
+  const rearmed = await rearmTimers(container, localScheduler);
+  if (rearmed.count > 0) container.logger.info('timers of open leases re-armed', { ...rearmed });
+
   // One sweep at a time; stop() waits for the running one, so it never meets a closed store.
   let running: Promise<void> | undefined;
   const sweep = setInterval(() => {
@@ -93,6 +104,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     },
   };
 }
+
+/** The in-process timers are gone after a restart: arm them again for every open lease, so none waits for the sweep. */
+async function rearmTimers(container: Container, scheduler: LocalScheduler): Promise<{ count: number; leftToSweep: boolean }> {
+  const far = new Date('9999-12-31T00:00:00.000Z');
+  let count = 0;
+  let leftToSweep = false;
+  for (const status of ['ACTIVE', 'SCHEDULED'] as const) {
+    const open = await container.leases.listDue(status, far, REARM_LIMIT);
+    for (const lease of open) await scheduler.schedule(lease);
+    count += open.length;
+    // More than this: the rest are ended or started by the sweep, at most one sweep interval late.
+    if (open.length === REARM_LIMIT) leftToSweep = true;
+  }
+  return { count, leftToSweep };
+}
+
+/** Open leases of one status whose timers local mode re-arms at start. */
+const REARM_LIMIT = 1000;
 
 function closeServer(server: Server): Promise<void> {
   server.closeAllConnections();

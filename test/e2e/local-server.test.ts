@@ -6,6 +6,8 @@ import { startLocalStack, type LocalStack } from '../../lib/local/local-stack.js
 import { signServiceNowBody } from '../../lib/sources/servicenow/servicenow-webhook.js';
 import { MemoryAuditLog, MemoryLogger } from '../fakes/memory-audit-log.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
+import { FakeKubernetes } from '../fakes/fake-kubernetes.js';
+import { leaseFixture } from '../support/lease-fixture.js';
 
 describe('local server', () => {
   let stack: LocalStack;
@@ -15,6 +17,8 @@ describe('local server', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kube-lease-server-'));
     await writeFile(join(dir, 'catalog.yaml'), DEMO_CATALOG);
+    // A cluster to reach (never called here): local mode refuses to start without access to every cluster.
+    await writeFile(join(dir, 'kubeconfig'), new FakeKubernetes().kubeconfig('http://127.0.0.1:9'));
     stack = await startLocalStack({
       env: {
         ACCESS_CATALOG: join(dir, 'catalog.yaml'),
@@ -26,6 +30,7 @@ describe('local server', () => {
         SERVICENOW_USER: 'user',
         SERVICENOW_PASSWORD: 'password',
         SERVICENOW_WEBHOOK_SECRET: 'secret',
+        KUBECONFIG: join(dir, 'kubeconfig'),
       },
       dataDir: join(dir, 'data'),
       port: 0,
@@ -70,5 +75,64 @@ describe('local server', () => {
   it('answers 404 for unknown routes and 405 for GET on the webhook', async () => {
     expect((await fetch(`${stack.url}/nope`)).status).toBe(404);
     expect((await fetch(`${stack.url}/webhooks/jira`)).status).toBe(405);
+  });
+});
+
+describe('local mode start', () => {
+  const env = (dir: string, extra: Record<string, string>) => ({
+    ACCESS_CATALOG: join(dir, 'catalog.yaml'),
+    JIRA_BASE_URL: 'http://127.0.0.1:9',
+    JIRA_EMAIL: 'bot@example.com',
+    JIRA_API_TOKEN: 'token',
+    JIRA_WEBHOOK_SECRET: 'secret',
+    SERVICENOW_INSTANCE_URL: 'http://127.0.0.1:9',
+    SERVICENOW_USER: 'user',
+    SERVICENOW_PASSWORD: 'password',
+    SERVICENOW_WEBHOOK_SECRET: 'secret',
+    ...extra,
+  });
+  const start = (dir: string, extra: Record<string, string>) =>
+    startLocalStack({ env: env(dir, extra), dataDir: join(dir, 'data'), port: 0, sweepIntervalMs: 60_000, logger: new MemoryLogger(), audit: new MemoryAuditLog() });
+
+  it('refuses to start when a kubeconfig cannot be read, and says which cluster', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'kube-lease-start-'));
+    await writeFile(join(dir, 'catalog.yaml'), DEMO_CATALOG);
+    // Act
+    const started = start(dir, { KUBECONFIG: '/nonexistent/kubeconfig' });
+    // Assess
+    await expect(started).rejects.toThrow(/local mode cannot start:[\s\S]*access to cluster demo:[\s\S]*\/nonexistent\/kubeconfig/);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses to start on a secret reference it cannot resolve locally (ssm:), and names it', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'kube-lease-start-'));
+    await writeFile(join(dir, 'catalog.yaml'), DEMO_CATALOG);
+    await writeFile(join(dir, 'kubeconfig'), new FakeKubernetes().kubeconfig('http://127.0.0.1:9'));
+    // Act
+    const started = start(dir, { KUBECONFIG: join(dir, 'kubeconfig'), JIRA_API_TOKEN: 'ssm:/kube-lease/prod/itsm/jira-api-token' });
+    // Assess
+    await expect(started).rejects.toThrow(/the jira API credentials:[\s\S]*JIRA_API_TOKEN/);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('re-arms the timers of open leases after a restart', async () => {
+    // Prepare: a lease made ACTIVE in a first run, its timers lost with the process.
+    const dir = await mkdtemp(join(tmpdir(), 'kube-lease-start-'));
+    await writeFile(join(dir, 'catalog.yaml'), DEMO_CATALOG);
+    await writeFile(join(dir, 'kubeconfig'), new FakeKubernetes().kubeconfig('http://127.0.0.1:9'));
+    const extra = { KUBECONFIG: join(dir, 'kubeconfig') };
+    const first = await start(dir, extra);
+    const lease = { ...leaseFixture('bbbbbbbbbbbbbbbbbbb1', new Date(Date.now() + 3_600_000).toISOString()), createdAt: new Date().toISOString() };
+    await first.container.leases.create(lease);
+    await first.container.leases.transition(lease, 'ACTIVE', { at: new Date().toISOString(), from: 'PENDING', to: 'ACTIVE', by: 'test' });
+    await first.stop();
+    // Act
+    const second = await start(dir, extra);
+    // Assess
+    expect(second.scheduler.pending()).toEqual([lease.scheduleName]);
+    await second.stop();
+    await rm(dir, { recursive: true, force: true });
   });
 });

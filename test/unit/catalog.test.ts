@@ -23,6 +23,14 @@ describe('parseCatalog', () => {
     expect(catalog.jira?.fields.requester).toBe('reporter');
   });
 
+  it('accepts the local-mode catalog in deploy/: one KUBECONFIG cluster, no warning', () => {
+    // Prepare / Act
+    const catalog = parseCatalog(readFileSync('deploy/catalog.local.yaml', 'utf8'));
+    // Assess
+    expect(catalog.clusters).toEqual({ local: {} });
+    expect(catalogWarnings(catalog)).toEqual([]);
+  });
+
   it('refuses to bind cluster-admin and names the line and field', () => {
     const text = DEMO_CATALOG.replace('roleRef: { kind: ClusterRole, name: view }', 'roleRef: { kind: ClusterRole, name: cluster-admin }');
     const line = text.split('\n').findIndex((l) => l.includes('cluster-admin')) + 1;
