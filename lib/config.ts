@@ -102,10 +102,26 @@ export interface Config {
   readonly kubernetesTimeoutMs: number;
 }
 
-/** Reads and validates the environment and the catalog; throws ConfigError naming every problem. */
-export function loadConfig(env: NodeJS.ProcessEnv, readText: (path: string) => string = (p) => readFileSync(p, 'utf8')): Config {
+/** The settings that name the lease table: all that read-only tools (CLI listings, the report) need. */
+export interface StoreConfig {
+  readonly leasesTable: string;
+  readonly dynamodbEndpoint: string | undefined;
+  readonly region: string;
+  readonly pendingGraceSeconds: number;
+}
+
+const storeSchema = envSchema.pick({ LEASES_TABLE: true, DYNAMODB_ENDPOINT: true, AWS_REGION: true, PENDING_GRACE_SECONDS: true });
+
+/** Reads only the table settings (same names, defaults and limits as `loadConfig`); throws ConfigError naming every problem. */
+export function loadStoreConfig(env: NodeJS.ProcessEnv): StoreConfig {
+  const e = parseEnv(storeSchema, env);
+  return { leasesTable: e.LEASES_TABLE, dynamodbEndpoint: e.DYNAMODB_ENDPOINT, region: e.AWS_REGION, pendingGraceSeconds: e.PENDING_GRACE_SECONDS };
+}
+
+/** Empty values count as unset, as in a shell; every problem is named at once. */
+function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = envSchema.safeParse(present);
+  const parsed = schema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {
       const name = i.path.join('.');
@@ -113,7 +129,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, readText: (path: string) => s
     });
     throw new ConfigError(`invalid environment:\n  ${problems.join('\n  ')}`, { cause: parsed.error });
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/** Reads and validates the environment and the catalog; throws ConfigError naming every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv, readText: (path: string) => string = (p) => readFileSync(p, 'utf8')): Config {
+  const e = parseEnv(envSchema, env);
   if (e.DELIVERY_TTL_SECONDS < e.JIRA_WEBHOOK_MAX_AGE_SECONDS) {
     // A delivery must be remembered for as long as its signed timestamp is accepted, or it could be replayed.
     throw new ConfigError(`invalid environment:\n  DELIVERY_TTL_SECONDS (${e.DELIVERY_TTL_SECONDS}) must be at least JIRA_WEBHOOK_MAX_AGE_SECONDS (${e.JIRA_WEBHOOK_MAX_AGE_SECONDS})`);

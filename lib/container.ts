@@ -12,7 +12,7 @@ import { awsEksAccess, awsSecretBackends, eventBridgeScheduler } from './composi
 import { buildSources, lazy } from './composition/sources.js';
 import { resolveSecret, type SecretBackends } from './adapters/secrets/secret-resolver.js';
 import { catalogWarnings } from './domain/catalog.js';
-import { loadConfig, type Config } from './config.js';
+import { loadConfig, type Config, type StoreConfig } from './config.js';
 import type { TicketSourceName } from './domain/ticket.js';
 import { describeError, KubeLeaseError } from './errors.js';
 import type { HttpRequest, HttpResponse } from './ports/http.js';
@@ -207,6 +207,15 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     };
   }
   return { config, clock, logger, audit, leases, tickets, processTicket, revokeLease, activateLease, sweepLeases, webhooks, prepare };
+}
+
+/**
+ * The lease table alone, for read-only tools (CLI listings, `sweep --dry-run`, the report): no
+ * catalog, no ticket systems, no clusters are needed or touched.
+ */
+export function buildLeaseStore(config: StoreConfig, overrides: { readonly dynamodb?: DynamoDBClient } = {}): { readonly leases: LeaseStore; close(): void } {
+  const client = overrides.dynamodb ?? (config.dynamodbEndpoint === undefined ? new DynamoDBClient({ region: config.region }) : localDynamoDbClient(config.dynamodbEndpoint));
+  return { leases: new DynamoDbLeaseStore(client, config.leasesTable, false), close: () => client.destroy() };
 }
 
 let lambdaContainer: Container | undefined;

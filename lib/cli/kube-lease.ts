@@ -1,3 +1,4 @@
+import '../require-node.js';
 import { runCli } from './operator.js';
 
 // `kube-lease … | head` closes the pipe early: that is not an error.

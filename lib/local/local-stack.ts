@@ -17,6 +17,8 @@ export interface LocalStackOptions {
   /** Folder for the embedded DynamoDB; undefined keeps it in memory. Ignored when DYNAMODB_ENDPOINT is set. */
   readonly dataDir: string | undefined;
   readonly port: number;
+  /** Port of the embedded DynamoDB endpoint (0: any free one). Ignored when DYNAMODB_ENDPOINT is set. */
+  readonly storePort?: number;
   /** How often the local sweep runs (the Lambda one runs every minute). */
   readonly sweepIntervalMs: number;
   readonly logger?: Logger;
@@ -28,6 +30,8 @@ export interface LocalStack {
   readonly url: string;
   readonly container: Container;
   readonly scheduler: LocalScheduler;
+  /** The embedded store, where tools beside local mode (the CLI) reach it; undefined with DYNAMODB_ENDPOINT. */
+  readonly store: { readonly endpoint: string; readonly table: string } | undefined;
   stop(): Promise<void>;
 }
 
@@ -40,7 +44,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let embedded: EmbeddedDynamoDb | undefined;
   const dynamodb =
     config.dynamodbEndpoint === undefined
-      ? (embedded = await startEmbeddedDynamoDb(options.dataDir)).client
+      ? (embedded = await startStore(options.dataDir, options.storePort ?? 0)).client
       : localDynamoDbClient(config.dynamodbEndpoint);
   await ensureLeaseTable(dynamodb, config.leasesTable);
 
@@ -94,6 +98,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     url,
     container,
     scheduler: localScheduler,
+    store: embedded === undefined ? undefined : { endpoint: embedded.endpoint, table: config.leasesTable },
     async stop() {
       clearInterval(sweep);
       localScheduler.stop();
@@ -103,6 +108,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await embedded?.stop();
     },
   };
+}
+
+/** The embedded store, or a clear error when its port is taken. */
+async function startStore(dataDir: string | undefined, port: number): Promise<EmbeddedDynamoDb> {
+  try {
+    return await startEmbeddedDynamoDb(dataDir, port);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new ConfigError(`LOCAL_DYNAMODB_PORT ${port} is in use: set LOCAL_DYNAMODB_PORT to a free port (0 picks one)`, { cause: error });
+    }
+    throw error;
+  }
 }
 
 /** The in-process timers are gone after a restart: arm them again for every open lease, so none waits for the sweep. */

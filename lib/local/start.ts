@@ -1,25 +1,43 @@
 import '../require-node.js';
 import { startLocalStack } from './local-stack.js';
-import { consoleLogger } from './console-logger.js';
+import { consoleLogger } from '../adapters/logging/console-logger.js';
+import * as z from 'zod';
 import { ConfigError } from '../errors.js';
+
+/** Local mode's own settings; empty values count as unset, as for the functions' settings. */
+const localSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  DATA_DIR: z.string().min(1).default('.local-data'),
+  LOCAL_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  LOCAL_DYNAMODB_PORT: z.coerce.number().int().min(0).max(65_535).default(8000),
+});
 
 /**
  * `npm start`: local mode on PORT (default 3000), configured by the same environment variables as
- * the Lambda functions (see README). Data persists under DATA_DIR (default .local-data).
+ * the Lambda functions (see README). Data persists under DATA_DIR (default .local-data); the
+ * embedded store listens on LOCAL_DYNAMODB_PORT (default 8000), where the CLI can reach it.
  */
 async function main(): Promise<void> {
-  const port = Number(process.env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`PORT must be a port number, got "${process.env.PORT}"`);
+  const present = Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = localSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(`invalid environment:\n  ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n  ')}`, { cause: parsed.error });
+  }
+  const local = parsed.data;
   const stack = await startLocalStack({
     env: process.env,
-    dataDir: process.env.DATA_DIR ?? '.local-data',
-    port,
-    sweepIntervalMs: Number(process.env.LOCAL_SWEEP_INTERVAL_MS ?? 10_000),
+    dataDir: local.DATA_DIR,
+    port: local.PORT,
+    storePort: local.LOCAL_DYNAMODB_PORT,
+    sweepIntervalMs: local.LOCAL_SWEEP_INTERVAL_MS,
     logger: consoleLogger(),
   });
   // The routes actually served: one webhook per ticket source the catalog and environment configure.
   const routes = [...Object.keys(stack.container.webhooks).map((source) => `POST /webhooks/${source}`), 'GET /healthz'];
   process.stderr.write(`kube-lease local mode on ${stack.url} (${routes.join(', ')})\n`);
+  if (stack.store !== undefined) {
+    process.stderr.write(`lease store for the CLI: DYNAMODB_ENDPOINT=${stack.store.endpoint} LEASES_TABLE=${stack.store.table} npx kube-lease leases list\n`);
+  }
   const shutdown = () => {
     void stack.stop().then(() => process.exit(0));
   };

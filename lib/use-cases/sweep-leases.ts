@@ -25,8 +25,9 @@ export interface SweepLeasesDeps extends LeaseDeps {
   readonly pendingGraceSeconds: number;
   /**
    * The cluster-wide scan (orphan bindings) reads every managed binding of this deployment, so
-   * their cost grows with everything that exists; they run once every this many minutes (UTC
-   * minute divisible by it), while the index-driven part runs every minute.
+   * their cost grows with everything that exists; they run once every this many minutes (in a UTC
+   * minute divisible by it, once in that minute however often the sweep runs), while the
+   * index-driven part runs on every sweep.
    */
   readonly scanEveryMinutes: number;
 }
@@ -63,6 +64,10 @@ export interface SweepOptions {
 
 export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions) => Promise<SweepSummary> {
   const { leases, clock, logger, cluster, audit } = deps;
+  /** When this process last ran the scan: a sweep more often than once a minute (local mode) scans once in such a minute. */
+  let lastScanAt: number | undefined;
+  const scanDue = (now: Date) =>
+    now.getUTCMinutes() % deps.scanEveryMinutes === 0 && (lastScanAt === undefined || now.getTime() - lastScanAt >= 60_000);
 
   return async function sweepLeases(options = {}): Promise<SweepSummary> {
     const remaining = options.deadline ?? (() => Number.POSITIVE_INFINITY);
@@ -108,7 +113,8 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
         else counts.rolledBackPending += 1;
       });
     }
-    if (options.scan ?? now.getUTCMinutes() % deps.scanEveryMinutes === 0) {
+    if (options.scan ?? scanDue(now)) {
+      lastScanAt = now.getTime();
       await step('delete orphan bindings', async () => {
         counts.orphanBindingsDeleted += await deleteOrphans(now);
       });

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signJiraBody } from '../../lib/sources/jira/jira-webhook.js';
-import { consoleLogger } from '../../lib/local/console-logger.js';
+import { consoleLogger } from '../../lib/adapters/logging/console-logger.js';
 import { startLocalStack, type LocalStack } from '../../lib/local/local-stack.js';
 import { signServiceNowBody } from '../../lib/sources/servicenow/servicenow-webhook.js';
 import type { AuditEvent } from '../../lib/domain/audit.js';

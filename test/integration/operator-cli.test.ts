@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { runCli } from '../../lib/cli/operator.js';
 import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
+import { parseAllDocuments } from 'yaml';
 import { bob, bodyOf, TestStack } from '../support/stack.js';
 
 describe('operator CLI (kube-lease)', () => {
@@ -66,7 +67,10 @@ describe('operator CLI (kube-lease)', () => {
 
   it('checks a catalog and prints the RBAC it implies; refuses a bad one with its line', async () => {
     expect(await run('catalog', 'check', 'deploy/catalog.example.yaml')).toBe(0);
-    expect(out.join('')).toMatch(/valid; 2 profile\(s\)[\s\S]*kind: Role[\s\S]*resourceNames/);
+    // Only YAML on stdout (it is piped to kubectl), the verdict on stderr.
+    expect(out.join('')).toMatch(/kind: Role[\s\S]*resourceNames/);
+    expect(parseAllDocuments(out.join('')).every((d) => d.errors.length === 0)).toBe(true);
+    expect(err.join('')).toMatch(/valid; 2 profile\(s\)/);
     expect(await run('catalog', 'check', 'package.json')).toBe(1);
     expect(err.join('')).toMatch(/package.json:\d+/);
   });
@@ -78,4 +82,53 @@ describe('operator CLI (kube-lease)', () => {
       expect(out.join('') + err.join('')).toContain('usage: kube-lease');
     },
   );
+
+  it('answers read-only commands from the table settings alone, as JSON on stdout and nothing else', async () => {
+    // Prepare: a granted lease and an ended one; the CLI gets only the store's settings.
+    const open = await grant('OPS-95');
+    const ended = await grant('OPS-96');
+    expect(await run('leases', 'revoke', ended, '--reason', 'done')).toBe(0);
+    out = [];
+    err = [];
+    const tableOnly = (...argv: string[]) =>
+      runCli(argv, { env: { DYNAMODB_ENDPOINT: stack.dynamoEndpoint(), LEASES_TABLE: 'leases-test' }, out: (t) => out.push(t), err: (t) => err.push(t) });
+    // Act
+    const listed = await tableOnly('leases', 'list', '--json');
+    const openOnly = JSON.parse(out.join('')) as { id: string }[];
+    out = [];
+    await tableOnly('leases', 'list', '--all', '--json');
+    const all = JSON.parse(out.join('')) as { id: string; status: string }[];
+    out = [];
+    await tableOnly('leases', 'list', '--status', 'revoked', '--since', '2000-01-01', '--json');
+    const revoked = JSON.parse(out.join('')) as { id: string }[];
+    out = [];
+    const shown = await tableOnly('leases', 'show', open, '--json');
+    const lease = JSON.parse(out.join('')) as { id: string; status: string };
+    // Assess
+    expect(listed).toBe(0);
+    expect(openOnly.map((l) => l.id)).toEqual([open]);
+    expect(all.map((l) => [l.id, l.status])).toEqual([[open, 'ACTIVE'], [ended, 'REVOKED']]);
+    expect(revoked.map((l) => l.id)).toEqual([ended]);
+    expect([shown, lease.id, lease.status]).toEqual([0, open, 'ACTIVE']);
+    expect(err).toEqual([]);
+  });
+
+  it('shows the new columns: subject, role and time left', async () => {
+    const id = await grant('OPS-97');
+    expect(await run('leases', 'list')).toBe(0);
+    const [header, row] = out.join('').split('\n');
+    expect(header).toMatch(/SUBJECT\s+ROLE\s+CLUSTER\s+NAMESPACES\s+EXPIRES\s+LEFT/);
+    expect(row).toContain(id);
+    expect(row).toMatch(/User:alice@example.com\s+ClusterRole\/view[\s\S]*\s1h$/);
+  });
+
+  it('prints each command\'s own help and exits 0', async () => {
+    expect(await run('leases', 'list', '--help')).toBe(0);
+    expect(out.join('')).toMatch(/^usage: kube-lease leases list [\s\S]*--since/);
+  });
+
+  it('says in one line that a catalog file is missing', async () => {
+    expect(await run('catalog', 'check', 'no/such/catalog.yaml')).toBe(1);
+    expect(err.join('')).toBe('kube-lease: ConfigError: cannot read no/such/catalog.yaml: no such file\n');
+  });
 });

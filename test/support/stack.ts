@@ -114,6 +114,12 @@ export class TestStack {
     return this.dynamo.client;
   }
 
+  /** The embedded DynamoDB's endpoint (what DYNAMODB_ENDPOINT names for a tool beside the stack). */
+  dynamoEndpoint(): string {
+    if (this.dynamo === undefined) throw new Error('not started');
+    return this.dynamo.endpoint;
+  }
+
   /** New TCP connections the embedded DynamoDB accepted so far. */
   dynamoConnections(): number {
     return this.dynamo?.connections() ?? 0;

@@ -1,4 +1,4 @@
-import type { Logger } from '../ports/logger.js';
+import type { Logger } from '../../ports/logger.js';
 
 /** A readable one-line logger for local mode; `quiet` keeps only warnings and errors. */
 export function consoleLogger(options: { quiet?: boolean; debug?: boolean; write?: (line: string) => void } = {}): Logger {

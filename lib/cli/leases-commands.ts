@@ -1,0 +1,124 @@
+import { parseArgs } from 'node:util';
+import { LEASE_STATUSES, OPEN_STATUSES, type Lease, type LeaseStatus } from '../domain/lease.js';
+import { isLeaseId } from '../domain/names.js';
+import { isTicketSource, personLabel, TICKET_SOURCES } from '../domain/ticket.js';
+import { UsageError } from '../errors.js';
+import type { Clock } from '../ports/clock.js';
+import type { LeaseStore } from '../ports/lease-store.js';
+import type { RevokeLeaseInput, RevokeOutcome } from '../use-cases/revoke-lease.js';
+import { asJson, leaseTable } from './output.js';
+
+type Out = (text: string) => void;
+interface StoreView {
+  readonly leases: LeaseStore;
+  readonly clock: Clock;
+}
+
+/** Reads the status index to its end: no silent cap (the index query pages through everything). */
+const EVERYTHING = Number.MAX_SAFE_INTEGER;
+const FAR_FUTURE = new Date('9999-12-31T00:00:00.000Z');
+
+function when(text: string | undefined, option: string): Date | undefined {
+  if (text === undefined) return undefined;
+  const at = new Date(text);
+  if (Number.isNaN(at.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(text)) throw new UsageError(`${option} takes a date or an RFC 3339 time, e.g. 2026-11-01 or 2026-11-01T09:00:00Z`);
+  return at;
+}
+
+function statuses(values: { status?: string | undefined; all?: boolean | undefined }): readonly LeaseStatus[] {
+  if (values.all === true) return LEASE_STATUSES;
+  if (values.status === undefined) return OPEN_STATUSES;
+  const wanted = values.status.split(',').map((s) => s.trim().toUpperCase());
+  const unknown = wanted.filter((s) => !(LEASE_STATUSES as readonly string[]).includes(s));
+  if (unknown.length > 0) throw new UsageError(`--status takes ${LEASE_STATUSES.join(', ')} (comma-separated), not ${unknown.join(', ')}`);
+  return wanted as LeaseStatus[];
+}
+
+/** `leases list`: open leases by default; by status, period, user or ticket; a table or `--json`. */
+export async function leasesList(args: readonly string[], store: StoreView, out: Out): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      user: { type: 'string' },
+      ticket: { type: 'string' },
+      source: { type: 'string' },
+      status: { type: 'string' },
+      all: { type: 'boolean' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const source = values.source ?? 'jira';
+  if (!isTicketSource(source)) throw new UsageError(`--source is ${TICKET_SOURCES.join(' or ')}`);
+  if (values.all === true && values.status !== undefined) throw new UsageError('--all and --status exclude each other');
+  const wanted = statuses(values);
+  const since = when(values.since, '--since');
+  const until = when(values.until, '--until');
+  const found =
+    values.ticket !== undefined
+      ? await store.leases.listForTicket(source, values.ticket)
+      : (await Promise.all(wanted.map((status) => store.leases.listDue(status, FAR_FUTURE, EVERYTHING)))).flat();
+  const user = values.user?.toLowerCase();
+  const leases = found
+    .filter((l) => wanted.includes(l.status) || (values.ticket !== undefined && values.status === undefined && values.all !== true))
+    .filter((l) => user === undefined || l.requester.email?.toLowerCase() === user || l.requester.id === values.user)
+    // In the period: the lease's window [start, end] meets [since, until].
+    .filter((l) => since === undefined || Date.parse(l.revokedAt ?? l.expiresAt) >= since.getTime())
+    .filter((l) => until === undefined || Date.parse(l.startsAt) <= until.getTime())
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  if (values.json === true) out(asJson(leases));
+  else out(leases.length === 0 ? 'no leases\n' : leaseTable(leases, store.clock.now()));
+  return 0;
+}
+
+/** `leases show <id>`: one lease with its history. Exit 1 when there is none. */
+export async function leasesShow(args: readonly string[], store: StoreView, out: Out, err: Out): Promise<number> {
+  const { values, positionals } = parseArgs({ args: [...args], options: { json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  const id = positionals[0];
+  if (id === undefined || !isLeaseId(id) || positionals.length > 1) throw new UsageError('leases show takes one lease id (20 hex characters)');
+  const lease = await store.leases.get(id);
+  if (lease === undefined) {
+    err(`no lease ${id}\n`);
+    return 1;
+  }
+  out(values.json === true ? asJson(lease) : describe(lease));
+  return 0;
+}
+
+function describe(lease: Lease): string {
+  return (
+    [
+      `lease      ${lease.id} (${lease.status})`,
+      `ticket     ${lease.source} ${lease.ticketKey} ${lease.ticketUrl}`,
+      `requester  ${personLabel(lease.requester)}; approved by ${lease.approvers.map(personLabel).join(', ')}`,
+      `access     ${lease.roleRef.kind}/${lease.roleRef.name} for ${lease.subject.kind} ${lease.subject.name} in ${lease.cluster}: ${lease.namespaces.join(', ')}`,
+      `window     ${lease.startsAt} → ${lease.expiresAt}`,
+      `bindings   ${lease.bindings.map((b) => `${b.namespace}/${b.name}`).join(', ')}`,
+      'history',
+      ...lease.history.map((h) => `  ${h.at}  ${h.from ?? '-'} → ${h.to}  by ${h.by}${h.note ? ` (${h.note})` : ''}`),
+    ].join('\n') + '\n'
+  );
+}
+
+/** `leases revoke <id> --reason <text>`: revoke now, audited as manual, the ticket told. Exit 1 when nothing was revoked. */
+export async function leasesRevoke(
+  args: readonly string[],
+  revoke: (input: RevokeLeaseInput) => Promise<RevokeOutcome>,
+  actor: string,
+  out: Out,
+  err: Out,
+): Promise<number> {
+  const { values, positionals } = parseArgs({ args: [...args], options: { reason: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  const id = positionals[0];
+  if (id === undefined || !isLeaseId(id) || positionals.length > 1) throw new UsageError('leases revoke takes one lease id');
+  if (values.reason === undefined || values.reason.trim() === '') throw new UsageError('--reason is required: it goes into the audit trail and the ticket');
+  if (values.json !== true) err(`revoking ${id} …\n`);
+  const outcome = await revoke({ leaseId: id, cause: 'manual', actor: `cli:${actor}`, note: values.reason.trim() });
+  const revoked = outcome.kind === 'revoked';
+  if (values.json === true) out(asJson({ leaseId: id, outcome: outcome.kind, ...('lease' in outcome ? { status: outcome.lease.status } : {}) }));
+  else if (revoked) out(`revoked ${id}; bindings deleted, ticket ${outcome.lease.ticketKey} told\n`);
+  else err(outcome.kind === 'not-found' ? `no lease ${id}\n` : `lease ${id} is ${outcome.kind === 'not-active' ? outcome.lease.status : outcome.kind}: nothing to revoke\n`);
+  return revoked ? 0 : 1;
+}
