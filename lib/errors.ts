@@ -109,6 +109,28 @@ export class SecretError extends KubeLeaseError {
   override name = 'SecretError';
 }
 
+/**
+ * An access report was asked for with arguments it cannot honour: a date that is not one, a period
+ * that is empty or inverted, an unknown format. The operator's mistake: never retryable.
+ */
+export class ReportRequestError extends KubeLeaseError {
+  override readonly name = 'ReportRequestError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retryable: false });
+  }
+}
+
+/**
+ * A stored record cannot be placed in an access report (a time in it is not a date): the report
+ * stops rather than leave the record out. Not retryable: the record must be looked at.
+ */
+export class ReportDataError extends KubeLeaseError {
+  override readonly name = 'ReportDataError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retryable: false });
+  }
+}
+
 /** Turns anything thrown into a short, log-safe description (secrets scrubbed); for logs, never for tickets. */
 export function describeError(error: unknown): string {
   return scrubSecrets(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
