@@ -9,6 +9,7 @@ import { isLeaseId } from '../domain/names.js';
 import { personLabel } from '../domain/ticket.js';
 import { describeError } from '../errors.js';
 import { functionRbac } from '../rbac.js';
+import { REPORT_USAGE, runReport } from './report-command.js';
 
 export const USAGE = `usage: kube-lease <command>
   leases list [--user <email>] [--ticket <key>] [--source jira|servicenow]   open leases (or all of one ticket)
@@ -16,6 +17,7 @@ export const USAGE = `usage: kube-lease <command>
   leases revoke <lease id> --reason <text>                                  revoke now (audited, ticket told)
   sweep [--dry-run]                                                         run the reconciling sweep (or show what is due)
   catalog check <file>                                                      validate a catalog and print the RBAC it implies
+${REPORT_USAGE}
 Configuration comes from the same environment variables as the functions (see README);
 AWS_REGION and LEASES_TABLE pick the table, DYNAMODB_ENDPOINT a local one.`;
 
@@ -39,6 +41,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return group === undefined ? 2 : 0;
     }
     if (group === 'catalog' && command === 'check') return catalogCheck(rest, io);
+    if (group === 'report') return await runReport(argv.slice(1), io);
     if (group === 'leases' && command === 'list') return await leasesList(rest, container(), io);
     if (group === 'leases' && command === 'show') return await leasesShow(rest, container(), io);
     if (group === 'leases' && command === 'revoke') return await leasesRevoke(rest, container(), io);
