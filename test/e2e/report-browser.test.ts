@@ -12,7 +12,7 @@ import { Chromium, ensureChromium, type Page } from '../support/chromium.js';
 import { decodePng, inkRatio, type Image } from '../support/png.js';
 
 const HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">';
-const WIDTH = 1400;
+const WIDTH = 1280;
 /** A4 landscape at 96 dpi (1123 px) less the 10 mm margins of the print stylesheet. */
 const PRINT_WIDTH = 1047;
 
@@ -158,6 +158,13 @@ describe('access report in a real browser (headless Chromium)', () => {
     })`);
     // Assess
     expect(seen).toEqual({ pwned: null, scripts: 0, images: 0, requester: HOSTILE, reason: HOSTILE, links: Array(12).fill('https:') });
+  });
+
+  it('fits a 1280 px wide screen: no table scrolls sideways', async () => {
+    // Act
+    const overflow = await page.evaluate<number[]>(`[...document.querySelectorAll('.wide')].map((box) => box.scrollWidth - box.clientWidth)`);
+    // Assess
+    expect(overflow).toEqual([0, 0]);
   });
 
   it('loads nothing from anywhere: one self-contained file', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { csvField } from '../../lib/adapters/report/csv-report.js';
-import { escapeHtml, formatDuration, linkTarget } from '../../lib/adapters/report/report-format.js';
+import { breakable, escapeHtml, formatDuration, linkTarget } from '../../lib/adapters/report/report-format.js';
 import { renderReport } from '../../lib/adapters/report/render-report.js';
 import { buildAccessReport, type AccessReport } from '../../lib/domain/access-report.js';
 import { ReportRequestError } from '../../lib/errors.js';
@@ -138,6 +138,14 @@ describe('report formatting', () => {
       '2 h 5 min',
       '1 d 1 h',
     ]);
+  });
+
+  it('lets long text wrap after @ and / and inside long runs, escaped, without changing it', () => {
+    // Act / Assess
+    expect(breakable('alice@example.com')).toBe('alice@<wbr>example.com');
+    expect(breakable('ClusterRole/view')).toBe('ClusterRole/<wbr>view');
+    expect(breakable('<aaaaaaaaaa>', 6)).toBe('&#60;aaaaa<wbr>aaaaa&#62;');
+    expect(breakable('short words stay whole-as-they-are')).toBe('short words stay whole-as-they-are');
   });
 
   it('escapes all five markup characters and links only http(s) URLs', () => {

@@ -1,12 +1,13 @@
 import { DEFAULT_LATE_AFTER_MS, LEASE_OUTCOMES, type AccessReport, type LeaseRow } from '../../domain/access-report.js';
 import { OUTCOME_STYLE, REPORT_CSS } from './html-style.js';
 import { renderTimeline } from './html-timeline.js';
-import { escapeHtml as e, formatDuration, formatInstant, linkTarget } from './report-format.js';
+import { breakable as b, escapeHtml as e, formatDuration, formatInstant, linkTarget } from './report-format.js';
 
 /** No script runs and nothing is fetched, even if some text escaped its escaping: the page allows only its own inline styles. */
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
-const LEASE_COLUMNS = ['Requester', 'Approvers', 'Ticket', 'Profile', 'Role', 'Cluster', 'Namespaces', 'Requested', 'Started', 'Ended', 'End cause', 'Revocation lag', 'Extensions'];
+/** Column headers (markup: soft hyphens let the long ones wrap, so the table fits 1280 px and A4 landscape). */
+const LEASE_COLUMNS = ['Requester', 'Approvers', 'Ticket', 'Profile', 'Role', 'Cluster', 'Name&shy;spaces', 'Requested', 'Started', 'Ended', 'End cause', 'Revo&shy;cation lag', 'Exten&shy;sions'];
 
 function td(text: string, className?: string): string {
   return `<td${className === undefined ? '' : ` class="${className}"`}>${text}</td>`;
@@ -21,8 +22,8 @@ function timeCell(iso: string | null, absent: string): string {
 
 function ticketCell(row: LeaseRow): string {
   const href = linkTarget(row.ticketUrl);
-  const key = e(row.ticketKey);
-  return `${href === undefined ? key : `<a href="${e(href)}">${key}</a>`} <span class="muted">${e(row.source)}</span><br><span class="id">${e(row.leaseId)}</span>`;
+  const key = b(row.ticketKey);
+  return `${href === undefined ? key : `<a href="${e(href)}">${key}</a>`} <span class="muted">${e(row.source)}</span>`;
 }
 
 function lagCell(row: LeaseRow): string {
@@ -34,19 +35,19 @@ function lagCell(row: LeaseRow): string {
 
 function endCauseCell(row: LeaseRow): string {
   if (row.endCause === null) return `<span class="muted">${row.status === 'REVOKED' ? 'not recorded' : `open (${e(row.status)})`}</span>`;
-  const reason = row.failureReason === null ? '' : `<br><span class="muted">${e(row.failureReason)}</span>`;
+  const reason = row.failureReason === null ? '' : `<br><span class="muted">${b(row.failureReason)}</span>`;
   return `${e(row.endCause)}${reason}`;
 }
 
 function leaseRow(row: LeaseRow): string {
   const cells = [
-    td(e(row.requester)),
-    td(row.approvers.map(e).join('<br>')),
+    td(b(row.requester)),
+    td(row.approvers.map((a) => b(a)).join('<br>')),
     td(ticketCell(row)),
-    td(e(row.profile)),
-    td(e(row.role)),
-    td(e(row.cluster)),
-    td(row.namespaces.map(e).join(', ')),
+    td(b(row.profile)),
+    td(b(row.role)),
+    td(b(row.cluster)),
+    td(row.namespaces.map((n) => b(n)).join(', ')),
     timeCell(row.requestedAt, ''),
     timeCell(row.startedAt, 'never'),
     timeCell(row.endedAt, 'open'),
@@ -54,7 +55,7 @@ function leaseRow(row: LeaseRow): string {
     td(lagCell(row), 'num lag'),
     td(String(row.extensions), 'num'),
   ];
-  return `<tr data-lease-id="${e(row.leaseId)}" data-outcome="${row.outcome}"${row.late ? ' class="late"' : ''}>${cells.join('')}</tr>`;
+  return `<tr data-lease-id="${e(row.leaseId)}" data-outcome="${row.outcome}" title="lease ${e(row.leaseId)}"${row.late ? ' class="late"' : ''}>${cells.join('')}</tr>`;
 }
 
 function summaryTable(report: AccessReport): string {
@@ -77,7 +78,7 @@ function denialTables(report: AccessReport): string {
   if (report.denials.length === 0) return '<p class="empty">No approval was denied in this period.</p>';
   const byCode = report.denialsByCode.map((d) => `<tr data-code="${e(d.code)}">${td(e(d.code))}${td(String(d.count), 'num')}</tr>`).join('');
   const list = report.denials
-    .map((d) => `<tr>${td(e(formatInstant(d.at)), 'time')}${td(`${e(d.ticketKey)} <span class="muted">${e(d.source)}</span>`)}${td(e(d.code))}${td(e(d.reason))}</tr>`)
+    .map((d) => `<tr>${td(e(formatInstant(d.at)), 'time')}${td(`${b(d.ticketKey)} <span class="muted">${e(d.source)}</span>`)}${td(b(d.code))}${td(b(d.reason))}</tr>`)
     .join('');
   return `<table class="counts" id="denials-by-code"><thead><tr><th>Code</th><th class="num">Denials</th></tr></thead><tbody>${byCode}</tbody></table>
 <h3>Each denial</h3>

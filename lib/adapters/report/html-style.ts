@@ -26,12 +26,11 @@ th,td{border:1px solid #d9d9d9;padding:4px 5px;text-align:left;vertical-align:to
 thead th{background:#f2f2f2;position:sticky;top:0}
 tbody tr:nth-child(even){background:#fafafa}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-.wide{overflow-x:auto}
+.wide{overflow-x:auto;padding-right:1px}
 table.summary{width:auto;min-width:420px}
 table.summary th{font-weight:normal;color:#333;background:#f7f7f7}
 table.summary td{font-weight:600;text-align:right;min-width:110px}
 td.time{white-space:nowrap}
-.id{font-size:10px;word-break:break-all;color:#777;font-family:"DejaVu Sans Mono",ui-monospace,monospace}
 table.counts{width:auto;min-width:300px}
 h3{font-size:14px;margin:16px 0 6px}
 tr.late td.lag{color:#D55E00;font-weight:700}

@@ -4,6 +4,28 @@ export function escapeHtml(text: string): string {
 }
 
 /**
+ * Escaped text with line-break opportunities (`<wbr>`) after `@` and `/` and inside any run of 24
+ * characters without one, so a long address or a long word from a ticket wraps inside its table
+ * column instead of pushing the table past the page. The text itself is unchanged.
+ */
+export function breakable(text: string, run = 24): string {
+  const pieces: string[] = [];
+  let current = '';
+  let sinceBreak = 0;
+  for (const char of text) {
+    current += char;
+    sinceBreak = /[\s-]/.test(char) ? 0 : sinceBreak + 1;
+    if (char === '@' || char === '/' || sinceBreak >= run) {
+      pieces.push(current);
+      current = '';
+      sinceBreak = 0;
+    }
+  }
+  if (current !== '') pieces.push(current);
+  return pieces.map(escapeHtml).join('<wbr>');
+}
+
+/**
  * The URL when it is an absolute http(s) URL (ticket links come from records that carry text of
  * tickets: a `javascript:` or `data:` URL is shown as text, never linked); `undefined` otherwise.
  */
