@@ -117,6 +117,17 @@ export class PayloadError extends KubeLeaseError {
   }
 }
 
+/**
+ * An access report was asked for with arguments it cannot honour: a date that is not one, a period
+ * that is empty or inverted, an unknown format. The operator's mistake: never retryable.
+ */
+export class ReportRequestError extends KubeLeaseError {
+  override readonly name = 'ReportRequestError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retryable: false });
+  }
+}
+
 /** Bindings of a lease could not be deleted; the lease stays ACTIVE, and a retry or the sweep finishes it. */
 export class RevokeIncompleteError extends KubeLeaseError {
   override name = 'RevokeIncompleteError';
@@ -149,6 +160,17 @@ export class UnsupportedDispatcherError extends ConfigError {
 /** Wrong command-line arguments: the CLI prints its usage and exits with 2. */
 export class UsageError extends KubeLeaseError {
   override name = 'UsageError';
+}
+
+/**
+ * A stored record cannot be placed in an access report (a time in it is not a date): the report
+ * stops rather than leave the record out. Not retryable: the record must be looked at.
+ */
+export class ReportDataError extends KubeLeaseError {
+  override readonly name = 'ReportDataError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retryable: false });
+  }
 }
 
 /** Turns anything thrown into a short, log-safe description (secrets scrubbed); for logs, never for tickets. */

@@ -2,6 +2,7 @@ import { describeError, UsageError } from '../errors.js';
 import { cliContext, type CliIo } from './cli-context.js';
 import { leasesList, leasesRevoke, leasesShow } from './leases-commands.js';
 import { catalogCheck, sweepDryRun, sweepNow } from './other-commands.js';
+import { REPORT_SYNOPSIS, runReport } from './report-command.js';
 
 export type { CliIo } from './cli-context.js';
 
@@ -15,13 +16,14 @@ const COMMANDS: Readonly<Record<string, { readonly synopsis: string; readonly ab
   'leases revoke': { synopsis: 'leases revoke <lease id> --reason <text> [--json]', about: 'revoke now: bindings deleted, audited as manual with the reason, the ticket told' },
   sweep: { synopsis: 'sweep [--dry-run] [--json]', about: 'run the reconciling sweep now, with the orphan scan; --dry-run shows what is due and changes nothing' },
   'catalog check': { synopsis: 'catalog check <file> [--json]', about: 'validate a catalog; the RBAC it implies as YAML on stdout, the verdict and warnings on stderr' },
+  report: { synopsis: REPORT_SYNOPSIS, about: 'access report of a period (default: the 30 days up to now): every lease that overlapped it, denials by code, a summary; HTML with a timeline, CSV or JSON' },
 };
 
 export const USAGE = `usage: kube-lease <command> [--help]
 ${Object.values(COMMANDS)
   .map((c) => `  ${c.synopsis}`)
   .join('\n')}
-Read-only commands (leases list, leases show, sweep --dry-run) need only the table settings:
+Read-only commands (leases list, leases show, sweep --dry-run, report) need only the table settings:
 AWS_REGION and LEASES_TABLE, or DYNAMODB_ENDPOINT for a local store (local mode prints it).
 leases revoke and sweep need the functions' settings (see README). Output on stdout, log lines
 and audit events on stderr. Exit codes: 0 done, 1 failed or not found, 2 wrong arguments.`;
@@ -35,8 +37,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.out(`${USAGE}\n`);
       return group === undefined ? 2 : 0;
     }
-    const name = group === 'sweep' ? 'sweep' : `${group} ${command ?? ''}`;
-    const args = group === 'sweep' ? (command === undefined ? [] : [command, ...rest]) : rest;
+    const single = group === 'sweep' || group === 'report';
+    const name = single ? group : `${group} ${command ?? ''}`;
+    const args = single ? (command === undefined ? [] : [command, ...rest]) : rest;
     const spec = COMMANDS[name];
     if (spec === undefined) throw new UsageError(`unknown command: ${argv.join(' ')}`);
     if (args.includes('--help') || args.includes('-h')) {
@@ -50,6 +53,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await leasesShow(args, context.store(), io.out, io.err);
       case 'leases revoke':
         return await leasesRevoke(args, context.container().revokeLease, io.env.USER || 'operator', io.out, io.err);
+      case 'report':
+        return await runReport(args, io);
       case 'sweep':
         return args.includes('--dry-run') ? await sweepDryRun(args, context.store(), io.out) : await sweepNow(args, context.container().sweepLeases, io.out, io.err);
       default:

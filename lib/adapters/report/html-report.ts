@@ -1,0 +1,132 @@
+import { DEFAULT_LATE_AFTER_MS, LEASE_OUTCOMES, type AccessReport, type LeaseRow } from '../../domain/access-report.js';
+import { OUTCOME_STYLE, REPORT_CSS } from './html-style.js';
+import { renderTimeline } from './html-timeline.js';
+import { breakable as b, escapeHtml as e, formatDuration, formatInstant, linkTarget } from './report-format.js';
+
+/** No script runs and nothing is fetched, even if some text escaped its escaping: the page allows only its own inline styles. */
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+
+/** Column headers (markup: soft hyphens let the long ones wrap, so the table fits 1280 px and A4 landscape). */
+const LEASE_COLUMNS = ['Requester', 'Approvers', 'Ticket', 'Profile', 'Role', 'Cluster', 'Name&shy;spaces', 'Requested', 'Started', 'Ended', 'End cause', 'Revo&shy;cation lag', 'Exten&shy;sions'];
+
+function td(text: string, className?: string): string {
+  return `<td${className === undefined ? '' : ` class="${className}"`}>${text}</td>`;
+}
+
+/** A time in a table cell: the date over the time of day, so three time columns fit beside the rest. */
+function timeCell(iso: string | null, absent: string): string {
+  if (iso === null) return td(`<span class="muted">${absent}</span>`, 'time');
+  const [day, time] = formatInstant(iso).split(' ');
+  return td(`${e(day ?? '')}<br>${e(time ?? '')}`, 'time');
+}
+
+function ticketCell(row: LeaseRow): string {
+  const href = linkTarget(row.ticketUrl);
+  const key = b(row.ticketKey);
+  return `${href === undefined ? key : `<a href="${e(href)}">${key}</a>`} <span class="muted">${e(row.source)}</span>`;
+}
+
+function lagCell(row: LeaseRow): string {
+  if (row.revocationLagMs === null) return '<span class="muted">—</span>';
+  const lag = formatDuration(row.revocationLagMs);
+  const text = row.overdue ? `≥ ${lag} (still active)` : lag;
+  return row.late ? `${e(text)} <span class="tag o-late">late</span>` : e(text);
+}
+
+function endCauseCell(row: LeaseRow): string {
+  if (row.endCause === null) return `<span class="muted">${row.status === 'REVOKED' ? 'not recorded' : `open (${e(row.status)})`}</span>`;
+  const reason = row.failureReason === null ? '' : `<br><span class="muted">${b(row.failureReason)}</span>`;
+  return `${e(row.endCause)}${reason}`;
+}
+
+function leaseRow(row: LeaseRow): string {
+  const cells = [
+    td(b(row.requester)),
+    td(row.approvers.map((a) => b(a)).join('<br>')),
+    td(ticketCell(row)),
+    td(b(row.profile)),
+    td(b(row.role)),
+    td(b(row.cluster)),
+    td(row.namespaces.map((n) => b(n)).join(', ')),
+    timeCell(row.requestedAt, ''),
+    timeCell(row.startedAt, 'never'),
+    timeCell(row.endedAt, 'open'),
+    td(endCauseCell(row)),
+    td(lagCell(row), 'num lag'),
+    td(String(row.extensions), 'num'),
+  ];
+  return `<tr data-lease-id="${e(row.leaseId)}" data-outcome="${row.outcome}" title="lease ${e(row.leaseId)}"${row.late ? ' class="late"' : ''}>${cells.join('')}</tr>`;
+}
+
+function summaryTable(report: AccessReport): string {
+  const s = report.summary;
+  const lag = (ms: number | null): string => (ms === null ? '—' : formatDuration(ms));
+  const rows: [string, string, string][] = [
+    ['leases', 'Leases in the period', String(s.leases)],
+    ['grants', 'Grants (access began in the period)', String(s.grants)],
+    ['failed', 'Failed grants', String(s.failed)],
+    ['denials', 'Denials', String(s.denials)],
+    ['median-lag', `Median revocation lag (${s.lagSamples} revocations)`, lag(s.medianLagMs)],
+    ['p99-lag', 'p99 revocation lag', lag(s.p99LagMs)],
+    ['late', `Late revocations (lag over ${formatDuration(report.lateAfterMs)})`, String(s.lateRevocations)],
+    ['open-now', 'Leases open now', String(s.openNow)],
+  ];
+  return `<table class="summary" id="summary"><tbody>${rows.map(([key, label, value]) => `<tr><th>${e(label)}</th><td data-key="${key}">${e(value)}</td></tr>`).join('')}</tbody></table>`;
+}
+
+function denialTables(report: AccessReport): string {
+  if (report.denials.length === 0) return '<p class="empty">No approval was denied in this period.</p>';
+  const byCode = report.denialsByCode.map((d) => `<tr data-code="${e(d.code)}">${td(e(d.code))}${td(String(d.count), 'num')}</tr>`).join('');
+  const list = report.denials
+    .map((d) => `<tr>${td(e(formatInstant(d.at)), 'time')}${td(`${b(d.ticketKey)} <span class="muted">${e(d.source)}</span>`)}${td(b(d.code))}${td(b(d.reason))}</tr>`)
+    .join('');
+  return `<table class="counts" id="denials-by-code"><thead><tr><th>Code</th><th class="num">Denials</th></tr></thead><tbody>${byCode}</tbody></table>
+<h3>Each denial</h3>
+<div class="wide"><table id="denials"><thead><tr><th>Decided</th><th>Ticket</th><th>Code</th><th>Reason</th></tr></thead><tbody>${list}</tbody></table></div>`;
+}
+
+/**
+ * The report as one self-contained HTML page: summary, a timeline (inline SVG, a row per requester,
+ * a bar per lease coloured by how it ended), the lease table and the denials; inline CSS with a
+ * print layout; no script, no external resource (a Content-Security-Policy forbids both). Every
+ * text from a record is escaped, and only http(s) ticket URLs become links.
+ */
+export function renderHtmlReport(report: AccessReport): string {
+  const period = `${formatInstant(report.period.from)} – ${formatInstant(report.period.to)} UTC`;
+  const legend = LEASE_OUTCOMES.map((o) => `<li><span class="swatch o-${o}"></span>${e(OUTCOME_STYLE[o].label)}</li>`).join('');
+  const leases =
+    report.leases.length === 0
+      ? '<p class="empty">No lease overlapped this period.</p>'
+      : `<div class="wide"><table id="leases"><thead><tr>${LEASE_COLUMNS.map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody>${report.leases.map(leaseRow).join('')}</tbody></table></div>`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>kube-lease access report, ${e(period)}</title>
+<style>${REPORT_CSS}</style>
+</head>
+<body>
+<h1>kube-lease access report</h1>
+<p class="meta">Period ${e(period)} (end excluded) · generated ${e(formatInstant(report.generatedAt))} UTC · times in UTC</p>
+<h2>Summary</h2>
+${summaryTable(report)}
+<h2>Timeline</h2>
+${renderTimeline(report)}
+<ul class="legend">${legend}</ul>
+<h2>Leases</h2>
+${leases}
+<h2>Denials by code</h2>
+${denialTables(report)}
+<footer>
+<p>A lease is listed when its life (from the approved request to its end, or until now while open) overlaps the period.
+<b>Revocation lag</b>: how long access outlived the expiry (end − expiry, for leases that had access and ended at or after it;
+for a lease still active past its expiry, the time so far). Leases ended before their expiry have none. Median and p99 are nearest-rank over ended leases.
+A revocation is <b>late</b> when its lag exceeds ${e(formatDuration(report.lateAfterMs))}${report.lateAfterMs === DEFAULT_LATE_AFTER_MS ? ' (the sweep interval plus one minute)' : ''}.
+<b>Extensions</b>: later approvals applied to the lease.</p>
+</footer>
+</body>
+</html>
+`;
+}

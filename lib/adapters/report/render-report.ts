@@ -1,0 +1,26 @@
+import type { AccessReport } from '../../domain/access-report.js';
+import { ReportRequestError } from '../../errors.js';
+import { renderCsvReport } from './csv-report.js';
+import { renderHtmlReport } from './html-report.js';
+
+/** The formats `kube-lease report` writes; one declaration for the CLI's check and its usage text. */
+export const REPORT_FORMATS = ['html', 'csv', 'json'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** Whether `text` names a report format. */
+export function isReportFormat(text: string): text is ReportFormat {
+  return (REPORT_FORMATS as readonly string[]).includes(text);
+}
+
+/**
+ * The report in one format: `html` (one self-contained page), `csv` (the leases) or `json` (the
+ * report model itself, {@link AccessReport}).
+ *
+ * @throws ReportRequestError for an unknown format
+ */
+export function renderReport(report: AccessReport, format: string): string {
+  if (!isReportFormat(format)) throw new ReportRequestError(`unknown format "${format}": use ${REPORT_FORMATS.join(', ')}`);
+  if (format === 'html') return renderHtmlReport(report);
+  if (format === 'csv') return renderCsvReport(report);
+  return `${JSON.stringify(report, null, 2)}\n`;
+}

@@ -1,0 +1,13 @@
+import type { DeniedApproval, Lease } from '../domain/lease.js';
+import type { ReportPeriod } from '../domain/report-period.js';
+
+/**
+ * Read-only access to past and present lease records, for reports. Every method reads to the end
+ * of what matches: there is no silent cap. Errors: LeaseStoreError.
+ */
+export interface LeaseHistory {
+  /** Every lease whose life (creation to end, or on while open) overlaps `[from, to)`. */
+  leasesBetween(period: ReportPeriod): Promise<readonly Lease[]>;
+  /** Every denied approval decided in `[from, to)`. */
+  denialsBetween(period: ReportPeriod): Promise<readonly DeniedApproval[]>;
+}

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { makeLeaseHistoryReader } from '../../lib/adapters/dynamodb/lease-history-reader.js';
+import { ensureLeaseTable } from '../../lib/adapters/dynamodb/lease-table.js';
+import { localDynamoDbClient, startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/local/embedded-dynamodb.js';
+import { LeaseStoreError } from '../../lib/errors.js';
+import { EXAMPLE_PERIOD, exampleDenials, exampleLeases } from '../support/access-report-example.js';
+import { seedLeaseTable } from '../support/seed-lease-table.js';
+
+describe('makeLeaseHistoryReader (dynalite)', () => {
+  let dynamo: EmbeddedDynamoDb;
+
+  beforeAll(async () => {
+    dynamo = await startEmbeddedDynamoDb(undefined);
+    await seedLeaseTable(dynamo.client, 'leases', exampleLeases(), exampleDenials());
+  });
+  afterAll(async () => {
+    dynamo.client.destroy();
+    await dynamo.stop();
+  });
+
+  it('reads every lease that overlapped the period, as stored, and skips claims, deliveries and places', async () => {
+    // Prepare
+    const history = makeLeaseHistoryReader({ client: dynamo.client, tableName: 'leases' });
+    const expected = exampleLeases().filter((l) => !['OPS-1187', 'OPS-1150'].includes(l.ticketKey));
+    // Act
+    const leases = await history.leasesBetween(EXAMPLE_PERIOD);
+    // Assess
+    expect([...leases].sort((a, b) => a.id.localeCompare(b.id))).toEqual(expected);
+  });
+
+  it('reads the denials decided in the period', async () => {
+    // Prepare
+    const history = makeLeaseHistoryReader({ client: dynamo.client, tableName: 'leases' });
+    // Act
+    const denials = await history.denialsBetween(EXAMPLE_PERIOD);
+    // Assess
+    expect(denials.map((d) => d.ticketKey).sort()).toEqual(['OPS-1203', 'OPS-1207', 'OPS-1215', 'OPS-1228']);
+    expect(denials.find((d) => d.ticketKey === 'OPS-1207')).toEqual(exampleDenials().find((d) => d.ticketKey === 'OPS-1207'));
+  });
+
+  it('follows the scan to its last page: one item per page still finds them all', async () => {
+    // Prepare: 14 leases, 5 denials and 3 other items (22 in all), one per page.
+    const client = localDynamoDbClient(dynamo.endpoint);
+    let scans = 0;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        scans += 1;
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const paged = makeLeaseHistoryReader({ client, tableName: 'leases', pageSize: 1 });
+    const whole = { from: new Date('2000-01-01T00:00:00.000Z'), to: new Date('2100-01-01T00:00:00.000Z') };
+    // Act
+    const leases = await paged.leasesBetween(whole);
+    const leaseScans = scans;
+    const denials = await paged.denialsBetween(whole);
+    client.destroy();
+    // Assess
+    expect(leases).toHaveLength(14);
+    expect(denials).toHaveLength(5);
+    expect(leaseScans).toBeGreaterThanOrEqual(22);
+    expect(scans - leaseScans).toBeGreaterThanOrEqual(22);
+  });
+
+  it('fails with LeaseStoreError naming an item that is not a lease, rather than leaving it out', async () => {
+    // Prepare
+    await ensureLeaseTable(dynamo.client, 'broken');
+    await DynamoDBDocumentClient.from(dynamo.client).send(new PutCommand({ TableName: 'broken', Item: { pk: 'lease#cafe', id: 'cafe', status: 'ACTIVE' } }));
+    const history = makeLeaseHistoryReader({ client: dynamo.client, tableName: 'broken' });
+    // Act
+    const reading = history.leasesBetween(EXAMPLE_PERIOD);
+    // Assess
+    await expect(reading).rejects.toThrow(LeaseStoreError);
+    await expect(history.leasesBetween(EXAMPLE_PERIOD)).rejects.toThrow(/item lease#cafe does not match the lease schema/);
+  });
+
+  it('fails with LeaseStoreError when the table is not there', async () => {
+    // Prepare
+    const history = makeLeaseHistoryReader({ client: dynamo.client, tableName: 'missing' });
+    // Act / Assess
+    await expect(history.denialsBetween(EXAMPLE_PERIOD)).rejects.toThrow(/DynamoDB Scan failed/);
+  });
+});
