@@ -6,6 +6,12 @@ import { parseCatalog } from '../adapters/catalog/parse-catalog.js';
 import { kyvernoManifests } from '../kyverno.js';
 import { DEFAULT_FUNCTION_GROUP, functionRbac } from '../rbac.js';
 
+// `… | head`, or a consumer that stops reading: the pipe closing early is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 const USAGE = 'usage: npm run -s rbac -- --catalog <file> [--cluster <name>] [--group <name>] [--kyverno]';
 
 /**
