@@ -16,6 +16,7 @@ export const REPORT_USAGE = `  ${SYNOPSIS}  access report of a period (default: 
 const DEFAULT_DAYS = 30;
 const DAY_MS = 86_400_000;
 
+/** What `runReport` talks to; `env`, `out` and `err` as for the rest of the CLI, the others replaceable. */
 export interface ReportIo {
   readonly env: NodeJS.ProcessEnv;
   readonly out: (text: string) => void;

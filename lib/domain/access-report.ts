@@ -18,8 +18,10 @@ export type EndCause = RevokeCause | 'failed';
  * than the threshold (whatever revoked it), else by cause. One declaration, in legend order.
  */
 export const LEASE_OUTCOMES = ['on-time', 'late', 'early', 'manual', 'failed', 'dry-run', 'open'] as const;
+/** One of {@link LEASE_OUTCOMES}. */
 export type LeaseOutcome = (typeof LEASE_OUTCOMES)[number];
 
+/** What a report is made from: records (already read), the period and the time it is made. */
 export interface AccessReportInput {
   readonly leases: readonly Lease[];
   readonly denials: readonly DeniedApproval[];
@@ -73,6 +75,7 @@ export interface LeaseRow {
   readonly failureReason: string | null;
 }
 
+/** One denied approval as the report shows it. */
 export interface DenialRow {
   readonly at: string;
   readonly source: string;
@@ -81,6 +84,7 @@ export interface DenialRow {
   readonly reason: string;
 }
 
+/** The report's figures. */
 export interface ReportSummary {
   /** Leases in the report (their life overlapped the period). */
   readonly leases: number;
