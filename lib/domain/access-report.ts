@@ -94,7 +94,7 @@ export interface ReportSummary {
   readonly failed: number;
   /** Approvals denied in the period. */
   readonly denials: number;
-  /** Nearest-rank median and 99th percentile of the revocation lags of ended leases; `null` with none. */
+  /** Nearest-rank median and 99th percentile of the revocation lags of the report's ended leases; `null` with none. */
   readonly medianLagMs: number | null;
   readonly p99LagMs: number | null;
   /** How many lags the percentiles are taken over. */
@@ -191,6 +191,7 @@ export function buildAccessReport(input: AccessReportInput): AccessReport {
   const lateAfterMs = input.lateAfterMs ?? DEFAULT_LATE_AFTER_MS;
   if (!Number.isFinite(lateAfterMs) || lateAfterMs < 0) throw new ReportRequestError('the late threshold must be a non-negative number of milliseconds');
   const now = input.now.getTime();
+  if (Number.isNaN(now)) throw new ReportRequestError('the time the report is made at is not a date');
   const from = period.from.getTime();
   const to = period.to.getTime();
   const inPeriod = (at: number): boolean => at >= from && at < to;
