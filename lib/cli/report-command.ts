@@ -15,6 +15,7 @@ export const REPORT_SYNOPSIS = `report [--from <date>] [--to <date>] [--format $
 const DEFAULT_DAYS = 30;
 const DAY_MS = 86_400_000;
 
+/** What `runReport` talks to; `env`, `out` and `err` as for the rest of the CLI, the others replaceable. */
 export interface ReportIo {
   readonly env: NodeJS.ProcessEnv;
   readonly out: (text: string) => void;

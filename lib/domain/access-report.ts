@@ -18,8 +18,10 @@ export type EndCause = RevokeCause | 'failed';
  * than the threshold (whatever revoked it), else by cause. One declaration, in legend order.
  */
 export const LEASE_OUTCOMES = ['on-time', 'late', 'early', 'manual', 'failed', 'dry-run', 'open'] as const;
+/** One of {@link LEASE_OUTCOMES}. */
 export type LeaseOutcome = (typeof LEASE_OUTCOMES)[number];
 
+/** What a report is made from: records (already read), the period and the time it is made. */
 export interface AccessReportInput {
   readonly leases: readonly Lease[];
   readonly denials: readonly DeniedApproval[];
@@ -73,6 +75,7 @@ export interface LeaseRow {
   readonly failureReason: string | null;
 }
 
+/** One denied approval as the report shows it. */
 export interface DenialRow {
   readonly at: string;
   readonly source: string;
@@ -81,6 +84,7 @@ export interface DenialRow {
   readonly reason: string;
 }
 
+/** The report's figures. */
 export interface ReportSummary {
   /** Leases in the report (their life overlapped the period). */
   readonly leases: number;
@@ -90,7 +94,7 @@ export interface ReportSummary {
   readonly failed: number;
   /** Approvals denied in the period. */
   readonly denials: number;
-  /** Nearest-rank median and 99th percentile of the revocation lags of ended leases; `null` with none. */
+  /** Nearest-rank median and 99th percentile of the revocation lags of the report's ended leases; `null` with none. */
   readonly medianLagMs: number | null;
   readonly p99LagMs: number | null;
   /** How many lags the percentiles are taken over. */
@@ -187,6 +191,7 @@ export function buildAccessReport(input: AccessReportInput): AccessReport {
   const lateAfterMs = input.lateAfterMs ?? DEFAULT_LATE_AFTER_MS;
   if (!Number.isFinite(lateAfterMs) || lateAfterMs < 0) throw new ReportRequestError('the late threshold must be a non-negative number of milliseconds');
   const now = input.now.getTime();
+  if (Number.isNaN(now)) throw new ReportRequestError('the time the report is made at is not a date');
   const from = period.from.getTime();
   const to = period.to.getTime();
   const inPeriod = (at: number): boolean => at >= from && at < to;

@@ -155,7 +155,7 @@ describe('buildAccessReport', () => {
     ]);
   });
 
-  it('refuses an empty or inverted period', () => {
+  it('refuses an empty or inverted period, a negative threshold, a report time that is not a date', () => {
     // Prepare
     const at = new Date('2026-11-02T00:00:00.000Z');
     // Act / Assess
@@ -163,6 +163,7 @@ describe('buildAccessReport', () => {
     expect(() => buildAccessReport({ leases: [], denials: [], period: { from: period.to, to: period.from }, now })).toThrow(/must be before/);
     expect(() => buildAccessReport({ leases: [], denials: [], period: { from: new Date('x'), to: period.to }, now })).toThrow(ReportRequestError);
     expect(() => buildAccessReport({ leases: [], denials: [], period, now, lateAfterMs: -1 })).toThrow(ReportRequestError);
+    expect(() => buildAccessReport({ leases: [], denials: [], period, now: new Date('x') })).toThrow(ReportRequestError);
   });
 
   it('stops on a record whose time is not a date, naming it, instead of leaving it out', () => {

@@ -7,6 +7,7 @@ import type { LeaseHistory } from '../../ports/lease-history.js';
 import { denialItemSchema, fromItem } from './lease-item.js';
 import { storeError } from './store-error.js';
 
+/** The table to read and the client to read it with (built by the caller's composition root). */
 export interface LeaseHistoryReaderOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;

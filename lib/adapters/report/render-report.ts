@@ -5,6 +5,7 @@ import { renderHtmlReport } from './html-report.js';
 
 /** The formats `kube-lease report` writes; one declaration for the CLI's check and its usage text. */
 export const REPORT_FORMATS = ['html', 'csv', 'json'] as const;
+/** One of {@link REPORT_FORMATS}. */
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 /** Whether `text` names a report format. */
