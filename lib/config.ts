@@ -30,7 +30,7 @@ const envSchema = z.object({
   SERVICENOW_PASSWORD: z.string().min(1).optional(),
   SERVICENOW_WEBHOOK_SECRET: z.string().min(1).optional(),
   LEASES_TABLE: z.string().min(3).default('kube-lease-leases'),
-  DYNAMODB_ENDPOINT: z.url().refine(withoutCredentials, NO_CREDENTIALS).optional(),
+  DYNAMODB_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:8000' }).refine(withoutCredentials, NO_CREDENTIALS).optional(),
   KUBECONFIG: z.string().min(1).optional(),
   AWS_REGION: z.string().default('us-east-1'),
   SCHEDULE_PREFIX: z.string().regex(SCHEDULE_PREFIX, 'letters, digits, . _ - and at most 36 characters').default('kube-lease'),
