@@ -5,10 +5,11 @@ export const DEFAULT_FUNCTION_GROUP = 'kube-lease:function';
 
 export interface RbacObject {
   readonly apiVersion: 'rbac.authorization.k8s.io/v1';
-  readonly kind: 'Role' | 'RoleBinding';
-  readonly metadata: { readonly name: string; readonly namespace: string; readonly labels: Readonly<Record<string, string>> };
+  readonly kind: 'Role' | 'RoleBinding' | 'ClusterRole' | 'ClusterRoleBinding';
+  /** No namespace for the cluster-scoped ClusterRole and ClusterRoleBinding. */
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels: Readonly<Record<string, string>> };
   readonly rules?: readonly { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[];
-  readonly roleRef?: { apiGroup: string; kind: 'Role'; name: string };
+  readonly roleRef?: { apiGroup: string; kind: 'Role' | 'ClusterRole'; name: string };
   readonly subjects?: readonly { apiGroup: string; kind: 'Group'; name: string }[];
 }
 
@@ -41,6 +42,18 @@ export function functionRbac(catalog: Catalog, cluster: string, group = DEFAULT_
       kind: 'RoleBinding',
       metadata: { name: 'kube-lease-binder', namespace, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'kube-lease-binder' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }],
+    });
+  }
+  if (objects.length > 0) {
+    // After each grant and revoke kube-lease asks the API server whether the access works or is
+    // gone (a SubjectAccessReview): cluster-scoped, read-only, and nothing else.
+    objects.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'kube-lease-access-reviewer', labels }, rules: [{ apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] }] });
+    objects.push({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'kube-lease-access-reviewer', labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'kube-lease-access-reviewer' },
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }],
     });
   }

@@ -13,6 +13,23 @@ export const SERVICENOW_DEFAULT_CLOSED_STATES = ['3', '4'] as const;
 /** Placeholders a subject template may use; each maps to a field of the ITSM user. */
 export const SUBJECT_PLACEHOLDERS = ['email', 'accountId', 'emailLocalPart'] as const;
 
+/** One request a subject makes of the API server, as a SubjectAccessReview asks it (authorization.k8s.io/v1). */
+export interface AccessCheck {
+  readonly verb: string;
+  readonly resource: string;
+  /** The API group; `""` is the core group. */
+  readonly group: string;
+  readonly subresource?: string | undefined;
+}
+
+/** The check of a profile without `verify`: whether the subject can read pods, what most access is for. */
+export const DEFAULT_ACCESS_CHECK: AccessCheck = { verb: 'get', resource: 'pods', group: '' };
+
+/** The access check of a profile. */
+export function accessCheckOf(profile: Pick<Profile, 'verify'>): AccessCheck {
+  return profile.verify ?? DEFAULT_ACCESS_CHECK;
+}
+
 export interface SubjectTemplate {
   readonly kind: 'User' | 'Group';
   /** A template such as `{email}` or `oidc:{emailLocalPart}`. */
@@ -48,6 +65,8 @@ export interface Profile {
     | undefined;
   /** Validate bindings with server-side dry run instead of creating them. */
   readonly dryRun?: boolean | undefined;
+  /** What the profile's access is for, asked of the API server after a grant and after a revoke (default: get pods). */
+  readonly verify?: AccessCheck | undefined;
   readonly subject?: SubjectTemplate | undefined;
 }
 

@@ -1,3 +1,4 @@
+import { accessCheckOf } from './catalog.js';
 import type { GrantPlan } from './decision.js';
 import type { Lease } from './lease.js';
 import { bindingName, leaseIdFor, scheduleName } from './names.js';
@@ -38,6 +39,7 @@ export function newLease(plan: GrantPlan, now: Date, schedulePrefix: string, act
     expiresAt: plan.expiresAt,
     windowEnd: plan.windowEnd,
     ...(plan.dryRun ? { dryRun: true } : {}),
+    accessCheck: accessCheckOf(plan.profile),
     status,
     bindings: plan.namespaces.map((namespace) => ({ namespace, name })),
     scheduleName: scheduleName(schedulePrefix, id),

@@ -1,3 +1,4 @@
+import type { AccessCheck } from './catalog.js';
 import { personLabel, type Person, type TicketSourceName } from './ticket.js';
 import {
   ANNOTATION_EXPIRES_AT,
@@ -102,6 +103,31 @@ export interface Lease {
    * unavailable): what went wrong. The next delivery or the sweep provisions it again.
    */
   readonly deferredReason?: string | undefined;
+  /** What the API server is asked after the grant and the revoke (the profile's `verify` when the lease was made). */
+  readonly accessCheck?: AccessCheck | undefined;
+  /** The API server's answers: after the grant (expected: allowed) and after the revoke (expected: denied). */
+  readonly verification?: { readonly granted?: AccessVerification | undefined; readonly revoked?: AccessVerification | undefined } | undefined;
+}
+
+/**
+ * What the API server answered, per namespace, when asked whether the lease's subject can do the
+ * lease's access check (a SubjectAccessReview). `error` when it could not be asked (kube-lease lacks
+ * the permission, or the API server failed): nothing is known then.
+ */
+export interface AccessVerification {
+  readonly at: string;
+  readonly answers: readonly { readonly namespace: string; readonly allowed: boolean; readonly reason?: string | undefined }[];
+  readonly error?: string | undefined;
+}
+
+/** Whether a verification shows access in every namespace (after a grant). */
+export function verifiedAllowed(v: AccessVerification | undefined): boolean {
+  return v !== undefined && v.error === undefined && v.answers.length > 0 && v.answers.every((a) => a.allowed);
+}
+
+/** The namespaces in which access remained after a revoke: standing access through some other binding. */
+export function standingAccess(v: AccessVerification | undefined): readonly string[] {
+  return v === undefined || v.error !== undefined ? [] : v.answers.filter((a) => a.allowed).map((a) => a.namespace);
 }
 
 /**

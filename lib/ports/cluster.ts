@@ -1,3 +1,4 @@
+import type { AccessCheck } from '../domain/catalog.js';
 import type { BindingRef, RoleBindingManifest, RoleRef, Subject } from '../domain/lease.js';
 
 export interface ManagedBinding extends BindingRef {
@@ -35,6 +36,11 @@ export interface Cluster {
    * gone or not ours is left alone.
    */
   setExpiry(cluster: string, binding: BindingRef, owner: BindingOwner, expiresAt: string): Promise<'updated' | 'absent' | 'not-ours'>;
+  /**
+   * Asks the API server whether `subject` may do `check` in `namespace` now (a SubjectAccessReview:
+   * its authorizers decide, through every binding there is, not only ours). Read-only.
+   */
+  reviewAccess(cluster: string, subject: Subject, namespace: string, check: AccessCheck): Promise<{ readonly allowed: boolean; readonly reason?: string | undefined }>;
 }
 
 /** The owner of a lease's bindings, as its record says. */

@@ -27,6 +27,8 @@ export interface TransitionPatch {
   readonly approvals?: readonly string[];
   /** Why a transient failure left the lease PENDING for a retry; `null` clears it. */
   readonly deferredReason?: string | null;
+  /** The API server's answers after the grant and the revoke (the whole object, replaced). */
+  readonly verification?: Lease['verification'];
 }
 
 export type TransitionResult = { readonly ok: true; readonly lease: Lease } | { readonly ok: false; readonly current: Lease | undefined };

@@ -6,7 +6,10 @@ import { newReference } from '../ids.js';
 import { sourceOf } from '../ports/ticket-source.js';
 import type { TicketSnapshot } from '../domain/ticket.js';
 import { commentSafely, type LeaseDeps } from './lease-deps.js';
+import { DEFAULT_ACCESS_CHECK } from '../domain/catalog.js';
+import { auditVerification, grantVerifiedLine } from '../domain/verification.js';
 import { failLease } from './fail-lease.js';
+import { verifyAccess } from './verify-access.js';
 import { removeLeaseResources } from './lease-resources.js';
 import type { RevokeLeaseInput, RevokeOutcome } from './revoke-lease.js';
 
@@ -69,10 +72,12 @@ export function makeActivateLease(
       if (failed.kind === 'lost') return failed.current === undefined ? { kind: 'not-found' } : { kind: 'not-scheduled', lease: failed.current };
       return failed;
     }
-    // Access exists from here: record and tell it before the state change (at least once, see grant).
-    audit.record({ kind: 'grant', at, actor, ...leaseAuditFields(lease), reason: lease.reason });
-    await comment(lease, grantedMessage(lease));
-    const moved = await leases.transition(lease, 'ACTIVE', { at, from: 'SCHEDULED', to: 'ACTIVE', by: actor, note: 'change window opened' });
+    // Access exists from here: ask whether it works, record and tell it before the state change (at least once, see grant).
+    const check = lease.accessCheck ?? DEFAULT_ACCESS_CHECK;
+    const verification = await verifyAccess(deps, lease);
+    audit.record({ kind: 'grant', at, actor, ...leaseAuditFields(lease), reason: lease.reason, verification: auditVerification(check, verification) });
+    await comment(lease, `${grantedMessage(lease)}\n${grantVerifiedLine(lease, check, verification)}`);
+    const moved = await leases.transition(lease, 'ACTIVE', { at, from: 'SCHEDULED', to: 'ACTIVE', by: actor, note: 'change window opened' }, { verification: { granted: verification } });
     if (!moved.ok) {
       if (moved.current?.status === 'REVOKED' || moved.current?.status === 'FAILED') await removeLeaseResources(moved.current, { cluster, scheduler, logger });
       return moved.current === undefined ? { kind: 'not-found' } : { kind: 'not-scheduled', lease: moved.current };

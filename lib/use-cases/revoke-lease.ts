@@ -4,7 +4,10 @@ import { TIMED_CAUSES, type Lease, type RevokeCause } from '../domain/lease.js';
 import { revokedMessage } from '../domain/messages.js';
 import { describeError, publicReasons, RevokeIncompleteError } from '../errors.js';
 import { newReference } from '../ids.js';
+import { DEFAULT_ACCESS_CHECK } from '../domain/catalog.js';
+import { auditVerification, revokeVerifiedLine } from '../domain/verification.js';
 import { commentSafely, type LeaseDeps } from './lease-deps.js';
+import { verifyAccess } from './verify-access.js';
 import { removeLeaseResources } from './lease-resources.js';
 
 export type RevokeLeaseDeps = LeaseDeps;
@@ -78,13 +81,17 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
 
     // An ACTIVE lease keeps its status until its bindings are gone, so a failure can be retried.
     const foreign = lease.status === 'ACTIVE' ? await deleteBindings(lease, cause, actor) : [];
+    // Then ask whether the access is gone. Read-only, before the state change: a crash here makes
+    // the retry delete (nothing) and ask again, so the answer is never lost.
+    const check = lease.accessCheck ?? DEFAULT_ACCESS_CHECK;
+    const verification = lease.status === 'ACTIVE' ? await verifyAccess(deps, lease) : undefined;
 
     const at = clock.now().toISOString();
     const moved = await leases.transition(
       lease,
       'REVOKED',
       { at, from: lease.status, to: 'REVOKED', by: actor, note: note === undefined ? cause : `${cause}: ${note}` },
-      { revokedAt: at, revokeCause: cause },
+      { revokedAt: at, revokeCause: cause, ...(verification === undefined ? {} : { verification: { ...lease.verification, revoked: verification } }) },
     );
     if (!moved.ok) {
       if (moved.current === undefined) return { kind: 'not-found' };
@@ -96,14 +103,23 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     } else {
       await cancelTimers(moved.lease);
     }
-    audit.record({ kind: 'revoke', at, actor, ...leaseAuditFields(moved.lease), cause, reason: note ?? cause });
+    audit.record({
+      kind: 'revoke',
+      at,
+      actor,
+      ...leaseAuditFields(moved.lease),
+      cause,
+      reason: note ?? cause,
+      ...(verification === undefined ? {} : { verification: auditVerification(check, verification) }),
+    });
     if (foreign.length > 0) {
       // A binding under the lease's name that is not the lease's own (another role, subject or
       // deployment): never touched, never reported as removed. Alarmed through RevokeFailures.
       const reason = `RoleBinding(s) ${foreign.join(', ')} carry this lease's name but are not its own; they were left untouched and must be checked by a person`;
       audit.record({ kind: 'failure', at, actor, ...leaseAuditFields(moved.lease), code: 'backend-error', cause, reason });
     }
-    await commentSafely(deps, moved.lease.source, moved.lease.ticketKey, revokedMessage(moved.lease, cause, at, foreign));
+    const verified = verification === undefined ? '' : `\n${revokeVerifiedLine(moved.lease, check, verification)}`;
+    await commentSafely(deps, moved.lease.source, moved.lease.ticketKey, revokedMessage(moved.lease, cause, at, foreign) + verified);
     return { kind: 'revoked', lease: moved.lease };
   };
 }

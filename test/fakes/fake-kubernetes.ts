@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { FakeHttpServer, type FakeRequest, type FakeResponse } from './fake-http-server.js';
+import { authorize, defaultRoles, type BindingGrant } from './rbac-rules.js';
 
 const GROUP = 'rbac.authorization.k8s.io';
 
@@ -31,6 +32,40 @@ export class FakeKubernetes extends FakeHttpServer {
     super();
   }
 
+  /** Role rules the RBAC authorizer reads (built-in `view`, the test catalogs' `pod-debugger`). */
+  readonly roles = defaultRoles();
+  /** ClusterRoleBindings (nobody's lease): standing access for the access review to find. */
+  readonly clusterRoleBindings: BindingGrant[] = [];
+  /** Whether kube-lease's identity may create SubjectAccessReviews (the RBAC `npm run rbac` generates). */
+  reviewsAllowed = true;
+  /** Access reviews asked, in order. */
+  readonly reviews: { user?: string; groups?: string[]; namespace?: string; verb?: string; resource?: string }[] = [];
+
+  /** POST subjectaccessreviews: the RBAC authorizer's answer from the bindings and roles held here. */
+  private review(request: FakeRequest): FakeResponse {
+    if (!this.reviewsAllowed) {
+      return status(403, 'Forbidden', 'subjectaccessreviews.authorization.k8s.io is forbidden: User "kube-lease" cannot create resource "subjectaccessreviews" in API group "authorization.k8s.io" at the cluster scope', { group: 'authorization.k8s.io', kind: 'subjectaccessreviews' });
+    }
+    const body = JSON.parse(request.body || '{}') as { spec?: { user?: string; groups?: string[]; resourceAttributes?: { namespace?: string; verb?: string; group?: string; resource?: string; subresource?: string } } };
+    const spec = body.spec ?? {};
+    const attributes = spec.resourceAttributes;
+    if ((spec.user === undefined && (spec.groups ?? []).length === 0) || attributes === undefined) {
+      return status(422, 'Invalid', 'SubjectAccessReview.authorization.k8s.io "" is invalid: spec.user: Invalid value: "": at least one of user or group must be specified');
+    }
+    this.reviews.push({ user: spec.user, groups: spec.groups, namespace: attributes.namespace, verb: attributes.verb, resource: attributes.resource });
+    const grants: BindingGrant[] = [...this.bindings.values()].map((b) => ({ namespace: b.metadata.namespace, roleRef: b.roleRef, subjects: b.subjects }));
+    const answer = authorize([...grants, ...this.clusterRoleBindings], this.roles, { user: spec.user, groups: spec.groups }, attributes.namespace ?? '', {
+      verb: attributes.verb ?? '',
+      resource: attributes.resource ?? '',
+      group: attributes.group ?? '',
+      subresource: attributes.subresource,
+    });
+    return {
+      status: 201,
+      body: { kind: 'SubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status: answer.allowed ? { allowed: true, reason: answer.reason } : { allowed: false } },
+    };
+  }
+
   binding(namespace: string, name: string): StoredBinding | undefined {
     return this.bindings.get(`${namespace}/${name}`);
   }
@@ -50,6 +85,7 @@ export class FakeKubernetes extends FakeHttpServer {
     if (request.headers.authorization !== `Bearer ${this.token}`) {
       return status(401, 'Unauthorized', 'Unauthorized');
     }
+    if (request.path === '/apis/authorization.k8s.io/v1/subjectaccessreviews' && request.method === 'POST') return this.review(request);
     const m = /^\/apis\/rbac\.authorization\.k8s\.io\/v1\/namespaces\/([^/]+)\/rolebindings(?:\/([^/]+))?$/.exec(request.path);
     if (m?.[1] === undefined) return status(404, 'NotFound', 'the server could not find the requested resource');
     const namespace = m[1];

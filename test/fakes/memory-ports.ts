@@ -1,4 +1,6 @@
-import type { BindingRef, Lease, RoleBindingManifest } from '../../lib/domain/lease.js';
+import type { AccessCheck } from '../../lib/domain/catalog.js';
+import type { BindingRef, Lease, RoleBindingManifest, Subject } from '../../lib/domain/lease.js';
+import { authorize, defaultRoles, type BindingGrant } from './rbac-rules.js';
 import type { LinkedTicket, Person, TicketSnapshot } from '../../lib/domain/ticket.js';
 import { BindingConflictError, ClusterError, TicketNotFoundError } from '../../lib/errors.js';
 import type { Clock } from '../../lib/ports/clock.js';
@@ -73,6 +75,18 @@ export class MemoryCluster implements Cluster {
     if (existing.metadata.labels[LABEL_LEASE_ID] !== owner.leaseId) return 'not-ours';
     this.bindings.set(keyOf(cluster, binding), { ...existing, metadata: { ...existing.metadata, annotations: { ...existing.metadata.annotations, [ANNOTATION_EXPIRES_AT]: expiresAt } } });
     return 'updated';
+  }
+
+  /** Roles and their rules, and bindings kube-lease did not make (standing access), for access reviews. */
+  readonly roles = defaultRoles();
+  readonly otherBindings: BindingGrant[] = [];
+
+  async reviewAccess(cluster: string, subject: Subject, namespace: string, check: AccessCheck): Promise<{ readonly allowed: boolean; readonly reason?: string }> {
+    const ours = [...this.bindings.entries()]
+      .filter(([key]) => key.startsWith(`${cluster}/`))
+      .map(([, m]): BindingGrant => ({ namespace: m.metadata.namespace, roleRef: m.roleRef, subjects: m.subjects }));
+    const who = subject.kind === 'User' ? { user: subject.name } : { groups: [subject.name] };
+    return authorize([...ours, ...this.otherBindings], this.roles, who, namespace, check);
   }
 
   /** The namespaces in which a lease has a binding now. */

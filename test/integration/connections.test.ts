@@ -11,7 +11,7 @@ describe('connections are reused on a warm container (unbundled code: undici, th
     // Prepare
     stack = await new TestStack().start();
     const dynamoBefore = stack.dynamoConnections();
-    // Act: 20 grants, each creating 2 bindings in parallel (40 requests).
+    // Act: 20 grants, each creating 2 bindings in parallel, then asking 2 access reviews in parallel (80 requests).
     for (let i = 1; i <= 20; i += 1) {
       stack.ticket(`CONN-${i}`, { customfield_10100: 'payments-read' });
       const body = bodyOf(await stack.deliver(stack.jira.transition(`CONN-${i}`, 'Approved', bob)));
@@ -20,8 +20,9 @@ describe('connections are reused on a warm container (unbundled code: undici, th
     // Assess: the parallel creates may open a second connection; never one per request.
     const requests = stack.kube.requests.length;
     process.stdout.write(`kubernetes: ${requests} requests over ${stack.kube.connections} connection(s)\n`);
-    expect(requests).toBe(40);
-    expect(stack.kube.connections).toBeLessThanOrEqual(3);
+    expect(requests).toBe(80);
+    // Two requests at a time may each hold a connection; never one per request.
+    expect(stack.kube.connections).toBeLessThanOrEqual(4);
     // Jira (reads and comments, 40 requests) keeps its connections too.
     process.stdout.write(`jira: ${stack.jira.requests.length} requests over ${stack.jira.connections} connection(s)\n`);
     expect(stack.jira.connections).toBeLessThanOrEqual(3);

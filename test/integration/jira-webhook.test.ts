@@ -164,7 +164,7 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     expect(outcomes.filter((o) => o === 'granted')).toHaveLength(1);
     expect(new Set(responses.map((r) => bodyOf(r).leaseId).filter((id) => id !== undefined)).size).toBe(1);
     expect(stack.kube.bindings.size).toBe(2);
-    expect(stack.kube.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+    expect(stack.kube.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/rolebindings'))).toHaveLength(2);
     expect(new Set(stack.putRuleNames()).size).toBe(1);
     expect(stack.putRuleNames()).toHaveLength(1);
     expect(stack.jira.comments('OPS-6')).toHaveLength(1);

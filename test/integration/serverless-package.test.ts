@@ -399,8 +399,8 @@ describe('serverless package', () => {
         eventbridge: [eventBridge.requests.length, eventBridge.connections],
       };
       process.stdout.write(`warm bundle, 10 grants: ${JSON.stringify(counts)} ([requests, new connections])\n`);
-      // 20 binding creates (two namespaces in parallel) over TLS: a pool, never one per request.
-      expect(kube.requests.length).toBe(20);
+      // 20 binding creates and 20 access reviews (two namespaces in parallel) over TLS: a pool, never one per request.
+      expect(kube.requests.length).toBe(40);
       expect(kube.connections).toBeLessThanOrEqual(2);
       expect(jira.connections).toBeLessThanOrEqual(2);
       expect(eventBridge.connections).toBeLessThanOrEqual(2);

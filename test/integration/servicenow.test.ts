@@ -257,7 +257,7 @@ describe('ServiceNow change approvals (fake Table API, fake Kubernetes, dynalite
     expect(Date.parse(extended?.expiresAt ?? '')).toBeLessThanOrEqual(after + HOUR);
     expect(extended?.approvals).toHaveLength(2);
     expect(stack.kube.bindings.size).toBe(2);
-    expect(stack.kube.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+    expect(stack.kube.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/rolebindings'))).toHaveLength(2);
     expect(stack.kube.list(LABEL_LEASE_ID, lease.id)[0]?.metadata.annotations?.['kube-lease.io/expires-at']).toBe(extended?.expiresAt);
     expect(stack.kube.list(LABEL_LEASE_ID, lease.id)[0]?.metadata.labels?.['cleanup.kyverno.io/ttl']).toBe(kyvernoTtl(extended?.expiresAt ?? ''));
     expect(stack.putRuleNames().filter((n) => n === lease.scheduleName)).toHaveLength(2);

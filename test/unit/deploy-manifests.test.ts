@@ -3,6 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parseAllDocuments, stringify } from 'yaml';
 import { ClusterPolicy } from '@kubernetes-models/kyverno/kyverno.io/v1/ClusterPolicy';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
+import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { parseCatalog } from '../../lib/adapters/catalog/parse-catalog.js';
@@ -24,6 +25,7 @@ function schemaErrors(object: Record<string, unknown>): string {
     else if (kind === 'Role') new Role(object as ConstructorParameters<typeof Role>[0]).validate();
     else if (kind === 'RoleBinding') new RoleBinding(object as ConstructorParameters<typeof RoleBinding>[0]).validate();
     else if (kind === 'ClusterRole') new ClusterRole(object as ConstructorParameters<typeof ClusterRole>[0]).validate();
+    else if (kind === 'ClusterRoleBinding') new ClusterRoleBinding(object as ConstructorParameters<typeof ClusterRoleBinding>[0]).validate();
     else return `no schema for ${kind}`;
     return 'valid';
   } catch (error) {
@@ -117,9 +119,20 @@ describe('the Kyverno backstop (npm run rbac -- --kyverno)', () => {
 });
 
 describe('functionRbac (npm run rbac)', () => {
-  it('grants only binding management and bind on exactly the catalog roles, only in catalog namespaces', () => {
-    const objects = functionRbac(parseCatalog(DEMO_CATALOG), 'demo');
-    expect(objects.map((o) => `${o.kind}/${o.metadata.namespace}`)).toEqual(['Role/payments', 'RoleBinding/payments', 'Role/payments-worker', 'RoleBinding/payments-worker']);
+  it('grants only binding management and bind on exactly the catalog roles, only in catalog namespaces; cluster-wide only access reviews', () => {
+    const all = functionRbac(parseCatalog(DEMO_CATALOG), 'demo');
+    const objects = all.filter((o) => !o.kind.startsWith('Cluster'));
+    expect(all.map((o) => `${o.kind}/${o.metadata.namespace ?? '(cluster)'}`)).toEqual([
+      'Role/payments',
+      'RoleBinding/payments',
+      'Role/payments-worker',
+      'RoleBinding/payments-worker',
+      'ClusterRole/(cluster)',
+      'ClusterRoleBinding/(cluster)',
+    ]);
+    // The one cluster-scoped permission: create SubjectAccessReviews (read-only questions to the authorizer).
+    expect(all.find((o) => o.kind === 'ClusterRole')?.rules).toEqual([{ apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] }]);
+    expect(all.find((o) => o.kind === 'ClusterRoleBinding')?.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'kube-lease:function' }]);
     const payments = objects[0];
     expect(payments?.rules).toEqual([
       { apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: ['create', 'get', 'list', 'update', 'delete'] },
@@ -136,7 +149,7 @@ describe('functionRbac (npm run rbac)', () => {
       }
     }
     expect(objects[1]?.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'kube-lease:function' }]);
-    for (const object of objects) expect(schemaErrors(JSON.parse(JSON.stringify(object)) as Record<string, unknown>)).toBe('valid');
+    for (const object of all) expect(schemaErrors(JSON.parse(JSON.stringify(object)) as Record<string, unknown>)).toBe('valid');
   });
 
   it('matches deploy/rbac.example.yaml, so the shipped example cannot drift from the catalog', () => {

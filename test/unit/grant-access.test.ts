@@ -180,3 +180,50 @@ describe('closeTicket and revokeLease (use cases, in-memory ports)', () => {
     expect(app.scheduler.timers.size).toBe(0);
   });
 });
+
+describe('verified access (SubjectAccessReview after grant and revoke, in-memory ports)', () => {
+  it('records and tells that the access works after the grant, and is gone after the revoke', async () => {
+    // Prepare
+    const app = useCases();
+    // Act
+    const granted = await app.grantAccess(approvedTicket('VER-1', { requestedNamespaces: ['payments', 'payments-worker'] }), 'test');
+    if (granted.kind !== 'granted') throw new Error(granted.kind);
+    app.clock.advance(HOUR);
+    await app.revokeLease({ leaseId: granted.lease.id, cause: 'expiry', actor: 'timer' });
+    // Assess
+    const lease = await app.leases.get(granted.lease.id);
+    expect(lease?.verification?.granted?.answers.map((a) => [a.namespace, a.allowed])).toEqual([['payments', true], ['payments-worker', true]]);
+    expect(lease?.verification?.revoked?.answers.map((a) => [a.namespace, a.allowed])).toEqual([['payments', false], ['payments-worker', false]]);
+    const [grantComment, revokeComment] = app.jira.commentsOn('VER-1');
+    expect(grantComment).toContain('Verified: the API server confirms that User alice@example.com can get pods in payments, payments-worker.');
+    expect(revokeComment).toContain('Verified: the API server confirms that User alice@example.com can no longer get pods in payments, payments-worker.');
+    expect(app.audit.events.map((e) => [e.kind, e.verification?.allowedIn, e.verification?.deniedIn])).toEqual([
+      ['grant', ['payments', 'payments-worker'], []],
+      ['revoke', [], ['payments', 'payments-worker']],
+    ]);
+  });
+
+  it('warns of standing access when the subject can still do it after the revoke, through a binding kube-lease did not make', async () => {
+    // Prepare: a ClusterRoleBinding of view to alice that nobody's lease made.
+    const app = useCases();
+    app.cluster.otherBindings.push({ namespace: undefined, roleRef: { kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'User', name: 'alice@example.com' }] });
+    const granted = await app.grantAccess(approvedTicket('VER-2'), 'test');
+    if (granted.kind !== 'granted') throw new Error(granted.kind);
+    // Act
+    await app.revokeLease({ leaseId: granted.lease.id, cause: 'manual', actor: 'cli:ops', note: 'done' });
+    // Assess
+    expect(app.cluster.bindings.size).toBe(0);
+    expect(app.jira.commentsOn('VER-2').at(-1)).toMatch(/Warning: User alice@example.com can still get pods in payments through access kube-lease did not grant \(standing access: RBAC: allowed by ClusterRoleBinding of ClusterRole "view"\)/);
+    expect(app.audit.events.at(-1)?.verification).toEqual({ check: 'get pods', allowedIn: ['payments'], deniedIn: [] });
+  });
+
+  it('says "not verified" when the role does not allow what the profile is for', async () => {
+    // Prepare: the profile is for deleting pods; view allows no such thing.
+    const app = useCases(DEMO_CATALOG.replace('    defaultDuration: 1h\n', '    defaultDuration: 1h\n    verify: { verb: delete, resource: pods }\n'));
+    // Act
+    const outcome = await app.grantAccess(approvedTicket('VER-3'), 'test');
+    // Assess
+    expect(outcome.kind).toBe('granted');
+    expect(app.jira.commentsOn('VER-3')[0]).toContain('Not verified: the API server says User alice@example.com cannot delete pods in payments although the binding exists');
+  });
+});

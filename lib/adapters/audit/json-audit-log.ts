@@ -44,6 +44,8 @@ export function countingAuditLog(inner: AuditLog, metrics: Metrics): AuditLog {
             const lag = (Date.parse(event.at) - Date.parse(event.expiresAt)) / 1000;
             if (Number.isFinite(lag)) metrics.seconds('RevocationLag', Math.max(0, lag), { cause });
           }
+          // Access the revoke did not end: some other binding grants it (standing access).
+          if ((event.verification?.allowedIn.length ?? 0) > 0) metrics.count('StandingAccessDetected', { source });
           break;
         }
         case 'failure':

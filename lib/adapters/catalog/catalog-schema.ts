@@ -70,6 +70,15 @@ export const profileSchema = z.strictObject({
     .optional(),
   /** Validate the binding with Kubernetes server-side dry run instead of creating it. */
   dryRun: z.boolean().optional(),
+  /** Asked of the API server after a grant (expect yes) and after a revoke (expect no). */
+  verify: z
+    .strictObject({
+      verb: z.string().regex(/^[a-z]+$/, 'a Kubernetes verb such as get, list, create'),
+      resource: z.string().regex(/^[a-z][a-z0-9.-]*$/, 'a resource name such as pods'),
+      group: z.string().regex(/^([a-z0-9.-]*)$/, 'an API group, "" for the core group').default(''),
+      subresource: z.string().regex(/^[a-z]+$/).optional(),
+    })
+    .optional(),
   subject: subjectTemplate.optional(),
 });
 

@@ -38,7 +38,7 @@ const KNOWN_KEYS = [
   ...Object.keys(serviceNowSection.shape),
   ...Object.keys(serviceNowSection.shape.fields.shape),
   ...Object.keys(kubeconfigCluster.shape),
-  'type', 'name', 'region', 'endpoint', 'caData', 'kind', 'pattern', 'hint', 'jiraStatuses', 'serviceNowStates', 'serviceNowField', 'serviceNowTable',
+  'type', 'name', 'region', 'endpoint', 'caData', 'kind', 'pattern', 'hint', 'jiraStatuses', 'serviceNowStates', 'serviceNowField', 'serviceNowTable', 'verb', 'resource', 'group', 'subresource',
 ];
 
 function suggestion(key: string): string {

@@ -5,6 +5,12 @@ import { TICKET_SOURCES, type Person } from '../../domain/ticket.js';
 const status = z.enum(LEASE_STATUSES);
 const person = z.object({ id: z.string(), email: z.string().optional(), displayName: z.string().optional() });
 
+const verification = z.object({
+  at: z.string(),
+  answers: z.array(z.object({ namespace: z.string(), allowed: z.boolean(), reason: z.string().optional() })),
+  error: z.string().optional(),
+});
+
 /** Schema of a lease item as stored; items are checked on every read so a hand-edited item cannot confuse us. */
 export const leaseItemSchema = z.object({
   pk: z.string(),
@@ -47,6 +53,8 @@ export const leaseItemSchema = z.object({
   revokeCause: z.enum(REVOKE_CAUSES).optional(),
   dryRun: z.boolean().optional(),
   deferredReason: z.string().optional(),
+  accessCheck: z.object({ verb: z.string(), resource: z.string(), group: z.string(), subresource: z.string().optional() }).optional(),
+  verification: z.object({ granted: verification.optional(), revoked: verification.optional() }).optional(),
 });
 
 /** A denied approval, stored at the pk its lease would have had (no index attributes: it is in no index). */

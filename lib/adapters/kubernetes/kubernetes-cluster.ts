@@ -1,14 +1,21 @@
-import type { RbacAuthorizationV1Api, V1RoleBinding } from '@kubernetes/client-node';
+import type { AuthorizationV1Api, RbacAuthorizationV1Api, V1RoleBinding } from '@kubernetes/client-node';
 // The same class the package index exports, without loading the index (see rbac-api-provider.ts).
 import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
-import type { BindingRef, RoleBindingManifest } from '../../domain/lease.js';
+import type { AccessCheck } from '../../domain/catalog.js';
+import type { BindingRef, RoleBindingManifest, Subject } from '../../domain/lease.js';
 import { ANNOTATION_EXPIRES_AT, kyvernoTtl, LABEL_DEPLOYMENT, LABEL_KYVERNO_TTL, LABEL_LEASE_ID, LABEL_MANAGED_BY, MANAGED_BY } from '../../domain/names.js';
 import { BindingConflictError, ClusterError } from '../../errors.js';
 import type { BindingOwner, Cluster, ManagedBinding } from '../../ports/cluster.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../../retry.js';
 
-/** Returns the RBAC API client for a catalog cluster (built once per cold start by the container). */
-export type RbacApiProvider = (cluster: string) => Promise<RbacAuthorizationV1Api>;
+/** The API clients of one cluster: RBAC for bindings, authorization for access reviews. */
+export interface ClusterApis {
+  readonly rbac: RbacAuthorizationV1Api;
+  readonly authorization: AuthorizationV1Api;
+}
+
+/** Returns the API clients for a catalog cluster (built once per cold start by the container). */
+export type RbacApiProvider = (cluster: string) => Promise<ClusterApis>;
 
 /** Status code of a Kubernetes API failure, or undefined for a network-level failure. */
 function statusOf(error: unknown): number | undefined {
@@ -110,7 +117,7 @@ export class KubernetesCluster implements Cluster {
   }
 
   async applyBinding(cluster: string, manifest: RoleBindingManifest, options: { readonly dryRun?: boolean } = {}): Promise<'created' | 'exists'> {
-    const api = await this.api(cluster);
+    const api = (await this.api(cluster)).rbac;
     const { namespace, name } = manifest.metadata;
     const body: V1RoleBinding = {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -137,7 +144,7 @@ export class KubernetesCluster implements Cluster {
   }
 
   async deleteBinding(cluster: string, binding: BindingRef, owner: BindingOwner): Promise<'deleted' | 'absent' | 'not-ours'> {
-    const api = await this.api(cluster);
+    const api = (await this.api(cluster)).rbac;
     const existing = await this.read(api, cluster, binding);
     if (existing === undefined) return 'absent';
     if (!this.owns(existing, owner)) return 'not-ours';
@@ -158,7 +165,7 @@ export class KubernetesCluster implements Cluster {
   }
 
   async listManaged(cluster: string, namespace: string): Promise<ManagedBinding[]> {
-    const api = await this.api(cluster);
+    const api = (await this.api(cluster)).rbac;
     try {
       const list = await api.listNamespacedRoleBinding({ namespace, labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY},${LABEL_DEPLOYMENT}=${this.deployment}`, limit: 500 });
       return list.items.map((b) => ({ namespace, name: b.metadata?.name ?? '', leaseId: b.metadata?.labels?.[LABEL_LEASE_ID] })).filter((b) => b.name !== '');
@@ -169,7 +176,7 @@ export class KubernetesCluster implements Cluster {
   }
 
   async setExpiry(cluster: string, binding: BindingRef, owner: BindingOwner, expiresAt: string): Promise<'updated' | 'absent' | 'not-ours'> {
-    const api = await this.api(cluster);
+    const api = (await this.api(cluster)).rbac;
     const existing = await this.read(api, cluster, binding);
     if (existing === undefined) return 'absent';
     if (!this.owns(existing, owner)) return 'not-ours';
@@ -189,6 +196,26 @@ export class KubernetesCluster implements Cluster {
       if (statusOf(error) === 404) return 'absent';
       throw clusterError(`updating RoleBinding ${binding.namespace}/${binding.name}`, cluster, error);
     }
+  }
+
+  async reviewAccess(cluster: string, subject: Subject, namespace: string, check: AccessCheck): Promise<{ readonly allowed: boolean; readonly reason?: string | undefined }> {
+    const api = (await this.api(cluster)).authorization;
+    const body = {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: {
+        ...(subject.kind === 'User' ? { user: subject.name } : { groups: [subject.name] }),
+        resourceAttributes: { namespace, verb: check.verb, group: check.group, resource: check.resource, ...(check.subresource === undefined ? {} : { subresource: check.subresource }) },
+      },
+    };
+    const review = await this.call(async () => {
+      try {
+        return await api.createSubjectAccessReview({ body });
+      } catch (error) {
+        throw clusterError(`reviewing access of ${subject.kind} ${subject.name} in ${namespace}`, cluster, error);
+      }
+    });
+    return { allowed: review.status?.allowed === true, reason: review.status?.reason };
   }
 
   private async read(api: RbacAuthorizationV1Api, cluster: string, binding: BindingRef): Promise<V1RoleBinding | undefined> {

@@ -2,12 +2,12 @@
 // metrics (ws, tar, …), a tenth of a Lambda bundle. The paths are those of the locked 2.0.x layout;
 // a type check fails if an upgrade moves them.
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-import { ObjectRbacAuthorizationV1Api as RbacAuthorizationV1Api } from '@kubernetes/client-node/dist/gen/types/ObjectParamAPI.js';
+import { ObjectAuthorizationV1Api as AuthorizationV1Api, ObjectRbacAuthorizationV1Api as RbacAuthorizationV1Api } from '@kubernetes/client-node/dist/gen/types/ObjectParamAPI.js';
 import type { ClusterConfig } from '../../domain/catalog.js';
 import { ConfigError, scrubSecrets } from '../../errors.js';
 import type { Clock } from '../../ports/clock.js';
 import { EKS_TOKEN_REUSE_MS } from './eks-token.js';
-import type { RbacApiProvider } from './kubernetes-cluster.js';
+import type { ClusterApis, RbacApiProvider } from './kubernetes-cluster.js';
 
 /** What an EKS cluster needs from AWS: its endpoint and CA (DescribeCluster) and a fresh token. */
 export interface EksAccess {
@@ -16,7 +16,7 @@ export interface EksAccess {
 }
 
 interface Cached {
-  readonly api: Promise<RbacAuthorizationV1Api>;
+  readonly api: Promise<ClusterApis>;
   /** When the client must be rebuilt (its EKS token runs out); never for kubeconfig clusters. */
   readonly renewAt: number;
 }
@@ -51,7 +51,7 @@ export function makeRbacApiProvider(
     return api;
   };
 
-  async function build(name: string): Promise<RbacAuthorizationV1Api> {
+  async function build(name: string): Promise<ClusterApis> {
     const cluster = clusters[name];
     if (cluster === undefined) throw new ConfigError(`cluster "${name}" is not in the access catalog`);
     if (cluster.type === 'eks') {
@@ -74,7 +74,7 @@ export function makeRbacApiProvider(
         contexts: [{ name, cluster: name, user: 'kube-lease' }],
         currentContext: name,
       });
-      return reuseConnections(kc).makeApiClient(RbacAuthorizationV1Api);
+      return apisOf(reuseConnections(kc));
     }
     const reference = cluster.kubeconfig ?? (defaultKubeconfigPath === undefined ? undefined : `file:${defaultKubeconfigPath}`);
     if (reference === undefined) {
@@ -95,8 +95,13 @@ export function makeRbacApiProvider(
       kc.setCurrentContext(cluster.context);
     }
     if (kc.getCurrentCluster() === null) throw new ConfigError(`kubeconfig of cluster "${name}" names no current cluster`);
-    return reuseConnections(kc).makeApiClient(RbacAuthorizationV1Api);
+    return apisOf(reuseConnections(kc));
   }
+}
+
+/** The RBAC API (bindings) and the authorization API (access reviews) of one cluster, over one connection pool. */
+function apisOf(kc: KubeConfig): ClusterApis {
+  return { rbac: kc.makeApiClient(RbacAuthorizationV1Api), authorization: kc.makeApiClient(AuthorizationV1Api) };
 }
 
 /**

@@ -2,7 +2,10 @@ import { leaseAuditFields } from '../../domain/audit.js';
 import { bindingManifest, type Lease } from '../../domain/lease.js';
 import { clippedNote, dryRunMessage, grantedMessage, scheduledMessage } from '../../domain/messages.js';
 import { describeError, GrantDeferredError, KubeLeaseError, LeaseRaceError, publicReasons, ScheduleQuotaError } from '../../errors.js';
+import { DEFAULT_ACCESS_CHECK } from '../../domain/catalog.js';
+import { auditVerification, grantVerifiedLine } from '../../domain/verification.js';
 import { commentSafely } from '../lease-deps.js';
+import { verifyAccess } from '../verify-access.js';
 import { failLease } from '../fail-lease.js';
 import { removeLeaseResources } from '../lease-resources.js';
 import { referenceFor, type GrantAccessDeps, type GrantOutcome } from './grant-types.js';
@@ -45,14 +48,22 @@ export async function provision(deps: GrantAccessDeps, lease: Lease, actor: stri
     await commentSafely(deps, lease.source, lease.ticketKey, scheduledMessage(lease) + note);
     return { kind: 'scheduled', lease };
   }
-  // The bindings exist, so access exists: record and tell it now, before the state change. A crash
-  // between here and ACTIVE makes the recovery tell it again (at least once), never not at all.
-  audit.record({ kind: 'grant', at: now, actor, ...leaseAuditFields(lease), reason: lease.reason, warning });
+  // The bindings exist, so access exists: ask the API server whether it works, then record and
+  // tell it, before the state change. A crash between here and ACTIVE makes the recovery ask and
+  // tell it again (at least once), never not at all.
+  const check = lease.accessCheck ?? DEFAULT_ACCESS_CHECK;
+  const verification = await verifyAccess(deps, lease);
+  audit.record({ kind: 'grant', at: now, actor, ...leaseAuditFields(lease), reason: lease.reason, warning, verification: auditVerification(check, verification) });
   // The comment runs beside the last write: it never delays access, and the audit event above
   // is already out whatever happens to either.
   const [moved] = await Promise.all([
-    leases.transition(lease, 'ACTIVE', { at: now, from: 'PENDING', to: 'ACTIVE', by: actor }, lease.deferredReason === undefined ? {} : { deferredReason: null }),
-    commentSafely(deps, lease.source, lease.ticketKey, grantedMessage(lease) + note),
+    leases.transition(
+      lease,
+      'ACTIVE',
+      { at: now, from: 'PENDING', to: 'ACTIVE', by: actor },
+      { ...(lease.deferredReason === undefined ? {} : { deferredReason: null }), verification: { granted: verification } },
+    ),
+    commentSafely(deps, lease.source, lease.ticketKey, `${grantedMessage(lease)}\n${grantVerifiedLine(lease, check, verification)}${note}`),
     onDecided?.(),
   ]);
   if (moved.ok) return { kind: 'granted', lease: moved.lease };

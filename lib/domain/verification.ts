@@ -1,0 +1,36 @@
+import type { AccessCheck } from './catalog.js';
+import type { AccessVerification, Lease } from './lease.js';
+
+/** An access check as people read it: `get pods`, `create pods/exec`, `list deployments.apps`. */
+export function describeCheck(check: AccessCheck): string {
+  const resource = check.subresource === undefined ? check.resource : `${check.resource}/${check.subresource}`;
+  return `${check.verb} ${resource}${check.group === '' ? '' : `.${check.group}`}`;
+}
+
+/** A verification as the audit event carries it. */
+export function auditVerification(check: AccessCheck, v: AccessVerification): { check: string; allowedIn: string[]; deniedIn: string[]; error?: string } {
+  return {
+    check: describeCheck(check),
+    allowedIn: v.answers.filter((a) => a.allowed).map((a) => a.namespace),
+    deniedIn: v.answers.filter((a) => !a.allowed).map((a) => a.namespace),
+    ...(v.error === undefined ? {} : { error: v.error }),
+  };
+}
+
+/** The line a grant comment carries about what the API server said once the bindings existed. */
+export function grantVerifiedLine(lease: Lease, check: AccessCheck, v: AccessVerification): string {
+  const who = `${lease.subject.kind} ${lease.subject.name}`;
+  if (v.error !== undefined) return `Not verified: the API server could not be asked whether ${who} can ${describeCheck(check)} (${v.error}).`;
+  const denied = v.answers.filter((a) => !a.allowed).map((a) => a.namespace);
+  if (denied.length === 0) return `Verified: the API server confirms that ${who} can ${describeCheck(check)} in ${v.answers.map((a) => a.namespace).join(', ')}.`;
+  return `Not verified: the API server says ${who} cannot ${describeCheck(check)} in ${denied.join(', ')} although the binding exists (does the role allow it?).`;
+}
+
+/** The line a revoke comment carries: access gone, or still there through some other binding (standing access). */
+export function revokeVerifiedLine(lease: Lease, check: AccessCheck, v: AccessVerification): string {
+  const who = `${lease.subject.kind} ${lease.subject.name}`;
+  if (v.error !== undefined) return `Not verified: the API server could not be asked whether ${who} can still ${describeCheck(check)} (${v.error}).`;
+  const still = v.answers.filter((a) => a.allowed);
+  if (still.length === 0) return `Verified: the API server confirms that ${who} can no longer ${describeCheck(check)} in ${v.answers.map((a) => a.namespace).join(', ')}.`;
+  return `Warning: ${who} can still ${describeCheck(check)} in ${still.map((a) => a.namespace).join(', ')} through access kube-lease did not grant (standing access: ${still.map((a) => a.reason ?? 'another binding').join('; ')}); kube-lease removed only its own binding.`;
+}

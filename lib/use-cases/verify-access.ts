@@ -1,0 +1,32 @@
+import { DEFAULT_ACCESS_CHECK } from '../domain/catalog.js';
+import type { AccessVerification, Lease } from '../domain/lease.js';
+import { ClusterError, describeError, KubeLeaseError } from '../errors.js';
+import type { LeaseDeps } from './lease-deps.js';
+
+/**
+ * Asks the API server, per namespace of the lease, whether its subject can do the lease's access
+ * check now (a SubjectAccessReview: read-only, so safe to repeat after any crash). Never throws: a
+ * review that cannot be made is recorded as such, and nothing is claimed either way.
+ */
+export async function verifyAccess(deps: Pick<LeaseDeps, 'cluster' | 'clock' | 'logger'>, lease: Lease): Promise<AccessVerification> {
+  const check = lease.accessCheck ?? DEFAULT_ACCESS_CHECK;
+  try {
+    const answers = await Promise.all(
+      lease.namespaces.map(async (namespace) => {
+        const answer = await deps.cluster.reviewAccess(lease.cluster, lease.subject, namespace, check);
+        return { namespace, allowed: answer.allowed, ...(answer.reason ? { reason: answer.reason.slice(0, 300) } : {}) };
+      }),
+    );
+    return { at: deps.clock.now().toISOString(), answers };
+  } catch (error) {
+    deps.logger.warn('access could not be verified', { leaseId: lease.id, error: describeError(error) });
+    return { at: deps.clock.now().toISOString(), answers: [], error: reviewFailure(error) };
+  }
+}
+
+/** Why a review could not be made, in words fit for a ticket (never the backend's own text). */
+function reviewFailure(error: unknown): string {
+  if (error instanceof ClusterError && error.statusCode === 403) return 'kube-lease may not ask it (403): apply the RBAC that npm run rbac prints';
+  if (error instanceof KubeLeaseError && error.retryable) return 'the cluster was unavailable';
+  return error instanceof ClusterError && error.statusCode !== undefined ? `the cluster refused the review (${error.statusCode})` : 'the review failed';
+}
