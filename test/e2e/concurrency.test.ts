@@ -80,7 +80,7 @@ describe('concurrency over real HTTP against the local stack (dynalite, fake Jir
     // One set of bindings per approval: 2 namespaces for payments-read, 1 for payments-debug.
     expect(kube.bindings.size).toBe(2 + 50);
     for (const id of leaseIds) expect(kube.list(LABEL_LEASE_ID, id).length).toBeGreaterThan(0);
-    expect(kube.requests.filter((r) => r.method === 'POST')).toHaveLength(52);
+    expect(kube.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/rolebindings'))).toHaveLength(52);
     expect(audit.kinds().filter((k) => k === 'grant')).toHaveLength(51);
     expect(jira.comments('HOT-1')).toHaveLength(1);
     expect(stack.scheduler.pending()).toHaveLength(51);
