@@ -9,6 +9,20 @@ import { DEMO_CATALOG } from '../support/demo-catalog.js';
 import { FakeKubernetes } from '../fakes/fake-kubernetes.js';
 import { leaseFixture } from '../support/lease-fixture.js';
 
+/** The settings local mode needs, with placeholder ITSM addresses (never called in these tests). */
+const localEnv = (dir: string, extra: Record<string, string>) => ({
+  ACCESS_CATALOG: join(dir, 'catalog.yaml'),
+  JIRA_BASE_URL: 'http://127.0.0.1:9',
+  JIRA_EMAIL: 'bot@example.com',
+  JIRA_API_TOKEN: 'token',
+  JIRA_WEBHOOK_SECRET: 'secret',
+  SERVICENOW_INSTANCE_URL: 'http://127.0.0.1:9',
+  SERVICENOW_USER: 'user',
+  SERVICENOW_PASSWORD: 'password',
+  SERVICENOW_WEBHOOK_SECRET: 'secret',
+  ...extra,
+});
+
 describe('local server', () => {
   let stack: LocalStack;
   let dir: string;
@@ -20,18 +34,7 @@ describe('local server', () => {
     // A cluster to reach (never called here): local mode refuses to start without access to every cluster.
     await writeFile(join(dir, 'kubeconfig'), new FakeKubernetes().kubeconfig('http://127.0.0.1:9'));
     stack = await startLocalStack({
-      env: {
-        ACCESS_CATALOG: join(dir, 'catalog.yaml'),
-        JIRA_BASE_URL: 'http://127.0.0.1:9',
-        JIRA_EMAIL: 'bot@example.com',
-        JIRA_API_TOKEN: 'token',
-        JIRA_WEBHOOK_SECRET: 'secret',
-        SERVICENOW_INSTANCE_URL: 'http://127.0.0.1:9',
-        SERVICENOW_USER: 'user',
-        SERVICENOW_PASSWORD: 'password',
-        SERVICENOW_WEBHOOK_SECRET: 'secret',
-        KUBECONFIG: join(dir, 'kubeconfig'),
-      },
+      env: localEnv(dir, { KUBECONFIG: join(dir, 'kubeconfig') }),
       dataDir: join(dir, 'data'),
       port: 0,
       sweepIntervalMs: 60_000,
@@ -79,20 +82,8 @@ describe('local server', () => {
 });
 
 describe('local mode start', () => {
-  const env = (dir: string, extra: Record<string, string>) => ({
-    ACCESS_CATALOG: join(dir, 'catalog.yaml'),
-    JIRA_BASE_URL: 'http://127.0.0.1:9',
-    JIRA_EMAIL: 'bot@example.com',
-    JIRA_API_TOKEN: 'token',
-    JIRA_WEBHOOK_SECRET: 'secret',
-    SERVICENOW_INSTANCE_URL: 'http://127.0.0.1:9',
-    SERVICENOW_USER: 'user',
-    SERVICENOW_PASSWORD: 'password',
-    SERVICENOW_WEBHOOK_SECRET: 'secret',
-    ...extra,
-  });
   const start = (dir: string, extra: Record<string, string>) =>
-    startLocalStack({ env: env(dir, extra), dataDir: join(dir, 'data'), port: 0, sweepIntervalMs: 60_000, logger: new MemoryLogger(), audit: new MemoryAuditLog() });
+    startLocalStack({ env: localEnv(dir, extra), dataDir: join(dir, 'data'), port: 0, sweepIntervalMs: 60_000, logger: new MemoryLogger(), audit: new MemoryAuditLog() });
 
   it('refuses to start when a kubeconfig cannot be read, and says which cluster', async () => {
     // Prepare

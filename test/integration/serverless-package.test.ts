@@ -50,6 +50,25 @@ function statements(node: unknown): Statement[] {
   return [...here, ...Object.values(node).flatMap(statements)];
 }
 
+/** Unzips a packaged function into `dir`, as Lambda would lay it out. */
+async function unpack(zip: string, dir: string): Promise<string> {
+  for (const [name, data] of Object.entries(unzipSync(await readFile(zip)))) {
+    await mkdir(dirname(join(dir, name)), { recursive: true });
+    await writeFile(join(dir, name), data);
+  }
+  return dir;
+}
+
+/** The backends a bundle runs against: fake Jira, fake Kubernetes over TLS, fake EventBridge, dynalite. */
+async function bundleBackends() {
+  const certificate = await testCertificate();
+  const jira = new FakeJira();
+  const kube = new FakeKubernetes();
+  const eventBridge = new FakeEventBridge();
+  const [jiraUrl, kubeUrl, eventBridgeUrl, dynamo] = await Promise.all([jira.start(), kube.start({ key: certificate.key, cert: certificate.cert }), eventBridge.start(), startEmbeddedDynamoDb(undefined)]);
+  return { certificate, jira, kube, eventBridge, jiraUrl, kubeUrl, eventBridgeUrl, dynamo };
+}
+
 /** `serverless package` (osls, offline, placeholder credentials) builds what would be deployed. */
 describe('serverless package', () => {
   let out: string;
@@ -239,21 +258,8 @@ describe('serverless package', () => {
   it('grants through the shipped jiraWebhook bundle unmodified: fake Jira, fake Kubernetes over verified TLS, dynalite, fake EventBridge', async () => {
     // The bundle replaces undici, js-yaml, jira-client's HTTP stack and the proxy packages (lib/bundle/):
     // this is the test that the replacements carry a whole grant, TLS verification included.
-    const dir = join(out, 'e2e');
-    for (const [name, data] of Object.entries(unzipSync(await readFile(join(out, 'jiraWebhook.zip'))))) {
-      await mkdir(dirname(join(dir, name)), { recursive: true });
-      await writeFile(join(dir, name), data);
-    }
-    const certificate = await testCertificate();
-    const jira = new FakeJira();
-    const kube = new FakeKubernetes();
-    const eventBridge = new FakeEventBridge();
-    const [jiraUrl, kubeUrl, eventBridgeUrl, dynamo] = await Promise.all([
-      jira.start(),
-      kube.start({ key: certificate.key, cert: certificate.cert }),
-      eventBridge.start(),
-      startEmbeddedDynamoDb(undefined),
-    ]);
+    const dir = await unpack(join(out, 'jiraWebhook.zip'), join(out, 'e2e'));
+    const { certificate, jira, kube, eventBridge, jiraUrl, kubeUrl, eventBridgeUrl, dynamo } = await bundleBackends();
     try {
       expect(kubeUrl).toMatch(/^https:/);
       await ensureLeaseTable(dynamo.client, 'leases-bundle');
@@ -338,16 +344,8 @@ describe('serverless package', () => {
 
   it('reuses its connections across warm invocations of the shipped bundle: Kubernetes over TLS, Jira, DynamoDB, EventBridge', async () => {
     // Prepare: the jiraWebhook bundle, unmodified, imported once (a warm container) and called for 10 grants.
-    const dir = join(out, 'warm');
-    for (const [name, data] of Object.entries(unzipSync(await readFile(join(out, 'jiraWebhook.zip'))))) {
-      await mkdir(dirname(join(dir, name)), { recursive: true });
-      await writeFile(join(dir, name), data);
-    }
-    const certificate = await testCertificate();
-    const jira = new FakeJira();
-    const kube = new FakeKubernetes();
-    const eventBridge = new FakeEventBridge();
-    const [jiraUrl, kubeUrl, eventBridgeUrl, dynamo] = await Promise.all([jira.start(), kube.start({ key: certificate.key, cert: certificate.cert }), eventBridge.start(), startEmbeddedDynamoDb(undefined)]);
+    const dir = await unpack(join(out, 'jiraWebhook.zip'), join(out, 'warm'));
+    const { certificate, jira, kube, eventBridge, jiraUrl, kubeUrl, eventBridgeUrl, dynamo } = await bundleBackends();
     try {
       await ensureLeaseTable(dynamo.client, 'leases-warm');
       const setUp = dynamo.connections();
