@@ -31,6 +31,10 @@ export function revokeVerifiedLine(lease: Lease, check: AccessCheck, v: AccessVe
   const who = `${lease.subject.kind} ${lease.subject.name}`;
   if (v.error !== undefined) return `Not verified: the API server could not be asked whether ${who} can still ${describeCheck(check)} (${v.error}).`;
   const still = v.answers.filter((a) => a.allowed);
-  if (still.length === 0) return `Verified: the API server confirms that ${who} can no longer ${describeCheck(check)} in ${v.answers.map((a) => a.namespace).join(', ')}.`;
+  // The review asks as the subject with the group every authenticated user has: groups from the
+  // identity provider are unknown to kube-lease, so access through them is not covered; say so.
+  if (still.length === 0) {
+    return `Verified: the API server confirms that ${who} can no longer ${describeCheck(check)} in ${v.answers.map((a) => a.namespace).join(', ')} (asked with the group system:authenticated only: access through groups of your identity provider is not checked).`;
+  }
   return `Warning: ${who} can still ${describeCheck(check)} in ${still.map((a) => a.namespace).join(', ')} through access kube-lease did not grant (standing access: ${still.map((a) => a.reason ?? 'another binding').join('; ')}); kube-lease removed only its own binding.`;
 }

@@ -69,12 +69,18 @@ export function makeActivateLease(
       const ref = newReference();
       logger.error('activation failed', { reference: ref, leaseId, errors: errors.map(describeError) });
       const failed = await failLease(deps, lease, `${publicReasons(errors)} (reference ${ref})`, actor);
-      if (failed.kind === 'lost') return failed.current === undefined ? { kind: 'not-found' } : { kind: 'not-scheduled', lease: failed.current };
+      if (failed.kind === 'lost') {
+        const current = failed.current;
+        if (current === undefined) return { kind: 'not-found' };
+        // Ended by another attempt (a close, a revoke): take back what this one created after its cleanup.
+        if (current.status === 'FAILED' || current.status === 'REVOKED') await removeLeaseResources(current, { cluster, scheduler, logger });
+        return { kind: 'not-scheduled', lease: current };
+      }
       return failed;
     }
     // Access exists from here: ask whether it works, record and tell it before the state change (at least once, see grant).
     const check = lease.accessCheck ?? DEFAULT_ACCESS_CHECK;
-    const verification = await verifyAccess(deps, lease);
+    const verification = await verifyAccess(deps, lease, 'allowed');
     audit.record({ kind: 'grant', at, actor, ...leaseAuditFields(lease), reason: lease.reason, verification: auditVerification(check, verification) });
     await comment(lease, `${grantedMessage(lease)}\n${grantVerifiedLine(lease, check, verification)}`);
     const moved = await leases.transition(lease, 'ACTIVE', { at, from: 'SCHEDULED', to: 'ACTIVE', by: actor, note: 'change window opened' }, { verification: { granted: verification } });

@@ -84,7 +84,7 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     // Then ask whether the access is gone. Read-only, before the state change: a crash here makes
     // the retry delete (nothing) and ask again, so the answer is never lost.
     const check = lease.accessCheck ?? DEFAULT_ACCESS_CHECK;
-    const verification = lease.status === 'ACTIVE' ? await verifyAccess(deps, lease) : undefined;
+    const verification = lease.status === 'ACTIVE' ? await verifyAccess(deps, lease, 'denied') : undefined;
 
     const at = clock.now().toISOString();
     const moved = await leases.transition(

@@ -4,19 +4,34 @@ import { ClusterError, describeError, KubeLeaseError } from '../errors.js';
 import type { LeaseDeps } from './lease-deps.js';
 
 /**
- * Asks the API server, per namespace of the lease, whether its subject can do the lease's access
- * check now (a SubjectAccessReview: read-only, so safe to repeat after any crash). Never throws: a
- * review that cannot be made is recorded as such, and nothing is claimed either way.
+ * The API server's authorizer reads bindings from a cache that follows each write a moment later
+ * (and on EKS the review may reach another API server than the write): an answer that is not the
+ * expected one is asked again after these waits before it is reported.
  */
-export async function verifyAccess(deps: Pick<LeaseDeps, 'cluster' | 'clock' | 'logger'>, lease: Lease): Promise<AccessVerification> {
+const RECHECK_AFTER_MS = [250, 750];
+
+/**
+ * Asks the API server, per namespace of the lease, whether its subject can do the lease's access
+ * check now (a SubjectAccessReview: read-only, so safe to repeat after any crash), expecting
+ * `expect` (allowed after a grant, denied after a revoke). Never throws: a review that cannot be
+ * made is recorded as such, and nothing is claimed either way.
+ */
+export async function verifyAccess(deps: Pick<LeaseDeps, 'cluster' | 'clock' | 'logger'>, lease: Lease, expect: 'allowed' | 'denied'): Promise<AccessVerification> {
   const check = lease.accessCheck ?? DEFAULT_ACCESS_CHECK;
-  try {
-    const answers = await Promise.all(
+  const ask = () =>
+    Promise.all(
       lease.namespaces.map(async (namespace) => {
         const answer = await deps.cluster.reviewAccess(lease.cluster, lease.subject, namespace, check);
         return { namespace, allowed: answer.allowed, ...(answer.reason ? { reason: answer.reason.slice(0, 300) } : {}) };
       }),
     );
+  try {
+    let answers = await ask();
+    for (const wait of RECHECK_AFTER_MS) {
+      if (answers.every((a) => a.allowed === (expect === 'allowed'))) break;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      answers = await ask();
+    }
     return { at: deps.clock.now().toISOString(), answers };
   } catch (error) {
     deps.logger.warn('access could not be verified', { leaseId: lease.id, error: describeError(error) });

@@ -85,7 +85,8 @@ export class MemoryCluster implements Cluster {
     const ours = [...this.bindings.entries()]
       .filter(([key]) => key.startsWith(`${cluster}/`))
       .map(([, m]): BindingGrant => ({ namespace: m.metadata.namespace, roleRef: m.roleRef, subjects: m.subjects }));
-    const who = subject.kind === 'User' ? { user: subject.name } : { groups: [subject.name] };
+    // As the Kubernetes adapter asks: the subject, with the group every authenticated user has.
+    const who = subject.kind === 'User' ? { user: subject.name, groups: ['system:authenticated'] } : { groups: [subject.name, 'system:authenticated'] };
     return authorize([...ours, ...this.otherBindings], this.roles, who, namespace, check);
   }
 

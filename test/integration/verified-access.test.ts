@@ -22,10 +22,10 @@ describe('verified access over HTTP (fake Kubernetes answering SubjectAccessRevi
     await stack.container.revokeLease({ leaseId: id, cause: 'manual', actor: 'cli:ops', note: 'done' });
     // Assess
     expect(stack.kube.reviews).toEqual([
-      { user: 'alice@example.com', namespace: 'payments', verb: 'get', resource: 'pods' },
-      { user: 'alice@example.com', namespace: 'payments-worker', verb: 'get', resource: 'pods' },
-      { user: 'alice@example.com', namespace: 'payments', verb: 'get', resource: 'pods' },
-      { user: 'alice@example.com', namespace: 'payments-worker', verb: 'get', resource: 'pods' },
+      { user: 'alice@example.com', groups: ['system:authenticated'], namespace: 'payments', verb: 'get', resource: 'pods' },
+      { user: 'alice@example.com', groups: ['system:authenticated'], namespace: 'payments-worker', verb: 'get', resource: 'pods' },
+      { user: 'alice@example.com', groups: ['system:authenticated'], namespace: 'payments', verb: 'get', resource: 'pods' },
+      { user: 'alice@example.com', groups: ['system:authenticated'], namespace: 'payments-worker', verb: 'get', resource: 'pods' },
     ]);
     const lease = await stack.container.leases.get(id);
     expect([lease?.verification?.granted?.answers.every((a) => a.allowed), lease?.verification?.revoked?.answers.some((a) => a.allowed)]).toEqual([true, false]);
@@ -46,6 +46,18 @@ describe('verified access over HTTP (fake Kubernetes answering SubjectAccessRevi
     expect(comment).not.toContain('Verified:');
     expect((await stack.container.leases.get(id))?.verification?.granted?.error).toBe('kube-lease may not ask it (403): apply the RBAC that npm run rbac prints');
     expect(stack.audit.events.find((e) => e.kind === 'grant')?.verification).toEqual({ check: 'get pods', allowedIn: [], deniedIn: [], error: 'kube-lease may not ask it (403): apply the RBAC that npm run rbac prints' });
+  });
+
+  it('finds standing access through a binding to system:authenticated, which every user has', async () => {
+    // Prepare: someone bound view to every authenticated user, cluster-wide.
+    stack = await new TestStack().start();
+    stack.kube.clusterRoleBindings.push({ namespace: undefined, roleRef: { kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'Group', name: 'system:authenticated' }] });
+    const id = await grant('SAR-4');
+    // Act
+    await stack.container.revokeLease({ leaseId: id, cause: 'manual', actor: 'cli:ops', note: 'done' });
+    // Assess
+    expect(stack.metrics.total('StandingAccessDetected')).toBe(1);
+    expect(stack.jira.comments('SAR-4').at(-1)).toContain('Warning: User alice@example.com can still get pods');
   });
 
   it('counts standing access: a ClusterRoleBinding nobody leased keeps the access after the revoke', async () => {

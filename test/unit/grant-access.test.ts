@@ -150,6 +150,33 @@ describe('grantAccess (use case, in-memory ports)', () => {
   });
 });
 
+describe('activateLease (use case, in-memory ports)', () => {
+  it('takes back the bindings it made when a close ended the lease while it failed on another namespace', async () => {
+    // Prepare: a scheduled lease over two namespaces; at the window, one create is refused for good,
+    // and a close revokes the lease just before this attempt records its failure.
+    const app = useCases(DEMO_CATALOG.replace('    namespaces: customfield_10102\n', '    namespaces: customfield_10102\n    start: customfield_10103\n'));
+    const ticket = approvedTicket('ACT-1', { requestedNamespaces: ['payments', 'payments-worker'], windowStart: new Date(T0.getTime() + HOUR).toISOString() });
+    app.jira.put(ticket);
+    const scheduled = await app.grantAccess(ticket, 'test');
+    if (scheduled.kind !== 'scheduled') throw new Error(scheduled.kind);
+    app.clock.advance(HOUR);
+    app.cluster.refuse(MemoryCluster.forbidden());
+    const transition = app.leases.transition.bind(app.leases);
+    app.leases.transition = async (lease, to, entry, patch) => {
+      if (to === 'FAILED') {
+        const current = await app.leases.get(lease.id);
+        if (current !== undefined) await transition(current, 'REVOKED', { ...entry, to: 'REVOKED', note: 'closed meanwhile' }, { revokeCause: 'early' });
+      }
+      return transition(lease, to, entry, patch);
+    };
+    // Act
+    const outcome = await app.activateLease({ leaseId: scheduled.lease.id, actor: 'timer' });
+    // Assess
+    expect(outcome.kind).toBe('not-scheduled');
+    expect(app.cluster.bindings.size).toBe(0);
+  });
+});
+
 describe('closeTicket and revokeLease (use cases, in-memory ports)', () => {
   it('revokes every open lease of a closed ticket at once', async () => {
     // Prepare
@@ -196,7 +223,7 @@ describe('verified access (SubjectAccessReview after grant and revoke, in-memory
     expect(lease?.verification?.revoked?.answers.map((a) => [a.namespace, a.allowed])).toEqual([['payments', false], ['payments-worker', false]]);
     const [grantComment, revokeComment] = app.jira.commentsOn('VER-1');
     expect(grantComment).toContain('Verified: the API server confirms that User alice@example.com can get pods in payments, payments-worker.');
-    expect(revokeComment).toContain('Verified: the API server confirms that User alice@example.com can no longer get pods in payments, payments-worker.');
+    expect(revokeComment).toContain('Verified: the API server confirms that User alice@example.com can no longer get pods in payments, payments-worker (asked with the group system:authenticated only: access through groups of your identity provider is not checked).');
     expect(app.audit.events.map((e) => [e.kind, e.verification?.allowedIn, e.verification?.deniedIn])).toEqual([
       ['grant', ['payments', 'payments-worker'], []],
       ['revoke', [], ['payments', 'payments-worker']],
@@ -225,5 +252,22 @@ describe('verified access (SubjectAccessReview after grant and revoke, in-memory
     // Assess
     expect(outcome.kind).toBe('granted');
     expect(app.jira.commentsOn('VER-3')[0]).toContain('Not verified: the API server says User alice@example.com cannot delete pods in payments although the binding exists');
+  });
+
+  it('asks again when the authorizer has not caught up with the new binding yet, before saying anything', async () => {
+    // Prepare: the first review answers from a cache that does not hold the binding yet.
+    const app = useCases();
+    const review = app.cluster.reviewAccess.bind(app.cluster);
+    let asked = 0;
+    app.cluster.reviewAccess = async (...args) => {
+      asked += 1;
+      return asked === 1 ? { allowed: false } : review(...args);
+    };
+    // Act
+    const outcome = await app.grantAccess(approvedTicket('VER-4'), 'test');
+    // Assess
+    expect(outcome.kind).toBe('granted');
+    expect(asked).toBe(2);
+    expect(app.jira.commentsOn('VER-4')[0]).toContain('Verified: the API server confirms that User alice@example.com can get pods in payments.');
   });
 });

@@ -8,6 +8,9 @@ import { BindingConflictError, ClusterError } from '../../errors.js';
 import type { BindingOwner, Cluster, ManagedBinding } from '../../ports/cluster.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../../retry.js';
 
+/** The group every authenticated request carries; access reviews include it. */
+const AUTHENTICATED = 'system:authenticated';
+
 /** The API clients of one cluster: RBAC for bindings, authorization for access reviews. */
 export interface ClusterApis {
   readonly rbac: RbacAuthorizationV1Api;
@@ -204,7 +207,9 @@ export class KubernetesCluster implements Cluster {
       apiVersion: 'authorization.k8s.io/v1',
       kind: 'SubjectAccessReview',
       spec: {
-        ...(subject.kind === 'User' ? { user: subject.name } : { groups: [subject.name] }),
+        // A user's groups come from the identity provider, which kube-lease cannot see; every
+        // authenticated user has system:authenticated, so bindings to it count.
+        ...(subject.kind === 'User' ? { user: subject.name, groups: [AUTHENTICATED] } : { groups: [subject.name, AUTHENTICATED] }),
         resourceAttributes: { namespace, verb: check.verb, group: check.group, resource: check.resource, ...(check.subresource === undefined ? {} : { subresource: check.subresource }) },
       },
     };

@@ -52,7 +52,7 @@ export async function provision(deps: GrantAccessDeps, lease: Lease, actor: stri
   // tell it, before the state change. A crash between here and ACTIVE makes the recovery ask and
   // tell it again (at least once), never not at all.
   const check = lease.accessCheck ?? DEFAULT_ACCESS_CHECK;
-  const verification = await verifyAccess(deps, lease);
+  const verification = await verifyAccess(deps, lease, 'allowed');
   audit.record({ kind: 'grant', at: now, actor, ...leaseAuditFields(lease), reason: lease.reason, warning, verification: auditVerification(check, verification) });
   // The comment runs beside the last write: it never delays access, and the audit event above
   // is already out whatever happens to either.
