@@ -191,7 +191,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
         ),
       ).then((failures) => {
         const problems = failures.flat();
-        if (problems.length > 0) logger.debug('preparing: some reads failed; the first call that needs them retries', { problems });
+        if (problems.length > 0) logger.warn('preparing: some reads failed; the first call that needs them tries again', { problems });
         return problems;
       });
       prepared.set(key, started);

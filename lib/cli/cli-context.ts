@@ -35,12 +35,20 @@ export function cliContext(io: CliIo) {
           logger: consoleLogger({ quiet: true, write }),
           audit: new JsonAuditLog(write),
           metrics: noMetrics,
-          // Against a local store the timers belong to the running local server (its timer finds an
-          // ended lease and does nothing); the CLI must not reach for AWS.
-          ...(config.dynamodbEndpoint === undefined ? {} : { scheduler: () => LEAVE_TIMERS_TO_LOCAL_SERVER }),
+          // Against local mode's store (on this machine) the timers belong to the running local
+          // server (its timer finds an ended lease and does nothing); the CLI must not reach for AWS.
+          // Any other endpoint (a VPC or FIPS endpoint of DynamoDB) is AWS: its timers are EventBridge's.
+          ...(isLocalStore(config.dynamodbEndpoint) ? { scheduler: () => LEAVE_TIMERS_TO_LOCAL_SERVER } : {}),
         });
       }),
   };
+}
+
+/** A DynamoDB endpoint on this machine: local mode's embedded store. */
+export function isLocalStore(endpoint: string | undefined): boolean {
+  if (endpoint === undefined) return false;
+  const host = new URL(endpoint).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
 }
 
 const LEAVE_TIMERS_TO_LOCAL_SERVER: LeaseScheduler = { schedule: () => Promise.resolve(), cancel: () => Promise.resolve() };

@@ -80,6 +80,7 @@ export async function leasesShow(args: readonly string[], store: StoreView, out:
   if (id === undefined || !isLeaseId(id) || positionals.length > 1) throw new UsageError('leases show takes one lease id (20 hex characters)');
   const lease = await store.leases.get(id);
   if (lease === undefined) {
+    if (values.json === true) out(asJson({ error: 'not-found', leaseId: id }));
     err(`no lease ${id}\n`);
     return 1;
   }
@@ -113,12 +114,12 @@ export async function leasesRevoke(
   const { values, positionals } = parseArgs({ args: [...args], options: { reason: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
   const id = positionals[0];
   if (id === undefined || !isLeaseId(id) || positionals.length > 1) throw new UsageError('leases revoke takes one lease id');
-  if (values.reason === undefined || values.reason.trim() === '') throw new UsageError('--reason is required: it goes into the audit trail and the ticket');
+  if (values.reason === undefined || values.reason.trim() === '') throw new UsageError('--reason is required: it goes into the audit trail and the lease history');
   if (values.json !== true) err(`revoking ${id} …\n`);
   const outcome = await revoke({ leaseId: id, cause: 'manual', actor: `cli:${actor}`, note: values.reason.trim() });
   const revoked = outcome.kind === 'revoked';
   if (values.json === true) out(asJson({ leaseId: id, outcome: outcome.kind, ...('lease' in outcome ? { status: outcome.lease.status } : {}) }));
-  else if (revoked) out(`revoked ${id}; bindings deleted, ticket ${outcome.lease.ticketKey} told\n`);
+  else if (revoked) out(`revoked ${id} (ticket ${outcome.lease.ticketKey}); anything that could not be done is on stderr\n`);
   else err(outcome.kind === 'not-found' ? `no lease ${id}\n` : `lease ${id} is ${outcome.kind === 'not-active' ? outcome.lease.status : outcome.kind}: nothing to revoke\n`);
   return revoked ? 0 : 1;
 }

@@ -13,7 +13,7 @@ const COMMANDS: Readonly<Record<string, { readonly synopsis: string; readonly ab
     about: 'leases as a table (lease, status, ticket, requester, subject, role, cluster, namespaces, expiry, time left): open ones by default, every status with --all; --since/--until keep leases whose window meets the period; the whole index is read, nothing is cut off',
   },
   'leases show': { synopsis: 'leases show <lease id> [--json]', about: 'one lease with its history' },
-  'leases revoke': { synopsis: 'leases revoke <lease id> --reason <text> [--json]', about: 'revoke now: bindings deleted, audited as manual with the reason, the ticket told' },
+  'leases revoke': { synopsis: 'leases revoke <lease id> --reason <text> [--json]', about: 'revoke now: bindings deleted, audited as manual with the reason (also in the lease history), the ticket told' },
   sweep: { synopsis: 'sweep [--dry-run] [--json]', about: 'run the reconciling sweep now, with the orphan scan; --dry-run shows what is due and changes nothing' },
   'catalog check': { synopsis: 'catalog check <file> [--json]', about: 'validate a catalog; the RBAC it implies as YAML on stdout, the verdict and warnings on stderr' },
   report: { synopsis: REPORT_SYNOPSIS, about: 'access report of a period (default: the 30 days up to now): every lease that overlapped it, denials by code, a summary; HTML with a timeline, CSV or JSON' },
@@ -33,9 +33,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const context = cliContext(io);
   const [group, command, ...rest] = argv;
   try {
-    if (group === undefined || group === '--help' || group === '-h' || group === 'help') {
+    if (group === undefined) {
+      io.err(`${USAGE}\n`);
+      return 2;
+    }
+    if (group === '--help' || group === '-h' || group === 'help') {
       io.out(`${USAGE}\n`);
-      return group === undefined ? 2 : 0;
+      return 0;
     }
     const single = group === 'sweep' || group === 'report';
     const name = single ? group : `${group} ${command ?? ''}`;

@@ -18,6 +18,9 @@ import { ConfigError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { LeaseScheduler } from '../ports/lease-scheduler.js';
 
+/** Reads that a cold start waits for give up after this, rather than hold a first request until Lambda's timeout. */
+const BOUNDED = { connectionTimeout: 3000, requestTimeout: 5000 };
+
 /*
  * The AWS clients of the Lambda composition root: secrets, EKS access and the timer backends.
  * One client per service and region, built once per container (warm invocations reuse them).
@@ -27,8 +30,8 @@ const SECRET_MAX_AGE_SECONDS = 300;
 
 /** AWS secret backends (Powertools Parameters, cached for a few minutes); SDK clients are built on first use. */
 export function awsSecretBackends(region: string): SecretBackends {
-  const ssm = new SSMProvider({ awsSdkV3Client: new SSMClient({ region }) });
-  const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({ region }) });
+  const ssm = new SSMProvider({ awsSdkV3Client: new SSMClient({ region, requestHandler: BOUNDED }) });
+  const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({ region, requestHandler: BOUNDED }) });
   return {
     ssm: async (name) => (await ssm.get(name, { decrypt: true, maxAge: SECRET_MAX_AGE_SECONDS })) ?? undefined,
     secretsManager: async (id) => {
@@ -46,7 +49,7 @@ export function awsEksAccess(clock: Clock): EksAccess {
     async describe(name, region) {
       let client = clients.get(region);
       if (client === undefined) {
-        client = new EKSClient({ region });
+        client = new EKSClient({ region, requestHandler: BOUNDED });
         clients.set(region, client);
       }
       const { cluster } = await client.send(new DescribeClusterCommand({ name }));

@@ -47,6 +47,21 @@ describe('local server', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('keeps its store from browsers: a request with an Origin (any web page) is refused, preflight included', async () => {
+    // Prepare
+    const endpoint = stack.store?.endpoint ?? '';
+    const body = JSON.stringify({});
+    const headers = { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables' };
+    // Act
+    const fromPage = await fetch(endpoint, { method: 'POST', headers: { ...headers, origin: 'https://evil.example' }, body });
+    const preflight = await fetch(endpoint, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const fromClient = await stack.container.leases.get('0123456789abcdef0123');
+    // Assess
+    expect([fromPage.status, preflight.status]).toEqual([403, 403]);
+    expect(fromPage.headers.get('access-control-allow-origin')).toBeNull();
+    expect(fromClient).toBeUndefined();
+  });
+
   it('answers /healthz', async () => {
     const response = await fetch(`${stack.url}/healthz`);
     expect(response.status).toBe(200);

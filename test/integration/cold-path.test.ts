@@ -56,3 +56,14 @@ describe('cold path: what a first request waits for is read in parallel', () => 
     stack = await new TestStack().start();
   });
 });
+
+describe('preparing during Lambda init', () => {
+  it('waits at most its cap, so a slow backend is met by the first invocation instead', async () => {
+    // Prepare: a preparation that never ends.
+    const started = Date.now();
+    // Act
+    await prepareDuringInit(() => new Promise(() => undefined), { AWS_LAMBDA_FUNCTION_NAME: 'x' }, 50);
+    // Assess
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});

@@ -20,10 +20,12 @@ export async function provision(deps: GrantAccessDeps, lease: Lease, actor: stri
   // A grant finished late (after a crash or a long outage) never starts access after its window.
   if (clock.now().getTime() >= Date.parse(lease.expiresAt)) return failGrant(deps, lease, 'the access window ended before access could be granted', actor);
   const scheduled = lease.status === 'SCHEDULED';
-  const steps = await Promise.allSettled([
-    scheduler.schedule(lease),
-    ...(scheduled ? [] : lease.bindings.map((binding) => cluster.applyBinding(lease.cluster, bindingManifest(lease, binding)))),
-  ]);
+  const timers = Promise.allSettled([scheduler.schedule(lease)]);
+  const bindings = Promise.allSettled(scheduled ? [] : lease.bindings.map((binding) => cluster.applyBinding(lease.cluster, bindingManifest(lease, binding))));
+  // The access review starts as soon as the bindings exist, beside the timers' last call (PutTargets):
+  // it is read-only, so an attempt that fails after all only drops its answer.
+  const verifying = bindings.then((results) => (scheduled || results.some((r) => r.status === 'rejected') ? undefined : verifyAccess(deps, lease, 'allowed')));
+  const steps = [...(await timers), ...(await bindings)];
   const failures = steps.flatMap((step) => (step.status === 'rejected' ? [step.reason as unknown] : []));
   // At the rule quota, or with the timers unavailable for a lease whose access has not started,
   // the lease still starts and ends on time: the sweep activates and revokes from the index.
@@ -52,7 +54,8 @@ export async function provision(deps: GrantAccessDeps, lease: Lease, actor: stri
   // tell it, before the state change. A crash between here and ACTIVE makes the recovery ask and
   // tell it again (at least once), never not at all.
   const check = lease.accessCheck ?? DEFAULT_ACCESS_CHECK;
-  const verification = await verifyAccess(deps, lease, 'allowed');
+  // (`verifying` is undefined only for a scheduled lease or a failed binding, both returned above.)
+  const verification = (await verifying) ?? (await verifyAccess(deps, lease, 'allowed'));
   audit.record({ kind: 'grant', at: now, actor, ...leaseAuditFields(lease), reason: lease.reason, warning, verification: auditVerification(check, verification) });
   // The comment runs beside the last write: it never delays access, and the audit event above
   // is already out whatever happens to either.
