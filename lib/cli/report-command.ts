@@ -9,7 +9,7 @@ import type { LeaseHistory } from '../ports/lease-history.js';
 import { reportHistoryFromEnv } from './report-history.js';
 
 /** The `report` command's synopsis, for the CLI's usage text. */
-export const REPORT_SYNOPSIS = `report [--from <date>] [--to <date>] [--format ${REPORT_FORMATS.join('|')}] [--out <file>]`;
+export const REPORT_SYNOPSIS = `report [--from <date>] [--to <date>] [--format ${REPORT_FORMATS.join('|')} | --json] [--out <file>]`;
 
 
 const DEFAULT_DAYS = 30;
@@ -66,7 +66,7 @@ function parseRequest(args: readonly string[], now: Date): ReportRequest {
   try {
     ({ values } = parseArgs({
       args: [...args],
-      options: { from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
+      options: { from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } },
       strict: true,
       allowPositionals: false,
     }));
@@ -77,7 +77,9 @@ function parseRequest(args: readonly string[], now: Date): ReportRequest {
   const from = values.from === undefined ? new Date(to.getTime() - DEFAULT_DAYS * DAY_MS) : parseReportDate(values.from, '--from');
   if (values.out !== undefined && values.out.trim() === '') throw new ReportRequestError('--out needs a file name');
   checkPeriod({ from, to });
-  return { from, to, format: formatOf(values.format, values.out), out: values.out };
+  // --json, as on every other command: the same as --format json.
+  if (values.json === true && values.format !== undefined && values.format !== 'json') throw new ReportRequestError('--json and --format ' + values.format + ' exclude each other');
+  return { from, to, format: formatOf(values.json === true ? 'json' : values.format, values.out), out: values.out };
 }
 
 /**

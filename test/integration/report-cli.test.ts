@@ -50,6 +50,14 @@ describe('kube-lease report', () => {
     expect(err).toEqual([]);
   });
 
+  it('takes --json as every command does: the JSON report', async () => {
+    // Act
+    const code = await runCli(['report', ...WEEK, '--json'], io(tableEnv()));
+    // Assess
+    expect(code).toBe(0);
+    expect((JSON.parse(out.join('')) as AccessReport).summary).toMatchObject({ leases: 12 });
+  });
+
   it('writes --out, taking the format from its extension, and says what it wrote', async () => {
     // Prepare
     const file = join(dir, 'week.csv');
@@ -92,7 +100,7 @@ describe('kube-lease report', () => {
     // Assess
     expect(code).toBe(2);
     expect(err.join('')).toMatch(message);
-    expect(err.join('')).toContain('usage: kube-lease report [--from <date>] [--to <date>] [--format html|csv|json] [--out <file>]');
+    expect(err.join('')).toContain('usage: kube-lease report [--from <date>] [--to <date>] [--format html|csv|json | --json] [--out <file>]');
   });
 
   it.each([
