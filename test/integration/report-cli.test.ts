@@ -126,7 +126,7 @@ describe('kube-lease report', () => {
     // Act
     await runCli(['--help'], io({}));
     // Assess
-    expect(out.join('')).toContain('report [--from <date>] [--to <date>] [--format html|csv|json] [--out <file>]');
+    expect(out.join('')).toContain('report [--from <date>] [--to <date>] [--format html|csv|json | --json] [--out <file>]');
   });
 
   it('runs as `npx kube-lease report --format html` (the bin, through tsx)', async () => {
