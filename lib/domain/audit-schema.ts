@@ -33,7 +33,7 @@ const fields = {
   deliveryId: z.string(),
   dryRun: z.boolean(),
   warning: z.string(),
-  verification: z.strictObject({ check: z.string(), allowedIn: z.array(z.string()), deniedIn: z.array(z.string()), error: z.string().optional() }),
+  verification: z.strictObject({ check: z.string(), allowedIn: z.array(z.string()), deniedIn: z.array(z.string()), otherLeasesIn: z.array(z.string()).optional(), error: z.string().optional() }),
 } as const;
 
 type Field = keyof typeof fields;

@@ -34,7 +34,9 @@ export interface AuditEvent {
   /** Something the operator should know about an otherwise successful decision. */
   readonly warning?: string | undefined;
   /** The API server's answer to the lease's access check, after a grant or a revoke (see Lease.verification). */
-  readonly verification?: { readonly check: string; readonly allowedIn: readonly string[]; readonly deniedIn: readonly string[]; readonly error?: string | undefined } | undefined;
+  readonly verification?:
+    | { readonly check: string; readonly allowedIn: readonly string[]; readonly deniedIn: readonly string[]; readonly otherLeasesIn?: readonly string[] | undefined; readonly error?: string | undefined }
+    | undefined;
 }
 
 /** The lease fields every lease-related audit event carries. */

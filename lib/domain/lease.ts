@@ -116,7 +116,13 @@ export interface Lease {
  */
 export interface AccessVerification {
   readonly at: string;
-  readonly answers: readonly { readonly namespace: string; readonly allowed: boolean; readonly reason?: string | undefined }[];
+  readonly answers: readonly {
+    readonly namespace: string;
+    readonly allowed: boolean;
+    readonly reason?: string | undefined;
+    /** Other open leases of kube-lease that bind the same subject there (overlapping leases, each ended on its own). */
+    readonly otherLeases?: readonly string[] | undefined;
+  }[];
   readonly error?: string | undefined;
 }
 
@@ -127,7 +133,7 @@ export function verifiedAllowed(v: AccessVerification | undefined): boolean {
 
 /** The namespaces in which access remained after a revoke: standing access through some other binding. */
 export function standingAccess(v: AccessVerification | undefined): readonly string[] {
-  return v === undefined || v.error !== undefined ? [] : v.answers.filter((a) => a.allowed).map((a) => a.namespace);
+  return v === undefined || v.error !== undefined ? [] : v.answers.filter((a) => a.allowed && (a.otherLeases ?? []).length === 0).map((a) => a.namespace);
 }
 
 /**

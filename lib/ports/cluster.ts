@@ -3,6 +3,8 @@ import type { BindingRef, RoleBindingManifest, RoleRef, Subject } from '../domai
 
 export interface ManagedBinding extends BindingRef {
   readonly leaseId: string | undefined;
+  /** Whom it binds (its first subject), when it names one. */
+  readonly subject?: Subject | undefined;
 }
 
 /**

@@ -61,6 +61,23 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     throw new RevokeIncompleteError(`revoking lease ${lease.id}: could not delete bindings: ${detail}`);
   }
 
+  /** Per namespace of the lease, the other open leases (of this deployment) binding the same subject; undefined when they cannot be listed. */
+  async function otherLeasesOf(lease: Lease): Promise<ReadonlyMap<string, readonly string[]> | undefined> {
+    try {
+      const found = new Map<string, string[]>();
+      const lists = await Promise.all(lease.namespaces.map((namespace) => cluster.listManaged(lease.cluster, namespace)));
+      for (const binding of lists.flat()) {
+        if (binding.leaseId === undefined || binding.leaseId === lease.id) continue;
+        if (binding.subject?.kind !== lease.subject.kind || binding.subject.name !== lease.subject.name) continue;
+        found.set(binding.namespace, [...(found.get(binding.namespace) ?? []), binding.leaseId]);
+      }
+      return found;
+    } catch (error) {
+      logger.warn('could not list the subject\'s other leases: the revoke is not verified', { leaseId: lease.id, error: describeError(error) });
+      return undefined;
+    }
+  }
+
   return async function revokeLease({ leaseId, cause, actor, note }: RevokeLeaseInput): Promise<RevokeOutcome> {
     const lease = await leases.get(leaseId);
     if (lease === undefined) {
@@ -80,11 +97,13 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     if (lease.status === 'PENDING' && timed) return { kind: 'not-active', lease };
 
     // An ACTIVE lease keeps its status until its bindings are gone, so a failure can be retried.
-    const foreign = lease.status === 'ACTIVE' ? await deleteBindings(lease, cause, actor) : [];
+    // Beside it: the subject's other open leases there, which rightly keep their access.
+    const [foreign, others] = lease.status === 'ACTIVE' ? await Promise.all([deleteBindings(lease, cause, actor), otherLeasesOf(lease)]) : [[], undefined];
     // Then ask whether the access is gone. Read-only, before the state change: a crash here makes
-    // the retry delete (nothing) and ask again, so the answer is never lost.
+    // the retry delete (nothing) and ask again, so the answer is never lost. Without the list of
+    // other leases an answer could not be told apart from standing access: nothing is claimed then.
     const check = lease.accessCheck ?? DEFAULT_ACCESS_CHECK;
-    const verification = lease.status === 'ACTIVE' ? await verifyAccess(deps, lease, 'denied') : undefined;
+    const verification = others === undefined ? undefined : await verifyAccess(deps, lease, 'denied', others);
 
     const at = clock.now().toISOString();
     const moved = await leases.transition(

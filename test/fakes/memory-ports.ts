@@ -66,7 +66,7 @@ export class MemoryCluster implements Cluster {
   async listManaged(cluster: string, namespace: string): Promise<ManagedBinding[]> {
     return [...this.bindings.entries()]
       .filter(([key]) => key.startsWith(`${cluster}/${namespace}/`))
-      .map(([, m]) => ({ namespace: m.metadata.namespace, name: m.metadata.name, leaseId: m.metadata.labels[LABEL_LEASE_ID] }));
+      .map(([, m]) => ({ namespace: m.metadata.namespace, name: m.metadata.name, leaseId: m.metadata.labels[LABEL_LEASE_ID], subject: m.subjects[0] === undefined ? undefined : { kind: m.subjects[0].kind, name: m.subjects[0].name } }));
   }
 
   async setExpiry(cluster: string, binding: BindingRef, owner: BindingOwner, expiresAt: string): Promise<'updated' | 'absent' | 'not-ours'> {

@@ -244,6 +244,22 @@ describe('verified access (SubjectAccessReview after grant and revoke, in-memory
     expect(app.audit.events.at(-1)?.verification).toEqual({ check: 'get pods', allowedIn: ['payments'], deniedIn: [] });
   });
 
+  it('tells an overlapping lease of the same person from standing access: no warning, the other lease named', async () => {
+    // Prepare: two leases of alice for the same role in the same namespace, from two tickets.
+    const app = useCases();
+    const first = await app.grantAccess(approvedTicket('VER-5'), 'test');
+    const second = await app.grantAccess(approvedTicket('VER-6'), 'test');
+    if (first.kind !== 'granted' || second.kind !== 'granted') throw new Error('not granted');
+    // Act
+    await app.revokeLease({ leaseId: first.lease.id, cause: 'early', actor: 'test' });
+    // Assess
+    const comment = app.jira.commentsOn('VER-5').at(-1) ?? '';
+    expect(comment).not.toContain('Warning');
+    expect(comment).toContain(`User alice@example.com still can in payments (lease ${second.lease.id}) through other open leases, each ended on its own.`);
+    expect(app.audit.events.at(-1)?.verification).toEqual({ check: 'get pods', allowedIn: ['payments'], deniedIn: [], otherLeasesIn: ['payments'] });
+    expect(app.cluster.namespacesOf(second.lease.id)).toEqual(['payments']);
+  });
+
   it('says "not verified" when the role does not allow what the profile is for', async () => {
     // Prepare: the profile is for deleting pods; view allows no such thing.
     const app = useCases(DEMO_CATALOG.replace('    defaultDuration: 1h\n', '    defaultDuration: 1h\n    verify: { verb: delete, resource: pods }\n'));

@@ -45,7 +45,8 @@ export function countingAuditLog(inner: AuditLog, metrics: Metrics): AuditLog {
             if (Number.isFinite(lag)) metrics.seconds('RevocationLag', Math.max(0, lag), { cause });
           }
           // Access the revoke did not end: some other binding grants it (standing access).
-          if ((event.verification?.allowedIn.length ?? 0) > 0) metrics.count('StandingAccessDetected', { source });
+          const explained = event.verification?.otherLeasesIn ?? [];
+          if ((event.verification?.allowedIn ?? []).some((ns) => !explained.includes(ns))) metrics.count('StandingAccessDetected', { source });
           break;
         }
         case 'failure':

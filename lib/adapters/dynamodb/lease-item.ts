@@ -7,7 +7,7 @@ const person = z.object({ id: z.string(), email: z.string().optional(), displayN
 
 const verification = z.object({
   at: z.string(),
-  answers: z.array(z.object({ namespace: z.string(), allowed: z.boolean(), reason: z.string().optional() })),
+  answers: z.array(z.object({ namespace: z.string(), allowed: z.boolean(), reason: z.string().optional(), otherLeases: z.array(z.string()).optional() })),
   error: z.string().optional(),
 });
 

@@ -171,7 +171,14 @@ export class KubernetesCluster implements Cluster {
     const api = (await this.api(cluster)).rbac;
     try {
       const list = await api.listNamespacedRoleBinding({ namespace, labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY},${LABEL_DEPLOYMENT}=${this.deployment}`, limit: 500 });
-      return list.items.map((b) => ({ namespace, name: b.metadata?.name ?? '', leaseId: b.metadata?.labels?.[LABEL_LEASE_ID] })).filter((b) => b.name !== '');
+      return list.items
+        .map((b): ManagedBinding => {
+          const first = b.subjects?.[0];
+          const kind = first?.kind;
+          const subject: Subject | undefined = first !== undefined && (kind === 'User' || kind === 'Group') ? { kind, name: first.name } : undefined;
+          return { namespace, name: b.metadata?.name ?? '', leaseId: b.metadata?.labels?.[LABEL_LEASE_ID], subject };
+        })
+        .filter((b) => b.name !== '');
     } catch (error) {
       if (statusOf(error) === 404) return [];
       throw clusterError(`listing RoleBindings in ${namespace}`, cluster, error);
