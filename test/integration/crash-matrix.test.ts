@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Container } from '../../lib/container.js';
+import { standingAccess, verifiedAllowed } from '../../lib/domain/lease.js';
 import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
 import { FakeEventBridge } from '../fakes/fake-eventbridge.js';
 import { CrashInjector } from '../support/crash-injector.js';
@@ -102,7 +103,9 @@ async function grantIsLive(stack: TestStack, recovery: Recovery, operation: () =
       [lease] = await stack.container.leases.listForTicket('jira', 'CR-1');
     }
     const bindings = lease === undefined ? 0 : stack.kube.list(LABEL_LEASE_ID, lease.id).length;
-    return lease?.status === 'ACTIVE' && bindings === 2 ? [] : [`live: lease is ${lease?.status ?? 'missing'} with ${bindings} bindings after recovery`];
+    if (lease?.status !== 'ACTIVE' || bindings !== 2) return [`live: lease is ${lease?.status ?? 'missing'} with ${bindings} bindings after recovery`];
+    // The access review's answer is recorded whatever step the process died after.
+    return verifiedAllowed(lease.verification?.granted) ? [] : ['verified: the grant\'s access review is not recorded as allowed'];
   }
 
 const grant: Scenario = {
@@ -122,6 +125,13 @@ const grant: Scenario = {
 
 const revoke: Scenario = {
   name: 'revoke',
+  /** After the revoke, its access review is recorded: no access left but the other lease's, no standing access. */
+  done: async (stack) => {
+    const [lease] = await stack.container.leases.listForTicket('jira', 'CR-1');
+    const review = lease?.verification?.revoked;
+    if (lease?.status !== 'REVOKED' || review === undefined) return [`verified: the lease is ${lease?.status ?? 'missing'} with no revoke review recorded`];
+    return standingAccess(review).length === 0 && review.answers.length === 2 ? [] : [`verified: the revoke review says ${JSON.stringify(review.answers)}`];
+  },
   prepare: async (stack) => {
     stack.ticket('CR-1', { [PROFILE]: 'payments-read', [DURATION]: '1h' });
     const leaseId = String(bodyOf(await stack.deliver(stack.jira.transition('CR-1', 'Approved', bob))).leaseId);
