@@ -118,8 +118,8 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv): StoreConfig {
   return { leasesTable: e.LEASES_TABLE, dynamodbEndpoint: e.DYNAMODB_ENDPOINT, region: e.AWS_REGION, pendingGraceSeconds: e.PENDING_GRACE_SECONDS };
 }
 
-/** Empty values count as unset, as in a shell; every problem is named at once. */
-function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
+/** Parses environment variables with a schema: empty values count as unset, as in a shell; every problem is named at once. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(present);
   if (!parsed.success) {

@@ -2,7 +2,7 @@ import '../require-node.js';
 import { startLocalStack } from './local-stack.js';
 import { consoleLogger } from '../adapters/logging/console-logger.js';
 import * as z from 'zod';
-import { ConfigError } from '../errors.js';
+import { parseEnv } from '../config.js';
 
 /** Local mode's own settings; empty values count as unset, as for the functions' settings. */
 const localSchema = z.object({
@@ -18,12 +18,7 @@ const localSchema = z.object({
  * embedded store listens on LOCAL_DYNAMODB_PORT (default 8000), where the CLI can reach it.
  */
 async function main(): Promise<void> {
-  const present = Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = localSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(`invalid environment:\n  ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n  ')}`, { cause: parsed.error });
-  }
-  const local = parsed.data;
+  const local = parseEnv(localSchema, process.env);
   const stack = await startLocalStack({
     env: process.env,
     dataDir: local.DATA_DIR,
