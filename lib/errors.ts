@@ -83,6 +83,11 @@ export class LeaseStoreError extends KubeLeaseError {
   override name = 'LeaseStoreError';
 }
 
+/** The cluster's audit log could not be read (throttled or unreachable: retryable; refused or misconfigured: not). */
+export class ActivityLogError extends KubeLeaseError {
+  override name = 'ActivityLogError';
+}
+
 /** The revocation scheduler failed. */
 export class SchedulerError extends KubeLeaseError {
   override name = 'SchedulerError';

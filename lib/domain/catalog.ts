@@ -68,13 +68,21 @@ export interface Profile {
   /** What the profile's access is for, asked of the API server after a grant and after a revoke (default: get pods). */
   readonly verify?: AccessCheck | undefined;
   readonly subject?: SubjectTemplate | undefined;
+  /** Streams the subject opened (exec, attach, port-forward) at revoke: listed (`report`) or their pods deleted (`end`). */
+  readonly onRevoke?: { readonly sessions: 'report' | 'end' } | undefined;
 }
+
+/** A cluster's API server audit log; `delay`: seconds it may lag behind. */
+export type AuditLogConfig =
+  | { readonly type: 'cloudwatch'; readonly logGroup: string; readonly region?: string | undefined; readonly delay: number }
+  | { readonly type: 'file'; readonly path: string; readonly delay: number };
 
 /** A cluster reached through a kubeconfig (a secret reference, or `KUBECONFIG` locally). */
 export interface KubeconfigCluster {
   readonly type?: 'kubeconfig' | undefined;
   readonly kubeconfig?: string | undefined;
   readonly context?: string | undefined;
+  readonly auditLog?: AuditLogConfig | undefined;
 }
 
 /** An EKS cluster reached with the function's own IAM identity. */
@@ -84,6 +92,7 @@ export interface EksCluster {
   readonly region: string;
   readonly endpoint?: string | undefined;
   readonly caData?: string | undefined;
+  readonly auditLog?: AuditLogConfig | undefined;
 }
 
 export type ClusterConfig = EksCluster | KubeconfigCluster;

@@ -17,6 +17,15 @@ export interface BindingOwner {
   readonly subject?: Subject;
 }
 
+/** A pod as kube-lease needs to know it before ending the streams that run in it. */
+export interface PodInfo {
+  readonly uid: string;
+  /** metadata.creationTimestamp (RFC 3339). */
+  readonly createdAt: string;
+  /** The owner reference with `controller: true`, if any: a pod without one is not recreated when deleted. */
+  readonly controller?: { readonly kind: string; readonly name: string } | undefined;
+}
+
 /** The Kubernetes clusters of the catalog. Errors: ClusterError, BindingConflictError. */
 export interface Cluster {
   /**
@@ -43,6 +52,13 @@ export interface Cluster {
    * its authorizers decide, through every binding there is, not only ours). Read-only.
    */
   reviewAccess(cluster: string, subject: Subject, namespace: string, check: AccessCheck): Promise<{ readonly allowed: boolean; readonly reason?: string | undefined }>;
+  /** The pod, or undefined when there is none of that name. Read-only. */
+  getPod(cluster: string, namespace: string, name: string): Promise<PodInfo | undefined>;
+  /**
+   * Deletes the pod if it is still the one with `uid` (a delete precondition, so a pod recreated
+   * under the same name is never touched): `absent` when it is gone or was replaced.
+   */
+  deletePod(cluster: string, namespace: string, name: string, uid: string): Promise<'deleted' | 'absent'>;
 }
 
 /** The owner of a lease's bindings, as its record says. */

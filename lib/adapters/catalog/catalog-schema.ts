@@ -80,6 +80,12 @@ export const profileSchema = z.strictObject({
     })
     .optional(),
   subject: subjectTemplate.optional(),
+  /**
+   * What happens at revoke to the exec, attach and port-forward streams the subject opened (they
+   * outlive the binding): `report` lists them on the ticket; `end` also deletes the pods they run
+   * in, when a controller recreates them (the audit log must be configured for the cluster).
+   */
+  onRevoke: z.strictObject({ sessions: z.enum(['report', 'end']) }).optional(),
 });
 
 function isLinearRegExp(text: string): boolean {
@@ -91,6 +97,28 @@ function isLinearRegExp(text: string): boolean {
   }
 }
 
+const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+/**
+ * The cluster's API server audit log, read for activity evidence and live sessions; off without it.
+ * `delay`: how far the log may lag behind the API server (evidence is collected that long after the end).
+ */
+const auditLog = z.union([
+  z.strictObject({
+    type: z.literal('cloudwatch'),
+    /** EKS: /aws/eks/<cluster name>/cluster, with the `audit` control-plane log type turned on. */
+    logGroup: z.string().regex(/^[.\-_/#A-Za-z0-9]{1,512}$/, 'not a CloudWatch Logs log group name'),
+    region: z.string().regex(AWS_REGION, 'not an AWS region').optional(),
+    delay: duration.default(300),
+  }),
+  z.strictObject({
+    type: z.literal('file'),
+    /** A kube-apiserver audit log (--audit-log-path, JSON lines). */
+    path: z.string().min(1),
+    delay: duration.default(60),
+  }),
+]);
+
 export const kubeconfigCluster = z.strictObject({
   type: z.literal('kubeconfig').optional(),
   kubeconfig: z
@@ -98,16 +126,18 @@ export const kubeconfigCluster = z.strictObject({
     .regex(SECRET_REF, 'use file:<path>, ssm:<parameter name> or secretsmanager:<secret id>')
     .optional(),
   context: z.string().min(1).optional(),
+  auditLog: auditLog.optional(),
 });
 
 /** An EKS cluster reached with the function's own IAM identity (no kubeconfig, no stored credential). */
 const eksCluster = z.strictObject({
   type: z.literal('eks'),
   name: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'not an EKS cluster name'),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region'),
+  region: z.string().regex(AWS_REGION, 'not an AWS region'),
   /** Optional: endpoint and CA, to skip eks:DescribeCluster. Give both or neither. */
   endpoint: z.url({ protocol: /^https$/ }).refine((url) => !/^https:\/\/[^/]*@/.test(url), 'must not contain a user name or password').optional(),
   caData: z.string().min(1).optional(),
+  auditLog: auditLog.optional(),
 }).refine((c) => (c.endpoint === undefined) === (c.caData === undefined), { message: 'give both endpoint and caData, or neither' });
 
 const cluster = z.union([eksCluster, kubeconfigCluster]);
@@ -188,6 +218,8 @@ export const catalogSchema = z
       seen.add(p.name);
       if (!(p.cluster in catalog.clusters)) {
         ctx.addIssue({ code: 'custom', path: at('cluster'), message: `unknown cluster "${p.cluster}" (not under clusters:)` });
+      } else if (p.onRevoke?.sessions === 'end' && catalog.clusters[p.cluster]?.auditLog === undefined) {
+        ctx.addIssue({ code: 'custom', path: at('onRevoke', 'sessions'), message: `ending sessions needs the audit log of cluster "${p.cluster}" (clusters.${p.cluster}.auditLog): without it they cannot be found` });
       }
       if (forbidden.has(p.roleRef.name.toLowerCase())) {
         ctx.addIssue({ code: 'custom', path: at('roleRef', 'name'), message: `role "${p.roleRef.name}" may never be bound` });
