@@ -217,6 +217,9 @@ export function publicReason(error: unknown): string {
     if (status === 409) return 'the cluster reported a conflict (409)';
     return error.retryable ? 'the cluster was unavailable' : `the cluster refused the request${status === undefined ? '' : ` (${status})`}`;
   }
+  if (error instanceof ActivityLogError) {
+    return error.retryable ? 'the cluster\'s audit log could not be read (throttled or unavailable)' : 'the cluster\'s audit log could not be read (missing, or kube-lease may not read it)';
+  }
   if (error instanceof ScheduleQuotaError) return 'the timer quota is reached';
   if (error instanceof SchedulerError) return 'the expiry timer could not be set';
   if (error instanceof LeaseStoreError) return 'the lease store failed';

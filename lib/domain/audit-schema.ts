@@ -34,6 +34,8 @@ const fields = {
   dryRun: z.boolean(),
   warning: z.string(),
   verification: z.strictObject({ check: z.string(), allowedIn: z.array(z.string()), deniedIn: z.array(z.string()), otherLeasesIn: z.array(z.string()).optional(), error: z.string().optional() }),
+  sessions: z.strictObject({ seen: z.number().int(), ended: z.array(z.string()), notEnded: z.array(z.string()), error: z.string().optional() }),
+  evidence: z.strictObject({ from: z.iso.datetime(), to: z.iso.datetime(), events: z.number().int(), requests: z.number().int().optional(), digest: z.string().regex(/^sha256:[0-9a-f]{64}$/).optional(), error: z.string().optional() }),
 } as const;
 
 type Field = keyof typeof fields;
@@ -64,6 +66,10 @@ export const AUDIT_REQUIRED_FIELDS = {
   failure: ['at', 'actor', 'code', 'reason'],
   /** A webhook request refused before any work (`bad-signature`, `too-large`, `bad-request`). */
   reject: ['at', 'actor', 'source', 'code', 'reason'],
+  /** At revoke, a pod deleted to end the streams the subject opened into it (`reason` names it). */
+  'end-session': ['at', 'actor', 'leaseId', 'cluster', 'namespaces', 'reason'],
+  /** A lease's activity evidence was collected (or could not be: `evidence.error`). */
+  evidence: [...LEASE, 'evidence'],
 } as const satisfies Record<string, readonly Field[]>;
 
 export const auditEventSchema = z.discriminatedUnion('kind', [
@@ -74,6 +80,8 @@ export const auditEventSchema = z.discriminatedUnion('kind', [
   kind('revoke', AUDIT_REQUIRED_FIELDS.revoke),
   kind('failure', AUDIT_REQUIRED_FIELDS.failure),
   kind('reject', AUDIT_REQUIRED_FIELDS.reject),
+  kind('end-session', AUDIT_REQUIRED_FIELDS['end-session']),
+  kind('evidence', AUDIT_REQUIRED_FIELDS.evidence),
 ]);
 
 /** Every field an event may carry, for the README's table. */

@@ -2,7 +2,7 @@ import type { DenialCode } from './decision.js';
 import type { Lease, RevokeCause, RoleRef } from './lease.js';
 import { personLabel, type TicketSourceName } from './ticket.js';
 
-export type AuditEventKind = 'grant' | 'schedule' | 'extend' | 'deny' | 'revoke' | 'failure' | 'reject';
+export type AuditEventKind = 'grant' | 'schedule' | 'extend' | 'deny' | 'revoke' | 'failure' | 'reject' | 'end-session' | 'evidence';
 
 /**
  * One structured record per decision. Stable field names: consumers (SIEM, dashboards) key on them.
@@ -36,6 +36,12 @@ export interface AuditEvent {
   /** The API server's answer to the lease's access check, after a grant or a revoke (see Lease.verification). */
   readonly verification?:
     | { readonly check: string; readonly allowedIn: readonly string[]; readonly deniedIn: readonly string[]; readonly otherLeasesIn?: readonly string[] | undefined; readonly error?: string | undefined }
+    | undefined;
+  /** At revoke: streams (exec, attach, port-forward) the audit log showed, and the pods kube-lease deleted to end them or left. */
+  readonly sessions?: { readonly seen: number; readonly ended: readonly string[]; readonly notEnded: readonly string[]; readonly error?: string | undefined } | undefined;
+  /** A lease's activity evidence: its digest and counts (see Lease.evidence). */
+  readonly evidence?:
+    | { readonly from: string; readonly to: string; readonly events: number; readonly requests?: number | undefined; readonly digest?: string | undefined; readonly error?: string | undefined }
     | undefined;
 }
 

@@ -29,6 +29,8 @@ export interface TransitionPatch {
   readonly deferredReason?: string | null;
   /** The API server's answers after the grant and the revoke (the whole object, replaced). */
   readonly verification?: Lease['verification'];
+  /** What the revoke found of the subject's streams and did about them. */
+  readonly sessions?: Lease['sessions'];
 }
 
 export type TransitionResult = { readonly ok: true; readonly lease: Lease } | { readonly ok: false; readonly current: Lease | undefined };

@@ -9,8 +9,16 @@ import { auditVerification, revokeVerifiedLine } from '../domain/verification.js
 import { commentSafely, type LeaseDeps } from './lease-deps.js';
 import { verifyAccess } from './verify-access.js';
 import { removeLeaseResources } from './lease-resources.js';
+import { sessionsLines } from '../domain/activity-messages.js';
+import type { ActivityLog } from '../ports/activity-log.js';
+import type { EvidenceStore } from '../ports/evidence-store.js';
+import { auditSessions, sessionsAtRevoke, watchesActivity } from './revoke-sessions.js';
 
-export type RevokeLeaseDeps = LeaseDeps;
+export type RevokeLeaseDeps = LeaseDeps & {
+  /** The clusters' audit logs: streams listed (and ended) at revoke, evidence queued. Absent: neither. */
+  readonly activity?: ActivityLog | undefined;
+  readonly evidence?: EvidenceStore | undefined;
+};
 
 export interface RevokeLeaseInput {
   readonly leaseId: string;
@@ -102,15 +110,27 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     // Then ask whether the access is gone. Read-only, before the state change: a crash here makes
     // the retry delete (nothing) and ask again, so the answer is never lost. Without the list of
     // other leases an answer could not be told apart from standing access: nothing is claimed then.
+    // Beside it, the streams the subject opened (they outlive the binding): listed, or ended.
     const check = lease.accessCheck ?? DEFAULT_ACCESS_CHECK;
-    const verification = others === undefined ? undefined : await verifyAccess(deps, lease, 'denied', others);
+    const [verification, sessions] = await Promise.all([
+      others === undefined ? undefined : verifyAccess(deps, lease, 'denied', others),
+      lease.status === 'ACTIVE' ? sessionsAtRevoke(deps, lease, actor) : undefined,
+    ]);
+    // Queued before the state change, so a crash cannot lose it; queueing again changes nothing.
+    const evidenceQueued = lease.status === 'ACTIVE' && deps.evidence !== undefined && watchesActivity(deps.activity, lease);
+    if (evidenceQueued) await deps.evidence?.queue(lease.id, new Date(clock.now().getTime() + (deps.activity?.delaySeconds(lease.cluster) ?? 0) * 1000));
 
     const at = clock.now().toISOString();
     const moved = await leases.transition(
       lease,
       'REVOKED',
       { at, from: lease.status, to: 'REVOKED', by: actor, note: note === undefined ? cause : `${cause}: ${note}` },
-      { revokedAt: at, revokeCause: cause, ...(verification === undefined ? {} : { verification: { ...lease.verification, revoked: verification } }) },
+      {
+        revokedAt: at,
+        revokeCause: cause,
+        ...(verification === undefined ? {} : { verification: { ...lease.verification, revoked: verification } }),
+        ...(sessions === undefined ? {} : { sessions }),
+      },
     );
     if (!moved.ok) {
       if (moved.current === undefined) return { kind: 'not-found' };
@@ -130,6 +150,7 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
       cause,
       reason: note ?? cause,
       ...(verification === undefined ? {} : { verification: auditVerification(check, verification) }),
+      ...(sessions === undefined ? {} : { sessions: auditSessions(sessions) }),
     });
     if (foreign.length > 0) {
       // A binding under the lease's name that is not the lease's own (another role, subject or
@@ -137,8 +158,13 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
       const reason = `RoleBinding(s) ${foreign.join(', ')} carry this lease's name but are not its own; they were left untouched and must be checked by a person`;
       audit.record({ kind: 'failure', at, actor, ...leaseAuditFields(moved.lease), code: 'backend-error', cause, reason });
     }
-    const verified = verification === undefined ? '' : `\n${revokeVerifiedLine(moved.lease, check, verification)}`;
-    await commentSafely(deps, moved.lease.source, moved.lease.ticketKey, revokedMessage(moved.lease, cause, at, foreign) + verified);
+    const lines = [
+      revokedMessage(moved.lease, cause, at, foreign),
+      ...(verification === undefined ? [] : [revokeVerifiedLine(moved.lease, check, verification)]),
+      ...sessionsLines(sessions),
+      ...(evidenceQueued ? ['What the subject did during the lease will follow on this ticket, from the audit log, once it is complete.'] : []),
+    ];
+    await commentSafely(deps, moved.lease.source, moved.lease.ticketKey, lines.join('\n'));
     return { kind: 'revoked', lease: moved.lease };
   };
 }

@@ -11,6 +11,8 @@ import { failLease } from './fail-lease.js';
 import { findDueLeases } from './due-leases.js';
 import type { RevokeLeaseInput, RevokeOutcome } from './revoke-lease.js';
 import type { TicketSnapshot } from '../domain/ticket.js';
+import type { EvidenceDue, EvidenceStore } from '../ports/evidence-store.js';
+import type { EvidenceOutcome } from './collect-evidence.js';
 
 export interface SweepLeasesDeps extends LeaseDeps {
   readonly catalog: Catalog;
@@ -30,6 +32,8 @@ export interface SweepLeasesDeps extends LeaseDeps {
    * index-driven part runs on every sweep.
    */
   readonly scanEveryMinutes: number;
+  /** Activity evidence due for posting (absent: no cluster has an audit log). */
+  readonly evidence?: { readonly store: EvidenceStore; readonly collect: (due: EvidenceDue) => Promise<EvidenceOutcome> } | undefined;
 }
 
 /** What the sweep repaired (or failed to), each a `SweepFixes` dimension. */
@@ -44,6 +48,8 @@ export interface SweepSummary {
   readonly orphanBindingsDeleted: number;
   readonly failed: number;
   readonly skipped: number;
+  /** Leases whose activity evidence was posted on their ticket. */
+  readonly evidencePosted: number;
   /** Whether the time budget ran out before every step was done (the next run continues). */
   readonly outOfTime: boolean;
 }
@@ -71,7 +77,7 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
 
   return async function sweepLeases(options = {}): Promise<SweepSummary> {
     const remaining = options.deadline ?? (() => Number.POSITIVE_INFINITY);
-    const counts = { due: 0, revoked: 0, activated: 0, finishedPending: 0, rolledBackPending: 0, orphanBindingsDeleted: 0, failed: 0, skipped: 0 };
+    const counts = { due: 0, revoked: 0, activated: 0, finishedPending: 0, rolledBackPending: 0, orphanBindingsDeleted: 0, failed: 0, skipped: 0, evidencePosted: 0 };
     let outOfTime = false;
     /** Runs one unit of work unless the budget is spent; a failure is counted and logged, never thrown. */
     const step = async (what: string, work: () => Promise<void>): Promise<void> => {
@@ -113,6 +119,17 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
         else counts.rolledBackPending += 1;
       });
     }
+    // After the revokes above, so a lease revoked in this run is REVOKED when its evidence is due.
+    const evidence = deps.evidence;
+    if (evidence !== undefined) {
+      await step('read the evidence queue', async () => {
+        for (const due of await evidence.store.due(now, deps.batchSize)) {
+          await step(`post the evidence of lease ${due.leaseId}`, async () => {
+            if ((await evidence.collect(due)) === 'posted') counts.evidencePosted += 1;
+          });
+        }
+      });
+    }
     if (options.scan ?? scanDue(now)) {
       lastScanAt = now.getTime();
       await step('delete orphan bindings', async () => {
@@ -122,7 +139,7 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
 
     const summary: SweepSummary = { ...counts, outOfTime };
     // A run that found nothing to do is routine: debug, so an idle local mode stays quiet.
-    const busy = summary.due > 0 || summary.orphanBindingsDeleted > 0 || summary.failed > 0 || summary.outOfTime;
+    const busy = summary.due > 0 || summary.evidencePosted > 0 || summary.orphanBindingsDeleted > 0 || summary.failed > 0 || summary.outOfTime;
     (busy ? logger.info : logger.debug).call(logger, 'sweep finished', { ...summary });
     for (const kind of FIX_KINDS) {
       if (summary[kind] > 0) deps.metrics.count('SweepFixes', { kind }, summary[kind]);

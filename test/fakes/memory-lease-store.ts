@@ -34,6 +34,11 @@ export class MemoryLeaseStore implements LeaseStore {
     return [...this.items.values()].flatMap((item) => (item.record === 'lease' ? [item.lease] : []));
   }
 
+  /** Overwrites a lease as given (for the in-memory evidence store, which shares these items). */
+  replace(lease: Lease): void {
+    this.items.set(lease.id, { record: 'lease', lease: copy(lease) });
+  }
+
   private enter(method: keyof LeaseStore): void {
     this.calls.push(method);
     const failure = this.failures.get(method);

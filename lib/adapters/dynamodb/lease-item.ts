@@ -11,6 +11,25 @@ const verification = z.object({
   error: z.string().optional(),
 });
 
+const session = z.object({
+  kind: z.enum(['exec', 'attach', 'portforward']),
+  namespace: z.string(),
+  pod: z.string(),
+  container: z.string().optional(),
+  command: z.string().optional(),
+  at: z.string(),
+  allowed: z.boolean(),
+});
+const requestCount = z.object({ verb: z.string(), resource: z.string(), namespace: z.string(), count: z.number().int() });
+const summary = z.object({
+  requests: z.number().int(),
+  byRequest: z.array(requestCount),
+  sessions: z.array(session),
+  secretsRead: z.array(z.object({ namespace: z.string(), name: z.string(), verb: z.string(), count: z.number().int() })),
+  denied: z.array(requestCount),
+  omitted: z.number().int(),
+});
+
 /** Schema of a lease item as stored; items are checked on every read so a hand-edited item cannot confuse us. */
 export const leaseItemSchema = z.object({
   pk: z.string(),
@@ -55,6 +74,27 @@ export const leaseItemSchema = z.object({
   deferredReason: z.string().optional(),
   accessCheck: z.object({ verb: z.string(), resource: z.string(), group: z.string(), subresource: z.string().optional() }).optional(),
   verification: z.object({ granted: verification.optional(), revoked: verification.optional() }).optional(),
+  endSessions: z.boolean().optional(),
+  sessions: z
+    .object({
+      at: z.string(),
+      seen: z.array(session),
+      pods: z.array(z.object({ namespace: z.string(), pod: z.string(), outcome: z.enum(['deleted', 'gone', 'kept']), why: z.string().optional() })),
+      error: z.string().optional(),
+    })
+    .optional(),
+  evidence: z
+    .object({
+      collectedAt: z.string(),
+      from: z.string(),
+      to: z.string(),
+      events: z.number().int(),
+      summary: summary.optional(),
+      digest: z.string().optional(),
+      error: z.string().optional(),
+      postedAt: z.string().optional(),
+    })
+    .optional(),
 });
 
 /** A denied approval, stored at the pk its lease would have had (no index attributes: it is in no index). */
@@ -73,6 +113,9 @@ export const denialItemSchema = z.object({
 
 export const leaseKey = (id: string): string => `lease#${id}`;
 export const deliveryKey = (digest: string): string => `delivery#${digest}`;
+/** A lease's place on the evidence queue (in the status index under EVIDENCE_DUE_STATUS). */
+export const evidenceKey = (id: string): string => `evidence#${id}`;
+export const EVIDENCE_DUE_STATUS = 'EVIDENCE_DUE';
 
 
 /** The item holding a requester's places for open leases (a string set of lease ids), for the cap. */

@@ -1,0 +1,53 @@
+import type { ActivitySummary, RequestCount, SessionSeen } from './activity.js';
+import type { ActivityEvidence, Lease, SessionsAtRevoke } from './lease.js';
+
+/** How an exec, attach or port-forward stream reads on a ticket. */
+export function describeSession(s: SessionSeen): string {
+  const what = s.kind === 'portforward' ? 'port-forward' : s.kind;
+  const container = s.container === undefined ? '' : ` (container ${s.container})`;
+  const command = s.command === undefined ? '' : s.kind === 'portforward' ? `, ports ${s.command}` : `: ${s.command}`;
+  return `${what} into ${s.namespace}/${s.pod}${container}${command}, at ${s.at}${s.allowed ? '' : ', denied'}`;
+}
+
+function counts(rows: readonly RequestCount[]): string {
+  return rows.map((r) => `${r.verb} ${r.resource} in ${r.namespace} ×${r.count}`).join('; ');
+}
+
+/** The lines a revoke comment carries about the streams that may outlive the binding. */
+export function sessionsLines(sessions: SessionsAtRevoke | undefined): string[] {
+  if (sessions === undefined) return [];
+  if (sessions.error !== undefined) return [`Open sessions: unknown: ${sessions.error}. The activity evidence follows on this ticket when the audit log can be read.`];
+  if (sessions.seen.length === 0) return [`Open sessions: the audit log shows no exec, attach or port-forward by the subject up to ${sessions.at} (the log may lag; the activity evidence follows).`];
+  const lines = [
+    `Sessions the subject opened (from the audit log up to ${sessions.at}); these streams may outlive the binding:`,
+    ...sessions.seen.map((s) => `- ${describeSession(s)}`),
+  ];
+  for (const pod of sessions.pods) {
+    if (pod.outcome === 'deleted') lines.push(`Ended: pod ${pod.namespace}/${pod.pod} deleted (its controller recreates it), which closes every stream into it.`);
+    else if (pod.outcome === 'gone') lines.push(`Ended: pod ${pod.namespace}/${pod.pod} no longer runs${pod.why === undefined ? '' : ` (${pod.why})`}.`);
+    else lines.push(`Not ended: pod ${pod.namespace}/${pod.pod} was not deleted: ${pod.why ?? 'unknown reason'}. Its streams may still be open; a person must check it.`);
+  }
+  return lines;
+}
+
+function summaryLines(s: ActivitySummary): string[] {
+  if (s.requests === 0) return ['No requests by the subject in the audit log during the lease.'];
+  return [
+    `Requests: ${s.requests}${s.byRequest.length === 0 ? '' : ` (${counts(s.byRequest)})`}.`,
+    s.sessions.length === 0 ? 'Sessions: none.' : `Sessions (exec, attach, port-forward): ${s.sessions.length}:\n${s.sessions.map((x) => `- ${describeSession(x)}`).join('\n')}`,
+    s.secretsRead.length === 0 ? 'Secrets read: none.' : `Secrets read: ${s.secretsRead.map((x) => `${x.namespace}/${x.name} (${x.verb} ×${x.count})`).join('; ')}.`,
+    s.denied.length === 0 ? 'Requests denied: none.' : `Requests denied: ${counts(s.denied)}.`,
+    ...(s.omitted > 0 ? [`${s.omitted} more row(s) not shown; the audit log has them all.`] : []),
+  ];
+}
+
+/** The comment that posts a lease's activity evidence once the audit log is complete for its window. */
+export function evidenceMessage(lease: Lease, e: ActivityEvidence, delaySeconds: number): string {
+  const head = `Activity during lease ${lease.id} by ${lease.subject.kind} ${lease.subject.name} in ${lease.cluster}, ${e.from} – ${e.to}, from the cluster's audit log`;
+  if (e.summary === undefined || e.digest === undefined) return `${head}: could not be collected: ${e.error ?? 'unknown reason'}.`;
+  return [
+    `${head} (read at ${e.collectedAt}, ${Math.round(delaySeconds / 60)} min or more after the end; events the log received later are not included):`,
+    ...summaryLines(e.summary),
+    `Evidence digest: ${e.digest} (${e.events} audit events read; kept on the lease record).`,
+  ].join('\n');
+}

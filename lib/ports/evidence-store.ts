@@ -1,0 +1,27 @@
+import type { ActivityEvidence, Lease } from '../domain/lease.js';
+
+/** A lease waiting for its activity evidence, and since when it is due. */
+export interface EvidenceDue {
+  readonly leaseId: string;
+  readonly dueAt: string;
+}
+
+/**
+ * Activity evidence beside the lease records: a queue of leases whose evidence is due (read from
+ * the status index, never a scan) and the evidence on the lease itself. Errors: LeaseStoreError.
+ */
+export interface EvidenceStore {
+  /** Queues the lease for evidence at `dueAt`. Idempotent: queueing again keeps the first due time. */
+  queue(leaseId: string, dueAt: Date): Promise<void>;
+  /** Leases whose evidence is due at or before `before`, earliest first. */
+  due(before: Date, limit: number): Promise<readonly EvidenceDue[]>;
+  /** Takes the lease off the queue (done, or nothing to do). */
+  drop(leaseId: string): Promise<void>;
+  /**
+   * Stores the evidence on the REVOKED lease unless evidence is stored already: what is stored
+   * first stays (its digest never changes). Returns the lease as stored, or undefined if it is gone.
+   */
+  record(leaseId: string, evidence: ActivityEvidence): Promise<Lease | undefined>;
+  /** Notes that the stored evidence was posted on the ticket. */
+  markPosted(leaseId: string, at: string): Promise<void>;
+}

@@ -1,0 +1,94 @@
+import { evidenceDigest, inWindow, summarizeActivity } from '../domain/activity.js';
+import { evidenceMessage } from '../domain/activity-messages.js';
+import { leaseAuditFields } from '../domain/audit.js';
+import { activatedAt, type ActivityEvidence, type Lease } from '../domain/lease.js';
+import { describeError, publicReason } from '../errors.js';
+import type { ActivityLog } from '../ports/activity-log.js';
+import type { EvidenceDue, EvidenceStore } from '../ports/evidence-store.js';
+import { sourceOf } from '../ports/ticket-source.js';
+import type { LeaseDeps } from './lease-deps.js';
+
+export interface CollectEvidenceDeps extends Pick<LeaseDeps, 'tickets' | 'leases' | 'audit' | 'clock' | 'logger'> {
+  readonly activity: ActivityLog;
+  readonly evidence: EvidenceStore;
+  /** A read or comment that keeps failing for this long after the due time is given up (and said so). */
+  readonly giveUpAfterSeconds: number;
+}
+
+/** posted: on the ticket; waiting: its revoke has not finished; retry: a failure the next run may fix; dropped: nothing to do. */
+export type EvidenceOutcome = 'posted' | 'waiting' | 'retry' | 'dropped';
+
+/**
+ * Posts what a lease's subject did during it, from the cluster's audit log, once the log is
+ * complete for the lease's window (the queue's due time is the end plus the log's delay). Steps,
+ * each safe to repeat: read and summarize → store on the lease once (the first stored evidence and
+ * its digest stand) → audit and comment → mark posted → leave the queue. A crash before the comment
+ * posts the stored evidence on the next run; one between the comment and the mark posts it twice.
+ */
+export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDue) => Promise<EvidenceOutcome> {
+  const { leases, activity, evidence, clock, logger } = deps;
+  const givenUp = (due: EvidenceDue) => clock.now().getTime() - Date.parse(due.dueAt) > deps.giveUpAfterSeconds * 1000;
+
+  async function read(lease: Lease, due: EvidenceDue): Promise<ActivityEvidence | undefined> {
+    const from = new Date(activatedAt(lease));
+    const to = new Date(lease.revokedAt ?? due.dueAt);
+    const base = { collectedAt: clock.now().toISOString(), from: from.toISOString(), to: to.toISOString() };
+    if (!activity.configured(lease.cluster)) return { ...base, events: 0, error: 'the cluster\'s audit log is no longer configured' };
+    try {
+      const events = (await activity.read({ cluster: lease.cluster, username: lease.subject.name, from, to })).filter((e) => inWindow(e, lease.subject.name, from, to));
+      const summary = summarizeActivity(events);
+      return { ...base, events: events.length, summary, digest: evidenceDigest(summary) };
+    } catch (error) {
+      logger.warn('could not read the audit log for a lease\'s evidence', { leaseId: lease.id, error: describeError(error) });
+      const retryable = error instanceof Error && 'retryable' in error && error.retryable === true;
+      if (retryable && !givenUp(due)) return undefined;
+      return { ...base, events: 0, error: publicReason(error) };
+    }
+  }
+
+  return async function collectEvidence(due: EvidenceDue): Promise<EvidenceOutcome> {
+    const lease = await leases.get(due.leaseId);
+    if (lease === undefined || lease.status === 'FAILED' || lease.evidence?.postedAt !== undefined) {
+      await evidence.drop(due.leaseId);
+      return 'dropped';
+    }
+    // Queued by a revoke before its state change: that revoke (or the sweep) finishes it first.
+    if (lease.status !== 'REVOKED') return 'waiting';
+    let stored: Lease | undefined = lease;
+    if (lease.evidence === undefined) {
+      const collected = await read(lease, due);
+      if (collected === undefined) return 'retry';
+      stored = await evidence.record(lease.id, collected);
+    }
+    const found = stored?.evidence;
+    if (stored === undefined || found === undefined) {
+      await evidence.drop(due.leaseId);
+      return 'dropped';
+    }
+    deps.audit.record({
+      kind: 'evidence',
+      at: clock.now().toISOString(),
+      actor: 'sweep',
+      ...leaseAuditFields(stored),
+      evidence: {
+        from: found.from,
+        to: found.to,
+        events: found.events,
+        ...(found.summary === undefined ? {} : { requests: found.summary.requests }),
+        ...(found.digest === undefined ? {} : { digest: found.digest }),
+        ...(found.error === undefined ? {} : { error: found.error }),
+      },
+    });
+    try {
+      await sourceOf(deps.tickets, stored.source).comment(stored.ticketKey, evidenceMessage(stored, found, activity.delaySeconds(stored.cluster)));
+    } catch (error) {
+      logger.warn('could not post a lease\'s evidence on its ticket', { leaseId: stored.id, ticket: stored.ticketKey, error: describeError(error) });
+      if (!givenUp(due)) return 'retry';
+      await evidence.drop(due.leaseId);
+      return 'dropped';
+    }
+    await evidence.markPosted(stored.id, clock.now().toISOString());
+    await evidence.drop(stored.id);
+    return 'posted';
+  };
+}

@@ -1,0 +1,92 @@
+import { inWindow, openedSessions, type SessionSeen } from '../domain/activity.js';
+import { leaseAuditFields } from '../domain/audit.js';
+import { activatedAt, type Lease, type SessionPod, type SessionsAtRevoke } from '../domain/lease.js';
+import { ClusterError, describeError, publicReason } from '../errors.js';
+import type { ActivityLog } from '../ports/activity-log.js';
+import type { LeaseDeps } from './lease-deps.js';
+
+/** Owners that recreate a pod that is deleted: deleting one of theirs ends its streams and loses nothing. */
+const RECREATING_CONTROLLERS = ['ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job'];
+
+export type SessionDeps = Pick<LeaseDeps, 'cluster' | 'audit' | 'clock' | 'logger'> & { readonly activity?: ActivityLog | undefined };
+
+/** Whether kube-lease reads the audit log for this lease: a configured cluster and a User subject (the log names users, not groups). */
+export function watchesActivity(activity: ActivityLog | undefined, lease: Lease): activity is ActivityLog {
+  return activity !== undefined && activity.configured(lease.cluster) && lease.subject.kind === 'User' && lease.dryRun !== true;
+}
+
+function podError(error: unknown): string {
+  if (error instanceof ClusterError && error.statusCode === 403) return 'kube-lease may not read or delete pods there (403 Forbidden: run `npm run rbac` for this profile)';
+  return publicReason(error);
+}
+
+/**
+ * Ends the streams into one pod by deleting it, when its controller recreates it and it is still
+ * the pod the streams ran in (created before the last of them opened). Never throws: what could
+ * not be done is reported.
+ */
+async function endPod(deps: SessionDeps, lease: Lease, actor: string, streams: readonly SessionSeen[]): Promise<SessionPod> {
+  const [first] = streams;
+  if (first === undefined) throw new Error('endPod needs a stream');
+  const { namespace, pod: name } = first;
+  const lastOpened = Math.max(...streams.map((s) => Date.parse(s.at)));
+  try {
+    const pod = await deps.cluster.getPod(lease.cluster, namespace, name);
+    if (pod === undefined) return { namespace, pod: name, outcome: 'gone' };
+    if (Date.parse(pod.createdAt) > lastOpened) return { namespace, pod: name, outcome: 'gone', why: 'replaced by a newer pod of the same name' };
+    if (pod.controller === undefined) return { namespace, pod: name, outcome: 'kept', why: 'a bare pod (no controller would recreate it; deleting it would lose it)' };
+    if (!RECREATING_CONTROLLERS.includes(pod.controller.kind)) {
+      return { namespace, pod: name, outcome: 'kept', why: `owned by ${pod.controller.kind} ${pod.controller.name}, not a controller kube-lease relies on to recreate it` };
+    }
+    const result = await deps.cluster.deletePod(lease.cluster, namespace, name, pod.uid);
+    if (result === 'absent') return { namespace, pod: name, outcome: 'gone' };
+    deps.audit.record({
+      kind: 'end-session',
+      at: deps.clock.now().toISOString(),
+      actor,
+      ...leaseAuditFields(lease),
+      namespaces: [namespace],
+      reason: `deleted pod ${namespace}/${name} (owned by ${pod.controller.kind} ${pod.controller.name}) to end ${streams.map((s) => (s.kind === 'portforward' ? 'port-forward' : s.kind)).join(', ')} stream(s) opened by ${lease.subject.name}`,
+    });
+    return { namespace, pod: name, outcome: 'deleted' };
+  } catch (error) {
+    deps.logger.warn('could not end the sessions of a pod', { leaseId: lease.id, pod: `${namespace}/${name}`, error: describeError(error) });
+    return { namespace, pod: name, outcome: 'kept', why: `it could not be deleted: ${podError(error)}` };
+  }
+}
+
+/**
+ * At revoke (after the bindings are gone): the exec, attach and port-forward streams the subject
+ * opened into the lease's namespaces, from the audit log up to now, and with `endSessions` their
+ * pods deleted where that is safe. Read-only but for those deletes, each idempotent: a retry after a
+ * crash finds a deleted pod gone. Undefined when the audit log is not watched for this lease.
+ */
+export async function sessionsAtRevoke(deps: SessionDeps, lease: Lease, actor: string): Promise<SessionsAtRevoke | undefined> {
+  const { activity } = deps;
+  if (!watchesActivity(activity, lease)) return undefined;
+  const now = deps.clock.now();
+  const from = new Date(activatedAt(lease));
+  let seen: SessionSeen[];
+  try {
+    const events = await activity.read({ cluster: lease.cluster, username: lease.subject.name, from, to: now });
+    seen = openedSessions(events.filter((e) => inWindow(e, lease.subject.name, from, now))).filter((s) => lease.namespaces.includes(s.namespace));
+  } catch (error) {
+    deps.logger.warn('could not read the audit log for the subject\'s sessions', { leaseId: lease.id, error: describeError(error) });
+    return { at: now.toISOString(), seen: [], pods: [], error: publicReason(error) };
+  }
+  if (lease.endSessions !== true || seen.length === 0) return { at: now.toISOString(), seen, pods: [] };
+  const byPod = new Map<string, SessionSeen[]>();
+  for (const s of seen) byPod.set(`${s.namespace}/${s.pod}`, [...(byPod.get(`${s.namespace}/${s.pod}`) ?? []), s]);
+  const pods = await Promise.all([...byPod.values()].map((streams) => endPod(deps, lease, actor, streams)));
+  return { at: now.toISOString(), seen, pods };
+}
+
+/** The sessions as the revoke audit event carries them. */
+export function auditSessions(s: SessionsAtRevoke): { seen: number; ended: string[]; notEnded: string[]; error?: string } {
+  return {
+    seen: s.seen.length,
+    ended: s.pods.filter((p) => p.outcome !== 'kept').map((p) => `${p.namespace}/${p.pod}`),
+    notEnded: s.pods.filter((p) => p.outcome === 'kept').map((p) => `${p.namespace}/${p.pod}: ${p.why ?? ''}`),
+    ...(s.error === undefined ? {} : { error: s.error }),
+  };
+}
