@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { AccessCheck } from '../../lib/domain/catalog.js';
 import type { BindingRef, Lease, RoleBindingManifest, Subject } from '../../lib/domain/lease.js';
 import { authorize, defaultRoles, type BindingGrant } from './rbac-rules.js';
 import type { LinkedTicket, Person, TicketSnapshot } from '../../lib/domain/ticket.js';
 import { BindingConflictError, ClusterError, TicketNotFoundError } from '../../lib/errors.js';
 import type { Clock } from '../../lib/ports/clock.js';
-import type { BindingOwner, Cluster, ManagedBinding } from '../../lib/ports/cluster.js';
+import type { BindingOwner, Cluster, ManagedBinding, PodInfo } from '../../lib/ports/cluster.js';
 import type { LeaseScheduler } from '../../lib/ports/lease-scheduler.js';
 import type { TicketSource } from '../../lib/ports/ticket-source.js';
 import { ANNOTATION_EXPIRES_AT, LABEL_LEASE_ID } from '../../lib/domain/names.js';
@@ -88,6 +89,50 @@ export class MemoryCluster implements Cluster {
     // As the Kubernetes adapter asks: the subject, with the group every authenticated user has.
     const who = subject.kind === 'User' ? { user: subject.name, groups: ['system:authenticated'] } : { groups: [subject.name, 'system:authenticated'] };
     return authorize([...ours, ...this.otherBindings], this.roles, who, namespace, check);
+  }
+
+  /** Pods by namespace/name (in every cluster); see addPod. */
+  readonly pods = new Map<string, PodInfo>();
+  /** Every pod deletePod deleted, in order. */
+  readonly deletedPods: { readonly cluster: string; readonly namespace: string; readonly name: string; readonly uid: string }[] = [];
+  private podRefusals: ClusterError[] = [];
+  private podSerial = 0;
+
+  /** Adds a pod (a fresh uid and creation time unless given); returns it. */
+  addPod(namespace: string, name: string, pod: { uid?: string; createdAt?: string; controller?: { kind: string; name: string } } = {}): PodInfo {
+    const info: PodInfo = { uid: pod.uid ?? randomUUID(), createdAt: pod.createdAt ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'), controller: pod.controller };
+    this.pods.set(`${namespace}/${name}`, info);
+    return info;
+  }
+
+  /** Makes the next deletePod calls fail with these errors. */
+  refusePodDeletes(...errors: ClusterError[]): void {
+    this.podRefusals.push(...errors);
+  }
+
+  async getPod(_cluster: string, namespace: string, name: string): Promise<PodInfo | undefined> {
+    return this.pods.get(`${namespace}/${name}`);
+  }
+
+  /**
+   * Deletes the pod of that uid. As real controllers do, a controller-owned pod comes back with a
+   * new uid: a StatefulSet's under the same name, any other's under `<owner>-r<n>`.
+   */
+  async deletePod(cluster: string, namespace: string, name: string, uid: string): Promise<'deleted' | 'absent'> {
+    const refusal = this.podRefusals.shift();
+    if (refusal !== undefined) throw refusal;
+    const existing = this.pods.get(`${namespace}/${name}`);
+    if (existing === undefined || existing.uid !== uid) return 'absent';
+    this.pods.delete(`${namespace}/${name}`);
+    this.deletedPods.push({ cluster, namespace, name, uid });
+    const owner = existing.controller;
+    if (owner !== undefined) {
+      this.podSerial += 1;
+      // Created after the pod it replaces, even within the same second.
+      const createdAt = new Date(Math.max(Date.now(), Date.parse(existing.createdAt) + 1000)).toISOString().replace(/\.\d+Z$/, 'Z');
+      this.addPod(namespace, owner.kind === 'StatefulSet' ? name : `${owner.name}-r${this.podSerial}`, { controller: owner, createdAt });
+    }
+    return 'deleted';
   }
 
   /** The namespaces in which a lease has a binding now. */

@@ -1,53 +1,25 @@
-import type { AuthorizationV1Api, RbacAuthorizationV1Api, V1RoleBinding } from '@kubernetes/client-node';
-// The same class the package index exports, without loading the index (see rbac-api-provider.ts).
-import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
+import type { AuthorizationV1Api, CoreV1Api, RbacAuthorizationV1Api, V1RoleBinding } from '@kubernetes/client-node';
 import type { AccessCheck } from '../../domain/catalog.js';
 import type { BindingRef, RoleBindingManifest, Subject } from '../../domain/lease.js';
 import { ANNOTATION_EXPIRES_AT, kyvernoTtl, LABEL_DEPLOYMENT, LABEL_KYVERNO_TTL, LABEL_LEASE_ID, LABEL_MANAGED_BY, MANAGED_BY } from '../../domain/names.js';
-import { BindingConflictError, ClusterError } from '../../errors.js';
-import type { BindingOwner, Cluster, ManagedBinding } from '../../ports/cluster.js';
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../../retry.js';
+import { BindingConflictError } from '../../errors.js';
+import type { BindingOwner, Cluster, ManagedBinding, PodInfo } from '../../ports/cluster.js';
+import { DEFAULT_RETRY, type RetryPolicy } from '../../retry.js';
+import { clusterError, makeApiCall, statusOf, type ApiCall } from './kubernetes-api-call.js';
+import { KubernetesPods } from './kubernetes-pods.js';
 
 /** The group every authenticated request carries; access reviews include it. */
 const AUTHENTICATED = 'system:authenticated';
 
-/** The API clients of one cluster: RBAC for bindings, authorization for access reviews. */
+/** The API clients of one cluster: RBAC for bindings, authorization for access reviews, core for pods. */
 export interface ClusterApis {
   readonly rbac: RbacAuthorizationV1Api;
   readonly authorization: AuthorizationV1Api;
+  readonly core: CoreV1Api;
 }
 
 /** Returns the API clients for a catalog cluster (built once per cold start by the container). */
 export type RbacApiProvider = (cluster: string) => Promise<ClusterApis>;
-
-/** Status code of a Kubernetes API failure, or undefined for a network-level failure. */
-function statusOf(error: unknown): number | undefined {
-  return error instanceof ApiException ? (error.code as number) : undefined;
-}
-
-/** The `message` of a Kubernetes `Status` body, which is what kubectl would print. */
-function statusMessage(error: unknown): string {
-  if (!(error instanceof ApiException)) return error instanceof Error ? error.message : String(error);
-  const body: unknown = typeof error.body === 'string' ? safeJson(error.body) : error.body;
-  if (typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string') {
-    return body.message;
-  }
-  return `HTTP ${String(error.code)}`;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function clusterError(action: string, cluster: string, error: unknown): ClusterError {
-  const status = statusOf(error);
-  const retryable = status === undefined || status === 429 || status >= 500;
-  return new ClusterError(`${action} in cluster ${cluster} failed: ${statusMessage(error)}`, status, { cause: error, retryable });
-}
 
 /** `apiGroup` defaults to the RBAC group when absent, as the API server fills it in. */
 function sameRef(a: { apiGroup?: string; kind: string; name: string } | undefined, b: { apiGroup?: string; kind: string; name: string }): boolean {
@@ -73,19 +45,24 @@ function isExactly(existing: V1RoleBinding, wanted: V1RoleBinding): boolean {
   );
 }
 
-/** RoleBindings through `@kubernetes/client-node`'s RBAC API, each labelled with the deployment it belongs to. */
+/** RoleBindings through `@kubernetes/client-node`'s RBAC API, each labelled with the deployment it belongs to; pods through its core API. */
 export class KubernetesCluster implements Cluster {
   private readonly api: RbacApiProvider;
+  /** Every API call goes through here: 429, 5xx, network failures and timeouts are retried with back-off. */
+  private readonly call: ApiCall;
+  private readonly pods: KubernetesPods;
 
   constructor(
     api: RbacApiProvider,
     /** This deployment's id (`DEPLOYMENT_ID`): bindings labelled otherwise are never touched. */
     private readonly deployment: string,
-    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    retry: RetryPolicy = DEFAULT_RETRY,
     /** An API server that does not answer within this counts as failed (and retryable). */
-    private readonly timeoutMs = 10_000,
+    timeoutMs = 10_000,
   ) {
     this.api = api;
+    this.call = makeApiCall(retry, timeoutMs);
+    this.pods = new KubernetesPods(async (cluster) => (await api(cluster)).core, this.call);
   }
 
   /**
@@ -101,22 +78,6 @@ export class KubernetesCluster implements Cluster {
     if (owner.roleRef !== undefined && !sameRef(existing.roleRef, owner.roleRef)) return false;
     const subjects = existing.subjects ?? [];
     return owner.subject === undefined || (subjects.length === 1 && sameRef(subjects[0], owner.subject));
-  }
-
-  /** Every API call goes through here: 429, 5xx, network failures and timeouts are retried with back-off. */
-  private call<T>(work: () => Promise<T>): Promise<T> {
-    return withRetry(() => this.bounded(work), this.retry);
-  }
-
-  private bounded<T>(work: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new ClusterError(`the Kubernetes API did not answer within ${this.timeoutMs} ms`, undefined, { retryable: true })),
-        this.timeoutMs,
-      );
-    });
-    return Promise.race([work(), timeout]).finally(() => clearTimeout(timer));
   }
 
   async applyBinding(cluster: string, manifest: RoleBindingManifest, options: { readonly dryRun?: boolean } = {}): Promise<'created' | 'exists'> {
@@ -228,6 +189,14 @@ export class KubernetesCluster implements Cluster {
       }
     });
     return { allowed: review.status?.allowed === true, reason: review.status?.reason };
+  }
+
+  getPod(cluster: string, namespace: string, name: string): Promise<PodInfo | undefined> {
+    return this.pods.getPod(cluster, namespace, name);
+  }
+
+  deletePod(cluster: string, namespace: string, name: string, uid: string): Promise<'deleted' | 'absent'> {
+    return this.pods.deletePod(cluster, namespace, name, uid);
   }
 
   private async read(api: RbacAuthorizationV1Api, cluster: string, binding: BindingRef): Promise<V1RoleBinding | undefined> {

@@ -2,7 +2,11 @@
 // metrics (ws, tar, …), a tenth of a Lambda bundle. The paths are those of the locked 2.0.x layout;
 // a type check fails if an upgrade moves them.
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-import { ObjectAuthorizationV1Api as AuthorizationV1Api, ObjectRbacAuthorizationV1Api as RbacAuthorizationV1Api } from '@kubernetes/client-node/dist/gen/types/ObjectParamAPI.js';
+import {
+  ObjectAuthorizationV1Api as AuthorizationV1Api,
+  ObjectCoreV1Api as CoreV1Api,
+  ObjectRbacAuthorizationV1Api as RbacAuthorizationV1Api,
+} from '@kubernetes/client-node/dist/gen/types/ObjectParamAPI.js';
 import type { ClusterConfig } from '../../domain/catalog.js';
 import { ConfigError, scrubSecrets } from '../../errors.js';
 import type { Clock } from '../../ports/clock.js';
@@ -99,9 +103,9 @@ export function makeRbacApiProvider(
   }
 }
 
-/** The RBAC API (bindings) and the authorization API (access reviews) of one cluster, over one connection pool. */
+/** The RBAC API (bindings), the authorization API (access reviews) and the core API (pods) of one cluster, over one connection pool. */
 function apisOf(kc: KubeConfig): ClusterApis {
-  return { rbac: kc.makeApiClient(RbacAuthorizationV1Api), authorization: kc.makeApiClient(AuthorizationV1Api) };
+  return { rbac: kc.makeApiClient(RbacAuthorizationV1Api), authorization: kc.makeApiClient(AuthorizationV1Api), core: kc.makeApiClient(CoreV1Api) };
 }
 
 /**

@@ -1,0 +1,58 @@
+import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
+import type { PodInfo } from '../../ports/cluster.js';
+import { clusterError, statusOf, type ApiCall } from './kubernetes-api-call.js';
+
+/** The core API of a catalog cluster (the same connection as its RBAC API). */
+export type CoreApiProvider = (cluster: string) => Promise<CoreV1Api>;
+
+/** client-node turns metadata.creationTimestamp into a Date; the API server sends whole seconds. */
+function rfc3339(value: Date | string | undefined): string {
+  if (value === undefined) return '';
+  if (typeof value === 'string') return value;
+  return value.toISOString().replace(/\.000Z$/, 'Z');
+}
+
+function podInfo(pod: V1Pod): PodInfo {
+  const controller = pod.metadata?.ownerReferences?.find((r) => r.controller === true);
+  return {
+    uid: pod.metadata?.uid ?? '',
+    createdAt: rfc3339(pod.metadata?.creationTimestamp as Date | string | undefined),
+    controller: controller === undefined ? undefined : { kind: controller.kind, name: controller.name },
+  };
+}
+
+/** Pods, for ending the streams a subject opened in them: read one, delete one by uid. */
+export class KubernetesPods {
+  constructor(
+    private readonly api: CoreApiProvider,
+    private readonly call: ApiCall,
+  ) {}
+
+  async getPod(cluster: string, namespace: string, name: string): Promise<PodInfo | undefined> {
+    const api = await this.api(cluster);
+    return this.call(async () => {
+      try {
+        return podInfo(await api.readNamespacedPod({ namespace, name }));
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw clusterError(`reading pod ${namespace}/${name}`, cluster, error);
+      }
+    });
+  }
+
+  async deletePod(cluster: string, namespace: string, name: string, uid: string): Promise<'deleted' | 'absent'> {
+    const api = await this.api(cluster);
+    return this.call(async () => {
+      try {
+        // The uid precondition: a pod its controller recreated under the same name is another pod.
+        await api.deleteNamespacedPod({ namespace, name, body: { preconditions: { uid } } });
+        return 'deleted' as const;
+      } catch (error) {
+        // 409: the precondition failed, so the pod of that uid is gone (replaced by a namesake).
+        const status = statusOf(error);
+        if (status === 404 || status === 409) return 'absent' as const;
+        throw clusterError(`deleting pod ${namespace}/${name}`, cluster, error);
+      }
+    });
+  }
+}
