@@ -2,7 +2,8 @@
 /*
  * A Serverless Framework plugin (listed in serverless.yml) that checks the access catalog against
  * the stage before anything is packaged: every secret the catalog references must lie under the
- * paths this stage's IAM roles may read, and every EKS cluster must be one they may describe. Without
+ * paths this stage's IAM roles may read, every EKS cluster must be one they may describe, and every
+ * audit log group one they may read. Without
  * it such a catalog deploys fine and fails at run time with AccessDenied on the first grant.
  */
 const { readFileSync } = require('node:fs');
@@ -18,6 +19,14 @@ function problemsOf(catalog, settings) {
   const clusters = (catalog && typeof catalog === 'object' && catalog.clusters) || {};
   for (const [name, cluster] of Object.entries(clusters)) {
     const c = cluster || {};
+    const log = c.auditLog;
+    if (log && log.type === 'cloudwatch' && settings.auditLogGroupPattern !== undefined) {
+      if (!glob(settings.auditLogGroupPattern).test(String(log.logGroup))) {
+        problems.push(`cluster "${name}": audit log group ${log.logGroup} is not one this stage may read (param auditLogGroupPattern: ${settings.auditLogGroupPattern})`);
+      }
+      if (log.region !== undefined && log.region !== settings.region) problems.push(`cluster "${name}": audit log in ${log.region}, but this stage's roles may read log groups in ${settings.region} only`);
+    }
+    if (log && log.type === 'file') problems.push(`cluster "${name}": an audit log file is for local mode; in AWS use type cloudwatch`);
     if (c.type === 'eks') {
       if (!glob(settings.eksClusterPattern).test(String(c.name))) {
         problems.push(`cluster "${name}": EKS cluster ${c.name} is not one this stage may describe (param eksClusterPattern: ${settings.eksClusterPattern})`);

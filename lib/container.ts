@@ -29,6 +29,14 @@ import { makeGrantAccess } from './use-cases/grant/grant-access.js';
 import { makeProcessTicket, type ProcessOutcome, type ProcessTicketInput } from './use-cases/process-ticket.js';
 import { makeRevokeLease, type RevokeLeaseInput, type RevokeOutcome } from './use-cases/revoke-lease.js';
 import { makeSweepLeases, type SweepOptions, type SweepSummary } from './use-cases/sweep-leases.js';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { makeActivityLog } from './adapters/activity/activity-log.js';
+import { DynamoDbEvidenceStore } from './adapters/dynamodb/evidence-records.js';
+import { cloudWatchLogsClients } from './composition/aws-backends.js';
+import { makeCollectEvidence } from './use-cases/collect-evidence.js';
+
+/** Evidence that cannot be read or posted for this long after it was due is given up, and said so. */
+const EVIDENCE_GIVE_UP_SECONDS = 24 * 3600;
 
 /** Everything the handlers need, wired once per cold start. */
 export interface Container {
@@ -75,6 +83,8 @@ export interface ContainerOverrides {
   readonly secretBackends?: SecretBackends;
   readonly eks?: EksAccess;
   readonly metrics?: Metrics;
+  /** CloudWatch Logs clients by region (the clusters' audit logs). */
+  readonly cloudWatchLogs?: (region: string | undefined) => CloudWatchLogsClient;
   /**
    * Wraps each port once it is built (e.g. to add tracing, or to inject faults in a test harness).
    * Gets the port's name and must return an object of the same interface.
@@ -138,7 +148,11 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     overrides.scheduler?.({ revoke: (input) => revokeLease(input), activate: (input) => activateLease(input) }) ?? eventBridgeScheduler(config),
   );
   const shared = { tickets, cluster, leases, scheduler, audit, clock, logger };
-  revokeLease = makeRevokeLease(shared);
+  // The clusters' audit logs, when the catalog names any: streams at revoke, activity evidence after.
+  const watched = Object.values(config.catalog.clusters).some((c) => c.auditLog !== undefined);
+  const activity = watched ? decorate('activity', makeActivityLog(config.catalog.clusters, { cloudWatch: overrides.cloudWatchLogs ?? cloudWatchLogsClients(config.region) })) : undefined;
+  const evidence = watched ? decorate('leases', new DynamoDbEvidenceStore(dynamodb, config.leasesTable)) : undefined;
+  revokeLease = makeRevokeLease({ ...shared, activity, evidence });
   activateLease = makeActivateLease({ ...shared, revokeLease });
 
   const grantAccess = makeGrantAccess({ ...shared, metrics, catalog: config.catalog, schedulePrefix: config.schedulePrefix, pendingGraceSeconds: config.pendingGraceSeconds });
@@ -154,6 +168,10 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     batchSize: config.sweepBatchSize,
     pendingGraceSeconds: config.pendingGraceSeconds,
     scanEveryMinutes: config.sweepScanEveryMinutes,
+    evidence:
+      activity === undefined || evidence === undefined
+        ? undefined
+        : { store: evidence, collect: makeCollectEvidence({ ...shared, activity, evidence, giveUpAfterSeconds: EVIDENCE_GIVE_UP_SECONDS }) },
   });
 
   const common = {

@@ -1,4 +1,5 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 // Static, named imports: a dynamic import() of these would keep the bundler from tree-shaking them
@@ -59,6 +60,19 @@ export function awsEksAccess(clock: Clock): EksAccess {
       return { endpoint, caData };
     },
     token: (name, region) => mintEksToken({ clusterName: name, region, credentials, now: clock.now() }),
+  };
+}
+
+/** CloudWatch Logs clients (the clusters' audit logs), one per region, built on first use. */
+export function cloudWatchLogsClients(defaultRegion: string): (region: string | undefined) => CloudWatchLogsClient {
+  const clients = new Map<string, CloudWatchLogsClient>();
+  return (region = defaultRegion) => {
+    let client = clients.get(region);
+    if (client === undefined) {
+      client = new CloudWatchLogsClient({ region, requestHandler: BOUNDED });
+      clients.set(region, client);
+    }
+    return client;
   };
 }
 

@@ -7,6 +7,9 @@ import { makeGrantAccess } from '../../lib/use-cases/grant/grant-access.js';
 import { makeProcessTicket } from '../../lib/use-cases/process-ticket.js';
 import { makeRevokeLease } from '../../lib/use-cases/revoke-lease.js';
 import { makeSweepLeases } from '../../lib/use-cases/sweep-leases.js';
+import { makeCollectEvidence } from '../../lib/use-cases/collect-evidence.js';
+import { MemoryActivityLog } from '../fakes/memory-activity-log.js';
+import { MemoryEvidenceStore } from '../fakes/memory-evidence-store.js';
 import { MemoryAuditLog, MemoryLogger } from '../fakes/memory-audit-log.js';
 import { MemoryLeaseStore } from '../fakes/memory-lease-store.js';
 import { MemoryMetrics } from '../fakes/memory-metrics.js';
@@ -35,13 +38,28 @@ export function useCases(catalogText: string = DEMO_CATALOG) {
     logger: new MemoryLogger(),
   };
   const metrics = new MemoryMetrics();
-  const revokeLease = makeRevokeLease(ports);
+  // The audit logs the catalog configures (none in the demo catalog), and the evidence on the leases.
+  const activity = new MemoryActivityLog(catalog.clusters, clock);
+  const evidence = new MemoryEvidenceStore(ports.leases);
+  const revokeLease = makeRevokeLease({ ...ports, activity, evidence });
   const activateLease = makeActivateLease({ ...ports, revokeLease });
   const grantAccess = makeGrantAccess({ ...ports, metrics, catalog, schedulePrefix: 'kube-lease-test', pendingGraceSeconds: 120 });
   const closeTicket = makeCloseTicket({ leases: ports.leases, revokeLease });
   const processTicket = makeProcessTicket({ ...ports, grantAccess, closeTicket });
-  const sweepLeases = makeSweepLeases({ ...ports, metrics, catalog, revokeLease, activateLease, grantAccess, batchSize: 25, pendingGraceSeconds: 120, scanEveryMinutes: 5 });
-  return { ...ports, jira, metrics, catalog, revokeLease, activateLease, grantAccess, closeTicket, processTicket, sweepLeases };
+  const collectEvidence = makeCollectEvidence({ ...ports, activity, evidence, giveUpAfterSeconds: 86_400 });
+  const sweepLeases = makeSweepLeases({
+    ...ports,
+    metrics,
+    catalog,
+    revokeLease,
+    activateLease,
+    grantAccess,
+    batchSize: 25,
+    pendingGraceSeconds: 120,
+    scanEveryMinutes: 5,
+    evidence: { store: evidence, collect: collectEvidence },
+  });
+  return { ...ports, jira, metrics, catalog, activity, evidence, revokeLease, activateLease, grantAccess, closeTicket, processTicket, sweepLeases, collectEvidence };
 }
 
 let approvals = 0;
