@@ -69,7 +69,8 @@ export function cloudWatchLogsClients(defaultRegion: string): (region: string | 
   return (region = defaultRegion) => {
     let client = clients.get(region);
     if (client === undefined) {
-      client = new CloudWatchLogsClient({ region, requestHandler: BOUNDED });
+      // A filtered read of a big log group takes longer than a secret read: a wider bound.
+      client = new CloudWatchLogsClient({ region, requestHandler: { connectionTimeout: 3000, requestTimeout: 15_000 } });
       clients.set(region, client);
     }
     return client;
