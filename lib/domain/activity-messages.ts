@@ -1,5 +1,5 @@
-import type { ActivitySummary, RequestCount, SessionSeen } from './activity.js';
-import type { ActivityEvidence, Lease, SessionsAtRevoke } from './lease.js';
+import type { ActivityEvidence, ActivitySummary, RequestCount, SessionSeen, SessionsAtRevoke } from './activity.js';
+import type { Lease } from './lease.js';
 
 /** How an exec, attach or port-forward stream reads on a ticket. */
 export function describeSession(s: SessionSeen): string {

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 /**
  * What a lease's subject did with its access, read from the cluster's API server audit log
  * (audit.k8s.io/v1 Event, the fields kube-lease reads): pure parsing, summary and digest.
@@ -56,6 +54,41 @@ export interface ActivitySummary {
   readonly denied: readonly RequestCount[];
   /** Rows left out of each list above (beyond the limit), so nothing is silently dropped. */
   readonly omitted: number;
+}
+
+/** A pod a stream ran in, and what became of it at revoke. */
+export interface SessionPod {
+  readonly namespace: string;
+  readonly pod: string;
+  /** deleted: by kube-lease (its controller recreates it); gone: no longer running (or replaced); kept: not deleted, `why`. */
+  readonly outcome: 'deleted' | 'gone' | 'kept';
+  readonly why?: string | undefined;
+}
+
+export interface SessionsAtRevoke {
+  readonly at: string;
+  /** Streams the audit log showed up to `at` (it may lag: the evidence comes later and complete). */
+  readonly seen: readonly SessionSeen[];
+  /** With `endSessions`: each pod of those streams. */
+  readonly pods: readonly SessionPod[];
+  /** Why the audit log could not be read: nothing is known of streams then. */
+  readonly error?: string | undefined;
+}
+
+export interface ActivityEvidence {
+  readonly collectedAt: string;
+  /** The window read: from the activation to the revoke. */
+  readonly from: string;
+  readonly to: string;
+  /** Audit events read for the subject in the window (every stage of every request). */
+  readonly events: number;
+  readonly summary?: ActivitySummary | undefined;
+  /** `sha256:` of the summary's canonical JSON (see evidenceDigest). */
+  readonly digest?: string | undefined;
+  /** Why the evidence could not be collected (then no summary and no digest). */
+  readonly error?: string | undefined;
+  /** When it was posted on the ticket. */
+  readonly postedAt?: string | undefined;
 }
 
 /** At most this many rows per list: the rest is counted in `omitted`. */
@@ -207,19 +240,4 @@ export function openedSessions(events: readonly AuditEvent[]): SessionSeen[] {
     if (!seen.has(key)) seen.set(key, session);
   }
   return [...seen.values()];
-}
-
-/** JSON with keys in a fixed order, so the same value always has the same digest. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** `sha256:<hex>` of the summary's canonical JSON: a report recomputes it to show the record is unchanged. */
-export function evidenceDigest(summary: ActivitySummary): string {
-  return `sha256:${createHash('sha256').update(canonical(summary)).digest('hex')}`;
 }

@@ -69,7 +69,7 @@ export const AUDIT_REQUIRED_FIELDS = {
   /** At revoke, a pod deleted to end the streams the subject opened into it (`reason` names it). */
   'end-session': ['at', 'actor', 'leaseId', 'cluster', 'namespaces', 'reason'],
   /** A lease's activity evidence was collected (or could not be: `evidence.error`). */
-  evidence: [...LEASE, 'evidence'],
+  activity: [...LEASE, 'evidence'],
 } as const satisfies Record<string, readonly Field[]>;
 
 export const auditEventSchema = z.discriminatedUnion('kind', [
@@ -81,7 +81,7 @@ export const auditEventSchema = z.discriminatedUnion('kind', [
   kind('failure', AUDIT_REQUIRED_FIELDS.failure),
   kind('reject', AUDIT_REQUIRED_FIELDS.reject),
   kind('end-session', AUDIT_REQUIRED_FIELDS['end-session']),
-  kind('evidence', AUDIT_REQUIRED_FIELDS.evidence),
+  kind('activity', AUDIT_REQUIRED_FIELDS.activity),
 ]);
 
 /** Every field an event may carry, for the README's table. */

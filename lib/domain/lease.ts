@@ -1,4 +1,4 @@
-import type { ActivitySummary, SessionSeen } from './activity.js';
+import type { ActivityEvidence, SessionsAtRevoke } from './activity.js';
 import type { AccessCheck } from './catalog.js';
 import { personLabel, type Person, type TicketSourceName } from './ticket.js';
 import {
@@ -114,41 +114,6 @@ export interface Lease {
   readonly sessions?: SessionsAtRevoke | undefined;
   /** What the subject did during the lease, from the cluster's audit log, collected a while after the end. */
   readonly evidence?: ActivityEvidence | undefined;
-}
-
-/** A pod a stream ran in, and what became of it at revoke. */
-export interface SessionPod {
-  readonly namespace: string;
-  readonly pod: string;
-  /** deleted: by kube-lease (its controller recreates it); gone: no longer running (or replaced); kept: not deleted, `why`. */
-  readonly outcome: 'deleted' | 'gone' | 'kept';
-  readonly why?: string | undefined;
-}
-
-export interface SessionsAtRevoke {
-  readonly at: string;
-  /** Streams the audit log showed up to `at` (it may lag: the evidence comes later and complete). */
-  readonly seen: readonly SessionSeen[];
-  /** With `endSessions`: each pod of those streams. */
-  readonly pods: readonly SessionPod[];
-  /** Why the audit log could not be read: nothing is known of streams then. */
-  readonly error?: string | undefined;
-}
-
-export interface ActivityEvidence {
-  readonly collectedAt: string;
-  /** The window read: from the activation to the revoke. */
-  readonly from: string;
-  readonly to: string;
-  /** Audit events read for the subject in the window (every stage of every request). */
-  readonly events: number;
-  readonly summary?: ActivitySummary | undefined;
-  /** `sha256:` of the summary's canonical JSON (see evidenceDigest). */
-  readonly digest?: string | undefined;
-  /** Why the evidence could not be collected (then no summary and no digest). */
-  readonly error?: string | undefined;
-  /** When it was posted on the ticket. */
-  readonly postedAt?: string | undefined;
 }
 
 /** When access began: the lease's first move to ACTIVE (its start if the history has none). */

@@ -1,4 +1,5 @@
-import type { ActivityEvidence, Lease } from '../domain/lease.js';
+import type { ActivityEvidence } from '../domain/activity.js';
+import type { Lease } from '../domain/lease.js';
 
 /** A lease waiting for its activity evidence, and since when it is due. */
 export interface EvidenceDue {

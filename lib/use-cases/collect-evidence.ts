@@ -1,7 +1,9 @@
-import { evidenceDigest, inWindow, summarizeActivity } from '../domain/activity.js';
+import { inWindow, summarizeActivity } from '../domain/activity.js';
+import { evidenceDigest } from '../domain/evidence-digest.js';
 import { evidenceMessage } from '../domain/activity-messages.js';
 import { leaseAuditFields } from '../domain/audit.js';
-import { activatedAt, type ActivityEvidence, type Lease } from '../domain/lease.js';
+import type { ActivityEvidence } from '../domain/activity.js';
+import { activatedAt, type Lease } from '../domain/lease.js';
 import { describeError, publicReason } from '../errors.js';
 import type { ActivityLog } from '../ports/activity-log.js';
 import type { EvidenceDue, EvidenceStore } from '../ports/evidence-store.js';
@@ -66,7 +68,7 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
       return 'dropped';
     }
     deps.audit.record({
-      kind: 'evidence',
+      kind: 'activity',
       at: clock.now().toISOString(),
       actor: 'sweep',
       ...leaseAuditFields(stored),

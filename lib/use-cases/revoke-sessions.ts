@@ -1,6 +1,6 @@
-import { inWindow, openedSessions, type SessionSeen } from '../domain/activity.js';
+import { inWindow, openedSessions, type SessionPod, type SessionSeen, type SessionsAtRevoke } from '../domain/activity.js';
 import { leaseAuditFields } from '../domain/audit.js';
-import { activatedAt, type Lease, type SessionPod, type SessionsAtRevoke } from '../domain/lease.js';
+import { activatedAt, type Lease } from '../domain/lease.js';
 import { ClusterError, describeError, publicReason } from '../errors.js';
 import type { ActivityLog } from '../ports/activity-log.js';
 import type { LeaseDeps } from './lease-deps.js';

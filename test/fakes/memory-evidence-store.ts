@@ -1,4 +1,5 @@
-import type { ActivityEvidence, Lease } from '../../lib/domain/lease.js';
+import type { ActivityEvidence } from '../../lib/domain/activity.js';
+import type { Lease } from '../../lib/domain/lease.js';
 import { LeaseStoreError } from '../../lib/errors.js';
 import type { EvidenceDue, EvidenceStore } from '../../lib/ports/evidence-store.js';
 import type { MemoryLeaseStore } from './memory-lease-store.js';

@@ -28,6 +28,7 @@ interface Statement {
   Effect?: string;
   Action?: unknown;
   Resource?: unknown;
+  Condition?: unknown;
 }
 
 /** A CloudFormation value as one comparable string: Fn::Join flattened, Refs as {Ref:X}. */
@@ -128,6 +129,7 @@ describe('serverless package', () => {
       /^\{"Fn::GetAtt":\["SchedulerInvokeRole","Arn"\]\}$/,
       /^arn:\{Ref:AWS::Partition\}:scheduler:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:schedule\/kube-lease-test\/kube-lease-test-\?{20}(-start)?$/,
       /^arn:\{Ref:AWS::Partition\}:logs:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:log-group:\/aws\/lambda\/kube-lease-test-[A-Za-z]+:\*$/,
+      /^arn:\{Ref:AWS::Partition\}:logs:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:log-group:\/aws\/eks\/kube-lease-test-\*\/cluster:\*$/,
     ];
     const resources = allowed.filter((s) => s.Action !== 'sts:AssumeRole' && !(Array.isArray(s.Action) && s.Action.includes('sts:AssumeRole')));
     for (const statement of resources) {
@@ -226,7 +228,12 @@ describe('serverless package', () => {
     expect(roleOf('RevokeLeaseLambdaFunction')).toContain('TimerRole');
     expect(roleOf('SweepLeasesLambdaFunction')).toContain('SweepRole');
     expect(actionsOf('TimerRole')).not.toEqual(expect.arrayContaining(['events:PutRule']));
-    expect(actionsOf('TimerRole')).not.toContain('dynamodb:PutItem');
+    // The revoke's only write besides its lease: queueing the evidence, limited to those keys.
+    const puts = statements(template.Resources.TimerRole).filter((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]).includes('dynamodb:PutItem'));
+    expect(puts.map((st) => [st.Action, st.Condition])).toEqual([[['dynamodb:PutItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['evidence#*'] } }]]);
+    const deletes = statements(template.Resources.SweepRole).filter((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]).includes('dynamodb:DeleteItem'));
+    expect(deletes.map((st) => st.Condition)).toEqual([{ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['evidence#*'] } }]);
+    for (const role of ['WebhookRole', 'TimerRole', 'SweepRole']) expect(actionsOf(role)).toContain('logs:FilterLogEvents');
     expect(actionsOf('TimerRole')).not.toContain('dynamodb:Query');
     expect(actionsOf('SweepRole')).toContain('dynamodb:Query');
     expect(actionsOf('WebhookRole')).toContain('events:PutRule');

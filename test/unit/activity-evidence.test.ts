@@ -69,7 +69,7 @@ describe('activity evidence and live sessions (use cases, in-memory ports)', () 
     expect(evidenceComments[0]).toContain('Requests denied: delete pods in payments ×1');
     expect(evidenceComments[0]).toContain(stored?.evidence?.digest ?? 'no digest');
     expect(stored?.evidence).toMatchObject({ events: 4, digest: expect.stringMatching(/^sha256:/), postedAt: expect.any(String) });
-    expect(app.audit.events.filter((e) => e.kind === 'evidence')).toEqual([expect.objectContaining({ leaseId: lease.id, evidence: expect.objectContaining({ digest: stored?.evidence?.digest, requests: 4 }) })]);
+    expect(app.audit.events.filter((e) => e.kind === 'activity')).toEqual([expect.objectContaining({ leaseId: lease.id, evidence: expect.objectContaining({ digest: stored?.evidence?.digest, requests: 4 }) })]);
     expect(app.evidence.queuedIds()).toEqual([]);
     expect(comments.find((c) => c.startsWith('Access revoked'))).toContain('will follow on this ticket');
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { evidenceDigest, inWindow, openedSessions, parseAuditEvent, summarizeActivity, type AuditEvent } from '../../lib/domain/activity.js';
+import { inWindow, openedSessions, parseAuditEvent, summarizeActivity, type AuditEvent } from '../../lib/domain/activity.js';
+import { evidenceDigest } from '../../lib/domain/evidence-digest.js';
 import { evidenceMessage, sessionsLines } from '../../lib/domain/activity-messages.js';
 import { leaseFixture } from '../support/lease-fixture.js';
 

@@ -99,10 +99,7 @@ function isLinearRegExp(text: string): boolean {
 
 const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
-/**
- * The cluster's API server audit log, read for activity evidence and live sessions; off without it.
- * `delay`: how far the log may lag behind the API server (evidence is collected that long after the end).
- */
+/** The cluster's API server audit log (activity evidence, live sessions; off without it); `delay`: how far it may lag. */
 const auditLog = z.union([
   z.strictObject({
     type: z.literal('cloudwatch'),

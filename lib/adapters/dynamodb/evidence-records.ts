@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ActivityEvidence, Lease } from '../../domain/lease.js';
+import type { ActivityEvidence } from '../../domain/activity.js';
+import type { Lease } from '../../domain/lease.js';
 import { LeaseStoreError } from '../../errors.js';
 import type { EvidenceDue, EvidenceStore } from '../../ports/evidence-store.js';
 import { EVIDENCE_DUE_STATUS, evidenceKey, fromItem, leaseKey } from './lease-item.js';

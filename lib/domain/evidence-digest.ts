@@ -1,0 +1,17 @@
+import { createHash } from 'node:crypto';
+import type { ActivitySummary } from './activity.js';
+
+/** JSON with keys in a fixed order, so the same value always has the same digest. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** `sha256:<hex>` of the summary's canonical JSON: a report recomputes it to show the record is unchanged. */
+export function evidenceDigest(summary: ActivitySummary): string {
+  return `sha256:${createHash('sha256').update(canonical(summary)).digest('hex')}`;
+}
