@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FakeRequest, FakeResponse, ResponseStream } from './fake-http-server.js';
-import { status, type RequestInfo } from './fake-kubernetes-api.js';
+import { status, STREAM_SUBRESOURCES, type RequestInfo } from './fake-kubernetes-api.js';
 
 /** The kinds whose controller recreates a deleted pod (a StatefulSet under the same name). */
 export type PodOwnerKind = 'ReplicaSet' | 'DaemonSet' | 'StatefulSet' | 'Job';
@@ -145,7 +145,7 @@ export class FakeCoreResources {
     const pod = this.pod(namespace, name ?? '');
     const notFound = status(404, 'NotFound', `pods "${name ?? ''}" not found`, { name, kind: 'pods' });
     if (pod === undefined) return notFound;
-    if (subresource !== undefined) return ['exec', 'attach', 'portforward'].includes(subresource) && ['GET', 'POST'].includes(request.method) ? this.stream(pod, subresource, request) : notFound;
+    if (subresource !== undefined) return STREAM_SUBRESOURCES.includes(subresource) && ['GET', 'POST'].includes(request.method) ? this.stream(pod, subresource, request) : notFound;
     if (request.method === 'GET') return { status: 200, body: pod };
     if (request.method === 'DELETE') return this.delete(pod, request);
     return status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');

@@ -1,3 +1,4 @@
+import type { AccessCheck } from '../../lib/domain/catalog.js';
 import { FakeHttpServer, type FakeRequest, type FakeResponse } from './fake-http-server.js';
 import { forbidden, requestInfo, status, STREAM_SUBRESOURCES, type RequestInfo } from './fake-kubernetes-api.js';
 import { FakeAuditLog, type KubeAuditEvent } from './fake-kubernetes-audit.js';
@@ -8,7 +9,6 @@ import { authorize, defaultRoles, type BindingGrant } from './rbac-rules.js';
 const GROUP = 'rbac.authorization.k8s.io';
 
 export type { StoredBinding };
-
 
 /** The token kube-lease's kubeconfig carries; its requests are audited as this user. */
 const KUBE_LEASE = { username: 'kube-lease', groups: ['kube-lease:function', 'system:authenticated'] };
@@ -95,8 +95,7 @@ export class FakeKubernetes extends FakeHttpServer {
       return status(422, 'Invalid', 'SubjectAccessReview.authorization.k8s.io "" is invalid: spec.user: Invalid value: "": at least one of user or group must be specified');
     }
     this.reviews.push({ user: spec.user, groups: spec.groups, namespace: attributes.namespace, verb: attributes.verb, resource: attributes.resource });
-    const grants: BindingGrant[] = [...this.bindings.values()].map((b) => ({ namespace: b.metadata.namespace, roleRef: b.roleRef, subjects: b.subjects }));
-    const answer = authorize([...grants, ...this.clusterRoleBindings], this.roles, { user: spec.user, groups: spec.groups }, attributes.namespace ?? '', {
+    const answer = this.authorize({ user: spec.user, groups: spec.groups }, attributes.namespace ?? '', {
       verb: attributes.verb ?? '',
       resource: attributes.resource ?? '',
       group: attributes.group ?? '',
@@ -131,11 +130,16 @@ export class FakeKubernetes extends FakeHttpServer {
     return user === undefined ? undefined : { username: user, groups: [...(this.userGroups.get(user) ?? []), 'system:authenticated'] };
   }
 
+  /** The RBAC authorizer over the bindings held here (RoleBindings and `clusterRoleBindings`). */
+  private authorize(who: { user?: string | undefined; groups?: readonly string[] | undefined }, namespace: string, check: AccessCheck): { allowed: boolean; reason: string } {
+    const grants: BindingGrant[] = [...this.bindings.values()].map((b) => ({ namespace: b.metadata.namespace, roleRef: b.roleRef, subjects: b.subjects }));
+    return authorize([...grants, ...this.clusterRoleBindings], this.roles, who, namespace, check);
+  }
+
   /** What RBAC says of a subject user's request; streams into pods need `create` whatever the method. */
   private authorizeUser(who: { username: string; groups: readonly string[] }, info: RequestInfo, verb: string): { allowed: boolean; reason: string } {
     if (!info.resourceRequest || info.resource === undefined) return { allowed: false, reason: '' };
-    const grants: BindingGrant[] = [...this.bindings.values()].map((b) => ({ namespace: b.metadata.namespace, roleRef: b.roleRef, subjects: b.subjects }));
-    return authorize([...grants, ...this.clusterRoleBindings], this.roles, { user: who.username, groups: who.groups }, info.namespace ?? '', {
+    return this.authorize({ user: who.username, groups: who.groups }, info.namespace ?? '', {
       verb,
       resource: info.resource,
       group: info.apiGroup,
