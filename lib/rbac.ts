@@ -17,25 +17,29 @@ export interface RbacObject {
  * Everything kube-lease's own identity needs in one cluster, derived from the catalog so it cannot
  * drift: in each namespace some profile grants in, a Role that may create, read and delete
  * RoleBindings and `bind` exactly the roles the catalog's profiles name there, and its binding to
- * the function's group. Nothing cluster-wide, nothing else.
+ * the function's group; where a profile ends its subjects' sessions at revoke (`onRevoke.sessions:
+ * end`), also get and delete pods. Nothing cluster-wide, nothing else.
  */
 export function functionRbac(catalog: Catalog, cluster: string, group = DEFAULT_FUNCTION_GROUP): RbacObject[] {
-  const byNamespace = new Map<string, { clusterRoles: Set<string>; roles: Set<string> }>();
+  const byNamespace = new Map<string, { clusterRoles: Set<string>; roles: Set<string>; endsSessions: boolean }>();
   for (const profile of catalog.profiles.filter((p) => p.cluster === cluster)) {
     for (const namespace of profile.namespaces) {
-      const entry = byNamespace.get(namespace) ?? { clusterRoles: new Set<string>(), roles: new Set<string>() };
+      const entry = byNamespace.get(namespace) ?? { clusterRoles: new Set<string>(), roles: new Set<string>(), endsSessions: false };
       (profile.roleRef.kind === 'ClusterRole' ? entry.clusterRoles : entry.roles).add(profile.roleRef.name);
+      if (profile.onRevoke?.sessions === 'end') entry.endsSessions = true;
       byNamespace.set(namespace, entry);
     }
   }
   const labels = { 'app.kubernetes.io/part-of': 'kube-lease' };
   const objects: RbacObject[] = [];
-  for (const [namespace, { clusterRoles, roles }] of [...byNamespace].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [namespace, { clusterRoles, roles, endsSessions }] of [...byNamespace].sort(([a], [b]) => a.localeCompare(b))) {
     const rules: { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[] = [
       { apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: ['create', 'get', 'list', 'update', 'delete'] },
     ];
     if (clusterRoles.size > 0) rules.push({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: [...clusterRoles].sort() });
     if (roles.size > 0) rules.push({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['bind'], resourceNames: [...roles].sort() });
+    // Ending a session deletes the pod it runs in (by uid, after reading it); nothing else of pods.
+    if (endsSessions) rules.push({ apiGroups: [''], resources: ['pods'], verbs: ['get', 'delete'] });
     objects.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'kube-lease-binder', namespace, labels }, rules });
     objects.push({
       apiVersion: 'rbac.authorization.k8s.io/v1',

@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 export interface FakeRequest {
   readonly method: string;
   readonly path: string;
+  /** The path and query string as the client sent them (undecoded). */
+  readonly uri: string;
   readonly query: URLSearchParams;
   readonly headers: IncomingMessage['headers'];
   readonly body: string;
@@ -14,6 +16,19 @@ export interface FakeResponse {
   readonly status: number;
   readonly body?: unknown;
   readonly headers?: Record<string, string>;
+  /**
+   * A long-lived answer instead of `body`: the headers are sent at once, then the handler writes
+   * chunks until it ends the response (or the client goes away).
+   */
+  readonly stream?: (out: ResponseStream) => void;
+}
+
+/** The open body of a streamed answer. */
+export interface ResponseStream {
+  write(text: string): void;
+  end(): void;
+  /** Called once when the response is over, whether ended here or closed by the client. */
+  onClose(listener: () => void): void;
 }
 
 export interface InjectedFault {
@@ -85,6 +100,7 @@ export abstract class FakeHttpServer {
     const request: FakeRequest = {
       method: req.method ?? 'GET',
       path: decodeURIComponent(url.pathname),
+      uri: req.url ?? '/',
       query: url.searchParams,
       headers: req.headers,
       body: Buffer.concat(chunks).toString('utf8'),
@@ -106,6 +122,16 @@ export abstract class FakeHttpServer {
       }
     }
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    if (response.stream !== undefined) {
+      res.writeHead(response.status, { 'content-type': 'text/plain;charset=UTF-8', ...response.headers });
+      res.flushHeaders();
+      response.stream({
+        write: (text) => void (res.writableEnded || res.destroyed || res.write(text)),
+        end: () => void (res.writableEnded || res.end()),
+        onClose: (listener) => void res.once('close', listener),
+      });
+      return;
+    }
     const body = response.body === undefined ? '' : JSON.stringify(response.body);
     res.writeHead(response.status, { 'content-type': 'application/json;charset=UTF-8', ...response.headers });
     res.end(body);

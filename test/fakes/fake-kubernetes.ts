@@ -1,35 +1,77 @@
-import { randomUUID } from 'node:crypto';
+import type { AccessCheck } from '../../lib/domain/catalog.js';
 import { FakeHttpServer, type FakeRequest, type FakeResponse } from './fake-http-server.js';
+import { forbidden, requestInfo, status, STREAM_SUBRESOURCES, type RequestInfo } from './fake-kubernetes-api.js';
+import { FakeAuditLog, type KubeAuditEvent } from './fake-kubernetes-audit.js';
+import { bindingRoute, createBinding, type StoredBinding } from './fake-kubernetes-bindings.js';
+import { FakeCoreResources, type PodOwnerKind, type StoredPod } from './fake-kubernetes-pods.js';
 import { authorize, defaultRoles, type BindingGrant } from './rbac-rules.js';
 
 const GROUP = 'rbac.authorization.k8s.io';
 
-export interface StoredBinding {
-  apiVersion: string;
-  kind: 'RoleBinding';
-  metadata: { name: string; namespace: string; uid: string; resourceVersion: string; creationTimestamp: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  roleRef: { apiGroup: string; kind: string; name: string };
-  subjects: { apiGroup?: string; kind: string; name: string }[];
-}
+export type { StoredBinding };
 
-function status(code: number, reason: string, message: string, details?: Record<string, unknown>): FakeResponse {
-  return { status: code, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, details, code } };
-}
+/** The token kube-lease's kubeconfig carries; its requests are audited as this user. */
+const KUBE_LEASE = { username: 'kube-lease', groups: ['kube-lease:function', 'system:authenticated'] };
 
 /**
  * The Kubernetes API server's RoleBinding routes (rbac.authorization.k8s.io/v1): create, read,
- * replace (with resourceVersion), delete (with uid preconditions), list with a label selector. Errors are `Status` objects as
- * the real API server sends them. Checks the bearer token.
+ * replace (with resourceVersion), delete (with uid preconditions), list with a label selector; the
+ * core API's pods (get, list, delete with uid preconditions, exec/attach/portforward streams),
+ * secrets and configmaps (see fake-kubernetes-pods.ts). Errors are `Status` objects as the real API
+ * server sends them. kube-lease's bearer token may do anything; a bearer token `user:<name>` is that
+ * user (with `userGroups` and system:authenticated), authorized by the RBAC held here. Every
+ * authenticated request is audited (see fake-kubernetes-audit.ts).
  */
 export class FakeKubernetes extends FakeHttpServer {
   readonly bindings = new Map<string, StoredBinding>();
   private resourceVersion = 1000;
+  /** Creation and audit times come from here. */
+  now: () => Date = () => new Date();
+  /** Pods, secrets, configmaps and the streams into pods. */
+  readonly core: FakeCoreResources;
+  private readonly audit: FakeAuditLog;
+  /** Groups of subject users besides system:authenticated, by user name. */
+  readonly userGroups = new Map<string, readonly string[]>();
 
   constructor(
     readonly namespaces: Set<string> = new Set(['default', 'payments', 'payments-worker', 'checkout', 'kube-system']),
     private readonly token = 'fake-k8s-token',
   ) {
     super();
+    this.core = new FakeCoreResources(namespaces, () => this.now(), () => String((this.resourceVersion += 1)));
+    this.audit = new FakeAuditLog(() => this.now());
+  }
+
+  /** Adds a running pod; with `ownerKind`, one its controller (`ownerName`, else the name minus its last `-` part) recreates when deleted. */
+  addPod(namespace: string, name: string, options: { ownerKind?: PodOwnerKind; ownerName?: string; containers?: string[] } = {}): StoredPod {
+    return this.core.addPod(namespace, name, options);
+  }
+
+  pod(namespace: string, name: string): StoredPod | undefined {
+    return this.core.pod(namespace, name);
+  }
+
+  /** Adds an Opaque secret; `data` in clear text (stored base64 as the API does). */
+  addSecret(namespace: string, name: string, data: Record<string, string> = {}): void {
+    this.core.addSecret(namespace, name, data);
+  }
+
+  addConfigMap(namespace: string, name: string, data: Record<string, string> = {}): void {
+    this.core.addConfigMap(namespace, name, data);
+  }
+
+  /** Audit events of every authenticated request so far, kube-lease's own (user `kube-lease`) included. */
+  auditEvents(): readonly KubeAuditEvent[] {
+    return this.audit.events;
+  }
+
+  /** When set, each audit event is also appended to this file as one JSON line (like `--audit-log-path`). */
+  get auditLogPath(): string | undefined {
+    return this.audit.path;
+  }
+
+  set auditLogPath(path: string | undefined) {
+    this.audit.path = path;
   }
 
   /** Role rules the RBAC authorizer reads (built-in `view`, the test catalogs' `pod-debugger`). */
@@ -53,8 +95,7 @@ export class FakeKubernetes extends FakeHttpServer {
       return status(422, 'Invalid', 'SubjectAccessReview.authorization.k8s.io "" is invalid: spec.user: Invalid value: "": at least one of user or group must be specified');
     }
     this.reviews.push({ user: spec.user, groups: spec.groups, namespace: attributes.namespace, verb: attributes.verb, resource: attributes.resource });
-    const grants: BindingGrant[] = [...this.bindings.values()].map((b) => ({ namespace: b.metadata.namespace, roleRef: b.roleRef, subjects: b.subjects }));
-    const answer = authorize([...grants, ...this.clusterRoleBindings], this.roles, { user: spec.user, groups: spec.groups }, attributes.namespace ?? '', {
+    const answer = this.authorize({ user: spec.user, groups: spec.groups }, attributes.namespace ?? '', {
       verb: attributes.verb ?? '',
       resource: attributes.resource ?? '',
       group: attributes.group ?? '',
@@ -81,10 +122,66 @@ export class FakeKubernetes extends FakeHttpServer {
     return [...this.bindings.values()].filter((b) => terms.every(([key, value]) => key !== undefined && b.metadata.labels?.[key] === value));
   }
 
+  /** Who sent the request: kube-lease, a subject user (`Bearer user:<name>`), or nobody (401, not audited). */
+  private identify(request: FakeRequest): { username: string; groups: readonly string[] } | undefined {
+    const header = request.headers.authorization ?? '';
+    if (header === `Bearer ${this.token}`) return KUBE_LEASE;
+    const user = /^Bearer user:(.+)$/.exec(header)?.[1];
+    return user === undefined ? undefined : { username: user, groups: [...(this.userGroups.get(user) ?? []), 'system:authenticated'] };
+  }
+
+  /** The RBAC authorizer over the bindings held here (RoleBindings and `clusterRoleBindings`). */
+  private authorize(who: { user?: string | undefined; groups?: readonly string[] | undefined }, namespace: string, check: AccessCheck): { allowed: boolean; reason: string } {
+    const grants: BindingGrant[] = [...this.bindings.values()].map((b) => ({ namespace: b.metadata.namespace, roleRef: b.roleRef, subjects: b.subjects }));
+    return authorize([...grants, ...this.clusterRoleBindings], this.roles, who, namespace, check);
+  }
+
+  /** What RBAC says of a subject user's request; streams into pods need `create` whatever the method. */
+  private authorizeUser(who: { username: string; groups: readonly string[] }, info: RequestInfo, verb: string): { allowed: boolean; reason: string } {
+    if (!info.resourceRequest || info.resource === undefined) return { allowed: false, reason: '' };
+    return this.authorize({ user: who.username, groups: who.groups }, info.namespace ?? '', {
+      verb,
+      resource: info.resource,
+      group: info.apiGroup,
+      subresource: info.subresource,
+    });
+  }
+
+  /** Authenticates, authorizes subject users, serves, and audits the request (a stream at its start and its end). */
   protected route(request: FakeRequest): FakeResponse {
-    if (request.headers.authorization !== `Bearer ${this.token}`) {
-      return status(401, 'Unauthorized', 'Unauthorized');
+    const who = this.identify(request);
+    if (who === undefined) return status(401, 'Unauthorized', 'Unauthorized');
+    const info = requestInfo(request);
+    const isStream = info.resource === 'pods' && STREAM_SUBRESOURCES.includes(info.subresource ?? '');
+    const authzVerb = isStream ? 'create' : info.verb;
+    const decision = who === KUBE_LEASE ? { allowed: true, reason: '' } : this.authorizeUser(who, info, authzVerb);
+    const userAgent = request.headers['user-agent'];
+    const audited = this.audit.begin({ requestURI: request.uri, verb: info.verb, user: who, userAgent, info, decision });
+    const response = decision.allowed ? this.serve(request, info) : forbidden(info, who.username, authzVerb, request.path);
+    const headers = { ...response.headers, 'Audit-Id': audited.auditID };
+    const inner = response.stream;
+    if (inner === undefined) {
+      const body = response.body as { status?: string; message?: string; reason?: string } | undefined;
+      const failure = body?.status === 'Failure' ? { message: body.message, reason: body.reason } : undefined;
+      // kube-lease's own 403 (reviewsAllowed off) is the authorizer's refusal too.
+      this.audit.record(response.status === 403 ? { ...audited, decision: { allowed: false } } : audited, 'ResponseComplete', response.status, failure);
+      return { ...response, headers };
     }
+    // A real exec/attach/portforward answers 101 Switching Protocols, and the audit log says so at both stages.
+    return {
+      ...response,
+      headers,
+      stream: (out) => {
+        this.audit.record(audited, 'ResponseStarted', 101);
+        out.onClose(() => this.audit.record(audited, 'ResponseComplete', 101));
+        inner(out);
+      },
+    };
+  }
+
+  private serve(request: FakeRequest, info: RequestInfo): FakeResponse {
+    const core = this.core.route(request, info);
+    if (core !== undefined) return core;
     if (request.path === '/apis/authorization.k8s.io/v1/subjectaccessreviews' && request.method === 'POST') return this.review(request);
     const m = /^\/apis\/rbac\.authorization\.k8s\.io\/v1\/namespaces\/([^/]+)\/rolebindings(?:\/([^/]+))?$/.exec(request.path);
     if (m?.[1] === undefined) return status(404, 'NotFound', 'the server could not find the requested resource');
@@ -92,75 +189,14 @@ export class FakeKubernetes extends FakeHttpServer {
     const name = m[2];
     if (!this.namespaces.has(namespace)) return status(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
 
-    if (name === undefined && request.method === 'POST') return this.create(namespace, request);
+    if (name === undefined && request.method === 'POST') return createBinding(this.bindings, () => String((this.resourceVersion += 1)), request, namespace);
     if (name === undefined && request.method === 'GET') {
       const items = this.select(request.query.get('labelSelector')).filter((b) => b.metadata.namespace === namespace);
       return { status: 200, body: { kind: 'RoleBindingList', apiVersion: `${GROUP}/v1`, metadata: { resourceVersion: String(this.resourceVersion) }, items } };
     }
     if (name === undefined) return status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
 
-    const existing = this.binding(namespace, name);
-    const notFound = status(404, 'NotFound', `rolebindings.${GROUP} "${name}" not found`, { name, group: GROUP, kind: 'rolebindings' });
-    if (request.method === 'GET') return existing === undefined ? notFound : { status: 200, body: existing };
-    if (request.method === 'PUT') {
-      if (existing === undefined) return notFound;
-      const body = JSON.parse(request.body) as StoredBinding;
-      if (body.metadata.resourceVersion !== existing.metadata.resourceVersion) {
-        return status(409, 'Conflict', `Operation cannot be fulfilled on rolebindings.${GROUP} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
-      }
-      if (JSON.stringify(body.roleRef) !== JSON.stringify(existing.roleRef)) {
-        return status(422, 'Invalid', `RoleBinding.${GROUP} "${name}" is invalid: roleRef: Invalid value: cannot change roleRef`);
-      }
-      const replaced: StoredBinding = {
-        ...body,
-        metadata: { ...body.metadata, uid: existing.metadata.uid, creationTimestamp: existing.metadata.creationTimestamp, resourceVersion: String((this.resourceVersion += 1)) },
-      };
-      this.bindings.set(`${namespace}/${name}`, replaced);
-      return { status: 200, body: replaced };
-    }
-    if (request.method === 'DELETE') {
-      if (existing === undefined) return notFound;
-      const options = request.body === '' ? {} : (JSON.parse(request.body) as { preconditions?: { uid?: string } });
-      const uid = options.preconditions?.uid;
-      if (uid !== undefined && uid !== existing.metadata.uid) {
-        return status(409, 'Conflict', `Operation cannot be fulfilled on rolebindings.${GROUP} "${name}": Precondition failed: UID in precondition: ${uid}, UID in object meta: ${existing.metadata.uid}`);
-      }
-      this.bindings.delete(`${namespace}/${name}`);
-      return { status: 200, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: GROUP, kind: 'rolebindings', uid: existing.metadata.uid } } };
-    }
-    return status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-  }
-
-  private create(namespace: string, request: FakeRequest): FakeResponse {
-    const body = JSON.parse(request.body) as Partial<StoredBinding> & { metadata?: Partial<StoredBinding['metadata']> };
-    const name = body.metadata?.name;
-    if (name === undefined || !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name)) {
-      return status(422, 'Invalid', `RoleBinding.${GROUP} "${name ?? ''}" is invalid: metadata.name: Invalid value`);
-    }
-    if (body.roleRef === undefined || body.subjects === undefined) {
-      return status(422, 'Invalid', `RoleBinding.${GROUP} "${name}" is invalid: roleRef: Required value`);
-    }
-    if (this.binding(namespace, name) !== undefined) {
-      return status(409, 'AlreadyExists', `rolebindings.${GROUP} "${name}" already exists`, { name, group: GROUP, kind: 'rolebindings' });
-    }
-    const stored: StoredBinding = {
-      apiVersion: `${GROUP}/v1`,
-      kind: 'RoleBinding',
-      metadata: {
-        ...body.metadata,
-        name,
-        namespace,
-        uid: randomUUID(),
-        resourceVersion: String((this.resourceVersion += 1)),
-        creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-      },
-      roleRef: body.roleRef,
-      subjects: body.subjects,
-    };
-    // Server-side dry run: validated and authorised as a real request, never stored.
-    if (request.query.get('dryRun') === 'All') return { status: 201, body: stored };
-    this.bindings.set(`${namespace}/${name}`, stored);
-    return { status: 201, body: stored };
+    return bindingRoute(this.bindings, () => String((this.resourceVersion += 1)), request, namespace, name);
   }
 
   /**

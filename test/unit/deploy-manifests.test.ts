@@ -152,6 +152,33 @@ describe('functionRbac (npm run rbac)', () => {
     for (const object of all) expect(schemaErrors(JSON.parse(JSON.stringify(object)) as Record<string, unknown>)).toBe('valid');
   });
 
+  it('lets kube-lease get and delete pods only in the namespaces of profiles that end sessions at revoke', () => {
+    // Prepare: payments-debug (payments) ends sessions; payments-read (payments, payments-worker) does not; checkout only reports them.
+    const catalog = parseCatalog(
+      DEMO_CATALOG.replace('  demo: {}', '  demo:\n    auditLog: { type: file, path: /var/log/kubernetes/audit.log }').replace(
+        '    defaultDuration: 30m\n    maxDuration: 2h\n',
+        '    defaultDuration: 30m\n    maxDuration: 2h\n    onRevoke: { sessions: end }\n  - name: checkout-debug\n    cluster: demo\n    namespaces: [checkout]\n    roleRef: { kind: Role, name: pod-debugger }\n    defaultDuration: 30m\n    maxDuration: 2h\n    onRevoke: { sessions: report }\n',
+      ),
+    );
+    expect(catalog.profiles.map((p) => p.onRevoke?.sessions)).toEqual([undefined, 'end', 'report']);
+    // Act
+    const all = functionRbac(catalog, 'demo');
+    // Assess
+    const podRules = all.flatMap((o) => (o.rules ?? []).filter((r) => r.resources.includes('pods')).map((r) => ({ where: `${o.kind}/${o.metadata.namespace ?? '(cluster)'}`, ...r })));
+    expect(podRules).toEqual([{ where: 'Role/payments', apiGroups: [''], resources: ['pods'], verbs: ['get', 'delete'] }]);
+    expect(all.map((o) => `${o.kind}/${o.metadata.namespace ?? '(cluster)'}`)).toEqual([
+      'Role/checkout',
+      'RoleBinding/checkout',
+      'Role/payments',
+      'RoleBinding/payments',
+      'Role/payments-worker',
+      'RoleBinding/payments-worker',
+      'ClusterRole/(cluster)',
+      'ClusterRoleBinding/(cluster)',
+    ]);
+    for (const object of all) expect(schemaErrors(JSON.parse(JSON.stringify(object)) as Record<string, unknown>)).toBe('valid');
+  });
+
   it('matches deploy/rbac.example.yaml, so the shipped example cannot drift from the catalog', () => {
     const example = parseCatalog(readFileSync('deploy/catalog.example.yaml', 'utf8'));
     const expected = functionRbac(example, 'prod-eu')

@@ -26,7 +26,7 @@ interface Cached {
 }
 
 /**
- * Builds one RBAC client per catalog cluster on first use. A kubeconfig cluster reads its
+ * Builds the API clients of a catalog cluster (RBAC, authorization, core) on first use. A kubeconfig cluster reads its
  * kubeconfig from its catalog reference (file:, ssm:, secretsmanager:) or the configured
  * `KUBECONFIG` file; an EKS cluster gets endpoint and CA from the catalog or DescribeCluster (once
  * per cold start) and a token minted by the function itself, reused until shortly before it expires.

@@ -1,0 +1,212 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { FakeRequest, FakeResponse, ResponseStream } from './fake-http-server.js';
+import { status, STREAM_SUBRESOURCES, type RequestInfo } from './fake-kubernetes-api.js';
+
+/** The kinds whose controller recreates a deleted pod (a StatefulSet under the same name). */
+export type PodOwnerKind = 'ReplicaSet' | 'DaemonSet' | 'StatefulSet' | 'Job';
+
+/** A pod as the core API returns it (the fields a real V1Pod has that matter here, and a few for realism). */
+export interface StoredPod {
+  apiVersion: 'v1';
+  kind: 'Pod';
+  metadata: {
+    name: string;
+    generateName?: string;
+    namespace: string;
+    uid: string;
+    resourceVersion: string;
+    creationTimestamp: string;
+    deletionTimestamp?: string;
+    labels: Record<string, string>;
+    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller: true; blockOwnerDeletion: true }[];
+  };
+  spec: { containers: { name: string; image: string; imagePullPolicy: string }[]; restartPolicy: string; serviceAccountName: string; nodeName: string; terminationGracePeriodSeconds: number };
+  status: { phase: 'Running'; podIP: string; hostIP: string; startTime: string; containerStatuses: { name: string; ready: boolean; restartCount: number; started: boolean; image: string; containerID: string; state: { running: { startedAt: string } } }[] };
+}
+
+interface StoredObject {
+  apiVersion: 'v1';
+  kind: 'Secret' | 'ConfigMap';
+  metadata: { name: string; namespace: string; uid: string; resourceVersion: string; creationTimestamp: string };
+  type?: string;
+  data: Record<string, string>;
+}
+
+/** The alphabet of Kubernetes' generated name suffixes (no vowels, no look-alikes). */
+const SUFFIX = 'bcdfghjklmnpqrstvwxz2456789';
+const suffix = () => [...randomBytes(5)].map((b) => SUFFIX[b % SUFFIX.length]).join('');
+const seconds = (date: Date) => date.toISOString().replace(/\.\d+Z$/, 'Z');
+
+/**
+ * The core API's pods, secrets and configmaps, and the streams opened into pods. A controller-owned
+ * pod that is deleted comes back as its controller makes it: new uid, later creationTimestamp, and
+ * for a StatefulSet the same name, for the others `<owner>-<5 random characters>`. A bare pod is gone.
+ */
+export class FakeCoreResources {
+  readonly pods = new Map<string, StoredPod>();
+  private readonly objects = new Map<string, StoredObject>();
+  private readonly ownerUids = new Map<string, string>();
+  /** Ends of the streams open into each pod, by pod uid. */
+  private readonly streams = new Map<string, Set<() => void>>();
+  /** How often an open stream writes a line. */
+  streamIntervalMs = 100;
+
+  constructor(
+    private readonly namespaces: Set<string>,
+    private readonly now: () => Date,
+    private readonly nextVersion: () => string,
+  ) {}
+
+  addPod(namespace: string, name: string, options: { ownerKind?: PodOwnerKind; ownerName?: string; containers?: string[]; createdAt?: Date } = {}): StoredPod {
+    this.namespaces.add(namespace);
+    const created = seconds(options.createdAt ?? this.now());
+    const kind = options.ownerKind;
+    const ownerName = options.ownerName ?? name.replace(/-[^-]+$/, '');
+    const containers = options.containers ?? ['app'];
+    const ownerKey = `${namespace}/${kind ?? ''}/${ownerName}`;
+    const ownerUid = this.ownerUids.get(ownerKey) ?? randomUUID();
+    this.ownerUids.set(ownerKey, ownerUid);
+    const pod: StoredPod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name,
+        ...(kind === undefined || kind === 'StatefulSet' ? {} : { generateName: `${ownerName}-` }),
+        namespace,
+        uid: randomUUID(),
+        resourceVersion: this.nextVersion(),
+        creationTimestamp: created,
+        labels: kind === undefined ? { run: name } : { app: ownerName },
+        ...(kind === undefined
+          ? {}
+          : { ownerReferences: [{ apiVersion: kind === 'Job' ? 'batch/v1' : 'apps/v1', kind, name: ownerName, uid: ownerUid, controller: true, blockOwnerDeletion: true }] }),
+      },
+      spec: {
+        containers: containers.map((c) => ({ name: c, image: `registry.example.com/${c}:1.4.2`, imagePullPolicy: 'IfNotPresent' })),
+        restartPolicy: kind === 'Job' ? 'Never' : 'Always',
+        serviceAccountName: 'default',
+        nodeName: 'ip-10-0-1-17.eu-west-1.compute.internal',
+        terminationGracePeriodSeconds: 30,
+      },
+      status: {
+        phase: 'Running',
+        podIP: `10.0.${randomBytes(1)[0] ?? 0}.${randomBytes(1)[0] ?? 0}`,
+        hostIP: '10.0.1.17',
+        startTime: created,
+        containerStatuses: containers.map((c) => ({ name: c, ready: true, restartCount: 0, started: true, image: `registry.example.com/${c}:1.4.2`, containerID: `containerd://${randomBytes(32).toString('hex')}`, state: { running: { startedAt: created } } })),
+      },
+    };
+    this.pods.set(`${namespace}/${name}`, pod);
+    return pod;
+  }
+
+  pod(namespace: string, name: string): StoredPod | undefined {
+    return this.pods.get(`${namespace}/${name}`);
+  }
+
+  /** Streams open into the pod of this uid now. */
+  openStreams(uid: string): number {
+    return this.streams.get(uid)?.size ?? 0;
+  }
+
+  addSecret(namespace: string, name: string, data: Record<string, string> = {}, type = 'Opaque'): void {
+    this.addObject('Secret', namespace, name, Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), type);
+  }
+
+  addConfigMap(namespace: string, name: string, data: Record<string, string> = {}): void {
+    this.addObject('ConfigMap', namespace, name, data);
+  }
+
+  private addObject(kind: StoredObject['kind'], namespace: string, name: string, data: Record<string, string>, type?: string): void {
+    this.namespaces.add(namespace);
+    const metadata = { name, namespace, uid: randomUUID(), resourceVersion: this.nextVersion(), creationTimestamp: seconds(this.now()) };
+    this.objects.set(`${kind}/${namespace}/${name}`, { apiVersion: 'v1', kind, metadata, ...(type === undefined ? {} : { type }), data });
+  }
+
+  /** Routes of the core group for pods, secrets and configmaps; undefined for anything else. */
+  route(request: FakeRequest, info: RequestInfo): FakeResponse | undefined {
+    const { namespace, resource, name, subresource } = info;
+    if (info.apiGroup !== '' || namespace === undefined || !['pods', 'secrets', 'configmaps'].includes(resource ?? '')) return undefined;
+    if (!this.namespaces.has(namespace)) return status(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
+    if (resource !== 'pods') {
+      const kind = resource === 'secrets' ? 'Secret' : 'ConfigMap';
+      if (info.verb === 'list') {
+        const items = [...this.objects.values()].filter((o) => o.kind === kind && o.metadata.namespace === namespace);
+        return { status: 200, body: { kind: `${kind}List`, apiVersion: 'v1', metadata: { resourceVersion: this.nextVersion() }, items } };
+      }
+      const found = this.objects.get(`${kind}/${namespace}/${name ?? ''}`);
+      if (info.verb !== 'get' || subresource !== undefined) return status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+      return found === undefined ? status(404, 'NotFound', `${resource} "${name ?? ''}" not found`, { name, kind: resource }) : { status: 200, body: found };
+    }
+    if (info.verb === 'list') {
+      const items = [...this.pods.values()].filter((p) => p.metadata.namespace === namespace);
+      return { status: 200, body: { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: this.nextVersion() }, items } };
+    }
+    const pod = this.pod(namespace, name ?? '');
+    const notFound = status(404, 'NotFound', `pods "${name ?? ''}" not found`, { name, kind: 'pods' });
+    if (pod === undefined) return notFound;
+    if (subresource !== undefined) return STREAM_SUBRESOURCES.includes(subresource) && ['GET', 'POST'].includes(request.method) ? this.stream(pod, subresource, request) : notFound;
+    if (request.method === 'GET') return { status: 200, body: pod };
+    if (request.method === 'DELETE') return this.delete(pod, request);
+    return status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  }
+
+  /**
+   * Deletes the pod (at once: no grace period is simulated), ends every stream open into it and, for
+   * a controller-owned pod, lets its controller make the replacement.
+   */
+  private delete(pod: StoredPod, request: FakeRequest): FakeResponse {
+    const { namespace, name, uid } = pod.metadata;
+    const options = request.body === '' ? {} : (JSON.parse(request.body) as { preconditions?: { uid?: string } });
+    const wanted = options.preconditions?.uid;
+    if (wanted !== undefined && wanted !== uid) {
+      return status(409, 'Conflict', `Operation cannot be fulfilled on pods "${name}": Precondition failed: UID in precondition: ${wanted}, UID in object meta: ${uid}`, { name, kind: 'pods' });
+    }
+    this.pods.delete(`${namespace}/${name}`);
+    for (const end of [...(this.streams.get(uid) ?? [])]) end();
+    this.streams.delete(uid);
+    const owner = pod.metadata.ownerReferences?.[0];
+    if (owner !== undefined) {
+      const kind = owner.kind as PodOwnerKind;
+      const createdAt = new Date(Math.max(this.now().getTime(), Date.parse(pod.metadata.creationTimestamp) + 1000));
+      const replacement = kind === 'StatefulSet' ? name : `${owner.name}-${suffix()}`;
+      this.addPod(namespace, replacement, { ownerKind: kind, ownerName: owner.name, containers: pod.spec.containers.map((c) => c.name), createdAt });
+    }
+    const deleting = seconds(this.now());
+    return { status: 200, body: { ...pod, metadata: { ...pod.metadata, deletionTimestamp: deleting, resourceVersion: this.nextVersion() } } };
+  }
+
+  /**
+   * exec, attach, portforward. A real API server upgrades the connection (101, then SPDY or
+   * WebSocket); here the stand-in is a long-lived chunked response that writes a line now and then
+   * and ends when the pod is deleted: what a test of ending sessions needs to see.
+   */
+  private stream(pod: StoredPod, kind: string, request: FakeRequest): FakeResponse {
+    const { name } = pod.metadata;
+    const container = request.query.get('container') ?? pod.spec.containers[0]?.name ?? '';
+    if (kind !== 'portforward' && !pod.spec.containers.some((c) => c.name === container)) {
+      return status(400, 'BadRequest', `container ${container} is not valid for pod ${name}`);
+    }
+    if (kind === 'exec' && request.query.getAll('command').length === 0) {
+      return status(400, 'BadRequest', 'you must specify at least 1 command');
+    }
+    const what = kind === 'exec' ? request.query.getAll('command').join(' ') : kind === 'portforward' ? `ports ${request.query.getAll('ports').join(',')}` : 'attached';
+    return {
+      status: 200,
+      stream: (out: ResponseStream) => {
+        const ends = this.streams.get(pod.metadata.uid) ?? new Set<() => void>();
+        this.streams.set(pod.metadata.uid, ends);
+        const end = () => out.end();
+        ends.add(end);
+        let lines = 0;
+        out.write(`${kind} ${pod.metadata.namespace}/${name}/${container}: ${what}\n`);
+        const timer = setInterval(() => out.write(`line ${(lines += 1)}\n`), this.streamIntervalMs);
+        timer.unref();
+        out.onClose(() => {
+          clearInterval(timer);
+          ends.delete(end);
+        });
+      },
+    };
+  }
+}
