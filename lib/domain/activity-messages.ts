@@ -23,7 +23,7 @@ export function sessionsLines(sessions: SessionsAtRevoke | undefined): string[] 
     ...sessions.seen.map((s) => `- ${describeSession(s)}`),
   ];
   for (const pod of sessions.pods) {
-    if (pod.outcome === 'deleted') lines.push(`Ended: pod ${pod.namespace}/${pod.pod} deleted (its controller recreates it), which closes every stream into it.`);
+    if (pod.outcome === 'deleted') lines.push(`Ended: pod ${pod.namespace}/${pod.pod} deleted (its controller recreates it); every stream into it ends when its containers stop, within the pod's termination grace period.`);
     else if (pod.outcome === 'gone') lines.push(`Ended: pod ${pod.namespace}/${pod.pod} no longer runs${pod.why === undefined ? '' : ` (${pod.why})`}.`);
     else lines.push(`Not ended: pod ${pod.namespace}/${pod.pod} was not deleted: ${pod.why ?? 'unknown reason'}. Its streams may still be open; a person must check it.`);
   }
