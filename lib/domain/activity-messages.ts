@@ -17,9 +17,9 @@ function counts(rows: readonly RequestCount[]): string {
 export function sessionsLines(sessions: SessionsAtRevoke | undefined): string[] {
   if (sessions === undefined) return [];
   if (sessions.error !== undefined) return [`Open sessions: unknown: ${sessions.error}. The activity evidence follows on this ticket when the audit log can be read.`];
-  if (sessions.seen.length === 0) return [`Open sessions: the audit log shows no exec, attach or port-forward by the subject up to ${sessions.at} (the log may lag; the activity evidence follows).`];
+  if (sessions.seen.length === 0) return [`Open sessions: the audit log shows no exec, attach or port-forward through this lease up to ${sessions.at} (the log may lag; the activity evidence follows).`];
   const lines = [
-    `Sessions the subject opened (from the audit log up to ${sessions.at}); these streams may outlive the binding:`,
+    `Sessions the subject opened through this lease (from the audit log up to ${sessions.at}); these streams may outlive the binding:`,
     ...sessions.seen.map((s) => `- ${describeSession(s)}`),
   ];
   for (const pod of sessions.pods) {
@@ -31,13 +31,15 @@ export function sessionsLines(sessions: SessionsAtRevoke | undefined): string[] 
 }
 
 function summaryLines(s: ActivitySummary): string[] {
-  if (s.requests === 0) return ['No requests by the subject in the audit log during the lease.'];
+  const elsewhere = s.elsewhere === undefined ? [] : [`Not counted: ${s.elsewhere} request(s) of the subject that other bindings allowed (standing access or another lease).`];
+  if (s.requests === 0) return ['No requests through this lease in the audit log.', ...elsewhere];
   return [
     `Requests: ${s.requests}${s.byRequest.length === 0 ? '' : ` (${counts(s.byRequest)})`}.`,
     s.sessions.length === 0 ? 'Sessions: none.' : `Sessions (exec, attach, port-forward): ${s.sessions.length}:\n${s.sessions.map((x) => `- ${describeSession(x)}`).join('\n')}`,
     s.secretsRead.length === 0 ? 'Secrets read: none.' : `Secrets read: ${s.secretsRead.map((x) => `${x.namespace}/${x.name} (${x.verb} ×${x.count})`).join('; ')}.`,
     s.denied.length === 0 ? 'Requests denied: none.' : `Requests denied: ${counts(s.denied)}.`,
     ...(s.omitted > 0 ? [`${s.omitted} more row(s) not shown; the audit log has them all.`] : []),
+    ...elsewhere,
   ];
 }
 

@@ -1,7 +1,6 @@
-/**
- * What a lease's subject did with its access, read from the cluster's API server audit log
- * (audit.k8s.io/v1 Event, the fields kube-lease reads): pure parsing, summary and digest.
- */
+import { authorizationOf } from './activity-attribution.js';
+
+/** One request in the cluster's API server audit log (audit.k8s.io/v1 Event): the fields kube-lease reads. */
 export interface AuditEvent {
   readonly auditID: string;
   readonly stage: string;
@@ -19,6 +18,8 @@ export interface AuditEvent {
   readonly code?: number | undefined;
   /** RFC 3339 (micro)seconds: when the request reached the API server. */
   readonly at: string;
+  /** The binding that allowed it, as the RBAC authorizer's audit annotation names it; absent when unknown. */
+  readonly authorizedBy?: { readonly kind: 'RoleBinding' | 'ClusterRoleBinding'; readonly name: string; readonly namespace?: string | undefined } | undefined;
 }
 
 const STREAMS = ['exec', 'attach', 'portforward'] as const;
@@ -54,6 +55,8 @@ export interface ActivitySummary {
   readonly denied: readonly RequestCount[];
   /** Rows left out of each list above (beyond the limit), so nothing is silently dropped. */
   readonly omitted: number;
+  /** The subject's requests in the window that other bindings allowed (standing access, another lease): not counted above. */
+  readonly elsewhere?: number | undefined;
 }
 
 /** A pod a stream ran in, and what became of it at revoke. */
@@ -137,6 +140,7 @@ export function parseAuditEvent(json: unknown): AuditEvent | undefined {
         }),
     ...(typeof code === 'number' ? { code } : {}),
     at,
+    ...authorizationOf(text(record(e['annotations'])?.['authorization.k8s.io/reason'])),
   };
 }
 

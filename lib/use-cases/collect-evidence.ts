@@ -1,4 +1,5 @@
 import { inWindow, summarizeActivity } from '../domain/activity.js';
+import { attributeTo } from '../domain/activity-attribution.js';
 import { evidenceDigest } from '../domain/evidence-digest.js';
 import { evidenceMessage } from '../domain/activity-messages.js';
 import { leaseAuditFields } from '../domain/audit.js';
@@ -37,9 +38,11 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
     const base = { collectedAt: clock.now().toISOString(), from: from.toISOString(), to: to.toISOString() };
     if (!activity.configured(lease.cluster)) return { ...base, events: 0, error: 'the cluster\'s audit log is no longer configured' };
     try {
-      const events = (await activity.read({ cluster: lease.cluster, username: lease.subject.name, from, to })).filter((e) => inWindow(e, lease.subject.name, from, to));
-      const summary = summarizeActivity(events);
-      return { ...base, events: events.length, summary, digest: evidenceDigest(summary) };
+      const read = (await activity.read({ cluster: lease.cluster, username: lease.subject.name, from, to })).filter((e) => inWindow(e, lease.subject.name, from, to));
+      // Only what this lease's bindings allowed (and what was refused): overlapping access answers for the rest.
+      const { mine, elsewhere } = attributeTo(read, lease.bindings);
+      const summary = { ...summarizeActivity(mine), ...(elsewhere > 0 ? { elsewhere } : {}) };
+      return { ...base, events: mine.length, summary, digest: evidenceDigest(summary) };
     } catch (error) {
       logger.warn('could not read the audit log for a lease\'s evidence', { leaseId: lease.id, error: describeError(error) });
       const retryable = error instanceof Error && 'retryable' in error && error.retryable === true;

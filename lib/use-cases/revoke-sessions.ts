@@ -1,3 +1,4 @@
+import { attributeTo } from '../domain/activity-attribution.js';
 import { inWindow, openedSessions, type SessionPod, type SessionSeen, type SessionsAtRevoke } from '../domain/activity.js';
 import { leaseAuditFields } from '../domain/audit.js';
 import { activatedAt, type Lease } from '../domain/lease.js';
@@ -69,7 +70,9 @@ export async function sessionsAtRevoke(deps: SessionDeps, lease: Lease, actor: s
   let seen: SessionSeen[];
   try {
     const events = await activity.read({ cluster: lease.cluster, username: lease.subject.name, from, to: now });
-    seen = openedSessions(events.filter((e) => inWindow(e, lease.subject.name, from, now))).filter((s) => lease.namespaces.includes(s.namespace));
+    // Streams this lease's bindings allowed, in its namespaces: those opened through other access are not its to end.
+    const { mine } = attributeTo(events.filter((e) => inWindow(e, lease.subject.name, from, now)), lease.bindings);
+    seen = openedSessions(mine).filter((s) => lease.namespaces.includes(s.namespace));
   } catch (error) {
     deps.logger.warn('could not read the audit log for the subject\'s sessions', { leaseId: lease.id, error: describeError(error) });
     return { at: now.toISOString(), seen: [], pods: [], error: publicReason(error) };

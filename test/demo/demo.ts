@@ -27,6 +27,8 @@ export interface DemoResult {
   readonly comments: Record<string, string[]>;
   readonly audit: AuditEvent[];
   readonly revocationLagMs: number | undefined;
+  /** Whether alice's exec stream into the payments-debug pod ended when kube-lease deleted the pod at revoke. */
+  readonly execStreamEnded: boolean;
 }
 
 const alice: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c01', emailAddress: 'alice@example.com', displayName: 'Alice Engineer', accountType: 'atlassian', active: true };
@@ -52,8 +54,15 @@ export async function runDemo(options: { durationSeconds: number; print: (line: 
   let stack: LocalStack | undefined;
   try {
     const [jiraUrl, snUrl, kubeUrl] = await Promise.all([jira.start(), servicenow.start(), kube.start()]);
-    // Scoped to the demo's Jira project, as a real catalog should be.
-    await writeFile(join(dir, 'catalog.yaml'), DEMO_CATALOG.replace('  approvedStatuses: [Approved]', '  approvedStatuses: [Approved]\n  projects: [OPS]'));
+    // Scoped to the demo's Jira project, as a real catalog should be; the fake API server writes its
+    // audit log (as kube-apiserver --audit-log-path does), which kube-lease reads at revoke and after.
+    kube.auditLogPath = join(dir, 'audit.log');
+    const catalog = DEMO_CATALOG.replace('  approvedStatuses: [Approved]', '  approvedStatuses: [Approved]\n  projects: [OPS]')
+      .replace('  demo: {}', `  demo:\n    auditLog: { type: file, path: ${JSON.stringify(kube.auditLogPath)}, delay: 2s }`)
+      .replace('    roleRef: { kind: Role, name: pod-debugger }\n', '    roleRef: { kind: Role, name: pod-debugger }\n    onRevoke: { sessions: end }\n');
+    await writeFile(join(dir, 'catalog.yaml'), catalog);
+    const pod = kube.addPod('payments', 'api-7d9c6b-x2x4q', { ownerKind: 'ReplicaSet', ownerName: 'api-7d9c6b', containers: ['app'] });
+    kube.addSecret('payments', 'db-password', { password: 'placeholder' });
     await writeFile(join(dir, 'kubeconfig'), kube.kubeconfig(kubeUrl));
     stack = await startLocalStack({
       env: {
@@ -74,6 +83,8 @@ export async function runDemo(options: { durationSeconds: number; print: (line: 
       audit: { record: (event) => audit.push(event) },
     });
     const url = stack.url;
+    /** Alice using her access with kubectl (a request to the API server as her, which it audits). */
+    const asAlice = (path: string, method = 'GET') => fetch(`${kubeUrl}${path}`, { method, headers: { authorization: 'Bearer user:alice@example.com' } });
     const post = async (path: string, body: string, headers: Record<string, string>) => {
       const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
       return { status: response.status, body: (await response.json()) as unknown };
@@ -109,6 +120,13 @@ export async function runDemo(options: { durationSeconds: number; print: (line: 
     print(JSON.stringify(bindingsWhileActive, null, 2).replace(/^/gm, '   '));
     print('\n   Jira comment:');
     print(indent(jira.comments('OPS-101')[0] ?? '(none)'));
+    const used = [
+      await asAlice('/api/v1/namespaces/payments/pods'),
+      await asAlice('/api/v1/namespaces/payments/pods/api-7d9c6b-x2x4q'),
+      await asAlice('/api/v1/namespaces/payments/secrets/db-password'),
+    ];
+    await Promise.all(used.map((r) => r.text()));
+    print(`   alice uses it: list pods, get a pod, get a secret → HTTP ${used.map((r) => r.status).join(', ')} (view does not include secrets)`);
 
     jira.createIssue({ key: 'OPS-102', reporter: alice, summary: 'Need access', fields: { customfield_10100: 'payments-debug' } });
     print(`\n2. Jira: ${alice.displayName} approves her own ticket OPS-102`);
@@ -136,6 +154,10 @@ export async function runDemo(options: { durationSeconds: number; print: (line: 
     for (let waited = 0; waited < 5000 && snLeaseId !== undefined && kube.list(LABEL_LEASE_ID, snLeaseId).length === 0; waited += 50) await sleep(50);
     const serviceNowBindingsAfterStart = snLeaseId === undefined ? 0 : kube.list(LABEL_LEASE_ID, snLeaseId).length;
     print(`   RoleBindings of that lease after it opened: ${serviceNowBindingsAfterStart}`);
+    // `kubectl exec -it api-7d9c6b-x2x4q -- sh`: a stream authorized once, when it opens.
+    const exec = await asAlice('/api/v1/namespaces/payments/pods/api-7d9c6b-x2x4q/exec?command=sh&container=app&stdin=true&stdout=true&tty=true', 'POST');
+    const execEnded = exec.text().then(() => true, () => true);
+    print(`   alice opens an exec stream into payments/${pod.metadata.name}: HTTP ${exec.status}, open while the lease runs`);
 
     const leaseId = bindingsWhileActive[0]?.metadata.labels?.[LABEL_LEASE_ID];
     const ids = [leaseId, snLeaseId].filter((id): id is string => id !== undefined);
@@ -143,6 +165,13 @@ export async function runDemo(options: { durationSeconds: number; print: (line: 
     const deadline = Date.now() + (options.durationSeconds + 20) * 1000;
     const allRevoked = async () => (await Promise.all(ids.map((id) => stack?.container.leases.get(id)))).every((l) => l?.status === 'REVOKED');
     while (Date.now() < deadline && (!(await allRevoked()) || kube.list().length > 0)) await sleep(100);
+    const execStreamEnded = await Promise.race([execEnded, sleep(5000).then(() => false)]);
+    print(`   alice's exec stream ${execStreamEnded ? 'ended: kube-lease deleted its pod (its ReplicaSet recreates it)' : 'is still open'}`);
+    // The activity evidence follows the end by the audit log's delay (2 s here; 5 min is the EKS default).
+    print('   waiting for the activity evidence …');
+    const posted = async () => (await Promise.all(ids.map((id) => stack?.container.leases.get(id)))).every((l) => l?.evidence?.postedAt !== undefined);
+    const evidenceDeadline = Date.now() + 20_000;
+    while (Date.now() < evidenceDeadline && !(await posted())) await sleep(100);
     const lease = leaseId === undefined ? undefined : await stack.container.leases.get(leaseId);
     const serviceNowLease = snLeaseId === undefined ? undefined : await stack.container.leases.get(snLeaseId);
     const bindingsAfterExpiry = kube.list();
@@ -175,6 +204,7 @@ export async function runDemo(options: { durationSeconds: number; print: (line: 
       comments: { 'OPS-101': jira.comments('OPS-101'), 'OPS-102': jira.comments('OPS-102'), [change.number ?? '']: servicenow.notes(change) },
       audit,
       revocationLagMs,
+      execStreamEnded,
     };
   } finally {
     await stack?.stop();

@@ -11,7 +11,10 @@ runDemo({ durationSeconds: seconds, print: (line) => process.stdout.write(`${lin
       result.serviceNowBindingsBeforeStart === 0 &&
       result.serviceNowBindingsAfterStart > 0 &&
       result.bindingsAfterExpiry.length === 0 &&
-      result.bindingsWhileActive.length > 0;
+      result.bindingsWhileActive.length > 0 &&
+      result.execStreamEnded &&
+      result.lease.evidence?.postedAt !== undefined &&
+      result.serviceNowLease.evidence?.postedAt !== undefined;
     process.stdout.write(ok ? '\ndemo: full cycle completed\n' : '\ndemo: the cycle did not complete\n');
     process.exit(ok ? 0 : 1);
   })

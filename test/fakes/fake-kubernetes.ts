@@ -132,7 +132,7 @@ export class FakeKubernetes extends FakeHttpServer {
 
   /** The RBAC authorizer over the bindings held here (RoleBindings and `clusterRoleBindings`). */
   private authorize(who: { user?: string | undefined; groups?: readonly string[] | undefined }, namespace: string, check: AccessCheck): { allowed: boolean; reason: string } {
-    const grants: BindingGrant[] = [...this.bindings.values()].map((b) => ({ namespace: b.metadata.namespace, roleRef: b.roleRef, subjects: b.subjects }));
+    const grants: BindingGrant[] = [...this.bindings.values()].map((b) => ({ name: b.metadata.name, namespace: b.metadata.namespace, roleRef: b.roleRef, subjects: b.subjects }));
     return authorize([...grants, ...this.clusterRoleBindings], this.roles, who, namespace, check);
   }
 

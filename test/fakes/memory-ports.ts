@@ -85,7 +85,7 @@ export class MemoryCluster implements Cluster {
   async reviewAccess(cluster: string, subject: Subject, namespace: string, check: AccessCheck): Promise<{ readonly allowed: boolean; readonly reason?: string }> {
     const ours = [...this.bindings.entries()]
       .filter(([key]) => key.startsWith(`${cluster}/`))
-      .map(([, m]): BindingGrant => ({ namespace: m.metadata.namespace, roleRef: m.roleRef, subjects: m.subjects }));
+      .map(([, m]): BindingGrant => ({ name: m.metadata.name, namespace: m.metadata.namespace, roleRef: m.roleRef, subjects: m.subjects }));
     // As the Kubernetes adapter asks: the subject, with the group every authenticated user has.
     const who = subject.kind === 'User' ? { user: subject.name, groups: ['system:authenticated'] } : { groups: [subject.name, 'system:authenticated'] };
     return authorize([...ours, ...this.otherBindings], this.roles, who, namespace, check);

@@ -9,6 +9,8 @@ export interface PolicyRule {
 
 /** A binding as the RBAC authorizer reads it: where it applies (a namespace, or everywhere for a ClusterRoleBinding), to whom, which role. */
 export interface BindingGrant {
+  /** metadata.name: the RBAC authorizer names the binding that allowed a request (audit annotation authorization.k8s.io/reason). */
+  readonly name?: string | undefined;
   readonly namespace: string | undefined;
   readonly roleRef: { readonly kind: string; readonly name: string };
   readonly subjects: readonly { readonly kind: string; readonly name: string }[];
@@ -52,8 +54,11 @@ export function authorize(
       (r) => (r.apiGroups.includes(check.group) || r.apiGroups.includes('*')) && (r.resources.includes(resource) || r.resources.includes('*')) && (r.verbs.includes(check.verb) || r.verbs.includes('*')),
     );
     if (matches) {
-      const where = binding.namespace === undefined ? 'ClusterRoleBinding' : `RoleBinding in ${binding.namespace}`;
-      return { allowed: true, reason: `RBAC: allowed by ${where} of ${binding.roleRef.kind} "${binding.roleRef.name}"` };
+      // As Kubernetes' RBAC authorizer words it: RoleBinding "name/namespace" of Role "r" to User "u".
+      const kind = binding.namespace === undefined ? 'ClusterRoleBinding' : 'RoleBinding';
+      const name = binding.name === undefined ? '' : ` "${binding.namespace === undefined ? binding.name : `${binding.name}/${binding.namespace}`}"`;
+      const subject = binding.subjects.find((s) => (s.kind === 'User' && s.name === who.user) || (s.kind === 'Group' && (who.groups ?? []).includes(s.name)));
+      return { allowed: true, reason: `RBAC: allowed by ${kind}${name} of ${binding.roleRef.kind} "${binding.roleRef.name}" to ${subject?.kind ?? 'User'} "${subject?.name ?? ''}"` };
     }
   }
   return { allowed: false, reason: '' };

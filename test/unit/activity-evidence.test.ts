@@ -12,7 +12,7 @@ const ALICE = 'alice@example.com';
 
 let serial = 0;
 /** An audit event of alice's (as kube-apiserver logs it), `minutes` after T0. */
-function event(minutes: number, o: { verb: string; resource?: string; sub?: string; name?: string; ns?: string; code?: number; query?: string; user?: string }): AuditEvent {
+function event(minutes: number, o: { verb: string; resource?: string; sub?: string; name?: string; ns?: string; code?: number; query?: string; user?: string; by?: string }): AuditEvent {
   serial += 1;
   const ns = o.ns ?? 'payments';
   const at = new Date(T0.getTime() + minutes * 60_000).toISOString().replace('Z', '123Z');
@@ -29,6 +29,7 @@ function event(minutes: number, o: { verb: string; resource?: string; sub?: stri
     responseStatus: { code: o.code ?? 200 },
     requestReceivedTimestamp: at,
     stageTimestamp: at,
+    annotations: { 'authorization.k8s.io/decision': (o.code ?? 200) >= 400 ? 'forbid' : 'allow', 'authorization.k8s.io/reason': o.by === undefined ? '' : `RBAC: allowed by RoleBinding "${o.by}/${ns}" of Role "pod-debugger" to User "${o.user ?? ALICE}"` },
   });
   if (parsed === undefined) throw new Error('not an audit event');
   return parsed;
@@ -217,5 +218,29 @@ describe('activity evidence and live sessions (use cases, in-memory ports)', () 
     expect(posted).toHaveLength(1);
     expect(posted[0]).toContain(digest ?? 'no digest');
     expect((await app.leases.get(lease.id))?.evidence?.digest).toBe(digest);
+  });
+
+  it('counts only what this lease\'s bindings allowed: a stream through another binding is neither listed, ended nor summarized as this lease\'s', async () => {
+    // Prepare: alice holds payments-debug (ends sessions); a standing binding "oncall" also lets her exec.
+    const app = useCases(CATALOG);
+    const lease = await grantDebug(app);
+    const created = new Date(T0.getTime() - 3600_000).toISOString();
+    app.cluster.addPod('payments', 'api-1', { createdAt: created, controller: { kind: 'ReplicaSet', name: 'api' } });
+    app.cluster.addPod('payments', 'api-2', { createdAt: created, controller: { kind: 'ReplicaSet', name: 'api' } });
+    const ours = lease.bindings[0]?.name ?? '';
+    app.activity.add('demo', event(3, { verb: 'create', name: 'api-1', sub: 'exec', code: 101, query: 'command=sh', by: 'oncall' }));
+    app.activity.add('demo', event(4, { verb: 'create', name: 'api-2', sub: 'exec', code: 101, query: 'command=sh', by: ours }));
+    app.activity.add('demo', event(5, { verb: 'get', name: 'api-1', by: 'oncall' }));
+    app.clock.advance(30 * 60_000 + 1000);
+    // Act
+    await app.revokeLease({ leaseId: lease.id, cause: 'expiry', actor: 'eventbridge' });
+    app.clock.advance(5 * 60_000);
+    await app.sweepLeases();
+    // Assess
+    expect(app.cluster.deletedPods.map((p) => p.name)).toEqual(['api-2']);
+    const stored = await app.leases.get(lease.id);
+    expect(stored?.sessions?.seen.map((s) => s.pod)).toEqual(['api-2']);
+    expect(stored?.evidence?.summary).toMatchObject({ requests: 1, elsewhere: 2 });
+    expect(app.jira.commentsOn('OPS-1').find((c) => c.startsWith('Activity during lease'))).toContain('Not counted: 2 request(s) of the subject that other bindings allowed');
   });
 });

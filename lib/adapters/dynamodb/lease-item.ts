@@ -28,6 +28,7 @@ const summary = z.object({
   secretsRead: z.array(z.object({ namespace: z.string(), name: z.string(), verb: z.string(), count: z.number().int() })),
   denied: z.array(requestCount),
   omitted: z.number().int(),
+  elsewhere: z.number().int().optional(),
 });
 
 /** Schema of a lease item as stored; items are checked on every read so a hand-edited item cannot confuse us. */
