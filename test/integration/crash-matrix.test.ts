@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Container } from '../../lib/container.js';
 import { standingAccess, verifiedAllowed } from '../../lib/domain/lease.js';
 import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
@@ -34,9 +37,13 @@ function deployedSweep(stack: TestStack): Container {
 }
 
 /** A stack as the packaged functions see it: its table and the cluster's kubeconfig in SSM. */
-function startStack(options: { decorate: CrashInjector['decorate']; catalog?: string | undefined }): Promise<TestStack> {
+function startStack(options: { decorate: CrashInjector['decorate']; catalog?: string | undefined; auditLog?: boolean | undefined }): Promise<TestStack> {
   const stack = new TestStack();
-  const catalog = (options.catalog ?? DEMO_CATALOG).replace('  demo: {}', '  demo:\n    kubeconfig: ssm:/kube-lease/test/clusters/kubeconfig-demo');
+  // With `auditLog`, the fake API server writes its audit log to a file that the catalog names.
+  const auditLog = options.auditLog === true ? join(tmpdir(), `kube-lease-crash-audit-${randomUUID()}.log`) : undefined;
+  if (auditLog !== undefined) stack.kube.auditLogPath = auditLog;
+  const watched = auditLog === undefined ? '' : `\n    auditLog: { type: file, path: ${JSON.stringify(auditLog)}, delay: 1m }`;
+  const catalog = (options.catalog ?? DEMO_CATALOG).replace('  demo: {}', `  demo:\n    kubeconfig: ssm:/kube-lease/test/clusters/kubeconfig-demo${watched}`);
   return stack.start({
     decorate: options.decorate,
     catalog,
@@ -86,6 +93,8 @@ async function otherLease(stack: TestStack): Promise<string> {
 interface Scenario {
   readonly name: string;
   readonly catalog?: string;
+  /** The cluster's audit log is on (a file the fake API server writes). */
+  readonly auditLog?: boolean;
   /** Runs up to the operation under test; returns the operation, which the crash interrupts. */
   readonly prepare: (stack: TestStack) => Promise<() => Promise<unknown>>;
   readonly recover: (stack: TestStack, recovery: Recovery, operation: () => Promise<unknown>) => Promise<void>;
@@ -195,6 +204,80 @@ const transient: Scenario = {
   done: grantIsLive,
 };
 
+/** payments-debug ends the subject's sessions at revoke. */
+const SESSIONS_CATALOG = DEMO_CATALOG.replace('    roleRef: { kind: Role, name: pod-debugger }\n', '    roleRef: { kind: Role, name: pod-debugger }\n    onRevoke: { sessions: end }\n');
+const POD = 'api-7d9c6b-x2x4q';
+
+/** A debug lease in which alice opens an exec stream into a ReplicaSet's pod and reads pods; returns the lease id and the pod's uid. */
+async function debugLeaseWithStream(stack: TestStack): Promise<{ leaseId: string; uid: string }> {
+  stack.ticket('CR-1', { [PROFILE]: 'payments-debug', [DURATION]: '1h' });
+  const leaseId = String(bodyOf(await stack.deliver(stack.jira.transition('CR-1', 'Approved', bob))).leaseId);
+  const pod = stack.kube.addPod('payments', POD, { ownerKind: 'ReplicaSet', ownerName: 'api-7d9c6b' });
+  const asAlice = { authorization: 'Bearer user:alice@example.com' };
+  await (await fetch(`${stack.kube.url()}/api/v1/namespaces/payments/pods`, { headers: asAlice })).text();
+  const exec = await fetch(`${stack.kube.url()}/api/v1/namespaces/payments/pods/${POD}/exec?command=sh&container=app&stdin=true&tty=true`, { method: 'POST', headers: asAlice });
+  if (exec.status !== 200) throw new Error(`exec answered ${exec.status}`);
+  void exec.text().catch(() => undefined);
+  return { leaseId, uid: pod.metadata.uid };
+}
+
+/** The evidence of CR-1's lease was posted (at least once: a crash between the comment and its mark posts it twice), each time with the stored digest. */
+async function evidencePosted(stack: TestStack): Promise<string[]> {
+  const [lease] = await stack.container.leases.listForTicket('jira', 'CR-1');
+  const digest = lease?.evidence?.digest;
+  const posted = stack.jira.comments('CR-1').filter((c) => c.startsWith('Activity during lease'));
+  if (lease?.evidence?.postedAt === undefined || digest === undefined) return [`evidence: not posted (${JSON.stringify(lease?.evidence ?? null)})`];
+  if (posted.length === 0 || posted.some((c) => !c.includes(digest))) return [`evidence: ${posted.length} comment(s), not all with the stored digest ${digest}`];
+  return lease.evidence.summary?.sessions.some((x) => x.pod === POD) === true ? [] : ['evidence: the exec stream is missing from the summary'];
+}
+
+const sessions: Scenario = {
+  name: 'sessions',
+  catalog: SESSIONS_CATALOG,
+  auditLog: true,
+  prepare: async (stack) => {
+    const { leaseId, uid } = await debugLeaseWithStream(stack);
+    streamPods.set(stack, uid);
+    stack.clock.advance(3600_000 + 1000);
+    return () => stack.container.revokeLease({ leaseId, cause: 'expiry', actor: 'eventbridge' });
+  },
+  recover: revoke.recover,
+  /** The stream's pod was deleted (its stream closed) and said so; then the evidence follows the sweep. */
+  done: async (stack) => {
+    const [lease] = await stack.container.leases.listForTicket('jira', 'CR-1');
+    const uid = streamPods.get(stack) ?? '';
+    const broken: string[] = [];
+    if (lease?.status !== 'REVOKED') broken.push(`sessions: the lease is ${lease?.status ?? 'missing'}`);
+    const pod = lease?.sessions?.pods.find((p) => p.pod === POD);
+    if (pod === undefined || pod.outcome === 'kept') broken.push(`sessions: the pod is recorded as ${JSON.stringify(pod ?? null)}`);
+    if ([...stack.kube.core.pods.values()].some((p) => p.metadata.uid === uid) || stack.kube.core.openStreams(uid) > 0) broken.push('sessions: the stream\'s pod still runs');
+    stack.clock.advance(61_000);
+    await deployedSweep(stack).sweepLeases();
+    return [...broken, ...(await evidencePosted(stack))];
+  },
+};
+const streamPods = new WeakMap<TestStack, string>();
+
+/** Posting the evidence (the sweep), crashed at each of its steps: read → record → comment → mark → leave the queue. */
+const evidence: Scenario = {
+  name: 'evidence',
+  catalog: SESSIONS_CATALOG,
+  auditLog: true,
+  prepare: async (stack) => {
+    const { leaseId } = await debugLeaseWithStream(stack);
+    stack.clock.advance(3600_000 + 1000);
+    await stack.container.revokeLease({ leaseId, cause: 'expiry', actor: 'eventbridge' });
+    stack.clock.advance(61_000);
+    return () => stack.container.sweepLeases();
+  },
+  recover: async (stack, recovery, operation) => {
+    stack.clock.advance(60_000);
+    if (recovery === 'redeliver') await operation();
+    else await deployedSweep(stack).sweepLeases();
+  },
+  done: evidencePosted,
+};
+
 describe('crash at every step: the invariants hold after recovery', () => {
   beforeAll(async () => {
     template = await packageStack('test');
@@ -209,11 +292,11 @@ describe('crash at every step: the invariants hold after recovery', () => {
     process.stdout.write(`\ncrash matrix (step the process died after × recovery → invariants)\n${rows.join('\n')}\n`);
   });
 
-  for (const scenario of [grant, revoke, extension, activation, transient]) {
+  for (const scenario of [grant, revoke, extension, activation, transient, sessions, evidence]) {
     it(`${scenario.name}: every step × {redeliver/retry, sweep}`, async () => {
       // Count the side-effecting steps of an uninterrupted run first.
       const dry = new CrashInjector();
-      const probe = await startStack({ decorate: dry.decorate, catalog: scenario.catalog });
+      const probe = await startStack({ decorate: dry.decorate, catalog: scenario.catalog, auditLog: scenario.auditLog });
       let steps: string[];
       try {
         await otherLease(probe);
@@ -230,7 +313,7 @@ describe('crash at every step: the invariants hold after recovery', () => {
       for (let k = 1; k <= steps.length; k += 1) {
         for (const recovery of ['redeliver', 'sweep'] as const) {
           const injector = new CrashInjector();
-          const stack = await startStack({ decorate: injector.decorate, catalog: scenario.catalog });
+          const stack = await startStack({ decorate: injector.decorate, catalog: scenario.catalog, auditLog: scenario.auditLog });
           try {
             const other = await otherLease(stack);
             const operation = await scenario.prepare(stack);

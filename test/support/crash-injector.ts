@@ -5,12 +5,16 @@ export class SimulatedCrash extends Error {
 
 /** Port methods that change something outside the process: the steps a crash can come after. */
 const SIDE_EFFECTS: Readonly<Record<string, readonly string[]>> = {
-  leases: ['create', 'transition', 'claimApproval', 'recordDenial', 'claimDelivery', 'finishDelivery', 'releaseDelivery', 'reservePlace'],
+  // The evidence store is wrapped as `leases` too (same table): queue, record, markPosted, drop.
+  leases: ['create', 'transition', 'claimApproval', 'recordDenial', 'claimDelivery', 'finishDelivery', 'releaseDelivery', 'reservePlace', 'queue', 'record', 'markPosted', 'drop'],
   scheduler: ['schedule', 'cancel'],
-  cluster: ['applyBinding', 'deleteBinding', 'setExpiry'],
+  cluster: ['applyBinding', 'deleteBinding', 'setExpiry', 'deletePod'],
   'tickets.jira': ['comment'],
   'tickets.servicenow': ['comment'],
 };
+
+/** Port methods that answer from configuration, synchronously, with no side effect. */
+const SYNC: readonly string[] = ['configured', 'delaySeconds'];
 
 /**
  * Wraps ports (through the container's `decorate` hook) so that the process "dies" right after the
@@ -42,6 +46,8 @@ export class CrashInjector {
       get: (target, property, receiver) => {
         const value: unknown = Reflect.get(target, property, receiver);
         if (typeof value !== 'function') return value;
+        // Synchronous questions about configuration (the activity log's) stay synchronous.
+        if (SYNC.includes(String(property))) return value.bind(target) as unknown;
         return async (...args: unknown[]) => {
           if (this.crashed) throw new SimulatedCrash(`process is down (${name}.${String(property)})`);
           const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
