@@ -12,7 +12,9 @@ import { signServiceNowBody } from '../../lib/sources/servicenow/servicenow-webh
 import { loadConfig } from '../../lib/config.js';
 import { buildContainer, type Container } from '../../lib/container.js';
 import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
+import { FakeCloudWatchLogs } from '../fakes/fake-cloudwatch-logs.js';
 import { FakeEventBridge } from '../fakes/fake-eventbridge.js';
+import { auditLogEvent } from '../fixtures/audit-events.js';
 import { FakeJira } from '../fakes/fake-jira.js';
 import { FakeKubernetes } from '../fakes/fake-kubernetes.js';
 import { FakeServiceNow } from '../fakes/fake-servicenow.js';
@@ -41,7 +43,11 @@ interface AwsCall {
   readonly fn: FunctionId;
   readonly action: string;
   readonly resource: string;
+  /** DynamoDB: the item's partition key (IAM's dynamodb:LeadingKeys). */
+  readonly leadingKey?: string | undefined;
 }
+/** The cluster's audit log group, inside the stage's auditLogGroupPattern. */
+const AUDIT_LOG_GROUP = '/aws/eks/kube-lease-test-demo/cluster';
 
 const { region, accountId, partition } = STAND_IN;
 
@@ -67,6 +73,7 @@ describe('as deployed: each function with only its packaged environment and IAM 
   const servicenow = new FakeServiceNow(undefined, undefined, () => clock.now().getTime());
   const kube = new FakeKubernetes();
   const eventBridge = new FakeEventBridge();
+  const cloudWatchLogs = new FakeCloudWatchLogs();
   const calls: AwsCall[] = [];
   const containers = new Map<FunctionId, Container>();
   const specs = new Map<FunctionId, PackagedFunction>();
@@ -77,9 +84,12 @@ describe('as deployed: each function with only its packaged environment and IAM 
   function recordDynamo(client: DynamoDBClient): DynamoDBClient {
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        const input = args.input as { TableName?: string; IndexName?: string };
+        const input = args.input as { TableName?: string; IndexName?: string; Key?: { pk?: unknown }; Item?: { pk?: unknown } };
         const action = `dynamodb:${String(context.commandName).replace(/Command$/, '')}`;
-        calls.push({ fn: current, action, resource: tableArn(input.TableName ?? '?', input.IndexName) });
+        // The document client may not have marshalled the key yet at this step: a string or { S }.
+        const pk = (input.Key ?? input.Item)?.pk;
+        const leadingKey = typeof pk === 'string' ? pk : typeof pk === 'object' && pk !== null && 'S' in pk && typeof pk.S === 'string' ? pk.S : undefined;
+        calls.push({ fn: current, action, resource: tableArn(input.TableName ?? '?', input.IndexName), leadingKey });
         return next(args);
       },
       { step: 'initialize', name: 'recordIamCalls' },
@@ -96,30 +106,44 @@ describe('as deployed: each function with only its packaged environment and IAM 
     }
   }
 
+  /** CloudWatch Logs calls (the audit log), read from what the fake endpoint received while `fn` ran. */
+  function recordCloudWatchLogs(fn: FunctionId, from: number): void {
+    for (const call of cloudWatchLogs.filterCalls().slice(from)) {
+      calls.push({ fn, action: 'logs:FilterLogEvents', resource: `arn:${partition}:logs:${region}:${accountId}:log-group:${call.logGroupName ?? '?'}` });
+    }
+  }
+
   /** Runs `work` as function `fn` would: its container, its calls attributed to it. */
   async function as<T>(fn: FunctionId, work: (container: Container) => Promise<T>): Promise<T> {
     const container = containers.get(fn);
     if (container === undefined) throw new Error(`no container for ${fn}`);
     current = fn;
     const before = eventBridge.requests.length;
+    const logsBefore = cloudWatchLogs.filterCalls().length;
     try {
       return await work(container);
     } finally {
       recordEventBridge(fn, before);
+      recordCloudWatchLogs(fn, logsBefore);
     }
   }
 
   beforeAll(async () => {
     template = await packageStack('test');
     dir = await mkdtemp(join(tmpdir(), 'kube-lease-as-deployed-'));
-    const [jiraUrl, snUrl, kubeUrl, eventBridgeUrl] = await Promise.all([jira.start(), servicenow.start(), kube.start(), eventBridge.start()]);
+    const [jiraUrl, snUrl, kubeUrl, eventBridgeUrl, logsUrl] = await Promise.all([jira.start(), servicenow.start(), kube.start(), eventBridge.start(), cloudWatchLogs.start()]);
+    cloudWatchLogs.createLogGroup(AUDIT_LOG_GROUP);
     dynamo = await startEmbeddedDynamoDb(undefined);
     // The catalog the package ships is a placeholder like the ITSM URLs; this one reaches the fake cluster
     // through a kubeconfig in SSM, under the path the stack gives cluster credentials.
     const catalogPath = join(dir, 'catalog.yaml');
-    await writeFile(catalogPath, WINDOW_CATALOG.replace('  demo: {}', '  demo:\n    kubeconfig: ssm:/kube-lease/test/clusters/kubeconfig-demo'));
+    // Its audit log is EKS's, in CloudWatch Logs: the revoke lists sessions from it, the sweep posts evidence.
+    await writeFile(
+      catalogPath,
+      WINDOW_CATALOG.replace('  demo: {}', `  demo:\n    kubeconfig: ssm:/kube-lease/test/clusters/kubeconfig-demo\n    auditLog: { type: cloudwatch, logGroup: ${AUDIT_LOG_GROUP}, delay: 5m }`),
+    );
     // What the SDK reads from the Lambda environment and the endpoints of the fakes.
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'placeholder', AWS_SECRET_ACCESS_KEY: 'placeholder', AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridgeUrl });
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'placeholder', AWS_SECRET_ACCESS_KEY: 'placeholder', AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridgeUrl, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: logsUrl });
     const parameters: Record<string, string> = {
       '/kube-lease/test/itsm/jira-api-token': 'fake-jira-token',
       '/kube-lease/test/webhook/jira-webhook-secret': 'deployed-jira-secret',
@@ -163,7 +187,7 @@ describe('as deployed: each function with only its packaged environment and IAM 
 
   afterAll(async () => {
     process.env = saved;
-    await Promise.all([jira.stop(), servicenow.stop(), kube.stop(), eventBridge.stop(), dynamo.stop()]);
+    await Promise.all([jira.stop(), servicenow.stop(), kube.stop(), eventBridge.stop(), cloudWatchLogs.stop(), dynamo.stop()]);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -185,6 +209,8 @@ describe('as deployed: each function with only its packaged environment and IAM 
     const granted = outcome(await as('JiraWebhookLambdaFunction', (c) => deliverJira(c, jira.transition('DEP-1', 'Approved', bob))));
     expect(granted.outcome).toBe('granted');
     expect(kube.list(LABEL_LEASE_ID, granted.leaseId)).toHaveLength(2);
+    // Alice reads pods meanwhile; EKS writes it to the audit log group.
+    cloudWatchLogs.putEvents(AUDIT_LOG_GROUP, 'kube-apiserver-audit-0f1e2d3c4b5a', [auditLogEvent({ user: 'alice@example.com', verb: 'list', namespace: 'payments', at: new Date(clock.now().getTime() + 60_000), binding: kube.list(LABEL_LEASE_ID, granted.leaseId)[0]?.metadata.name ?? '?' })]);
     clock.advance(3600_000 + 60_000);
     expect(await as('RevokeLeaseLambdaFunction', (c) => c.revokeLease({ leaseId: granted.leaseId ?? '', cause: 'expiry', actor: 'eventbridge' }))).toMatchObject({ kind: 'revoked' });
     expect(kube.list(LABEL_LEASE_ID, granted.leaseId)).toEqual([]);
@@ -227,6 +253,11 @@ describe('as deployed: each function with only its packaged environment and IAM 
     // And the sweep revokes it at expiry.
     clock.advance(3600_000 + 60_000);
     expect(await as('SweepLeasesLambdaFunction', (c) => c.sweepLeases({ scan: true }))).toMatchObject({ revoked: 2, failed: 0 });
+    // DEP-1's activity evidence was posted by the sweep (its delay is long over), read from the log group.
+    const [first] = await as('SweepLeasesLambdaFunction', (c) => c.leases.listForTicket('jira', 'DEP-1'));
+    expect(first?.evidence).toMatchObject({ events: 1, postedAt: expect.any(String) });
+    expect(calls.filter((c) => c.action === 'logs:FilterLogEvents').map((c) => c.fn)).toEqual(expect.arrayContaining(['RevokeLeaseLambdaFunction', 'SweepLeasesLambdaFunction']));
+    expect(calls.some((c) => c.fn === 'RevokeLeaseLambdaFunction' && c.action === 'dynamodb:PutItem' && c.leadingKey?.startsWith('evidence#') === true)).toBe(true);
   }, 120_000);
 
   it('makes only AWS calls that each function\'s role allows (IAM simulation)', async () => {
@@ -235,14 +266,20 @@ describe('as deployed: each function with only its packaged environment and IAM 
     const counts = new Map<FunctionId, { simulated: number; allowed: number; denied: number }>();
     const seen = new Set<string>();
     for (const call of calls) {
-      const key = `${call.fn} ${call.action} ${call.resource}`;
+      // The kind of item (lease#, evidence#, delivery#…) matters where IAM limits the keys.
+      const key = `${call.fn} ${call.action} ${call.resource} ${call.leadingKey?.split('#')[0] ?? ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
       const spec = specs.get(call.fn);
       if (spec === undefined) throw new Error(`no spec for ${call.fn}`);
       const result = await runSimulation(
         {
-          request: { principal: spec.roleArn, action: call.action, resource: { resource: call.resource, accountId }, contextVariables: {} },
+          request: {
+            principal: spec.roleArn,
+            action: call.action,
+            resource: { resource: call.resource, accountId },
+            contextVariables: call.leadingKey === undefined ? {} : { 'dynamodb:LeadingKeys': [call.leadingKey] },
+          },
           identityPolicies: spec.policies.map((p) => ({ name: p.name, policy: p.policy })),
           serviceControlPolicies: [],
           resourceControlPolicies: [],

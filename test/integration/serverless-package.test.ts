@@ -129,7 +129,7 @@ describe('serverless package', () => {
       /^\{"Fn::GetAtt":\["SchedulerInvokeRole","Arn"\]\}$/,
       /^arn:\{Ref:AWS::Partition\}:scheduler:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:schedule\/kube-lease-test\/kube-lease-test-\?{20}(-start)?$/,
       /^arn:\{Ref:AWS::Partition\}:logs:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:log-group:\/aws\/lambda\/kube-lease-test-[A-Za-z]+:\*$/,
-      /^arn:\{Ref:AWS::Partition\}:logs:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:log-group:\/aws\/eks\/kube-lease-test-\*\/cluster:\*$/,
+      /^arn:\{Ref:AWS::Partition\}:logs:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:log-group:\/aws\/eks\/kube-lease-test-\*\/cluster(:\*)?$/,
     ];
     const resources = allowed.filter((s) => s.Action !== 'sts:AssumeRole' && !(Array.isArray(s.Action) && s.Action.includes('sts:AssumeRole')));
     for (const statement of resources) {
