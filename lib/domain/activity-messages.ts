@@ -48,7 +48,7 @@ export function evidenceMessage(lease: Lease, e: ActivityEvidence, delaySeconds:
   const head = `Activity during lease ${lease.id} by ${lease.subject.kind} ${lease.subject.name} in ${lease.cluster}, ${e.from} – ${e.to}, from the cluster's audit log`;
   if (e.summary === undefined || e.digest === undefined) return `${head}: could not be collected: ${e.error ?? 'unknown reason'}.`;
   return [
-    `${head} (read at ${e.collectedAt}, ${Math.round(delaySeconds / 60)} min or more after the end; events the log received later are not included):`,
+    `${head} (read at ${e.collectedAt}, ${delaySeconds < 120 ? `${delaySeconds} s` : `${Math.round(delaySeconds / 60)} min`} or more after the end; events the log received later are not included):`,
     ...summaryLines(e.summary),
     `Evidence digest: ${e.digest} (${e.events} audit events read; kept on the lease record).`,
   ].join('\n');

@@ -15,7 +15,11 @@ describe('local mode end to end (npm run demo)', () => {
     // Never before expiry; in local mode well under a second after it.
     expect(result.revocationLagMs).toBeGreaterThanOrEqual(0);
     expect(result.revocationLagMs).toBeLessThan(1500);
-    expect(result.comments['OPS-101']).toHaveLength(2);
+    // Granted, revoked, and the activity evidence from the API server's audit log file.
+    expect(result.comments['OPS-101']).toHaveLength(3);
+    expect(result.comments['OPS-101']?.[2]).toMatch(/^Activity during lease [0-9a-f]{20} by User alice@example.com/);
+    expect(result.comments['OPS-101']?.[2]).toContain('Requests denied: get secrets in payments ×1.');
+    expect(result.comments['OPS-101']?.[2]).toContain(result.lease?.evidence?.digest ?? 'no digest');
     expect(result.comments['OPS-102']?.[0]).toContain('Access denied');
     expect(result.denyResponse).toMatchObject({ status: 200, body: { outcome: 'denied', code: 'self-approval' } });
     expect(result.serviceNowResponse).toMatchObject({ status: 200, body: { outcome: 'scheduled' } });
@@ -23,7 +27,12 @@ describe('local mode end to end (npm run demo)', () => {
     expect(result.serviceNowBindingsAfterStart).toBe(1);
     expect(result.serviceNowLease?.status).toBe('REVOKED');
     expect(result.serviceNowLease?.history.map((h) => h.to)).toEqual(['SCHEDULED', 'ACTIVE', 'REVOKED']);
-    expect([...result.audit.map((e) => e.kind)].sort()).toEqual(['deny', 'grant', 'grant', 'revoke', 'revoke', 'schedule']);
+    // The exec stream through the payments-debug lease ended with its pod at revoke (onRevoke: sessions: end).
+    expect(result.execStreamEnded).toBe(true);
+    const notes = (result.comments[result.serviceNowLease?.ticketKey ?? ''] ?? []).join('\n');
+    expect(notes).toContain('Ended: pod payments/api-7d9c6b-x2x4q deleted');
+    expect(notes).toMatch(/Sessions \(exec, attach, port-forward\): 1:\n- exec into payments\/api-7d9c6b-x2x4q \(container app\): sh/);
+    expect([...result.audit.map((e) => e.kind)].sort()).toEqual(['activity', 'activity', 'deny', 'end-session', 'grant', 'grant', 'revoke', 'revoke', 'schedule']);
     expect(lines.join('\n')).toContain('"kind": "RoleBinding"');
   });
 });
