@@ -22,6 +22,18 @@ const KUBE_LEASE = { username: 'kube-lease', groups: ['kube-lease:function', 'sy
  * user (with `userGroups` and system:authenticated), authorized by the RBAC held here. Every
  * authenticated request is audited (see fake-kubernetes-audit.ts).
  */
+/** GET /api/v1 (an APIResourceList, abridged to the resources the fake serves). */
+const CORE_DISCOVERY = {
+  kind: 'APIResourceList',
+  groupVersion: 'v1',
+  resources: [
+    { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['po'] },
+    { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
+    { name: 'secrets', singularName: 'secret', namespaced: true, kind: 'Secret', verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] },
+    { name: 'configmaps', singularName: 'configmap', namespaced: true, kind: 'ConfigMap', verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['cm'] },
+  ],
+};
+
 export class FakeKubernetes extends FakeHttpServer {
   readonly bindings = new Map<string, StoredBinding>();
   private resourceVersion = 1000;
@@ -180,6 +192,8 @@ export class FakeKubernetes extends FakeHttpServer {
   }
 
   private serve(request: FakeRequest, info: RequestInfo): FakeResponse {
+    // Discovery of the core group, as client-node's object API reads it to find a kind's resource.
+    if (request.method === 'GET' && request.path === '/api/v1') return { status: 200, body: CORE_DISCOVERY };
     const core = this.core.route(request, info);
     if (core !== undefined) return core;
     if (request.path === '/apis/authorization.k8s.io/v1/subjectaccessreviews' && request.method === 'POST') return this.review(request);

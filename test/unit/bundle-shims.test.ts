@@ -180,6 +180,8 @@ describe('stubs for kubeconfig features a Lambda cannot use', () => {
     expect(() => new unsupported.SocksProxyAgent()).toThrow(/SOCKS/);
     expect(() => unsupported.SocksClient.createConnection()).toThrow(/SOCKS/);
     expect(() => unsupported.JSONPath()).toThrow(/auth-provider/);
+    expect(() => unsupported.discovery()).toThrow(/oidc auth-provider/);
+    expect(() => unsupported.refreshTokenGrant()).toThrow(unsupported.UnsupportedKubeconfigError);
   });
 
   it('jira-client’s default HTTP stack is never reached: the stub fails loudly', async () => {

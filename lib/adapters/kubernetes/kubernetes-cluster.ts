@@ -1,4 +1,4 @@
-import type { AuthorizationV1Api, CoreV1Api, RbacAuthorizationV1Api, V1RoleBinding } from '@kubernetes/client-node';
+import type { AuthorizationV1Api, KubernetesObjectApi, RbacAuthorizationV1Api, V1RoleBinding } from '@kubernetes/client-node';
 import type { AccessCheck } from '../../domain/catalog.js';
 import type { BindingRef, RoleBindingManifest, Subject } from '../../domain/lease.js';
 import { ANNOTATION_EXPIRES_AT, kyvernoTtl, LABEL_DEPLOYMENT, LABEL_KYVERNO_TTL, LABEL_LEASE_ID, LABEL_MANAGED_BY, MANAGED_BY } from '../../domain/names.js';
@@ -11,11 +11,11 @@ import { KubernetesPods } from './kubernetes-pods.js';
 /** The group every authenticated request carries; access reviews include it. */
 const AUTHENTICATED = 'system:authenticated';
 
-/** The API clients of one cluster: RBAC for bindings, authorization for access reviews, core for pods. */
+/** The API clients of one cluster: RBAC for bindings, authorization for access reviews, the object API for pods. */
 export interface ClusterApis {
   readonly rbac: RbacAuthorizationV1Api;
   readonly authorization: AuthorizationV1Api;
-  readonly core: CoreV1Api;
+  readonly objects: KubernetesObjectApi;
 }
 
 /** Returns the API clients for a catalog cluster (built once per cold start by the container). */
@@ -45,7 +45,7 @@ function isExactly(existing: V1RoleBinding, wanted: V1RoleBinding): boolean {
   );
 }
 
-/** RoleBindings through `@kubernetes/client-node`'s RBAC API, each labelled with the deployment it belongs to; pods through its core API. */
+/** RoleBindings through `@kubernetes/client-node`'s RBAC API, each labelled with the deployment it belongs to; pods through its object API. */
 export class KubernetesCluster implements Cluster {
   private readonly api: RbacApiProvider;
   /** Every API call goes through here: 429, 5xx, network failures and timeouts are retried with back-off. */
@@ -62,7 +62,7 @@ export class KubernetesCluster implements Cluster {
   ) {
     this.api = api;
     this.call = makeApiCall(retry, timeoutMs);
-    this.pods = new KubernetesPods(async (cluster) => (await api(cluster)).core, this.call);
+    this.pods = new KubernetesPods(async (cluster) => (await api(cluster)).objects, this.call);
   }
 
   /**

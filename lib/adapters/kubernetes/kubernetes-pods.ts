@@ -1,9 +1,14 @@
-import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject, KubernetesObjectApi, V1OwnerReference } from '@kubernetes/client-node';
 import type { PodInfo } from '../../ports/cluster.js';
 import { clusterError, statusOf, type ApiCall } from './kubernetes-api-call.js';
 
-/** The core API of a catalog cluster (the same connection as its RBAC API). */
-export type CoreApiProvider = (cluster: string) => Promise<CoreV1Api>;
+/** The object API of a catalog cluster (the same connection as its RBAC API). */
+export type ObjectApiProvider = (cluster: string) => Promise<KubernetesObjectApi>;
+
+/** A pod as the object API returns it: the metadata kube-lease reads. */
+type PodObject = KubernetesObject & { metadata?: { ownerReferences?: V1OwnerReference[] } };
+
+const pod = (namespace: string, name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace, name } });
 
 /** client-node turns metadata.creationTimestamp into a Date; the API server sends whole seconds. */
 function rfc3339(value: Date | string | undefined): string {
@@ -12,11 +17,11 @@ function rfc3339(value: Date | string | undefined): string {
   return value.toISOString().replace(/\.000Z$/, 'Z');
 }
 
-function podInfo(pod: V1Pod): PodInfo {
-  const controller = pod.metadata?.ownerReferences?.find((r) => r.controller === true);
+function podInfo(found: PodObject): PodInfo {
+  const controller = found.metadata?.ownerReferences?.find((r) => r.controller === true);
   return {
-    uid: pod.metadata?.uid ?? '',
-    createdAt: rfc3339(pod.metadata?.creationTimestamp as Date | string | undefined),
+    uid: found.metadata?.uid ?? '',
+    createdAt: rfc3339(found.metadata?.creationTimestamp as Date | string | undefined),
     controller: controller === undefined ? undefined : { kind: controller.kind, name: controller.name },
   };
 }
@@ -24,7 +29,7 @@ function podInfo(pod: V1Pod): PodInfo {
 /** Pods, for ending the streams a subject opened in them: read one, delete one by uid. */
 export class KubernetesPods {
   constructor(
-    private readonly api: CoreApiProvider,
+    private readonly api: ObjectApiProvider,
     private readonly call: ApiCall,
   ) {}
 
@@ -32,7 +37,7 @@ export class KubernetesPods {
     const api = await this.api(cluster);
     return this.call(async () => {
       try {
-        return podInfo(await api.readNamespacedPod({ namespace, name }));
+        return podInfo(await api.read<PodObject>(pod(namespace, name)));
       } catch (error) {
         if (statusOf(error) === 404) return undefined;
         throw clusterError(`reading pod ${namespace}/${name}`, cluster, error);
@@ -45,7 +50,7 @@ export class KubernetesPods {
     return this.call(async () => {
       try {
         // The uid precondition: a pod its controller recreated under the same name is another pod.
-        await api.deleteNamespacedPod({ namespace, name, body: { preconditions: { uid } } });
+        await api.delete(pod(namespace, name), undefined, undefined, undefined, undefined, undefined, { preconditions: { uid } });
         return 'deleted' as const;
       } catch (error) {
         // 409: the precondition failed, so the pod of that uid is gone (replaced by a namesake).

@@ -4,9 +4,10 @@
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import {
   ObjectAuthorizationV1Api as AuthorizationV1Api,
-  ObjectCoreV1Api as CoreV1Api,
   ObjectRbacAuthorizationV1Api as RbacAuthorizationV1Api,
 } from '@kubernetes/client-node/dist/gen/types/ObjectParamAPI.js';
+// Pods through the generic object API: the generated core API would add 600 KB to each bundle.
+import { KubernetesObjectApi } from '@kubernetes/client-node/dist/object.js';
 import type { ClusterConfig } from '../../domain/catalog.js';
 import { ConfigError, scrubSecrets } from '../../errors.js';
 import type { Clock } from '../../ports/clock.js';
@@ -26,7 +27,7 @@ interface Cached {
 }
 
 /**
- * Builds the API clients of a catalog cluster (RBAC, authorization, core) on first use. A kubeconfig cluster reads its
+ * Builds the API clients of a catalog cluster (RBAC, authorization, objects) on first use. A kubeconfig cluster reads its
  * kubeconfig from its catalog reference (file:, ssm:, secretsmanager:) or the configured
  * `KUBECONFIG` file; an EKS cluster gets endpoint and CA from the catalog or DescribeCluster (once
  * per cold start) and a token minted by the function itself, reused until shortly before it expires.
@@ -103,9 +104,9 @@ export function makeRbacApiProvider(
   }
 }
 
-/** The RBAC API (bindings), the authorization API (access reviews) and the core API (pods) of one cluster, over one connection pool. */
+/** The RBAC API (bindings), the authorization API (access reviews) and the object API (pods) of one cluster, over one connection pool. */
 function apisOf(kc: KubeConfig): ClusterApis {
-  return { rbac: kc.makeApiClient(RbacAuthorizationV1Api), authorization: kc.makeApiClient(AuthorizationV1Api), core: kc.makeApiClient(CoreV1Api) };
+  return { rbac: kc.makeApiClient(RbacAuthorizationV1Api), authorization: kc.makeApiClient(AuthorizationV1Api), objects: KubernetesObjectApi.makeApiClient(kc) };
 }
 
 /**
