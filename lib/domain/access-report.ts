@@ -1,3 +1,4 @@
+import { evidenceDigest } from './evidence-digest.js';
 import { ReportRequestError } from '../errors.js';
 import { OPEN_STATUSES, type DeniedApproval, type Lease, type LeaseStatus, type RevokeCause } from './lease.js';
 import { checkPeriod, deniedInPeriod, leaseEnd, overlapsPeriod, readInstant, type ReportPeriod } from './report-period.js';
@@ -73,6 +74,9 @@ export interface LeaseRow {
   readonly outcome: LeaseOutcome;
   /** Why a failed lease failed. */
   readonly failureReason: string | null;
+  /** The activity evidence: its digest recomputed from the stored summary matches (`intact`) or not (`altered`); `null`: none. */
+  readonly evidence: 'intact' | 'altered' | 'not collected' | null;
+  readonly evidenceDigest: string | null;
 }
 
 /** One denied approval as the report shows it. */
@@ -174,7 +178,16 @@ function leaseRow(lease: Lease, now: number, lateAfterMs: number): LeaseRow {
     extensions: Math.max(0, lease.approvals.length - 1),
     outcome: outcomeOf(lease, endCause, late, ended !== null && ended < expires),
     failureReason: lease.failureReason ?? null,
+    ...evidenceOf(lease),
   };
+}
+
+/** Whether the stored evidence still has the digest recorded with it (the record was not edited since). */
+function evidenceOf(lease: Lease): Pick<LeaseRow, 'evidence' | 'evidenceDigest'> {
+  const stored = lease.evidence;
+  if (stored === undefined) return { evidence: null, evidenceDigest: null };
+  if (stored.summary === undefined || stored.digest === undefined) return { evidence: 'not collected', evidenceDigest: null };
+  return { evidence: evidenceDigest(stored.summary) === stored.digest ? 'intact' : 'altered', evidenceDigest: stored.digest };
 }
 
 /**

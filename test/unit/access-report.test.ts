@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { buildAccessReport, percentile } from '../../lib/domain/access-report.js';
+import { evidenceDigest } from '../../lib/domain/evidence-digest.js';
 import { overlapsPeriod } from '../../lib/domain/report-period.js';
 import { ReportDataError, ReportRequestError } from '../../lib/errors.js';
 import { EXAMPLE_NOW, EXAMPLE_PERIOD, denialRecord, exampleDenials, exampleLeases, leaseRecord } from '../support/access-report-example.js';
@@ -9,6 +10,27 @@ const period = { from: new Date('2026-11-02T00:00:00.000Z'), to: new Date('2026-
 const now = new Date('2026-11-02T18:00:00.000Z');
 
 describe('buildAccessReport', () => {
+  it('shows whether each lease\'s stored activity evidence still has its digest: intact, altered, or not collected', () => {
+    // Prepare: three revoked leases of the example, one with evidence as stored, one edited afterwards, one not collectable.
+    const leases = exampleLeases().filter((l) => l.status === 'REVOKED' && overlapsPeriod(l, EXAMPLE_PERIOD)).slice(0, 4);
+    const summary = { requests: 2, byRequest: [{ verb: 'get', resource: 'pods', namespace: 'payments', count: 2 }], sessions: [], secretsRead: [], denied: [], omitted: 0 };
+    const base = { collectedAt: '2026-11-02T12:00:00.000Z', from: '2026-11-02T10:00:00.000Z', to: '2026-11-02T11:00:00.000Z', events: 2 };
+    const [a, b, c, d] = leases;
+    if (a === undefined || b === undefined || c === undefined || d === undefined) throw new Error('the example has fewer revoked leases');
+    const withEvidence = [
+      { ...a, evidence: { ...base, summary, digest: evidenceDigest(summary) } },
+      { ...b, evidence: { ...base, summary: { ...summary, requests: 1 }, digest: evidenceDigest(summary) } },
+      { ...c, evidence: { ...base, error: 'the cluster\'s audit log could not be read (missing, or kube-lease may not read it)' } },
+      d,
+    ];
+    // Act
+    const report = buildAccessReport({ leases: withEvidence, denials: [], period: EXAMPLE_PERIOD, now: EXAMPLE_NOW });
+    // Assess
+    const byId = new Map(report.leases.map((r) => [r.leaseId, r]));
+    expect(withEvidence.map((l) => byId.get(l.id)?.evidence)).toEqual(['intact', 'altered', 'not collected', null]);
+    expect(byId.get(a.id)?.evidenceDigest).toBe(evidenceDigest(summary));
+  });
+
   it('lists every lease whose life overlapped the period, earliest request first, and leaves the others out', () => {
     // Prepare
     const input = { leases: exampleLeases(), denials: exampleDenials(), period: EXAMPLE_PERIOD, now: EXAMPLE_NOW };
@@ -64,6 +86,8 @@ describe('buildAccessReport', () => {
       extensions: 2,
       outcome: 'on-time',
       failureReason: null,
+      evidence: null,
+      evidenceDigest: null,
     });
     expect(rows.map((r) => [r.ticketKey, r.outcome, r.endCause])).toEqual([
       ['OPS-1201', 'on-time', 'expiry'],

@@ -24,6 +24,8 @@ const COLUMNS: readonly [string, (row: LeaseRow) => string | number | boolean | 
   ['extensions', (r) => r.extensions],
   ['outcome', (r) => r.outcome],
   ['failure_reason', (r) => r.failureReason],
+  ['evidence', (r) => r.evidence],
+  ['evidence_digest', (r) => r.evidenceDigest],
 ];
 
 /**

@@ -36,7 +36,13 @@ function lagCell(row: LeaseRow): string {
 function endCauseCell(row: LeaseRow): string {
   if (row.endCause === null) return `<span class="muted">${row.status === 'REVOKED' ? 'not recorded' : `open (${e(row.status)})`}</span>`;
   const reason = row.failureReason === null ? '' : `<br><span class="muted">${b(row.failureReason)}</span>`;
-  return `${e(row.endCause)}${reason}`;
+  const evidence =
+    row.evidence === null
+      ? ''
+      : row.evidence === 'altered'
+        ? '<br><span class="tag o-late">evidence altered</span>'
+        : `<br><span class="muted" title="${e(row.evidenceDigest ?? '')}">evidence ${e(row.evidence)}</span>`;
+  return `${e(row.endCause)}${reason}${evidence}`;
 }
 
 function leaseRow(row: LeaseRow): string {
