@@ -24,7 +24,9 @@ function problemsOf(catalog, settings) {
       if (!glob(settings.auditLogGroupPattern).test(String(log.logGroup))) {
         problems.push(`cluster "${name}": audit log group ${log.logGroup} is not one this stage may read (param auditLogGroupPattern: ${settings.auditLogGroupPattern})`);
       }
-      if (log.region !== undefined && log.region !== settings.region) problems.push(`cluster "${name}": audit log in ${log.region}, but this stage's roles may read log groups in ${settings.region} only`);
+      // Without its own region the log is read where the EKS cluster is (else in the stage's region).
+      const logRegion = log.region !== undefined ? log.region : c.type === 'eks' ? c.region : settings.region;
+      if (logRegion !== settings.region) problems.push(`cluster "${name}": audit log in ${logRegion}, but this stage's roles may read log groups in ${settings.region} only`);
     }
     if (log && log.type === 'file') problems.push(`cluster "${name}": an audit log file is for local mode; in AWS use type cloudwatch`);
     if (c.type === 'eks') {

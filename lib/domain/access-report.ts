@@ -187,7 +187,7 @@ function evidenceOf(lease: Lease): Pick<LeaseRow, 'evidence' | 'evidenceDigest'>
   const stored = lease.evidence;
   if (stored === undefined) return { evidence: null, evidenceDigest: null };
   if (stored.summary === undefined || stored.digest === undefined) return { evidence: 'not collected', evidenceDigest: null };
-  return { evidence: evidenceDigest(stored.summary) === stored.digest ? 'intact' : 'altered', evidenceDigest: stored.digest };
+  return { evidence: evidenceDigest({ ...stored, summary: stored.summary }) === stored.digest ? 'intact' : 'altered', evidenceDigest: stored.digest };
 }
 
 /**

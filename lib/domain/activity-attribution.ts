@@ -1,4 +1,4 @@
-import type { AuditEvent } from './activity.js';
+import { perRequest, type AuditEvent } from './activity.js';
 import type { BindingRef } from './lease.js';
 
 /**
@@ -11,7 +11,8 @@ import type { BindingRef } from './lease.js';
 export function attributeTo(events: readonly AuditEvent[], bindings: readonly BindingRef[]): { readonly mine: AuditEvent[]; readonly elsewhere: number } {
   const mine: AuditEvent[] = [];
   const others = new Set<string>();
-  for (const e of events) {
+  // One event per request first: a request's earlier stages carry no authorizer annotation.
+  for (const e of perRequest(events)) {
     const by = e.authorizedBy;
     const refused = e.code === 401 || e.code === 403;
     const ours = by === undefined || (by.kind === 'RoleBinding' && bindings.some((b) => b.name === by.name && b.namespace === by.namespace));

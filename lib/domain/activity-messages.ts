@@ -5,8 +5,8 @@ import type { Lease } from './lease.js';
 export function describeSession(s: SessionSeen): string {
   const what = s.kind === 'portforward' ? 'port-forward' : s.kind;
   const container = s.container === undefined ? '' : ` (container ${s.container})`;
-  const command = s.command === undefined ? '' : s.kind === 'portforward' ? `, ports ${s.command}` : `: ${s.command}`;
-  return `${what} into ${s.namespace}/${s.pod}${container}${command}, at ${s.at}${s.allowed ? '' : ', denied'}`;
+  const command = s.command === undefined ? '' : s.kind === 'portforward' ? `, ports ${s.command}` : `: "${s.command}"`;
+  return `${what} into ${s.namespace}/${s.pod}${container}${command}, at ${s.at}${s.allowed ? '' : ', not opened'}`;
 }
 
 function counts(rows: readonly RequestCount[]): string {
@@ -21,8 +21,16 @@ export function sessionsLines(sessions: SessionsAtRevoke | undefined): string[] 
   const lines = [
     `Sessions the subject opened through this lease (from the audit log up to ${sessions.at}); these streams may outlive the binding:`,
     ...sessions.seen.map((s) => `- ${describeSession(s)}`),
+    ...(sessions.omitted === undefined ? [] : [`- and ${sessions.omitted} more (the audit log has them all)`]),
+    ...podLines(sessions.pods),
   ];
-  for (const pod of sessions.pods) {
+  return lines;
+}
+
+/** What became of each pod of the streams: ended (deleted, or no longer running) or not, and why. */
+function podLines(pods: SessionsAtRevoke['pods']): string[] {
+  const lines: string[] = [];
+  for (const pod of pods) {
     if (pod.outcome === 'deleted') lines.push(`Ended: pod ${pod.namespace}/${pod.pod} deleted (its controller recreates it); every stream into it ends when its containers stop, within the pod's termination grace period.`);
     else if (pod.outcome === 'gone') lines.push(`Ended: pod ${pod.namespace}/${pod.pod} no longer runs${pod.why === undefined ? '' : ` (${pod.why})`}.`);
     else lines.push(`Not ended: pod ${pod.namespace}/${pod.pod} was not deleted: ${pod.why ?? 'unknown reason'}. Its streams may still be open; a person must check it.`);
@@ -50,6 +58,7 @@ export function evidenceMessage(lease: Lease, e: ActivityEvidence, delaySeconds:
   return [
     `${head} (read at ${e.collectedAt}, ${delaySeconds < 120 ? `${delaySeconds} s` : `${Math.round(delaySeconds / 60)} min`} or more after the end; events the log received later are not included):`,
     ...summaryLines(e.summary),
-    `Evidence digest: ${e.digest} (${e.events} audit events read; kept on the lease record).`,
+    ...(e.pods === undefined ? [] : ['Streams the audit log showed only after the revoke:', ...podLines(e.pods)]),
+    `Evidence digest: ${e.digest} (of the window, the ${e.events} requests counted and this summary, as kept on the lease record).`,
   ].join('\n');
 }

@@ -1,4 +1,5 @@
 import { authorizationOf } from './activity-attribution.js';
+import { commandText, objectName, requestPath, resourceName } from './activity-text.js';
 
 /** One request in the cluster's API server audit log (audit.k8s.io/v1 Event): the fields kube-lease reads. */
 export interface AuditEvent {
@@ -74,6 +75,8 @@ export interface SessionsAtRevoke {
   readonly seen: readonly SessionSeen[];
   /** With `endSessions`: each pod of those streams. */
   readonly pods: readonly SessionPod[];
+  /** Streams seen beyond the SUMMARY_ROWS listed. */
+  readonly omitted?: number | undefined;
   /** Why the audit log could not be read: nothing is known of streams then. */
   readonly error?: string | undefined;
 }
@@ -88,6 +91,8 @@ export interface ActivityEvidence {
   readonly summary?: ActivitySummary | undefined;
   /** `sha256:` of the summary's canonical JSON (see evidenceDigest). */
   readonly digest?: string | undefined;
+  /** With `endSessions`: pods of streams the log showed only after the revoke, ended (or not) then. */
+  readonly pods?: readonly SessionPod[] | undefined;
   /** Why the evidence could not be collected (then no summary and no digest). */
   readonly error?: string | undefined;
   /** When it was posted on the ticket. */
@@ -97,13 +102,9 @@ export interface ActivityEvidence {
 /** At most this many rows per list: the rest is counted in `omitted`. */
 export const SUMMARY_ROWS = 25;
 
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+const record = (value: unknown): Record<string, unknown> | undefined =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 
 /**
  * Reads one audit event (a parsed JSON line, or a CloudWatch Logs message); undefined when it is
@@ -114,9 +115,10 @@ export function parseAuditEvent(json: unknown): AuditEvent | undefined {
   if (e === undefined || e['kind'] !== 'Event') return undefined;
   const user = record(e['user']);
   const auditID = text(e['auditID']);
-  const verb = text(e['verb']);
+  const verb = resourceName(text(e['verb']));
   const username = text(user?.['username']);
-  const at = text(e['requestReceivedTimestamp']) ?? text(e['stageTimestamp']);
+  const stamped = text(e['requestReceivedTimestamp']) ?? text(e['stageTimestamp']);
+  const at = stamped === undefined || /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/.test(stamped) || Number.isNaN(Date.parse(stamped)) ? stamped : new Date(stamped).toISOString();
   if (auditID === undefined || verb === undefined || username === undefined || at === undefined || Number.isNaN(Date.parse(at))) return undefined;
   const ref = record(e['objectRef']);
   const status = record(e['responseStatus']);
@@ -131,11 +133,11 @@ export function parseAuditEvent(json: unknown): AuditEvent | undefined {
       ? {}
       : {
           objectRef: {
-            resource: text(ref['resource']),
-            subresource: text(ref['subresource']),
-            namespace: text(ref['namespace']),
-            name: text(ref['name']),
-            apiGroup: text(ref['apiGroup']),
+            resource: resourceName(text(ref['resource'])),
+            subresource: resourceName(text(ref['subresource'])),
+            namespace: text(ref['namespace']) === undefined ? undefined : (objectName(text(ref['namespace'])) ?? '(invalid)'),
+            name: text(ref['name']) === undefined ? undefined : (objectName(text(ref['name'])) ?? '(invalid)'),
+            apiGroup: resourceName(text(ref['apiGroup'])),
           },
         }),
     ...(typeof code === 'number' ? { code } : {}),
@@ -145,7 +147,7 @@ export function parseAuditEvent(json: unknown): AuditEvent | undefined {
 }
 
 /** One event per request: the log holds a request at several stages; the latest with an answer wins. */
-function perRequest(events: readonly AuditEvent[]): AuditEvent[] {
+export function perRequest(events: readonly AuditEvent[]): AuditEvent[] {
   const rank = (e: AuditEvent) => (e.code === undefined ? 0 : e.stage === 'ResponseComplete' ? 2 : 1);
   const byId = new Map<string, AuditEvent>();
   for (const e of events) {
@@ -159,7 +161,7 @@ const denied = (e: AuditEvent) => e.code === 401 || e.code === 403;
 
 function resourceOf(e: AuditEvent): string {
   const r = e.objectRef;
-  if (r?.resource === undefined) return e.requestURI.split('?')[0] ?? e.requestURI;
+  if (r?.resource === undefined) return requestPath(e.requestURI);
   const name = r.subresource === undefined ? r.resource : `${r.resource}/${r.subresource}`;
   return r.apiGroup === undefined ? name : `${name}.${r.apiGroup}`;
 }
@@ -168,18 +170,14 @@ function resourceOf(e: AuditEvent): string {
 export function sessionOf(e: AuditEvent): SessionSeen | undefined {
   const r = e.objectRef;
   const kind = STREAMS.find((s) => s === r?.subresource);
-  if (kind === undefined || r?.resource !== 'pods' || r.namespace === undefined || r.name === undefined) return undefined;
+  const namespace = objectName(r?.namespace);
+  const pod = objectName(r?.name);
+  if (kind === undefined || r?.resource !== 'pods' || namespace === undefined || pod === undefined) return undefined;
   const query = new URLSearchParams(e.requestURI.split('?')[1] ?? '');
-  const command = kind === 'exec' ? query.getAll('command').join(' ') : kind === 'portforward' ? query.getAll('ports').join(',') : '';
-  return {
-    kind,
-    namespace: r.namespace,
-    pod: r.name,
-    container: query.get('container') ?? undefined,
-    ...(command === '' ? {} : { command }),
-    at: e.at,
-    allowed: !denied(e),
-  };
+  const command = commandText(kind === 'exec' ? query.getAll('command') : kind === 'portforward' ? [query.getAll('ports').join(',')] : []);
+  const container = objectName(query.get('container') ?? undefined);
+  // A stream that opened is answered 101 Switching Protocols; anything else (403, 404…) opened nothing.
+  return { kind, namespace, pod, ...(container === undefined ? {} : { container }), ...(command === '' ? {} : { command }), at: e.at, allowed: e.code === 101 };
 }
 
 function counted(rows: Map<string, RequestCount>, e: AuditEvent): void {
@@ -214,7 +212,8 @@ export function summarizeActivity(events: readonly AuditEvent[], limit = SUMMARY
     const session = sessionOf(e);
     if (session !== undefined) sessions.push(session);
     const r = e.objectRef;
-    if (!denied(e) && r?.resource === 'secrets' && r.apiGroup === undefined && ['get', 'list', 'watch'].includes(e.verb)) {
+    const answered = e.code !== undefined && e.code >= 200 && e.code < 300;
+    if (answered && r?.resource === 'secrets' && r.apiGroup === undefined && ['get', 'list', 'watch'].includes(e.verb)) {
       const namespace = r.namespace ?? '(cluster)';
       const name = r.name ?? '(all)';
       const key = `${namespace}/${name} ${e.verb}`;

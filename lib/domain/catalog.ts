@@ -161,6 +161,9 @@ export function catalogWarnings(catalog: Catalog): string[] {
     .filter((name) => !used.has(name))
     .map((name) => `cluster "${name}" is used by no profile`);
   if (catalog.jira !== undefined && catalog.jira.projects === undefined) warnings.push('jira.projects is not set: issues of every Jira project may request access');
+  for (const p of catalog.profiles) {
+    if (catalog.clusters[p.cluster]?.auditLog !== undefined && (p.subject ?? catalog.subject).kind === 'Group') warnings.push(`profile "${p.name}" binds a Group: the audit log names users, so its leases get no activity evidence and no session list`);
+  }
   return warnings;
 }
 

@@ -11,7 +11,11 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** `sha256:<hex>` of the summary's canonical JSON: a report recomputes it to show the record is unchanged. */
-export function evidenceDigest(summary: ActivitySummary): string {
-  return `sha256:${createHash('sha256').update(canonical(summary)).digest('hex')}`;
+/**
+ * `sha256:<hex>` of the evidence's canonical JSON (its window, its count and its summary): a report
+ * recomputes it to show that the record was not edited after it was posted.
+ */
+export function evidenceDigest(evidence: { readonly from: string; readonly to: string; readonly events: number; readonly summary: ActivitySummary }): string {
+  const { from, to, events, summary } = evidence;
+  return `sha256:${createHash('sha256').update(canonical({ from, to, events, summary })).digest('hex')}`;
 }

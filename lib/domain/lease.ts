@@ -116,9 +116,12 @@ export interface Lease {
   readonly evidence?: ActivityEvidence | undefined;
 }
 
-/** When access began: the lease's first move to ACTIVE (its start if the history has none). */
-export function activatedAt(lease: Pick<Lease, 'history' | 'startsAt'>): string {
-  return lease.history.find((h) => h.to === 'ACTIVE')?.at ?? lease.startsAt;
+/**
+ * When the lease's bindings may first have existed: its first move to PENDING (a grant creates them
+ * while PENDING) or to ACTIVE (an activation), else its start.
+ */
+export function accessBeganAt(lease: Pick<Lease, 'history' | 'startsAt'>): string {
+  return lease.history.find((h) => h.to === 'PENDING' || h.to === 'ACTIVE')?.at ?? lease.startsAt;
 }
 
 /**

@@ -24,6 +24,8 @@ export interface PodInfo {
   readonly createdAt: string;
   /** The owner reference with `controller: true`, if any: a pod without one is not recreated when deleted. */
   readonly controller?: { readonly kind: string; readonly name: string } | undefined;
+  /** status.phase: a Succeeded or Failed pod runs nothing, and its controller does not recreate it. */
+  readonly phase?: string | undefined;
 }
 
 /** The Kubernetes clusters of the catalog. Errors: ClusterError, BindingConflictError. */

@@ -14,6 +14,8 @@ export interface EvidenceDue {
 export interface EvidenceStore {
   /** Queues the lease for evidence at `dueAt`. Idempotent: queueing again keeps the first due time. */
   queue(leaseId: string, dueAt: Date): Promise<void>;
+  /** Moves the lease's due time (a retry later, behind newer evidence). */
+  postpone(leaseId: string, dueAt: Date): Promise<void>;
   /** Leases whose evidence is due at or before `before`, earliest first. */
   due(before: Date, limit: number): Promise<readonly EvidenceDue[]>;
   /** Takes the lease off the queue (done, or nothing to do). */

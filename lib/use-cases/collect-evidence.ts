@@ -1,17 +1,21 @@
-import { inWindow, summarizeActivity } from '../domain/activity.js';
+import { inWindow, openedSessions, summarizeActivity, type SessionPod } from '../domain/activity.js';
 import { attributeTo } from '../domain/activity-attribution.js';
 import { evidenceDigest } from '../domain/evidence-digest.js';
 import { evidenceMessage } from '../domain/activity-messages.js';
 import { leaseAuditFields } from '../domain/audit.js';
 import type { ActivityEvidence } from '../domain/activity.js';
-import { activatedAt, type Lease } from '../domain/lease.js';
+import { accessBeganAt, type Lease } from '../domain/lease.js';
 import { describeError, publicReason } from '../errors.js';
 import type { ActivityLog } from '../ports/activity-log.js';
 import type { EvidenceDue, EvidenceStore } from '../ports/evidence-store.js';
 import { sourceOf } from '../ports/ticket-source.js';
 import type { LeaseDeps } from './lease-deps.js';
+import { endPods } from './revoke-sessions.js';
 
-export interface CollectEvidenceDeps extends Pick<LeaseDeps, 'tickets' | 'leases' | 'audit' | 'clock' | 'logger'> {
+/** A failed read or comment is tried again this much later (behind newer evidence). */
+const RETRY_AFTER_MS = 60_000;
+
+export interface CollectEvidenceDeps extends Pick<LeaseDeps, 'tickets' | 'leases' | 'audit' | 'clock' | 'logger' | 'cluster'> {
   readonly activity: ActivityLog;
   readonly evidence: EvidenceStore;
   /** A read or comment that keeps failing for this long after the due time is given up (and said so). */
@@ -31,9 +35,14 @@ export type EvidenceOutcome = 'posted' | 'waiting' | 'retry' | 'dropped';
 export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDue) => Promise<EvidenceOutcome> {
   const { leases, activity, evidence, clock, logger } = deps;
   const givenUp = (due: EvidenceDue) => clock.now().getTime() - Date.parse(due.dueAt) > deps.giveUpAfterSeconds * 1000;
+  /** Tries again a minute later (at the back of the queue), unless it has been failing for too long. */
+  const later = async (due: EvidenceDue): Promise<EvidenceOutcome> => {
+    await evidence.postpone(due.leaseId, new Date(clock.now().getTime() + RETRY_AFTER_MS));
+    return 'retry';
+  };
 
   async function read(lease: Lease, due: EvidenceDue): Promise<ActivityEvidence | undefined> {
-    const from = new Date(activatedAt(lease));
+    const from = new Date(accessBeganAt(lease));
     const to = new Date(lease.revokedAt ?? due.dueAt);
     const base = { collectedAt: clock.now().toISOString(), from: from.toISOString(), to: to.toISOString() };
     if (!activity.configured(lease.cluster)) return { ...base, events: 0, error: 'the cluster\'s audit log is no longer configured' };
@@ -42,13 +51,24 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
       // Only what this lease's bindings allowed (and what was refused): overlapping access answers for the rest.
       const { mine, elsewhere } = attributeTo(read, lease.bindings);
       const summary = { ...summarizeActivity(mine), ...(elsewhere > 0 ? { elsewhere } : {}) };
-      return { ...base, events: mine.length, summary, digest: evidenceDigest(summary) };
+      const counted = { ...base, events: mine.length, summary };
+      // Streams the log showed only after the revoke (it lags): ended now, or reported as not ended.
+      const late = await lateStreams(lease, mine);
+      return { ...counted, digest: evidenceDigest(counted), ...(late.length > 0 ? { pods: late } : {}) };
     } catch (error) {
       logger.warn('could not read the audit log for a lease\'s evidence', { leaseId: lease.id, error: describeError(error) });
       const retryable = error instanceof Error && 'retryable' in error && error.retryable === true;
       if (retryable && !givenUp(due)) return undefined;
       return { ...base, events: 0, error: publicReason(error) };
     }
+  }
+
+  /** With `endSessions`: the streams in the complete log whose pods the revoke did not handle (it read the log before it was complete). */
+  async function lateStreams(lease: Lease, mine: Parameters<typeof openedSessions>[0]): Promise<SessionPod[]> {
+    if (lease.endSessions !== true || lease.sessions === undefined) return [];
+    const handled = new Set(lease.sessions.pods.map((p) => `${p.namespace}/${p.pod}`));
+    const missed = openedSessions(mine).filter((x) => lease.namespaces.includes(x.namespace) && !handled.has(`${x.namespace}/${x.pod}`));
+    return missed.length === 0 ? [] : endPods(deps, lease, 'sweep', missed);
   }
 
   return async function collectEvidence(due: EvidenceDue): Promise<EvidenceOutcome> {
@@ -58,18 +78,22 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
       return 'dropped';
     }
     // Queued by a revoke before its state change: that revoke (or the sweep) finishes it first.
-    if (lease.status !== 'REVOKED') return 'waiting';
+    if (lease.status !== 'REVOKED') return givenUp(due) ? dropped(due) : later(due);
     let stored: Lease | undefined = lease;
     if (lease.evidence === undefined) {
       const collected = await read(lease, due);
-      if (collected === undefined) return 'retry';
+      if (collected === undefined) return later(due);
       stored = await evidence.record(lease.id, collected);
     }
     const found = stored?.evidence;
-    if (stored === undefined || found === undefined) {
-      await evidence.drop(due.leaseId);
-      return 'dropped';
+    if (stored === undefined || found === undefined) return dropped(due);
+    try {
+      await sourceOf(deps.tickets, stored.source).comment(stored.ticketKey, evidenceMessage(stored, found, activity.delaySeconds(stored.cluster)));
+    } catch (error) {
+      logger.warn('could not post a lease\'s evidence on its ticket', { leaseId: stored.id, ticket: stored.ticketKey, error: describeError(error) });
+      return givenUp(due) ? dropped(due) : later(due);
     }
+    // Once per posting (twice only after a crash between the comment and the mark).
     deps.audit.record({
       kind: 'activity',
       at: clock.now().toISOString(),
@@ -84,16 +108,13 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
         ...(found.error === undefined ? {} : { error: found.error }),
       },
     });
-    try {
-      await sourceOf(deps.tickets, stored.source).comment(stored.ticketKey, evidenceMessage(stored, found, activity.delaySeconds(stored.cluster)));
-    } catch (error) {
-      logger.warn('could not post a lease\'s evidence on its ticket', { leaseId: stored.id, ticket: stored.ticketKey, error: describeError(error) });
-      if (!givenUp(due)) return 'retry';
-      await evidence.drop(due.leaseId);
-      return 'dropped';
-    }
     await evidence.markPosted(stored.id, clock.now().toISOString());
     await evidence.drop(stored.id);
     return 'posted';
   };
+
+  async function dropped(due: EvidenceDue): Promise<EvidenceOutcome> {
+    await evidence.drop(due.leaseId);
+    return 'dropped';
+  }
 }

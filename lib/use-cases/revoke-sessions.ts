@@ -1,13 +1,20 @@
 import { attributeTo } from '../domain/activity-attribution.js';
-import { inWindow, openedSessions, type SessionPod, type SessionSeen, type SessionsAtRevoke } from '../domain/activity.js';
+import { inWindow, openedSessions, SUMMARY_ROWS, type SessionPod, type SessionSeen, type SessionsAtRevoke } from '../domain/activity.js';
 import { leaseAuditFields } from '../domain/audit.js';
-import { activatedAt, type Lease } from '../domain/lease.js';
-import { ClusterError, describeError, publicReason } from '../errors.js';
+import { accessBeganAt, type Lease } from '../domain/lease.js';
+import { ActivityLogError, ClusterError, describeError, publicReason } from '../errors.js';
 import type { ActivityLog } from '../ports/activity-log.js';
 import type { LeaseDeps } from './lease-deps.js';
 
-/** Owners that recreate a pod that is deleted: deleting one of theirs ends its streams and loses nothing. */
-const RECREATING_CONTROLLERS = ['ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job'];
+/**
+ * Owners that recreate a deleted pod, so deleting one ends its streams and loses nothing. Not Job:
+ * deleting a running Job's pod restarts its work and spends its retries (backoffLimit).
+ */
+const RECREATING_CONTROLLERS = ['ReplicaSet', 'StatefulSet', 'DaemonSet'];
+/** Most pods one revoke deletes (one after another); the rest are reported, not ended. */
+export const MAX_PODS_ENDED = 10;
+/** The audit log read at revoke gives up after this: the bindings are gone already, the revoke must finish. */
+export const SESSIONS_READ_BUDGET_MS = 8000;
 
 export type SessionDeps = Pick<LeaseDeps, 'cluster' | 'audit' | 'clock' | 'logger'> & { readonly activity?: ActivityLog | undefined };
 
@@ -35,6 +42,7 @@ async function endPod(deps: SessionDeps, lease: Lease, actor: string, streams: r
     const pod = await deps.cluster.getPod(lease.cluster, namespace, name);
     if (pod === undefined) return { namespace, pod: name, outcome: 'gone' };
     if (Date.parse(pod.createdAt) > lastOpened) return { namespace, pod: name, outcome: 'gone', why: 'replaced by a newer pod of the same name' };
+    if (pod.phase === 'Succeeded' || pod.phase === 'Failed') return { namespace, pod: name, outcome: 'gone', why: `it has finished (${pod.phase})` };
     if (pod.controller === undefined) return { namespace, pod: name, outcome: 'kept', why: 'a bare pod (no controller would recreate it; deleting it would lose it)' };
     if (!RECREATING_CONTROLLERS.includes(pod.controller.kind)) {
       return { namespace, pod: name, outcome: 'kept', why: `owned by ${pod.controller.kind} ${pod.controller.name}, not a controller kube-lease relies on to recreate it` };
@@ -66,22 +74,50 @@ export async function sessionsAtRevoke(deps: SessionDeps, lease: Lease, actor: s
   const { activity } = deps;
   if (!watchesActivity(activity, lease)) return undefined;
   const now = deps.clock.now();
-  const from = new Date(activatedAt(lease));
   let seen: SessionSeen[];
   try {
-    const events = await activity.read({ cluster: lease.cluster, username: lease.subject.name, from, to: now });
-    // Streams this lease's bindings allowed, in its namespaces: those opened through other access are not its to end.
-    const { mine } = attributeTo(events.filter((e) => inWindow(e, lease.subject.name, from, now)), lease.bindings);
-    seen = openedSessions(mine).filter((s) => lease.namespaces.includes(s.namespace));
+    seen = await withinBudget(streamsOf(activity, lease, now), SESSIONS_READ_BUDGET_MS);
   } catch (error) {
     deps.logger.warn('could not read the audit log for the subject\'s sessions', { leaseId: lease.id, error: describeError(error) });
     return { at: now.toISOString(), seen: [], pods: [], error: publicReason(error) };
   }
-  if (lease.endSessions !== true || seen.length === 0) return { at: now.toISOString(), seen, pods: [] };
+  const kept = seen.slice(0, SUMMARY_ROWS);
+  const omitted = seen.length - kept.length;
+  const listed = { at: now.toISOString(), seen: kept, ...(omitted > 0 ? { omitted } : {}) };
+  if (lease.endSessions !== true || seen.length === 0) return { ...listed, pods: [] };
+  return { ...listed, pods: await endPods(deps, lease, actor, seen) };
+}
+
+/** The streams this lease's bindings let the subject open in its namespaces, from the start of its access up to `to`. */
+export async function streamsOf(activity: ActivityLog, lease: Lease, to: Date): Promise<SessionSeen[]> {
+  const from = new Date(accessBeganAt(lease));
+  const events = await activity.read({ cluster: lease.cluster, username: lease.subject.name, from, to });
+  // Streams opened through other access (standing, another lease) are not this lease's to end.
+  const { mine } = attributeTo(events.filter((e) => inWindow(e, lease.subject.name, from, to)), lease.bindings);
+  return openedSessions(mine).filter((s) => lease.namespaces.includes(s.namespace));
+}
+
+/** Ends the streams' pods one after another, at most MAX_PODS_ENDED; the rest are reported as not ended. */
+export async function endPods(deps: SessionDeps, lease: Lease, actor: string, streams: readonly SessionSeen[]): Promise<SessionPod[]> {
   const byPod = new Map<string, SessionSeen[]>();
-  for (const s of seen) byPod.set(`${s.namespace}/${s.pod}`, [...(byPod.get(`${s.namespace}/${s.pod}`) ?? []), s]);
-  const pods = await Promise.all([...byPod.values()].map((streams) => endPod(deps, lease, actor, streams)));
-  return { at: now.toISOString(), seen, pods };
+  for (const s of streams) byPod.set(`${s.namespace}/${s.pod}`, [...(byPod.get(`${s.namespace}/${s.pod}`) ?? []), s]);
+  const pods: SessionPod[] = [];
+  for (const group of byPod.values()) {
+    const [first] = group;
+    if (first === undefined) continue;
+    if (pods.length >= MAX_PODS_ENDED) pods.push({ namespace: first.namespace, pod: first.pod, outcome: 'kept', why: `more than ${MAX_PODS_ENDED} pods: not ended by kube-lease` });
+    else pods.push(await endPod(deps, lease, actor, group));
+  }
+  return pods;
+}
+
+/** The work, or an ActivityLogError (retryable) once `ms` have passed: the caller goes on without it. */
+function withinBudget<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ActivityLogError(`the audit log did not answer within ${ms} ms`, { retryable: true })), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /** The sessions as the revoke audit event carries them. */

@@ -119,7 +119,14 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
         else counts.rolledBackPending += 1;
       });
     }
-    // After the revokes above, so a lease revoked in this run is REVOKED when its evidence is due.
+    if (options.scan ?? scanDue(now)) {
+      lastScanAt = now.getTime();
+      await step('delete orphan bindings', async () => {
+        counts.orphanBindingsDeleted += await deleteOrphans(now);
+      });
+    }
+
+    // Last: after the revokes (a lease revoked in this run is REVOKED) and the scan (cleanup comes before reporting).
     const evidence = deps.evidence;
     if (evidence !== undefined) {
       await step('read the evidence queue', async () => {
@@ -130,13 +137,6 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
         }
       });
     }
-    if (options.scan ?? scanDue(now)) {
-      lastScanAt = now.getTime();
-      await step('delete orphan bindings', async () => {
-        counts.orphanBindingsDeleted += await deleteOrphans(now);
-      });
-    }
-
     const summary: SweepSummary = { ...counts, outOfTime };
     // A run that found nothing to do is routine: debug, so an idle local mode stays quiet.
     const busy = summary.due > 0 || summary.evidencePosted > 0 || summary.orphanBindingsDeleted > 0 || summary.failed > 0 || summary.outOfTime;

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
 const { problemsOf } = require('../../deploy/catalog-check-plugin.cjs') as {
-  problemsOf(catalog: unknown, settings: { ssmPrefix: string; secretsPrefix: string; eksClusterPattern: string; region: string }): string[];
+  problemsOf(catalog: unknown, settings: { ssmPrefix: string; secretsPrefix: string; eksClusterPattern: string; auditLogGroupPattern?: string; region: string }): string[];
 };
 const TEST_STAGE = { ssmPrefix: '/kube-lease/test', secretsPrefix: 'kube-lease/test', eksClusterPattern: 'kube-lease-test-*', region: 'eu-west-1' };
 
@@ -30,6 +30,26 @@ describe('catalog vs stage, at package time (deploy/catalog-check-plugin.cjs)', 
     const problems = problemsOf(catalog, TEST_STAGE);
     expect(problems.map((p) => /^cluster "(\w+)"/.exec(p)?.[1])).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
     expect(problemsOf(parse(readFileSync('test/fixtures/catalog.stage-test.yaml', 'utf8')), TEST_STAGE)).toEqual([]);
+  });
+
+  it('names every audit log the stage\'s IAM cannot read: a log group outside the pattern, another region, a file', () => {
+    // Prepare
+    const stage = { ...TEST_STAGE, auditLogGroupPattern: '/aws/eks/kube-lease-test-*/cluster' };
+    const eks = (name: string, region: string, auditLog: unknown) => ({ type: 'eks', name, region, endpoint: 'https://x.example', caData: 'x', auditLog });
+    const catalog = {
+      clusters: {
+        g: eks('kube-lease-test-g', 'eu-west-1', { type: 'cloudwatch', logGroup: '/aws/eks/payments/cluster' }),
+        h: eks('kube-lease-test-h', 'us-east-1', { type: 'cloudwatch', logGroup: '/aws/eks/kube-lease-test-h/cluster' }),
+        i: eks('kube-lease-test-i', 'eu-west-1', { type: 'cloudwatch', logGroup: '/aws/eks/kube-lease-test-i/cluster', region: 'us-east-1' }),
+        j: { kubeconfig: 'ssm:/kube-lease/test/clusters/j', auditLog: { type: 'file', path: '/var/log/audit.log' } },
+        ok: eks('kube-lease-test-ok', 'eu-west-1', { type: 'cloudwatch', logGroup: '/aws/eks/kube-lease-test-ok/cluster' }),
+      },
+    };
+    // Act
+    const problems = problemsOf(catalog, stage).filter((p) => p.includes('audit log'));
+    // Assess
+    expect(problems.map((p) => /^cluster "(\w+)"/.exec(p)?.[1])).toEqual(['g', 'h', 'i', 'j']);
+    expect(problems[1]).toContain('audit log in us-east-1');
   });
 
   it('stops `serverless package` with a clear message instead of AccessDenied at run time', async () => {

@@ -32,6 +32,11 @@ export class MemoryEvidenceStore implements EvidenceStore {
     if (!this.queued.has(leaseId)) this.queued.set(leaseId, dueAt.toISOString());
   }
 
+  async postpone(leaseId: string, dueAt: Date): Promise<void> {
+    this.enter('postpone');
+    if (this.queued.has(leaseId)) this.queued.set(leaseId, dueAt.toISOString());
+  }
+
   async due(before: Date, limit: number): Promise<readonly EvidenceDue[]> {
     this.enter('due');
     return [...this.queued.entries()]

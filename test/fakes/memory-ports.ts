@@ -99,8 +99,8 @@ export class MemoryCluster implements Cluster {
   private podSerial = 0;
 
   /** Adds a pod (a fresh uid and creation time unless given); returns it. */
-  addPod(namespace: string, name: string, pod: { uid?: string; createdAt?: string; controller?: { kind: string; name: string } } = {}): PodInfo {
-    const info: PodInfo = { uid: pod.uid ?? randomUUID(), createdAt: pod.createdAt ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'), controller: pod.controller };
+  addPod(namespace: string, name: string, pod: { uid?: string; createdAt?: string; controller?: { kind: string; name: string }; phase?: string } = {}): PodInfo {
+    const info: PodInfo = { uid: pod.uid ?? randomUUID(), createdAt: pod.createdAt ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'), controller: pod.controller, phase: pod.phase ?? 'Running' };
     this.pods.set(`${namespace}/${name}`, info);
     return info;
   }

@@ -253,7 +253,9 @@ describe('makeActivityLog', () => {
 
   it('reads each cluster’s log group through one client per region: the audit log’s, the EKS cluster’s, else the function’s', async () => {
     // Prepare
-    for (const group of [GROUP, '/aws/eks/shop-dr/cluster', '/lab/audit']) fake.putEvents(group, STREAM, [auditLogEvent(exec(minutes(1), { name: group }))]);
+    // Each group's event names a pod after its group, to see where each read went.
+    const podOf = (group: string) => group.replace(/[^a-z]+/g, '-').replace(/^-|-$/g, '');
+    for (const group of [GROUP, '/aws/eks/shop-dr/cluster', '/lab/audit']) fake.putEvents(group, STREAM, [auditLogEvent(exec(minutes(1), { name: podOf(group) }))]);
     const activity = makeActivityLog(clusters, { cloudWatch: factory });
     // Act
     const prod = await activity.read({ cluster: 'prod', ...window });
@@ -261,7 +263,7 @@ describe('makeActivityLog', () => {
     const dr = await activity.read({ cluster: 'dr', ...window });
     const lab = await activity.read({ cluster: 'lab', ...window });
     // Assess
-    expect([prod, dr, lab].map((events) => events.map((e) => e.objectRef?.name))).toEqual([[GROUP], ['/aws/eks/shop-dr/cluster'], ['/lab/audit']]);
+    expect([prod, dr, lab].map((events) => events.map((e) => e.objectRef?.name))).toEqual([[podOf(GROUP)], ['aws-eks-shop-dr-cluster'], ['lab-audit']]);
     expect(built).toEqual(['eu-west-1', 'us-east-1', undefined]);
   });
 

@@ -18,8 +18,8 @@ describe('buildAccessReport', () => {
     const [a, b, c, d] = leases;
     if (a === undefined || b === undefined || c === undefined || d === undefined) throw new Error('the example has fewer revoked leases');
     const withEvidence = [
-      { ...a, evidence: { ...base, summary, digest: evidenceDigest(summary) } },
-      { ...b, evidence: { ...base, summary: { ...summary, requests: 1 }, digest: evidenceDigest(summary) } },
+      { ...a, evidence: { ...base, summary, digest: evidenceDigest({ ...base, summary }) } },
+      { ...b, evidence: { ...base, summary: { ...summary, requests: 1 }, digest: evidenceDigest({ ...base, summary }) } },
       { ...c, evidence: { ...base, error: 'the cluster\'s audit log could not be read (missing, or kube-lease may not read it)' } },
       d,
     ];
@@ -28,7 +28,7 @@ describe('buildAccessReport', () => {
     // Assess
     const byId = new Map(report.leases.map((r) => [r.leaseId, r]));
     expect(withEvidence.map((l) => byId.get(l.id)?.evidence)).toEqual(['intact', 'altered', 'not collected', null]);
-    expect(byId.get(a.id)?.evidenceDigest).toBe(evidenceDigest(summary));
+    expect(byId.get(a.id)?.evidenceDigest).toBe(evidenceDigest({ ...base, summary }));
   });
 
   it('lists every lease whose life overlapped the period, earliest request first, and leaves the others out', () => {

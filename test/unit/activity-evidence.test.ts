@@ -88,7 +88,7 @@ describe('activity evidence and live sessions (use cases, in-memory ports)', () 
     // Assess: the revoke did not see it (and said the log may lag); the evidence has it.
     const comments = app.jira.commentsOn('OPS-1');
     expect(comments.find((c) => c.startsWith('Access revoked'))).toContain('the log may lag');
-    expect(comments.find((c) => c.startsWith('Activity during lease'))).toContain('exec into payments/api-1 (container app): sh');
+    expect(comments.find((c) => c.startsWith('Activity during lease'))).toContain('exec into payments/api-1 (container app): "sh"');
   });
 
   it('sessions: end deletes only controller-owned pods the subject exec\'d into, in the lease\'s namespaces; a bare pod is reported', async () => {

@@ -63,17 +63,22 @@ describe('activity summary', () => {
     expect(summary.requests).toBe(30);
   });
 
-  it('the digest is the same for the same summary and changes with any count', () => {
+  it('the digest is the same for the same evidence and changes with any count, the window or the number of events', () => {
     // Prepare
     const events = parsed([raw({ verb: 'get', code: 200 }), raw({ verb: 'list', code: 200 })]);
-    const summary = summarizeActivity(events);
+    const evidence = { from: '2026-01-01T00:00:00.000Z', to: '2026-01-01T01:00:00.000Z', events: 2, summary: summarizeActivity(events) };
+    const digest = evidenceDigest(evidence);
     // Act
-    const again = evidenceDigest(JSON.parse(JSON.stringify(summarizeActivity([...events].reverse()))) as typeof summary);
-    const changed = evidenceDigest({ ...summary, requests: summary.requests + 1 });
+    const again = evidenceDigest({ ...evidence, summary: JSON.parse(JSON.stringify(summarizeActivity([...events].reverse()))) as typeof evidence.summary });
+    const changed = [
+      evidenceDigest({ ...evidence, summary: { ...evidence.summary, requests: 3 } }),
+      evidenceDigest({ ...evidence, to: '2026-01-01T00:30:00.000Z' }),
+      evidenceDigest({ ...evidence, events: 1 }),
+    ];
     // Assess
-    expect(evidenceDigest(summary)).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(again).toBe(evidenceDigest(summary));
-    expect(changed).not.toBe(evidenceDigest(summary));
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(again).toBe(digest);
+    for (const other of changed) expect(other).not.toBe(digest);
   });
 
   it('keeps only the user\'s events in the window; denied streams are not open sessions', () => {
@@ -95,14 +100,14 @@ describe('activity summary', () => {
     // Prepare
     const lease = leaseFixture('e0000000000000000001', '2026-01-01T01:00:00.000Z', 'REVOKED');
     const summary = summarizeActivity(parsed([raw({ verb: 'get', resource: 'secrets', name: 'db', code: 200 }), exec('api-1', 'ResponseComplete', 101, 'x2')]));
-    const digest = evidenceDigest(summary);
+    const digest = evidenceDigest({ from: '2026-01-01T00:00:00.000Z', to: '2026-01-01T01:00:00.000Z', events: 2, summary });
     // Act
     const comment = evidenceMessage(lease, { collectedAt: '2026-01-01T01:06:00.000Z', from: '2026-01-01T00:00:00.000Z', to: '2026-01-01T01:00:00.000Z', events: 2, summary, digest }, 300);
     const lines = sessionsLines({ at: '2026-01-01T01:00:00.000Z', seen: summary.sessions, pods: [{ namespace: 'payments', pod: 'api-1', outcome: 'kept', why: 'a bare pod' }] });
     // Assess
     expect(comment).toContain('Requests: 2');
     expect(comment).toContain('Secrets read: payments/db (get ×1)');
-    expect(comment).toContain('exec into payments/api-1 (container app): sh -c cat /etc/hosts');
+    expect(comment).toContain('exec into payments/api-1 (container app): "sh -c cat /etc/hosts"');
     expect(comment).toContain(digest);
     expect(lines.join('\n')).toContain('may outlive the binding');
     expect(lines.join('\n')).toContain('Not ended: pod payments/api-1 was not deleted: a bare pod');

@@ -77,6 +77,22 @@ describe('parseCatalog', () => {
     expect(problems('version: 1\nprofiles: [\n')).toMatch(/not valid YAML:\n\s+catalog.yaml:\d+/);
   });
 
+  it('reads a cluster\'s audit log (delay in seconds, defaults by type) and refuses ending sessions without one, or for a Group subject', () => {
+    // Prepare
+    const audited = DEMO_CATALOG.replace('  demo: {}', '  demo:\n    auditLog: { type: cloudwatch, logGroup: /aws/eks/demo/cluster }');
+    const ends = (text: string) => text.replace('    roleRef: { kind: Role, name: pod-debugger }\n', '    roleRef: { kind: Role, name: pod-debugger }\n    onRevoke: { sessions: end }\n');
+    const group = (text: string) => text.replace('subject:\n  kind: User\n  name: "{email}"', 'subject:\n  kind: Group\n  name: "oidc:{emailLocalPart}"');
+    // Act
+    const catalog = parseCatalog(ends(audited));
+    // Assess
+    expect(catalog.clusters['demo']?.auditLog).toEqual({ type: 'cloudwatch', logGroup: '/aws/eks/demo/cluster', delay: 300 });
+    expect(catalog.profiles[1]?.onRevoke).toEqual({ sessions: 'end' });
+    expect(problems(ends(DEMO_CATALOG))).toContain('profiles[1].onRevoke.sessions: ending sessions needs the audit log of cluster "demo"');
+    expect(problems(group(ends(audited)))).toContain('ending sessions needs a User subject: the audit log names users');
+    expect(catalogWarnings(parseCatalog(group(audited)))).toContain('profile "payments-read" binds a Group: the audit log names users, so its leases get no activity evidence and no session list');
+    expect(problems(audited.replace('logGroup: /aws/eks/demo/cluster', 'logGroup: "bad group!"'))).toContain('not a CloudWatch Logs log group name');
+  });
+
   it('rejects unknown subject placeholders', () => {
     expect(problems(DEMO_CATALOG.replace('"{email}"', '"{password}"'))).toContain('subject.name: unknown placeholder');
   });

@@ -215,8 +215,9 @@ export const catalogSchema = z
       seen.add(p.name);
       if (!(p.cluster in catalog.clusters)) {
         ctx.addIssue({ code: 'custom', path: at('cluster'), message: `unknown cluster "${p.cluster}" (not under clusters:)` });
-      } else if (p.onRevoke?.sessions === 'end' && catalog.clusters[p.cluster]?.auditLog === undefined) {
-        ctx.addIssue({ code: 'custom', path: at('onRevoke', 'sessions'), message: `ending sessions needs the audit log of cluster "${p.cluster}" (clusters.${p.cluster}.auditLog): without it they cannot be found` });
+      } else if (p.onRevoke?.sessions === 'end' && (catalog.clusters[p.cluster]?.auditLog === undefined || (p.subject ?? catalog.subject).kind === 'Group')) {
+        const why = (p.subject ?? catalog.subject).kind === 'Group' ? 'a User subject: the audit log names users, not the members of a group' : `the audit log of cluster "${p.cluster}" (clusters.${p.cluster}.auditLog)`;
+        ctx.addIssue({ code: 'custom', path: at('onRevoke', 'sessions'), message: `ending sessions needs ${why}: without it they cannot be found` });
       }
       if (forbidden.has(p.roleRef.name.toLowerCase())) {
         ctx.addIssue({ code: 'custom', path: at('roleRef', 'name'), message: `role "${p.roleRef.name}" may never be bound` });

@@ -35,6 +35,23 @@ export class DynamoDbEvidenceStore implements EvidenceStore {
     }
   }
 
+  async postpone(leaseId: string, dueAt: Date): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: evidenceKey(leaseId) },
+          UpdateExpression: 'SET dueAt = :dueAt',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':dueAt': dueAt.toISOString() },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw storeError('UpdateItem', error);
+    }
+  }
+
   async due(before: Date, limit: number): Promise<readonly EvidenceDue[]> {
     try {
       const page = await this.doc.send(

@@ -20,6 +20,7 @@ const session = z.object({
   at: z.string(),
   allowed: z.boolean(),
 });
+const sessionPod = z.object({ namespace: z.string(), pod: z.string(), outcome: z.enum(['deleted', 'gone', 'kept']), why: z.string().optional() });
 const requestCount = z.object({ verb: z.string(), resource: z.string(), namespace: z.string(), count: z.number().int() });
 const summary = z.object({
   requests: z.number().int(),
@@ -80,8 +81,9 @@ export const leaseItemSchema = z.object({
     .object({
       at: z.string(),
       seen: z.array(session),
-      pods: z.array(z.object({ namespace: z.string(), pod: z.string(), outcome: z.enum(['deleted', 'gone', 'kept']), why: z.string().optional() })),
+      pods: z.array(sessionPod),
       error: z.string().optional(),
+      omitted: z.number().int().optional(),
     })
     .optional(),
   evidence: z
@@ -92,6 +94,7 @@ export const leaseItemSchema = z.object({
       events: z.number().int(),
       summary: summary.optional(),
       digest: z.string().optional(),
+      pods: z.array(sessionPod).optional(),
       error: z.string().optional(),
       postedAt: z.string().optional(),
     })

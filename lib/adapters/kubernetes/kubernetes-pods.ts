@@ -6,7 +6,7 @@ import { clusterError, statusOf, type ApiCall } from './kubernetes-api-call.js';
 export type ObjectApiProvider = (cluster: string) => Promise<KubernetesObjectApi>;
 
 /** A pod as the object API returns it: the metadata kube-lease reads. */
-type PodObject = KubernetesObject & { metadata?: { ownerReferences?: V1OwnerReference[] } };
+type PodObject = KubernetesObject & { metadata?: { ownerReferences?: V1OwnerReference[] }; status?: { phase?: string } };
 
 const pod = (namespace: string, name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace, name } });
 
@@ -23,6 +23,7 @@ function podInfo(found: PodObject): PodInfo {
     uid: found.metadata?.uid ?? '',
     createdAt: rfc3339(found.metadata?.creationTimestamp as Date | string | undefined),
     controller: controller === undefined ? undefined : { kind: controller.kind, name: controller.name },
+    phase: found.status?.phase,
   };
 }
 
