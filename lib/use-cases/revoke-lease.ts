@@ -18,6 +18,8 @@ export type RevokeLeaseDeps = LeaseDeps & {
   /** The clusters' audit logs: streams listed (and ended) at revoke, evidence queued. Absent: neither. */
   readonly activity?: ActivityLog | undefined;
   readonly evidence?: EvidenceStore | undefined;
+  /** Overrides the time for ending sessions (tests). */
+  readonly podsBudgetMs?: number | undefined;
 };
 
 export interface RevokeLeaseInput {

@@ -15,8 +15,14 @@ const RECREATING_CONTROLLERS = ['ReplicaSet', 'StatefulSet', 'DaemonSet'];
 export const MAX_PODS_ENDED = 10;
 /** The audit log read at revoke gives up after this: the bindings are gone already, the revoke must finish. */
 export const SESSIONS_READ_BUDGET_MS = 8000;
+/** All pod reads and deletes of one revoke stop after this (Lambda's timeout is 30 s). */
+export const PODS_BUDGET_MS = 12_000;
 
-export type SessionDeps = Pick<LeaseDeps, 'cluster' | 'audit' | 'clock' | 'logger'> & { readonly activity?: ActivityLog | undefined };
+export type SessionDeps = Pick<LeaseDeps, 'cluster' | 'audit' | 'clock' | 'logger'> & {
+  readonly activity?: ActivityLog | undefined;
+  /** Overrides PODS_BUDGET_MS (tests). */
+  readonly podsBudgetMs?: number | undefined;
+};
 
 /** Whether kube-lease reads the audit log for this lease: a configured cluster and a User subject (the log names users, not groups). */
 export function watchesActivity(activity: ActivityLog | undefined, lease: Lease): activity is ActivityLog {
@@ -102,11 +108,16 @@ export async function endPods(deps: SessionDeps, lease: Lease, actor: string, st
   const byPod = new Map<string, SessionSeen[]>();
   for (const s of streams) byPod.set(`${s.namespace}/${s.pod}`, [...(byPod.get(`${s.namespace}/${s.pod}`) ?? []), s]);
   const pods: SessionPod[] = [];
+  // Wall time, not the clock port: this bounds how long the function waits for the API server.
+  const started = Date.now();
   for (const group of byPod.values()) {
     const [first] = group;
     if (first === undefined) continue;
-    if (pods.length >= MAX_PODS_ENDED) pods.push({ namespace: first.namespace, pod: first.pod, outcome: 'kept', why: `more than ${MAX_PODS_ENDED} pods: not ended by kube-lease` });
-    else pods.push(await endPod(deps, lease, actor, group));
+    const left = (deps.podsBudgetMs ?? PODS_BUDGET_MS) - (Date.now() - started);
+    const kept = (why: string): SessionPod => ({ namespace: first.namespace, pod: first.pod, outcome: 'kept', why });
+    if (pods.length >= MAX_PODS_ENDED) pods.push(kept(`more than ${MAX_PODS_ENDED} pods: not ended by kube-lease`));
+    else if (left <= 0) pods.push(kept('the time for ending sessions ran out before this pod'));
+    else pods.push(await withinBudget(endPod(deps, lease, actor, group), left).catch(() => kept('the API server did not answer in time (it may still delete it)')));
   }
   return pods;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseAuditEvent } from '../../lib/domain/activity.js';
+import { makeRevokeLease } from '../../lib/use-cases/revoke-lease.js';
 import { MAX_PODS_ENDED } from '../../lib/use-cases/revoke-sessions.js';
 import { auditEvent, type AuditEventSpec } from '../fixtures/audit-events.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
@@ -138,5 +139,28 @@ describe('activity evidence against a subject who shapes the audit log', () => {
     expect(app.cluster.deletedPods.map((p) => p.name)).toEqual(['api-late']);
     const evidence = app.jira.commentsOn('OPS-1').find((c) => c.startsWith('Activity during lease')) ?? '';
     expect(evidence).toContain('Streams the audit log showed only after the revoke:\nEnded: pod payments/api-late deleted');
+  });
+
+  it('stops ending sessions when the API server does not answer in time, and the revoke still completes', async () => {
+    // Prepare: the first pod's read hangs; the time for pods is 50 ms.
+    const { app, add } = await debugLease();
+    for (const name of ['api-1', 'api-2']) {
+      app.cluster.addPod('payments', name, { createdAt: at(-60).toISOString(), controller: { kind: 'ReplicaSet', name: 'api' } });
+      add({ verb: 'create', name, subresource: 'exec', at: at(1) });
+    }
+    const getPod = app.cluster.getPod.bind(app.cluster);
+    app.cluster.getPod = (cluster, namespace, name) => (name === 'api-1' ? new Promise(() => undefined) : getPod(cluster, namespace, name));
+    const revokeLease = makeRevokeLease({ ...app, podsBudgetMs: 50 });
+    app.clock.advance(30 * 60_000 + 1000);
+    // Act
+    const [lease] = app.leases.all();
+    const outcome = await revokeLease({ leaseId: lease?.id ?? '', cause: 'expiry', actor: 'eventbridge' });
+    // Assess
+    expect(outcome.kind).toBe('revoked');
+    const revoked = await app.leases.get(lease?.id ?? '');
+    expect(revoked?.sessions?.pods).toEqual([
+      { namespace: 'payments', pod: 'api-1', outcome: 'kept', why: 'the API server did not answer in time (it may still delete it)' },
+      { namespace: 'payments', pod: 'api-2', outcome: 'kept', why: 'the time for ending sessions ran out before this pod' },
+    ]);
   });
 });
