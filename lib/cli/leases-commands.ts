@@ -97,10 +97,23 @@ function describe(lease: Lease): string {
       `access     ${lease.roleRef.kind}/${lease.roleRef.name} for ${lease.subject.kind} ${lease.subject.name} in ${lease.cluster}: ${lease.namespaces.join(', ')}`,
       `window     ${lease.startsAt} → ${lease.expiresAt}`,
       `bindings   ${lease.bindings.map((b) => `${b.namespace}/${b.name}`).join(', ')}`,
+      ...(lease.sessions === undefined ? [] : [`sessions   ${sessionsText(lease.sessions)}`]),
+      ...(lease.evidence === undefined ? [] : [`evidence   ${evidenceText(lease.evidence)}`]),
       'history',
       ...lease.history.map((h) => `  ${h.at}  ${h.from ?? '-'} → ${h.to}  by ${h.by}${h.note ? ` (${h.note})` : ''}`),
     ].join('\n') + '\n'
   );
+}
+
+function sessionsText(s: NonNullable<Lease['sessions']>): string {
+  if (s.error !== undefined) return `unknown at revoke (${s.error})`;
+  const ended = s.pods.filter((p) => p.outcome !== 'kept').length;
+  return `${s.seen.length + (s.omitted ?? 0)} stream(s) seen at revoke; pods ended ${ended}, not ended ${s.pods.length - ended}`;
+}
+
+function evidenceText(e: NonNullable<Lease['evidence']>): string {
+  const posted = e.postedAt === undefined ? 'not posted yet' : `posted ${e.postedAt}`;
+  return e.digest === undefined ? `not collected (${e.error ?? 'unknown'}); ${posted}` : `${e.summary?.requests ?? 0} request(s), ${e.digest}; ${posted}`;
 }
 
 /** `leases revoke <id> --reason <text>`: revoke now, audited as manual, the ticket told. Exit 1 when nothing was revoked. */

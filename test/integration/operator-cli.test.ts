@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { DEMO_CATALOG } from '../support/demo-catalog.js';
 import { runCli } from '../../lib/cli/operator.js';
 import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
 import { parseAllDocuments } from 'yaml';
@@ -44,6 +48,27 @@ describe('operator CLI (kube-lease)', () => {
     const id = await grant('OPS-91');
     expect(await run('leases', 'show', id)).toBe(0);
     expect(out.join('')).toMatch(new RegExp(`lease\\s+${id} \\(ACTIVE\\)[\\s\\S]*PENDING → ACTIVE`));
+  });
+
+  it('shows the streams seen at revoke and the activity evidence of a lease on an audited cluster', async () => {
+    // Prepare: a stack whose fake API server writes the audit log the catalog names.
+    await stack.stop();
+    stack = new TestStack();
+    const path = join(tmpdir(), `kube-lease-cli-audit-${randomUUID()}.log`);
+    stack.kube.auditLogPath = path;
+    await stack.start({ catalog: DEMO_CATALOG.replace('  demo: {}', `  demo:\n    auditLog: { type: file, path: ${JSON.stringify(path)}, delay: 1m }`) });
+    const id = await grant('OPS-95');
+    await (await fetch(`${stack.kube.url()}/api/v1/namespaces/payments/pods`, { headers: { authorization: 'Bearer user:alice@example.com' } })).text();
+    expect(await run('leases', 'revoke', id, '--reason', 'done')).toBe(0);
+    stack.clock.advance(61_000);
+    await stack.container.sweepLeases();
+    out = [];
+    // Act
+    expect(await run('leases', 'show', id)).toBe(0);
+    // Assess
+    const text = out.join('');
+    expect(text).toMatch(/^sessions {3}0 stream\(s\) seen at revoke; pods ended 0, not ended 0$/m);
+    expect(text).toMatch(/^evidence {3}1 request\(s\), sha256:[0-9a-f]{64}; posted \d{4}-/m);
   });
 
   it('revokes by hand: audited as manual with the reason, bindings gone, ticket told', async () => {
