@@ -14,9 +14,9 @@ const RECREATING_CONTROLLERS = ['ReplicaSet', 'StatefulSet', 'DaemonSet'];
 /** Most pods one revoke deletes (one after another); the rest are reported, not ended. */
 export const MAX_PODS_ENDED = 10;
 /** The audit log read at revoke gives up after this: the bindings are gone already, the revoke must finish. */
-export const SESSIONS_READ_BUDGET_MS = 8000;
-/** All pod reads and deletes of one revoke stop after this (Lambda's timeout is 30 s). */
-export const PODS_BUDGET_MS = 12_000;
+export const SESSIONS_READ_BUDGET_MS = 5000;
+/** All pod reads and deletes of one revoke stop after this: with the read, at most 15 s of a webhook function's 28 s (an early revoke runs there). */
+export const PODS_BUDGET_MS = 10_000;
 
 export type SessionDeps = Pick<LeaseDeps, 'cluster' | 'audit' | 'clock' | 'logger'> & {
   readonly activity?: ActivityLog | undefined;
