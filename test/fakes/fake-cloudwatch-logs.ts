@@ -96,6 +96,11 @@ export class FakeCloudWatchLogs extends FakeHttpServer {
   private sequence = 0;
   /** Most events per page when `limit` asks for more (the service: 10,000 or 1 MB). */
   pageSize = 5;
+  /**
+   * When set, each call searches only this many stored events of the window past its cursor, as
+   * CloudWatch Logs does on a large group: a page can come back with no events and a next token.
+   */
+  scanSize: number | undefined;
   /** The fake's time in ms: events ingested later are not yet visible. Undefined: everything put is visible. */
   now: number | undefined;
 
@@ -159,17 +164,19 @@ export class FakeCloudWatchLogs extends FakeHttpServer {
       if (token?.query !== query) return fail('InvalidParameterException', 'The specified nextToken is invalid.');
       after = token.after;
     }
-    const visible = [...streams.entries()]
+    const candidates = [...streams.entries()]
       .filter(([name]) => call.logStreamNamePrefix === undefined || name.startsWith(call.logStreamNamePrefix))
       .flatMap(([, events]) => events)
       .filter((e) => this.now === undefined || e.ingestionTime <= this.now)
       .filter((e) => (call.startTime === undefined || e.timestamp >= call.startTime) && (call.endTime === undefined || e.timestamp <= call.endTime))
-      .filter((e) => matches(e.message))
       .sort(order)
       .filter((e) => after === undefined || order(e, { logStreamName: '', message: '', timestamp: after[0], ingestionTime: after[1], eventId: after[2] }) > 0);
+    const scanned = this.scanSize === undefined ? candidates : candidates.slice(0, this.scanSize);
+    const visible = scanned.filter((e) => matches(e.message));
     const page = visible.slice(0, Math.min(call.limit ?? this.pageSize, this.pageSize));
-    const last = page[page.length - 1];
-    const more = last !== undefined && visible.length > page.length;
+    // The cursor: the last event returned, or (a page of a scan that matched nothing) the last one searched.
+    const last = page.length === visible.length ? (this.scanSize === undefined ? page[page.length - 1] : scanned[scanned.length - 1]) : page[page.length - 1];
+    const more = last !== undefined && (visible.length > page.length || (this.scanSize !== undefined && candidates.length > scanned.length));
     return {
       status: 200,
       headers: JSON_11,

@@ -147,6 +147,22 @@ describe('readCloudWatchAudit (fake CloudWatch Logs endpoint)', () => {
     expect(fake.filterCalls()).toHaveLength(1);
   });
 
+  it('reads through the empty pages a large log group answers while it searches (events: [], a next token), within their own bound', async () => {
+    // Prepare: 60 events of bob's, then 1 of alice's; each call searches 4 stored events, as on a large group.
+    fake.scanSize = 4;
+    const bobs = Array.from({ length: 60 }, (_, i) => auditLogEvent(exec(new Date(minutes(1).getTime() + i * 1000), { user: 'bob@example.com' })));
+    fake.putEvents(GROUP, STREAM, [...bobs, auditLogEvent(exec(minutes(30)))]);
+    // Act
+    const whole = await readCloudWatchAudit(client, { logGroup: GROUP }, window, { retry: noWait, maxPages: 2 });
+    const calls = fake.filterCalls().length;
+    const tooFew = await rejection(readCloudWatchAudit(client, { logGroup: GROUP }, window, { retry: noWait, maxPages: 1 }));
+    // Assess: 16 calls (61 events, 4 a call), 15 of them empty pages; with room for 10 empty pages only, it fails, never cut short.
+    expect(whole.events).toHaveLength(1);
+    expect(calls).toBe(16);
+    expect(tooFew.retryable).toBe(false);
+    expect(tooFew.message).toContain('without reaching the end of the window');
+  });
+
   it('refuses to return a cut-off list: past the page cap the read fails, at the cap it completes', async () => {
     // Prepare: 15 events = 3 full pages (the third has no next token).
     fake.putEvents(GROUP, STREAM, Array.from({ length: 15 }, (_, i) => auditLogEvent(exec(minutes(i + 1)))));

@@ -20,6 +20,8 @@ const EARLY_MS = 60_000;
 const LATE_MS = 5 * 60_000;
 /** No page is started with less than this left of the invocation: the read fails retryably instead. */
 const MIN_TIME_LEFT_MS = 3_000;
+/** Pages without events allowed per page with events (see the loop). */
+const EMPTY_PAGES_PER_PAGE = 10;
 /** On top of the SDK client's own attempts; waits never outlast the invocation (see retry.ts). */
 const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 1_000, maxDelayMs: 5_000 };
 
@@ -81,12 +83,17 @@ export async function readCloudWatchAudit(
   const events: AuditEvent[] = [];
   let skipped = 0;
   let nextToken: string | undefined;
-  for (let pages = 0; ; ) {
+  // CloudWatch Logs also answers pages with no events and a next token while it searches a large
+  // group: those count against a wider bound than pages that hold the user's events.
+  for (let pages = 0, empty = 0; ; ) {
     if (pages >= maxPages) {
       throw new ActivityLogError(`${where(source)} holds more than ${maxPages} pages of ${query.username}'s events in the window: the evidence would be incomplete, so none is given`);
     }
+    if (empty >= maxPages * EMPTY_PAGES_PER_PAGE) {
+      throw new ActivityLogError(`${where(source)} was searched through ${empty} pages without reaching the end of the window: the evidence would be incomplete, so none is given`);
+    }
     if (remainingTime() < MIN_TIME_LEFT_MS) {
-      throw new ActivityLogError(`ran out of time reading ${where(source)} after ${pages} pages`, { retryable: true });
+      throw new ActivityLogError(`ran out of time reading ${where(source)} after ${pages + empty} pages`, { retryable: true });
     }
     const token = nextToken;
     const page: FilterLogEventsResponse = await withRetry(async () => {
@@ -105,7 +112,8 @@ export async function readCloudWatchAudit(
         throw cloudWatchError(source, error);
       }
     }, options.retry ?? DEFAULT_RETRY);
-    pages += 1;
+    if ((page.events ?? []).length === 0) empty += 1;
+    else pages += 1;
     for (const logEvent of page.events ?? []) {
       const event = logEvent.message === undefined ? undefined : auditEventOfLine(logEvent.message);
       if (event === undefined) skipped += 1;
