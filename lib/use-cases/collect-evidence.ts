@@ -1,11 +1,11 @@
-import { inWindow, openedSessions, summarizeActivity, type SessionPod } from '../domain/activity.js';
+import { inWindow, openedSessions, summarizeActivity, type AuditEvent, type SessionPod } from '../domain/activity.js';
 import { attributeTo } from '../domain/activity-attribution.js';
 import { evidenceDigest } from '../domain/evidence-digest.js';
 import { evidenceMessage } from '../domain/activity-messages.js';
 import { leaseAuditFields } from '../domain/audit.js';
 import type { ActivityEvidence } from '../domain/activity.js';
 import { accessBeganAt, type Lease } from '../domain/lease.js';
-import { describeError, publicReason } from '../errors.js';
+import { describeError, KubeLeaseError, publicReason } from '../errors.js';
 import type { ActivityLog } from '../ports/activity-log.js';
 import type { EvidenceDue, EvidenceStore } from '../ports/evidence-store.js';
 import { sourceOf } from '../ports/ticket-source.js';
@@ -47,9 +47,9 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
     const base = { collectedAt: clock.now().toISOString(), from: from.toISOString(), to: to.toISOString() };
     if (!activity.configured(lease.cluster)) return { ...base, events: 0, error: 'the cluster\'s audit log is no longer configured' };
     try {
-      const read = (await activity.read({ cluster: lease.cluster, username: lease.subject.name, from, to })).filter((e) => inWindow(e, lease.subject.name, from, to));
+      const events = (await activity.read({ cluster: lease.cluster, username: lease.subject.name, from, to })).filter((e) => inWindow(e, lease.subject.name, from, to));
       // Only what this lease's bindings allowed (and what was refused): overlapping access answers for the rest.
-      const { mine, elsewhere } = attributeTo(read, lease.bindings);
+      const { mine, elsewhere } = attributeTo(events, lease.bindings);
       const summary = { ...summarizeActivity(mine), ...(elsewhere > 0 ? { elsewhere } : {}) };
       const counted = { ...base, events: mine.length, summary };
       // Streams the log showed only after the revoke (it lags): ended now, or reported as not ended.
@@ -57,14 +57,13 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
       return { ...counted, digest: evidenceDigest(counted), ...(late.length > 0 ? { pods: late } : {}) };
     } catch (error) {
       logger.warn('could not read the audit log for a lease\'s evidence', { leaseId: lease.id, error: describeError(error) });
-      const retryable = error instanceof Error && 'retryable' in error && error.retryable === true;
-      if (retryable && !givenUp(due)) return undefined;
+      if (error instanceof KubeLeaseError && error.retryable && !givenUp(due)) return undefined;
       return { ...base, events: 0, error: publicReason(error) };
     }
   }
 
   /** With `endSessions`: the streams in the complete log whose pods the revoke did not handle (it read the log before it was complete). */
-  async function lateStreams(lease: Lease, mine: Parameters<typeof openedSessions>[0]): Promise<SessionPod[]> {
+  async function lateStreams(lease: Lease, mine: readonly AuditEvent[]): Promise<SessionPod[]> {
     if (lease.endSessions !== true || lease.sessions === undefined) return [];
     const handled = new Set(lease.sessions.pods.map((p) => `${p.namespace}/${p.pod}`));
     const missed = openedSessions(mine).filter((x) => lease.namespaces.includes(x.namespace) && !handled.has(`${x.namespace}/${x.pod}`));

@@ -119,8 +119,9 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
       lease.status === 'ACTIVE' ? sessionsAtRevoke(deps, lease, actor) : undefined,
     ]);
     // Queued before the state change, so a crash cannot lose it; queueing again changes nothing.
-    const evidenceQueued = lease.status === 'ACTIVE' && deps.evidence !== undefined && watchesActivity(deps.activity, lease);
-    if (evidenceQueued) await deps.evidence?.queue(lease.id, new Date(clock.now().getTime() + (deps.activity?.delaySeconds(lease.cluster) ?? 0) * 1000));
+    const { activity, evidence } = deps;
+    const evidenceQueued = lease.status === 'ACTIVE' && evidence !== undefined && watchesActivity(activity, lease);
+    if (evidenceQueued) await evidence.queue(lease.id, new Date(clock.now().getTime() + activity.delaySeconds(lease.cluster) * 1000));
 
     const at = clock.now().toISOString();
     const moved = await leases.transition(

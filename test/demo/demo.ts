@@ -12,7 +12,7 @@ import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
 import { FakeJira, type JiraUser } from '../fakes/fake-jira.js';
 import { FakeKubernetes, type StoredBinding } from '../fakes/fake-kubernetes.js';
 import { FakeServiceNow, snDate } from '../fakes/fake-servicenow.js';
-import { DEMO_CATALOG } from '../support/demo-catalog.js';
+import { DEMO_CATALOG, endingSessions, withAuditLog } from '../support/demo-catalog.js';
 
 export interface DemoResult {
   readonly grantResponse: unknown;
@@ -57,9 +57,7 @@ export async function runDemo(options: { durationSeconds: number; print: (line: 
     // Scoped to the demo's Jira project, as a real catalog should be; the fake API server writes its
     // audit log (as kube-apiserver --audit-log-path does), which kube-lease reads at revoke and after.
     kube.auditLogPath = join(dir, 'audit.log');
-    const catalog = DEMO_CATALOG.replace('  approvedStatuses: [Approved]', '  approvedStatuses: [Approved]\n  projects: [OPS]')
-      .replace('  demo: {}', `  demo:\n    auditLog: { type: file, path: ${JSON.stringify(kube.auditLogPath)}, delay: 2s }`)
-      .replace('    roleRef: { kind: Role, name: pod-debugger }\n', '    roleRef: { kind: Role, name: pod-debugger }\n    onRevoke: { sessions: end }\n');
+    const catalog = endingSessions(withAuditLog(DEMO_CATALOG.replace('  approvedStatuses: [Approved]', '  approvedStatuses: [Approved]\n  projects: [OPS]'), kube.auditLogPath, '2s'));
     await writeFile(join(dir, 'catalog.yaml'), catalog);
     const pod = kube.addPod('payments', 'api-7d9c6b-x2x4q', { ownerKind: 'ReplicaSet', ownerName: 'api-7d9c6b', containers: ['app'] });
     kube.addSecret('payments', 'db-password', { password: 'placeholder' });

@@ -7,7 +7,7 @@ import { standingAccess, verifiedAllowed } from '../../lib/domain/lease.js';
 import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
 import { FakeEventBridge } from '../fakes/fake-eventbridge.js';
 import { CrashInjector } from '../support/crash-injector.js';
-import { DEMO_CATALOG, WINDOW_CATALOG } from '../support/demo-catalog.js';
+import { DEMO_CATALOG, endingSessions, WINDOW_CATALOG } from '../support/demo-catalog.js';
 import { packagedContainer } from '../support/packaged-container.js';
 import { fakeParameters, packageStack, type Template } from '../support/packaged-stack.js';
 import { alice, bob, bodyOf, carol, TestStack } from '../support/stack.js';
@@ -205,7 +205,7 @@ const transient: Scenario = {
 };
 
 /** payments-debug ends the subject's sessions at revoke. */
-const SESSIONS_CATALOG = DEMO_CATALOG.replace('    roleRef: { kind: Role, name: pod-debugger }\n', '    roleRef: { kind: Role, name: pod-debugger }\n    onRevoke: { sessions: end }\n');
+const SESSIONS_CATALOG = endingSessions(DEMO_CATALOG);
 const POD = 'api-7d9c6b-x2x4q';
 
 /** A debug lease in which alice opens an exec stream into a ReplicaSet's pod and reads pods; returns the lease id and the pod's uid. */

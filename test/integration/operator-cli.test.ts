@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { DEMO_CATALOG } from '../support/demo-catalog.js';
+import { DEMO_CATALOG, withAuditLog } from '../support/demo-catalog.js';
 import { runCli } from '../../lib/cli/operator.js';
 import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
 import { parseAllDocuments } from 'yaml';
@@ -56,7 +56,7 @@ describe('operator CLI (kube-lease)', () => {
     stack = new TestStack();
     const path = join(tmpdir(), `kube-lease-cli-audit-${randomUUID()}.log`);
     stack.kube.auditLogPath = path;
-    await stack.start({ catalog: DEMO_CATALOG.replace('  demo: {}', `  demo:\n    auditLog: { type: file, path: ${JSON.stringify(path)}, delay: 1m }`) });
+    await stack.start({ catalog: withAuditLog(DEMO_CATALOG, path, '1m') });
     const id = await grant('OPS-95');
     await (await fetch(`${stack.kube.url()}/api/v1/namespaces/payments/pods`, { headers: { authorization: 'Bearer user:alice@example.com' } })).text();
     expect(await run('leases', 'revoke', id, '--reason', 'done')).toBe(0);

@@ -35,3 +35,16 @@ profiles:
 
 /** The demo catalog with Jira change-window fields (start and end). */
 export const WINDOW_CATALOG = DEMO_CATALOG.replace('    namespaces: customfield_10102\n', '    namespaces: customfield_10102\n    start: customfield_10103\n    end: customfield_10104\n');
+
+/** The catalog with `payments-debug` ending the subject's sessions at revoke (`onRevoke: { sessions: end }`). */
+export function endingSessions(catalog: string): string {
+  return catalog.replace('    roleRef: { kind: Role, name: pod-debugger }\n', '    roleRef: { kind: Role, name: pod-debugger }\n    onRevoke: { sessions: end }\n');
+}
+
+/** The catalog with the cluster `demo` reading a kube-apiserver audit log file. */
+export function withAuditLog(catalog: string, path: string, delay: string): string {
+  return catalog.replace('  demo: {}', `  demo:\n    auditLog: { type: file, path: ${JSON.stringify(path)}, delay: ${delay} }`);
+}
+
+/** The demo catalog with an audit log (5 min delay) and payments-debug ending sessions: the activity tests' catalog. */
+export const AUDITED_CATALOG = endingSessions(withAuditLog(DEMO_CATALOG, '/var/log/kube-apiserver/audit.log', '5m'));

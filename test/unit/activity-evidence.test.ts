@@ -1,13 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseAuditEvent, type AuditEvent } from '../../lib/domain/activity.js';
-import { DEMO_CATALOG } from '../support/demo-catalog.js';
+import { AUDITED_CATALOG } from '../support/demo-catalog.js';
 import { approvedTicket, T0, useCases } from '../support/use-cases.js';
 
-/** The demo catalog with the cluster's audit log on (5 min delay) and, for payments-debug, sessions ended at revoke. */
-const CATALOG = DEMO_CATALOG.replace('  demo: {}', '  demo:\n    auditLog: { type: file, path: /var/log/kube-apiserver/audit.log, delay: 5m }').replace(
-  '    roleRef: { kind: Role, name: pod-debugger }\n',
-  '    roleRef: { kind: Role, name: pod-debugger }\n    onRevoke: { sessions: end }\n',
-);
 const ALICE = 'alice@example.com';
 
 let serial = 0;
@@ -45,7 +40,7 @@ async function grantDebug(app: ReturnType<typeof useCases>, key = 'OPS-1') {
 describe('activity evidence and live sessions (use cases, in-memory ports)', () => {
   it('posts the evidence with the right counts after the log delay, stores its digest, audits it and leaves the queue', async () => {
     // Prepare
-    const app = useCases(CATALOG);
+    const app = useCases(AUDITED_CATALOG);
     const lease = await grantDebug(app);
     app.activity.add('demo', event(1, { verb: 'list' }));
     app.activity.add('demo', event(2, { verb: 'get', name: 'api-1' }));
@@ -77,7 +72,7 @@ describe('activity evidence and live sessions (use cases, in-memory ports)', () 
 
   it('includes late audit events (arrived after the revoke, before the follow-up) in the evidence', async () => {
     // Prepare: an exec at minute 29 that the log shows only 3 minutes after the revoke.
-    const app = useCases(CATALOG);
+    const app = useCases(AUDITED_CATALOG);
     const lease = await grantDebug(app);
     app.clock.advance(30 * 60_000 + 1000);
     app.activity.add('demo', exec(29, 'api-1'), new Date(app.clock.now().getTime() + 3 * 60_000));
@@ -93,7 +88,7 @@ describe('activity evidence and live sessions (use cases, in-memory ports)', () 
 
   it('sessions: end deletes only controller-owned pods the subject exec\'d into, in the lease\'s namespaces; a bare pod is reported', async () => {
     // Prepare
-    const app = useCases(CATALOG);
+    const app = useCases(AUDITED_CATALOG);
     const lease = await grantDebug(app);
     const created = new Date(T0.getTime() - 3600_000).toISOString();
     app.cluster.addPod('payments', 'api-7d9-x', { createdAt: created, controller: { kind: 'ReplicaSet', name: 'api-7d9' } });
@@ -132,7 +127,7 @@ describe('activity evidence and live sessions (use cases, in-memory ports)', () 
 
   it('a pod replaced since the stream opened is not deleted; without sessions: end nothing is deleted, only listed', async () => {
     // Prepare
-    const app = useCases(CATALOG);
+    const app = useCases(AUDITED_CATALOG);
     const debug = await grantDebug(app);
     const read = await app.grantAccess(approvedTicket('OPS-2', { requestedProfile: 'payments-read', requestedDuration: '30m', requester: { id: 'acct-carol', email: 'carol@example.com', activeHuman: true } }), 'webhook');
     if (read.kind !== 'granted') throw new Error('expected a grant');
@@ -153,7 +148,7 @@ describe('activity evidence and live sessions (use cases, in-memory ports)', () 
 
   it('an unreadable audit log never blocks the revoke: it says so, and the evidence is retried by later sweeps', async () => {
     // Prepare
-    const app = useCases(CATALOG);
+    const app = useCases(AUDITED_CATALOG);
     const lease = await grantDebug(app);
     app.activity.add('demo', event(1, { verb: 'list' }));
     app.clock.advance(30 * 60_000 + 1000);
@@ -174,7 +169,7 @@ describe('activity evidence and live sessions (use cases, in-memory ports)', () 
 
   it('a log that stays unreadable is given up after a day, and the ticket is told so (no summary, no digest)', async () => {
     // Prepare
-    const app = useCases(CATALOG);
+    const app = useCases(AUDITED_CATALOG);
     const lease = await grantDebug(app);
     app.clock.advance(30 * 60_000 + 1000);
     await app.revokeLease({ leaseId: lease.id, cause: 'expiry', actor: 'eventbridge' });
@@ -191,7 +186,7 @@ describe('activity evidence and live sessions (use cases, in-memory ports)', () 
 
   it('after a crash between storing the evidence and the comment, the next sweep posts the stored evidence without reading again', async () => {
     // Prepare
-    const app = useCases(CATALOG);
+    const app = useCases(AUDITED_CATALOG);
     const lease = await grantDebug(app);
     app.activity.add('demo', event(1, { verb: 'list' }));
     app.clock.advance(30 * 60_000 + 1000);
@@ -222,7 +217,7 @@ describe('activity evidence and live sessions (use cases, in-memory ports)', () 
 
   it('counts only what this lease\'s bindings allowed: a stream through another binding is neither listed, ended nor summarized as this lease\'s', async () => {
     // Prepare: alice holds payments-debug (ends sessions); a standing binding "oncall" also lets her exec.
-    const app = useCases(CATALOG);
+    const app = useCases(AUDITED_CATALOG);
     const lease = await grantDebug(app);
     const created = new Date(T0.getTime() - 3600_000).toISOString();
     app.cluster.addPod('payments', 'api-1', { createdAt: created, controller: { kind: 'ReplicaSet', name: 'api' } });

@@ -3,7 +3,7 @@ import { parseAuditEvent } from '../../lib/domain/activity.js';
 import { makeRevokeLease } from '../../lib/use-cases/revoke-lease.js';
 import { MAX_PODS_ENDED } from '../../lib/use-cases/revoke-sessions.js';
 import { auditEvent, type AuditEventSpec } from '../fixtures/audit-events.js';
-import { DEMO_CATALOG } from '../support/demo-catalog.js';
+import { AUDITED_CATALOG } from '../support/demo-catalog.js';
 import { approvedTicket, T0, useCases } from '../support/use-cases.js';
 
 /*
@@ -11,15 +11,11 @@ import { approvedTicket, T0, useCases } from '../support/use-cases.js';
  * must not let them forge lines on the ticket, leak a secret there, stop the revoke, or get a pod
  * deleted that kube-lease should not touch.
  */
-const CATALOG = DEMO_CATALOG.replace('  demo: {}', '  demo:\n    auditLog: { type: file, path: /var/log/kube-apiserver/audit.log, delay: 5m }').replace(
-  '    roleRef: { kind: Role, name: pod-debugger }\n',
-  '    roleRef: { kind: Role, name: pod-debugger }\n    onRevoke: { sessions: end }\n',
-);
 const ALICE = 'alice@example.com';
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 
 async function debugLease() {
-  const app = useCases(CATALOG);
+  const app = useCases(AUDITED_CATALOG);
   const outcome = await app.grantAccess(approvedTicket('OPS-1', { requestedProfile: 'payments-debug', requestedDuration: '30m' }), 'webhook');
   if (outcome.kind !== 'granted') throw new Error(`expected a grant, got ${outcome.kind}`);
   const binding = outcome.lease.bindings[0]?.name ?? '';

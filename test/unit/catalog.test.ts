@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { catalogWarnings } from '../../lib/domain/catalog.js';
 import { parseCatalog } from '../../lib/adapters/catalog/parse-catalog.js';
 import { ConfigError } from '../../lib/errors.js';
-import { DEMO_CATALOG } from '../support/demo-catalog.js';
+import { DEMO_CATALOG, endingSessions } from '../support/demo-catalog.js';
 
 function problems(text: string): string {
   try {
@@ -80,15 +80,14 @@ describe('parseCatalog', () => {
   it('reads a cluster\'s audit log (delay in seconds, defaults by type) and refuses ending sessions without one, or for a Group subject', () => {
     // Prepare
     const audited = DEMO_CATALOG.replace('  demo: {}', '  demo:\n    auditLog: { type: cloudwatch, logGroup: /aws/eks/demo/cluster }');
-    const ends = (text: string) => text.replace('    roleRef: { kind: Role, name: pod-debugger }\n', '    roleRef: { kind: Role, name: pod-debugger }\n    onRevoke: { sessions: end }\n');
     const group = (text: string) => text.replace('subject:\n  kind: User\n  name: "{email}"', 'subject:\n  kind: Group\n  name: "oidc:{emailLocalPart}"');
     // Act
-    const catalog = parseCatalog(ends(audited));
+    const catalog = parseCatalog(endingSessions(audited));
     // Assess
     expect(catalog.clusters['demo']?.auditLog).toEqual({ type: 'cloudwatch', logGroup: '/aws/eks/demo/cluster', delay: 300 });
     expect(catalog.profiles[1]?.onRevoke).toEqual({ sessions: 'end' });
-    expect(problems(ends(DEMO_CATALOG))).toContain('profiles[1].onRevoke.sessions: ending sessions needs the audit log of cluster "demo"');
-    expect(problems(group(ends(audited)))).toContain('ending sessions needs a User subject: the audit log names users');
+    expect(problems(endingSessions(DEMO_CATALOG))).toContain('profiles[1].onRevoke.sessions: ending sessions needs the audit log of cluster "demo"');
+    expect(problems(group(endingSessions(audited)))).toContain('ending sessions needs a User subject: the audit log names users');
     expect(catalogWarnings(parseCatalog(group(audited)))).toContain('profile "payments-read" binds a Group: the audit log names users, so its leases get no activity evidence and no session list');
     expect(problems(audited.replace('logGroup: /aws/eks/demo/cluster', 'logGroup: "bad group!"'))).toContain('not a CloudWatch Logs log group name');
   });
