@@ -8,7 +8,13 @@ import { DynamoDbLeaseStore } from './adapters/dynamodb/dynamodb-lease-store.js'
 import { localDynamoDbClient } from './adapters/dynamodb/endpoint-client.js';
 import { KubernetesCluster } from './adapters/kubernetes/kubernetes-cluster.js';
 import { makeRbacApiProvider, type EksAccess } from './adapters/kubernetes/rbac-api-provider.js';
-import { awsEksAccess, awsSecretBackends, eventBridgeScheduler } from './composition/aws-backends.js';
+import { awsEksAccess, awsSecretBackends, eventBridgeFollowUp, eventBridgeScheduler } from './composition/aws-backends.js';
+import { makePrepare, type PrepareScope } from './composition/prepare.js';
+export type { PrepareScope } from './composition/prepare.js';
+import { dynamoDbAnnouncementQueue } from './adapters/dynamodb/announcement-queue.js';
+import { LocalFollowUp } from './adapters/local/local-follow-up.js';
+import type { GrantFollowUp } from './ports/grant-follow-up.js';
+import { makeAnnounceGrant } from './use-cases/announce-grant.js';
 import { buildSources, lazy } from './composition/sources.js';
 import { resolveSecret, type SecretBackends } from './adapters/secrets/secret-resolver.js';
 import { catalogWarnings } from './domain/catalog.js';
@@ -57,13 +63,10 @@ export interface Container {
    * calls it on its first request, handlers during Lambda's init phase, local mode before it starts.
    */
   readonly prepare: (scope?: PrepareScope) => Promise<readonly string[]>;
+  /** Resolves once every grant announcement this process runs itself has run (in-process follow-ups); at once otherwise. */
+  readonly settled: () => Promise<void>;
   /** Webhook handlers of the configured ticket sources. */
   readonly webhooks: Readonly<Partial<Record<TicketSourceName, (request: HttpRequest) => Promise<HttpResponse>>>>;
-}
-
-/** What `prepare` reads: always the ITSM credentials and cluster access; webhook secrets only of these sources (a webhook function's own). */
-export interface PrepareScope {
-  readonly webhooks?: readonly TicketSourceName[];
 }
 
 /** The timer callbacks an in-process scheduler needs. */
@@ -80,6 +83,8 @@ export interface ContainerOverrides {
   readonly dynamodb?: DynamoDBClient;
   /** Builds the scheduler; receives the use cases an in-process scheduler calls. */
   readonly scheduler?: (targets: TimerTargets) => LeaseScheduler;
+  /** Builds the grant follow-up; by default in-process when `scheduler` is given, else EventBridge. */
+  readonly followUp?: (targets: TimerTargets) => GrantFollowUp;
   readonly secretBackends?: SecretBackends;
   readonly eks?: EksAccess;
   readonly metrics?: Metrics;
@@ -153,9 +158,23 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const activity = watched ? decorate('activity', makeActivityLog(config.catalog.clusters, { cloudWatch: overrides.cloudWatchLogs ?? cloudWatchLogsClients(config.region) })) : undefined;
   const evidence = watched ? decorate('leases', new DynamoDbEvidenceStore(dynamodb, config.leasesTable)) : undefined;
   revokeLease = makeRevokeLease({ ...shared, activity, evidence });
-  activateLease = makeActivateLease({ ...shared, revokeLease });
+  // Grants a webhook answers first are announced by the activate target (asked through the
+  // follow-up) or, if that never comes, by the sweep from the announcement queue.
+  const announcements = decorate('leases', dynamoDbAnnouncementQueue(dynamodb, config.leasesTable));
+  const announceGrant = makeAnnounceGrant({ ...shared, announcements });
+  activateLease = makeActivateLease({ ...shared, revokeLease, announceGrant });
+  const timerTargets: TimerTargets = { revoke: (input) => revokeLease(input), activate: (input) => activateLease(input) };
+  const local = overrides.followUp === undefined && overrides.scheduler !== undefined ? localFollowUp(timerTargets, logger) : undefined;
+  const followUp = decorate('followUp', overrides.followUp?.(timerTargets) ?? local ?? eventBridgeFollowUp(config));
 
-  const grantAccess = makeGrantAccess({ ...shared, metrics, catalog: config.catalog, schedulePrefix: config.schedulePrefix, pendingGraceSeconds: config.pendingGraceSeconds });
+  const grantAccess = makeGrantAccess({
+    ...shared,
+    metrics,
+    catalog: config.catalog,
+    schedulePrefix: config.schedulePrefix,
+    pendingGraceSeconds: config.pendingGraceSeconds,
+    announceLater: { queue: announcements, followUp },
+  });
   const closeTicket = makeCloseTicket({ leases, revokeLease });
   const processTicket = makeProcessTicket({ tickets, audit, clock, leases, grantAccess, closeTicket });
   const sweepLeases = makeSweepLeases({
@@ -168,6 +187,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     batchSize: config.sweepBatchSize,
     pendingGraceSeconds: config.pendingGraceSeconds,
     scanEveryMinutes: config.sweepScanEveryMinutes,
+    announcements: { queue: announcements, announce: announceGrant },
     evidence:
       activity === undefined || evidence === undefined
         ? undefined
@@ -186,36 +206,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   };
   for (const warning of catalogWarnings(config.catalog)) logger.warn(`access catalog: ${warning}`);
 
-  // What a cold start would otherwise fetch one after another: secrets, Jira clients, kubeconfigs,
-  // EKS endpoints and tokens. Started together, once; a failure is left for the first real call.
-  const usedClusters = [...new Set(config.catalog.profiles.map((p) => p.cluster))];
-  const prepared = new Map<string, Promise<readonly string[]>>();
-  const prepare = (scope: PrepareScope = {}): Promise<readonly string[]> => {
-    const webhooks = scope.webhooks ?? [];
-    const key = [...webhooks].sort().join(',');
-    let started = prepared.get(key);
-    if (started === undefined) {
-      const steps: [string, () => Promise<unknown>][] = [
-        ...sources.map((s): [string, () => Promise<unknown>] => [`the ${s.name} API credentials`, s.prepare.tickets]),
-        ...sources.filter((s) => webhooks.includes(s.name)).map((s): [string, () => Promise<unknown>] => [`the ${s.name} webhook secret`, s.prepare.webhook]),
-        ...usedClusters.map((name): [string, () => Promise<unknown>] => [`access to cluster ${name}`, () => rbacApi(name)]),
-      ];
-      started = Promise.all(
-        steps.map(([what, step]) =>
-          step().then(
-            () => [],
-            (error: unknown) => [`${what}: ${describeError(error)}`],
-          ),
-        ),
-      ).then((failures) => {
-        const problems = failures.flat();
-        if (problems.length > 0) logger.warn('preparing: some reads failed; the first call that needs them tries again', { problems });
-        return problems;
-      });
-      prepared.set(key, started);
-    }
-    return started;
-  };
+  const prepare = makePrepare(sources, [...new Set(config.catalog.profiles.map((p) => p.cluster))], (name) => rbacApi(name), logger);
   const webhooks: Partial<Record<TicketSourceName, (request: HttpRequest) => Promise<HttpResponse>>> = {};
   for (const source of sources) {
     const handle = makeWebhookHandler({ ...common, source: source.name, webhook: source.webhook });
@@ -224,7 +215,16 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
       return handle(request);
     };
   }
-  return { config, clock, logger, audit, leases, tickets, processTicket, revokeLease, activateLease, sweepLeases, webhooks, prepare };
+  const settled = () => local?.settled() ?? Promise.resolve();
+  return { config, clock, logger, audit, leases, tickets, processTicket, revokeLease, activateLease, sweepLeases, webhooks, prepare, settled };
+}
+
+/** The in-process follow-up: the announcement runs here, after the answer. */
+function localFollowUp(targets: TimerTargets, logger: Logger): LocalFollowUp {
+  return new LocalFollowUp(
+    (leaseId) => targets.activate({ leaseId, actor: 'follow-up' }),
+    (leaseId, error) => logger.error('grant announcement failed; the sweep announces it', { leaseId, error: describeError(error) }),
+  );
 }
 
 /**

@@ -56,6 +56,8 @@ export const AUDIT_REQUIRED_FIELDS = {
   grant: [...LEASE, 'reason'],
   /** Approved for a change window that has not opened yet. */
   schedule: [...LEASE, 'reason'],
+  /** The API server's answer to the access check of a grant a webhook answered first (its `grant` event carries none). */
+  verify: [...LEASE, 'verification'],
   /** A new approval moved the expiry. */
   extend: [...LEASE, 'previousExpiresAt', 'reason'],
   /** No access: `code` says why (a denial code, or `ticket-not-found`). */
@@ -74,6 +76,7 @@ export const AUDIT_REQUIRED_FIELDS = {
 
 export const auditEventSchema = z.discriminatedUnion('kind', [
   kind('grant', AUDIT_REQUIRED_FIELDS.grant),
+  kind('verify', AUDIT_REQUIRED_FIELDS.verify),
   kind('schedule', AUDIT_REQUIRED_FIELDS.schedule),
   kind('extend', AUDIT_REQUIRED_FIELDS.extend),
   kind('deny', AUDIT_REQUIRED_FIELDS.deny),

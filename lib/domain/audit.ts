@@ -2,7 +2,7 @@ import type { DenialCode } from './decision.js';
 import type { Lease, RevokeCause, RoleRef } from './lease.js';
 import { personLabel, type TicketSourceName } from './ticket.js';
 
-export type AuditEventKind = 'grant' | 'schedule' | 'extend' | 'deny' | 'revoke' | 'failure' | 'reject' | 'end-session' | 'activity';
+export type AuditEventKind = 'grant' | 'verify' | 'schedule' | 'extend' | 'deny' | 'revoke' | 'failure' | 'reject' | 'end-session' | 'activity';
 
 /**
  * One structured record per decision. Stable field names: consumers (SIEM, dashboards) key on them.

@@ -106,6 +106,11 @@ export interface Lease {
   readonly deferredReason?: string | undefined;
   /** What the API server is asked after the grant and the revoke (the profile's `verify` when the lease was made). */
   readonly accessCheck?: AccessCheck | undefined;
+  /**
+   * Set (possibly empty) while the grant a webhook answered first waits for its announcement: the
+   * lines that announcement adds to the ticket comment (a clipped end, timers left to the sweep).
+   */
+  readonly grantNote?: string | undefined;
   /** The API server's answers: after the grant (expected: allowed) and after the revoke (expected: denied). */
   readonly verification?: { readonly granted?: AccessVerification | undefined; readonly revoked?: AccessVerification | undefined } | undefined;
   /** End the streams the subject opened (delete their controller-owned pods) at revoke: the profile's `onRevoke` when the lease was made. */

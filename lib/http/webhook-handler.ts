@@ -65,13 +65,14 @@ export function makeWebhookHandler(deps: WebhookDeps): (request: HttpRequest) =>
       return json(202, { outcome: 'ignored', reason: hint.reason });
     }
 
-    // The same signed content is processed once, whatever delivery id comes with it: a replay costs
-    // one conditional write, no ITSM read and no comment.
+    // The same signed content is processed once, whatever delivery id comes with it: a replay
+    // decides, records and comments nothing. The claim is made beside the ticket read (a replay
+    // pays for a read it drops), so a first delivery waits for neither.
     const replayKey = `${deps.source}#${authentication.replayKey}`;
-    if (!(await deps.leases.claimDelivery(replayKey, deps.clock.now(), deps.deliveryTtlSeconds, deps.claimStaleSeconds))) {
-      deps.logger.info('webhook delivery already processed', { source: deps.source, deliveryId });
-      return json(200, { outcome: 'duplicate-delivery' });
-    }
+    let held = false;
+    const admitted = deps.leases.claimDelivery(replayKey, deps.clock.now(), deps.deliveryTtlSeconds, deps.claimStaleSeconds).then((claimed) => (held = claimed));
+    // Seen by processTicket; this keeps a failed claim from counting as unhandled meanwhile.
+    admitted.catch(() => undefined);
     let finished: Promise<void> | undefined;
     const finish = (): Promise<void> => (finished ??= deps.leases.finishDelivery(replayKey, deps.clock.now()));
 
@@ -82,7 +83,12 @@ export function makeWebhookHandler(deps: WebhookDeps): (request: HttpRequest) =>
         ...(hint.displayKey === undefined ? {} : { displayKey: hint.displayKey }),
         actor: `${actorName}:${deliveryId ?? 'unidentified'}`,
         onDecided: finish,
+        admitted,
       });
+      if (outcome.kind === 'replayed') {
+        deps.logger.info('webhook delivery already processed', { source: deps.source, deliveryId });
+        return json(200, { outcome: 'duplicate-delivery' });
+      }
       // A lease another attempt is still granting (or left when it died) is not finished business:
       // give the claim back so a later copy can finish it once that attempt is stale.
       if (outcome.kind === 'duplicate' && outcome.lease.status === 'PENDING') await deps.leases.releaseDelivery(replayKey);
@@ -91,9 +97,9 @@ export function makeWebhookHandler(deps: WebhookDeps): (request: HttpRequest) =>
     } catch (error) {
       const retryable = error instanceof KubeLeaseError ? error.retryable : true;
       const reference = newReference();
-      // Give the claim back so the sender's retry (or a later copy) is processed: nothing is lost.
-      // A decision already recorded (lease or denial) keeps that retry quiet.
-      await deps.leases.releaseDelivery(replayKey).catch((releaseError: unknown) => {
+      // Give the claim back (if this delivery holds it) so the sender's retry (or a later copy) is
+      // processed: nothing is lost. A decision already recorded (lease or denial) keeps that retry quiet.
+      if (held) await deps.leases.releaseDelivery(replayKey).catch((releaseError: unknown) => {
         deps.logger.warn('could not release a webhook claim; it is taken over once stale', { error: describeError(releaseError) });
       });
       deps.logger.error('webhook failed', { reference, source: deps.source, ticket: hint.key, deliveryId, error: describeError(error), retryable });
@@ -141,5 +147,7 @@ function describeOutcome(outcome: ProcessOutcome): Record<string, unknown> {
       return { outcome: 'ignored', reason: outcome.reason };
     case 'already-decided':
       return { outcome: 'already-decided', code: outcome.code, reason: outcome.reason };
+    case 'replayed':
+      return { outcome: 'duplicate-delivery' };
   }
 }

@@ -27,6 +27,8 @@ export interface TransitionPatch {
   readonly approvals?: readonly string[];
   /** Why a transient failure left the lease PENDING for a retry; `null` clears it. */
   readonly deferredReason?: string | null;
+  /** Lines the grant's announcement adds (see Lease.grantNote); `null` clears them. */
+  readonly grantNote?: string | null;
   /** The API server's answers after the grant and the revoke (the whole object, replaced). */
   readonly verification?: Lease['verification'];
   /** What the revoke found of the subject's streams and did about them. */

@@ -12,6 +12,7 @@ import { failLease } from './fail-lease.js';
 import { verifyAccess } from './verify-access.js';
 import { removeLeaseResources } from './lease-resources.js';
 import type { RevokeLeaseInput, RevokeOutcome } from './revoke-lease.js';
+import type { AnnounceGrantInput, AnnounceOutcome } from './announce-grant.js';
 
 export interface ActivateLeaseInput {
   readonly leaseId: string;
@@ -23,14 +24,19 @@ export type ActivateOutcome =
   | { readonly kind: 'cancelled'; readonly reason: string }
   | { readonly kind: 'failed'; readonly lease: Lease; readonly reason: string }
   | { readonly kind: 'not-due' | 'not-scheduled'; readonly lease: Lease }
-  | { readonly kind: 'not-found' };
+  | { readonly kind: 'not-found' }
+  | AnnounceOutcome;
 
 /**
  * Grants a SCHEDULED lease when its change window opens. The ticket is read again first: if it
  * is no longer approved (closed, cancelled, rejected, moved back), the lease is revoked instead.
+ * Asked about a lease a webhook granted (PENDING or ACTIVE), it announces that grant instead.
  */
 export function makeActivateLease(
-  deps: LeaseDeps & { readonly revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome> },
+  deps: LeaseDeps & {
+    readonly revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome>;
+    readonly announceGrant?: ((input: AnnounceGrantInput) => Promise<AnnounceOutcome>) | undefined;
+  },
 ): (input: ActivateLeaseInput) => Promise<ActivateOutcome> {
   const { tickets, cluster, leases, scheduler, audit, clock, logger } = deps;
 
@@ -39,6 +45,7 @@ export function makeActivateLease(
   return async function activateLease({ leaseId, actor }: ActivateLeaseInput): Promise<ActivateOutcome> {
     const lease = await leases.get(leaseId);
     if (lease === undefined) return { kind: 'not-found' };
+    if ((lease.status === 'ACTIVE' || lease.status === 'PENDING') && deps.announceGrant !== undefined) return deps.announceGrant({ leaseId, actor });
     if (lease.status !== 'SCHEDULED') return { kind: 'not-scheduled', lease };
     if (clock.now().getTime() < Date.parse(lease.startsAt)) return { kind: 'not-due', lease };
     if (clock.now().getTime() >= Date.parse(lease.expiresAt)) {

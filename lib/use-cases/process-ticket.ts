@@ -20,12 +20,18 @@ export interface ProcessTicketInput {
   readonly actor: string;
   /** Called once the outcome is decided (see GrantOptions.onDecided). */
   readonly onDecided?: () => Promise<void>;
+  /**
+   * The delivery claim, made beside the reads: nothing is decided, recorded or said before it
+   * resolves, and `false` (the content was processed already) ends here as `replayed`.
+   */
+  readonly admitted?: Promise<boolean>;
 }
 
 export type ProcessOutcome =
   | GrantOutcome
   | CloseOutcome
-  | { readonly kind: 'not-found'; readonly reason: string };
+  | { readonly kind: 'not-found'; readonly reason: string }
+  | { readonly kind: 'replayed' };
 
 /**
  * A webhook said something happened to a ticket. Re-read it from the ITSM API and act on what the
@@ -40,15 +46,18 @@ export function makeProcessTicket(deps: {
   readonly grantAccess: (ticket: TicketSnapshot, actor: string, options?: GrantOptions) => Promise<GrantOutcome>;
   readonly closeTicket: (ticket: TicketSnapshot, actor: string) => Promise<CloseOutcome>;
 }): (input: ProcessTicketInput) => Promise<ProcessOutcome> {
-  return async function processTicket({ source, ticketKey, displayKey, actor, onDecided }: ProcessTicketInput): Promise<ProcessOutcome> {
+  return async function processTicket({ source, ticketKey, displayKey, actor, onDecided, admitted }: ProcessTicketInput): Promise<ProcessOutcome> {
     let ticket: TicketSnapshot;
-    // The ticket's leases are read beside the ticket itself: the key is all either needs, and the
-    // grant path then costs no extra round trip. The lease create stays the idempotency point.
+    // The ticket and its leases are read beside the delivery claim: the key is all any of them
+    // needs, and the grant path then costs no extra round trip. A replay pays for reads it drops.
+    // The lease create stays the idempotency point.
     const read = sourceOf(deps.tickets, source).getTicket(ticketKey);
     const leaseKey = displayKey ?? ticketKey;
     const ticketLeases = deps.leases.listForTicket(source, leaseKey);
-    // Avoid an unhandled rejection when the other read fails first.
+    // Avoid an unhandled rejection when another read fails first.
     ticketLeases.catch(() => undefined);
+    read.catch(() => undefined);
+    if (admitted !== undefined && !(await admitted)) return { kind: 'replayed' };
     try {
       ticket = await read;
     } catch (error) {
@@ -60,6 +69,7 @@ export function makeProcessTicket(deps: {
     if (ticket.state === 'closed') return deps.closeTicket(ticket, actor);
     // The early list is used only if it was read under the key the API gives the ticket.
     const known = ticket.key === leaseKey ? { ticketLeases: await ticketLeases } : {};
-    return deps.grantAccess(ticket, actor, { ...known, ...(onDecided ? { onDecided } : {}) });
+    // A webhook answers as soon as access exists; the announcement follows (where the container can).
+    return deps.grantAccess(ticket, actor, { ...known, ...(onDecided ? { onDecided } : {}), answerFirst: true });
   };
 }

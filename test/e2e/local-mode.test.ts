@@ -32,7 +32,7 @@ describe('local mode end to end (npm run demo)', () => {
     const notes = (result.comments[result.serviceNowLease?.ticketKey ?? ''] ?? []).join('\n');
     expect(notes).toContain('Ended: pod payments/api-7d9c6b-x2x4q deleted');
     expect(notes).toMatch(/Sessions \(exec, attach, port-forward\): 1:\n- exec into payments\/api-7d9c6b-x2x4q \(container app\): "sh"/);
-    expect([...result.audit.map((e) => e.kind)].sort()).toEqual(['activity', 'activity', 'deny', 'end-session', 'grant', 'grant', 'revoke', 'revoke', 'schedule']);
+    expect([...result.audit.map((e) => e.kind)].sort()).toEqual(['activity', 'activity', 'deny', 'end-session', 'grant', 'grant', 'revoke', 'revoke', 'schedule', 'verify']);
     expect(lines.join('\n')).toContain('"kind": "RoleBinding"');
   });
 });

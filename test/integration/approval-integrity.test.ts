@@ -150,15 +150,18 @@ describe('approval integrity: an approval grants exactly what was approved, once
   });
 
   describe('replays', () => {
-    it('reads the ticket once and comments once, however many fresh delivery ids carry one signed denial', async () => {
+    it('decides, records and comments once, however many fresh delivery ids carry one signed denial', async () => {
       stack = await new TestStack().start();
       stack.ticket('OPS-10', { [PROFILE]: 'payments-read' });
       const payload = stack.jira.transition('OPS-10', 'Approved', alice);
       const responses = await Promise.all(Array.from({ length: 5 }, (_, i) => stack.deliver(payload, { deliveryId: `replay-${i}` })));
       const outcomes = responses.map((r) => bodyOf(r).outcome).sort();
       expect(outcomes).toEqual(['denied', 'duplicate-delivery', 'duplicate-delivery', 'duplicate-delivery', 'duplicate-delivery']);
-      expect(stack.jira.requests.filter((r) => r.method === 'GET' && r.path === '/rest/api/2/issue/OPS-10')).toHaveLength(1);
+      // Each copy reads the ticket beside its delivery claim; only the one that holds the claim decides.
+      expect(stack.jira.requests.filter((r) => r.method === 'GET' && r.path === '/rest/api/2/issue/OPS-10')).toHaveLength(5);
+      expect(stack.jira.requests.filter((r) => r.method !== 'GET')).toHaveLength(1);
       expect(stack.jira.comments('OPS-10')).toHaveLength(1);
+      expect(stack.audit.kinds()).toEqual(['deny']);
     });
 
     it('refuses a Jira body whose signed timestamp is older than the window (401), and admits one inside it', async () => {

@@ -121,6 +121,7 @@ describe('serverless package', () => {
     const ALLOWLIST = [
       /^\{"Fn::GetAtt":\["LeasesTable","Arn"\]\}(\/index\/\*)?$/,
       /^arn:\{Ref:AWS::Partition\}:events:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:rule\/kube-lease-test-\?{20}(-start)?$/,
+      /^arn:\{Ref:AWS::Partition\}:events:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:event-bus\/default$/,
       /^arn:\{Ref:AWS::Partition\}:ssm:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:parameter\/kube-lease\/test\/(webhook|itsm|clusters)\/\*$/,
       /^arn:\{Ref:AWS::Partition\}:secretsmanager:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:secret:kube-lease\/test\/(webhook|itsm|clusters)\/\*$/,
       /^arn:\{Ref:AWS::Partition\}:eks:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:cluster\/kube-lease-test-\*$/,
@@ -232,7 +233,13 @@ describe('serverless package', () => {
     const puts = statements(template.Resources.TimerRole).filter((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]).includes('dynamodb:PutItem'));
     expect(puts.map((st) => [st.Action, st.Condition])).toEqual([[['dynamodb:PutItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['evidence#*'] } }]]);
     const deletes = statements(template.Resources.SweepRole).filter((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]).includes('dynamodb:DeleteItem'));
-    expect(deletes.map((st) => st.Condition)).toEqual([{ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['evidence#*'] } }]);
+    expect(deletes.map((st) => st.Condition)).toEqual([{ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['evidence#*', 'announce#*'] } }]);
+    // The activate function takes announced grants off their queue: deletes of those items only.
+    const timerDeletes = statements(template.Resources.TimerRole).filter((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]).includes('dynamodb:DeleteItem'));
+    expect(timerDeletes.map((st) => st.Condition)).toEqual([{ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['announce#*'] } }]);
+    expect(actionsOf('WebhookRole')).toContain('events:PutEvents');
+    expect(actionsOf('TimerRole')).not.toContain('events:PutEvents');
+    expect(actionsOf('SweepRole')).not.toContain('events:PutEvents');
     for (const role of ['WebhookRole', 'TimerRole', 'SweepRole']) expect(actionsOf(role)).toContain('logs:FilterLogEvents');
     expect(actionsOf('TimerRole')).not.toContain('dynamodb:Query');
     expect(actionsOf('SweepRole')).toContain('dynamodb:Query');
@@ -287,6 +294,22 @@ describe('serverless package', () => {
       const script = `const m = await import('./functions/jira-webhook.mjs');
         const r = await m.handler(JSON.parse(process.env.EVENT));
         process.stdout.write('RESULT ' + JSON.stringify(r) + '\\n');`;
+      const bundleEnv = (jiraToken?: string) => ({
+        PATH: process.env.PATH,
+        ...BUNDLE_ENV,
+        ACCESS_CATALOG: 'catalog.yaml',
+        KUBECONFIG: 'kubeconfig',
+        ...jira.clientEnv(jiraUrl),
+        ...(jiraToken === undefined ? {} : { JIRA_API_TOKEN: jiraToken }),
+        JIRA_WEBHOOK_SECRET: 'bundle-secret',
+        LEASES_TABLE: 'leases-bundle',
+        DYNAMODB_ENDPOINT: dynamo.endpoint,
+        AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridgeUrl,
+        AWS_ACCESS_KEY_ID: 'placeholder',
+        AWS_SECRET_ACCESS_KEY: 'placeholder',
+        SCHEDULE_PREFIX: 'kube-lease-pkg',
+        REVOKE_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:kube-lease-pkg-revokeLease',
+      });
       const invoke = async (event: unknown, jiraToken?: string) => {
         const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script], {
           cwd: dir,
@@ -327,7 +350,17 @@ describe('serverless package', () => {
       expect(outcome.outcome).toBe('granted');
       expect(kube.list(LABEL_LEASE_ID, outcome.leaseId).map((b) => b.metadata.namespace).sort()).toEqual(['payments', 'payments-worker']);
       expect([...eventBridge.rules.values()].map((r) => r.targets.length)).toEqual([1]);
-      expect(jira.comments('PKG-1').at(-1)).toMatch(/Access granted/);
+      // Answered first: the announcement is asked for on the bus, and the shipped activateLease bundle makes it.
+      expect(jira.comments('PKG-1')).toEqual([]);
+      const followUp = eventBridge.events.at(-1);
+      expect(followUp).toMatchObject({ Source: 'kube-lease-pkg', DetailType: 'Grant announcement due', Detail: { leaseId: outcome.leaseId } });
+      const activateDir = await unpack(join(out, 'activateLease.zip'), join(out, 'e2e-activate'));
+      await writeFile(join(activateDir, 'catalog.yaml'), DEMO_CATALOG);
+      await writeFile(join(activateDir, 'kubeconfig'), kube.kubeconfig(kubeUrl, 'fake', certificate.cert));
+      const announced = await run(process.execPath, ['--input-type=module', '-e', `const m = await import('./functions/activate-lease.mjs');
+        process.stdout.write('RESULT ' + JSON.stringify(await m.handler(JSON.parse(process.env.EVENT))) + '\\n');`], { cwd: activateDir, env: { ...bundleEnv(), EVENT: JSON.stringify(followUp?.Detail) } });
+      expect(announced.stdout).toContain(`RESULT {"outcome":"announced","leaseId":"${outcome.leaseId}"}`);
+      expect(jira.comments('PKG-1').at(-1)).toMatch(/Access granted[\s\S]*Verified: the API server confirms/);
 
       // A second approval: the same bundle extends (GET and PUT of each binding, the rule moved).
       jira.transition('PKG-1', 'In Review', alice);
@@ -404,8 +437,10 @@ describe('serverless package', () => {
         eventbridge: [eventBridge.requests.length, eventBridge.connections],
       };
       process.stdout.write(`warm bundle, 10 grants: ${JSON.stringify(counts)} ([requests, new connections])\n`);
-      // 20 binding creates and 20 access reviews (two namespaces in parallel) over TLS: a pool, never one per request.
-      expect(kube.requests.length).toBe(40);
+      // 20 binding creates (two namespaces in parallel) over TLS: a pool, never one per request. The
+      // access reviews run in the announcement (activateLease), asked for with one PutEvents a grant.
+      expect(kube.requests.length).toBe(20);
+      expect(eventBridge.events).toHaveLength(10);
       expect(kube.connections).toBeLessThanOrEqual(2);
       expect(jira.connections).toBeLessThanOrEqual(2);
       expect(eventBridge.connections).toBeLessThanOrEqual(2);

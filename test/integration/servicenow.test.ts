@@ -264,7 +264,7 @@ describe('ServiceNow change approvals (fake Table API, fake Kubernetes, dynalite
     const note = stack.servicenow.notes(chg).at(-1) ?? '';
     expect(note).toContain(`Previous expiry: ${lease.expiresAt}`);
     expect(note).toContain(`New expiry: ${extended?.expiresAt ?? '?'}`);
-    expect(stack.audit.kinds()).toEqual(['grant', 'extend']);
+    expect(stack.audit.kinds()).toEqual(['grant', 'verify', 'extend']);
   });
 
   it('extends even when the hint names the wrong change number: leases read early are used only under the key the API gives', async () => {

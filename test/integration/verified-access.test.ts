@@ -45,7 +45,7 @@ describe('verified access over HTTP (fake Kubernetes answering SubjectAccessRevi
     expect(comment).toContain('Not verified: the API server could not be asked whether User alice@example.com can get pods (kube-lease may not ask it (403): apply the RBAC that npm run rbac prints).');
     expect(comment).not.toContain('Verified:');
     expect((await stack.container.leases.get(id))?.verification?.granted?.error).toBe('kube-lease may not ask it (403): apply the RBAC that npm run rbac prints');
-    expect(stack.audit.events.find((e) => e.kind === 'grant')?.verification).toEqual({ check: 'get pods', allowedIn: [], deniedIn: [], error: 'kube-lease may not ask it (403): apply the RBAC that npm run rbac prints' });
+    expect(stack.audit.events.find((e) => e.kind === 'verify')?.verification).toEqual({ check: 'get pods', allowedIn: [], deniedIn: [], error: 'kube-lease may not ask it (403): apply the RBAC that npm run rbac prints' });
   });
 
   it('finds standing access through a binding to system:authenticated, which every user has', async () => {

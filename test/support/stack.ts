@@ -135,6 +135,11 @@ export class TestStack {
 
   /** Sends a payload to the webhook handler as Jira would: signed, with a delivery id. */
   deliver(payload: unknown, options: { deliveryId?: string; signature?: string | null; raw?: string } = {}): Promise<HttpResponse> {
+    return this.webhook('jira')(this.jiraRequest(payload, options));
+  }
+
+  /** The request Jira would send with `payload`: signed, with a delivery id. */
+  jiraRequest(payload: unknown, options: { deliveryId?: string; signature?: string | null; raw?: string } = {}): HttpRequest {
     // Jira signs a `timestamp` into every body; hand-written payloads get one, as Jira would add it.
     const stamped = typeof payload === 'object' && payload !== null && !('timestamp' in payload) ? { timestamp: this.clock.now().getTime(), ...payload } : payload;
     const body = options.raw ?? JSON.stringify(stamped);
@@ -143,13 +148,22 @@ export class TestStack {
       'x-atlassian-webhook-identifier': options.deliveryId ?? `delivery-${(this.deliveries += 1)}`,
     };
     if (options.signature !== null) headers['x-hub-signature'] = options.signature ?? signJiraBody(body, WEBHOOK_SECRET);
-    return this.webhook('jira')({ method: 'POST', headers, body: Buffer.from(body) });
+    return { method: 'POST', headers, body: Buffer.from(body) };
   }
 
-  webhook(source: TicketSourceName): (request: HttpRequest) => Promise<HttpResponse> {
+  /**
+   * The webhook handler of `source`, returning once the in-process follow-ups it asked for (the
+   * grant's announcement) have run too, as a test mostly wants. `answerOnly` for the bare answer.
+   */
+  webhook(source: TicketSourceName, options: { answerOnly?: boolean } = {}): (request: HttpRequest) => Promise<HttpResponse> {
     const handler = this.container.webhooks[source];
     if (handler === undefined) throw new Error(`${source} is not configured`);
-    return handler;
+    if (options.answerOnly === true) return handler;
+    return async (request) => {
+      const answer = await handler(request);
+      await this.container.settled();
+      return answer;
+    };
   }
 
   /** Sends a ServiceNow hint as our business rule would: signed `<timestamp>.<body>`, base64. */

@@ -1,11 +1,11 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ActivityEvidence } from '../../domain/activity.js';
 import type { Lease } from '../../domain/lease.js';
 import { LeaseStoreError } from '../../errors.js';
 import type { EvidenceDue, EvidenceStore } from '../../ports/evidence-store.js';
 import { EVIDENCE_DUE_STATUS, evidenceKey, fromItem, leaseKey } from './lease-item.js';
-import { STATUS_DUE_INDEX } from './lease-table.js';
+import { DynamoDbLeaseQueue } from './lease-queue.js';
 import { storeError } from './store-error.js';
 
 /**
@@ -15,67 +15,27 @@ import { storeError } from './store-error.js';
  */
 export class DynamoDbEvidenceStore implements EvidenceStore {
   private readonly doc: DynamoDBDocumentClient;
+  private readonly queued: DynamoDbLeaseQueue;
 
   constructor(client: DynamoDBClient, private readonly tableName: string) {
     this.doc = DynamoDBDocumentClient.from(client);
+    this.queued = new DynamoDbLeaseQueue(this.doc, tableName, { key: evidenceKey, status: EVIDENCE_DUE_STATUS });
   }
 
-  async queue(leaseId: string, dueAt: Date): Promise<void> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: evidenceKey(leaseId), status: EVIDENCE_DUE_STATUS, dueAt: dueAt.toISOString(), leaseId },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return;
-      throw storeError('PutItem', error);
-    }
+  queue(leaseId: string, dueAt: Date): Promise<void> {
+    return this.queued.queue(leaseId, dueAt);
   }
 
-  async postpone(leaseId: string, dueAt: Date): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: evidenceKey(leaseId) },
-          UpdateExpression: 'SET dueAt = :dueAt',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':dueAt': dueAt.toISOString() },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return;
-      throw storeError('UpdateItem', error);
-    }
+  postpone(leaseId: string, dueAt: Date): Promise<void> {
+    return this.queued.postpone(leaseId, dueAt);
   }
 
-  async due(before: Date, limit: number): Promise<readonly EvidenceDue[]> {
-    try {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: STATUS_DUE_INDEX,
-          KeyConditionExpression: '#status = :status AND dueAt <= :before',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':status': EVIDENCE_DUE_STATUS, ':before': before.toISOString() },
-          Limit: limit,
-        }),
-      );
-      return (page.Items ?? []).flatMap((item) => (typeof item.leaseId === 'string' && typeof item.dueAt === 'string' ? [{ leaseId: item.leaseId, dueAt: item.dueAt }] : []));
-    } catch (error) {
-      throw storeError('Query', error);
-    }
+  due(before: Date, limit: number): Promise<readonly EvidenceDue[]> {
+    return this.queued.due(before, limit);
   }
 
-  async drop(leaseId: string): Promise<void> {
-    try {
-      await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: evidenceKey(leaseId) } }));
-    } catch (error) {
-      throw storeError('DeleteItem', error);
-    }
+  drop(leaseId: string): Promise<void> {
+    return this.queued.drop(leaseId);
   }
 
   async record(leaseId: string, evidence: ActivityEvidence): Promise<Lease | undefined> {

@@ -75,6 +75,7 @@ export const leaseItemSchema = z.object({
   dryRun: z.boolean().optional(),
   deferredReason: z.string().optional(),
   accessCheck: z.object({ verb: z.string(), resource: z.string(), group: z.string(), subresource: z.string().optional() }).optional(),
+  grantNote: z.string().optional(),
   verification: z.object({ granted: verification.optional(), revoked: verification.optional() }).optional(),
   endSessions: z.boolean().optional(),
   sessions: z
@@ -120,6 +121,9 @@ export const deliveryKey = (digest: string): string => `delivery#${digest}`;
 /** A lease's place on the evidence queue (in the status index under EVIDENCE_DUE_STATUS). */
 export const evidenceKey = (id: string): string => `evidence#${id}`;
 export const EVIDENCE_DUE_STATUS = 'EVIDENCE_DUE';
+/** A lease's place on the announcement queue (in the status index under ANNOUNCE_DUE_STATUS). */
+export const announceKey = (id: string): string => `announce#${id}`;
+export const ANNOUNCE_DUE_STATUS = 'ANNOUNCE_DUE';
 
 
 /** The item holding a requester's places for open leases (a string set of lease ids), for the cap. */

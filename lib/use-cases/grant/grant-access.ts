@@ -44,7 +44,7 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
 
     const lease = newLease(plan, now, deps.schedulePrefix, actor);
     const created = await leases.create(lease);
-    if (created.created) return (await admit(deps, lease, ticket, actor, options)) ?? provision(deps, lease, actor, plan.endClipped, options.onDecided);
+    if (created.created) return (await admit(deps, lease, ticket, actor, options)) ?? provision(deps, lease, actor, plan.endClipped, options);
     // The approval was decided "no" before (it may qualify now, but an approval is decided once).
     if ('denied' in created) return { kind: 'already-decided', code: created.denied.code, reason: created.denied.reason };
     // This approval already extended a lease; it never creates one of its own.
@@ -62,7 +62,7 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
       // the sweep and the orphan scan see it in flight from now on.
       const taken = await leases.transition(existing, 'PENDING', { at: now.toISOString(), from: 'PENDING', to: 'PENDING', by: actor, note: 'finishing the grant' }, { deferredReason: null });
       if (!taken.ok) return taken.current === undefined ? { kind: 'failed', lease: existing, reason: 'lease vanished' } : { kind: 'duplicate', lease: taken.current };
-      return (await admit(deps, taken.lease, ticket, actor, options)) ?? provision(deps, taken.lease, actor, false, options.onDecided);
+      return (await admit(deps, taken.lease, ticket, actor, options)) ?? provision(deps, taken.lease, actor, false, options);
     }
     return { kind: 'duplicate', lease: existing };
   };

@@ -8,24 +8,40 @@ import { commentSafely } from '../lease-deps.js';
 import { verifyAccess } from '../verify-access.js';
 import { failLease } from '../fail-lease.js';
 import { removeLeaseResources } from '../lease-resources.js';
-import { referenceFor, type GrantAccessDeps, type GrantOutcome } from './grant-types.js';
+import type { TransitionResult } from '../../ports/lease-store.js';
+import { referenceFor, type GrantAccessDeps, type GrantOptions, type GrantOutcome } from './grant-types.js';
+
+/** A grant answered first is announced by the sweep this long after, if its follow-up never came. */
+export const ANNOUNCE_BACKSTOP_SECONDS = 120;
 
 /**
  * Timers ∥ bindings (none yet for a SCHEDULED lease), then ACTIVE. Safe to run for one lease from
  * several deliveries at once. A failure a retry may fix defers the grant; any other ends it FAILED.
  */
-export async function provision(deps: GrantAccessDeps, lease: Lease, actor: string, endClipped: boolean, onDecided?: () => Promise<void>): Promise<GrantOutcome> {
+export async function provision(deps: GrantAccessDeps, lease: Lease, actor: string, endClipped: boolean, options: Pick<GrantOptions, 'onDecided' | 'answerFirst'> = {}): Promise<GrantOutcome> {
   const { cluster, scheduler, leases, audit, clock, logger } = deps;
   if (lease.dryRun === true) return dryRun(deps, lease, actor);
   // A grant finished late (after a crash or a long outage) never starts access after its window.
   if (clock.now().getTime() >= Date.parse(lease.expiresAt)) return failGrant(deps, lease, 'the access window ended before access could be granted', actor);
   const scheduled = lease.status === 'SCHEDULED';
+  // Answering first: the lease goes on the announcement queue before any access exists, so a crash
+  // at any later point leaves the announcement to the sweep. A queue that cannot be written only
+  // means announcing inline.
+  const later = options.answerFirst === true && !scheduled ? deps.announceLater : undefined;
+  const queued = later?.queue.queue(lease.id, new Date(clock.now().getTime() + ANNOUNCE_BACKSTOP_SECONDS * 1000)).then(
+    () => true,
+    (error: unknown) => {
+      logger.warn('grant not queued for announcement; announcing it now', { leaseId: lease.id, error: describeError(error) });
+      return false;
+    },
+  );
   const timers = Promise.allSettled([scheduler.schedule(lease)]);
   const bindings = Promise.allSettled(scheduled ? [] : lease.bindings.map((binding) => cluster.applyBinding(lease.cluster, bindingManifest(lease, binding))));
   // The access review starts as soon as the bindings exist, beside the timers' last call (PutTargets):
   // it is read-only, so an attempt that fails after all only drops its answer.
-  const verifying = bindings.then((results) => (scheduled || results.some((r) => r.status === 'rejected') ? undefined : verifyAccess(deps, lease, 'allowed')));
+  const verifying = later !== undefined ? undefined : bindings.then((results) => (scheduled || results.some((r) => r.status === 'rejected') ? undefined : verifyAccess(deps, lease, 'allowed')));
   const steps = [...(await timers), ...(await bindings)];
+  const announceLater = later !== undefined && (await queued) === true ? later : undefined;
   const failures = steps.flatMap((step) => (step.status === 'rejected' ? [step.reason as unknown] : []));
   // At the rule quota, or with the timers unavailable for a lease whose access has not started,
   // the lease still starts and ends on time: the sweep activates and revokes from the index.
@@ -50,25 +66,32 @@ export async function provision(deps: GrantAccessDeps, lease: Lease, actor: stri
     await commentSafely(deps, lease.source, lease.ticketKey, scheduledMessage(lease) + note);
     return { kind: 'scheduled', lease };
   }
-  // The bindings exist, so access exists: ask the API server whether it works, then record and
-  // tell it, before the state change. A crash between here and ACTIVE makes the recovery ask and
-  // tell it again (at least once), never not at all.
-  const check = lease.accessCheck ?? DEFAULT_ACCESS_CHECK;
-  // (`verifying` is undefined only for a scheduled lease or a failed binding, both returned above.)
-  const verification = (await verifying) ?? (await verifyAccess(deps, lease, 'allowed'));
-  audit.record({ kind: 'grant', at: now, actor, ...leaseAuditFields(lease), reason: lease.reason, warning, verification: auditVerification(check, verification) });
-  // The comment runs beside the last write: it never delays access, and the audit event above
-  // is already out whatever happens to either.
-  const [moved] = await Promise.all([
-    leases.transition(
-      lease,
-      'ACTIVE',
-      { at: now, from: 'PENDING', to: 'ACTIVE', by: actor },
-      { ...(lease.deferredReason === undefined ? {} : { deferredReason: null }), verification: { granted: verification } },
-    ),
-    commentSafely(deps, lease.source, lease.ticketKey, `${grantedMessage(lease)}\n${grantVerifiedLine(lease, check, verification)}${note}`),
-    onDecided?.(),
-  ]);
+  const deferred = lease.deferredReason === undefined ? {} : { deferredReason: null };
+  let moved: TransitionResult;
+  if (announceLater !== undefined) {
+    // Access exists and is recorded: answer now. The review and the comment follow (see announce-grant).
+    audit.record({ kind: 'grant', at: now, actor, ...leaseAuditFields(lease), reason: lease.reason, warning });
+    const written = leases.transition(lease, 'ACTIVE', { at: now, from: 'PENDING', to: 'ACTIVE', by: actor }, { ...deferred, grantNote: note });
+    const asked = announceLater.followUp.request(lease.id, written).catch((error: unknown) => {
+      logger.warn('grant announcement not requested; the sweep announces it', { leaseId: lease.id, error: describeError(error) });
+    });
+    [moved] = await Promise.all([written, asked, options.onDecided?.()]);
+  } else {
+    // The bindings exist, so access exists: ask the API server whether it works, then record and
+    // tell it, before the state change. A crash between here and ACTIVE makes the recovery ask and
+    // tell it again (at least once), never not at all.
+    const check = lease.accessCheck ?? DEFAULT_ACCESS_CHECK;
+    // (`verifying` is undefined only for a scheduled lease or a failed binding, both returned above, or when answering first.)
+    const verification = (await verifying) ?? (await verifyAccess(deps, lease, 'allowed'));
+    audit.record({ kind: 'grant', at: now, actor, ...leaseAuditFields(lease), reason: lease.reason, warning, verification: auditVerification(check, verification) });
+    // The comment runs beside the last write: it never delays access, and the audit event above
+    // is already out whatever happens to either.
+    [moved] = await Promise.all([
+      leases.transition(lease, 'ACTIVE', { at: now, from: 'PENDING', to: 'ACTIVE', by: actor }, { ...deferred, verification: { granted: verification } }),
+      commentSafely(deps, lease.source, lease.ticketKey, `${grantedMessage(lease)}\n${grantVerifiedLine(lease, check, verification)}${note}`),
+      options.onDecided?.(),
+    ]);
+  }
   if (moved.ok) return { kind: 'granted', lease: moved.lease };
   const current = moved.current;
   if (current?.status === 'FAILED' || current?.status === 'REVOKED') {

@@ -1,0 +1,84 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { STATUS_DUE_INDEX } from './lease-table.js';
+import { storeError } from './store-error.js';
+
+/** A lease waiting on a queue, and since when it is due. */
+export interface QueuedLease {
+  readonly leaseId: string;
+  readonly dueAt: string;
+}
+
+/**
+ * A queue of leases in the lease table: one item per lease (`<prefix>#<lease id>`), in the status
+ * index under its own status, so the sweep queries only what is due. Used for the activity
+ * evidence (`evidence#`, EVIDENCE_DUE) and the grant announcements (`announce#`, ANNOUNCE_DUE).
+ */
+export class DynamoDbLeaseQueue {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly kind: { readonly key: (leaseId: string) => string; readonly status: string },
+  ) {}
+
+  /** Idempotent: queueing again keeps the first due time. */
+  async queue(leaseId: string, dueAt: Date): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: this.kind.key(leaseId), status: this.kind.status, dueAt: dueAt.toISOString(), leaseId },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw storeError('PutItem', error);
+    }
+  }
+
+  /** Moves the due time of a queued lease (a lease no longer queued stays off the queue). */
+  async postpone(leaseId: string, dueAt: Date): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: this.kind.key(leaseId) },
+          UpdateExpression: 'SET dueAt = :dueAt',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':dueAt': dueAt.toISOString() },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw storeError('UpdateItem', error);
+    }
+  }
+
+  /** Leases due at or before `before`, earliest first. */
+  async due(before: Date, limit: number): Promise<readonly QueuedLease[]> {
+    try {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: STATUS_DUE_INDEX,
+          KeyConditionExpression: '#status = :status AND dueAt <= :before',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': this.kind.status, ':before': before.toISOString() },
+          Limit: limit,
+        }),
+      );
+      return (page.Items ?? []).flatMap((item) => (typeof item.leaseId === 'string' && typeof item.dueAt === 'string' ? [{ leaseId: item.leaseId, dueAt: item.dueAt }] : []));
+    } catch (error) {
+      throw storeError('Query', error);
+    }
+  }
+
+  async drop(leaseId: string): Promise<void> {
+    try {
+      await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: this.kind.key(leaseId) } }));
+    } catch (error) {
+      throw storeError('DeleteItem', error);
+    }
+  }
+}

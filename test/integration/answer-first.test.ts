@@ -1,0 +1,98 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { LeaseStoreError } from '../../lib/errors.js';
+import type { LeaseStore } from '../../lib/ports/lease-store.js';
+import { bob, bodyOf, TestStack } from '../support/stack.js';
+
+const PROFILE = 'customfield_10100';
+
+/**
+ * The webhook's answer path over real HTTP (fake Jira, fake Kubernetes, dynalite): the delivery
+ * claim goes out beside the ticket read, and the grant is answered before its announcement, which
+ * follows in-process here as the activate function does it in AWS.
+ */
+describe('answering a grant first (fake Jira, fake Kubernetes, dynalite)', () => {
+  let stack: TestStack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  /** Wraps the lease store's claimDelivery with `around` (through the container's decorate hook). */
+  const withClaim = (around: (claim: LeaseStore['claimDelivery']) => LeaseStore['claimDelivery']) =>
+    <T extends object>(name: string, port: T): T => {
+      if (name !== 'leases' || !('claimDelivery' in port)) return port;
+      const store = port as unknown as LeaseStore;
+      const claim = around(store.claimDelivery.bind(store));
+      return new Proxy(port, { get: (target, property, receiver) => (property === 'claimDelivery' ? claim : Reflect.get(target, property, receiver)) as unknown });
+    };
+
+  it('reads the ticket while the delivery claim is in flight, and decides nothing before the claim is made', async () => {
+    // Prepare: a claim that takes 300 ms; note what Jira had seen when it resolved.
+    let readsWhenClaimed = -1;
+    let commentsWhenClaimed = -1;
+    const current = () => stack as TestStack;
+    stack = await new TestStack().start({
+      decorate: withClaim((claim) => async (...args) => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        readsWhenClaimed = current().jira.requests.filter((r) => r.method === 'GET').length;
+        commentsWhenClaimed = current().jira.requests.filter((r) => r.method === 'POST').length;
+        return claim(...args);
+      }),
+    });
+    stack.ticket('AF-1', { [PROFILE]: 'payments-read' });
+    // Act
+    const response = await stack.deliver(stack.jira.transition('AF-1', 'Approved', bob));
+    // Assess
+    expect(bodyOf(response).outcome).toBe('granted');
+    expect(readsWhenClaimed).toBe(1);
+    expect(commentsWhenClaimed).toBe(0);
+  });
+
+  it('answers 503 when the claim cannot be made, decides and records nothing, and gives back no claim it never held', async () => {
+    // Prepare
+    let releases = 0;
+    stack = await new TestStack().start({
+      decorate: <T extends object>(name: string, port: T): T => {
+        if (name !== 'leases' || !('claimDelivery' in port)) return port;
+        const store = port as unknown as LeaseStore;
+        const release = store.releaseDelivery.bind(store);
+        return new Proxy(port, {
+          get: (target, property, receiver) => {
+            if (property === 'claimDelivery') return () => Promise.reject(new LeaseStoreError('DynamoDB unavailable', { retryable: true }));
+            if (property === 'releaseDelivery') return (key: string) => ((releases += 1), release(key));
+            return Reflect.get(target, property, receiver) as unknown;
+          },
+        });
+      },
+    });
+    stack.ticket('AF-2', { [PROFILE]: 'payments-read' });
+    // Act
+    const response = await stack.deliver(stack.jira.transition('AF-2', 'Approved', bob));
+    // Assess
+    expect(response.statusCode).toBe(503);
+    expect(releases).toBe(0);
+    expect(stack.kube.bindings.size).toBe(0);
+    expect(await stack.container.leases.listForTicket('jira', 'AF-2')).toEqual([]);
+    expect(stack.jira.comments('AF-2')).toEqual([]);
+    expect(stack.audit.kinds()).toEqual(['failure']);
+  });
+
+  it('answers "granted" before the ticket hears of it; the announcement then says what the API server confirmed', async () => {
+    // Prepare
+    stack = await new TestStack().start();
+    stack.ticket('AF-3', { [PROFILE]: 'payments-read' });
+    // Act: the bare answer, without waiting for the in-process follow-up.
+    const response = await stack.webhook('jira', { answerOnly: true })(stack.jiraRequest(stack.jira.transition('AF-3', 'Approved', bob)));
+    const commentsAtAnswer = stack.jira.comments('AF-3').length;
+    const leaseAtAnswer = await stack.container.leases.get(String(bodyOf(response).leaseId));
+    await stack.container.settled();
+    // Assess
+    expect(bodyOf(response)).toMatchObject({ outcome: 'granted', status: 'ACTIVE' });
+    expect(commentsAtAnswer).toBe(0);
+    expect(leaseAtAnswer?.grantNote).toBe('');
+    const comments = stack.jira.comments('AF-3');
+    expect(comments).toHaveLength(1);
+    expect(comments[0]).toContain('Verified: the API server confirms that User alice@example.com can get pods in payments');
+    expect(stack.audit.kinds()).toEqual(['grant', 'verify']);
+  });
+});

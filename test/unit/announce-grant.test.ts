@@ -1,0 +1,161 @@
+import { describe, expect, it } from '@jest/globals';
+import { ANNOUNCE_BACKSTOP_SECONDS } from '../../lib/use-cases/grant/provision.js';
+import { ScheduleQuotaError } from '../../lib/errors.js';
+import { MemoryCluster } from '../fakes/memory-ports.js';
+import { approvedTicket, useCases } from '../support/use-cases.js';
+
+const answerFirst = { answerFirst: true } as const;
+
+describe('a grant answered first, announced after (use cases, in-memory ports)', () => {
+  it('answers once access exists and is recorded: ACTIVE, queued, follow-up asked, nothing said or reviewed yet', async () => {
+    // Prepare
+    const app = useCases();
+    let reviews = 0;
+    const review = app.cluster.reviewAccess.bind(app.cluster);
+    app.cluster.reviewAccess = (...args) => {
+      reviews += 1;
+      return review(...args);
+    };
+    // Act
+    const outcome = await app.grantAccess(approvedTicket('ANN-1', { requestedNamespaces: ['payments', 'payments-worker'] }), 'webhook', answerFirst);
+    // Assess
+    expect(outcome.kind).toBe('granted');
+    if (outcome.kind !== 'granted') return;
+    expect(outcome.lease).toMatchObject({ status: 'ACTIVE', grantNote: '' });
+    expect(outcome.lease.verification).toBeUndefined();
+    expect(app.cluster.namespacesOf(outcome.lease.id)).toEqual(['payments', 'payments-worker']);
+    expect(reviews).toBe(0);
+    expect(app.jira.commentsOn('ANN-1')).toEqual([]);
+    expect(app.audit.kinds()).toEqual(['grant']);
+    expect(app.audit.events[0]?.verification).toBeUndefined();
+    expect(app.followUp.requested).toEqual([outcome.lease.id]);
+    expect(app.announcements.entries()).toEqual([[outcome.lease.id, new Date(app.clock.now().getTime() + ANNOUNCE_BACKSTOP_SECONDS * 1000).toISOString()]]);
+  });
+
+  it('announces through the activate target: reviews, records `verify`, tells the ticket, marks the lease and leaves the queue', async () => {
+    // Prepare
+    const app = useCases();
+    const outcome = await app.grantAccess(approvedTicket('ANN-2'), 'webhook', answerFirst);
+    const leaseId = outcome.kind === 'granted' ? outcome.lease.id : '';
+    // Act
+    const announced = await app.activateLease({ leaseId, actor: 'eventbridge' });
+    // Assess
+    expect(announced.kind).toBe('announced');
+    const lease = await app.leases.get(leaseId);
+    expect(lease?.grantNote).toBeUndefined();
+    expect(lease?.verification?.granted?.answers.map((a) => [a.namespace, a.allowed])).toEqual([['payments', true]]);
+    expect(lease?.history.at(-1)).toMatchObject({ from: 'ACTIVE', to: 'ACTIVE', by: 'eventbridge', note: 'grant announced' });
+    expect(app.audit.kinds()).toEqual(['grant', 'verify']);
+    expect(app.audit.events[1]?.verification).toEqual({ check: 'get pods', allowedIn: ['payments'], deniedIn: [] });
+    const comments = app.jira.commentsOn('ANN-2');
+    expect(comments).toHaveLength(1);
+    expect(comments[0]).toContain(`Access granted (lease ${leaseId})`);
+    expect(comments[0]).toContain('Verified: the API server confirms');
+    expect(app.announcements.entries()).toEqual([]);
+  });
+
+  it('announces once: a second request (a Lambda retry, the sweep) finds it announced and only leaves the queue', async () => {
+    // Prepare
+    const app = useCases();
+    const outcome = await app.grantAccess(approvedTicket('ANN-3'), 'webhook', answerFirst);
+    const leaseId = outcome.kind === 'granted' ? outcome.lease.id : '';
+    await app.announceGrant({ leaseId, actor: 'eventbridge' });
+    // Act
+    const again = await app.announceGrant({ leaseId, actor: 'eventbridge' });
+    // Assess
+    expect(again).toEqual({ kind: 'nothing-to-announce', reason: 'announced already' });
+    expect(app.jira.commentsOn('ANN-3')).toHaveLength(1);
+    expect(app.audit.kinds()).toEqual(['grant', 'verify']);
+  });
+
+  it('carries the grant\'s note (timers left to the sweep) into the announcement', async () => {
+    // Prepare: the rule quota is reached, so the sweep ends this access; the comment must say so.
+    const app = useCases();
+    app.scheduler.schedule = () => Promise.reject(new ScheduleQuotaError('rule quota reached'));
+    const outcome = await app.grantAccess(approvedTicket('ANN-4'), 'webhook', answerFirst);
+    const leaseId = outcome.kind === 'granted' ? outcome.lease.id : '';
+    expect(outcome.kind === 'granted' ? outcome.lease.grantNote : undefined).toContain('quota');
+    // Act
+    await app.announceGrant({ leaseId, actor: 'eventbridge' });
+    // Assess
+    expect(app.jira.commentsOn('ANN-4')[0]).toContain('the periodic sweep will end this access on time');
+    expect(app.audit.events[0]).toMatchObject({ kind: 'grant', warning: expect.stringContaining('quota') });
+  });
+
+  it('announces inline when the queue cannot be written: the ticket is never left to a follow-up nothing backs', async () => {
+    // Prepare
+    const app = useCases();
+    app.announcements.failNext('queue');
+    // Act
+    const outcome = await app.grantAccess(approvedTicket('ANN-5'), 'webhook', answerFirst);
+    // Assess
+    expect(outcome.kind).toBe('granted');
+    if (outcome.kind !== 'granted') return;
+    expect(outcome.lease.grantNote).toBeUndefined();
+    expect(outcome.lease.verification?.granted?.answers.map((a) => [a.namespace, a.allowed])).toEqual([['payments', true]]);
+    expect(app.jira.commentsOn('ANN-5')[0]).toContain('Verified: the API server confirms');
+    expect(app.followUp.requested).toEqual([]);
+    expect(app.audit.kinds()).toEqual(['grant']);
+    expect(app.logger.lines.some((l) => l.message === 'grant not queued for announcement; announcing it now')).toBe(true);
+  });
+
+  it('still grants when the follow-up cannot be asked for; the sweep announces it once it is due, not before', async () => {
+    // Prepare
+    const app = useCases();
+    app.followUp.refuse();
+    const outcome = await app.grantAccess(approvedTicket('ANN-6'), 'webhook', answerFirst);
+    expect(outcome.kind).toBe('granted');
+    expect(app.logger.lines.some((l) => l.message === 'grant announcement not requested; the sweep announces it')).toBe(true);
+    // Act
+    const early = await app.sweepLeases();
+    app.clock.advance(ANNOUNCE_BACKSTOP_SECONDS * 1000);
+    const due = await app.sweepLeases();
+    // Assess
+    expect(early.announced).toBe(0);
+    expect(due.announced).toBe(1);
+    expect(app.jira.commentsOn('ANN-6')).toHaveLength(1);
+    expect(app.announcements.entries()).toEqual([]);
+    expect(app.metrics.counts).toEqual(expect.arrayContaining([{ name: 'SweepFixes', dimensions: { kind: 'announced' }, value: 1 }]));
+  });
+
+  it('says nothing of a grant revoked before its announcement came, and leaves the queue', async () => {
+    // Prepare
+    const app = useCases();
+    const outcome = await app.grantAccess(approvedTicket('ANN-7'), 'webhook', answerFirst);
+    const leaseId = outcome.kind === 'granted' ? outcome.lease.id : '';
+    await app.revokeLease({ leaseId, cause: 'early', actor: 'test' });
+    // Act
+    const late = await app.announceGrant({ leaseId, actor: 'eventbridge' });
+    // Assess
+    expect(late).toEqual({ kind: 'nothing-to-announce', reason: 'the lease is REVOKED' });
+    expect(app.jira.commentsOn('ANN-7').some((c) => c.includes('Access granted'))).toBe(false);
+    expect(app.announcements.entries()).toEqual([]);
+  });
+
+  it('keeps a grant still in flight (PENDING) on the queue for a later run, and says nothing yet', async () => {
+    // Prepare: the cluster refuses for now, so the grant is deferred and stays PENDING.
+    const app = useCases();
+    app.cluster.refuse(MemoryCluster.unavailable(), MemoryCluster.unavailable());
+    await expect(app.grantAccess(approvedTicket('ANN-8'), 'webhook', answerFirst)).rejects.toThrow('could not be granted for now');
+    const [pending] = await app.leases.listForTicket('jira', 'ANN-8');
+    app.clock.advance(ANNOUNCE_BACKSTOP_SECONDS * 1000);
+    // Act
+    const early = await app.announceGrant({ leaseId: pending?.id ?? '', actor: 'sweep' });
+    // Assess
+    expect(early.kind).toBe('not-yet');
+    expect(app.announcements.entries()).toEqual([[pending?.id, new Date(app.clock.now().getTime() + 60_000).toISOString()]]);
+    expect(app.jira.commentsOn('ANN-8')).toEqual([]);
+  });
+
+  it('leaves grants made by the sweep or the timers to be announced inline, as before', async () => {
+    // Prepare
+    const app = useCases();
+    // Act: no answerFirst (the sweep finishing a grant, a test calling the use case).
+    const outcome = await app.grantAccess(approvedTicket('ANN-9'), 'sweep');
+    // Assess
+    expect(outcome.kind === 'granted' ? outcome.lease.verification?.granted : undefined).toBeDefined();
+    expect(app.followUp.requested).toEqual([]);
+    expect(app.announcements.entries()).toEqual([]);
+    expect(app.jira.commentsOn('ANN-9')).toHaveLength(1);
+  });
+});
