@@ -110,7 +110,9 @@ describe('serverless package', () => {
     const activate = template.Resources.ActivateLeaseEventBridgePermission?.Properties;
     expect(JSON.stringify(activate?.SourceArn)).toContain(`:rule/kube-lease-test-${'?'.repeat(20)}-start"`);
     const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
-    expect(rules.map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(1 minute)']);
+    // The sweep's schedule, and the announcement rule (an event pattern, no schedule).
+    expect(rules.map((r) => [r.Properties.ScheduleExpression ?? null, r.Properties.Name ?? null])).toEqual(expect.arrayContaining([['rate(1 minute)', null], [null, 'kube-lease-test-announce']]));
+    expect(rules).toHaveLength(2);
   });
 
   it('allows no wildcard IAM action and no resource outside the allowlist, and holds secret references, not secrets', () => {

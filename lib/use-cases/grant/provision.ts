@@ -24,9 +24,10 @@ export async function provision(deps: GrantAccessDeps, lease: Lease, actor: stri
   // A grant finished late (after a crash or a long outage) never starts access after its window.
   if (clock.now().getTime() >= Date.parse(lease.expiresAt)) return failGrant(deps, lease, 'the access window ended before access could be granted', actor);
   const scheduled = lease.status === 'SCHEDULED';
-  // Answering first: the lease goes on the announcement queue before any access exists, so a crash
-  // at any later point leaves the announcement to the sweep. A queue that cannot be written only
-  // means announcing inline.
+  // Answering first: the lease goes on the announcement queue beside its bindings, before it can turn
+  // ACTIVE, so a crash at any later point leaves the announcement to the sweep (and one before it
+  // leaves a PENDING lease, which the sweep finishes and announces inline). A queue that cannot be
+  // written only means announcing inline.
   const later = options.answerFirst === true && !scheduled ? deps.announceLater : undefined;
   const queued = later?.queue.queue(lease.id, new Date(clock.now().getTime() + ANNOUNCE_BACKSTOP_SECONDS * 1000)).then(
     () => true,

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ensureLeaseTable } from '../../../lib/adapters/dynamodb/lease-table.js';
 import { startEmbeddedDynamoDb } from '../../../lib/local/embedded-dynamodb.js';
 import { FakeScheduler, FakeSsm } from '../../fakes/fake-aws-extra.js';
@@ -10,7 +12,7 @@ import { DelayProxy } from './delay-proxy.js';
 /**
  * The backends of the network bench, in their own process (forked by run.ts): fake Jira,
  * Kubernetes, EventBridge, Scheduler and SSM, and dynalite, each behind a DelayProxy charging L per
- * request and 2 L per new connection. Driven over IPC: `ticket` (an approved issue, its webhook
+ * request and 2 L per new connection, and an empty backend (`echo`) to calibrate the model with. Driven over IPC: `ticket` (an approved issue, its webhook
  * payload), `counts` (requests and new connections per backend), `stop`.
  */
 const L = Number(process.env.BENCH_NET_L_MS ?? 50);
@@ -24,9 +26,13 @@ const kube = new FakeKubernetes();
 const eventBridge = new FakeEventBridge();
 const scheduler = new FakeScheduler();
 const ssm = new FakeSsm({ ...SSM_PARAMETERS });
+// A backend that does nothing, for calibration: what one round trip through the model costs by itself.
+const echo = createServer((_req, res) => res.writeHead(204).end());
+await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+const echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
 const [jiraUrl, kubeUrl, eventBridgeUrl, schedulerUrl, ssmUrl, dynamo] = await Promise.all([jira.start(), kube.start(), eventBridge.start(), scheduler.start(), ssm.start(), startEmbeddedDynamoDb(undefined)]);
 kube.namespaces.add('ns5');
-const targets = { jira: jiraUrl, kubernetes: kubeUrl, dynamodb: dynamo.endpoint, eventbridge: eventBridgeUrl, scheduler: schedulerUrl, ssm: ssmUrl };
+const targets = { echo: echoUrl, jira: jiraUrl, kubernetes: kubeUrl, dynamodb: dynamo.endpoint, eventbridge: eventBridgeUrl, scheduler: schedulerUrl, ssm: ssmUrl };
 const proxies = Object.fromEntries(Object.entries(targets).map(([name, url]) => [name, new DelayProxy(url, L, 2 * L)])) as Record<keyof typeof targets, DelayProxy>;
 const urls = Object.fromEntries(await Promise.all(Object.entries(proxies).map(async ([name, proxy]) => [name, await proxy.start()] as const)));
 
@@ -50,6 +56,8 @@ process.on('message', (raw: unknown) => {
         reply(Object.fromEntries(Object.entries(proxies).map(([name, p]) => [name, { requests: p.requests, connections: p.connections }])));
         return;
       case 'stop':
+        echo.closeAllConnections();
+        echo.close();
         await Promise.all([...Object.values(proxies).map((p) => p.stop()), jira.stop(), kube.stop(), eventBridge.stop(), scheduler.stop(), ssm.stop(), dynamo.stop()]);
         reply(true);
         process.exit(0);

@@ -24,6 +24,8 @@ export interface NetworkFigure {
   readonly newConnectionsPerGrant: number;
   readonly requestsPerGrant: number;
   readonly budgetL?: number;
+  /** Sequential backend round trips on the answered path, by design (the README's list). */
+  readonly roundTrips?: number;
 }
 
 const WEBHOOK_SECRET = 'bench-webhook-secret';
@@ -35,7 +37,7 @@ const ACTIVATE_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:kube-lease-
  * process behind proxies charging L per request and 2 L per new connection (TCP + TLS 1.3); the code
  * under test runs here (warm figures) or in a fresh process (cold figures).
  */
-export async function networkBench(L: number, out: (line?: string) => void): Promise<{ figures: NetworkFigure[]; cold: Record<string, unknown>; spaced: Record<string, unknown> }> {
+export async function networkBench(L: number, out: (line?: string) => void): Promise<{ figures: NetworkFigure[]; cold: Record<string, unknown>; spaced: Record<string, unknown>; roundTripL: number }> {
   const WARMUP = Number(process.env.BENCH_NET_WARMUP ?? 20);
   const TIMED = Number(process.env.BENCH_NET_GRANTS ?? 40);
   const SPACED = Number(process.env.BENCH_NET_SPACED ?? 12);
@@ -78,12 +80,22 @@ export async function networkBench(L: number, out: (line?: string) => void): Pro
     // The SDK reads endpoint and credential variables from the process environment.
     Object.assign(process.env, baseEnv);
 
-    const configs: { label: string; catalog: string; profile: string; env: Record<string, string>; local: boolean; budgetL: number }[] = [
-      { label: 'warm, EventBridge rules, 1 namespace', catalog: 'catalog-1.yaml', profile: 'payments-debug', env: {}, local: false, budgetL: 5.5 },
-      { label: 'warm, EventBridge rules, 5 namespaces', catalog: 'catalog-5.yaml', profile: 'payments-read', env: {}, local: false, budgetL: 5.5 },
-      { label: 'warm, EventBridge Scheduler, 1 namespace', catalog: 'catalog-1.yaml', profile: 'payments-debug', env: { SCHEDULER_BACKEND: 'scheduler', SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/kube-lease-bench-scheduler', SCHEDULER_GROUP: 'kube-lease-bench' }, local: false, budgetL: 4.5 },
-      { label: 'warm, local mode (in-process timers), 1 namespace', catalog: 'catalog-1.yaml', profile: 'payments-debug', env: {}, local: true, budgetL: 4.5 },
+    const configs: { label: string; catalog: string; profile: string; env: Record<string, string>; local: boolean; budgetL: number; roundTrips: number }[] = [
+      { label: 'warm, EventBridge rules, 1 namespace', catalog: 'catalog-1.yaml', profile: 'payments-debug', env: {}, local: false, budgetL: 5.5, roundTrips: 5 },
+      { label: 'warm, EventBridge rules, 5 namespaces', catalog: 'catalog-5.yaml', profile: 'payments-read', env: {}, local: false, budgetL: 5.5, roundTrips: 5 },
+      { label: 'warm, EventBridge Scheduler, 1 namespace', catalog: 'catalog-1.yaml', profile: 'payments-debug', env: { SCHEDULER_BACKEND: 'scheduler', SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/kube-lease-bench-scheduler', SCHEDULER_GROUP: 'kube-lease-bench' }, local: false, budgetL: 4.5, roundTrips: 4 },
+      { label: 'warm, local mode (in-process timers), 1 namespace', catalog: 'catalog-1.yaml', profile: 'payments-debug', env: {}, local: true, budgetL: 4.5, roundTrips: 4 },
     ];
+    // Calibration: sequential requests through the model to a backend that does nothing (its
+    // connection made first): what one round trip costs here before any code or fake does work.
+    const echoTimes: number[] = [];
+    for (let i = 0; i < 31; i += 1) {
+      const started = performance.now();
+      await (await fetch(ready.urls.echo ?? '')).arrayBuffer();
+      if (i > 0) echoTimes.push(performance.now() - started);
+    }
+    const roundTrip = stats(echoTimes);
+    out(`   one round trip to an empty backend (calibration)   median ${(roundTrip.median / L).toFixed(2)} L, p99 ${(roundTrip.p99 / L).toFixed(2)} L`);
     const figures: NetworkFigure[] = [];
     let spaced: Record<string, unknown> = {};
     for (const [index, config] of configs.entries()) {
@@ -105,7 +117,7 @@ export async function networkBench(L: number, out: (line?: string) => void): Pro
       const times: number[] = [];
       for (let i = 0; i < TIMED; i += 1) times.push(await grant());
       const after = await rpc<Counts>({ cmd: 'counts' });
-      const figure = { label: config.label, stats: stats(times), ...perGrant(before, after, TIMED), budgetL: config.budgetL };
+      const figure = { label: config.label, stats: stats(times), ...perGrant(before, after, TIMED), budgetL: config.budgetL, roundTrips: config.roundTrips };
       figures.push(figure);
       out(`   ${config.label.padEnd(50)} median ${(figure.stats.median / L).toFixed(2)} L, p99 ${(figure.stats.p99 / L).toFixed(2)} L; per grant ${figure.requestsPerGrant.toFixed(1)} requests, ${figure.newConnectionsPerGrant.toFixed(2)} new connections`);
       if (index === 0) {
@@ -160,7 +172,7 @@ export async function networkBench(L: number, out: (line?: string) => void): Pro
       cold[label] = { medianL: s.median / L, runs, ...counts, perBackend };
       out(`   ${label.padEnd(50)} median ${(s.median / L).toFixed(2)} L over ${runs} fresh processes; ${counts?.requestsPerGrant ?? 0} requests, ${counts?.newConnectionsPerGrant ?? 0} new connections (${Object.entries(perBackend).filter(([, c]) => c.requests > 0).map(([n, c]) => `${n} ${c.requests}/${c.connections}`).join(', ')})`);
     }
-    return { figures, cold, spaced };
+    return { figures, cold, spaced, roundTripL: roundTrip.median / L };
   } finally {
     await rpc({ cmd: 'stop' }).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
