@@ -47,7 +47,21 @@ describe('operator CLI (kube-lease)', () => {
   it('shows a lease with its history', async () => {
     const id = await grant('OPS-91');
     expect(await run('leases', 'show', id)).toBe(0);
-    expect(out.join('')).toMatch(new RegExp(`lease\\s+${id} \\(ACTIVE\\)[\\s\\S]*PENDING → ACTIVE`));
+    expect(out.join('')).toMatch(new RegExp(`lease\\s+${id} \\(ACTIVE\\)[\\s\\S]*PENDING → ACTIVE[\\s\\S]*ACTIVE → ACTIVE  by follow-up \\(grant announced\\)`));
+    expect(out.join('')).not.toContain('announced  not yet');
+  });
+
+  it('says when a grant answered first is not announced yet', async () => {
+    // Prepare: the bare answer, before the in-process announcement runs.
+    stack.ticket('OPS-92', { customfield_10100: 'payments-read' });
+    const answer = await stack.webhook('jira', { answerOnly: true })(stack.jiraRequest(stack.jira.transition('OPS-92', 'Approved', bob)));
+    // The announcement's comment (and so its mark) now waits: `show` reads the lease before it.
+    stack.jira.latencyMs = 500;
+    // Act
+    expect(await run('leases', 'show', String(bodyOf(answer).leaseId))).toBe(0);
+    await stack.container.settled();
+    // Assess
+    expect(out.join('')).toMatch(/^announced {2}not yet: /m);
   });
 
   it('shows the streams seen at revoke and the activity evidence of a lease on an audited cluster', async () => {
