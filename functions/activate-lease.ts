@@ -1,14 +1,23 @@
 import { container } from '../lib/container.js';
 import { remainingOf, withDeadline } from '../lib/deadline.js';
-import { parseLeaseEvent } from '../lib/http/lease-event.js';
+import { readLeaseEvent } from '../lib/http/lease-event.js';
 import { prepareDuringInit } from '../lib/http/lambda-init.js';
 
 // Secrets, ITSM clients and cluster access are read in parallel while Lambda initialises.
 await prepareDuringInit(() => container().prepare());
 
-/** Target of a SCHEDULED lease's start rule: grants it when the change window opens. */
+/**
+ * Target of a SCHEDULED lease's start rule (grants it when the change window opens) and of the
+ * announcement rule (announces a grant a webhook answered first). An event of another shape is
+ * refused and logged, not retried: a retry cannot fix it.
+ */
 export const handler = async (event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<{ outcome: string; leaseId: string }> => {
-  const leaseId = parseLeaseEvent(event);
+  const read = readLeaseEvent(event);
+  if ('refused' in read) {
+    container().logger.error('activate event refused', { reason: read.refused });
+    return { outcome: 'rejected', leaseId: '' };
+  }
+  const { leaseId } = read;
   const outcome = await withDeadline(remainingOf(context), () => container().activateLease({ leaseId, actor: 'eventbridge' }));
   return { outcome: outcome.kind, leaseId };
 };

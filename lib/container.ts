@@ -11,7 +11,7 @@ import { makeRbacApiProvider, type EksAccess } from './adapters/kubernetes/rbac-
 import { awsEksAccess, awsSecretBackends, eventBridgeFollowUp, eventBridgeScheduler } from './composition/aws-backends.js';
 import { makePrepare, type PrepareScope } from './composition/prepare.js';
 export type { PrepareScope } from './composition/prepare.js';
-import { dynamoDbAnnouncementQueue } from './adapters/dynamodb/announcement-queue.js';
+import { DynamoDbAnnouncementQueue } from './adapters/dynamodb/announcement-queue.js';
 import { LocalFollowUp } from './adapters/local/local-follow-up.js';
 import type { GrantFollowUp } from './ports/grant-follow-up.js';
 import { makeAnnounceGrant } from './use-cases/announce-grant.js';
@@ -160,7 +160,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   revokeLease = makeRevokeLease({ ...shared, activity, evidence });
   // Grants a webhook answers first are announced by the activate target (asked through the
   // follow-up) or, if that never comes, by the sweep from the announcement queue.
-  const announcements = decorate('leases', dynamoDbAnnouncementQueue(dynamodb, config.leasesTable));
+  const announcements = decorate('leases', new DynamoDbAnnouncementQueue(dynamodb, config.leasesTable));
   const announceGrant = makeAnnounceGrant({ ...shared, announcements });
   activateLease = makeActivateLease({ ...shared, revokeLease, announceGrant });
   const timerTargets: TimerTargets = { revoke: (input) => revokeLease(input), activate: (input) => activateLease(input) };

@@ -111,6 +111,8 @@ export interface Lease {
    * lines that announcement adds to the ticket comment (a clipped end, timers left to the sweep).
    */
   readonly grantNote?: string | undefined;
+  /** While a run announces the grant: when it started (a run older than a minute is taken as dead). */
+  readonly announcing?: string | undefined;
   /** The API server's answers: after the grant (expected: allowed) and after the revoke (expected: denied). */
   readonly verification?: { readonly granted?: AccessVerification | undefined; readonly revoked?: AccessVerification | undefined } | undefined;
   /** End the streams the subject opened (delete their controller-owned pods) at revoke: the profile's `onRevoke` when the lease was made. */

@@ -3,12 +3,18 @@ import { DEFAULT_ACCESS_CHECK } from '../domain/catalog.js';
 import type { Lease } from '../domain/lease.js';
 import { grantedMessage } from '../domain/messages.js';
 import { auditVerification, grantVerifiedLine } from '../domain/verification.js';
+import { describeError, KubeLeaseError } from '../errors.js';
 import type { AnnouncementQueue } from '../ports/grant-follow-up.js';
-import { commentSafely, type LeaseDeps } from './lease-deps.js';
+import { sourceOf } from '../ports/ticket-source.js';
+import type { LeaseDeps } from './lease-deps.js';
 import { verifyAccess } from './verify-access.js';
 
-/** A grant still in flight is looked at again this much later (the sweep's next runs). */
-const STILL_PENDING_RETRY_SECONDS = 60;
+/** A grant still in flight, or a ticket that could not be told, is looked at again this much later. */
+const RETRY_SECONDS = 60;
+/** A run that claimed the announcement this long ago and has not finished died: the next run takes it over. */
+export const ANNOUNCING_STALE_SECONDS = 60;
+/** A ticket that cannot be told for this long after the grant is given up on (the review is still recorded). */
+const GIVE_UP_SECONDS = 24 * 3600;
 /**
  * The request can reach the lease before the webhook's ACTIVE write lands (it is sent beside that
  * write): a lease created this recently and still PENDING is read again after these waits.
@@ -23,19 +29,22 @@ export interface AnnounceGrantInput {
 
 export type AnnounceOutcome =
   | { readonly kind: 'announced'; readonly lease: Lease }
-  /** The grant is still in flight (PENDING): the queue keeps it for a later run. */
-  | { readonly kind: 'not-yet'; readonly lease: Lease }
+  /** The grant is still in flight, another run is announcing it, or the ticket could not be told yet: the queue keeps it. */
+  | { readonly kind: 'not-yet'; readonly reason: string }
   /** Announced already, ended before it could be, or gone: taken off the queue. */
   | { readonly kind: 'nothing-to-announce'; readonly reason: string };
 
 /**
- * Announces a grant a webhook answered first: asks the API server whether the access works,
- * records the `verify` audit event, tells the ticket, then stores the answer on the lease (which
- * marks it announced) and takes it off the queue. At least once: a crash before the mark makes
- * the sweep announce it again. Run by the follow-up (the activate target) and by the sweep.
+ * Announces a grant a webhook answered first. One run at a time: it claims the announcement on the
+ * lease (a mark that leaves the version alone, so a revoke or an extension is never refused for
+ * it), asks the API server whether the access works, tells the ticket, records the `verify` audit
+ * event, then stores the review (which ends the wait) and takes the lease off the queue. A ticket
+ * that cannot be told yet gives the claim back for a later run. At least once: a run that dies
+ * after the comment is repeated by the sweep. Run by the follow-up (the activate target) and the sweep.
  */
 export function makeAnnounceGrant(deps: LeaseDeps & { readonly announcements: AnnouncementQueue }): (input: AnnounceGrantInput) => Promise<AnnounceOutcome> {
-  const { leases, announcements, clock, audit } = deps;
+  const { leases, announcements, clock, audit, logger } = deps;
+  const later = (seconds: number) => new Date(clock.now().getTime() + seconds * 1000);
 
   const read = async (leaseId: string): Promise<Lease | undefined> => {
     let lease = await leases.get(leaseId);
@@ -47,30 +56,50 @@ export function makeAnnounceGrant(deps: LeaseDeps & { readonly announcements: An
     return lease;
   };
 
+  /** Tells the ticket: told, worth another try later, or refused for good. */
+  const tell = async (lease: Lease, text: string): Promise<'told' | 'retry' | 'refused'> => {
+    try {
+      await sourceOf(deps.tickets, lease.source).comment(lease.ticketKey, text);
+      return 'told';
+    } catch (error) {
+      logger.warn('could not comment on ticket', { ticket: lease.ticketKey, leaseId: lease.id, error: describeError(error) });
+      const young = clock.now().getTime() - Date.parse(lease.startsAt) < GIVE_UP_SECONDS * 1000;
+      return error instanceof KubeLeaseError && error.retryable && young ? 'retry' : 'refused';
+    }
+  };
+
   return async function announceGrant({ leaseId, actor }: AnnounceGrantInput): Promise<AnnounceOutcome> {
     const lease = await read(leaseId);
     if (lease?.status === 'PENDING') {
-      await announcements.postpone(leaseId, new Date(clock.now().getTime() + STILL_PENDING_RETRY_SECONDS * 1000));
-      return { kind: 'not-yet', lease };
+      await announcements.postpone(leaseId, later(RETRY_SECONDS));
+      return { kind: 'not-yet', reason: 'the grant is still in flight' };
     }
     const nothing = lease === undefined ? 'the lease is gone' : lease.status !== 'ACTIVE' ? `the lease is ${lease.status}` : lease.grantNote === undefined ? 'announced already' : undefined;
-    if (lease === undefined || nothing !== undefined) {
+    if (nothing !== undefined) {
       await announcements.drop(leaseId);
-      return { kind: 'nothing-to-announce', reason: nothing ?? 'the lease is gone' };
+      return { kind: 'nothing-to-announce', reason: nothing };
+    }
+    const at = clock.now().toISOString();
+    const claimed = await announcements.claim(leaseId, at, new Date(clock.now().getTime() - ANNOUNCING_STALE_SECONDS * 1000).toISOString());
+    if (claimed === undefined) {
+      // Another run holds it (it drops the lease from the queue when done), or it ended just now.
+      await announcements.postpone(leaseId, later(RETRY_SECONDS));
+      return { kind: 'not-yet', reason: 'another run is announcing it' };
     }
 
-    const check = lease.accessCheck ?? DEFAULT_ACCESS_CHECK;
-    const verification = await verifyAccess(deps, lease, 'allowed');
-    const at = clock.now().toISOString();
-    audit.record({ kind: 'verify', at, actor, ...leaseAuditFields(lease), verification: auditVerification(check, verification) });
-    await commentSafely(deps, lease.source, lease.ticketKey, `${grantedMessage(lease)}\n${grantVerifiedLine(lease, check, verification)}${lease.grantNote ?? ''}`);
-    let current: Lease | undefined = lease;
-    // The mark is a compare-and-swap: an extension or a revoke in between moves the version on.
-    for (let attempt = 0; attempt < 3 && current?.status === 'ACTIVE' && current.grantNote !== undefined; attempt += 1) {
-      const marked = await leases.transition(current, 'ACTIVE', { at, from: 'ACTIVE', to: 'ACTIVE', by: actor, note: 'grant announced' }, { verification: { ...current.verification, granted: verification }, grantNote: null });
-      current = marked.ok ? marked.lease : marked.current;
+    const check = claimed.accessCheck ?? DEFAULT_ACCESS_CHECK;
+    const review = await verifyAccess(deps, claimed, 'allowed');
+    const told = await tell(claimed, `${grantedMessage(claimed)}\n${grantVerifiedLine(claimed, check, review)}${claimed.grantNote ?? ''}`);
+    if (told === 'retry') {
+      await announcements.release(leaseId, at);
+      await announcements.postpone(leaseId, later(RETRY_SECONDS));
+      return { kind: 'not-yet', reason: 'the ticket could not be told yet' };
     }
+    audit.record({ kind: 'verify', at: clock.now().toISOString(), actor, ...leaseAuditFields(claimed), verification: auditVerification(check, review) });
+    const note = told === 'told' ? 'grant announced' : 'grant reviewed; the ticket refused the comment';
+    const finished = await announcements.finish(leaseId, at, review, { at: clock.now().toISOString(), from: claimed.status, to: claimed.status, by: actor, note });
+    if (!finished) logger.warn('grant announcement taken over by another run before it finished', { leaseId });
     await announcements.drop(leaseId);
-    return { kind: 'announced', lease: current ?? lease };
+    return { kind: 'announced', lease: (await leases.get(leaseId)) ?? claimed };
   };
 }

@@ -13,6 +13,10 @@ import { sessionsLines } from '../domain/activity-messages.js';
 import type { ActivityLog } from '../ports/activity-log.js';
 import type { EvidenceStore } from '../ports/evidence-store.js';
 import { auditSessions, sessionsAtRevoke, watchesActivity } from './revoke-sessions.js';
+import { ANNOUNCING_STALE_SECONDS } from './announce-grant.js';
+
+/** How long a revoke's comment waits for a grant announcement in flight, so that it comes last. */
+const ANNOUNCING_WAIT_MS = 10_000;
 
 export type RevokeLeaseDeps = LeaseDeps & {
   /** The clusters' audit logs: streams listed (and ended) at revoke, evidence queued. Absent: neither. */
@@ -88,6 +92,16 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     }
   }
 
+  /** Waits (at most ANNOUNCING_WAIT_MS) while a live run announces the lease's grant. */
+  async function announcedBefore(lease: Lease): Promise<void> {
+    const live = (l: Lease | undefined) => l?.announcing !== undefined && clock.now().getTime() - Date.parse(l.announcing) < ANNOUNCING_STALE_SECONDS * 1000;
+    let current: Lease | undefined = lease;
+    for (let waited = 0; live(current) && waited < ANNOUNCING_WAIT_MS; waited += 250) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      current = await leases.get(lease.id);
+    }
+  }
+
   return async function revokeLease({ leaseId, cause, actor, note }: RevokeLeaseInput): Promise<RevokeOutcome> {
     const lease = await leases.get(leaseId);
     if (lease === undefined) {
@@ -124,17 +138,28 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     if (evidenceQueued) await evidence.queue(lease.id, new Date(clock.now().getTime() + activity.delaySeconds(lease.cluster) * 1000));
 
     const at = clock.now().toISOString();
-    const moved = await leases.transition(
-      lease,
-      'REVOKED',
-      { at, from: lease.status, to: 'REVOKED', by: actor, note: note === undefined ? cause : `${cause}: ${note}` },
-      {
-        revokedAt: at,
-        revokeCause: cause,
-        ...(verification === undefined ? {} : { verification: { ...lease.verification, revoked: verification } }),
-        ...(sessions === undefined ? {} : { sessions }),
-      },
-    );
+    const revoke = (from: Lease) =>
+      leases.transition(
+        from,
+        'REVOKED',
+        { at, from: from.status, to: 'REVOKED', by: actor, note: note === undefined ? cause : `${cause}: ${note}` },
+        {
+          revokedAt: at,
+          revokeCause: cause,
+          // A grant not announced yet never is now: the revoke's comment is the ticket's last word.
+          ...(from.grantNote === undefined ? {} : { grantNote: null }),
+          ...(verification === undefined ? {} : { verification: { ...from.verification, revoked: verification } }),
+          ...(sessions === undefined ? {} : { sessions }),
+        },
+      );
+    let moved = await revoke(lease);
+    // The lease changed under the revoke while its bindings went (a note, an extension): it is still
+    // open, so the revoke stands, unless a timed revoke now meets a later expiry.
+    for (let attempt = 0; !moved.ok && moved.current?.status === lease.status && attempt < 2; attempt += 1) {
+      const current: Lease = moved.current;
+      if (timed && clock.now().getTime() < Date.parse(current.expiresAt)) break;
+      moved = await revoke(current);
+    }
     if (!moved.ok) {
       if (moved.current === undefined) return { kind: 'not-found' };
       return { kind: 'not-active', lease: moved.current };
@@ -167,6 +192,8 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
       ...sessionsLines(sessions),
       ...(evidenceQueued ? ['What the subject did during the lease will follow on this ticket, from the audit log, once it is complete.'] : []),
     ];
+    // A run announcing the grant right now posts its comment first: the revoke's comes after it.
+    await announcedBefore(moved.lease);
     await commentSafely(deps, moved.lease.source, moved.lease.ticketKey, lines.join('\n'));
     return { kind: 'revoked', lease: moved.lease };
   };

@@ -152,7 +152,7 @@ describe('the grant announcement in the packaged template', () => {
     expect(rule.Properties).toEqual({
       Name: `${PREFIX}-announce`,
       State: 'ENABLED',
-      EventPattern: { 'source': [PREFIX], 'detail-type': [FOLLOW_UP_DETAIL_TYPE] },
+      EventPattern: { 'account': [{ Ref: 'AWS::AccountId' }], 'source': [PREFIX], 'detail-type': [FOLLOW_UP_DETAIL_TYPE] },
       Targets: [{ Id: expect.any(String), Arn: { 'Fn::GetAtt': ['ActivateLeaseLambdaFunction', 'Arn'] }, InputPath: '$.detail' }],
     });
     // The source the rule matches is the one the functions send (SCHEDULE_PREFIX).
@@ -181,10 +181,16 @@ describe('the grant announcement in the packaged template', () => {
     const ruleArn = announcementRuleArn();
     for (const id of ['JiraWebhookLambdaFunction', 'ActivateLeaseLambdaFunction', 'SweepLeasesLambdaFunction']) {
       const resources = statements(packagedFunction(template, id))
-        .filter((s) => actions(s).some((a) => a.startsWith('events:') && a !== 'events:PutEvents'))
+        .filter((s) => s.Effect === 'Allow' && actions(s).some((a) => a.startsWith('events:') && a !== 'events:PutEvents'))
         .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource ?? '*']));
       expect(resources.length).toBeGreaterThan(0);
       expect(resources.filter((r) => matches(r, ruleArn))).toEqual([]);
+      // And every role is denied changing any stage's announcement rule (another stage's lease-rule
+      // patterns can match one: stage `x` and a stage named `x-` plus 11 characters).
+      const denied = statements(packagedFunction(template, id)).filter((s) => s.Effect === 'Deny');
+      expect(denied.map((s) => [actions(s), (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map((r) => String(resolve(template, r)))])).toEqual([
+        [['events:PutRule', 'events:PutTargets', 'events:RemoveTargets', 'events:DeleteRule'], [expect.stringMatching(/:rule\/\*-announce$/)]],
+      ]);
     }
   });
 

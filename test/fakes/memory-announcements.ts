@@ -1,10 +1,14 @@
+import type { AccessVerification, HistoryEntry, Lease } from '../../lib/domain/lease.js';
 import { LeaseStoreError, SchedulerError } from '../../lib/errors.js';
+import type { MemoryLeaseStore } from './memory-lease-store.js';
 import type { AnnouncementDue, AnnouncementQueue, GrantFollowUp } from '../../lib/ports/grant-follow-up.js';
 
-/** The AnnouncementQueue contract in memory. `failNext` makes the next call of a method throw. */
+/** The AnnouncementQueue contract in memory, on a MemoryLeaseStore's leases. `failNext` makes the next call of a method throw. */
 export class MemoryAnnouncementQueue implements AnnouncementQueue {
   private readonly queued = new Map<string, string>();
   private readonly failures = new Map<keyof AnnouncementQueue, unknown>();
+
+  constructor(private readonly leases: MemoryLeaseStore) {}
 
   failNext(method: keyof AnnouncementQueue, error: unknown = new LeaseStoreError('DynamoDB unavailable', { retryable: true })): void {
     this.failures.set(method, error);
@@ -44,6 +48,36 @@ export class MemoryAnnouncementQueue implements AnnouncementQueue {
   async drop(leaseId: string): Promise<void> {
     this.enter('drop');
     this.queued.delete(leaseId);
+  }
+
+  async claim(leaseId: string, at: string, staleBefore: string): Promise<Lease | undefined> {
+    this.enter('claim');
+    const lease = this.lease(leaseId);
+    if (lease?.status !== 'ACTIVE' || lease.grantNote === undefined || (lease.announcing !== undefined && lease.announcing >= staleBefore)) return undefined;
+    const claimed: Lease = { ...lease, announcing: at };
+    this.leases.replace(claimed);
+    return structuredClone(claimed);
+  }
+
+  async finish(leaseId: string, at: string, review: AccessVerification, entry: HistoryEntry): Promise<boolean> {
+    this.enter('finish');
+    const lease = this.lease(leaseId);
+    if (lease === undefined || lease.announcing !== at) return false;
+    const { announcing: _announcing, grantNote: _grantNote, ...rest } = lease;
+    this.leases.replace({ ...rest, verification: { ...lease.verification, granted: review }, history: [...lease.history, entry] });
+    return true;
+  }
+
+  async release(leaseId: string, at: string): Promise<void> {
+    this.enter('release');
+    const lease = this.lease(leaseId);
+    if (lease === undefined || lease.announcing !== at) return;
+    const { announcing: _announcing, ...rest } = lease;
+    this.leases.replace(rest);
+  }
+
+  private lease(leaseId: string): Lease | undefined {
+    return this.leases.all().find((l) => l.id === leaseId);
   }
 }
 

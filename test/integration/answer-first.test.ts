@@ -30,12 +30,16 @@ describe('answering a grant first (fake Jira, fake Kubernetes, dynalite)', () =>
     // Prepare: a claim that takes 300 ms; note what Jira had seen when it resolved.
     let readsWhenClaimed = -1;
     let commentsWhenClaimed = -1;
+    let leasesWhenClaimed = -1;
+    let bindingsWhenClaimed = -1;
     const current = () => stack as TestStack;
     stack = await new TestStack().start({
       decorate: withClaim((claim) => async (...args) => {
         await new Promise((resolve) => setTimeout(resolve, 300));
         readsWhenClaimed = current().jira.requests.filter((r) => r.method === 'GET').length;
         commentsWhenClaimed = current().jira.requests.filter((r) => r.method === 'POST').length;
+        leasesWhenClaimed = (await current().container.leases.listForTicket('jira', 'AF-1')).length;
+        bindingsWhenClaimed = current().kube.bindings.size;
         return claim(...args);
       }),
     });
@@ -46,6 +50,9 @@ describe('answering a grant first (fake Jira, fake Kubernetes, dynalite)', () =>
     expect(bodyOf(response).outcome).toBe('granted');
     expect(readsWhenClaimed).toBe(1);
     expect(commentsWhenClaimed).toBe(0);
+    expect(leasesWhenClaimed).toBe(0);
+    expect(bindingsWhenClaimed).toBe(0);
+    expect(stack.audit.kinds()).toEqual(['grant', 'verify']);
   });
 
   it('answers 503 when the claim cannot be made, decides and records nothing, and gives back no claim it never held', async () => {

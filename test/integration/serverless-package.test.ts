@@ -205,7 +205,7 @@ describe('serverless package', () => {
     expect(JSON.stringify(alarm('RevokeFailuresAlarm').Metrics)).toContain('RevokeFailures');
     expect(alarm('SweepErrorsAlarm')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: 'kube-lease-test-sweepLeases' }] });
     expect(JSON.stringify(alarm('Webhook5xxAlarm').Metrics)).toContain('"MetricName":"5xx"');
-    expect(alarm('AnnouncementsLateAlarm')).toMatchObject({ Namespace: 'KubeLease', MetricName: 'SweepFixes', Dimensions: [{ Name: 'service', Value: 'kube-lease' }, { Name: 'kind', Value: 'announced' }], Period: 3600, Threshold: 2 });
+    expect(alarm('AnnouncementsLateAlarm')).toMatchObject({ Namespace: 'KubeLease', MetricName: 'SweepFixes', Dimensions: [{ Name: 'service', Value: 'kube-lease' }, { Name: 'kind', Value: 'announced' }], Period: 3600, EvaluationPeriods: 3, DatapointsToAlarm: 2, Threshold: 0 });
     for (const id of ['RevokeFailuresQueueAlarm', 'RevokeFailuresAlarm', 'SweepErrorsAlarm', 'AnnouncementsLateAlarm', 'Webhook5xxAlarm']) expect(JSON.stringify(alarm(id).AlarmActions)).toContain('HasAlarmTopic');
     const outputs = Object.keys((template as unknown as { Outputs: Record<string, unknown> }).Outputs);
     expect(outputs).toEqual(expect.arrayContaining(['JiraWebhookUrl', 'ServiceNowWebhookUrl', 'LeasesTableName', 'WebhookRoleArn', 'TimerRoleArn', 'SweepRoleArn']));
@@ -226,7 +226,7 @@ describe('serverless package', () => {
 
   it('gives each kind of function only the calls it makes', () => {
     const actionsOf = (role: string) =>
-      statements(template.Resources[role]).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).map(String);
+      statements(template.Resources[role]).filter((s) => s.Effect === 'Allow').flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).map(String);
     const roleOf = (fn: string) => JSON.stringify(template.Resources[fn]?.Properties.Role);
     expect(roleOf('JiraWebhookLambdaFunction')).toContain('WebhookRole');
     expect(roleOf('RevokeLeaseLambdaFunction')).toContain('TimerRole');
@@ -363,6 +363,11 @@ describe('serverless package', () => {
       const announced = await run(process.execPath, ['--input-type=module', '-e', `const m = await import('./functions/activate-lease.mjs');
         process.stdout.write('RESULT ' + JSON.stringify(await m.handler(JSON.parse(process.env.EVENT))) + '\\n');`], { cwd: activateDir, env: { ...bundleEnv(), EVENT: JSON.stringify(followUp?.Detail) } });
       expect(announced.stdout).toContain(`RESULT {"outcome":"announced","leaseId":"${outcome.leaseId}"}`);
+      // An event of another shape (on the default bus anyone in the account may write to) is refused, not retried.
+      const refusedEvent = await run(process.execPath, ['--input-type=module', '-e', `const m = await import('./functions/activate-lease.mjs');
+        process.stdout.write('RESULT ' + JSON.stringify(await m.handler(JSON.parse(process.env.EVENT))) + '\\n');`], { cwd: activateDir, env: { ...bundleEnv(), EVENT: JSON.stringify({ leaseId: '../../etc' }) } });
+      expect(refusedEvent.stdout).toContain('RESULT {"outcome":"rejected","leaseId":""}');
+      expect(`${refusedEvent.stdout}${refusedEvent.stderr}`).toContain('activate event refused');
       expect(jira.comments('PKG-1').at(-1)).toMatch(/Access granted[\s\S]*Verified: the API server confirms/);
 
       // A second approval: the same bundle extends (GET and PUT of each binding, the rule moved).

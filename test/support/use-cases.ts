@@ -45,7 +45,7 @@ export function useCases(catalogText: string = DEMO_CATALOG) {
   const evidence = new MemoryEvidenceStore(ports.leases);
   // Grants answered first (the webhook's `answerFirst`): queued, and asked for through a follow-up
   // that only records; a test runs the announcement itself (announceGrant) or lets the sweep do it.
-  const announcements = new MemoryAnnouncementQueue();
+  const announcements = new MemoryAnnouncementQueue(ports.leases);
   const followUp = new RecordingFollowUp();
   const revokeLease = makeRevokeLease({ ...ports, activity, evidence });
   const announceGrant = makeAnnounceGrant({ ...ports, announcements });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ANNOUNCE_BACKSTOP_SECONDS } from '../../lib/use-cases/grant/provision.js';
-import { ScheduleQuotaError } from '../../lib/errors.js';
+import { ScheduleQuotaError, TicketSourceError } from '../../lib/errors.js';
 import { MemoryCluster } from '../fakes/memory-ports.js';
 import { approvedTicket, useCases } from '../support/use-cases.js';
 
@@ -157,5 +157,103 @@ describe('a grant answered first, announced after (use cases, in-memory ports)',
     expect(app.followUp.requested).toEqual([]);
     expect(app.announcements.entries()).toEqual([]);
     expect(app.jira.commentsOn('ANN-9')).toHaveLength(1);
+  });
+});
+
+describe('a grant announcement meets a revoke, another announcer or a ticket that will not take the comment', () => {
+  it('lets a revoke that lands mid-announcement end the access, and its comment come last', async () => {
+    // Prepare: the review of the announcement triggers an early revoke (a ticket closed right then).
+    const app = useCases();
+    const outcome = await app.grantAccess(approvedTicket('RACE-1'), 'webhook', answerFirst);
+    const leaseId = outcome.kind === 'granted' ? outcome.lease.id : '';
+    let revoking: Promise<unknown> | undefined;
+    const review = app.cluster.reviewAccess.bind(app.cluster);
+    app.cluster.reviewAccess = (...args) => {
+      revoking ??= app.revokeLease({ leaseId, cause: 'early', actor: 'jira-webhook:close' });
+      return review(...args);
+    };
+    // Act
+    const announced = await app.announceGrant({ leaseId, actor: 'eventbridge' });
+    const revoked = await revoking;
+    // Assess
+    expect(announced.kind).toBe('announced');
+    expect(revoked).toMatchObject({ kind: 'revoked' });
+    const lease = await app.leases.get(leaseId);
+    expect(lease?.status).toBe('REVOKED');
+    expect(lease?.grantNote).toBeUndefined();
+    expect(lease?.announcing).toBeUndefined();
+    expect(app.cluster.namespacesOf(leaseId)).toEqual([]);
+    const comments = app.jira.commentsOn('RACE-1');
+    expect(comments).toHaveLength(2);
+    expect(comments[0]).toContain('Access granted');
+    expect(comments[1]).toContain('Access revoked');
+    expect(app.audit.kinds()).toEqual(['grant', 'verify', 'revoke']);
+  });
+
+  it('never announces a grant whose revoke came first, and the revoke clears the wait', async () => {
+    // Prepare
+    const app = useCases();
+    const outcome = await app.grantAccess(approvedTicket('RACE-2'), 'webhook', answerFirst);
+    const leaseId = outcome.kind === 'granted' ? outcome.lease.id : '';
+    await app.revokeLease({ leaseId, cause: 'early', actor: 'test' });
+    // Act
+    const late = await app.announceGrant({ leaseId, actor: 'eventbridge' });
+    // Assess
+    expect(late.kind).toBe('nothing-to-announce');
+    expect((await app.leases.get(leaseId))?.grantNote).toBeUndefined();
+    expect(app.jira.commentsOn('RACE-2').map((c) => c.split('\n')[0])).toEqual([expect.stringContaining('Access revoked')]);
+  });
+
+  it('announces once when two runs come at once (the event and the sweep, or a Lambda retry)', async () => {
+    // Prepare
+    const app = useCases();
+    const outcome = await app.grantAccess(approvedTicket('RACE-3'), 'webhook', answerFirst);
+    const leaseId = outcome.kind === 'granted' ? outcome.lease.id : '';
+    // Act
+    const both = await Promise.all([app.announceGrant({ leaseId, actor: 'eventbridge' }), app.announceGrant({ leaseId, actor: 'sweep' })]);
+    // Assess
+    expect(both.map((o) => o.kind).sort()).toEqual(['announced', 'not-yet']);
+    expect(app.jira.commentsOn('RACE-3')).toHaveLength(1);
+    expect(app.audit.kinds()).toEqual(['grant', 'verify']);
+    expect(app.announcements.entries()).toEqual([]);
+  });
+
+  it('keeps the announcement for a later run when the ticket cannot take the comment now, and says it once then', async () => {
+    // Prepare: Jira answers 503 to the first comment.
+    const app = useCases();
+    const outcome = await app.grantAccess(approvedTicket('RACE-4'), 'webhook', answerFirst);
+    const leaseId = outcome.kind === 'granted' ? outcome.lease.id : '';
+    const comment = app.jira.comment.bind(app.jira);
+    let refusals = 1;
+    app.jira.comment = (key, text) => (refusals-- > 0 ? Promise.reject(new TicketSourceError('Jira answered 503', 503, { retryable: true })) : comment(key, text));
+    // Act
+    const first = await app.announceGrant({ leaseId, actor: 'eventbridge' });
+    const waiting = await app.leases.get(leaseId);
+    app.clock.advance(60_000);
+    const swept = await app.sweepLeases();
+    // Assess
+    expect(first).toEqual({ kind: 'not-yet', reason: 'the ticket could not be told yet' });
+    expect(waiting?.announcing).toBeUndefined();
+    expect(waiting?.grantNote).toBe('');
+    expect(swept.announced).toBe(1);
+    expect(app.jira.commentsOn('RACE-4')).toHaveLength(1);
+    expect(app.audit.kinds()).toEqual(['grant', 'verify']);
+  });
+
+  it('records the review and stops trying when the ticket refuses the comment for good', async () => {
+    // Prepare: Jira answers 403 (the bot may not comment there).
+    const app = useCases();
+    const outcome = await app.grantAccess(approvedTicket('RACE-5'), 'webhook', answerFirst);
+    const leaseId = outcome.kind === 'granted' ? outcome.lease.id : '';
+    app.jira.comment = () => Promise.reject(new TicketSourceError('Jira answered 403', 403));
+    // Act
+    const announced = await app.announceGrant({ leaseId, actor: 'eventbridge' });
+    // Assess
+    expect(announced.kind).toBe('announced');
+    const lease = await app.leases.get(leaseId);
+    expect(lease?.history.at(-1)?.note).toBe('grant reviewed; the ticket refused the comment');
+    expect(lease?.verification?.granted).toBeDefined();
+    expect(app.announcements.entries()).toEqual([]);
+    expect(app.audit.kinds()).toEqual(['grant', 'verify']);
   });
 });

@@ -76,6 +76,7 @@ export const leaseItemSchema = z.object({
   deferredReason: z.string().optional(),
   accessCheck: z.object({ verb: z.string(), resource: z.string(), group: z.string(), subresource: z.string().optional() }).optional(),
   grantNote: z.string().optional(),
+  announcing: z.string().optional(),
   verification: z.object({ granted: verification.optional(), revoked: verification.optional() }).optional(),
   endSessions: z.boolean().optional(),
   sessions: z
