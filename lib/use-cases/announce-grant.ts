@@ -69,22 +69,27 @@ export function makeAnnounceGrant(deps: LeaseDeps & { readonly announcements: An
   };
 
   return async function announceGrant({ leaseId, actor }: AnnounceGrantInput): Promise<AnnounceOutcome> {
-    const lease = await read(leaseId);
-    if (lease?.status === 'PENDING') {
-      await announcements.postpone(leaseId, later(RETRY_SECONDS));
-      return { kind: 'not-yet', reason: 'the grant is still in flight' };
-    }
-    const nothing = lease === undefined ? 'the lease is gone' : lease.status !== 'ACTIVE' ? `the lease is ${lease.status}` : lease.grantNote === undefined ? 'announced already' : undefined;
-    if (nothing !== undefined) {
-      await announcements.drop(leaseId);
-      return { kind: 'nothing-to-announce', reason: nothing };
-    }
     const at = clock.now().toISOString();
-    const claimed = await announcements.claim(leaseId, at, new Date(clock.now().getTime() - ANNOUNCING_STALE_SECONDS * 1000).toISOString());
+    const take = () => announcements.claim(leaseId, at, new Date(clock.now().getTime() - ANNOUNCING_STALE_SECONDS * 1000).toISOString());
+    // The claim answers with the lease: the common case costs no read before it.
+    let claimed = await take();
     if (claimed === undefined) {
-      // Another run holds it (it drops the lease from the queue when done), or it ended just now.
-      await announcements.postpone(leaseId, later(RETRY_SECONDS));
-      return { kind: 'not-yet', reason: 'another run is announcing it' };
+      const lease = await read(leaseId);
+      if (lease?.status === 'PENDING') {
+        await announcements.postpone(leaseId, later(RETRY_SECONDS));
+        return { kind: 'not-yet', reason: 'the grant is still in flight' };
+      }
+      const nothing = lease === undefined ? 'the lease is gone' : lease.status !== 'ACTIVE' ? `the lease is ${lease.status}` : lease.grantNote === undefined ? 'announced already' : undefined;
+      if (nothing !== undefined) {
+        await announcements.drop(leaseId);
+        return { kind: 'nothing-to-announce', reason: nothing };
+      }
+      // It turned ACTIVE while it was read again, or another run holds it (that run drops it when done).
+      claimed = await take();
+      if (claimed === undefined) {
+        await announcements.postpone(leaseId, later(RETRY_SECONDS));
+        return { kind: 'not-yet', reason: 'another run is announcing it' };
+      }
     }
 
     const check = claimed.accessCheck ?? DEFAULT_ACCESS_CHECK;
@@ -100,6 +105,6 @@ export function makeAnnounceGrant(deps: LeaseDeps & { readonly announcements: An
     const finished = await announcements.finish(leaseId, at, review, { at: clock.now().toISOString(), from: claimed.status, to: claimed.status, by: actor, note });
     if (!finished) logger.warn('grant announcement taken over by another run before it finished', { leaseId });
     await announcements.drop(leaseId);
-    return { kind: 'announced', lease: (await leases.get(leaseId)) ?? claimed };
+    return { kind: 'announced', lease: claimed };
   };
 }

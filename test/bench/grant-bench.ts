@@ -66,7 +66,7 @@ export interface GrantTimes {
   readonly answered: number[];
   /** Delivery → the last RoleBinding create answered: when the access starts to work. */
   readonly access: number[];
-  /** Delivery → the grant announced (access review made, ticket told), in-process as local mode does it. */
+  /** Delivery → the announcement done (access review, ticket comment, review stored, queue item dropped), in process as local mode does it. */
   readonly announced: number[];
 }
 

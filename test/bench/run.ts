@@ -40,7 +40,7 @@ for (const [label, catalog, profile, namespaces] of [
     critical[label] = stats(times.answered);
     access[label] = stats(times.access);
     announced[label] = stats(times.announced);
-    out(`   ${label.padEnd(13)} ${fmt(critical[label])}; access works after ${fmt(access[label])}; ticket told after ${fmt(announced[label])}`);
+    out(`   ${label.padEnd(13)} ${fmt(critical[label])}; access works after ${fmt(access[label])}; announcement done after ${fmt(announced[label])}`);
     if (label === '1 namespace') {
       // The same grant's calls, counted: what a fully sequential order would cost.
       const before = { jira: stack.jira.requests.length, kube: stack.kube.requests.length, aws: awsCalls.count };
@@ -61,7 +61,7 @@ for (const [label, s] of Object.entries(critical)) {
   summary.push([`grant answered, in process, ${label}`, `median ${(s.median / L).toFixed(2)} L, p99 ${(s.p99 / L).toFixed(2)} L`, '', '']);
 }
 for (const [label, s] of Object.entries(access)) summary.push([`access works, ${label}`, `median ${(s.median / L).toFixed(2)} L, p99 ${(s.p99 / L).toFixed(2)} L`, '', '']);
-for (const [label, s] of Object.entries(announced)) summary.push([`ticket told (announcement, in process), ${label}`, `median ${(s.median / L).toFixed(2)} L, p99 ${(s.p99 / L).toFixed(2)} L`, '', '']);
+for (const [label, s] of Object.entries(announced)) summary.push([`announcement done (in process), ${label}`, `median ${(s.median / L).toFixed(2)} L, p99 ${(s.p99 / L).toFixed(2)} L`, '', '']);
 summary.push(['fully sequential order', `${String((results.callsPerGrant as { total: number }).total)} L`, '', '']);
 
 // 2. Throughput with L = 0.
