@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { LeaseStoreError } from '../../lib/errors.js';
 import type { LeaseStore } from '../../lib/ports/lease-store.js';
+import { PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
 import { bob, bodyOf, TestStack } from '../support/stack.js';
 
 const PROFILE = 'customfield_10100';
@@ -101,5 +103,43 @@ describe('answering a grant first (fake Jira, fake Kubernetes, dynalite)', () =>
     expect(comments).toHaveLength(1);
     expect(comments[0]).toContain('Verified: the API server confirms that User alice@example.com can get pods in payments');
     expect(stack.audit.kinds()).toEqual(['grant', 'verify']);
+  });
+
+  it('writes ACTIVE while the rule\'s target is attached (rules backend): the target call no longer waits its turn', async () => {
+    // Prepare: PutTargets takes 300 ms; note the lease's status when it is answered.
+    stack = await new TestStack().start();
+    const current = stack;
+    let statusAtTargets: string | undefined;
+    current.eventBridge.on(PutTargetsCommand).callsFake(async (input: { Rule?: string }) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const [lease] = await current.container.leases.listForTicket('jira', 'AF-4');
+      statusAtTargets = `${lease?.status ?? 'none'} ${input.Rule === lease?.scheduleName}`;
+      return { FailedEntryCount: 0, FailedEntries: [] };
+    });
+    current.ticket('AF-4', { [PROFILE]: 'payments-read' });
+    // Act
+    const response = await current.deliver(current.jira.transition('AF-4', 'Approved', bob));
+    // Assess
+    expect(bodyOf(response).outcome).toBe('granted');
+    expect(statusAtTargets).toBe('ACTIVE true');
+  });
+
+  it('keeps a grant whose rule target could not be attached after it turned ACTIVE: a failure event, the warning on the ticket, the sweep revokes on time', async () => {
+    // Prepare: the rule is created, attaching its target fails for good.
+    stack = await new TestStack().start();
+    stack.eventBridge.on(PutTargetsCommand).rejects(Object.assign(new Error('User is not authorized to perform: events:PutTargets'), { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+    stack.ticket('AF-5', { [PROFILE]: 'payments-read' });
+    // Act
+    const response = await stack.deliver(stack.jira.transition('AF-5', 'Approved', bob));
+    const leaseId = String(bodyOf(response).leaseId);
+    // Assess
+    expect(bodyOf(response)).toMatchObject({ outcome: 'granted', status: 'ACTIVE' });
+    expect(stack.kube.list(LABEL_LEASE_ID, leaseId)).toHaveLength(2);
+    expect(stack.audit.kinds()).toEqual(['grant', 'failure', 'verify']);
+    expect(stack.audit.events[1]?.reason).toMatch(/^the revoke timer could not be set; the periodic sweep will end this access on time \(reference [0-9a-f]{12}\)$/);
+    expect(stack.jira.comments('AF-5')[0]).toContain('Note: the revoke timer could not be set; the periodic sweep will end this access on time.');
+    stack.clock.advance(3600_000 + 1000);
+    expect(await stack.container.sweepLeases()).toMatchObject({ revoked: 1 });
+    expect(stack.kube.list(LABEL_LEASE_ID, leaseId)).toEqual([]);
   });
 });

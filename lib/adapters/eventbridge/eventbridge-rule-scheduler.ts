@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import type { Lease } from '../../domain/lease.js';
 import { ScheduleQuotaError, SchedulerError } from '../../errors.js';
-import type { LeaseScheduler } from '../../ports/lease-scheduler.js';
+import type { LeaseScheduler, ScheduleProgress } from '../../ports/lease-scheduler.js';
 import { isTransientAwsError } from './transient.js';
 import { oneShotCron } from './one-shot-cron.js';
 
@@ -39,11 +39,13 @@ export class EventBridgeRuleScheduler implements LeaseScheduler {
     private readonly options: EventBridgeRuleSchedulerOptions,
   ) {}
 
-  async schedule(lease: Lease): Promise<void> {
-    await this.putRule(lease, lease.scheduleName, new Date(lease.expiresAt), this.options.revokeFunctionArn, 'Revoke');
-    if (lease.status === 'SCHEDULED') {
-      await this.putRule(lease, `${lease.scheduleName}${START_RULE_SUFFIX}`, new Date(lease.startsAt), this.options.activateFunctionArn, 'Activate');
-    }
+  async schedule(lease: Lease, progress?: ScheduleProgress): Promise<void> {
+    const timers: [name: string, at: string, arn: string, verb: string][] = [[lease.scheduleName, lease.expiresAt, this.options.revokeFunctionArn, 'Revoke']];
+    if (lease.status === 'SCHEDULED') timers.push([`${lease.scheduleName}${START_RULE_SUFFIX}`, lease.startsAt, this.options.activateFunctionArn, 'Activate']);
+    // Every rule first, then their targets: the caller may go on once the rules exist.
+    for (const [name, at, , verb] of timers) await this.attempt(lease, verb, () => this.putRule(lease, name, new Date(at), verb));
+    progress?.created?.();
+    for (const [name, , arn, verb] of timers) await this.attempt(lease, verb, () => this.putTarget(lease, name, arn));
   }
 
   async cancel(lease: Pick<Lease, 'id' | 'scheduleName'>): Promise<void> {
@@ -51,21 +53,26 @@ export class EventBridgeRuleScheduler implements LeaseScheduler {
     await this.deleteRule(lease.scheduleName);
   }
 
-  private async putRule(lease: Lease, name: string, at: Date, arn: string, verb: string): Promise<void> {
-    const bus = this.options.eventBusName;
+  private async putRule(lease: Lease, name: string, at: Date, verb: string): Promise<void> {
+    await this.client.send(
+      new PutRuleCommand({
+        Name: name,
+        EventBusName: this.options.eventBusName,
+        ScheduleExpression: oneShotCron(at),
+        State: 'ENABLED',
+        Description: `${verb} kube-lease ${lease.id} (${lease.ticketKey}) at ${at.toISOString()}`,
+      }),
+    );
+  }
+
+  private async putTarget(lease: Lease, name: string, arn: string): Promise<void> {
+    await this.client.send(new PutTargetsCommand({ Rule: name, EventBusName: this.options.eventBusName, Targets: [{ Id: TARGET_ID, Arn: arn, Input: JSON.stringify({ leaseId: lease.id }) }] }));
+  }
+
+  /** Runs one call of scheduling `verb`, its failure as a SchedulerError (ScheduleQuotaError at the rule quota). */
+  private async attempt(lease: Lease, verb: string, call: () => Promise<void>): Promise<void> {
     try {
-      await this.client.send(
-        new PutRuleCommand({
-          Name: name,
-          EventBusName: bus,
-          ScheduleExpression: oneShotCron(at),
-          State: 'ENABLED',
-          Description: `${verb} kube-lease ${lease.id} (${lease.ticketKey}) at ${at.toISOString()}`,
-        }),
-      );
-      await this.client.send(
-        new PutTargetsCommand({ Rule: name, EventBusName: bus, Targets: [{ Id: TARGET_ID, Arn: arn, Input: JSON.stringify({ leaseId: lease.id }) }] }),
-      );
+      await call();
     } catch (error) {
       if (error instanceof LimitExceededException) {
         throw new ScheduleQuotaError(`rule quota reached, ${verb.toLowerCase()} of lease ${lease.id} is not scheduled: ${message(error)}`, { cause: error });

@@ -36,13 +36,21 @@ export async function provision(deps: GrantAccessDeps, lease: Lease, actor: stri
       return false;
     },
   );
-  const timers = Promise.allSettled([scheduler.schedule(lease)]);
+  // Answering first, the ACTIVE write need not wait for the timers' last step once they exist
+  // (EventBridge rules: the target is attached beside it; see `armedLate`).
+  let timersCreated: () => void = () => undefined;
+  const created = new Promise<'created'>((resolve) => (timersCreated = () => resolve('created')));
+  const timers = Promise.allSettled([scheduler.schedule(lease, later === undefined ? undefined : { created: timersCreated })]);
   const bindings = Promise.allSettled(scheduled ? [] : lease.bindings.map((binding) => cluster.applyBinding(lease.cluster, bindingManifest(lease, binding))));
   // The access review starts as soon as the bindings exist, beside the timers' last call (PutTargets):
   // it is read-only, so an attempt that fails after all only drops its answer.
   const verifying = later !== undefined ? undefined : bindings.then((results) => (scheduled || results.some((r) => r.status === 'rejected') ? undefined : verifyAccess(deps, lease, 'allowed')));
-  const steps = [...(await timers), ...(await bindings)];
+  const bindingSteps = await bindings;
   const announceLater = later !== undefined && (await queued) === true ? later : undefined;
+  const early = announceLater !== undefined && bindingSteps.every((r) => r.status === 'fulfilled') ? await Promise.race([created, timers.then(() => 'settled' as const)]) : 'settled';
+  // Undefined while the timers' last step runs (it is then awaited beside the ACTIVE write).
+  const timerSteps = early === 'created' ? undefined : await timers;
+  const steps = [...(timerSteps ?? []), ...bindingSteps];
   const failures = steps.flatMap((step) => (step.status === 'rejected' ? [step.reason as unknown] : []));
   // At the rule quota, or with the timers unavailable for a lease whose access has not started,
   // the lease still starts and ends on time: the sweep activates and revokes from the index.
@@ -73,10 +81,14 @@ export async function provision(deps: GrantAccessDeps, lease: Lease, actor: stri
     // Access exists and is recorded: answer now. The review and the comment follow (see announce-grant).
     audit.record({ kind: 'grant', at: now, actor, ...leaseAuditFields(lease), reason: lease.reason, warning });
     const written = leases.transition(lease, 'ACTIVE', { at: now, from: 'PENDING', to: 'ACTIVE', by: actor }, { ...deferred, grantNote: note });
-    const asked = announceLater.followUp.request(lease.id, written).catch((error: unknown) => {
+    const arming = timerSteps === undefined ? timers : undefined;
+    // An in-process announcement waits for the timers too, so that it can tell of their failure.
+    const asked = announceLater.followUp.request(lease.id, Promise.all([written, arming])).catch((error: unknown) => {
       logger.warn('grant announcement not requested; the sweep announces it', { leaseId: lease.id, error: describeError(error) });
     });
-    [moved] = await Promise.all([written, asked, options.onDecided?.()]);
+    const [result, armed] = await Promise.all([written, arming, asked, options.onDecided?.()]);
+    const late = armed?.[0];
+    moved = result.ok && late?.status === 'rejected' ? await armedLate(deps, result.lease, note, late.reason, actor) : result;
   } else {
     // The bindings exist, so access exists: ask the API server whether it works, then record and
     // tell it, before the state change. A crash between here and ACTIVE makes the recovery ask and
@@ -102,6 +114,19 @@ export async function provision(deps: GrantAccessDeps, lease: Lease, actor: stri
   }
   if (current === undefined) throw new LeaseRaceError(`lease ${lease.id} vanished while activating it`);
   return { kind: 'duplicate', lease: current };
+}
+
+/**
+ * The timers' last step failed after the lease turned ACTIVE (answering first): the access stays,
+ * and the sweep ends it on time, as at the rule quota. Recorded as a `failure` event, and added to
+ * what the announcement will say.
+ */
+async function armedLate(deps: GrantAccessDeps, lease: Lease, note: string, error: unknown, actor: string): Promise<TransitionResult> {
+  const warning = 'the revoke timer could not be set; the periodic sweep will end this access on time';
+  const reason = `${warning} (reference ${referenceFor(deps, lease, [error], 'lease timer not armed')})`;
+  deps.audit.record({ kind: 'failure', at: deps.clock.now().toISOString(), actor, ...leaseAuditFields(lease), code: 'backend-error', reason });
+  const told = await deps.leases.transition(lease, 'ACTIVE', { at: deps.clock.now().toISOString(), from: 'ACTIVE', to: 'ACTIVE', by: actor, note: warning }, { grantNote: `${note}\nNote: ${warning}.` });
+  return told.ok ? told : { ok: true, lease };
 }
 
 /** Dry run: the API server validates and authorises each binding (`dryRun=All`); nothing is stored; the lease ends at once. */
