@@ -26,6 +26,8 @@ export interface NetworkFigure {
   readonly budgetL?: number;
   /** Sequential backend round trips on the answered path, by design (the README's list). */
   readonly roundTrips?: number;
+  /** CPU this process spent from the delivery to the answer, per grant (the code under test). */
+  readonly cpuMsPerGrant?: number;
 }
 
 const WEBHOOK_SECRET = 'bench-webhook-secret';
@@ -81,8 +83,8 @@ export async function networkBench(L: number, out: (line?: string) => void): Pro
     Object.assign(process.env, baseEnv);
 
     const configs: { label: string; catalog: string; profile: string; env: Record<string, string>; local: boolean; budgetL: number; roundTrips: number }[] = [
-      { label: 'warm, EventBridge rules, 1 namespace', catalog: 'catalog-1.yaml', profile: 'payments-debug', env: {}, local: false, budgetL: 5.5, roundTrips: 5 },
-      { label: 'warm, EventBridge rules, 5 namespaces', catalog: 'catalog-5.yaml', profile: 'payments-read', env: {}, local: false, budgetL: 5.5, roundTrips: 5 },
+      { label: 'warm, EventBridge rules, 1 namespace', catalog: 'catalog-1.yaml', profile: 'payments-debug', env: {}, local: false, budgetL: 5.5, roundTrips: 4 },
+      { label: 'warm, EventBridge rules, 5 namespaces', catalog: 'catalog-5.yaml', profile: 'payments-read', env: {}, local: false, budgetL: 5.5, roundTrips: 4 },
       { label: 'warm, EventBridge Scheduler, 1 namespace', catalog: 'catalog-1.yaml', profile: 'payments-debug', env: { SCHEDULER_BACKEND: 'scheduler', SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/kube-lease-bench-scheduler', SCHEDULER_GROUP: 'kube-lease-bench' }, local: false, budgetL: 4.5, roundTrips: 4 },
       { label: 'warm, local mode (in-process timers), 1 namespace', catalog: 'catalog-1.yaml', profile: 'payments-debug', env: {}, local: true, budgetL: 4.5, roundTrips: 4 },
     ];
@@ -102,24 +104,32 @@ export async function networkBench(L: number, out: (line?: string) => void): Pro
       const table = `leases-net-${index}`;
       await rpc({ cmd: 'table', table });
       const container = build({ ...baseEnv, ...config.env, ACCESS_CATALOG: join(dir, config.catalog), LEASES_TABLE: table }, config.local);
+      let cpuMs = 0;
       const grant = async () => {
         const request = await event(config.profile);
         const handler = container.webhooks.jira;
         if (handler === undefined) throw new Error('jira webhook not configured');
+        const cpu = process.cpuUsage();
         const started = performance.now();
         const answer = await handler({ method: 'POST', headers: request.headers, body: Buffer.from(request.body) });
         const ms = performance.now() - started;
+        const used = process.cpuUsage(cpu);
+        cpuMs += (used.user + used.system) / 1000;
         if (!answer.body.includes('"granted"')) throw new Error(`bench grant failed: ${answer.body}`);
+        // Local mode announces in this process after the answer (Lambda in another function): it
+        // finishes before the next grant, so that no grant's figure carries the one before it.
+        await container.settled();
         return ms;
       };
       for (let i = 0; i < WARMUP; i += 1) await grant();
       const before = await rpc<Counts>({ cmd: 'counts' });
       const times: number[] = [];
+      cpuMs = 0;
       for (let i = 0; i < TIMED; i += 1) times.push(await grant());
       const after = await rpc<Counts>({ cmd: 'counts' });
-      const figure = { label: config.label, stats: stats(times), ...perGrant(before, after, TIMED), budgetL: config.budgetL, roundTrips: config.roundTrips };
+      const figure = { label: config.label, stats: stats(times), ...perGrant(before, after, TIMED), budgetL: config.budgetL, roundTrips: config.roundTrips, cpuMsPerGrant: cpuMs / TIMED };
       figures.push(figure);
-      out(`   ${config.label.padEnd(50)} median ${(figure.stats.median / L).toFixed(2)} L, p99 ${(figure.stats.p99 / L).toFixed(2)} L; per grant ${figure.requestsPerGrant.toFixed(1)} requests, ${figure.newConnectionsPerGrant.toFixed(2)} new connections`);
+      out(`   ${config.label.padEnd(50)} median ${(figure.stats.median / L).toFixed(2)} L, p99 ${(figure.stats.p99 / L).toFixed(2)} L; per grant ${figure.requestsPerGrant.toFixed(1)} requests, ${figure.newConnectionsPerGrant.toFixed(2)} new connections, ${figure.cpuMsPerGrant.toFixed(1)} ms CPU until the answer`);
       if (index === 0) {
         // The same grants spaced out: idle time between them, as real approvals arrive.
         const spacedBefore = await rpc<Counts>({ cmd: 'counts' });
