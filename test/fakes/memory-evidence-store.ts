@@ -1,54 +1,13 @@
 import type { ActivityEvidence } from '../../lib/domain/activity.js';
 import type { Lease } from '../../lib/domain/lease.js';
-import { LeaseStoreError } from '../../lib/errors.js';
-import type { EvidenceDue, EvidenceStore } from '../../lib/ports/evidence-store.js';
+import type { EvidenceStore } from '../../lib/ports/evidence-store.js';
+import { MemoryLeaseQueue } from './memory-lease-queue.js';
 import type { MemoryLeaseStore } from './memory-lease-store.js';
 
 /** The EvidenceStore contract in memory, on a MemoryLeaseStore's leases. `failNext` makes the next call of a method throw. */
-export class MemoryEvidenceStore implements EvidenceStore {
-  private readonly queued = new Map<string, string>();
-  private readonly failures = new Map<keyof EvidenceStore, unknown>();
-
-  constructor(private readonly leases: MemoryLeaseStore) {}
-
-  failNext(method: keyof EvidenceStore, error: unknown = new LeaseStoreError('DynamoDB unavailable', { retryable: true })): void {
-    this.failures.set(method, error);
-  }
-
-  /** Lease ids on the queue (for assertions). */
-  queuedIds(): string[] {
-    return [...this.queued.keys()];
-  }
-
-  private enter(method: keyof EvidenceStore): void {
-    const failure = this.failures.get(method);
-    if (failure === undefined) return;
-    this.failures.delete(method);
-    throw failure;
-  }
-
-  async queue(leaseId: string, dueAt: Date): Promise<void> {
-    this.enter('queue');
-    if (!this.queued.has(leaseId)) this.queued.set(leaseId, dueAt.toISOString());
-  }
-
-  async postpone(leaseId: string, dueAt: Date): Promise<void> {
-    this.enter('postpone');
-    if (this.queued.has(leaseId)) this.queued.set(leaseId, dueAt.toISOString());
-  }
-
-  async due(before: Date, limit: number): Promise<readonly EvidenceDue[]> {
-    this.enter('due');
-    return [...this.queued.entries()]
-      .filter(([, dueAt]) => dueAt <= before.toISOString())
-      .sort(([, a], [, b]) => a.localeCompare(b))
-      .slice(0, limit)
-      .map(([leaseId, dueAt]) => ({ leaseId, dueAt }));
-  }
-
-  async drop(leaseId: string): Promise<void> {
-    this.enter('drop');
-    this.queued.delete(leaseId);
+export class MemoryEvidenceStore extends MemoryLeaseQueue<keyof EvidenceStore> implements EvidenceStore {
+  constructor(private readonly leases: MemoryLeaseStore) {
+    super();
   }
 
   async record(leaseId: string, evidence: ActivityEvidence): Promise<Lease | undefined> {

@@ -316,23 +316,7 @@ describe('serverless package', () => {
       const invoke = async (event: unknown, jiraToken?: string) => {
         const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script], {
           cwd: dir,
-          env: {
-            PATH: process.env.PATH,
-            ...BUNDLE_ENV,
-            EVENT: JSON.stringify(event),
-            ACCESS_CATALOG: 'catalog.yaml',
-            KUBECONFIG: 'kubeconfig',
-            ...jira.clientEnv(jiraUrl),
-            ...(jiraToken === undefined ? {} : { JIRA_API_TOKEN: jiraToken }),
-            JIRA_WEBHOOK_SECRET: 'bundle-secret',
-            LEASES_TABLE: 'leases-bundle',
-            DYNAMODB_ENDPOINT: dynamo.endpoint,
-            AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridgeUrl,
-            AWS_ACCESS_KEY_ID: 'placeholder',
-            AWS_SECRET_ACCESS_KEY: 'placeholder',
-            SCHEDULE_PREFIX: 'kube-lease-pkg',
-            REVOKE_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:kube-lease-pkg-revokeLease',
-          },
+          env: { ...bundleEnv(jiraToken), EVENT: JSON.stringify(event) },
         });
         const result = JSON.parse(stdout.split('\n').find((line) => line.startsWith('RESULT '))?.slice('RESULT '.length) ?? 'null') as { statusCode: number; body: string };
         return { ...result, stdout, output: `${stdout}${stderr}` };
