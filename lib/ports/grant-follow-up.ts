@@ -51,4 +51,9 @@ export interface AnnouncementQueue {
   finish(leaseId: string, at: string, review: AccessVerification, entry: HistoryEntry): Promise<boolean>;
   /** Gives the run that claimed at `at` back (the ticket could not be told yet): a later run announces. */
   release(leaseId: string, at: string): Promise<void>;
+  /**
+   * Replaces the lines the announcement will add, if no run has taken the announcement yet.
+   * False when one has (or it is done): the lines then have to be told some other way.
+   */
+  amendNote(leaseId: string, note: string): Promise<boolean>;
 }

@@ -94,16 +94,23 @@ export function makeAnnounceGrant(deps: LeaseDeps & { readonly announcements: An
 
     const check = claimed.accessCheck ?? DEFAULT_ACCESS_CHECK;
     const review = await verifyAccess(deps, claimed, 'allowed');
-    const told = await tell(claimed, `${grantedMessage(claimed)}\n${grantVerifiedLine(claimed, check, review)}${claimed.grantNote ?? ''}`);
+    // A revoke may have come while the review ran: then its comment is the ticket's last word, and
+    // this one is not posted (the revoke waits for a run that is still announcing, so it comes after).
+    const now = await leases.get(leaseId);
+    const told: 'told' | 'retry' | 'refused' | 'ended' = now?.status !== 'ACTIVE' ? 'ended' : await tell(claimed, `${grantedMessage(claimed)}\n${grantVerifiedLine(claimed, check, review)}${now.grantNote ?? claimed.grantNote ?? ''}`);
     if (told === 'retry') {
       await announcements.release(leaseId, at);
       await announcements.postpone(leaseId, later(RETRY_SECONDS));
       return { kind: 'not-yet', reason: 'the ticket could not be told yet' };
     }
     audit.record({ kind: 'verify', at: clock.now().toISOString(), actor, ...leaseAuditFields(claimed), verification: auditVerification(check, review) });
-    const note = told === 'told' ? 'grant announced' : 'grant reviewed; the ticket refused the comment';
-    const finished = await announcements.finish(leaseId, at, review, { at: clock.now().toISOString(), from: claimed.status, to: claimed.status, by: actor, note });
-    if (!finished) logger.warn('grant announcement taken over by another run before it finished', { leaseId });
+    const note = told === 'told' ? 'grant announced' : told === 'ended' ? 'grant reviewed; revoked before it was announced' : 'grant reviewed; the ticket refused the comment';
+    const finished = await announcements.finish(leaseId, at, review, { at: clock.now().toISOString(), from: now?.status ?? claimed.status, to: now?.status ?? claimed.status, by: actor, note });
+    if (!finished) {
+      // Another run took it over (this one was taken for dead): that run finishes and drops it.
+      logger.warn('grant announcement taken over by another run before it finished', { leaseId });
+      return { kind: 'not-yet', reason: 'another run took the announcement over' };
+    }
     await announcements.drop(leaseId);
     return { kind: 'announced', lease: claimed };
   };

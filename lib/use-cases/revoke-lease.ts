@@ -16,7 +16,7 @@ import { auditSessions, sessionsAtRevoke, watchesActivity } from './revoke-sessi
 import { ANNOUNCING_STALE_SECONDS } from './announce-grant.js';
 
 /** How long a revoke's comment waits for a grant announcement in flight, so that it comes last. */
-const ANNOUNCING_WAIT_MS = 10_000;
+const ANNOUNCING_WAIT_MS = 5_000;
 
 export type RevokeLeaseDeps = LeaseDeps & {
   /** The clusters' audit logs: streams listed (and ended) at revoke, evidence queued. Absent: neither. */
@@ -102,7 +102,10 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     }
   }
 
-  return async function revokeLease({ leaseId, cause, actor, note }: RevokeLeaseInput): Promise<RevokeOutcome> {
+  return (input: RevokeLeaseInput) => revokeOnce(input, false);
+
+  async function revokeOnce(input: RevokeLeaseInput, again: boolean): Promise<RevokeOutcome> {
+    const { leaseId, cause, actor, note } = input;
     const lease = await leases.get(leaseId);
     if (lease === undefined) {
       logger.warn('revoke requested for an unknown lease', { leaseId, cause });
@@ -152,7 +155,9 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
           ...(sessions === undefined ? {} : { sessions }),
         },
       );
-    let moved = await revoke(lease);
+    // A grant announced meanwhile stored its review on the lease without a new version: read the
+    // lease again so that the revoke's write keeps it.
+    let moved = await revoke(lease.grantNote !== undefined || lease.announcing !== undefined ? ((await leases.get(leaseId)) ?? lease) : lease);
     // The lease changed under the revoke while its bindings went (a note, an extension): it is still
     // open, so the revoke stands, unless a timed revoke now meets a later expiry.
     for (let attempt = 0; !moved.ok && moved.current?.status === lease.status && attempt < 2; attempt += 1) {
@@ -162,6 +167,9 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     }
     if (!moved.ok) {
       if (moved.current === undefined) return { kind: 'not-found' };
+      // A grant or an activation still in flight when this revoke read the lease made it ACTIVE
+      // meanwhile, with bindings this revoke never saw: revoke it again, from the top.
+      if (!again && !timed && moved.current.status === 'ACTIVE' && lease.status !== 'ACTIVE') return revokeOnce(input, true);
       return { kind: 'not-active', lease: moved.current };
     }
     if (lease.status !== 'ACTIVE') {
@@ -196,5 +204,5 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     await announcedBefore(moved.lease);
     await commentSafely(deps, moved.lease.source, moved.lease.ticketKey, lines.join('\n'));
     return { kind: 'revoked', lease: moved.lease };
-  };
+  }
 }

@@ -36,6 +36,14 @@ export class MemoryAnnouncementQueue extends MemoryLeaseQueue<keyof Announcement
     this.leases.replace(rest);
   }
 
+  async amendNote(leaseId: string, note: string): Promise<boolean> {
+    this.enter('amendNote');
+    const lease = this.lease(leaseId);
+    if (lease?.grantNote === undefined || lease.announcing !== undefined) return false;
+    this.leases.replace({ ...lease, grantNote: note });
+    return true;
+  }
+
   private lease(leaseId: string): Lease | undefined {
     return this.leases.all().find((l) => l.id === leaseId);
   }

@@ -6,7 +6,7 @@ import type { LinkedTicket, Person, TicketSnapshot } from '../../lib/domain/tick
 import { BindingConflictError, ClusterError, TicketNotFoundError } from '../../lib/errors.js';
 import type { Clock } from '../../lib/ports/clock.js';
 import type { BindingOwner, Cluster, ManagedBinding, PodInfo } from '../../lib/ports/cluster.js';
-import type { LeaseScheduler } from '../../lib/ports/lease-scheduler.js';
+import type { LeaseScheduler, ScheduleProgress } from '../../lib/ports/lease-scheduler.js';
 import type { TicketSource } from '../../lib/ports/ticket-source.js';
 import { ANNOTATION_EXPIRES_AT, LABEL_LEASE_ID } from '../../lib/domain/names.js';
 
@@ -148,7 +148,7 @@ function keyOf(cluster: string, ref: { readonly namespace: string; readonly name
 /** The scheduler port in memory: one timer set per lease, at the lease's current times. */
 export class MemoryScheduler implements LeaseScheduler {
   readonly timers = new Map<string, { readonly expiresAt: string; readonly startsAt: string }>();
-  async schedule(lease: Lease): Promise<void> {
+  async schedule(lease: Lease, _progress?: ScheduleProgress): Promise<void> {
     this.timers.set(lease.id, { expiresAt: lease.expiresAt, startsAt: lease.startsAt });
   }
   async cancel(lease: Pick<Lease, 'id' | 'scheduleName'>): Promise<void> {

@@ -7,7 +7,7 @@ export class SimulatedCrash extends Error {
 const SIDE_EFFECTS: Readonly<Record<string, readonly string[]>> = {
   // The evidence store and the announcement queue are wrapped as `leases` too (same table): queue,
   // record, markPosted, drop; claim, finish, release.
-  leases: ['create', 'transition', 'claimApproval', 'recordDenial', 'claimDelivery', 'finishDelivery', 'releaseDelivery', 'reservePlace', 'queue', 'record', 'markPosted', 'drop', 'claim', 'finish', 'release'],
+  leases: ['create', 'transition', 'claimApproval', 'recordDenial', 'claimDelivery', 'finishDelivery', 'releaseDelivery', 'reservePlace', 'queue', 'record', 'markPosted', 'drop', 'claim', 'finish', 'release', 'amendNote'],
   scheduler: ['schedule', 'cancel'],
   cluster: ['applyBinding', 'deleteBinding', 'setExpiry', 'deletePod'],
   'tickets.jira': ['comment'],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ANNOUNCE_BACKSTOP_SECONDS } from '../../lib/use-cases/grant/provision.js';
-import { ScheduleQuotaError, TicketSourceError } from '../../lib/errors.js';
+import { SchedulerError, ScheduleQuotaError, TicketSourceError } from '../../lib/errors.js';
+import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
 import { MemoryCluster } from '../fakes/memory-ports.js';
 import { approvedTicket, useCases } from '../support/use-cases.js';
 
@@ -255,5 +256,68 @@ describe('a grant announcement meets a revoke, another announcer or a ticket tha
     expect(lease?.verification?.granted).toBeDefined();
     expect(app.announcements.entries()).toEqual([]);
     expect(app.audit.kinds()).toEqual(['grant', 'verify']);
+  });
+
+  it('revokes a grant that a close caught still in flight: the revoke read it PENDING, the grant made it ACTIVE, the revoke starts again', async () => {
+    // Prepare: the close's revoke starts once the grant creates its first binding, and its write
+    // waits until the grant's ACTIVE write has landed.
+    const app = useCases();
+    let revoking: Promise<unknown> | undefined;
+    let activeWritten: () => void = () => undefined;
+    const active = new Promise<void>((resolve) => (activeWritten = resolve));
+    const apply = app.cluster.applyBinding.bind(app.cluster);
+    app.cluster.applyBinding = (cluster, manifest, options) => {
+      revoking ??= app.revokeLease({ leaseId: manifest.metadata.labels[LABEL_LEASE_ID] ?? '', cause: 'early', actor: 'jira-webhook:close' });
+      return apply(cluster, manifest, options);
+    };
+    const transition = app.leases.transition.bind(app.leases);
+    let held = false;
+    app.leases.transition = async (lease, to, entry, patch) => {
+      if (to === 'REVOKED' && !held) {
+        held = true;
+        await active;
+      }
+      const moved = await transition(lease, to, entry, patch);
+      if (to === 'ACTIVE' && entry.from === 'PENDING') activeWritten();
+      return moved;
+    };
+    // Act
+    const outcome = await app.grantAccess(approvedTicket('RACE-6'), 'webhook', answerFirst);
+    const revoked = await revoking;
+    // Assess
+    expect(outcome.kind).toBe('granted');
+    expect(revoked).toMatchObject({ kind: 'revoked' });
+    const leaseId = outcome.kind === 'granted' ? outcome.lease.id : '';
+    expect((await app.leases.get(leaseId))?.status).toBe('REVOKED');
+    expect(app.cluster.namespacesOf(leaseId)).toEqual([]);
+  });
+
+  it('tells of a rule target that failed after an announcement started in a comment of its own', async () => {
+    // Prepare: the rule exists, its target hangs until the announcement is done, then fails.
+    const app = useCases();
+    let fail: (error: unknown) => void = () => undefined;
+    const target = new Promise<void>((_resolve, reject) => (fail = reject));
+    app.scheduler.schedule = async (_lease, progress) => {
+      progress?.created?.();
+      await target;
+    };
+    const granting = app.grantAccess(approvedTicket('RACE-7'), 'webhook', answerFirst);
+    let lease = (await app.leases.listForTicket('jira', 'RACE-7'))[0];
+    while (lease?.status !== 'ACTIVE') {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      lease = (await app.leases.listForTicket('jira', 'RACE-7'))[0];
+    }
+    await app.announceGrant({ leaseId: lease.id, actor: 'eventbridge' });
+    // Act
+    fail(new SchedulerError('could not schedule revoke: AccessDeniedException'));
+    const outcome = await granting;
+    // Assess
+    expect(outcome.kind).toBe('granted');
+    const comments = app.jira.commentsOn('RACE-7');
+    expect(comments).toHaveLength(2);
+    expect(comments[0]).toContain('Access granted');
+    expect(comments[1]).toBe(`Note on lease ${lease.id}: the revoke timer could not be set; the periodic sweep will end this access on time.`);
+    expect(app.audit.kinds()).toEqual(['grant', 'verify', 'failure']);
+    expect((await app.leases.get(lease.id))?.grantNote).toBeUndefined();
   });
 });

@@ -80,6 +80,16 @@ export class DynamoDbAnnouncementQueue implements AnnouncementQueue {
     });
   }
 
+  async amendNote(leaseId: string, note: string): Promise<boolean> {
+    const updated = await this.update(leaseId, {
+      UpdateExpression: 'SET #grantNote = :note',
+      ConditionExpression: 'attribute_exists(#grantNote) AND attribute_not_exists(#announcing)',
+      ExpressionAttributeNames: { '#grantNote': 'grantNote', '#announcing': 'announcing' },
+      ExpressionAttributeValues: { ':note': note },
+    });
+    return updated !== false;
+  }
+
   /** A conditional update of the lease item: the lease as stored after it (with ALL_NEW), undefined without, false when the condition failed. */
   private async update(leaseId: string, input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>): Promise<Lease | undefined | false> {
     try {

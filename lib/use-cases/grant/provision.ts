@@ -8,6 +8,7 @@ import { commentSafely } from '../lease-deps.js';
 import { verifyAccess } from '../verify-access.js';
 import { failLease } from '../fail-lease.js';
 import { removeLeaseResources } from '../lease-resources.js';
+import type { AnnouncementQueue } from '../../ports/grant-follow-up.js';
 import type { TransitionResult } from '../../ports/lease-store.js';
 import { referenceFor, type GrantAccessDeps, type GrantOptions, type GrantOutcome } from './grant-types.js';
 
@@ -82,13 +83,16 @@ export async function provision(deps: GrantAccessDeps, lease: Lease, actor: stri
     audit.record({ kind: 'grant', at: now, actor, ...leaseAuditFields(lease), reason: lease.reason, warning });
     const written = leases.transition(lease, 'ACTIVE', { at: now, from: 'PENDING', to: 'ACTIVE', by: actor }, { ...deferred, grantNote: note });
     const arming = timerSteps === undefined ? timers : undefined;
-    // An in-process announcement waits for the timers too, so that it can tell of their failure.
-    const asked = announceLater.followUp.request(lease.id, Promise.all([written, arming])).catch((error: unknown) => {
+    // An in-process announcement waits for the timers too (a remote one is asked for at once).
+    const ready = Promise.all([written, arming]);
+    ready.catch(() => undefined);
+    const asked = announceLater.followUp.request(lease.id, ready).catch((error: unknown) => {
       logger.warn('grant announcement not requested; the sweep announces it', { leaseId: lease.id, error: describeError(error) });
     });
     const [result, armed] = await Promise.all([written, arming, asked, options.onDecided?.()]);
     const late = armed?.[0];
-    moved = result.ok && late?.status === 'rejected' ? await armedLate(deps, result.lease, note, late.reason, actor) : result;
+    if (result.ok && late?.status === 'rejected') await armedLate(deps, announceLater.queue, result.lease, note, late.reason, actor);
+    moved = result;
   } else {
     // The bindings exist, so access exists: ask the API server whether it works, then record and
     // tell it, before the state change. A crash between here and ACTIVE makes the recovery ask and
@@ -118,15 +122,18 @@ export async function provision(deps: GrantAccessDeps, lease: Lease, actor: stri
 
 /**
  * The timers' last step failed after the lease turned ACTIVE (answering first): the access stays,
- * and the sweep ends it on time, as at the rule quota. Recorded as a `failure` event, and added to
- * what the announcement will say.
+ * and the sweep ends it on time, as at the rule quota. Recorded as a `failure` event, and told on
+ * the ticket: in the announcement if none has started yet, else in a comment of its own.
  */
-async function armedLate(deps: GrantAccessDeps, lease: Lease, note: string, error: unknown, actor: string): Promise<TransitionResult> {
+async function armedLate(deps: GrantAccessDeps, queue: AnnouncementQueue, lease: Lease, note: string, error: unknown, actor: string): Promise<void> {
   const warning = 'the revoke timer could not be set; the periodic sweep will end this access on time';
   const reason = `${warning} (reference ${referenceFor(deps, lease, [error], 'lease timer not armed')})`;
   deps.audit.record({ kind: 'failure', at: deps.clock.now().toISOString(), actor, ...leaseAuditFields(lease), code: 'backend-error', reason });
-  const told = await deps.leases.transition(lease, 'ACTIVE', { at: deps.clock.now().toISOString(), from: 'ACTIVE', to: 'ACTIVE', by: actor, note: warning }, { grantNote: `${note}\nNote: ${warning}.` });
-  return told.ok ? told : { ok: true, lease };
+  const amended = await queue.amendNote(lease.id, `${note}\nNote: ${warning}.`).catch((failure: unknown) => {
+    deps.logger.warn('could not add the timer warning to the announcement', { leaseId: lease.id, error: describeError(failure) });
+    return false;
+  });
+  if (!amended) await commentSafely(deps, lease.source, lease.ticketKey, `Note on lease ${lease.id}: ${warning}.`);
 }
 
 /** Dry run: the API server validates and authorises each binding (`dryRun=All`); nothing is stored; the lease ends at once. */
