@@ -1,6 +1,6 @@
 import { ownerOf } from '../ports/cluster.js';
 import { leaseAuditFields } from '../domain/audit.js';
-import { TIMED_CAUSES, type Lease, type RevokeCause } from '../domain/lease.js';
+import { bindingManifest, TIMED_CAUSES, type Lease, type RevokeCause } from '../domain/lease.js';
 import { revokedMessage } from '../domain/messages.js';
 import { describeError, publicReasons, RevokeIncompleteError } from '../errors.js';
 import { newReference } from '../ids.js';
@@ -92,6 +92,14 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     }
   }
 
+  /** Puts back the bindings of a lease this revoke found extended too late; what fails is logged (access lost, never gained). */
+  async function restoreBindings(lease: Lease): Promise<void> {
+    const results = await Promise.allSettled(lease.bindings.map((b) => cluster.applyBinding(lease.cluster, bindingManifest(lease, b))));
+    const errors = results.flatMap((r) => (r.status === 'rejected' ? [describeError(r.reason)] : []));
+    if (errors.length > 0) logger.error('an extended lease lost bindings to a revoke and some could not be put back', { leaseId: lease.id, errors });
+    else logger.warn('a revoke at expiry met an extension: the bindings it had deleted are back', { leaseId: lease.id });
+  }
+
   /** Waits (at most ANNOUNCING_WAIT_MS) while a live run announces the lease's grant. */
   async function announcedBefore(lease: Lease): Promise<void> {
     const live = (l: Lease | undefined) => l?.announcing !== undefined && clock.now().getTime() - Date.parse(l.announcing) < ANNOUNCING_STALE_SECONDS * 1000;
@@ -162,7 +170,11 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     // open, so the revoke stands, unless a timed revoke now meets a later expiry.
     for (let attempt = 0; !moved.ok && moved.current?.status === lease.status && attempt < 2; attempt += 1) {
       const current: Lease = moved.current;
-      if (timed && clock.now().getTime() < Date.parse(current.expiresAt)) break;
+      if (timed && clock.now().getTime() < Date.parse(current.expiresAt)) {
+        // A new approval extended it while its bindings went: the lease owns them until its new expiry.
+        if (current.status === 'ACTIVE') await restoreBindings(current);
+        return { kind: 'not-due', lease: current };
+      }
       moved = await revoke(current);
     }
     if (!moved.ok) {

@@ -3,7 +3,7 @@ import { ANNOUNCE_BACKSTOP_SECONDS } from '../../lib/use-cases/grant/provision.j
 import { SchedulerError, ScheduleQuotaError, TicketSourceError } from '../../lib/errors.js';
 import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
 import { MemoryCluster } from '../fakes/memory-ports.js';
-import { approvedTicket, useCases } from '../support/use-cases.js';
+import { approval, approvedTicket, approver, useCases } from '../support/use-cases.js';
 
 const answerFirst = { answerFirst: true } as const;
 
@@ -319,5 +319,29 @@ describe('a grant announcement meets a revoke, another announcer or a ticket tha
     expect(comments[1]).toBe(`Note on lease ${lease.id}: the revoke timer could not be set; the periodic sweep will end this access on time.`);
     expect(app.audit.kinds()).toEqual(['grant', 'verify', 'failure']);
     expect((await app.leases.get(lease.id))?.grantNote).toBeUndefined();
+  });
+
+  it('puts back the bindings a revoke at expiry deleted when a new approval extended the lease meanwhile', async () => {
+    // Prepare: the lease is due; while the revoke deletes its binding, a new approval extends it.
+    const app = useCases();
+    const first = await app.grantAccess(approvedTicket('RACE-8'), 'test');
+    const leaseId = first.kind === 'granted' ? first.lease.id : '';
+    app.clock.advance(3_600_000 + 1000);
+    let extended: Promise<unknown> | undefined;
+    const remove = app.cluster.deleteBinding.bind(app.cluster);
+    app.cluster.deleteBinding = async (cluster, binding, owner) => {
+      extended ??= app.grantAccess(approvedTicket('RACE-8', { requestedDuration: '2h', approval: approval(approver, app.clock.now()) }), 'test');
+      await extended;
+      return remove(cluster, binding, owner);
+    };
+    // Act
+    const revoked = await app.revokeLease({ leaseId, cause: 'expiry', actor: 'eventbridge' });
+    // Assess
+    expect(await extended).toMatchObject({ kind: 'extended' });
+    expect(revoked).toMatchObject({ kind: 'not-due' });
+    const lease = await app.leases.get(leaseId);
+    expect(lease?.status).toBe('ACTIVE');
+    expect(Date.parse(lease?.expiresAt ?? '')).toBeGreaterThan(app.clock.now().getTime());
+    expect(app.cluster.namespacesOf(leaseId)).toEqual(['payments']);
   });
 });
