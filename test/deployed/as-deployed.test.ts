@@ -273,6 +273,11 @@ describe('as deployed: each function with only its packaged environment and IAM 
     expect(first?.evidence).toMatchObject({ events: 1, postedAt: expect.any(String) });
     expect(calls.filter((c) => c.action === 'logs:FilterLogEvents').map((c) => c.fn)).toEqual(expect.arrayContaining(['RevokeLeaseLambdaFunction', 'SweepLeasesLambdaFunction']));
     expect(calls.some((c) => c.fn === 'RevokeLeaseLambdaFunction' && c.action === 'dynamodb:PutItem' && c.leadingKey?.startsWith('evidence#') === true)).toBe(true);
+    // The ServiceNow grant's announcement event was never delivered here: the sweep announced it, and
+    // the activate function announced DEP-1's; each took its queue item off with its own role.
+    for (const fn of ['SweepLeasesLambdaFunction', 'ActivateLeaseLambdaFunction']) {
+      expect(calls.some((c) => c.fn === fn && c.action === 'dynamodb:DeleteItem' && c.leadingKey?.startsWith('announce#') === true)).toBe(true);
+    }
   }, 120_000);
 
   it('makes only AWS calls that each function\'s role allows (IAM simulation)', async () => {
