@@ -1,0 +1,48 @@
+/**
+ * What each audit event field and kind means, for docs/audit-events.md. Which fields exist, their
+ * types and which fields each kind always carries come from lib/domain/audit-schema.ts. The
+ * generator refuses a field or kind the schema has and this list lacks, and an entry the schema no
+ * longer has.
+ */
+export const AUDIT_FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  kind: 'what happened (see the next table)',
+  at: 'when it was decided',
+  actor: 'who or what decided: `jira-webhook:<delivery id>`, `servicenow-webhook:<id>`, `eventbridge`, `local-scheduler`, `sweep`, `cli:<user>`',
+  source: 'the ticket system',
+  ticket: 'the ticket key (Jira issue key, ServiceNow change number)',
+  ticketUrl: 'link to the ticket',
+  leaseId: 'the lease (20 hex digits)',
+  requester: 'who gets the access (email, else the ITSM user id)',
+  approver: 'all approvers, comma-separated',
+  subject: 'the RBAC subject, `User:<name>` or `Group:<name>`',
+  profile: 'the catalog profile',
+  cluster: 'the catalog cluster',
+  namespaces: 'the namespaces bound',
+  role: 'the role bound',
+  startsAt: 'when the access starts',
+  expiresAt: 'when it ends',
+  previousExpiresAt: 'the expiry before an extension',
+  reason: 'the justification (grants) or why (everything else)',
+  code: 'a denial code (`self-approval`, `duration-over-max`, …), `backend-error`, `backend-unavailable`, or a rejection code',
+  cause: 'why access ended (revocations, failed revoke attempts)',
+  deliveryId: 'the sender\'s delivery id',
+  dryRun: 'a dry-run profile: checked by the API server, nothing created',
+  warning: 'something to know about an otherwise successful decision (e.g. no rule at the quota)',
+  verification:
+    'the API server\'s answer to the lease\'s access check, per namespace; after a revoke, `allowedIn` minus `otherLeasesIn` is standing access',
+  sessions: 'at revoke, with the audit log: streams seen, pods whose sessions were ended, pods left and why',
+  evidence: 'the lease\'s window, events read, requests, the digest of the stored summary, or `error`',
+};
+
+export const AUDIT_KIND_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  grant: 'access exists (with `dryRun`: the API server accepted it, nothing was created)',
+  verify: 'the access check of a grant, made after the lease turned ACTIVE, before the ticket is told',
+  schedule: 'approved for a change window that has not opened yet',
+  extend: 'a new approval moved the expiry',
+  deny: 'no access; `code` says why',
+  revoke: 'access ended (an orphan binding\'s removal names only lease, cluster and namespaces)',
+  failure: 'something could not be done; a failed revoke attempt carries the lease fields and `cause`',
+  reject: 'a webhook request refused before any work',
+  'end-session': 'at revoke, a session the subject opened was ended (`reason` names the pod and its controller)',
+  activity: 'a lease\'s activity evidence, posted on its ticket',
+};

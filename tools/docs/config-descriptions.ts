@@ -1,0 +1,78 @@
+/**
+ * What each environment variable means, for the generated table in docs/configuration.md. Defaults,
+ * numeric bounds and allowed values come from the code (tools/docs/config-settings.ts); only what the
+ * code cannot say is written here. The generator refuses a setting the code reads that has no entry
+ * here, and an entry for a setting the code no longer reads.
+ */
+export interface SettingDescription {
+  /** Who reads it; the table is grouped by this, in this order. */
+  readonly group: 'Ticket sources' | 'Store and AWS' | 'Timers' | 'Behaviour' | 'Local mode and CLI';
+  readonly meaning: string;
+  /** The default cell when the code applies no literal default (required, derived, unset). */
+  readonly defaultText?: string;
+  /** The limits of a setting that is not a number or a fixed set (those are read from the code). */
+  readonly limits?: string;
+  /** A unit appended to numeric bounds. */
+  readonly unit?: string;
+}
+
+const URL_LIMITS = 'an `http` or `https` URL with no user name or password in it';
+const REFERENCE = 'in AWS a reference: `ssm:/…` or `secretsmanager:…`';
+
+export const SETTING_DESCRIPTIONS: Readonly<Record<string, SettingDescription>> = {
+  ACCESS_CATALOG: { group: 'Ticket sources', defaultText: '(required)', limits: 'a file path', meaning: 'path of the access catalog YAML (packaged with the functions)' },
+  JIRA_BASE_URL: { group: 'Ticket sources', defaultText: '(with `jira:`)', limits: URL_LIMITS, meaning: 'e.g. `https://your-domain.atlassian.net`' },
+  JIRA_EMAIL: { group: 'Ticket sources', defaultText: '(with `jira:`)', meaning: 'the Jira user kube-lease reads issues and comments as' },
+  JIRA_API_TOKEN: { group: 'Ticket sources', defaultText: '(with `jira:`)', meaning: `that user's API token; ${REFERENCE}` },
+  JIRA_WEBHOOK_SECRET: { group: 'Ticket sources', defaultText: '(with `jira:`)', meaning: `the Jira webhook's secret; ${REFERENCE}` },
+  SERVICENOW_INSTANCE_URL: { group: 'Ticket sources', defaultText: '(with `servicenow:`)', limits: URL_LIMITS, meaning: 'e.g. `https://your-instance.service-now.com`' },
+  SERVICENOW_USER: { group: 'Ticket sources', defaultText: '(with `servicenow:`)', meaning: 'the integration user kube-lease reads changes and writes work notes as' },
+  SERVICENOW_PASSWORD: { group: 'Ticket sources', defaultText: '(with `servicenow:`)', meaning: `its password; ${REFERENCE}` },
+  SERVICENOW_WEBHOOK_SECRET: { group: 'Ticket sources', defaultText: '(with `servicenow:`)', meaning: `the secret the business rule signs with; ${REFERENCE}` },
+  JIRA_WEBHOOK_MAX_AGE_SECONDS: {
+    group: 'Ticket sources',
+    unit: 'seconds',
+    meaning: 'a Jira body whose signed `timestamp` is older is refused (401) as a replay; Jira retries for about 30 minutes, so keep it above that',
+  },
+  KUBECONFIG: { group: 'Store and AWS', limits: 'a file path', meaning: 'kubeconfig for catalog clusters that name none of their own (local mode)' },
+  DYNAMODB_ENDPOINT: { group: 'Store and AWS', limits: 'a URL with no user name or password in it', meaning: 'DynamoDB endpoint; unset in local mode = the embedded store' },
+  LEASES_TABLE: { group: 'Store and AWS', limits: 'at least 3 characters', meaning: 'the lease table (the stack names it `kube-lease-<stage>-leases`)' },
+  AWS_REGION: { group: 'Store and AWS', meaning: 'set by Lambda; for the CLI and local mode, the region of the AWS clients' },
+  AWS_LAMBDA_FUNCTION_NAME: { group: 'Store and AWS', defaultText: '(unset)', meaning: 'set by Lambda; when set, secrets and cluster access are read during the init phase' },
+  SCHEDULE_PREFIX: { group: 'Timers', limits: '1–36 characters: letters, digits, `.`, `_`, `-`', meaning: 'prefix of the EventBridge rule and schedule names (IAM is scoped to it)' },
+  DEPLOYMENT_ID: {
+    group: 'Timers',
+    defaultText: '`SCHEDULE_PREFIX` trimmed of `.`, `_`, `-` at both ends',
+    limits: 'a label value: 1–63 characters',
+    meaning: 'labels every binding (`kube-lease.io/deployment`); a deployment touches only its own bindings, so give two installations on one cluster different ids',
+  },
+  SCHEDULER_BACKEND: { group: 'Timers', meaning: '`rules`: one EventBridge rule per timer (300 per bus by default); `scheduler`: EventBridge Scheduler' },
+  REVOKE_FUNCTION_ARN: { group: 'Timers', limits: 'starts with `arn:`', meaning: 'target of the expiry timers (set by `serverless.yml`)' },
+  ACTIVATE_FUNCTION_ARN: { group: 'Timers', limits: 'starts with `arn:`', meaning: 'target of the window-start timers (set by `serverless.yml`)' },
+  EVENT_BUS_NAME: { group: 'Timers', defaultText: 'the default bus', meaning: '`rules` only: the bus of the rules' },
+  SCHEDULER_ROLE_ARN: { group: 'Timers', limits: 'starts with `arn:`', meaning: '`scheduler` only: the role the schedules assume (set by `serverless.yml`)' },
+  SCHEDULER_GROUP: { group: 'Timers', limits: '1–64 characters: letters, digits, `-`, `_`, `.`', meaning: '`scheduler` only: the schedule group (`serverless.yml` sets `kube-lease-<stage>`)' },
+  SCHEDULER_DLQ_ARN: { group: 'Timers', limits: 'starts with `arn:`', meaning: '`scheduler` only: queue for schedules that cannot invoke their target (set by `serverless.yml`)' },
+  PENDING_GRACE_SECONDS: {
+    group: 'Behaviour',
+    unit: 'seconds',
+    meaning: 'a PENDING lease older than this is finished by the sweep; an unfinished webhook claim older than this is taken over',
+  },
+  SWEEP_BATCH_SIZE: { group: 'Behaviour', meaning: 'most leases of each kind (to activate, to revoke, pending) one sweep run handles' },
+  SWEEP_SCAN_EVERY_MINUTES: { group: 'Behaviour', unit: 'minutes', meaning: 'the orphan-binding scan runs in the minutes of the hour (UTC) divisible by this' },
+  KUBERNETES_TIMEOUT_MS: { group: 'Behaviour', unit: 'ms', meaning: 'a Kubernetes call not answered within this counts as failed (and retryable)' },
+  RETRY_ATTEMPTS: { group: 'Behaviour', meaning: 'attempts in all of an ITSM or Kubernetes call that fails with 429, 5xx or a network error; `1` = no retry' },
+  RETRY_BASE_MS: { group: 'Behaviour', unit: 'ms', meaning: 'first back-off; it doubles per attempt up to `RETRY_MAX_DELAY_MS`, with full jitter' },
+  RETRY_MAX_DELAY_MS: { group: 'Behaviour', unit: 'ms', meaning: 'longest single wait; a longer `Retry-After` fails the call at once' },
+  MAX_BODY_BYTES: { group: 'Behaviour', unit: 'bytes', meaning: 'larger webhook bodies get 413' },
+  DELIVERY_TTL_SECONDS: { group: 'Behaviour', unit: 'seconds, and at least `JIRA_WEBHOOK_MAX_AGE_SECONDS`', meaning: 'how long processed deliveries are remembered (replay protection)' },
+  PORT: { group: 'Local mode and CLI', unit: '(`0` = any free port)', meaning: 'local mode: the port of the local server (127.0.0.1)' },
+  DATA_DIR: { group: 'Local mode and CLI', limits: 'a directory, created when missing', meaning: 'local mode: where the embedded store keeps its data' },
+  LOCAL_SWEEP_INTERVAL_MS: { group: 'Local mode and CLI', unit: 'ms', meaning: 'local mode: time between sweeps' },
+  LOCAL_DYNAMODB_PORT: {
+    group: 'Local mode and CLI',
+    unit: '(`0` = any free port)',
+    meaning: 'local mode: the port of the embedded store (127.0.0.1), printed at start for the CLI',
+  },
+  USER: { group: 'Local mode and CLI', meaning: 'CLI: who `leases revoke` records as the actor (`cli:<USER>`)' },
+};
