@@ -10,33 +10,48 @@ import { FakeKubernetes } from '../fakes/fake-kubernetes.js';
 import { FakeServiceNow } from '../fakes/fake-servicenow.js';
 import { leaseFixture } from '../support/lease-fixture.js';
 import { alice } from '../support/stack.js';
+import { settingsInCode } from '../../tools/docs/config-settings.js';
 
 /**
- * Every shell block of the README runs as written, or says why it cannot run here. A block is
- * marked by the HTML comment before it (`<!-- readme-test: <kind> -->`, invisible when rendered):
- * `ci` (what .ci/run runs), `local-mode`, `cli` and `cli-revoke` (run against fake Jira, ServiceNow
- * and Kubernetes), `kubectl` (piped into a stand-in kubectl that accepts only well-formed objects),
- * `package` (offline), `needs-aws` (not run: it needs an AWS account). The only substitutions are
- * the README's own placeholders for your Jira and ServiceNow addresses.
+ * Every shell block of the README and of docs/ runs as written, or says why it cannot run here. A
+ * block is marked by the HTML comment before it (`<!-- doc-test: <kind> -->`, invisible when
+ * rendered):
+ * - `ci`: what .ci/run runs;
+ * - `local-mode`, `cli` and `cli-revoke`: local mode started as written against fake Jira, ServiceNow
+ *   and Kubernetes, then the CLI commands against its store;
+ * - `kubectl`: piped into a stand-in kubectl that accepts only well-formed objects;
+ * - `package`: the offline packaging;
+ * - `sandbox`: `npm run sandbox` and the CLI commands that read its store. Until the sandbox script
+ *   exists, only the CLI commands are checked (each must be a command the CLI knows);
+ * - `needs-aws`, `needs-cluster`: not run (they need an AWS account or a cluster), but each must be
+ *   valid shell (`bash -n`: a placeholder such as `<role arn>` outside quotes is a syntax error)
+ *   and every `aws` and `serverless` command must name its region.
+ * The only substitutions are the docs' own placeholders for your Jira and ServiceNow addresses, and
+ * the store's port: the test runs local mode on free ports and gives the CLI the one it got.
  */
-const README = readFileSync('README.md', 'utf8');
-const KINDS = ['ci', 'local-mode', 'cli', 'cli-revoke', 'kubectl', 'package', 'needs-aws'] as const;
+const DOCUMENTS = ['README.md', ...readdirSync('docs').filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const KINDS = ['ci', 'local-mode', 'cli', 'cli-revoke', 'kubectl', 'package', 'sandbox', 'needs-aws', 'needs-cluster'] as const;
 
 interface Block {
   readonly kind: string | undefined;
-  readonly line: number;
+  readonly where: string;
   readonly code: string;
 }
 
 function shellBlocks(): Block[] {
-  const lines = README.split('\n');
   const blocks: Block[] = [];
-  for (let i = 0; i < lines.length; i += 1) {
-    if (!/^```(sh|bash|shell)\s*$/.test(lines[i] ?? '')) continue;
-    const end = lines.findIndex((l, j) => j > i && l.startsWith('```'));
-    const kind = /^<!-- readme-test: (\S+) -->$/.exec(lines[i - 1] ?? '')?.[1];
-    blocks.push({ kind, line: i + 1, code: lines.slice(i + 1, end).join('\n') });
-    i = end;
+  for (const document of DOCUMENTS) {
+    const lines = readFileSync(document, 'utf8').split('\n');
+    for (let i = 0; i < lines.length; i += 1) {
+      if (!/^```(sh|bash|shell|console)\s*$/.test(lines[i] ?? '')) {
+        if ((lines[i] ?? '').startsWith('```')) i = lines.findIndex((l, j) => j > i && l.startsWith('```'));
+        continue;
+      }
+      const end = lines.findIndex((l, j) => j > i && l.startsWith('```'));
+      const kind = /^<!-- doc-test: (\S+) -->$/.exec(lines[i - 1] ?? '')?.[1];
+      blocks.push({ kind, where: `${document}:${i + 1}`, code: lines.slice(i + 1, end).join('\n') });
+      i = end;
+    }
   }
   return blocks;
 }
@@ -82,15 +97,55 @@ function bash(script: string, env: Record<string, string>): Promise<{ status: nu
   });
 }
 
-describe('README commands', () => {
+/** The one block of a kind that the local-mode test drives. */
+function onlyBlock(kind: string): Block {
+  const blocks = blocksOf(kind);
+  if (blocks.length !== 1) throw new Error(`expected exactly one "${kind}" block in the docs, found ${blocks.length}`);
+  return blocks[0] as Block;
+}
+
+/** A command that reaches AWS (`aws …`, `serverless deploy|info|remove|package`) must name the region: the stack's is not AWS_REGION. */
+const needsRegion = (command: string) => /^(aws\s|npx serverless (deploy|info|remove|package)\b)/.test(command.replace(/^(for \S+ in \$\(|do\s+)/, ''));
+
+describe('documentation commands', () => {
+  it('reads the README and every page of docs/', () => {
+    const files = [...new Set(shellBlocks().map((b) => b.where.split(':')[0]))];
+    expect(files).toEqual(expect.arrayContaining(['README.md', 'docs/getting-started.md', 'docs/deploy-aws.md', 'docs/cli.md', 'docs/cluster-setup.md']));
+  });
+
   it('marks every shell block with what the test does with it', () => {
     const unmarked = shellBlocks().filter((b) => b.kind === undefined || !(KINDS as readonly string[]).includes(b.kind));
-    expect(unmarked.map((b) => `README.md:${b.line} ${b.kind ?? '(no readme-test marker)'}`)).toEqual([]);
+    expect(unmarked.map((b) => `${b.where} ${b.kind ?? '(no doc-test marker)'}`)).toEqual([]);
   });
 
   it('runs the "Try it" commands in CI: .ci/run runs each of them', () => {
     const ci = readFileSync('.ci/run', 'utf8');
+    expect(blocksOf('ci').length).toBeGreaterThan(0);
     for (const block of blocksOf('ci')) for (const command of commands(block.code)) expect(ci).toMatch(new RegExp(`^${command.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'm'));
+  });
+
+  it('writes the blocks that need AWS or a cluster as valid shell, each AWS command with its region', async () => {
+    // Prepare
+    const blocks = [...blocksOf('needs-aws'), ...blocksOf('needs-cluster')];
+    expect(blocks.length).toBeGreaterThan(3);
+    // Act
+    const invalid: string[] = [];
+    for (const block of blocks) {
+      const result = await bash(`set -n\n${block.code}`, {});
+      if (result.status !== 0) invalid.push(`${block.where}: ${result.stderr.trim()}`);
+    }
+    const regionless = blocks.flatMap((block) => commands(block.code).filter((c) => needsRegion(c) && !/\s--region\s/.test(c)).map((c) => `${block.where}: ${c}`));
+    // Assess
+    expect(invalid).toEqual([]);
+    expect(regionless).toEqual([]);
+  });
+
+  it('refuses a placeholder that is not valid shell, and an AWS command without its region (the check itself)', async () => {
+    // The loop the docs once had, and a put-parameter without --region.
+    const broken = await bash('set -n\nfor role in <WebhookRole arn> <TimerRole arn>; do echo "$role"; done', {});
+    expect(broken.status).not.toBe(0);
+    expect(needsRegion('aws ssm put-parameter --name x')).toBe(true);
+    expect(needsRegion('for role in $(aws cloudformation describe-stacks --stack-name kube-lease-prod')).toBe(true);
   });
 
   it('pipes only well-formed Kubernetes objects into kubectl', async () => {
@@ -99,12 +154,13 @@ describe('README commands', () => {
     expect(blocks.length).toBeGreaterThan(0);
     for (const block of blocks) {
       const result = await bash(`set -o pipefail\n${block.code}`, { PATH: `${bin}:${process.env.PATH ?? ''}` });
-      expect({ line: block.line, status: result.status, stderr: result.stderr }).toEqual({ line: block.line, status: 0, stderr: '' });
+      expect({ where: block.where, status: result.status, stderr: result.stderr }).toEqual({ where: block.where, status: 0, stderr: '' });
       expect(result.stdout).toMatch(/created/);
     }
   });
 
   it('packages the stack offline as written', async () => {
+    expect(blocksOf('package').length).toBeGreaterThan(0);
     for (const block of blocksOf('package')) {
       const result = await bash(block.code, { SLS_TELEMETRY_DISABLED: '1' });
       expect({ status: result.status, output: result.status === 0 ? '' : result.stdout + result.stderr }).toEqual({ status: 0, output: '' });
@@ -112,8 +168,30 @@ describe('README commands', () => {
     }
   }, 180_000);
 
+  it('names in the sandbox blocks only npm run sandbox and CLI commands that exist', async () => {
+    // Prepare
+    const seen = new Set<string>();
+    const lines = blocksOf('sandbox')
+      .flatMap((block) => commands(block.code).map((command) => ({ where: block.where, command })))
+      .filter(({ command }) => !seen.has(command) && seen.add(command) !== undefined);
+    expect(lines.length).toBeGreaterThan(0);
+    // Act: each CLI command must be one the CLI knows (its --help exits 0).
+    const unknown: string[] = [];
+    for (const { where, command } of lines) {
+      if (command === 'npm run sandbox') continue;
+      if (!command.startsWith('npx kube-lease ')) {
+        unknown.push(`${where}: ${command}`);
+        continue;
+      }
+      const help = await bash(`${command} --help`, {});
+      if (help.status !== 0) unknown.push(`${where}: ${command} (${help.stderr.trim()})`);
+    }
+    // Assess
+    expect(unknown).toEqual([]);
+  }, 120_000);
+
   it('starts local mode as written, and the CLI commands as written read and revoke through its store', async () => {
-    // Prepare: the fakes behind the README's placeholders, a kubeconfig where KUBECONFIG=~/.kube/config looks.
+    // Prepare: the fakes behind the docs' placeholders, a kubeconfig where KUBECONFIG=~/.kube/config looks.
     const jira = new FakeJira('you@example.com', '<token>');
     const servicenow = new FakeServiceNow('kube-lease.integration', '<password>');
     const kube = new FakeKubernetes();
@@ -121,13 +199,17 @@ describe('README commands', () => {
     const home = join(scratch, 'home');
     mkdirSync(join(home, '.kube'), { recursive: true });
     writeFileSync(join(home, '.kube', 'config'), kube.kubeconfig(kubeUrl));
-    const placeholders = (code: string) => code.replaceAll('https://your-domain.atlassian.net', jiraUrl).replaceAll('https://your-instance.service-now.com', snUrl);
-    const [localMode] = blocksOf('local-mode');
-    const [cli] = blocksOf('cli');
-    const [revoke] = blocksOf('cli-revoke');
-    if (localMode === undefined || cli === undefined || revoke === undefined) throw new Error('README lost a marked block');
-    // Only what the README leaves to the environment: a fresh data folder, any free web port.
-    const env = { HOME: home, DATA_DIR: join(scratch, 'data'), PORT: '0' };
+    const localMode = onlyBlock('local-mode');
+    const cli = onlyBlock('cli');
+    const revoke = onlyBlock('cli-revoke');
+    // The CLI block uses the store's documented default port; this run uses a free one instead.
+    const documentedStore = `http://127.0.0.1:${String(settingsInCode().get('LOCAL_DYNAMODB_PORT')?.defaultValue)}`;
+    expect(cli.code).toContain(`DYNAMODB_ENDPOINT=${documentedStore} `);
+    let storeUrl = documentedStore;
+    const placeholders = (code: string) =>
+      code.replaceAll('https://your-domain.atlassian.net', jiraUrl).replaceAll('https://your-instance.service-now.com', snUrl).replaceAll(documentedStore, storeUrl);
+    // Only what the docs leave to the environment: a fresh data folder, any free ports.
+    const env = { HOME: home, DATA_DIR: join(scratch, 'data'), PORT: '0', LOCAL_DYNAMODB_PORT: '0' };
     let server: ChildProcess | undefined;
     try {
       // Act 1: npm start, as written.
@@ -137,7 +219,7 @@ describe('README commands', () => {
         const timer = setTimeout(() => reject(new Error(`local mode did not start: ${text}`)), 60_000);
         server?.stderr?.on('data', (chunk: Buffer) => {
           text += chunk.toString();
-          if (/lease store for the CLI/.test(text)) {
+          if (/lease store for the CLI.*\n/.test(text)) {
             clearTimeout(timer);
             resolve(text);
           }
@@ -146,16 +228,17 @@ describe('README commands', () => {
       });
       const url = /local mode on (http:\/\/\S+)/.exec(banner)?.[1] ?? '';
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
-      expect(banner).toContain('DYNAMODB_ENDPOINT=http://127.0.0.1:8000 LEASES_TABLE=kube-lease-leases');
-      // The README's example lease, active on the local cluster, from ticket OPS-1.
+      storeUrl = /DYNAMODB_ENDPOINT=(http:\/\/127\.0\.0\.1:\d+) LEASES_TABLE=kube-lease-leases/.exec(banner)?.[1] ?? '';
+      expect(storeUrl).not.toBe('');
+      // The docs' example lease, active on the local cluster, from ticket OPS-1.
       jira.createIssue({ key: 'OPS-1', reporter: alice, summary: 'Payments incident', fields: {} });
-      const store = new DynamoDbLeaseStore(localDynamoDbClient('http://127.0.0.1:8000'), 'kube-lease-leases');
+      const store = new DynamoDbLeaseStore(localDynamoDbClient(storeUrl), 'kube-lease-leases');
       const lease = { ...leaseFixture('0123456789abcdef0123', new Date(Date.now() + 3_600_000).toISOString()), cluster: 'local', createdAt: new Date().toISOString(), startsAt: new Date().toISOString() };
       await store.create(lease);
-      await store.transition(lease, 'ACTIVE', { at: new Date().toISOString(), from: 'PENDING', to: 'ACTIVE', by: 'readme-test' });
+      await store.transition(lease, 'ACTIVE', { at: new Date().toISOString(), from: 'PENDING', to: 'ACTIVE', by: 'doc-test' });
 
       // Act 2: the CLI block, every line, in a shell of its own.
-      const listed = await bash(cli.code, env);
+      const listed = await bash(placeholders(cli.code), env);
       // Act 3: the revoke, in the shell with the local-mode settings and the CLI's two variables.
       const exports = (code: string) => commands(placeholders(code)).filter((c) => c.startsWith('export ')).join('\n');
       const revoked = await bash(`${exports(localMode.code)}\n${exports(cli.code)}\n${revoke.code}`, env);
