@@ -25,7 +25,7 @@ ${Object.values(COMMANDS)
   .join('\n')}
 Read-only commands (leases list, leases show, sweep --dry-run, report) need only the table settings:
 AWS_REGION and LEASES_TABLE, or DYNAMODB_ENDPOINT for a local store (local mode prints it).
-leases revoke and sweep need the functions' settings (see README). Output on stdout, log lines
+leases revoke and sweep need the functions' settings (docs/cli.md). Output on stdout, log lines
 and audit events on stderr. Exit codes: 0 done, 1 failed or not found, 2 wrong arguments.`;
 
 /** The operator CLI. Returns the exit code: 0 done, 1 failed (or nothing found to act on), 2 wrong arguments. */

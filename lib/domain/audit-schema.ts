@@ -3,8 +3,8 @@ import { REVOKE_CAUSES } from './lease.js';
 import { TICKET_SOURCES } from './ticket.js';
 
 /**
- * The audit event schema, stable for consumers (SIEM, dashboards): documented in the README (a
- * test keeps the README's examples valid and its field list complete), and every event the test
+ * The audit event schema, stable for consumers (SIEM, dashboards): docs/audit-events.md is generated
+ * from it (npm run docs:gen; a test fails when the page is stale), and every event the test
  * suite emits is checked against it. Add fields; never rename, retype or drop one.
  *
  * Every field any kind may carry is listed once in `fields`; each kind then says which of them it
@@ -87,5 +87,5 @@ export const auditEventSchema = z.discriminatedUnion('kind', [
   kind('activity', AUDIT_REQUIRED_FIELDS.activity),
 ]);
 
-/** Every field an event may carry, for the README's table. */
+/** Every field an event may carry, for the documentation's table. */
 export const AUDIT_FIELDS: readonly string[] = ['kind', ...Object.keys(fields)];

@@ -14,7 +14,7 @@ const localSchema = z.object({
 
 /**
  * `npm start`: local mode on PORT (default 3000), configured by the same environment variables as
- * the Lambda functions (see README). Data persists under DATA_DIR (default .local-data); the
+ * the Lambda functions (docs/configuration.md). Data persists under DATA_DIR (default .local-data); the
  * embedded store listens on LOCAL_DYNAMODB_PORT (default 8000), where the CLI can reach it.
  */
 async function main(): Promise<void> {

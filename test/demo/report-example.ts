@@ -13,7 +13,7 @@ const PNG = 'docs/access-report-example.png';
 const WIDTH = 1280;
 
 /**
- * `npm run -s report:example`: the README's example report. Seeds an in-memory DynamoDB-protocol
+ * `npm run -s report:example`: the example report of docs/access-report.md. Seeds an in-memory DynamoDB-protocol
  * table with the example week (test/support/access-report-example.ts), runs `kube-lease report` on
  * it as of Sunday 8 November 2026 15:00 UTC, writes the HTML to docs/ and a full-page screenshot of
  * it, taken by headless Chromium at 1280 px, beside it.

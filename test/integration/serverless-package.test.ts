@@ -199,7 +199,7 @@ describe('serverless package', () => {
     expect(actions).toEqual(expect.arrayContaining(['events:PutRule', 'events:PutTargets', 'scheduler:CreateSchedule', 'iam:PassRole']));
   });
 
-  it('ships alarms for what needs a person, with an optional topic, and outputs the URLs and role ARNs the README asks for', () => {
+  it('ships alarms for what needs a person, with an optional topic, and outputs the URLs and role ARNs the deploy guide asks for', () => {
     const alarm = (id: string) => template.Resources[id]?.Properties ?? {};
     expect(alarm('RevokeFailuresQueueAlarm')).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0 });
     expect(JSON.stringify(alarm('RevokeFailuresAlarm').Metrics)).toContain('RevokeFailures');

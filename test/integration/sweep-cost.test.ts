@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { leaseFixture } from '../support/lease-fixture.js';
 import { TestStack } from '../support/stack.js';
 
-/** Active leases in the table; SWEEP_COST_LEASES=10000 reproduces the figure in the README. */
+/** Active leases in the table; SWEEP_COST_LEASES=10000 reproduces the figure in docs/reliability.md. */
 const TOTAL = Number(process.env.SWEEP_COST_LEASES ?? 2000);
 const DUE = 100;
 

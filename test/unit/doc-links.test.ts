@@ -92,3 +92,44 @@ describe('documentation links', () => {
     expect(DOCUMENTS.filter((document) => document.startsWith('docs/') && !reached.has(document))).toEqual([]);
   });
 });
+
+describe('documentation style', () => {
+  /** Prose of the README and docs/: no code, no tables, no HTML comments, no headings. */
+  const prose = (document: string) =>
+    proseLines(readFileSync(document, 'utf8')).map((line, index) => ({ line, index })).filter(({ line }) => !/^\s*(\||#|<!--)/.test(line));
+  const pages = DOCUMENTS.filter((document) => document === 'README.md' || document.startsWith('docs/'));
+
+  it('keeps the README to at most 150 lines', () => {
+    expect(readFileSync('README.md', 'utf8').trimEnd().split('\n').length).toBeLessThanOrEqual(150);
+  });
+
+  it('keeps prose lines to at most 120 characters', () => {
+    const long = pages.flatMap((document) => prose(document).filter(({ line }) => line.length > 120).map(({ line }) => `${document}: ${line.slice(0, 60)}… (${line.length})`));
+    expect(long).toEqual([]);
+  });
+
+  it('keeps paragraphs short: at most 8 lines', () => {
+    // Act: a paragraph is a run of non-empty prose lines; a list item starts a new one.
+    const longParagraphs = pages.flatMap((document) => {
+      const found: string[] = [];
+      let run: string[] = [];
+      const close = () => {
+        if (run.length > 8) found.push(`${document}: "${(run[0] ?? '').slice(0, 50)}…" (${run.length} lines)`);
+        run = [];
+      };
+      let fenced = false;
+      for (const line of readFileSync(document, 'utf8').split('\n')) {
+        if (line.startsWith('```')) fenced = !fenced;
+        if (fenced || line.trim() === '' || /^\s*(\||#|<!--|```)/.test(line)) close();
+        else if (/^\s*([-*]|\d+\.)\s/.test(line)) {
+          close();
+          run.push(line);
+        } else run.push(line);
+      }
+      close();
+      return found;
+    });
+    // Assess
+    expect(longParagraphs).toEqual([]);
+  });
+});

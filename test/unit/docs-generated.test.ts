@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { parseCatalog } from '../../lib/adapters/catalog/parse-catalog.js';
@@ -86,5 +86,21 @@ describe('generated documentation', () => {
     const missing = params.filter((name) => !table.includes(`\`${name}\``));
     // Assess
     expect(missing).toEqual([]);
+  });
+});
+
+describe('the docs generator', () => {
+  it('is development tooling: nothing the functions, local mode or the CLI run imports it', () => {
+    // Prepare
+    const sources = ['lib', 'functions'].flatMap((dir) =>
+      readdirSync(dir, { recursive: true, encoding: 'utf8' })
+        .filter((path) => path.endsWith('.ts'))
+        .map((path) => `${dir}/${path}`),
+    );
+    expect(sources.length).toBeGreaterThan(50);
+    // Act
+    const importing = sources.filter((path) => /from\s+['"][./]*tools\//.test(read(path)));
+    // Assess
+    expect(importing).toEqual([]);
   });
 });

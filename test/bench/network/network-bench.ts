@@ -24,7 +24,7 @@ export interface NetworkFigure {
   readonly newConnectionsPerGrant: number;
   readonly requestsPerGrant: number;
   readonly budgetL?: number;
-  /** Sequential backend round trips on the answered path, by design (the README's list). */
+  /** Sequential backend round trips on the answered path, by design (docs/benchmarks.md). */
   readonly roundTrips?: number;
   /** CPU this process spent from the delivery to the answer, per grant (the code under test). */
   readonly cpuMsPerGrant?: number;
