@@ -37,7 +37,7 @@ export const SETTING_DESCRIPTIONS: Readonly<Record<string, SettingDescription>> 
   KUBECONFIG: { group: 'Store and AWS', limits: 'a file path', meaning: 'kubeconfig for catalog clusters that name none of their own (local mode)' },
   DYNAMODB_ENDPOINT: { group: 'Store and AWS', limits: 'a URL with no user name or password in it', meaning: 'DynamoDB endpoint; unset in local mode = the embedded store' },
   LEASES_TABLE: { group: 'Store and AWS', limits: 'at least 3 characters', meaning: 'the lease table (the stack names it `kube-lease-<stage>-leases`)' },
-  AWS_REGION: { group: 'Store and AWS', meaning: 'set by Lambda; for the CLI and local mode, the region of the AWS clients' },
+  AWS_REGION: { group: 'Store and AWS', meaning: 'set by Lambda; for the CLI and local mode, the region of the AWS clients. It does not choose the deploy region: `--region` does' },
   AWS_LAMBDA_FUNCTION_NAME: { group: 'Store and AWS', defaultText: '(unset)', meaning: 'set by Lambda; when set, secrets and cluster access are read during the init phase' },
   SCHEDULE_PREFIX: { group: 'Timers', limits: '1–36 characters: letters, digits, `.`, `_`, `-`', meaning: 'prefix of the EventBridge rule and schedule names (IAM is scoped to it)' },
   DEPLOYMENT_ID: {
