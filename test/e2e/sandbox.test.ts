@@ -88,3 +88,41 @@ describe('npm run sandbox', () => {
     expect((await readdir(join(dir, 'dynamodb'))).length).toBeGreaterThan(0);
   }, 40_000);
 });
+
+/** `npm run demo -- --keep`: the demo's cycle, then its store served until Ctrl-C, for the CLI. */
+describe('npm run demo -- --keep', () => {
+  let dir: string;
+  let child: ChildProcess;
+  let stdout = '';
+
+  afterAll(async () => {
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the demo\'s leases in a store the CLI reads, until Ctrl-C', async () => {
+    // Prepare
+    dir = await mkdtemp(join(tmpdir(), 'kube-lease-demo-keep-'));
+    child = spawn(process.execPath, ['--import', 'tsx', 'test/demo/main.ts', '--keep'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DEMO_LEASE_SECONDS: '2', LOCAL_DYNAMODB_PORT: '0', DATA_DIR: dir },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const printed = await waitFor(() => stdout, (text) => text.includes('Ctrl-C stops it.'), child, 120_000);
+    const env = /^demo: its lease store stays up \(--keep\): DYNAMODB_ENDPOINT=(\S+) LEASES_TABLE=(\S+) /m.exec(printed);
+    // Act
+    const { stdout: json } = await run(process.execPath, ['lib/cli/kube-lease.mjs', 'leases', 'list', '--all', '--json'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DYNAMODB_ENDPOINT: env?.[1], LEASES_TABLE: env?.[2] },
+    });
+    const ended = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    const code = await Promise.race([ended, new Promise<string>((resolve) => setTimeout(() => resolve('still running after 30 s'), 30_000))]);
+    // Assess
+    expect(printed).toContain('demo: full cycle completed');
+    expect((JSON.parse(json) as { ticketKey: string; status: string }[]).map((l) => [l.ticketKey.replace(/\d+$/, 'n'), l.status]).sort()).toEqual([
+      ['CHGn', 'REVOKED'],
+      ['OPS-n', 'REVOKED'],
+    ]);
+    expect(code).toBe(0);
+  }, 180_000);
+});
