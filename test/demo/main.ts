@@ -55,7 +55,7 @@ async function main(argv: readonly string[]): Promise<number> {
       '',
       `demo: its lease store stays up (--keep): ${env} (on disk in ${storeDir}, emptied at the next --keep)`,
       `  ${env} npx kube-lease leases list --all`,
-      `  ${env} npx kube-lease report --from ${new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)} --out demo-report.html`,
+      `  ${env} npx kube-lease report --out demo-report.html`,
       'Ctrl-C stops it.',
       '',
     ].join('\n'),

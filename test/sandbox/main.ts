@@ -27,7 +27,7 @@ export function sandboxHelp(s: Sandbox): string {
     '',
     'Read the store (in another terminal, while the sandbox runs):',
     `  ${env} npx kube-lease leases list --all`,
-    `  ${env} npx kube-lease report --from ${new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)} --out sandbox-report.html`,
+    `  ${env} npx kube-lease report --out sandbox-report.html     # the 30 days up to now; .csv or .json for those formats`,
     `  ${env} npx kube-lease sweep --dry-run`,
     '',
     'Ctrl-C stops the sandbox.',
