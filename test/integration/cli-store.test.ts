@@ -62,6 +62,14 @@ describe('operator CLI against local mode\'s store (dynalite on disk)', () => {
     expect(err).toEqual([]);
   });
 
+  it('shows what a sweep would do from the same store (every due lease, none cut off)', async () => {
+    // Act: all seeded windows lie in the past, so every open lease is due.
+    const code = await run(storeEnv(), 'sweep', '--dry-run', '--json');
+    // Assess
+    expect(code).toBe(0);
+    expect(JSON.parse(out.join(''))).toEqual({ activate: [6, 7].map(id), revoke: [1, 2, 3, 4, 5].map(id), settle: [] });
+  });
+
   it('pages through the status index with LastEvaluatedKey, a page at a time, up to the limit asked', async () => {
     // Prepare: pages of 2 items, so 5 ACTIVE leases take 3 pages.
     const store = new DynamoDbLeaseStore(dynamo.client, TABLE, false, 2);
