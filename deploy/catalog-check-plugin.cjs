@@ -1,7 +1,9 @@
 'use strict';
 /*
- * A Serverless Framework plugin (listed in serverless.yml) that checks the access catalog against
- * the stage before anything is packaged: every secret the catalog references must lie under the
+ * A Serverless Framework plugin (listed in serverless.yml) that checks the access catalog before
+ * anything is packaged (and so before any deploy). First the validation the functions run at cold
+ * start (lib/adapters/catalog/parse-catalog.ts, loaded through tsx): every problem, with file and
+ * line. Then the catalog against the stage: every secret the catalog references must lie under the
  * paths this stage's IAM roles may read, every EKS cluster must be one they may describe, and every
  * audit log group one they may read. Without
  * it such a catalog deploys fine and fails at run time with AccessDenied on the first grant.
@@ -52,6 +54,22 @@ function problemsOf(catalog, settings) {
   return problems;
 }
 
+/**
+ * The start-up validation of the catalog text (the functions' own parseCatalog): undefined when it
+ * is valid, else its message, which names every problem with file and line.
+ */
+function startupProblems(text, file) {
+  // tsx's CommonJS loader (a dev dependency, like serverless itself): on Node 20 as on 22.
+  const { parseCatalog } = require('tsx/cjs/api').require('../lib/adapters/catalog/parse-catalog.ts', __filename);
+  try {
+    parseCatalog(text, file);
+    return undefined;
+  } catch (error) {
+    if (error && error.name === 'ConfigError') return error.message;
+    throw error;
+  }
+}
+
 class CatalogCheck {
   constructor(serverless) {
     this.serverless = serverless;
@@ -62,13 +80,18 @@ class CatalogCheck {
     const service = this.serverless.service;
     const settings = { ...(service.custom && service.custom.catalogCheck), region: service.provider.region };
     const file = service.provider.environment && service.provider.environment.ACCESS_CATALOG;
-    let catalog;
+    let text;
     try {
-      catalog = parse(readFileSync(file, 'utf8'));
+      text = readFileSync(file, 'utf8');
     } catch (error) {
       throw new this.serverless.classes.Error(`kube-lease: cannot read the access catalog ${file}: ${error.message}`);
     }
-    const problems = problemsOf(catalog, settings);
+    // The same verdict as the first cold start would give, now, instead of in AWS.
+    const invalid = startupProblems(text, file);
+    if (invalid !== undefined) {
+      throw new this.serverless.classes.Error(`kube-lease: the access catalog ${file} would stop every function at cold start: ${invalid}`);
+    }
+    const problems = problemsOf(parse(text), settings);
     if (problems.length > 0) {
       throw new this.serverless.classes.Error(`kube-lease: the access catalog ${file} does not fit stage ${service.provider.stage}:\n  ${problems.join('\n  ')}`);
     }
@@ -77,3 +100,4 @@ class CatalogCheck {
 
 module.exports = CatalogCheck;
 module.exports.problemsOf = problemsOf;
+module.exports.startupProblems = startupProblems;

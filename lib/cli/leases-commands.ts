@@ -15,7 +15,7 @@ interface StoreView {
 }
 
 /** Reads the status index to its end: no silent cap (the index query pages through everything). */
-const EVERYTHING = Number.MAX_SAFE_INTEGER;
+const EVERYTHING = Number.POSITIVE_INFINITY;
 const FAR_FUTURE = new Date('9999-12-31T00:00:00.000Z');
 
 function when(text: string | undefined, option: string): Date | undefined {

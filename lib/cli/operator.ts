@@ -3,6 +3,7 @@ import { cliContext, type CliIo } from './cli-context.js';
 import { leasesList, leasesRevoke, leasesShow } from './leases-commands.js';
 import { catalogCheck, sweepDryRun, sweepNow } from './other-commands.js';
 import { REPORT_SYNOPSIS, runReport } from './report-command.js';
+import { storeHintLine } from './store-hints.js';
 
 export type { CliIo } from './cli-context.js';
 
@@ -24,9 +25,16 @@ ${Object.values(COMMANDS)
   .map((c) => `  ${c.synopsis}`)
   .join('\n')}
 Read-only commands (leases list, leases show, sweep --dry-run, report) need only the table settings:
-AWS_REGION and LEASES_TABLE, or DYNAMODB_ENDPOINT for a local store (local mode prints it).
+AWS_REGION and LEASES_TABLE, or DYNAMODB_ENDPOINT for a local store (local mode and the sandbox print it).
 leases revoke and sweep need the functions' settings (docs/cli.md). Output on stdout, log lines
 and audit events on stderr. Exit codes: 0 done, 1 failed or not found, 2 wrong arguments.`;
+
+/** The usage of a command group (`leases`, `catalog`): each of its commands with what it does; undefined for no group. */
+function groupUsage(group: string): string | undefined {
+  const members = Object.entries(COMMANDS).filter(([name]) => name.startsWith(`${group} `));
+  if (members.length === 0) return undefined;
+  return `usage: kube-lease ${group} <command> [--help]\n${members.map(([, c]) => `  ${c.synopsis}\n      ${c.about}`).join('\n')}`;
+}
 
 /** The operator CLI. Returns the exit code: 0 done, 1 failed (or nothing found to act on), 2 wrong arguments. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -45,6 +53,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const name = single ? group : `${group} ${command ?? ''}`;
     const args = single ? (command === undefined ? [] : [command, ...rest]) : rest;
     const spec = COMMANDS[name];
+    const members = groupUsage(group);
+    // `kube-lease leases --help`: the group's commands; `kube-lease leases`: the same, as a usage error.
+    if (spec === undefined && members !== undefined && (command === undefined || command === '--help' || command === '-h')) {
+      if (command === undefined) {
+        io.err(`kube-lease: ${group} takes a command\n${members}\n`);
+        return 2;
+      }
+      io.out(`${members}\n`);
+      return 0;
+    }
     if (spec === undefined) throw new UsageError(`unknown command: ${argv.join(' ')}`);
     if (args.includes('--help') || args.includes('-h')) {
       io.out(`usage: kube-lease ${spec.synopsis}\n  ${spec.about}\n`);
@@ -70,7 +88,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.err(`kube-lease: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
       return 2;
     }
-    io.err(`kube-lease: ${describeError(error)}\n`);
+    io.err(`kube-lease: ${describeError(error)}\n${storeHintLine(error, io.env)}`);
     return 1;
   }
 }

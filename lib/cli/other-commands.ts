@@ -16,7 +16,7 @@ type Out = (text: string) => void;
 /** `sweep --dry-run`: what the sweep would do now, from the table alone. */
 export async function sweepDryRun(args: readonly string[], store: { readonly leases: LeaseStore; readonly clock: Clock; readonly pendingGraceSeconds: number }, out: Out): Promise<number> {
   const { values } = parseArgs({ args: [...args], options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } }, strict: true });
-  const due = await findDueLeases(store.leases, store.clock.now(), store.pendingGraceSeconds, Number.MAX_SAFE_INTEGER);
+  const due = await findDueLeases(store.leases, store.clock.now(), store.pendingGraceSeconds, Number.POSITIVE_INFINITY);
   if (values.json === true) {
     const ids = (list: readonly { id: string }[]) => list.map((l) => l.id);
     out(asJson({ activate: ids(due.starting), revoke: ids(due.expired), settle: ids(due.stale) }));

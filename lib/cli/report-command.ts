@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isReportFormat, renderReport, REPORT_FORMATS, type ReportFormat } from '../adapters/report/render-report.js';
 import { buildAccessReport } from '../domain/access-report.js';
@@ -7,6 +8,7 @@ import { describeError, ReportRequestError } from '../errors.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { LeaseHistory } from '../ports/lease-history.js';
 import { reportHistoryFromEnv } from './report-history.js';
+import { storeHintLine } from './store-hints.js';
 
 /** The `report` command's synopsis, for the CLI's usage text. */
 export const REPORT_SYNOPSIS = `report [--from <date>] [--to <date>] [--format ${REPORT_FORMATS.join('|')} | --json] [--out <file>]`;
@@ -45,13 +47,25 @@ export function parseReportDate(text: string, option: string): Date {
   return DATE.test(text) ? day : new Date(text);
 }
 
+/**
+ * The format to write: `--format` (or `--json`), else the extension of `--out`, else HTML on stdout.
+ * A file name whose extension is no format is refused unless `--format` says what to write, and
+ * one whose extension is another format than `--format` is refused: nothing is written under a
+ * name that says something else.
+ */
 function formatOf(format: string | undefined, out: string | undefined): ReportFormat {
-  if (format !== undefined) {
-    if (!isReportFormat(format)) throw new ReportRequestError(`--format ${JSON.stringify(format)} is not one of ${REPORT_FORMATS.join(', ')}`);
-    return format;
+  if (format !== undefined && !isReportFormat(format)) throw new ReportRequestError(`--format ${JSON.stringify(format)} is not one of ${REPORT_FORMATS.join(', ')}`);
+  if (out === undefined) return format ?? 'html';
+  const name = basename(out);
+  const dot = name.lastIndexOf('.');
+  const extension = dot > 0 ? name.slice(dot + 1).toLowerCase() : undefined;
+  if (extension !== undefined && isReportFormat(extension)) {
+    if (format !== undefined && format !== extension) throw new ReportRequestError(`--out ${out} says ${extension} but --format (or --json) says ${format}: make them agree`);
+    return extension;
   }
-  const extension = out?.split('.').pop()?.toLowerCase();
-  return extension !== undefined && isReportFormat(extension) ? extension : 'html';
+  if (format !== undefined) return format;
+  const what = extension === undefined ? 'has no extension' : `ends in .${extension}, which is no report format`;
+  throw new ReportRequestError(`--out ${out} ${what}: name it .${REPORT_FORMATS.join(', .')}, or give --format`);
 }
 
 interface ReportRequest {
@@ -121,7 +135,7 @@ export async function runReport(args: readonly string[], io: ReportIo): Promise<
     io.err(`wrote ${request.out} (${request.format}): ${s.leases} lease(s), ${s.denials} denial(s), ${s.lateRevocations} late revocation(s), ${report.period.from} to ${report.period.to}\n`);
     return 0;
   } catch (error) {
-    io.err(`kube-lease report: ${describeError(error)}\n`);
+    io.err(`kube-lease report: ${describeError(error)}\n${io.history === undefined ? storeHintLine(error, io.env) : ''}`);
     return 1;
   } finally {
     source?.close();

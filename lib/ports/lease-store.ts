@@ -49,7 +49,8 @@ export interface LeaseStore {
   transition(lease: Lease, to: LeaseStatus, entry: HistoryEntry, patch?: TransitionPatch): Promise<TransitionResult>;
   /**
    * Leases in `status` that are due at or before `before` (SCHEDULED: their start; PENDING: their
-   * creation; others: their expiry), earliest first, from the status index: never a scan.
+   * creation; others: their expiry), earliest first, from the status index: never a scan. At most
+   * `limit` of them; `Infinity` reads the index to its end.
    */
   listDue(status: LeaseStatus, before: Date, limit: number): Promise<readonly Lease[]>;
   /**

@@ -6,11 +6,20 @@ import { unzipSync } from 'fflate';
 import { BUNDLE_ENV } from '../support/bundle-env.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
 import { awsCalls, grantTimes, slowStack, stats, type Stats } from './grant-bench.js';
+import { benchOutcome, verdict, type SummaryRow } from './verdict.js';
 
 /**
  * `npm run bench`: the figures of issue 6, measured on this machine against the fake backends and
- * dynalite. Prints a table per section and writes bench-results/latest.json.
+ * dynalite. Prints a table per section and writes bench-results/latest.json. Exits 1 when a
+ * budget does not hold; `npm run bench -- --report-only` prints the same and exits 0.
  */
+const args = process.argv.slice(2);
+const unknownArgs = args.filter((a) => a !== '--report-only');
+if (unknownArgs.length > 0) {
+  process.stderr.write(`bench: unknown argument(s) ${unknownArgs.join(' ')}\nusage: npm run bench [-- --report-only]\n`);
+  process.exit(2);
+}
+const reportOnly = args.includes('--report-only');
 const L = Number(process.env.BENCH_LATENCY_MS ?? 20);
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200);
 /** Grants made and discarded before each timed run, so JIT compilation and connection set-up are not timed. */
@@ -18,8 +27,7 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
 const results: Record<string, unknown> = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, latencyMs: L, iterations: ITERATIONS, warmup: WARMUP };
 const out = (line = '') => process.stdout.write(`${line}\n`);
 /** The closing table: one row per figure, with its budget and whether it holds. */
-const summary: [figure: string, measured: string, budget: string, verdict: string][] = [];
-const verdict = (holds: boolean) => (holds ? 'holds' : 'does NOT hold');
+const summary: SummaryRow[] = [];
 const fmt = (s: Stats, unit = L) => `median ${(s.median / unit).toFixed(2)} L, p99 ${(s.p99 / unit).toFixed(2)} L  (${s.median.toFixed(1)} / ${s.p99.toFixed(1)} ms)`;
 
 // 1. Grant critical path with L added to every backend call.
@@ -211,4 +219,6 @@ results.summary = summary;
 mkdirSync(join('test', 'bench', 'results'), { recursive: true });
 writeFileSync(join('test', 'bench', 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
 out('\nwritten: test/bench/results/latest.json');
-process.exit(0);
+const outcome = benchOutcome(summary, reportOnly);
+out(outcome.line);
+process.exit(outcome.code);

@@ -36,6 +36,9 @@ const bob: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c02', emailAddress: 'bo
 const JIRA_SECRET = 'demo-webhook-secret';
 const SN_SECRET = 'demo-servicenow-secret';
 
+/** The demo's lease table. */
+export const DEMO_TABLE = 'kube-lease-demo';
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const indent = (text: string, prefix = '   | ') => text.replace(/^/gm, prefix);
 
@@ -44,7 +47,12 @@ const indent = (text: string, prefix = '   | ') => text.replace(/^/gm, prefix);
  * RoleBinding in the (fake) cluster, the in-process scheduler revokes it at expiry; a denial; and a
  * ServiceNow change whose window opens a few seconds later, granted at its start.
  */
-export async function runDemo(options: { durationSeconds: number; print: (line: string) => void }): Promise<DemoResult> {
+export async function runDemo(options: {
+  durationSeconds: number;
+  print: (line: string) => void;
+  /** Folder for the lease store, left on disk afterwards (`--keep`); by default the store lives in memory. */
+  storeDir?: string;
+}): Promise<DemoResult> {
   const { print } = options;
   const jira = new FakeJira();
   const servicenow = new FakeServiceNow();
@@ -72,9 +80,9 @@ export async function runDemo(options: { durationSeconds: number; print: (line: 
         SERVICENOW_PASSWORD: 'fake-sn-password',
         SERVICENOW_WEBHOOK_SECRET: SN_SECRET,
         KUBECONFIG: join(dir, 'kubeconfig'),
-        LEASES_TABLE: 'kube-lease-demo',
+        LEASES_TABLE: DEMO_TABLE,
       },
-      dataDir: undefined,
+      dataDir: options.storeDir,
       port: 0,
       sweepIntervalMs: 1_000,
       logger: consoleLogger({ quiet: true }),

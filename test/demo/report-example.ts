@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { startEmbeddedDynamoDb } from '../../lib/local/embedded-dynamodb.js';
 import { runReport } from '../../lib/cli/report-command.js';
 import { EXAMPLE_NOW, exampleDenials, exampleLeases } from '../support/access-report-example.js';
-import { Chromium, ensureChromium } from '../support/chromium.js';
+import { Chromium, requireChromium } from '../support/chromium.js';
 import { seedLeaseTable } from '../support/seed-lease-table.js';
 
 const HTML = 'docs/access-report-example.html';
@@ -19,6 +19,8 @@ const WIDTH = 1280;
  * it, taken by headless Chromium at 1280 px, beside it.
  */
 async function main(): Promise<void> {
+  // Before anything is written: without a browser there is no screenshot to go with the HTML.
+  const chromium = requireChromium();
   const dynamo = await startEmbeddedDynamoDb(undefined);
   try {
     await seedLeaseTable(dynamo.client, 'leases', exampleLeases(), exampleDenials());
@@ -34,7 +36,7 @@ async function main(): Promise<void> {
     dynamo.client.destroy();
     await dynamo.stop();
   }
-  const browser = await Chromium.launch(await ensureChromium());
+  const browser = await Chromium.launch(chromium);
   try {
     const page = await browser.open(pathToFileURL(resolve(HTML)).href, WIDTH, 900);
     await writeFile(PNG, await page.screenshot(WIDTH));

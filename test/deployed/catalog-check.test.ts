@@ -5,6 +5,9 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -66,5 +69,37 @@ describe('catalog vs stage, at package time (deploy/catalog-check-plugin.cjs)', 
     expect(output).toContain('the access catalog deploy/catalog.example.yaml does not fit stage test');
     expect(output).toContain('EKS cluster kube-lease-prod-eu is not one this stage may describe');
     expect(output).toContain('ssm:/kube-lease/prod/clusters/kubeconfig-on-prem is outside ssm:/kube-lease/test/clusters/');
+  }, 150_000);
+
+  it('stops `serverless package` on a catalog the functions would refuse at cold start: every problem, with file and line', async () => {
+    // Prepare: the example catalog (prod's) with an unknown key and a duration kube-lease cannot read.
+    const dir = await mkdtemp(join(tmpdir(), 'kube-lease-invalid-catalog-'));
+    const file = join(dir, 'catalog.yaml');
+    const example = readFileSync('deploy/catalog.example.yaml', 'utf8');
+    const broken = example.replace('    maxDuration: 4h\n', '    maxDuration: 2 hours\n').replace('    defaultDuration: 1h\n', '    defaultDuration: 1h\n    profil: payments\n');
+    expect(broken).not.toBe(example);
+    await writeFile(file, broken);
+    const lines = broken.split('\n');
+    const at = (text: string) => lines.findIndex((l) => l.includes(text)) + 1;
+    let output = '';
+    let failed = false;
+    // Act
+    try {
+      await run(join('node_modules', '.bin', 'serverless'), ['package', '--package', join(dir, 'pkg'), '--stage', 'prod', `--param=catalogFile=${file}`], {
+        env: { ...process.env, AWS_ACCESS_KEY_ID: 'placeholder', AWS_SECRET_ACCESS_KEY: 'placeholder', SLS_TELEMETRY_DISABLED: '1' },
+        timeout: 120_000,
+      });
+    } catch (error) {
+      failed = true;
+      const failure = error as { stdout?: string; stderr?: string };
+      output = `${failure.stdout ?? ''}${failure.stderr ?? ''}`;
+    }
+    const packaged = existsSync(join(dir, 'pkg'));
+    await rm(dir, { recursive: true, force: true });
+    // Assess
+    expect({ failed, packaged }).toEqual({ failed: true, packaged: false });
+    expect(output).toContain(`kube-lease: the access catalog ${file} would stop every function at cold start: access catalog is invalid:`);
+    expect(output).toContain(`${file}:${at('profil: payments')} profiles[0]: unknown key "profil" (keys here: name, `);
+    expect(output).toContain(`${file}:${at('maxDuration: 2 hours')} profiles[0].maxDuration: not a duration`);
   }, 150_000);
 });

@@ -166,6 +166,25 @@ describe('operator CLI (kube-lease)', () => {
     expect(out.join('')).toMatch(/^usage: kube-lease leases list [\s\S]*--since/);
   });
 
+  it.each([['leases', 'leases list', 'leases revoke'], ['catalog', 'catalog check', 'validate a catalog']])('prints the commands of the group with `%s --help` and exits 0', async (group, first, other) => {
+    // Act
+    const code = await run(group, '--help');
+    // Assess
+    expect(code).toBe(0);
+    expect(out.join('')).toMatch(new RegExp(`^usage: kube-lease ${group} <command> \\[--help\\]\n {2}${first} `));
+    expect(out.join('')).toContain(other);
+    expect(err).toEqual([]);
+  });
+
+  it('exits 2 with the group\'s commands when a group is given no command', async () => {
+    // Act
+    const code = await run('leases');
+    // Assess
+    expect(code).toBe(2);
+    expect(err.join('')).toMatch(/^kube-lease: leases takes a command\nusage: kube-lease leases <command>/);
+    expect(out).toEqual([]);
+  });
+
   it('says in one line that a catalog file is missing', async () => {
     expect(await run('catalog', 'check', 'no/such/catalog.yaml')).toBe(1);
     expect(err.join('')).toBe('kube-lease: ConfigError: cannot read no/such/catalog.yaml: no such file\n');

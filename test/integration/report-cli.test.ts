@@ -70,6 +70,16 @@ describe('kube-lease report', () => {
     expect(out).toEqual([]);
   });
 
+  it('writes a file with another extension when --format says what to write', async () => {
+    // Prepare
+    const file = join(dir, 'week.txt');
+    // Act
+    const code = await runCli(['report', ...WEEK, '--format', 'csv', '--out', file], io(tableEnv()));
+    // Assess
+    expect(code).toBe(0);
+    expect((await readFile(file, 'utf8')).split('\r\n')[0]).toMatch(/^lease_id,source,ticket,/);
+  });
+
   it('covers the 30 days up to now by default', async () => {
     // Prepare
     const asked: ReportPeriod[] = [];
@@ -94,6 +104,10 @@ describe('kube-lease report', () => {
     [['--bogus'], /Unknown option '--bogus'/],
     [['november'], /Unexpected argument 'november'/],
     [['--out', ' '], /--out needs a file name/],
+    [['--out', 'r.xlsx'], /--out r.xlsx ends in .xlsx, which is no report format: name it .html, .csv, .json, or give --format/],
+    [['--out', 'report'], /--out report has no extension/],
+    [['--format', 'csv', '--out', 'r.html'], /--out r.html says html but --format \(or --json\) says csv: make them agree/],
+    [['--json', '--out', 'r.csv'], /make them agree/],
   ])('exits 2 with the report usage on bad arguments: %j', async (args, message) => {
     // Act
     const code = await runCli(['report', ...args], io(tableEnv()));
@@ -104,7 +118,7 @@ describe('kube-lease report', () => {
   });
 
   it.each([
-    ['the table is missing', { LEASES_TABLE: 'no-such-table' }, /kube-lease report: LeaseStoreError: DynamoDB Scan failed/],
+    ['the table is missing', { LEASES_TABLE: 'no-such-table' }, /kube-lease report: LeaseStoreError: DynamoDB Scan failed.*\n {2}no table "no-such-table" \(LEASES_TABLE\) at DYNAMODB_ENDPOINT http:\/\/127\.0\.0\.1:\d+\. Set LEASES_TABLE/],
     ['the endpoint is not a URL', { DYNAMODB_ENDPOINT: 'localhost:8000' }, /ConfigError: invalid environment:\n {2}DYNAMODB_ENDPOINT/],
   ])('exits 1 with the reason when %s', async (_what, env, message) => {
     // Act

@@ -1,14 +1,13 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
-const INSTALL_SCRIPT = fileURLToPath(new URL('./install-chromium.sh', import.meta.url));
+/** How to get a Chromium; the tests never install one themselves. */
+export const CHROMIUM_HINT = 'install Chromium (Debian/Ubuntu: bash test/support/install-chromium.sh, as root) or set CHROMIUM_PATH to a Chromium or Chrome binary';
 
 function executable(path: string): boolean {
   try {
@@ -19,25 +18,36 @@ function executable(path: string): boolean {
   }
 }
 
-/** The Chromium to drive: `CHROMIUM_PATH`, else Debian's. */
-export function findChromium(): string | undefined {
-  const wanted = process.env.CHROMIUM_PATH;
+/** The Chromium to drive: `CHROMIUM_PATH` (and nothing else when it is set), else Debian's or Chrome's. */
+export function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const wanted = env.CHROMIUM_PATH;
   if (wanted !== undefined && wanted !== '') return executable(wanted) ? wanted : undefined;
   return CANDIDATES.find(executable);
 }
 
-/** Finds Chromium, installing Debian's package first when it is missing (see install-chromium.sh). */
-export async function ensureChromium(): Promise<string> {
-  const found = findChromium();
-  if (found !== undefined) return found;
-  try {
-    await promisify(execFile)('bash', [INSTALL_SCRIPT], { timeout: 9 * 60_000 });
-  } catch (error) {
-    throw new Error(`Chromium is missing and could not be installed (${INSTALL_SCRIPT}): ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const installed = findChromium();
-  if (installed === undefined) throw new Error('Chromium was installed but is not at /usr/bin/chromium; set CHROMIUM_PATH');
-  return installed;
+/** Whether this is a CI run (`CI` set to anything but empty, `false` or `0`), where a browser test may not be skipped. */
+export function isCi(env: NodeJS.ProcessEnv = process.env): boolean {
+  const ci = env.CI?.trim().toLowerCase();
+  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
+}
+
+/**
+ * What the browser tests do here, decided when the test file is collected: run with the Chromium
+ * found; skip, with the reason to print, when there is none outside CI; or, in CI, run anyway so
+ * that the missing Chromium fails them (CI installs it first, see .ci/run).
+ */
+export function browserTestPlan(env: NodeJS.ProcessEnv = process.env): { readonly run: true; readonly chromium: string | undefined } | { readonly run: false; readonly reason: string } {
+  const chromium = findChromium(env);
+  if (chromium !== undefined || isCi(env)) return { run: true, chromium };
+  const where = env.CHROMIUM_PATH ? `CHROMIUM_PATH=${env.CHROMIUM_PATH} is not an executable` : `no Chromium at ${CANDIDATES.join(', ')}`;
+  return { run: false, reason: `${where}: ${CHROMIUM_HINT} (in CI, CI=true, these tests fail instead of skipping)` };
+}
+
+/** The Chromium to drive, or an error that says how to get one. */
+export function requireChromium(env: NodeJS.ProcessEnv = process.env): string {
+  const found = findChromium(env);
+  if (found === undefined) throw new Error(`Chromium not found${env.CHROMIUM_PATH ? ` (CHROMIUM_PATH=${env.CHROMIUM_PATH} is not an executable)` : ''}: ${CHROMIUM_HINT}`);
+  return found;
 }
 
 interface Message {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs Debian's Chromium (and a font for its text) for the browser tests, only when it is missing.
-# Non-interactive; as root, or through passwordless sudo. Used by .ci/run and by the tests themselves.
+# Non-interactive; as root, or through passwordless sudo. Run by .ci/run only: the tests never install
+# anything (without Chromium they skip the browser tests and say so, or fail when CI=true).
 set -euo pipefail
 if command -v chromium >/dev/null 2>&1; then exit 0; fi
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { catalogWarnings } from '../../lib/domain/catalog.js';
 import { parseCatalog } from '../../lib/adapters/catalog/parse-catalog.js';
 import { ConfigError } from '../../lib/errors.js';
-import { DEMO_CATALOG, endingSessions } from '../support/demo-catalog.js';
+import { DEMO_CATALOG, endingSessions, withAuditLog } from '../support/demo-catalog.js';
 
 function problems(text: string): string {
   try {
@@ -58,14 +58,29 @@ describe('parseCatalog', () => {
   it('says what is wrong in a person\'s words, at the line of the offending key', () => {
     const typo = problems(DEMO_CATALOG.replace('    defaultDuration: 1h\n', '    defaultDuraton: 1h\n'));
     const line = DEMO_CATALOG.split('\n').findIndex((l) => l.includes('defaultDuration: 1h')) + 1;
-    expect(typo).toContain(`catalog.yaml:${line} profiles[0]: unknown key "defaultDuraton" (did you mean "defaultDuration"?)`);
-    expect(typo).toContain('profiles[0].defaultDuration: missing key "defaultDuration"');
+    // One mistake, one message: the misspelt required key is not also reported missing.
+    expect(typo).toBe(`access catalog is invalid:\n  catalog.yaml:${line} profiles[0]: unknown key "defaultDuraton" (did you mean "defaultDuration"? "defaultDuration" is required here)`);
     expect(problems(DEMO_CATALOG.replace('    cluster: demo\n', ''))).toContain('profiles[0].cluster: missing key "cluster"');
     expect(problems(DEMO_CATALOG.replace('  demo: {}', '  demo:\n    type: EKS\n    name: x\n    region: eu-west-1'))).toContain('clusters.demo: "type" must be "eks" or "kubeconfig", not "EKS"');
     expect(problems(DEMO_CATALOG.replace('  demo: {}', '  demo:\n    type: eks\n    name: x\n  region: eu-west-1'))).toMatch(/clusters\.demo: an EKS cluster needs "name" and "region"[\s\S]*clusters\.region: a cluster must be a mapping/);
     expect(problems(DEMO_CATALOG.replace('kind: ClusterRole, name: view', 'kind: clusterrole, name: view'))).toContain('roleRef.kind: must be "Role" or "ClusterRole", not "clusterrole"');
     expect(problems(DEMO_CATALOG.replace('namespaces: [payments, payments-worker]', 'namespaces: [payments, payments]'))).toContain('lists namespace "payments" twice');
     for (const text of [typo]) expect(text).not.toMatch(/Invalid input|expected string, received/);
+  });
+
+  it('suggests only keys known where the unknown one is, never the key itself', () => {
+    // Prepare: "profile" is a key of jira.fields, but not of a profile nor of the top level.
+    const inProfile = problems(DEMO_CATALOG.replace('  - name: payments-read\n', '  - name: payments-read\n    profile: x\n'));
+    const onTop = problems(DEMO_CATALOG.replace('version: 1\n', 'version: 1\nprofile: x\n'));
+    const inAuditLog = problems(withAuditLog(DEMO_CATALOG, '/var/log/audit.log', '1m').replace('delay: 1m', 'delai: 1m'));
+    const inEks = problems(DEMO_CATALOG.replace('  demo: {}', '  demo:\n    type: eks\n    name: x\n    region: eu-west-1\n    regon: eu-west-1'));
+    // Assess
+    expect(inProfile).toMatch(/profiles\[0\]: unknown key "profile" \(keys here: name, description, cluster, namespaces, roleRef, /);
+    expect(inProfile).not.toContain('did you mean');
+    expect(onTop).toContain('(top level): unknown key "profile" (did you mean "profiles"?)');
+    expect(inAuditLog).toContain('clusters.demo.auditLog: unknown key "delai" (did you mean "delay"?)');
+    expect(inEks).toContain('clusters.demo: unknown key "regon" (did you mean "region"?)');
+    for (const text of [inProfile, onTop, inAuditLog, inEks]) expect(text.split('\n')).toHaveLength(2);
   });
 
   it('warns of clusters no profile uses and of a Jira section without projects', () => {

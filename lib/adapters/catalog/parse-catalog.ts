@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { Catalog } from '../../domain/catalog.js';
 import { ConfigError } from '../../errors.js';
-import { catalogSchema, jiraSection, kubeconfigCluster, profileSchema, serviceNowSection } from './catalog-schema.js';
+import { catalogSchema } from './catalog-schema.js';
 
 /**
  * Parses and validates catalog YAML. Every problem is reported with its YAML path and line,
@@ -18,36 +18,102 @@ export function parseCatalog(text: string, sourceName = 'catalog'): Catalog {
   const input: unknown = doc.toJS();
   const result = catalogSchema.safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues.flatMap((issue) => {
-    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  const issues = result.error.issues.map((issue) => ({ issue, path: issue.path.filter((p): p is string | number => typeof p !== 'symbol') }));
+  // A misspelt required key is one mistake: the unknown key's line says it, not also a "missing key" line.
+  const answered = new Set<string>();
+  const unknownKeys = issues.flatMap(({ issue, path }) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => {
+          const near = nearestKey(key, keysAt(catalogSchema, path));
+          const missing = near !== undefined && issues.some((other) => other.issue.code === 'invalid_type' && valueAt(input, other.path) === undefined && sameKeyPath(other.path, [...path, near]));
+          if (missing) answered.add(formatPath([...path, near]));
+          return { key, path, near, missing };
+        })
+      : [],
+  );
+  const problems = issues.flatMap(({ issue, path }) => {
     if (issue.code === 'unrecognized_keys') {
-      // One line per key, at the key itself, with the nearest known key.
-      return issue.keys.map((key) => `${sourceName}:${lineOf(doc, lineCounter, [...path, key])} ${formatPath(path)}: unknown key "${key}"${suggestion(key)}`);
+      // One line per key, at the key itself, with the nearest key known at that place.
+      return unknownKeys
+        .filter((u) => u.path === path)
+        .map((u) => `${sourceName}:${lineOf(doc, lineCounter, [...path, u.key])} ${formatPath(path)}: unknown key "${u.key}"${hint(u.near, u.missing, keysAt(catalogSchema, path))}`);
     }
+    if (answered.has(formatPath(path)) && issue.code === 'invalid_type' && valueAt(input, path) === undefined) return [];
     return [`${sourceName}:${lineOf(doc, lineCounter, path)} ${formatPath(path)}: ${explain(issue, path, input)}`];
   });
   throw new ConfigError(`access catalog is invalid:\n  ${problems.join('\n  ')}`, { cause: result.error });
 }
 
-/** Every key the catalog knows, for "did you mean". */
-const KNOWN_KEYS = [
-  ...Object.keys(catalogSchema.shape),
-  ...Object.keys(profileSchema.shape),
-  ...Object.keys(jiraSection.shape),
-  ...Object.keys(jiraSection.shape.fields.shape),
-  ...Object.keys(serviceNowSection.shape),
-  ...Object.keys(serviceNowSection.shape.fields.shape),
-  ...Object.keys(kubeconfigCluster.shape),
-  'type', 'name', 'region', 'endpoint', 'caData', 'kind', 'pattern', 'hint', 'jiraStatuses', 'serviceNowStates', 'serviceNowField', 'serviceNowTable', 'verb', 'resource', 'group', 'subresource',
-];
+function sameKeyPath(a: readonly (string | number)[], b: readonly (string | number)[]): boolean {
+  return a.length === b.length && a.every((p, i) => p === b[i]);
+}
 
-function suggestion(key: string): string {
+function valueAt(input: unknown, path: readonly (string | number)[]): unknown {
+  return path.reduce<unknown>((node, key) => (typeof node === 'object' && node !== null ? (node as Record<string | number, unknown>)[key] : undefined), input);
+}
+
+/**
+ * The keys the schema takes at `path` (a mapping in the catalog): through optional, default and
+ * piped schemas, into list items and record values, and over every branch of a union (a cluster
+ * is EKS or kubeconfig).
+ */
+function keysAt(schema: z.core.$ZodType, path: readonly (string | number)[]): readonly string[] {
+  const keys = new Set<string>();
+  const visit = (node: z.core.$ZodType, rest: readonly (string | number)[]): void => {
+    const def = node._zod.def;
+    switch (def.type) {
+      case 'optional':
+      case 'default':
+      case 'prefault':
+      case 'nullable':
+      case 'readonly':
+      case 'nonoptional':
+        visit((def as z.core.$ZodOptionalDef).innerType, rest);
+        return;
+      case 'pipe':
+        visit((def as z.core.$ZodPipeDef).in, rest);
+        return;
+      case 'union':
+        for (const option of (def as z.core.$ZodUnionDef).options) visit(option, rest);
+        return;
+      case 'array':
+        if (typeof rest[0] === 'number') visit((def as z.core.$ZodArrayDef).element, rest.slice(1));
+        return;
+      case 'record':
+        if (rest.length > 0) visit((def as z.core.$ZodRecordDef).valueType, rest.slice(1));
+        return;
+      case 'object': {
+        const shape = (def as z.core.$ZodObjectDef).shape;
+        const [head, ...tail] = rest;
+        if (head === undefined) for (const key of Object.keys(shape)) keys.add(key);
+        else if (typeof head === 'string' && Object.hasOwn(shape, head)) {
+          const child = shape[head];
+          if (child !== undefined) visit(child, tail);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  };
+  visit(schema, path);
+  return [...keys];
+}
+
+/** The known key nearest to a misspelt one (never the key itself), if one is near enough to be meant. */
+function nearestKey(key: string, known: readonly string[]): string | undefined {
   let best: { key: string; distance: number } | undefined;
-  for (const known of new Set(KNOWN_KEYS)) {
-    const distance = editDistance(key.toLowerCase(), known.toLowerCase());
-    if (distance <= Math.max(1, Math.floor(known.length / 4)) && (best === undefined || distance < best.distance)) best = { key: known, distance };
+  for (const candidate of known) {
+    if (candidate === key) continue;
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance <= Math.max(1, Math.floor(candidate.length / 4)) && (best === undefined || distance < best.distance)) best = { key: candidate, distance };
   }
-  return best === undefined ? '' : ` (did you mean "${best.key}"?)`;
+  return best?.key;
+}
+
+function hint(near: string | undefined, missing: boolean, known: readonly string[]): string {
+  if (near !== undefined) return ` (did you mean "${near}"?${missing ? ` "${near}" is required here` : ''})`;
+  return known.length === 0 ? '' : ` (keys here: ${known.join(', ')})`;
 }
 
 function editDistance(a: string, b: string): number {

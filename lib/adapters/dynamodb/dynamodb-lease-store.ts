@@ -19,6 +19,13 @@ function asDenial(item: Record<string, unknown>): DeniedApproval | undefined {
 }
 
 /**
+ * Items one Query page asks for. A query's `Limit` is a page size, not a total: DynamoDB takes an
+ * int32, and dynalite on disk answers an oversized one (Number.MAX_SAFE_INTEGER) with no items at
+ * all. So a listing of any length asks for pages of at most this many and follows LastEvaluatedKey.
+ */
+export const QUERY_PAGE_ITEMS = 1000;
+
+/**
  * Leases in one DynamoDB table, one item per lease, every change a single-item conditional
  * write (no transactions: dynalite lacks them and we do not need them).
  */
@@ -32,7 +39,10 @@ export class DynamoDbLeaseStore implements LeaseStore {
     private readonly tableName: string,
     /** Whether leases take requester places (a per-requester cap is configured): only then does an end give one back. */
     private readonly placesInUse = true,
+    /** Items per Query page (1 to {@link QUERY_PAGE_ITEMS}); smaller only to test paging. */
+    private readonly pageItems = QUERY_PAGE_ITEMS,
   ) {
+    if (!Number.isInteger(pageItems) || pageItems < 1 || pageItems > QUERY_PAGE_ITEMS) throw new LeaseStoreError(`query page size ${pageItems} is not between 1 and ${QUERY_PAGE_ITEMS}`);
     this.doc = DynamoDBDocumentClient.from(client);
     this.deliveries = new DeliveryClaims(this.doc, tableName);
     this.places = new RequesterPlaces(this.doc, tableName, (id) => this.get(id));
@@ -176,22 +186,24 @@ export class DynamoDbLeaseStore implements LeaseStore {
     );
   }
 
+  /** Up to `limit` leases (`Infinity`: all), page by page: each page asks for no more than what is still wanted, and never more than a page. */
   private async query(
     input: Pick<QueryCommandInput, 'IndexName' | 'KeyConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
     limit: number,
   ): Promise<Lease[]> {
     const leases: Lease[] = [];
+    if (!(limit >= 1)) return leases;
     let startKey: Record<string, unknown> | undefined;
     do {
       let page;
       try {
         page = await this.doc.send(
-          new QueryCommand({ TableName: this.tableName, ...input, Limit: limit - leases.length, ExclusiveStartKey: startKey }),
+          new QueryCommand({ TableName: this.tableName, ...input, Limit: Math.min(limit - leases.length, this.pageItems), ExclusiveStartKey: startKey }),
         );
       } catch (error) {
         throw storeError('Query', error);
       }
-      for (const item of page.Items ?? []) leases.push(fromItem(item));
+      for (const item of page.Items ?? []) if (leases.length < limit) leases.push(fromItem(item));
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined && leases.length < limit);
     return leases;
