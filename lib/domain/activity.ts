@@ -1,7 +1,12 @@
 import { authorizationOf } from './activity-attribution.js';
 import { commandText, objectName, requestPath, resourceName } from './activity-text.js';
 
-/** One request in the cluster's API server audit log (audit.k8s.io/v1 Event): the fields kube-lease reads. */
+/**
+ * One request in the cluster's API server audit log (audit.k8s.io/v1 Event): the fields kube-lease reads.
+ * `auditID` is NOT a request's identity: kube-apiserver keeps a client-sent `Audit-ID` header as
+ * the event's auditID, so a client can give many requests one id. A request is its auditID, verb,
+ * requestURI, user and received time together (see requestKey).
+ */
 export interface AuditEvent {
   readonly auditID: string;
   readonly stage: string;
@@ -23,7 +28,9 @@ export interface AuditEvent {
   readonly authorizedBy?: { readonly kind: 'RoleBinding' | 'ClusterRoleBinding'; readonly name: string; readonly namespace?: string | undefined } | undefined;
 }
 
-const STREAMS = ['exec', 'attach', 'portforward'] as const;
+/** The subresources of a pod that open a stream into it. */
+export const STREAM_KINDS = ['exec', 'attach', 'portforward'] as const;
+const STREAMS = STREAM_KINDS;
 export type StreamKind = (typeof STREAMS)[number];
 
 /** One exec, attach or port-forward stream the subject opened into a pod. */
@@ -37,6 +44,16 @@ export interface SessionSeen {
   readonly at: string;
   /** Whether the API server let it through. */
   readonly allowed: boolean;
+  /** The request carried an audit ID other requests of the subject carried too (a client-chosen `Audit-ID` header). */
+  readonly reusedAuditId?: true | undefined;
+}
+
+/** An audit ID that several different requests of the subject carried: kube-apiserver took it from the client's `Audit-ID` header. */
+export interface ReusedAuditId {
+  /** The id as it may be shown (see auditIdText). */
+  readonly id: string;
+  /** How many different requests carried it. */
+  readonly requests: number;
 }
 
 export interface RequestCount {
@@ -58,15 +75,23 @@ export interface ActivitySummary {
   readonly omitted: number;
   /** The subject's requests in the window that other bindings allowed (standing access, another lease): not counted above. */
   readonly elsewhere?: number | undefined;
+  /** Audit IDs several different requests carried (a client-chosen `Audit-ID`): each request is counted above on its own. */
+  readonly reusedAuditIds?: readonly ReusedAuditId[] | undefined;
 }
 
 /** A pod a stream ran in, and what became of it at revoke. */
 export interface SessionPod {
   readonly namespace: string;
   readonly pod: string;
-  /** deleted: by kube-lease (its controller recreates it); gone: no longer running (or replaced); kept: not deleted, `why`. */
-  readonly outcome: 'deleted' | 'gone' | 'kept';
+  /**
+   * evicted: by kube-lease through the Eviction API (its controller recreates it); deleted: the same,
+   * by a plain delete (records of earlier versions); gone: a read of that pod answered 404, or showed
+   * it replaced or finished; kept: could not be ended, `why`.
+   */
+  readonly outcome: 'evicted' | 'deleted' | 'gone' | 'kept';
   readonly why?: string | undefined;
+  /** The controller of an evicted pod (`Kind name`): at most `podsPerController` of one controller's pods are evicted. */
+  readonly controller?: string | undefined;
 }
 
 export interface SessionsAtRevoke {
@@ -77,6 +102,8 @@ export interface SessionsAtRevoke {
   readonly pods: readonly SessionPod[];
   /** Streams seen beyond the SUMMARY_ROWS listed. */
   readonly omitted?: number | undefined;
+  /** Audit IDs several different requests of the subject carried, up to the revoke (see ReusedAuditId). */
+  readonly reusedAuditIds?: readonly ReusedAuditId[] | undefined;
   /** Why the audit log could not be read: nothing is known of streams then. */
   readonly error?: string | undefined;
 }
@@ -114,6 +141,7 @@ export function parseAuditEvent(json: unknown): AuditEvent | undefined {
   const e = record(json);
   if (e === undefined || e['kind'] !== 'Event') return undefined;
   const user = record(e['user']);
+  // Client-chosen (an `Audit-ID` header): kept whole for telling requests apart, never shown as is.
   const auditID = text(e['auditID']);
   const verb = resourceName(text(e['verb']));
   const username = text(user?.['username']);
@@ -146,15 +174,39 @@ export function parseAuditEvent(json: unknown): AuditEvent | undefined {
   };
 }
 
-/** One event per request: the log holds a request at several stages; the latest with an answer wins. */
+/**
+ * What identifies one request: its audit ID with its verb, URI, user and received time. The audit ID
+ * alone does not (a client may send the same `Audit-ID` with every request); all stages of one
+ * request share these five.
+ */
+export function requestKey(e: AuditEvent): string {
+  return JSON.stringify([e.auditID, e.verb, e.requestURI, e.username, e.at]);
+}
+
+/** One event per request: the log holds a request at several stages; the latest with an answer wins. Different requests are never merged. */
 export function perRequest(events: readonly AuditEvent[]): AuditEvent[] {
   const rank = (e: AuditEvent) => (e.code === undefined ? 0 : e.stage === 'ResponseComplete' ? 2 : 1);
-  const byId = new Map<string, AuditEvent>();
+  const byRequest = new Map<string, AuditEvent>();
   for (const e of events) {
-    const seen = byId.get(e.auditID);
-    if (seen === undefined || rank(e) > rank(seen)) byId.set(e.auditID, e);
+    const key = requestKey(e);
+    const seen = byRequest.get(key);
+    if (seen === undefined || rank(e) > rank(seen)) byRequest.set(key, e);
   }
-  return [...byId.values()].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.auditID.localeCompare(b.auditID));
+  return [...byRequest.values()].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || requestKey(a).localeCompare(requestKey(b)));
+}
+
+/** An audit ID as it may go on a ticket: a UUID-like token as is, anything else (client-chosen text) described, never quoted. */
+export function auditIdText(id: string): string {
+  return /^[A-Za-z0-9._:-]{1,64}$/.test(id) ? id : `(an id of ${id.length} characters, not shown)`;
+}
+
+/** The audit IDs (of requests, one event each) that more than one request carried, most requests first. */
+export function reusedAuditIds(requests: readonly AuditEvent[]): { readonly ids: ReadonlySet<string>; readonly rows: ReusedAuditId[] } {
+  const count = new Map<string, number>();
+  for (const e of requests) count.set(e.auditID, (count.get(e.auditID) ?? 0) + 1);
+  const reused = [...count].filter(([, n]) => n > 1);
+  const rows = reused.map(([id, n]) => ({ id: auditIdText(id), requests: n })).sort((a, b) => b.requests - a.requests || a.id.localeCompare(b.id));
+  return { ids: new Set(reused.map(([id]) => id)), rows };
 }
 
 const denied = (e: AuditEvent) => e.code === 401 || e.code === 403;
@@ -199,9 +251,11 @@ export function inWindow(e: AuditEvent, username: string, from: Date, to: Date):
   return e.username === username && t >= from.getTime() && t <= to.getTime();
 }
 
-/** Summarizes the subject's requests: by verb/resource/namespace, streams, secrets read, requests denied. */
-export function summarizeActivity(events: readonly AuditEvent[], limit = SUMMARY_ROWS): ActivitySummary {
+/** Summarizes the subject's requests: by verb/resource/namespace, streams, secrets read, requests denied, audit IDs reused. */
+export function summarizeActivity(events: readonly AuditEvent[], limit = SUMMARY_ROWS, context: readonly AuditEvent[] = events): ActivitySummary {
   const requests = perRequest(events);
+  // Reuse is looked for among all the subject's requests (`context`), whichever binding allowed them.
+  const reused = reusedAuditIds(perRequest(context));
   const byRequest = new Map<string, RequestCount>();
   const refused = new Map<string, RequestCount>();
   const secrets = new Map<string, { namespace: string; name: string; verb: string; count: number }>();
@@ -210,7 +264,7 @@ export function summarizeActivity(events: readonly AuditEvent[], limit = SUMMARY
     if (denied(e)) counted(refused, e);
     else counted(byRequest, e);
     const session = sessionOf(e);
-    if (session !== undefined) sessions.push(session);
+    if (session !== undefined) sessions.push(reused.ids.has(e.auditID) ? { ...session, reusedAuditId: true } : session);
     const r = e.objectRef;
     const answered = e.code !== undefined && e.code >= 200 && e.code < 300;
     if (answered && r?.resource === 'secrets' && r.apiGroup === undefined && ['get', 'list', 'watch'].includes(e.verb)) {
@@ -223,24 +277,30 @@ export function summarizeActivity(events: readonly AuditEvent[], limit = SUMMARY
   const a = top(byRequest.values(), limit);
   const d = top(refused.values(), limit);
   const s = top(secrets.values(), limit);
+  const ids = reused.rows.slice(0, limit);
   return {
     requests: requests.length,
     byRequest: a.kept,
     sessions: sessions.slice(0, limit),
     secretsRead: s.kept,
     denied: d.kept,
-    omitted: a.left + d.left + s.left + Math.max(0, sessions.length - limit),
+    omitted: a.left + d.left + s.left + Math.max(0, sessions.length - limit) + (reused.rows.length - ids.length),
+    ...(ids.length > 0 ? { reusedAuditIds: ids } : {}),
   };
 }
 
-/** The streams the subject opened that the API server let through, one per pod and kind. */
-export function openedSessions(events: readonly AuditEvent[]): SessionSeen[] {
-  const seen = new Map<string, SessionSeen>();
-  for (const e of perRequest(events)) {
+/**
+ * The streams the subject opened that the API server let through: one per request (two shells into
+ * one pod are two streams), each marked when its audit ID was reused by another request.
+ */
+export function openedSessions(events: readonly AuditEvent[], context: readonly AuditEvent[] = events): SessionSeen[] {
+  const requests = perRequest(events);
+  const reused = reusedAuditIds(perRequest(context));
+  const opened: SessionSeen[] = [];
+  for (const e of requests) {
     const session = sessionOf(e);
     if (session === undefined || !session.allowed) continue;
-    const key = `${session.namespace}/${session.pod} ${session.kind}`;
-    if (!seen.has(key)) seen.set(key, session);
+    opened.push(reused.ids.has(e.auditID) ? { ...session, reusedAuditId: true } : session);
   }
-  return [...seen.values()];
+  return opened;
 }

@@ -69,71 +69,119 @@ describe('KubernetesCluster pods (the adapter against the fake API server over H
     expect(await cluster.getPod('demo', 'payments', 'no-such-pod')).toBeUndefined();
   });
 
-  it('deletes a pod by its uid (sent as a delete precondition); a bare pod stays gone, a missing one is absent', async () => {
+  it('evicts a pod by its uid (POST .../eviction, a policy/v1 Eviction with the uid as a precondition); a bare pod stays gone, a missing one is absent', async () => {
     // Prepare
     const { uid } = kube.addPod('payments', 'debug-shell').metadata;
     // Act
-    const first = await cluster.deletePod('demo', 'payments', 'debug-shell', uid);
-    const again = await cluster.deletePod('demo', 'payments', 'debug-shell', uid);
+    const first = await cluster.evictPod('demo', 'payments', 'debug-shell', uid);
+    const again = await cluster.evictPod('demo', 'payments', 'debug-shell', uid);
     // Assess
-    expect([first, again]).toEqual(['deleted', 'absent']);
+    expect([first, again]).toEqual([{ outcome: 'evicted' }, { outcome: 'absent' }]);
     expect(kube.pod('payments', 'debug-shell')).toBeUndefined();
     expect(kube.core.pods.size).toBe(0);
-    const deletes = kube.requests.filter((r) => r.method === 'DELETE');
-    expect(deletes.map((r) => JSON.parse(r.body) as unknown)).toEqual([expect.objectContaining({ preconditions: { uid } }), expect.objectContaining({ preconditions: { uid } })]);
+    const posts = kube.requests.filter((r) => r.method === 'POST');
+    expect(posts.map((r) => r.path)).toEqual(['/api/v1/namespaces/payments/pods/debug-shell/eviction', '/api/v1/namespaces/payments/pods/debug-shell/eviction']);
+    expect(posts.map((r) => JSON.parse(r.body) as unknown)).toEqual([
+      { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { namespace: 'payments', name: 'debug-shell' }, deleteOptions: { preconditions: { uid } } },
+      { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { namespace: 'payments', name: 'debug-shell' }, deleteOptions: { preconditions: { uid } } },
+    ]);
+    expect(kube.requests.filter((r) => r.method === 'DELETE')).toEqual([]);
+    expect(kube.auditEvents().filter((e) => e.objectRef?.subresource === 'eviction').map((e) => [e.verb, e.responseStatus.code])).toEqual([
+      ['create', 201],
+      ['create', 404],
+    ]);
   });
 
   it('calls a pod absent when its StatefulSet recreated it under the same name (409 on the uid precondition), and leaves the new one alone', async () => {
-    // Prepare: the pod is deleted once (as a revoke would) and its StatefulSet brings it back.
+    // Prepare: the pod is evicted once (as a revoke would) and its StatefulSet brings it back.
     kube.addPod('payments', 'ledger-0', { ownerKind: 'StatefulSet', ownerName: 'ledger' });
     const before = await cluster.getPod('demo', 'payments', 'ledger-0');
-    expect(await cluster.deletePod('demo', 'payments', 'ledger-0', before?.uid ?? '')).toBe('deleted');
+    expect(await cluster.evictPod('demo', 'payments', 'ledger-0', before?.uid ?? '')).toEqual({ outcome: 'evicted' });
     const after = await cluster.getPod('demo', 'payments', 'ledger-0');
-    // Act: a retried or late delete of the old pod.
-    const outcome = await cluster.deletePod('demo', 'payments', 'ledger-0', before?.uid ?? '');
+    // Act: a retried or late eviction of the old pod.
+    const outcome = await cluster.evictPod('demo', 'payments', 'ledger-0', before?.uid ?? '');
     // Assess
-    expect(outcome).toBe('absent');
+    expect(outcome).toEqual({ outcome: 'absent' });
     expect(after).toMatchObject({ controller: { kind: 'StatefulSet', name: 'ledger' } });
     expect(after?.uid).not.toBe(before?.uid);
     expect(Date.parse(after?.createdAt ?? '')).toBeGreaterThan(Date.parse(before?.createdAt ?? ''));
     expect(kube.pod('payments', 'ledger-0')?.metadata.uid).toBe(after?.uid);
-    expect(kube.auditEvents().filter((e) => e.verb === 'delete').map((e) => [e.user.username, e.responseStatus.code])).toEqual([
-      ['kube-lease', 200],
+    expect(kube.auditEvents().filter((e) => e.objectRef?.subresource === 'eviction').map((e) => [e.user.username, e.responseStatus.code])).toEqual([
+      ['kube-lease', 201],
       ['kube-lease', 409],
     ]);
   });
 
-  it('lets a ReplicaSet recreate its deleted pod under a new name, later', async () => {
+  it('lets a ReplicaSet recreate its evicted pod under a new name, later', async () => {
     const old = kube.addPod('payments', 'api-7d9f8b6c5d-x2k8q', { ownerKind: 'ReplicaSet' });
-    expect(await cluster.deletePod('demo', 'payments', 'api-7d9f8b6c5d-x2k8q', old.metadata.uid)).toBe('deleted');
+    expect(await cluster.evictPod('demo', 'payments', 'api-7d9f8b6c5d-x2k8q', old.metadata.uid)).toEqual({ outcome: 'evicted' });
     const pods = [...kube.core.pods.values()];
     expect(pods.map((p) => p.metadata.name)).toEqual([expect.stringMatching(/^api-7d9f8b6c5d-[bcdfghjklmnpqrstvwxz2456789]{5}$/)]);
     expect(pods[0]?.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'ReplicaSet', name: 'api-7d9f8b6c5d', uid: old.metadata.ownerReferences?.[0]?.uid, controller: true });
     expect(pods[0]?.metadata.name).not.toBe('api-7d9f8b6c5d-x2k8q');
   });
 
+  it('honours a PodDisruptionBudget: one eviction while it allows one, then 429 reported as refused, at once, never retried or forced', async () => {
+    // Prepare: a StatefulSet of two behind a budget of minAvailable 1 (it allows one disruption).
+    const first = kube.addPod('payments', 'ledger-0', { ownerKind: 'StatefulSet', ownerName: 'ledger' });
+    const second = kube.addPod('payments', 'ledger-1', { ownerKind: 'StatefulSet', ownerName: 'ledger' });
+    kube.addBudget('payments', 'ledger-pdb', { app: 'ledger' }, 1);
+    // Act
+    const allowed = await cluster.evictPod('demo', 'payments', 'ledger-0', first.metadata.uid);
+    const refused = await cluster.evictPod('demo', 'payments', 'ledger-1', second.metadata.uid);
+    // Assess
+    expect(allowed).toEqual({ outcome: 'evicted' });
+    expect(refused).toEqual({ outcome: 'refused', why: 'a PodDisruptionBudget forbids evicting it now (The disruption budget ledger-pdb needs 1 healthy pods and has 2 currently)' });
+    expect(kube.pod('payments', 'ledger-1')?.metadata.uid).toBe(second.metadata.uid);
+    expect(kube.requests.filter((r) => r.path.endsWith('/ledger-1/eviction'))).toHaveLength(1);
+    expect(kube.requests.filter((r) => r.method === 'DELETE')).toEqual([]);
+  });
+
+  it('reports a pod more than one PodDisruptionBudget selects as refused (the 500 the eviction API answers), not as a failure to retry', async () => {
+    const { uid } = kube.addPod('payments', 'api-7d9f8b6c5d-x2k8q', { ownerKind: 'ReplicaSet', ownerName: 'api' }).metadata;
+    kube.addBudget('payments', 'api-pdb', { app: 'api' }, 0);
+    kube.addBudget('payments', 'tier-pdb', { app: 'api' }, 0);
+    expect(await cluster.evictPod('demo', 'payments', 'api-7d9f8b6c5d-x2k8q', uid)).toEqual({ outcome: 'refused', why: 'more than one PodDisruptionBudget selects it, and the Eviction API refuses such a pod' });
+    expect(kube.pod('payments', 'api-7d9f8b6c5d-x2k8q')?.metadata.uid).toBe(uid);
+    expect(kube.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('reads a pod at its own path, without the discovery read (GET /api/v1), and takes only a NotFound of that pod as "no such pod"', async () => {
+    // Prepare: discovery answers 404 (as a proxy or an aggregated API gone wrong may), and so does a read of the pod's path from a proxy.
+    const stored = kube.addPod('payments', 'api-7d9f8b6c5d-x2k8q', { ownerKind: 'ReplicaSet' });
+    kube.failNext({ method: 'GET', pathIncludes: '/api/v1', response: { status: 404, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 } } });
+    // Act
+    const read = await cluster.getPod('demo', 'payments', 'api-7d9f8b6c5d-x2k8q').catch((error: unknown) => error);
+    const again = await cluster.getPod('demo', 'payments', 'api-7d9f8b6c5d-x2k8q');
+    // Assess: the 404 was not of this pod: an error, never "no such pod"; the next read finds it.
+    expect(read).toBeInstanceOf(ClusterError);
+    expect(read).toMatchObject({ statusCode: 404 });
+    expect(again?.uid).toBe(stored.metadata.uid);
+    expect(kube.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/v1/namespaces/payments/pods/api-7d9f8b6c5d-x2k8q', 'GET /api/v1/namespaces/payments/pods/api-7d9f8b6c5d-x2k8q']);
+  });
+
   it('turns other failures into a ClusterError: a 403 at once, a 503 after the retry policy tried again', async () => {
     // Prepare
     const { uid } = kube.addPod('payments', 'debug-shell').metadata;
-    const refusal = { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'pods "debug-shell" is forbidden: User "kube-lease" cannot delete resource "pods" in API group "" in the namespace "payments"', reason: 'Forbidden', code: 403 };
-    kube.failNext({ method: 'DELETE', pathIncludes: '/pods/', response: { status: 403, body: refusal } });
+    const refusal = { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'pods "debug-shell" is forbidden: User "kube-lease" cannot create resource "pods/eviction" in API group "" in the namespace "payments"', reason: 'Forbidden', code: 403 };
+    kube.failNext({ method: 'POST', pathIncludes: '/eviction', response: { status: 403, body: refusal } });
     // Act / Assess
-    const forbidden = await cluster.deletePod('demo', 'payments', 'debug-shell', uid).catch((error: unknown) => error);
+    const forbidden = await cluster.evictPod('demo', 'payments', 'debug-shell', uid).catch((error: unknown) => error);
     expect(forbidden).toBeInstanceOf(ClusterError);
-    expect(forbidden).toMatchObject({ statusCode: 403, retryable: false, message: expect.stringContaining('cannot delete resource "pods"') as unknown });
-    expect(kube.requests.filter((r) => r.method === 'DELETE')).toHaveLength(1);
+    expect(forbidden).toMatchObject({ statusCode: 403, retryable: false, message: expect.stringContaining('cannot create resource "pods/eviction"') as unknown });
+    expect(kube.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
 
     kube.failNext({ method: 'GET', pathIncludes: '/pods/', response: { status: 503, body: { kind: 'Status', code: 503 } }, times: 3 });
     const unavailable = await cluster.getPod('demo', 'payments', 'debug-shell').catch((error: unknown) => error);
     expect(unavailable).toMatchObject({ name: 'ClusterError', statusCode: 503, retryable: true });
-    // Three reads of the pod (the first try and two retries), beside the one discovery of the core group.
-    expect(kube.requests.filter((r) => r.method === 'GET' && r.path !== '/api/v1')).toHaveLength(3);
+    // Three reads of the pod (the first try and two retries), and no discovery read.
+    expect(kube.requests.filter((r) => r.method === 'GET')).toHaveLength(3);
 
-    kube.failNext({ method: 'DELETE', pathIncludes: '/pods/', response: { status: 503, body: { kind: 'Status', code: 503 } } });
-    expect(await cluster.deletePod('demo', 'payments', 'debug-shell', uid)).toBe('deleted');
+    kube.failNext({ method: 'POST', pathIncludes: '/eviction', response: { status: 503, body: { kind: 'Status', code: 503 } } });
+    expect(await cluster.evictPod('demo', 'payments', 'debug-shell', uid)).toEqual({ outcome: 'evicted' });
   });
 
-  it("keeps a subject user's exec stream open until the pod is deleted through the adapter, then ends it", async () => {
+  it("keeps a subject user's exec stream open until the pod is evicted through the adapter, then ends it", async () => {
     // Prepare
     bind(kube, 'payments', 'pod-debugger', ALICE);
     const { uid } = kube.addPod('payments', 'api-7d9f8b6c5d-x2k8q', { ownerKind: 'ReplicaSet' }).metadata;
@@ -145,7 +193,7 @@ describe('KubernetesCluster pods (the adapter against the fake API server over H
     expect(await readUntilEnd(reader, 400)).toBe('still open');
     expect(kube.core.openStreams(uid)).toBe(1);
     // Act
-    expect(await cluster.deletePod('demo', 'payments', 'api-7d9f8b6c5d-x2k8q', uid)).toBe('deleted');
+    expect(await cluster.evictPod('demo', 'payments', 'api-7d9f8b6c5d-x2k8q', uid)).toEqual({ outcome: 'evicted' });
     // Assess
     expect(await readUntilEnd(reader, 2_000)).toBe('ended');
     expect(kube.core.openStreams(uid)).toBe(0);
@@ -155,8 +203,8 @@ describe('KubernetesCluster pods (the adapter against the fake API server over H
       ['ResponseComplete', 'create', 101, 'exec'],
     ]);
     expect(stages[0]?.auditID).toBe(stages[1]?.auditID);
-    const deleted = kube.auditEvents().find((e) => e.verb === 'delete');
-    expect((stages[1]?.stageTimestamp ?? '') >= (deleted?.stageTimestamp ?? 'z')).toBe(true);
+    const evicted = kube.auditEvents().find((e) => e.objectRef?.subresource === 'eviction');
+    expect((stages[1]?.stageTimestamp ?? '') >= (evicted?.stageTimestamp ?? 'z')).toBe(true);
   });
 
   it('refuses exec to a user no binding allows it: 403 with the API server message, audited with code 403 and decision forbid', async () => {
@@ -208,7 +256,7 @@ describe('KubernetesCluster pods (the adapter against the fake API server over H
     const stream = await exec(kube, ALICE, 'payments', 'ledger-0', ['psql', '-c', 'select 1']);
     const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
     await reader.read();
-    await cluster.deletePod('demo', 'payments', 'ledger-0', uid);
+    await cluster.evictPod('demo', 'payments', 'ledger-0', uid);
     expect(await readUntilEnd(reader, 2_000)).toBe('ended');
     expect((await exec(kube, 'bob@example.com', 'payments', 'ledger-0', ['id'])).status).toBe(403);
     // Assess
@@ -232,7 +280,7 @@ describe('KubernetesCluster pods (the adapter against the fake API server over H
     ]);
     expect(execs[0]?.requestURI).toContain('command=psql&command=-c&command=select+1');
     expect(sessionOf(execs[0] as AuditEvent)).toMatchObject({ kind: 'exec', namespace: 'payments', pod: 'ledger-0', container: 'app', command: 'psql -c select 1', allowed: true });
-    expect(parsed.filter((e) => e.username === 'kube-lease' && e.requestURI !== '/api/v1').map((e) => e.verb)).toEqual(['delete']);
+    expect(parsed.filter((e) => e.username === 'kube-lease').map((e) => [e.verb, e.objectRef?.subresource])).toEqual([['create', 'eviction']]);
     const alices = parsed.filter((e) => inWindow(e, ALICE, new Date(Date.now() - 60_000), new Date(Date.now() + 60_000)));
     const summary = summarizeActivity(alices);
     expect(summary.requests).toBe(2);
