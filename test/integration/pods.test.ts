@@ -5,10 +5,13 @@ import { join } from 'node:path';
 import { parseCatalog } from '../../lib/adapters/catalog/parse-catalog.js';
 import { KubernetesCluster } from '../../lib/adapters/kubernetes/kubernetes-cluster.js';
 import { makeRbacApiProvider } from '../../lib/adapters/kubernetes/rbac-api-provider.js';
-import { inWindow, parseAuditEvent, sessionOf, summarizeActivity, type AuditEvent } from '../../lib/domain/activity.js';
+import { inWindow, parseAuditEvent, sessionOf, summarizeActivity, type AuditEvent, type SessionSeen } from '../../lib/domain/activity.js';
+import { sessionsLines } from '../../lib/domain/activity-messages.js';
 import { ClusterError } from '../../lib/errors.js';
+import { endPods } from '../../lib/use-cases/revoke-sessions.js';
 import { FakeKubernetes } from '../fakes/fake-kubernetes.js';
-import { DEMO_CATALOG } from '../support/demo-catalog.js';
+import { AUDITED_CATALOG, DEMO_CATALOG } from '../support/demo-catalog.js';
+import { approvedTicket, useCases } from '../support/use-cases.js';
 
 const ALICE = 'alice@example.com';
 const MICROTIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
@@ -286,5 +289,90 @@ describe('KubernetesCluster pods (the adapter against the fake API server over H
     expect(summary.requests).toBe(2);
     expect(summary.secretsRead).toEqual([{ namespace: 'payments', name: 'db-password', verb: 'get', count: 1 }]);
     expect(summary.sessions).toHaveLength(1);
+  });
+});
+
+describe('ending a stream at revoke through the adapter: "Ended" only when it is true', () => {
+  let kube: FakeKubernetes;
+  let cluster: KubernetesCluster;
+  beforeEach(async () => {
+    kube = new FakeKubernetes();
+    const url = await kube.start();
+    cluster = new KubernetesCluster(makeRbacApiProvider(parseCatalog(DEMO_CATALOG).clusters, '/unused', () => Promise.resolve(kube.kubeconfig(url))), 'kube-lease-test', { attempts: 2, baseDelayMs: 1, maxDelayMs: 1, remainingMs: () => 60_000 }, 5_000);
+  });
+  afterEach(async () => {
+    await kube.stop();
+  });
+
+  /** A payments-debug lease of alice's (in-memory ports) and alice's open exec stream into a ReplicaSet's pod of the fake API server. */
+  async function openShell() {
+    const app = useCases(AUDITED_CATALOG);
+    const granted = await app.grantAccess(approvedTicket('OPS-1', { requestedProfile: 'payments-debug', requestedDuration: '30m' }), 'webhook');
+    if (granted.kind !== 'granted') throw new Error('expected a grant');
+    bind(kube, 'payments', 'pod-debugger', ALICE);
+    const { uid } = kube.addPod('payments', 'api-7d9f8b6c5d-x2k8q', { ownerKind: 'ReplicaSet' }).metadata;
+    const response = await exec(kube, ALICE, 'payments', 'api-7d9f8b6c5d-x2k8q', ['sh']);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    const started = kube.auditEvents().find((e) => e.stage === 'ResponseStarted');
+    const stream = sessionOf(parseAuditEvent(started) as AuditEvent) as SessionSeen;
+    const deps = { cluster, audit: app.audit, clock: app.clock, logger: app.logger };
+    const lines = async () => {
+      const pods = await endPods(deps, granted.lease, 'eventbridge', [stream]);
+      return { pods, text: sessionsLines({ at: new Date().toISOString(), seen: [stream], pods }).join('\n') };
+    };
+    return { uid, reader, lines };
+  }
+
+  it('a 404 of the discovery read (GET /api/v1) does not make a running pod "ended": the pod is read at its own path and evicted, and its stream really ends', async () => {
+    // Prepare
+    const { uid, reader, lines } = await openShell();
+    kube.failNext({ method: 'GET', path: '/api/v1', response: { status: 404, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 } } });
+    // Act
+    const { pods, text } = await lines();
+    // Assess: "Ended" is said, and true: the pod of that uid is gone and the stream closed.
+    expect(pods).toEqual([{ namespace: 'payments', pod: 'api-7d9f8b6c5d-x2k8q', outcome: 'evicted', controller: 'ReplicaSet api-7d9f8b6c5d' }]);
+    expect(text).toContain('Ended: pod payments/api-7d9f8b6c5d-x2k8q evicted');
+    expect([...kube.core.pods.values()].some((p) => p.metadata.uid === uid)).toBe(false);
+    expect(await readUntilEnd(reader, 2_000)).toBe('ended');
+    expect(kube.core.openStreams(uid)).toBe(0);
+  });
+
+  it('a 404 that is not of the pod (a proxy, another path) or a 500 or 403 reads "could not be ended", with the stream listed, while the pod still runs', async () => {
+    // Prepare
+    const { uid, reader, lines } = await openShell();
+    const notThePod = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 };
+    // Act: the pod's read answers a 404 of no pod, then a 500 (twice: the retry), then the eviction a 403.
+    kube.failNext({ method: 'GET', pathIncludes: '/pods/api-7d9f8b6c5d-x2k8q', response: { status: 404, body: notThePod } });
+    const proxied = await lines();
+    kube.failNext({ method: 'GET', pathIncludes: '/pods/api-7d9f8b6c5d-x2k8q', response: { status: 500, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'etcdserver: request timed out', reason: 'InternalError', code: 500 } }, times: 2 });
+    const failing = await lines();
+    kube.failNext({ method: 'POST', pathIncludes: '/eviction', response: { status: 403, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'pods "api-7d9f8b6c5d-x2k8q" is forbidden: User "kube-lease" cannot create resource "pods/eviction" in API group "" in the namespace "payments"', reason: 'Forbidden', details: { name: 'api-7d9f8b6c5d-x2k8q', kind: 'pods' }, code: 403 } } });
+    const forbidden = await lines();
+    // Assess
+    const notEnded = (why: string) => `Not ended: pod payments/api-7d9f8b6c5d-x2k8q could not be ended: ${why}. Its streams may still be open; a person must check it.`;
+    expect(proxied.text).toContain(notEnded('the API server answered 404 Not Found, but not for this pod (another path, or a proxy), so whether it still runs is unknown'));
+    expect(failing.text).toContain(notEnded('the API server failed (500)'));
+    expect(forbidden.text).toContain(notEnded('kube-lease may not read or evict pods there (403 Forbidden: run `npm run rbac` for this profile)'));
+    for (const { text } of [proxied, failing, forbidden]) {
+      expect(text).toContain('- exec into payments/api-7d9f8b6c5d-x2k8q (container app): "sh"');
+      expect(text).not.toMatch(/^Ended:/m);
+    }
+    expect(kube.pod('payments', 'api-7d9f8b6c5d-x2k8q')?.metadata.uid).toBe(uid);
+    expect(kube.core.openStreams(uid)).toBe(1);
+    expect(await readUntilEnd(reader, 300)).toBe('still open');
+  });
+
+  it('a PodDisruptionBudget that allows no disruption: 429 reported on the ticket, never forced (no DELETE), the stream still open', async () => {
+    // Prepare
+    const { uid, lines } = await openShell();
+    kube.addBudget('payments', 'api-pdb', { app: 'api-7d9f8b6c5d' }, 1);
+    // Act
+    const { text } = await lines();
+    // Assess
+    expect(text).toContain('Not ended: pod payments/api-7d9f8b6c5d-x2k8q could not be ended: a PodDisruptionBudget forbids evicting it now (The disruption budget api-pdb needs 1 healthy pods and has 1 currently). Its streams may still be open; a person must check it.');
+    expect(kube.requests.filter((r) => r.method === 'DELETE')).toEqual([]);
+    expect(kube.requests.filter((r) => r.path.endsWith('/eviction'))).toHaveLength(1);
+    expect(kube.core.openStreams(uid)).toBe(1);
   });
 });
