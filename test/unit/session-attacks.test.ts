@@ -147,8 +147,8 @@ describe('sessions at revoke against a subject who shapes their requests', () =>
     app.clock.advance(5 * 60_000);
     await app.sweepLeases();
     // Assess
-    expect(app.cluster.evictedPods.map((p) => p.name)).toEqual(['ledger-0', 'api-1']);
     expect(app.cluster.deletedPods).toEqual([]);
+    expect(app.cluster.evictedPods.map((p) => p.name)).toEqual(['ledger-0', 'api-1']);
     const oneOf = 'another pod of StatefulSet ledger was evicted by this revoke, and at most 1 of one controller are (onRevoke.podsPerController)';
     expect(revoked?.sessions?.pods).toEqual([
       { namespace: 'payments', pod: 'ledger-0', outcome: 'evicted', controller: 'StatefulSet ledger' },
