@@ -44,7 +44,8 @@ function podLines(pods: SessionsAtRevoke['pods']): string[] {
   for (const pod of pods) {
     const name = `pod ${pod.namespace}/${pod.pod}`;
     if (pod.outcome === 'evicted') {
-      lines.push(`Ended: ${name} evicted${pod.controller === undefined ? '' : ` (its controller ${pod.controller} recreates it)`}; every stream into it ends when its containers stop, within the pod's termination grace period.`);
+      const how = pod.controller !== undefined ? ` (its controller ${pod.controller} recreates it)` : pod.why !== undefined ? ` (${pod.why})` : '';
+      lines.push(`Ended: ${name} evicted${how}; every stream into it ends when its containers stop, within the pod's termination grace period.`);
     } else if (pod.outcome === 'deleted') lines.push(`Ended: ${name} deleted (its controller recreates it); every stream into it ends when its containers stop, within the pod's termination grace period.`);
     else if (pod.outcome === 'gone') lines.push(`Ended: ${name} no longer runs${pod.why === undefined ? '' : ` (${pod.why})`}.`);
     else lines.push(`Not ended: ${name} could not be ended: ${pod.why ?? 'unknown reason'}. Its streams may still be open; a person must check it.`);

@@ -289,6 +289,30 @@ export function summarizeActivity(events: readonly AuditEvent[], limit = SUMMARY
   };
 }
 
+/** A pod the subject created (a `create pods` request answered 201 that named it). */
+export interface PodCreated {
+  readonly namespace: string;
+  readonly name: string;
+  /** When the create request reached the API server. */
+  readonly at: string;
+}
+
+/**
+ * The pods the subject created, by name (kube-apiserver puts the created object's name in the
+ * event's objectRef, at Metadata level too; a `generateName` pod has none there and is not listed).
+ */
+export function podsCreated(events: readonly AuditEvent[]): PodCreated[] {
+  const made: PodCreated[] = [];
+  for (const e of perRequest(events)) {
+    const r = e.objectRef;
+    const namespace = objectName(r?.namespace);
+    const name = objectName(r?.name);
+    if (e.verb !== 'create' || e.code !== 201 || r?.resource !== 'pods' || r.subresource !== undefined || r.apiGroup !== undefined || namespace === undefined || name === undefined) continue;
+    made.push({ namespace, name, at: e.at });
+  }
+  return made;
+}
+
 /**
  * The streams the subject opened that the API server let through: one per request (two shells into
  * one pod are two streams), each marked when its audit ID was reused by another request.

@@ -1,4 +1,4 @@
-import { inWindow, openedSessions, summarizeActivity, type AuditEvent, type SessionPod } from '../domain/activity.js';
+import { inWindow, openedSessions, podsCreated, summarizeActivity, type AuditEvent, type SessionPod } from '../domain/activity.js';
 import { attributeTo } from '../domain/activity-attribution.js';
 import { evidenceDigest } from '../domain/evidence-digest.js';
 import { evidenceMessage } from '../domain/activity-messages.js';
@@ -68,7 +68,7 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
     const handled = new Set(lease.sessions.pods.map((p) => `${p.namespace}/${p.pod}`));
     const missed = openedSessions(mine, all).filter((x) => lease.namespaces.includes(x.namespace) && !handled.has(`${x.namespace}/${x.pod}`));
     // The pods the revoke evicted count toward each controller's limit.
-    return missed.length === 0 ? [] : endPods(deps, lease, 'sweep', missed, lease.sessions.pods);
+    return missed.length === 0 ? [] : endPods(deps, lease, 'sweep', missed, lease.sessions.pods, podsCreated(mine));
   }
 
   return async function collectEvidence(due: EvidenceDue): Promise<EvidenceOutcome> {

@@ -1,5 +1,5 @@
 import { attributeTo } from '../domain/activity-attribution.js';
-import { inWindow, openedSessions, perRequest, reusedAuditIds, SUMMARY_ROWS, type ReusedAuditId, type SessionPod, type SessionSeen, type SessionsAtRevoke, type StreamKind } from '../domain/activity.js';
+import { inWindow, openedSessions, perRequest, podsCreated, reusedAuditIds, SUMMARY_ROWS, type PodCreated, type ReusedAuditId, type SessionPod, type SessionSeen, type SessionsAtRevoke, type StreamKind } from '../domain/activity.js';
 import { leaseAuditFields } from '../domain/audit.js';
 import { DEFAULT_END_STREAMS, DEFAULT_PODS_PER_CONTROLLER, MAX_PODS_ENDED } from '../domain/catalog.js';
 import { accessBeganAt, type Lease } from '../domain/lease.js';
@@ -12,7 +12,8 @@ export { MAX_PODS_ENDED };
 /**
  * Owners that recreate an evicted pod, so evicting one ends its streams and loses nothing. Not Job:
  * evicting a running Job's pod fails it, restarts its work and spends its retries (backoffLimit).
- * Not a bare pod: nothing recreates it, an eviction would lose it for good.
+ * Not a bare pod: nothing recreates it, an eviction loses it for good; it is evicted only when the
+ * subject created it through this lease (then it is their session: `kubectl run -it`, `kubectl debug`).
  */
 const RECREATING_CONTROLLERS = ['ReplicaSet', 'StatefulSet', 'DaemonSet'];
 /** The audit log read at revoke gives up after this: the bindings are gone already, the revoke must finish. */
@@ -46,13 +47,23 @@ function podError(error: unknown): string {
 /** How many pods of each controller (`namespace/Kind/name`) this revoke has evicted, or is evicting. */
 type ControllerCounts = Map<string, number>;
 
+/** Latest a pod may be created after the create request that made it reached the API server (admission may take a while). */
+const CREATE_LAG_MS = 60_000;
+
+/** The create request of the subject's through this lease that made this bare pod (same name, created within a minute of it), if any. */
+function madeBySubject(created: readonly PodCreated[], namespace: string, name: string, createdAt: string): PodCreated | undefined {
+  const t = Date.parse(createdAt);
+  // creationTimestamp has whole seconds: it may read up to a second before the request's received time.
+  return created.find((c) => c.namespace === namespace && c.name === name && t >= Math.floor(Date.parse(c.at) / 1000) * 1000 && t <= Date.parse(c.at) + CREATE_LAG_MS);
+}
+
 /**
  * Ends the streams into one pod by evicting it (the Eviction API, which honours
  * PodDisruptionBudgets), when its controller recreates it, it is still the pod the streams ran in
  * (created before the last of them opened), and fewer than `perController` pods of its controller
  * were evicted by this revoke. Never forced, never throws: what could not be done is reported.
  */
-async function endPod(deps: SessionDeps, lease: Lease, actor: string, streams: readonly SessionSeen[], counts: ControllerCounts, perController: number): Promise<SessionPod> {
+async function endPod(deps: SessionDeps, lease: Lease, actor: string, streams: readonly SessionSeen[], counts: ControllerCounts, perController: number, created: readonly PodCreated[]): Promise<SessionPod> {
   const [first] = streams;
   if (first === undefined) throw new Error('endPod needs a stream');
   const { namespace, pod: name } = first;
@@ -64,7 +75,23 @@ async function endPod(deps: SessionDeps, lease: Lease, actor: string, streams: r
     if (pod === undefined) return { namespace, pod: name, outcome: 'gone', why: 'a read of it answered 404 Not Found' };
     if (Date.parse(pod.createdAt) > lastOpened) return { namespace, pod: name, outcome: 'gone', why: 'replaced by a newer pod of the same name' };
     if (pod.phase === 'Succeeded' || pod.phase === 'Failed') return { namespace, pod: name, outcome: 'gone', why: `it has finished (${pod.phase})` };
-    if (pod.controller === undefined) return kept('a bare pod: no controller would recreate it, and evicting it would lose it for good');
+    if (pod.controller === undefined) {
+      const made = madeBySubject(created, namespace, name, pod.createdAt);
+      if (made === undefined) return kept('a bare pod: no controller would recreate it, and evicting it would lose it for good (the audit log does not show the subject creating it through this lease)');
+      const result = await deps.cluster.evictPod(lease.cluster, namespace, name, pod.uid);
+      if (result.outcome === 'absent') return { namespace, pod: name, outcome: 'gone', why: 'the eviction found it deleted or replaced' };
+      if (result.outcome === 'refused') return kept(result.why);
+      const why = `a bare pod the subject created through this lease at ${made.at}; nothing recreates it`;
+      deps.audit.record({
+        kind: 'end-session',
+        at: deps.clock.now().toISOString(),
+        actor,
+        ...leaseAuditFields(lease),
+        namespaces: [namespace],
+        reason: `evicted pod ${namespace}/${name} (${why}) to end ${streams.map((s) => streamName(s.kind)).join(', ')} stream(s) opened by ${lease.subject.name}`,
+      });
+      return { namespace, pod: name, outcome: 'evicted', why };
+    }
     const controller = `${pod.controller.kind} ${pod.controller.name}`;
     if (!RECREATING_CONTROLLERS.includes(pod.controller.kind)) return kept(`owned by ${controller}, not a controller kube-lease relies on to recreate it`);
     const key = `${namespace}/${pod.controller.kind}/${pod.controller.name}`;
@@ -106,7 +133,7 @@ export async function sessionsAtRevoke(deps: SessionDeps, lease: Lease, actor: s
   const { activity } = deps;
   if (!watchesActivity(activity, lease)) return undefined;
   const now = deps.clock.now();
-  let found: { streams: SessionSeen[]; reused: ReusedAuditId[] };
+  let found: { streams: SessionSeen[]; reused: ReusedAuditId[]; created: PodCreated[] };
   try {
     found = await withinBudget(streamsOf(activity, lease, now), SESSIONS_READ_BUDGET_MS);
   } catch (error) {
@@ -119,19 +146,20 @@ export async function sessionsAtRevoke(deps: SessionDeps, lease: Lease, actor: s
   const reused = found.reused.slice(0, SUMMARY_ROWS);
   const listed = { at: now.toISOString(), seen: kept, ...(omitted > 0 ? { omitted } : {}), ...(reused.length > 0 ? { reusedAuditIds: reused } : {}) };
   if (lease.endSessions !== true || seen.length === 0) return { ...listed, pods: [] };
-  return { ...listed, pods: await endPods(deps, lease, actor, seen) };
+  return { ...listed, pods: await endPods(deps, lease, actor, seen, [], found.created) };
 }
 
 /**
  * The streams this lease's bindings let the subject open in its namespaces, from the start of its
- * access up to `to` (one per request), and the audit IDs several of the subject's requests carried.
+ * access up to `to` (one per request), the audit IDs several of the subject's requests carried, and
+ * the pods the subject created through this lease.
  */
-export async function streamsOf(activity: ActivityLog, lease: Lease, to: Date): Promise<{ streams: SessionSeen[]; reused: ReusedAuditId[] }> {
+export async function streamsOf(activity: ActivityLog, lease: Lease, to: Date): Promise<{ streams: SessionSeen[]; reused: ReusedAuditId[]; created: PodCreated[] }> {
   const from = new Date(accessBeganAt(lease));
   const events = (await activity.read({ cluster: lease.cluster, username: lease.subject.name, from, to })).filter((e) => inWindow(e, lease.subject.name, from, to));
   // Streams opened through other access (standing, another lease) are not this lease's to end.
   const { mine } = attributeTo(events, lease.bindings);
-  return { streams: openedSessions(mine, events).filter((s) => lease.namespaces.includes(s.namespace)), reused: reusedAuditIds(perRequest(events)).rows };
+  return { streams: openedSessions(mine, events).filter((s) => lease.namespaces.includes(s.namespace)), reused: reusedAuditIds(perRequest(events)).rows, created: podsCreated(mine) };
 }
 
 /** Whether the streams into a pod make the profile end it: a kind it ends, or a request whose audit ID was reused (it hid from the log). */
@@ -144,8 +172,9 @@ function ends(lease: Lease, streams: readonly SessionSeen[]): boolean {
  * Ends the streams' pods one after another, at most MAX_PODS_ENDED evictions and at most the
  * lease's `podsPerController` pods of one controller (counting `before`, the pods an earlier pass
  * of this revoke evicted); pods of streams of kinds the profile does not end are listed, untouched.
+ * A bare pod is evicted only when it is in `created` (the subject made it through this lease).
  */
-export async function endPods(deps: SessionDeps, lease: Lease, actor: string, streams: readonly SessionSeen[], before: readonly SessionPod[] = []): Promise<SessionPod[]> {
+export async function endPods(deps: SessionDeps, lease: Lease, actor: string, streams: readonly SessionSeen[], before: readonly SessionPod[] = [], created: readonly PodCreated[] = []): Promise<SessionPod[]> {
   const byPod = new Map<string, SessionSeen[]>();
   for (const s of streams) byPod.set(`${s.namespace}/${s.pod}`, [...(byPod.get(`${s.namespace}/${s.pod}`) ?? []), s]);
   const perController = lease.podsPerController ?? DEFAULT_PODS_PER_CONTROLLER;
@@ -173,7 +202,7 @@ export async function endPods(deps: SessionDeps, lease: Lease, actor: string, st
     else if (left <= 0) pods.push(kept('the time for ending sessions ran out before this pod'));
     else {
       tried += 1;
-      pods.push(await withinBudget(endPod(deps, lease, actor, group, counts, perController), left).catch(() => kept('the API server did not answer in time (it may still evict it)')));
+      pods.push(await withinBudget(endPod(deps, lease, actor, group, counts, perController, created), left).catch(() => kept('the API server did not answer in time (it may still evict it)')));
     }
   }
   return pods;

@@ -19,8 +19,8 @@ async function debugLease(catalog = AUDITED_CATALOG) {
   if (outcome.kind !== 'granted') throw new Error(`expected a grant, got ${outcome.kind}`);
   const binding = outcome.lease.bindings[0]?.name ?? '';
   /** An event of alice's that this lease's binding allowed, visible in the log at once. */
-  const add = (spec: Omit<AuditEventSpec, 'user'>) => {
-    const parsed = parseAuditEvent(auditEvent({ user: ALICE, namespace: 'payments', binding, ...spec }));
+  const add = (spec: Omit<AuditEventSpec, 'user'>, raw: (e: Record<string, unknown>) => Record<string, unknown> = (e) => e) => {
+    const parsed = parseAuditEvent(raw(auditEvent({ user: ALICE, namespace: 'payments', binding, ...spec })));
     if (parsed === undefined) throw new Error('not an audit event');
     app.activity.add('demo', parsed);
   };
@@ -173,5 +173,33 @@ describe('sessions at revoke against a subject who shapes their requests', () =>
     expect(revoked).toMatchObject({ endStreams: ['exec', 'portforward'], podsPerController: 2 });
     expect(app.cluster.evictedPods.map((p) => p.name)).toEqual(['ledger-0', 'ledger-1']);
     expect(revoked?.sessions?.pods[2]).toEqual({ namespace: 'payments', pod: 'ledger-2', outcome: 'kept', why: '2 other pods of StatefulSet ledger were evicted by this revoke, and at most 2 of one controller are (onRevoke.podsPerController)' });
+  });
+
+  it('evicts a bare pod only when the subject created it through this lease (their own session); any other bare pod is reported, not lost', async () => {
+    // Prepare: alice runs `kubectl run -it debug-alice` (a bare pod she creates, then attaches to);
+    // she also execs into a bare pod the team made long ago, and into one of the same name as hers made again later by someone else.
+    const { app, add, revoke, revokeComment } = await debugLease();
+    const create = (name: string, minutes: number) =>
+      add({ verb: 'create', name, at: at(minutes), code: 201 }, (e) => ({ ...e, requestURI: '/api/v1/namespaces/payments/pods?fieldManager=kubectl-run' }));
+    create('debug-alice', 1);
+    create('debug-again', 1);
+    app.cluster.addPod('payments', 'debug-alice', { createdAt: at(1).toISOString().replace(/\.\d+Z$/, 'Z') });
+    app.cluster.addPod('payments', 'team-toolbox', { createdAt: created });
+    app.cluster.addPod('payments', 'debug-again', { createdAt: at(10).toISOString().replace(/\.\d+Z$/, 'Z') });
+    add({ verb: 'create', name: 'debug-alice', subresource: 'attach', at: at(2) });
+    add({ verb: 'create', name: 'team-toolbox', subresource: 'exec', command: ['sh'], at: at(12) });
+    add({ verb: 'create', name: 'debug-again', subresource: 'exec', command: ['sh'], at: at(12) });
+    // Act
+    const revoked = await revoke();
+    // Assess
+    expect(app.cluster.evictedPods.map((p) => p.name)).toEqual(['debug-alice']);
+    const notHers = 'a bare pod: no controller would recreate it, and evicting it would lose it for good (the audit log does not show the subject creating it through this lease)';
+    expect(revoked?.sessions?.pods).toEqual([
+      { namespace: 'payments', pod: 'debug-alice', outcome: 'evicted', why: 'a bare pod the subject created through this lease at 2026-03-02T10:01:00.000000Z; nothing recreates it' },
+      { namespace: 'payments', pod: 'team-toolbox', outcome: 'kept', why: notHers },
+      { namespace: 'payments', pod: 'debug-again', outcome: 'kept', why: notHers },
+    ]);
+    expect(revokeComment()).toContain("Ended: pod payments/debug-alice evicted (a bare pod the subject created through this lease at 2026-03-02T10:01:00.000000Z; nothing recreates it); every stream into it ends when its containers stop, within the pod's termination grace period.");
+    expect(revokeComment()).toContain(`Not ended: pod payments/team-toolbox could not be ended: ${notHers}.`);
   });
 });
