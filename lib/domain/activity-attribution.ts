@@ -1,4 +1,5 @@
-import { perRequest, type AuditEvent } from './activity.js';
+import type { AuditEvent } from './activity.js';
+import { perRequest } from './activity-events.js';
 import type { BindingRef } from './lease.js';
 
 /**

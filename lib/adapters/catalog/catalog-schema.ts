@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { STREAM_KINDS } from '../../domain/activity.js';
-import { ALWAYS_FORBIDDEN_ROLES, DEFAULT_END_STREAMS, DEFAULT_PODS_PER_CONTROLLER, MAX_PODS_ENDED, SERVICENOW_DEFAULT_APPROVED_STATES, SERVICENOW_DEFAULT_CLOSED_STATES, SUBJECT_PLACEHOLDERS, type Catalog } from '../../domain/catalog.js';
+import { ALWAYS_FORBIDDEN_ROLES, SERVICENOW_DEFAULT_APPROVED_STATES, SERVICENOW_DEFAULT_CLOSED_STATES, SUBJECT_PLACEHOLDERS, type Catalog } from '../../domain/catalog.js';
 import { parseDuration } from '../../domain/duration.js';
 import { linearRegExp } from '../../domain/linear-regex.js';
+import { onRevokeSchema } from './on-revoke-schema.js';
 import './regexp-engine.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -81,25 +81,8 @@ export const profileSchema = z.strictObject({
     })
     .optional(),
   subject: subjectTemplate.optional(),
-  /**
-   * What happens at revoke to the exec, attach and port-forward streams the subject opened (they
-   * outlive the binding): `report` lists them on the ticket; `end` also evicts the pods they run in
-   * (the Eviction API, which honours PodDisruptionBudgets), when a ReplicaSet, StatefulSet or
-   * DaemonSet recreates them (the audit log must be configured for the cluster). `streams`: the
-   * kinds of stream whose pods are evicted (the others are listed); `podsPerController`: the most
-   * pods of one controller one revoke evicts.
-   */
-  onRevoke: z
-    .strictObject({
-      sessions: z.enum(['report', 'end']),
-      streams: z
-        .array(z.enum(STREAM_KINDS))
-        .min(1)
-        .refine((kinds) => new Set(kinds).size === kinds.length, 'lists a stream kind twice')
-        .default([...DEFAULT_END_STREAMS]),
-      podsPerController: z.number().int().min(1).max(MAX_PODS_ENDED).default(DEFAULT_PODS_PER_CONTROLLER),
-    })
-    .optional(),
+  /** What happens at revoke to the streams the subject opened (see on-revoke-schema.ts). */
+  onRevoke: onRevokeSchema.optional(),
 });
 
 function isLinearRegExp(text: string): boolean {
