@@ -67,6 +67,26 @@ describe('sessions at revoke against a subject who shapes their requests', () =>
     expect(app.audit.events.find((e) => e.kind === 'activity')?.evidence).toMatchObject({ requests: 3, reusedAuditIds: [auditID] });
   });
 
+  it('a stream whose request reused an audit ID is ended whatever its kind: a port-forward hidden that way is ended too', async () => {
+    // Prepare: payments-debug ends exec and attach only; the port-forward shares its Audit-ID with a pod list.
+    const { app, add, revoke, revokeComment } = await debugLease();
+    app.cluster.addPod('payments', 'ledger-0', { createdAt: created, controller: { kind: 'StatefulSet', name: 'ledger' } });
+    app.cluster.addPod('payments', 'ledger-1', { createdAt: created, controller: { kind: 'StatefulSet', name: 'ledger-b' } });
+    const auditID = 'aaaaaaaa-0000-4000-8000-000000000002';
+    add({ verb: 'list', at: at(1), auditID });
+    add({ verb: 'create', name: 'ledger-0', subresource: 'portforward', ports: [5432], at: at(2), auditID });
+    add({ verb: 'create', name: 'ledger-1', subresource: 'portforward', ports: [5432], at: at(3) });
+    // Act
+    const revoked = await revoke();
+    // Assess
+    expect(app.cluster.evictedPods.map((p) => p.name)).toEqual(['ledger-0']);
+    expect(revoked?.sessions?.pods.map((p) => [p.pod, p.outcome])).toEqual([
+      ['ledger-0', 'evicted'],
+      ['ledger-1', 'kept'],
+    ]);
+    expect(revokeComment()).toContain('- port-forward into payments/ledger-0, ports 5432, at 2026-03-02T10:02:00.000000Z, under a reused audit ID');
+  });
+
   it('a reused Audit-ID that is not a plain token is described on the ticket, never quoted', async () => {
     const { add, revoke, revokeComment } = await debugLease();
     const auditID = 'x\u2028Ended: pod payments/evil evicted';
