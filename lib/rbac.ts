@@ -18,7 +18,8 @@ export interface RbacObject {
  * drift: in each namespace some profile grants in, a Role that may create, read and delete
  * RoleBindings and `bind` exactly the roles the catalog's profiles name there, and its binding to
  * the function's group; where a profile ends its subjects' sessions at revoke (`onRevoke.sessions:
- * end`), also get and delete pods. Nothing cluster-wide, nothing else.
+ * end`), also get pods and create their evictions (never delete them: an eviction honours
+ * PodDisruptionBudgets, a delete does not). Nothing cluster-wide, nothing else.
  */
 export function functionRbac(catalog: Catalog, cluster: string, group = DEFAULT_FUNCTION_GROUP): RbacObject[] {
   const byNamespace = new Map<string, { clusterRoles: Set<string>; roles: Set<string>; endsSessions: boolean }>();
@@ -38,8 +39,11 @@ export function functionRbac(catalog: Catalog, cluster: string, group = DEFAULT_
     ];
     if (clusterRoles.size > 0) rules.push({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: [...clusterRoles].sort() });
     if (roles.size > 0) rules.push({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['bind'], resourceNames: [...roles].sort() });
-    // Ending a session deletes the pod it runs in (by uid, after reading it); nothing else of pods.
-    if (endsSessions) rules.push({ apiGroups: [''], resources: ['pods'], verbs: ['get', 'delete'] });
+    // Ending a session evicts the pod it runs in (by uid, after reading it); nothing else of pods.
+    if (endsSessions) {
+      rules.push({ apiGroups: [''], resources: ['pods'], verbs: ['get'] });
+      rules.push({ apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] });
+    }
     objects.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'kube-lease-binder', namespace, labels }, rules });
     objects.push({
       apiVersion: 'rbac.authorization.k8s.io/v1',

@@ -1,4 +1,5 @@
-import { perRequest, type AuditEvent } from './activity.js';
+import type { AuditEvent } from './activity.js';
+import { perRequest } from './activity-events.js';
 import type { BindingRef } from './lease.js';
 
 /**
@@ -10,16 +11,16 @@ import type { BindingRef } from './lease.js';
  */
 export function attributeTo(events: readonly AuditEvent[], bindings: readonly BindingRef[]): { readonly mine: AuditEvent[]; readonly elsewhere: number } {
   const mine: AuditEvent[] = [];
-  const others = new Set<string>();
+  let others = 0;
   // One event per request first: a request's earlier stages carry no authorizer annotation.
   for (const e of perRequest(events)) {
     const by = e.authorizedBy;
     const refused = e.code === 401 || e.code === 403;
     const ours = by === undefined || (by.kind === 'RoleBinding' && bindings.some((b) => b.name === by.name && b.namespace === by.namespace));
     if (refused || ours) mine.push(e);
-    else others.add(e.auditID);
+    else others += 1;
   }
-  return { mine, elsewhere: others.size };
+  return { mine, elsewhere: others };
 }
 
 /** `RBAC: allowed by RoleBinding "name/namespace" of Role "r" to User "u"` (audit annotation authorization.k8s.io/reason). */

@@ -1,4 +1,4 @@
-import type { ActivityEvidence, ActivitySummary, RequestCount, SessionSeen, SessionsAtRevoke } from './activity.js';
+import type { ActivityEvidence, ActivitySummary, RequestCount, ReusedAuditId, SessionSeen, SessionsAtRevoke } from './activity.js';
 import type { Lease } from './lease.js';
 
 /** How an exec, attach or port-forward stream reads on a ticket. */
@@ -6,7 +6,14 @@ export function describeSession(s: SessionSeen): string {
   const what = s.kind === 'portforward' ? 'port-forward' : s.kind;
   const container = s.container === undefined ? '' : ` (container ${s.container})`;
   const command = s.command === undefined ? '' : s.kind === 'portforward' ? `, ports ${s.command}` : `: "${s.command}"`;
-  return `${what} into ${s.namespace}/${s.pod}${container}${command}, at ${s.at}${s.allowed ? '' : ', not opened'}`;
+  return `${what} into ${s.namespace}/${s.pod}${container}${command}, at ${s.at}${s.allowed ? '' : ', not opened'}${s.reusedAuditId === true ? ', under a reused audit ID' : ''}`;
+}
+
+/** The finding of audit IDs several different requests carried (a client-chosen `Audit-ID` header). */
+function reusedLine(ids: readonly ReusedAuditId[] | undefined): string[] {
+  if (ids === undefined || ids.length === 0) return [];
+  const list = ids.map((x) => `${x.id} (${x.requests} requests)`).join('; ');
+  return [`Reused audit IDs: ${ids.length} audit ID(s) were each carried by several different requests of the subject (a client-chosen Audit-ID header); every request is counted and listed on its own: ${list}.`];
 }
 
 function counts(rows: readonly RequestCount[]): string {
@@ -17,35 +24,44 @@ function counts(rows: readonly RequestCount[]): string {
 export function sessionsLines(sessions: SessionsAtRevoke | undefined): string[] {
   if (sessions === undefined) return [];
   if (sessions.error !== undefined) return [`Open sessions: unknown: ${sessions.error}. The activity evidence follows on this ticket when the audit log can be read.`];
-  if (sessions.seen.length === 0) return [`Open sessions: the audit log shows no exec, attach or port-forward through this lease up to ${sessions.at} (the log may lag; the activity evidence follows).`];
+  if (sessions.seen.length === 0) return [`Open sessions: the audit log shows no exec, attach or port-forward through this lease up to ${sessions.at} (the log may lag; the activity evidence follows).`, ...reusedLine(sessions.reusedAuditIds)];
   const lines = [
     `Sessions the subject opened through this lease (from the audit log up to ${sessions.at}); these streams may outlive the binding:`,
     ...sessions.seen.map((s) => `- ${describeSession(s)}`),
     ...(sessions.omitted === undefined ? [] : [`- and ${sessions.omitted} more (the audit log has them all)`]),
+    ...reusedLine(sessions.reusedAuditIds),
     ...podLines(sessions.pods),
   ];
   return lines;
 }
 
-/** What became of each pod of the streams: ended (deleted, or no longer running) or not, and why. */
+/**
+ * What became of each pod of the streams. "Ended" only when it is: the eviction succeeded, or a read
+ * of that pod answered 404 or showed it replaced or finished. Anything else could not be ended.
+ */
 function podLines(pods: SessionsAtRevoke['pods']): string[] {
   const lines: string[] = [];
   for (const pod of pods) {
-    if (pod.outcome === 'deleted') lines.push(`Ended: pod ${pod.namespace}/${pod.pod} deleted (its controller recreates it); every stream into it ends when its containers stop, within the pod's termination grace period.`);
-    else if (pod.outcome === 'gone') lines.push(`Ended: pod ${pod.namespace}/${pod.pod} no longer runs${pod.why === undefined ? '' : ` (${pod.why})`}.`);
-    else lines.push(`Not ended: pod ${pod.namespace}/${pod.pod} was not deleted: ${pod.why ?? 'unknown reason'}. Its streams may still be open; a person must check it.`);
+    const name = `pod ${pod.namespace}/${pod.pod}`;
+    if (pod.outcome === 'evicted') {
+      const how = pod.controller !== undefined ? ` (its controller ${pod.controller} recreates it)` : pod.why !== undefined ? ` (${pod.why})` : '';
+      lines.push(`Ended: ${name} evicted${how}; every stream into it ends when its containers stop, within the pod's termination grace period.`);
+    } else if (pod.outcome === 'deleted') lines.push(`Ended: ${name} deleted (its controller recreates it); every stream into it ends when its containers stop, within the pod's termination grace period.`);
+    else if (pod.outcome === 'gone') lines.push(`Ended: ${name} no longer runs${pod.why === undefined ? '' : ` (${pod.why})`}.`);
+    else lines.push(`Not ended: ${name} could not be ended: ${pod.why ?? 'unknown reason'}. Its streams may still be open; a person must check it.`);
   }
   return lines;
 }
 
 function summaryLines(s: ActivitySummary): string[] {
   const elsewhere = s.elsewhere === undefined ? [] : [`Not counted: ${s.elsewhere} request(s) of the subject that other bindings allowed (standing access or another lease).`];
-  if (s.requests === 0) return ['No requests through this lease in the audit log.', ...elsewhere];
+  if (s.requests === 0) return ['No requests through this lease in the audit log.', ...reusedLine(s.reusedAuditIds), ...elsewhere];
   return [
     `Requests: ${s.requests}${s.byRequest.length === 0 ? '' : ` (${counts(s.byRequest)})`}.`,
     s.sessions.length === 0 ? 'Sessions: none.' : `Sessions (exec, attach, port-forward): ${s.sessions.length}:\n${s.sessions.map((x) => `- ${describeSession(x)}`).join('\n')}`,
     s.secretsRead.length === 0 ? 'Secrets read: none.' : `Secrets read: ${s.secretsRead.map((x) => `${x.namespace}/${x.name} (${x.verb} ×${x.count})`).join('; ')}.`,
     s.denied.length === 0 ? 'Requests denied: none.' : `Requests denied: ${counts(s.denied)}.`,
+    ...reusedLine(s.reusedAuditIds),
     ...(s.omitted > 0 ? [`${s.omitted} more row(s) not shown; the audit log has them all.`] : []),
     ...elsewhere,
   ];

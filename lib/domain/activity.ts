@@ -1,7 +1,14 @@
-import { authorizationOf } from './activity-attribution.js';
-import { commandText, objectName, requestPath, resourceName } from './activity-text.js';
+import { perRequest, reusedAuditIds } from './activity-events.js';
+import { commandText, objectName, requestPath } from './activity-text.js';
 
-/** One request in the cluster's API server audit log (audit.k8s.io/v1 Event): the fields kube-lease reads. */
+export { auditIdText, parseAuditEvent, perRequest, podsCreated, requestKey, reusedAuditIds, type PodCreated } from './activity-events.js';
+
+/**
+ * One request in the cluster's API server audit log (audit.k8s.io/v1 Event): the fields kube-lease reads.
+ * `auditID` is NOT a request's identity: kube-apiserver keeps a client-sent `Audit-ID` header as
+ * the event's auditID, so a client can give many requests one id. A request is its auditID, verb,
+ * requestURI, user and received time together (see requestKey).
+ */
 export interface AuditEvent {
   readonly auditID: string;
   readonly stage: string;
@@ -23,7 +30,9 @@ export interface AuditEvent {
   readonly authorizedBy?: { readonly kind: 'RoleBinding' | 'ClusterRoleBinding'; readonly name: string; readonly namespace?: string | undefined } | undefined;
 }
 
-const STREAMS = ['exec', 'attach', 'portforward'] as const;
+/** The subresources of a pod that open a stream into it. */
+export const STREAM_KINDS = ['exec', 'attach', 'portforward'] as const;
+const STREAMS = STREAM_KINDS;
 export type StreamKind = (typeof STREAMS)[number];
 
 /** One exec, attach or port-forward stream the subject opened into a pod. */
@@ -37,6 +46,16 @@ export interface SessionSeen {
   readonly at: string;
   /** Whether the API server let it through. */
   readonly allowed: boolean;
+  /** The request carried an audit ID other requests of the subject carried too (a client-chosen `Audit-ID` header). */
+  readonly reusedAuditId?: true | undefined;
+}
+
+/** An audit ID that several different requests of the subject carried: kube-apiserver took it from the client's `Audit-ID` header. */
+export interface ReusedAuditId {
+  /** The id as it may be shown (see auditIdText). */
+  readonly id: string;
+  /** How many different requests carried it. */
+  readonly requests: number;
 }
 
 export interface RequestCount {
@@ -58,15 +77,23 @@ export interface ActivitySummary {
   readonly omitted: number;
   /** The subject's requests in the window that other bindings allowed (standing access, another lease): not counted above. */
   readonly elsewhere?: number | undefined;
+  /** Audit IDs several different requests carried (a client-chosen `Audit-ID`): each request is counted above on its own. */
+  readonly reusedAuditIds?: readonly ReusedAuditId[] | undefined;
 }
 
 /** A pod a stream ran in, and what became of it at revoke. */
 export interface SessionPod {
   readonly namespace: string;
   readonly pod: string;
-  /** deleted: by kube-lease (its controller recreates it); gone: no longer running (or replaced); kept: not deleted, `why`. */
-  readonly outcome: 'deleted' | 'gone' | 'kept';
+  /**
+   * evicted: by kube-lease through the Eviction API (its controller recreates it); deleted: the same,
+   * by a plain delete (records of earlier versions); gone: a read of that pod answered 404, or showed
+   * it replaced or finished; kept: could not be ended, `why`.
+   */
+  readonly outcome: 'evicted' | 'deleted' | 'gone' | 'kept';
   readonly why?: string | undefined;
+  /** The controller of an evicted pod (`Kind name`): at most `podsPerController` of one controller's pods are evicted. */
+  readonly controller?: string | undefined;
 }
 
 export interface SessionsAtRevoke {
@@ -77,6 +104,8 @@ export interface SessionsAtRevoke {
   readonly pods: readonly SessionPod[];
   /** Streams seen beyond the SUMMARY_ROWS listed. */
   readonly omitted?: number | undefined;
+  /** Audit IDs several different requests of the subject carried, up to the revoke (see ReusedAuditId). */
+  readonly reusedAuditIds?: readonly ReusedAuditId[] | undefined;
   /** Why the audit log could not be read: nothing is known of streams then. */
   readonly error?: string | undefined;
 }
@@ -101,61 +130,6 @@ export interface ActivityEvidence {
 
 /** At most this many rows per list: the rest is counted in `omitted`. */
 export const SUMMARY_ROWS = 25;
-
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
-const record = (value: unknown): Record<string, unknown> | undefined =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-
-/**
- * Reads one audit event (a parsed JSON line, or a CloudWatch Logs message); undefined when it is
- * not one (another kind of log line): the caller counts those, never guesses.
- */
-export function parseAuditEvent(json: unknown): AuditEvent | undefined {
-  const e = record(json);
-  if (e === undefined || e['kind'] !== 'Event') return undefined;
-  const user = record(e['user']);
-  const auditID = text(e['auditID']);
-  const verb = resourceName(text(e['verb']));
-  const username = text(user?.['username']);
-  const stamped = text(e['requestReceivedTimestamp']) ?? text(e['stageTimestamp']);
-  const at = stamped === undefined || /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/.test(stamped) || Number.isNaN(Date.parse(stamped)) ? stamped : new Date(stamped).toISOString();
-  if (auditID === undefined || verb === undefined || username === undefined || at === undefined || Number.isNaN(Date.parse(at))) return undefined;
-  const ref = record(e['objectRef']);
-  const status = record(e['responseStatus']);
-  const code = status?.['code'];
-  return {
-    auditID,
-    stage: text(e['stage']) ?? 'ResponseComplete',
-    verb,
-    username,
-    requestURI: text(e['requestURI']) ?? '',
-    ...(ref === undefined
-      ? {}
-      : {
-          objectRef: {
-            resource: resourceName(text(ref['resource'])),
-            subresource: resourceName(text(ref['subresource'])),
-            namespace: text(ref['namespace']) === undefined ? undefined : (objectName(text(ref['namespace'])) ?? '(invalid)'),
-            name: text(ref['name']) === undefined ? undefined : (objectName(text(ref['name'])) ?? '(invalid)'),
-            apiGroup: resourceName(text(ref['apiGroup'])),
-          },
-        }),
-    ...(typeof code === 'number' ? { code } : {}),
-    at,
-    ...authorizationOf(text(record(e['annotations'])?.['authorization.k8s.io/reason'])),
-  };
-}
-
-/** One event per request: the log holds a request at several stages; the latest with an answer wins. */
-export function perRequest(events: readonly AuditEvent[]): AuditEvent[] {
-  const rank = (e: AuditEvent) => (e.code === undefined ? 0 : e.stage === 'ResponseComplete' ? 2 : 1);
-  const byId = new Map<string, AuditEvent>();
-  for (const e of events) {
-    const seen = byId.get(e.auditID);
-    if (seen === undefined || rank(e) > rank(seen)) byId.set(e.auditID, e);
-  }
-  return [...byId.values()].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.auditID.localeCompare(b.auditID));
-}
 
 const denied = (e: AuditEvent) => e.code === 401 || e.code === 403;
 
@@ -199,9 +173,11 @@ export function inWindow(e: AuditEvent, username: string, from: Date, to: Date):
   return e.username === username && t >= from.getTime() && t <= to.getTime();
 }
 
-/** Summarizes the subject's requests: by verb/resource/namespace, streams, secrets read, requests denied. */
-export function summarizeActivity(events: readonly AuditEvent[], limit = SUMMARY_ROWS): ActivitySummary {
+/** Summarizes the subject's requests: by verb/resource/namespace, streams, secrets read, requests denied, audit IDs reused. */
+export function summarizeActivity(events: readonly AuditEvent[], limit = SUMMARY_ROWS, context: readonly AuditEvent[] = events): ActivitySummary {
   const requests = perRequest(events);
+  // Reuse is looked for among all the subject's requests (`context`), whichever binding allowed them.
+  const reused = reusedAuditIds(perRequest(context));
   const byRequest = new Map<string, RequestCount>();
   const refused = new Map<string, RequestCount>();
   const secrets = new Map<string, { namespace: string; name: string; verb: string; count: number }>();
@@ -210,7 +186,7 @@ export function summarizeActivity(events: readonly AuditEvent[], limit = SUMMARY
     if (denied(e)) counted(refused, e);
     else counted(byRequest, e);
     const session = sessionOf(e);
-    if (session !== undefined) sessions.push(session);
+    if (session !== undefined) sessions.push(reused.ids.has(e.auditID) ? { ...session, reusedAuditId: true } : session);
     const r = e.objectRef;
     const answered = e.code !== undefined && e.code >= 200 && e.code < 300;
     if (answered && r?.resource === 'secrets' && r.apiGroup === undefined && ['get', 'list', 'watch'].includes(e.verb)) {
@@ -223,24 +199,30 @@ export function summarizeActivity(events: readonly AuditEvent[], limit = SUMMARY
   const a = top(byRequest.values(), limit);
   const d = top(refused.values(), limit);
   const s = top(secrets.values(), limit);
+  const ids = reused.rows.slice(0, limit);
   return {
     requests: requests.length,
     byRequest: a.kept,
     sessions: sessions.slice(0, limit),
     secretsRead: s.kept,
     denied: d.kept,
-    omitted: a.left + d.left + s.left + Math.max(0, sessions.length - limit),
+    omitted: a.left + d.left + s.left + Math.max(0, sessions.length - limit) + (reused.rows.length - ids.length),
+    ...(ids.length > 0 ? { reusedAuditIds: ids } : {}),
   };
 }
 
-/** The streams the subject opened that the API server let through, one per pod and kind. */
-export function openedSessions(events: readonly AuditEvent[]): SessionSeen[] {
-  const seen = new Map<string, SessionSeen>();
-  for (const e of perRequest(events)) {
+/**
+ * The streams the subject opened that the API server let through: one per request (two shells into
+ * one pod are two streams), each marked when its audit ID was reused by another request.
+ */
+export function openedSessions(events: readonly AuditEvent[], context: readonly AuditEvent[] = events): SessionSeen[] {
+  const requests = perRequest(events);
+  const reused = reusedAuditIds(perRequest(context));
+  const opened: SessionSeen[] = [];
+  for (const e of requests) {
     const session = sessionOf(e);
     if (session === undefined || !session.allowed) continue;
-    const key = `${session.namespace}/${session.pod} ${session.kind}`;
-    if (!seen.has(key)) seen.set(key, session);
+    opened.push(reused.ids.has(e.auditID) ? { ...session, reusedAuditId: true } : session);
   }
-  return [...seen.values()];
+  return opened;
 }

@@ -37,11 +37,20 @@ export interface AuditEvent {
   readonly verification?:
     | { readonly check: string; readonly allowedIn: readonly string[]; readonly deniedIn: readonly string[]; readonly otherLeasesIn?: readonly string[] | undefined; readonly error?: string | undefined }
     | undefined;
-  /** At revoke: streams (exec, attach, port-forward) the audit log showed, and the pods kube-lease deleted to end them or left. */
+  /** At revoke: streams (exec, attach, port-forward) the audit log showed, and the pods kube-lease evicted to end them or left. */
   readonly sessions?: { readonly seen: number; readonly ended: readonly string[]; readonly notEnded: readonly string[]; readonly error?: string | undefined } | undefined;
   /** A lease's activity evidence: its digest and counts (see Lease.evidence). */
   readonly evidence?:
-    | { readonly from: string; readonly to: string; readonly events: number; readonly requests?: number | undefined; readonly digest?: string | undefined; readonly error?: string | undefined }
+    | {
+        readonly from: string;
+        readonly to: string;
+        readonly events: number;
+        readonly requests?: number | undefined;
+        readonly digest?: string | undefined;
+        readonly error?: string | undefined;
+        /** Audit IDs several different requests of the subject carried (a client-chosen `Audit-ID` header), as shown on the ticket. */
+        readonly reusedAuditIds?: readonly string[] | undefined;
+      }
     | undefined;
 }
 

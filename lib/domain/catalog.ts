@@ -4,6 +4,15 @@
  * schema and these types in step); here only the shape and pure queries.
  */
 
+import type { StreamKind } from './activity.js';
+
+/** The stream kinds whose pods a revoke evicts unless the profile says otherwise: a shell (exec, attach), not a port-forward. */
+export const DEFAULT_END_STREAMS: readonly StreamKind[] = ['exec', 'attach'];
+/** Pods of one controller one revoke evicts unless the profile says otherwise. */
+export const DEFAULT_PODS_PER_CONTROLLER = 1;
+/** Most pods one revoke evicts (one after another); the rest are reported, not ended. */
+export const MAX_PODS_ENDED = 10;
+
 /** Roles that no catalog may ever bind, whatever its own `forbiddenRoles` says. */
 export const ALWAYS_FORBIDDEN_ROLES = ['cluster-admin'] as const;
 /** ServiceNow change states in which access may be granted, unless the catalog says otherwise: Scheduled, Implement. */
@@ -68,8 +77,12 @@ export interface Profile {
   /** What the profile's access is for, asked of the API server after a grant and after a revoke (default: get pods). */
   readonly verify?: AccessCheck | undefined;
   readonly subject?: SubjectTemplate | undefined;
-  /** Streams the subject opened (exec, attach, port-forward) at revoke: listed (`report`) or their pods deleted (`end`). */
-  readonly onRevoke?: { readonly sessions: 'report' | 'end' } | undefined;
+  /**
+   * Streams the subject opened (exec, attach, port-forward) at revoke: listed (`report`) or, for
+   * the kinds in `streams`, their pods evicted (`end`), at most `podsPerController` pods of one
+   * controller per revoke.
+   */
+  readonly onRevoke?: { readonly sessions: 'report' | 'end'; readonly streams: readonly StreamKind[]; readonly podsPerController: number } | undefined;
 }
 
 /** A cluster's API server audit log; `delay`: seconds it may lag behind. */

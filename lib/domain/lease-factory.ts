@@ -40,7 +40,7 @@ export function newLease(plan: GrantPlan, now: Date, schedulePrefix: string, act
     windowEnd: plan.windowEnd,
     ...(plan.dryRun ? { dryRun: true } : {}),
     accessCheck: accessCheckOf(plan.profile),
-    ...(plan.profile.onRevoke?.sessions === 'end' ? { endSessions: true } : {}),
+    ...(plan.profile.onRevoke?.sessions === 'end' ? { endSessions: true, endStreams: [...plan.profile.onRevoke.streams], podsPerController: plan.profile.onRevoke.podsPerController } : {}),
     status,
     bindings: plan.namespaces.map((namespace) => ({ namespace, name })),
     scheduleName: scheduleName(schedulePrefix, id),

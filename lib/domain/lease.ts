@@ -1,4 +1,4 @@
-import type { ActivityEvidence, SessionsAtRevoke } from './activity.js';
+import type { ActivityEvidence, SessionsAtRevoke, StreamKind } from './activity.js';
 import type { AccessCheck } from './catalog.js';
 import { personLabel, type Person, type TicketSourceName } from './ticket.js';
 import {
@@ -115,8 +115,12 @@ export interface Lease {
   readonly announcing?: string | undefined;
   /** The API server's answers: after the grant (expected: allowed) and after the revoke (expected: denied). */
   readonly verification?: { readonly granted?: AccessVerification | undefined; readonly revoked?: AccessVerification | undefined } | undefined;
-  /** End the streams the subject opened (delete their controller-owned pods) at revoke: the profile's `onRevoke` when the lease was made. */
+  /** End the streams the subject opened (evict their controller-owned pods) at revoke: the profile's `onRevoke` when the lease was made. */
   readonly endSessions?: boolean | undefined;
+  /** With `endSessions`: the stream kinds whose pods are evicted (absent in older records: exec and attach). */
+  readonly endStreams?: readonly StreamKind[] | undefined;
+  /** With `endSessions`: the most pods of one controller one revoke evicts (absent in older records: 1). */
+  readonly podsPerController?: number | undefined;
   /** What the revoke found in the audit log of streams the subject opened, and what it did about them. */
   readonly sessions?: SessionsAtRevoke | undefined;
   /** What the subject did during the lease, from the cluster's audit log, collected a while after the end. */

@@ -28,6 +28,13 @@ export interface PodInfo {
   readonly phase?: string | undefined;
 }
 
+/**
+ * What an eviction came to: `evicted` (the API server accepted it: the pod terminates within its
+ * grace period); `absent` (that pod is gone: 404 for it, or it was replaced under the same name);
+ * `refused` (a PodDisruptionBudget forbids it now, or more than one selects the pod), never forced.
+ */
+export type EvictionResult = { readonly outcome: 'evicted' } | { readonly outcome: 'absent' } | { readonly outcome: 'refused'; readonly why: string };
+
 /** The Kubernetes clusters of the catalog. Errors: ClusterError, BindingConflictError. */
 export interface Cluster {
   /**
@@ -54,13 +61,17 @@ export interface Cluster {
    * its authorizers decide, through every binding there is, not only ours). Read-only.
    */
   reviewAccess(cluster: string, subject: Subject, namespace: string, check: AccessCheck): Promise<{ readonly allowed: boolean; readonly reason?: string | undefined }>;
-  /** The pod, or undefined when there is none of that name. Read-only. */
+  /**
+   * The pod, or undefined only when a read of that pod answered 404 NotFound for it (any other
+   * failure, a discovery or proxy 404 included, is a ClusterError). Read-only.
+   */
   getPod(cluster: string, namespace: string, name: string): Promise<PodInfo | undefined>;
   /**
-   * Deletes the pod if it is still the one with `uid` (a delete precondition, so a pod recreated
-   * under the same name is never touched): `absent` when it is gone or was replaced.
+   * Evicts the pod through the Eviction API (POST .../pods/<name>/eviction, policy/v1), which
+   * honours PodDisruptionBudgets, if it is still the one with `uid` (a delete precondition, so a
+   * pod recreated under the same name is never touched). Never a plain delete, never forced.
    */
-  deletePod(cluster: string, namespace: string, name: string, uid: string): Promise<'deleted' | 'absent'>;
+  evictPod(cluster: string, namespace: string, name: string, uid: string): Promise<EvictionResult>;
 }
 
 /** The owner of a lease's bindings, as its record says. */

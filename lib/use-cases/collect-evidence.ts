@@ -1,4 +1,4 @@
-import { inWindow, openedSessions, summarizeActivity, type AuditEvent, type SessionPod } from '../domain/activity.js';
+import { inWindow, openedSessions, podsCreated, summarizeActivity, type AuditEvent, type SessionPod } from '../domain/activity.js';
 import { attributeTo } from '../domain/activity-attribution.js';
 import { evidenceDigest } from '../domain/evidence-digest.js';
 import { evidenceMessage } from '../domain/activity-messages.js';
@@ -50,10 +50,10 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
       const events = (await activity.read({ cluster: lease.cluster, username: lease.subject.name, from, to })).filter((e) => inWindow(e, lease.subject.name, from, to));
       // Only what this lease's bindings allowed (and what was refused): overlapping access answers for the rest.
       const { mine, elsewhere } = attributeTo(events, lease.bindings);
-      const summary = { ...summarizeActivity(mine), ...(elsewhere > 0 ? { elsewhere } : {}) };
+      const summary = { ...summarizeActivity(mine, undefined, events), ...(elsewhere > 0 ? { elsewhere } : {}) };
       const counted = { ...base, events: mine.length, summary };
       // Streams the log showed only after the revoke (it lags): ended now, or reported as not ended.
-      const late = await lateStreams(lease, mine);
+      const late = await lateStreams(lease, mine, events);
       return { ...counted, digest: evidenceDigest(counted), ...(late.length > 0 ? { pods: late } : {}) };
     } catch (error) {
       logger.warn('could not read the audit log for a lease\'s evidence', { leaseId: lease.id, error: describeError(error) });
@@ -63,11 +63,12 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
   }
 
   /** With `endSessions`: the streams in the complete log whose pods the revoke did not handle (it read the log before it was complete). */
-  async function lateStreams(lease: Lease, mine: readonly AuditEvent[]): Promise<SessionPod[]> {
+  async function lateStreams(lease: Lease, mine: readonly AuditEvent[], all: readonly AuditEvent[]): Promise<SessionPod[]> {
     if (lease.endSessions !== true || lease.sessions === undefined) return [];
     const handled = new Set(lease.sessions.pods.map((p) => `${p.namespace}/${p.pod}`));
-    const missed = openedSessions(mine).filter((x) => lease.namespaces.includes(x.namespace) && !handled.has(`${x.namespace}/${x.pod}`));
-    return missed.length === 0 ? [] : endPods(deps, lease, 'sweep', missed);
+    const missed = openedSessions(mine, all).filter((x) => lease.namespaces.includes(x.namespace) && !handled.has(`${x.namespace}/${x.pod}`));
+    // The pods the revoke evicted count toward each controller's limit.
+    return missed.length === 0 ? [] : endPods(deps, lease, 'sweep', missed, lease.sessions.pods, podsCreated(mine));
   }
 
   return async function collectEvidence(due: EvidenceDue): Promise<EvidenceOutcome> {
@@ -105,6 +106,7 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
         ...(found.summary === undefined ? {} : { requests: found.summary.requests }),
         ...(found.digest === undefined ? {} : { digest: found.digest }),
         ...(found.error === undefined ? {} : { error: found.error }),
+        ...(found.summary?.reusedAuditIds === undefined ? {} : { reusedAuditIds: found.summary.reusedAuditIds.map((x) => x.id) }),
       },
     });
     await evidence.markPosted(stored.id, clock.now().toISOString());

@@ -27,7 +27,7 @@ export interface DemoResult {
   readonly comments: Record<string, string[]>;
   readonly audit: AuditEvent[];
   readonly revocationLagMs: number | undefined;
-  /** Whether alice's exec stream into the payments-debug pod ended when kube-lease deleted the pod at revoke. */
+  /** Whether alice's exec stream into the payments-debug pod ended when kube-lease evicted the pod at revoke. */
   readonly execStreamEnded: boolean;
 }
 
@@ -172,7 +172,7 @@ export async function runDemo(options: {
     const allRevoked = async () => (await Promise.all(ids.map((id) => stack?.container.leases.get(id)))).every((l) => l?.status === 'REVOKED');
     while (Date.now() < deadline && (!(await allRevoked()) || kube.list().length > 0)) await sleep(100);
     const execStreamEnded = await Promise.race([execEnded, sleep(5000).then(() => false)]);
-    print(`   alice's exec stream ${execStreamEnded ? 'ended: kube-lease deleted its pod (its ReplicaSet recreates it)' : 'is still open'}`);
+    print(`   alice's exec stream ${execStreamEnded ? 'ended: kube-lease evicted its pod (its ReplicaSet recreates it)' : 'is still open'}`);
     // The activity evidence follows the end by the audit log's delay (2 s here; 5 min is the EKS default).
     print('   waiting for the activity evidence …');
     const posted = async () => (await Promise.all(ids.map((id) => stack?.container.leases.get(id)))).every((l) => l?.evidence?.postedAt !== undefined);

@@ -35,6 +35,8 @@ export interface InjectedFault {
   readonly method?: string;
   /** Matches when the request path contains this text. */
   readonly pathIncludes?: string;
+  /** Matches when the request path is exactly this. */
+  readonly path?: string;
   readonly response: FakeResponse;
   /** How many requests it affects; default 1. */
   times?: number;
@@ -108,7 +110,7 @@ export abstract class FakeHttpServer {
     this.requests.push(request);
     let response: FakeResponse;
     const fault = this.faults.find(
-      (f) => (f.method === undefined || f.method === request.method) && (f.pathIncludes === undefined || request.path.includes(f.pathIncludes)),
+      (f) => (f.method === undefined || f.method === request.method) && (f.pathIncludes === undefined || request.path.includes(f.pathIncludes)) && (f.path === undefined || request.path === f.path),
     );
     if (fault !== undefined) {
       fault.times = (fault.times ?? 1) - 1;

@@ -32,6 +32,19 @@ interface StoredObject {
   data: Record<string, string>;
 }
 
+/**
+ * A policy/v1 PodDisruptionBudget as the eviction subresource reads it: its selector (matchLabels)
+ * and the status the disruption controller keeps. Each eviction it allows takes one of
+ * `disruptionsAllowed` (as the API server's checkAndDecrement does); the controller would recompute
+ * it later, here a test sets it.
+ */
+export interface StoredBudget {
+  readonly namespace: string;
+  readonly name: string;
+  readonly matchLabels: Readonly<Record<string, string>>;
+  status: { disruptionsAllowed: number; currentHealthy: number; desiredHealthy: number; expectedPods: number };
+}
+
 /** The alphabet of Kubernetes' generated name suffixes (no vowels, no look-alikes). */
 const SUFFIX = 'bcdfghjklmnpqrstvwxz2456789';
 const suffix = () => [...randomBytes(5)].map((b) => SUFFIX[b % SUFFIX.length]).join('');
@@ -50,6 +63,8 @@ export class FakeCoreResources {
   private readonly streams = new Map<string, Set<() => void>>();
   /** How often an open stream writes a line. */
   streamIntervalMs = 100;
+  /** PodDisruptionBudgets (see addBudget). */
+  readonly budgets: StoredBudget[] = [];
 
   constructor(
     private readonly namespaces: Set<string>,
@@ -104,6 +119,18 @@ export class FakeCoreResources {
     return this.pods.get(`${namespace}/${name}`);
   }
 
+  /**
+   * Adds a PodDisruptionBudget over the pods whose labels include `matchLabels` (a controller's pods
+   * carry `app: <owner name>`), with `minAvailable`: it allows as many evictions as healthy pods
+   * exceed it now.
+   */
+  addBudget(namespace: string, name: string, matchLabels: Record<string, string>, minAvailable: number): StoredBudget {
+    const healthy = [...this.pods.values()].filter((p) => p.metadata.namespace === namespace && Object.entries(matchLabels).every(([k, v]) => p.metadata.labels[k] === v)).length;
+    const budget: StoredBudget = { namespace, name, matchLabels, status: { disruptionsAllowed: Math.max(0, healthy - minAvailable), currentHealthy: healthy, desiredHealthy: minAvailable, expectedPods: healthy } };
+    this.budgets.push(budget);
+    return budget;
+  }
+
   /** Streams open into the pod of this uid now. */
   openStreams(uid: string): number {
     return this.streams.get(uid)?.size ?? 0;
@@ -145,6 +172,7 @@ export class FakeCoreResources {
     const pod = this.pod(namespace, name ?? '');
     const notFound = status(404, 'NotFound', `pods "${name ?? ''}" not found`, { name, kind: 'pods' });
     if (pod === undefined) return notFound;
+    if (subresource === 'eviction' && request.method === 'POST') return this.evict(pod, request);
     if (subresource !== undefined) return STREAM_SUBRESOURCES.includes(subresource) && ['GET', 'POST'].includes(request.method) ? this.stream(pod, subresource, request) : notFound;
     if (request.method === 'GET') return { status: 200, body: pod };
     if (request.method === 'DELETE') return this.delete(pod, request);
@@ -152,16 +180,74 @@ export class FakeCoreResources {
   }
 
   /**
+   * POST .../pods/<name>/eviction (k8s.io/kubernetes pkg/registry/core/pod/storage/eviction.go): a
+   * policy/v1 Eviction naming the pod. A finished pod is deleted whatever the budgets; a pod more
+   * than one budget selects is refused (500); one whose budget allows no disruption now is refused
+   * (429 TooManyRequests, cause DisruptionBudget); otherwise the budget gives up one disruption and
+   * the pod is deleted as a DELETE would (uid precondition included): 201 with a Success Status.
+   */
+  private evict(pod: StoredPod, request: FakeRequest): FakeResponse {
+    const { namespace, name } = pod.metadata;
+    const eviction = JSON.parse(request.body || '{}') as { apiVersion?: string; kind?: string; metadata?: { name?: string }; deleteOptions?: { preconditions?: { uid?: string } } };
+    if (eviction.kind !== 'Eviction' || !['policy/v1', 'policy/v1beta1'].includes(eviction.apiVersion ?? '')) {
+      return status(400, 'BadRequest', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
+    }
+    if (eviction.metadata?.name !== name) return status(400, 'BadRequest', 'name in URL does not match name in Eviction object');
+    const wanted = eviction.deleteOptions?.preconditions?.uid;
+    if (wanted !== undefined && wanted !== pod.metadata.uid) {
+      return status(409, 'Conflict', `Operation cannot be fulfilled on pods "${name}": Precondition failed: UID in precondition: ${wanted}, UID in object meta: ${pod.metadata.uid}`, { name, kind: 'pods' });
+    }
+    const success = { status: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
+    const finished = (pod.status.phase as string) === 'Succeeded' || (pod.status.phase as string) === 'Failed';
+    if (!finished) {
+      const budgets = this.budgets.filter((b) => b.namespace === namespace && Object.entries(b.matchLabels).every(([k, v]) => pod.metadata.labels[k] === v));
+      if (budgets.length > 1) {
+        return { status: 500, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.', code: 500 } };
+      }
+      const [budget] = budgets;
+      if (budget !== undefined) {
+        if (budget.status.disruptionsAllowed <= 0) {
+          return {
+            status: 429,
+            headers: { 'retry-after': '10' },
+            body: {
+              kind: 'Status',
+              apiVersion: 'v1',
+              metadata: {},
+              status: 'Failure',
+              message: "Cannot evict pod as it would violate the pod's disruption budget.",
+              reason: 'TooManyRequests',
+              details: { causes: [{ reason: 'DisruptionBudget', message: `The disruption budget ${budget.name} needs ${budget.status.desiredHealthy} healthy pods and has ${budget.status.currentHealthy} currently` }], retryAfterSeconds: 10 },
+              code: 429,
+            },
+          };
+        }
+        budget.status.disruptionsAllowed -= 1;
+      }
+    }
+    this.remove(pod);
+    return success;
+  }
+
+  /**
    * Deletes the pod (at once: no grace period is simulated), ends every stream open into it and, for
    * a controller-owned pod, lets its controller make the replacement.
    */
   private delete(pod: StoredPod, request: FakeRequest): FakeResponse {
-    const { namespace, name, uid } = pod.metadata;
+    const { name, uid } = pod.metadata;
     const options = request.body === '' ? {} : (JSON.parse(request.body) as { preconditions?: { uid?: string } });
     const wanted = options.preconditions?.uid;
     if (wanted !== undefined && wanted !== uid) {
       return status(409, 'Conflict', `Operation cannot be fulfilled on pods "${name}": Precondition failed: UID in precondition: ${wanted}, UID in object meta: ${uid}`, { name, kind: 'pods' });
     }
+    this.remove(pod);
+    const deleting = seconds(this.now());
+    return { status: 200, body: { ...pod, metadata: { ...pod.metadata, deletionTimestamp: deleting, resourceVersion: this.nextVersion() } } };
+  }
+
+  /** The pod leaves (its streams end) and its controller, if any, makes the replacement. */
+  private remove(pod: StoredPod): void {
+    const { namespace, name, uid } = pod.metadata;
     this.pods.delete(`${namespace}/${name}`);
     for (const end of [...(this.streams.get(uid) ?? [])]) end();
     this.streams.delete(uid);
@@ -172,8 +258,6 @@ export class FakeCoreResources {
       const replacement = kind === 'StatefulSet' ? name : `${owner.name}-${suffix()}`;
       this.addPod(namespace, replacement, { ownerKind: kind, ownerName: owner.name, containers: pod.spec.containers.map((c) => c.name), createdAt });
     }
-    const deleting = seconds(this.now());
-    return { status: 200, body: { ...pod, metadata: { ...pod.metadata, deletionTimestamp: deleting, resourceVersion: this.nextVersion() } } };
   }
 
   /**

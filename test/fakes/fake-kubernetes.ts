@@ -3,7 +3,7 @@ import { FakeHttpServer, type FakeRequest, type FakeResponse } from './fake-http
 import { forbidden, requestInfo, status, STREAM_SUBRESOURCES, type RequestInfo } from './fake-kubernetes-api.js';
 import { FakeAuditLog, type KubeAuditEvent } from './fake-kubernetes-audit.js';
 import { bindingRoute, createBinding, type StoredBinding } from './fake-kubernetes-bindings.js';
-import { FakeCoreResources, type PodOwnerKind, type StoredPod } from './fake-kubernetes-pods.js';
+import { FakeCoreResources, type PodOwnerKind, type StoredBudget, type StoredPod } from './fake-kubernetes-pods.js';
 import { authorize, defaultRoles, type BindingGrant } from './rbac-rules.js';
 
 const GROUP = 'rbac.authorization.k8s.io';
@@ -16,7 +16,8 @@ const KUBE_LEASE = { username: 'kube-lease', groups: ['kube-lease:function', 'sy
 /**
  * The Kubernetes API server's RoleBinding routes (rbac.authorization.k8s.io/v1): create, read,
  * replace (with resourceVersion), delete (with uid preconditions), list with a label selector; the
- * core API's pods (get, list, delete with uid preconditions, exec/attach/portforward streams),
+ * core API's pods (get, list, delete with uid preconditions, eviction honouring PodDisruptionBudgets,
+ * exec/attach/portforward streams),
  * secrets and configmaps (see fake-kubernetes-pods.ts). Errors are `Status` objects as the real API
  * server sends them. kube-lease's bearer token may do anything; a bearer token `user:<name>` is that
  * user (with `userGroups` and system:authenticated), authorized by the RBAC held here. Every
@@ -28,6 +29,7 @@ const CORE_DISCOVERY = {
   groupVersion: 'v1',
   resources: [
     { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['po'] },
+    { name: 'pods/eviction', singularName: '', namespaced: true, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] },
     { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
     { name: 'secrets', singularName: 'secret', namespaced: true, kind: 'Secret', verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] },
     { name: 'configmaps', singularName: 'configmap', namespaced: true, kind: 'ConfigMap', verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['cm'] },
@@ -61,6 +63,11 @@ export class FakeKubernetes extends FakeHttpServer {
 
   pod(namespace: string, name: string): StoredPod | undefined {
     return this.core.pod(namespace, name);
+  }
+
+  /** Adds a PodDisruptionBudget (policy/v1) the eviction subresource honours: see FakeCoreResources.addBudget. */
+  addBudget(namespace: string, name: string, matchLabels: Record<string, string>, minAvailable: number): StoredBudget {
+    return this.core.addBudget(namespace, name, matchLabels, minAvailable);
   }
 
   /** Adds an Opaque secret; `data` in clear text (stored base64 as the API does). */

@@ -5,7 +5,7 @@ import { authorize, defaultRoles, type BindingGrant } from './rbac-rules.js';
 import type { LinkedTicket, Person, TicketSnapshot } from '../../lib/domain/ticket.js';
 import { BindingConflictError, ClusterError, TicketNotFoundError } from '../../lib/errors.js';
 import type { Clock } from '../../lib/ports/clock.js';
-import type { BindingOwner, Cluster, ManagedBinding, PodInfo } from '../../lib/ports/cluster.js';
+import type { BindingOwner, Cluster, EvictionResult, ManagedBinding, PodInfo } from '../../lib/ports/cluster.js';
 import type { LeaseScheduler, ScheduleProgress } from '../../lib/ports/lease-scheduler.js';
 import type { TicketSource } from '../../lib/ports/ticket-source.js';
 import { ANNOTATION_EXPIRES_AT, LABEL_LEASE_ID } from '../../lib/domain/names.js';
@@ -93,8 +93,13 @@ export class MemoryCluster implements Cluster {
 
   /** Pods by namespace/name (in every cluster); see addPod. */
   readonly pods = new Map<string, PodInfo>();
-  /** Every pod deletePod deleted, in order. */
-  readonly deletedPods: { readonly cluster: string; readonly namespace: string; readonly name: string; readonly uid: string }[] = [];
+  /** Every pod evictPod evicted, in order. */
+  readonly evictedPods: { readonly cluster: string; readonly namespace: string; readonly name: string; readonly uid: string }[] = [];
+  /**
+   * PodDisruptionBudgets by `namespace/controller name`: how many more evictions of that
+   * controller's pods each allows (the API server answers 429 when none is left).
+   */
+  readonly budgets = new Map<string, number>();
   private podRefusals: ClusterError[] = [];
   private podSerial = 0;
 
@@ -105,8 +110,8 @@ export class MemoryCluster implements Cluster {
     return info;
   }
 
-  /** Makes the next deletePod calls fail with these errors. */
-  refusePodDeletes(...errors: ClusterError[]): void {
+  /** Makes the next evictPod calls fail with these errors. */
+  refusePodEvictions(...errors: ClusterError[]): void {
     this.podRefusals.push(...errors);
   }
 
@@ -115,23 +120,46 @@ export class MemoryCluster implements Cluster {
   }
 
   /**
-   * Deletes the pod of that uid. As real controllers do, a controller-owned pod comes back with a
-   * new uid: a StatefulSet's under the same name, any other's under `<owner>-r<n>`.
+   * Evicts the pod of that uid unless its controller's budget allows no more (refused, as the API
+   * server's 429). As real controllers do, a controller-owned pod comes back with a new uid: a
+   * StatefulSet's under the same name, any other's under `<owner>-r<n>`.
    */
-  async deletePod(cluster: string, namespace: string, name: string, uid: string): Promise<'deleted' | 'absent'> {
+  async evictPod(cluster: string, namespace: string, name: string, uid: string): Promise<EvictionResult> {
     const refusal = this.podRefusals.shift();
     if (refusal !== undefined) throw refusal;
     const existing = this.pods.get(`${namespace}/${name}`);
-    if (existing === undefined || existing.uid !== uid) return 'absent';
-    this.pods.delete(`${namespace}/${name}`);
-    this.deletedPods.push({ cluster, namespace, name, uid });
+    if (existing === undefined || existing.uid !== uid) return { outcome: 'absent' };
     const owner = existing.controller;
+    const budget = owner === undefined ? undefined : `${namespace}/${owner.name}`;
+    const allowed = budget === undefined ? undefined : this.budgets.get(budget);
+    if (budget !== undefined && allowed !== undefined) {
+      if (allowed <= 0) return { outcome: 'refused', why: `a PodDisruptionBudget forbids evicting it now (The disruption budget ${owner?.name ?? ''} needs 2 healthy pods and has 2 currently)` };
+      this.budgets.set(budget, allowed - 1);
+    }
+    this.pods.delete(`${namespace}/${name}`);
+    this.evictedPods.push({ cluster, namespace, name, uid });
     if (owner !== undefined) {
       this.podSerial += 1;
       // Created after the pod it replaces, even within the same second.
       const createdAt = new Date(Math.max(Date.now(), Date.parse(existing.createdAt) + 1000)).toISOString().replace(/\.\d+Z$/, 'Z');
       this.addPod(namespace, owner.kind === 'StatefulSet' ? name : `${owner.name}-r${this.podSerial}`, { controller: owner, createdAt });
     }
+    return { outcome: 'evicted' };
+  }
+
+  /** Every pod removed by a plain delete (deletePod), in order: kube-lease must never do one. */
+  readonly deletedPods: { readonly cluster: string; readonly namespace: string; readonly name: string; readonly uid: string }[] = [];
+
+  /**
+   * A plain DELETE, as the API server allows one to whoever may delete pods: it ignores every
+   * PodDisruptionBudget. Not part of the Cluster port (kube-lease evicts); here so that a test
+   * sees it, should anything call it.
+   */
+  async deletePod(cluster: string, namespace: string, name: string, uid: string): Promise<'deleted' | 'absent'> {
+    const existing = this.pods.get(`${namespace}/${name}`);
+    if (existing === undefined || existing.uid !== uid) return 'absent';
+    this.pods.delete(`${namespace}/${name}`);
+    this.deletedPods.push({ cluster, namespace, name, uid });
     return 'deleted';
   }
 

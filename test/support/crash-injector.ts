@@ -9,7 +9,7 @@ const SIDE_EFFECTS: Readonly<Record<string, readonly string[]>> = {
   // record, markPosted, drop; claim, finish, release.
   leases: ['create', 'transition', 'claimApproval', 'recordDenial', 'claimDelivery', 'finishDelivery', 'releaseDelivery', 'reservePlace', 'queue', 'record', 'markPosted', 'drop', 'claim', 'finish', 'release', 'amendNote'],
   scheduler: ['schedule', 'cancel'],
-  cluster: ['applyBinding', 'deleteBinding', 'setExpiry', 'deletePod'],
+  cluster: ['applyBinding', 'deleteBinding', 'setExpiry', 'evictPod'],
   'tickets.jira': ['comment'],
   'tickets.servicenow': ['comment'],
 };

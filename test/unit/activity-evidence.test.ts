@@ -86,7 +86,7 @@ describe('activity evidence and live sessions (use cases, in-memory ports)', () 
     expect(comments.find((c) => c.startsWith('Activity during lease'))).toContain('exec into payments/api-1 (container app): "sh"');
   });
 
-  it('sessions: end deletes only controller-owned pods the subject exec\'d into, in the lease\'s namespaces; a bare pod is reported', async () => {
+  it('sessions: end evicts only controller-owned pods the subject exec\'d into, in the lease\'s namespaces; a bare pod and a port-forward are reported', async () => {
     // Prepare
     const app = useCases(AUDITED_CATALOG);
     const lease = await grantDebug(app);
@@ -104,28 +104,24 @@ describe('activity evidence and live sessions (use cases, in-memory ports)', () 
     // Act
     await app.revokeLease({ leaseId: lease.id, cause: 'expiry', actor: 'eventbridge' });
     // Assess
-    expect(app.cluster.deletedPods.map((p) => `${p.namespace}/${p.name}`).sort()).toEqual(['payments/api-7d9-x', 'payments/db-0']);
+    expect(app.cluster.evictedPods.map((p) => `${p.namespace}/${p.name}`)).toEqual(['payments/api-7d9-x']);
+    expect(app.cluster.deletedPods).toEqual([]);
     const stored = await app.leases.get(lease.id);
-    expect(stored?.sessions?.pods).toEqual(
-      expect.arrayContaining([
-        { namespace: 'payments', pod: 'api-7d9-x', outcome: 'deleted' },
-        { namespace: 'payments', pod: 'db-0', outcome: 'deleted' },
-        expect.objectContaining({ namespace: 'payments', pod: 'debug-shell', outcome: 'kept', why: expect.stringContaining('bare pod') }),
-      ]),
-    );
-    expect(stored?.sessions?.pods).toHaveLength(3);
+    expect(stored?.sessions?.pods).toEqual([
+      { namespace: 'payments', pod: 'api-7d9-x', outcome: 'evicted', controller: 'ReplicaSet api-7d9' },
+      { namespace: 'payments', pod: 'debug-shell', outcome: 'kept', why: 'a bare pod: no controller would recreate it, and evicting it would lose it for good (the audit log does not show the subject creating it through this lease)' },
+      { namespace: 'payments', pod: 'db-0', outcome: 'kept', why: 'its port-forward stream(s) are not of a kind this profile ends (onRevoke.streams: exec, attach)' },
+    ]);
     const revoked = app.jira.commentsOn('OPS-1').find((c) => c.startsWith('Access revoked')) ?? '';
     expect(revoked).toContain('these streams may outlive the binding');
-    expect(revoked).toContain('Ended: pod payments/api-7d9-x deleted');
-    expect(revoked).toContain('Not ended: pod payments/debug-shell was not deleted: a bare pod');
-    expect(app.audit.events.filter((e) => e.kind === 'end-session').map((e) => e.reason)).toEqual([
-      expect.stringContaining('deleted pod payments/api-7d9-x (owned by ReplicaSet api-7d9)'),
-      expect.stringContaining('deleted pod payments/db-0 (owned by StatefulSet db)'),
-    ]);
-    expect(app.audit.events.find((e) => e.kind === 'revoke')?.sessions).toMatchObject({ seen: 3, ended: ['payments/api-7d9-x', 'payments/db-0'] });
+    expect(revoked).toContain('Ended: pod payments/api-7d9-x evicted (its controller ReplicaSet api-7d9 recreates it); every stream into it ends when its containers stop');
+    expect(revoked).toContain('Not ended: pod payments/debug-shell could not be ended: a bare pod: no controller would recreate it, and evicting it would lose it for good (the audit log does not show the subject creating it through this lease). Its streams may still be open; a person must check it.');
+    expect(revoked).toContain('Not ended: pod payments/db-0 could not be ended: its port-forward stream(s) are not of a kind this profile ends (onRevoke.streams: exec, attach).');
+    expect(app.audit.events.filter((e) => e.kind === 'end-session').map((e) => e.reason)).toEqual(['evicted pod payments/api-7d9-x (owned by ReplicaSet api-7d9) to end exec stream(s) opened by alice@example.com']);
+    expect(app.audit.events.find((e) => e.kind === 'revoke')?.sessions).toMatchObject({ seen: 3, ended: ['payments/api-7d9-x'] });
   });
 
-  it('a pod replaced since the stream opened is not deleted; without sessions: end nothing is deleted, only listed', async () => {
+  it('a pod replaced since the stream opened is not evicted; without sessions: end nothing is evicted, only listed', async () => {
     // Prepare
     const app = useCases(AUDITED_CATALOG);
     const debug = await grantDebug(app);
@@ -139,7 +135,7 @@ describe('activity evidence and live sessions (use cases, in-memory ports)', () 
     await app.revokeLease({ leaseId: debug.id, cause: 'expiry', actor: 'eventbridge' });
     await app.revokeLease({ leaseId: read.lease.id, cause: 'expiry', actor: 'eventbridge' });
     // Assess
-    expect(app.cluster.deletedPods).toEqual([]);
+    expect(app.cluster.evictedPods).toEqual([]);
     expect((await app.leases.get(debug.id))?.sessions?.pods).toEqual([{ namespace: 'payments', pod: 'web-0', outcome: 'gone', why: 'replaced by a newer pod of the same name' }]);
     const readLease = await app.leases.get(read.lease.id);
     expect(readLease?.sessions?.seen).toHaveLength(1);
@@ -232,7 +228,7 @@ describe('activity evidence and live sessions (use cases, in-memory ports)', () 
     app.clock.advance(5 * 60_000);
     await app.sweepLeases();
     // Assess
-    expect(app.cluster.deletedPods.map((p) => p.name)).toEqual(['api-2']);
+    expect(app.cluster.evictedPods.map((p) => p.name)).toEqual(['api-2']);
     const stored = await app.leases.get(lease.id);
     expect(stored?.sessions?.seen.map((s) => s.pod)).toEqual(['api-2']);
     expect(stored?.evidence?.summary).toMatchObject({ requests: 1, elsewhere: 2 });

@@ -64,7 +64,7 @@ describe('activity evidence against a subject who shapes the audit log', () => {
     await app.sweepLeases();
     // Assess
     expect(revoked?.sessions?.seen).toEqual([]);
-    expect(app.cluster.deletedPods).toEqual([]);
+    expect(app.cluster.evictedPods).toEqual([]);
     const evidence = (await app.leases.get(revoked?.id ?? ''))?.evidence;
     expect(evidence?.summary).toMatchObject({ requests: 2, secretsRead: [] });
     expect(evidence?.summary?.sessions).toEqual([expect.objectContaining({ pod: 'ghost', allowed: false })]);
@@ -81,14 +81,14 @@ describe('activity evidence against a subject who shapes the audit log', () => {
     const revoked = await revoke();
     // Assess
     expect(revoked?.sessions?.seen).toEqual([]);
-    expect(app.cluster.deletedPods).toEqual([]);
+    expect(app.cluster.evictedPods).toEqual([]);
   });
 
-  it('bounds what one revoke lists and ends: 25 streams listed and the rest counted, at most 10 pods deleted, the revoke completes', async () => {
-    // Prepare: 40 streams into 40 pods.
+  it('bounds what one revoke lists and ends: 25 streams listed and the rest counted, at most 10 pods evicted, the revoke completes', async () => {
+    // Prepare: 40 streams into 40 pods, each of its own ReplicaSet.
     const { app, add, revoke } = await debugLease();
     for (let i = 0; i < 40; i += 1) {
-      app.cluster.addPod('payments', `api-${i}`, { createdAt: at(-60).toISOString(), controller: { kind: 'ReplicaSet', name: 'api' } });
+      app.cluster.addPod('payments', `api-${i}`, { createdAt: at(-60).toISOString(), controller: { kind: 'ReplicaSet', name: `api-${i}` } });
       add({ verb: 'create', name: `api-${i}`, subresource: 'exec', at: at(1) });
     }
     // Act
@@ -97,12 +97,12 @@ describe('activity evidence against a subject who shapes the audit log', () => {
     expect(revoked?.status).toBe('REVOKED');
     expect(revoked?.sessions?.seen).toHaveLength(25);
     expect(revoked?.sessions?.omitted).toBe(15);
-    expect(app.cluster.deletedPods).toHaveLength(MAX_PODS_ENDED);
+    expect(app.cluster.evictedPods).toHaveLength(MAX_PODS_ENDED);
     expect(revoked?.sessions?.pods.filter((p) => p.outcome === 'kept' && p.why?.startsWith('more than 10 pods'))).toHaveLength(30);
     expect(app.jira.commentsOn('OPS-1').find((c) => c.startsWith('Access revoked'))).toContain('- and 15 more (the audit log has them all)');
   });
 
-  it('never deletes a Job\'s pod (it would restart the work) nor a finished pod (not recreated): both are reported', async () => {
+  it('never evicts a Job\'s pod (it would restart the work) nor a finished pod (not recreated): both are reported', async () => {
     // Prepare
     const { app, add, revoke } = await debugLease();
     app.cluster.addPod('payments', 'migrate-x1', { createdAt: at(-60).toISOString(), controller: { kind: 'Job', name: 'migrate' } });
@@ -112,9 +112,9 @@ describe('activity evidence against a subject who shapes the audit log', () => {
     // Act
     const revoked = await revoke();
     // Assess
-    expect(app.cluster.deletedPods).toEqual([]);
+    expect(app.cluster.evictedPods).toEqual([]);
     expect(revoked?.sessions?.pods).toEqual([
-      expect.objectContaining({ pod: 'migrate-x1', outcome: 'kept', why: expect.stringContaining('owned by Job migrate') }),
+      { namespace: 'payments', pod: 'migrate-x1', outcome: 'kept', why: 'owned by Job migrate, not a controller kube-lease relies on to recreate it' },
       { namespace: 'payments', pod: 'api-done', outcome: 'gone', why: 'it has finished (Succeeded)' },
     ]);
   });
@@ -126,22 +126,22 @@ describe('activity evidence against a subject who shapes the audit log', () => {
     add({ verb: 'create', name: 'api-late', subresource: 'exec', at: at(29) }, (e) => e, at(32));
     // Act
     const revoked = await revoke();
-    const atRevoke = app.cluster.deletedPods.length;
+    const atRevoke = app.cluster.evictedPods.length;
     app.clock.advance(5 * 60_000);
     await app.sweepLeases();
     // Assess
     expect(revoked?.sessions?.seen).toEqual([]);
     expect(atRevoke).toBe(0);
-    expect(app.cluster.deletedPods.map((p) => p.name)).toEqual(['api-late']);
+    expect(app.cluster.evictedPods.map((p) => p.name)).toEqual(['api-late']);
     const evidence = app.jira.commentsOn('OPS-1').find((c) => c.startsWith('Activity during lease')) ?? '';
-    expect(evidence).toContain('Streams the audit log showed only after the revoke:\nEnded: pod payments/api-late deleted');
+    expect(evidence).toContain('Streams the audit log showed only after the revoke:\nEnded: pod payments/api-late evicted (its controller ReplicaSet api recreates it)');
   });
 
   it('stops ending sessions when the API server does not answer in time, and the revoke still completes', async () => {
     // Prepare: the first pod's read hangs; the time for pods is 50 ms.
     const { app, add } = await debugLease();
     for (const name of ['api-1', 'api-2']) {
-      app.cluster.addPod('payments', name, { createdAt: at(-60).toISOString(), controller: { kind: 'ReplicaSet', name: 'api' } });
+      app.cluster.addPod('payments', name, { createdAt: at(-60).toISOString(), controller: { kind: 'ReplicaSet', name } });
       add({ verb: 'create', name, subresource: 'exec', at: at(1) });
     }
     const getPod = app.cluster.getPod.bind(app.cluster);
@@ -155,7 +155,7 @@ describe('activity evidence against a subject who shapes the audit log', () => {
     expect(outcome.kind).toBe('revoked');
     const revoked = await app.leases.get(lease?.id ?? '');
     expect(revoked?.sessions?.pods).toEqual([
-      { namespace: 'payments', pod: 'api-1', outcome: 'kept', why: 'the API server did not answer in time (it may still delete it)' },
+      { namespace: 'payments', pod: 'api-1', outcome: 'kept', why: 'the API server did not answer in time (it may still evict it)' },
       { namespace: 'payments', pod: 'api-2', outcome: 'kept', why: 'the time for ending sessions ran out before this pod' },
     ]);
   });

@@ -110,6 +110,6 @@ describe('activity summary', () => {
     expect(comment).toContain('exec into payments/api-1 (container app): "sh -c cat /etc/hosts"');
     expect(comment).toContain(digest);
     expect(lines.join('\n')).toContain('may outlive the binding');
-    expect(lines.join('\n')).toContain('Not ended: pod payments/api-1 was not deleted: a bare pod');
+    expect(lines.join('\n')).toContain('Not ended: pod payments/api-1 could not be ended: a bare pod. Its streams may still be open; a person must check it.');
   });
 });

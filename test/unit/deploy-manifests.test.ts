@@ -152,7 +152,7 @@ describe('functionRbac (npm run rbac)', () => {
     for (const object of all) expect(schemaErrors(JSON.parse(JSON.stringify(object)) as Record<string, unknown>)).toBe('valid');
   });
 
-  it('lets kube-lease get and delete pods only in the namespaces of profiles that end sessions at revoke', () => {
+  it('lets kube-lease get pods and evict them (never delete) only in the namespaces of profiles that end sessions at revoke', () => {
     // Prepare: payments-debug (payments) ends sessions; payments-read (payments, payments-worker) does not; checkout only reports them.
     const catalog = parseCatalog(
       DEMO_CATALOG.replace('  demo: {}', '  demo:\n    auditLog: { type: file, path: /var/log/kubernetes/audit.log }').replace(
@@ -164,8 +164,11 @@ describe('functionRbac (npm run rbac)', () => {
     // Act
     const all = functionRbac(catalog, 'demo');
     // Assess
-    const podRules = all.flatMap((o) => (o.rules ?? []).filter((r) => r.resources.includes('pods')).map((r) => ({ where: `${o.kind}/${o.metadata.namespace ?? '(cluster)'}`, ...r })));
-    expect(podRules).toEqual([{ where: 'Role/payments', apiGroups: [''], resources: ['pods'], verbs: ['get', 'delete'] }]);
+    const podRules = all.flatMap((o) => (o.rules ?? []).filter((r) => r.resources.some((x) => x.startsWith('pods'))).map((r) => ({ where: `${o.kind}/${o.metadata.namespace ?? '(cluster)'}`, ...r })));
+    expect(podRules).toEqual([
+      { where: 'Role/payments', apiGroups: [''], resources: ['pods'], verbs: ['get'] },
+      { where: 'Role/payments', apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
+    ]);
     expect(all.map((o) => `${o.kind}/${o.metadata.namespace ?? '(cluster)'}`)).toEqual([
       'Role/checkout',
       'RoleBinding/checkout',

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { ALWAYS_FORBIDDEN_ROLES, SERVICENOW_DEFAULT_APPROVED_STATES, SERVICENOW_DEFAULT_CLOSED_STATES, SUBJECT_PLACEHOLDERS, type Catalog } from '../../domain/catalog.js';
 import { parseDuration } from '../../domain/duration.js';
 import { linearRegExp } from '../../domain/linear-regex.js';
+import { onRevokeSchema } from './on-revoke-schema.js';
 import './regexp-engine.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -80,12 +81,8 @@ export const profileSchema = z.strictObject({
     })
     .optional(),
   subject: subjectTemplate.optional(),
-  /**
-   * What happens at revoke to the exec, attach and port-forward streams the subject opened (they
-   * outlive the binding): `report` lists them on the ticket; `end` also deletes the pods they run
-   * in, when a controller recreates them (the audit log must be configured for the cluster).
-   */
-  onRevoke: z.strictObject({ sessions: z.enum(['report', 'end']) }).optional(),
+  /** What happens at revoke to the streams the subject opened (see on-revoke-schema.ts). */
+  onRevoke: onRevokeSchema.optional(),
 });
 
 function isLinearRegExp(text: string): boolean {

@@ -19,8 +19,10 @@ const session = z.object({
   command: z.string().optional(),
   at: z.string(),
   allowed: z.boolean(),
+  reusedAuditId: z.literal(true).optional(),
 });
-const sessionPod = z.object({ namespace: z.string(), pod: z.string(), outcome: z.enum(['deleted', 'gone', 'kept']), why: z.string().optional() });
+const sessionPod = z.object({ namespace: z.string(), pod: z.string(), outcome: z.enum(['evicted', 'deleted', 'gone', 'kept']), why: z.string().optional(), controller: z.string().optional() });
+const reusedAuditId = z.object({ id: z.string(), requests: z.number().int() });
 const requestCount = z.object({ verb: z.string(), resource: z.string(), namespace: z.string(), count: z.number().int() });
 const summary = z.object({
   requests: z.number().int(),
@@ -30,6 +32,7 @@ const summary = z.object({
   denied: z.array(requestCount),
   omitted: z.number().int(),
   elsewhere: z.number().int().optional(),
+  reusedAuditIds: z.array(reusedAuditId).optional(),
 });
 
 /** Schema of a lease item as stored; items are checked on every read so a hand-edited item cannot confuse us. */
@@ -79,6 +82,8 @@ export const leaseItemSchema = z.object({
   announcing: z.string().optional(),
   verification: z.object({ granted: verification.optional(), revoked: verification.optional() }).optional(),
   endSessions: z.boolean().optional(),
+  endStreams: z.array(z.enum(['exec', 'attach', 'portforward'])).optional(),
+  podsPerController: z.number().int().optional(),
   sessions: z
     .object({
       at: z.string(),
@@ -86,6 +91,7 @@ export const leaseItemSchema = z.object({
       pods: z.array(sessionPod),
       error: z.string().optional(),
       omitted: z.number().int().optional(),
+      reusedAuditIds: z.array(reusedAuditId).optional(),
     })
     .optional(),
   evidence: z

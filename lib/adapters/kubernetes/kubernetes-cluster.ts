@@ -1,12 +1,12 @@
-import type { AuthorizationV1Api, KubernetesObjectApi, RbacAuthorizationV1Api, V1RoleBinding } from '@kubernetes/client-node';
+import type { AuthorizationV1Api, RbacAuthorizationV1Api, V1RoleBinding } from '@kubernetes/client-node';
 import type { AccessCheck } from '../../domain/catalog.js';
 import type { BindingRef, RoleBindingManifest, Subject } from '../../domain/lease.js';
 import { ANNOTATION_EXPIRES_AT, kyvernoTtl, LABEL_DEPLOYMENT, LABEL_KYVERNO_TTL, LABEL_LEASE_ID, LABEL_MANAGED_BY, MANAGED_BY } from '../../domain/names.js';
 import { BindingConflictError } from '../../errors.js';
-import type { BindingOwner, Cluster, ManagedBinding, PodInfo } from '../../ports/cluster.js';
+import type { BindingOwner, Cluster, EvictionResult, ManagedBinding, PodInfo } from '../../ports/cluster.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../../retry.js';
 import { clusterError, makeApiCall, statusOf, type ApiCall } from './kubernetes-api-call.js';
-import { KubernetesPods } from './kubernetes-pods.js';
+import { KubernetesPods, type PodsApi } from './kubernetes-pods.js';
 
 /** The group every authenticated request carries; access reviews include it. */
 const AUTHENTICATED = 'system:authenticated';
@@ -15,7 +15,7 @@ const AUTHENTICATED = 'system:authenticated';
 export interface ClusterApis {
   readonly rbac: RbacAuthorizationV1Api;
   readonly authorization: AuthorizationV1Api;
-  readonly objects: KubernetesObjectApi;
+  readonly objects: PodsApi;
 }
 
 /** Returns the API clients for a catalog cluster (built once per cold start by the container). */
@@ -45,7 +45,7 @@ function isExactly(existing: V1RoleBinding, wanted: V1RoleBinding): boolean {
   );
 }
 
-/** RoleBindings through `@kubernetes/client-node`'s RBAC API, each labelled with the deployment it belongs to; pods through its object API. */
+/** RoleBindings through `@kubernetes/client-node`'s RBAC API, each labelled with the deployment it belongs to; pods (read, evict) through its object API. */
 export class KubernetesCluster implements Cluster {
   private readonly api: RbacApiProvider;
   /** Every API call goes through here: 429, 5xx, network failures and timeouts are retried with back-off. */
@@ -195,8 +195,8 @@ export class KubernetesCluster implements Cluster {
     return this.pods.getPod(cluster, namespace, name);
   }
 
-  deletePod(cluster: string, namespace: string, name: string, uid: string): Promise<'deleted' | 'absent'> {
-    return this.pods.deletePod(cluster, namespace, name, uid);
+  evictPod(cluster: string, namespace: string, name: string, uid: string): Promise<EvictionResult> {
+    return this.pods.evictPod(cluster, namespace, name, uid);
   }
 
   private async read(api: RbacAuthorizationV1Api, cluster: string, binding: BindingRef): Promise<V1RoleBinding | undefined> {

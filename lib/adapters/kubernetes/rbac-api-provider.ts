@@ -7,7 +7,7 @@ import {
   ObjectRbacAuthorizationV1Api as RbacAuthorizationV1Api,
 } from '@kubernetes/client-node/dist/gen/types/ObjectParamAPI.js';
 // Pods through the generic object API: the generated core API would add 600 KB to each bundle.
-import { KubernetesObjectApi } from '@kubernetes/client-node/dist/object.js';
+import { PodsApi } from './kubernetes-pods.js';
 import type { ClusterConfig } from '../../domain/catalog.js';
 import { ConfigError, scrubSecrets } from '../../errors.js';
 import type { Clock } from '../../ports/clock.js';
@@ -104,9 +104,9 @@ export function makeRbacApiProvider(
   }
 }
 
-/** The RBAC API (bindings), the authorization API (access reviews) and the object API (pods) of one cluster, over one connection pool. */
+/** The RBAC API (bindings), the authorization API (access reviews) and the pods API (pods and their eviction) of one cluster, over one connection pool. */
 function apisOf(kc: KubeConfig): ClusterApis {
-  return { rbac: kc.makeApiClient(RbacAuthorizationV1Api), authorization: kc.makeApiClient(AuthorizationV1Api), objects: KubernetesObjectApi.makeApiClient(kc) };
+  return { rbac: kc.makeApiClient(RbacAuthorizationV1Api), authorization: kc.makeApiClient(AuthorizationV1Api), objects: PodsApi.forConfig(kc) };
 }
 
 /**
