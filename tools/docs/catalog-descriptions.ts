@@ -88,5 +88,9 @@ export const CATALOG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'profiles[].subject.name': 'Template, as `subject.name`.',
   'profiles[].onRevoke': 'What happens at revoke to sessions (exec, attach) that outlive the binding.',
   'profiles[].onRevoke.sessions':
-    '`report` (default) lists them on the ticket; `end` also ends them. Needs the cluster\'s `auditLog` and a `User` subject.',
+    '`report` (default) lists them on the ticket; `end` also evicts their pods (Eviction API: PodDisruptionBudgets honoured, never forced). Needs the cluster\'s `auditLog` and a `User` subject.',
+  'profiles[].onRevoke.streams':
+    'With `end`: which stream kinds end sessions (default `[exec, attach]`; add `portforward` to end port-forwards too). A stream under a reused audit ID is ended whatever its kind.',
+  'profiles[].onRevoke.podsPerController':
+    'With `end`: at most this many pods of one controller are evicted per revoke (1 to 10, default 1), so a StatefulSet keeps its other replicas.',
 };
