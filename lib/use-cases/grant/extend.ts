@@ -5,6 +5,7 @@ import { idempotencyKey } from '../../domain/lease-factory.js';
 import { extendedMessage, notExtendedMessage } from '../../domain/messages.js';
 import { leaseIdFor } from '../../domain/names.js';
 import type { GrantPlan } from '../../domain/decision.js';
+import { approvalRecords } from '../../domain/ticket.js';
 import { describeError, LeaseRaceError } from '../../errors.js';
 import { ownerOf } from '../../ports/cluster.js';
 import { commentSafely } from '../lease-deps.js';
@@ -43,7 +44,7 @@ export async function extend(deps: GrantAccessDeps, existing: Lease, plan: Grant
       lease,
       lease.status,
       { at: now.toISOString(), from: lease.status, to: lease.status, by: actor, note },
-      { expiresAt, approvals: [...lease.approvals, approvalId] },
+      { expiresAt, approvals: [...lease.approvals, approvalId], approvalRecords: [...new Set([...(lease.approvalRecords ?? []), ...approvalRecords(plan.approval).map((r) => r.id)])] },
     );
     if (!moved.ok) {
       lease = moved.current;
