@@ -121,6 +121,26 @@ describe('approval integrity: an approval grants exactly what was approved, once
       await nothingGranted('OPS-7');
     });
 
+    it('finds the approval by field id: a custom field displayed as "status" mints none', async () => {
+      // Prepare: the site has a custom field its admins named "status"; bob's approval granted, and the lease ended.
+      stack = await new TestStack().start();
+      stack.jira.fieldNames.customfield_10200 = 'status';
+      stack.ticket('OPS-9', { [PROFILE]: 'payments-read' });
+      const granted = bodyOf(await stack.deliver(stack.jira.transition('OPS-9', 'Approved', bob)));
+      await stack.container.revokeLease({ leaseId: String(granted.leaseId), cause: 'manual', actor: 'test' });
+      const comments = stack.jira.comments('OPS-9').length;
+      // Act: carol (not the requester) sets that field to "Approved"; its changelog item reads
+      // { field: "status", fieldtype: "custom", fieldId: "customfield_10200", toString: "Approved" }.
+      const edit = stack.jira.edit('OPS-9', { customfield_10200: 'Approved' }, carol);
+      expect(stack.jira.issue('OPS-9').histories.at(-1)?.items).toEqual([expect.objectContaining({ field: 'status', fieldtype: 'custom', fieldId: 'customfield_10200', toString: 'Approved' })]);
+      const body = bodyOf(await stack.deliver(edit));
+      // Assess: the approval is still bob's transition, already used: no new lease, nothing said.
+      expect(body).toMatchObject({ outcome: 'duplicate', leaseId: granted.leaseId, status: 'REVOKED' });
+      expect(stack.kube.bindings.size).toBe(0);
+      expect((await stack.container.leases.listForTicket('jira', 'OPS-9')).map((l) => l.id)).toEqual([granted.leaseId]);
+      expect(stack.jira.comments('OPS-9')).toHaveLength(comments);
+    });
+
     it('cancels a scheduled lease whose request is edited before its window opens', async () => {
       stack = await new TestStack().start({ catalog: WINDOW_CATALOG });
       const start = new Date(stack.clock.now().getTime() + 3600_000).toISOString();
