@@ -64,7 +64,7 @@ export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date, cont
     return deny('approver-is-integration', `the approval came from ${who}, the account kube-lease itself uses, which never counts as an approver; a person must approve`);
   }
   // Approvals an earlier lease used do not count again: say so where it decides.
-  const used = given.spentBy === undefined ? '' : ` (approvals already used by lease ${given.spentBy.join(', ')} do not count again)`;
+  const used = given.spentBy === undefined ? '' : ` (the approvals lease ${given.spentBy.join(', ')} already used do not count again)`;
   const requester = ticket.requester;
   if (requester === undefined) {
     return deny('no-requester', `the ticket has no requester in field "${fields.requester}"`);
@@ -102,7 +102,12 @@ export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date, cont
   }
   const allowedApprovers = profile.approvers;
   if (allowedApprovers !== undefined && !approval.approvers.some((a) => allowedApprovers.some((entry) => matchesPerson(a, entry)))) {
-    return deny('approver-not-allowed', `no approver of this ticket may approve profile "${profile.name}"${used}${used === '' ? '' : '; one of its approvers must approve again'}`);
+    return deny(
+      'approver-not-allowed',
+      used === ''
+        ? `no approver of this ticket may approve profile "${profile.name}"`
+        : `no new approval comes from someone who may approve profile "${profile.name}"${used}; someone who may approve it must approve again`,
+    );
   }
   const rule = profile.justification;
   // Linear-time matching bounds the cost; the length cap bounds it further, and fails closed.
