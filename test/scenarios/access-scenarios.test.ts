@@ -32,7 +32,7 @@ interface SourceDriver {
    * Jira, a new approving transition; JSM, a later approval step; ServiceNow, an approval record
    * added to the change (without a new round, which would reset the earlier ones).
    */
-  approveOnTop(stack: TestStack, ticket: string, by: 'second'): Promise<HttpResponse>;
+  approveOnTop(stack: TestStack, ticket: string, by: 'approver' | 'second'): Promise<HttpResponse>;
   /** An approval by the account kube-lease itself signs in as (its credentials in the wrong hands, or an automation run as it). */
   approveAsIntegration(stack: TestStack, ticket: string): Promise<HttpResponse>;
   close(stack: TestStack, ticket: string): Promise<HttpResponse>;
@@ -226,6 +226,22 @@ describe.each([jiraDriver('Jira (status approvals)', false), jiraDriver('Jira Se
       expect(stack.kube.bindings.size).toBe(0);
       expect((await stack.container.leases.listForTicket(driver.source, ticket)).map((l) => l.id)).toEqual([first.leaseId]);
       expect(driver.comments(stack, ticket).at(-1)).toBe(`Access denied, nothing was granted: ${notAllowed(first.leaseId)}.`);
+    });
+
+    it('spends the approval an extension used as well: the next non-allowed approver extends nothing', async () => {
+      // Prepare: bob's approval grants, bob's next approval extends.
+      await start(onlyBob());
+      const ticket = driver.open(stack, { duration: '1h' });
+      const first = bodyOf(await driver.approve(stack, ticket, 'approver'));
+      stack.clock.advance(30 * 60_000);
+      const extended = bodyOf(await driver.approveOnTop(stack, ticket, 'approver'));
+      expect(extended).toMatchObject({ outcome: 'extended', leaseId: first.leaseId });
+      stack.clock.advance(30 * 60_000);
+      // Act: carol approves on top of both of bob's approvals.
+      const third = bodyOf(await driver.approveOnTop(stack, ticket, 'second'));
+      // Assess: neither of bob's approvals counts again.
+      expect(third).toMatchObject({ outcome: 'denied', code: 'approver-not-allowed', reason: notAllowed(first.leaseId) });
+      expect(await stack.container.leases.get(String(first.leaseId))).toMatchObject({ status: 'ACTIVE', expiresAt: extended.expiresAt });
     });
 
     it("never counts an approval by kube-lease's own integration account", async () => {
