@@ -235,6 +235,32 @@ describe('approval integrity: an approval grants exactly what was approved, once
     });
   });
 
+  describe("kube-lease's own accounts never approve", () => {
+    it('denies a transition by its Jira account even where the catalog names it an automation approver', async () => {
+      // Prepare: the account kube-lease signs in as, named (wrongly) among the automation approvers.
+      stack = await new TestStack().start({ catalog: DEMO_CATALOG.replace('  approvedStatuses: [Approved]', `  approvedStatuses: [Approved]\n  automationApprovers: ["5b10ac8d82e05b22cc7d4ef5"]`) });
+      expect(stack.jira.botUser.accountId).toBe('5b10ac8d82e05b22cc7d4ef5');
+      stack.ticket('OPS-22', { [PROFILE]: 'payments-read' });
+      // Act
+      const body = bodyOf(await stack.deliver(stack.jira.transition('OPS-22', 'Approved', stack.jira.botUser)));
+      // Assess
+      expect(body).toMatchObject({ outcome: 'denied', code: 'approver-is-integration' });
+      await nothingGranted('OPS-22');
+      expect(stack.jira.comments('OPS-22')).toEqual([expect.stringMatching(/^Access denied, nothing was granted: the approval came from kube-lease bot, the account kube-lease itself uses/)]);
+    });
+
+    it('answers 503 and grants nothing while it cannot tell its own Jira account (GET /myself fails), and grants once it can', async () => {
+      stack = await new TestStack().start();
+      stack.ticket('OPS-23', { [PROFILE]: 'payments-read' });
+      const approval = stack.jira.transition('OPS-23', 'Approved', bob);
+      stack.jira.failNext({ method: 'GET', pathIncludes: '/rest/api/2/myself', times: 50, response: { status: 503, body: { errorMessages: ['Service unavailable'] } } });
+      expect((await stack.deliver(approval, { deliveryId: 'first' })).statusCode).toBe(503);
+      await nothingGranted('OPS-23');
+      stack.jira.clearFaults();
+      expect(bodyOf(await stack.deliver(approval, { deliveryId: 'first' }))).toMatchObject({ outcome: 'granted' });
+    });
+  });
+
   describe('scope and silence', () => {
     it('ignores an issue of a project outside jira.projects before reading it, and says nothing', async () => {
       stack = await new TestStack().start({ catalog: SCOPED_CATALOG });
