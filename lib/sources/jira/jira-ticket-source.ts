@@ -1,7 +1,7 @@
 import type JiraApi from 'jira-client';
 import type { JiraCatalog } from '../../domain/catalog.js';
 import * as z from 'zod';
-import { markIntegration, type Approval, type LinkedTicket, type Person, type TicketSnapshot } from '../../domain/ticket.js';
+import type { LinkedTicket, Person, TicketSnapshot } from '../../domain/ticket.js';
 import { TicketNotFoundError, TicketSourceError } from '../../errors.js';
 import type { TicketSource } from '../../ports/ticket-source.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../../retry.js';
@@ -19,6 +19,7 @@ import {
   type JiraIssue,
   type ServiceDeskApprovals,
 } from './jira-issue.js';
+import { JiraIntegrationAccount } from './jira-identity.js';
 import { parseJiraFailure } from './jira-request.js';
 
 /** The subset of jira-client we call, so tests and the container agree on it. */
@@ -41,45 +42,13 @@ export class JiraTicketSource implements TicketSource {
     private readonly serviceDesk?: () => Promise<ServiceDeskClient>,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
     /** The email of the account kube-lease signs in as (`JIRA_EMAIL`): its transitions and approvals never count. */
-    private readonly integrationEmail?: string,
-  ) {}
-
-  /** kube-lease's own account as `GET /myself` reports it; read once, a failure is not kept. */
-  private me: Promise<Person> | undefined;
-
-  /**
-   * kube-lease's own Jira account. Read once per cold start, beside the first issue read (never
-   * before it), and kept: its accountId (Cloud) or name (Server/DC) is what changelog and approval
-   * authors carry, also where the site hides email addresses.
-   */
-  private integrationAccount(): Promise<Person> {
-    if (this.me === undefined) {
-      const read = this.request(async () => (await this.client()).genericGet('myself'), 'reading its own account (GET /myself)', 'myself').then(
-        (raw) => {
-          const person = toPerson(raw);
-          if (person === undefined) throw new TicketSourceError('Jira returned its own account (GET /myself) in an unexpected shape', undefined);
-          return person;
-        },
-        (error: unknown) => {
-          // A 404 here is no missing ticket: whoever we are could not be read.
-          throw error instanceof TicketNotFoundError ? new TicketSourceError('Jira did not return its own account (GET /myself)', 404, { cause: error }) : error;
-        },
-      );
-      read.catch(() => {
-        if (this.me === read) this.me = undefined;
-      });
-      this.me = read;
-    }
-    return this.me;
+    integrationEmail?: string,
+  ) {
+    this.own = new JiraIntegrationAccount(() => this.request(async () => (await this.client()).genericGet('myself'), 'reading its own account (GET /myself)', 'myself'), integrationEmail);
   }
 
-  /** The approval with kube-lease's own account marked (see `Person.integration`). */
-  private async markOwn(approval: Approval | undefined, me: Promise<Person>): Promise<Approval | undefined> {
-    if (approval === undefined) return undefined;
-    const self = await me;
-    const email = this.integrationEmail?.toLowerCase();
-    return markIntegration(approval, (p) => p.id === self.id || (email !== undefined && p.email?.toLowerCase() === email));
-  }
+  /** kube-lease's own account: its transitions and approvals never count. */
+  private readonly own: JiraIntegrationAccount;
 
   /** One Jira call: 429 (honouring Retry-After), 5xx and network failures are retried with back-off. */
   private request<T>(work: () => Promise<T>, action: string, key: string): Promise<T> {
@@ -95,7 +64,7 @@ export class JiraTicketSource implements TicketSource {
   async getTicket(key: string): Promise<TicketSnapshot> {
     if (!ISSUE_KEY.test(key)) throw new TicketNotFoundError(key.slice(0, 60));
     // Beside the issue read, not after it (cached after the first success).
-    const me = this.integrationAccount();
+    const me = this.own.account();
     me.catch(() => undefined);
     const raw: unknown = await this.request(async () => (await this.client()).findIssue(key, 'changelog'), `reading ${key}`, key);
     const parsed = jiraIssueSchema.safeParse(raw);
@@ -129,7 +98,7 @@ export class JiraTicketSource implements TicketSource {
       integrity = this.integrity(histories, { historyId: approval.id });
     }
     if (histories === undefined && state === 'approved') integrity = { kind: 'unknown', reason: 'the changelog could not be read completely' };
-    if (state === 'approved') approval = await this.markOwn(approval, me);
+    if (state === 'approved') approval = await this.own.mark(approval, me);
     return {
       source: 'jira',
       key: issue.key,
