@@ -56,6 +56,7 @@ export function buildSources(config: Config, secret: SecretReader, clock: Clock)
       makeJiraSource({
         catalog: catalog.jira,
         baseUrl: jira.baseUrl,
+        email: jira.email,
         api: clients.api,
         serviceDesk: clients.serviceDesk,
         webhookSecret: () => secret(jira.webhookSecretRef, 'JIRA_WEBHOOK_SECRET'),
@@ -71,6 +72,7 @@ export function buildSources(config: Config, secret: SecretReader, clock: Clock)
       makeServiceNowSource({
         catalog: catalog.servicenow,
         instanceUrl: servicenow.instanceUrl,
+        user: servicenow.user,
         client: new ServiceNowClient(credentials, config.retry),
         credentials,
         webhookSecret: () => secret(servicenow.webhookSecretRef, 'SERVICENOW_WEBHOOK_SECRET'),

@@ -31,7 +31,9 @@ export type DenialCode =
   | 'no-linked-ticket'
   | 'approver-not-person'
   | 'changed-after-approval'
-  | 'approval-unverifiable';
+  | 'approval-unverifiable'
+  | 'approval-spent'
+  | 'approver-is-integration';
 
 /** Everything needed to create a lease; produced only when every rule passed. */
 export interface GrantPlan {

@@ -2,7 +2,7 @@ import { accessCheckOf } from './catalog.js';
 import type { GrantPlan } from './decision.js';
 import type { Lease } from './lease.js';
 import { bindingName, leaseIdFor, scheduleName } from './names.js';
-import { personLabel } from './ticket.js';
+import { approvalRecords, personLabel } from './ticket.js';
 
 /** The idempotency key of an approval: one approval event of one ticket in one ITSM system. */
 export function idempotencyKey(plan: Pick<GrantPlan, 'ticket' | 'approval'>): string {
@@ -28,6 +28,7 @@ export function newLease(plan: GrantPlan, now: Date, schedulePrefix: string, act
     requester: plan.requester,
     approvers: plan.approval.approvers,
     approvals: [plan.approval.id],
+    approvalRecords: approvalRecords(plan.approval).map((r) => r.id),
     subject: plan.subject,
     profile: plan.profile.name,
     cluster: plan.cluster,

@@ -77,6 +77,12 @@ export interface Lease {
   readonly approvers: readonly Person[];
   /** Ids of every approval applied to this lease (the first one and any extensions). */
   readonly approvals: readonly string[];
+  /**
+   * Ids of the approval records (`ApprovalRecord.id`) this lease's grant and extensions relied on:
+   * spent, they never count for another decision on the ticket. Absent only on leases stored before
+   * it was recorded.
+   */
+  readonly approvalRecords?: readonly string[] | undefined;
   readonly subject: Subject;
   readonly profile: string;
   readonly cluster: string;

@@ -2,7 +2,7 @@ import { findProfile, isForbiddenRole, type Catalog } from './catalog.js';
 import { deny, EMPTY_CONTEXT, type Decision, type DecisionContext } from './decision.js';
 import { accessWindow, chooseDuration, chooseNamespaces, clipText, renderSubject } from './request.js';
 import { linearRegExp, MAX_MATCHED_LENGTH } from './linear-regex.js';
-import { matchesPerson, samePerson, type Approval, type TicketSnapshot, type TicketSourceName } from './ticket.js';
+import { approvalRecords, matchesPerson, samePerson, type Approval, type TicketSnapshot, type TicketSourceName } from './ticket.js';
 
 /**
  * Why a ticket is not an access request at all, or undefined when it is one. Such a ticket gets no
@@ -51,9 +51,20 @@ export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date, cont
     return deny('approval-unverifiable', `what was approved could not be checked against the ticket's history (${clipText(integrity.reason, 160)}); nothing is granted until it can be`);
   }
   const given = ticket.approval;
+  if (given?.spentBy !== undefined && approvalRecords(given).length === 0) {
+    return deny('approval-spent', `every approval on the ticket was already used, by lease ${given.spentBy.join(', ')}; more access needs a new approval`);
+  }
   if (given === undefined || given.approvers.length === 0) {
     return deny('no-approval', 'the ticket does not show who approved it');
   }
+  // kube-lease's own account never approves, whatever the catalog says of automation accounts.
+  const own = given.approvers.filter((a) => a.integration === true);
+  if (own.length > 0) {
+    const who = own.map((a) => clipText(a.displayName ?? a.id, 60)).join(', ');
+    return deny('approver-is-integration', `the approval came from ${who}, the account kube-lease itself uses, which never counts as an approver; a person must approve`);
+  }
+  // Approvals an earlier lease used do not count again: say so where it decides.
+  const used = given.spentBy === undefined ? '' : ` (the approvals lease ${given.spentBy.join(', ')} already used do not count again)`;
   const requester = ticket.requester;
   if (requester === undefined) {
     return deny('no-requester', `the ticket has no requester in field "${fields.requester}"`);
@@ -66,7 +77,7 @@ export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date, cont
   const people = given.approvers.filter((a) => a.activeHuman === true || automation.includes(a.id));
   if (people.length === 0) {
     const who = given.approvers.map((a) => clipText(a.displayName ?? a.id, 60)).join(', ');
-    return deny('approver-not-person', `the approval came from ${who}, which is not an active person's account; a person must approve`);
+    return deny('approver-not-person', `the approval came from ${who}, which is not an active person's account${used}; a person must approve`);
   }
   const approval: Approval = { ...given, approvers: people };
   if (integrity === undefined) {
@@ -91,7 +102,12 @@ export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date, cont
   }
   const allowedApprovers = profile.approvers;
   if (allowedApprovers !== undefined && !approval.approvers.some((a) => allowedApprovers.some((entry) => matchesPerson(a, entry)))) {
-    return deny('approver-not-allowed', `no approver of this ticket may approve profile "${profile.name}"`);
+    return deny(
+      'approver-not-allowed',
+      used === ''
+        ? `no approver of this ticket may approve profile "${profile.name}"`
+        : `no new approval comes from someone who may approve profile "${profile.name}"${used}; someone who may approve it must approve again`,
+    );
   }
   const rule = profile.justification;
   // Linear-time matching bounds the cost; the length cap bounds it further, and fails closed.
@@ -105,7 +121,7 @@ export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date, cont
     const groups = context.approverGroups;
     const inGroup = approval.approvers.some((a) => (groups.get(a.id) ?? []).some((g) => profile.approverGroups?.includes(g)));
     if (!inGroup) {
-      return deny('approver-not-in-group', `no approver is a member of ${profile.approverGroups.map((g) => `"${g}"`).join(' or ')}, as profile "${profile.name}" requires`);
+      return deny('approver-not-in-group', `no approver is a member of ${profile.approverGroups.map((g) => `"${g}"`).join(' or ')}, as profile "${profile.name}" requires${used}`);
     }
   }
   const link = profile.linkedTicket;

@@ -9,6 +9,12 @@ export interface Person {
    * Undefined when the API did not say: such an account never counts as an approver.
    */
   readonly activeHuman?: boolean | undefined;
+  /**
+   * Set by the source when this is kube-lease's own integration account (the one whose credentials
+   * it reads and comments with: Jira `JIRA_EMAIL` / its accountId, ServiceNow `SERVICENOW_USER`).
+   * Its approvals and transitions are never approvals.
+   */
+  readonly integration?: boolean | undefined;
 }
 
 /** Every ITSM source kube-lease reads: the one declaration. */
@@ -19,6 +25,16 @@ export function isTicketSource(name: string): name is TicketSourceName {
   return (TICKET_SOURCES as readonly string[]).includes(name);
 }
 
+/**
+ * One record an approval is made of, with whoever approved in it: a ServiceNow
+ * `sysapproval_approver` record, a Jira Service Management approval step, or the Jira changelog
+ * entry of the approving transition. Ids carry their kind (`sn:`, `jsm:`, `jira-history:`).
+ */
+export interface ApprovalRecord {
+  readonly id: string;
+  readonly approvers: readonly Person[];
+}
+
 /** The approval the ITSM API reports: who approved, when, and a stable id of that approval. */
 export interface Approval {
   /** Stable id of the approval event; part of the idempotency key (a new approval has a new id). */
@@ -26,6 +42,28 @@ export interface Approval {
   /** Everyone whose approval counts; never empty. */
   readonly approvers: readonly Person[];
   readonly at: string;
+  /**
+   * The records the approval is made of. A lease records the ids it relied on, and no later
+   * decision on the ticket counts them again (`unspentApproval`). Absent: the approval is one
+   * record, under its own id, of all its approvers.
+   */
+  readonly records?: readonly ApprovalRecord[] | undefined;
+  /**
+   * Set by `unspentApproval` when earlier leases of the ticket used some of its records: the ids of
+   * those leases. `approvers` and `records` then hold only what was not used before.
+   */
+  readonly spentBy?: readonly string[] | undefined;
+}
+
+/** The approval with every approver `isOwn` says is kube-lease's own integration account marked so (see `Person.integration`). */
+export function markIntegration(approval: Approval, isOwn: (person: Person) => boolean): Approval {
+  const mark = (people: readonly Person[]) => people.map((p) => (isOwn(p) ? { ...p, integration: true } : p));
+  return { ...approval, approvers: mark(approval.approvers), ...(approval.records === undefined ? {} : { records: approval.records.map((r) => ({ ...r, approvers: mark(r.approvers) })) }) };
+}
+
+/** The records of an approval (see `Approval.records`). */
+export function approvalRecords(approval: Approval): readonly ApprovalRecord[] {
+  return approval.records ?? [{ id: approval.id, approvers: approval.approvers }];
 }
 
 /**

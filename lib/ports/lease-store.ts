@@ -25,6 +25,8 @@ export interface TransitionPatch {
   readonly expiresAt?: string;
   /** The full list of applied approvals (extension). */
   readonly approvals?: readonly string[];
+  /** The full list of approval records relied on (extension). */
+  readonly approvalRecords?: readonly string[];
   /** Why a transient failure left the lease PENDING for a retry; `null` clears it. */
   readonly deferredReason?: string | null;
   /** Lines the grant's announcement adds (see Lease.grantNote); `null` clears them. */

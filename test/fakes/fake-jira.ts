@@ -57,7 +57,13 @@ export class FakeJira extends FakeHttpServer {
   readonly serviceDeskApprovals = new Map<string, Record<string, unknown>[]>();
   /** Group names by accountId. */
   readonly groups = new Map<string, string[]>();
-  readonly botUser: JiraUser = { accountId: '5b10ac8d82e05b22cc7d4ef5', displayName: 'kube-lease bot', emailAddress: 'kube-lease-bot@example.com' };
+  /** The account kube-lease signs in as (its credentials below): an ordinary active account, as on many sites. */
+  readonly botUser: JiraUser = { accountId: '5b10ac8d82e05b22cc7d4ef5', displayName: 'kube-lease bot', emailAddress: 'kube-lease-bot@example.com', accountType: 'atlassian', active: true };
+  /**
+   * Display names of fields as this site shows them in changelogs, by field id. A site may name a
+   * custom field anything, "status" included: its items still say `fieldtype: custom` and its id.
+   */
+  readonly fieldNames: Record<string, string> = { ...FIELD_NAMES };
   private nextId = 10_000;
   private nextHistory = 50_000;
   /** Whether the site serves `GET /issue/{key}/changelog` (Cloud does; old Server/DC versions do not). */
@@ -140,7 +146,7 @@ export class FakeJira extends FakeHttpServer {
       created: this.created(),
       author,
       items: changed.map(([fieldId, value]) => ({
-        field: FIELD_NAMES[fieldId] ?? fieldId,
+        field: this.fieldNames[fieldId] ?? fieldId,
         fieldtype: fieldId.startsWith('customfield_') ? 'custom' : 'jira',
         fieldId,
         from: null,
@@ -279,6 +285,10 @@ export class FakeJira extends FakeHttpServer {
       const maxResults = Math.min(Number(request.query.get('maxResults') ?? '100'), 100);
       const values = issue.histories.slice(startAt, startAt + maxResults);
       return { status: 200, body: { self: `https://example.atlassian.net${request.path}`, maxResults, startAt, total: issue.histories.length, isLast: startAt + values.length >= issue.histories.length, values } };
+    }
+    if (request.path === '/rest/api/2/myself' && request.method === 'GET') {
+      // The signed-in account, as Jira Cloud returns it (the email only where the profile shows it).
+      return { status: 200, body: { self: `https://example.atlassian.net/rest/api/2/user?accountId=${this.botUser.accountId}`, timeZone: 'Etc/UTC', locale: 'en_US', ...this.botUser } };
     }
     if (request.path === '/rest/api/2/user/groups' && request.method === 'GET') {
       const accountId = request.query.get('accountId') ?? '';

@@ -121,6 +121,26 @@ describe('approval integrity: an approval grants exactly what was approved, once
       await nothingGranted('OPS-7');
     });
 
+    it('finds the approval by field id: a custom field displayed as "status" mints none', async () => {
+      // Prepare: the site has a custom field its admins named "status"; bob's approval granted, and the lease ended.
+      stack = await new TestStack().start();
+      stack.jira.fieldNames.customfield_10200 = 'status';
+      stack.ticket('OPS-9', { [PROFILE]: 'payments-read' });
+      const granted = bodyOf(await stack.deliver(stack.jira.transition('OPS-9', 'Approved', bob)));
+      await stack.container.revokeLease({ leaseId: String(granted.leaseId), cause: 'manual', actor: 'test' });
+      const comments = stack.jira.comments('OPS-9').length;
+      // Act: carol (not the requester) sets that field to "Approved"; its changelog item reads
+      // { field: "status", fieldtype: "custom", fieldId: "customfield_10200", toString: "Approved" }.
+      const edit = stack.jira.edit('OPS-9', { customfield_10200: 'Approved' }, carol);
+      expect(stack.jira.issue('OPS-9').histories.at(-1)?.items).toEqual([expect.objectContaining({ field: 'status', fieldtype: 'custom', fieldId: 'customfield_10200', toString: 'Approved' })]);
+      const body = bodyOf(await stack.deliver(edit));
+      // Assess: the approval is still bob's transition, already used: no new lease, nothing said.
+      expect(body).toMatchObject({ outcome: 'duplicate', leaseId: granted.leaseId, status: 'REVOKED' });
+      expect(stack.kube.bindings.size).toBe(0);
+      expect((await stack.container.leases.listForTicket('jira', 'OPS-9')).map((l) => l.id)).toEqual([granted.leaseId]);
+      expect(stack.jira.comments('OPS-9')).toHaveLength(comments);
+    });
+
     it('cancels a scheduled lease whose request is edited before its window opens', async () => {
       stack = await new TestStack().start({ catalog: WINDOW_CATALOG });
       const start = new Date(stack.clock.now().getTime() + 3600_000).toISOString();
@@ -212,6 +232,32 @@ describe('approval integrity: an approval grants exactly what was approved, once
       stack = await new TestStack().start({ catalog: DEMO_CATALOG.replace('  approvedStatuses: [Approved]', `  approvedStatuses: [Approved]\n  automationApprovers: ["${AUTOMATION_FOR_JIRA.accountId}"]`) });
       stack.ticket('OPS-21', { [PROFILE]: 'payments-read' });
       expect(bodyOf(await stack.deliver(stack.jira.transition('OPS-21', 'Approved', AUTOMATION_FOR_JIRA)))).toMatchObject({ outcome: 'granted' });
+    });
+  });
+
+  describe("kube-lease's own accounts never approve", () => {
+    it('denies a transition by its Jira account even where the catalog names it an automation approver', async () => {
+      // Prepare: the account kube-lease signs in as, named (wrongly) among the automation approvers.
+      stack = await new TestStack().start({ catalog: DEMO_CATALOG.replace('  approvedStatuses: [Approved]', `  approvedStatuses: [Approved]\n  automationApprovers: ["5b10ac8d82e05b22cc7d4ef5"]`) });
+      expect(stack.jira.botUser.accountId).toBe('5b10ac8d82e05b22cc7d4ef5');
+      stack.ticket('OPS-22', { [PROFILE]: 'payments-read' });
+      // Act
+      const body = bodyOf(await stack.deliver(stack.jira.transition('OPS-22', 'Approved', stack.jira.botUser)));
+      // Assess
+      expect(body).toMatchObject({ outcome: 'denied', code: 'approver-is-integration' });
+      await nothingGranted('OPS-22');
+      expect(stack.jira.comments('OPS-22')).toEqual([expect.stringMatching(/^Access denied, nothing was granted: the approval came from kube-lease bot, the account kube-lease itself uses/)]);
+    });
+
+    it('answers 503 and grants nothing while it cannot tell its own Jira account (GET /myself fails), and grants once it can', async () => {
+      stack = await new TestStack().start();
+      stack.ticket('OPS-23', { [PROFILE]: 'payments-read' });
+      const approval = stack.jira.transition('OPS-23', 'Approved', bob);
+      stack.jira.failNext({ method: 'GET', pathIncludes: '/rest/api/2/myself', times: 50, response: { status: 503, body: { errorMessages: ['Service unavailable'] } } });
+      expect((await stack.deliver(approval, { deliveryId: 'first' })).statusCode).toBe(503);
+      await nothingGranted('OPS-23');
+      stack.jira.clearFaults();
+      expect(bodyOf(await stack.deliver(approval, { deliveryId: 'first' }))).toMatchObject({ outcome: 'granted' });
     });
   });
 

@@ -346,11 +346,12 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
   it('answers 503 (so Jira retries) and records nothing when Jira is unavailable, passing on Retry-After', async () => {
     stack.ticket('OPS-14', { [PROFILE]: 'payments-read' });
     const payload = stack.jira.transition('OPS-14', 'Approved', bob);
-    stack.jira.failNext({ method: 'GET', response: { status: 429, headers: { 'retry-after': '30' }, body: { errorMessages: ['Rate limit exceeded.'] } } });
+    // (The issue read: kube-lease's own account, read beside it once, is not what fails here.)
+    stack.jira.failNext({ method: 'GET', pathIncludes: '/rest/api/2/issue/', response: { status: 429, headers: { 'retry-after': '30' }, body: { errorMessages: ['Rate limit exceeded.'] } } });
     const limited = await stack.deliver(payload, { deliveryId: 'retry-me' });
     expect(limited.statusCode).toBe(503);
     expect(limited.headers['retry-after']).toBe('30');
-    stack.jira.failNext({ method: 'GET', times: 3, response: { status: 502, body: { errorMessages: ['Bad gateway'] } } });
+    stack.jira.failNext({ method: 'GET', pathIncludes: '/rest/api/2/issue/', times: 3, response: { status: 502, body: { errorMessages: ['Bad gateway'] } } });
     expect((await stack.deliver(payload, { deliveryId: 'retry-me' })).statusCode).toBe(503);
     expect(stack.kube.requests).toHaveLength(0);
     expect(stack.audit.kinds()).toEqual(['failure', 'failure']);
@@ -368,12 +369,13 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
   it('rides out short Jira and Kubernetes outages by retrying with back-off', async () => {
     stack.ticket('OPS-17', { [PROFILE]: 'payments-read' });
     const payload = stack.jira.transition('OPS-17', 'Approved', bob);
-    stack.jira.failNext({ method: 'GET', times: 2, response: { status: 503, body: { errorMessages: ['Service unavailable'] } } });
+    stack.jira.failNext({ method: 'GET', pathIncludes: '/rest/api/2/issue/', times: 2, response: { status: 503, body: { errorMessages: ['Service unavailable'] } } });
     stack.kube.failNext({ method: 'POST', times: 2, response: { status: 429, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'too many requests', reason: 'TooManyRequests', code: 429 } } });
     const body = bodyOf(await stack.deliver(payload));
     expect(body.outcome).toBe('granted');
     expect(stack.kube.bindings.size).toBe(2);
-    expect(stack.jira.requests.filter((r) => r.method === 'GET')).toHaveLength(3);
+    // Three reads of the issue, and kube-lease's own account read once beside the first.
+    expect(stack.jira.requests.filter((r) => r.method === 'GET').map((r) => r.path).sort()).toEqual([...Array.from({ length: 3 }, () => '/rest/api/2/issue/OPS-17'), '/rest/api/2/myself']);
   });
 
   it('denies without a comment when the ticket does not exist for the API', async () => {

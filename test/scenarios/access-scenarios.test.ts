@@ -20,10 +20,21 @@ interface Ask {
  */
 interface SourceDriver {
   readonly name: string;
+  readonly source: 'jira' | 'servicenow';
+  /** Whether earlier approvals stand beside a new one (JSM steps, ServiceNow records); a Jira status approval is only the newest transition. */
+  readonly approvalsAccumulate: boolean;
   readonly catalog: string;
   prepare(stack: TestStack): void;
   open(stack: TestStack, ask: Ask): string;
   approve(stack: TestStack, ticket: string, by: 'approver' | 'requester' | 'second'): Promise<HttpResponse>;
+  /**
+   * One more approval on an approved ticket, leaving the earlier ones standing, as an insider can:
+   * Jira, a new approving transition; JSM, a later approval step; ServiceNow, an approval record
+   * added to the change (without a new round, which would reset the earlier ones).
+   */
+  approveOnTop(stack: TestStack, ticket: string, by: 'approver' | 'second'): Promise<HttpResponse>;
+  /** An approval by the account kube-lease itself signs in as (its credentials in the wrong hands, or an automation run as it). */
+  approveAsIntegration(stack: TestStack, ticket: string): Promise<HttpResponse>;
   close(stack: TestStack, ticket: string): Promise<HttpResponse>;
   comments(stack: TestStack, ticket: string): string[];
 }
@@ -35,6 +46,8 @@ function jiraDriver(name: string, serviceDesk: boolean): SourceDriver {
   const people = { approver: bob, requester: alice, second: carol };
   return {
     name,
+    source: 'jira',
+    approvalsAccumulate: serviceDesk,
     catalog: serviceDesk ? WINDOW_CATALOG.replace('  closedStatuses: [Done, Declined]\n', '  closedStatuses: [Done, Declined]\n  approvals: servicedesk\n') : WINDOW_CATALOG,
     prepare: () => undefined,
     open(stack, ask) {
@@ -54,6 +67,15 @@ function jiraDriver(name: string, serviceDesk: boolean): SourceDriver {
       if (serviceDesk) stack.jira.serviceDeskDecision(key, 'approved', [people[by]]);
       return stack.deliver(stack.jira.transition(key, 'Approved', serviceDesk ? bob : people[by]));
     },
+    approveOnTop(stack, key, by) {
+      return this.approve(stack, key, by);
+    },
+    approveAsIntegration(stack, key) {
+      // Its email hidden, as many Cloud sites show accounts: only its accountId can tell it.
+      const { emailAddress: _hidden, ...bot } = stack.jira.botUser;
+      if (serviceDesk) stack.jira.serviceDeskDecision(key, 'approved', [bot]);
+      return stack.deliver(stack.jira.transition(key, 'Approved', serviceDesk ? bob : bot));
+    },
     close: (stack, key) => stack.deliver(stack.jira.transition(key, 'Done', bob)),
     comments: (stack, key) => stack.jira.comments(key),
   };
@@ -69,6 +91,8 @@ function serviceNowDriver(): SourceDriver {
   };
   return {
     name: 'ServiceNow change requests',
+    source: 'servicenow',
+    approvalsAccumulate: true,
     catalog: WINDOW_CATALOG,
     prepare(stack) {
       users.set('requester', stack.servicenow.addUser('alice', 'alice@example.com', 'Alice Engineer'));
@@ -93,6 +117,17 @@ function serviceNowDriver(): SourceDriver {
       else stack.servicenow.approve(chg, person);
       return stack.deliverServiceNow(chg);
     },
+    approveOnTop(stack, number, by) {
+      const chg = change(number);
+      stack.servicenow.approveStep(chg, users.get(by) as SnUser);
+      return stack.deliverServiceNow(chg);
+    },
+    approveAsIntegration(stack, number) {
+      // The user kube-lease signs in as, an ordinary interactive account here.
+      const integration = stack.servicenow.addUser('kube-lease.integration', 'kube-lease@example.com', 'kube-lease integration');
+      stack.servicenow.approve(change(number), integration);
+      return stack.deliverServiceNow(change(number));
+    },
     close(stack, number) {
       const chg = change(number);
       stack.servicenow.update(chg, { state: '3' }, 'bob');
@@ -106,10 +141,17 @@ describe.each([jiraDriver('Jira (status approvals)', false), jiraDriver('Jira Se
   'access scenarios: $name',
   (driver) => {
     let stack: TestStack;
-    const start = async () => {
-      stack = await new TestStack().start({ catalog: driver.catalog });
+    const start = async (catalog = driver.catalog) => {
+      stack = await new TestStack().start({ catalog });
       driver.prepare(stack);
     };
+    /** Why carol's approval on top of bob's used one is denied: bob's no longer counts (a Jira status approval is carol's transition alone). */
+    const notAllowed = (leaseId: unknown) =>
+      driver.approvalsAccumulate
+        ? `no new approval comes from someone who may approve profile "payments-read" (the approvals lease ${String(leaseId)} already used do not count again); someone who may approve it must approve again`
+        : 'no approver of this ticket may approve profile "payments-read"';
+    /** Only bob may approve payments-read. */
+    const onlyBob = () => driver.catalog.replace('    roleRef: { kind: ClusterRole, name: view }\n', '    roleRef: { kind: ClusterRole, name: view }\n    approvers: [bob@example.com]\n');
     afterEach(async () => {
       await stack.stop();
     });
@@ -151,6 +193,68 @@ describe.each([jiraDriver('Jira (status approvals)', false), jiraDriver('Jira Se
       expect(Date.parse(String(second.expiresAt))).toBeGreaterThan(Date.parse(String(first.expiresAt)));
       expect(stack.kube.bindings.size).toBe(2);
       expect(driver.comments(stack, ticket).at(-1)).toContain('Access extended');
+    });
+
+    it('spends an allowed approval once: a non-allowed approver added later extends nothing', async () => {
+      // Prepare: bob, the only allowed approver, approves; his approval grants.
+      await start(onlyBob());
+      expect(driver.catalog).not.toBe(onlyBob());
+      const ticket = driver.open(stack, { duration: '1h' });
+      const first = bodyOf(await driver.approve(stack, ticket, 'approver'));
+      expect(first).toMatchObject({ outcome: 'granted' });
+      stack.clock.advance(50 * 60_000);
+      // Act: carol, who may not approve this profile, approves on top of bob's approval.
+      const second = bodyOf(await driver.approveOnTop(stack, ticket, 'second'));
+      // Assess: denied (bob's approval was used), the lease as it was, the ticket told so.
+      expect(second).toMatchObject({ outcome: 'denied', code: 'approver-not-allowed', reason: notAllowed(first.leaseId) });
+      expect(await stack.container.leases.get(String(first.leaseId))).toMatchObject({ status: 'ACTIVE', expiresAt: first.expiresAt });
+      expect(stack.kube.bindings.size).toBe(2);
+      expect(stack.audit.kinds().filter((k) => k === 'extend' || k === 'grant')).toEqual(['grant']);
+      expect(driver.comments(stack, ticket).at(-1)).toBe(`This approval was not applied: ${notAllowed(first.leaseId)}. Access already approved on this ticket is unchanged: lease ${String(first.leaseId)} (active, until ${String(first.expiresAt)}).`);
+    });
+
+    it('spends an allowed approval once: a non-allowed approver added after the lease ended grants nothing', async () => {
+      // Prepare: bob's approval grants; the lease ends.
+      await start(onlyBob());
+      const ticket = driver.open(stack, { duration: '1h' });
+      const first = bodyOf(await driver.approve(stack, ticket, 'approver'));
+      await stack.container.revokeLease({ leaseId: String(first.leaseId), cause: 'manual', actor: 'test' });
+      // Act: carol approves on top of bob's used approval.
+      const second = bodyOf(await driver.approveOnTop(stack, ticket, 'second'));
+      // Assess: denied, no new lease, nothing in the cluster.
+      expect(second).toMatchObject({ outcome: 'denied', code: 'approver-not-allowed', reason: notAllowed(first.leaseId) });
+      expect(stack.kube.bindings.size).toBe(0);
+      expect((await stack.container.leases.listForTicket(driver.source, ticket)).map((l) => l.id)).toEqual([first.leaseId]);
+      expect(driver.comments(stack, ticket).at(-1)).toBe(`Access denied, nothing was granted: ${notAllowed(first.leaseId)}.`);
+    });
+
+    it('spends the approval an extension used as well: the next non-allowed approver extends nothing', async () => {
+      // Prepare: bob's approval grants, bob's next approval extends.
+      await start(onlyBob());
+      const ticket = driver.open(stack, { duration: '1h' });
+      const first = bodyOf(await driver.approve(stack, ticket, 'approver'));
+      stack.clock.advance(30 * 60_000);
+      const extended = bodyOf(await driver.approveOnTop(stack, ticket, 'approver'));
+      expect(extended).toMatchObject({ outcome: 'extended', leaseId: first.leaseId });
+      stack.clock.advance(30 * 60_000);
+      // Act: carol approves on top of both of bob's approvals.
+      const third = bodyOf(await driver.approveOnTop(stack, ticket, 'second'));
+      // Assess: neither of bob's approvals counts again.
+      expect(third).toMatchObject({ outcome: 'denied', code: 'approver-not-allowed', reason: notAllowed(first.leaseId) });
+      expect(await stack.container.leases.get(String(first.leaseId))).toMatchObject({ status: 'ACTIVE', expiresAt: extended.expiresAt });
+    });
+
+    it("never counts an approval by kube-lease's own integration account", async () => {
+      // Prepare
+      await start();
+      const ticket = driver.open(stack, { duration: '1h' });
+      // Act
+      const body = bodyOf(await driver.approveAsIntegration(stack, ticket));
+      // Assess
+      expect(body).toMatchObject({ outcome: 'denied', code: 'approver-is-integration' });
+      expect(String(body.reason)).toMatch(/the account kube-lease itself uses, which never counts as an approver; a person must approve/);
+      expect(stack.kube.bindings.size).toBe(0);
+      expect(driver.comments(stack, ticket)).toEqual([expect.stringMatching(/^Access denied, nothing was granted: the approval came from kube-lease/)]);
     });
 
     it('revokes at once when the ticket is closed', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { GrantDeferredError } from '../../lib/errors.js';
+import { GrantDeferredError, LeaseRaceError } from '../../lib/errors.js';
+import type { Approval, Person } from '../../lib/domain/ticket.js';
 import { MemoryCluster } from '../fakes/memory-ports.js';
 import { approval, approvedTicket, approver, requester, T0, useCases } from '../support/use-cases.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
@@ -285,5 +286,44 @@ describe('verified access (SubjectAccessReview after grant and revoke, in-memory
     expect(outcome.kind).toBe('granted');
     expect(asked).toBe(2);
     expect(app.jira.commentsOn('VER-4')[0]).toContain('Verified: the API server confirms that User alice@example.com can get pods in payments.');
+  });
+});
+
+describe('grantAccess: an approval record is spent once, also under concurrency', () => {
+  const carol: Person = { id: 'acct-carol', email: 'carol@example.com', displayName: 'Carol', activeHuman: true };
+  /** A ServiceNow-like approval made of records, each by one person. */
+  const records = (id: string, ...parts: [string, Person][]): Approval => ({ id, approvers: parts.map(([, p]) => p), at: T0.toISOString(), records: parts.map(([r, p]) => ({ id: r, approvers: [p] })) });
+  const onlyBob = DEMO_CATALOG.replace('    roleRef: { kind: ClusterRole, name: view }\n', '    roleRef: { kind: ClusterRole, name: view }\n    approvers: [bob@example.com]\n');
+
+  it('does not extend twice on one record when two decisions read the lease list before either wrote', async () => {
+    // Prepare: bob's first record granted; bob's second record then stands in two approvals at once,
+    // one alone (X) and one beside carol's (Y), decided concurrently from the same lease list.
+    const app = useCases(onlyBob);
+    const granted = await app.grantAccess(approvedTicket('OPS-70', { approval: records('a1', ['r-bob-1', approver]) }), 'test');
+    expect(granted.kind).toBe('granted');
+    const before = await app.leases.listForTicket('jira', 'OPS-70');
+    app.clock.advance(30 * 60_000);
+    const x = await app.grantAccess(approvedTicket('OPS-70', { approval: records('x', ['r-bob-1', approver], ['r-bob-2', approver]) }), 'test', { ticketLeases: before });
+    expect(x.kind).toBe('extended');
+    // Act: Y was decided from the list read before X wrote.
+    const y = app.grantAccess(approvedTicket('OPS-70', { approval: records('y', ['r-bob-1', approver], ['r-bob-2', approver], ['r-carol', carol]) }), 'test', { ticketLeases: before });
+    // Assess: no second extension on bob's second record; decided again, carol alone may not.
+    await expect(y).rejects.toBeInstanceOf(LeaseRaceError);
+    const [lease] = await app.leases.listForTicket('jira', 'OPS-70');
+    expect(lease?.approvals).toEqual(['a1', 'x']);
+    expect(lease?.approvalRecords).toEqual(['r-bob-1', 'r-bob-2']);
+    const retried = await app.grantAccess(approvedTicket('OPS-70', { approval: records('y', ['r-bob-1', approver], ['r-bob-2', approver], ['r-carol', carol]) }), 'test');
+    expect(retried).toMatchObject({ kind: 'already-decided', code: 'approver-not-allowed' });
+    expect((await app.leases.get(String(lease?.id)))?.expiresAt).toBe(lease?.expiresAt);
+  });
+
+  it('fails closed on a lease stored before leases recorded the approval records they used', async () => {
+    const app = useCases();
+    const granted = await app.grantAccess(approvedTicket('OPS-71'), 'test');
+    if (granted.kind !== 'granted') throw new Error(granted.kind);
+    const { approvalRecords: _dropped, ...legacy } = granted.lease;
+    const outcome = await app.grantAccess(approvedTicket('OPS-71', { approval: records('z', ['r-carol', carol]) }), 'test', { ticketLeases: [legacy] });
+    expect(outcome).toMatchObject({ kind: 'denied', code: 'approval-unverifiable', reason: expect.stringContaining(`lease ${granted.lease.id} of this ticket does not record which approvals it used`) });
+    expect(app.jira.commentsOn('OPS-71').at(-1)).toMatch(/^This approval was not applied: .*request access on a new ticket\. Access already approved on this ticket is unchanged/);
   });
 });

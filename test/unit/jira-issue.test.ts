@@ -12,7 +12,7 @@ const move = (id: string, created: string, author: unknown, to: { id: string; na
   id,
   created,
   author,
-  items: [{ field: 'status', fieldtype: 'jira', from: '1', fromString: 'Open', to: to.id, toString: to.name }],
+  items: [{ field: 'status', fieldtype: 'jira', fieldId: 'status', from: '1', fromString: 'Open', to: to.id, toString: to.name }],
 });
 const approved = { id: '10002', name: 'Approved' };
 
@@ -25,7 +25,18 @@ describe('approvalFrom', () => {
         move('150', '2026-01-01T12:00:00.000+0000', bob, { id: '1', name: 'Open' }),
       ]),
     );
-    expect(result).toEqual({ id: '200', approvers: [{ id: 'acc-carol', email: undefined, displayName: 'Carol' }], at: '2026-01-02T10:00:00.000+0000' });
+    const carolPerson = { id: 'acc-carol', email: undefined, displayName: 'Carol' };
+    expect(result).toEqual({ id: '200', approvers: [carolPerson], at: '2026-01-02T10:00:00.000+0000', records: [{ id: 'jira-history:200', approvers: [carolPerson] }] });
+  });
+
+  it('counts a status change by field id and type only, never by the display name "status"', () => {
+    // A custom field its admins named "status", set to the approved status's name (a text field: no `to` id).
+    const custom = { id: '300', created: '2026-01-03T10:00:00.000+0000', author: carol, items: [{ field: 'status', fieldtype: 'custom', fieldId: 'customfield_10200', from: null, fromString: 'x', to: null, toString: 'Approved' }] };
+    // An item without a field id (old Server/DC histories): not known to be the status.
+    const unnamed = { ...custom, id: '400', items: [{ field: 'status', fieldtype: 'jira', from: '1', fromString: 'Open', to: approved.id, toString: approved.name }] };
+    expect(approvalFrom(issue(approved, [move('100', '2026-01-01T10:00:00.000+0000', bob, approved), custom, unnamed]))).toMatchObject({ id: '100', approvers: [{ id: 'acc-bob' }] });
+    expect(approvalFrom(issue(approved, [custom]))).toBeUndefined();
+    expect(approvalFrom(issue(approved, [unnamed]))).toBeUndefined();
   });
 
   it('finds no approval when the history does not show the current status being entered', () => {

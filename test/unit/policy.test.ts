@@ -97,6 +97,33 @@ describe('decide', () => {
     expect(byNamedAutomation).toMatchObject({ kind: 'grant', plan: { approval: { approvers: [automation] } } });
   });
 
+  it("never counts kube-lease's own integration account, not even where the catalog names it an automation approver", () => {
+    // Prepare
+    const own = { id: 'acc-kube-lease', displayName: 'kube-lease bot', activeHuman: true, integration: true };
+    const named = parseCatalog(DEMO_CATALOG.replace('  approvedStatuses: [Approved]', `  approvedStatuses: [Approved]\n  automationApprovers: ["${own.id}"]`));
+    // Act
+    const alone = decide(ticket({ approval: { id: '1', approvers: [own], at: '' } }), named, NOW);
+    const beside = decide(ticket({ approval: { id: '1', approvers: [bob, own], at: '' } }), catalog, NOW);
+    // Assess
+    for (const decision of [alone, beside]) {
+      expect(decision).toMatchObject({ kind: 'deny', code: 'approver-is-integration', reason: 'the approval came from kube-lease bot, the account kube-lease itself uses, which never counts as an approver; a person must approve' });
+    }
+  });
+
+  it('says which lease used the approvals a decision may no longer count', () => {
+    const lead = { id: 'acc-lead', email: 'lead@example.com', activeHuman: true };
+    const debug = { requestedProfile: 'payments-debug', requestedDuration: undefined, requestedNamespaces: undefined };
+    const spent = { id: '1', at: '', approvers: [], records: [], spentBy: ['L1'] };
+    const rest = { id: '2', at: '', approvers: [bob], records: [{ id: 'r2', approvers: [bob] }], spentBy: ['L1'] };
+    expect(decide(ticket({ approval: spent }), catalog, NOW)).toEqual({ kind: 'deny', code: 'approval-spent', reason: 'every approval on the ticket was already used, by lease L1; more access needs a new approval' });
+    expect(decide(ticket({ ...debug, approval: rest }), catalog, NOW)).toMatchObject({
+      code: 'approver-not-allowed',
+      reason: 'no new approval comes from someone who may approve profile "payments-debug" (the approvals lease L1 already used do not count again); someone who may approve it must approve again',
+    });
+    // The same approver, on a record no lease used, still counts.
+    expect(decide(ticket({ ...debug, approval: { ...rest, approvers: [lead], records: [{ id: 'r2', approvers: [lead] }] } }), catalog, NOW).kind).toBe('grant');
+  });
+
   it('matches allow-list entries by account id, and by email only for entries that are emails', () => {
     const byId = parseCatalog(DEMO_CATALOG.replace('    maxDuration: 2h\n', '    maxDuration: 2h\n    approvers: [acc-bob]\n'));
     const debug = { requestedProfile: 'payments-debug', requestedDuration: undefined, requestedNamespaces: undefined };

@@ -47,6 +47,7 @@ export const leaseItemSchema = z.object({
   requester: person,
   approvers: z.array(person).min(1),
   approvals: z.array(z.string()).min(1),
+  approvalRecords: z.array(z.string()).optional(),
   subject: z.object({ kind: z.enum(['User', 'Group']), name: z.string() }),
   profile: z.string(),
   cluster: z.string(),

@@ -89,13 +89,22 @@ function chronological(histories: readonly JiraHistory[]): JiraHistory[] {
 export function approvalFrom(issue: JiraIssue, histories: readonly JiraHistory[] = issue.changelog?.histories ?? []): Approval | undefined {
   const status = issue.fields.status;
   const entries = chronological(histories).filter((h) =>
-    h.items.some((i) => i.field === 'status' && (status.id !== undefined && i.to != null ? i.to === status.id : i.toString === status.name)),
+    h.items.some((i) => isStatusChange(i) && (status.id !== undefined && i.to != null ? i.to === status.id : i.toString === status.name)),
   );
   const latest = entries.at(-1);
   if (latest === undefined) return undefined;
   const approver = toPerson(latest.author);
   if (approver === undefined) return undefined;
-  return { id: latest.id, approvers: [approver], at: latest.created };
+  return { id: latest.id, approvers: [approver], at: latest.created, records: [{ id: `jira-history:${latest.id}`, approvers: [approver] }] };
+}
+
+/**
+ * Whether a changelog item is a change of the issue's status: by the field's id and type, never its
+ * display name (a custom field can be named "status"; its items say `fieldtype: custom` and
+ * `fieldId: customfield_…`). An item without a field id (old Server/DC histories) is no status change.
+ */
+export function isStatusChange(item: z.infer<typeof changelogItem>): boolean {
+  return item.fieldId === 'status' && item.fieldtype === 'jira';
 }
 
 /**
@@ -154,17 +163,22 @@ export function serviceDeskApproval(approvals: ServiceDeskApprovals): { approval
   if (declined !== undefined) return { declined: `the Jira Service Management approval ${label(declined)} was ${declined.finalDecision.slice(0, 40)}` };
   if (steps.length === 0) return {};
   const approvers = new Map<string, Person>();
-  for (const step of steps) {
+  // Each step is a record of its own: a lease spends the steps it relied on (see unspentApproval).
+  const records = steps.map((step) => {
+    const people: Person[] = [];
     for (const a of step.approvers) {
       if (a.approverDecision !== 'approved') continue;
       const person = toPerson(a.approver);
-      if (person !== undefined) approvers.set(person.id, person);
+      if (person === undefined) continue;
+      people.push(person);
+      approvers.set(person.id, person);
     }
-  }
+    return { id: `jsm:${step.id}`, approvers: people };
+  });
   if (approvers.size === 0) return {};
   const when = (v: ServiceDeskApprovals['values'][number]) => v.completedDate?.epochMillis ?? (v.completedDate?.iso8601 ? Date.parse(v.completedDate.iso8601) : 0);
   // `at` is the first step's decision: an edit after it was not seen by that step's approvers.
   const first = Math.min(...steps.map(when));
   const ids = steps.map((v) => v.id).sort();
-  return { approval: { id: `jsm-${ids.join('-')}`.slice(0, 200), approvers: [...approvers.values()], at: new Date(first).toISOString() } };
+  return { approval: { id: `jsm-${ids.join('-')}`.slice(0, 200), approvers: [...approvers.values()], at: new Date(first).toISOString(), records } };
 }

@@ -11,6 +11,8 @@ const DELIVERY_HEADER = 'x-atlassian-webhook-identifier';
 export interface JiraSourceOptions {
   readonly catalog: JiraCatalog;
   readonly baseUrl: string;
+  /** The account kube-lease signs in as (`JIRA_EMAIL`): never an approver. */
+  readonly email?: string;
   /** The REST API v2 client, resolved on first use (its token may come from SSM). */
   readonly api: () => Promise<JiraClient>;
   /** The same, based at `/rest/servicedeskapi` (Jira Service Management approvals). */
@@ -29,7 +31,7 @@ export interface JiraSourceOptions {
  */
 export function makeJiraSource(options: JiraSourceOptions): SourceModule {
   const { catalog, clock } = options;
-  const tickets = new JiraTicketSource(options.api, catalog, options.baseUrl, options.serviceDesk, options.retry);
+  const tickets = new JiraTicketSource(options.api, catalog, options.baseUrl, options.serviceDesk, options.retry, options.email);
   const interesting = [...catalog.approvedStatuses, ...catalog.closedStatuses];
   return {
     name: 'jira',

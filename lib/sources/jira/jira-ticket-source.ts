@@ -19,6 +19,7 @@ import {
   type JiraIssue,
   type ServiceDeskApprovals,
 } from './jira-issue.js';
+import { JiraIntegrationAccount } from './jira-identity.js';
 import { parseJiraFailure } from './jira-request.js';
 
 /** The subset of jira-client we call, so tests and the container agree on it. */
@@ -40,7 +41,14 @@ export class JiraTicketSource implements TicketSource {
     private readonly baseUrl: string,
     private readonly serviceDesk?: () => Promise<ServiceDeskClient>,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
-  ) {}
+    /** The email of the account kube-lease signs in as (`JIRA_EMAIL`): its transitions and approvals never count. */
+    integrationEmail?: string,
+  ) {
+    this.own = new JiraIntegrationAccount(() => this.request(async () => (await this.client()).genericGet('myself'), 'reading its own account (GET /myself)', 'myself'), integrationEmail);
+  }
+
+  /** kube-lease's own account: its transitions and approvals never count. */
+  private readonly own: JiraIntegrationAccount;
 
   /** One Jira call: 429 (honouring Retry-After), 5xx and network failures are retried with back-off. */
   private request<T>(work: () => Promise<T>, action: string, key: string): Promise<T> {
@@ -55,6 +63,9 @@ export class JiraTicketSource implements TicketSource {
 
   async getTicket(key: string): Promise<TicketSnapshot> {
     if (!ISSUE_KEY.test(key)) throw new TicketNotFoundError(key.slice(0, 60));
+    // Beside the issue read, not after it (cached after the first success).
+    const me = this.own.account();
+    me.catch(() => undefined);
     const raw: unknown = await this.request(async () => (await this.client()).findIssue(key, 'changelog'), `reading ${key}`, key);
     const parsed = jiraIssueSchema.safeParse(raw);
     if (!parsed.success) {
@@ -87,6 +98,7 @@ export class JiraTicketSource implements TicketSource {
       integrity = this.integrity(histories, { historyId: approval.id });
     }
     if (histories === undefined && state === 'approved') integrity = { kind: 'unknown', reason: 'the changelog could not be read completely' };
+    if (state === 'approved') approval = await this.own.mark(approval, me);
     return {
       source: 'jira',
       key: issue.key,

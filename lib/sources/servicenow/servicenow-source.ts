@@ -14,6 +14,8 @@ import {
 export interface ServiceNowSourceOptions {
   readonly catalog: ServiceNowCatalog;
   readonly instanceUrl: string;
+  /** The user kube-lease signs in as (`SERVICENOW_USER`, a `user_name`): never an approver. */
+  readonly user?: string;
   /** The Table API client (every call retried by one policy). */
   readonly client: ServiceNowClient;
   /** The Table API credentials (the password may come from SSM), for `prepare`. */
@@ -32,7 +34,7 @@ export function makeServiceNowSource(options: ServiceNowSourceOptions): SourceMo
   const { clock } = options;
   return {
     name: 'servicenow',
-    tickets: new ServiceNowTicketSource(options.client, options.catalog, options.instanceUrl),
+    tickets: new ServiceNowTicketSource(options.client, options.catalog, options.instanceUrl, options.user),
     webhook: {
       authenticate: async (request) =>
         verifyServiceNowSignature(

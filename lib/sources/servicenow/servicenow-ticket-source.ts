@@ -43,6 +43,8 @@ export class ServiceNowTicketSource implements TicketSource {
     private readonly client: ServiceNowClient,
     private readonly mapping: ServiceNowCatalog,
     private readonly instanceUrl: string,
+    /** The `user_name` kube-lease signs in as (`SERVICENOW_USER`): its approvals never count. */
+    private readonly integrationUser?: string,
   ) {
     this.watched = requestFieldIds(mapping.fields);
   }
@@ -132,7 +134,9 @@ export class ServiceNowTicketSource implements TicketSource {
       const { active, web_service_access_only: serviceOnly, internal_integration_user: integration } = parsed.data;
       // A person: an active account that may log in interactively (not web-service-only, not an integration user).
       const activeHuman = active === undefined ? undefined : active === 'true' && serviceOnly !== 'true' && integration !== 'true';
-      return { id: parsed.data.sys_id, email: parsed.data.email || undefined, displayName: parsed.data.name || parsed.data.user_name, activeHuman };
+      // kube-lease's own user, by its login name (the sys_user record read here carries it).
+      const own = this.integrationUser !== undefined && parsed.data.user_name?.toLowerCase() === this.integrationUser.toLowerCase();
+      return { id: parsed.data.sys_id, email: parsed.data.email || undefined, displayName: parsed.data.name || parsed.data.user_name, activeHuman, ...(own ? { integration: true } : {}) };
     } catch (error) {
       if (error instanceof TicketNotFoundError) return undefined;
       throw error;
@@ -188,6 +192,8 @@ export class ServiceNowTicketSource implements TicketSource {
     const id = `sn-${createHash('sha256').update(records.map((r) => r.sys_id).sort().join(',')).digest('hex').slice(0, 16)}`;
     // The first approver's decision: edits after it void the approval (the integrity check).
     const at = records.map((r) => r.sys_updated_on ?? '').sort()[0] ?? '';
-    return { id, approvers, at };
+    // Each approval record on its own: a lease spends the records it relied on (see unspentApproval).
+    const parts = records.map((r, i) => ({ id: `sn:${r.sys_id}`, approvers: people[i] === undefined ? [] : [people[i]] }));
+    return { id, approvers, at, records: parts };
   }
 }

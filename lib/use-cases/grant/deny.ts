@@ -32,7 +32,7 @@ export async function deny(deps: GrantAccessDeps, ticket: TicketSnapshot, code: 
     ticket: ticket.key,
     ticketUrl: ticket.url,
     requester: ticket.requester === undefined ? undefined : personLabel(ticket.requester),
-    approver: ticket.approval?.approvers.map(personLabel).join(', '),
+    approver: ticket.approval === undefined || ticket.approval.approvers.length === 0 ? undefined : ticket.approval.approvers.map(personLabel).join(', '),
     profile: ticket.requestedProfile?.slice(0, 100),
     code,
     reason,

@@ -5,6 +5,7 @@ import { idempotencyKey } from '../../domain/lease-factory.js';
 import { extendedMessage, notExtendedMessage } from '../../domain/messages.js';
 import { leaseIdFor } from '../../domain/names.js';
 import type { GrantPlan } from '../../domain/decision.js';
+import { approvalRecords } from '../../domain/ticket.js';
 import { describeError, LeaseRaceError } from '../../errors.js';
 import { ownerOf } from '../../ports/cluster.js';
 import { commentSafely } from '../lease-deps.js';
@@ -21,6 +22,7 @@ const EXTEND_ATTEMPTS = 4;
 export async function extend(deps: GrantAccessDeps, existing: Lease, plan: GrantPlan, actor: string): Promise<GrantOutcome> {
   const { leases, clock } = deps;
   const approvalId = plan.approval.id;
+  const records = approvalRecords(plan.approval).map((r) => r.id);
   const claim = await leases.claimApproval(leaseIdFor(idempotencyKey(plan)), idempotencyKey(plan), existing.id);
   if (claim.kind === 'denied') return { kind: 'already-decided', code: claim.denial.code, reason: claim.denial.reason };
   if (claim.kind === 'held' && claim.leaseId !== existing.id) {
@@ -30,6 +32,11 @@ export async function extend(deps: GrantAccessDeps, existing: Lease, plan: Grant
   let lease: Lease | undefined = existing;
   for (let attempt = 0; attempt < EXTEND_ATTEMPTS && lease !== undefined; attempt += 1) {
     if (lease.approvals.includes(approvalId)) return { kind: 'duplicate', lease };
+    // A concurrent decision spent a record this one relied on (its lease list was older): decide
+    // again from the lease as it is now (the retry subtracts what was spent meanwhile).
+    if (records.some((r) => lease?.approvalRecords?.includes(r))) {
+      throw new LeaseRaceError(`approval ${approvalId} relied on an approval record that extended lease ${existing.id} meanwhile`);
+    }
     if (lease.status !== 'ACTIVE' && lease.status !== 'SCHEDULED') {
       const reason = `the lease ended (${lease.status}) before the new approval could extend it; approve again for new access`;
       await commentSafely(deps, lease.source, lease.ticketKey, notExtendedMessage(lease, reason));
@@ -43,7 +50,7 @@ export async function extend(deps: GrantAccessDeps, existing: Lease, plan: Grant
       lease,
       lease.status,
       { at: now.toISOString(), from: lease.status, to: lease.status, by: actor, note },
-      { expiresAt, approvals: [...lease.approvals, approvalId] },
+      { expiresAt, approvals: [...lease.approvals, approvalId], approvalRecords: [...new Set([...(lease.approvalRecords ?? []), ...records])] },
     );
     if (!moved.ok) {
       lease = moved.current;

@@ -3,6 +3,7 @@ import { lastActivityAt } from '../../domain/lease.js';
 import { newLease } from '../../domain/lease-factory.js';
 import { EMPTY_CONTEXT } from '../../domain/decision.js';
 import { decide, notARequest } from '../../domain/policy.js';
+import { unspentApproval } from '../../domain/spent-approvals.js';
 import type { TicketSnapshot } from '../../domain/ticket.js';
 import { LeaseRaceError } from '../../errors.js';
 import { gatherContext } from './decision-context.js';
@@ -30,12 +31,18 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
       return { kind: 'ignored', reason: ignored };
     }
     const now = clock.now();
-    const context = ticket.state === 'approved' ? await gatherContext(deps.tickets, catalog, ticket) : EMPTY_CONTEXT;
-    const decision = decide(ticket, catalog, now, context);
-    if (decision.kind === 'deny') return deny(deps, ticket, decision.code, decision.reason, actor, options);
+    // The ticket's leases (the webhook read them beside the ticket): what they used of its approval
+    // never counts again, for a new lease or an extension.
+    const ofTicket = options.ticketLeases ?? (await leases.listForTicket(ticket.source, ticket.key));
+    const known = { ...options, ticketLeases: ofTicket };
+    const unspent = ticket.state === 'approved' && ticket.approval !== undefined ? unspentApproval(ticket.approval, ofTicket) : undefined;
+    if (unspent?.kind === 'unknown') return deny(deps, ticket, 'approval-unverifiable', unspent.reason, actor, known);
+    const fresh: TicketSnapshot = unspent === undefined ? ticket : { ...ticket, approval: unspent.approval };
+    const context = fresh.state === 'approved' ? await gatherContext(deps.tickets, catalog, fresh) : EMPTY_CONTEXT;
+    const decision = decide(fresh, catalog, now, context);
+    if (decision.kind === 'deny') return deny(deps, fresh, decision.code, decision.reason, actor, known);
     const plan = decision.plan;
 
-    const ofTicket = options.ticketLeases ?? (await leases.listForTicket(ticket.source, ticket.key));
     // Only a lease of exactly the same access is extended; a re-approval of a request that now
     // names someone or something else is a new lease.
     const open = ofTicket.filter((l) => (l.status === 'ACTIVE' || l.status === 'SCHEDULED') && sameAccess(l, plan));
@@ -44,7 +51,7 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
 
     const lease = newLease(plan, now, deps.schedulePrefix, actor);
     const created = await leases.create(lease);
-    if (created.created) return (await admit(deps, lease, ticket, actor, options)) ?? provision(deps, lease, actor, plan.endClipped, options);
+    if (created.created) return (await admit(deps, lease, ticket, actor, known)) ?? provision(deps, lease, actor, plan.endClipped, options);
     // The approval was decided "no" before (it may qualify now, but an approval is decided once).
     if ('denied' in created) return { kind: 'already-decided', code: created.denied.code, reason: created.denied.reason };
     // This approval already extended a lease; it never creates one of its own.
@@ -62,7 +69,7 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
       // the sweep and the orphan scan see it in flight from now on.
       const taken = await leases.transition(existing, 'PENDING', { at: now.toISOString(), from: 'PENDING', to: 'PENDING', by: actor, note: 'finishing the grant' }, { deferredReason: null });
       if (!taken.ok) return taken.current === undefined ? { kind: 'failed', lease: existing, reason: 'lease vanished' } : { kind: 'duplicate', lease: taken.current };
-      return (await admit(deps, taken.lease, ticket, actor, options)) ?? provision(deps, taken.lease, actor, false, options);
+      return (await admit(deps, taken.lease, ticket, actor, known)) ?? provision(deps, taken.lease, actor, false, options);
     }
     return { kind: 'duplicate', lease: existing };
   };
