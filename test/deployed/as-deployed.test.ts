@@ -104,7 +104,7 @@ describe('as deployed: each function with only its packaged environment and IAM 
   function recordEventBridge(fn: FunctionId, from: number): void {
     for (const request of eventBridge.requests.slice(from)) {
       const operation = String(request.headers['x-amz-target'] ?? '').replace('AWSEvents.', '');
-      const body = JSON.parse(request.body || '{}') as { Name?: string; Rule?: string; Entries?: { Source?: string; DetailType?: string; EventBusName?: string }[] };
+      const body = JSON.parse(request.body || '{}') as { Name?: string; Rule?: string; Entries?: { Source?: string; DetailType?: string; EventBusName?: string }[]; Targets?: { Arn?: string }[] };
       if (operation === 'PutEvents') {
         // PutEvents acts on the bus; its entries' sources and detail-types are the condition keys.
         for (const entry of body.Entries ?? []) {
@@ -112,7 +112,9 @@ describe('as deployed: each function with only its packaged environment and IAM 
         }
         continue;
       }
-      calls.push({ fn, action: `events:${operation}`, resource: `arn:${partition}:events:${region}:${accountId}:rule/${body.Name ?? body.Rule ?? '?'}` });
+      // PutTargets: the targets' ARNs are the condition key events:TargetArn.
+      const context = operation === 'PutTargets' ? { 'events:TargetArn': (body.Targets ?? []).map((t) => t.Arn ?? '') } : undefined;
+      calls.push({ fn, action: `events:${operation}`, resource: `arn:${partition}:events:${region}:${accountId}:rule/${body.Name ?? body.Rule ?? '?'}`, context });
     }
   }
 
