@@ -2,6 +2,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { KMSClient } from '@aws-sdk/client-kms';
 // Static, named imports: a dynamic import() of these would keep the bundler from tree-shaking them
 // (the whole SSM client would ship). Nothing is built until a setting references ssm: or secretsmanager:.
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -15,7 +16,10 @@ import { EventBridgeScheduler } from '../adapters/eventbridge/eventbridge-schedu
 import { mintEksToken } from '../adapters/kubernetes/eks-token.js';
 import type { EksAccess } from '../adapters/kubernetes/rbac-api-provider.js';
 import type { SecretBackends } from '../adapters/secrets/secret-resolver.js';
-import type { Config } from '../config.js';
+import type { Config, EvidenceKeyConfig } from '../config.js';
+import { FileEvidenceMac } from '../adapters/evidence-mac/file-evidence-mac.js';
+import { KmsEvidenceMac } from '../adapters/evidence-mac/kms-evidence-mac.js';
+import type { EvidenceMac } from '../ports/evidence-mac.js';
 import { ConfigError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { GrantFollowUp } from '../ports/grant-follow-up.js';
@@ -122,4 +126,15 @@ export function eventBridgeScheduler(config: Config): LeaseScheduler {
  */
 export function eventBridgeFollowUp(config: Config): GrantFollowUp {
   return new EventBridgeFollowUp(new EventBridgeClient({ region: config.region }), { source: config.schedulePrefix });
+}
+
+/**
+ * The evidence key as configured: a KMS HMAC key (its client in the key ARN's region, else the
+ * default one) or a key file that must exist; undefined when none is configured.
+ */
+export function evidenceMacOf(key: EvidenceKeyConfig, defaultRegion: string): EvidenceMac | undefined {
+  if (key === undefined) return undefined;
+  if (key.kind === 'file') return new FileEvidenceMac(key.path);
+  const region = key.keyId.startsWith('arn:') ? (key.keyId.split(':')[3] ?? defaultRegion) : defaultRegion;
+  return new KmsEvidenceMac(new KMSClient({ region, requestHandler: BOUNDED }), key.keyId);
 }

@@ -1,5 +1,6 @@
 import { authorizationOf } from './activity-attribution.js';
 import { commandText, objectName, requestPath, resourceName } from './activity-text.js';
+import type { EvidenceSeal } from './evidence-digest.js';
 
 /** One request in the cluster's API server audit log (audit.k8s.io/v1 Event): the fields kube-lease reads. */
 export interface AuditEvent {
@@ -91,6 +92,8 @@ export interface ActivityEvidence {
   readonly summary?: ActivitySummary | undefined;
   /** `sha256:` of the summary's canonical JSON (see evidenceDigest). */
   readonly digest?: string | undefined;
+  /** The MAC of the lease and that digest under the evidence key (see evidenceMacMessage); absent on evidence written before keyed evidence. */
+  readonly mac?: EvidenceSeal | undefined;
   /** With `endSessions`: pods of streams the log showed only after the revoke, ended (or not) then. */
   readonly pods?: readonly SessionPod[] | undefined;
   /** Why the evidence could not be collected (then no summary and no digest). */

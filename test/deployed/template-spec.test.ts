@@ -338,3 +338,64 @@ describe('the roles cannot forward events or rewrite items of other kinds (IAM s
     expect(await allowed(webhook, 'dynamodb:Query', `${table}/index/status-dueAt`, {})).toBe(true);
   });
 });
+
+/*
+ * Issue 23, item 9: the evidence key. Only the sweep's role (the evidence writer) may generate MACs
+ * with it, whatever IAM policies of the account allow; the report's reader verifies with an IAM
+ * policy of its own. Simulated with the key policy as the resource policy.
+ */
+describe('the evidence key (KMS HMAC) in the packaged template', () => {
+  const { accountId, partition } = STAND_IN;
+  const everything = { name: 'admin-like', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] } };
+
+  async function allowed(principal: string, identity: { name: string; policy: unknown }[], action: string): Promise<boolean> {
+    const key = packagedFunction(template, 'SweepLeasesLambdaFunction').env.EVIDENCE_KMS_KEY_ID ?? '';
+    const result = await runSimulation(
+      {
+        request: { principal, action, resource: { resource: key, accountId }, contextVariables: { 'kms:MacAlgorithm': ['HMAC_SHA_256'], 'aws:PrincipalArn': [principal] } },
+        identityPolicies: identity,
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: resolve(template, template.Resources.EvidenceKey?.Properties.KeyPolicy),
+      },
+      {},
+    );
+    if (result.resultType === 'error') throw new Error(`simulation failed: ${JSON.stringify(result.errors)}`);
+    return result.overallResult === 'Allowed';
+  }
+
+  it('is an HMAC key the sweep seals with (and only the sweep is given it)', () => {
+    expect(template.Resources.EvidenceKey).toMatchObject({ Type: 'AWS::KMS::Key', Properties: { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' } });
+    expect(packagedFunction(template, 'SweepLeasesLambdaFunction').env.EVIDENCE_KMS_KEY_ID).toBe(`arn:${partition}:kms:${STAND_IN.region}:${accountId}:key/EvidenceKey`);
+    for (const id of ['JiraWebhookLambdaFunction', 'ServicenowWebhookLambdaFunction', 'ActivateLeaseLambdaFunction', 'RevokeLeaseLambdaFunction']) {
+      expect(packagedFunction(template, id).env.EVIDENCE_KMS_KEY_ID).toBeUndefined();
+    }
+  });
+
+  it('lets only the sweep\'s role generate MACs, even where an IAM policy allows kms:*', async () => {
+    const sweep = packagedFunction(template, 'SweepLeasesLambdaFunction');
+    const policies = (fn: PackagedFunction) => fn.policies.map((p) => ({ name: p.name, policy: p.policy }));
+    expect(await allowed(sweep.roleArn, policies(sweep), 'kms:GenerateMac')).toBe(true);
+    for (const id of ['JiraWebhookLambdaFunction', 'RevokeLeaseLambdaFunction', 'ActivateLeaseLambdaFunction']) {
+      const fn = packagedFunction(template, id);
+      expect(await allowed(fn.roleArn, policies(fn), 'kms:GenerateMac')).toBe(false);
+      // A table writer that also got kms:* from some IAM policy still cannot forge a seal.
+      expect(await allowed(fn.roleArn, [...policies(fn), everything], 'kms:GenerateMac')).toBe(false);
+    }
+    // An administrator's role, with kms:* in IAM: may verify, may not generate.
+    const admin = `arn:${partition}:iam::${accountId}:role/Administrator`;
+    expect(await allowed(admin, [everything], 'kms:VerifyMac')).toBe(true);
+    expect(await allowed(admin, [everything], 'kms:GenerateMac')).toBe(false);
+  });
+
+  it('lets a report reader verify with an IAM policy of its own, and nobody without one', async () => {
+    const key = packagedFunction(template, 'SweepLeasesLambdaFunction').env.EVIDENCE_KMS_KEY_ID ?? '';
+    const reader = `arn:${partition}:iam::${accountId}:role/AuditReader`;
+    const verify = { name: 'verify-evidence', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:VerifyMac', Resource: key }] } };
+    expect(await allowed(reader, [verify], 'kms:VerifyMac')).toBe(true);
+    expect(await allowed(reader, [verify], 'kms:GenerateMac')).toBe(false);
+    expect(await allowed(reader, [], 'kms:VerifyMac')).toBe(false);
+    const webhook = packagedFunction(template, 'JiraWebhookLambdaFunction');
+    expect(await allowed(webhook.roleArn, webhook.policies.map((p) => ({ name: p.name, policy: p.policy })), 'kms:VerifyMac')).toBe(false);
+  });
+});
