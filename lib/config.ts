@@ -54,14 +54,15 @@ const envSchema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(6 * 1024 * 1024).default(256 * 1024),
   EVIDENCE_KMS_KEY_ID: z.string().min(1).optional(),
   EVIDENCE_KEY_FILE: z.string().min(1).optional(),
+  AWS_ENDPOINT_URL_KMS: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).refine(withoutCredentials, NO_CREDENTIALS).optional(),
 });
 
 /** The key that seals activity evidence: a KMS HMAC key (id, ARN or alias) or a local key file; none: unsealed. */
-export type EvidenceKeyConfig = { readonly kind: 'kms'; readonly keyId: string } | { readonly kind: 'file'; readonly path: string } | undefined;
+export type EvidenceKeyConfig = { readonly kind: 'kms'; readonly keyId: string; readonly endpoint: string | undefined } | { readonly kind: 'file'; readonly path: string } | undefined;
 
-function evidenceKeyOf(e: { readonly EVIDENCE_KMS_KEY_ID?: string | undefined; readonly EVIDENCE_KEY_FILE?: string | undefined }): EvidenceKeyConfig {
+function evidenceKeyOf(e: { readonly EVIDENCE_KMS_KEY_ID?: string | undefined; readonly EVIDENCE_KEY_FILE?: string | undefined; readonly AWS_ENDPOINT_URL_KMS?: string | undefined }): EvidenceKeyConfig {
   if (e.EVIDENCE_KMS_KEY_ID !== undefined && e.EVIDENCE_KEY_FILE !== undefined) throw new ConfigError('invalid environment:\n  EVIDENCE_KMS_KEY_ID and EVIDENCE_KEY_FILE exclude each other: set the one evidence key');
-  if (e.EVIDENCE_KMS_KEY_ID !== undefined) return { kind: 'kms', keyId: e.EVIDENCE_KMS_KEY_ID };
+  if (e.EVIDENCE_KMS_KEY_ID !== undefined) return { kind: 'kms', keyId: e.EVIDENCE_KMS_KEY_ID, endpoint: e.AWS_ENDPOINT_URL_KMS };
   return e.EVIDENCE_KEY_FILE === undefined ? undefined : { kind: 'file', path: e.EVIDENCE_KEY_FILE };
 }
 
@@ -124,7 +125,7 @@ export interface StoreConfig {
   readonly evidenceKey: EvidenceKeyConfig;
 }
 
-const storeSchema = envSchema.pick({ LEASES_TABLE: true, DYNAMODB_ENDPOINT: true, AWS_REGION: true, PENDING_GRACE_SECONDS: true, EVIDENCE_KMS_KEY_ID: true, EVIDENCE_KEY_FILE: true });
+const storeSchema = envSchema.pick({ LEASES_TABLE: true, DYNAMODB_ENDPOINT: true, AWS_REGION: true, PENDING_GRACE_SECONDS: true, EVIDENCE_KMS_KEY_ID: true, EVIDENCE_KEY_FILE: true, AWS_ENDPOINT_URL_KMS: true });
 
 /** Reads only the table settings (same names, defaults and limits as `loadConfig`); throws ConfigError naming every problem. */
 export function loadStoreConfig(env: NodeJS.ProcessEnv): StoreConfig {

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { FileEvidenceMac } from '../adapters/evidence-mac/file-evidence-mac.js';
-import { KmsEvidenceMac } from '../adapters/evidence-mac/kms-evidence-mac.js';
+import { kmsEndpoint, KmsEvidenceMac } from '../adapters/evidence-mac/kms-evidence-mac.js';
 import type { EvidenceMac } from '../ports/evidence-mac.js';
 import { localDynamoDbClient } from '../adapters/dynamodb/endpoint-client.js';
 import { makeLeaseHistoryReader } from '../adapters/dynamodb/lease-history-reader.js';
@@ -29,14 +29,16 @@ export function reportHistoryFromEnv(env: NodeJS.ProcessEnv): ReportHistorySourc
   const config = loadStoreConfig(env);
   const client = config.dynamodbEndpoint === undefined ? new DynamoDBClient({ region: config.region }) : localDynamoDbClient(config.dynamodbEndpoint);
   const key = config.evidenceKey;
-  const kms = key?.kind === 'kms' ? new KMSClient({ region: key.keyId.startsWith('arn:') ? (key.keyId.split(':')[3] ?? config.region) : config.region }) : undefined;
+  const kms = key?.kind === 'kms' ? kmsEndpoint(key.keyId, config.region) : undefined;
   return {
     history: makeLeaseHistoryReader({ client, tableName: config.leasesTable }),
     table: config.leasesTable,
-    evidenceMac: key?.kind === 'file' ? new FileEvidenceMac(key.path) : kms !== undefined && key?.kind === 'kms' ? new KmsEvidenceMac(kms, key.keyId) : undefined,
-    close: () => {
-      client.destroy();
-      kms?.destroy();
-    },
+    evidenceMac:
+      key?.kind === 'file'
+        ? new FileEvidenceMac(key.path)
+        : key?.kind === 'kms' && kms !== undefined
+          ? new KmsEvidenceMac({ keyId: key.keyId, region: kms.region, endpoint: key.endpoint ?? kms.endpoint, credentials: defaultProvider() })
+          : undefined,
+    close: () => client.destroy(),
   };
 }

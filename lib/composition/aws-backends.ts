@@ -2,7 +2,6 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import { KMSClient } from '@aws-sdk/client-kms';
 // Static, named imports: a dynamic import() of these would keep the bundler from tree-shaking them
 // (the whole SSM client would ship). Nothing is built until a setting references ssm: or secretsmanager:.
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -18,7 +17,7 @@ import type { EksAccess } from '../adapters/kubernetes/rbac-api-provider.js';
 import type { SecretBackends } from '../adapters/secrets/secret-resolver.js';
 import type { Config, EvidenceKeyConfig } from '../config.js';
 import { FileEvidenceMac } from '../adapters/evidence-mac/file-evidence-mac.js';
-import { KmsEvidenceMac } from '../adapters/evidence-mac/kms-evidence-mac.js';
+import { kmsEndpoint, KmsEvidenceMac } from '../adapters/evidence-mac/kms-evidence-mac.js';
 import type { EvidenceMac } from '../ports/evidence-mac.js';
 import { ConfigError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
@@ -129,12 +128,12 @@ export function eventBridgeFollowUp(config: Config): GrantFollowUp {
 }
 
 /**
- * The evidence key as configured: a KMS HMAC key (its client in the key ARN's region, else the
- * default one) or a key file that must exist; undefined when none is configured.
+ * The evidence key as configured: a KMS HMAC key (in the key ARN's region, else the default one;
+ * credentials from the default chain) or a key file that must exist; undefined when none is configured.
  */
 export function evidenceMacOf(key: EvidenceKeyConfig, defaultRegion: string): EvidenceMac | undefined {
   if (key === undefined) return undefined;
   if (key.kind === 'file') return new FileEvidenceMac(key.path);
-  const region = key.keyId.startsWith('arn:') ? (key.keyId.split(':')[3] ?? defaultRegion) : defaultRegion;
-  return new KmsEvidenceMac(new KMSClient({ region, requestHandler: BOUNDED }), key.keyId);
+  const { endpoint, region } = kmsEndpoint(key.keyId, defaultRegion);
+  return new KmsEvidenceMac({ keyId: key.keyId, region, endpoint: key.endpoint ?? endpoint, credentials: defaultProvider() });
 }

@@ -173,7 +173,7 @@ describe('as deployed: each function with only its packaged environment and IAM 
       WINDOW_CATALOG.replace('  demo: {}', `  demo:\n    kubeconfig: ssm:/kube-lease/test/clusters/kubeconfig-demo\n    auditLog: { type: cloudwatch, logGroup: ${AUDIT_LOG_GROUP}, delay: 5m }`),
     );
     // What the SDK reads from the Lambda environment and the endpoints of the fakes.
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'placeholder', AWS_SECRET_ACCESS_KEY: 'placeholder', AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridgeUrl, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: logsUrl, AWS_ENDPOINT_URL_KMS: kmsUrl });
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'placeholder', AWS_SECRET_ACCESS_KEY: 'placeholder', AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridgeUrl, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: logsUrl });
     const parameters: Record<string, string> = {
       '/kube-lease/test/itsm/jira-api-token': 'fake-jira-token',
       '/kube-lease/test/webhook/jira-webhook-secret': 'deployed-jira-secret',
@@ -191,6 +191,8 @@ describe('as deployed: each function with only its packaged environment and IAM 
         JIRA_BASE_URL: jiraUrl,
         SERVICENOW_INSTANCE_URL: snUrl,
         RETRY_BASE_MS: '1',
+        // The fake KMS, as the SDK's endpoint variables above reach the other fakes.
+        AWS_ENDPOINT_URL_KMS: kmsUrl,
       };
       const table = env.LEASES_TABLE ?? '';
       await ensureLeaseTable(dynamo.client, table);

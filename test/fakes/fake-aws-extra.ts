@@ -59,7 +59,8 @@ export class FakeScheduler extends FakeHttpServer {
  * or the error KMSInvalidMacException when the MAC is not the key's: KMS never answers MacValid false).
  * A KeyId is the key's ARN or its id; an unknown one is NotFoundException, a MAC algorithm that
  * is not the key's InvalidKeyUsageException, a disabled key DisabledException, and an operation
- * denied with `deny` AccessDeniedException, all with KMS's `{ __type, message }` error shape.
+ * denied with `deny` AccessDeniedException, a request not signed for `kms` MissingAuthenticationTokenException,
+ * all with KMS's `{ __type, message }` error shape.
  */
 export class FakeKms extends FakeHttpServer {
   private readonly keys = new Map<string, { readonly secret: Buffer; enabled: boolean }>();
@@ -90,6 +91,10 @@ export class FakeKms extends FakeHttpServer {
     const operation = target.replace('TrentService.', '');
     const error = (type: string, message: string): FakeResponse => ({ status: 400, body: { __type: type, message }, headers: { 'content-type': 'application/x-amz-json-1.1' } });
     if (operation !== 'GenerateMac' && operation !== 'VerifyMac') return error('UnknownOperationException', `unknown operation ${target}`);
+    // Every KMS request is SigV4-signed for the service `kms` (the signature itself is not checked here).
+    if (!/^AWS4-HMAC-SHA256 Credential=[^/]+\/\d{8}\/[a-z0-9-]+\/kms\/aws4_request, SignedHeaders=\S+, Signature=[0-9a-f]{64}$/.test(String(request.headers.authorization ?? ''))) {
+      return error('MissingAuthenticationTokenException', 'Missing Authentication Token');
+    }
     const input = JSON.parse(request.body || '{}') as { KeyId?: string; Message?: string; Mac?: string; MacAlgorithm?: string };
     const arn = [...this.keys.keys()].find((k) => k === input.KeyId || k.endsWith(`:key/${input.KeyId ?? ''}`));
     if (this.denied.has(operation)) {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDbEvidenceStore } from '../../lib/adapters/dynamodb/evidence-records.js';
 import { KmsEvidenceMac } from '../../lib/adapters/evidence-mac/kms-evidence-mac.js';
 import { runReport } from '../../lib/cli/report-command.js';
@@ -38,7 +37,8 @@ describe('sealed activity evidence in the access report (KMS HMAC)', () => {
     dynamo = await startEmbeddedDynamoDb(undefined);
     kmsUrl = await kms.start();
     kms.createHmacKey(KEY);
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'placeholder', AWS_SECRET_ACCESS_KEY: 'placeholder', AWS_ENDPOINT_URL_KMS: kmsUrl });
+    // The report signs its KMS calls with credentials from the default chain.
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'placeholder', AWS_SECRET_ACCESS_KEY: 'placeholder' });
     leases = exampleLeases().filter((l) => l.status === 'REVOKED' && l.history.some((h) => h.to === 'ACTIVE') && overlapsPeriod(l, EXAMPLE_PERIOD)).slice(0, 5);
     await seedLeaseTable(dynamo.client, TABLE, leases, []);
     doc = DynamoDBDocumentClient.from(dynamo.client);
@@ -52,7 +52,8 @@ describe('sealed activity evidence in the access report (KMS HMAC)', () => {
   /** Stores evidence on a lease as the sweep does: sealed with the evidence key when `sealed`. */
   async function collect(lease: Lease, sealed: boolean): Promise<ActivityEvidence> {
     const counted = { collectedAt: '2026-11-08T00:00:00.000Z', from: accessBeganAt(lease), to: lease.revokedAt ?? lease.expiresAt, events: 3, summary };
-    const mac = sealed ? await new KmsEvidenceMac(new KMSClient({ region: 'eu-west-1' }), KEY).generate(evidenceMacMessage(lease, counted)) : undefined;
+    const writer = new KmsEvidenceMac({ keyId: KEY, region: 'eu-west-1', endpoint: kmsUrl, credentials: { accessKeyId: 'placeholder', secretAccessKey: 'placeholder' } });
+    const mac = sealed ? await writer.generate(evidenceMacMessage(lease, counted)) : undefined;
     const evidence = { ...counted, digest: evidenceDigest(counted), ...(mac === undefined ? {} : { mac }) };
     await new DynamoDbEvidenceStore(dynamo.client, TABLE).record(lease.id, evidence);
     return evidence;
@@ -66,7 +67,7 @@ describe('sealed activity evidence in the access report (KMS HMAC)', () => {
   async function report(env: NodeJS.ProcessEnv): Promise<Map<string, string | null>> {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runReport(WEEK, { env: { DYNAMODB_ENDPOINT: dynamo.endpoint, LEASES_TABLE: TABLE, AWS_REGION: 'eu-west-1', ...env }, out: (t) => out.push(t), err: (t) => err.push(t), clock: { now: () => EXAMPLE_NOW } });
+    const code = await runReport(WEEK, { env: { DYNAMODB_ENDPOINT: dynamo.endpoint, LEASES_TABLE: TABLE, AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_KMS: kmsUrl, ...env }, out: (t) => out.push(t), err: (t) => err.push(t), clock: { now: () => EXAMPLE_NOW } });
     expect(err).toEqual([]);
     expect(code).toBe(0);
     const parsed = JSON.parse(out.join('')) as AccessReport;
