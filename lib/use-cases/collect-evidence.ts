@@ -58,9 +58,9 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
       const { mine, elsewhere } = attributeTo(events, lease.bindings);
       const summary = { ...summarizeActivity(mine), ...(elsewhere > 0 ? { elsewhere } : {}) };
       const counted = { ...base, events: mine.length, summary };
-      // Streams the log showed only after the revoke (it lags): ended now, or reported as not ended.
       const seal = await sealOf(lease, counted, due);
       if (seal === 'later') return undefined;
+      // Streams the log showed only after the revoke (it lags): ended now, or reported as not ended.
       const late = await lateStreams(lease, mine);
       return { ...counted, digest: evidenceDigest(counted), ...(seal === undefined ? {} : { mac: seal }), ...(late.length > 0 ? { pods: late } : {}) };
     } catch (error) {
