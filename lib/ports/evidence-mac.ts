@@ -6,6 +6,8 @@ import type { EvidenceSeal } from '../domain/evidence-digest.js';
  * key service may answer later).
  */
 export interface EvidenceMac {
+  /** The key's ARN when it is known without a call (a KMS key configured by ARN); seals of another key are not checked against it. */
+  readonly keyArn?: string | undefined;
   /** The seal of `message` (see evidenceMacMessage). */
   generate(message: string): Promise<EvidenceSeal>;
   /**

@@ -23,6 +23,11 @@ export async function checkEvidenceSeals(leases: readonly Lease[], mac: Evidence
       checks.set(lease.id, { kind: 'unverified', reason: broken ?? 'no evidence key' });
       return;
     }
+    // Sealed by another KMS key (the key was replaced, or the report names another one): no verdict either way.
+    if (mac.keyArn !== undefined && evidence.mac.keyId.startsWith('arn:') && evidence.mac.keyId !== mac.keyArn) {
+      checks.set(lease.id, { kind: 'unverified', reason: `sealed with key ${evidence.mac.keyId}, not with the key the report verifies with (${mac.keyArn})` });
+      return;
+    }
     try {
       const valid = await mac.verify(evidenceMacMessage(lease, { ...evidence, summary: evidence.summary }), evidence.mac);
       checks.set(lease.id, { kind: valid ? 'valid' : 'invalid' });

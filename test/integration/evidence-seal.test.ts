@@ -97,13 +97,29 @@ describe('sealed activity evidence in the access report (KMS HMAC)', () => {
     expect(kms.macCalls().filter((c) => c.operation === 'VerifyMac').every((c) => c.keyId === KEY)).toBe(true);
   });
 
+  it('says neither intact nor altered of evidence sealed with another key than the report\'s (a replaced key)', async () => {
+    // Prepare: the fifth lease sealed with a former key of the stack.
+    const former = `${KEY.slice(0, -4)}aaaa`;
+    kms.createHmacKey(former);
+    const lease = leases[4];
+    if (lease === undefined) throw new Error('the example has fewer revoked leases');
+    const counted = { collectedAt: '2026-11-08T00:00:00.000Z', from: accessBeganAt(lease), to: lease.revokedAt ?? lease.expiresAt, events: 3, summary };
+    const mac = await new KmsEvidenceMac({ keyId: former, region: 'eu-west-1', endpoint: kmsUrl, credentials: { accessKeyId: 'placeholder', secretAccessKey: 'placeholder' } }).generate(evidenceMacMessage(lease, counted));
+    await new DynamoDbEvidenceStore(dynamo.client, TABLE).record(lease.id, { ...counted, digest: evidenceDigest(counted), mac });
+    // Act
+    const states = await report({ EVIDENCE_KMS_KEY_ID: KEY });
+    // Assess
+    expect(mac.keyId).toBe(former);
+    expect(states.get(lease.id)).toBe(`not verified: sealed with key ${former}, not with the key the report verifies with (${KEY})`);
+  });
+
   it('never says intact when the key cannot be asked: not configured, refused, or missing', async () => {
     const [honest] = leases;
     if (honest === undefined) throw new Error('no lease');
     // No key configured: not verified, and why.
     expect((await report({})).get(honest.id)).toBe('not verified: no evidence key is configured (EVIDENCE_KMS_KEY_ID or EVIDENCE_KEY_FILE)');
-    // A key that does not exist (another account's, a typo).
-    expect((await report({ EVIDENCE_KMS_KEY_ID: `${KEY.slice(0, -4)}ffff` })).get(honest.id)).toMatch(/^not verified: the evidence key could not be used: KMS VerifyMac with key .* failed \(NotFoundException\)$/);
+    // A key that does not exist (an alias with a typo).
+    expect((await report({ EVIDENCE_KMS_KEY_ID: 'alias/kube-lease-evidense' })).get(honest.id)).toMatch(/^not verified: the evidence key could not be used: KMS VerifyMac with key .* failed \(NotFoundException\)$/);
     // The reader may not call VerifyMac.
     kms.deny('VerifyMac');
     expect((await report({ EVIDENCE_KMS_KEY_ID: KEY })).get(honest.id)).toMatch(/^not verified: the evidence key could not be used: KMS VerifyMac with key .* failed \(AccessDeniedException\)$/);

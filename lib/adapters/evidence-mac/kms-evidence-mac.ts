@@ -27,6 +27,7 @@ export function kmsEndpoint(keyId: string, defaultRegion: string): { readonly en
  */
 export class KmsEvidenceMac implements EvidenceMac {
   private readonly signer: SignatureV4;
+  readonly keyArn: string | undefined;
 
   constructor(
     private readonly options: {
@@ -37,6 +38,7 @@ export class KmsEvidenceMac implements EvidenceMac {
       readonly credentials: AwsCredentialIdentity | Provider<AwsCredentialIdentity>;
     },
   ) {
+    this.keyArn = /^arn:[^:]+:kms:[^:]*:\d{12}:key\//.test(options.keyId) ? options.keyId : undefined;
     this.signer = new SignatureV4({ service: 'kms', region: options.region, credentials: options.credentials, sha256: Sha256 });
   }
 
