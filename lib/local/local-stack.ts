@@ -53,13 +53,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       : localDynamoDbClient(config.dynamodbEndpoint);
   await ensureLeaseTable(dynamodb, config.leasesTable);
 
-  // Evidence is sealed with a key file only its owner reads (created on first use) unless KMS is configured.
+  // Evidence is sealed with a key file only its owner reads (created at start when missing) unless KMS is configured.
   const keyFile = config.evidenceKey?.kind === 'file' ? config.evidenceKey.path : config.evidenceKey === undefined && options.dataDir !== undefined ? join(options.dataDir, EVIDENCE_KEY_FILE) : undefined;
   const keyFileMac = keyFile === undefined ? undefined : new FileEvidenceMac(keyFile, { create: true });
   const evidenceMac: EvidenceMac | undefined = keyFileMac ?? (config.evidenceKey === undefined ? memoryEvidenceMac() : undefined);
-  await keyFileMac?.ensure().catch((error: unknown) => {
+  await keyFileMac?.ensure().catch(async (error: unknown) => {
     dynamodb.destroy();
-    void embedded?.stop();
+    await embedded?.stop();
     throw new ConfigError(`local mode cannot start: ${describeError(error)}`, { cause: error });
   });
 
