@@ -52,7 +52,19 @@ const envSchema = z.object({
   RETRY_BASE_MS: z.coerce.number().int().min(1).max(10_000).default(200),
   RETRY_MAX_DELAY_MS: z.coerce.number().int().min(1).max(60_000).default(5_000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(6 * 1024 * 1024).default(256 * 1024),
+  EVIDENCE_KMS_KEY_ID: z.string().min(1).optional(),
+  EVIDENCE_KEY_FILE: z.string().min(1).optional(),
+  AWS_ENDPOINT_URL_KMS: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).refine(withoutCredentials, NO_CREDENTIALS).optional(),
 });
+
+/** The key that seals activity evidence: a KMS HMAC key (id, ARN or alias) or a local key file; none: unsealed. */
+export type EvidenceKeyConfig = { readonly kind: 'kms'; readonly keyId: string; readonly endpoint: string | undefined } | { readonly kind: 'file'; readonly path: string } | undefined;
+
+function evidenceKeyOf(e: { readonly EVIDENCE_KMS_KEY_ID?: string | undefined; readonly EVIDENCE_KEY_FILE?: string | undefined; readonly AWS_ENDPOINT_URL_KMS?: string | undefined }): EvidenceKeyConfig {
+  if (e.EVIDENCE_KMS_KEY_ID !== undefined && e.EVIDENCE_KEY_FILE !== undefined) throw new ConfigError('invalid environment:\n  EVIDENCE_KMS_KEY_ID and EVIDENCE_KEY_FILE exclude each other: set the one evidence key');
+  if (e.EVIDENCE_KMS_KEY_ID !== undefined) return { kind: 'kms', keyId: e.EVIDENCE_KMS_KEY_ID, endpoint: e.AWS_ENDPOINT_URL_KMS };
+  return e.EVIDENCE_KEY_FILE === undefined ? undefined : { kind: 'file', path: e.EVIDENCE_KEY_FILE };
+}
 
 /** What each required variable is, for the error when it is missing. */
 const REQUIRED: Record<string, string> = {
@@ -100,6 +112,7 @@ export interface Config {
   /** Retries of ITSM and Kubernetes calls that failed with 429, 5xx or a network error. */
   readonly retry: { readonly attempts: number; readonly baseDelayMs: number; readonly maxDelayMs: number };
   readonly kubernetesTimeoutMs: number;
+  readonly evidenceKey: EvidenceKeyConfig;
 }
 
 /** The settings that name the lease table: all that read-only tools (CLI listings, the report) need. */
@@ -108,14 +121,16 @@ export interface StoreConfig {
   readonly dynamodbEndpoint: string | undefined;
   readonly region: string;
   readonly pendingGraceSeconds: number;
+  /** The key a report verifies evidence seals with. */
+  readonly evidenceKey: EvidenceKeyConfig;
 }
 
-const storeSchema = envSchema.pick({ LEASES_TABLE: true, DYNAMODB_ENDPOINT: true, AWS_REGION: true, PENDING_GRACE_SECONDS: true });
+const storeSchema = envSchema.pick({ LEASES_TABLE: true, DYNAMODB_ENDPOINT: true, AWS_REGION: true, PENDING_GRACE_SECONDS: true, EVIDENCE_KMS_KEY_ID: true, EVIDENCE_KEY_FILE: true, AWS_ENDPOINT_URL_KMS: true });
 
 /** Reads only the table settings (same names, defaults and limits as `loadConfig`); throws ConfigError naming every problem. */
 export function loadStoreConfig(env: NodeJS.ProcessEnv): StoreConfig {
   const e = parseEnv(storeSchema, env);
-  return { leasesTable: e.LEASES_TABLE, dynamodbEndpoint: e.DYNAMODB_ENDPOINT, region: e.AWS_REGION, pendingGraceSeconds: e.PENDING_GRACE_SECONDS };
+  return { leasesTable: e.LEASES_TABLE, dynamodbEndpoint: e.DYNAMODB_ENDPOINT, region: e.AWS_REGION, pendingGraceSeconds: e.PENDING_GRACE_SECONDS, evidenceKey: evidenceKeyOf(e) };
 }
 
 /** Parses environment variables with a schema: empty values count as unset, as in a shell; every problem is named at once. */
@@ -183,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, readText: (path: string) => s
     maxBodyBytes: e.MAX_BODY_BYTES,
     retry: { attempts: e.RETRY_ATTEMPTS, baseDelayMs: e.RETRY_BASE_MS, maxDelayMs: e.RETRY_MAX_DELAY_MS },
     kubernetesTimeoutMs: e.KUBERNETES_TIMEOUT_MS,
+    evidenceKey: evidenceKeyOf(e),
   };
 }
 

@@ -38,7 +38,8 @@ import { makeSweepLeases, type SweepOptions, type SweepSummary } from './use-cas
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { makeActivityLog } from './adapters/activity/activity-log.js';
 import { DynamoDbEvidenceStore } from './adapters/dynamodb/evidence-records.js';
-import { cloudWatchLogsClients } from './composition/aws-backends.js';
+import { cloudWatchLogsClients, evidenceMacOf } from './composition/aws-backends.js';
+import type { EvidenceMac } from './ports/evidence-mac.js';
 import { makeCollectEvidence } from './use-cases/collect-evidence.js';
 
 /** Evidence that cannot be read or posted for this long after it was due is given up, and said so. */
@@ -88,6 +89,8 @@ export interface ContainerOverrides {
   readonly secretBackends?: SecretBackends;
   readonly eks?: EksAccess;
   readonly metrics?: Metrics;
+  /** The key that seals activity evidence (local mode's key file); by default the configured one. */
+  readonly evidenceMac?: EvidenceMac;
   /** CloudWatch Logs clients by region (the clusters' audit logs). */
   readonly cloudWatchLogs?: (region: string | undefined) => CloudWatchLogsClient;
   /**
@@ -157,6 +160,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const watched = Object.values(config.catalog.clusters).some((c) => c.auditLog !== undefined);
   const activity = watched ? decorate('activity', makeActivityLog(config.catalog.clusters, { cloudWatch: overrides.cloudWatchLogs ?? cloudWatchLogsClients(config.region) })) : undefined;
   const evidence = watched ? decorate('leases', new DynamoDbEvidenceStore(dynamodb, config.leasesTable)) : undefined;
+  const evidenceMac = watched ? (overrides.evidenceMac ?? evidenceMacOf(config.evidenceKey, config.region)) : undefined;
   revokeLease = makeRevokeLease({ ...shared, activity, evidence });
   // Grants a webhook answers first are announced by the activate target (asked through the
   // follow-up) or, if that never comes, by the sweep from the announcement queue.
@@ -191,7 +195,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     evidence:
       activity === undefined || evidence === undefined
         ? undefined
-        : { store: evidence, collect: makeCollectEvidence({ ...shared, activity, evidence, giveUpAfterSeconds: EVIDENCE_GIVE_UP_SECONDS }) },
+        : { store: evidence, collect: makeCollectEvidence({ ...shared, activity, evidence, giveUpAfterSeconds: EVIDENCE_GIVE_UP_SECONDS, mac: evidenceMac }) },
   });
 
   const common = {

@@ -162,6 +162,11 @@ export class UnsupportedDispatcherError extends ConfigError {
   override name = 'UnsupportedDispatcherError';
 }
 
+/** The evidence key (KMS, or the local key file) could not be used: unreachable, refused, missing. */
+export class EvidenceKeyError extends KubeLeaseError {
+  override name = 'EvidenceKeyError';
+}
+
 /** Wrong command-line arguments: the CLI prints its usage and exits with 2. */
 export class UsageError extends KubeLeaseError {
   override name = 'UsageError';

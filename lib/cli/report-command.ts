@@ -9,6 +9,8 @@ import { systemClock, type Clock } from '../ports/clock.js';
 import type { LeaseHistory } from '../ports/lease-history.js';
 import { reportHistoryFromEnv } from './report-history.js';
 import { storeHintLine } from './store-hints.js';
+import type { EvidenceMac } from '../ports/evidence-mac.js';
+import { checkEvidenceSeals } from '../use-cases/check-evidence.js';
 
 /** The `report` command's synopsis, for the CLI's usage text. */
 export const REPORT_SYNOPSIS = `report [--from <date>] [--to <date>] [--format ${REPORT_FORMATS.join('|')} | --json] [--out <file>]`;
@@ -24,6 +26,8 @@ export interface ReportIo {
   readonly err: (text: string) => void;
   /** Where the records come from; by default the table the environment names ({@link reportHistoryFromEnv}). */
   readonly history?: LeaseHistory;
+  /** The key evidence seals are verified with; by default the one the environment names (none with `history` given). */
+  readonly evidenceMac?: EvidenceMac;
   /** What "now" is: the default end of the period, the end of open leases' bars. */
   readonly clock?: Clock;
   readonly writeFile?: (path: string, text: string) => Promise<void>;
@@ -118,13 +122,17 @@ export async function runReport(args: readonly string[], io: ReportIo): Promise<
   let source: ReturnType<typeof reportHistoryFromEnv> | undefined;
   try {
     let history = io.history;
+    let mac = io.evidenceMac;
     if (history === undefined) {
       source = reportHistoryFromEnv(io.env);
       history = source.history;
+      mac ??= source.evidenceMac;
     }
     const period = { from: request.from, to: request.to };
     const [leases, denials] = await Promise.all([history.leasesBetween(period), history.denialsBetween(period)]);
-    const report = buildAccessReport({ leases, denials, period, now });
+    // Evidence is said to be intact only after its MAC is verified with the evidence key.
+    const sealChecks = await checkEvidenceSeals(leases, mac);
+    const report = buildAccessReport({ leases, denials, period, now, sealChecks });
     const text = renderReport(report, request.format);
     if (request.out === undefined) {
       io.out(text);

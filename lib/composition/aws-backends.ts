@@ -15,7 +15,9 @@ import { EventBridgeScheduler } from '../adapters/eventbridge/eventbridge-schedu
 import { mintEksToken } from '../adapters/kubernetes/eks-token.js';
 import type { EksAccess } from '../adapters/kubernetes/rbac-api-provider.js';
 import type { SecretBackends } from '../adapters/secrets/secret-resolver.js';
-import type { Config } from '../config.js';
+import type { Config, EvidenceKeyConfig } from '../config.js';
+import { kmsEndpoint, KmsEvidenceMac } from '../adapters/evidence-mac/kms-evidence-mac.js';
+import type { EvidenceMac } from '../ports/evidence-mac.js';
 import { ConfigError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { GrantFollowUp } from '../ports/grant-follow-up.js';
@@ -122,4 +124,16 @@ export function eventBridgeScheduler(config: Config): LeaseScheduler {
  */
 export function eventBridgeFollowUp(config: Config): GrantFollowUp {
   return new EventBridgeFollowUp(new EventBridgeClient({ region: config.region }), { source: config.schedulePrefix });
+}
+
+/**
+ * The evidence key as configured: a KMS HMAC key (in the key ARN's region, else the default one;
+ * credentials from the default chain); undefined when none is configured. A key file is local
+ * mode's (which passes it in itself) and the report's: the Lambda bundles do not carry it.
+ */
+export function evidenceMacOf(key: EvidenceKeyConfig, defaultRegion: string): EvidenceMac | undefined {
+  if (key === undefined) return undefined;
+  if (key.kind === 'file') throw new ConfigError('EVIDENCE_KEY_FILE is for local mode and the report: in AWS, seal evidence with EVIDENCE_KMS_KEY_ID');
+  const { endpoint, region } = kmsEndpoint(key.keyId, defaultRegion);
+  return new KmsEvidenceMac({ keyId: key.keyId, region, endpoint: key.endpoint ?? endpoint, credentials: defaultProvider() });
 }

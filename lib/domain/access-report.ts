@@ -1,4 +1,4 @@
-import { evidenceDigest } from './evidence-digest.js';
+import { evidenceState, type EvidenceState, type SealCheck } from './evidence-digest.js';
 import { ReportRequestError } from '../errors.js';
 import { OPEN_STATUSES, type DeniedApproval, type Lease, type LeaseStatus, type RevokeCause } from './lease.js';
 import { checkPeriod, deniedInPeriod, leaseEnd, overlapsPeriod, readInstant, type ReportPeriod } from './report-period.js';
@@ -31,6 +31,8 @@ export interface AccessReportInput {
   readonly now: Date;
   /** Revocation lag beyond which a revocation is late; {@link DEFAULT_LATE_AFTER_MS} by default. */
   readonly lateAfterMs?: number;
+  /** The evidence seals verified, by lease id; evidence whose seal is not here is never said to be intact. */
+  readonly sealChecks?: ReadonlyMap<string, SealCheck>;
 }
 
 /** One lease as the report shows it. Times are RFC 3339; absent values are `null` (so JSON keeps every key). */
@@ -74,8 +76,8 @@ export interface LeaseRow {
   readonly outcome: LeaseOutcome;
   /** Why a failed lease failed. */
   readonly failureReason: string | null;
-  /** The activity evidence: its digest recomputed from the stored summary matches (`intact`) or not (`altered`); `null`: none. */
-  readonly evidence: 'intact' | 'altered' | 'not collected' | null;
+  /** The activity evidence: `intact` only after its MAC was verified (see evidenceState); `null`: none. */
+  readonly evidence: EvidenceState | null;
   readonly evidenceDigest: string | null;
 }
 
@@ -141,7 +143,7 @@ function outcomeOf(lease: Lease, endCause: EndCause | null, late: boolean, ended
   return endedBeforeExpiry ? 'early' : 'on-time';
 }
 
-function leaseRow(lease: Lease, now: number, lateAfterMs: number): LeaseRow {
+function leaseRow(lease: Lease, now: number, lateAfterMs: number, seal: SealCheck | undefined): LeaseRow {
   const what = `lease ${lease.id}`;
   const startedAt = lease.history.find((h) => h.to === 'ACTIVE')?.at ?? null;
   const endedAt = leaseEnd(lease);
@@ -178,16 +180,9 @@ function leaseRow(lease: Lease, now: number, lateAfterMs: number): LeaseRow {
     extensions: Math.max(0, lease.approvals.length - 1),
     outcome: outcomeOf(lease, endCause, late, ended !== null && ended < expires),
     failureReason: lease.failureReason ?? null,
-    ...evidenceOf(lease),
+    evidence: lease.evidence === undefined ? null : evidenceState(lease.evidence, seal),
+    evidenceDigest: lease.evidence?.summary === undefined ? null : (lease.evidence.digest ?? null),
   };
-}
-
-/** Whether the stored evidence still has the digest recorded with it (the record was not edited since). */
-function evidenceOf(lease: Lease): Pick<LeaseRow, 'evidence' | 'evidenceDigest'> {
-  const stored = lease.evidence;
-  if (stored === undefined) return { evidence: null, evidenceDigest: null };
-  if (stored.summary === undefined || stored.digest === undefined) return { evidence: 'not collected', evidenceDigest: null };
-  return { evidence: evidenceDigest({ ...stored, summary: stored.summary }) === stored.digest ? 'intact' : 'altered', evidenceDigest: stored.digest };
 }
 
 /**
@@ -211,7 +206,7 @@ export function buildAccessReport(input: AccessReportInput): AccessReport {
 
   const rows = input.leases
     .filter((lease) => overlapsPeriod(lease, period))
-    .map((lease) => leaseRow(lease, now, lateAfterMs))
+    .map((lease) => leaseRow(lease, now, lateAfterMs, input.sealChecks?.get(lease.id)))
     .sort((a, b) => Date.parse(a.requestedAt) - Date.parse(b.requestedAt) || a.leaseId.localeCompare(b.leaseId));
 
   const denials: DenialRow[] = input.denials

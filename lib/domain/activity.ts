@@ -1,5 +1,6 @@
 import { perRequest, reusedAuditIds } from './activity-events.js';
 import { commandText, objectName, requestPath } from './activity-text.js';
+import type { EvidenceSeal } from './evidence-digest.js';
 
 export { auditIdText, parseAuditEvent, perRequest, podsCreated, requestKey, reusedAuditIds, type PodCreated } from './activity-events.js';
 
@@ -120,6 +121,8 @@ export interface ActivityEvidence {
   readonly summary?: ActivitySummary | undefined;
   /** `sha256:` of the summary's canonical JSON (see evidenceDigest). */
   readonly digest?: string | undefined;
+  /** The MAC of the lease and that digest under the evidence key (see evidenceMacMessage); absent on evidence written before keyed evidence. */
+  readonly mac?: EvidenceSeal | undefined;
   /** With `endSessions`: pods of streams the log showed only after the revoke, ended (or not) then. */
   readonly pods?: readonly SessionPod[] | undefined;
   /** Why the evidence could not be collected (then no summary and no digest). */

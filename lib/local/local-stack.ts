@@ -1,4 +1,7 @@
 import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { FileEvidenceMac, memoryEvidenceMac } from '../adapters/evidence-mac/file-evidence-mac.js';
+import type { EvidenceMac } from '../ports/evidence-mac.js';
 import { buildContainer, type Container } from '../container.js';
 import { loadConfig } from '../config.js';
 import type { AuditLog } from '../ports/audit-log.js';
@@ -32,6 +35,8 @@ export interface LocalStack {
   readonly scheduler: LocalScheduler;
   /** The embedded store, where tools beside local mode (the CLI) reach it; undefined with DYNAMODB_ENDPOINT. */
   readonly store: { readonly endpoint: string; readonly table: string } | undefined;
+  /** The key file that seals activity evidence (EVIDENCE_KEY_FILE for the CLI's report); undefined: in memory, or KMS. */
+  readonly evidenceKeyFile: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -48,9 +53,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       : localDynamoDbClient(config.dynamodbEndpoint);
   await ensureLeaseTable(dynamodb, config.leasesTable);
 
+  // Evidence is sealed with a key file only its owner reads (created at start when missing) unless KMS is configured.
+  const keyFile = config.evidenceKey?.kind === 'file' ? config.evidenceKey.path : config.evidenceKey === undefined && options.dataDir !== undefined ? join(options.dataDir, EVIDENCE_KEY_FILE) : undefined;
+  const keyFileMac = keyFile === undefined ? undefined : new FileEvidenceMac(keyFile, { create: true });
+  const evidenceMac: EvidenceMac | undefined = keyFileMac ?? (config.evidenceKey === undefined ? memoryEvidenceMac() : undefined);
+  await keyFileMac?.ensure().catch(async (error: unknown) => {
+    dynamodb.destroy();
+    await embedded?.stop();
+    throw new ConfigError(`local mode cannot start: ${describeError(error)}`, { cause: error });
+  });
+
   let scheduler: LocalScheduler | undefined;
   const container = buildContainer(config, {
     dynamodb,
+    ...(evidenceMac === undefined ? {} : { evidenceMac }),
     secretBackends: {},
     // Local mode has no CloudWatch to read EMF lines: keep the output readable.
     metrics: options.metrics ?? noMetrics,
@@ -99,6 +115,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     container,
     scheduler: localScheduler,
     store: embedded === undefined ? undefined : { endpoint: embedded.endpoint, table: config.leasesTable },
+    evidenceKeyFile: keyFile,
     async stop() {
       clearInterval(sweep);
       localScheduler.stop();
@@ -138,6 +155,9 @@ async function rearmTimers(container: Container, scheduler: LocalScheduler): Pro
   }
   return { count, leftToSweep };
 }
+
+/** The evidence key file's name under the data folder. */
+export const EVIDENCE_KEY_FILE = 'evidence-mac.key';
 
 /** Open leases of one status whose timers local mode re-arms at start. */
 const REARM_LIMIT = 1000;

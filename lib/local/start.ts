@@ -32,6 +32,7 @@ async function main(): Promise<void> {
   process.stderr.write(`kube-lease local mode on ${stack.url} (${routes.join(', ')})\n`);
   if (stack.store !== undefined) {
     process.stderr.write(`lease store for the CLI: DYNAMODB_ENDPOINT=${stack.store.endpoint} LEASES_TABLE=${stack.store.table} npx kube-lease leases list\n`);
+    if (stack.evidenceKeyFile !== undefined) process.stderr.write(`evidence key for the report: EVIDENCE_KEY_FILE=${stack.evidenceKeyFile}\n`);
   }
   const shutdown = () => {
     void stack.stop().then(() => process.exit(0));

@@ -1,6 +1,6 @@
 import { inWindow, openedSessions, podsCreated, summarizeActivity, type AuditEvent, type SessionPod } from '../domain/activity.js';
 import { attributeTo } from '../domain/activity-attribution.js';
-import { evidenceDigest } from '../domain/evidence-digest.js';
+import { evidenceDigest, evidenceMacMessage, type EvidenceSeal } from '../domain/evidence-digest.js';
 import { evidenceMessage } from '../domain/activity-messages.js';
 import { leaseAuditFields } from '../domain/audit.js';
 import type { ActivityEvidence } from '../domain/activity.js';
@@ -8,6 +8,7 @@ import { accessBeganAt, type Lease } from '../domain/lease.js';
 import { describeError, KubeLeaseError, publicReason } from '../errors.js';
 import type { ActivityLog } from '../ports/activity-log.js';
 import type { EvidenceDue, EvidenceStore } from '../ports/evidence-store.js';
+import type { EvidenceMac } from '../ports/evidence-mac.js';
 import { sourceOf } from '../ports/ticket-source.js';
 import type { LeaseDeps } from './lease-deps.js';
 import { endPods } from './revoke-sessions.js';
@@ -20,6 +21,11 @@ export interface CollectEvidenceDeps extends Pick<LeaseDeps, 'tickets' | 'leases
   readonly evidence: EvidenceStore;
   /** A read or comment that keeps failing for this long after the due time is given up (and said so). */
   readonly giveUpAfterSeconds: number;
+  /**
+   * Seals the evidence with a MAC under a key the table's writers do not hold, so a report can tell
+   * a record rewritten in the table. Absent: stored unsealed (a report says it is not verifiable).
+   */
+  readonly mac?: EvidenceMac | undefined;
 }
 
 /** posted: on the ticket; waiting: its revoke has not finished; retry: a failure the next run may fix; dropped: nothing to do. */
@@ -52,13 +58,33 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
       const { mine, elsewhere } = attributeTo(events, lease.bindings);
       const summary = { ...summarizeActivity(mine, undefined, events), ...(elsewhere > 0 ? { elsewhere } : {}) };
       const counted = { ...base, events: mine.length, summary };
+      const seal = await sealOf(lease, counted, due);
+      if (seal === 'later') return undefined;
       // Streams the log showed only after the revoke (it lags): ended now, or reported as not ended.
       const late = await lateStreams(lease, mine, events);
-      return { ...counted, digest: evidenceDigest(counted), ...(late.length > 0 ? { pods: late } : {}) };
+      return { ...counted, digest: evidenceDigest(counted), ...(seal === undefined ? {} : { mac: seal }), ...(late.length > 0 ? { pods: late } : {}) };
     } catch (error) {
       logger.warn('could not read the audit log for a lease\'s evidence', { leaseId: lease.id, error: describeError(error) });
       if (error instanceof KubeLeaseError && error.retryable && !givenUp(due)) return undefined;
       return { ...base, events: 0, error: publicReason(error) };
+    }
+  }
+
+  /**
+   * The MAC of the evidence, before anything is stored (the first stored evidence stands). A key
+   * that cannot be used is tried again later; once given up, the evidence is stored unsealed (and
+   * a report says so) rather than never.
+   */
+  async function sealOf(lease: Lease, counted: Parameters<typeof evidenceMacMessage>[1], due: EvidenceDue): Promise<EvidenceSeal | 'later' | undefined> {
+    if (deps.mac === undefined) {
+      logger.warn('no evidence key (EVIDENCE_KMS_KEY_ID or EVIDENCE_KEY_FILE): this evidence is stored without a MAC, and reports say it is not verifiable', { leaseId: lease.id });
+      return undefined;
+    }
+    try {
+      return await deps.mac.generate(evidenceMacMessage(lease, counted));
+    } catch (error) {
+      logger.error('could not seal a lease\'s evidence with the evidence key', { leaseId: lease.id, error: describeError(error) });
+      return givenUp(due) ? undefined : 'later';
     }
   }
 

@@ -15,6 +15,7 @@ import { buildContainer, type Container } from '../../lib/container.js';
 import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
 import { FakeCloudWatchLogs } from '../fakes/fake-cloudwatch-logs.js';
 import { FakeEventBridge } from '../fakes/fake-eventbridge.js';
+import { FakeKms } from '../fakes/fake-aws-extra.js';
 import { auditLogEvent } from '../fixtures/audit-events.js';
 import { FakeJira } from '../fakes/fake-jira.js';
 import { FakeKubernetes } from '../fakes/fake-kubernetes.js';
@@ -23,7 +24,7 @@ import { ManualClock } from '../fakes/manual-clock.js';
 import { MemoryAuditLog, MemoryLogger } from '../fakes/memory-audit-log.js';
 import { MemoryMetrics } from '../fakes/memory-metrics.js';
 import { WINDOW_CATALOG } from '../support/demo-catalog.js';
-import { packagedFunction, packageStack, STAND_IN, type PackagedFunction, type Template } from '../support/packaged-stack.js';
+import { packagedFunction, packageStack, resolve, STAND_IN, type PackagedFunction, type Template } from '../support/packaged-stack.js';
 import { alice, bob } from '../support/stack.js';
 
 /*
@@ -48,6 +49,8 @@ interface AwsCall {
   readonly leadingKey?: string | undefined;
   /** Further request context IAM conditions see (e.g. PutEvents' `events:source`). */
   readonly context?: Record<string, string[]> | undefined;
+  /** The resource's own policy, when it has one that grants (a KMS key policy). */
+  readonly resourcePolicy?: unknown;
 }
 /** The cluster's audit log group, inside the stage's auditLogGroupPattern. */
 const AUDIT_LOG_GROUP = '/aws/eks/kube-lease-test-demo/cluster';
@@ -77,6 +80,7 @@ describe('as deployed: each function with only its packaged environment and IAM 
   const kube = new FakeKubernetes();
   const eventBridge = new FakeEventBridge();
   const cloudWatchLogs = new FakeCloudWatchLogs();
+  const kms = new FakeKms();
   const calls: AwsCall[] = [];
   const containers = new Map<FunctionId, Container>();
   const specs = new Map<FunctionId, PackagedFunction>();
@@ -104,7 +108,7 @@ describe('as deployed: each function with only its packaged environment and IAM 
   function recordEventBridge(fn: FunctionId, from: number): void {
     for (const request of eventBridge.requests.slice(from)) {
       const operation = String(request.headers['x-amz-target'] ?? '').replace('AWSEvents.', '');
-      const body = JSON.parse(request.body || '{}') as { Name?: string; Rule?: string; Entries?: { Source?: string; DetailType?: string; EventBusName?: string }[] };
+      const body = JSON.parse(request.body || '{}') as { Name?: string; Rule?: string; Entries?: { Source?: string; DetailType?: string; EventBusName?: string }[]; Targets?: { Arn?: string }[] };
       if (operation === 'PutEvents') {
         // PutEvents acts on the bus; its entries' sources and detail-types are the condition keys.
         for (const entry of body.Entries ?? []) {
@@ -112,7 +116,9 @@ describe('as deployed: each function with only its packaged environment and IAM 
         }
         continue;
       }
-      calls.push({ fn, action: `events:${operation}`, resource: `arn:${partition}:events:${region}:${accountId}:rule/${body.Name ?? body.Rule ?? '?'}` });
+      // PutTargets: the targets' ARNs are the condition key events:TargetArn.
+      const context = operation === 'PutTargets' ? { 'events:TargetArn': (body.Targets ?? []).map((t) => t.Arn ?? '') } : undefined;
+      calls.push({ fn, action: `events:${operation}`, resource: `arn:${partition}:events:${region}:${accountId}:rule/${body.Name ?? body.Rule ?? '?'}`, context });
     }
   }
 
@@ -123,6 +129,14 @@ describe('as deployed: each function with only its packaged environment and IAM 
     }
   }
 
+  /** KMS calls (the evidence seal), read from what the fake endpoint received while `fn` ran; the key policy decides with the role's policies. */
+  function recordKms(fn: FunctionId, from: number): void {
+    const keyPolicy = resolve(template, template.Resources.EvidenceKey?.Properties.KeyPolicy);
+    // aws:PrincipalArn, which AWS sets on every request, is the role's ARN for a Lambda function's session.
+    const principal = specs.get(fn)?.roleArn ?? '?';
+    for (const call of kms.macCalls().slice(from)) calls.push({ fn, action: `kms:${call.operation}`, resource: call.keyId, context: { 'kms:MacAlgorithm': ['HMAC_SHA_256'], 'aws:PrincipalArn': [principal] }, resourcePolicy: keyPolicy });
+  }
+
   /** Runs `work` as function `fn` would: its container, its calls attributed to it. */
   async function as<T>(fn: FunctionId, work: (container: Container) => Promise<T>): Promise<T> {
     const container = containers.get(fn);
@@ -130,18 +144,24 @@ describe('as deployed: each function with only its packaged environment and IAM 
     current = fn;
     const before = eventBridge.requests.length;
     const logsBefore = cloudWatchLogs.filterCalls().length;
+    const kmsBefore = kms.requests.length;
     try {
       return await work(container);
     } finally {
       recordEventBridge(fn, before);
       recordCloudWatchLogs(fn, logsBefore);
+      recordKms(fn, kmsBefore);
     }
   }
 
   beforeAll(async () => {
     template = await packageStack('test');
     dir = await mkdtemp(join(tmpdir(), 'kube-lease-as-deployed-'));
-    const [jiraUrl, snUrl, kubeUrl, eventBridgeUrl, logsUrl] = await Promise.all([jira.start(), servicenow.start(), kube.start(), eventBridge.start(), cloudWatchLogs.start()]);
+    const [jiraUrl, snUrl, kubeUrl, eventBridgeUrl, logsUrl, kmsUrl] = await Promise.all([jira.start(), servicenow.start(), kube.start(), eventBridge.start(), cloudWatchLogs.start(), kms.start()]);
+    // The evidence key the stack creates, under the ARN the sweep's environment names.
+    const evidenceKey = packagedFunction(template, 'SweepLeasesLambdaFunction').env.EVIDENCE_KMS_KEY_ID;
+    if (evidenceKey === undefined) throw new Error('the sweep has no EVIDENCE_KMS_KEY_ID');
+    kms.createHmacKey(evidenceKey);
     cloudWatchLogs.createLogGroup(AUDIT_LOG_GROUP);
     dynamo = await startEmbeddedDynamoDb(undefined);
     // The catalog the package ships is a placeholder like the ITSM URLs; this one reaches the fake cluster
@@ -171,6 +191,8 @@ describe('as deployed: each function with only its packaged environment and IAM 
         JIRA_BASE_URL: jiraUrl,
         SERVICENOW_INSTANCE_URL: snUrl,
         RETRY_BASE_MS: '1',
+        // The fake KMS, as the SDK's endpoint variables above reach the other fakes.
+        AWS_ENDPOINT_URL_KMS: kmsUrl,
       };
       const table = env.LEASES_TABLE ?? '';
       await ensureLeaseTable(dynamo.client, table);
@@ -197,7 +219,7 @@ describe('as deployed: each function with only its packaged environment and IAM 
 
   afterAll(async () => {
     process.env = saved;
-    await Promise.all([jira.stop(), servicenow.stop(), kube.stop(), eventBridge.stop(), cloudWatchLogs.stop(), dynamo.stop()]);
+    await Promise.all([jira.stop(), servicenow.stop(), kube.stop(), eventBridge.stop(), cloudWatchLogs.stop(), kms.stop(), dynamo.stop()]);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -271,6 +293,9 @@ describe('as deployed: each function with only its packaged environment and IAM 
     // DEP-1's activity evidence was posted by the sweep (its delay is long over), read from the log group.
     const [first] = await as('SweepLeasesLambdaFunction', (c) => c.leases.listForTicket('jira', 'DEP-1'));
     expect(first?.evidence).toMatchObject({ events: 1, postedAt: expect.any(String) });
+    // Sealed by the sweep with the stack's evidence key; no other function asked KMS for anything.
+    expect(first?.evidence?.mac).toMatchObject({ algorithm: 'HMAC_SHA_256', keyId: packagedFunction(template, 'SweepLeasesLambdaFunction').env.EVIDENCE_KMS_KEY_ID });
+    expect([...new Set(calls.filter((c) => c.action.startsWith('kms:')).map((c) => `${c.fn} ${c.action}`))]).toEqual(['SweepLeasesLambdaFunction kms:GenerateMac']);
     expect(calls.filter((c) => c.action === 'logs:FilterLogEvents').map((c) => c.fn)).toEqual(expect.arrayContaining(['RevokeLeaseLambdaFunction', 'SweepLeasesLambdaFunction']));
     expect(calls.some((c) => c.fn === 'RevokeLeaseLambdaFunction' && c.action === 'dynamodb:PutItem' && c.leadingKey?.startsWith('evidence#') === true)).toBe(true);
     // The ServiceNow grant's announcement event was never delivered here: the sweep announced it, and
@@ -303,6 +328,7 @@ describe('as deployed: each function with only its packaged environment and IAM 
           identityPolicies: spec.policies.map((p) => ({ name: p.name, policy: p.policy })),
           serviceControlPolicies: [],
           resourceControlPolicies: [],
+          ...(call.resourcePolicy === undefined ? {} : { resourcePolicy: call.resourcePolicy }),
         },
         {},
       );

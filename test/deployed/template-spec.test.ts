@@ -243,3 +243,159 @@ describe('the grant announcement in the packaged template', () => {
     expect(await allowed(sweep, 'dynamodb:DeleteItem', table, key('evidence#0123456789abcdef0123'))).toBe(true);
   });
 });
+
+/*
+ * Issue 23, item 10: what code running under a role could do beyond what kube-lease does. A lease
+ * rule's targets are the two timer functions only (not another account's bus), and each role writes
+ * only the kinds of item (pk prefixes, IAM's dynamodb:LeadingKeys) its functions write.
+ */
+describe('the roles cannot forward events or rewrite items of other kinds (IAM simulation)', () => {
+  const { region, accountId, partition } = STAND_IN;
+  const PREFIX = 'kube-lease-test';
+  const table = `arn:${partition}:dynamodb:${region}:${accountId}:table/${PREFIX}-leases`;
+  const rule = `arn:${partition}:events:${region}:${accountId}:rule/${PREFIX}-0123456789abcdef0123`;
+  const startRule = `${rule}-start`;
+  const revokeFn = `arn:${partition}:lambda:${region}:${accountId}:function:${PREFIX}-revokeLease`;
+  const activateFn = `arn:${partition}:lambda:${region}:${accountId}:function:${PREFIX}-activateLease`;
+  const foreignBus = `arn:${partition}:events:${region}:999999999999:event-bus/default`;
+  const otherFn = `arn:${partition}:lambda:${region}:${accountId}:function:${PREFIX}-sweepLeases`;
+  const id = '0123456789abcdef0123';
+
+  async function allowed(fn: PackagedFunction, action: string, resource: string, context: Record<string, string[]>): Promise<boolean> {
+    const result = await runSimulation(
+      {
+        request: { principal: fn.roleArn, action, resource: { resource, accountId }, contextVariables: context },
+        identityPolicies: fn.policies.map((p) => ({ name: p.name, policy: p.policy })),
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+      },
+      {},
+    );
+    if (result.resultType === 'error') throw new Error(`simulation failed: ${JSON.stringify(result.errors)}`);
+    return result.overallResult === 'Allowed';
+  }
+  const key = (k: string) => ({ 'dynamodb:LeadingKeys': [k] });
+
+  it('lets the functions that put lease rules target only revokeLease and activateLease', async () => {
+    // The stand-in ARNs are the ones the packaged functions get.
+    expect(packagedFunction(template, 'RevokeLeaseLambdaFunction').name).toBe(`${PREFIX}-revokeLease`);
+    expect(packagedFunction(template, 'ActivateLeaseLambdaFunction').name).toBe(`${PREFIX}-activateLease`);
+    for (const id of ['JiraWebhookLambdaFunction', 'ServicenowWebhookLambdaFunction', 'SweepLeasesLambdaFunction']) {
+      const fn = packagedFunction(template, id);
+      expect(await allowed(fn, 'events:PutTargets', rule, { 'events:TargetArn': [revokeFn] })).toBe(true);
+      expect(await allowed(fn, 'events:PutTargets', startRule, { 'events:TargetArn': [activateFn] })).toBe(true);
+      // Another account's bus, another function of ours, one good target beside a foreign one, none named.
+      expect(await allowed(fn, 'events:PutTargets', rule, { 'events:TargetArn': [foreignBus] })).toBe(false);
+      expect(await allowed(fn, 'events:PutTargets', rule, { 'events:TargetArn': [otherFn] })).toBe(false);
+      expect(await allowed(fn, 'events:PutTargets', rule, { 'events:TargetArn': [revokeFn, foreignBus] })).toBe(false);
+      expect(await allowed(fn, 'events:PutTargets', rule, {})).toBe(false);
+    }
+    for (const id of ['ActivateLeaseLambdaFunction', 'RevokeLeaseLambdaFunction']) {
+      expect(await allowed(packagedFunction(template, id), 'events:PutTargets', rule, { 'events:TargetArn': [revokeFn] })).toBe(false);
+    }
+  });
+
+  it('lets each role write only the kinds of item its functions write', async () => {
+    const webhook = packagedFunction(template, 'JiraWebhookLambdaFunction');
+    const timer = packagedFunction(template, 'RevokeLeaseLambdaFunction');
+    const sweep = packagedFunction(template, 'SweepLeasesLambdaFunction');
+    const cases: [PackagedFunction, string, string, boolean][] = [
+      // What each one does.
+      [webhook, 'dynamodb:PutItem', `lease#${id}`, true],
+      [webhook, 'dynamodb:UpdateItem', `lease#${id}`, true],
+      [webhook, 'dynamodb:PutItem', 'delivery#abc', true],
+      [webhook, 'dynamodb:DeleteItem', 'delivery#abc', true],
+      [webhook, 'dynamodb:UpdateItem', 'places#alice@example.com', true],
+      [webhook, 'dynamodb:PutItem', `evidence#${id}`, true],
+      [timer, 'dynamodb:UpdateItem', `lease#${id}`, true],
+      [timer, 'dynamodb:UpdateItem', 'places#alice@example.com', true],
+      [timer, 'dynamodb:PutItem', `evidence#${id}`, true],
+      [sweep, 'dynamodb:PutItem', `lease#${id}`, true],
+      [sweep, 'dynamodb:UpdateItem', `evidence#${id}`, true],
+      // What none of them does.
+      [webhook, 'dynamodb:UpdateItem', `evidence#${id}`, false],
+      [webhook, 'dynamodb:DeleteItem', `evidence#${id}`, false],
+      [webhook, 'dynamodb:DeleteItem', `lease#${id}`, false],
+      [webhook, 'dynamodb:PutItem', 'places#alice@example.com', false],
+      [webhook, 'dynamodb:PutItem', 'anything-else', false],
+      [timer, 'dynamodb:PutItem', `lease#${id}`, false],
+      [timer, 'dynamodb:UpdateItem', 'delivery#abc', false],
+      [timer, 'dynamodb:UpdateItem', `evidence#${id}`, false],
+      [timer, 'dynamodb:DeleteItem', `lease#${id}`, false],
+      [sweep, 'dynamodb:PutItem', 'delivery#abc', false],
+      [sweep, 'dynamodb:UpdateItem', 'delivery#abc', false],
+      [sweep, 'dynamodb:DeleteItem', `lease#${id}`, false],
+      [sweep, 'dynamodb:PutItem', 'places#alice@example.com', false],
+    ];
+    const wrong: string[] = [];
+    for (const [fn, action, pk, expected] of cases) {
+      if ((await allowed(fn, action, table, key(pk))) !== expected) wrong.push(`${fn.roleLogicalId} ${action} ${pk}: expected ${expected ? 'allowed' : 'denied'}`);
+    }
+    expect(wrong).toEqual([]);
+    // A write that names no key at all is not allowed by an empty set.
+    expect(await allowed(webhook, 'dynamodb:PutItem', table, {})).toBe(false);
+    // Reads stay unconditioned (index queries have the index's key, not an item's).
+    expect(await allowed(webhook, 'dynamodb:Query', `${table}/index/status-dueAt`, {})).toBe(true);
+  });
+});
+
+/*
+ * Issue 23, item 9: the evidence key. Only the sweep's role (the evidence writer) may generate MACs
+ * with it, whatever IAM policies of the account allow; the report's reader verifies with an IAM
+ * policy of its own. Simulated with the key policy as the resource policy.
+ */
+describe('the evidence key (KMS HMAC) in the packaged template', () => {
+  const { accountId, partition } = STAND_IN;
+  const everything = { name: 'admin-like', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] } };
+
+  async function allowed(principal: string, identity: { name: string; policy: unknown }[], action: string): Promise<boolean> {
+    const key = packagedFunction(template, 'SweepLeasesLambdaFunction').env.EVIDENCE_KMS_KEY_ID ?? '';
+    const result = await runSimulation(
+      {
+        request: { principal, action, resource: { resource: key, accountId }, contextVariables: { 'kms:MacAlgorithm': ['HMAC_SHA_256'], 'aws:PrincipalArn': [principal] } },
+        identityPolicies: identity,
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: resolve(template, template.Resources.EvidenceKey?.Properties.KeyPolicy),
+      },
+      {},
+    );
+    if (result.resultType === 'error') throw new Error(`simulation failed: ${JSON.stringify(result.errors)}`);
+    return result.overallResult === 'Allowed';
+  }
+
+  it('is an HMAC key the sweep seals with (and only the sweep is given it)', () => {
+    expect(template.Resources.EvidenceKey).toMatchObject({ Type: 'AWS::KMS::Key', Properties: { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' } });
+    expect(packagedFunction(template, 'SweepLeasesLambdaFunction').env.EVIDENCE_KMS_KEY_ID).toBe(`arn:${partition}:kms:${STAND_IN.region}:${accountId}:key/EvidenceKey`);
+    for (const id of ['JiraWebhookLambdaFunction', 'ServicenowWebhookLambdaFunction', 'ActivateLeaseLambdaFunction', 'RevokeLeaseLambdaFunction']) {
+      expect(packagedFunction(template, id).env.EVIDENCE_KMS_KEY_ID).toBeUndefined();
+    }
+  });
+
+  it('lets only the sweep\'s role generate MACs, even where an IAM policy allows kms:*', async () => {
+    const sweep = packagedFunction(template, 'SweepLeasesLambdaFunction');
+    const policies = (fn: PackagedFunction) => fn.policies.map((p) => ({ name: p.name, policy: p.policy }));
+    expect(await allowed(sweep.roleArn, policies(sweep), 'kms:GenerateMac')).toBe(true);
+    for (const id of ['JiraWebhookLambdaFunction', 'RevokeLeaseLambdaFunction', 'ActivateLeaseLambdaFunction']) {
+      const fn = packagedFunction(template, id);
+      expect(await allowed(fn.roleArn, policies(fn), 'kms:GenerateMac')).toBe(false);
+      // A table writer that also got kms:* from some IAM policy still cannot forge a seal.
+      expect(await allowed(fn.roleArn, [...policies(fn), everything], 'kms:GenerateMac')).toBe(false);
+    }
+    // An administrator's role, with kms:* in IAM: may verify, may not generate.
+    const admin = `arn:${partition}:iam::${accountId}:role/Administrator`;
+    expect(await allowed(admin, [everything], 'kms:VerifyMac')).toBe(true);
+    expect(await allowed(admin, [everything], 'kms:GenerateMac')).toBe(false);
+  });
+
+  it('lets a report reader verify with an IAM policy of its own, and nobody without one', async () => {
+    const key = packagedFunction(template, 'SweepLeasesLambdaFunction').env.EVIDENCE_KMS_KEY_ID ?? '';
+    const reader = `arn:${partition}:iam::${accountId}:role/AuditReader`;
+    const verify = { name: 'verify-evidence', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:VerifyMac', Resource: key }] } };
+    expect(await allowed(reader, [verify], 'kms:VerifyMac')).toBe(true);
+    expect(await allowed(reader, [verify], 'kms:GenerateMac')).toBe(false);
+    expect(await allowed(reader, [], 'kms:VerifyMac')).toBe(false);
+    const webhook = packagedFunction(template, 'JiraWebhookLambdaFunction');
+    expect(await allowed(webhook.roleArn, webhook.policies.map((p) => ({ name: p.name, policy: p.policy })), 'kms:VerifyMac')).toBe(false);
+  });
+});

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -60,6 +60,12 @@ describe('local server', () => {
     expect([fromPage.status, preflight.status]).toEqual([403, 403]);
     expect(fromPage.headers.get('access-control-allow-origin')).toBeNull();
     expect(fromClient).toBeUndefined();
+  });
+
+  it('seals activity evidence with a key file it created only its owner may read, under the data folder', async () => {
+    const path = join(dir, 'data', 'evidence-mac.key');
+    expect(stack.evidenceKeyFile).toBe(path);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
   });
 
   it('answers /healthz', async () => {

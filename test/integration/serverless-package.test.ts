@@ -116,7 +116,15 @@ describe('serverless package', () => {
   });
 
   it('allows no wildcard IAM action and no resource outside the allowlist, and holds secret references, not secrets', () => {
-    const allowed = statements(template).filter((s) => s.Effect === 'Allow');
+    // A key policy's statements name the key itself as "*": checked on their own.
+    const { EvidenceKey: evidenceKey, ...others } = template.Resources;
+    const keyStatements = statements(evidenceKey);
+    expect(keyStatements.length).toBeGreaterThan(0);
+    for (const statement of keyStatements) {
+      expect(statement.Resource).toBe('*');
+      for (const action of Array.isArray(statement.Action) ? statement.Action : [statement.Action]) expect(String(action)).toMatch(/^kms:[A-Za-z]+$/);
+    }
+    const allowed = statements(others).filter((s) => s.Effect === 'Allow');
     const actions = allowed.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'events:PutRule', 'ssm:GetParameter']));
     for (const action of actions) expect(String(action)).not.toContain('*');

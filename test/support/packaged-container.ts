@@ -1,3 +1,4 @@
+import { memoryEvidenceMac } from '../../lib/adapters/evidence-mac/file-evidence-mac.js';
 import { loadConfig } from '../../lib/config.js';
 import { buildContainer, type Container } from '../../lib/container.js';
 import { fakeParameters, packagedFunction, STAND_IN, type Template } from './packaged-stack.js';
@@ -8,7 +9,7 @@ import type { TestStack } from './stack.js';
  * gives it, next to a TestStack: it shares the stack's store, fakes, clock and audit trail. Only what
  * a deployment points at the outside world is replaced: the ITSM URLs and the catalog (packaged
  * placeholders), AWS_REGION (set by Lambda), and the SSM values. EventBridge is reached through
- * AWS_ENDPOINT_URL_EVENTBRIDGE, which the caller sets.
+ * AWS_ENDPOINT_URL_EVENTBRIDGE, which the caller sets; the evidence key is an in-memory one.
  */
 export function packagedContainer(template: Template, logicalId: string, stack: TestStack): Container {
   const spec = packagedFunction(template, logicalId);
@@ -28,5 +29,7 @@ export function packagedContainer(template: Template, logicalId: string, stack: 
     metrics: stack.metrics,
     dynamodb: stack.dynamoClient(),
     secretBackends: { ssm: (name) => Promise.resolve(parameters[name]) },
+    // The stack's KMS evidence key (the sweep's EVIDENCE_KMS_KEY_ID), in memory: the as-deployed test runs the KMS calls themselves.
+    evidenceMac: memoryEvidenceMac(),
   });
 }

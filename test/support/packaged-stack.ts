@@ -68,6 +68,9 @@ function arnOf(template: Template, logicalId: string): string {
       return `arn:${partition}:sqs:${region}:${accountId}:${String(p.QueueName)}`;
     case 'AWS::IAM::Role':
       return `arn:${partition}:iam::${accountId}:role/${logicalId}`;
+    case 'AWS::KMS::Key':
+      // A key's id is a UUID CloudFormation does not know yet: its logical id stands in for it.
+      return `arn:${partition}:kms:${region}:${accountId}:key/${logicalId}`;
     case 'AWS::DynamoDB::Table':
       return `arn:${partition}:dynamodb:${region}:${accountId}:table/${String(p.TableName)}`;
     default:

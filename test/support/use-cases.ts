@@ -8,6 +8,10 @@ import { makeProcessTicket } from '../../lib/use-cases/process-ticket.js';
 import { makeRevokeLease } from '../../lib/use-cases/revoke-lease.js';
 import { makeSweepLeases } from '../../lib/use-cases/sweep-leases.js';
 import { makeCollectEvidence } from '../../lib/use-cases/collect-evidence.js';
+import { memoryEvidenceMac } from '../../lib/adapters/evidence-mac/file-evidence-mac.js';
+import type { EvidenceSeal } from '../../lib/domain/evidence-digest.js';
+import { EvidenceKeyError } from '../../lib/errors.js';
+import type { EvidenceMac } from '../../lib/ports/evidence-mac.js';
 import { makeAnnounceGrant } from '../../lib/use-cases/announce-grant.js';
 import { MemoryAnnouncementQueue, RecordingFollowUp } from '../fakes/memory-announcements.js';
 import { MemoryActivityLog } from '../fakes/memory-activity-log.js';
@@ -53,7 +57,9 @@ export function useCases(catalogText: string = DEMO_CATALOG) {
   const grantAccess = makeGrantAccess({ ...ports, metrics, catalog, schedulePrefix: 'kube-lease-test', pendingGraceSeconds: 120, announceLater: { queue: announcements, followUp } });
   const closeTicket = makeCloseTicket({ leases: ports.leases, revokeLease });
   const processTicket = makeProcessTicket({ ...ports, grantAccess, closeTicket });
-  const collectEvidence = makeCollectEvidence({ ...ports, activity, evidence, giveUpAfterSeconds: 86_400 });
+  // The evidence key (a test may make it fail: evidenceMac.fail).
+  const evidenceMac = new SwitchableEvidenceMac();
+  const collectEvidence = makeCollectEvidence({ ...ports, activity, evidence, giveUpAfterSeconds: 86_400, mac: evidenceMac });
   const sweepLeases = makeSweepLeases({
     ...ports,
     metrics,
@@ -67,7 +73,7 @@ export function useCases(catalogText: string = DEMO_CATALOG) {
     evidence: { store: evidence, collect: collectEvidence },
     announcements: { queue: announcements, announce: announceGrant },
   });
-  return { ...ports, jira, metrics, catalog, activity, evidence, announcements, followUp, revokeLease, announceGrant, activateLease, grantAccess, closeTicket, processTicket, sweepLeases, collectEvidence };
+  return { ...ports, jira, metrics, catalog, activity, evidence, evidenceMac, announcements, followUp, revokeLease, announceGrant, activateLease, grantAccess, closeTicket, processTicket, sweepLeases, collectEvidence };
 }
 
 let approvals = 0;
@@ -95,4 +101,18 @@ export function approvedTicket(key: string, changes: Partial<TicketSnapshot> = {
     approvalIntegrity: { kind: 'intact' },
     ...changes,
   };
+}
+
+/** An in-memory evidence key that a test can make unusable (`fail = true`: as KMS refusing or unreachable). */
+export class SwitchableEvidenceMac implements EvidenceMac {
+  private readonly key = memoryEvidenceMac();
+  fail = false;
+
+  generate(message: string): Promise<EvidenceSeal> {
+    return this.fail ? Promise.reject(new EvidenceKeyError('the evidence key is unreachable', { retryable: true })) : this.key.generate(message);
+  }
+
+  verify(message: string, seal: EvidenceSeal): Promise<boolean> {
+    return this.fail ? Promise.reject(new EvidenceKeyError('the evidence key is unreachable', { retryable: true })) : this.key.verify(message, seal);
+  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { buildAccessReport, percentile } from '../../lib/domain/access-report.js';
-import { evidenceDigest } from '../../lib/domain/evidence-digest.js';
+import { evidenceDigest, type SealCheck } from '../../lib/domain/evidence-digest.js';
 import { overlapsPeriod } from '../../lib/domain/report-period.js';
 import { ReportDataError, ReportRequestError } from '../../lib/errors.js';
 import { EXAMPLE_NOW, EXAMPLE_PERIOD, denialRecord, exampleDenials, exampleLeases, leaseRecord } from '../support/access-report-example.js';
@@ -10,25 +10,49 @@ const period = { from: new Date('2026-11-02T00:00:00.000Z'), to: new Date('2026-
 const now = new Date('2026-11-02T18:00:00.000Z');
 
 describe('buildAccessReport', () => {
-  it('shows whether each lease\'s stored activity evidence still has its digest: intact, altered, or not collected', () => {
-    // Prepare: three revoked leases of the example, one with evidence as stored, one edited afterwards, one not collectable.
-    const leases = exampleLeases().filter((l) => l.status === 'REVOKED' && overlapsPeriod(l, EXAMPLE_PERIOD)).slice(0, 4);
+  it('says evidence is intact only when its seal was verified: altered, not verifiable, not verified otherwise', () => {
+    // Prepare: revoked leases of the example with evidence as stored (sealed or not), edited afterwards, or not collectable.
+    const leases = exampleLeases().filter((l) => l.status === 'REVOKED' && overlapsPeriod(l, EXAMPLE_PERIOD)).slice(0, 8);
     const summary = { requests: 2, byRequest: [{ verb: 'get', resource: 'pods', namespace: 'payments', count: 2 }], sessions: [], secretsRead: [], denied: [], omitted: 0 };
     const base = { collectedAt: '2026-11-02T12:00:00.000Z', from: '2026-11-02T10:00:00.000Z', to: '2026-11-02T11:00:00.000Z', events: 2 };
-    const [a, b, c, d] = leases;
-    if (a === undefined || b === undefined || c === undefined || d === undefined) throw new Error('the example has fewer revoked leases');
+    const seal = { algorithm: 'HMAC_SHA_256', keyId: 'arn:aws:kms:eu-west-1:123456789012:key/k', mac: 'bWFj' } as const;
+    const sealed = { ...base, summary, digest: evidenceDigest({ ...base, summary }), mac: seal };
+    const [a, b, c, d, e, f, g, h] = leases;
+    if (a === undefined || b === undefined || c === undefined || d === undefined || e === undefined || f === undefined || g === undefined || h === undefined) throw new Error('the example has fewer revoked leases');
     const withEvidence = [
-      { ...a, evidence: { ...base, summary, digest: evidenceDigest({ ...base, summary }) } },
-      { ...b, evidence: { ...base, summary: { ...summary, requests: 1 }, digest: evidenceDigest({ ...base, summary }) } },
-      { ...c, evidence: { ...base, error: 'the cluster\'s audit log could not be read (missing, or kube-lease may not read it)' } },
-      d,
+      { ...a, evidence: sealed },
+      { ...b, evidence: sealed },
+      { ...c, evidence: sealed },
+      { ...d, evidence: sealed },
+      { ...e, evidence: { ...sealed, summary: { ...summary, requests: 1 } } },
+      { ...f, evidence: { ...base, summary, digest: evidenceDigest({ ...base, summary }) } },
+      { ...g, evidence: { ...base, error: 'the cluster\'s audit log could not be read (missing, or kube-lease may not read it)' } },
+      h,
     ];
+    const sealChecks = new Map<string, SealCheck>([
+      [a.id, { kind: 'valid' }],
+      [b.id, { kind: 'invalid' }],
+      [c.id, { kind: 'unverified', reason: 'the evidence key could not be used' }],
+      [e.id, { kind: 'valid' }],
+      [f.id, { kind: 'valid' }],
+    ]);
     // Act
-    const report = buildAccessReport({ leases: withEvidence, denials: [], period: EXAMPLE_PERIOD, now: EXAMPLE_NOW });
-    // Assess
+    const report = buildAccessReport({ leases: withEvidence, denials: [], period: EXAMPLE_PERIOD, now: EXAMPLE_NOW, sealChecks });
+    // Assess: d's seal was never checked; e's content no longer has its digest; f has no seal (whatever a check says).
     const byId = new Map(report.leases.map((r) => [r.leaseId, r]));
-    expect(withEvidence.map((l) => byId.get(l.id)?.evidence)).toEqual(['intact', 'altered', 'not collected', null]);
+    expect(withEvidence.map((l) => byId.get(l.id)?.evidence)).toEqual([
+      'intact',
+      'altered',
+      'not verified: the evidence key could not be used',
+      'not verified: the report did not check its MAC',
+      'altered',
+      'not verifiable (written before keyed evidence)',
+      'not collected',
+      null,
+    ]);
     expect(byId.get(a.id)?.evidenceDigest).toBe(evidenceDigest({ ...base, summary }));
+    // Without checks, nothing is intact.
+    expect(buildAccessReport({ leases: withEvidence, denials: [], period: EXAMPLE_PERIOD, now: EXAMPLE_NOW }).leases.some((r) => r.evidence === 'intact')).toBe(false);
   });
 
   it('lists every lease whose life overlapped the period, earliest request first, and leaves the others out', () => {

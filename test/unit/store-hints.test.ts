@@ -4,7 +4,7 @@ import { LeaseStoreError } from '../../lib/errors.js';
 
 const named = (name: string, message = name) => Object.assign(new Error(message), { name });
 const wrapped = (cause: unknown) => new LeaseStoreError('DynamoDB Query failed', { cause });
-const AWS = { leasesTable: 'kube-lease-prod-leases', dynamodbEndpoint: undefined, region: 'eu-west-1', pendingGraceSeconds: 120 };
+const AWS = { leasesTable: 'kube-lease-prod-leases', dynamodbEndpoint: undefined, region: 'eu-west-1', pendingGraceSeconds: 120, evidenceKey: undefined };
 const LOCAL = { ...AWS, dynamodbEndpoint: 'http://127.0.0.1:8000' };
 
 describe('storeHint (what the CLI says when the lease table cannot be read)', () => {

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { LEASE_STATUSES, REVOKE_CAUSES, type Lease } from '../../domain/lease.js';
 import { TICKET_SOURCES, type Person } from '../../domain/ticket.js';
+import { EVIDENCE_MAC_ALGORITHM } from '../../domain/evidence-digest.js';
 
 const status = z.enum(LEASE_STATUSES);
 const person = z.object({ id: z.string(), email: z.string().optional(), displayName: z.string().optional() });
@@ -103,6 +104,7 @@ export const leaseItemSchema = z.object({
       events: z.number().int(),
       summary: summary.optional(),
       digest: z.string().optional(),
+      mac: z.object({ algorithm: z.literal(EVIDENCE_MAC_ALGORITHM), keyId: z.string(), mac: z.string() }).optional(),
       pods: z.array(sessionPod).optional(),
       error: z.string().optional(),
       postedAt: z.string().optional(),

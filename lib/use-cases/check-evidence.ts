@@ -1,0 +1,42 @@
+import { evidenceMacMessage, type SealCheck } from '../domain/evidence-digest.js';
+import type { Lease } from '../domain/lease.js';
+import { EvidenceKeyError } from '../errors.js';
+import type { EvidenceMac } from '../ports/evidence-mac.js';
+
+/** Seals verified at once (each is one KMS call). */
+const AT_ONCE = 8;
+
+/**
+ * Verifies the MAC of each sealed evidence record, for a report: by lease id, `valid`, `invalid`
+ * (the record is not what the evidence writer sealed) or `unverified` and why. Without a key
+ * (`mac` undefined) every seal is unverified. Once the key cannot be used, the seals left are not
+ * asked about again: they are unverified for the same reason.
+ */
+export async function checkEvidenceSeals(leases: readonly Lease[], mac: EvidenceMac | undefined): Promise<ReadonlyMap<string, SealCheck>> {
+  const checks = new Map<string, SealCheck>();
+  const sealed = leases.filter((l) => l.evidence?.mac !== undefined && l.evidence.summary !== undefined);
+  let broken: string | undefined = mac === undefined ? 'no evidence key is configured (EVIDENCE_KMS_KEY_ID or EVIDENCE_KEY_FILE)' : undefined;
+  const check = async (lease: Lease): Promise<void> => {
+    const evidence = lease.evidence;
+    if (evidence?.mac === undefined || evidence.summary === undefined) return;
+    if (broken !== undefined || mac === undefined) {
+      checks.set(lease.id, { kind: 'unverified', reason: broken ?? 'no evidence key' });
+      return;
+    }
+    // Sealed by another KMS key (the key was replaced, or the report names another one): no verdict either way.
+    if (mac.keyArn !== undefined && evidence.mac.keyId.startsWith('arn:') && evidence.mac.keyId !== mac.keyArn) {
+      checks.set(lease.id, { kind: 'unverified', reason: `sealed with key ${evidence.mac.keyId}, not with the key the report verifies with (${mac.keyArn})` });
+      return;
+    }
+    try {
+      const valid = await mac.verify(evidenceMacMessage(lease, { ...evidence, summary: evidence.summary }), evidence.mac);
+      checks.set(lease.id, { kind: valid ? 'valid' : 'invalid' });
+    } catch (error) {
+      const reason = error instanceof EvidenceKeyError ? `the evidence key could not be used: ${error.message}` : 'the evidence key could not be used';
+      broken ??= reason;
+      checks.set(lease.id, { kind: 'unverified', reason });
+    }
+  };
+  for (let i = 0; i < sealed.length; i += AT_ONCE) await Promise.all(sealed.slice(i, i + AT_ONCE).map(check));
+  return checks;
+}
