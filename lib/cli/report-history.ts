@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { FileEvidenceMac } from '../adapters/evidence-mac/file-evidence-mac.js';
-import { kmsEndpoint, KmsEvidenceMac } from '../adapters/evidence-mac/kms-evidence-mac.js';
+import { kmsKeyRegion, KmsEvidenceMac } from '../adapters/evidence-mac/kms-evidence-mac.js';
+import { KMSClient } from '@aws-sdk/client-kms';
 import type { EvidenceMac } from '../ports/evidence-mac.js';
 import { localDynamoDbClient } from '../adapters/dynamodb/endpoint-client.js';
 import { makeLeaseHistoryReader } from '../adapters/dynamodb/lease-history-reader.js';
@@ -29,7 +29,7 @@ export function reportHistoryFromEnv(env: NodeJS.ProcessEnv): ReportHistorySourc
   const config = loadStoreConfig(env);
   const client = config.dynamodbEndpoint === undefined ? new DynamoDBClient({ region: config.region }) : localDynamoDbClient(config.dynamodbEndpoint);
   const key = config.evidenceKey;
-  const kms = key?.kind === 'kms' ? kmsEndpoint(key.keyId, config.region) : undefined;
+  const kms = key?.kind === 'kms' ? new KMSClient({ region: kmsKeyRegion(key.keyId, config.region), ...(key.endpoint === undefined ? {} : { endpoint: key.endpoint }) }) : undefined;
   return {
     history: makeLeaseHistoryReader({ client, tableName: config.leasesTable }),
     table: config.leasesTable,
@@ -37,8 +37,11 @@ export function reportHistoryFromEnv(env: NodeJS.ProcessEnv): ReportHistorySourc
       key?.kind === 'file'
         ? new FileEvidenceMac(key.path)
         : key?.kind === 'kms' && kms !== undefined
-          ? new KmsEvidenceMac({ keyId: key.keyId, region: kms.region, endpoint: key.endpoint ?? kms.endpoint, credentials: defaultProvider() })
+          ? new KmsEvidenceMac(kms, key.keyId)
           : undefined,
-    close: () => client.destroy(),
+    close: () => {
+      client.destroy();
+      kms?.destroy();
+    },
   };
 }

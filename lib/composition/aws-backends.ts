@@ -1,6 +1,7 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 // Static, named imports: a dynamic import() of these would keep the bundler from tree-shaking them
 // (the whole SSM client would ship). Nothing is built until a setting references ssm: or secretsmanager:.
@@ -16,7 +17,7 @@ import { mintEksToken } from '../adapters/kubernetes/eks-token.js';
 import type { EksAccess } from '../adapters/kubernetes/rbac-api-provider.js';
 import type { SecretBackends } from '../adapters/secrets/secret-resolver.js';
 import type { Config, EvidenceKeyConfig } from '../config.js';
-import { kmsEndpoint, KmsEvidenceMac } from '../adapters/evidence-mac/kms-evidence-mac.js';
+import { kmsKeyRegion, KmsEvidenceMac } from '../adapters/evidence-mac/kms-evidence-mac.js';
 import type { EvidenceMac } from '../ports/evidence-mac.js';
 import { ConfigError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
@@ -134,6 +135,6 @@ export function eventBridgeFollowUp(config: Config): GrantFollowUp {
 export function evidenceMacOf(key: EvidenceKeyConfig, defaultRegion: string): EvidenceMac | undefined {
   if (key === undefined) return undefined;
   if (key.kind === 'file') throw new ConfigError('EVIDENCE_KEY_FILE is for local mode and the report: in AWS, seal evidence with EVIDENCE_KMS_KEY_ID');
-  const { endpoint, region } = kmsEndpoint(key.keyId, defaultRegion);
-  return new KmsEvidenceMac({ keyId: key.keyId, region, endpoint: key.endpoint ?? endpoint, credentials: defaultProvider() });
+  const client = new KMSClient({ region: kmsKeyRegion(key.keyId, defaultRegion), requestHandler: BOUNDED, ...(key.endpoint === undefined ? {} : { endpoint: key.endpoint }) });
+  return new KmsEvidenceMac(client, key.keyId);
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbEvidenceStore } from '../../lib/adapters/dynamodb/evidence-records.js';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { KmsEvidenceMac } from '../../lib/adapters/evidence-mac/kms-evidence-mac.js';
 import { runReport } from '../../lib/cli/report-command.js';
 import type { AccessReport } from '../../lib/domain/access-report.js';
@@ -49,10 +50,13 @@ describe('sealed activity evidence in the access report (KMS HMAC)', () => {
     await Promise.all([dynamo.stop(), kms.stop()]);
   });
 
+  /** A KMS client of the fake, as the composition root builds one. */
+  const kmsClient = () => new KMSClient({ region: 'eu-west-1', endpoint: kmsUrl, credentials: { accessKeyId: 'placeholder', secretAccessKey: 'placeholder' } });
+
   /** Stores evidence on a lease as the sweep does: sealed with the evidence key when `sealed`. */
   async function collect(lease: Lease, sealed: boolean): Promise<ActivityEvidence> {
     const counted = { collectedAt: '2026-11-08T00:00:00.000Z', from: accessBeganAt(lease), to: lease.revokedAt ?? lease.expiresAt, events: 3, summary };
-    const writer = new KmsEvidenceMac({ keyId: KEY, region: 'eu-west-1', endpoint: kmsUrl, credentials: { accessKeyId: 'placeholder', secretAccessKey: 'placeholder' } });
+    const writer = new KmsEvidenceMac(kmsClient(), KEY);
     const mac = sealed ? await writer.generate(evidenceMacMessage(lease, counted)) : undefined;
     const evidence = { ...counted, digest: evidenceDigest(counted), ...(mac === undefined ? {} : { mac }) };
     await new DynamoDbEvidenceStore(dynamo.client, TABLE).record(lease.id, evidence);
@@ -104,7 +108,7 @@ describe('sealed activity evidence in the access report (KMS HMAC)', () => {
     const lease = leases[4];
     if (lease === undefined) throw new Error('the example has fewer revoked leases');
     const counted = { collectedAt: '2026-11-08T00:00:00.000Z', from: accessBeganAt(lease), to: lease.revokedAt ?? lease.expiresAt, events: 3, summary };
-    const mac = await new KmsEvidenceMac({ keyId: former, region: 'eu-west-1', endpoint: kmsUrl, credentials: { accessKeyId: 'placeholder', secretAccessKey: 'placeholder' } }).generate(evidenceMacMessage(lease, counted));
+    const mac = await new KmsEvidenceMac(kmsClient(), former).generate(evidenceMacMessage(lease, counted));
     await new DynamoDbEvidenceStore(dynamo.client, TABLE).record(lease.id, { ...counted, digest: evidenceDigest(counted), mac });
     // Act
     const states = await report({ EVIDENCE_KMS_KEY_ID: KEY });
