@@ -114,12 +114,12 @@ async function grantIsLive(stack: TestStack, recovery: Recovery, operation: () =
     const bindings = lease === undefined ? 0 : stack.kube.list(LABEL_LEASE_ID, lease.id).length;
     if (lease?.status !== 'ACTIVE' || bindings !== 2) return [`live: lease is ${lease?.status ?? 'missing'} with ${bindings} bindings after recovery`];
     if (lease.grantNote !== undefined) {
-      // Answered first, and the announcement died with the process (or was never asked for): the
-      // announcement queue keeps the lease, and the packaged sweep announces it once it is due.
+      // The process died after ACTIVE, before the ticket was told: the announcement is owed on the
+      // lease (in the status index at its hold's end), and the packaged sweep posts it then.
       stack.clock.advance(121_000);
       await deployedSweep(stack).sweepLeases();
       lease = (await stack.container.leases.get(lease.id)) ?? lease;
-      if (lease.grantNote !== undefined) return ['announced: the grant answered first is still not announced after the sweep'];
+      if (lease.grantNote !== undefined) return ['announced: the grant\'s owed announcement is still owed after the sweep'];
       if (stack.jira.comments('CR-1').filter((c) => c.includes('Access granted')).length === 0) return ['announced: the ticket never heard of the grant'];
     }
     // The access review's answer is recorded whatever step the process died after.
