@@ -47,7 +47,7 @@ describe('operator CLI (kube-lease)', () => {
   it('shows a lease with its history', async () => {
     const id = await grant('OPS-91');
     expect(await run('leases', 'show', id)).toBe(0);
-    expect(out.join('')).toMatch(new RegExp(`lease\\s+${id} \\(ACTIVE\\)[\\s\\S]*PENDING → ACTIVE[\\s\\S]*ACTIVE → ACTIVE  by jira:\\S+ \\(grant announced\\)`));
+    expect(out.join('')).toMatch(new RegExp(`lease\\s+${id} \\(ACTIVE\\)[\\s\\S]*PENDING → ACTIVE[\\s\\S]*ACTIVE → ACTIVE  by jira-webhook:\\S+ \\(grant announced\\)`));
     expect(out.join('')).not.toContain('announced  not yet');
   });
 
