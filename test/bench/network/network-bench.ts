@@ -30,6 +30,13 @@ export interface NetworkFigure {
   readonly access: Stats;
   /** Delivery → the ticket comment answered: the ticket says so. */
   readonly told: Stats;
+  /**
+   * Round trips on the path to the last binding and to the comment, counted at the proxies (median
+   * over the timed grants): a request's depth is one more than the deepest request that ended
+   * before it arrived. It does not depend on how fast this machine is, only on what waits for what.
+   */
+  readonly accessRoundTrips: number;
+  readonly toldRoundTrips: number;
   readonly newConnectionsPerGrant: number;
   readonly requestsPerGrant: number;
   /** Budgets, in round trips (each a calibrated round trip to an empty backend). */
@@ -119,7 +126,10 @@ export async function networkBench(L: number, out: (line?: string) => void): Pro
       let cpuMs = 0;
       let access: number[] = [];
       let told: number[] = [];
+      let depths: { access: number; told: number }[] = [];
+      let tracing = false;
       const grant = async () => {
+        if (tracing) await rpc({ cmd: 'trace', on: true });
         const request = await event(config.profile);
         const handler = container.webhooks.jira;
         if (handler === undefined) throw new Error('jira webhook not configured');
@@ -134,6 +144,7 @@ export async function networkBench(L: number, out: (line?: string) => void): Pro
         if (!answer.body.includes('"granted"') || marks.binding === 0 || marks.comment === 0) throw new Error(`bench grant failed: ${answer.body}`);
         access.push(marks.binding - started);
         told.push(marks.comment - started);
+        if (tracing) depths.push(roundTrips(await rpc<Traced[]>({ cmd: 'trace', on: false })));
         return ms;
       };
       for (let i = 0; i < WARMUP; i += 1) await grant();
@@ -142,12 +153,26 @@ export async function networkBench(L: number, out: (line?: string) => void): Pro
       cpuMs = 0;
       access = [];
       told = [];
+      depths = [];
+      tracing = true;
       for (let i = 0; i < TIMED; i += 1) times.push(await grant());
+      tracing = false;
       const after = await rpc<Counts>({ cmd: 'counts' });
-      const figure: NetworkFigure = { label: config.label, stats: stats(times), access: stats(access), told: stats(told), ...perGrant(before, after, TIMED), ...budgets, cpuMsPerGrant: cpuMs / TIMED };
+      const median = (values: number[]) => stats(values).median;
+      const figure: NetworkFigure = {
+        label: config.label,
+        stats: stats(times),
+        access: stats(access),
+        told: stats(told),
+        accessRoundTrips: median(depths.map((d) => d.access)),
+        toldRoundTrips: median(depths.map((d) => d.told)),
+        ...perGrant(before, after, TIMED),
+        ...budgets,
+        cpuMsPerGrant: cpuMs / TIMED,
+      };
       figures.push(figure);
       const l = (x: Stats) => `median ${(x.median / L).toFixed(2)} L, p99 ${(x.p99 / L).toFixed(2)} L`;
-      out(`   ${config.label.padEnd(50)} access works ${l(figure.access)}; ticket told ${l(figure.told)}; answered ${l(figure.stats)}; per grant ${figure.requestsPerGrant.toFixed(1)} requests, ${figure.newConnectionsPerGrant.toFixed(2)} new connections, ${(figure.cpuMsPerGrant ?? 0).toFixed(1)} ms CPU until the answer`);
+      out(`   ${config.label.padEnd(50)} access works ${l(figure.access)} (${figure.accessRoundTrips} round trips); ticket told ${l(figure.told)} (${figure.toldRoundTrips} round trips); answered ${l(figure.stats)}; per grant ${figure.requestsPerGrant.toFixed(1)} requests, ${figure.newConnectionsPerGrant.toFixed(2)} new connections, ${(figure.cpuMsPerGrant ?? 0).toFixed(1)} ms CPU until the answer`);
       if (index === 0) {
         // The same grants spaced out: idle time between them, as real approvals arrive.
         const spacedBefore = await rpc<Counts>({ cmd: 'counts' });
@@ -218,6 +243,33 @@ function build(env: Record<string, string>, local: boolean, marks: { binding: nu
         }
       : {}),
   });
+}
+
+interface Traced {
+  readonly backend: string;
+  readonly method: string;
+  readonly path: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * The round trips on the path of one grant's requests, as the proxies saw them: a request's depth is
+ * one more than the deepest request that had ended when it arrived. Access: the last binding create;
+ * told: the ticket comment.
+ */
+function roundTrips(traced: readonly Traced[]): { access: number; told: number } {
+  const requests = [...traced].sort((a, b) => a.start - b.start);
+  const depth = new Map<Traced, number>();
+  for (const request of requests) {
+    const before = requests.filter((q) => q.end <= request.start).map((q) => depth.get(q) ?? 0);
+    depth.set(request, 1 + Math.max(0, ...before));
+  }
+  const deepest = (match: (t: Traced) => boolean) => Math.max(0, ...requests.filter(match).map((t) => depth.get(t) ?? 0));
+  return {
+    access: deepest((t) => t.backend === 'kubernetes' && t.method === 'POST' && t.path.includes('/rolebindings')),
+    told: deepest((t) => t.backend === 'jira' && t.method === 'POST' && t.path.includes('/comment')),
+  };
 }
 
 function perGrant(before: Counts, after: Counts, grants: number): { requestsPerGrant: number; newConnectionsPerGrant: number } {
