@@ -86,7 +86,9 @@ export function makeActivateLease(
       if (moved.current?.status === 'REVOKED' || moved.current?.status === 'FAILED') await removeLeaseResources(moved.current, { cluster, scheduler, logger });
       return moved.current === undefined ? { kind: 'not-found' } : { kind: 'not-scheduled', lease: moved.current };
     }
-    await deps.announce.tell(moved.lease, reviewing, actor);
+    await deps.announce.tell(moved.lease, reviewing, actor).catch((error: unknown) => {
+      logger.warn('grant announcement not settled; the sweep finishes it', { leaseId, error: describeError(error) });
+    });
     return { kind: 'activated', lease: moved.lease };
   };
 }

@@ -190,6 +190,24 @@ describe('an announcement the ticket could not take now is owed, and the sweep p
     expect((await app.leases.get(lease.id))?.grantNote).toBeUndefined();
   });
 
+  it('keeps the grant when its announcement cannot be settled (DynamoDB fails then): the sweep finishes it after the hold', async () => {
+    // Prepare
+    const app = useCases();
+    app.announcements.failNext('settle');
+    // Act
+    const outcome = await app.grantAccess(approvedTicket('OWE-6'), 'webhook');
+    const leaseId = outcome.kind === 'granted' ? outcome.lease.id : '';
+    const owed = await app.leases.get(leaseId);
+    app.clock.advance(ANNOUNCE_HOLD_SECONDS * 1000);
+    const swept = await app.sweepLeases();
+    // Assess: told at least once (twice here: the first comment went out before the store failed).
+    expect(outcome.kind).toBe('granted');
+    expect(owed?.grantNote).toBe('');
+    expect(swept.announced).toBe(1);
+    expect(app.jira.commentsOn('OWE-6').length).toBeGreaterThanOrEqual(1);
+    expect((await app.leases.get(leaseId))?.grantNote).toBeUndefined();
+  });
+
   it('records the review and stops trying when the ticket refuses the comment for good', async () => {
     // Prepare: Jira answers 403 (the bot may not comment there).
     const app = useCases();

@@ -69,8 +69,11 @@ export async function provision(deps: GrantAccessDeps, lease: Lease, actor: stri
   if (moved.ok) {
     const late = armed?.[0];
     const extra = late?.status === 'rejected' ? armedLate(deps, moved.lease, late.reason, actor) : '';
-    // Only the writer that won ACTIVE says so; the comment comes after that write.
-    await deps.announce.tell(moved.lease, reviewing, actor, extra);
+    // Only the writer that won ACTIVE says so; the comment comes after that write. The grant stands
+    // whatever happens to its announcement: one that cannot be settled stays owed for the sweep.
+    await deps.announce.tell(moved.lease, reviewing, actor, extra).catch((error: unknown) => {
+      logger.warn('grant announcement not settled; the sweep finishes it', { leaseId: lease.id, error: describeError(error) });
+    });
     return { kind: 'granted', lease: moved.lease };
   }
   const current = moved.current;
