@@ -247,8 +247,14 @@ describe('a grant announcement meets a revoke', () => {
   });
 
   it('lets a revoke that lands while the grant is told end the access, and its comment come last', async () => {
-    // Prepare: the grant's access review triggers an early revoke (a ticket closed right then).
+    // Prepare: the grant's access review triggers an early revoke (a ticket closed right then), and
+    // the grant's comment is slow to post (Jira takes 400 ms): the revoke's would otherwise land first.
     const app = useCases();
+    const comment = app.jira.comment.bind(app.jira);
+    app.jira.comment = async (key, text) => {
+      if (text.startsWith('Access granted')) await new Promise((resolve) => setTimeout(resolve, 400));
+      return comment(key, text);
+    };
     let revoking: Promise<unknown> | undefined;
     const review = app.cluster.reviewAccess.bind(app.cluster);
     app.cluster.reviewAccess = async (cluster, subject, namespace, check) => {
