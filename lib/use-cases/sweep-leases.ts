@@ -62,9 +62,9 @@ export interface SweepSummary {
 /**
  * The reconciler that makes "nothing outlives its expiry" hold even when a step failed:
  * activates SCHEDULED leases whose window opened, revokes ACTIVE leases past expiry, finishes or
- * rolls back grants abandoned in PENDING, tells tickets the grants they were not told of, and deletes our bindings that no open lease names
- * (orphans). Leases come from the status index (never a scan), so the
- * cost grows with what is due. Idempotent, and safe to run concurrently with itself and with grants.
+ * rolls back grants abandoned in PENDING, tells tickets of grants they were not told of (owed
+ * announcements), and deletes our bindings that no open lease names (orphans). Leases come from
+ * the status index (never a scan), so the cost grows with what is due. Idempotent, and safe to run concurrently with itself and with grants.
  */
 export interface SweepOptions {
   /** Milliseconds left before the run must stop (Lambda's remaining time less a margin). */
