@@ -7,9 +7,8 @@ import { prepareDuringInit } from '../lib/http/lambda-init.js';
 await prepareDuringInit(() => container().prepare());
 
 /**
- * Target of a SCHEDULED lease's start rule (grants it when the change window opens) and of the
- * announcement rule (announces a grant a webhook answered first). An event of another shape is
- * refused and logged, not retried: a retry cannot fix it.
+ * Target of a SCHEDULED lease's start rule: grants it when the change window opens, and tells the
+ * ticket. An event of another shape is refused and logged, not retried: a retry cannot fix it.
  */
 export const handler = async (event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<{ outcome: string; leaseId: string }> => {
   const read = readLeaseEvent(event);

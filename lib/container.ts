@@ -8,19 +8,17 @@ import { DynamoDbLeaseStore } from './adapters/dynamodb/dynamodb-lease-store.js'
 import { localDynamoDbClient } from './adapters/dynamodb/endpoint-client.js';
 import { KubernetesCluster } from './adapters/kubernetes/kubernetes-cluster.js';
 import { makeRbacApiProvider, type EksAccess } from './adapters/kubernetes/rbac-api-provider.js';
-import { awsEksAccess, awsSecretBackends, eventBridgeFollowUp, eventBridgeScheduler } from './composition/aws-backends.js';
+import { awsEksAccess, awsSecretBackends, eventBridgeScheduler } from './composition/aws-backends.js';
 import { makePrepare, type PrepareScope } from './composition/prepare.js';
 export type { PrepareScope } from './composition/prepare.js';
-import { DynamoDbAnnouncementQueue } from './adapters/dynamodb/announcement-queue.js';
-import { LocalFollowUp } from './adapters/local/local-follow-up.js';
-import type { GrantFollowUp } from './ports/grant-follow-up.js';
+import { DynamoDbOwedAnnouncements } from './adapters/dynamodb/owed-announcements.js';
 import { makeAnnounceGrant } from './use-cases/announce-grant.js';
 import { buildSources, lazy } from './composition/sources.js';
 import { resolveSecret, type SecretBackends } from './adapters/secrets/secret-resolver.js';
 import { catalogWarnings } from './domain/catalog.js';
 import { loadConfig, type Config, type StoreConfig } from './config.js';
 import type { TicketSourceName } from './domain/ticket.js';
-import { describeError, KubeLeaseError } from './errors.js';
+import { KubeLeaseError } from './errors.js';
 import type { HttpRequest, HttpResponse } from './ports/http.js';
 import { makeWebhookHandler } from './http/webhook-handler.js';
 import type { AuditLog } from './ports/audit-log.js';
@@ -64,8 +62,6 @@ export interface Container {
    * calls it on its first request, handlers during Lambda's init phase, local mode before it starts.
    */
   readonly prepare: (scope?: PrepareScope) => Promise<readonly string[]>;
-  /** Resolves once every grant announcement this process runs itself has run (in-process follow-ups); at once otherwise. */
-  readonly settled: () => Promise<void>;
   /** Webhook handlers of the configured ticket sources. */
   readonly webhooks: Readonly<Partial<Record<TicketSourceName, (request: HttpRequest) => Promise<HttpResponse>>>>;
 }
@@ -84,8 +80,6 @@ export interface ContainerOverrides {
   readonly dynamodb?: DynamoDBClient;
   /** Builds the scheduler; receives the use cases an in-process scheduler calls. */
   readonly scheduler?: (targets: TimerTargets) => LeaseScheduler;
-  /** Builds the grant follow-up; by default in-process when `scheduler` is given, else EventBridge. */
-  readonly followUp?: (targets: TimerTargets) => GrantFollowUp;
   readonly secretBackends?: SecretBackends;
   readonly eks?: EksAccess;
   readonly metrics?: Metrics;
@@ -162,14 +156,11 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const evidence = watched ? decorate('leases', new DynamoDbEvidenceStore(dynamodb, config.leasesTable)) : undefined;
   const evidenceMac = watched ? (overrides.evidenceMac ?? evidenceMacOf(config.evidenceKey, config.region)) : undefined;
   revokeLease = makeRevokeLease({ ...shared, activity, evidence });
-  // Grants a webhook answers first are announced by the activate target (asked through the
-  // follow-up) or, if that never comes, by the sweep from the announcement queue.
-  const announcements = decorate('leases', new DynamoDbAnnouncementQueue(dynamodb, config.leasesTable));
-  const announceGrant = makeAnnounceGrant({ ...shared, announcements });
-  activateLease = makeActivateLease({ ...shared, revokeLease, announceGrant });
-  const timerTargets: TimerTargets = { revoke: (input) => revokeLease(input), activate: (input) => activateLease(input) };
-  const local = overrides.followUp === undefined && overrides.scheduler !== undefined ? localFollowUp(timerTargets, logger) : undefined;
-  const followUp = decorate('followUp', overrides.followUp?.(timerTargets) ?? local ?? eventBridgeFollowUp(config));
+  // Every path that makes a lease ACTIVE tells the ticket in its own invocation; the sweep posts
+  // what it could not (owed on the lease item).
+  const announcements = decorate('leases', new DynamoDbOwedAnnouncements(dynamodb, config.leasesTable));
+  const announce = makeAnnounceGrant({ ...shared, announcements });
+  activateLease = makeActivateLease({ ...shared, revokeLease, announce });
 
   const grantAccess = makeGrantAccess({
     ...shared,
@@ -177,7 +168,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     catalog: config.catalog,
     schedulePrefix: config.schedulePrefix,
     pendingGraceSeconds: config.pendingGraceSeconds,
-    announceLater: { queue: announcements, followUp },
+    announce,
   });
   const closeTicket = makeCloseTicket({ leases, revokeLease });
   const processTicket = makeProcessTicket({ tickets, audit, clock, leases, grantAccess, closeTicket });
@@ -191,7 +182,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     batchSize: config.sweepBatchSize,
     pendingGraceSeconds: config.pendingGraceSeconds,
     scanEveryMinutes: config.sweepScanEveryMinutes,
-    announcements: { queue: announcements, announce: announceGrant },
+    announce,
     evidence:
       activity === undefined || evidence === undefined
         ? undefined
@@ -219,16 +210,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
       return handle(request);
     };
   }
-  const settled = () => local?.settled() ?? Promise.resolve();
-  return { config, clock, logger, audit, leases, tickets, processTicket, revokeLease, activateLease, sweepLeases, webhooks, prepare, settled };
-}
-
-/** The in-process follow-up: the announcement runs here, after the answer. */
-function localFollowUp(targets: TimerTargets, logger: Logger): LocalFollowUp {
-  return new LocalFollowUp(
-    (leaseId) => targets.activate({ leaseId, actor: 'follow-up' }),
-    (leaseId, error) => logger.error('grant announcement failed; the sweep announces it', { leaseId, error: describeError(error) }),
-  );
+  return { config, clock, logger, audit, leases, tickets, processTicket, revokeLease, activateLease, sweepLeases, webhooks, prepare };
 }
 
 /**

@@ -97,7 +97,7 @@ function describe(lease: Lease): string {
       `access     ${lease.roleRef.kind}/${lease.roleRef.name} for ${lease.subject.kind} ${lease.subject.name} in ${lease.cluster}: ${lease.namespaces.join(', ')}`,
       `window     ${lease.startsAt} → ${lease.expiresAt}`,
       `bindings   ${lease.bindings.map((b) => `${b.namespace}/${b.name}`).join(', ')}`,
-      ...(lease.grantNote !== undefined && lease.status === 'ACTIVE' ? ['announced  not yet: the review and the ticket comment follow the answer (if the announcement event is lost, the sweep makes them from 2 minutes after the grant)'] : []),
+      ...(lease.grantNote !== undefined && lease.status === 'ACTIVE' ? [`announced  not yet: the ticket has not been told of the grant; the sweep posts the comment from ${lease.announceAt ?? 'its next run'}`] : []),
       ...(lease.sessions === undefined ? [] : [`sessions   ${sessionsText(lease.sessions)}`]),
       ...(lease.evidence === undefined ? [] : [`evidence   ${evidenceText(lease.evidence)}`]),
       'history',

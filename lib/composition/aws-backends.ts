@@ -10,7 +10,6 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { EventBridgeFollowUp } from '../adapters/eventbridge/eventbridge-follow-up.js';
 import { EventBridgeRuleScheduler } from '../adapters/eventbridge/eventbridge-rule-scheduler.js';
 import { EventBridgeScheduler } from '../adapters/eventbridge/eventbridge-scheduler.js';
 import { mintEksToken } from '../adapters/kubernetes/eks-token.js';
@@ -21,7 +20,6 @@ import { kmsKeyRegion, KmsEvidenceMac } from '../adapters/evidence-mac/kms-evide
 import type { EvidenceMac } from '../ports/evidence-mac.js';
 import { ConfigError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
-import type { GrantFollowUp } from '../ports/grant-follow-up.js';
 import type { LeaseScheduler } from '../ports/lease-scheduler.js';
 
 /** Reads that a cold start waits for give up after this, rather than hold a first request until Lambda's timeout. */
@@ -116,15 +114,6 @@ export function eventBridgeScheduler(config: Config): LeaseScheduler {
     eventBusName: config.eventBusName,
     namePrefix: config.schedulePrefix,
   });
-}
-
-/**
- * Asks for a grant's announcement with an event on the default bus (the deployment's prefix as its
- * source), which the announcement rule delivers to activateLease. Always the default bus, where the
- * stack puts that rule and IAM allows the put: EVENT_BUS_NAME is the lease rules' bus only.
- */
-export function eventBridgeFollowUp(config: Config): GrantFollowUp {
-  return new EventBridgeFollowUp(new EventBridgeClient({ region: config.region }), { source: config.schedulePrefix });
 }
 
 /**

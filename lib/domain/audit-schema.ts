@@ -56,7 +56,7 @@ export const AUDIT_REQUIRED_FIELDS = {
   grant: [...LEASE, 'reason'],
   /** Approved for a change window that has not opened yet. */
   schedule: [...LEASE, 'reason'],
-  /** The API server's answer to the access check of a grant a webhook answered first (its `grant` event carries none). */
+  /** The API server's answer to the access check of a grant, made beside its ACTIVE write and recorded when the ticket is told (its `grant` event carries none). */
   verify: [...LEASE, 'verification'],
   /** A new approval moved the expiry. */
   extend: [...LEASE, 'previousExpiresAt', 'reason'],

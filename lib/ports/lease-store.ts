@@ -31,6 +31,8 @@ export interface TransitionPatch {
   readonly deferredReason?: string | null;
   /** Lines the grant's announcement adds (see Lease.grantNote); `null` clears them. */
   readonly grantNote?: string | null;
+  /** Until when the writer holds the owed announcement (see Lease.announceAt); `null` clears it. */
+  readonly announceAt?: string | null;
   /** The API server's answers after the grant and the revoke (the whole object, replaced). */
   readonly verification?: Lease['verification'];
   /** What the revoke found of the subject's streams and did about them. */
@@ -51,8 +53,9 @@ export interface LeaseStore {
   transition(lease: Lease, to: LeaseStatus, entry: HistoryEntry, patch?: TransitionPatch): Promise<TransitionResult>;
   /**
    * Leases in `status` that are due at or before `before` (SCHEDULED: their start; PENDING: their
-   * creation; others: their expiry), earliest first, from the status index: never a scan. At most
-   * `limit` of them; `Infinity` reads the index to its end.
+   * creation; ACTIVE: their expiry, or their `announceAt` while the grant's announcement is owed;
+   * others: their expiry), earliest first, from the status index: never a scan. At most `limit` of
+   * them; `Infinity` reads the index to its end.
    */
   listDue(status: LeaseStatus, before: Date, limit: number): Promise<readonly Lease[]>;
   /**

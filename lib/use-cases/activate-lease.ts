@@ -1,18 +1,15 @@
 import { leaseAuditFields } from '../domain/audit.js';
 import { bindingManifest, type Lease } from '../domain/lease.js';
-import { grantedMessage } from '../domain/messages.js';
 import { describeError, GrantDeferredError, KubeLeaseError, publicReasons } from '../errors.js';
 import { newReference } from '../ids.js';
 import { sourceOf } from '../ports/ticket-source.js';
 import type { TicketSnapshot } from '../domain/ticket.js';
-import { commentSafely, type LeaseDeps } from './lease-deps.js';
-import { DEFAULT_ACCESS_CHECK } from '../domain/catalog.js';
-import { auditVerification, grantVerifiedLine } from '../domain/verification.js';
+import type { LeaseDeps } from './lease-deps.js';
 import { failLease } from './fail-lease.js';
 import { verifyAccess } from './verify-access.js';
 import { removeLeaseResources } from './lease-resources.js';
 import type { RevokeLeaseInput, RevokeOutcome } from './revoke-lease.js';
-import type { AnnounceGrantInput, AnnounceOutcome } from './announce-grant.js';
+import { owedAnnouncement, type AnnounceGrant } from './announce-grant.js';
 
 export interface ActivateLeaseInput {
   readonly leaseId: string;
@@ -24,28 +21,23 @@ export type ActivateOutcome =
   | { readonly kind: 'cancelled'; readonly reason: string }
   | { readonly kind: 'failed'; readonly lease: Lease; readonly reason: string }
   | { readonly kind: 'not-due' | 'not-scheduled'; readonly lease: Lease }
-  | { readonly kind: 'not-found' }
-  | AnnounceOutcome;
+  | { readonly kind: 'not-found' };
 
 /**
  * Grants a SCHEDULED lease when its change window opens. The ticket is read again first: if it
  * is no longer approved (closed, cancelled, rejected, moved back), the lease is revoked instead.
- * Asked about a lease a webhook granted (PENDING or ACTIVE), it announces that grant instead.
  */
 export function makeActivateLease(
   deps: LeaseDeps & {
     readonly revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome>;
-    readonly announceGrant?: ((input: AnnounceGrantInput) => Promise<AnnounceOutcome>) | undefined;
+    readonly announce: AnnounceGrant;
   },
 ): (input: ActivateLeaseInput) => Promise<ActivateOutcome> {
   const { tickets, cluster, leases, scheduler, audit, clock, logger } = deps;
 
-  const comment = (lease: Lease, text: string) => commentSafely(deps, lease.source, lease.ticketKey, text);
-
   return async function activateLease({ leaseId, actor }: ActivateLeaseInput): Promise<ActivateOutcome> {
     const lease = await leases.get(leaseId);
     if (lease === undefined) return { kind: 'not-found' };
-    if ((lease.status === 'ACTIVE' || lease.status === 'PENDING') && deps.announceGrant !== undefined) return deps.announceGrant({ leaseId, actor });
     if (lease.status !== 'SCHEDULED') return { kind: 'not-scheduled', lease };
     if (clock.now().getTime() < Date.parse(lease.startsAt)) return { kind: 'not-due', lease };
     if (clock.now().getTime() >= Date.parse(lease.expiresAt)) {
@@ -85,16 +77,18 @@ export function makeActivateLease(
       }
       return failed;
     }
-    // Access exists from here: ask whether it works, record and tell it before the state change (at least once, see grant).
-    const check = lease.accessCheck ?? DEFAULT_ACCESS_CHECK;
-    const verification = await verifyAccess(deps, lease, 'allowed');
-    audit.record({ kind: 'grant', at, actor, ...leaseAuditFields(lease), reason: lease.reason, verification: auditVerification(check, verification) });
-    await comment(lease, `${grantedMessage(lease)}\n${grantVerifiedLine(lease, check, verification)}`);
-    const moved = await leases.transition(lease, 'ACTIVE', { at, from: 'SCHEDULED', to: 'ACTIVE', by: actor, note: 'change window opened' }, { verification: { granted: verification } });
+    // Access exists from here: record it ACTIVE owing its announcement (this writer holds it), the
+    // access review beside the write; then tell the ticket, as a webhook's grant does.
+    audit.record({ kind: 'grant', at, actor, ...leaseAuditFields(lease), reason: lease.reason });
+    const reviewing = verifyAccess(deps, lease, 'allowed');
+    const moved = await leases.transition(lease, 'ACTIVE', { at, from: 'SCHEDULED', to: 'ACTIVE', by: actor, note: 'change window opened' }, owedAnnouncement(lease, '', clock.now()));
     if (!moved.ok) {
       if (moved.current?.status === 'REVOKED' || moved.current?.status === 'FAILED') await removeLeaseResources(moved.current, { cluster, scheduler, logger });
       return moved.current === undefined ? { kind: 'not-found' } : { kind: 'not-scheduled', lease: moved.current };
     }
+    await deps.announce.tell(moved.lease, reviewing, actor).catch((error: unknown) => {
+      logger.warn('grant announcement not settled; the sweep finishes it', { leaseId, error: describeError(error) });
+    });
     return { kind: 'activated', lease: moved.lease };
   };
 }

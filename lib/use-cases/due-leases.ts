@@ -1,22 +1,29 @@
 import type { Lease } from '../domain/lease.js';
 import type { LeaseStore } from '../ports/lease-store.js';
 
-/** What the sweep has to do now: leases whose window opened, whose expiry passed, and grants abandoned past the grace period. */
+/**
+ * What the sweep has to do now: leases whose window opened, whose expiry passed, grants abandoned
+ * past the grace period, and grants whose announcement is owed and no longer held.
+ */
 export interface DueLeases {
   readonly starting: readonly Lease[];
   readonly expired: readonly Lease[];
   readonly stale: readonly Lease[];
+  /** ACTIVE, not expired, announcement owed (the status index has them at `announceAt`). */
+  readonly owed: readonly Lease[];
 }
 
 /**
  * The one definition of "due", shared by the sweep and the CLI's `sweep --dry-run`: three index
- * queries, at most `limit` leases each, earliest first.
+ * queries (the ACTIVE one split into expired and owed), at most `limit` leases each, earliest first.
  */
 export async function findDueLeases(leases: Pick<LeaseStore, 'listDue'>, now: Date, pendingGraceSeconds: number, limit: number): Promise<DueLeases> {
-  const [starting, expired, stale] = await Promise.all([
+  const [starting, active, stale] = await Promise.all([
     leases.listDue('SCHEDULED', now, limit),
     leases.listDue('ACTIVE', now, limit),
     leases.listDue('PENDING', new Date(now.getTime() - pendingGraceSeconds * 1000), limit),
   ]);
-  return { starting, expired, stale };
+  // An expired lease is revoked, owed announcement or not: the revoke clears it (nothing is said after).
+  const owes = (lease: Lease) => lease.grantNote !== undefined && now.getTime() < Date.parse(lease.expiresAt);
+  return { starting, expired: active.filter((l) => !owes(l)), stale, owed: active.filter(owes) };
 }

@@ -69,7 +69,6 @@ export function makeProcessTicket(deps: {
     if (ticket.state === 'closed') return deps.closeTicket(ticket, actor);
     // The early list is used only if it was read under the key the API gives the ticket.
     const known = ticket.key === leaseKey ? { ticketLeases: await ticketLeases } : {};
-    // A webhook answers as soon as access exists; the announcement follows (where the container can).
-    return deps.grantAccess(ticket, actor, { ...known, ...(onDecided ? { onDecided } : {}), answerFirst: true });
+    return deps.grantAccess(ticket, actor, { ...known, ...(onDecided ? { onDecided } : {}) });
   };
 }

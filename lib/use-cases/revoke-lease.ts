@@ -13,9 +13,8 @@ import { sessionsLines } from '../domain/activity-messages.js';
 import type { ActivityLog } from '../ports/activity-log.js';
 import type { EvidenceStore } from '../ports/evidence-store.js';
 import { auditSessions, sessionsAtRevoke, watchesActivity } from './revoke-sessions.js';
-import { ANNOUNCING_STALE_SECONDS } from './announce-grant.js';
 
-/** How long a revoke's comment waits for a grant announcement in flight, so that it comes last. */
+/** How long a revoke waits for a grant announcement in flight (its holder posting it), so that the revoke's comment comes last. */
 const ANNOUNCING_WAIT_MS = 5_000;
 
 export type RevokeLeaseDeps = LeaseDeps & {
@@ -100,14 +99,19 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     else logger.warn('a revoke at expiry met an extension: the bindings it had deleted are back', { leaseId: lease.id });
   }
 
-  /** Waits (at most ANNOUNCING_WAIT_MS) while a live run announces the lease's grant. */
-  async function announcedBefore(lease: Lease): Promise<void> {
-    const live = (l: Lease | undefined) => l?.announcing !== undefined && clock.now().getTime() - Date.parse(l.announcing) < ANNOUNCING_STALE_SECONDS * 1000;
-    let current: Lease | undefined = lease;
-    for (let waited = 0; live(current) && waited < ANNOUNCING_WAIT_MS; waited += 250) {
+  /**
+   * Waits (at most ANNOUNCING_WAIT_MS) while the lease's grant announcement is held (its holder is
+   * posting it); returns the lease as stored then. An announcement owed but not held (the ticket
+   * could not be told) is not waited for: the revoke clears it, and it is never posted.
+   */
+  async function announcedBefore(lease: Lease): Promise<Lease> {
+    const held = (l: Lease) => l.grantNote !== undefined && l.announceAt !== undefined && Date.parse(l.announceAt) > clock.now().getTime();
+    let current: Lease = lease;
+    for (let waited = 0; held(current) && waited < ANNOUNCING_WAIT_MS; waited += 250) {
       await new Promise((resolve) => setTimeout(resolve, 250));
-      current = await leases.get(lease.id);
+      current = (await leases.get(lease.id)) ?? current;
     }
+    return current;
   }
 
   return (input: RevokeLeaseInput) => revokeOnce(input, false);
@@ -158,14 +162,15 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
           revokedAt: at,
           revokeCause: cause,
           // A grant not announced yet never is now: the revoke's comment is the ticket's last word.
-          ...(from.grantNote === undefined ? {} : { grantNote: null }),
+          ...(from.grantNote === undefined && from.announceAt === undefined ? {} : { grantNote: null, announceAt: null }),
           ...(verification === undefined ? {} : { verification: { ...from.verification, revoked: verification } }),
           ...(sessions === undefined ? {} : { sessions }),
         },
       );
-    // A grant announced meanwhile stored its review on the lease without a new version: read the
-    // lease again so that the revoke's write keeps it.
-    let moved = await revoke(lease.grantNote !== undefined || lease.announcing !== undefined ? ((await leases.get(leaseId)) ?? lease) : lease);
+    // A grant announcement in flight posts its comment first (access is gone already; only the
+    // record and the revoke's comment wait). It stores its review on the lease without a new
+    // version: the lease is read again so that the revoke's write keeps it.
+    let moved = await revoke(lease.grantNote !== undefined ? await announcedBefore((await leases.get(leaseId)) ?? lease) : lease);
     // The lease changed under the revoke while its bindings went (a note, an extension): it is still
     // open, so the revoke stands, unless a timed revoke now meets a later expiry.
     for (let attempt = 0; !moved.ok && moved.current?.status === lease.status && attempt < 2; attempt += 1) {
@@ -212,8 +217,6 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
       ...sessionsLines(sessions),
       ...(evidenceQueued ? ['What the subject did during the lease will follow on this ticket, from the audit log, once it is complete.'] : []),
     ];
-    // A run announcing the grant right now posts its comment first: the revoke's comes after it.
-    await announcedBefore(moved.lease);
     await commentSafely(deps, moved.lease.source, moved.lease.ticketKey, lines.join('\n'));
     return { kind: 'revoked', lease: moved.lease };
   }

@@ -13,8 +13,7 @@ import type { RevokeLeaseInput, RevokeOutcome } from './revoke-lease.js';
 import type { TicketSnapshot } from '../domain/ticket.js';
 import type { EvidenceDue, EvidenceStore } from '../ports/evidence-store.js';
 import type { EvidenceOutcome } from './collect-evidence.js';
-import type { AnnouncementQueue } from '../ports/grant-follow-up.js';
-import type { AnnounceGrantInput, AnnounceOutcome } from './announce-grant.js';
+import type { AnnounceGrant } from './announce-grant.js';
 
 export interface SweepLeasesDeps extends LeaseDeps {
   readonly catalog: Catalog;
@@ -34,8 +33,8 @@ export interface SweepLeasesDeps extends LeaseDeps {
    * index-driven part runs on every sweep.
    */
   readonly scanEveryMinutes: number;
-  /** Grants the webhooks answered first whose announcement never came (absent: every grant is announced inline). */
-  readonly announcements?: { readonly queue: AnnouncementQueue; readonly announce: (input: AnnounceGrantInput) => Promise<AnnounceOutcome> } | undefined;
+  /** Posts a grant's owed announcement that its holder could not (the ticket was down) or did not finish (it died). */
+  readonly announce: AnnounceGrant;
   /** Activity evidence due for posting (absent: no cluster has an audit log). */
   readonly evidence?: { readonly store: EvidenceStore; readonly collect: (due: EvidenceDue) => Promise<EvidenceOutcome> } | undefined;
 }
@@ -47,7 +46,7 @@ export interface SweepSummary {
   readonly due: number;
   readonly revoked: number;
   readonly activated: number;
-  /** Grants announced by the sweep because their follow-up never came. */
+  /** Grants announced by the sweep because the actor that granted them could not tell the ticket. */
   readonly announced: number;
   readonly finishedPending: number;
   readonly rolledBackPending: number;
@@ -63,9 +62,9 @@ export interface SweepSummary {
 /**
  * The reconciler that makes "nothing outlives its expiry" hold even when a step failed:
  * activates SCHEDULED leases whose window opened, revokes ACTIVE leases past expiry, finishes or
- * rolls back grants abandoned in PENDING, and deletes our bindings that no open lease names
- * (orphans). Leases come from the status index (never a scan), so the
- * cost grows with what is due. Idempotent, and safe to run concurrently with itself and with grants.
+ * rolls back grants abandoned in PENDING, tells tickets of grants they were not told of (owed
+ * announcements), and deletes our bindings that no open lease names (orphans). Leases come from
+ * the status index (never a scan), so the cost grows with what is due. Idempotent, and safe to run concurrently with itself and with grants.
  */
 export interface SweepOptions {
   /** Milliseconds left before the run must stop (Lambda's remaining time less a margin). */
@@ -100,8 +99,8 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
     };
 
     const now = clock.now();
-    const { starting, expired, stale } = await findDueLeases(leases, now, deps.pendingGraceSeconds, deps.batchSize);
-    counts.due = starting.length + expired.length + stale.length;
+    const { starting, expired, stale, owed } = await findDueLeases(leases, now, deps.pendingGraceSeconds, deps.batchSize);
+    counts.due = starting.length + expired.length + stale.length + owed.length;
 
     for (const lease of starting) {
       await step(`activate lease ${lease.id}`, async () => {
@@ -125,14 +124,9 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
         else counts.rolledBackPending += 1;
       });
     }
-    const announcements = deps.announcements;
-    if (announcements !== undefined) {
-      await step('read the announcement queue', async () => {
-        for (const due of await announcements.queue.due(now, deps.batchSize)) {
-          await step(`announce the grant of lease ${due.leaseId}`, async () => {
-            if ((await announcements.announce({ leaseId: due.leaseId, actor: 'sweep' })).kind === 'announced') counts.announced += 1;
-          });
-        }
+    for (const lease of owed) {
+      await step(`announce the grant of lease ${lease.id}`, async () => {
+        if ((await deps.announce.takeOver(lease, 'sweep')).kind === 'announced') counts.announced += 1;
       });
     }
     if (options.scan ?? scanDue(now)) {

@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { FOLLOW_UP_DETAIL_TYPE } from '../../lib/adapters/eventbridge/eventbridge-follow-up.js';
 import { packagedFunction, packageStack, resolve, STAND_IN, type PackagedFunction, type PolicyStatement, type Template } from '../support/packaged-stack.js';
 
 /*
@@ -110,26 +109,20 @@ describe('the packaged template against the CloudFormation resource specificatio
 });
 
 /*
- * The grant announcement as packaged for stage "test": a webhook puts one event on the default bus,
- * a rule of the stack hands its detail to activateLease, and the timers and the sweep take the lease
- * off the announcement queue (`announce#<lease id>` items). Policies are read with the stand-in
- * region and account, and the IAM statements are also run through an IAM policy simulator.
+ * No announcement hop in the packaged template (stage "test"): a grant tells its ticket in the
+ * invocation that made it, so no function puts events, no rule hands an announcement to
+ * activateLease, no role deletes announcement queue items, and no alarm watches for late
+ * announcements. What each role needs for the announcement step itself (conditional updates of the
+ * lease item) is checked too. Policies are read with the stand-in region and account, and run
+ * through an IAM policy simulator.
  */
 describe('the grant announcement in the packaged template', () => {
   const { region, accountId, partition } = STAND_IN;
   const PREFIX = 'kube-lease-test';
   const DEFAULT_BUS = `arn:${partition}:events:${region}:${accountId}:event-bus/default`;
   const table = `arn:${partition}:dynamodb:${region}:${accountId}:table/${PREFIX}-leases`;
-  const ours = { 'events:source': [PREFIX], 'events:detail-type': [FOLLOW_UP_DETAIL_TYPE] };
-
-  const announcementRules = () =>
-    Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Events::Rule' && r.Properties.EventPattern !== undefined);
-  /** The ARN the announcement rule gets, from the name the package gives it. */
-  const announcementRuleArn = () => `arn:${partition}:events:${region}:${accountId}:rule/${String(announcementRules()[0]?.[1].Properties.Name)}`;
-  const statements = (fn: PackagedFunction): PolicyStatement[] => fn.policies.flatMap((p) => p.policy.Statement);
-  const actions = (statement: PolicyStatement): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
-  /** IAM's wildcard match (`*`, `?`) of a policy resource against an ARN. */
-  const matches = (pattern: string, arn: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(arn);
+  const FUNCTIONS = ['JiraWebhookLambdaFunction', 'ServicenowWebhookLambdaFunction', 'ActivateLeaseLambdaFunction', 'RevokeLeaseLambdaFunction', 'SweepLeasesLambdaFunction'];
+  const key = (k: string) => ({ 'dynamodb:LeadingKeys': [k] });
 
   async function allowed(fn: PackagedFunction, action: string, resource: string, context: Record<string, string[]>): Promise<boolean> {
     const result = await runSimulation(
@@ -145,102 +138,34 @@ describe('the grant announcement in the packaged template', () => {
     return result.overallResult === 'Allowed';
   }
 
-  it('has one rule on the default bus for our announcement events, handing their detail to activateLease as its input', () => {
-    const rules = announcementRules();
-    expect(rules).toHaveLength(1);
-    const [, rule] = rules[0] ?? ['', { Type: '', Properties: {} }];
-    expect(rule.Properties).toEqual({
-      Name: `${PREFIX}-announce`,
-      State: 'ENABLED',
-      EventPattern: { 'account': [{ Ref: 'AWS::AccountId' }], 'source': [PREFIX], 'detail-type': [FOLLOW_UP_DETAIL_TYPE] },
-      Targets: [{ Id: expect.any(String), Arn: { 'Fn::GetAtt': ['ActivateLeaseLambdaFunction', 'Arn'] }, InputPath: '$.detail' }],
-    });
-    // The source the rule matches is the one the functions send (SCHEDULE_PREFIX).
-    expect(packagedFunction(template, 'JiraWebhookLambdaFunction').env.SCHEDULE_PREFIX).toBe(PREFIX);
-  });
-
-  it('lets that rule, and only it, invoke activateLease through a Lambda permission for EventBridge', () => {
-    const ruleArn = announcementRuleArn();
-    // A rule of the stack named by CloudFormation (the sweep's schedule) has no ARN before deployment: named by its logical id here.
-    const sourceArn = (value: unknown): string => {
-      const getAtt = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
-      return getAtt === undefined ? String(resolve(template, value)) : `(${getAtt.join('.')})`;
-    };
-    const permissions = Object.values(template.Resources)
-      .filter((r) => r.Type === 'AWS::Lambda::Permission' && r.Properties.Principal === 'events.amazonaws.com')
-      .map((r) => ({ fn: r.Properties.FunctionName, action: r.Properties.Action, sourceArn: sourceArn(r.Properties.SourceArn) }));
-    expect(permissions.filter((p) => p.sourceArn === ruleArn)).toEqual([
-      { fn: { 'Fn::GetAtt': ['ActivateLeaseLambdaFunction', 'Arn'] }, action: 'lambda:InvokeFunction', sourceArn: ruleArn },
-    ]);
-    // No permission for the lease timers' rules covers it: the rule's name is outside their patterns.
-    expect(permissions.filter((p) => p.sourceArn !== ruleArn && matches(p.sourceArn, ruleArn))).toEqual([]);
-  });
-
-  it('keeps the rule out of the lease rules that the functions may put, retarget or delete', () => {
-    // osls would name it `<function name>-rule-1`, exactly as long as a lease rule's name: inside their patterns.
-    const ruleArn = announcementRuleArn();
-    for (const id of ['JiraWebhookLambdaFunction', 'ActivateLeaseLambdaFunction', 'SweepLeasesLambdaFunction']) {
-      const resources = statements(packagedFunction(template, id))
-        .filter((s) => s.Effect === 'Allow' && actions(s).some((a) => a.startsWith('events:') && a !== 'events:PutEvents'))
-        .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource ?? '*']));
-      expect(resources.length).toBeGreaterThan(0);
-      expect(resources.filter((r) => matches(r, ruleArn))).toEqual([]);
-      // And every role is denied changing any stage's announcement rule (another stage's lease-rule
-      // patterns can match one: stage `x` and a stage named `x-` plus 11 characters).
-      const denied = statements(packagedFunction(template, id)).filter((s) => s.Effect === 'Deny');
-      expect(denied.map((s) => [actions(s), (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map((r) => String(resolve(template, r)))])).toEqual([
-        [['events:PutRule', 'events:PutTargets', 'events:RemoveTargets', 'events:DeleteRule'], [expect.stringMatching(/:rule\/\*-announce$/)]],
-      ]);
+  it('has no announcement rule, no late-announcement alarm, and no role that puts events', async () => {
+    const patterned = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Events::Rule' && r.Properties.EventPattern !== undefined);
+    expect(patterned).toEqual([]);
+    const alarms = Object.values(template.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((r) => String(resolve(template, r.Properties.AlarmName)));
+    expect(alarms.length).toBeGreaterThan(0);
+    expect(alarms.filter((name) => name.includes('announce'))).toEqual([]);
+    for (const id of FUNCTIONS) {
+      const fn = packagedFunction(template, id);
+      expect(await allowed(fn, 'events:PutEvents', DEFAULT_BUS, { 'events:source': [PREFIX], 'events:detail-type': ['Grant announcement due'] })).toBe(false);
+      // Nothing left to fence off with a Deny.
+      expect(fn.policies.flatMap((p) => p.policy.Statement).filter((s: PolicyStatement) => s.Effect === 'Deny')).toEqual([]);
     }
   });
 
-  it('lets the webhooks put only our announcement event, on the default bus', async () => {
-    const webhook = packagedFunction(template, 'JiraWebhookLambdaFunction');
-    expect(webhook.roleLogicalId).toBe('WebhookRole');
-    expect(packagedFunction(template, 'ServicenowWebhookLambdaFunction').roleLogicalId).toBe('WebhookRole');
-    expect(statements(webhook).filter((s) => actions(s).includes('events:PutEvents'))).toEqual([
-      {
-        Effect: 'Allow',
-        Action: ['events:PutEvents'],
-        Resource: [DEFAULT_BUS],
-        Condition: {
-          'ForAllValues:StringEquals': { 'events:source': [PREFIX], 'events:detail-type': [FOLLOW_UP_DETAIL_TYPE] },
-          'Null': { 'events:source': 'false', 'events:detail-type': 'false' },
-        },
-      },
-    ]);
-    expect(await allowed(webhook, 'events:PutEvents', DEFAULT_BUS, ours)).toBe(true);
-    expect(await allowed(webhook, 'events:PutEvents', DEFAULT_BUS, { ...ours, 'events:source': ['kube-lease-prod'] })).toBe(false);
-    expect(await allowed(webhook, 'events:PutEvents', DEFAULT_BUS, { ...ours, 'events:detail-type': ['Lease revoked'] })).toBe(false);
-    expect(await allowed(webhook, 'events:PutEvents', DEFAULT_BUS, { ...ours, 'events:source': [PREFIX, 'aws.ec2'] })).toBe(false);
-    expect(await allowed(webhook, 'events:PutEvents', DEFAULT_BUS, {})).toBe(false);
-    expect(await allowed(webhook, 'events:PutEvents', `arn:${partition}:events:${region}:${accountId}:event-bus/other`, ours)).toBe(false);
-    // The other functions put no events.
+  it('lets every function that makes a lease ACTIVE (or takes an owed announcement over) update the lease item; the timers and the sweep delete no lease and no announcement item', async () => {
+    for (const id of ['JiraWebhookLambdaFunction', 'ServicenowWebhookLambdaFunction', 'ActivateLeaseLambdaFunction', 'SweepLeasesLambdaFunction']) {
+      const fn = packagedFunction(template, id);
+      expect(await allowed(fn, 'dynamodb:UpdateItem', table, key('lease#0123456789abcdef0123'))).toBe(true);
+    }
+    // (The webhooks' DeleteItem gives back delivery claims; its key conditions are another change's.)
     for (const id of ['ActivateLeaseLambdaFunction', 'RevokeLeaseLambdaFunction', 'SweepLeasesLambdaFunction']) {
-      expect(await allowed(packagedFunction(template, id), 'events:PutEvents', DEFAULT_BUS, ours)).toBe(false);
-    }
-  });
-
-  it('lets the timers and the sweep delete announcement queue items, and no lease', async () => {
-    const timer = packagedFunction(template, 'ActivateLeaseLambdaFunction');
-    const sweep = packagedFunction(template, 'SweepLeasesLambdaFunction');
-    expect(timer.roleLogicalId).toBe('TimerRole');
-    expect(sweep.roleLogicalId).toBe('SweepRole');
-    const deletes = (fn: PackagedFunction) => statements(fn).filter((s) => actions(s).includes('dynamodb:DeleteItem'));
-    const onTable = [table, `${table}/index/*`];
-    expect(deletes(timer)).toEqual([
-      { Effect: 'Allow', Action: ['dynamodb:DeleteItem'], Resource: onTable, Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['announce#*'] } } },
-    ]);
-    expect(deletes(sweep)).toEqual([
-      { Effect: 'Allow', Action: ['dynamodb:DeleteItem'], Resource: onTable, Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['evidence#*', 'announce#*'] } } },
-    ]);
-    const key = (k: string) => ({ 'dynamodb:LeadingKeys': [k] });
-    for (const fn of [timer, packagedFunction(template, 'RevokeLeaseLambdaFunction'), sweep]) {
-      expect(await allowed(fn, 'dynamodb:DeleteItem', table, key('announce#0123456789abcdef0123'))).toBe(true);
+      const fn = packagedFunction(template, id);
       expect(await allowed(fn, 'dynamodb:DeleteItem', table, key('lease#0123456789abcdef0123'))).toBe(false);
+      expect(await allowed(fn, 'dynamodb:DeleteItem', table, key('announce#0123456789abcdef0123'))).toBe(false);
     }
-    expect(await allowed(timer, 'dynamodb:DeleteItem', table, key('evidence#0123456789abcdef0123'))).toBe(false);
-    expect(await allowed(sweep, 'dynamodb:DeleteItem', table, key('evidence#0123456789abcdef0123'))).toBe(true);
+    // The evidence queue stays: the sweep takes posted evidence off it, and nothing else does.
+    expect(await allowed(packagedFunction(template, 'SweepLeasesLambdaFunction'), 'dynamodb:DeleteItem', table, key('evidence#0123456789abcdef0123'))).toBe(true);
+    expect(await allowed(packagedFunction(template, 'ActivateLeaseLambdaFunction'), 'dynamodb:DeleteItem', table, key('evidence#0123456789abcdef0123'))).toBe(false);
   });
 });
 

@@ -26,13 +26,14 @@ describe('local mode end to end (npm run demo)', () => {
     expect(result.serviceNowBindingsBeforeStart).toBe(0);
     expect(result.serviceNowBindingsAfterStart).toBe(1);
     expect(result.serviceNowLease?.status).toBe('REVOKED');
-    expect(result.serviceNowLease?.history.map((h) => h.to)).toEqual(['SCHEDULED', 'ACTIVE', 'REVOKED']);
+    expect(result.serviceNowLease?.history.map((h) => h.to)).toEqual(['SCHEDULED', 'ACTIVE', 'ACTIVE', 'REVOKED']);
+    expect(result.serviceNowLease?.history.map((h) => h.note)).toContain('grant announced');
     // The exec stream through the payments-debug lease ended with its pod at revoke (onRevoke: sessions: end).
     expect(result.execStreamEnded).toBe(true);
     const notes = (result.comments[result.serviceNowLease?.ticketKey ?? ''] ?? []).join('\n');
     expect(notes).toContain('Ended: pod payments/api-7d9c6b-x2x4q evicted (its controller ReplicaSet api-7d9c6b recreates it)');
     expect(notes).toMatch(/Sessions \(exec, attach, port-forward\): 1:\n- exec into payments\/api-7d9c6b-x2x4q \(container app\): "sh"/);
-    expect([...result.audit.map((e) => e.kind)].sort()).toEqual(['activity', 'activity', 'deny', 'end-session', 'grant', 'grant', 'revoke', 'revoke', 'schedule', 'verify']);
+    expect([...result.audit.map((e) => e.kind)].sort()).toEqual(['activity', 'activity', 'deny', 'end-session', 'grant', 'grant', 'revoke', 'revoke', 'schedule', 'verify', 'verify']);
     expect(lines.join('\n')).toContain('"kind": "RoleBinding"');
   });
 });

@@ -2,7 +2,7 @@ import { LeaseStoreError } from '../../lib/errors.js';
 import type { QueuedLease } from '../../lib/adapters/dynamodb/lease-queue.js';
 
 /**
- * A queue of leases in memory (the evidence queue, the announcement queue), as DynamoDbLeaseQueue
+ * A queue of leases in memory (the evidence queue), as DynamoDbLeaseQueue
  * answers: queueing again keeps the first due time, postponing what is not queued does nothing.
  * `failNext` makes the next call of a method (of the store built on it) throw.
  */

@@ -47,21 +47,21 @@ describe('operator CLI (kube-lease)', () => {
   it('shows a lease with its history', async () => {
     const id = await grant('OPS-91');
     expect(await run('leases', 'show', id)).toBe(0);
-    expect(out.join('')).toMatch(new RegExp(`lease\\s+${id} \\(ACTIVE\\)[\\s\\S]*PENDING → ACTIVE[\\s\\S]*ACTIVE → ACTIVE  by follow-up \\(grant announced\\)`));
+    expect(out.join('')).toMatch(new RegExp(`lease\\s+${id} \\(ACTIVE\\)[\\s\\S]*PENDING → ACTIVE[\\s\\S]*ACTIVE → ACTIVE  by jira-webhook:\\S+ \\(grant announced\\)`));
     expect(out.join('')).not.toContain('announced  not yet');
   });
 
-  it('says when a grant answered first is not announced yet', async () => {
-    // Prepare: the bare answer, before the in-process announcement runs.
+  it('says when the ticket has not been told of a grant yet (Jira was down at the comment)', async () => {
+    // Prepare: every comment call fails while the grant is made.
     stack.ticket('OPS-92', { customfield_10100: 'payments-read' });
-    const answer = await stack.webhook('jira', { answerOnly: true })(stack.jiraRequest(stack.jira.transition('OPS-92', 'Approved', bob)));
-    // The announcement's comment (and so its mark) now waits: `show` reads the lease before it.
-    stack.jira.latencyMs = 500;
+    stack.jira.failNext({ method: 'POST', pathIncludes: '/comment', times: 20, response: { status: 503, body: { errorMessages: ['Service Unavailable'] } } });
+    const answer = await stack.deliver(stack.jira.transition('OPS-92', 'Approved', bob));
+    stack.jira.clearFaults();
     // Act
     expect(await run('leases', 'show', String(bodyOf(answer).leaseId))).toBe(0);
-    await stack.container.settled();
     // Assess
-    expect(out.join('')).toMatch(/^announced {2}not yet: /m);
+    expect(bodyOf(answer)).toMatchObject({ outcome: 'granted', status: 'ACTIVE' });
+    expect(out.join('')).toMatch(/^announced {2}not yet: the ticket has not been told of the grant; the sweep posts the comment from \d{4}-/m);
   });
 
   it('shows the streams seen at revoke and the activity evidence of a lease on an audited cluster', async () => {

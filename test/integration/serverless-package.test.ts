@@ -110,9 +110,8 @@ describe('serverless package', () => {
     const activate = template.Resources.ActivateLeaseEventBridgePermission?.Properties;
     expect(JSON.stringify(activate?.SourceArn)).toContain(`:rule/kube-lease-test-${'?'.repeat(20)}-start"`);
     const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
-    // The sweep's schedule, and the announcement rule (an event pattern, no schedule).
-    expect(rules.map((r) => [r.Properties.ScheduleExpression ?? null, r.Properties.Name ?? null])).toEqual(expect.arrayContaining([['rate(1 minute)', null], [null, 'kube-lease-test-announce']]));
-    expect(rules).toHaveLength(2);
+    // The sweep's schedule only: no announcement rule (a grant tells its ticket in its own invocation).
+    expect(rules.map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(1 minute)']);
   });
 
   it('allows no wildcard IAM action and no resource outside the allowlist, and holds secret references, not secrets', () => {
@@ -131,7 +130,6 @@ describe('serverless package', () => {
     const ALLOWLIST = [
       /^\{"Fn::GetAtt":\["LeasesTable","Arn"\]\}(\/index\/\*)?$/,
       /^arn:\{Ref:AWS::Partition\}:events:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:rule\/kube-lease-test-\?{20}(-start)?$/,
-      /^arn:\{Ref:AWS::Partition\}:events:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:event-bus\/default$/,
       /^arn:\{Ref:AWS::Partition\}:ssm:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:parameter\/kube-lease\/test\/(webhook|itsm|clusters)\/\*$/,
       /^arn:\{Ref:AWS::Partition\}:secretsmanager:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:secret:kube-lease\/test\/(webhook|itsm|clusters)\/\*$/,
       /^arn:\{Ref:AWS::Partition\}:eks:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:cluster\/kube-lease-test-\*$/,
@@ -213,8 +211,7 @@ describe('serverless package', () => {
     expect(JSON.stringify(alarm('RevokeFailuresAlarm').Metrics)).toContain('RevokeFailures');
     expect(alarm('SweepErrorsAlarm')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: 'kube-lease-test-sweepLeases' }] });
     expect(JSON.stringify(alarm('Webhook5xxAlarm').Metrics)).toContain('"MetricName":"5xx"');
-    expect(alarm('AnnouncementsLateAlarm')).toMatchObject({ Namespace: 'KubeLease', MetricName: 'SweepFixes', Dimensions: [{ Name: 'service', Value: 'kube-lease' }, { Name: 'kind', Value: 'announced' }], Period: 3600, EvaluationPeriods: 3, DatapointsToAlarm: 2, Threshold: 0 });
-    for (const id of ['RevokeFailuresQueueAlarm', 'RevokeFailuresAlarm', 'SweepErrorsAlarm', 'AnnouncementsLateAlarm', 'Webhook5xxAlarm']) expect(JSON.stringify(alarm(id).AlarmActions)).toContain('HasAlarmTopic');
+    for (const id of ['RevokeFailuresQueueAlarm', 'RevokeFailuresAlarm', 'SweepErrorsAlarm', 'Webhook5xxAlarm']) expect(JSON.stringify(alarm(id).AlarmActions)).toContain('HasAlarmTopic');
     const outputs = Object.keys((template as unknown as { Outputs: Record<string, unknown> }).Outputs);
     expect(outputs).toEqual(expect.arrayContaining(['JiraWebhookUrl', 'ServiceNowWebhookUrl', 'LeasesTableName', 'WebhookRoleArn', 'TimerRoleArn', 'SweepRoleArn']));
   });
@@ -244,13 +241,10 @@ describe('serverless package', () => {
     const puts = statements(template.Resources.TimerRole).filter((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]).includes('dynamodb:PutItem'));
     expect(puts.map((st) => [st.Action, st.Condition])).toEqual([[['dynamodb:PutItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['evidence#*'] } }]]);
     const deletes = statements(template.Resources.SweepRole).filter((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]).includes('dynamodb:DeleteItem'));
-    expect(deletes.map((st) => st.Condition)).toEqual([{ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['evidence#*', 'announce#*'] } }]);
-    // The activate function takes announced grants off their queue: deletes of those items only.
-    const timerDeletes = statements(template.Resources.TimerRole).filter((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]).includes('dynamodb:DeleteItem'));
-    expect(timerDeletes.map((st) => st.Condition)).toEqual([{ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['announce#*'] } }]);
-    expect(actionsOf('WebhookRole')).toContain('events:PutEvents');
-    expect(actionsOf('TimerRole')).not.toContain('events:PutEvents');
-    expect(actionsOf('SweepRole')).not.toContain('events:PutEvents');
+    expect(deletes.map((st) => st.Condition)).toEqual([{ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['evidence#*'] } }]);
+    // No announcement queue, no announcement event: the timers delete nothing, and no role puts events.
+    expect(actionsOf('TimerRole')).not.toContain('dynamodb:DeleteItem');
+    for (const role of ['WebhookRole', 'TimerRole', 'SweepRole']) expect(actionsOf(role)).not.toContain('events:PutEvents');
     for (const role of ['WebhookRole', 'TimerRole', 'SweepRole']) expect(actionsOf(role)).toContain('logs:FilterLogEvents');
     expect(actionsOf('TimerRole')).not.toContain('dynamodb:Query');
     expect(actionsOf('SweepRole')).toContain('dynamodb:Query');
@@ -345,22 +339,18 @@ describe('serverless package', () => {
       expect(outcome.outcome).toBe('granted');
       expect(kube.list(LABEL_LEASE_ID, outcome.leaseId).map((b) => b.metadata.namespace).sort()).toEqual(['payments', 'payments-worker']);
       expect([...eventBridge.rules.values()].map((r) => r.targets.length)).toEqual([1]);
-      // Answered first: the announcement is asked for on the bus, and the shipped activateLease bundle makes it.
-      expect(jira.comments('PKG-1')).toEqual([]);
-      const followUp = eventBridge.events.at(-1);
-      expect(followUp).toMatchObject({ Source: 'kube-lease-pkg', DetailType: 'Grant announcement due', Detail: { leaseId: outcome.leaseId } });
+      // The webhook told the ticket itself, before it answered: no event asks anyone else to.
+      expect(jira.comments('PKG-1')).toHaveLength(1);
+      expect(jira.comments('PKG-1').at(-1)).toMatch(/Access granted[\s\S]*Verified: the API server confirms/);
+      expect(eventBridge.events).toEqual([]);
       const activateDir = await unpack(join(out, 'activateLease.zip'), join(out, 'e2e-activate'));
       await writeFile(join(activateDir, 'catalog.yaml'), DEMO_CATALOG);
       await writeFile(join(activateDir, 'kubeconfig'), kube.kubeconfig(kubeUrl, 'fake', certificate.cert));
-      const announced = await run(process.execPath, ['--input-type=module', '-e', `const m = await import('./functions/activate-lease.mjs');
-        process.stdout.write('RESULT ' + JSON.stringify(await m.handler(JSON.parse(process.env.EVENT))) + '\\n');`], { cwd: activateDir, env: { ...bundleEnv(), EVENT: JSON.stringify(followUp?.Detail) } });
-      expect(announced.stdout).toContain(`RESULT {"outcome":"announced","leaseId":"${outcome.leaseId}"}`);
-      // An event of another shape (on the default bus anyone in the account may write to) is refused, not retried.
+      // An activate event of another shape is refused, not retried (a retry cannot fix it).
       const refusedEvent = await run(process.execPath, ['--input-type=module', '-e', `const m = await import('./functions/activate-lease.mjs');
         process.stdout.write('RESULT ' + JSON.stringify(await m.handler(JSON.parse(process.env.EVENT))) + '\\n');`], { cwd: activateDir, env: { ...bundleEnv(), EVENT: JSON.stringify({ leaseId: '../../etc' }) } });
       expect(refusedEvent.stdout).toContain('RESULT {"outcome":"rejected","leaseId":""}');
       expect(`${refusedEvent.stdout}${refusedEvent.stderr}`).toContain('activate event refused');
-      expect(jira.comments('PKG-1').at(-1)).toMatch(/Access granted[\s\S]*Verified: the API server confirms/);
 
       // A second approval: the same bundle extends (GET and PUT of each binding, the rule moved).
       jira.transition('PKG-1', 'In Review', alice);
@@ -437,10 +427,8 @@ describe('serverless package', () => {
         eventbridge: [eventBridge.requests.length, eventBridge.connections],
       };
       process.stdout.write(`warm bundle, 10 grants: ${JSON.stringify(counts)} ([requests, new connections])\n`);
-      // 20 binding creates (two namespaces in parallel) over TLS: a pool, never one per request. The
-      // access reviews run in the announcement (activateLease), asked for with one PutEvents a grant.
-      expect(kube.requests.length).toBe(20);
-      expect(eventBridge.events).toHaveLength(10);
+      // 20 binding creates and 20 access reviews (two namespaces in parallel) over TLS: a pool, never one per request.
+      expect(kube.requests.length).toBe(40);
       expect(kube.connections).toBeLessThanOrEqual(2);
       expect(jira.connections).toBeLessThanOrEqual(2);
       expect(eventBridge.connections).toBeLessThanOrEqual(2);

@@ -5,9 +5,9 @@ export class SimulatedCrash extends Error {
 
 /** Port methods that change something outside the process: the steps a crash can come after. */
 const SIDE_EFFECTS: Readonly<Record<string, readonly string[]>> = {
-  // The evidence store and the announcement queue are wrapped as `leases` too (same table): queue,
-  // record, markPosted, drop; claim, finish, release.
-  leases: ['create', 'transition', 'claimApproval', 'recordDenial', 'claimDelivery', 'finishDelivery', 'releaseDelivery', 'reservePlace', 'queue', 'record', 'markPosted', 'drop', 'claim', 'finish', 'release', 'amendNote'],
+  // The evidence store and the owed announcements are wrapped as `leases` too (same table): queue,
+  // record, markPosted, drop; take, settle, defer.
+  leases: ['create', 'transition', 'claimApproval', 'recordDenial', 'claimDelivery', 'finishDelivery', 'releaseDelivery', 'reservePlace', 'queue', 'record', 'markPosted', 'drop', 'take', 'settle', 'defer'],
   scheduler: ['schedule', 'cancel'],
   cluster: ['applyBinding', 'deleteBinding', 'setExpiry', 'evictPod'],
   'tickets.jira': ['comment'],

@@ -151,19 +151,11 @@ export class TestStack {
     return { method: 'POST', headers, body: Buffer.from(body) };
   }
 
-  /**
-   * The webhook handler of `source`, returning once the in-process follow-ups it asked for (the
-   * grant's announcement) have run too, as a test mostly wants. `answerOnly` for the bare answer.
-   */
-  webhook(source: TicketSourceName, options: { answerOnly?: boolean } = {}): (request: HttpRequest) => Promise<HttpResponse> {
+  /** The webhook handler of `source`: it answers once the grant is made and the ticket told. */
+  webhook(source: TicketSourceName): (request: HttpRequest) => Promise<HttpResponse> {
     const handler = this.container.webhooks[source];
     if (handler === undefined) throw new Error(`${source} is not configured`);
-    if (options.answerOnly === true) return handler;
-    return async (request) => {
-      const answer = await handler(request);
-      await this.container.settled();
-      return answer;
-    };
+    return handler;
   }
 
   /** Sends a ServiceNow hint as our business rule would: signed `<timestamp>.<body>`, base64. */

@@ -13,7 +13,7 @@ import type { EvidenceSeal } from '../../lib/domain/evidence-digest.js';
 import { EvidenceKeyError } from '../../lib/errors.js';
 import type { EvidenceMac } from '../../lib/ports/evidence-mac.js';
 import { makeAnnounceGrant } from '../../lib/use-cases/announce-grant.js';
-import { MemoryAnnouncementQueue, RecordingFollowUp } from '../fakes/memory-announcements.js';
+import { MemoryOwedAnnouncements } from '../fakes/memory-announcements.js';
 import { MemoryActivityLog } from '../fakes/memory-activity-log.js';
 import { MemoryEvidenceStore } from '../fakes/memory-evidence-store.js';
 import { MemoryAuditLog, MemoryLogger } from '../fakes/memory-audit-log.js';
@@ -47,14 +47,12 @@ export function useCases(catalogText: string = DEMO_CATALOG) {
   // The audit logs the catalog configures (none in the demo catalog), and the evidence on the leases.
   const activity = new MemoryActivityLog(catalog.clusters, clock);
   const evidence = new MemoryEvidenceStore(ports.leases);
-  // Grants answered first (the webhook's `answerFirst`): queued, and asked for through a follow-up
-  // that only records; a test runs the announcement itself (announceGrant) or lets the sweep do it.
-  const announcements = new MemoryAnnouncementQueue(ports.leases);
-  const followUp = new RecordingFollowUp();
+  // Grant announcements owed on the leases (the ticket could not be told): the sweep posts them.
+  const announcements = new MemoryOwedAnnouncements(ports.leases);
   const revokeLease = makeRevokeLease({ ...ports, activity, evidence });
-  const announceGrant = makeAnnounceGrant({ ...ports, announcements });
-  const activateLease = makeActivateLease({ ...ports, revokeLease, announceGrant });
-  const grantAccess = makeGrantAccess({ ...ports, metrics, catalog, schedulePrefix: 'kube-lease-test', pendingGraceSeconds: 120, announceLater: { queue: announcements, followUp } });
+  const announce = makeAnnounceGrant({ ...ports, announcements });
+  const activateLease = makeActivateLease({ ...ports, revokeLease, announce });
+  const grantAccess = makeGrantAccess({ ...ports, metrics, catalog, schedulePrefix: 'kube-lease-test', pendingGraceSeconds: 120, announce });
   const closeTicket = makeCloseTicket({ leases: ports.leases, revokeLease });
   const processTicket = makeProcessTicket({ ...ports, grantAccess, closeTicket });
   // The evidence key (a test may make it fail: evidenceMac.fail).
@@ -71,9 +69,9 @@ export function useCases(catalogText: string = DEMO_CATALOG) {
     pendingGraceSeconds: 120,
     scanEveryMinutes: 5,
     evidence: { store: evidence, collect: collectEvidence },
-    announcements: { queue: announcements, announce: announceGrant },
+    announce,
   });
-  return { ...ports, jira, metrics, catalog, activity, evidence, evidenceMac, announcements, followUp, revokeLease, announceGrant, activateLease, grantAccess, closeTicket, processTicket, sweepLeases, collectEvidence };
+  return { ...ports, jira, metrics, catalog, activity, evidence, evidenceMac, announcements, revokeLease, announce, activateLease, grantAccess, closeTicket, processTicket, sweepLeases, collectEvidence };
 }
 
 let approvals = 0;

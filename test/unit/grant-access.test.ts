@@ -21,7 +21,7 @@ describe('grantAccess (use case, in-memory ports)', () => {
     expect(app.cluster.namespacesOf(outcome.lease.id)).toEqual(['payments', 'payments-worker']);
     expect(app.scheduler.timers.get(outcome.lease.id)?.expiresAt).toBe(new Date(T0.getTime() + HOUR).toISOString());
     expect(app.jira.commentsOn('OPS-1')).toHaveLength(1);
-    expect(app.audit.kinds()).toEqual(['grant']);
+    expect(app.audit.kinds()).toEqual(['grant', 'verify']);
   });
 
   it('denies a self-approval, records the denial under the approval, and says so once', async () => {
@@ -226,7 +226,8 @@ describe('verified access (SubjectAccessReview after grant and revoke, in-memory
     expect(grantComment).toContain('Verified: the API server confirms that User alice@example.com can get pods in payments, payments-worker.');
     expect(revokeComment).toContain('Verified: the API server confirms that User alice@example.com can no longer get pods in payments, payments-worker (asked with the group system:authenticated only: access through groups of your identity provider is not checked).');
     expect(app.audit.events.map((e) => [e.kind, e.verification?.allowedIn, e.verification?.deniedIn])).toEqual([
-      ['grant', ['payments', 'payments-worker'], []],
+      ['grant', undefined, undefined],
+      ['verify', ['payments', 'payments-worker'], []],
       ['revoke', [], ['payments', 'payments-worker']],
     ]);
   });

@@ -114,11 +114,17 @@ export class DynamoDbLeaseStore implements LeaseStore {
     if (!canTransition(lease.status, to)) {
       throw new LeaseStoreError(`lease ${lease.id}: ${lease.status} → ${to} is not an allowed transition`);
     }
-    const sets = ['#status = :to', '#version = :next', '#history = list_append(#history, :entry)', '#dueAt = :dueAt'];
-    const names: Record<string, string> = { '#status': 'status', '#version': 'version', '#history': 'history', '#dueAt': 'dueAt' };
+    // An ACTIVE lease whose grant's announcement is owed stays due at its `announceAt` (set with the
+    // ACTIVE write, moved by the announcement's own writes, which leave the version alone): a
+    // transition that does not set it reads it from the item itself, never from the caller's copy.
+    const expiresAt = patch.expiresAt ?? lease.expiresAt;
+    const keepsOwed = to === 'ACTIVE' && patch.announceAt === undefined;
+    const announceAt = typeof patch.announceAt === 'string' ? patch.announceAt : undefined;
+    const sets = ['#status = :to', '#version = :next', '#history = list_append(#history, :entry)', keepsOwed ? '#dueAt = if_not_exists(#announceAt, :dueAt)' : '#dueAt = :dueAt'];
+    const names: Record<string, string> = { '#status': 'status', '#version': 'version', '#history': 'history', '#dueAt': 'dueAt', ...(keepsOwed ? { '#announceAt': 'announceAt' } : {}) };
     const values: Record<string, unknown> = {
       ':to': to,
-      ':dueAt': dueAt({ status: to, startsAt: lease.startsAt, createdAt: lease.createdAt, expiresAt: patch.expiresAt ?? lease.expiresAt }),
+      ':dueAt': dueAt({ status: to, startsAt: lease.startsAt, createdAt: lease.createdAt, expiresAt, announceAt }),
       ':from': lease.status,
       ':version': lease.version,
       ':next': lease.version + 1,

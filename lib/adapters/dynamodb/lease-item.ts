@@ -81,7 +81,7 @@ export const leaseItemSchema = z.object({
   deferredReason: z.string().optional(),
   accessCheck: z.object({ verb: z.string(), resource: z.string(), group: z.string(), subresource: z.string().optional() }).optional(),
   grantNote: z.string().optional(),
-  announcing: z.string().optional(),
+  announceAt: z.string().optional(),
   verification: z.object({ granted: verification.optional(), revoked: verification.optional() }).optional(),
   endSessions: z.boolean().optional(),
   endStreams: z.array(z.enum(['exec', 'attach', 'portforward'])).optional(),
@@ -131,22 +131,20 @@ export const deliveryKey = (digest: string): string => `delivery#${digest}`;
 /** A lease's place on the evidence queue (in the status index under EVIDENCE_DUE_STATUS). */
 export const evidenceKey = (id: string): string => `evidence#${id}`;
 export const EVIDENCE_DUE_STATUS = 'EVIDENCE_DUE';
-/** A lease's place on the announcement queue (in the status index under ANNOUNCE_DUE_STATUS). */
-export const announceKey = (id: string): string => `announce#${id}`;
-export const ANNOUNCE_DUE_STATUS = 'ANNOUNCE_DUE';
-
 
 /** The item holding a requester's places for open leases (a string set of lease ids), for the cap. */
 export const placesKey = (source: string, requester: Person): string => `places#${requesterRef(source, requester)}`;
 
 /**
  * When a lease next needs attention, the sort key of the status index: a SCHEDULED lease at its
- * start, a PENDING one from its creation (stale after a grace period), every other one at its
- * expiry. The sweep queries `status = X AND dueAt <= t`.
+ * start, a PENDING one from its creation (stale after a grace period), an ACTIVE one at its expiry
+ * or, while its grant's announcement is owed, at `announceAt` if that comes first; every other one
+ * at its expiry. The sweep queries `status = X AND dueAt <= t`.
  */
-export function dueAt(lease: Pick<Lease, 'status' | 'startsAt' | 'expiresAt' | 'createdAt'>): string {
+export function dueAt(lease: Pick<Lease, 'status' | 'startsAt' | 'expiresAt' | 'createdAt' | 'announceAt'>): string {
   if (lease.status === 'SCHEDULED') return lease.startsAt;
   if (lease.status === 'PENDING') return lease.createdAt;
+  if (lease.status === 'ACTIVE' && lease.announceAt !== undefined && lease.announceAt < lease.expiresAt) return lease.announceAt;
   return lease.expiresAt;
 }
 

@@ -12,7 +12,7 @@ export interface QueuedLease {
 /**
  * A queue of leases in the lease table: one item per lease (`<prefix>#<lease id>`), in the status
  * index under its own status, so the sweep queries only what is due. Used for the activity
- * evidence (`evidence#`, EVIDENCE_DUE) and the grant announcements (`announce#`, ANNOUNCE_DUE).
+ * evidence (`evidence#`, EVIDENCE_DUE).
  */
 export class DynamoDbLeaseQueue {
   constructor(

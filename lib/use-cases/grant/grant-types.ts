@@ -3,7 +3,7 @@ import type { Lease } from '../../domain/lease.js';
 import type { DenialCode } from '../../domain/decision.js';
 import { describeError } from '../../errors.js';
 import { newReference } from '../../ids.js';
-import type { AnnouncementQueue, GrantFollowUp } from '../../ports/grant-follow-up.js';
+import type { AnnounceGrant } from '../announce-grant.js';
 import type { Metrics } from '../../ports/metrics.js';
 import type { LeaseDeps } from '../lease-deps.js';
 
@@ -15,11 +15,8 @@ export interface GrantAccessDeps extends LeaseDeps {
   readonly pendingGraceSeconds: number;
   /** Counts tickets that are no access request (`Ignored`), which get no audit event. */
   readonly metrics?: Metrics;
-  /**
-   * Where a grant can be announced after the answer (see GrantOptions.answerFirst): the queue that
-   * keeps it for the sweep, and the follow-up that asks for it at once. Absent: announced inline.
-   */
-  readonly announceLater?: { readonly queue: AnnouncementQueue; readonly followUp: GrantFollowUp } | undefined;
+  /** Tells the ticket of a grant once it is ACTIVE (the review, the comment, the owed mark settled). */
+  readonly announce: AnnounceGrant;
 }
 
 export interface GrantOptions {
@@ -34,11 +31,6 @@ export interface GrantOptions {
    * caller's own bookkeeping (the webhook's delivery record) adds no round trip to a grant.
    */
   readonly onDecided?: () => Promise<void>;
-  /**
-   * Answer as soon as access exists and is recorded: the access review and the ticket comment
-   * follow in another invocation (deps.announceLater). A webhook asks for it; the sweep does not.
-   */
-  readonly answerFirst?: boolean;
 }
 
 export type GrantOutcome =

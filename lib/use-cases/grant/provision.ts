@@ -1,54 +1,32 @@
 import { leaseAuditFields } from '../../domain/audit.js';
 import { bindingManifest, type Lease } from '../../domain/lease.js';
-import { clippedNote, dryRunMessage, grantedMessage, scheduledMessage } from '../../domain/messages.js';
+import { clippedNote, dryRunMessage, scheduledMessage } from '../../domain/messages.js';
 import { describeError, GrantDeferredError, KubeLeaseError, LeaseRaceError, publicReasons, ScheduleQuotaError } from '../../errors.js';
-import { DEFAULT_ACCESS_CHECK } from '../../domain/catalog.js';
-import { auditVerification, grantVerifiedLine } from '../../domain/verification.js';
 import { commentSafely } from '../lease-deps.js';
+import { owedAnnouncement } from '../announce-grant.js';
 import { verifyAccess } from '../verify-access.js';
 import { failLease } from '../fail-lease.js';
 import { removeLeaseResources } from '../lease-resources.js';
-import type { AnnouncementQueue } from '../../ports/grant-follow-up.js';
-import type { TransitionResult } from '../../ports/lease-store.js';
 import { referenceFor, type GrantAccessDeps, type GrantOptions, type GrantOutcome } from './grant-types.js';
 
-/** A grant answered first is announced by the sweep this long after, if its follow-up never came. */
-export const ANNOUNCE_BACKSTOP_SECONDS = 120;
-
 /**
- * Timers ∥ bindings (none yet for a SCHEDULED lease), then ACTIVE. Safe to run for one lease from
- * several deliveries at once. A failure a retry may fix defers the grant; any other ends it FAILED.
+ * Timers ∥ bindings (none yet for a SCHEDULED lease), then ACTIVE, then the ticket is told, all in
+ * this invocation. Safe to run for one lease from several deliveries at once. A failure a retry may
+ * fix defers the grant; any other ends it FAILED.
  */
-export async function provision(deps: GrantAccessDeps, lease: Lease, actor: string, endClipped: boolean, options: Pick<GrantOptions, 'onDecided' | 'answerFirst'> = {}): Promise<GrantOutcome> {
+export async function provision(deps: GrantAccessDeps, lease: Lease, actor: string, endClipped: boolean, options: Pick<GrantOptions, 'onDecided'> = {}): Promise<GrantOutcome> {
   const { cluster, scheduler, leases, audit, clock, logger } = deps;
   if (lease.dryRun === true) return dryRun(deps, lease, actor);
   // A grant finished late (after a crash or a long outage) never starts access after its window.
   if (clock.now().getTime() >= Date.parse(lease.expiresAt)) return failGrant(deps, lease, 'the access window ended before access could be granted', actor);
   const scheduled = lease.status === 'SCHEDULED';
-  // Answering first: the lease goes on the announcement queue beside its bindings, before it can turn
-  // ACTIVE, so a crash at any later point leaves the announcement to the sweep (and one before it
-  // leaves a PENDING lease, which the sweep finishes and announces inline). A queue that cannot be
-  // written only means announcing inline.
-  const later = options.answerFirst === true && !scheduled ? deps.announceLater : undefined;
-  const queued = later?.queue.queue(lease.id, new Date(clock.now().getTime() + ANNOUNCE_BACKSTOP_SECONDS * 1000)).then(
-    () => true,
-    (error: unknown) => {
-      logger.warn('grant not queued for announcement; announcing it now', { leaseId: lease.id, error: describeError(error) });
-      return false;
-    },
-  );
-  // Answering first, the ACTIVE write need not wait for the timers' last step once they exist
-  // (EventBridge rules: the target is attached beside it; see `armedLate`).
+  // The ACTIVE write need not wait for the timers' last step once they exist (EventBridge rules:
+  // the target is attached beside it; see `armedLate`).
   let timersCreated: () => void = () => undefined;
   const created = new Promise<'created'>((resolve) => (timersCreated = () => resolve('created')));
-  const timers = Promise.allSettled([scheduler.schedule(lease, later === undefined ? undefined : { created: timersCreated })]);
-  const bindings = Promise.allSettled(scheduled ? [] : lease.bindings.map((binding) => cluster.applyBinding(lease.cluster, bindingManifest(lease, binding))));
-  // The access review starts as soon as the bindings exist, beside the timers' last call (PutTargets):
-  // it is read-only, so an attempt that fails after all only drops its answer.
-  const verifying = later !== undefined ? undefined : bindings.then((results) => (scheduled || results.some((r) => r.status === 'rejected') ? undefined : verifyAccess(deps, lease, 'allowed')));
-  const bindingSteps = await bindings;
-  const announceLater = later !== undefined && (await queued) === true ? later : undefined;
-  const early = announceLater !== undefined && bindingSteps.every((r) => r.status === 'fulfilled') ? await Promise.race([created, timers.then(() => 'settled' as const)]) : 'settled';
+  const timers = Promise.allSettled([scheduler.schedule(lease, scheduled ? undefined : { created: timersCreated })]);
+  const bindingSteps = await Promise.allSettled(scheduled ? [] : lease.bindings.map((binding) => cluster.applyBinding(lease.cluster, bindingManifest(lease, binding))));
+  const early = !scheduled && bindingSteps.every((r) => r.status === 'fulfilled') ? await Promise.race([created, timers.then(() => 'settled' as const)]) : 'settled';
   // Undefined while the timers' last step runs (it is then awaited beside the ACTIVE write).
   const timerSteps = early === 'created' ? undefined : await timers;
   const steps = [...(timerSteps ?? []), ...bindingSteps];
@@ -70,46 +48,34 @@ export async function provision(deps: GrantAccessDeps, lease: Lease, actor: stri
   if (warning !== undefined) logger.warn('lease timers not scheduled', { leaseId: lease.id, warning });
   const note = (endClipped ? clippedNote(lease) : '') + (warning === undefined ? '' : `\nNote: ${warning}.`);
 
-  const now = clock.now().toISOString();
+  const now = clock.now();
   if (scheduled) {
-    audit.record({ kind: 'schedule', at: now, actor, ...leaseAuditFields(lease), reason: lease.reason, warning });
+    audit.record({ kind: 'schedule', at: now.toISOString(), actor, ...leaseAuditFields(lease), reason: lease.reason, warning });
     await commentSafely(deps, lease.source, lease.ticketKey, scheduledMessage(lease) + note);
     return { kind: 'scheduled', lease };
   }
+  // Access exists (every binding was answered): record it ACTIVE, owing its announcement, which
+  // this writer holds. Beside the write, the access review (read-only: an attempt that loses the
+  // write only drops its answer) and the timers' last step. The grant event goes out first, so a
+  // crash at any later point cannot lose it.
+  audit.record({ kind: 'grant', at: now.toISOString(), actor, ...leaseAuditFields(lease), reason: lease.reason, warning });
   const deferred = lease.deferredReason === undefined ? {} : { deferredReason: null };
-  let moved: TransitionResult;
-  if (announceLater !== undefined) {
-    // Access exists and is recorded: answer now. The review and the comment follow (see announce-grant).
-    audit.record({ kind: 'grant', at: now, actor, ...leaseAuditFields(lease), reason: lease.reason, warning });
-    const written = leases.transition(lease, 'ACTIVE', { at: now, from: 'PENDING', to: 'ACTIVE', by: actor }, { ...deferred, grantNote: note });
-    const arming = timerSteps === undefined ? timers : undefined;
-    // An in-process announcement waits for the timers too (a remote one is asked for at once).
-    const ready = Promise.all([written, arming]);
-    ready.catch(() => undefined);
-    const asked = announceLater.followUp.request(lease.id, ready).catch((error: unknown) => {
-      logger.warn('grant announcement not requested; the sweep announces it', { leaseId: lease.id, error: describeError(error) });
-    });
-    const [result, armed] = await Promise.all([written, arming, asked, options.onDecided?.()]);
+  const reviewing = verifyAccess(deps, lease, 'allowed');
+  const [moved, armed] = await Promise.all([
+    leases.transition(lease, 'ACTIVE', { at: now.toISOString(), from: 'PENDING', to: 'ACTIVE', by: actor }, { ...deferred, ...owedAnnouncement(lease, note, now) }),
+    timerSteps === undefined ? timers : undefined,
+    options.onDecided?.(),
+  ]);
+  if (moved.ok) {
     const late = armed?.[0];
-    if (result.ok && late?.status === 'rejected') await armedLate(deps, announceLater.queue, result.lease, note, late.reason, actor);
-    moved = result;
-  } else {
-    // The bindings exist, so access exists: ask the API server whether it works, then record and
-    // tell it, before the state change. A crash between here and ACTIVE makes the recovery ask and
-    // tell it again (at least once), never not at all.
-    const check = lease.accessCheck ?? DEFAULT_ACCESS_CHECK;
-    // (`verifying` is undefined only for a scheduled lease or a failed binding, both returned above, or when answering first.)
-    const verification = (await verifying) ?? (await verifyAccess(deps, lease, 'allowed'));
-    audit.record({ kind: 'grant', at: now, actor, ...leaseAuditFields(lease), reason: lease.reason, warning, verification: auditVerification(check, verification) });
-    // The comment runs beside the last write: it never delays access, and the audit event above
-    // is already out whatever happens to either.
-    [moved] = await Promise.all([
-      leases.transition(lease, 'ACTIVE', { at: now, from: 'PENDING', to: 'ACTIVE', by: actor }, { ...deferred, verification: { granted: verification } }),
-      commentSafely(deps, lease.source, lease.ticketKey, `${grantedMessage(lease)}\n${grantVerifiedLine(lease, check, verification)}${note}`),
-      options.onDecided?.(),
-    ]);
+    const extra = late?.status === 'rejected' ? armedLate(deps, moved.lease, late.reason, actor) : '';
+    // Only the writer that won ACTIVE says so; the comment comes after that write. The grant stands
+    // whatever happens to its announcement: one that cannot be settled stays owed for the sweep.
+    await deps.announce.tell(moved.lease, reviewing, actor, extra).catch((error: unknown) => {
+      logger.warn('grant announcement not settled; the sweep finishes it', { leaseId: lease.id, error: describeError(error) });
+    });
+    return { kind: 'granted', lease: moved.lease };
   }
-  if (moved.ok) return { kind: 'granted', lease: moved.lease };
   const current = moved.current;
   if (current?.status === 'FAILED' || current?.status === 'REVOKED') {
     // Lost to a delivery that gave up on this lease (or a close): take back what this one created.
@@ -121,19 +87,15 @@ export async function provision(deps: GrantAccessDeps, lease: Lease, actor: stri
 }
 
 /**
- * The timers' last step failed after the lease turned ACTIVE (answering first): the access stays,
- * and the sweep ends it on time, as at the rule quota. Recorded as a `failure` event, and told on
- * the ticket: in the announcement if none has started yet, else in a comment of its own.
+ * The timers' last step failed after the lease turned ACTIVE (EventBridge rules: the target): the
+ * access stays, and the sweep ends it on time, as at the rule quota. Recorded as a `failure`
+ * event; returns the line the grant's comment adds.
  */
-async function armedLate(deps: GrantAccessDeps, queue: AnnouncementQueue, lease: Lease, note: string, error: unknown, actor: string): Promise<void> {
+function armedLate(deps: GrantAccessDeps, lease: Lease, error: unknown, actor: string): string {
   const warning = 'the revoke timer could not be set; the periodic sweep will end this access on time';
   const reason = `${warning} (reference ${referenceFor(deps, lease, [error], 'lease timer not armed')})`;
   deps.audit.record({ kind: 'failure', at: deps.clock.now().toISOString(), actor, ...leaseAuditFields(lease), code: 'backend-error', reason });
-  const amended = await queue.amendNote(lease.id, `${note}\nNote: ${warning}.`).catch((failure: unknown) => {
-    deps.logger.warn('could not add the timer warning to the announcement', { leaseId: lease.id, error: describeError(failure) });
-    return false;
-  });
-  if (!amended) await commentSafely(deps, lease.source, lease.ticketKey, `Note on lease ${lease.id}: ${warning}.`);
+  return `\nNote: ${warning}.`;
 }
 
 /** Dry run: the API server validates and authorises each binding (`dryRun=All`); nothing is stored; the lease ends at once. */

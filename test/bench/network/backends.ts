@@ -13,7 +13,7 @@ import { DelayProxy } from './delay-proxy.js';
  * The backends of the network bench, in their own process (forked by run.ts): fake Jira,
  * Kubernetes, EventBridge, Scheduler and SSM, and dynalite, each behind a DelayProxy charging L per
  * request and 2 L per new connection, and an empty backend (`echo`) to calibrate the model with. Driven over IPC: `ticket` (an approved issue, its webhook
- * payload), `counts` (requests and new connections per backend), `stop`.
+ * payload), `counts` (requests and new connections per backend), `trace` (each request's times), `stop`.
  */
 const L = Number(process.env.BENCH_NET_L_MS ?? 50);
 export const SSM_PARAMETERS = {
@@ -37,7 +37,7 @@ const proxies = Object.fromEntries(Object.entries(targets).map(([name, url]) => 
 const urls = Object.fromEntries(await Promise.all(Object.entries(proxies).map(async ([name, proxy]) => [name, await proxy.start()] as const)));
 
 process.on('message', (raw: unknown) => {
-  const message = raw as { id: number; cmd: string; key?: string; profile?: string; namespaces?: string[]; table?: string };
+  const message = raw as { id: number; cmd: string; key?: string; profile?: string; namespaces?: string[]; table?: string; on?: boolean };
   const reply = (body: unknown) => process.send?.({ id: message.id, body });
   void (async () => {
     switch (message.cmd) {
@@ -52,6 +52,13 @@ process.on('message', (raw: unknown) => {
         await ensureLeaseTable(dynamo.client, message.table ?? 'leases');
         reply(true);
         return;
+      case 'trace': {
+        // Starts tracing (and clears what was traced) with `on`; answers the requests traced since, by backend.
+        const traced = Object.entries(proxies).flatMap(([backend, p]) => p.trace.splice(0).map((t) => ({ backend, ...t })));
+        for (const p of Object.values(proxies)) p.tracing = message.on ?? false;
+        reply(traced);
+        return;
+      }
       case 'counts':
         reply(Object.fromEntries(Object.entries(proxies).map(([name, p]) => [name, { requests: p.requests, connections: p.connections }])));
         return;

@@ -2,6 +2,7 @@ import { createServer, request as httpRequest, Agent, type IncomingMessage, type
 import type { AddressInfo, Socket } from 'node:net';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const now = () => performance.timeOrigin + performance.now();
 
 /**
  * A network between the code under test and one backend: every request waits `latencyMs` (one
@@ -12,6 +13,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class DelayProxy {
   requests = 0;
   connections = 0;
+  /** With `tracing` on: each request's method, path, arrival and end (ms on the machine's clock, comparable across processes). */
+  readonly trace: { method: string; path: string; start: number; end: number }[] = [];
+  tracing = false;
   private server: Server | undefined;
   private readonly fresh = new WeakSet<Socket>();
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -37,6 +41,11 @@ export class DelayProxy {
 
   private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.requests += 1;
+    if (this.tracing) {
+      const entry = { method: req.method ?? '', path: req.url ?? '', start: now(), end: Number.POSITIVE_INFINITY };
+      this.trace.push(entry);
+      res.on('finish', () => (entry.end = now()));
+    }
     const socket = req.socket;
     const handshake = this.fresh.has(socket) ? this.handshakeMs : 0;
     this.fresh.delete(socket);

@@ -3,16 +3,19 @@ import { LeaseStoreError } from '../../lib/errors.js';
 import type { LeaseStore } from '../../lib/ports/lease-store.js';
 import { PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
-import { bob, bodyOf, TestStack } from '../support/stack.js';
+import { alice, bob, bodyOf, TestStack } from '../support/stack.js';
 
 const PROFILE = 'customfield_10100';
 
+const JIRA_DOWN = { method: 'POST', pathIncludes: '/comment', times: 50, response: { status: 503, body: { errorMessages: ['Service Unavailable'] } } } as const;
+
 /**
- * The webhook's answer path over real HTTP (fake Jira, fake Kubernetes, dynalite): the delivery
- * claim goes out beside the ticket read, and the grant is answered before its announcement, which
- * follows in-process here as the activate function does it in AWS.
+ * The webhook's grant over real HTTP (fake Jira, fake Kubernetes, dynalite): the delivery claim
+ * goes out beside the ticket read; the webhook makes the access, records it ACTIVE, reviews it and
+ * tells the ticket, all before it answers. What the ticket could not take is owed on the lease item,
+ * and the sweep posts it.
  */
-describe('answering a grant first (fake Jira, fake Kubernetes, dynalite)', () => {
+describe('a grant in one invocation (fake Jira, fake Kubernetes, dynalite)', () => {
   let stack: TestStack | undefined;
   afterEach(async () => {
     await stack?.stop();
@@ -87,23 +90,89 @@ describe('answering a grant first (fake Jira, fake Kubernetes, dynalite)', () =>
     expect(stack.audit.kinds()).toEqual(['failure']);
   });
 
-  it('answers "granted" before the ticket hears of it; the announcement then says what the API server confirmed', async () => {
+  it('answers "granted" once the ticket is told what the API server confirmed, with nothing left owed', async () => {
     // Prepare
     stack = await new TestStack().start();
     stack.ticket('AF-3', { [PROFILE]: 'payments-read' });
-    // Act: the bare answer, without waiting for the in-process follow-up.
-    const response = await stack.webhook('jira', { answerOnly: true })(stack.jiraRequest(stack.jira.transition('AF-3', 'Approved', bob)));
-    const commentsAtAnswer = stack.jira.comments('AF-3').length;
-    const leaseAtAnswer = await stack.container.leases.get(String(bodyOf(response).leaseId));
-    await stack.container.settled();
+    // Act
+    const response = await stack.deliver(stack.jira.transition('AF-3', 'Approved', bob));
+    const commentsAtAnswer = stack.jira.comments('AF-3');
+    const lease = await stack.container.leases.get(String(bodyOf(response).leaseId));
     // Assess
     expect(bodyOf(response)).toMatchObject({ outcome: 'granted', status: 'ACTIVE' });
-    expect(commentsAtAnswer).toBe(0);
-    expect(leaseAtAnswer?.grantNote).toBe('');
-    const comments = stack.jira.comments('AF-3');
-    expect(comments).toHaveLength(1);
-    expect(comments[0]).toContain('Verified: the API server confirms that User alice@example.com can get pods in payments');
+    expect(commentsAtAnswer).toHaveLength(1);
+    expect(commentsAtAnswer[0]).toContain('Verified: the API server confirms that User alice@example.com can get pods in payments');
+    expect(lease?.grantNote).toBeUndefined();
+    expect(lease?.announceAt).toBeUndefined();
+    expect(lease?.verification?.granted?.answers.every((a) => a.allowed)).toBe(true);
     expect(stack.audit.kinds()).toEqual(['grant', 'verify']);
+    // Back in the status index at its expiry: no sweep before then has anything to do with it.
+    expect(await stack.container.sweepLeases()).toMatchObject({ due: 0, announced: 0 });
+  });
+
+  it('keeps the grant when Jira is down at the comment; the sweep posts it once, and two sweeps at once post it once', async () => {
+    // Prepare: Jira refuses every comment while the grant is made.
+    stack = await new TestStack().start();
+    stack.ticket('AF-6', { [PROFILE]: 'payments-read' });
+    stack.jira.failNext({ ...JIRA_DOWN });
+    // Act
+    const response = await stack.deliver(stack.jira.transition('AF-6', 'Approved', bob));
+    const leaseId = String(bodyOf(response).leaseId);
+    const owed = await stack.container.leases.get(leaseId);
+    stack.jira.clearFaults();
+    const sweeps = await Promise.all([stack.container.sweepLeases(), stack.container.sweepLeases()]);
+    stack.clock.advance(5 * 60_000);
+    const later = await stack.container.sweepLeases();
+    // Assess
+    expect(bodyOf(response)).toMatchObject({ outcome: 'granted', status: 'ACTIVE' });
+    expect(stack.kube.list(LABEL_LEASE_ID, leaseId)).toHaveLength(2);
+    expect(owed).toMatchObject({ status: 'ACTIVE', grantNote: '' });
+    expect(owed?.announceAt).toBeDefined();
+    expect(sweeps.map((s) => s.announced).sort()).toEqual([0, 1]);
+    expect(later.announced).toBe(0);
+    const comments = stack.jira.comments('AF-6');
+    expect(comments).toHaveLength(1);
+    expect(comments[0]).toContain('Verified: the API server confirms');
+    expect((await stack.container.leases.get(leaseId))?.grantNote).toBeUndefined();
+    expect(stack.audit.kinds()).toEqual(['grant', 'verify']);
+  });
+
+  it('keeps an owed announcement due in the index across an extension, and posts it then', async () => {
+    // Prepare: Jira is down at the grant's comment; a second approval extends the lease meanwhile.
+    stack = await new TestStack().start();
+    stack.ticket('AF-7', { [PROFILE]: 'payments-read', customfield_10101: '1h' });
+    stack.jira.failNext({ ...JIRA_DOWN });
+    const leaseId = String(bodyOf(await stack.deliver(stack.jira.transition('AF-7', 'Approved', bob))).leaseId);
+    stack.jira.clearFaults();
+    stack.jira.transition('AF-7', 'In Review', alice);
+    const extended = bodyOf(await stack.deliver(stack.jira.transition('AF-7', 'Approved', bob)));
+    // Act
+    const swept = await stack.container.sweepLeases();
+    // Assess
+    expect(extended.outcome).toBe('extended');
+    expect(swept.announced).toBe(1);
+    expect(stack.jira.comments('AF-7').filter((c) => c.includes('Access granted'))).toHaveLength(1);
+    expect((await stack.container.leases.get(leaseId))?.grantNote).toBeUndefined();
+  });
+
+  it('says only the revoke when the ticket closes while the grant\'s announcement is owed', async () => {
+    // Prepare: Jira is down at the grant's comment, back for the close.
+    stack = await new TestStack().start();
+    stack.ticket('AF-8', { [PROFILE]: 'payments-read' });
+    stack.jira.failNext({ ...JIRA_DOWN });
+    const leaseId = String(bodyOf(await stack.deliver(stack.jira.transition('AF-8', 'Approved', bob))).leaseId);
+    stack.jira.clearFaults();
+    // Act
+    const closed = bodyOf(await stack.deliver(stack.jira.transition('AF-8', 'Done', bob)));
+    stack.clock.advance(5 * 60_000);
+    const swept = await stack.container.sweepLeases();
+    // Assess
+    expect(closed).toEqual({ outcome: 'closed', revoked: [leaseId] });
+    expect(swept.announced).toBe(0);
+    expect(stack.jira.comments('AF-8').map((c) => c.split('\n')[0])).toEqual([expect.stringContaining('Access revoked')]);
+    const lease = await stack.container.leases.get(leaseId);
+    expect(lease?.grantNote).toBeUndefined();
+    expect(lease?.announceAt).toBeUndefined();
   });
 
   it('writes ACTIVE while the rule\'s target is attached (rules backend): the target call no longer waits its turn', async () => {
@@ -138,7 +207,8 @@ describe('answering a grant first (fake Jira, fake Kubernetes, dynalite)', () =>
     expect(stack.kube.list(LABEL_LEASE_ID, leaseId)).toHaveLength(2);
     expect(stack.audit.kinds()).toEqual(['grant', 'failure', 'verify']);
     expect(stack.audit.events[1]?.reason).toMatch(/^the revoke timer could not be set; the periodic sweep will end this access on time \(reference [0-9a-f]{12}\)$/);
-    // In the announcement, or in a comment of its own if the announcement had started already.
+    // In the grant's own comment (the webhook knows before it comments).
+    expect(stack.jira.comments('AF-5')).toHaveLength(1);
     expect(stack.jira.comments('AF-5').join('\n')).toContain('the revoke timer could not be set; the periodic sweep will end this access on time.');
     stack.clock.advance(3600_000 + 1000);
     expect(await stack.container.sweepLeases()).toMatchObject({ revoked: 1 });

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DynamoDbOwedAnnouncements } from '../../lib/adapters/dynamodb/owed-announcements.js';
+import { DynamoDbLeaseStore } from '../../lib/adapters/dynamodb/dynamodb-lease-store.js';
+import { ensureLeaseTable } from '../../lib/adapters/dynamodb/lease-table.js';
+import type { AccessVerification, HistoryEntry, Lease } from '../../lib/domain/lease.js';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/local/embedded-dynamodb.js';
+import type { OwedAnnouncements } from '../../lib/ports/owed-announcements.js';
+import type { LeaseStore } from '../../lib/ports/lease-store.js';
+import { MemoryOwedAnnouncements } from '../fakes/memory-announcements.js';
+import { MemoryLeaseStore } from '../fakes/memory-lease-store.js';
+import { leaseFixture } from '../support/lease-fixture.js';
+
+/** Owed grant announcements on the lease items: the in-memory ones must answer as DynamoDB's do (dynalite). */
+let dynamo: EmbeddedDynamoDb;
+let tables = 0;
+const stores: [string, () => Promise<{ owed: OwedAnnouncements; leases: LeaseStore }>][] = [
+  [
+    'memory',
+    async () => {
+      const leases = new MemoryLeaseStore();
+      return { owed: new MemoryOwedAnnouncements(leases), leases };
+    },
+  ],
+  [
+    'DynamoDB (dynalite)',
+    async () => {
+      tables += 1;
+      const table = `owed-${tables}`;
+      await ensureLeaseTable(dynamo.client, table);
+      return { owed: new DynamoDbOwedAnnouncements(dynamo.client, table), leases: new DynamoDbLeaseStore(dynamo.client, table) };
+    },
+  ],
+];
+
+beforeAll(async () => {
+  dynamo = await startEmbeddedDynamoDb(undefined);
+});
+afterAll(async () => {
+  dynamo.client.destroy();
+  await dynamo.stop();
+});
+
+const EXPIRY = '2026-01-01T01:00:00.000Z';
+const HELD = '2026-01-01T00:01:01.000Z';
+const due = async (leases: LeaseStore, at: string) => (await leases.listDue('ACTIVE', new Date(at), 10)).map((l) => l.id);
+
+describe.each(stores)('OwedAnnouncements contract: %s', (_name, open) => {
+  it('keeps a lease whose announcement is owed in the status index at `announceAt`, across an extension, and at its expiry once settled', async () => {
+    // Prepare
+    const { owed, leases } = await open();
+    const lease = await activeLease(leases, 'd0000000000000000001');
+    // Act: an extension (ACTIVE → ACTIVE, a new expiry) while it is owed.
+    const extended = await leases.transition(lease, 'ACTIVE', entry('extended'), { expiresAt: '2026-01-01T02:00:00.000Z' });
+    const whileOwed = [await due(leases, '2026-01-01T00:01:00.000Z'), await due(leases, HELD)];
+    const settled = await owed.settle(lease.id, HELD, review(true), entry('grant announced'));
+    const after = [await due(leases, '2026-01-01T01:30:00.000Z'), await due(leases, '2026-01-01T02:00:00.000Z')];
+    // Assess
+    expect(extended.ok).toBe(true);
+    expect(whileOwed).toEqual([[], [lease.id]]);
+    expect(settled).toBe(true);
+    expect(after).toEqual([[], [lease.id]]);
+    const stored = await leases.get(lease.id);
+    expect(stored).toMatchObject({ verification: { granted: review(true) }, version: extended.ok ? extended.lease.version : -1 });
+    expect(stored?.grantNote).toBeUndefined();
+    expect(stored?.announceAt).toBeUndefined();
+    expect(stored?.history.at(-1)?.note).toBe('grant announced');
+  });
+
+  it('lets one taker at a time have it, only once its hold ran out, never moving the version; a settle by a holder that lost it fails', async () => {
+    // Prepare
+    const { owed, leases } = await open();
+    const lease = await activeLease(leases, 'd0000000000000000002');
+    // Act
+    const early = await owed.take(lease, '2026-01-01T00:01:00.000Z', '2026-01-01T00:02:00.000Z');
+    const first = await owed.take(lease, '2026-01-01T00:01:30.000Z', '2026-01-01T00:02:30.000Z');
+    const second = await owed.take(lease, '2026-01-01T00:01:30.000Z', '2026-01-01T00:02:30.000Z');
+    const lateSettle = await owed.settle(lease.id, HELD, review(true), entry('late'));
+    // Assess
+    expect(early).toBeUndefined();
+    expect(first).toMatchObject({ id: lease.id, announceAt: '2026-01-01T00:02:30.000Z', grantNote: '\nNote: x.', version: lease.version });
+    expect(second).toBeUndefined();
+    expect(lateSettle).toBe(false);
+    expect(await due(leases, '2026-01-01T00:02:29.000Z')).toEqual([]);
+    expect(await due(leases, '2026-01-01T00:02:30.000Z')).toEqual([lease.id]);
+  });
+
+  it('defers to a retry time with the lines it will add; a take never holds past the expiry, nor takes after an extension it did not see', async () => {
+    // Prepare
+    const { owed, leases } = await open();
+    const lease = await activeLease(leases, 'd0000000000000000003');
+    // Act
+    const deferred = await owed.defer(lease.id, HELD, '2026-01-01T00:05:00.000Z', '\nNote: y.');
+    const notHeld = await owed.defer(lease.id, HELD, '2026-01-01T00:06:00.000Z', '');
+    const taken = await owed.take(lease, '2026-01-01T00:59:30.000Z', '2026-01-01T01:00:30.000Z');
+    const current = await leases.get(lease.id);
+    const extended = current === undefined ? undefined : await leases.transition(current, 'ACTIVE', entry('extended'), { expiresAt: '2026-01-01T03:00:00.000Z' });
+    const stale = await owed.take(lease, '2026-01-01T01:00:00.000Z', '2026-01-01T01:01:00.000Z');
+    // Assess
+    expect(deferred).toBe(true);
+    expect(notHeld).toBe(false);
+    expect(taken).toMatchObject({ announceAt: EXPIRY, grantNote: '\nNote: y.' });
+    expect(extended?.ok).toBe(true);
+    expect(stale).toBeUndefined();
+  });
+
+  it('is cleared by a revoke, after which nothing can take or settle it; a settle meanwhile keeps the revoke\'s review', async () => {
+    // Prepare
+    const { owed, leases } = await open();
+    const lease = await activeLease(leases, 'd0000000000000000004');
+    const other = await activeLease(leases, 'd0000000000000000005');
+    // Act: one revoked while owed; the other revoked with its own review while its holder still tells.
+    const revoked = await leases.transition(lease, 'REVOKED', entry('revoke'), { revokedAt: HELD, revokeCause: 'early', grantNote: null, announceAt: null });
+    const taken = await owed.take(lease, '2026-01-01T00:30:00.000Z', '2026-01-01T00:31:00.000Z');
+    const settled = await owed.settle(lease.id, HELD, review(true), entry('grant announced'));
+    const otherRevoked = await leases.transition(other, 'REVOKED', entry('revoke'), { revokedAt: HELD, revokeCause: 'early', verification: { revoked: review(false) } });
+    const otherSettled = await owed.settle(other.id, HELD, review(true), entry('grant announced'));
+    // Assess
+    expect(revoked.ok).toBe(true);
+    expect(taken).toBeUndefined();
+    expect(settled).toBe(false);
+    const stored = await leases.get(lease.id);
+    expect(stored?.grantNote).toBeUndefined();
+    expect(stored?.announceAt).toBeUndefined();
+    expect(otherRevoked.ok).toBe(true);
+    expect(otherSettled).toBe(true);
+    expect(await leases.get(other.id)).toMatchObject({ status: 'REVOKED', verification: { granted: review(true), revoked: review(false) } });
+  });
+});
+
+/** An ACTIVE lease whose announcement its writer holds until HELD. */
+async function activeLease(leases: LeaseStore, id: string): Promise<Lease> {
+  const lease = leaseFixture(id, EXPIRY);
+  await leases.create(lease);
+  const moved = await leases.transition(lease, 'ACTIVE', { at: '2026-01-01T00:00:01.000Z', from: 'PENDING', to: 'ACTIVE', by: 'test' }, { grantNote: '\nNote: x.', announceAt: HELD });
+  if (!moved.ok) throw new Error('fixture could not be made ACTIVE');
+  return moved.lease;
+}
+
+function review(allowed: boolean): AccessVerification {
+  return { at: '2026-01-01T00:01:00.500Z', answers: [{ namespace: 'payments', allowed }] };
+}
+
+function entry(note: string): HistoryEntry {
+  return { at: '2026-01-01T00:01:01.000Z', from: 'ACTIVE', to: note === 'revoke' ? 'REVOKED' : 'ACTIVE', by: 'test', note };
+}
