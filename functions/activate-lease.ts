@@ -1,5 +1,5 @@
 import { container } from '../lib/container.js';
-import { remainingOf, withDeadline } from '../lib/deadline.js';
+import { remainingOf, remainingTime, withDeadline } from '../lib/deadline.js';
 import { readLeaseEvent } from '../lib/http/lease-event.js';
 import { prepareDuringInit } from '../lib/http/lambda-init.js';
 
@@ -7,7 +7,8 @@ import { prepareDuringInit } from '../lib/http/lambda-init.js';
 await prepareDuringInit(() => container().prepare());
 
 /**
- * Target of a SCHEDULED lease's start rule (grants it when the change window opens) and of the
+ * Target of a SCHEDULED lease's start timer, which fires ahead of the start (waits for the change
+ * window to open, never past the invocation's remaining time, then grants it) and of the
  * announcement rule (announces a grant a webhook answered first). An event of another shape is
  * refused and logged, not retried: a retry cannot fix it.
  */
@@ -18,6 +19,6 @@ export const handler = async (event: unknown, context?: { getRemainingTimeInMill
     return { outcome: 'rejected', leaseId: '' };
   }
   const { leaseId } = read;
-  const outcome = await withDeadline(remainingOf(context), () => container().activateLease({ leaseId, actor: 'eventbridge' }));
+  const outcome = await withDeadline(remainingOf(context), () => container().activateOnTime({ leaseId, remainingMs: remainingTime }));
   return { outcome: outcome.kind, leaseId };
 };

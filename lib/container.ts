@@ -40,6 +40,7 @@ import { makeActivityLog } from './adapters/activity/activity-log.js';
 import { DynamoDbEvidenceStore } from './adapters/dynamodb/evidence-records.js';
 import { cloudWatchLogsClients } from './composition/aws-backends.js';
 import { makeCollectEvidence } from './use-cases/collect-evidence.js';
+import { makeWaitForMoment, timerSleep, type WaitForMomentInput, type WaitOutcome } from './use-cases/wait-for-moment.js';
 
 /** Evidence that cannot be read or posted for this long after it was due is given up, and said so. */
 const EVIDENCE_GIVE_UP_SECONDS = 24 * 3600;
@@ -56,6 +57,13 @@ export interface Container {
   readonly revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome>;
   readonly activateLease: (input: ActivateLeaseInput) => Promise<ActivateOutcome>;
   readonly sweepLeases: (options?: SweepOptions) => Promise<SweepSummary>;
+  /**
+   * The AWS timer targets: wait for the lease's expiry (its timer is armed early), read it again,
+   * then revoke; a timer further ahead than the invocation may wait does nothing ('early').
+   */
+  readonly revokeOnTime: (input: WaitForMomentInput) => Promise<RevokeOutcome | Extract<WaitOutcome, { kind: 'early' }>>;
+  /** The same for a SCHEDULED lease's start: wait for the change window to open, then activate. */
+  readonly activateOnTime: (input: WaitForMomentInput) => Promise<ActivateOutcome | Extract<WaitOutcome, { kind: 'early' }>>;
   /**
    * Starts every read a cold start needs (ITSM credentials, cluster access, and the webhook secrets
    * of `scope.webhooks`) in parallel, once per scope; resolves, never rejects, when all have
@@ -95,6 +103,8 @@ export interface ContainerOverrides {
    * Gets the port's name and must return an object of the same interface.
    */
   readonly decorate?: <T extends object>(name: PortName, port: T) => T;
+  /** How a timer target waits for its moment (tests move a manual clock); setTimeout by default. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export function buildContainer(config: Config, overrides: ContainerOverrides = {}): Container {
@@ -150,7 +160,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   let activateLease: (input: ActivateLeaseInput) => Promise<ActivateOutcome> = () => Promise.reject(new KubeLeaseError('container not built'));
   const scheduler = decorate(
     'scheduler',
-    overrides.scheduler?.({ revoke: (input) => revokeLease(input), activate: (input) => activateLease(input) }) ?? eventBridgeScheduler(config),
+    overrides.scheduler?.({ revoke: (input) => revokeLease(input), activate: (input) => activateLease(input) }) ?? eventBridgeScheduler(config, clock),
   );
   const shared = { tickets, cluster, leases, scheduler, audit, clock, logger };
   // The clusters' audit logs, when the catalog names any: streams at revoke, activity evidence after.
@@ -194,6 +204,17 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
         : { store: evidence, collect: makeCollectEvidence({ ...shared, activity, evidence, giveUpAfterSeconds: EVIDENCE_GIVE_UP_SECONDS }) },
   });
 
+  // AWS timers fire ahead of their moment: the target waits for it, then the use case acts.
+  const waitForMoment = makeWaitForMoment({ leases, clock, logger, sleep: overrides.sleep ?? timerSleep });
+  const revokeOnTime: Container['revokeOnTime'] = async (input) => {
+    const waited = await waitForMoment('revoke', input);
+    return waited.kind === 'early' ? waited : revokeLease({ leaseId: input.leaseId, cause: 'expiry', actor: 'eventbridge' });
+  };
+  const activateOnTime: Container['activateOnTime'] = async (input) => {
+    const waited = await waitForMoment('activate', input);
+    return waited.kind === 'early' ? waited : activateLease({ leaseId: input.leaseId, actor: 'eventbridge' });
+  };
+
   const common = {
     processTicket,
     leases,
@@ -216,7 +237,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     };
   }
   const settled = () => local?.settled() ?? Promise.resolve();
-  return { config, clock, logger, audit, leases, tickets, processTicket, revokeLease, activateLease, sweepLeases, webhooks, prepare, settled };
+  return { config, clock, logger, audit, leases, tickets, processTicket, revokeLease, activateLease, revokeOnTime, activateOnTime, sweepLeases, webhooks, prepare, settled };
 }
 
 /** The in-process follow-up: the announcement runs here, after the answer. */
