@@ -40,7 +40,7 @@ import { makeActivityLog } from './adapters/activity/activity-log.js';
 import { DynamoDbEvidenceStore } from './adapters/dynamodb/evidence-records.js';
 import { cloudWatchLogsClients } from './composition/aws-backends.js';
 import { makeCollectEvidence } from './use-cases/collect-evidence.js';
-import { makeWaitForMoment, timerSleep, type WaitForMomentInput, type WaitOutcome } from './use-cases/wait-for-moment.js';
+import { makeTimerTargets, timerSleep, type EarlyOutcome, type WaitForMomentInput } from './use-cases/wait-for-moment.js';
 
 /** Evidence that cannot be read or posted for this long after it was due is given up, and said so. */
 const EVIDENCE_GIVE_UP_SECONDS = 24 * 3600;
@@ -61,9 +61,9 @@ export interface Container {
    * The AWS timer targets: wait for the lease's expiry (its timer is armed early), read it again,
    * then revoke; a timer further ahead than the invocation may wait does nothing ('early').
    */
-  readonly revokeOnTime: (input: WaitForMomentInput) => Promise<RevokeOutcome | Extract<WaitOutcome, { kind: 'early' }>>;
+  readonly revokeOnTime: (input: WaitForMomentInput) => Promise<RevokeOutcome | EarlyOutcome>;
   /** The same for a SCHEDULED lease's start: wait for the change window to open, then activate. */
-  readonly activateOnTime: (input: WaitForMomentInput) => Promise<ActivateOutcome | Extract<WaitOutcome, { kind: 'early' }>>;
+  readonly activateOnTime: (input: WaitForMomentInput) => Promise<ActivateOutcome | EarlyOutcome>;
   /**
    * Starts every read a cold start needs (ITSM credentials, cluster access, and the webhook secrets
    * of `scope.webhooks`) in parallel, once per scope; resolves, never rejects, when all have
@@ -205,15 +205,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   });
 
   // AWS timers fire ahead of their moment: the target waits for it, then the use case acts.
-  const waitForMoment = makeWaitForMoment({ leases, clock, logger, sleep: overrides.sleep ?? timerSleep });
-  const revokeOnTime: Container['revokeOnTime'] = async (input) => {
-    const waited = await waitForMoment('revoke', input);
-    return waited.kind === 'early' ? waited : revokeLease({ leaseId: input.leaseId, cause: 'expiry', actor: 'eventbridge' });
-  };
-  const activateOnTime: Container['activateOnTime'] = async (input) => {
-    const waited = await waitForMoment('activate', input);
-    return waited.kind === 'early' ? waited : activateLease({ leaseId: input.leaseId, actor: 'eventbridge' });
-  };
+  const { revokeOnTime, activateOnTime } = makeTimerTargets({ leases, clock, logger, sleep: overrides.sleep ?? timerSleep, revokeLease, activateLease });
 
   const common = {
     processTicket,

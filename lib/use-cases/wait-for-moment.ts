@@ -3,6 +3,8 @@ import type { Clock } from '../ports/clock.js';
 import { MAX_TIMER_WAIT_MS } from '../ports/lease-scheduler.js';
 import type { LeaseStore } from '../ports/lease-store.js';
 import type { Logger } from '../ports/logger.js';
+import type { ActivateLeaseInput, ActivateOutcome } from './activate-lease.js';
+import type { RevokeLeaseInput, RevokeOutcome } from './revoke-lease.js';
 
 /** Which moment a timer is for: the lease's expiry (revoke) or its change window's start (activate). */
 export type TimerKind = 'revoke' | 'activate';
@@ -75,6 +77,34 @@ export function makeWaitForMoment(deps: WaitForMomentDeps): (kind: TimerKind, in
       waitedMs += left;
     }
     return { kind: 'due', waitedMs };
+  };
+}
+
+export type EarlyOutcome = Extract<WaitOutcome, { kind: 'early' }>;
+
+/**
+ * The two AWS timer targets: wait for the moment (above), then revoke at expiry or activate at the
+ * start; a timer further ahead than the invocation may wait does nothing ('early').
+ */
+export function makeTimerTargets(
+  deps: WaitForMomentDeps & {
+    readonly revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome>;
+    readonly activateLease: (input: ActivateLeaseInput) => Promise<ActivateOutcome>;
+  },
+): {
+  readonly revokeOnTime: (input: WaitForMomentInput) => Promise<RevokeOutcome | EarlyOutcome>;
+  readonly activateOnTime: (input: WaitForMomentInput) => Promise<ActivateOutcome | EarlyOutcome>;
+} {
+  const waitForMoment = makeWaitForMoment(deps);
+  return {
+    revokeOnTime: async (input) => {
+      const waited = await waitForMoment('revoke', input);
+      return waited.kind === 'early' ? waited : deps.revokeLease({ leaseId: input.leaseId, cause: 'expiry', actor: 'eventbridge' });
+    },
+    activateOnTime: async (input) => {
+      const waited = await waitForMoment('activate', input);
+      return waited.kind === 'early' ? waited : deps.activateLease({ leaseId: input.leaseId, actor: 'eventbridge' });
+    },
   };
 }
 
