@@ -21,8 +21,9 @@ import { stats, type Stats } from './grant-bench.js';
  * is drawn from what the bench measured on this machine.
  *
  * Firing model, per AWS documentation:
- * - rules: the cron names a whole minute; "your scheduled rule runs within that minute, but not on
- *   the precise 0th second" → the minute's start + U[0, 60 s).
+ * - rules: the cron names a whole minute ("the finest resolution using a cron expression is one
+ *   minute", EventBridge tutorial for Lambda); modelled like Scheduler's documented precision: the
+ *   minute's start + U[0, 60 s).
  * - EventBridge Scheduler (FlexibleTimeWindow OFF): "all schedule types invoke their targets with 60
  *   second precision … at 1:00 … between 1:00:00 and 1:00:59" → the at() time + U[0, 60 s). For the
  *   old arming, whose at() carries seconds, the same spread is assumed from that second on.
