@@ -40,13 +40,13 @@ import { makeActivityLog } from './adapters/activity/activity-log.js';
 import { DynamoDbEvidenceStore } from './adapters/dynamodb/evidence-records.js';
 import { cloudWatchLogsClients } from './composition/aws-backends.js';
 import { makeCollectEvidence } from './use-cases/collect-evidence.js';
-import { makeTimerTargets, timerSleep, type EarlyOutcome, type WaitForMomentInput } from './use-cases/wait-for-moment.js';
+import { makeTimerTargets, timerSleep, type OnTimeTargets } from './use-cases/wait-for-moment.js';
 
 /** Evidence that cannot be read or posted for this long after it was due is given up, and said so. */
 const EVIDENCE_GIVE_UP_SECONDS = 24 * 3600;
 
-/** Everything the handlers need, wired once per cold start. */
-export interface Container {
+/** Everything the handlers need, wired once per cold start (with the AWS timer targets, which wait for their moment). */
+export interface Container extends OnTimeTargets {
   readonly config: Config;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -57,13 +57,6 @@ export interface Container {
   readonly revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome>;
   readonly activateLease: (input: ActivateLeaseInput) => Promise<ActivateOutcome>;
   readonly sweepLeases: (options?: SweepOptions) => Promise<SweepSummary>;
-  /**
-   * The AWS timer targets: wait for the lease's expiry (its timer is armed early), read it again,
-   * then revoke; a timer further ahead than the invocation may wait does nothing ('early').
-   */
-  readonly revokeOnTime: (input: WaitForMomentInput) => Promise<RevokeOutcome | EarlyOutcome>;
-  /** The same for a SCHEDULED lease's start: wait for the change window to open, then activate. */
-  readonly activateOnTime: (input: WaitForMomentInput) => Promise<ActivateOutcome | EarlyOutcome>;
   /**
    * Starts every read a cold start needs (ITSM credentials, cluster access, and the webhook secrets
    * of `scope.webhooks`) in parallel, once per scope; resolves, never rejects, when all have
@@ -204,9 +197,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
         : { store: evidence, collect: makeCollectEvidence({ ...shared, activity, evidence, giveUpAfterSeconds: EVIDENCE_GIVE_UP_SECONDS }) },
   });
 
-  // AWS timers fire ahead of their moment: the target waits for it, then the use case acts.
   const { revokeOnTime, activateOnTime } = makeTimerTargets({ leases, clock, logger, sleep: overrides.sleep ?? timerSleep, revokeLease, activateLease });
-
   const common = {
     processTicket,
     leases,

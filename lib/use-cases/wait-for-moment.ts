@@ -82,19 +82,24 @@ export function makeWaitForMoment(deps: WaitForMomentDeps): (kind: TimerKind, in
 
 export type EarlyOutcome = Extract<WaitOutcome, { kind: 'early' }>;
 
-/**
- * The two AWS timer targets: wait for the moment (above), then revoke at expiry or activate at the
- * start; a timer further ahead than the invocation may wait does nothing ('early').
- */
+/** The two AWS timer targets (their timers fire ahead of the moment). */
+export interface OnTimeTargets {
+  /**
+   * Waits for the lease's expiry, reads it again, then revokes; a timer further ahead than the
+   * invocation may wait does nothing ('early').
+   */
+  readonly revokeOnTime: (input: WaitForMomentInput) => Promise<RevokeOutcome | EarlyOutcome>;
+  /** Waits for a SCHEDULED lease's start, reads it again, then activates; 'early' likewise. */
+  readonly activateOnTime: (input: WaitForMomentInput) => Promise<ActivateOutcome | EarlyOutcome>;
+}
+
+/** The AWS timer targets: wait for the moment (above), then revoke at expiry or activate at the start. */
 export function makeTimerTargets(
   deps: WaitForMomentDeps & {
     readonly revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome>;
     readonly activateLease: (input: ActivateLeaseInput) => Promise<ActivateOutcome>;
   },
-): {
-  readonly revokeOnTime: (input: WaitForMomentInput) => Promise<RevokeOutcome | EarlyOutcome>;
-  readonly activateOnTime: (input: WaitForMomentInput) => Promise<ActivateOutcome | EarlyOutcome>;
-} {
+): OnTimeTargets {
   const waitForMoment = makeWaitForMoment(deps);
   return {
     revokeOnTime: async (input) => {
