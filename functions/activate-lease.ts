@@ -1,5 +1,5 @@
 import { container } from '../lib/container.js';
-import { remainingOf, withDeadline } from '../lib/deadline.js';
+import { remainingOf, remainingTime, withDeadline } from '../lib/deadline.js';
 import { readLeaseEvent } from '../lib/http/lease-event.js';
 import { prepareDuringInit } from '../lib/http/lambda-init.js';
 
@@ -7,8 +7,9 @@ import { prepareDuringInit } from '../lib/http/lambda-init.js';
 await prepareDuringInit(() => container().prepare());
 
 /**
- * Target of a SCHEDULED lease's start rule: grants it when the change window opens, and tells the
- * ticket. An event of another shape is refused and logged, not retried: a retry cannot fix it.
+ * Target of a SCHEDULED lease's start timer, which fires ahead of the start: waits for the change
+ * window to open (never past the invocation's remaining time), then grants it and tells the ticket.
+ * An event of another shape is refused and logged, not retried: a retry cannot fix it.
  */
 export const handler = async (event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<{ outcome: string; leaseId: string }> => {
   const read = readLeaseEvent(event);
@@ -17,6 +18,6 @@ export const handler = async (event: unknown, context?: { getRemainingTimeInMill
     return { outcome: 'rejected', leaseId: '' };
   }
   const { leaseId } = read;
-  const outcome = await withDeadline(remainingOf(context), () => container().activateLease({ leaseId, actor: 'eventbridge' }));
+  const outcome = await withDeadline(remainingOf(context), () => container().activateOnTime({ leaseId, remainingMs: remainingTime }));
   return { outcome: outcome.kind, leaseId };
 };

@@ -39,12 +39,13 @@ import { DynamoDbEvidenceStore } from './adapters/dynamodb/evidence-records.js';
 import { cloudWatchLogsClients, evidenceMacOf } from './composition/aws-backends.js';
 import type { EvidenceMac } from './ports/evidence-mac.js';
 import { makeCollectEvidence } from './use-cases/collect-evidence.js';
+import { makeTimerTargets, timerSleep, type OnTimeTargets } from './use-cases/wait-for-moment.js';
 
 /** Evidence that cannot be read or posted for this long after it was due is given up, and said so. */
 const EVIDENCE_GIVE_UP_SECONDS = 24 * 3600;
 
-/** Everything the handlers need, wired once per cold start. */
-export interface Container {
+/** Everything the handlers need, wired once per cold start (with the AWS timer targets, which wait for their moment). */
+export interface Container extends OnTimeTargets {
   readonly config: Config;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -92,6 +93,8 @@ export interface ContainerOverrides {
    * Gets the port's name and must return an object of the same interface.
    */
   readonly decorate?: <T extends object>(name: PortName, port: T) => T;
+  /** How a timer target waits for its moment (tests move a manual clock); setTimeout by default. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export function buildContainer(config: Config, overrides: ContainerOverrides = {}): Container {
@@ -147,7 +150,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   let activateLease: (input: ActivateLeaseInput) => Promise<ActivateOutcome> = () => Promise.reject(new KubeLeaseError('container not built'));
   const scheduler = decorate(
     'scheduler',
-    overrides.scheduler?.({ revoke: (input) => revokeLease(input), activate: (input) => activateLease(input) }) ?? eventBridgeScheduler(config),
+    overrides.scheduler?.({ revoke: (input) => revokeLease(input), activate: (input) => activateLease(input) }) ?? eventBridgeScheduler(config, clock),
   );
   const shared = { tickets, cluster, leases, scheduler, audit, clock, logger };
   // The clusters' audit logs, when the catalog names any: streams at revoke, activity evidence after.
@@ -189,6 +192,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
         : { store: evidence, collect: makeCollectEvidence({ ...shared, activity, evidence, giveUpAfterSeconds: EVIDENCE_GIVE_UP_SECONDS, mac: evidenceMac }) },
   });
 
+  const { revokeOnTime, activateOnTime } = makeTimerTargets({ leases, clock, logger, sleep: overrides.sleep ?? timerSleep, revokeLease, activateLease });
   const common = {
     processTicket,
     leases,
@@ -210,7 +214,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
       return handle(request);
     };
   }
-  return { config, clock, logger, audit, leases, tickets, processTicket, revokeLease, activateLease, sweepLeases, webhooks, prepare };
+  return { config, clock, logger, audit, leases, tickets, processTicket, revokeLease, activateLease, revokeOnTime, activateOnTime, sweepLeases, webhooks, prepare };
 }
 
 /**

@@ -81,7 +81,7 @@ export function cloudWatchLogsClients(defaultRegion: string): (region: string | 
 }
 
 /** The configured timer backend: EventBridge Scheduler schedules, or EventBridge rules. */
-export function eventBridgeScheduler(config: Config): LeaseScheduler {
+export function eventBridgeScheduler(config: Config, clock?: Clock): LeaseScheduler {
   const { revokeFunctionArn, activateFunctionArn } = config;
   const required = (value: string | undefined, name: string): string => {
     if (value === undefined) throw new ConfigError(`${name} is not set: cannot schedule lease timers`);
@@ -102,6 +102,7 @@ export function eventBridgeScheduler(config: Config): LeaseScheduler {
       groupName: group,
       namePrefix: config.schedulePrefix,
       deadLetterArn,
+      clock,
     });
   }
   return new EventBridgeRuleScheduler(new EventBridgeClient({ region: config.region }), {
@@ -113,6 +114,7 @@ export function eventBridgeScheduler(config: Config): LeaseScheduler {
     },
     eventBusName: config.eventBusName,
     namePrefix: config.schedulePrefix,
+    clock,
   });
 }
 

@@ -1,8 +1,22 @@
 import type { Lease } from '../domain/lease.js';
 
 /**
- * Fires the lease's timers: revocation at (never before) its expiry and, for a SCHEDULED lease,
- * activation at (never before) its start. Errors: SchedulerError.
+ * How long before its moment (a lease's expiry, a change window's start) an AWS timer is armed: at
+ * the last whole minute at least this long before it. Both EventBridge backends fire within the
+ * minute they are armed for ("60 second precision" for EventBridge Scheduler; a scheduled rule "runs
+ * within that minute"), and the target starts a few seconds after that; the invoked function then
+ * waits until the moment itself (see wait-for-moment). 60 s of precision + 30 s for delivery and a
+ * cold start.
+ */
+export const TIMER_LEAD_MS = 90_000;
+
+/** The longest an AWS timer can fire before its moment (the lead plus the minute it fires within): what its target may wait. */
+export const MAX_TIMER_WAIT_MS = TIMER_LEAD_MS + 60_000;
+
+/**
+ * Fires the lease's timers: revocation at its expiry and, for a SCHEDULED lease, activation at its
+ * start. A timer may fire early (by at most MAX_TIMER_WAIT_MS, in AWS): its target then waits for the
+ * moment, and a target that runs before the moment never acts. Errors: SchedulerError.
  */
 export interface LeaseScheduler {
   /**

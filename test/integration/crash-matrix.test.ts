@@ -6,7 +6,7 @@ import type { Container } from '../../lib/container.js';
 import { standingAccess, verifiedAllowed } from '../../lib/domain/lease.js';
 import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
 import { FakeEventBridge } from '../fakes/fake-eventbridge.js';
-import { CrashInjector } from '../support/crash-injector.js';
+import { CrashInjector, SimulatedCrash } from '../support/crash-injector.js';
 import { DEMO_CATALOG, endingSessions, WINDOW_CATALOG } from '../support/demo-catalog.js';
 import { packagedContainer } from '../support/packaged-container.js';
 import { fakeParameters, packageStack, type Template } from '../support/packaged-stack.js';
@@ -37,7 +37,7 @@ function deployedSweep(stack: TestStack): Container {
 }
 
 /** A stack as the packaged functions see it: its table and the cluster's kubeconfig in SSM. */
-function startStack(options: { decorate: CrashInjector['decorate']; catalog?: string | undefined; auditLog?: boolean | undefined }): Promise<TestStack> {
+function startStack(options: { decorate: CrashInjector['decorate']; catalog?: string | undefined; auditLog?: boolean | undefined; sleep?: (ms: number) => Promise<void> }): Promise<TestStack> {
   const stack = new TestStack();
   // With `auditLog`, the fake API server writes its audit log to a file that the catalog names.
   const auditLog = options.auditLog === true ? join(tmpdir(), `kube-lease-crash-audit-${randomUUID()}.log`) : undefined;
@@ -49,6 +49,7 @@ function startStack(options: { decorate: CrashInjector['decorate']; catalog?: st
     catalog,
     env: { LEASES_TABLE: 'kube-lease-test-leases' },
     secretBackends: { ssm: (name) => Promise.resolve(fakeParameters('test', stack.kube.kubeconfig(stack.kube.url()))[name]) },
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
   });
 }
 
@@ -351,6 +352,61 @@ describe('crash at every step: the invariants hold after recovery', () => {
       }
       expect(failures).toEqual([]);
     }, 120_000);
+  }
+
+  /*
+   * AWS timers fire ahead of their moment and the target waits for it (wait-for-moment). The process
+   * dies during that wait: it has done nothing yet (the wait only reads), so Lambda's retry (a minute
+   * later, after the moment: no wait) or the sweep acts, and the invariants hold.
+   */
+  for (const kind of ['revoke', 'activate'] as const) {
+    it(`${kind}: a crash during the wait for the moment × {redeliver/retry, sweep}`, async () => {
+      const failures: string[] = [];
+      for (const recovery of ['redeliver', 'sweep'] as const) {
+        const injector = new CrashInjector();
+        const waits: number[] = [];
+        const stack = await startStack({
+          decorate: injector.decorate,
+          catalog: kind === 'activate' ? WINDOW_CATALOG : undefined,
+          sleep: (ms) => {
+            waits.push(ms);
+            return Promise.reject(new SimulatedCrash('the process died while it waited for the moment'));
+          },
+        });
+        try {
+          const other = await otherLease(stack);
+          const start = kind === 'activate' ? new Date(stack.clock.now().getTime() + 3600_000).toISOString() : undefined;
+          stack.ticket('CR-1', { [PROFILE]: 'payments-read', [DURATION]: '1h', ...(start === undefined ? {} : { customfield_10103: start }) });
+          const leaseId = String(bodyOf(await stack.deliver(stack.jira.transition('CR-1', 'Approved', bob))).leaseId);
+          const before = await stack.container.leases.get(leaseId);
+          const moment = Date.parse((kind === 'activate' ? before?.startsAt : before?.expiresAt) ?? '');
+          // The timer fires 100 s early, as an armed one does.
+          stack.clock.advance(moment - stack.clock.now().getTime() - 100_000);
+          const operation = () => (kind === 'activate' ? stack.container.activateOnTime({ leaseId, remainingMs: () => 190_000 }) : stack.container.revokeOnTime({ leaseId, remainingMs: () => 190_000 }));
+          injector.arm(Number.POSITIVE_INFINITY);
+          const died = await operation().then(() => undefined, (error: unknown) => error);
+          const broken: string[] = [];
+          if (!(died instanceof SimulatedCrash) || waits.length !== 1) broken.push(`the invocation did not die in its wait (${String(died)}, ${waits.length} waits)`);
+          if (injector.steps.length > 0) broken.push(`the wait changed something: ${injector.steps.join(', ')}`);
+          const during = await stack.container.leases.get(leaseId);
+          if (during?.status !== before?.status || stack.kube.list(LABEL_LEASE_ID, leaseId).length !== (kind === 'revoke' ? 2 : 0)) broken.push(`before the moment the lease became ${during?.status ?? 'missing'}`);
+          // Lambda retries the failed invocation a minute later (past the moment), or the sweep runs.
+          stack.clock.advance(100_000 + 60_000);
+          if (recovery === 'redeliver') await operation();
+          else await deployedSweep(stack).sweepLeases({ scan: true });
+          const after = await stack.container.leases.get(leaseId);
+          const bindings = stack.kube.list(LABEL_LEASE_ID, leaseId).length;
+          if (kind === 'revoke' && (after?.status !== 'REVOKED' || bindings !== 0)) broken.push(`live: the lease is ${after?.status ?? 'missing'} with ${bindings} bindings after recovery`);
+          if (kind === 'activate' && (after?.status !== 'ACTIVE' || bindings !== 2)) broken.push(`live: the lease is ${after?.status ?? 'missing'} with ${bindings} bindings after recovery`);
+          broken.push(...(await brokenInvariants(stack, 'CR-1', other)), ...(await expiryHolds(stack, 'CR-1')));
+          rows.push(`${kind.padEnd(9)} during the wait ${''.padEnd(17)} × ${recovery.padEnd(9)} → ${broken.length === 0 ? 'held' : `BROKEN ${broken.join('; ')}`}`);
+          failures.push(...broken.map((b) => `${kind} wait × ${recovery}: ${b}`));
+        } finally {
+          await stack.stop();
+        }
+      }
+      expect(failures).toEqual([]);
+    }, 60_000);
   }
 
   it('ran the sweep column through the packaged sweep function (it scheduled timers of the grants it finished)', () => {

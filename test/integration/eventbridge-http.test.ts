@@ -18,7 +18,7 @@ describe('EventBridge rule scheduler over HTTP (fake EventBridge endpoint)', () 
     fake = new FakeEventBridge();
     const endpoint = await fake.start();
     const client = new EventBridgeClient({ region: 'eu-west-1', endpoint, credentials: { accessKeyId: 'placeholder', secretAccessKey: 'placeholder' }, maxAttempts: 3 });
-    scheduler = new EventBridgeRuleScheduler(client, { revokeFunctionArn: ARN, activateFunctionArn: `${ARN}-activate` });
+    scheduler = new EventBridgeRuleScheduler(client, { revokeFunctionArn: ARN, activateFunctionArn: `${ARN}-activate`, clock: { now: () => new Date('2026-03-01T09:00:00.000Z') } });
   });
   afterEach(async () => {
     await fake.stop();
@@ -31,7 +31,7 @@ describe('EventBridge rule scheduler over HTTP (fake EventBridge endpoint)', () 
     await scheduler.schedule(lease);
     expect(calls('PutRule')).toBe(3);
     expect(calls('PutTargets')).toBe(1);
-    expect(fake.rules.get(lease.scheduleName)).toMatchObject({ ScheduleExpression: 'cron(16 10 1 3 ? 2026)', State: 'ENABLED', targets: [{ Arn: ARN }] });
+    expect(fake.rules.get(lease.scheduleName)).toMatchObject({ ScheduleExpression: 'cron(14 10 1 3 ? 2026)', State: 'ENABLED', targets: [{ Arn: ARN }] });
   });
 
   it('gives up after the SDK’s attempts with a retryable SchedulerError, having put nothing', async () => {

@@ -65,7 +65,7 @@ export class TestStack {
   }
 
   async start(
-    options: { catalog?: string; env?: Record<string, string>; secretBackends?: SecretBackends; productionLogging?: boolean; decorate?: ContainerOverrides['decorate'] } = {},
+    options: { catalog?: string; env?: Record<string, string>; secretBackends?: SecretBackends; productionLogging?: boolean; decorate?: ContainerOverrides['decorate']; sleep?: ContainerOverrides['sleep'] } = {},
   ): Promise<this> {
     const catalog = options.catalog ?? DEMO_CATALOG;
     this.dir = await mkdtemp(join(tmpdir(), 'kube-lease-test-'));
@@ -97,6 +97,7 @@ export class TestStack {
       secretBackends: options.secretBackends ?? {},
       ...(options.productionLogging ? {} : { metrics: this.metrics }),
       ...(options.decorate ? { decorate: options.decorate } : {}),
+      ...(options.sleep ? { sleep: options.sleep } : {}),
       scheduler: () =>
         new EventBridgeRuleScheduler(this.eventBridgeClient, { revokeFunctionArn: REVOKE_ARN, activateFunctionArn: ACTIVATE_ARN, namePrefix: 'kube-lease-test' }),
     });

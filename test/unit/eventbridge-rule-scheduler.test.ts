@@ -16,6 +16,8 @@ import { leaseFixture } from '../support/lease-fixture.js';
 
 const ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:revoke';
 const lease = { ...leaseFixture('0123456789abcdef0123', '2026-03-01T10:15:30.000Z', 'ACTIVE'), scheduleName: 'kube-lease-prod-0123456789abcdef0123' };
+/** An hour before the lease's expiry: its rule is armed ahead of it. */
+const clock = { now: () => new Date('2026-03-01T09:15:30.000Z') };
 
 describe('oneShotCron', () => {
   it('fires at the first whole minute at or after expiry, in UTC', () => {
@@ -29,14 +31,14 @@ describe('EventBridgeRuleScheduler', () => {
   function setup() {
     const client = new EventBridgeClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     const mock = mockClient(client);
-    return { mock, scheduler: new EventBridgeRuleScheduler(client, { revokeFunctionArn: ARN, activateFunctionArn: `${ARN}-activate` }) };
+    return { mock, scheduler: new EventBridgeRuleScheduler(client, { revokeFunctionArn: ARN, activateFunctionArn: `${ARN}-activate`, clock }) };
   }
 
-  it('puts one rule with a one-shot cron and the revoke function as its only target', async () => {
+  it('puts one rule with a one-shot cron armed ahead of expiry (10:15:30 - 90 s → the 10:14 minute) and the revoke function as its only target', async () => {
     const { mock, scheduler } = setup();
     mock.on(PutRuleCommand).resolves({}).on(PutTargetsCommand).resolves({ FailedEntryCount: 0 });
     await scheduler.schedule(lease);
-    expect(mock.commandCalls(PutRuleCommand)[0]?.args[0].input).toMatchObject({ Name: lease.scheduleName, ScheduleExpression: 'cron(16 10 1 3 ? 2026)', State: 'ENABLED' });
+    expect(mock.commandCalls(PutRuleCommand)[0]?.args[0].input).toMatchObject({ Name: lease.scheduleName, ScheduleExpression: 'cron(14 10 1 3 ? 2026)', State: 'ENABLED' });
     expect(mock.commandCalls(PutTargetsCommand)[0]?.args[0].input).toEqual({
       Rule: lease.scheduleName,
       Targets: [{ Id: 'kube-lease', Arn: ARN, Input: JSON.stringify({ leaseId: lease.id }) }],

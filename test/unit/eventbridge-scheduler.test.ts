@@ -29,12 +29,14 @@ function setup() {
     groupName: 'kube-lease-prod',
     namePrefix: 'kube-lease-prod',
     deadLetterArn: DLQ,
+    // An hour before the lease's expiry: its schedules are armed ahead of it.
+    clock: { now: () => new Date('2026-03-01T09:15:30.000Z') },
   });
   return { mock, scheduler };
 }
 
 describe('EventBridgeScheduler (EventBridge Scheduler backend)', () => {
-  it('writes one-time at() expressions in UTC, never before the moment', () => {
+  it('writes one-time at() expressions in UTC, rounded up to the second', () => {
     expect(atExpression(new Date('2026-03-01T10:15:30.200Z'))).toBe('at(2026-03-01T10:15:31)');
     expect(atExpression(new Date('2026-03-01T10:15:30.000Z'))).toBe('at(2026-03-01T10:15:30)');
   });
@@ -48,7 +50,8 @@ describe('EventBridgeScheduler (EventBridge Scheduler backend)', () => {
     expect(calls[0]).toMatchObject({
       Name: lease.scheduleName,
       GroupName: 'kube-lease-prod',
-      ScheduleExpression: 'at(2026-03-01T10:15:31)',
+      // Armed at the whole minute at least 90 s ahead of 10:15:30.2: Scheduler fires within it.
+      ScheduleExpression: 'at(2026-03-01T10:14:00)',
       ScheduleExpressionTimezone: 'UTC',
       FlexibleTimeWindow: { Mode: 'OFF' },
       ActionAfterCompletion: 'DELETE',
@@ -72,7 +75,7 @@ describe('EventBridgeScheduler (EventBridge Scheduler backend)', () => {
     mock.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'Schedule already exists.', Message: 'Schedule already exists.', $metadata: {} }));
     mock.on(UpdateScheduleCommand).resolves({});
     await scheduler.schedule(lease);
-    expect(mock.commandCalls(UpdateScheduleCommand)[0]?.args[0].input.ScheduleExpression).toBe('at(2026-03-01T10:15:31)');
+    expect(mock.commandCalls(UpdateScheduleCommand)[0]?.args[0].input.ScheduleExpression).toBe('at(2026-03-01T10:14:00)');
   });
 
   it('reports the quota as a ScheduleQuotaError so the grant goes on under the sweep', async () => {

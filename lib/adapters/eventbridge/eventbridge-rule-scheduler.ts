@@ -12,6 +12,8 @@ import { ScheduleQuotaError, SchedulerError } from '../../errors.js';
 import type { LeaseScheduler, ScheduleProgress } from '../../ports/lease-scheduler.js';
 import { isTransientAwsError } from './transient.js';
 import { oneShotCron } from './one-shot-cron.js';
+import { armedMinute } from './arm-early.js';
+import { systemClock, type Clock } from '../../ports/clock.js';
 
 const TARGET_ID = 'kube-lease';
 /** Suffix of the rule that activates a SCHEDULED lease at the start of its change window. */
@@ -25,11 +27,14 @@ export interface EventBridgeRuleSchedulerOptions {
   readonly eventBusName?: string | undefined;
   /** Prefix of our rule names (`<prefix>-<lease id>[-start]`). */
   readonly namePrefix?: string | undefined;
+  /** Time at which the rules are armed (the armed minute is never one that has begun). */
+  readonly clock?: Clock | undefined;
 }
 
 /**
- * One EventBridge rule per lease with a one-shot cron at expiry targeting revokeLease, plus one at
- * the start of the change window targeting activateLease for a SCHEDULED lease. Input: the lease id.
+ * One EventBridge rule per lease with a one-shot cron ahead of expiry targeting revokeLease, plus one
+ * ahead of the start of the change window targeting activateLease for a SCHEDULED lease (armed at the
+ * whole minute of `armedMinute`; the target waits for the moment). Input: the lease id.
  * Note the default quota of 300 rules per event bus: past it PutRule fails with
  * LimitExceededException, and the sweep remains the lease's backstop.
  */
@@ -58,9 +63,9 @@ export class EventBridgeRuleScheduler implements LeaseScheduler {
       new PutRuleCommand({
         Name: name,
         EventBusName: this.options.eventBusName,
-        ScheduleExpression: oneShotCron(at),
+        ScheduleExpression: oneShotCron(armedMinute(at, (this.options.clock ?? systemClock).now())),
         State: 'ENABLED',
-        Description: `${verb} kube-lease ${lease.id} (${lease.ticketKey}) at ${at.toISOString()}`,
+        Description: `${verb} kube-lease ${lease.id} (${lease.ticketKey}) at ${at.toISOString()}, armed early`,
       }),
     );
   }

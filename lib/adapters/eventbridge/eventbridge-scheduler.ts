@@ -14,6 +14,8 @@ import { ScheduleQuotaError, SchedulerError } from '../../errors.js';
 import type { LeaseScheduler } from '../../ports/lease-scheduler.js';
 import { isTransientAwsError } from './transient.js';
 import { START_RULE_SUFFIX } from './eventbridge-rule-scheduler.js';
+import { armedMinute } from './arm-early.js';
+import { systemClock, type Clock } from '../../ports/clock.js';
 
 export interface EventBridgeSchedulerOptions {
   readonly revokeFunctionArn: string;
@@ -25,6 +27,8 @@ export interface EventBridgeSchedulerOptions {
   readonly namePrefix: string;
   /** Where an invocation that keeps failing goes. */
   readonly deadLetterArn?: string | undefined;
+  /** Time at which the schedules are armed (the armed minute is never one that has begun). */
+  readonly clock?: Clock | undefined;
 }
 
 /** `at(yyyy-mm-ddThh:mm:ss)` in UTC, rounded up to the second: never before the moment. */
@@ -34,7 +38,9 @@ export function atExpression(at: Date): string {
 }
 
 /**
- * The EventBridge Scheduler backend: one-time `at()` schedules that delete themselves after
+ * The EventBridge Scheduler backend: one-time `at()` schedules, at the whole minute of `armedMinute`
+ * ahead of the moment (Scheduler invokes "with 60 second precision"; the target waits for the
+ * moment), that delete themselves after
  * running (no 300-rules-per-bus quota; up to a million schedules per account by default), with a
  * retry policy, a dead-letter queue and an idempotent ClientToken. Selected with SCHEDULER_BACKEND=scheduler.
  */
@@ -65,7 +71,7 @@ export class EventBridgeScheduler implements LeaseScheduler {
     const input: CreateScheduleCommandInput = {
       Name: name,
       GroupName: this.options.groupName,
-      ScheduleExpression: atExpression(at),
+      ScheduleExpression: atExpression(armedMinute(at, (this.options.clock ?? systemClock).now())),
       ScheduleExpressionTimezone: 'UTC',
       FlexibleTimeWindow: { Mode: 'OFF' },
       ActionAfterCompletion: 'DELETE',
