@@ -31,12 +31,13 @@ export const AUDIT_FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   verification:
     'the API server\'s answer to the lease\'s access check, per namespace; after a revoke, `allowedIn` minus `otherLeasesIn` is standing access',
   sessions: 'at revoke, with the audit log: streams seen, pods whose sessions were ended, pods left and why',
-  evidence: 'the lease\'s window, events read, requests, the digest of the stored summary, `reusedAuditIds` (audit IDs that several different requests of the subject carried), or `error`',
+  evidence: 'the lease\'s window, events read, requests, the digest of the stored summary (a plain SHA-256: the seal stays on the lease), `reusedAuditIds` (audit IDs that several different requests of the subject carried), or `error`',
 };
 
 export const AUDIT_KIND_DESCRIPTIONS: Readonly<Record<string, string>> = {
-  grant: 'access exists (with `dryRun`: the API server accepted it, nothing was created)',
-  verify: 'the access check of a grant, made after the lease turned ACTIVE, before the ticket is told',
+  grant: 'access exists (with `dryRun`: the API server accepted it, nothing was created); its access check follows in a `verify` event',
+  verify:
+    'the access check of a grant (webhook, activation or sweep), run beside its ACTIVE write; recorded when the ticket is told, or refuses the comment',
   schedule: 'approved for a change window that has not opened yet',
   extend: 'a new approval moved the expiry',
   deny: 'no access; `code` says why',
