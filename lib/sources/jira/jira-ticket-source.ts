@@ -89,7 +89,9 @@ export class JiraTicketSource implements TicketSource {
     if (histories === undefined && state === 'approved') integrity = { kind: 'unknown', reason: 'the changelog could not be read completely' };
     return {
       source: 'jira',
+      id: issue.id,
       key: issue.key,
+      formerKeys: formerKeys(histories ?? issue.changelog?.histories ?? [], issue.key),
       url: `${this.baseUrl.replace(/\/+$/, '')}/browse/${issue.key}`,
       state,
       statusText,
@@ -210,6 +212,15 @@ export class JiraTicketSource implements TicketSource {
       retryAfterSeconds: failure?.retryAfterSeconds,
     });
   }
+}
+
+/**
+ * The keys an issue had before, from the `Key` items *Move issue* leaves in its changelog (the
+ * `jira:issue_updated` of a move carries the same item): malformed ones are dropped.
+ */
+export function formerKeys(histories: readonly JiraHistory[], current: string): string[] {
+  const keys = histories.flatMap((h) => h.items.filter((i) => i.field.toLowerCase() === 'key').map((i) => i.fromString ?? ''));
+  return [...new Set(keys)].filter((k) => ISSUE_KEY.test(k) && k !== current).slice(0, 20);
 }
 
 /** Plain text as a Jira wiki-markup body that renders it verbatim (no links, macros or formatting). */

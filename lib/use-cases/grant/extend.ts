@@ -7,7 +7,7 @@ import { leaseIdFor } from '../../domain/names.js';
 import type { GrantPlan } from '../../domain/decision.js';
 import { describeError, LeaseRaceError } from '../../errors.js';
 import { ownerOf } from '../../ports/cluster.js';
-import { commentSafely } from '../lease-deps.js';
+import { commentSafely, ticketPatch } from '../lease-deps.js';
 import type { GrantAccessDeps, GrantOutcome } from './grant-types.js';
 
 /** How many times an extension re-reads and retries after losing a compare-and-swap. */
@@ -43,7 +43,8 @@ export async function extend(deps: GrantAccessDeps, existing: Lease, plan: Grant
       lease,
       lease.status,
       { at: now.toISOString(), from: lease.status, to: lease.status, by: actor, note },
-      { expiresAt, approvals: [...lease.approvals, approvalId] },
+      // The ticket as the API shows it now: a moved issue's lease shows its current key from here on.
+      { expiresAt, approvals: [...lease.approvals, approvalId], ...ticketPatch(lease, plan.ticket) },
     );
     if (!moved.ok) {
       lease = moved.current;
