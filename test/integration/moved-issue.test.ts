@@ -87,9 +87,10 @@ describe('a moved Jira issue keeps its leases', () => {
     if (current === undefined) throw new Error('no lease');
     const approvalId = current.approvals[0] ?? '';
     const legacyId = leaseIdFor(`jira#OPS-62#${approvalId}`);
-    const { ticketId: _ticketId, ...shape } = current;
-    const legacy: Lease = {
-      ...shape,
+    const shape: Record<string, unknown> = { ...current };
+    delete shape.ticketId;
+    const legacy = {
+      ...(shape as unknown as Lease),
       id: legacyId,
       idempotencyKey: `jira#OPS-62#${approvalId}`,
       bindings: current.bindings.map((b) => ({ namespace: b.namespace, name: bindingName(current.profile, legacyId) })),
