@@ -83,7 +83,8 @@ export class MemoryLeaseStore implements LeaseStore {
     }
     const moved = copy(next as unknown as Lease);
     this.items.set(lease.id, { record: 'lease', lease: moved });
-    if (patch.ticketKey !== undefined && moved.ticketId !== undefined) this.ticketKeys.set(`${moved.source}#${patch.ticketKey}`, moved.ticketId);
+    const keys = [...(patch.ticketKey === undefined ? [] : [patch.ticketKey]), ...(patch.ticketId !== undefined && current.ticketId === undefined ? [current.ticketKey] : [])];
+    for (const key of keys) if (moved.ticketId !== undefined) this.ticketKeys.set(`${moved.source}#${key}`, moved.ticketId);
     if (to === 'REVOKED' || to === 'FAILED') this.places.get(placesKey(moved))?.delete(moved.id);
     return { ok: true, lease: copy(moved) };
   }

@@ -150,7 +150,9 @@ export class DynamoDbLeaseStore implements LeaseStore {
       );
       if (result.Attributes === undefined) throw new LeaseStoreError(`UpdateItem on lease ${lease.id} returned no item`);
       const moved = fromItem(result.Attributes);
-      if (patch.ticketKey !== undefined) await this.tickets.note(moved.source, patch.ticketKey, moved.ticketId, entry.at).catch(() => undefined);
+      // The keys that name this ticket now: the one seen, and the one a lease recorded before ids was filed under.
+      const keys = [...(patch.ticketKey === undefined ? [] : [patch.ticketKey]), ...(patch.ticketId !== undefined && lease.ticketId === undefined ? [lease.ticketKey] : [])];
+      await Promise.all(keys.map((key) => this.tickets.note(moved.source, key, moved.ticketId, entry.at).catch(() => undefined)));
       // An ended lease gives back its requester's place; if this fails, the next reservation reclaims it.
       if (this.placesInUse && (to === 'REVOKED' || to === 'FAILED')) await this.places.release(placesKey(moved.source, moved.requester), [moved.id]).catch(() => undefined);
       return { ok: true, lease: moved };
