@@ -77,6 +77,38 @@ describe('a moved Jira issue keeps its leases', () => {
     expect(listed.map((l) => l.id)).toEqual([granted.leaseId]);
   });
 
+  it('adds no round trip to the grant: its lease-index reads run beside the delivery claim, the keyed-denial read beside the create', async () => {
+    // Prepare: every DynamoDB call takes 40 ms, and is recorded with its start and end.
+    stack = await new TestStack().start();
+    const calls: { name: string; pk: string; start: number; end: number }[] = [];
+    stack.dynamoClient().middlewareStack.add(
+      (next, context) => async (args) => {
+        const start = performance.now();
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        const result = await next(args);
+        const input = (args.input ?? {}) as { Item?: { pk?: unknown }; Key?: { pk?: unknown } };
+        const pk = (v: unknown) => (typeof v === 'string' ? v : typeof v === 'object' && v !== null && 'S' in v ? String(v.S) : undefined);
+        calls.push({ name: String(context.commandName), pk: pk(input.Item?.pk) ?? pk(input.Key?.pk) ?? '', start, end: performance.now() });
+        return result;
+      },
+      { step: 'initialize', name: 'timeEachCall' },
+    );
+    stack.ticket('OPS-63', { [PROFILE]: 'payments-read' });
+    // Act
+    const granted = bodyOf(await stack.deliver(stack.jira.transition('OPS-63', 'Approved', bob)));
+    // Assess: the two index queries (id, key) start before the claim ends; the create, its
+    // ticket-key record and the keyed-denial read overlap one another.
+    expect(granted.outcome).toBe('granted');
+    const claim = calls.find((c) => c.pk.startsWith('delivery#'));
+    const queries = calls.filter((c) => c.name === 'QueryCommand');
+    expect(queries).toHaveLength(2);
+    for (const q of queries) expect(q.start).toBeLessThan(claim?.end ?? 0);
+    const create = calls.find((c) => c.name === 'PutItemCommand' && c.pk === `lease#${String(granted.leaseId)}`);
+    const beside = calls.filter((c) => c.pk.startsWith('ticketkey#') || (c.name === 'GetItemCommand' && c.pk.startsWith('lease#') && c.pk !== `lease#${String(granted.leaseId)}`));
+    expect(beside).toHaveLength(2);
+    for (const c of beside) expect(c.start).toBeLessThan(create?.end ?? 0);
+  });
+
   it('finds a lease recorded before leases were filed by id (old item shape), and migrates it when it revokes it', async () => {
     // Prepare: what an earlier version left: a lease whose id came from the ticket key, filed in the
     // ticket index under `jira#<key>`, without the ticket id, and its bindings.
