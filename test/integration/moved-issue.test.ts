@@ -46,7 +46,8 @@ describe('a moved Jira issue keeps its leases', () => {
     expect(await stack.container.leases.get(String(granted.leaseId))).toMatchObject({ status: 'REVOKED', revokeCause: 'early', ticketKey: 'SEC-1' });
     expect(stack.jira.comments('SEC-1').at(-1)).toContain('Access revoked');
     // The CLI finds it by the new key and by the old one, and shows the new key.
-    for (const key of ['SEC-1', 'OPS-60']) {
+    // A key as a person types it (any case), or the issue's id.
+    for (const key of ['SEC-1', 'OPS-60', 'sec-1', stack.jira.issue('SEC-1').id]) {
       const listed = JSON.parse(await cli('leases', 'list', '--ticket', key, '--json')) as Lease[];
       expect(listed.map((l) => [l.id, l.ticketKey, l.status])).toEqual([[granted.leaseId, 'SEC-1', 'REVOKED']]);
     }
