@@ -61,9 +61,11 @@ export class FakeJira extends FakeHttpServer {
   /**
    * Keys issues had before a *Move issue*, by that key: the issue's id. Jira reserves an issue's
    * historical keys, and a request by one answers the issue it names now, under its new key
-   * (Atlassian KB "Migration of Jira's historical keys for issues and projects": "Jira reserves all
-   * previous historical keys so that it will still work if you try to access your issue using the
-   * link (pointing to its historical key)"; Jira's MovedIssueKeyStore maps an old key to the id).
+   * (Atlassian KB "Migration of Jira's historical keys for issues and projects": Jira "reserves all
+   * previous historical keys so that it will still work" by the old key; Jira's MovedIssueKeyStore
+   * maps an old key to the issue id). `GET /issue/{issueIdOrKey}`, as Atlassian documents it: when
+   * the identifier matches no issue, Jira searches case-insensitively and checks for moved issues,
+   * and answers the issue found (200, no 302 redirect).
    */
   readonly movedKeys = new Map<string, string>();
   private nextId = 10_000;
@@ -196,12 +198,13 @@ export class FakeJira extends FakeHttpServer {
     return this.webhookPayload(issue, history, author);
   }
 
-  /** The issue an id, a key or a historical key names now (as Jira's `{issueIdOrKey}` resolves it). */
+  /** The issue an id, a key (in any case) or a historical key names now (as Jira's `{issueIdOrKey}` resolves it). */
   private find(idOrKey: string): Issue | undefined {
     const direct = this.issues.get(idOrKey);
     if (direct !== undefined) return direct;
-    const id = this.movedKeys.get(idOrKey) ?? idOrKey;
-    return [...this.issues.values()].find((i) => i.id === id);
+    const upper = idOrKey.toUpperCase();
+    const id = this.movedKeys.get(upper) ?? idOrKey;
+    return [...this.issues.values()].find((i) => i.id === id || i.key === upper);
   }
 
   /** Pads the changelog with `count` unrelated edits (e.g. a long-lived ticket's label churn). */
