@@ -216,10 +216,13 @@ export class JiraTicketSource implements TicketSource {
 
 /**
  * The keys an issue had before, from the `Key` items *Move issue* leaves in its changelog (the
- * `jira:issue_updated` of a move carries the same item): malformed ones are dropped.
+ * `jira:issue_updated` of a move carries the same item): malformed ones are dropped. Only Jira's
+ * own item counts (`fieldtype: jira`): a custom field a user names "Key" must never make this
+ * ticket's close reach the leases of the key it claims.
  */
 export function formerKeys(histories: readonly JiraHistory[], current: string): string[] {
-  const keys = histories.flatMap((h) => h.items.filter((i) => i.field.toLowerCase() === 'key').map((i) => i.fromString ?? ''));
+  const moves = histories.flatMap((h) => h.items.filter((i) => i.field === 'Key' && i.fieldtype === 'jira' && (i.fieldId === undefined || !i.fieldId.startsWith('customfield_'))));
+  const keys = moves.map((i) => i.fromString ?? '');
   return [...new Set(keys)].filter((k) => ISSUE_KEY.test(k) && k !== current).slice(0, 20);
 }
 
