@@ -107,7 +107,7 @@ function describe(lease: Lease): string {
   return (
     [
       `lease      ${lease.id} (${lease.status})`,
-      `ticket     ${lease.source} ${lease.ticketKey} ${lease.ticketUrl}`,
+      `ticket     ${lease.source} ${lease.ticketKey}${lease.ticketId === undefined ? '' : ` (id ${lease.ticketId})`} ${lease.ticketUrl}`,
       `requester  ${personLabel(lease.requester)}; approved by ${lease.approvers.map(personLabel).join(', ')}`,
       `access     ${lease.roleRef.kind}/${lease.roleRef.name} for ${lease.subject.kind} ${lease.subject.name} in ${lease.cluster}: ${lease.namespaces.join(', ')}`,
       `window     ${lease.startsAt} → ${lease.expiresAt}`,

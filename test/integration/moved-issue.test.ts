@@ -51,6 +51,7 @@ describe('a moved Jira issue keeps its leases', () => {
       const listed = JSON.parse(await cli('leases', 'list', '--ticket', key, '--json')) as Lease[];
       expect(listed.map((l) => [l.id, l.ticketKey, l.status])).toEqual([[granted.leaseId, 'SEC-1', 'REVOKED']]);
     }
+    expect(await cli('leases', 'show', String(granted.leaseId))).toMatch(new RegExp(`ticket\\s+jira SEC-1 \\(id ${stack.jira.issue('SEC-1').id}\\) \\S+/browse/SEC-1`));
     // The report shows it under the new key.
     const day = (offset: number) => new Date(stack.clock.now().getTime() + offset * 86_400_000).toISOString().slice(0, 10);
     const out: string[] = [];
