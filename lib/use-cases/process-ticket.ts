@@ -74,7 +74,8 @@ export function makeProcessTicket(deps: {
     // A close lists the leases afresh: it is not on the critical path, and a fresher list misses less.
     if (ticket.state === 'closed') return deps.closeTicket(ticket, actor);
     // The early list is used only if it was read under the id the API gives the ticket and every key
-    // it is known to have had (a moved issue's leases recorded before ids may sit under a former key).
+    // it is known to have had (a moved issue's leases recorded before ids may sit under a former key):
+    // otherwise the grant reads them afresh, one read more, for an issue whose changelog shows a move.
     const ref = ticketRefOf(ticket);
     const readEarly = early !== undefined && early.id === ref.id && ref.keys.every((k) => early.keys.includes(k));
     const listed = readEarly ? await ticketLeases : undefined;
