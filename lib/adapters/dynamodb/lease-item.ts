@@ -157,8 +157,8 @@ export function toItem(lease: Lease): Record<string, unknown> {
 }
 
 /**
- * The ticket index's partition of a lease recorded before leases were filed by ticket id (and of
- * a ticket-key record): `<source>#<key>`. Keys never contain `:` (Jira: `PROJ-12`; ServiceNow:
+ * The ticket index's partition of a lease recorded before leases were filed by ticket id:
+ * `<source>#<key>`. Keys never contain `:` (Jira: `PROJ-12`; ServiceNow:
  * `CHG0001234`), so these never meet the id partitions below.
  */
 export const ticketRef = (source: string, key: string): string => `${source}#${key}`;
@@ -171,9 +171,9 @@ export function leaseTicketRef(lease: Pick<Lease, 'source' | 'ticketId' | 'ticke
 
 /**
  * A ticket-key record: which ticket id a key (as a person types it) names, for `leases list
- * --ticket KEY`. Written beside every lease created and whenever kube-lease sees a lease's ticket
- * under a new key; it sits in the ticket index under `<source>#<key>` (beside that key's leases
- * recorded before ids) and in no other index.
+ * --ticket KEY`. Written beside every lease created and whenever a transition sees a lease's
+ * ticket under a new key. It is in no index (no `ticketRef`, no `status`), and its `pk` is not a
+ * lease's: nothing that lists or scans leases meets it, in this version or an earlier one.
  */
 export const ticketKeyRecordKey = (source: string, key: string): string => `ticketkey#${source}#${key}`;
 export const TICKET_KEY_RECORD = 'ticket-key';
@@ -183,11 +183,10 @@ export const ticketKeyRecordSchema = z.object({
   source: z.enum(TICKET_SOURCES),
   key: z.string(),
   ticketId: z.string(),
-  ticketRef: z.string(),
-  createdAt: z.string(),
+  at: z.string(),
 });
 export function ticketKeyRecord(source: string, key: string, ticketId: string, at: string): Record<string, unknown> {
-  return { pk: ticketKeyRecordKey(source, key), record: TICKET_KEY_RECORD, source, key, ticketId, ticketRef: ticketRef(source, key), createdAt: at };
+  return { pk: ticketKeyRecordKey(source, key), record: TICKET_KEY_RECORD, source, key, ticketId, at };
 }
 
 /** One person across ITSM systems: their email when known, else their id in that system. */

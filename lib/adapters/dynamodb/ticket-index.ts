@@ -1,7 +1,7 @@
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Lease } from '../../domain/lease.js';
 import type { TicketRef, TicketSourceName } from '../../domain/ticket.js';
-import { fromItem, ticketIdRef, ticketKeyRecord, ticketKeyRecordSchema, ticketRef } from './lease-item.js';
+import { fromItem, ticketIdRef, ticketKeyRecord, ticketKeyRecordKey, ticketKeyRecordSchema, ticketRef } from './lease-item.js';
 import { TICKET_INDEX } from './lease-table.js';
 import { storeError } from './store-error.js';
 
@@ -27,8 +27,9 @@ export async function queryItems(doc: DynamoDBDocumentClient, tableName: string,
 /**
  * The ticket index (`ticketRef`, `createdAt`): a lease sits under its ticket's immutable id
  * (`<source>#id:<id>`), or, recorded before leases were filed by id, under its key
- * (`<source>#<key>`). Beside those keyed leases sit the ticket-key records: which ticket id a key
- * was seen naming, so that a key as a person types it finds a moved ticket's leases too.
+ * (`<source>#<key>`). Beside it, the ticket-key records (`ticketkey#<source>#<key>`, in no index):
+ * which ticket id a key was seen naming, so that a key as a person types it finds a moved
+ * ticket's leases too.
  */
 export class TicketIndex {
   constructor(
@@ -50,29 +51,32 @@ export class TicketIndex {
   async byRef(source: TicketSourceName, ticket: TicketRef): Promise<Lease[]> {
     const refs = [ticketIdRef(source, ticket.id), ...ticket.keys.map((key) => ticketRef(source, key))];
     const pages = await Promise.all(refs.map((ref) => this.partition(ref)));
-    return oldestFirst(pages.flatMap((p) => p.leases));
+    return oldestFirst(pages.flat());
   }
 
-  /** By a key: its keyed leases and its ticket-key records, then every lease of the ids those name. */
+  /** By a key: the leases recorded under it before ids, and every lease of the ticket id its record names. */
   async byKey(source: TicketSourceName, key: string): Promise<Lease[]> {
-    const byKey = await this.partition(ticketRef(source, key));
-    const byId = await Promise.all([...new Set(byKey.ticketIds)].map((id) => this.partition(ticketIdRef(source, id))));
-    return oldestFirst([...byKey.leases, ...byId.flatMap((p) => p.leases)]);
+    const [byKey, record] = await Promise.all([this.partition(ticketRef(source, key)), this.record(source, key)]);
+    const byId = record === undefined ? [] : await this.partition(ticketIdRef(source, record));
+    return oldestFirst([...byKey, ...byId]);
   }
 
-  /** One partition: its leases, and the ticket ids its ticket-key records name. */
-  private async partition(ref: string): Promise<{ leases: Lease[]; ticketIds: string[] }> {
-    const items = await queryItems(this.doc, this.tableName, { IndexName: TICKET_INDEX, KeyConditionExpression: 'ticketRef = :ref', ExpressionAttributeValues: { ':ref': ref } }, 1000);
-    const leases: Lease[] = [];
-    const ticketIds: string[] = [];
-    for (const item of items) {
-      if (item.record === undefined) leases.push(fromItem(item));
-      else {
-        const record = ticketKeyRecordSchema.safeParse(item);
-        if (record.success) ticketIds.push(record.data.ticketId);
-      }
+  /** The ticket id a key's record names, if kube-lease recorded one. */
+  private async record(source: TicketSourceName, key: string): Promise<string | undefined> {
+    let item: Record<string, unknown> | undefined;
+    try {
+      item = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: ticketKeyRecordKey(source, key) }, ConsistentRead: true }))).Item;
+    } catch (error) {
+      throw storeError('GetItem', error);
     }
-    return { leases, ticketIds };
+    const parsed = ticketKeyRecordSchema.safeParse(item);
+    return parsed.success ? parsed.data.ticketId : undefined;
+  }
+
+  /** One partition's leases (anything else found there is not a lease, and skipped). */
+  private async partition(ref: string): Promise<Lease[]> {
+    const items = await queryItems(this.doc, this.tableName, { IndexName: TICKET_INDEX, KeyConditionExpression: 'ticketRef = :ref', ExpressionAttributeValues: { ':ref': ref } }, 1000);
+    return items.filter((item) => item.record === undefined).map((item) => fromItem(item));
   }
 }
 
