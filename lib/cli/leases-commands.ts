@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { LEASE_STATUSES, OPEN_STATUSES, type Lease, type LeaseStatus } from '../domain/lease.js';
 import { isLeaseId } from '../domain/names.js';
-import { isTicketSource, personLabel, TICKET_SOURCES } from '../domain/ticket.js';
+import { isTicketSource, personLabel, TICKET_SOURCES, type TicketSourceName } from '../domain/ticket.js';
 import { UsageError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { LeaseStore } from '../ports/lease-store.js';
@@ -58,7 +58,7 @@ export async function leasesList(args: readonly string[], store: StoreView, out:
   const until = when(values.until, '--until');
   const found =
     values.ticket !== undefined
-      ? await store.leases.listForTicket(source, values.ticket)
+      ? await ticketLeases(store.leases, source, values.ticket)
       : (await Promise.all(wanted.map((status) => store.leases.listDue(status, FAR_FUTURE, EVERYTHING)))).flat();
   const user = values.user?.toLowerCase();
   const leases = found
@@ -71,6 +71,21 @@ export async function leasesList(args: readonly string[], store: StoreView, out:
   if (values.json === true) out(asJson(leases));
   else out(leases.length === 0 ? 'no leases\n' : leaseTable(leases, store.clock.now()));
   return 0;
+}
+
+/**
+ * The leases of a ticket as a person names it: its key in any case (the key it has now, or one it
+ * had, as far as kube-lease saw the ticket under it), or its immutable id (Jira issue id,
+ * ServiceNow sys_id), which finds every lease filed under it whatever key it shows.
+ */
+async function ticketLeases(leases: LeaseStore, source: TicketSourceName, typed: string): Promise<readonly Lease[]> {
+  const text = typed.trim();
+  const id = source === 'jira' ? /^[1-9][0-9]{0,18}$/.test(text) : /^[0-9a-f]{32}$/i.test(text);
+  const [byKey, byId] = await Promise.all([
+    leases.listForTicket(source, text.toUpperCase()),
+    id ? leases.listForTicketRef(source, { id: text.toLowerCase(), keys: [] }) : Promise.resolve([]),
+  ]);
+  return [...new Map([...byKey, ...byId].map((l) => [l.id, l])).values()];
 }
 
 /** `leases show <id>`: one lease with its history. Exit 1 when there is none. */
@@ -92,7 +107,7 @@ function describe(lease: Lease): string {
   return (
     [
       `lease      ${lease.id} (${lease.status})`,
-      `ticket     ${lease.source} ${lease.ticketKey} ${lease.ticketUrl}`,
+      `ticket     ${lease.source} ${lease.ticketKey}${lease.ticketId === undefined ? '' : ` (id ${lease.ticketId})`} ${lease.ticketUrl}`,
       `requester  ${personLabel(lease.requester)}; approved by ${lease.approvers.map(personLabel).join(', ')}`,
       `access     ${lease.roleRef.kind}/${lease.roleRef.name} for ${lease.subject.kind} ${lease.subject.name} in ${lease.cluster}: ${lease.namespaces.join(', ')}`,
       `window     ${lease.startsAt} → ${lease.expiresAt}`,

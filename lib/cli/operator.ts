@@ -10,7 +10,7 @@ export type { CliIo } from './cli-context.js';
 /** Each command's synopsis and what it does; `kube-lease <command> --help` prints its own. */
 const COMMANDS: Readonly<Record<string, { readonly synopsis: string; readonly about: string }>> = {
   'leases list': {
-    synopsis: 'leases list [--status <S,...> | --all] [--since <date>] [--until <date>] [--user <email>] [--ticket <key> [--source jira|servicenow]] [--json]',
+    synopsis: 'leases list [--status <S,...> | --all] [--since <date>] [--until <date>] [--user <email>] [--ticket <key|id> [--source jira|servicenow]] [--json]',
     about: 'leases as a table (lease, status, ticket, requester, subject, role, cluster, namespaces, expiry, time left): open ones by default, every status with --all; --since/--until keep leases whose window meets the period; the whole index is read, nothing is cut off',
   },
   'leases show': { synopsis: 'leases show <lease id> [--json]', about: 'one lease with its history' },

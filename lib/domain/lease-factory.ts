@@ -4,8 +4,20 @@ import type { Lease } from './lease.js';
 import { bindingName, leaseIdFor, scheduleName } from './names.js';
 import { approvalRecords, personLabel } from './ticket.js';
 
-/** The idempotency key of an approval: one approval event of one ticket in one ITSM system. */
-export function idempotencyKey(plan: Pick<GrantPlan, 'ticket' | 'approval'>): string {
+/**
+ * The idempotency key of an approval: one approval event of one ticket in one ITSM system. The
+ * ticket is named by its immutable id, so a ticket whose key changed (a Jira *Move issue*) cannot
+ * decide the same approval a second time under its new key.
+ */
+export function idempotencyKey(plan: { readonly ticket: Pick<GrantPlan['ticket'], 'source' | 'id'>; readonly approval: Pick<GrantPlan['approval'], 'id'> }): string {
+  return `${plan.ticket.source}#${plan.ticket.id}#${plan.approval.id}`;
+}
+
+/**
+ * The idempotency key the same approval had before leases were filed by ticket id (by the key the
+ * ticket has now): a decision recorded under it still counts.
+ */
+export function keyedIdempotencyKey(plan: { readonly ticket: Pick<GrantPlan['ticket'], 'source' | 'key'>; readonly approval: Pick<GrantPlan['approval'], 'id'> }): string {
   return `${plan.ticket.source}#${plan.ticket.key}#${plan.approval.id}`;
 }
 
@@ -23,6 +35,7 @@ export function newLease(plan: GrantPlan, now: Date, schedulePrefix: string, act
     id,
     idempotencyKey: key,
     source: plan.ticket.source,
+    ticketId: plan.ticket.id,
     ticketKey: plan.ticket.key,
     ticketUrl: plan.ticket.url,
     requester: plan.requester,

@@ -70,6 +70,12 @@ export interface Lease {
   readonly id: string;
   readonly idempotencyKey: string;
   readonly source: TicketSourceName;
+  /**
+   * The ticket's immutable id (Jira issue id, ServiceNow sys_id): what the lease is filed under.
+   * Absent on leases recorded before kube-lease filed leases by id: those are found by their key.
+   */
+  readonly ticketId?: string | undefined;
+  /** The ticket's key as kube-lease last saw it (for display, comments and the report). */
   readonly ticketKey: string;
   readonly ticketUrl: string;
   readonly requester: Person;
@@ -182,6 +188,8 @@ export interface DeniedApproval {
   readonly leaseId: string;
   readonly idempotencyKey: string;
   readonly source: TicketSourceName;
+  /** The ticket's immutable id; absent on denials recorded before leases were filed by id. */
+  readonly ticketId?: string | undefined;
   readonly ticketKey: string;
   readonly code: string;
   readonly reason: string;

@@ -94,7 +94,19 @@ export type TicketState = 'approved' | 'closed' | 'open';
  */
 export interface TicketSnapshot {
   readonly source: TicketSourceName;
+  /**
+   * The ticket's immutable id (Jira issue id, ServiceNow sys_id): what leases are filed under, so
+   * that a ticket whose key changes (a Jira *Move issue*) keeps its leases.
+   */
+  readonly id: string;
+  /** The key as a person reads it now (Jira issue key, ServiceNow change number): for display. */
   readonly key: string;
+  /**
+   * Keys the ticket had before (Jira: the `Key` items of its changelog, left by *Move issue*), as
+   * far as the history read shows them: leases recorded before kube-lease filed them by id may
+   * be filed under one of them.
+   */
+  readonly formerKeys?: readonly string[] | undefined;
   readonly url: string;
   readonly state: TicketState;
   /** The status/state as a person would read it, for reasons and comments. */
@@ -116,6 +128,20 @@ export interface TicketSnapshot {
   /** Where the ticket lives, for the catalog's scope (Jira: project key and issue type name). */
   readonly project?: string | undefined;
   readonly issueType?: string | undefined;
+}
+
+/**
+ * How leases of one ticket are found: by its immutable id, and (for leases recorded before
+ * kube-lease filed them by id) by each key it has had.
+ */
+export interface TicketRef {
+  readonly id: string;
+  readonly keys: readonly string[];
+}
+
+/** The ticket's id and every key it is known to have had, the current one first. */
+export function ticketRefOf(ticket: Pick<TicketSnapshot, 'id' | 'key' | 'formerKeys'>): TicketRef {
+  return { id: ticket.id, keys: [...new Set([ticket.key, ...(ticket.formerKeys ?? [])])] };
 }
 
 /** A ticket linked to the one asking for access (e.g. the incident it is about), as its API reports it now. */

@@ -81,6 +81,7 @@ export function makeWebhookHandler(deps: WebhookDeps): (request: HttpRequest) =>
         source: deps.source,
         ticketKey: hint.key,
         ...(hint.displayKey === undefined ? {} : { displayKey: hint.displayKey }),
+        ...(hint.ticketId === undefined ? {} : { ticketId: hint.ticketId }),
         actor: `${actorName}:${deliveryId ?? 'unidentified'}`,
         onDecided: finish,
         admitted,

@@ -1,5 +1,5 @@
 import type { DeniedApproval, HistoryEntry, Lease, LeaseStatus, RevokeCause } from '../domain/lease.js';
-import type { TicketSourceName } from '../domain/ticket.js';
+import type { TicketRef, TicketSourceName } from '../domain/ticket.js';
 
 /** A create either made the lease, or found that its approval was decided already (a lease, or a denial). */
 export type CreateResult =
@@ -37,6 +37,13 @@ export interface TransitionPatch {
   readonly verification?: Lease['verification'];
   /** What the revoke found of the subject's streams and did about them. */
   readonly sessions?: Lease['sessions'];
+  /**
+   * The ticket as kube-lease saw it now (its key changed, or the lease was recorded before leases
+   * were filed by id): the lease is filed under the id from then on, and shows the key.
+   */
+  readonly ticketId?: string;
+  readonly ticketKey?: string;
+  readonly ticketUrl?: string;
 }
 
 export type TransitionResult = { readonly ok: true; readonly lease: Lease } | { readonly ok: false; readonly current: Lease | undefined };
@@ -65,7 +72,18 @@ export interface LeaseStore {
    * an ended (or unknown) lease that was not given back is reclaimed here before refusing.
    */
   reservePlace(lease: Lease, max: number): Promise<{ readonly ok: true } | { readonly ok: false; readonly held: number }>;
-  /** All leases of one ticket, oldest first, from the ticket index. */
+  /**
+   * All leases of one ticket, oldest first, from the ticket index: those filed under its immutable
+   * id, and those recorded before leases were filed by id under any of `ticket.keys`. One round of
+   * parallel queries.
+   */
+  listForTicketRef(source: TicketSourceName, ticket: TicketRef): Promise<readonly Lease[]>;
+  /**
+   * The leases of the ticket a key names, as a person types it (the CLI's `--ticket`), oldest
+   * first: those recorded under that key before ids, and every lease of each ticket id that key
+   * was seen naming (when a lease was created, or kube-lease met the ticket under that key later),
+   * whatever key they show. A key kube-lease never saw finds only what was recorded under it.
+   */
   listForTicket(source: TicketSourceName, ticketKey: string): Promise<readonly Lease[]>;
   /**
    * Claims an approval for extending lease `holder`, under the id a lease of that approval would

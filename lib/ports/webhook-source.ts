@@ -11,8 +11,12 @@ export type Authentication = { readonly ok: true; readonly replayKey: string } |
 
 /** Which ticket a payload is about, read as a hint only (the ticket is re-read from the API). */
 export type Hint =
-  /** `key` is what the API reads the ticket by; `displayKey`, what the payload says its human key is (unchecked). */
-  | { readonly kind: 'ticket'; readonly key: string; readonly displayKey?: string }
+  /**
+   * `key` is what the API reads the ticket by; `displayKey`, what the payload says its human key is;
+   * `ticketId`, what it says the ticket's immutable id is (both unchecked: used only to read the
+   * ticket's leases beside the API read, and kept only if the API agrees).
+   */
+  | { readonly kind: 'ticket'; readonly key: string; readonly displayKey?: string; readonly ticketId?: string }
   | { readonly kind: 'ignore'; readonly reason: string };
 
 /** The webhook side of an ITSM source: everything the shared webhook pipeline needs to know about its requests. */

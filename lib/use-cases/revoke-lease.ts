@@ -6,7 +6,8 @@ import { describeError, publicReasons, RevokeIncompleteError } from '../errors.j
 import { newReference } from '../ids.js';
 import { DEFAULT_ACCESS_CHECK } from '../domain/catalog.js';
 import { auditVerification, revokeVerifiedLine } from '../domain/verification.js';
-import { commentSafely, type LeaseDeps } from './lease-deps.js';
+import { commentSafely, ticketPatch, type LeaseDeps } from './lease-deps.js';
+import type { TicketSnapshot } from '../domain/ticket.js';
 import { verifyAccess } from './verify-access.js';
 import { removeLeaseResources } from './lease-resources.js';
 import { sessionsLines } from '../domain/activity-messages.js';
@@ -31,6 +32,11 @@ export interface RevokeLeaseInput {
   readonly actor: string;
   /** Why, in words (an operator's manual revoke); recorded in the history and the audit event. */
   readonly note?: string | undefined;
+  /**
+   * The lease's ticket as its API shows it now (an early revoke): the revoke records its id and
+   * current key on the lease (see `ticketPatch`), and the ticket hears of it under that key.
+   */
+  readonly ticket?: Pick<TicketSnapshot, 'id' | 'key' | 'url'> | undefined;
 }
 
 export type RevokeOutcome =
@@ -117,7 +123,7 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
   return (input: RevokeLeaseInput) => revokeOnce(input, false);
 
   async function revokeOnce(input: RevokeLeaseInput, again: boolean): Promise<RevokeOutcome> {
-    const { leaseId, cause, actor, note } = input;
+    const { leaseId, cause, actor, note, ticket } = input;
     const lease = await leases.get(leaseId);
     if (lease === undefined) {
       logger.warn('revoke requested for an unknown lease', { leaseId, cause });
@@ -165,6 +171,7 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
           ...(from.grantNote === undefined && from.announceAt === undefined ? {} : { grantNote: null, announceAt: null }),
           ...(verification === undefined ? {} : { verification: { ...from.verification, revoked: verification } }),
           ...(sessions === undefined ? {} : { sessions }),
+          ...ticketPatch(from, ticket),
         },
       );
     // A grant announcement in flight posts its comment first (access is gone already; only the

@@ -237,6 +237,11 @@ describe('the roles cannot forward events or rewrite items of other kinds (IAM s
       [timer, 'dynamodb:PutItem', `evidence#${id}`, true],
       [sweep, 'dynamodb:PutItem', `lease#${id}`, true],
       [sweep, 'dynamodb:UpdateItem', `evidence#${id}`, true],
+      // Which ticket id a key names, for the CLI's --ticket: written beside a lease's create and when a
+      // moved issue's lease is met under its new key (webhook), or a grant is finished (sweep).
+      [webhook, 'dynamodb:PutItem', 'ticketkey#jira#OPS-1', true],
+      [sweep, 'dynamodb:PutItem', 'ticketkey#jira#OPS-1', true],
+      [timer, 'dynamodb:PutItem', 'ticketkey#jira#OPS-1', false],
       // What none of them does.
       [webhook, 'dynamodb:UpdateItem', `evidence#${id}`, false],
       [webhook, 'dynamodb:DeleteItem', `evidence#${id}`, false],

@@ -33,7 +33,7 @@ interface History {
   id: string;
   created: string;
   author: JiraUser;
-  items: { field: string; fieldtype: string; fieldId: string; from: string | null; fromString: string | null; to: string | null; toString: string | null }[];
+  items: { field: string; fieldtype: string; fieldId?: string; from: string | null; fromString: string | null; to: string | null; toString: string | null }[];
 }
 
 interface Issue {
@@ -64,6 +64,16 @@ export class FakeJira extends FakeHttpServer {
    * custom field anything, "status" included: its items still say `fieldtype: custom` and its id.
    */
   readonly fieldNames: Record<string, string> = { ...FIELD_NAMES };
+  /**
+   * Keys issues had before a *Move issue*, by that key: the issue's id. Jira reserves an issue's
+   * historical keys, and a request by one answers the issue it names now, under its new key
+   * (Atlassian KB "Migration of Jira's historical keys for issues and projects": Jira "reserves all
+   * previous historical keys so that it will still work" by the old key; Jira's MovedIssueKeyStore
+   * maps an old key to the issue id). `GET /issue/{issueIdOrKey}`, as Atlassian documents it: when
+   * the identifier matches no issue, Jira searches case-insensitively and checks for moved issues,
+   * and answers the issue found (200, no 302 redirect).
+   */
+  readonly movedKeys = new Map<string, string>();
   private nextId = 10_000;
   private nextHistory = 50_000;
   /** Whether the site serves `GET /issue/{key}/changelog` (Cloud does; old Server/DC versions do not). */
@@ -160,6 +170,49 @@ export class FakeJira extends FakeHttpServer {
     return this.webhookPayload(issue, history, author);
   }
 
+  /**
+   * Jira's *Move issue* to project `toProject`: the issue keeps its id, takes the next key of that
+   * project, and its old key keeps answering it. The changelog records the move as a `project` item
+   * and a `Key` item (from the old key to the new one); the status stays (a move between projects
+   * that share the workflow). Returns the `jira:issue_updated` payload Jira sends for it.
+   */
+  move(key: string, toProject: string, author: JiraUser): Record<string, unknown> {
+    const issue = this.issue(key);
+    const oldKey = issue.key;
+    const taken = [...this.issues.keys(), ...this.movedKeys.keys()].filter((k) => k.startsWith(`${toProject}-`)).map((k) => Number(k.split('-')[1]));
+    const newKey = `${toProject}-${Math.max(0, ...taken) + 1}`;
+    const from = issue.fields.project as { id: string; key: string; name: string } | undefined;
+    const to = { id: String(10_000 + toProject.length + 100), key: toProject, name: `${toProject} project` };
+    const history: History = {
+      id: String((this.nextHistory += 1)),
+      created: this.created(),
+      author,
+      items: [
+        { field: 'project', fieldtype: 'jira', fieldId: 'project', from: from?.id ?? null, fromString: from?.name ?? null, to: to.id, toString: to.name },
+        // As the examples found show it: field `Key`, no fieldId, the keys as strings.
+        { field: 'Key', fieldtype: 'jira', from: null, fromString: oldKey, to: null, toString: newKey },
+      ],
+    };
+    issue.histories.push(history);
+    issue.fields.project = to;
+    issue.key = newKey;
+    this.issues.delete(oldKey);
+    this.issues.set(newKey, issue);
+    this.movedKeys.set(oldKey, issue.id);
+    const approvals = this.serviceDeskApprovals.get(oldKey);
+    if (approvals !== undefined) this.serviceDeskApprovals.set(newKey, approvals);
+    return this.webhookPayload(issue, history, author);
+  }
+
+  /** The issue an id, a key (in any case) or a historical key names now (as Jira's `{issueIdOrKey}` resolves it). */
+  private find(idOrKey: string): Issue | undefined {
+    const direct = this.issues.get(idOrKey);
+    if (direct !== undefined) return direct;
+    const upper = idOrKey.toUpperCase();
+    const id = this.movedKeys.get(upper) ?? idOrKey;
+    return [...this.issues.values()].find((i) => i.id === id || i.key === upper);
+  }
+
   /** Pads the changelog with `count` unrelated edits (e.g. a long-lived ticket's label churn). */
   churn(key: string, count: number, author: JiraUser): void {
     const issue = this.issue(key);
@@ -236,7 +289,7 @@ export class FakeJira extends FakeHttpServer {
   }
 
   issue(key: string): Issue {
-    const issue = this.issues.get(key);
+    const issue = this.find(key);
     if (issue === undefined) throw new Error(`fake Jira has no issue ${key}`);
     return issue;
   }
@@ -260,7 +313,7 @@ export class FakeJira extends FakeHttpServer {
     }
     const issueMatch = /^\/rest\/api\/2\/issue\/([^/]+)$/.exec(request.path);
     if (issueMatch?.[1] !== undefined && request.method === 'GET') {
-      const issue = this.issues.get(issueMatch[1]);
+      const issue = this.find(issueMatch[1]);
       if (issue === undefined) return { status: 404, body: NOT_FOUND };
       const expand = request.query.get('expand') ?? '';
       const body: Record<string, unknown> = {
@@ -279,7 +332,7 @@ export class FakeJira extends FakeHttpServer {
     }
     const changelogMatch = /^\/rest\/api\/2\/issue\/([^/]+)\/changelog$/.exec(request.path);
     if (changelogMatch?.[1] !== undefined && request.method === 'GET' && this.changelogResource) {
-      const issue = this.issues.get(changelogMatch[1]);
+      const issue = this.find(changelogMatch[1]);
       if (issue === undefined) return { status: 404, body: NOT_FOUND };
       const startAt = Number(request.query.get('startAt') ?? '0');
       const maxResults = Math.min(Number(request.query.get('maxResults') ?? '100'), 100);
@@ -296,13 +349,13 @@ export class FakeJira extends FakeHttpServer {
     }
     const approvalMatch = /^\/rest\/servicedeskapi\/request\/([^/]+)\/approval$/.exec(request.path);
     if (approvalMatch?.[1] !== undefined && request.method === 'GET') {
-      if (!this.issues.has(approvalMatch[1])) return { status: 404, body: { errorMessage: 'The request could not be found.', i18nErrorMessage: { i18nKey: 'sd.request.not.found', parameters: [] } } };
-      const values = this.serviceDeskApprovals.get(approvalMatch[1]) ?? [];
+      if (this.find(approvalMatch[1]) === undefined) return { status: 404, body: { errorMessage: 'The request could not be found.', i18nErrorMessage: { i18nKey: 'sd.request.not.found', parameters: [] } } };
+      const values = this.serviceDeskApprovals.get(this.find(approvalMatch[1])?.key ?? '') ?? [];
       return { status: 200, body: { size: values.length, start: 0, limit: 50, isLastPage: true, values } };
     }
     const commentMatch = /^\/rest\/api\/2\/issue\/([^/]+)\/comment$/.exec(request.path);
     if (commentMatch?.[1] !== undefined && request.method === 'POST') {
-      const issue = this.issues.get(commentMatch[1]);
+      const issue = this.find(commentMatch[1]);
       if (issue === undefined) return { status: 404, body: NOT_FOUND };
       const parsed = JSON.parse(request.body) as { body?: unknown };
       if (typeof parsed.body !== 'string' || parsed.body === '') {

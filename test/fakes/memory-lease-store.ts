@@ -1,6 +1,6 @@
 import type { DeniedApproval, HistoryEntry, Lease, LeaseStatus } from '../../lib/domain/lease.js';
 import { canTransition } from '../../lib/domain/lease.js';
-import type { TicketSourceName } from '../../lib/domain/ticket.js';
+import type { TicketRef, TicketSourceName } from '../../lib/domain/ticket.js';
 import { LeaseStoreError } from '../../lib/errors.js';
 import type { ApprovalClaim, CreateResult, LeaseStore, TransitionPatch, TransitionResult } from '../../lib/ports/lease-store.js';
 import { dueAt } from '../../lib/adapters/dynamodb/lease-item.js';
@@ -20,6 +20,8 @@ type Item =
 export class MemoryLeaseStore implements LeaseStore {
   private readonly items = new Map<string, Item>();
   private readonly places = new Map<string, Set<string>>();
+  /** Ticket-key records: which ticket id a `<source>#<key>` names (as the DynamoDB store writes them). */
+  private readonly ticketKeys = new Map<string, string>();
   private readonly deliveries = new Map<string, { state: 'claimed' | 'done'; claimedAt: number; expiresAt: number }>();
   private readonly failures = new Map<keyof LeaseStore, unknown>();
   /** Every call, by method name, in order. */
@@ -51,6 +53,7 @@ export class MemoryLeaseStore implements LeaseStore {
   async create(lease: Lease): Promise<CreateResult> {
     this.enter('create');
     const item = this.items.get(lease.id);
+    if (lease.ticketId !== undefined) this.ticketKeys.set(`${lease.source}#${lease.ticketKey}`, lease.ticketId);
     if (item === undefined) {
       this.items.set(lease.id, { record: 'lease', lease: copy(lease) });
       return { created: true };
@@ -80,6 +83,8 @@ export class MemoryLeaseStore implements LeaseStore {
     }
     const moved = copy(next as unknown as Lease);
     this.items.set(lease.id, { record: 'lease', lease: moved });
+    const keys = [...(patch.ticketKey === undefined ? [] : [patch.ticketKey]), ...(patch.ticketId !== undefined && current.ticketId === undefined ? [current.ticketKey] : [])];
+    for (const key of keys) if (moved.ticketId !== undefined) this.ticketKeys.set(`${moved.source}#${key}`, moved.ticketId);
     if (to === 'REVOKED' || to === 'FAILED') this.places.get(placesKey(moved))?.delete(moved.id);
     return { ok: true, lease: copy(moved) };
   }
@@ -114,10 +119,21 @@ export class MemoryLeaseStore implements LeaseStore {
     return take() ? { ok: true } : { ok: false, held: held.size };
   }
 
+  /** As in the ticket index: a lease filed under its ticket's id, or (recorded before ids) under its key. */
+  async listForTicketRef(source: TicketSourceName, ticket: TicketRef): Promise<readonly Lease[]> {
+    this.enter('listForTicketRef');
+    return this.ofTicket(source, (l) => (l.ticketId === undefined ? ticket.keys.includes(l.ticketKey) : l.ticketId === ticket.id));
+  }
+
   async listForTicket(source: TicketSourceName, ticketKey: string): Promise<readonly Lease[]> {
     this.enter('listForTicket');
+    const id = this.ticketKeys.get(`${source}#${ticketKey}`);
+    return this.ofTicket(source, (l) => (l.ticketId === undefined ? l.ticketKey === ticketKey : l.ticketId === id));
+  }
+
+  private ofTicket(source: TicketSourceName, matches: (lease: Lease) => boolean): Lease[] {
     return this.all()
-      .filter((l) => l.source === source && l.ticketKey === ticketKey)
+      .filter((l) => l.source === source && matches(l))
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
       .map(copy);
   }

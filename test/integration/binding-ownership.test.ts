@@ -29,7 +29,7 @@ describe('kube-lease touches only its own bindings', () => {
     stack.ticket('OPS-1', { [PROFILE]: 'payments-read' });
     const payload = stack.jira.transition('OPS-1', 'Approved', bob);
     const historyId = String((payload.changelog as { id: string }).id);
-    const leaseId = leaseIdFor(`jira#OPS-1#${historyId}`);
+    const leaseId = leaseIdFor(`jira#${String((payload.issue as { id: string }).id)}#${historyId}`);
     const name = bindingName('payments-read', leaseId);
     const planted = {
       metadata: { name, labels: { [LABEL_MANAGED_BY]: 'kube-lease', [LABEL_LEASE_ID]: leaseId, [LABEL_DEPLOYMENT]: 'kube-lease-test' } },

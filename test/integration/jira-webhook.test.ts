@@ -226,7 +226,8 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     const payload = stack.jira.transition('OPS-12', 'Approved', bob);
     const { leaseIdFor, bindingName } = await import('../../lib/domain/names.js');
     const history = stack.jira.issue('OPS-12').histories.at(-1);
-    const leaseId = leaseIdFor(`jira#OPS-12#${history?.id ?? ''}`);
+    // Leases are filed by the issue's id, not its key.
+    const leaseId = leaseIdFor(`jira#${stack.jira.issue('OPS-12').id}#${history?.id ?? ''}`);
     const name = bindingName('payments-debug', leaseId);
     await fetch(`${stack.kube.url()}/apis/rbac.authorization.k8s.io/v1/namespaces/payments/rolebindings`, {
       method: 'POST',

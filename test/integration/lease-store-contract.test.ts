@@ -161,4 +161,56 @@ describe.each(stores)('LeaseStore contract: %s', (_name, open) => {
     // Assess
     expect(listed.map((l) => l.id)).toEqual([first.id, second.id]);
   });
+
+  it('lists a ticket\'s leases by its id, and those recorded before ids (no ticket id) by any key it had', async () => {
+    // Prepare: two leases filed under id 10001 (created under different keys), one recorded before
+    // ids under a former key, and leases of another ticket (by id, and by key).
+    const store = await open();
+    const byId = lease({ ticketId: '10001', ticketKey: 'OPS-80', createdAt: '2026-01-01T00:03:00.000Z' });
+    const byIdLater = lease({ ticketId: '10001', ticketKey: 'SEC-4', createdAt: '2026-01-01T00:04:00.000Z' });
+    const keyed = lease({ ticketKey: 'OLD-9', createdAt: '2026-01-01T00:01:00.000Z' });
+    for (const l of [byIdLater, keyed, byId, lease({ ticketId: '10002', ticketKey: 'OPS-81' }), lease({ ticketKey: 'OPS-82' })]) await store.create(l);
+    // Act
+    const listed = await store.listForTicketRef('jira', { id: '10001', keys: ['SEC-4', 'OLD-9'] });
+    const other = await store.listForTicketRef('servicenow', { id: '10001', keys: ['OLD-9'] });
+    // Assess: each once, oldest first; another source's partition is another ticket.
+    expect(listed.map((l) => l.id)).toEqual([keyed.id, byId.id, byIdLater.id]);
+    expect(other).toEqual([]);
+  });
+
+  it('finds by a key every lease of the ticket that key was seen naming, and by a new key once a transition records it', async () => {
+    // Prepare
+    const store = await open();
+    const first = lease({ ticketId: '20001', ticketKey: 'OPS-90', createdAt: '2026-01-01T00:01:00.000Z' });
+    const second = lease({ ticketId: '20001', ticketKey: 'OPS-90', createdAt: '2026-01-01T00:02:00.000Z' });
+    await store.create(first);
+    await store.create(second);
+    const unseen = await store.listForTicket('jira', 'SEC-7');
+    // Act: kube-lease meets the ticket under its new key (a move) in a transition of the first lease.
+    const moved = await store.transition(first, 'ACTIVE', entry('PENDING', 'ACTIVE'), { ticketKey: 'SEC-7', ticketUrl: 'https://example.atlassian.net/browse/SEC-7' });
+    // Assess: both keys name the ticket now; the lease shows its new key, the other its own.
+    expect(unseen).toEqual([]);
+    expect(moved.ok && moved.lease.ticketKey).toBe('SEC-7');
+    for (const key of ['OPS-90', 'SEC-7']) {
+      expect((await store.listForTicket('jira', key)).map((l) => [l.id, l.ticketKey])).toEqual([
+        [first.id, 'SEC-7'],
+        [second.id, 'OPS-90'],
+      ]);
+    }
+  });
+
+  it('migrates a lease recorded before ids to its ticket\'s id when a transition records the id', async () => {
+    // Prepare
+    const store = await open();
+    const keyed = lease({ ticketKey: 'OPS-95' });
+    await store.create(keyed);
+    // Act
+    const moved = await store.transition(keyed, 'ACTIVE', entry('PENDING', 'ACTIVE'), { ticketId: '30001', ticketKey: 'SEC-9' });
+    // Assess: found by the id alone, and by either key as a person types it; no longer a keyed lease.
+    expect(moved.ok && moved.lease.ticketId).toBe('30001');
+    expect((await store.listForTicketRef('jira', { id: '30001', keys: [] })).map((l) => l.id)).toEqual([keyed.id]);
+    expect((await store.listForTicketRef('jira', { id: '39999', keys: ['OPS-95'] })).map((l) => l.id)).toEqual([]);
+    expect((await store.listForTicket('jira', 'SEC-9')).map((l) => l.id)).toEqual([keyed.id]);
+    expect((await store.listForTicket('jira', 'OPS-95')).map((l) => l.id)).toEqual([keyed.id]);
+  });
 });

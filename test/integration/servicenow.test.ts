@@ -41,7 +41,8 @@ describe('ServiceNow change approvals (fake Table API, fake Kubernetes, dynalite
 
     expect(bodyOf(response)).toMatchObject({ outcome: 'granted', status: 'ACTIVE' });
     const lease = await leaseOf(response);
-    expect(lease).toMatchObject({ source: 'servicenow', ticketKey: chg.number, profile: 'payments-read', namespaces: ['payments', 'payments-worker'] });
+    // Filed under the change's sys_id (immutable), shown with its number.
+    expect(lease).toMatchObject({ source: 'servicenow', ticketId: chg.sys_id, ticketKey: chg.number, profile: 'payments-read', namespaces: ['payments', 'payments-worker'] });
     expect(lease.requester).toMatchObject({ id: alice.sys_id, email: 'alice@example.com' });
     expect(lease.approvers.map((a) => a.email)).toEqual(['bob@example.com']);
     expect(Date.parse(lease.expiresAt) - Date.parse(lease.startsAt)).toBe(2 * HOUR);

@@ -86,6 +86,8 @@ export function approval(by: Person = approver, at: Date = T0): Approval {
 export function approvedTicket(key: string, changes: Partial<TicketSnapshot> = {}): TicketSnapshot {
   return {
     source: 'jira',
+    // The issue id: stable per key here (a moved issue is put again with its new key and this id).
+    id: `id-${key}`,
     key,
     url: `https://example.atlassian.net/browse/${key}`,
     state: 'approved',

@@ -328,3 +328,56 @@ describe('grantAccess: an approval record is spent once, also under concurrency'
     expect(app.jira.commentsOn('OPS-71').at(-1)).toMatch(/^This approval was not applied: .*request access on a new ticket\. Access already approved on this ticket is unchanged/);
   });
 });
+
+describe('grantAccess: decisions recorded before leases were filed by ticket id (under the key)', () => {
+  it('keeps a denial recorded under the key-derived id: the same approval grants nothing later, and a lease recorded meanwhile ends FAILED', async () => {
+    // Prepare: an earlier version denied this approval and filed the denial under `jira#<key>#<approval>`.
+    const { leaseIdFor } = await import('../../lib/domain/names.js');
+    const app = useCases();
+    const ticket = approvedTicket('OPS-70');
+    const keyed = `jira#OPS-70#${ticket.approval?.id ?? ''}`;
+    await app.leases.recordDenial({ leaseId: leaseIdFor(keyed), idempotencyKey: keyed, source: 'jira', ticketKey: 'OPS-70', code: 'too-many-leases', reason: 'the requester already holds 2 open lease(s)', at: T0.toISOString(), by: 'webhook' });
+    // Act: the same approval comes again, and now qualifies.
+    const outcome = await app.grantAccess(ticket, 'test');
+    const again = await app.grantAccess(ticket, 'test');
+    // Assess: decided before, never granted; the lease this run recorded never had a binding.
+    expect(outcome).toMatchObject({ kind: 'already-decided', code: 'too-many-leases' });
+    expect(again.kind === 'already-decided' || again.kind === 'duplicate').toBe(true);
+    expect(app.cluster.bindings.size).toBe(0);
+    expect(app.leases.all().map((l) => [l.status, l.failureReason])).toEqual([['FAILED', 'this approval was denied before (too-many-leases): an approval is decided once']]);
+    expect(app.jira.commentsOn('OPS-70')).toEqual([]);
+  });
+
+  it('stays quiet on a denial of an approval denied before under the key-derived id', async () => {
+    // Prepare
+    const { leaseIdFor } = await import('../../lib/domain/names.js');
+    const app = useCases();
+    const ticket = approvedTicket('OPS-71', { approval: approval(requester) });
+    const keyed = `jira#OPS-71#${ticket.approval?.id ?? ''}`;
+    await app.leases.recordDenial({ leaseId: leaseIdFor(keyed), idempotencyKey: keyed, source: 'jira', ticketKey: 'OPS-71', code: 'self-approval', reason: 'self', at: T0.toISOString(), by: 'webhook' });
+    // Act
+    const outcome = await app.grantAccess(ticket, 'test');
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'already-decided', code: 'self-approval' });
+    expect(app.jira.commentsOn('OPS-71')).toEqual([]);
+    expect(app.audit.kinds()).toEqual([]);
+  });
+
+  it('never makes a second lease from an approval a lease recorded under the key holds', async () => {
+    // Prepare: the lease an earlier version made for this approval (id from the key, no ticket id), still open.
+    const ticket = approvedTicket('OPS-72');
+    const earlier = useCases();
+    const first = await earlier.grantAccess(ticket, 'test');
+    if (first.kind !== 'granted') throw new Error(first.kind);
+    const app = useCases();
+    const keyedShape: Record<string, unknown> = { ...first.lease };
+    delete keyedShape.ticketId;
+    await app.leases.create({ ...(keyedShape as unknown as typeof first.lease), id: 'k'.repeat(20) });
+    // Act: the same approval again (a retry, the sweep): the key-filed lease holds it.
+    const outcome = await app.grantAccess(ticket, 'test');
+    // Assess: that lease, and nothing new.
+    expect(outcome).toMatchObject({ kind: 'duplicate', lease: { id: 'k'.repeat(20) } });
+    expect(app.leases.all()).toHaveLength(1);
+    expect(app.cluster.bindings.size).toBe(0);
+  });
+});

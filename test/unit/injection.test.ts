@@ -26,6 +26,7 @@ describe('names, labels and annotations from hostile ticket data', () => {
         cases += 1;
         const ticket: TicketSnapshot = {
           source: 'jira',
+          id: '10001',
           key,
           url: `https://example.atlassian.net/browse/${key}`,
           state: 'approved',

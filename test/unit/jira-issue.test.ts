@@ -75,3 +75,23 @@ describe('field mapping', () => {
     expect(toPerson('bob')).toBeUndefined();
   });
 });
+
+describe('formerKeys (Move issue in the changelog)', () => {
+  it('reads the keys an issue had from Jira\'s Key items of its changelog; drops malformed ones, the current key, and a custom field named Key', async () => {
+    // Prepare: two moves (OPS-1 → SEC-4 → PLAT-2), a hostile value, and an unrelated edit.
+    const { formerKeys } = await import('../../lib/sources/jira/jira-ticket-source.js');
+    const item = (field: string, fromString: string | null, toString: string | null) => ({ field, fieldtype: 'jira', from: null, fromString, to: null, toString });
+    const histories = issue({ id: '10002', name: 'Approved' }, [
+      { id: '100', created: '2026-01-01T00:00:00.000+0000', items: [item('project', 'OPS project', 'SEC project'), item('Key', 'OPS-1', 'SEC-4')] },
+      { id: '101', created: '2026-01-02T00:00:00.000+0000', items: [item('labels', '', 'triage')] },
+      { id: '102', created: '2026-01-03T00:00:00.000+0000', items: [item('Key', 'SEC-4', 'PLAT-2')] },
+      { id: '103', created: '2026-01-04T00:00:00.000+0000', items: [item('Key', '../../etc', 'PLAT-2'), item('Key', null, 'PLAT-2'), item('Key', 'PLAT-2', 'PLAT-2')] },
+      // A custom field a user named "Key", edited to name someone else's ticket: not a move.
+      { id: '104', created: '2026-01-05T00:00:00.000+0000', items: [{ field: 'Key', fieldtype: 'custom', fieldId: 'customfield_10200', from: null, fromString: 'PAY-7', to: null, toString: 'PAY-8' }] },
+    ]).changelog?.histories ?? [];
+    // Act
+    const keys = formerKeys(histories, 'PLAT-2');
+    // Assess
+    expect(keys).toEqual(['OPS-1', 'SEC-4']);
+  });
+});

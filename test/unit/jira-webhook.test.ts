@@ -37,6 +37,13 @@ describe('parseJiraHint', () => {
     expect(parseJiraHint(update([{ field: 'status', toString: 'Approved' }]), approved)).toEqual({ kind: 'ticket', key: 'OPS-1' });
   });
 
+  it('carries the issue id (number or text) as the ticket id, and drops one that is not an id', () => {
+    const withId = (id: unknown) => ({ ...update([{ field: 'status', toString: 'Approved' }]), issue: { id, key: 'OPS-1' } });
+    expect(parseJiraHint(withId('10042'), approved)).toEqual({ kind: 'ticket', key: 'OPS-1', ticketId: '10042' });
+    expect(parseJiraHint(withId(10042), approved)).toEqual({ kind: 'ticket', key: 'OPS-1', ticketId: '10042' });
+    expect(parseJiraHint(withId('OPS-1'), approved)).toEqual({ kind: 'ticket', key: 'OPS-1' });
+  });
+
   it.each([
     ['another event', { webhookEvent: 'comment_created' }],
     ['no changelog', { webhookEvent: 'jira:issue_updated', issue: { key: 'OPS-1' } }],

@@ -16,6 +16,7 @@ const automation = { id: '557058:f58131cb-b67d-43c7-b30d-6b58d40bd077', displayN
 function ticket(overrides: Partial<TicketSnapshot> = {}): TicketSnapshot {
   return {
     source: 'jira',
+    id: '10001',
     key: 'OPS-1',
     url: 'https://example.atlassian.net/browse/OPS-1',
     state: 'approved',

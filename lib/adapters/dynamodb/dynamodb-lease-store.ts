@@ -1,15 +1,16 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeniedApproval, HistoryEntry, Lease, LeaseStatus } from '../../domain/lease.js';
-import type { TicketSourceName } from '../../domain/ticket.js';
+import type { TicketRef, TicketSourceName } from '../../domain/ticket.js';
 import { canTransition } from '../../domain/lease.js';
 import { LeaseStoreError } from '../../errors.js';
 import type { ApprovalClaim, CreateResult, LeaseStore, TransitionPatch, TransitionResult } from '../../ports/lease-store.js';
-import { STATUS_DUE_INDEX, TICKET_INDEX } from './lease-table.js';
+import { STATUS_DUE_INDEX } from './lease-table.js';
 import { DeliveryClaims } from './delivery-claims.js';
 import { RequesterPlaces } from './requester-places.js';
 import { storeError } from './store-error.js';
-import { denialItemSchema, dueAt, fromItem, leaseKey, placesKey, ticketRef, toItem } from './lease-item.js';
+import { denialItemSchema, dueAt, fromItem, leaseKey, leaseTicketRef, placesKey, toItem } from './lease-item.js';
+import { QUERY_PAGE_ITEMS, queryItems, TicketIndex, type QueryInput } from './ticket-index.js';
 
 function asDenial(item: Record<string, unknown>): DeniedApproval | undefined {
   const parsed = denialItemSchema.safeParse(item);
@@ -18,12 +19,8 @@ function asDenial(item: Record<string, unknown>): DeniedApproval | undefined {
   return denied;
 }
 
-/**
- * Items one Query page asks for. A query's `Limit` is a page size, not a total: DynamoDB takes an
- * int32, and dynalite on disk answers an oversized one (Number.MAX_SAFE_INTEGER) with no items at
- * all. So a listing of any length asks for pages of at most this many and follows LastEvaluatedKey.
- */
-export const QUERY_PAGE_ITEMS = 1000;
+/** Items one Query page asks for (see ticket-index.ts). */
+export { QUERY_PAGE_ITEMS } from './ticket-index.js';
 
 /**
  * Leases in one DynamoDB table, one item per lease, every change a single-item conditional
@@ -33,6 +30,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
   private readonly doc: DynamoDBDocumentClient;
   private readonly deliveries: DeliveryClaims;
   private readonly places: RequesterPlaces;
+  private readonly tickets: TicketIndex;
 
   constructor(
     client: DynamoDBClient,
@@ -46,17 +44,20 @@ export class DynamoDbLeaseStore implements LeaseStore {
     this.doc = DynamoDBDocumentClient.from(client);
     this.deliveries = new DeliveryClaims(this.doc, tableName);
     this.places = new RequesterPlaces(this.doc, tableName, (id) => this.get(id));
+    this.tickets = new TicketIndex(this.doc, tableName);
   }
 
   async create(lease: Lease): Promise<CreateResult> {
-    try {
-      await this.doc.send(
-        new PutCommand({ TableName: this.tableName, Item: toItem(lease), ConditionExpression: 'attribute_not_exists(pk)' }),
-      );
-      return { created: true };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw storeError('PutItem', error);
-    }
+    // Beside the lease (no round trip added): which ticket its key names, for the CLI's --ticket.
+    const [put] = await Promise.allSettled([
+      this.doc.send(new PutCommand({ TableName: this.tableName, Item: toItem(lease), ConditionExpression: 'attribute_not_exists(pk)' })),
+      this.tickets.note(lease.source, lease.ticketKey, lease.ticketId, lease.createdAt),
+    ]);
+    // Without the record the lease is still found by its ticket's id (close, extension, sweep); only a
+    // lookup by this key misses it, until the record is written again (a repeat of this create, or a
+    // transition that sees the key). A failed record never fails the grant.
+    if (put.status === 'fulfilled') return { created: true };
+    if (!(put.reason instanceof ConditionalCheckFailedException)) throw storeError('PutItem', put.reason);
     const item = await this.item(leaseKey(lease.id));
     if (item === undefined) throw new LeaseStoreError(`lease ${lease.id} exists but could not be read`, { retryable: true });
     const denied = asDenial(item);
@@ -131,6 +132,12 @@ export class DynamoDbLeaseStore implements LeaseStore {
       ':entry': [JSON.parse(JSON.stringify(entry)) as unknown],
     };
     const removes: string[] = [];
+    if (patch.ticketId !== undefined || patch.ticketKey !== undefined) {
+      // The lease moves to its ticket's id partition of the ticket index (a lease recorded before ids is migrated here).
+      names['#ticketRef'] = 'ticketRef';
+      sets.push('#ticketRef = :ticketRef');
+      values[':ticketRef'] = leaseTicketRef({ source: lease.source, ticketId: patch.ticketId ?? lease.ticketId, ticketKey: patch.ticketKey ?? lease.ticketKey });
+    }
     for (const [field, value] of Object.entries(patch)) {
       if (value === undefined) continue;
       names[`#${field}`] = field;
@@ -155,6 +162,9 @@ export class DynamoDbLeaseStore implements LeaseStore {
       );
       if (result.Attributes === undefined) throw new LeaseStoreError(`UpdateItem on lease ${lease.id} returned no item`);
       const moved = fromItem(result.Attributes);
+      // The keys that name this ticket now: the one seen, and the one a lease recorded before ids was filed under.
+      const keys = [...(patch.ticketKey === undefined ? [] : [patch.ticketKey]), ...(patch.ticketId !== undefined && lease.ticketId === undefined ? [lease.ticketKey] : [])];
+      await Promise.all(keys.map((key) => this.tickets.note(moved.source, key, moved.ticketId, entry.at).catch(() => undefined)));
       // An ended lease gives back its requester's place; if this fails, the next reservation reclaims it.
       if (this.placesInUse && (to === 'REVOKED' || to === 'FAILED')) await this.places.release(placesKey(moved.source, moved.requester), [moved.id]).catch(() => undefined);
       return { ok: true, lease: moved };
@@ -181,38 +191,16 @@ export class DynamoDbLeaseStore implements LeaseStore {
     return this.places.reserve(lease, max);
   }
 
-  async listForTicket(source: TicketSourceName, ticketKey: string): Promise<readonly Lease[]> {
-    return this.query(
-      {
-        IndexName: TICKET_INDEX,
-        KeyConditionExpression: 'ticketRef = :ref',
-        ExpressionAttributeValues: { ':ref': ticketRef(source, ticketKey) },
-      },
-      1000,
-    );
+  listForTicketRef(source: TicketSourceName, ticket: TicketRef): Promise<readonly Lease[]> {
+    return this.tickets.byRef(source, ticket);
   }
 
-  /** Up to `limit` leases (`Infinity`: all), page by page: each page asks for no more than what is still wanted, and never more than a page. */
-  private async query(
-    input: Pick<QueryCommandInput, 'IndexName' | 'KeyConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
-    limit: number,
-  ): Promise<Lease[]> {
-    const leases: Lease[] = [];
-    if (!(limit >= 1)) return leases;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      let page;
-      try {
-        page = await this.doc.send(
-          new QueryCommand({ TableName: this.tableName, ...input, Limit: Math.min(limit - leases.length, this.pageItems), ExclusiveStartKey: startKey }),
-        );
-      } catch (error) {
-        throw storeError('Query', error);
-      }
-      for (const item of page.Items ?? []) if (leases.length < limit) leases.push(fromItem(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined && leases.length < limit);
-    return leases;
+  listForTicket(source: TicketSourceName, ticketKey: string): Promise<readonly Lease[]> {
+    return this.tickets.byKey(source, ticketKey);
+  }
+
+  private async query(input: QueryInput, limit: number): Promise<Lease[]> {
+    return (await queryItems(this.doc, this.tableName, input, limit, this.pageItems)).map((item) => fromItem(item));
   }
 
   async claimApproval(approvalLeaseId: string, idempotencyKey: string, holder: string): Promise<ApprovalClaim> {

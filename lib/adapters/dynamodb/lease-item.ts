@@ -42,6 +42,7 @@ export const leaseItemSchema = z.object({
   id: z.string(),
   idempotencyKey: z.string(),
   source: z.enum(TICKET_SOURCES),
+  ticketId: z.string().optional(),
   ticketKey: z.string(),
   ticketRef: z.string(),
   ticketUrl: z.string(),
@@ -119,6 +120,7 @@ export const denialItemSchema = z.object({
   leaseId: z.string(),
   idempotencyKey: z.string(),
   source: z.enum(TICKET_SOURCES),
+  ticketId: z.string().optional(),
   ticketKey: z.string(),
   code: z.string(),
   reason: z.string(),
@@ -154,14 +156,45 @@ export function toItem(lease: Lease): Record<string, unknown> {
     JSON.stringify({
       ...lease,
       pk: leaseKey(lease.id),
-      ticketRef: ticketRef(lease.source, lease.ticketKey),
+      ticketRef: leaseTicketRef(lease),
       requesterRef: requesterRef(lease.source, lease.requester),
       dueAt: dueAt(lease),
     }),
   ) as Record<string, unknown>;
 }
 
+/**
+ * The ticket index's partition of a lease recorded before leases were filed by ticket id:
+ * `<source>#<key>`. Keys never contain `:` (Jira: `PROJ-12`; ServiceNow:
+ * `CHG0001234`), so these never meet the id partitions below.
+ */
 export const ticketRef = (source: string, key: string): string => `${source}#${key}`;
+/** The ticket index's partition of every lease of one ticket, by its immutable id: `<source>#id:<id>`. */
+export const ticketIdRef = (source: string, id: string): string => `${source}#id:${id}`;
+/** Where a lease is in the ticket index: by its ticket's id, or (recorded before ids) by its key. */
+export function leaseTicketRef(lease: Pick<Lease, 'source' | 'ticketId' | 'ticketKey'>): string {
+  return lease.ticketId === undefined ? ticketRef(lease.source, lease.ticketKey) : ticketIdRef(lease.source, lease.ticketId);
+}
+
+/**
+ * A ticket-key record: which ticket id a key (as a person types it) names, for `leases list
+ * --ticket KEY`. Written beside every lease created and whenever a transition sees a lease's
+ * ticket under a new key. It is in no index (no `ticketRef`, no `status`), and its `pk` is not a
+ * lease's: nothing that lists or scans leases meets it, in this version or an earlier one.
+ */
+export const ticketKeyRecordKey = (source: string, key: string): string => `ticketkey#${source}#${key}`;
+export const TICKET_KEY_RECORD = 'ticket-key';
+export const ticketKeyRecordSchema = z.object({
+  pk: z.string(),
+  record: z.literal(TICKET_KEY_RECORD),
+  source: z.enum(TICKET_SOURCES),
+  key: z.string(),
+  ticketId: z.string(),
+  at: z.string(),
+});
+export function ticketKeyRecord(source: string, key: string, ticketId: string, at: string): Record<string, unknown> {
+  return { pk: ticketKeyRecordKey(source, key), record: TICKET_KEY_RECORD, source, key, ticketId, at };
+}
 
 /** One person across ITSM systems: their email when known, else their id in that system. */
 export function requesterRef(source: string, person: Person): string {

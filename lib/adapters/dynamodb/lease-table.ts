@@ -9,7 +9,10 @@ import { LeaseStoreError } from '../../errors.js';
 
 /** GSI that lets the sweep query due leases by status and due time (start or expiry) instead of scanning. */
 export const STATUS_DUE_INDEX = 'status-dueAt';
-/** GSI listing the leases of one ticket (`<source>#<key>`), newest last. */
+/**
+ * GSI listing the leases of one ticket, newest last: under `<source>#id:<ticket id>` (its immutable
+ * id), or, for leases recorded before leases were filed by id, `<source>#<key>`. See `ticket-index.ts`.
+ */
 export const TICKET_INDEX = 'ticket-createdAt';
 
 /**

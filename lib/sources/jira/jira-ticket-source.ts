@@ -101,7 +101,9 @@ export class JiraTicketSource implements TicketSource {
     if (state === 'approved') approval = await this.own.mark(approval, me);
     return {
       source: 'jira',
+      id: issue.id,
       key: issue.key,
+      formerKeys: formerKeys(histories ?? issue.changelog?.histories ?? [], issue.key),
       url: `${this.baseUrl.replace(/\/+$/, '')}/browse/${issue.key}`,
       state,
       statusText,
@@ -222,6 +224,18 @@ export class JiraTicketSource implements TicketSource {
       retryAfterSeconds: failure?.retryAfterSeconds,
     });
   }
+}
+
+/**
+ * The keys an issue had before, from the `Key` items *Move issue* leaves in its changelog (the
+ * `jira:issue_updated` of a move carries the same item): malformed ones are dropped. Only Jira's
+ * own item counts (`fieldtype: jira`): a custom field a user names "Key" must never make this
+ * ticket's close reach the leases of the key it claims.
+ */
+export function formerKeys(histories: readonly JiraHistory[], current: string): string[] {
+  const moves = histories.flatMap((h) => h.items.filter((i) => i.field === 'Key' && i.fieldtype === 'jira' && (i.fieldId === undefined || !i.fieldId.startsWith('customfield_'))));
+  const keys = moves.map((i) => i.fromString ?? '');
+  return [...new Set(keys)].filter((k) => ISSUE_KEY.test(k) && k !== current).slice(0, 20);
 }
 
 /** Plain text as a Jira wiki-markup body that renders it verbatim (no links, macros or formatting). */

@@ -97,5 +97,7 @@ export function parseJiraHint(body: unknown, interesting: readonly string[], pro
   if (statusChange === undefined) return { kind: 'ignore', reason: 'no status change' };
   const status = statusChange.toString ?? '';
   if (!interesting.includes(status)) return { kind: 'ignore', reason: `status "${status.slice(0, 60)}" is neither an approved nor a closed status` };
-  return { kind: 'ticket', key: payload.issue.key };
+  // The issue id (numeric; kept as text) names the issue whatever its key: its leases are read by it.
+  const id = payload.issue.id === undefined ? undefined : String(payload.issue.id);
+  return { kind: 'ticket', key: payload.issue.key, ...(id !== undefined && /^[1-9][0-9]{0,18}$/.test(id) ? { ticketId: id } : {}) };
 }

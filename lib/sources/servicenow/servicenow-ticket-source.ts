@@ -63,6 +63,7 @@ export class ServiceNowTicketSource implements TicketSource {
     const integrity = approved ? this.integrity(audit, approval?.at) : undefined;
     return {
       source: 'servicenow',
+      id: change.sys_id,
       key: change.number,
       url: `${this.instanceUrl.replace(/\/+$/, '')}/change_request.do?sys_id=${change.sys_id}`,
       state: serviceNowTicketState(change.state, change.approval, this.mapping),

@@ -56,5 +56,5 @@ export function parseServiceNowHint(body: unknown): Hint {
     const issue = parsed.error.issues[0];
     throw new PayloadError(`payload is not a kube-lease ServiceNow hint: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'wrong shape'}`);
   }
-  return { kind: 'ticket', key: parsed.data.sys_id, ...(parsed.data.number === undefined ? {} : { displayKey: parsed.data.number }) };
+  return { kind: 'ticket', key: parsed.data.sys_id, ticketId: parsed.data.sys_id, ...(parsed.data.number === undefined ? {} : { displayKey: parsed.data.number }) };
 }

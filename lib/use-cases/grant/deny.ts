@@ -1,9 +1,9 @@
 import { OPEN_STATUSES, type Lease } from '../../domain/lease.js';
-import { idempotencyKey } from '../../domain/lease-factory.js';
+import { idempotencyKey, keyedIdempotencyKey } from '../../domain/lease-factory.js';
 import { deniedMessage } from '../../domain/messages.js';
 import { leaseIdFor } from '../../domain/names.js';
 import type { DenialCode } from '../../domain/decision.js';
-import { personLabel, type TicketSnapshot } from '../../domain/ticket.js';
+import { personLabel, ticketRefOf, type TicketSnapshot } from '../../domain/ticket.js';
 import { commentSafely } from '../lease-deps.js';
 import type { GrantAccessDeps, GrantOptions, GrantOutcome } from './grant-types.js';
 
@@ -14,15 +14,21 @@ import type { GrantAccessDeps, GrantOptions, GrantOutcome } from './grant-types.
  */
 export async function deny(deps: GrantAccessDeps, ticket: TicketSnapshot, code: DenialCode, reason: string, actor: string, options: GrantOptions): Promise<GrantOutcome> {
   const { leases, clock } = deps;
-  const ofTicket = options.ticketLeases ?? (await leases.listForTicket(ticket.source, ticket.key));
+  const ofTicket = options.ticketLeases ?? (await leases.listForTicketRef(ticket.source, ticketRefOf(ticket)));
   const approval = ticket.state === 'approved' ? ticket.approval : undefined;
   if (approval !== undefined) {
     // Already applied to a lease (it granted or extended it): decided, and "approved" stands.
     if (ofTicket.some((l) => l.approvals.includes(approval.id))) return { kind: 'already-decided', code, reason };
     const key = idempotencyKey({ ticket, approval });
     const at = clock.now().toISOString();
-    const recorded = await leases.recordDenial({ leaseId: leaseIdFor(key), idempotencyKey: key, source: ticket.source, ticketKey: ticket.key, code, reason, at, by: actor });
-    if (!recorded) return { kind: 'already-decided', code, reason };
+    // Beside it: a denial of the same approval recorded before leases were filed by ticket id (under
+    // the id the key gave it): decided then, so this one stays quiet too.
+    const keyedId = leaseIdFor(keyedIdempotencyKey({ ticket, approval }));
+    const [recorded, keyedDenial] = await Promise.all([
+      leases.recordDenial({ leaseId: leaseIdFor(key), idempotencyKey: key, source: ticket.source, ticketId: ticket.id, ticketKey: ticket.key, code, reason, at, by: actor }),
+      keyedId === leaseIdFor(key) ? Promise.resolve(undefined) : leases.denial(keyedId),
+    ]);
+    if (!recorded || keyedDenial !== undefined) return { kind: 'already-decided', code, reason };
   }
   deps.audit.record({
     kind: 'deny',
@@ -70,7 +76,7 @@ export async function admit(deps: GrantAccessDeps, lease: Lease, ticket: TicketS
     code: 'too-many-leases',
     reason,
   });
-  const ofTicket = options.ticketLeases ?? (await leases.listForTicket(ticket.source, ticket.key));
+  const ofTicket = options.ticketLeases ?? (await leases.listForTicketRef(ticket.source, ticketRefOf(ticket)));
   await commentSafely(deps, ticket.source, ticket.key, deniedMessage(reason, ofTicket.filter((l) => OPEN_STATUSES.includes(l.status) && l.id !== lease.id)));
   return { kind: 'denied', code: 'too-many-leases', reason };
 }

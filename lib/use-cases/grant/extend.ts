@@ -8,7 +8,7 @@ import type { GrantPlan } from '../../domain/decision.js';
 import { approvalRecords } from '../../domain/ticket.js';
 import { describeError, LeaseRaceError } from '../../errors.js';
 import { ownerOf } from '../../ports/cluster.js';
-import { commentSafely } from '../lease-deps.js';
+import { commentSafely, ticketPatch } from '../lease-deps.js';
 import type { GrantAccessDeps, GrantOutcome } from './grant-types.js';
 
 /** How many times an extension re-reads and retries after losing a compare-and-swap. */
@@ -50,7 +50,8 @@ export async function extend(deps: GrantAccessDeps, existing: Lease, plan: Grant
       lease,
       lease.status,
       { at: now.toISOString(), from: lease.status, to: lease.status, by: actor, note },
-      { expiresAt, approvals: [...lease.approvals, approvalId], approvalRecords: [...new Set([...(lease.approvalRecords ?? []), ...records])] },
+      // The ticket as the API shows it now: a moved issue's lease shows its current key from here on.
+      { expiresAt, approvals: [...lease.approvals, approvalId], approvalRecords: [...new Set([...(lease.approvalRecords ?? []), ...records])], ...ticketPatch(lease, plan.ticket) },
     );
     if (!moved.ok) {
       lease = moved.current;
