@@ -3,6 +3,7 @@ import { cliContext, type CliIo } from './cli-context.js';
 import { leasesList, leasesRevoke, leasesShow } from './leases-commands.js';
 import { catalogCheck, sweepDryRun, sweepNow } from './other-commands.js';
 import { REPORT_SYNOPSIS, runReport } from './report-command.js';
+import { isRequesterCommand, REQUESTER_COMMANDS, runRequesterCommand } from './requester-commands.js';
 
 export type { CliIo } from './cli-context.js';
 
@@ -23,6 +24,10 @@ export const USAGE = `usage: kube-lease <command> [--help]
 ${Object.values(COMMANDS)
   .map((c) => `  ${c.synopsis}`)
   .join('\n')}
+Requesters (docs/requesting-access.md):
+${Object.values(REQUESTER_COMMANDS)
+  .map((c) => `  ${c.synopsis}`)
+  .join('\n')}
 Read-only commands (leases list, leases show, sweep --dry-run, report) need only the table settings:
 AWS_REGION and LEASES_TABLE, or DYNAMODB_ENDPOINT for a local store (local mode prints it).
 leases revoke and sweep need the functions' settings (docs/cli.md). Output on stdout, log lines
@@ -41,6 +46,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.out(`${USAGE}\n`);
       return 0;
     }
+    if (isRequesterCommand(group)) return await runRequesterCommand(group, argv.slice(1), io);
     const single = group === 'sweep' || group === 'report';
     const name = single ? group : `${group} ${command ?? ''}`;
     const args = single ? (command === undefined ? [] : [command, ...rest]) : rest;
