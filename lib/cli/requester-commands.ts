@@ -1,18 +1,19 @@
 import { parseArgs } from 'node:util';
-import { requesterCluster, type RequesterCluster } from '../adapters/kubernetes/self-access-review.js';
-import type { RequesterTickets, RequestStatus } from '../adapters/requester/requester-tickets.js';
-import { accessCheckOf, findProfile, type Catalog, type Profile } from '../domain/catalog.js';
-import { formatDuration, parseDuration } from '../domain/duration.js';
-import { OPEN_STATUSES, type Lease } from '../domain/lease.js';
+import type { LinkedTicket } from '../domain/ticket.js';
+import { findProfile } from '../domain/catalog.js';
+import { formatDuration } from '../domain/duration.js';
 import { checkAccessRequest } from '../domain/request-check.js';
-import type { LinkedTicket, TicketSourceName } from '../domain/ticket.js';
-import { isTicketSource, TICKET_SOURCES } from '../domain/ticket.js';
 import { KubeLeaseError, scrubSecrets, UsageError } from '../errors.js';
 import type { CliIo } from './cli-context.js';
+import { asJson } from './output.js';
+import { DEFAULT_TIMEOUT, MAX_TIMEOUT, RequestRefused, seconds, sourceOf, type RequesterHooks } from './requester-common.js';
 import { completionScript, completions } from './requester-completion.js';
-import { asJson, timeLeft } from './output.js';
+import { mine } from './requester-mine.js';
+import { approvalText, profiles } from './requester-profiles.js';
 import { requesterCatalog, requesterSettings, requesterTickets } from './requester-settings.js';
-import { storeFromEnvIfSet } from './requester-store.js';
+import { waitCommand, waitFor } from './requester-wait.js';
+
+export type { RequesterHooks } from './requester-common.js';
 
 /** The requester's commands, their synopses and what they do (for the usage text and `--help`). */
 export const REQUESTER_COMMANDS: Readonly<Record<string, { readonly synopsis: string; readonly about: string }>> = {
@@ -31,15 +32,6 @@ export function isRequesterCommand(name: string | undefined): boolean {
 }
 
 type Out = (text: string) => void;
-const DEFAULT_TIMEOUT = 30 * 60;
-const MAX_TIMEOUT = 24 * 3600;
-
-/** Test seams: the kubectl side and the pause between polls. Defaults: the requester's kubeconfig, a real timer. */
-export interface RequesterHooks {
-  readonly cluster?: (context: string | undefined) => RequesterCluster;
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly now?: () => Date;
-}
 
 /**
  * `kube-lease profiles | request | wait | mine | completion`: the requester's side. Errors are
@@ -80,68 +72,6 @@ export async function runRequesterCommand(name: string, args: readonly string[],
   }
 }
 
-function sourceOf(option: string | undefined, catalog: Catalog): TicketSourceName {
-  if (option !== undefined) {
-    if (!isTicketSource(option)) throw new UsageError(`--source is ${TICKET_SOURCES.join(' or ')}, not ${option}`);
-    return option;
-  }
-  return catalog.jira !== undefined ? 'jira' : 'servicenow';
-}
-
-// ---- profiles ----------------------------------------------------------------------------------
-
-/** Who approves a profile. On-call and break-glass approvals are not catalog settings yet: always empty here. */
-function approvalOf(profile: Profile): { people: readonly string[]; groups: readonly string[]; onCall: readonly string[]; breakGlass: readonly string[] } {
-  return { people: profile.approvers ?? [], groups: profile.approverGroups ?? [], onCall: [], breakGlass: [] };
-}
-
-function approvalText(profile: Profile): string {
-  const a = approvalOf(profile);
-  const parts = [...(a.people.length > 0 ? [`people: ${a.people.join(', ')}`] : []), ...(a.groups.length > 0 ? [`a member of ${a.groups.join(' or ')}`] : [])];
-  return parts.length === 0 ? 'any other person' : parts.join('; ');
-}
-
-function profiles(args: readonly string[], io: CliIo): number {
-  const { values } = parseArgs({ args: [...args], options: { catalog: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
-  const { catalog } = requesterCatalog(values.catalog, io.env);
-  if (values.json === true) {
-    io.out(
-      asJson(
-        catalog.profiles.map((p) => ({
-          name: p.name,
-          description: p.description,
-          role: p.roleRef,
-          cluster: p.cluster,
-          namespaces: p.namespaces,
-          defaultDurationSeconds: p.defaultDuration,
-          maxDurationSeconds: p.maxDuration,
-          approval: approvalOf(p),
-          requesters: p.requesters,
-          justification: p.justification,
-          linkedTicket: p.linkedTicket === undefined ? undefined : { jiraStatuses: p.linkedTicket.jiraStatuses, serviceNowStates: p.linkedTicket.serviceNowStates },
-          verify: accessCheckOf(p),
-        })),
-      ),
-    );
-    return 0;
-  }
-  const rows = [['PROFILE', 'ROLE', 'CLUSTER', 'NAMESPACES', 'DEFAULT', 'MAX', 'APPROVED BY']];
-  for (const p of catalog.profiles) rows.push([p.name, `${p.roleRef.kind}/${p.roleRef.name}`, p.cluster, p.namespaces.join(','), formatDuration(p.defaultDuration), formatDuration(p.maxDuration), approvalText(p)]);
-  io.out(table(rows));
-  const notes = catalog.profiles.flatMap((p) => [
-    ...(p.description === undefined ? [] : [`${p.name}: ${p.description}`]),
-    ...(p.justification === undefined ? [] : [`${p.name}: the reason must match ${p.justification.pattern}${p.justification.hint ? ` (${p.justification.hint})` : ''}`]),
-    ...(p.linkedTicket === undefined ? [] : [`${p.name}: needs --link <ticket> in state ${[...(p.linkedTicket.jiraStatuses ?? []), ...(p.linkedTicket.serviceNowStates ?? [])].join(' or ')}`]),
-    ...(p.requesters === undefined ? [] : [`${p.name}: only ${p.requesters.join(', ')} may request it`]),
-  ]);
-  if (notes.length > 0) io.out(`\n${notes.join('\n')}\n`);
-  return 0;
-}
-
-function table(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
-}
 
 // ---- request -----------------------------------------------------------------------------------
 
@@ -160,13 +90,6 @@ const REQUEST_OPTIONS = {
   catalog: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
-
-function seconds(text: string | undefined, option: string, fallback: number, max: number): number {
-  if (text === undefined) return fallback;
-  const value = parseDuration(text);
-  if (value === undefined || value <= 0 || value > max) throw new UsageError(`${option} takes a duration up to ${formatDuration(max)}, e.g. 30m or 2h`);
-  return value;
-}
 
 async function request(args: readonly string[], io: CliIo, hooks: RequesterHooks): Promise<number> {
   const { values, positionals } = parseArgs({ args: [...args], options: REQUEST_OPTIONS, allowPositionals: true, strict: true });
@@ -225,166 +148,6 @@ async function request(args: readonly string[], io: CliIo, hooks: RequesterHooks
   }
   io.err(`filed ${filed.key}: ${filed.url}\n`);
   return waitFor({ tickets, key: filed.key, url: filed.url, profile: preview.profile, namespaces: preview.namespaces, timeout, interval, context: values.context, json: values.json === true, io, hooks });
-}
-
-/** A request the pre-check refused: nothing was filed. */
-class RequestRefused extends KubeLeaseError {
-  override name = 'RequestRefused';
-  constructor(problems: readonly string[]) {
-    super(`nothing was filed: ${problems.join('; ')}`);
-  }
-}
-
-// ---- wait --------------------------------------------------------------------------------------
-
-async function waitCommand(args: readonly string[], io: CliIo, hooks: RequesterHooks): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    options: { source: { type: 'string' }, timeout: { type: 'string' }, interval: { type: 'string' }, context: { type: 'string' }, catalog: { type: 'string' }, json: { type: 'boolean' } },
-    allowPositionals: true,
-    strict: true,
-  });
-  const key = positionals[0];
-  if (key === undefined || positionals.length > 1) throw new UsageError('wait takes one ticket key (OPS-123, CHG0030001)');
-  const { catalog } = requesterCatalog(values.catalog, io.env);
-  const source = sourceOf(values.source, catalog);
-  const tickets = requesterTickets(source, catalog, io.env);
-  const status = await tickets.status(key);
-  const profile = status.profile === undefined ? undefined : findProfile(catalog, status.profile);
-  if (profile === undefined) throw new RequestRefused([`${key} names ${status.profile === undefined ? 'no access profile' : `profile "${status.profile}", which is not in the catalog`}`]);
-  const namespaces = status.namespaces !== undefined && status.namespaces.length > 0 ? [...new Set(status.namespaces)].sort() : profile.namespaces;
-  return waitFor({
-    tickets,
-    key: status.key,
-    url: status.url,
-    profile,
-    namespaces,
-    timeout: seconds(values.timeout, '--timeout', DEFAULT_TIMEOUT, MAX_TIMEOUT),
-    interval: seconds(values.interval, '--interval', 5, 600),
-    context: values.context,
-    json: values.json === true,
-    io,
-    hooks,
-  });
-}
-
-interface WaitInput {
-  readonly tickets: RequesterTickets;
-  readonly key: string;
-  readonly url: string;
-  readonly profile: Profile;
-  readonly namespaces: readonly string[];
-  /** Seconds. */
-  readonly timeout: number;
-  readonly interval: number;
-  readonly context: string | undefined;
-  readonly json: boolean;
-  readonly io: CliIo;
-  readonly hooks: RequesterHooks;
-}
-
-/**
- * Polls until the access works: the ticket's state (stopping when it is denied or closed) and, once
- * it is approved, the cluster itself, asked with the requester's own kubeconfig whether they may do
- * the profile's `verify` check in every namespace (SelfSubjectAccessReview). Progress on stderr;
- * the result (the kubectl context and namespaces to use) on stdout.
- */
-async function waitFor(input: WaitInput): Promise<number> {
-  const { io, hooks, key, profile, namespaces } = input;
-  const now = hooks.now ?? (() => new Date());
-  const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const cluster = (hooks.cluster ?? ((context) => requesterCluster({ context, kubeconfig: io.env.KUBECONFIG?.split(':')[0] || undefined })))(input.context);
-  const check = accessCheckOf(profile);
-  const what = `${check.verb} ${check.group === '' ? '' : `${check.group}/`}${check.resource}${check.subresource === undefined ? '' : `/${check.subresource}`}`;
-  const deadline = now().getTime() + input.timeout * 1000;
-  const result = (body: Record<string, unknown>) => (input.json ? io.out(asJson({ ticket: key, url: input.url, ...body })) : undefined);
-  io.err(`waiting up to ${formatDuration(input.timeout)} for ${key} to be approved and the access to work (context ${cluster.context}; Ctrl-C stops waiting, not the request) …\n`);
-  let last = '';
-  let status: RequestStatus | undefined;
-  for (;;) {
-    try {
-      status = await input.tickets.status(key);
-    } catch (error) {
-      // One failed read is not the end: say so and ask again.
-      io.err(`  could not read ${key} (${scrubSecrets(error instanceof Error ? error.message : String(error)).slice(0, 200)}); trying again\n`);
-    }
-    if (status?.state === 'denied' || status?.state === 'closed') {
-      const why = status.reason ?? `the ticket is ${status.statusText}`;
-      result({ state: status.state, status: status.statusText, reason: why });
-      io.err(`${key} was ${status.state === 'denied' ? 'denied' : 'closed'}: ${why}. Nothing to wait for.\n`);
-      return 1;
-    }
-    if (status?.state === 'approved') {
-      const answers = await Promise.all(namespaces.map(async (ns) => ({ ns, ...(await cluster.canI(ns, check)) })));
-      const missing = answers.filter((a) => !a.allowed).map((a) => a.ns);
-      if (missing.length === 0) {
-        const commands = namespaces.map((ns) => `kubectl --context ${cluster.context} --namespace ${ns} get ${check.resource}`);
-        result({ state: 'live', context: cluster.context, namespaces, check, kubectl: commands });
-        if (!input.json) {
-          io.out(
-            `access is live: the cluster (context ${cluster.context}) says you can ${what} in ${namespaces.join(', ')}\n` +
-              commands.map((c) => `  ${c}\n`).join('') +
-              `  or make it your default: kubectl config set-context ${cluster.context} --namespace ${namespaces[0] ?? ''}\n`,
-          );
-        }
-        return 0;
-      }
-      const line = `${key} is approved; the cluster does not yet let you ${what} in ${missing.join(', ')}`;
-      if (line !== last) io.err(`  ${line}\n`);
-      last = line;
-    } else if (status !== undefined) {
-      const line = `${key} is "${status.statusText}": waiting for approval`;
-      if (line !== last) io.err(`  ${line}\n`);
-      last = line;
-    }
-    const left = deadline - now().getTime();
-    if (left <= 0) {
-      result({ state: 'timeout', status: status?.statusText });
-      io.err(`gave up after ${formatDuration(input.timeout)}: ${key} is "${status?.statusText ?? 'unknown'}" and the access does not work yet. The request stays open; run \`kube-lease wait ${key}\` to keep waiting.\n`);
-      return 1;
-    }
-    await sleep(Math.min(left, input.interval * 1000));
-  }
-}
-
-// ---- mine --------------------------------------------------------------------------------------
-
-async function mine(args: readonly string[], io: CliIo, hooks: RequesterHooks): Promise<number> {
-  const { values } = parseArgs({ args: [...args], options: { source: { type: 'string' }, catalog: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
-  const { catalog } = requesterCatalog(values.catalog, io.env);
-  const source = sourceOf(values.source, catalog);
-  const tickets = requesterTickets(source, catalog, io.env);
-  const me = await tickets.whoami();
-  const requests = await tickets.mine(me);
-  const now = (hooks.now ?? (() => new Date()))();
-  let leases: Lease[] | undefined;
-  let storeNote: string | undefined;
-  const store = storeFromEnvIfSet(io.env);
-  if (store === undefined) storeNote = 'leases: the lease table is not set (LEASES_TABLE with AWS_REGION, or DYNAMODB_ENDPOINT); only tickets shown';
-  else {
-    try {
-      const open = (await Promise.all(OPEN_STATUSES.map((s) => store.leases.listDue(s, new Date('9999-12-31T00:00:00Z'), Number.MAX_SAFE_INTEGER)))).flat();
-      leases = open.filter((l) => l.source === source && (l.requester.id === me.id || (me.email !== undefined && l.requester.email?.toLowerCase() === me.email.toLowerCase())));
-    } catch (error) {
-      storeNote = `leases: the lease table could not be read (${scrubSecrets(error instanceof Error ? error.message : String(error)).slice(0, 200)}); only tickets shown`;
-    } finally {
-      store.close();
-    }
-  }
-  if (values.json === true) {
-    io.out(asJson({ requester: { id: me.id, email: me.email }, requests, leases: leases?.map((l) => ({ id: l.id, ticket: l.ticketKey, status: l.status, cluster: l.cluster, namespaces: l.namespaces, role: l.roleRef, startsAt: l.startsAt, expiresAt: l.expiresAt, left: timeLeft(l, now) })) ?? null, note: storeNote }));
-    return 0;
-  }
-  const rows = [['TICKET', 'STATUS', 'PROFILE', 'NAMESPACES', 'DURATION', 'URL']];
-  for (const r of requests) rows.push([r.key, r.statusText, r.profile ?? '-', r.namespaces?.join(',') ?? '(profile\'s)', r.duration ?? '(default)', r.url]);
-  io.out(requests.length === 0 ? 'no open requests\n' : table(rows));
-  if (leases !== undefined) {
-    const leaseRows = [['LEASE', 'TICKET', 'STATUS', 'CLUSTER', 'NAMESPACES', 'ROLE', 'EXPIRES', 'LEFT']];
-    for (const l of leases.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt))) leaseRows.push([l.id, l.ticketKey, l.status, l.cluster, l.namespaces.join(','), `${l.roleRef.kind}/${l.roleRef.name}`, l.expiresAt, timeLeft(l, now)]);
-    io.out(`\n${leases.length === 0 ? 'no open leases\n' : table(leaseRows)}`);
-  }
-  if (storeNote !== undefined) io.err(`${storeNote}\n`);
-  return 0;
 }
 
 // ---- completion --------------------------------------------------------------------------------

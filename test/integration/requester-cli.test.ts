@@ -224,4 +224,55 @@ describe('requester CLI (profiles, request, wait, mine)', () => {
     expect(await run('completion', 'bash')).toBe(0);
     expect(out.join('')).toContain('complete -o default -F _kube_lease_complete kube-lease kubectl-lease');
   });
+
+  it('a profile that needs a linked incident: refused without --link or with one in the wrong state, filed and granted with a good one', async () => {
+    // Prepare: payments-debug needs a linked issue "In Progress".
+    await stack.stop();
+    stack = new TestStack();
+    await stack.start({ catalog: CATALOG.replace('    roleRef: { kind: Role, name: pod-debugger }\n', '    roleRef: { kind: Role, name: pod-debugger }\n    linkedTicket: { jiraStatuses: [In Progress], serviceNowStates: ["2"] }\n') });
+    stack.jira.addAccount(alice, ALICE_TOKEN);
+    env = { ...env, KUBE_LEASE_CATALOG: stack.catalogPath, KUBE_LEASE_JIRA_URL: stack.jira.url() };
+    stack.jira.createIssue({ key: 'INC-12', reporter: bob, status: 'Open' });
+    // Act + Assess: without --link, and with a link not yet in progress.
+    expect(await run('request', 'payments-debug', '--reason', 'debugging INC-12')).toBe(1);
+    expect(err.join('')).toContain('profile "payments-debug" needs a linked ticket in state In Progress: name it with --link');
+    err = [];
+    expect(await run('request', 'payments-debug', '--reason', 'debugging INC-12', '--link', 'INC-12')).toBe(1);
+    expect(err.join('')).toContain('the linked ticket INC-12 is in state Open; profile "payments-debug" needs one in state In Progress');
+    err = [];
+    expect(await run('request', 'payments-debug', '--reason', 'debugging', '--link', 'INC-99')).toBe(1);
+    expect(err.join('')).toContain('Jira shows no ticket INC-99 to you (--link)');
+    expect(created()).toEqual([]);
+    // In progress: filed, linked, and granted on approval.
+    stack.jira.transition('INC-12', 'In Progress', bob);
+    expect(await run('request', 'payments-debug', '--reason', 'debugging INC-12', '--link', 'INC-12')).toBe(0);
+    const key = newest();
+    expect(JSON.stringify(stack.jira.issue(key).fields.issuelinks)).toContain('INC-12');
+    expect(bodyOf(await stack.deliver(stack.jira.transition(key, 'Approved', bob))).outcome).toBe('granted');
+  });
+
+  it('ServiceNow: files a change as the requester with the mapped fields; approved, it is granted and --wait sees it live', async () => {
+    // Prepare: alice and bob in ServiceNow; alice has her own password.
+    const snAlice = stack.servicenow.addUser('alice', 'alice@example.com', 'Alice Engineer');
+    const snBob = stack.servicenow.addUser('bob', 'bob@example.com', 'Bob Approver');
+    stack.servicenow.setPassword(snAlice, 'alice-sn-password');
+    env = { ...env, KUBE_LEASE_SERVICENOW_URL: stack.servicenow.url(), KUBE_LEASE_SERVICENOW_USER: 'alice', KUBE_LEASE_SERVICENOW_PASSWORD: 'alice-sn-password' };
+    const change = () => [...stack.servicenow.changes.values()].at(-1) ?? {};
+    const hooks: RequesterHooks = {
+      sleep: async () => {
+        if (change().approval === 'approved') return;
+        stack.servicenow.approve(change(), snBob, '-1');
+        expect(bodyOf(await stack.deliverServiceNow(change())).outcome).toBe('granted');
+      },
+    };
+    // Act
+    const code = await runRequesterCommand('request', ['payments-debug', '--source', 'servicenow', '--for', '45m', '--reason', 'INC0012345 crash loop', '--wait', '--json'], io(), hooks);
+    // Assess
+    expect(code).toBe(0);
+    expect(change()).toEqual(expect.objectContaining({ u_k8s_profile: 'payments-debug', u_k8s_duration: '45m', justification: 'INC0012345 crash loop', requested_by: snAlice.sys_id }));
+    const json = JSON.parse(out.join('')) as Record<string, unknown>;
+    expect(json).toEqual(expect.objectContaining({ ticket: change().number, state: 'live', context: 'prod-eu', namespaces: ['payments'], kubectl: ['kubectl --context prod-eu --namespace payments get pods'] }));
+    const posts = stack.servicenow.requests.filter((r) => r.method === 'POST');
+    expect(posts.map((r) => r.headers.authorization)).toEqual([`Basic ${Buffer.from('alice:alice-sn-password').toString('base64')}`]);
+  });
 });
