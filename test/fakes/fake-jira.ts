@@ -62,6 +62,8 @@ export class FakeJira extends FakeHttpServer {
   private nextHistory = 50_000;
   /** Whether the site serves `GET /issue/{key}/changelog` (Cloud does; old Server/DC versions do not). */
   changelogResource = true;
+  /** The number of the first issue created through the API in a project (the next free one after it). */
+  firstIssueNumber = 1;
   /** People's own accounts (email and API token), as requesters use them: issues they create are reported by them. */
   private readonly accounts = new Map<string, { user: JiraUser; token: string }>();
   /** The site's fields (GET /rest/api/2/field): the demo catalog's custom fields with their types. */
@@ -389,7 +391,7 @@ export class FakeJira extends FakeHttpServer {
       else if (schema.type === 'string' && typeof value !== 'string') errors[id] = 'Operation value must be a string';
     }
     if (Object.keys(errors).length > 0) return { status: 400, body: { errorMessages: [], errors } };
-    let number = this.issues.size + 1;
+    let number = this.firstIssueNumber;
     while (this.issues.has(`${String(project)}-${number}`)) number += 1;
     const key = `${String(project)}-${number}`;
     const { project: _p, issuetype, ...rest } = fields;
