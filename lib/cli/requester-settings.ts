@@ -27,11 +27,10 @@ export const REQUESTER_SETTINGS = {
   KUBE_LEASE_SERVICENOW_PASSWORD: 'your ServiceNow password',
 } as const;
 type SettingName = keyof typeof REQUESTER_SETTINGS;
-const SECRETS: readonly SettingName[] = ['KUBE_LEASE_JIRA_TOKEN', 'KUBE_LEASE_SERVICENOW_PASSWORD'];
 
 /** The credentials file's path for this environment. */
 export function credentialsPath(env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_CONFIG_HOME?.trim() || join(env.HOME?.trim() || homedir(), '.config');
+  const base = env.XDG_CONFIG_HOME?.trim() || join(homedir(), '.config');
   return join(base, 'kube-lease', 'credentials');
 }
 
@@ -71,10 +70,21 @@ export function readCredentialsFile(path: string): Partial<Record<SettingName, s
 export function requesterSettings(env: NodeJS.ProcessEnv): { get(name: SettingName): string | undefined; readonly file: string } {
   const file = credentialsPath(env);
   let fromFile: Partial<Record<SettingName, string>> | undefined;
+  // Each read by name: docs/configuration.md's table is generated from the reads in the code.
+  const fromEnv: Record<SettingName, string | undefined> = {
+    KUBE_LEASE_CATALOG: env.KUBE_LEASE_CATALOG,
+    KUBE_LEASE_JIRA_URL: env.KUBE_LEASE_JIRA_URL,
+    KUBE_LEASE_JIRA_EMAIL: env.KUBE_LEASE_JIRA_EMAIL,
+    KUBE_LEASE_JIRA_TOKEN: env.KUBE_LEASE_JIRA_TOKEN,
+    KUBE_LEASE_JIRA_PROJECT: env.KUBE_LEASE_JIRA_PROJECT,
+    KUBE_LEASE_SERVICENOW_URL: env.KUBE_LEASE_SERVICENOW_URL,
+    KUBE_LEASE_SERVICENOW_USER: env.KUBE_LEASE_SERVICENOW_USER,
+    KUBE_LEASE_SERVICENOW_PASSWORD: env.KUBE_LEASE_SERVICENOW_PASSWORD,
+  };
   return {
     file,
     get(name) {
-      const value = env[name]?.trim();
+      const value = fromEnv[name]?.trim();
       if (value) return value;
       fromFile ??= readCredentialsFile(file);
       return fromFile[name]?.trim() || undefined;
@@ -128,6 +138,3 @@ function url(text: string, name: SettingName): string {
   if (!/^https?:$/.test(parsed.protocol) || parsed.username !== '' || parsed.password !== '') throw new ConfigError(`${name} must be an http(s) URL without credentials in it`);
   return text;
 }
-
-/** Names of the settings that are secrets: never printed. */
-export const SECRET_SETTINGS = SECRETS;

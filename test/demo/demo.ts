@@ -116,7 +116,7 @@ export async function runDemo(options: { durationSeconds: number; print: (line: 
       'request',
       ['payments-read', '--namespaces', 'payments', '--for', `${options.durationSeconds}s`, '--reason', reason, '--wait'],
       {
-        env: { KUBE_LEASE_CATALOG: join(dir, 'catalog.yaml'), KUBE_LEASE_JIRA_URL: jiraUrl, KUBE_LEASE_JIRA_EMAIL: 'alice@example.com', KUBE_LEASE_JIRA_TOKEN: 'alice-api-token', KUBECONFIG: join(dir, 'alice-kubeconfig'), HOME: dir },
+        env: { KUBE_LEASE_CATALOG: join(dir, 'catalog.yaml'), KUBE_LEASE_JIRA_URL: jiraUrl, KUBE_LEASE_JIRA_EMAIL: 'alice@example.com', KUBE_LEASE_JIRA_TOKEN: 'alice-api-token', KUBECONFIG: join(dir, 'alice-kubeconfig'), XDG_CONFIG_HOME: dir },
         out: cli,
         err: cli,
       },

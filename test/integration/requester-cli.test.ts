@@ -27,7 +27,6 @@ describe('requester CLI (profiles, request, wait, mine)', () => {
     home = await mkdtemp(join(tmpdir(), 'kube-lease-requester-'));
     await writeFile(join(home, 'kubeconfig'), stack.kube.userKubeconfig(stack.kube.url(), 'alice@example.com', 'prod-eu'));
     env = {
-      HOME: home,
       XDG_CONFIG_HOME: join(home, '.config'),
       KUBECONFIG: join(home, 'kubeconfig'),
       KUBE_LEASE_CATALOG: stack.catalogPath,
@@ -151,7 +150,7 @@ describe('requester CLI (profiles, request, wait, mine)', () => {
 
   it('never files with kube-lease\'s integration account: without the requester\'s own credentials it refuses', async () => {
     // Prepare: only the functions' settings (the integration account) are in the environment.
-    env = { HOME: home, XDG_CONFIG_HOME: join(home, '.config'), KUBE_LEASE_CATALOG: stack.catalogPath, ...stack.jira.clientEnv(stack.jira.url()) };
+    env = { XDG_CONFIG_HOME: join(home, '.config'), KUBE_LEASE_CATALOG: stack.catalogPath, ...stack.jira.clientEnv(stack.jira.url()) };
     // Act
     expect(await run('request', 'payments-read', '--reason', 'INC-5')).toBe(1);
     // Assess
