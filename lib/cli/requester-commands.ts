@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import type { LinkedTicket } from '../domain/ticket.js';
 import { findProfile } from '../domain/catalog.js';
 import { formatDuration } from '../domain/duration.js';
-import { checkAccessRequest } from '../domain/request-check.js';
+import { checkAccessRequest, type RequestProblem } from '../domain/request-check.js';
+import type { LinkedTicket, Person } from '../domain/ticket.js';
 import { KubeLeaseError, scrubSecrets, UsageError } from '../errors.js';
 import type { CliIo } from './cli-context.js';
 import { asJson } from './output.js';
@@ -32,6 +32,10 @@ export function isRequesterCommand(name: string | undefined): boolean {
 }
 
 type Out = (text: string) => void;
+
+/** Before the account is read: a stand-in requester, and the problems that depend on who asks (or on the linked ticket) set aside. */
+const UNKNOWN_REQUESTER: Person = { id: 'kube-lease:requester-not-yet-known', email: 'requester@example.invalid' };
+const NEEDS_ACCOUNT: ReadonlySet<RequestProblem['code']> = new Set<RequestProblem['code']>(['requester-not-allowed', 'no-subject', 'no-linked-ticket']);
 
 /**
  * `kube-lease profiles | request | wait | mine | completion`: the requester's side. Errors are
@@ -67,6 +71,7 @@ export async function runRequesterCommand(name: string, args: readonly string[],
       io.err(`kube-lease ${name}: ${message}\nusage: kube-lease ${spec?.synopsis ?? name}\n`);
       return 2;
     }
+    if (args.includes('--json')) io.out(asJson({ error: message }));
     io.err(`kube-lease ${name}: ${error instanceof KubeLeaseError ? message : `unexpected failure: ${message}`}\n`);
     return 1;
   }
@@ -100,12 +105,22 @@ async function request(args: readonly string[], io: CliIo, hooks: RequesterHooks
   const interval = seconds(values.interval, '--interval', 5, 600);
   const { catalog } = requesterCatalog(values.catalog, io.env);
   const source = sourceOf(values.source, catalog);
-  const tickets = requesterTickets(source, catalog, io.env);
   const now = (hooks.now ?? (() => new Date()))();
   const profile = findProfile(catalog, name);
   const project = source === 'jira' ? (values.project ?? requesterSettings(io.env).get('KUBE_LEASE_JIRA_PROJECT') ?? catalog.jira?.projects?.[0]) : undefined;
   if (source === 'jira' && project === undefined) throw new UsageError('which Jira project? Pass --project <key> or set KUBE_LEASE_JIRA_PROJECT (the catalog names no jira.projects)');
   const issueType = source === 'jira' ? catalog.jira?.issueTypes?.[0] : undefined;
+  const namespaces = values.namespaces?.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const reason = values.reason?.trim() ?? '';
+  const refuse = (problems: readonly RequestProblem[]) => {
+    if (values.json === true) io.out(asJson({ filed: false, problems }));
+    io.err(`kube-lease request: nothing was filed; the request would be denied:\n${problems.map((p) => `  - ${p.message} [${p.code}]`).join('\n')}\n`);
+    return 1;
+  };
+  // First what needs no account (profile, namespaces, duration, reason, scope): refused before any credential is read.
+  const early = checkAccessRequest(catalog, { source, profile: name, namespaces, duration: values.for, justification: reason, requester: UNKNOWN_REQUESTER, project, issueType }, now).problems.filter((p) => !NEEDS_ACCOUNT.has(p.code));
+  if (early.length > 0) return refuse(early);
+  const tickets = requesterTickets(source, catalog, io.env);
   // Who I am (this also proves the credentials) and the linked ticket's state now, before anything is filed.
   const requester = await tickets.whoami();
   const linkTable = profile?.linkedTicket?.serviceNowTable;
@@ -114,14 +129,8 @@ async function request(args: readonly string[], io: CliIo, hooks: RequesterHooks
     linked = await tickets.linkedTicket(values.link.trim(), linkTable);
     if (linked === undefined) throw new RequestRefused([`${source === 'jira' ? 'Jira' : 'ServiceNow'} shows no ticket ${values.link.trim().slice(0, 40)} to you (--link)`]);
   }
-  const namespaces = values.namespaces?.split(',').map((n) => n.trim()).filter((n) => n !== '');
-  const reason = values.reason?.trim() ?? '';
   const { problems, preview } = checkAccessRequest(catalog, { source, profile: name, namespaces, duration: values.for, justification: reason, requester, project, issueType, linked }, now);
-  if (problems.length > 0 || preview === undefined) {
-    if (values.json === true) io.out(asJson({ filed: false, problems }));
-    io.err(`kube-lease request: nothing was filed; the request would be denied:\n${problems.map((p) => `  - ${p.message} [${p.code}]`).join('\n')}\n`);
-    return 1;
-  }
+  if (problems.length > 0 || preview === undefined) return refuse(problems);
   const summary = `${preview.profile.roleRef.kind}/${preview.profile.roleRef.name} in ${preview.profile.cluster}: ${preview.namespaces.join(', ')} for ${formatDuration(preview.durationSeconds)} as ${preview.subject.kind} ${preview.subject.name}`;
   if (values.check === true) {
     if (values.json === true) io.out(asJson({ filed: false, problems: [], would: { profile: preview.profile.name, namespaces: preview.namespaces, durationSeconds: preview.durationSeconds, subject: preview.subject } }));

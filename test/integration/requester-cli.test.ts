@@ -134,6 +134,20 @@ describe('requester CLI (profiles, request, wait, mine)', () => {
     expect(created()).toEqual([]);
   });
 
+  it('refuses a bad request before reading any credential: no account needed to learn it is wrong', async () => {
+    env = { XDG_CONFIG_HOME: join(home, '.config'), KUBE_LEASE_CATALOG: stack.catalogPath };
+    expect(await run('request', 'payments-read', '--for', '8h', '--reason', 'INC-1')).toBe(1);
+    expect(err.join('')).toContain('requested duration 8h exceeds the maximum of 4h for profile "payments-read" [duration-over-max]');
+    expect(err.join('')).not.toContain('needs your own account');
+    expect(stack.jira.requests).toEqual([]);
+  });
+
+  it('with --json, a failure is a JSON document too', async () => {
+    env.KUBE_LEASE_JIRA_TOKEN = 'wrong-token';
+    expect(await run('request', 'payments-read', '--reason', 'INC-7', '--json')).toBe(1);
+    expect(JSON.parse(out.join(''))).toEqual({ error: expect.stringContaining('Jira did not accept your credentials') });
+  });
+
   it('lists every problem of a request at once, and --json says the same', async () => {
     expect(await run('request', 'payments-read', '--namespaces', 'checkout', '--for', '9h', '--reason', 'because', '--json')).toBe(1);
     const json = JSON.parse(out.join('')) as { filed: boolean; problems: { code: string }[] };
