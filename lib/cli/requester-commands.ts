@@ -112,6 +112,9 @@ async function request(args: readonly string[], io: CliIo, hooks: RequesterHooks
   const issueType = source === 'jira' ? catalog.jira?.issueTypes?.[0] : undefined;
   const namespaces = values.namespaces?.split(',').map((n) => n.trim()).filter((n) => n !== '');
   const reason = values.reason?.trim() ?? '';
+  // Jira's summary holds 255 characters: a longer reason there would be cut, and checked as something else than filed.
+  if (source === 'jira' && catalog.jira?.fields.justification === 'summary' && reason.length > 254) throw new UsageError('--reason is longer than 254 characters, the most the Jira summary (where this catalog keeps the reason) holds');
+  if (/[\r\n]/.test(reason)) throw new UsageError('--reason is one line');
   const refuse = (problems: readonly RequestProblem[]) => {
     if (values.json === true) io.out(asJson({ filed: false, problems }));
     io.err(`kube-lease request: nothing was filed; the request would be denied:\n${problems.map((p) => `  - ${p.message} [${p.code}]`).join('\n')}\n`);

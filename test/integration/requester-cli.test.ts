@@ -97,6 +97,18 @@ describe('requester CLI (profiles, request, wait, mine)', () => {
     expect(err.join('')).toMatch(/filed OPS-\d+: http:\/\/127\.0\.0\.1:\d+\/browse\/OPS-\d+\n/);
   });
 
+  it('wait <ticket> picks up a request filed earlier, and refuses what is not an issue key', async () => {
+    expect(await run('request', 'payments-read', '--reason', 'INC-10', '--namespaces', 'payments-worker')).toBe(0);
+    const key = newest();
+    await stack.deliver(stack.jira.transition(key, 'Approved', bob));
+    out = [];
+    expect(await runRequesterCommand('wait', [key], io(), { sleep: async () => undefined })).toBe(0);
+    expect(out.join('')).toContain('access is live: the cluster (context prod-eu) says you can get pods in payments-worker\n');
+    err = [];
+    expect(await run('wait', '../../myself')).toBe(1);
+    expect(err.join('')).toBe('kube-lease wait: "../../myself" is not a Jira issue key (such as OPS-123)\n');
+  });
+
   it('stops waiting with kube-lease\'s reason when the approval is denied', async () => {
     const hooks: RequesterHooks = {
       sleep: async () => {

@@ -161,6 +161,7 @@ export class JiraRequester implements RequesterTickets {
   }
 
   async status(key: string): Promise<RequestStatus> {
+    if (!ISSUE_KEY.test(key)) throw new TicketSourceError(`"${key.slice(0, 40)}" is not a Jira issue key (such as OPS-123)`, undefined);
     const wanted = ['status', 'created', ...Object.values(this.mapping.fields).filter((f): f is string => f !== undefined)].join(',');
     const { status, json } = await this.call('GET', `/rest/api/2/issue/${key}?fields=${wanted}`, `reading ${key}`);
     const issue = issueSchema.safeParse(json);
