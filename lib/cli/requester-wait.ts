@@ -67,7 +67,7 @@ export async function waitFor(input: WaitInput): Promise<number> {
   const { io, hooks, key, profile, namespaces } = input;
   const now = hooks.now ?? (() => new Date());
   const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const cluster = (hooks.cluster ?? ((context) => requesterCluster({ context, kubeconfig: io.env.KUBECONFIG?.split(':')[0] || undefined })))(input.context);
+  const cluster = (hooks.cluster ?? ((context) => requesterCluster({ context, kubeconfig: io.env.KUBECONFIG })))(input.context);
   const check = accessCheckOf(profile);
   const what = `${check.verb} ${check.group === '' ? '' : `${check.group}/`}${check.resource}${check.subresource === undefined ? '' : `/${check.subresource}`}`;
   const deadline = now().getTime() + input.timeout * 1000;

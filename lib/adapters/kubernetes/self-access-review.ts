@@ -1,3 +1,4 @@
+import { delimiter } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { ObjectAuthorizationV1Api as AuthorizationV1Api } from '@kubernetes/client-node/dist/gen/types/ObjectParamAPI.js';
 import type { AccessCheck } from '../../domain/catalog.js';
@@ -12,7 +13,7 @@ export interface RequesterCluster {
 }
 
 /**
- * Opens the requester's kubeconfig (`KUBECONFIG` or ~/.kube/config, as kubectl does) at `context`
+ * Opens the requester's kubeconfig (the `KUBECONFIG` list given, else ~/.kube/config, as kubectl does) at `context`
  * (default: its current context). Credentials stay the requester's: exec plugins such as
  * `aws eks get-token` run as they would for kubectl.
  *
@@ -21,8 +22,17 @@ export interface RequesterCluster {
 export function requesterCluster(options: { readonly kubeconfig?: string | undefined; readonly context?: string | undefined }): RequesterCluster {
   const kc = new KubeConfig();
   try {
-    if (options.kubeconfig !== undefined) kc.loadFromFile(options.kubeconfig);
-    else kc.loadFromDefault();
+    // KUBECONFIG as kubectl reads it: a list of files, merged, the first one's current context winning.
+    const files = (options.kubeconfig ?? '').split(delimiter).filter((f) => f !== '');
+    if (files.length === 0) kc.loadFromDefault();
+    for (const [i, file] of files.entries()) {
+      if (i === 0) kc.loadFromFile(file);
+      else {
+        const more = new KubeConfig();
+        more.loadFromFile(file);
+        kc.mergeConfig(more, Boolean(kc.getCurrentContext()));
+      }
+    }
   } catch (error) {
     throw new ConfigError(`cannot read your kubeconfig${options.kubeconfig === undefined ? '' : ` ${options.kubeconfig}`}: ${scrubSecrets(error instanceof Error ? error.message : String(error))}`, { cause: error });
   }
