@@ -154,6 +154,15 @@ describe('requester CLI (profiles, request, wait, mine)', () => {
     expect(stack.jira.requests).toEqual([]);
   });
 
+  it('refuses a reason the Jira summary would cut or could not hold, as wrong arguments', async () => {
+    expect(await run('request', 'payments-read', '--reason', `INC-1 ${'x'.repeat(260)}`)).toBe(2);
+    expect(err.join('')).toContain('--reason is longer than 254 characters, the most the Jira summary (where this catalog keeps the reason) holds');
+    err = [];
+    expect(await run('request', 'payments-read', '--reason', 'INC-1\nsecond line')).toBe(2);
+    expect(err.join('')).toContain('--reason is one line');
+    expect(stack.jira.requests).toEqual([]);
+  });
+
   it('with --json, a failure is a JSON document too', async () => {
     env.KUBE_LEASE_JIRA_TOKEN = 'wrong-token';
     expect(await run('request', 'payments-read', '--reason', 'INC-7', '--json')).toBe(1);
