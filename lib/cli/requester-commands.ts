@@ -159,7 +159,7 @@ async function request(args: readonly string[], io: CliIo, hooks: RequesterHooks
     return 0;
   }
   io.err(`filed ${filed.key}: ${filed.url}\n`);
-  return waitFor({ tickets, key: filed.key, url: filed.url, profile: preview.profile, namespaces: preview.namespaces, timeout, interval, context: values.context, json: values.json === true, io, hooks });
+  return waitFor({ tickets, key: filed.key, url: filed.url, profile: preview.profile, namespaces: preview.namespaces, dryRun: catalog.dryRun || preview.profile.dryRun === true, timeout, interval, context: values.context, json: values.json === true, io, hooks });
 }
 
 // ---- completion --------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ export async function waitCommand(args: readonly string[], io: CliIo, hooks: Req
     url: status.url,
     profile,
     namespaces,
+    dryRun: catalog.dryRun || profile.dryRun === true,
     timeout: seconds(values.timeout, '--timeout', DEFAULT_TIMEOUT, MAX_TIMEOUT),
     interval: seconds(values.interval, '--interval', 5, 600),
     context: values.context,
@@ -48,6 +49,8 @@ export interface WaitInput {
   readonly url: string;
   readonly profile: Profile;
   readonly namespaces: readonly string[];
+  /** The catalog's or the profile's dry run: approvals are validated, nothing is ever granted. */
+  readonly dryRun: boolean;
   /** Seconds. */
   readonly timeout: number;
   readonly interval: number;
@@ -65,6 +68,11 @@ export interface WaitInput {
  */
 export async function waitFor(input: WaitInput): Promise<number> {
   const { io, hooks, key, profile, namespaces } = input;
+  if (input.dryRun) {
+    if (input.json) io.out(asJson({ ticket: key, url: input.url, state: 'dry-run' }));
+    io.err(`${key}: profile "${profile.name}" runs in dry run (the catalog's dryRun): an approval is validated and nothing is granted, so the access will never work; not waiting\n`);
+    return 1;
+  }
   const now = hooks.now ?? (() => new Date());
   const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const cluster = (hooks.cluster ?? ((context) => requesterCluster({ context, kubeconfig: io.env.KUBECONFIG })))(input.context);

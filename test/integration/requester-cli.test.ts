@@ -122,6 +122,18 @@ describe('requester CLI (profiles, request, wait, mine)', () => {
     expect(stack.kube.selfReviews).toEqual([]);
   });
 
+  it('does not wait for access a dry-run catalog never grants', async () => {
+    await stack.stop();
+    stack = new TestStack();
+    await stack.start({ catalog: `${CATALOG}dryRun: true\n` });
+    stack.jira.addAccount(alice, ALICE_TOKEN);
+    env = { ...env, KUBE_LEASE_CATALOG: stack.catalogPath, KUBE_LEASE_JIRA_URL: stack.jira.url() };
+    const code = await runRequesterCommand('request', ['payments-read', '--reason', 'INC-11', '--wait'], io(), { sleep: async () => undefined });
+    expect(code).toBe(1);
+    expect(created()).toHaveLength(1);
+    expect(err.join('')).toContain('profile "payments-read" runs in dry run (the catalog\'s dryRun): an approval is validated and nothing is granted, so the access will never work; not waiting');
+  });
+
   it('gives up after --timeout, saying the request stays open', async () => {
     let now = stack.clock.now().getTime();
     const hooks: RequesterHooks = { sleep: async (ms) => void (now += ms), now: () => new Date(now) };
