@@ -4,6 +4,7 @@ import { leasesList, leasesRevoke, leasesShow } from './leases-commands.js';
 import { catalogCheck, sweepDryRun, sweepNow } from './other-commands.js';
 import { REPORT_SYNOPSIS, runReport } from './report-command.js';
 import { storeHintLine } from './store-hints.js';
+import { isRequesterCommand, REQUESTER_COMMANDS, runRequesterCommand } from './requester-commands.js';
 
 export type { CliIo } from './cli-context.js';
 
@@ -22,6 +23,10 @@ const COMMANDS: Readonly<Record<string, { readonly synopsis: string; readonly ab
 
 export const USAGE = `usage: kube-lease <command> [--help]
 ${Object.values(COMMANDS)
+  .map((c) => `  ${c.synopsis}`)
+  .join('\n')}
+Requesters (docs/requesting-access.md):
+${Object.values(REQUESTER_COMMANDS)
   .map((c) => `  ${c.synopsis}`)
   .join('\n')}
 Read-only commands (leases list, leases show, sweep --dry-run, report) need only the table settings:
@@ -49,6 +54,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.out(`${USAGE}\n`);
       return 0;
     }
+    if (isRequesterCommand(group)) return await runRequesterCommand(group, argv.slice(1), io);
     const single = group === 'sweep' || group === 'report';
     const name = single ? group : `${group} ${command ?? ''}`;
     const args = single ? (command === undefined ? [] : [command, ...rest]) : rest;

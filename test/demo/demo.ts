@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runRequesterCommand } from '../../lib/cli/requester-commands.js';
 import { signJiraBody } from '../../lib/sources/jira/jira-webhook.js';
 import { consoleLogger } from '../../lib/adapters/logging/console-logger.js';
 import { startLocalStack, type LocalStack } from '../../lib/local/local-stack.js';
@@ -111,16 +112,36 @@ export async function runDemo(options: {
     };
 
     print(`local mode on ${url}; fake Jira on ${jiraUrl}; fake ServiceNow on ${snUrl}; fake Kubernetes API on ${kubeUrl}\n`);
-    jira.createIssue({
-      key: 'OPS-101',
-      reporter: alice,
-      summary: 'INC-4711: payments pods crash-looping, need read access to inspect',
-      fields: { customfield_10100: { value: 'payments-read' }, customfield_10101: `${options.durationSeconds}s`, customfield_10102: ['payments'] },
-    });
-    jira.transition('OPS-101', 'In Review', alice);
-    print(`1. Jira: ${bob.displayName} approves OPS-101 (profile payments-read, ${options.durationSeconds}s, namespace payments)`);
-    const grantResponse = await deliverJira(jira.transition('OPS-101', 'Approved', bob), 'delivery-1');
-    print(`   webhook answered ${JSON.stringify(grantResponse)}`);
+    // Alice asks from her terminal, with her own Jira token and kubeconfig; bob approves in Jira while she waits.
+    jira.addAccount(alice, 'alice-api-token');
+    jira.firstIssueNumber = 101;
+    await writeFile(join(dir, 'alice-kubeconfig'), kube.userKubeconfig(kubeUrl, 'alice@example.com', 'demo'));
+    const reason = 'INC-4711: payments pods crash-looping, need read access to inspect';
+    print(`1. alice: kube-lease request payments-read --namespaces payments --for ${options.durationSeconds}s --reason "${reason}" --wait`);
+    let grantResponse: { status: number; body: unknown } | undefined;
+    const cli = (text: string) => print(indent(text.trimEnd()));
+    const requested = await runRequesterCommand(
+      'request',
+      ['payments-read', '--namespaces', 'payments', '--for', `${options.durationSeconds}s`, '--reason', reason, '--wait'],
+      {
+        env: { KUBE_LEASE_CATALOG: join(dir, 'catalog.yaml'), KUBE_LEASE_JIRA_URL: jiraUrl, KUBE_LEASE_JIRA_EMAIL: 'alice@example.com', KUBE_LEASE_JIRA_TOKEN: 'alice-api-token', KUBECONFIG: join(dir, 'alice-kubeconfig'), XDG_CONFIG_HOME: dir },
+        out: cli,
+        err: cli,
+      },
+      {
+        sleep: async () => {
+          if (grantResponse !== undefined) {
+            await sleep(200);
+            return;
+          }
+          print(`   Jira: ${bob.displayName} approves OPS-101`);
+          jira.transition('OPS-101', 'In Review', alice);
+          grantResponse = await deliverJira(jira.transition('OPS-101', 'Approved', bob), 'delivery-1');
+          print(`   webhook answered ${JSON.stringify(grantResponse)}`);
+        },
+      },
+    );
+    if (requested !== 0 || grantResponse === undefined) throw new Error('alice\'s request did not end with access');
     const bindingsWhileActive = kube.list();
     print('\n   RoleBinding as the Kubernetes API server saw it:');
     print(JSON.stringify(bindingsWhileActive, null, 2).replace(/^/gm, '   '));

@@ -35,5 +35,8 @@ describe('local mode end to end (npm run demo)', () => {
     expect(notes).toMatch(/Sessions \(exec, attach, port-forward\): 1:\n- exec into payments\/api-7d9c6b-x2x4q \(container app\): "sh"/);
     expect([...result.audit.map((e) => e.kind)].sort()).toEqual(['activity', 'activity', 'deny', 'end-session', 'grant', 'grant', 'revoke', 'revoke', 'schedule', 'verify', 'verify']);
     expect(lines.join('\n')).toContain('"kind": "RoleBinding"');
+    // Step 1 asked from the terminal (kube-lease request --wait) and waited until the cluster said yes.
+    expect(lines.join('\n')).toContain('filed OPS-101: ');
+    expect(lines.join('\n')).toContain('access is live: the cluster (context demo) says you can get pods in payments');
   });
 });

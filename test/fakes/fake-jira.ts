@@ -78,6 +78,18 @@ export class FakeJira extends FakeHttpServer {
   private nextHistory = 50_000;
   /** Whether the site serves `GET /issue/{key}/changelog` (Cloud does; old Server/DC versions do not). */
   changelogResource = true;
+  /** The number of the first issue created through the API in a project (the next free one after it). */
+  firstIssueNumber = 1;
+  /** People's own accounts (email and API token), as requesters use them: issues they create are reported by them. */
+  private readonly accounts = new Map<string, { user: JiraUser; token: string }>();
+  /** The site's fields (GET /rest/api/2/field): the demo catalog's custom fields with their types. */
+  readonly fieldTypes: Record<string, { type: string; items?: string }> = {
+    customfield_10100: { type: 'option' },
+    customfield_10101: { type: 'string' },
+    customfield_10102: { type: 'array', items: 'option' },
+    customfield_10103: { type: 'datetime' },
+    customfield_10104: { type: 'datetime' },
+  };
 
   constructor(
     private readonly email = 'kube-lease-bot@example.com',
@@ -95,6 +107,22 @@ export class FakeJira extends FakeHttpServer {
   /** The settings a kube-lease instance needs to call this fake (its base URL once started, the bot's credentials). */
   clientEnv(baseUrl: string): Record<'JIRA_BASE_URL' | 'JIRA_EMAIL' | 'JIRA_API_TOKEN', string> {
     return { JIRA_BASE_URL: baseUrl, JIRA_EMAIL: this.email, JIRA_API_TOKEN: this.token };
+  }
+
+  /** Gives `user` an API token: they may call the API as themselves (Basic email:token). */
+  addAccount(user: JiraUser, token: string): void {
+    this.accounts.set(user.emailAddress ?? user.accountId, { user, token });
+  }
+
+  /** Who a request's Basic credentials are: kube-lease's bot, a person with an account, or nobody. */
+  private caller(authorization: string | undefined): JiraUser | undefined {
+    if (authorization === `Basic ${Buffer.from(`${this.email}:${this.token}`).toString('base64')}`) return this.botUser;
+    const decoded = /^Basic (.+)$/.exec(authorization ?? '')?.[1];
+    if (decoded === undefined) return undefined;
+    const text = Buffer.from(decoded, 'base64').toString('utf8');
+    const at = text.indexOf(':');
+    const account = this.accounts.get(text.slice(0, at));
+    return account !== undefined && account.token === text.slice(at + 1) ? account.user : undefined;
   }
 
   createIssue(options: { key: string; reporter: JiraUser; summary?: string; fields?: Record<string, unknown>; status?: string }): void {
@@ -307,10 +335,12 @@ export class FakeJira extends FakeHttpServer {
   }
 
   protected route(request: FakeRequest): FakeResponse {
-    const expected = `Basic ${Buffer.from(`${this.email}:${this.token}`).toString('base64')}`;
-    if (request.headers.authorization !== expected) {
+    const caller = this.caller(request.headers.authorization);
+    if (caller === undefined) {
       return { status: 401, body: { errorMessages: ['You are not authenticated. Authentication required to perform this operation.'], errors: {} } };
     }
+    const requester = this.requesterRoute(request, caller);
+    if (requester !== undefined) return requester;
     const issueMatch = /^\/rest\/api\/2\/issue\/([^/]+)$/.exec(request.path);
     if (issueMatch?.[1] !== undefined && request.method === 'GET') {
       const issue = this.find(issueMatch[1]);
@@ -366,5 +396,73 @@ export class FakeJira extends FakeHttpServer {
       return { status: 201, body: { self: `https://example.atlassian.net/rest/api/2/issue/${issue.id}/comment/${comment.id}`, ...comment } };
     }
     return { status: 404, body: { errorMessages: ['null for uri: ' + request.path], errors: {} } };
+  }
+
+  /**
+   * The routes a person's CLI calls: `myself`, `field`, create an issue (POST /issue: 201
+   * `{ id, key, self }`; 400 `{ errorMessages, errors: { field: message } }` for a missing or
+   * unknown field, an option that does not exist, a value of the wrong shape), link issues, read
+   * the comments, and the JQL search (`/search/jql`, Cloud's; only the clauses the CLI writes).
+   */
+  private requesterRoute(request: FakeRequest, caller: JiraUser): FakeResponse | undefined {
+    const { path, method } = request;
+    if (path === '/rest/api/2/myself' && method === 'GET') return { status: 200, body: { self: `https://example.atlassian.net/rest/api/2/user?accountId=${caller.accountId}`, ...caller, timeZone: 'Etc/UTC' } };
+    if (path === '/rest/api/2/field' && method === 'GET') {
+      const system = [{ id: 'summary', name: 'Summary', custom: false, schema: { type: 'string', system: 'summary' } }];
+      return { status: 200, body: [...system, ...Object.entries(this.fieldTypes).map(([id, schema]) => ({ id, key: id, name: FIELD_NAMES[id] ?? id, custom: true, schema: { ...schema, custom: 'com.atlassian.jira.plugin.system.customfieldtypes:select', customId: Number(id.slice(12)) } }))] };
+    }
+    if (path === '/rest/api/2/issue' && method === 'POST') return this.create(JSON.parse(request.body || '{}') as { fields?: Record<string, unknown> }, caller);
+    if (path === '/rest/api/2/issueLink' && method === 'POST') {
+      const body = JSON.parse(request.body || '{}') as { inwardIssue?: { key?: string }; outwardIssue?: { key?: string } };
+      const [a, b] = [body.inwardIssue?.key ?? '', body.outwardIssue?.key ?? ''];
+      if (!this.issues.has(a) || !this.issues.has(b)) return { status: 404, body: { errorMessages: ['The issue no longer exists.'], errors: {} } };
+      this.link(a, b);
+      return { status: 201 };
+    }
+    const comments = /^\/rest\/api\/2\/issue\/([^/]+)\/comment$/.exec(path);
+    if (comments?.[1] !== undefined && method === 'GET') {
+      const issue = this.issues.get(comments[1]);
+      if (issue === undefined) return { status: 404, body: NOT_FOUND };
+      return { status: 200, body: { startAt: 0, maxResults: 100, total: issue.comments.length, comments: issue.comments.map((c) => ({ self: '', ...c, updated: c.created })) } };
+    }
+    if (path === '/rest/api/2/search/jql' && method === 'GET') {
+      const jql = request.query.get('jql') ?? '';
+      const reporter = /(?:^|\s)reporter = currentUser\(\)/.test(jql);
+      const notEmpty = [...jql.matchAll(/cf\[(\d+)\] is not EMPTY/g)].map((m) => `customfield_${m[1] ?? ''}`);
+      const found = [...this.issues.values()]
+        .filter((i) => !reporter || (i.fields.reporter as JiraUser | undefined)?.accountId === caller.accountId)
+        .filter((i) => notEmpty.every((f) => i.fields[f] !== undefined && i.fields[f] !== null))
+        .reverse();
+      return { status: 200, body: { issues: found.map((i) => ({ id: i.id, key: i.key, self: `https://example.atlassian.net/rest/api/2/issue/${i.id}`, fields: i.fields })), isLast: true } };
+    }
+    return undefined;
+  }
+
+  private create(body: { fields?: Record<string, unknown> }, caller: JiraUser): FakeResponse {
+    const fields = body.fields ?? {};
+    const errors: Record<string, string> = {};
+    const project = (fields.project as { key?: unknown } | undefined)?.key;
+    if (typeof project !== 'string' || !/^[A-Z][A-Z0-9]+$/.test(project)) errors.project = 'Specify a valid project ID or key';
+    if (typeof fields.summary !== 'string' || fields.summary.trim() === '') errors.summary = 'You must specify a summary of the issue.';
+    if (typeof (fields.issuetype as { name?: unknown } | undefined)?.name !== 'string') errors.issuetype = 'Specify an issue type';
+    for (const [id, value] of Object.entries(fields)) {
+      if (!id.startsWith('customfield_')) continue;
+      const schema = this.fieldTypes[id];
+      if (schema === undefined) errors[id] = `Field '${id}' cannot be set. It is not on the appropriate screen, or unknown.`;
+      else if (schema.type === 'option' && typeof (value as { value?: unknown } | null)?.value !== 'string') errors[id] = `Specify a valid 'id' or 'name' for ${FIELD_NAMES[id] ?? id}`;
+      else if (schema.type === 'array' && !Array.isArray(value)) errors[id] = `data was not an array`;
+      else if (schema.type === 'string' && typeof value !== 'string') errors[id] = 'Operation value must be a string';
+    }
+    if (Object.keys(errors).length > 0) return { status: 400, body: { errorMessages: [], errors } };
+    let number = this.firstIssueNumber;
+    while (this.issues.has(`${String(project)}-${number}`)) number += 1;
+    const key = `${String(project)}-${number}`;
+    const { project: _p, issuetype, ...rest } = fields;
+    this.createIssue({ key, reporter: caller, summary: String(fields.summary), fields: rest });
+    const issue = this.issue(key);
+    issue.fields.issuetype = { id: '10002', name: (issuetype as { name: string }).name, subtask: false };
+    issue.fields.created = this.created();
+    issue.fields.creator = caller;
+    return { status: 201, body: { id: issue.id, key, self: `https://example.atlassian.net/rest/api/2/issue/${issue.id}` } };
   }
 }

@@ -126,6 +126,32 @@ export class FakeKubernetes extends FakeHttpServer {
     };
   }
 
+  /** Self access reviews asked, in order (`kubectl auth can-i`, `kube-lease request --wait`). */
+  readonly selfReviews: { user: string; namespace?: string; verb?: string; resource?: string; allowed: boolean }[] = [];
+
+  /** POST selfsubjectaccessreviews: the RBAC authorizer's answer for the caller themselves (201, as the API server answers a create). */
+  private selfReview(request: FakeRequest, who: { username: string; groups: readonly string[] }): FakeResponse {
+    const body = JSON.parse(request.body || '{}') as { spec?: { resourceAttributes?: { namespace?: string; verb?: string; group?: string; resource?: string; subresource?: string } } };
+    const attributes = body.spec?.resourceAttributes;
+    if (attributes === undefined) return status(422, 'Invalid', 'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec: Invalid value: ...: exactly one of nonResourceAttributes or resourceAttributes must be specified');
+    const answer = this.authorize({ user: who.username, groups: who.groups }, attributes.namespace ?? '', {
+      verb: attributes.verb ?? '',
+      resource: attributes.resource ?? '',
+      group: attributes.group ?? '',
+      subresource: attributes.subresource,
+    });
+    this.selfReviews.push({ user: who.username, namespace: attributes.namespace, verb: attributes.verb, resource: attributes.resource, allowed: answer.allowed });
+    return {
+      status: 201,
+      body: { kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec: body.spec, status: answer.allowed ? { allowed: true, reason: answer.reason } : { allowed: false } },
+    };
+  }
+
+  /** A person's own kubeconfig (YAML): a context named `contextName` whose token makes this fake see `user`. */
+  userKubeconfig(server: string, user: string, contextName = 'fake-user'): string {
+    return this.kubeconfig(server, contextName).replace(`    token: ${this.token}`, `    token: user:${user}`);
+  }
+
   binding(namespace: string, name: string): StoredBinding | undefined {
     return this.bindings.get(`${namespace}/${name}`);
   }
@@ -170,6 +196,8 @@ export class FakeKubernetes extends FakeHttpServer {
   protected route(request: FakeRequest): FakeResponse {
     const who = this.identify(request);
     if (who === undefined) return status(401, 'Unauthorized', 'Unauthorized');
+    // Every authenticated user may ask what they themselves may do (system:basic-user's rule).
+    if (request.path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews' && request.method === 'POST') return this.selfReview(request, who);
     const info = requestInfo(request);
     const isStream = info.resource === 'pods' && STREAM_SUBRESOURCES.includes(info.subresource ?? '');
     const authzVerb = isStream ? 'create' : info.verb;

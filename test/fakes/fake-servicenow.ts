@@ -44,6 +44,8 @@ export class FakeServiceNow extends FakeHttpServer {
    */
   auditReadable = true;
   private nextNumber = 30_000;
+  /** People's own passwords, by user_name: requesters call the Table API as themselves. */
+  private readonly passwords = new Map<string, string>();
 
   constructor(
     private readonly user = 'kube-lease.integration',
@@ -65,6 +67,22 @@ export class FakeServiceNow extends FakeHttpServer {
     };
     this.users.set(user.sys_id, user);
     return user;
+  }
+
+  /** Lets `user` call the Table API as themselves with `password` (Basic auth). */
+  setPassword(user: SnUser, password: string): void {
+    this.passwords.set(user.user_name, password);
+  }
+
+  /** Who a request's Basic credentials are: kube-lease's integration user, a person with a password, or nobody. */
+  private caller(authorization: string | undefined): string | undefined {
+    const decoded = /^Basic (.+)$/.exec(authorization ?? '')?.[1];
+    if (decoded === undefined) return undefined;
+    const text = Buffer.from(decoded, 'base64').toString('utf8');
+    const at = text.indexOf(':');
+    const [name, password] = [text.slice(0, at), text.slice(at + 1)];
+    if (name === this.user) return password === this.password ? name : undefined;
+    return this.passwords.get(name) === password ? name : undefined;
   }
 
   /**
@@ -151,8 +169,8 @@ export class FakeServiceNow extends FakeHttpServer {
   }
 
   protected route(request: FakeRequest): FakeResponse {
-    const expected = `Basic ${Buffer.from(`${this.user}:${this.password}`).toString('base64')}`;
-    if (request.headers.authorization !== expected) {
+    const caller = this.caller(request.headers.authorization);
+    if (caller === undefined) {
       return { status: 401, body: { error: { message: 'User Not Authenticated', detail: 'Required to provide Auth information' }, status: 'failure' } };
     }
     const m = /^\/api\/now\/table\/([a-z_]+)(?:\/([0-9a-f]{32}|[^/]+))?$/.exec(request.path);
@@ -171,12 +189,38 @@ export class FakeServiceNow extends FakeHttpServer {
         return { status: 200, body: { result: change } };
       }
     }
+    if (table === 'change_request' && id === undefined && request.method === 'POST') {
+      // A person creating a change from the Table API: 201 with the whole record.
+      const body = JSON.parse(request.body || '{}') as Record_;
+      const requester = [...this.users.values()].find((u) => u.user_name === caller);
+      const change = this.createChange(requester ?? { sys_id: '', user_name: caller, email: '', name: caller, active: 'true', web_service_access_only: 'false' }, body);
+      change.sys_created_on = snDate(this.now());
+      return { status: 201, body: { result: change } };
+    }
     if (table === 'change_request' && id === undefined && request.method === 'GET') {
-      const number = /^number=(.+)$/.exec(request.query.get('sysparm_query') ?? '')?.[1];
-      const found = [...this.changes.values()].filter((c) => c.number === number);
-      return { status: 200, body: { result: found.map(pick) } };
+      const query = request.query.get('sysparm_query') ?? '';
+      const number = /^number=(.+)$/.exec(query)?.[1];
+      // `<field>=<sys_id>^<field>ISNOTEMPTY^ORDERBYDESCsys_created_on`: a requester's own changes.
+      const byField = /^([a-z_]+)=([0-9a-f]{32})\^([a-z_]+)ISNOTEMPTY/.exec(query);
+      const found = [...this.changes.values()].filter((c) => (byField === null ? c.number === number : c[byField[1] ?? ''] === byField[2] && (c[byField[3] ?? ''] ?? '') !== ''));
+      return { status: 200, body: { result: found.reverse().map(pick) } };
+    }
+    if (table === 'sys_user' && id === undefined && request.method === 'GET') {
+      const name = /^user_name=(.+)$/.exec(request.query.get('sysparm_query') ?? '')?.[1];
+      return { status: 200, body: { result: [...this.users.values()].filter((u) => u.user_name === name).map((u) => pick({ ...u })) } };
+    }
+    if (table === 'sys_journal_field' && id === undefined && request.method === 'GET') {
+      // Work notes of a change, newest first (the fake keeps them in order, without times).
+      const element = /element_id=([0-9a-f]{32})/.exec(request.query.get('sysparm_query') ?? '')?.[1];
+      const change = element === undefined ? undefined : this.changes.get(element);
+      const notes = [...(change === undefined ? [] : this.notes(change))].reverse();
+      return { status: 200, body: { result: notes.slice(0, Number(request.query.get('sysparm_limit') ?? '100')).map((value) => pick({ value, element: 'work_notes', element_id: element ?? '' })) } };
     }
     const other = table === undefined ? undefined : this.tables.get(table);
+    if (other !== undefined && id === undefined && request.method === 'GET') {
+      const number = /^number=(.+)$/.exec(request.query.get('sysparm_query') ?? '')?.[1];
+      return { status: 200, body: { result: [...other.values()].filter((r) => r.number === number).map(pick) } };
+    }
     if (other !== undefined && id !== undefined && request.method === 'GET') {
       const record = other.get(id);
       return record === undefined ? { status: 404, body: NOT_FOUND } : { status: 200, body: { result: pick(record) } };

@@ -78,4 +78,13 @@ export const SETTING_DESCRIPTIONS: Readonly<Record<string, SettingDescription>> 
     meaning: 'local mode: the port of the embedded store (127.0.0.1), printed at start for the CLI',
   },
   USER: { group: 'Local mode and CLI', meaning: 'CLI: who `leases revoke` records as the actor (`cli:<USER>`)' },
+  KUBE_LEASE_CATALOG: { group: 'Local mode and CLI', defaultText: '(for requests)', limits: 'a file path', meaning: '`request`, `profiles`, `wait`, `mine`: the access catalog to check requests against (`--catalog` overrides it); [Requesting access](requesting-access.md)' },
+  KUBE_LEASE_JIRA_URL: { group: 'Local mode and CLI', defaultText: '(for requests)', limits: URL_LIMITS, meaning: 'the requester\'s Jira site; never kube-lease\'s `JIRA_BASE_URL`' },
+  KUBE_LEASE_JIRA_EMAIL: { group: 'Local mode and CLI', defaultText: '(for requests)', meaning: 'the requester\'s own Jira account email (requests are filed as them)' },
+  KUBE_LEASE_JIRA_TOKEN: { group: 'Local mode and CLI', defaultText: '(for requests)', meaning: 'the requester\'s own Jira API token; in the environment or the credentials file (mode 0600), never printed' },
+  KUBE_LEASE_JIRA_PROJECT: { group: 'Local mode and CLI', defaultText: 'the first of `jira.projects`', meaning: 'the Jira project requests are filed in (`--project` overrides it)' },
+  KUBE_LEASE_SERVICENOW_URL: { group: 'Local mode and CLI', defaultText: '(for requests)', limits: URL_LIMITS, meaning: 'the requester\'s ServiceNow instance' },
+  KUBE_LEASE_SERVICENOW_USER: { group: 'Local mode and CLI', defaultText: '(for requests)', meaning: 'the requester\'s own ServiceNow user name' },
+  KUBE_LEASE_SERVICENOW_PASSWORD: { group: 'Local mode and CLI', defaultText: '(for requests)', meaning: 'the requester\'s own ServiceNow password; in the environment or the credentials file (mode 0600), never printed' },
+  XDG_CONFIG_HOME: { group: 'Local mode and CLI', defaultText: '`~/.config`', meaning: 'the requester CLI reads `kube-lease/credentials` under it (`KUBE_LEASE_*` lines; refused unless mode 0600)' },
 };
