@@ -145,10 +145,7 @@ export interface Lease {
   readonly evidence?: ActivityEvidence | undefined;
 }
 
-/**
- * When the lease's bindings may first have existed: its first move to PENDING (a grant creates them
- * while PENDING) or to ACTIVE (an activation), else its start.
- */
+/** When the lease's bindings may first have existed: its first PENDING (a grant) or ACTIVE (an activation), else its start. */
 export function accessBeganAt(lease: Pick<Lease, 'history' | 'startsAt'>): string {
   return lease.history.find((h) => h.to === 'PENDING' || h.to === 'ACTIVE')?.at ?? lease.startsAt;
 }

@@ -109,6 +109,7 @@ export function checkAccessRequest(catalog: Catalog, draft: AccessRequestDraft, 
   const approver = standInApprover(profile, draft.requester);
   const ticket = {
     source: draft.source,
+    id: 'pre-check',
     key: 'PRE-CHECK',
     url: '',
     state: 'approved' as const,

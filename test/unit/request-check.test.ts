@@ -41,6 +41,7 @@ describe('checkAccessRequest', () => {
           // The ticket as filed, approved by bob (whom every profile accepts), nothing edited since.
           const ticket: TicketSnapshot = {
             source: 'jira',
+            id: '10001',
             key: 'OPS-1',
             url: 'https://example.atlassian.net/browse/OPS-1',
             state: 'approved',
