@@ -167,6 +167,14 @@ export class EvidenceKeyError extends KubeLeaseError {
   override name = 'EvidenceKeyError';
 }
 
+/**
+ * The key service refused to check one record's seal as a malformed request (KMS ValidationException):
+ * the failure is the record's, not the key's, so the seals of other records are still checked.
+ */
+export class EvidenceSealRejectedError extends EvidenceKeyError {
+  override name = 'EvidenceSealRejectedError';
+}
+
 /** Wrong command-line arguments: the CLI prints its usage and exits with 2. */
 export class UsageError extends KubeLeaseError {
   override name = 'UsageError';

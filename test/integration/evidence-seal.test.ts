@@ -97,7 +97,8 @@ describe('sealed activity evidence in the access report (KMS HMAC)', () => {
     expect(states.get(honest.id)).toBe('intact');
     expect(states.get(rewritten.id)).toBe('altered');
     expect(states.get(moved.id)).toBe('altered');
-    expect(states.get(unsealed.id)).toBe('not verifiable (written before keyed evidence)');
+    // No seal where the report verifies seals: a finding, never a claim of why the seal is missing.
+    expect(states.get(unsealed.id)).toBe('no seal although the report verifies seals: it may have been removed');
     expect(kms.macCalls().filter((c) => c.operation === 'VerifyMac').every((c) => c.keyId === KEY)).toBe(true);
   });
 
@@ -114,7 +115,7 @@ describe('sealed activity evidence in the access report (KMS HMAC)', () => {
     const states = await report({ EVIDENCE_KMS_KEY_ID: KEY });
     // Assess
     expect(mac.keyId).toBe(former);
-    expect(states.get(lease.id)).toBe(`not verified: sealed with key ${former}, not with the key the report verifies with (${KEY})`);
+    expect(states.get(lease.id)).toBe(`not verified: sealed with a key other than the report's (as the record claims; the report verifies with ${KEY})`);
   });
 
   it('never says intact when the key cannot be asked: not configured, refused, or missing', async () => {
