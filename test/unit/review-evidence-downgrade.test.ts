@@ -59,5 +59,7 @@ describe('review: a table writer strips the seal', () => {
     // vouch that the record predates keyed evidence (it may say altered or unverifiable, never that).
     expect(row?.evidence).not.toBe('not verifiable (written before keyed evidence)');
     expect(row?.evidence).not.toBe('intact');
+    // What it says instead: only what is known (no seal), as a finding, since the report verifies seals.
+    expect(row?.evidence).toBe('no seal although the report verifies seals: it may have been removed');
   });
 });
