@@ -58,4 +58,28 @@ describe('review: one poisoned seal switches off verification for the rest of th
     // Assess: the rewritten record is found out, whatever an unrelated record's seal looks like.
     expect(rows.find((r) => r.leaseId === leases[9]?.id)?.evidence).toBe('altered');
   });
+
+  it('says altered of a seal not of the key\'s shape without asking the key, and not verified (never altered) when the key itself fails', async () => {
+    // Prepare: a key that counts its calls; four records whose seals no HMAC_SHA_256 key made (too short, empty, not base64, 33 bytes).
+    const inner = kmsLike();
+    let calls = 0;
+    const counting: EvidenceMac = { generate: (m) => inner.generate(m), verify: (m, seal) => ((calls += 1), inner.verify(m, seal)) };
+    const leases = await Promise.all(Array.from({ length: 5 }, (_, i) => sealed(`00000000000000000b${String(i).padStart(2, '0')}`, inner)));
+    const malformed = ['bWFj', '', `${'!'.repeat(43)}=`, Buffer.alloc(33, 7).toString('base64')];
+    const poisoned = leases.map((l, i) => (i < malformed.length && l.evidence?.mac !== undefined ? { ...l, evidence: { ...l.evidence, mac: { ...l.evidence.mac, mac: malformed[i] ?? '' } } } : l));
+    const period = { from: new Date('2025-12-31T00:00:00Z'), to: new Date('2026-01-02T00:00:00Z') };
+    const states = async (mac: EvidenceMac): Promise<(string | null | undefined)[]> => {
+      const checks = await checkEvidenceSeals(poisoned, mac);
+      const rows = buildAccessReport({ leases: poisoned, denials: [], period, now: new Date('2026-01-03T00:00:00Z'), sealChecks: checks }).leases;
+      return poisoned.map((l) => rows.find((r) => r.leaseId === l.id)?.evidence);
+    };
+    // Act
+    const withKey = await states(counting);
+    const refusing: EvidenceMac = { generate: (m) => inner.generate(m), verify: () => Promise.reject(new EvidenceKeyError('KMS VerifyMac with key k failed (AccessDeniedException)')) };
+    const withRefusingKey = await states(refusing);
+    // Assess: only the well-formed seal was sent to the key; a key that cannot be used never makes a record "altered" unless its seal is malformed.
+    expect(withKey).toEqual(['altered', 'altered', 'altered', 'altered', 'intact']);
+    expect(calls).toBe(1);
+    expect(withRefusingKey).toEqual(['altered', 'altered', 'altered', 'altered', 'not verified: the evidence key could not be used: KMS VerifyMac with key k failed (AccessDeniedException)']);
+  });
 });
