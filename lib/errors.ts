@@ -167,10 +167,7 @@ export class EvidenceKeyError extends KubeLeaseError {
   override name = 'EvidenceKeyError';
 }
 
-/**
- * The key service refused to check one record's seal as a malformed request (KMS ValidationException):
- * the failure is the record's, not the key's, so the seals of other records are still checked.
- */
+/** The key service refused one record's seal as a malformed request (KMS ValidationException): the record's failure, not the key's. */
 export class EvidenceSealRejectedError extends EvidenceKeyError {
   override name = 'EvidenceSealRejectedError';
 }
