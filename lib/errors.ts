@@ -167,6 +167,11 @@ export class EvidenceKeyError extends KubeLeaseError {
   override name = 'EvidenceKeyError';
 }
 
+/** The key service refused one record's seal as a malformed request (KMS ValidationException): the record's failure, not the key's. */
+export class EvidenceSealRejectedError extends EvidenceKeyError {
+  override name = 'EvidenceSealRejectedError';
+}
+
 /** Wrong command-line arguments: the CLI prints its usage and exits with 2. */
 export class UsageError extends KubeLeaseError {
   override name = 'UsageError';

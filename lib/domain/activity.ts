@@ -121,7 +121,7 @@ export interface ActivityEvidence {
   readonly summary?: ActivitySummary | undefined;
   /** `sha256:` of the summary's canonical JSON (see evidenceDigest). */
   readonly digest?: string | undefined;
-  /** The MAC of the lease and that digest under the evidence key (see evidenceMacMessage); absent on evidence written before keyed evidence. */
+  /** The MAC of the lease and that digest under the evidence key (see evidenceMacMessage); absent when stored without a key (or removed by a table writer: a report cannot tell which). */
   readonly mac?: EvidenceSeal | undefined;
   /** With `endSessions`: pods of streams the log showed only after the revoke, ended (or not) then. */
   readonly pods?: readonly SessionPod[] | undefined;

@@ -47,16 +47,46 @@ export function evidenceMacMessage(
   return ['kube-lease evidence v1', `lease ${lease.id}`, `cluster ${lease.cluster}`, `subject ${lease.subject.kind} ${lease.subject.name}`, evidenceDigest(evidence)].join('\n');
 }
 
-/** What verifying a seal said: the key's MAC of the record (`valid`), not (`invalid`), or it could not be asked (`unverified`). */
-export type SealCheck = { readonly kind: 'valid' } | { readonly kind: 'invalid' } | { readonly kind: 'unverified'; readonly reason: string };
+/** Bytes of an HMAC_SHA_256 MAC: every seal the evidence key makes has this length. */
+const MAC_BYTES = 32;
 
-/** What a report says of a lease's evidence. Only `intact` vouches for it, and only after a verified MAC. */
-export type EvidenceState = 'intact' | 'altered' | 'not collected' | 'not verifiable (written before keyed evidence)' | `not verified: ${string}`;
+/**
+ * Whether a seal has the shape every seal of the evidence key has: the HMAC_SHA_256 algorithm and a
+ * MAC of 32 bytes in canonical base64. A seal of another shape was not made by the key (the record
+ * was altered), and is never sent to KMS (which would refuse it as a malformed request).
+ */
+export function isWellFormedSeal(seal: { readonly algorithm: string; readonly mac: string }): boolean {
+  return seal.algorithm === EVIDENCE_MAC_ALGORITHM && /^[A-Za-z0-9+/]{43}=$/.test(seal.mac) && Buffer.from(seal.mac, 'base64').length === MAC_BYTES;
+}
+
+/**
+ * What verifying a seal said: the key's MAC of the record (`valid`), not (`invalid`), or it could
+ * not be asked (`unverified`); `unsealed`: the record has no seal, and whether the report had an
+ * evidence key to verify seals with (`keyed`).
+ */
+export type SealCheck =
+  | { readonly kind: 'valid' }
+  | { readonly kind: 'invalid' }
+  | { readonly kind: 'unverified'; readonly reason: string }
+  | { readonly kind: 'unsealed'; readonly keyed: boolean };
+
+/** What a report says of unsealed evidence when it verifies seals with an evidence key: a finding. */
+export const NO_SEAL_FINDING = 'no seal although the report verifies seals: it may have been removed';
+/** What a report says of unsealed evidence when it has no evidence key. */
+export const NO_SEAL = 'no seal: not verifiable';
+
+/**
+ * What a report says of a lease's evidence. Only `intact` vouches for it, and only after a verified
+ * MAC. Never why a record has no seal or which key sealed it: a table writer chooses those fields.
+ */
+export type EvidenceState = 'intact' | 'altered' | 'not collected' | typeof NO_SEAL_FINDING | typeof NO_SEAL | `not verified: ${string}`;
 
 /**
  * The state of stored evidence: `altered` when its content no longer has its digest or its MAC is
- * not the key's; `intact` only when the MAC was verified (`check`); no seal: not verifiable; a seal
- * that was not (or could not be) checked: not verified, and why.
+ * not the key's; `intact` only when the MAC was verified (`check`); a seal that was not (or could
+ * not be) checked: not verified, and why. No seal: not verifiable, and a finding when the report
+ * verifies with an evidence key (`check` says `unsealed`, `keyed`): the record's dates cannot tell
+ * a record older than sealing from one whose seal was removed, since a table writer sets them too.
  */
 export function evidenceState(
   evidence: { readonly from: string; readonly to: string; readonly events: number; readonly summary?: ActivitySummary | undefined; readonly digest?: string | undefined; readonly mac?: EvidenceSeal | undefined },
@@ -65,8 +95,9 @@ export function evidenceState(
   const { summary, digest } = evidence;
   if (summary === undefined || digest === undefined) return 'not collected';
   if (evidenceDigest({ ...evidence, summary }) !== digest) return 'altered';
-  if (evidence.mac === undefined) return 'not verifiable (written before keyed evidence)';
+  if (evidence.mac === undefined) return check?.kind === 'unsealed' && check.keyed ? NO_SEAL_FINDING : NO_SEAL;
   if (check === undefined) return 'not verified: the report did not check its MAC';
   if (check.kind === 'unverified') return `not verified: ${check.reason}`;
+  if (check.kind === 'unsealed') return 'not verified: the report did not check its MAC';
   return check.kind === 'valid' ? 'intact' : 'altered';
 }

@@ -60,7 +60,8 @@ export class FakeScheduler extends FakeHttpServer {
  * A KeyId is the key's ARN or its id; an unknown one is NotFoundException, a MAC algorithm that
  * is not the key's InvalidKeyUsageException, a disabled key DisabledException, and an operation
  * denied with `deny` AccessDeniedException, a request not signed for `kms` MissingAuthenticationTokenException,
- * all with KMS's `{ __type, message }` error shape.
+ * a VerifyMac `Mac` outside KMS's length constraint (1..6144 bytes) or a `Message` outside 1..4096 bytes
+ * ValidationException (input validation, before authorization), all with KMS's `{ __type, message }` error shape.
  */
 export class FakeKms extends FakeHttpServer {
   private readonly keys = new Map<string, { readonly secret: Buffer; enabled: boolean }>();
@@ -96,6 +97,11 @@ export class FakeKms extends FakeHttpServer {
       return error('MissingAuthenticationTokenException', 'Missing Authentication Token');
     }
     const input = JSON.parse(request.body || '{}') as { KeyId?: string; Message?: string; Mac?: string; MacAlgorithm?: string };
+    if (operation === 'VerifyMac') {
+      const given = Buffer.from(input.Mac ?? '', 'base64');
+      if (given.length < 1) return error('ValidationException', '1 validation error detected: Value at \'mac\' failed to satisfy constraint: Member must have length greater than or equal to 1');
+      if (given.length > 6144) return error('ValidationException', '1 validation error detected: Value at \'mac\' failed to satisfy constraint: Member must have length less than or equal to 6144');
+    }
     const arn = [...this.keys.keys()].find((k) => k === input.KeyId || k.endsWith(`:key/${input.KeyId ?? ''}`));
     if (this.denied.has(operation)) {
       return error('AccessDeniedException', `User: arn:aws:sts::123456789012:assumed-role/reader/session is not authorized to perform: kms:${operation} on resource: ${arn ?? input.KeyId ?? ''} because no identity-based policy allows the kms:${operation} action`);

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbEvidenceStore } from '../../lib/adapters/dynamodb/evidence-records.js';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { KmsEvidenceMac } from '../../lib/adapters/evidence-mac/kms-evidence-mac.js';
+import { EvidenceSealRejectedError } from '../../lib/errors.js';
 import { runReport } from '../../lib/cli/report-command.js';
 import type { AccessReport } from '../../lib/domain/access-report.js';
 import type { ActivityEvidence, ActivitySummary } from '../../lib/domain/activity.js';
@@ -97,7 +98,8 @@ describe('sealed activity evidence in the access report (KMS HMAC)', () => {
     expect(states.get(honest.id)).toBe('intact');
     expect(states.get(rewritten.id)).toBe('altered');
     expect(states.get(moved.id)).toBe('altered');
-    expect(states.get(unsealed.id)).toBe('not verifiable (written before keyed evidence)');
+    // No seal where the report verifies seals: a finding, never a claim of why the seal is missing.
+    expect(states.get(unsealed.id)).toBe('no seal although the report verifies seals: it may have been removed');
     expect(kms.macCalls().filter((c) => c.operation === 'VerifyMac').every((c) => c.keyId === KEY)).toBe(true);
   });
 
@@ -114,7 +116,25 @@ describe('sealed activity evidence in the access report (KMS HMAC)', () => {
     const states = await report({ EVIDENCE_KMS_KEY_ID: KEY });
     // Assess
     expect(mac.keyId).toBe(former);
-    expect(states.get(lease.id)).toBe(`not verified: sealed with key ${former}, not with the key the report verifies with (${KEY})`);
+    expect(states.get(lease.id)).toBe(`not verified: sealed with a key other than the report's (as the record claims; the report verifies with ${KEY})`);
+  });
+
+  it('says altered of a seal KMS would refuse as malformed, and the key still checks the other seals', async () => {
+    // Prepare: the fifth lease's seal replaced by a MAC beyond KMS's length constraint (1..6144 bytes).
+    const lease = leases[4];
+    const [honest] = leases;
+    if (lease === undefined || honest === undefined) throw new Error('the example has fewer revoked leases');
+    const counted = { collectedAt: '2026-11-08T00:00:00.000Z', from: accessBeganAt(lease), to: lease.revokedAt ?? lease.expiresAt, events: 3, summary };
+    const oversized = { algorithm: 'HMAC_SHA_256', keyId: KEY, mac: Buffer.alloc(7000, 1).toString('base64') } as const;
+    await rewrite(lease, { ...counted, digest: evidenceDigest(counted), mac: oversized });
+    // Act
+    const states = await report({ EVIDENCE_KMS_KEY_ID: KEY });
+    const direct = new KmsEvidenceMac(kmsClient(), KEY).verify(evidenceMacMessage(lease, counted), oversized);
+    // Assess: KMS itself refuses that MAC as a malformed request; the adapter says it is the record's failure.
+    await expect(direct).rejects.toBeInstanceOf(EvidenceSealRejectedError);
+    await expect(direct).rejects.toThrow(/ValidationException/);
+    expect(states.get(lease.id)).toBe('altered');
+    expect(states.get(honest.id)).toBe('intact');
   });
 
   it('never says intact when the key cannot be asked: not configured, refused, or missing', async () => {

@@ -46,7 +46,7 @@ describe('buildAccessReport', () => {
       'not verified: the evidence key could not be used',
       'not verified: the report did not check its MAC',
       'altered',
-      'not verifiable (written before keyed evidence)',
+      'no seal: not verifiable',
       'not collected',
       null,
     ]);

@@ -55,6 +55,27 @@ describe('renderReport html', () => {
     expect(html).toContain('<tr data-code="self-approval"><td>self-approval</td><td class="num">2</td></tr>');
   });
 
+  it('shows a missing seal where the report verifies seals as a finding, evidence it cannot vouch for as a warning, intact muted', () => {
+    // Prepare: three ended leases of the example, with the three kinds of evidence state.
+    const report = exampleReport();
+    const ended = report.leases.filter((r) => r.endCause !== null);
+    const [a, b, c] = ended;
+    if (a === undefined || b === undefined || c === undefined) throw new Error('the example has fewer ended leases');
+    const states = new Map<string, AccessReport['leases'][number]['evidence']>([
+      [a.leaseId, 'no seal although the report verifies seals: it may have been removed'],
+      [b.leaseId, 'no seal: not verifiable'],
+      [c.leaseId, 'intact'],
+    ]);
+    const withEvidence: AccessReport = { ...report, leases: report.leases.map((r) => (states.has(r.leaseId) ? { ...r, evidence: states.get(r.leaseId) ?? null, evidenceDigest: 'sha256:00' } : r)) };
+    // Act
+    const html = renderReport(withEvidence, 'html');
+    // Assess
+    const row = (id: string): string => html.match(new RegExp(`<tr data-lease-id="${id}"[\\s\\S]*?</tr>`))?.[0] ?? '';
+    expect(row(a.leaseId)).toContain('<span class="tag o-late" title="sha256:00">evidence: no seal although the report verifies seals: it may have been removed</span>');
+    expect(row(b.leaseId)).toContain('<span class="warn" title="sha256:00">evidence no seal: not verifiable</span>');
+    expect(row(c.leaseId)).toContain('<span class="muted" title="sha256:00">evidence intact</span>');
+  });
+
   it('renders text from tickets inert: markup escaped, a javascript: ticket URL not linked', () => {
     // Prepare
     const report = hostileReport();

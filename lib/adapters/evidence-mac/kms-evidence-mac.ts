@@ -1,6 +1,6 @@
 import { GenerateMacCommand, VerifyMacCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { EVIDENCE_MAC_ALGORITHM, type EvidenceSeal } from '../../domain/evidence-digest.js';
-import { EvidenceKeyError } from '../../errors.js';
+import { EvidenceKeyError, EvidenceSealRejectedError } from '../../errors.js';
 import type { EvidenceMac } from '../../ports/evidence-mac.js';
 import { isTransientAwsError } from '../eventbridge/transient.js';
 
@@ -14,7 +14,9 @@ export function kmsKeyRegion(keyId: string, defaultRegion: string): string {
  * Evidence MACs with a KMS HMAC key (KeySpec HMAC_256, HMAC_SHA_256) through the KMS client:
  * GenerateMac for the sweep's role, VerifyMac for the report's reader; the key never leaves KMS.
  * A MAC that does not verify is KMS's KMSInvalidMacException, answered as false; any other failure
- * is an EvidenceKeyError, retryable when KMS may answer later (throttling, 5xx, no answer).
+ * is an EvidenceKeyError, retryable when KMS may answer later (throttling, 5xx, no answer). VerifyMac's
+ * ValidationException (a request KMS refuses as malformed, e.g. a Mac outside 1..6144 bytes) depends on
+ * the record: an EvidenceSealRejectedError, so the caller does not give up on the key for other records.
  */
 export class KmsEvidenceMac implements EvidenceMac {
   readonly keyArn: string | undefined;
@@ -45,6 +47,9 @@ export class KmsEvidenceMac implements EvidenceMac {
       return out.MacValid === true;
     } catch (error) {
       if (error instanceof Error && error.name === 'KMSInvalidMacException') return false;
+      if (error instanceof Error && error.name === 'ValidationException') {
+        throw new EvidenceSealRejectedError(`KMS VerifyMac with key ${this.keyId} refused the seal as a malformed request (ValidationException)`, { cause: error });
+      }
       throw this.failure('VerifyMac', error);
     }
   }

@@ -1,5 +1,6 @@
 import { DEFAULT_LATE_AFTER_MS, LEASE_OUTCOMES, type AccessReport, type LeaseRow } from '../../domain/access-report.js';
 import { OUTCOME_STYLE, REPORT_CSS } from './html-style.js';
+import { NO_SEAL_FINDING } from '../../domain/evidence-digest.js';
 import { renderTimeline } from './html-timeline.js';
 import { breakable as b, escapeHtml as e, formatDuration, formatInstant, linkTarget } from './report-format.js';
 
@@ -36,12 +37,19 @@ function lagCell(row: LeaseRow): string {
 function endCauseCell(row: LeaseRow): string {
   if (row.endCause === null) return `<span class="muted">${row.status === 'REVOKED' ? 'not recorded' : `open (${e(row.status)})`}</span>`;
   const reason = row.failureReason === null ? '' : `<br><span class="muted">${b(row.failureReason)}</span>`;
+  // A finding (altered, or a seal missing where the report verifies seals) is tagged; evidence the
+  // report cannot vouch for is a warning; only intact and not-collected evidence is muted.
+  const title = `title="${e(row.evidenceDigest ?? '')}"`;
   const evidence =
     row.evidence === null
       ? ''
       : row.evidence === 'altered'
         ? '<br><span class="tag o-late">evidence altered</span>'
-        : `<br><span class="muted" title="${e(row.evidenceDigest ?? '')}">evidence ${e(row.evidence)}</span>`;
+        : row.evidence === NO_SEAL_FINDING
+          ? `<br><span class="tag o-late" ${title}>evidence: ${e(row.evidence)}</span>`
+          : row.evidence === 'intact' || row.evidence === 'not collected'
+            ? `<br><span class="muted" ${title}>evidence ${e(row.evidence)}</span>`
+            : `<br><span class="warn" ${title}>evidence ${e(row.evidence)}</span>`;
   return `${e(row.endCause)}${reason}${evidence}`;
 }
 

@@ -36,6 +36,7 @@ h3{font-size:14px;margin:16px 0 6px}
 tr.late td.lag{color:#D55E00;font-weight:700}
 .tag{display:inline-block;font-size:11px;padding:0 5px;border-radius:3px;color:#fff;white-space:nowrap}
 .muted{color:#777}
+.warn{color:#D55E00}
 .timeline{display:block;margin:8px 0;border:1px solid #e3e3e3}
 .timeline .grid{stroke:#e0e0e0;stroke-width:1}
 .timeline .band{fill:#f6f6f6}
