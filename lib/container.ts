@@ -15,7 +15,7 @@ import { DynamoDbAnnouncementQueue } from './adapters/dynamodb/announcement-queu
 import { LocalFollowUp } from './adapters/local/local-follow-up.js';
 import type { GrantFollowUp } from './ports/grant-follow-up.js';
 import { makeAnnounceGrant } from './use-cases/announce-grant.js';
-import { buildSources, lazy } from './composition/sources.js';
+import { buildOnCall, buildSources, lazy } from './composition/sources.js';
 import { resolveSecret, type SecretBackends } from './adapters/secrets/secret-resolver.js';
 import { catalogWarnings } from './domain/catalog.js';
 import { loadConfig, type Config, type StoreConfig } from './config.js';
@@ -167,9 +167,12 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const local = overrides.followUp === undefined && overrides.scheduler !== undefined ? localFollowUp(timerTargets, logger) : undefined;
   const followUp = decorate('followUp', overrides.followUp?.(timerTargets) ?? local ?? eventBridgeFollowUp(config));
 
+  const directory = buildOnCall(config, secret);
+  const onCall = directory === undefined ? undefined : decorate('onCall', directory);
   const grantAccess = makeGrantAccess({
     ...shared,
     metrics,
+    onCall,
     catalog: config.catalog,
     schedulePrefix: config.schedulePrefix,
     pendingGraceSeconds: config.pendingGraceSeconds,

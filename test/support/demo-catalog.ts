@@ -48,3 +48,18 @@ export function withAuditLog(catalog: string, path: string, delay: string): stri
 
 /** The demo catalog with an audit log (5 min delay) and payments-debug ending sessions: the activity tests' catalog. */
 export const AUDITED_CATALOG = endingSessions(withAuditLog(DEMO_CATALOG, '/var/log/kube-apiserver/audit.log', '5m'));
+
+/** The catalog with an `incident-debug` profile that accepts on-call approval (PagerDuty escalation policy PEP0001), asked for in Jira status Emergency. */
+export function withOnCall(catalog: string, onCall = '{ escalationPolicies: [PEP0001] }'): string {
+  // A Jira issue asks for on-call approval by moving to "Emergency".
+  const withStatus = catalog.replace('  closedStatuses: [Done, Declined]\n', '  closedStatuses: [Done, Declined]\n  onCallStatuses: [Emergency]\n');
+  return `${withStatus}  - name: incident-debug
+    cluster: demo
+    namespaces: [payments]
+    roleRef: { kind: Role, name: pod-debugger }
+    defaultDuration: 30m
+    maxDuration: 1h
+    justification: { pattern: "^INC-[0-9]+", hint: "start with the incident, e.g. INC-1234" }
+    onCall: ${onCall}
+`;
+}

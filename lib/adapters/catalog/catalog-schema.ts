@@ -3,6 +3,7 @@ import { ALWAYS_FORBIDDEN_ROLES, SERVICENOW_DEFAULT_APPROVED_STATES, SERVICENOW_
 import { parseDuration } from '../../domain/duration.js';
 import { linearRegExp } from '../../domain/linear-regex.js';
 import { onRevokeSchema } from './on-revoke-schema.js';
+import { onCallSchema, onCallStatusClashes } from './on-call-schema.js';
 import './regexp-engine.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -83,6 +84,7 @@ export const profileSchema = z.strictObject({
   subject: subjectTemplate.optional(),
   /** What happens at revoke to the streams the subject opened (see on-revoke-schema.ts). */
   onRevoke: onRevokeSchema.optional(),
+  onCall: onCallSchema.optional(),
 });
 
 function isLinearRegExp(text: string): boolean {
@@ -143,6 +145,7 @@ export const jiraSection = z.strictObject({
   approvedStatuses: z.array(z.string().min(1)).min(1),
   /** Statuses that end access early (closed, cancelled, declined…). */
   closedStatuses: z.array(z.string().min(1)).default([]),
+  onCallStatuses: z.array(z.string().min(1)).default([]), // ask for on-call approval (profiles with onCall)
   /** `status`: the approval is the transition into an approved status. `servicedesk`: a Jira Service Management approval with final decision "approved" is required too. */
   approvals: z.enum(['status', 'servicedesk']).default('status'),
   /**
@@ -205,6 +208,7 @@ export const catalogSchema = z
       ctx.addIssue({ code: 'custom', path: [], message: 'configure at least one ticket source: jira or servicenow' });
     }
     const forbidden = new Set([...ALWAYS_FORBIDDEN_ROLES, ...catalog.forbiddenRoles].map((r) => r.toLowerCase()));
+    for (const message of onCallStatusClashes(catalog.jira)) ctx.addIssue({ code: 'custom', path: ['jira', 'onCallStatuses'], message });
     const seen = new Set<string>();
     catalog.profiles.forEach((p, index) => {
       const at = (...rest: (string | number)[]) => ['profiles', index, ...rest];

@@ -1,6 +1,8 @@
 import { OPEN_STATUSES, type Lease } from '../../domain/lease.js';
 import { idempotencyKey } from '../../domain/lease-factory.js';
 import { deniedMessage } from '../../domain/messages.js';
+import { onCallApprovalId } from '../../domain/on-call.js';
+import { acceptsOnCall } from '../../domain/policy.js';
 import { leaseIdFor } from '../../domain/names.js';
 import type { DenialCode } from '../../domain/decision.js';
 import { personLabel, type TicketSnapshot } from '../../domain/ticket.js';
@@ -15,7 +17,9 @@ import type { GrantAccessDeps, GrantOptions, GrantOutcome } from './grant-types.
 export async function deny(deps: GrantAccessDeps, ticket: TicketSnapshot, code: DenialCode, reason: string, actor: string, options: GrantOptions): Promise<GrantOutcome> {
   const { leases, clock } = deps;
   const ofTicket = options.ticketLeases ?? (await leases.listForTicket(ticket.source, ticket.key));
-  const approval = ticket.state === 'approved' ? ticket.approval : undefined;
+  // An on-call request is an approval too: decided once, like a person's (see acceptsOnCall).
+  const approval =
+    ticket.state === 'approved' ? ticket.approval : acceptsOnCall(ticket, deps.catalog) ? { id: onCallApprovalId(ticket.key), approvers: [], at: clock.now().toISOString() } : undefined;
   if (approval !== undefined) {
     // Already applied to a lease (it granted or extended it): decided, and "approved" stands.
     if (ofTicket.some((l) => l.approvals.includes(approval.id))) return { kind: 'already-decided', code, reason };

@@ -2,11 +2,11 @@ import { sameAccess } from '../../domain/extension.js';
 import { lastActivityAt } from '../../domain/lease.js';
 import { newLease } from '../../domain/lease-factory.js';
 import { EMPTY_CONTEXT } from '../../domain/decision.js';
-import { decide, notARequest } from '../../domain/policy.js';
+import { acceptsOnCall, decide, notARequest } from '../../domain/policy.js';
 import { unspentApproval } from '../../domain/spent-approvals.js';
 import type { TicketSnapshot } from '../../domain/ticket.js';
 import { LeaseRaceError } from '../../errors.js';
-import { gatherContext } from './decision-context.js';
+import { gatherContext, gatherOnCall } from './decision-context.js';
 import { admit, deny } from './deny.js';
 import { extend } from './extend.js';
 import type { GrantAccessDeps, GrantOptions, GrantOutcome } from './grant-types.js';
@@ -38,7 +38,13 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
     const unspent = ticket.state === 'approved' && ticket.approval !== undefined ? unspentApproval(ticket.approval, ofTicket) : undefined;
     if (unspent?.kind === 'unknown') return deny(deps, ticket, 'approval-unverifiable', unspent.reason, actor, known);
     const fresh: TicketSnapshot = unspent === undefined ? ticket : { ...ticket, approval: unspent.approval };
-    const context = fresh.state === 'approved' ? await gatherContext(deps.tickets, catalog, fresh) : EMPTY_CONTEXT;
+    // PagerDuty is read only for an open ticket of a profile that accepts on-call approval.
+    const context =
+      fresh.state === 'approved'
+        ? await gatherContext(deps.tickets, catalog, fresh)
+        : acceptsOnCall(fresh, catalog)
+          ? await gatherOnCall(deps.onCall, catalog, fresh, ofTicket, now)
+          : EMPTY_CONTEXT;
     const decision = decide(fresh, catalog, now, context);
     if (decision.kind === 'deny') return deny(deps, fresh, decision.code, decision.reason, actor, known);
     const plan = decision.plan;

@@ -5,6 +5,7 @@ import { describeError } from '../../errors.js';
 import { newReference } from '../../ids.js';
 import type { AnnouncementQueue, GrantFollowUp } from '../../ports/grant-follow-up.js';
 import type { Metrics } from '../../ports/metrics.js';
+import type { OnCallDirectory } from '../../ports/on-call-directory.js';
 import type { LeaseDeps } from '../lease-deps.js';
 
 export interface GrantAccessDeps extends LeaseDeps {
@@ -19,6 +20,8 @@ export interface GrantAccessDeps extends LeaseDeps {
    * Where a grant can be announced after the answer (see GrantOptions.answerFirst): the queue that
    * keeps it for the sweep, and the follow-up that asks for it at once. Absent: announced inline.
    */
+  /** Who is on call (PagerDuty): asked only for an open ticket of a profile with `onCall`. Absent: such profiles deny. */
+  readonly onCall?: OnCallDirectory | undefined;
   readonly announceLater?: { readonly queue: AnnouncementQueue; readonly followUp: GrantFollowUp } | undefined;
 }
 
