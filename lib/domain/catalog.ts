@@ -5,7 +5,7 @@
  */
 
 import type { StreamKind } from './activity.js';
-import type { OnCallRule } from './on-call.js';
+import type { BreakGlassRule, OnCallRule } from './on-call.js';
 
 /** The stream kinds whose pods a revoke evicts unless the profile says otherwise: a shell (exec, attach), not a port-forward. */
 export const DEFAULT_END_STREAMS: readonly StreamKind[] = ['exec', 'attach'];
@@ -90,6 +90,8 @@ export interface Profile {
    * `incidentServices` is set, an incident is open on one of those services).
    */
   readonly onCall?: OnCallRule | undefined;
+  /** Break-glass: self-approval through a dedicated path (Jira `jira.breakGlassStatuses`, a ServiceNow emergency change). */
+  readonly breakGlass?: BreakGlassRule | undefined;
 }
 
 /** A cluster's API server audit log; `delay`: seconds it may lag behind. */
@@ -123,6 +125,8 @@ export interface JiraCatalog {
   readonly closedStatuses: readonly string[];
   /** Statuses in which an issue asks for on-call approval (for profiles with `onCall`); none by default. */
   readonly onCallStatuses: readonly string[];
+  /** Statuses in which the requester approves their own issue through break-glass (profiles with `breakGlass`). */
+  readonly breakGlassStatuses: readonly string[];
   /** `servicedesk`: a Jira Service Management approval with final decision "approved" is required too. */
   readonly approvals: 'status' | 'servicedesk';
   /** Project keys whose issues may request access; absent: every project. */

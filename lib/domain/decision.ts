@@ -35,7 +35,8 @@ export type DenialCode =
   | 'approval-unverifiable'
   | 'approval-spent'
   | 'approver-is-integration'
-  | 'not-on-call';
+  | 'not-on-call'
+  | 'break-glass-limit';
 
 /** Everything needed to create a lease; produced only when every rule passed. */
 export interface GrantPlan {

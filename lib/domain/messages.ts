@@ -27,6 +27,7 @@ export function grantedMessage(lease: Lease): string {
 /** Who or what approved the lease, with the approval kind named (see ApprovalKind). */
 export function approvalLine(lease: Pick<Lease, 'approvers' | 'approvalKind' | 'onCall'>): string {
   if (lease.approvalKind === 'on-call' && lease.onCall !== undefined) return `Approved (on-call): the requester was ${onCallLabel(lease.onCall)}`;
+  if (lease.approvalKind === 'break-glass') return 'Approved (break-glass): the requester approved their own request through break-glass; only a person\'s approval can extend it';
   return `Approved by (${lease.approvalKind ?? 'person'}): ${lease.approvers.map(personLabel).join(', ')}`;
 }
 

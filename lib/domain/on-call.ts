@@ -48,3 +48,17 @@ export function onCallLabel(proof: OnCallProof): string {
   const incident = proof.incident === undefined ? '' : `, incident ${proof.incident.number ?? proof.incident.id} open on service ${proof.incident.serviceId}`;
   return `on call per PagerDuty (${proof.userEmail} as user ${proof.userId} on ${via}${proof.level === undefined ? '' : ` level ${proof.level}`}${incident}, checked ${proof.checkedAt})`;
 }
+
+/** The approval id of a break-glass self-approval: one per ticket, decided once. */
+export function breakGlassApprovalId(ticketKey: string): string {
+  return `break-glass:${ticketKey}`;
+}
+
+/** A profile's `breakGlass`: the requester may approve their own request, briefly, with a justification that matches, a few times a day. */
+export interface BreakGlassRule {
+  /** Seconds; the most a break-glass lease lasts (extensions need a person's approval). */
+  readonly maxDuration: number;
+  /** Break-glass leases one requester may take per UTC day, across tickets. */
+  readonly perDay: number;
+  readonly justification: { readonly pattern: string; readonly hint?: string | undefined };
+}

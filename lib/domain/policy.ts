@@ -1,9 +1,12 @@
-import { findProfile, isForbiddenRole, type Catalog, type Profile } from './catalog.js';
-import { onCallApprovalId, onCallLabel } from './on-call.js';
+import { findProfile, type Catalog } from './catalog.js';
+import { acceptsOnCall, asksBreakGlass, decideBreakGlass, decideOnCall } from './emergency-policy.js';
+import { planFor } from './plan.js';
 import { deny, EMPTY_CONTEXT, type Decision, type DecisionContext } from './decision.js';
-import { accessWindow, chooseDuration, chooseNamespaces, clipText, renderSubject } from './request.js';
+import { clipText } from './request.js';
 import { linearRegExp, MAX_MATCHED_LENGTH } from './linear-regex.js';
-import { approvalRecords, matchesPerson, samePerson, type Approval, type Person, type TicketSnapshot, type TicketSourceName } from './ticket.js';
+import { approvalRecords, matchesPerson, samePerson, type Approval, type TicketSnapshot, type TicketSourceName } from './ticket.js';
+
+export { acceptsOnCall, asksBreakGlass } from './emergency-policy.js';
 
 /**
  * Why a ticket is not an access request at all, or undefined when it is one. Such a ticket gets no
@@ -22,21 +25,10 @@ export function notARequest(ticket: TicketSnapshot, catalog: Catalog): string | 
     }
   }
   if (ticket.requestedProfile === undefined || ticket.requestedProfile.trim() === '') return 'the ticket names no access profile';
-  if (ticket.state === 'open' && !acceptsOnCall(ticket, catalog)) return `the ticket is "${clipText(ticket.statusText)}", neither approved nor closed`;
+  if (ticket.state === 'open' && !acceptsOnCall(ticket, catalog) && !asksBreakGlass(ticket, catalog)) return `the ticket is "${clipText(ticket.statusText)}", neither approved nor closed`;
   return undefined;
 }
 
-/**
- * Whether an open ticket asks for on-call approval: it names a profile that accepts one and, in
- * Jira, is in one of `jira.onCallStatuses` (ServiceNow: any state neither approved nor closed). Only such
- * tickets cost PagerDuty reads; every other open ticket stays "not a request".
- */
-export function acceptsOnCall(ticket: TicketSnapshot, catalog: Catalog): boolean {
-  if (ticket.state !== 'open' || ticket.requestedProfile === undefined) return false;
-  // Jira: only in a status that asks for it (jira.onCallStatuses); ServiceNow: any open state.
-  if (ticket.source === 'jira' && !(catalog.jira?.onCallStatuses ?? []).includes(ticket.statusText)) return false;
-  return findProfile(catalog, ticket.requestedProfile)?.onCall !== undefined;
-}
 
 function automationApprovers(catalog: Catalog, source: TicketSourceName): readonly string[] {
   return (source === 'jira' ? catalog.jira?.automationApprovers : catalog.servicenow?.automationApprovers) ?? [];
@@ -55,7 +47,8 @@ export function fieldNames(catalog: Catalog, source: TicketSourceName): { profil
 export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date, context: DecisionContext = EMPTY_CONTEXT): Decision {
   const fields = fieldNames(catalog, ticket.source);
   if (fields === undefined) return deny('source-not-configured', `the access catalog has no ${ticket.source} section`);
-  if (ticket.state === 'open' && acceptsOnCall(ticket, catalog)) return decideOnCall(ticket, catalog, now, context, fields);
+  if (asksBreakGlass(ticket, catalog)) return decideBreakGlass(ticket, catalog, now, fields);
+  if (acceptsOnCall(ticket, catalog)) return decideOnCall(ticket, catalog, now, context, fields);
   if (ticket.state !== 'approved') {
     return deny('not-approved', `the ticket is "${clipText(ticket.statusText)}", which is not an approved state`);
   }
@@ -153,74 +146,4 @@ export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date, cont
 }
 
 
-/**
- * An open ticket of a profile that accepts on-call approval: approved when PagerDuty shows the
- * requester on call (`context.onCall`, read by the grant use case). The same request rules as a
- * person's approval apply: who may request, the justification, the profile's limits.
- */
-function decideOnCall(ticket: TicketSnapshot, catalog: Catalog, now: Date, context: DecisionContext, fields: { profile: string; requester: string; justification: string }): Decision {
-  const requester = ticket.requester;
-  if (requester === undefined) return deny('no-requester', `the ticket has no requester in field "${fields.requester}"`);
-  if (ticket.justification.trim() === '') return deny('no-justification', `the ticket has no justification in field "${fields.justification}"`);
-  const profile = findProfile(catalog, ticket.requestedProfile ?? '');
-  if (profile?.onCall === undefined) return deny('unknown-profile', `access profile "${clipText(ticket.requestedProfile ?? '')}" does not accept on-call approval`);
-  if (profile.requesters !== undefined && !profile.requesters.some((entry) => matchesPerson(requester, entry))) {
-    return deny('requester-not-allowed', `the requester may not request profile "${profile.name}"`);
-  }
-  const rule = profile.justification;
-  if (rule !== undefined && ticket.justification.length > MAX_MATCHED_LENGTH) {
-    return deny('justification-mismatch', `the justification is longer than ${MAX_MATCHED_LENGTH} characters, the most profile "${profile.name}" checks`);
-  }
-  if (rule !== undefined && !linearRegExp(rule.pattern).test(ticket.justification)) {
-    return deny('justification-mismatch', `the justification does not match what profile "${profile.name}" requires${rule.hint ? ` (${rule.hint})` : ''}`);
-  }
-  const found = context.onCall;
-  // The use case always asks PagerDuty first; no answer is never an approval.
-  if (found === undefined) return deny('not-on-call', 'whether the requester is on call was not checked');
-  if (found.kind === 'not-on-call') return deny('not-on-call', found.reason);
-  const proof = found.proof;
-  const approval: Approval = {
-    id: onCallApprovalId(ticket.key),
-    kind: 'on-call',
-    onCall: proof,
-    at: proof.checkedAt,
-    approvers: [{ id: `pagerduty:${proof.via.type}/${proof.via.id}`, displayName: onCallLabel(proof) }],
-  };
-  return planFor(ticket, catalog, now, profile, requester, approval);
-}
 
-/** The rules every approval kind shares once it counts: the role, namespaces, duration, window and subject. */
-function planFor(ticket: TicketSnapshot, catalog: Catalog, now: Date, profile: Profile, requester: Person, approval: Approval): Decision {
-  if (isForbiddenRole(catalog, profile.roleRef.name)) {
-    return deny('forbidden-role', `role "${profile.roleRef.name}" may never be bound`);
-  }
-  const namespaces = chooseNamespaces(profile, ticket.requestedNamespaces);
-  if ('kind' in namespaces) return namespaces;
-  const duration = chooseDuration(profile, ticket.requestedDuration);
-  if (typeof duration !== 'number') return duration;
-  const window = accessWindow(ticket, now, duration);
-  if ('kind' in window) return window;
-  const subject = renderSubject(profile.subject ?? catalog.subject, requester);
-  if (subject === undefined) {
-    return deny('no-subject', 'the requester has no identity the subject template can use (is their email visible to the integration user?)');
-  }
-  return {
-    kind: 'grant',
-    plan: {
-      ticket,
-      approval,
-      requester,
-      profile,
-      cluster: profile.cluster,
-      namespaces,
-      roleRef: profile.roleRef,
-      subject,
-      startsAt: new Date(window.start).toISOString(),
-      expiresAt: new Date(window.end).toISOString(),
-      endClipped: window.clipped,
-      windowEnd: window.windowEnd === undefined ? undefined : new Date(window.windowEnd).toISOString(),
-      durationSeconds: duration,
-      dryRun: catalog.dryRun || profile.dryRun === true,
-    },
-  };
-}

@@ -122,6 +122,8 @@ export interface TicketSnapshot {
   /** Where the ticket lives, for the catalog's scope (Jira: project key and issue type name). */
   readonly project?: string | undefined;
   readonly issueType?: string | undefined;
+  /** ServiceNow: an emergency change (`type` emergency), the break-glass path of profiles with `breakGlass`. */
+  readonly emergency?: boolean | undefined;
 }
 
 /** A ticket linked to the one asking for access (e.g. the incident it is about), as its API reports it now. */

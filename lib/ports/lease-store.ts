@@ -62,6 +62,12 @@ export interface LeaseStore {
    * an ended (or unknown) lease that was not given back is reclaimed here before refusing.
    */
   reservePlace(lease: Lease, max: number): Promise<{ readonly ok: true } | { readonly ok: false; readonly held: number }>;
+  /**
+   * Counts one break-glass use of the lease's requester on `day` (UTC, YYYY-MM-DD), if fewer than
+   * `max` were counted: one conditional write, idempotent for the same lease. Uses are never given
+   * back (a break-glass lease that failed still counted): the limit errs on the side of less access.
+   */
+  reserveBreakGlass(lease: Lease, max: number, day: string): Promise<{ readonly ok: true } | { readonly ok: false; readonly used: number }>;
   /** All leases of one ticket, oldest first, from the ticket index. */
   listForTicket(source: TicketSourceName, ticketKey: string): Promise<readonly Lease[]>;
   /**

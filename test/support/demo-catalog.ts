@@ -63,3 +63,19 @@ export function withOnCall(catalog: string, onCall = '{ escalationPolicies: [PEP
     onCall: ${onCall}
 `;
 }
+
+/** The catalog with a `break-glass-debug` profile: self-approval in Jira status "Break Glass" or a ServiceNow emergency change, at most 30m, once a day. */
+export function withBreakGlass(catalog: string): string {
+  const withStatus = catalog.replace('  closedStatuses: [Done, Declined]\n', '  closedStatuses: [Done, Declined]\n  breakGlassStatuses: [Break Glass]\n');
+  return `${withStatus}  - name: break-glass-debug
+    cluster: demo
+    namespaces: [payments]
+    roleRef: { kind: Role, name: pod-debugger }
+    defaultDuration: 1h
+    maxDuration: 2h
+    breakGlass:
+      maxDuration: 30m
+      perDay: 1
+      justification: { pattern: "^INC-[0-9]+: .{10,}", hint: "INC-1234: what is broken" }
+`;
+}

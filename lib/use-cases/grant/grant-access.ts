@@ -2,12 +2,12 @@ import { sameAccess } from '../../domain/extension.js';
 import { lastActivityAt } from '../../domain/lease.js';
 import { newLease } from '../../domain/lease-factory.js';
 import { EMPTY_CONTEXT } from '../../domain/decision.js';
-import { acceptsOnCall, decide, notARequest } from '../../domain/policy.js';
+import { acceptsOnCall, asksBreakGlass, decide, notARequest } from '../../domain/policy.js';
 import { unspentApproval } from '../../domain/spent-approvals.js';
 import type { TicketSnapshot } from '../../domain/ticket.js';
 import { LeaseRaceError } from '../../errors.js';
 import { gatherContext, gatherOnCall } from './decision-context.js';
-import { admit, deny } from './deny.js';
+import { admit, admitBreakGlass, deny } from './deny.js';
 import { extend } from './extend.js';
 import type { GrantAccessDeps, GrantOptions, GrantOutcome } from './grant-types.js';
 import { provision } from './provision.js';
@@ -42,7 +42,7 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
     const context =
       fresh.state === 'approved'
         ? await gatherContext(deps.tickets, catalog, fresh)
-        : acceptsOnCall(fresh, catalog)
+        : acceptsOnCall(fresh, catalog) && !asksBreakGlass(fresh, catalog)
           ? await gatherOnCall(deps.onCall, catalog, fresh, ofTicket, now)
           : EMPTY_CONTEXT;
     const decision = decide(fresh, catalog, now, context);
@@ -57,7 +57,7 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
 
     const lease = newLease(plan, now, deps.schedulePrefix, actor);
     const created = await leases.create(lease);
-    if (created.created) return (await admit(deps, lease, ticket, actor, known)) ?? provision(deps, lease, actor, plan.endClipped, options);
+    if (created.created) return (await admit(deps, lease, ticket, actor, known)) ?? (await admitBreakGlass(deps, lease, ticket, actor, known)) ?? provision(deps, lease, actor, plan.endClipped, options);
     // The approval was decided "no" before (it may qualify now, but an approval is decided once).
     if ('denied' in created) return { kind: 'already-decided', code: created.denied.code, reason: created.denied.reason };
     // This approval already extended a lease; it never creates one of its own.
@@ -75,7 +75,7 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
       // the sweep and the orphan scan see it in flight from now on.
       const taken = await leases.transition(existing, 'PENDING', { at: now.toISOString(), from: 'PENDING', to: 'PENDING', by: actor, note: 'finishing the grant' }, { deferredReason: null });
       if (!taken.ok) return taken.current === undefined ? { kind: 'failed', lease: existing, reason: 'lease vanished' } : { kind: 'duplicate', lease: taken.current };
-      return (await admit(deps, taken.lease, ticket, actor, known)) ?? provision(deps, taken.lease, actor, false, options);
+      return (await admit(deps, taken.lease, ticket, actor, known)) ?? (await admitBreakGlass(deps, taken.lease, ticket, actor, known)) ?? provision(deps, taken.lease, actor, false, options);
     }
     return { kind: 'duplicate', lease: existing };
   };
