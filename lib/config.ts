@@ -29,6 +29,8 @@ const envSchema = z.object({
   SERVICENOW_USER: z.string().min(1).optional(),
   SERVICENOW_PASSWORD: z.string().min(1).optional(),
   SERVICENOW_WEBHOOK_SECRET: z.string().min(1).optional(),
+  PAGERDUTY_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://api.pagerduty.com' }).refine(withoutCredentials, NO_CREDENTIALS).default('https://api.pagerduty.com'),
+  PAGERDUTY_API_KEY: z.string().min(1).optional(),
   LEASES_TABLE: z.string().min(3).default('kube-lease-leases'),
   DYNAMODB_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:8000' }).refine(withoutCredentials, NO_CREDENTIALS).optional(),
   KUBECONFIG: z.string().min(1).optional(),
@@ -77,6 +79,7 @@ const REQUIRED: Record<string, string> = {
   JIRA_EMAIL: 'the Jira user kube-lease acts as',
   JIRA_API_TOKEN: 'that user\'s API token; in AWS a reference such as ssm:/kube-lease/prod/itsm/jira-api-token',
   JIRA_WEBHOOK_SECRET: 'the secret of the Jira webhook; in AWS a reference such as ssm:/kube-lease/prod/webhook/jira-webhook-secret',
+  PAGERDUTY_API_KEY: 'a read-only PagerDuty REST API key, needed because a profile has onCall; in AWS a reference such as ssm:/kube-lease/prod/itsm/pagerduty-api-key',
 };
 
 /** Validated configuration, read once per cold start. Secret values are references until resolved. */
@@ -89,6 +92,8 @@ export interface Config {
   readonly servicenow:
     | { readonly instanceUrl: string; readonly user: string; readonly passwordRef: string; readonly webhookSecretRef: string }
     | undefined;
+  /** Present when a catalog profile has `onCall`: PagerDuty's REST API and a reference to its key. */
+  readonly pagerDuty: { readonly apiUrl: string; readonly apiKeyRef: string } | undefined;
   readonly leasesTable: string;
   readonly dynamodbEndpoint: string | undefined;
   /** Kubeconfig file for catalog clusters that name none of their own (local mode). */
@@ -161,10 +166,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, readText: (path: string) => s
     throw new ConfigError(`cannot read access catalog ${e.ACCESS_CATALOG}`, { cause: error });
   }
   const catalog = parseCatalog(text, e.ACCESS_CATALOG);
+  const onCall = catalog.profiles.some((p) => p.onCall !== undefined);
   // Each configured ticket source needs its own variables; name all that are missing at once.
   const missing = [
     ...(catalog.jira ? (['JIRA_BASE_URL', 'JIRA_EMAIL', 'JIRA_API_TOKEN', 'JIRA_WEBHOOK_SECRET'] as const) : []),
     ...(catalog.servicenow ? (['SERVICENOW_INSTANCE_URL', 'SERVICENOW_USER', 'SERVICENOW_PASSWORD', 'SERVICENOW_WEBHOOK_SECRET'] as const) : []),
+    ...(onCall ? (['PAGERDUTY_API_KEY'] as const) : []),
   ].filter((name) => e[name] === undefined);
   if (missing.length > 0) {
     throw new ConfigError(`invalid environment:\n  ${missing.map((name) => `${name} is not set (${REQUIRED[name] ?? 'required'})`).join('\n  ')}`);
@@ -180,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, readText: (path: string) => s
       catalog.servicenow && e.SERVICENOW_INSTANCE_URL && e.SERVICENOW_USER && e.SERVICENOW_PASSWORD && e.SERVICENOW_WEBHOOK_SECRET
         ? { instanceUrl: e.SERVICENOW_INSTANCE_URL, user: e.SERVICENOW_USER, passwordRef: e.SERVICENOW_PASSWORD, webhookSecretRef: e.SERVICENOW_WEBHOOK_SECRET }
         : undefined,
+    pagerDuty: onCall && e.PAGERDUTY_API_KEY !== undefined ? { apiUrl: e.PAGERDUTY_API_URL, apiKeyRef: e.PAGERDUTY_API_KEY } : undefined,
     leasesTable: e.LEASES_TABLE,
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
     kubeconfigPath: e.KUBECONFIG,

@@ -13,7 +13,7 @@ import { makePrepare, type PrepareScope } from './composition/prepare.js';
 export type { PrepareScope } from './composition/prepare.js';
 import { DynamoDbOwedAnnouncements } from './adapters/dynamodb/owed-announcements.js';
 import { makeAnnounceGrant } from './use-cases/announce-grant.js';
-import { buildSources, lazy } from './composition/sources.js';
+import { buildOnCall, buildSources, lazy } from './composition/sources.js';
 import { resolveSecret, type SecretBackends } from './adapters/secrets/secret-resolver.js';
 import { catalogWarnings } from './domain/catalog.js';
 import { loadConfig, type Config, type StoreConfig } from './config.js';
@@ -165,9 +165,12 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const announce = makeAnnounceGrant({ ...shared, announcements });
   activateLease = makeActivateLease({ ...shared, revokeLease, announce });
 
+  const directory = buildOnCall(config, secret);
+  const onCall = directory === undefined ? undefined : decorate('onCall', directory);
   const grantAccess = makeGrantAccess({
     ...shared,
     metrics,
+    onCall,
     catalog: config.catalog,
     schedulePrefix: config.schedulePrefix,
     pendingGraceSeconds: config.pendingGraceSeconds,

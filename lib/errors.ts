@@ -109,6 +109,16 @@ export class GrantDeferredError extends KubeLeaseError {
   }
 }
 
+/** PagerDuty could not answer (throttled, down, key refused): always retryable, never a denial (503, nothing spent or said). */
+export class OnCallLookupError extends KubeLeaseError {
+  override name = 'OnCallLookupError';
+  readonly statusCode: number | undefined;
+  constructor(message: string, statusCode: number | undefined, options: { cause?: unknown; retryAfterSeconds?: number | undefined } = {}) {
+    super(message, { ...options, retryable: true });
+    this.statusCode = statusCode;
+  }
+}
+
 /** A secret reference could not be resolved. */
 export class SecretError extends KubeLeaseError {
   override name = 'SecretError';
@@ -235,6 +245,7 @@ export function publicReason(error: unknown): string {
   if (error instanceof LeaseStoreError) return 'the lease store failed';
   if (error instanceof TicketNotFoundError) return 'the ticket was not found';
   if (error instanceof TicketSourceError) return 'the ticketing system\'s API failed';
+  if (error instanceof OnCallLookupError) return 'PagerDuty could not be asked who is on call';
   if (error instanceof SecretError) return 'a credential kube-lease needs could not be read';
   if (error instanceof ConfigError) return 'kube-lease\'s configuration for this cluster is not usable';
   if (error instanceof GrantDeferredError) return 'the cluster or AWS was unavailable';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { LEASE_STATUSES, OPEN_STATUSES, type Lease, type LeaseStatus } from '../domain/lease.js';
+import { approvalKindOf, LEASE_STATUSES, OPEN_STATUSES, type Lease, type LeaseStatus } from '../domain/lease.js';
 import { isLeaseId } from '../domain/names.js';
 import { isTicketSource, personLabel, TICKET_SOURCES, type TicketSourceName } from '../domain/ticket.js';
 import { UsageError } from '../errors.js';
@@ -108,7 +108,7 @@ function describe(lease: Lease): string {
     [
       `lease      ${lease.id} (${lease.status})`,
       `ticket     ${lease.source} ${lease.ticketKey}${lease.ticketId === undefined ? '' : ` (id ${lease.ticketId})`} ${lease.ticketUrl}`,
-      `requester  ${personLabel(lease.requester)}; approved by ${lease.approvers.map(personLabel).join(', ')}`,
+      `requester  ${personLabel(lease.requester)}; approved (${approvalKindOf(lease)}) by ${lease.approvers.map(personLabel).join(', ')}`,
       `access     ${lease.roleRef.kind}/${lease.roleRef.name} for ${lease.subject.kind} ${lease.subject.name} in ${lease.cluster}: ${lease.namespaces.join(', ')}`,
       `window     ${lease.startsAt} → ${lease.expiresAt}`,
       `bindings   ${lease.bindings.map((b) => `${b.namespace}/${b.name}`).join(', ')}`,

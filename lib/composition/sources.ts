@@ -6,6 +6,9 @@ import { jiraRequest } from '../sources/jira/jira-request.js';
 import { makeJiraSource } from '../sources/jira/jira-source.js';
 import { ServiceNowClient } from '../sources/servicenow/servicenow-client.js';
 import { makeServiceNowSource } from '../sources/servicenow/servicenow-source.js';
+import { DEFAULT_PAGERDUTY_OPTIONS, PagerDutyClient } from '../adapters/pagerduty/pagerduty-client.js';
+import { PagerDutyOnCall } from '../adapters/pagerduty/pagerduty-on-call.js';
+import type { OnCallDirectory } from '../ports/on-call-directory.js';
 
 /** Memoises an async factory; a failure is not kept, so the next call tries again. */
 export function lazy<T>(build: () => Promise<T>): () => Promise<T> {
@@ -81,4 +84,12 @@ export function buildSources(config: Config, secret: SecretReader, clock: Clock)
     );
   }
   return sources;
+}
+
+/** PagerDuty as the on-call directory, when a profile accepts on-call approval; its key is read on first use. */
+export function buildOnCall(config: Config, secret: SecretReader): OnCallDirectory | undefined {
+  const pagerDuty = config.pagerDuty;
+  if (pagerDuty === undefined) return undefined;
+  const options = { ...DEFAULT_PAGERDUTY_OPTIONS, attempts: config.retry.attempts, baseDelayMs: config.retry.baseDelayMs };
+  return new PagerDutyOnCall(new PagerDutyClient(pagerDuty.apiUrl, () => secret(pagerDuty.apiKeyRef, 'PAGERDUTY_API_KEY'), options));
 }

@@ -1,6 +1,7 @@
 import { evidenceState, type EvidenceState, type SealCheck } from './evidence-digest.js';
 import { ReportRequestError } from '../errors.js';
-import { OPEN_STATUSES, type DeniedApproval, type Lease, type LeaseStatus, type RevokeCause } from './lease.js';
+import { approvalKindOf, OPEN_STATUSES, type DeniedApproval, type Lease, type LeaseStatus, type RevokeCause } from './lease.js';
+import type { ApprovalKind } from './on-call.js';
 import { checkPeriod, deniedInPeriod, leaseEnd, overlapsPeriod, readInstant, type ReportPeriod } from './report-period.js';
 import { personLabel } from './ticket.js';
 
@@ -44,6 +45,8 @@ export interface LeaseRow {
   /** The requester's email, else their id in the ticket system. */
   readonly requester: string;
   readonly approvers: readonly string[];
+  /** How it was approved: `person`, `on-call` or `break-glass`. */
+  readonly approvalKind: ApprovalKind;
   readonly profile: string;
   /** `Role/name` or `ClusterRole/name`. */
   readonly role: string;
@@ -163,6 +166,7 @@ function leaseRow(lease: Lease, now: number, lateAfterMs: number, seal: SealChec
     ticketUrl: lease.ticketUrl,
     requester: personLabel(lease.requester),
     approvers: lease.approvers.map(personLabel),
+    approvalKind: approvalKindOf(lease),
     profile: lease.profile,
     role: `${lease.roleRef.kind}/${lease.roleRef.name}`,
     subject: `${lease.subject.kind} ${lease.subject.name}`,

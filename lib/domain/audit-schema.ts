@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { REVOKE_CAUSES } from './lease.js';
+import { APPROVAL_KINDS } from './on-call.js';
 import { TICKET_SOURCES } from './ticket.js';
 
 /**
@@ -19,6 +20,7 @@ const fields = {
   leaseId: z.string().regex(/^[0-9a-f]{20}$/),
   requester: z.string(),
   approver: z.string(),
+  approvalKind: z.enum(APPROVAL_KINDS),
   subject: z.string(),
   profile: z.string(),
   cluster: z.string(),

@@ -1,5 +1,6 @@
 import type { DenialCode } from './decision.js';
-import type { Lease, RevokeCause, RoleRef } from './lease.js';
+import { approvalKindOf, type Lease, type RevokeCause, type RoleRef } from './lease.js';
+import type { ApprovalKind } from './on-call.js';
 import { personLabel, type TicketSourceName } from './ticket.js';
 
 export type AuditEventKind = 'grant' | 'verify' | 'schedule' | 'extend' | 'deny' | 'revoke' | 'failure' | 'reject' | 'end-session' | 'activity';
@@ -18,6 +19,8 @@ export interface AuditEvent {
   readonly leaseId?: string | undefined;
   readonly requester?: string | undefined;
   readonly approver?: string | undefined;
+  /** How the lease was approved: `person`, `on-call` or `break-glass`. */
+  readonly approvalKind?: ApprovalKind | undefined;
   readonly subject?: string | undefined;
   readonly profile?: string | undefined;
   readonly cluster?: string | undefined;
@@ -63,6 +66,7 @@ export function leaseAuditFields(lease: Lease): Partial<AuditEvent> {
     leaseId: lease.id,
     requester: personLabel(lease.requester),
     approver: lease.approvers.map(personLabel).join(', '),
+    approvalKind: approvalKindOf(lease),
     subject: `${lease.subject.kind}:${lease.subject.name}`,
     profile: lease.profile,
     cluster: lease.cluster,

@@ -5,6 +5,7 @@
  */
 
 import type { StreamKind } from './activity.js';
+import type { BreakGlassRule, OnCallRule } from './on-call.js';
 
 /** The stream kinds whose pods a revoke evicts unless the profile says otherwise: a shell (exec, attach), not a port-forward. */
 export const DEFAULT_END_STREAMS: readonly StreamKind[] = ['exec', 'attach'];
@@ -83,6 +84,14 @@ export interface Profile {
    * controller per revoke.
    */
   readonly onRevoke?: { readonly sessions: 'report' | 'end'; readonly streams: readonly StreamKind[]; readonly podsPerController: number } | undefined;
+  /**
+   * On-call approval: an open ticket naming this profile is approved when PagerDuty shows the
+   * requester on call right now in one of these escalation policies or schedules (and, if
+   * `incidentServices` is set, an incident is open on one of those services).
+   */
+  readonly onCall?: OnCallRule | undefined;
+  /** Break-glass: self-approval through a dedicated path (Jira `jira.breakGlassStatuses`, a ServiceNow emergency change). */
+  readonly breakGlass?: BreakGlassRule | undefined;
 }
 
 /** A cluster's API server audit log; `delay`: seconds it may lag behind. */
@@ -114,6 +123,10 @@ export interface JiraCatalog {
   readonly approvedStatuses: readonly string[];
   /** Statuses that end access early (closed, cancelled, declined…). */
   readonly closedStatuses: readonly string[];
+  /** Statuses in which an issue asks for on-call approval (for profiles with `onCall`); none by default. */
+  readonly onCallStatuses: readonly string[];
+  /** Statuses in which the requester approves their own issue through break-glass (profiles with `breakGlass`). */
+  readonly breakGlassStatuses: readonly string[];
   /** `servicedesk`: a Jira Service Management approval with final decision "approved" is required too. */
   readonly approvals: 'status' | 'servicedesk';
   /** Project keys whose issues may request access; absent: every project. */
@@ -174,6 +187,10 @@ export function catalogWarnings(catalog: Catalog): string[] {
     .filter((name) => !used.has(name))
     .map((name) => `cluster "${name}" is used by no profile`);
   if (catalog.jira !== undefined && catalog.jira.projects === undefined) warnings.push('jira.projects is not set: issues of every Jira project may request access');
+  const onCallProfiles = catalog.profiles.filter((p) => p.onCall !== undefined).map((p) => p.name);
+  if (onCallProfiles.length > 0 && catalog.jira !== undefined && catalog.jira.onCallStatuses.length === 0) {
+    warnings.push(`profile(s) ${onCallProfiles.join(', ')} accept on-call approval, but jira.onCallStatuses names no status: Jira issues never ask for it`);
+  }
   for (const p of catalog.profiles) {
     if (catalog.clusters[p.cluster]?.auditLog !== undefined && (p.subject ?? catalog.subject).kind === 'Group') warnings.push(`profile "${p.name}" binds a Group: the audit log names users, so its leases get no activity evidence and no session list`);
   }

@@ -1,5 +1,6 @@
 import type { Profile } from './catalog.js';
 import type { RoleRef, Subject } from './lease.js';
+import type { OnCallFinding } from './on-call.js';
 import type { Approval, LinkedTicket, Person, TicketSnapshot } from './ticket.js';
 
 /*
@@ -33,7 +34,9 @@ export type DenialCode =
   | 'changed-after-approval'
   | 'approval-unverifiable'
   | 'approval-spent'
-  | 'approver-is-integration';
+  | 'approver-is-integration'
+  | 'not-on-call'
+  | 'break-glass-limit';
 
 /** Everything needed to create a lease; produced only when every rule passed. */
 export interface GrantPlan {
@@ -73,6 +76,8 @@ export interface DecisionContext {
   readonly approverGroups: ReadonlyMap<string, readonly string[]>;
   /** Linked tickets and their current states (only for profiles with `linkedTicket`). */
   readonly linkedTickets: readonly LinkedTicket[];
+  /** Whether PagerDuty shows the requester on call (only for an open ticket of a profile with `onCall`). */
+  readonly onCall?: OnCallFinding | undefined;
 }
 
 export const EMPTY_CONTEXT: DecisionContext = { approverGroups: new Map(), linkedTickets: [] };

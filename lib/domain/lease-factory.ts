@@ -2,6 +2,7 @@ import { accessCheckOf } from './catalog.js';
 import type { GrantPlan } from './decision.js';
 import type { Lease } from './lease.js';
 import { bindingName, leaseIdFor, scheduleName } from './names.js';
+import { onCallLabel } from './on-call.js';
 import { approvalRecords, personLabel } from './ticket.js';
 
 /**
@@ -42,6 +43,8 @@ export function newLease(plan: GrantPlan, now: Date, schedulePrefix: string, act
     approvers: plan.approval.approvers,
     approvals: [plan.approval.id],
     approvalRecords: approvalRecords(plan.approval).map((r) => r.id),
+    ...(plan.approval.kind === undefined || plan.approval.kind === 'person' ? {} : { approvalKind: plan.approval.kind }),
+    ...(plan.approval.onCall === undefined ? {} : { onCall: plan.approval.onCall }),
     subject: plan.subject,
     profile: plan.profile.name,
     cluster: plan.cluster,
@@ -58,7 +61,7 @@ export function newLease(plan: GrantPlan, now: Date, schedulePrefix: string, act
     status,
     bindings: plan.namespaces.map((namespace) => ({ namespace, name })),
     scheduleName: scheduleName(schedulePrefix, id),
-    history: [{ at: createdAt, from: null, to: status, by: actor, note: `approved by ${plan.approval.approvers.map(personLabel).join(', ')}` }],
+    history: [{ at: createdAt, from: null, to: status, by: actor, note: plan.approval.onCall === undefined ? `approved by ${plan.approval.approvers.map(personLabel).join(', ')}` : `approved: ${onCallLabel(plan.approval.onCall)}` }],
     version: 1,
   };
 }

@@ -1,5 +1,6 @@
 import type { ActivityEvidence, SessionsAtRevoke, StreamKind } from './activity.js';
 import type { AccessCheck } from './catalog.js';
+import type { ApprovalKind, OnCallProof } from './on-call.js';
 import { personLabel, type Person, type TicketSourceName } from './ticket.js';
 import {
   ANNOTATION_EXPIRES_AT,
@@ -89,6 +90,10 @@ export interface Lease {
    * it was recorded.
    */
   readonly approvalRecords?: readonly string[] | undefined;
+  /** How the grant was approved (absent in older records, and for people: `person`). */
+  readonly approvalKind?: ApprovalKind | undefined;
+  /** With `approvalKind` `on-call`: where PagerDuty showed the requester on call when it was granted. */
+  readonly onCall?: OnCallProof | undefined;
   readonly subject: Subject;
   readonly profile: string;
   readonly cluster: string;
@@ -244,4 +249,9 @@ export function bindingManifest(lease: Lease, binding: BindingRef): RoleBindingM
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: lease.roleRef.kind, name: lease.roleRef.name },
     subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: lease.subject.kind, name: lease.subject.name }],
   };
+}
+
+/** How a lease was approved: `person` unless it records another kind. */
+export function approvalKindOf(lease: Pick<Lease, 'approvalKind'>): ApprovalKind {
+  return lease.approvalKind ?? 'person';
 }

@@ -1,5 +1,6 @@
 import { formatDuration } from './duration.js';
 import type { Lease, RevokeCause } from './lease.js';
+import { onCallLabel } from './on-call.js';
 import { personLabel } from './ticket.js';
 
 /** Ticket comments. Plain text so they read the same in Jira and, later, ServiceNow work notes. */
@@ -19,8 +20,15 @@ export function grantedMessage(lease: Lease): string {
     `Access granted (lease ${lease.id}).`,
     ...accessLines(lease),
     `Until: ${lease.expiresAt} (${formatDuration(seconds)})`,
-    `Approved by: ${lease.approvers.map(personLabel).join(', ')}`,
+    approvalLine(lease),
   ].join('\n');
+}
+
+/** Who or what approved the lease, with the approval kind named (see ApprovalKind). */
+export function approvalLine(lease: Pick<Lease, 'approvers' | 'approvalKind' | 'onCall'>): string {
+  if (lease.approvalKind === 'on-call' && lease.onCall !== undefined) return `Approved (on-call): the requester was ${onCallLabel(lease.onCall)}`;
+  if (lease.approvalKind === 'break-glass') return 'Approved (break-glass): the requester approved their own request through break-glass; only a person\'s approval can extend it';
+  return `Approved by (${lease.approvalKind ?? 'person'}): ${lease.approvers.map(personLabel).join(', ')}`;
 }
 
 export function dryRunMessage(lease: Lease): string {

@@ -1,8 +1,12 @@
-import { findProfile, isForbiddenRole, type Catalog } from './catalog.js';
+import { findProfile, type Catalog } from './catalog.js';
+import { acceptsOnCall, asksBreakGlass, decideBreakGlass, decideOnCall } from './emergency-policy.js';
+import { planFor } from './plan.js';
 import { deny, EMPTY_CONTEXT, type Decision, type DecisionContext } from './decision.js';
-import { accessWindow, chooseDuration, chooseNamespaces, clipText, renderSubject } from './request.js';
+import { clipText } from './request.js';
 import { linearRegExp, MAX_MATCHED_LENGTH } from './linear-regex.js';
 import { approvalRecords, matchesPerson, samePerson, type Approval, type TicketSnapshot, type TicketSourceName } from './ticket.js';
+
+export { acceptsOnCall, asksBreakGlass } from './emergency-policy.js';
 
 /**
  * Why a ticket is not an access request at all, or undefined when it is one. Such a ticket gets no
@@ -21,9 +25,10 @@ export function notARequest(ticket: TicketSnapshot, catalog: Catalog): string | 
     }
   }
   if (ticket.requestedProfile === undefined || ticket.requestedProfile.trim() === '') return 'the ticket names no access profile';
-  if (ticket.state === 'open') return `the ticket is "${clipText(ticket.statusText)}", neither approved nor closed`;
+  if (ticket.state === 'open' && !acceptsOnCall(ticket, catalog) && !asksBreakGlass(ticket, catalog)) return `the ticket is "${clipText(ticket.statusText)}", neither approved nor closed`;
   return undefined;
 }
+
 
 function automationApprovers(catalog: Catalog, source: TicketSourceName): readonly string[] {
   return (source === 'jira' ? catalog.jira?.automationApprovers : catalog.servicenow?.automationApprovers) ?? [];
@@ -42,6 +47,8 @@ export function fieldNames(catalog: Catalog, source: TicketSourceName): { profil
 export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date, context: DecisionContext = EMPTY_CONTEXT): Decision {
   const fields = fieldNames(catalog, ticket.source);
   if (fields === undefined) return deny('source-not-configured', `the access catalog has no ${ticket.source} section`);
+  if (asksBreakGlass(ticket, catalog)) return decideBreakGlass(ticket, catalog, now, fields);
+  if (acceptsOnCall(ticket, catalog)) return decideOnCall(ticket, catalog, now, context, fields);
   if (ticket.state !== 'approved') {
     return deny('not-approved', `the ticket is "${clipText(ticket.statusText)}", which is not an approved state`);
   }
@@ -135,37 +142,8 @@ export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date, cont
       return deny('no-linked-ticket', `profile "${profile.name}" requires a linked ticket in state ${allowed.join(' or ')}; linked: ${clipText(seen, 200)}`);
     }
   }
-  if (isForbiddenRole(catalog, profile.roleRef.name)) {
-    return deny('forbidden-role', `role "${profile.roleRef.name}" may never be bound`);
-  }
-  const namespaces = chooseNamespaces(profile, ticket.requestedNamespaces);
-  if ('kind' in namespaces) return namespaces;
-  const duration = chooseDuration(profile, ticket.requestedDuration);
-  if (typeof duration !== 'number') return duration;
-  const window = accessWindow(ticket, now, duration);
-  if ('kind' in window) return window;
-  const subject = renderSubject(profile.subject ?? catalog.subject, requester);
-  if (subject === undefined) {
-    return deny('no-subject', 'the requester has no identity the subject template can use (is their email visible to the integration user?)');
-  }
-  return {
-    kind: 'grant',
-    plan: {
-      ticket,
-      approval,
-      requester,
-      profile,
-      cluster: profile.cluster,
-      namespaces,
-      roleRef: profile.roleRef,
-      subject,
-      startsAt: new Date(window.start).toISOString(),
-      expiresAt: new Date(window.end).toISOString(),
-      endClipped: window.clipped,
-      windowEnd: window.windowEnd === undefined ? undefined : new Date(window.windowEnd).toISOString(),
-      durationSeconds: duration,
-      dryRun: catalog.dryRun || profile.dryRun === true,
-    },
-  };
+  return planFor(ticket, catalog, now, profile, requester, approval);
 }
+
+
 

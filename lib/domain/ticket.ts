@@ -1,3 +1,5 @@
+import type { ApprovalKind, OnCallProof } from './on-call.js';
+
 /** A person as the ITSM system knows them. `id` is the stable account id (Jira accountId or username, ServiceNow sys_id). */
 export interface Person {
   readonly id: string;
@@ -53,6 +55,10 @@ export interface Approval {
    * those leases. `approvers` and `records` then hold only what was not used before.
    */
   readonly spentBy?: readonly string[] | undefined;
+  /** How it was approved; absent: by people (`person`). */
+  readonly kind?: ApprovalKind | undefined;
+  /** With kind `on-call`: where PagerDuty showed the requester on call. */
+  readonly onCall?: OnCallProof | undefined;
 }
 
 /** The approval with every approver `isOwn` says is kube-lease's own integration account marked so (see `Person.integration`). */
@@ -128,6 +134,8 @@ export interface TicketSnapshot {
   /** Where the ticket lives, for the catalog's scope (Jira: project key and issue type name). */
   readonly project?: string | undefined;
   readonly issueType?: string | undefined;
+  /** ServiceNow: an emergency change (`type` emergency), the break-glass path of profiles with `breakGlass`. */
+  readonly emergency?: boolean | undefined;
 }
 
 /**

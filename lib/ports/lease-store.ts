@@ -73,6 +73,12 @@ export interface LeaseStore {
    */
   reservePlace(lease: Lease, max: number): Promise<{ readonly ok: true } | { readonly ok: false; readonly held: number }>;
   /**
+   * Counts one break-glass use of the lease's requester on `day` (UTC, YYYY-MM-DD), if fewer than
+   * `max` were counted: one conditional write, idempotent for the same lease. Uses are never given
+   * back (a break-glass lease that failed still counted): the limit errs on the side of less access.
+   */
+  reserveBreakGlass(lease: Lease, max: number, day: string): Promise<{ readonly ok: true } | { readonly ok: false; readonly used: number }>;
+  /**
    * All leases of one ticket, oldest first, from the ticket index: those filed under its immutable
    * id, and those recorded before leases were filed by id under any of `ticket.keys`. One round of
    * parallel queries.

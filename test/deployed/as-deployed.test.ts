@@ -19,10 +19,11 @@ import { auditLogEvent } from '../fixtures/audit-events.js';
 import { FakeJira } from '../fakes/fake-jira.js';
 import { FakeKubernetes } from '../fakes/fake-kubernetes.js';
 import { FakeServiceNow } from '../fakes/fake-servicenow.js';
+import { FakePagerDuty } from '../fakes/fake-pagerduty.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { MemoryAuditLog, MemoryLogger } from '../fakes/memory-audit-log.js';
 import { MemoryMetrics } from '../fakes/memory-metrics.js';
-import { WINDOW_CATALOG } from '../support/demo-catalog.js';
+import { WINDOW_CATALOG, withOnCall } from '../support/demo-catalog.js';
 import { packagedFunction, packageStack, resolve, STAND_IN, type PackagedFunction, type Template } from '../support/packaged-stack.js';
 import { alice, bob } from '../support/stack.js';
 
@@ -80,6 +81,7 @@ describe('as deployed: each function with only its packaged environment and IAM 
   const eventBridge = new FakeEventBridge();
   const cloudWatchLogs = new FakeCloudWatchLogs();
   const kms = new FakeKms();
+  const pagerDuty = new FakePagerDuty('deployed-pd-key');
   const calls: AwsCall[] = [];
   const containers = new Map<FunctionId, Container>();
   const specs = new Map<FunctionId, PackagedFunction>();
@@ -156,7 +158,7 @@ describe('as deployed: each function with only its packaged environment and IAM 
   beforeAll(async () => {
     template = await packageStack('test');
     dir = await mkdtemp(join(tmpdir(), 'kube-lease-as-deployed-'));
-    const [jiraUrl, snUrl, kubeUrl, eventBridgeUrl, logsUrl, kmsUrl] = await Promise.all([jira.start(), servicenow.start(), kube.start(), eventBridge.start(), cloudWatchLogs.start(), kms.start()]);
+    const [jiraUrl, snUrl, kubeUrl, eventBridgeUrl, logsUrl, kmsUrl, pdUrl] = await Promise.all([jira.start(), servicenow.start(), kube.start(), eventBridge.start(), cloudWatchLogs.start(), kms.start(), pagerDuty.start()]);
     // The evidence key the stack creates, under the ARN the sweep's environment names.
     const evidenceKey = packagedFunction(template, 'SweepLeasesLambdaFunction').env.EVIDENCE_KMS_KEY_ID;
     if (evidenceKey === undefined) throw new Error('the sweep has no EVIDENCE_KMS_KEY_ID');
@@ -169,7 +171,7 @@ describe('as deployed: each function with only its packaged environment and IAM 
     // Its audit log is EKS's, in CloudWatch Logs: the revoke lists sessions from it, the sweep posts evidence.
     await writeFile(
       catalogPath,
-      WINDOW_CATALOG.replace('  demo: {}', `  demo:\n    kubeconfig: ssm:/kube-lease/test/clusters/kubeconfig-demo\n    auditLog: { type: cloudwatch, logGroup: ${AUDIT_LOG_GROUP}, delay: 5m }`),
+      withOnCall(WINDOW_CATALOG).replace('  demo: {}', `  demo:\n    kubeconfig: ssm:/kube-lease/test/clusters/kubeconfig-demo\n    auditLog: { type: cloudwatch, logGroup: ${AUDIT_LOG_GROUP}, delay: 5m }`),
     );
     // What the SDK reads from the Lambda environment and the endpoints of the fakes.
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'placeholder', AWS_SECRET_ACCESS_KEY: 'placeholder', AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridgeUrl, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: logsUrl });
@@ -179,6 +181,7 @@ describe('as deployed: each function with only its packaged environment and IAM 
       '/kube-lease/test/itsm/servicenow-password': 'fake-sn-password',
       '/kube-lease/test/webhook/servicenow-webhook-secret': 'deployed-sn-secret',
       '/kube-lease/test/clusters/kubeconfig-demo': kube.kubeconfig(kubeUrl),
+      '/kube-lease/test/itsm/pagerduty-api-key': 'deployed-pd-key',
     };
     for (const fn of FUNCTIONS) {
       const spec = packagedFunction(template, fn);
@@ -189,6 +192,7 @@ describe('as deployed: each function with only its packaged environment and IAM 
         ACCESS_CATALOG: catalogPath,
         JIRA_BASE_URL: jiraUrl,
         SERVICENOW_INSTANCE_URL: snUrl,
+        PAGERDUTY_API_URL: pdUrl,
         RETRY_BASE_MS: '1',
         // The fake KMS, as the SDK's endpoint variables above reach the other fakes.
         AWS_ENDPOINT_URL_KMS: kmsUrl,
@@ -218,7 +222,7 @@ describe('as deployed: each function with only its packaged environment and IAM 
 
   afterAll(async () => {
     process.env = saved;
-    await Promise.all([jira.stop(), servicenow.stop(), kube.stop(), eventBridge.stop(), cloudWatchLogs.stop(), kms.stop(), dynamo.stop()]);
+    await Promise.all([jira.stop(), servicenow.stop(), kube.stop(), eventBridge.stop(), cloudWatchLogs.stop(), kms.stop(), pagerDuty.stop(), dynamo.stop()]);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -306,6 +310,20 @@ describe('as deployed: each function with only its packaged environment and IAM 
     expect(calls.filter((c) => c.action === 'dynamodb:DeleteItem' && !['evidence#', 'delivery#'].some((k) => c.leadingKey?.startsWith(k) === true))).toEqual([]);
     expect(calls.filter((c) => c.action === 'events:PutEvents')).toEqual([]);
   }, 120_000);
+
+  it('grants an on-call request in the Jira webhook function, which reads PagerDuty\'s key from SSM under its role', async () => {
+    // Prepare: Alice is on call on the profile's escalation policy; nobody approves her ticket.
+    const pdAlice = pagerDuty.addUser('alice@example.com', 'Alice Engineer');
+    pagerDuty.putOnCall(pdAlice, { id: 'PEP0001', name: 'Payments Ops' });
+    jira.createIssue({ key: 'DEP-9', reporter: alice, summary: 'INC-9: checkout latency', fields: { [PROFILE]: 'incident-debug' } });
+    // Act: Alice moves it to Emergency (jira.onCallStatuses): the webhook asks PagerDuty.
+    const granted = outcome(await as('JiraWebhookLambdaFunction', (c) => deliverJira(c, jira.transition('DEP-9', 'Emergency', alice))));
+    // Assess
+    expect(granted.outcome).toBe('granted');
+    expect(kube.list(LABEL_LEASE_ID, granted.leaseId)).toHaveLength(1);
+    expect(pagerDuty.requests.map((r) => r.path)).toEqual(['/users', '/oncalls']);
+    expect(calls).toContainEqual({ fn: 'JiraWebhookLambdaFunction', action: 'ssm:GetParameter', resource: `arn:${partition}:ssm:${region}:${accountId}:parameter/kube-lease/test/itsm/pagerduty-api-key` });
+  });
 
   it('makes only AWS calls that each function\'s role allows (IAM simulation)', async () => {
     expect(calls.length).toBeGreaterThan(20);

@@ -44,7 +44,7 @@ interface Issue {
   comments: { id: string; body: string; created: string; author: JiraUser }[];
 }
 
-const STATUS_IDS: Record<string, string> = { Open: '1', 'In Review': '10001', Approved: '10002', Done: '10003', Declined: '10004' };
+const STATUS_IDS: Record<string, string> = { Open: '1', 'In Review': '10001', Approved: '10002', Done: '10003', Declined: '10004', Emergency: '10005' };
 
 const NOT_FOUND = { errorMessages: ['Issue does not exist or you do not have permission to see it.'], errors: {} };
 

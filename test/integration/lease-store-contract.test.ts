@@ -130,6 +130,22 @@ describe.each(stores)('LeaseStore contract: %s', (_name, open) => {
     expect(!full.ok && full.held).toBe(1);
   });
 
+  it('counts break-glass uses per requester and day, once per lease, and never gives one back', async () => {
+    // Prepare
+    const store = await open();
+    const [a, b] = [lease({ requester: { id: 'glass-1' } }), lease({ requester: { id: 'glass-1' } })];
+    for (const l of [a, b]) await store.create(l);
+    // Act
+    const first = await store.reserveBreakGlass(a, 1, '2026-01-01');
+    const repeat = await store.reserveBreakGlass(a, 1, '2026-01-01');
+    await store.transition(a, 'FAILED', entry('PENDING', 'FAILED'), { failureReason: 'x' });
+    const full = await store.reserveBreakGlass(b, 1, '2026-01-01');
+    const nextDay = await store.reserveBreakGlass(b, 1, '2026-01-02');
+    // Assess
+    expect([first.ok, repeat.ok, full.ok, nextDay.ok]).toEqual([true, true, false, true]);
+    expect(!full.ok && full.used).toBe(1);
+  });
+
   it('claims a delivery once, keeps a finished one, and lets a stale unfinished claim be taken over', async () => {
     // Prepare
     const store = await open();

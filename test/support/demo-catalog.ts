@@ -48,3 +48,34 @@ export function withAuditLog(catalog: string, path: string, delay: string): stri
 
 /** The demo catalog with an audit log (5 min delay) and payments-debug ending sessions: the activity tests' catalog. */
 export const AUDITED_CATALOG = endingSessions(withAuditLog(DEMO_CATALOG, '/var/log/kube-apiserver/audit.log', '5m'));
+
+/** The catalog with an `incident-debug` profile that accepts on-call approval (PagerDuty escalation policy PEP0001), asked for in Jira status Emergency. */
+export function withOnCall(catalog: string, onCall = '{ escalationPolicies: [PEP0001] }'): string {
+  // A Jira issue asks for on-call approval by moving to "Emergency".
+  const withStatus = catalog.replace('  closedStatuses: [Done, Declined]\n', '  closedStatuses: [Done, Declined]\n  onCallStatuses: [Emergency]\n');
+  return `${withStatus}  - name: incident-debug
+    cluster: demo
+    namespaces: [payments]
+    roleRef: { kind: Role, name: pod-debugger }
+    defaultDuration: 30m
+    maxDuration: 1h
+    justification: { pattern: "^INC-[0-9]+", hint: "start with the incident, e.g. INC-1234" }
+    onCall: ${onCall}
+`;
+}
+
+/** The catalog with a `break-glass-debug` profile: self-approval in Jira status "Break Glass" or a ServiceNow emergency change, at most 30m, once a day. */
+export function withBreakGlass(catalog: string): string {
+  const withStatus = catalog.replace('  closedStatuses: [Done, Declined]\n', '  closedStatuses: [Done, Declined]\n  breakGlassStatuses: [Break Glass]\n');
+  return `${withStatus}  - name: break-glass-debug
+    cluster: demo
+    namespaces: [payments]
+    roleRef: { kind: Role, name: pod-debugger }
+    defaultDuration: 1h
+    maxDuration: 2h
+    breakGlass:
+      maxDuration: 30m
+      perDay: 1
+      justification: { pattern: "^INC-[0-9]+: .{10,}", hint: "INC-1234: what is broken" }
+`;
+}

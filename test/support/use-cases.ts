@@ -1,5 +1,6 @@
 import { parseCatalog } from '../../lib/adapters/catalog/parse-catalog.js';
 import type { Catalog } from '../../lib/domain/catalog.js';
+import type { OnCallDirectory } from '../../lib/ports/on-call-directory.js';
 import type { Approval, Person, TicketSnapshot } from '../../lib/domain/ticket.js';
 import { makeActivateLease } from '../../lib/use-cases/activate-lease.js';
 import { makeCloseTicket } from '../../lib/use-cases/close-ticket.js';
@@ -30,7 +31,7 @@ export const approver: Person = { id: 'acct-bob', email: 'bob@example.com', disp
  * The use cases wired to in-memory ports, as the container wires them to real ones: a use-case
  * branch runs in milliseconds, without servers. HTTP fakes stay for the adapters' own tests.
  */
-export function useCases(catalogText: string = DEMO_CATALOG) {
+export function useCases(catalogText: string = DEMO_CATALOG, options: { readonly onCall?: OnCallDirectory } = {}) {
   const catalog: Catalog = parseCatalog(catalogText);
   const clock = new FixedClock(T0);
   const jira = new MemoryTicketSource();
@@ -52,7 +53,7 @@ export function useCases(catalogText: string = DEMO_CATALOG) {
   const revokeLease = makeRevokeLease({ ...ports, activity, evidence });
   const announce = makeAnnounceGrant({ ...ports, announcements });
   const activateLease = makeActivateLease({ ...ports, revokeLease, announce });
-  const grantAccess = makeGrantAccess({ ...ports, metrics, catalog, schedulePrefix: 'kube-lease-test', pendingGraceSeconds: 120, announce });
+  const grantAccess = makeGrantAccess({ ...ports, metrics, onCall: options.onCall, catalog, schedulePrefix: 'kube-lease-test', pendingGraceSeconds: 120, announce });
   const closeTicket = makeCloseTicket({ leases: ports.leases, revokeLease });
   const processTicket = makeProcessTicket({ ...ports, grantAccess, closeTicket });
   // The evidence key (a test may make it fail: evidenceMac.fail).

@@ -80,6 +80,17 @@ describe('buildAccessReport', () => {
     ]);
   });
 
+  it('names how each lease was approved: person, on-call or break-glass', () => {
+    // Prepare: the first lease approved by being on call, the second through break-glass.
+    const shown = buildAccessReport({ leases: exampleLeases(), denials: [], period: EXAMPLE_PERIOD, now: EXAMPLE_NOW }).leases.map((r) => r.leaseId);
+    const kinds = new Map([[shown[0], 'on-call' as const], [shown[1], 'break-glass' as const]]);
+    const leases = exampleLeases().map((l) => ({ ...l, approvalKind: kinds.get(l.id) }));
+    // Act
+    const rows = buildAccessReport({ leases, denials: [], period: EXAMPLE_PERIOD, now: EXAMPLE_NOW }).leases;
+    // Assess
+    expect(rows.map((r) => r.approvalKind)).toEqual(['on-call', 'break-glass', ...rows.slice(2).map(() => 'person')]);
+  });
+
   it('gives each row its requester, approvers, access, times, end cause, lag and extensions', () => {
     // Prepare
     const input = { leases: exampleLeases(), denials: [], period: EXAMPLE_PERIOD, now: EXAMPLE_NOW };
@@ -93,6 +104,7 @@ describe('buildAccessReport', () => {
       ticketUrl: 'https://example.atlassian.net/browse/OPS-1204',
       requester: 'alice@example.com',
       approvers: ['bob@example.com'],
+      approvalKind: 'person',
       profile: 'payments-debug',
       role: 'Role/pod-exec',
       subject: 'User alice@example.com',

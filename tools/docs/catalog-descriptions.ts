@@ -9,6 +9,8 @@ export const CATALOG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   jira: 'Jira (and Jira Service Management) as a ticket source. At least one of `jira` and `servicenow`.',
   'jira.approvedStatuses': 'Statuses in which an issue counts as approved.',
   'jira.closedStatuses': 'Statuses that end access at once (done, declined, cancelled).',
+  'jira.breakGlassStatuses': 'Statuses in which the requester approves their own issue through break-glass (e.g. `Break Glass`), for profiles with `breakGlass`. None by default; distinct from every other status list.',
+  'jira.onCallStatuses': 'Statuses in which an issue asks for on-call approval (e.g. `Emergency`), for profiles with `onCall`. None by default; must not be an approved or closed status.',
   'jira.approvals':
     '`status`: the move into an approved status is the approval. `servicedesk`: every JSM approval step must also be approved.',
   'jira.projects': 'Project keys whose issues may request access; other projects are ignored. Absent: all (with a warning).',
@@ -93,4 +95,16 @@ export const CATALOG_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'With `end`: which stream kinds end sessions (default `[exec, attach]`; add `portforward` to end port-forwards too). A stream under a reused audit ID is ended whatever its kind.',
   'profiles[].onRevoke.podsPerController':
     'With `end`: at most this many pods of one controller are evicted per revoke (1 to 10, default 1), so a StatefulSet keeps its other replicas.',
+  'profiles[].onCall':
+    'On-call approval: an open (not yet approved) ticket naming this profile is approved when PagerDuty shows the requester, by email, on call right now in one of these escalation policies or schedules. Needs `PAGERDUTY_API_KEY`. See docs/incident-access.md.',
+  'profiles[].breakGlass':
+    'Break-glass: the requester approves their own request through a dedicated path (Jira: a status of `jira.breakGlassStatuses`; ServiceNow: an emergency change), briefly and a few times a day. Extensions need a person\'s approval. See docs/incident-access.md.',
+  'profiles[].breakGlass.maxDuration': 'The longest a break-glass lease lasts (at most 4h); a longer request gets this.',
+  'profiles[].breakGlass.perDay': 'Break-glass leases one requester may take per UTC day, across tickets (1 to 10, default 1); counted before anything is created, never given back.',
+  'profiles[].breakGlass.justification': 'The justification a break-glass request must have.',
+  'profiles[].breakGlass.justification.pattern': 'A linear-time regular expression the justification must match (e.g. an incident number and a sentence).',
+  'profiles[].breakGlass.justification.hint': 'Said to the requester when it does not match.',
+  'profiles[].onCall.escalationPolicies': 'PagerDuty escalation policy ids (e.g. `PABC123`) whose on-call counts.',
+  'profiles[].onCall.schedules': 'PagerDuty schedule ids whose on-call counts.',
+  'profiles[].onCall.incidentServices': 'Only while an incident is triggered or acknowledged on one of these PagerDuty services.',
 };

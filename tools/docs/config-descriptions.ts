@@ -29,6 +29,8 @@ export const SETTING_DESCRIPTIONS: Readonly<Record<string, SettingDescription>> 
   SERVICENOW_USER: { group: 'Ticket sources', defaultText: '(with `servicenow:`)', meaning: 'the integration user kube-lease reads changes and writes work notes as' },
   SERVICENOW_PASSWORD: { group: 'Ticket sources', defaultText: '(with `servicenow:`)', meaning: `its password; ${REFERENCE}` },
   SERVICENOW_WEBHOOK_SECRET: { group: 'Ticket sources', defaultText: '(with `servicenow:`)', meaning: `the secret the business rule signs with; ${REFERENCE}` },
+  PAGERDUTY_API_URL: { group: 'Ticket sources', limits: URL_LIMITS, meaning: 'PagerDuty REST API v2 base URL (EU accounts: `https://api.eu.pagerduty.com`); read only when a profile has `onCall`' },
+  PAGERDUTY_API_KEY: { group: 'Ticket sources', defaultText: '(with a profile\'s `onCall`)', meaning: `a read-only PagerDuty REST API key (on-call approval); ${REFERENCE}` },
   JIRA_WEBHOOK_MAX_AGE_SECONDS: {
     group: 'Ticket sources',
     unit: 'seconds',

@@ -2,7 +2,7 @@ import { TicketNotFoundError } from '../../errors.js';
 import type { Metrics } from '../../ports/metrics.js';
 
 /** The ports the container builds, by the name its `decorate` hook knows them. */
-export type PortName = 'tickets.jira' | 'tickets.servicenow' | 'cluster' | 'leases' | 'scheduler' | 'activity';
+export type PortName = 'tickets.jira' | 'tickets.servicenow' | 'cluster' | 'leases' | 'scheduler' | 'activity' | 'onCall';
 
 const BACKEND: Readonly<Record<PortName, string>> = {
   'tickets.jira': 'jira',
@@ -11,6 +11,7 @@ const BACKEND: Readonly<Record<PortName, string>> = {
   leases: 'dynamodb',
   scheduler: 'eventbridge',
   activity: 'cloudwatch-logs',
+  onCall: 'pagerduty',
 };
 
 /**

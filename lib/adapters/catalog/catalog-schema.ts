@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import { ALWAYS_FORBIDDEN_ROLES, SERVICENOW_DEFAULT_APPROVED_STATES, SERVICENOW_DEFAULT_CLOSED_STATES, SUBJECT_PLACEHOLDERS, type Catalog } from '../../domain/catalog.js';
 import { parseDuration } from '../../domain/duration.js';
-import { linearRegExp } from '../../domain/linear-regex.js';
 import { onRevokeSchema } from './on-revoke-schema.js';
+import { breakGlassSchema, isLinearRegExp, onCallSchema, onCallStatusClashes } from './on-call-schema.js';
 import './regexp-engine.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -69,8 +69,7 @@ export const profileSchema = z.strictObject({
       serviceNowTable: serviceNowFieldName.default('incident'),
     })
     .optional(),
-  /** Validate the binding with Kubernetes server-side dry run instead of creating it. */
-  dryRun: z.boolean().optional(),
+  dryRun: z.boolean().optional(), // server-side dry run instead of creating the binding
   /** Asked of the API server after a grant (expect yes) and after a revoke (expect no). */
   verify: z
     .strictObject({
@@ -83,16 +82,9 @@ export const profileSchema = z.strictObject({
   subject: subjectTemplate.optional(),
   /** What happens at revoke to the streams the subject opened (see on-revoke-schema.ts). */
   onRevoke: onRevokeSchema.optional(),
+  onCall: onCallSchema.optional(),
+  breakGlass: breakGlassSchema.optional(),
 });
-
-function isLinearRegExp(text: string): boolean {
-  try {
-    linearRegExp(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
@@ -143,6 +135,8 @@ export const jiraSection = z.strictObject({
   approvedStatuses: z.array(z.string().min(1)).min(1),
   /** Statuses that end access early (closed, cancelled, declined…). */
   closedStatuses: z.array(z.string().min(1)).default([]),
+  onCallStatuses: z.array(z.string().min(1)).default([]), // ask for on-call approval (profiles with onCall)
+  breakGlassStatuses: z.array(z.string().min(1)).default([]), // the requester's own break-glass approval
   /** `status`: the approval is the transition into an approved status. `servicedesk`: a Jira Service Management approval with final decision "approved" is required too. */
   approvals: z.enum(['status', 'servicedesk']).default('status'),
   /**
@@ -205,6 +199,7 @@ export const catalogSchema = z
       ctx.addIssue({ code: 'custom', path: [], message: 'configure at least one ticket source: jira or servicenow' });
     }
     const forbidden = new Set([...ALWAYS_FORBIDDEN_ROLES, ...catalog.forbiddenRoles].map((r) => r.toLowerCase()));
+    for (const message of onCallStatusClashes(catalog.jira)) ctx.addIssue({ code: 'custom', path: ['jira', 'onCallStatuses'], message });
     const seen = new Set<string>();
     catalog.profiles.forEach((p, index) => {
       const at = (...rest: (string | number)[]) => ['profiles', index, ...rest];

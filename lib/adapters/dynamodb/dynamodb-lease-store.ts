@@ -191,6 +191,10 @@ export class DynamoDbLeaseStore implements LeaseStore {
     return this.places.reserve(lease, max);
   }
 
+  reserveBreakGlass(lease: Lease, max: number, day: string): Promise<{ readonly ok: true } | { readonly ok: false; readonly used: number }> {
+    return this.places.reserveBreakGlass(lease, max, day);
+  }
+
   listForTicketRef(source: TicketSourceName, ticket: TicketRef): Promise<readonly Lease[]> {
     return this.tickets.byRef(source, ticket);
   }

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { LEASE_STATUSES, REVOKE_CAUSES, type Lease } from '../../domain/lease.js';
 import { TICKET_SOURCES, type Person } from '../../domain/ticket.js';
 import { EVIDENCE_MAC_ALGORITHM } from '../../domain/evidence-digest.js';
+import { APPROVAL_KINDS } from '../../domain/on-call.js';
 
 const status = z.enum(LEASE_STATUSES);
 const person = z.object({ id: z.string(), email: z.string().optional(), displayName: z.string().optional() });
@@ -50,6 +51,17 @@ export const leaseItemSchema = z.object({
   approvers: z.array(person).min(1),
   approvals: z.array(z.string()).min(1),
   approvalRecords: z.array(z.string()).optional(),
+  approvalKind: z.enum(APPROVAL_KINDS).optional(),
+  onCall: z
+    .object({
+      userId: z.string(),
+      userEmail: z.string(),
+      via: z.object({ type: z.enum(['escalation_policy', 'schedule']), id: z.string(), name: z.string().optional() }),
+      level: z.number().int().optional(),
+      incident: z.object({ id: z.string(), serviceId: z.string(), number: z.number().int().optional() }).optional(),
+      checkedAt: z.string(),
+    })
+    .optional(),
   subject: z.object({ kind: z.enum(['User', 'Group']), name: z.string() }),
   profile: z.string(),
   cluster: z.string(),

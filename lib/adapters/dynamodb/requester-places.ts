@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Lease } from '../../domain/lease.js';
-import { placesKey } from './lease-item.js';
+import { placesKey, requesterRef } from './lease-item.js';
 import { storeError } from './store-error.js';
 
 /**
@@ -76,6 +76,27 @@ export class RequesterPlaces {
         }),
       );
     } catch (error) {
+      throw storeError('UpdateItem', error);
+    }
+  }
+
+  /** Break-glass uses of one requester on one UTC day: the same conditional set as places, never released. */
+  async reserveBreakGlass(lease: Lease, max: number, day: string): Promise<{ readonly ok: true } | { readonly ok: false; readonly used: number }> {
+    const pk = `breakglass#${requesterRef(lease.source, lease.requester)}#${day}`;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk },
+          UpdateExpression: 'ADD #leases :one',
+          ConditionExpression: 'attribute_not_exists(#leases) OR contains(#leases, :id) OR size(#leases) < :max',
+          ExpressionAttributeNames: { '#leases': 'leases' },
+          ExpressionAttributeValues: { ':one': new Set([lease.id]), ':id': lease.id, ':max': max },
+        }),
+      );
+      return { ok: true };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return { ok: false, used: (await this.heldPlaces(pk)).length };
       throw storeError('UpdateItem', error);
     }
   }

@@ -26,6 +26,7 @@ const COLUMNS: readonly [string, (row: LeaseRow) => string | number | boolean | 
   ['failure_reason', (r) => r.failureReason],
   ['evidence', (r) => r.evidence],
   ['evidence_digest', (r) => r.evidenceDigest],
+  ['approval_kind', (r) => r.approvalKind],
 ];
 
 /**

@@ -32,7 +32,7 @@ export interface JiraSourceOptions {
 export function makeJiraSource(options: JiraSourceOptions): SourceModule {
   const { catalog, clock } = options;
   const tickets = new JiraTicketSource(options.api, catalog, options.baseUrl, options.serviceDesk, options.retry, options.email);
-  const interesting = [...catalog.approvedStatuses, ...catalog.closedStatuses];
+  const interesting = [...catalog.approvedStatuses, ...catalog.closedStatuses, ...catalog.onCallStatuses, ...catalog.breakGlassStatuses];
   return {
     name: 'jira',
     tickets,

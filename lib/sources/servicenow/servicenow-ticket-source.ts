@@ -28,7 +28,7 @@ const auditRecords = z.array(
 /** Most sys_audit rows read for one change; a longer history fails closed. */
 const AUDIT_LIMIT = 1000;
 const approverRecords = z.array(z.looseObject({ sys_id: z.string(), approver: z.string(), state: z.string(), sys_updated_on: z.string().optional() }));
-const changeSchema = z.looseObject({ sys_id: z.string(), number: z.string(), state: z.string(), approval: z.string() });
+const changeSchema = z.looseObject({ sys_id: z.string(), number: z.string(), state: z.string(), approval: z.string(), type: z.string().optional() });
 
 /**
  * ServiceNow change requests through the Table API. The decision rests on what the API says:
@@ -68,6 +68,7 @@ export class ServiceNowTicketSource implements TicketSource {
       url: `${this.instanceUrl.replace(/\/+$/, '')}/change_request.do?sys_id=${change.sys_id}`,
       state: serviceNowTicketState(change.state, change.approval, this.mapping),
       statusText: `${stateLabel(change.state)}, approval ${change.approval}`,
+      emergency: change.type === 'emergency',
       justification: fieldText(record[fields.justification]) ?? '',
       requester,
       approval: approved ? approval : undefined,
@@ -111,7 +112,7 @@ export class ServiceNowTicketSource implements TicketSource {
 
   private async readChange(key: string): Promise<z.infer<typeof changeSchema>> {
     const { fields } = this.mapping;
-    const wanted = ['sys_id', 'number', 'state', 'approval', ...new Set(Object.values(fields).filter((f): f is string => f !== undefined))];
+    const wanted = ['sys_id', 'number', 'state', 'approval', 'type', ...new Set(Object.values(fields).filter((f): f is string => f !== undefined))];
     let raw: unknown;
     if (SYS_ID.test(key)) raw = await this.client.getRecord('change_request', key, wanted);
     else if (CHANGE_NUMBER.test(key)) {

@@ -1,6 +1,9 @@
 import { findProfile, type Catalog } from '../../domain/catalog.js';
 import type { DecisionContext } from '../../domain/decision.js';
+import type { Lease } from '../../domain/lease.js';
+import { onCallApprovalId, type OnCallFinding } from '../../domain/on-call.js';
 import type { TicketSnapshot } from '../../domain/ticket.js';
+import type { OnCallDirectory } from '../../ports/on-call-directory.js';
 import { sourceOf, type TicketSources } from '../../ports/ticket-source.js';
 
 /**
@@ -24,4 +27,22 @@ export async function gatherContext(tickets: TicketSources, catalog: Catalog, ti
     });
   }
   return { approverGroups, linkedTickets };
+}
+
+/**
+ * Whether the requester of an open ticket naming an on-call profile is on call now. A lease that
+ * already holds this ticket's on-call approval (a redelivery, the sweep finishing the grant) keeps
+ * the finding it was granted on: PagerDuty is not asked again and the approval is decided once.
+ * PagerDuty's failures propagate (OnCallLookupError, retryable): the webhook answers 503.
+ */
+export async function gatherOnCall(directory: OnCallDirectory | undefined, catalog: Catalog, ticket: TicketSnapshot, ticketLeases: readonly Lease[], now: Date): Promise<DecisionContext> {
+  const held = ticketLeases.find((l) => l.approvals.includes(onCallApprovalId(ticket.id)) && l.onCall !== undefined);
+  if (held?.onCall !== undefined) return { approverGroups: new Map(), linkedTickets: [], onCall: { kind: 'on-call', proof: held.onCall } };
+  const rule = ticket.requestedProfile === undefined ? undefined : findProfile(catalog, ticket.requestedProfile)?.onCall;
+  let onCall: OnCallFinding;
+  if (rule === undefined) onCall = { kind: 'not-on-call', reason: 'the profile does not accept on-call approval' };
+  else if (directory === undefined) onCall = { kind: 'not-on-call', reason: 'no on-call directory (PagerDuty) is configured' };
+  else if (ticket.requester?.email === undefined) onCall = { kind: 'not-on-call', reason: "the requester's email is not visible to kube-lease, so PagerDuty cannot be asked" };
+  else onCall = await directory.findOnCall(ticket.requester.email, rule, now);
+  return { approverGroups: new Map(), linkedTickets: [], onCall };
 }

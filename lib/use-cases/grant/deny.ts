@@ -1,6 +1,9 @@
-import { OPEN_STATUSES, type Lease } from '../../domain/lease.js';
+import { approvalKindOf, OPEN_STATUSES, type Lease } from '../../domain/lease.js';
+import { findProfile } from '../../domain/catalog.js';
 import { idempotencyKey, keyedIdempotencyKey } from '../../domain/lease-factory.js';
 import { deniedMessage } from '../../domain/messages.js';
+import { breakGlassApprovalId, onCallApprovalId } from '../../domain/on-call.js';
+import { acceptsOnCall, asksBreakGlass } from '../../domain/policy.js';
 import { leaseIdFor } from '../../domain/names.js';
 import type { DenialCode } from '../../domain/decision.js';
 import { personLabel, ticketRefOf, type TicketSnapshot } from '../../domain/ticket.js';
@@ -15,7 +18,9 @@ import type { GrantAccessDeps, GrantOptions, GrantOutcome } from './grant-types.
 export async function deny(deps: GrantAccessDeps, ticket: TicketSnapshot, code: DenialCode, reason: string, actor: string, options: GrantOptions): Promise<GrantOutcome> {
   const { leases, clock } = deps;
   const ofTicket = options.ticketLeases ?? (await leases.listForTicketRef(ticket.source, ticketRefOf(ticket)));
-  const approval = ticket.state === 'approved' ? ticket.approval : undefined;
+  // An on-call or break-glass request is an approval too: decided once, like a person's.
+  const emergency = asksBreakGlass(ticket, deps.catalog) ? breakGlassApprovalId(ticket.id) : acceptsOnCall(ticket, deps.catalog) ? onCallApprovalId(ticket.id) : undefined;
+  const approval = ticket.state === 'approved' ? ticket.approval : emergency === undefined ? undefined : { id: emergency, approvers: [], at: clock.now().toISOString() };
   if (approval !== undefined) {
     // Already applied to a lease (it granted or extended it): decided, and "approved" stands.
     if (ofTicket.some((l) => l.approvals.includes(approval.id))) return { kind: 'already-decided', code, reason };
@@ -54,14 +59,31 @@ export async function deny(deps: GrantAccessDeps, ticket: TicketSnapshot, code: 
  * and the ticket hears a denial. Undefined when the lease may go on.
  */
 export async function admit(deps: GrantAccessDeps, lease: Lease, ticket: TicketSnapshot, actor: string, options: GrantOptions): Promise<GrantOutcome | undefined> {
-  const { leases, clock } = deps;
   const max = deps.catalog.maxActiveLeasesPerRequester;
   if (max === undefined) return undefined;
-  const place = await leases.reservePlace(lease, max);
+  const place = await deps.leases.reservePlace(lease, max);
   if (place.ok) return undefined;
-  const reason = `the requester already holds ${place.held} open lease(s), the most allowed is ${max}`;
+  return refuse(deps, lease, ticket, actor, options, 'too-many-leases', `the requester already holds ${place.held} open lease(s), the most allowed is ${max}`);
+}
+
+/**
+ * The break-glass limit, exact: a break-glass lease counts one of its requester's uses of the day
+ * (UTC, the lease's creation day) before anything is created for it; over the profile's `perDay`,
+ * it ends FAILED before any side effect and the ticket hears a denial.
+ */
+export async function admitBreakGlass(deps: GrantAccessDeps, lease: Lease, ticket: TicketSnapshot, actor: string, options: GrantOptions): Promise<GrantOutcome | undefined> {
+  if (lease.approvalKind !== 'break-glass') return undefined;
+  const perDay = findProfile(deps.catalog, lease.profile)?.breakGlass?.perDay ?? 0;
+  const use = await deps.leases.reserveBreakGlass(lease, perDay, lease.createdAt.slice(0, 10));
+  if (use.ok) return undefined;
+  return refuse(deps, lease, ticket, actor, options, 'break-glass-limit', `the requester already used break-glass ${use.used} time(s) today (UTC), the most profile "${lease.profile}" allows is ${perDay}; a person must approve`);
+}
+
+/** A recorded lease refused before any side effect: FAILED, a denial event, and the ticket told. */
+async function refuse(deps: GrantAccessDeps, lease: Lease, ticket: TicketSnapshot, actor: string, options: GrantOptions, code: DenialCode, reason: string): Promise<GrantOutcome> {
+  const { leases, clock } = deps;
   const at = clock.now().toISOString();
-  const moved = await leases.transition(lease, 'FAILED', { at, from: lease.status, to: 'FAILED', by: actor, note: `too-many-leases: ${reason}` }, { failureReason: reason });
+  const moved = await leases.transition(lease, 'FAILED', { at, from: lease.status, to: 'FAILED', by: actor, note: `${code}: ${reason}` }, { failureReason: reason });
   if (!moved.ok) return moved.current === undefined ? { kind: 'failed', lease, reason } : { kind: 'duplicate', lease: moved.current };
   deps.audit.record({
     kind: 'deny',
@@ -72,11 +94,12 @@ export async function admit(deps: GrantAccessDeps, lease: Lease, ticket: TicketS
     ticketUrl: ticket.url,
     requester: personLabel(lease.requester),
     approver: lease.approvers.map(personLabel).join(', '),
+    approvalKind: approvalKindOf(lease),
     profile: lease.profile,
-    code: 'too-many-leases',
+    code,
     reason,
   });
   const ofTicket = options.ticketLeases ?? (await leases.listForTicketRef(ticket.source, ticketRefOf(ticket)));
   await commentSafely(deps, ticket.source, ticket.key, deniedMessage(reason, ofTicket.filter((l) => OPEN_STATUSES.includes(l.status) && l.id !== lease.id)));
-  return { kind: 'denied', code: 'too-many-leases', reason };
+  return { kind: 'denied', code, reason };
 }

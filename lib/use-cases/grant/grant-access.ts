@@ -4,12 +4,12 @@ import type { CreateResult } from '../../ports/lease-store.js';
 import { keyedIdempotencyKey, newLease } from '../../domain/lease-factory.js';
 import { leaseIdFor } from '../../domain/names.js';
 import { EMPTY_CONTEXT } from '../../domain/decision.js';
-import { decide, notARequest } from '../../domain/policy.js';
+import { acceptsOnCall, asksBreakGlass, decide, notARequest } from '../../domain/policy.js';
 import { unspentApproval } from '../../domain/spent-approvals.js';
 import { ticketRefOf, type TicketSnapshot } from '../../domain/ticket.js';
 import { LeaseRaceError } from '../../errors.js';
-import { gatherContext } from './decision-context.js';
-import { admit, deny } from './deny.js';
+import { gatherContext, gatherOnCall } from './decision-context.js';
+import { admit, admitBreakGlass, deny } from './deny.js';
 import { extend } from './extend.js';
 import type { GrantAccessDeps, GrantOptions, GrantOutcome } from './grant-types.js';
 import { provision } from './provision.js';
@@ -41,7 +41,13 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
     const unspent = ticket.state === 'approved' && ticket.approval !== undefined ? unspentApproval(ticket.approval, ofTicket) : undefined;
     if (unspent?.kind === 'unknown') return deny(deps, ticket, 'approval-unverifiable', unspent.reason, actor, known);
     const fresh: TicketSnapshot = unspent === undefined ? ticket : { ...ticket, approval: unspent.approval };
-    const context = fresh.state === 'approved' ? await gatherContext(deps.tickets, catalog, fresh) : EMPTY_CONTEXT;
+    // PagerDuty is read only for an open ticket of a profile that accepts on-call approval.
+    const context =
+      fresh.state === 'approved'
+        ? await gatherContext(deps.tickets, catalog, fresh)
+        : acceptsOnCall(fresh, catalog) && !asksBreakGlass(fresh, catalog)
+          ? await gatherOnCall(deps.onCall, catalog, fresh, ofTicket, now)
+          : EMPTY_CONTEXT;
     const decision = decide(fresh, catalog, now, context);
     if (decision.kind === 'deny') return deny(deps, fresh, decision.code, decision.reason, actor, known);
     const plan = decision.plan;
@@ -65,7 +71,7 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
       const keyedId = leaseIdFor(keyedIdempotencyKey(plan));
       const [created, keyedDenial] = await Promise.all([leases.create(lease), keyedId === lease.id ? Promise.resolve(undefined) : leases.denial(keyedId)]);
       if (keyedDenial !== undefined) return decidedBefore(deps, lease, created, keyedDenial, actor);
-      if (created.created) return (await admit(deps, lease, ticket, actor, known)) ?? provision(deps, lease, actor, plan.endClipped, options);
+      if (created.created) return (await admit(deps, lease, ticket, actor, known)) ?? (await admitBreakGlass(deps, lease, ticket, actor, known)) ?? provision(deps, lease, actor, plan.endClipped, options);
       // The approval was decided "no" before (it may qualify now, but an approval is decided once).
       if ('denied' in created) return { kind: 'already-decided', code: created.denied.code, reason: created.denied.reason };
       // This approval already extended a lease; it never creates one of its own.
@@ -84,7 +90,7 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
       // the sweep and the orphan scan see it in flight from now on.
       const taken = await leases.transition(existing, 'PENDING', { at: now.toISOString(), from: 'PENDING', to: 'PENDING', by: actor, note: 'finishing the grant' }, { deferredReason: null, ...ticketPatch(existing, ticket) });
       if (!taken.ok) return taken.current === undefined ? { kind: 'failed', lease: existing, reason: 'lease vanished' } : { kind: 'duplicate', lease: taken.current };
-      return (await admit(deps, taken.lease, ticket, actor, known)) ?? provision(deps, taken.lease, actor, false, options);
+      return (await admit(deps, taken.lease, ticket, actor, known)) ?? (await admitBreakGlass(deps, taken.lease, ticket, actor, known)) ?? provision(deps, taken.lease, actor, false, options);
     }
     return { kind: 'duplicate', lease: existing };
   };

@@ -5,6 +5,7 @@ import { describeError } from '../../errors.js';
 import { newReference } from '../../ids.js';
 import type { AnnounceGrant } from '../announce-grant.js';
 import type { Metrics } from '../../ports/metrics.js';
+import type { OnCallDirectory } from '../../ports/on-call-directory.js';
 import type { LeaseDeps } from '../lease-deps.js';
 
 export interface GrantAccessDeps extends LeaseDeps {
@@ -17,6 +18,8 @@ export interface GrantAccessDeps extends LeaseDeps {
   readonly metrics?: Metrics;
   /** Tells the ticket of a grant once it is ACTIVE (the review, the comment, the owed mark settled). */
   readonly announce: AnnounceGrant;
+  /** Who is on call (PagerDuty): asked only for an open ticket of a profile with `onCall`. Absent: such profiles deny. */
+  readonly onCall?: OnCallDirectory | undefined;
 }
 
 export interface GrantOptions {
