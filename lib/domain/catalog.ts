@@ -6,8 +6,12 @@
 
 import type { StreamKind } from './activity.js';
 
-/** The stream kinds whose pods a revoke evicts unless the profile says otherwise: a shell (exec, attach), not a port-forward. */
-export const DEFAULT_END_STREAMS: readonly StreamKind[] = ['exec', 'attach'];
+/**
+ * The stream kinds whose pods a revoke evicts unless the profile says otherwise: a shell (exec,
+ * attach) and a pods/proxy upgrade (a WebSocket into the pod, a shell when the pod serves a web
+ * terminal: nothing in the audit log tells it from one), not a port-forward.
+ */
+export const DEFAULT_END_STREAMS: readonly StreamKind[] = ['exec', 'attach', 'proxy'];
 /** Pods of one controller one revoke evicts unless the profile says otherwise. */
 export const DEFAULT_PODS_PER_CONTROLLER = 1;
 /** Most pods one revoke evicts (one after another); the rest are reported, not ended. */
