@@ -1,7 +1,9 @@
 import { perRequest, reusedAuditIds } from './activity-events.js';
+import { proxyStreamOf } from './activity-proxy.js';
 import { commandText, objectName, requestPath } from './activity-text.js';
 import type { EvidenceSeal } from './evidence-digest.js';
 
+export { GRACE_ENDED_SECONDS, podEnded } from './activity-proxy.js';
 export { auditIdText, parseAuditEvent, perRequest, podsCreated, requestKey, reusedAuditIds, type PodCreated } from './activity-events.js';
 
 /**
@@ -31,19 +33,11 @@ export interface AuditEvent {
   readonly authorizedBy?: { readonly kind: 'RoleBinding' | 'ClusterRoleBinding'; readonly name: string; readonly namespace?: string | undefined } | undefined;
 }
 
-/**
- * The subresources of a pod that open a stream into it, authorized once when it opens: exec,
- * attach, portforward, and `proxy` when the API server answers 101 Switching Protocols (a
- * WebSocket or other upgrade passed through to the pod: a web terminal gives a shell that way).
- */
+/** The subresources of a pod that open a stream into it: exec, attach, portforward, and `proxy` when upgraded (101: a WebSocket, a web terminal's shell). */
 export const STREAM_KINDS = ['exec', 'attach', 'portforward', 'proxy'] as const;
 const STREAMS = STREAM_KINDS;
 export type StreamKind = (typeof STREAMS)[number];
-/**
- * What a stream went into: a pod (a StreamKind), or `service-proxy`, an upgrade through
- * services/proxy: it reaches one of the service's endpoints, which the audit log does not name,
- * so no pod is known and kube-lease lists it but cannot end it.
- */
+/** A stream into a pod (StreamKind), or an upgrade through services/proxy: the audit log names no pod, so it is listed, never ended. */
 export type SessionKind = StreamKind | 'service-proxy';
 
 /** One stream the subject opened: exec, attach or port-forward into a pod, or an upgraded (101) request through pods/proxy or services/proxy. */
@@ -104,11 +98,7 @@ export interface SessionPod {
    */
   readonly outcome: 'evicted' | 'deleted' | 'gone' | 'kept';
   readonly why?: string | undefined;
-  /**
-   * With `evicted`: the eviction was accepted but the pod's termination grace period is long
-   * (more than GRACE_ENDED_SECONDS), so it may run, and its streams with it, until this time (RFC
-   * 3339): not known to be ended. Absent when its grace period is short.
-   */
+  /** With `evicted`: its grace period is over GRACE_ENDED_SECONDS, so it (and its streams) may run until then: not known to be ended. */
   readonly mayRunUntil?: string | undefined;
   /** With `mayRunUntil`: the pod's termination grace period, in seconds. */
   readonly graceSeconds?: number | undefined;
@@ -150,16 +140,6 @@ export interface ActivityEvidence {
   readonly postedAt?: string | undefined;
 }
 
-/**
- * The longest termination grace period after which an accepted eviction is reported as having
- * ended the pod's streams ("Ended … within its grace period"); beyond it, the pod is reported as
- * possibly running until its grace period ends.
- */
-export const GRACE_ENDED_SECONDS = 60;
-
-/** Whether a pod's streams are known to be ended (or ending within GRACE_ENDED_SECONDS). */
-export const podEnded = (p: SessionPod): boolean => p.outcome !== 'kept' && p.mayRunUntil === undefined;
-
 /** At most this many rows per list: the rest is counted in `omitted`. */
 export const SUMMARY_ROWS = 25;
 
@@ -170,39 +150,6 @@ function resourceOf(e: AuditEvent): string {
   if (r?.resource === undefined) return requestPath(e.requestURI);
   const name = r.subresource === undefined ? r.resource : `${r.resource}/${r.subresource}`;
   return r.apiGroup === undefined ? name : `${name}.${r.apiGroup}`;
-}
-
-/**
- * The name in a proxy path, `[scheme:]name[:port]` (as the API server splits it), and the port;
- * undefined unless the name is an object name.
- */
-function proxyTarget(value: string | undefined): { name: string; port?: string | undefined } | undefined {
-  const parts = (value ?? '').split(':');
-  const [name, port] = parts.length === 3 ? [parts[1], parts[2]] : parts.length <= 2 ? [parts[0], parts[1]] : [undefined, undefined];
-  const valid = objectName(name);
-  if (valid === undefined) return undefined;
-  return port !== undefined && /^[A-Za-z0-9-]{1,15}$/.test(port) ? { name: valid, port } : { name: valid };
-}
-
-/**
- * A request through pods/proxy or services/proxy that the API server upgraded (101 Switching
- * Protocols: a WebSocket passed through), as a stream; a proxied request answered otherwise is an
- * ordinary request, over once answered, and is not a stream.
- */
-function proxyStreamOf(e: AuditEvent): SessionSeen | undefined {
-  const r = e.objectRef;
-  if (r?.subresource !== 'proxy' || r.apiGroup !== undefined || e.code !== 101) return undefined;
-  const kind = r.resource === 'pods' ? 'proxy' : r.resource === 'services' ? 'service-proxy' : undefined;
-  const namespace = objectName(r.namespace);
-  const target = proxyTarget(r.name);
-  if (kind === undefined || namespace === undefined || target === undefined) return undefined;
-  // The proxied path, after `/proxy`: the subject's text, cleaned (see commandText).
-  const uri = e.requestURI.split('?')[0] ?? '';
-  const marker = `/${r.name ?? ''}/proxy`;
-  const found = uri.indexOf(marker);
-  const path = found < 0 ? '' : uri.slice(found + marker.length);
-  const command = commandText([...(target.port === undefined ? [] : [`port ${target.port}`]), ...(path === '' ? [] : [`path ${path}`])]);
-  return { kind, namespace, pod: target.name, ...(command === '' ? {} : { command }), at: e.at, allowed: true };
 }
 
 /** The streams a request opened: exec, attach or port-forward into a pod, with what it ran, or an upgraded proxy request. */

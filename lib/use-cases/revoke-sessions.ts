@@ -1,11 +1,12 @@
 import { attributeTo } from '../domain/activity-attribution.js';
-import { GRACE_ENDED_SECONDS, inWindow, podEnded, openedSessions, perRequest, podsCreated, reusedAuditIds, SUMMARY_ROWS, type PodCreated, type ReusedAuditId, type SessionKind, type SessionPod, type SessionSeen, type SessionsAtRevoke, type StreamKind } from '../domain/activity.js';
+import { inWindow, podEnded, openedSessions, perRequest, podsCreated, reusedAuditIds, SUMMARY_ROWS, type PodCreated, type ReusedAuditId, type SessionKind, type SessionPod, type SessionSeen, type SessionsAtRevoke, type StreamKind } from '../domain/activity.js';
 import { leaseAuditFields } from '../domain/audit.js';
 import { DEFAULT_END_STREAMS, DEFAULT_PODS_PER_CONTROLLER, MAX_PODS_ENDED } from '../domain/catalog.js';
 import { accessBeganAt, type Lease } from '../domain/lease.js';
 import { ActivityLogError, ClusterError, describeError, publicReason } from '../errors.js';
 import type { ActivityLog } from '../ports/activity-log.js';
 import type { LeaseDeps } from './lease-deps.js';
+import { graceNote, graceOf } from './pod-grace.js';
 
 export { MAX_PODS_ENDED };
 
@@ -32,26 +33,10 @@ export function watchesActivity(activity: ActivityLog | undefined, lease: Lease)
   return activity !== undefined && activity.configured(lease.cluster) && lease.subject.kind === 'User' && lease.dryRun !== true;
 }
 
-const streamName = (kind: SessionKind) => (kind === 'portforward' ? 'port-forward' : kind === 'proxy' ? 'pods/proxy upgrade' : kind === 'service-proxy' ? 'services/proxy upgrade' : kind);
+const streamName = (kind: SessionKind) => (kind === 'portforward' ? 'port-forward' : kind === 'service-proxy' ? 'services/proxy' : kind);
 
 /** A stream into a named pod (not a services/proxy upgrade, whose pod is not known). */
 const intoPod = (s: SessionSeen): s is SessionSeen & { readonly kind: StreamKind } => s.kind !== 'service-proxy';
-
-/** The API server's default spec.terminationGracePeriodSeconds. */
-const DEFAULT_GRACE_SECONDS = 30;
-
-/**
- * After an accepted eviction: when the pod's grace period is longer than GRACE_ENDED_SECONDS, the
- * time it may run until (a lease holder with edit sets terminationGracePeriodSeconds and preStop
- * hooks), so that nothing reads "Ended" that may run on.
- */
-function graceOf(deps: SessionDeps, grace: number | undefined): Pick<SessionPod, 'mayRunUntil' | 'graceSeconds'> {
-  const seconds = grace ?? DEFAULT_GRACE_SECONDS;
-  if (seconds <= GRACE_ENDED_SECONDS) return {};
-  return { mayRunUntil: new Date(deps.clock.now().getTime() + seconds * 1000).toISOString(), graceSeconds: seconds };
-}
-
-const graceNote = (g: Pick<SessionPod, 'mayRunUntil' | 'graceSeconds'>) => (g.mayRunUntil === undefined ? '' : `; its termination grace period is ${g.graceSeconds ?? '?'} s: it may run until ${g.mayRunUntil}`);
 
 /** Why a pod could not be read or evicted, in words that are true for pods (not the bindings' wording). */
 function podError(error: unknown): string {
@@ -106,7 +91,7 @@ async function endPod(deps: SessionDeps, lease: Lease, actor: string, streams: r
       if (result.outcome === 'absent') return { namespace, pod: name, outcome: 'gone', why: 'the eviction found it deleted or replaced' };
       if (result.outcome === 'refused') return kept(result.why);
       const why = `a bare pod the subject created through this lease at ${made.at}; nothing recreates it`;
-      const grace = graceOf(deps, pod.gracePeriodSeconds);
+      const grace = graceOf(deps.clock.now(), pod.gracePeriodSeconds);
       deps.audit.record({
         kind: 'end-session',
         at: deps.clock.now().toISOString(),
@@ -131,7 +116,7 @@ async function endPod(deps: SessionDeps, lease: Lease, actor: string, streams: r
       counts.set(key, (counts.get(key) ?? 1) - 1);
       return result.outcome === 'absent' ? { namespace, pod: name, outcome: 'gone', why: 'the eviction found it deleted or replaced' } : kept(result.why);
     }
-    const grace = graceOf(deps, pod.gracePeriodSeconds);
+    const grace = graceOf(deps.clock.now(), pod.gracePeriodSeconds);
     deps.audit.record({
       kind: 'end-session',
       at: deps.clock.now().toISOString(),
