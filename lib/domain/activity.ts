@@ -47,7 +47,7 @@ export interface SessionSeen {
   /** The pod's name; for `service-proxy` the service's (no pod is known). */
   readonly pod: string;
   readonly container?: string | undefined;
-  /** The command (exec) or the ports (port-forward), as the request named them. */
+  /** The command (exec), the ports (port-forward), or the port and path (proxy), as the request named them. */
   readonly command?: string | undefined;
   readonly at: string;
   /** Whether the API server let it through. */

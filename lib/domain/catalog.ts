@@ -82,7 +82,7 @@ export interface Profile {
   readonly verify?: AccessCheck | undefined;
   readonly subject?: SubjectTemplate | undefined;
   /**
-   * Streams the subject opened (exec, attach, port-forward) at revoke: listed (`report`) or, for
+   * Streams the subject opened (exec, attach, port-forward, proxy upgrades) at revoke: listed (`report`) or, for
    * the kinds in `streams`, their pods evicted (`end`), at most `podsPerController` pods of one
    * controller per revoke.
    */

@@ -135,7 +135,7 @@ async function endPod(deps: SessionDeps, lease: Lease, actor: string, streams: r
 }
 
 /**
- * At revoke (after the bindings are gone): the exec, attach and port-forward streams the subject
+ * At revoke (after the bindings are gone): the streams (exec, attach, port-forward, proxy upgrades) the subject
  * opened into the lease's namespaces, from the audit log up to now, and with `endSessions` their
  * pods evicted where that is safe. Read-only but for those evictions, each idempotent: a retry after
  * a crash finds an evicted pod gone. Undefined when the audit log is not watched for this lease.
