@@ -1,6 +1,6 @@
 import { authorizationOf } from './activity-attribution.js';
 import type { AuditEvent, ReusedAuditId } from './activity.js';
-import { objectName, resourceName } from './activity-text.js';
+import { objectName, proxyName, resourceName } from './activity-text.js';
 
 /* Reading audit events, and telling requests apart (never by their client-chosen audit ID alone). */
 
@@ -39,7 +39,8 @@ export function parseAuditEvent(json: unknown): AuditEvent | undefined {
             resource: resourceName(text(ref['resource'])),
             subresource: resourceName(text(ref['subresource'])),
             namespace: text(ref['namespace']) === undefined ? undefined : (objectName(text(ref['namespace'])) ?? '(invalid)'),
-            name: text(ref['name']) === undefined ? undefined : (objectName(text(ref['name'])) ?? '(invalid)'),
+            // A proxy's name may carry a scheme and a port (`https:web-0:8443`): kept as such, checked (see proxyName).
+            name: text(ref['name']) === undefined ? undefined : ((text(ref['subresource']) === 'proxy' ? proxyName(text(ref['name'])) : objectName(text(ref['name']))) ?? '(invalid)'),
             apiGroup: resourceName(text(ref['apiGroup'])),
           },
         }),

@@ -1,12 +1,19 @@
 import type { ActivityEvidence, ActivitySummary, RequestCount, ReusedAuditId, SessionSeen, SessionsAtRevoke } from './activity.js';
 import type { Lease } from './lease.js';
 
-/** How an exec, attach or port-forward stream reads on a ticket. */
+/** The kinds of stream kube-lease looks for, as a ticket names them. */
+const STREAMS_LOOKED_FOR = 'exec, attach, port-forward, or WebSocket (upgraded) request through pods/proxy or services/proxy';
+
+/** How a stream reads on a ticket. */
 export function describeSession(s: SessionSeen): string {
-  const what = s.kind === 'portforward' ? 'port-forward' : s.kind;
   const container = s.container === undefined ? '' : ` (container ${s.container})`;
+  const flags = `, at ${s.at}${s.allowed ? '' : ', not opened'}${s.reusedAuditId === true ? ', under a reused audit ID' : ''}`;
+  const proxied = s.command === undefined ? '' : ` (${s.command})`;
+  if (s.kind === 'proxy') return `WebSocket (upgraded request) through pods/proxy into pod ${s.namespace}/${s.pod}${proxied}${flags}`;
+  if (s.kind === 'service-proxy') return `WebSocket (upgraded request) through services/proxy into service ${s.namespace}/${s.pod}${proxied}${flags} (a service, not a pod: the audit log does not say which pod served it, and kube-lease does not end it)`;
+  const what = s.kind === 'portforward' ? 'port-forward' : s.kind;
   const command = s.command === undefined ? '' : s.kind === 'portforward' ? `, ports ${s.command}` : `: "${s.command}"`;
-  return `${what} into ${s.namespace}/${s.pod}${container}${command}, at ${s.at}${s.allowed ? '' : ', not opened'}${s.reusedAuditId === true ? ', under a reused audit ID' : ''}`;
+  return `${what} into ${s.namespace}/${s.pod}${container}${command}${flags}`;
 }
 
 /** The finding of audit IDs several different requests carried (a client-chosen `Audit-ID` header). */
@@ -24,7 +31,7 @@ function counts(rows: readonly RequestCount[]): string {
 export function sessionsLines(sessions: SessionsAtRevoke | undefined): string[] {
   if (sessions === undefined) return [];
   if (sessions.error !== undefined) return [`Open sessions: unknown: ${sessions.error}. The activity evidence follows on this ticket when the audit log can be read.`];
-  if (sessions.seen.length === 0) return [`Open sessions: the audit log shows no exec, attach or port-forward through this lease up to ${sessions.at} (the log may lag; the activity evidence follows).`, ...reusedLine(sessions.reusedAuditIds)];
+  if (sessions.seen.length === 0) return [`Open sessions: the audit log shows no ${STREAMS_LOOKED_FOR} through this lease up to ${sessions.at} (the log may lag; the activity evidence follows).`, ...reusedLine(sessions.reusedAuditIds)];
   const lines = [
     `Sessions the subject opened through this lease (from the audit log up to ${sessions.at}); these streams may outlive the binding:`,
     ...sessions.seen.map((s) => `- ${describeSession(s)}`),
@@ -36,8 +43,10 @@ export function sessionsLines(sessions: SessionsAtRevoke | undefined): string[] 
 }
 
 /**
- * What became of each pod of the streams. "Ended" only when it is: the eviction succeeded, or a read
- * of that pod answered 404 or showed it replaced or finished. Anything else could not be ended.
+ * What became of each pod of the streams. "Ended" only when it is: the eviction succeeded and the
+ * pod's termination grace period is short (GRACE_ENDED_SECONDS), or a read of that pod answered 404
+ * or showed it replaced or finished. An eviction of a pod with a longer grace period is "accepted",
+ * with the time the pod may run until; anything else could not be ended.
  */
 function podLines(pods: SessionsAtRevoke['pods']): string[] {
   const lines: string[] = [];
@@ -45,6 +54,10 @@ function podLines(pods: SessionsAtRevoke['pods']): string[] {
     const name = `pod ${pod.namespace}/${pod.pod}`;
     if (pod.outcome === 'evicted') {
       const how = pod.controller !== undefined ? ` (its controller ${pod.controller} recreates it)` : pod.why !== undefined ? ` (${pod.why})` : '';
+      if (pod.mayRunUntil !== undefined) {
+        lines.push(`Not known to be ended: ${name}: eviction accepted${how}, but its termination grace period is ${pod.graceSeconds ?? 'long'} s: the pod may run until ${pod.mayRunUntil}, and every stream into it with it. A person must check it.`);
+        continue;
+      }
       lines.push(`Ended: ${name} evicted${how}; every stream into it ends when its containers stop, within the pod's termination grace period.`);
     } else if (pod.outcome === 'deleted') lines.push(`Ended: ${name} deleted (its controller recreates it); every stream into it ends when its containers stop, within the pod's termination grace period.`);
     else if (pod.outcome === 'gone') lines.push(`Ended: ${name} no longer runs${pod.why === undefined ? '' : ` (${pod.why})`}.`);
@@ -58,7 +71,7 @@ function summaryLines(s: ActivitySummary): string[] {
   if (s.requests === 0) return ['No requests through this lease in the audit log.', ...reusedLine(s.reusedAuditIds), ...elsewhere];
   return [
     `Requests: ${s.requests}${s.byRequest.length === 0 ? '' : ` (${counts(s.byRequest)})`}.`,
-    s.sessions.length === 0 ? 'Sessions: none.' : `Sessions (exec, attach, port-forward): ${s.sessions.length}:\n${s.sessions.map((x) => `- ${describeSession(x)}`).join('\n')}`,
+    s.sessions.length === 0 ? 'Sessions: none.' : `Sessions (${STREAMS_LOOKED_FOR}): ${s.sessions.length}:\n${s.sessions.map((x) => `- ${describeSession(x)}`).join('\n')}`,
     s.secretsRead.length === 0 ? 'Secrets read: none.' : `Secrets read: ${s.secretsRead.map((x) => `${x.namespace}/${x.name} (${x.verb} ×${x.count})`).join('; ')}.`,
     s.denied.length === 0 ? 'Requests denied: none.' : `Requests denied: ${counts(s.denied)}.`,
     ...reusedLine(s.reusedAuditIds),

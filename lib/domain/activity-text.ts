@@ -11,6 +11,20 @@ export function objectName(value: string | undefined): string | undefined {
   return value !== undefined && value.length <= 253 && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(value) ? value : undefined;
 }
 
+/**
+ * The name in a pods/proxy or services/proxy path, `[scheme:]name[:port]`, else `undefined`: a
+ * name as objectName checks it, with a port (number or name) and a scheme only as the API server
+ * splits them.
+ */
+export function proxyName(value: string | undefined): string | undefined {
+  if (value === undefined || value.length > 280) return undefined;
+  const parts = value.split(':');
+  const [scheme, name, port] = parts.length === 3 ? parts : [undefined, parts[0], parts[1]];
+  if (parts.length > 3 || objectName(name) === undefined) return undefined;
+  if (scheme !== undefined && !/^https?$/.test(scheme)) return undefined;
+  return port === undefined || /^[A-Za-z0-9-]{1,15}$/.test(port) ? value : undefined;
+}
+
 /** A resource, subresource or API group name as the API server routes them, else `(other)`. */
 export function resourceName(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;

@@ -1,7 +1,9 @@
 import { perRequest, reusedAuditIds } from './activity-events.js';
+import { proxyStreamOf } from './activity-proxy.js';
 import { commandText, objectName, requestPath } from './activity-text.js';
 import type { EvidenceSeal } from './evidence-digest.js';
 
+export { GRACE_ENDED_SECONDS, podEnded } from './activity-proxy.js';
 export { auditIdText, parseAuditEvent, perRequest, podsCreated, requestKey, reusedAuditIds, type PodCreated } from './activity-events.js';
 
 /**
@@ -31,18 +33,21 @@ export interface AuditEvent {
   readonly authorizedBy?: { readonly kind: 'RoleBinding' | 'ClusterRoleBinding'; readonly name: string; readonly namespace?: string | undefined } | undefined;
 }
 
-/** The subresources of a pod that open a stream into it. */
-export const STREAM_KINDS = ['exec', 'attach', 'portforward'] as const;
+/** The subresources of a pod that open a stream into it: exec, attach, portforward, and `proxy` when upgraded (101: a WebSocket, a web terminal's shell). */
+export const STREAM_KINDS = ['exec', 'attach', 'portforward', 'proxy'] as const;
 const STREAMS = STREAM_KINDS;
 export type StreamKind = (typeof STREAMS)[number];
+/** A stream into a pod (StreamKind), or an upgrade through services/proxy: the audit log names no pod, so it is listed, never ended. */
+export type SessionKind = StreamKind | 'service-proxy';
 
-/** One exec, attach or port-forward stream the subject opened into a pod. */
+/** One stream the subject opened: exec, attach or port-forward into a pod, or an upgraded (101) request through pods/proxy or services/proxy. */
 export interface SessionSeen {
-  readonly kind: StreamKind;
+  readonly kind: SessionKind;
   readonly namespace: string;
+  /** The pod's name; for `service-proxy` the service's (no pod is known). */
   readonly pod: string;
   readonly container?: string | undefined;
-  /** The command (exec) or the ports (port-forward), as the request named them. */
+  /** The command (exec), the ports (port-forward), or the port and path (proxy), as the request named them. */
   readonly command?: string | undefined;
   readonly at: string;
   /** Whether the API server let it through. */
@@ -93,6 +98,10 @@ export interface SessionPod {
    */
   readonly outcome: 'evicted' | 'deleted' | 'gone' | 'kept';
   readonly why?: string | undefined;
+  /** With `evicted`: its grace period is over GRACE_ENDED_SECONDS, so it (and its streams) may run until then: not known to be ended. */
+  readonly mayRunUntil?: string | undefined;
+  /** With `mayRunUntil`: the pod's termination grace period, in seconds. */
+  readonly graceSeconds?: number | undefined;
   /** The controller of an evicted pod (`Kind name`): at most `podsPerController` of one controller's pods are evicted. */
   readonly controller?: string | undefined;
 }
@@ -143,9 +152,10 @@ function resourceOf(e: AuditEvent): string {
   return r.apiGroup === undefined ? name : `${name}.${r.apiGroup}`;
 }
 
-/** The streams a request opened: exec, attach or port-forward into a pod, with what it ran. */
+/** The streams a request opened: exec, attach or port-forward into a pod, with what it ran, or an upgraded proxy request. */
 export function sessionOf(e: AuditEvent): SessionSeen | undefined {
   const r = e.objectRef;
+  if (r?.subresource === 'proxy') return proxyStreamOf(e);
   const kind = STREAMS.find((s) => s === r?.subresource);
   const namespace = objectName(r?.namespace);
   const pod = objectName(r?.name);

@@ -40,7 +40,7 @@ export interface AuditEvent {
   readonly verification?:
     | { readonly check: string; readonly allowedIn: readonly string[]; readonly deniedIn: readonly string[]; readonly otherLeasesIn?: readonly string[] | undefined; readonly error?: string | undefined }
     | undefined;
-  /** At revoke: streams (exec, attach, port-forward) the audit log showed, and the pods kube-lease evicted to end them or left. */
+  /** At revoke: streams (exec, attach, port-forward, proxy upgrades) the audit log showed; the pods known ended, and those left or that may run on (a long grace period) */
   readonly sessions?: { readonly seen: number; readonly ended: readonly string[]; readonly notEnded: readonly string[]; readonly error?: string | undefined } | undefined;
   /** A lease's activity evidence: its digest and counts (see Lease.evidence). */
   readonly evidence?:

@@ -7,8 +7,12 @@
 import type { StreamKind } from './activity.js';
 import type { BreakGlassRule, OnCallRule } from './on-call.js';
 
-/** The stream kinds whose pods a revoke evicts unless the profile says otherwise: a shell (exec, attach), not a port-forward. */
-export const DEFAULT_END_STREAMS: readonly StreamKind[] = ['exec', 'attach'];
+/**
+ * The stream kinds whose pods a revoke evicts unless the profile says otherwise: a shell (exec,
+ * attach) and a pods/proxy upgrade (a WebSocket into the pod, a shell when the pod serves a web
+ * terminal: nothing in the audit log tells it from one), not a port-forward.
+ */
+export const DEFAULT_END_STREAMS: readonly StreamKind[] = ['exec', 'attach', 'proxy'];
 /** Pods of one controller one revoke evicts unless the profile says otherwise. */
 export const DEFAULT_PODS_PER_CONTROLLER = 1;
 /** Most pods one revoke evicts (one after another); the rest are reported, not ended. */
@@ -79,7 +83,7 @@ export interface Profile {
   readonly verify?: AccessCheck | undefined;
   readonly subject?: SubjectTemplate | undefined;
   /**
-   * Streams the subject opened (exec, attach, port-forward) at revoke: listed (`report`) or, for
+   * Streams the subject opened (exec, attach, port-forward, proxy upgrades) at revoke: listed (`report`) or, for
    * the kinds in `streams`, their pods evicted (`end`), at most `podsPerController` pods of one
    * controller per revoke.
    */

@@ -26,6 +26,15 @@ export interface PodInfo {
   readonly controller?: { readonly kind: string; readonly name: string } | undefined;
   /** status.phase: a Succeeded or Failed pod runs nothing, and its controller does not recreate it. */
   readonly phase?: string | undefined;
+  /** spec.terminationGracePeriodSeconds: how long the pod may take to stop once deleted or evicted (the API server defaults it to 30). */
+  readonly gracePeriodSeconds?: number | undefined;
+  /**
+   * metadata.deletionTimestamp: set when the pod is already terminating (a graceful delete was
+   * requested): the time its grace period ends, when the kubelet kills what still runs.
+   */
+  readonly deletingAt?: string | undefined;
+  /** metadata.deletionGracePeriodSeconds: the grace period of that delete. */
+  readonly deletionGracePeriodSeconds?: number | undefined;
 }
 
 /**

@@ -1,11 +1,12 @@
 import { attributeTo } from '../domain/activity-attribution.js';
-import { inWindow, openedSessions, perRequest, podsCreated, reusedAuditIds, SUMMARY_ROWS, type PodCreated, type ReusedAuditId, type SessionPod, type SessionSeen, type SessionsAtRevoke, type StreamKind } from '../domain/activity.js';
+import { inWindow, podEnded, openedSessions, perRequest, podsCreated, reusedAuditIds, SUMMARY_ROWS, type PodCreated, type ReusedAuditId, type SessionKind, type SessionPod, type SessionSeen, type SessionsAtRevoke, type StreamKind } from '../domain/activity.js';
 import { leaseAuditFields } from '../domain/audit.js';
 import { DEFAULT_END_STREAMS, DEFAULT_PODS_PER_CONTROLLER, MAX_PODS_ENDED } from '../domain/catalog.js';
 import { accessBeganAt, type Lease } from '../domain/lease.js';
 import { ActivityLogError, ClusterError, describeError, publicReason } from '../errors.js';
 import type { ActivityLog } from '../ports/activity-log.js';
 import type { LeaseDeps } from './lease-deps.js';
+import { graceNote, graceOf } from './pod-grace.js';
 
 export { MAX_PODS_ENDED };
 
@@ -32,7 +33,10 @@ export function watchesActivity(activity: ActivityLog | undefined, lease: Lease)
   return activity !== undefined && activity.configured(lease.cluster) && lease.subject.kind === 'User' && lease.dryRun !== true;
 }
 
-const streamName = (kind: StreamKind) => (kind === 'portforward' ? 'port-forward' : kind);
+const streamName = (kind: SessionKind) => (kind === 'portforward' ? 'port-forward' : kind === 'service-proxy' ? 'services/proxy' : kind);
+
+/** A stream into a named pod (not a services/proxy upgrade, whose pod is not known). */
+const intoPod = (s: SessionSeen): s is SessionSeen & { readonly kind: StreamKind } => s.kind !== 'service-proxy';
 
 /** Why a pod could not be read or evicted, in words that are true for pods (not the bindings' wording). */
 function podError(error: unknown): string {
@@ -75,6 +79,11 @@ async function endPod(deps: SessionDeps, lease: Lease, actor: string, streams: r
     if (pod === undefined) return { namespace, pod: name, outcome: 'gone', why: 'a read of it answered 404 Not Found' };
     if (Date.parse(pod.createdAt) > lastOpened) return { namespace, pod: name, outcome: 'gone', why: 'replaced by a newer pod of the same name' };
     if (pod.phase === 'Succeeded' || pod.phase === 'Failed') return { namespace, pod: name, outcome: 'gone', why: `it has finished (${pod.phase})` };
+    // Already terminating (a delete with a grace period, e.g. `kubectl delete --wait=false`): an eviction is accepted and changes nothing.
+    if (pod.deletingAt !== undefined) {
+      const grace = pod.deletionGracePeriodSeconds === undefined ? '' : ` with a ${pod.deletionGracePeriodSeconds} s grace period`;
+      return kept(`it was already terminating (a delete${grace} was requested before kube-lease read it): it may run until ${pod.deletingAt}, and its streams with it; an eviction would not shorten that`);
+    }
     if (pod.controller === undefined) {
       const made = madeBySubject(created, namespace, name, pod.createdAt);
       if (made === undefined) return kept('a bare pod: no controller would recreate it, and evicting it would lose it for good (the audit log does not show the subject creating it through this lease)');
@@ -82,15 +91,16 @@ async function endPod(deps: SessionDeps, lease: Lease, actor: string, streams: r
       if (result.outcome === 'absent') return { namespace, pod: name, outcome: 'gone', why: 'the eviction found it deleted or replaced' };
       if (result.outcome === 'refused') return kept(result.why);
       const why = `a bare pod the subject created through this lease at ${made.at}; nothing recreates it`;
+      const grace = graceOf(deps.clock.now(), pod.gracePeriodSeconds);
       deps.audit.record({
         kind: 'end-session',
         at: deps.clock.now().toISOString(),
         actor,
         ...leaseAuditFields(lease),
         namespaces: [namespace],
-        reason: `evicted pod ${namespace}/${name} (${why}) to end ${streams.map((s) => streamName(s.kind)).join(', ')} stream(s) opened by ${lease.subject.name}`,
+        reason: `evicted pod ${namespace}/${name} (${why}) to end ${streams.map((s) => streamName(s.kind)).join(', ')} stream(s) opened by ${lease.subject.name}${graceNote(grace)}`,
       });
-      return { namespace, pod: name, outcome: 'evicted', why };
+      return { namespace, pod: name, outcome: 'evicted', why, ...grace };
     }
     const controller = `${pod.controller.kind} ${pod.controller.name}`;
     if (!RECREATING_CONTROLLERS.includes(pod.controller.kind)) return kept(`owned by ${controller}, not a controller kube-lease relies on to recreate it`);
@@ -106,15 +116,16 @@ async function endPod(deps: SessionDeps, lease: Lease, actor: string, streams: r
       counts.set(key, (counts.get(key) ?? 1) - 1);
       return result.outcome === 'absent' ? { namespace, pod: name, outcome: 'gone', why: 'the eviction found it deleted or replaced' } : kept(result.why);
     }
+    const grace = graceOf(deps.clock.now(), pod.gracePeriodSeconds);
     deps.audit.record({
       kind: 'end-session',
       at: deps.clock.now().toISOString(),
       actor,
       ...leaseAuditFields(lease),
       namespaces: [namespace],
-      reason: `evicted pod ${namespace}/${name} (owned by ${controller}) to end ${streams.map((s) => streamName(s.kind)).join(', ')} stream(s) opened by ${lease.subject.name}`,
+      reason: `evicted pod ${namespace}/${name} (owned by ${controller}) to end ${streams.map((s) => streamName(s.kind)).join(', ')} stream(s) opened by ${lease.subject.name}${graceNote(grace)}`,
     });
-    return { namespace, pod: name, outcome: 'evicted', controller };
+    return { namespace, pod: name, outcome: 'evicted', controller, ...grace };
   } catch (error) {
     // An eviction that failed evicted nothing (a timeout is handled by the caller, and stays counted).
     if (counted !== undefined) counts.set(counted, (counts.get(counted) ?? 1) - 1);
@@ -124,7 +135,7 @@ async function endPod(deps: SessionDeps, lease: Lease, actor: string, streams: r
 }
 
 /**
- * At revoke (after the bindings are gone): the exec, attach and port-forward streams the subject
+ * At revoke (after the bindings are gone): the streams (exec, attach, port-forward, proxy upgrades) the subject
  * opened into the lease's namespaces, from the audit log up to now, and with `endSessions` their
  * pods evicted where that is safe. Read-only but for those evictions, each idempotent: a retry after
  * a crash finds an evicted pod gone. Undefined when the audit log is not watched for this lease.
@@ -165,7 +176,7 @@ export async function streamsOf(activity: ActivityLog, lease: Lease, to: Date): 
 /** Whether the streams into a pod make the profile end it: a kind it ends, or a request whose audit ID was reused (it hid from the log). */
 function ends(lease: Lease, streams: readonly SessionSeen[]): boolean {
   const kinds = lease.endStreams ?? DEFAULT_END_STREAMS;
-  return streams.some((s) => kinds.includes(s.kind) || s.reusedAuditId === true);
+  return streams.some((s) => (intoPod(s) && kinds.includes(s.kind)) || s.reusedAuditId === true);
 }
 
 /**
@@ -176,14 +187,15 @@ function ends(lease: Lease, streams: readonly SessionSeen[]): boolean {
  */
 export async function endPods(deps: SessionDeps, lease: Lease, actor: string, streams: readonly SessionSeen[], before: readonly SessionPod[] = [], created: readonly PodCreated[] = []): Promise<SessionPod[]> {
   const byPod = new Map<string, SessionSeen[]>();
-  for (const s of streams) byPod.set(`${s.namespace}/${s.pod}`, [...(byPod.get(`${s.namespace}/${s.pod}`) ?? []), s]);
+  // A services/proxy upgrade names a service, not a pod: it is listed with the streams, never ended.
+  for (const s of streams.filter(intoPod)) byPod.set(`${s.namespace}/${s.pod}`, [...(byPod.get(`${s.namespace}/${s.pod}`) ?? []), s]);
   const perController = lease.podsPerController ?? DEFAULT_PODS_PER_CONTROLLER;
   const counts: ControllerCounts = new Map();
   for (const p of before) {
     const [kind, ...name] = p.outcome === 'evicted' ? (p.controller ?? '').split(' ') : [];
     if (kind !== undefined && kind !== '') counts.set(`${p.namespace}/${kind}/${name.join(' ')}`, (counts.get(`${p.namespace}/${kind}/${name.join(' ')}`) ?? 0) + 1);
   }
-  const kinds = (lease.endStreams ?? DEFAULT_END_STREAMS).map(streamName).join(', ');
+  const kinds = (lease.endStreams ?? DEFAULT_END_STREAMS).map((k) => streamName(k)).join(', ');
   const pods: SessionPod[] = [];
   let tried = 0;
   // Wall time, not the clock port: this bounds how long the function waits for the API server.
@@ -221,8 +233,8 @@ function withinBudget<T>(work: Promise<T>, ms: number): Promise<T> {
 export function auditSessions(s: SessionsAtRevoke): { seen: number; ended: string[]; notEnded: string[]; error?: string } {
   return {
     seen: s.seen.length,
-    ended: s.pods.filter((p) => p.outcome !== 'kept').map((p) => `${p.namespace}/${p.pod}`),
-    notEnded: s.pods.filter((p) => p.outcome === 'kept').map((p) => `${p.namespace}/${p.pod}: ${p.why ?? ''}`),
+    ended: s.pods.filter(podEnded).map((p) => `${p.namespace}/${p.pod}`),
+    notEnded: s.pods.filter((p) => !podEnded(p)).map((p) => `${p.namespace}/${p.pod}: ${p.mayRunUntil === undefined ? (p.why ?? '') : `eviction accepted; it may run until ${p.mayRunUntil} (termination grace period ${p.graceSeconds ?? '?'} s)`}`),
     ...(s.error === undefined ? {} : { error: s.error }),
   };
 }

@@ -17,6 +17,7 @@ export interface StoredPod {
     resourceVersion: string;
     creationTimestamp: string;
     deletionTimestamp?: string;
+    deletionGracePeriodSeconds?: number;
     labels: Record<string, string>;
     ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller: true; blockOwnerDeletion: true }[];
   };
@@ -65,6 +66,12 @@ export class FakeCoreResources {
   streamIntervalMs = 100;
   /** PodDisruptionBudgets (see addBudget). */
   readonly budgets: StoredBudget[] = [];
+  /**
+   * Pods (by uid) whose containers keep running after SIGTERM (a preStop sleep, a process that
+   * traps the signal): deleted, they stay, terminating, until the kubelet kills them when their
+   * grace period ends (see kubeletKills). Any other pod stops at once.
+   */
+  private readonly holdsOn = new Set<string>();
 
   constructor(
     private readonly namespaces: Set<string>,
@@ -72,7 +79,11 @@ export class FakeCoreResources {
     private readonly nextVersion: () => string,
   ) {}
 
-  addPod(namespace: string, name: string, options: { ownerKind?: PodOwnerKind; ownerName?: string; containers?: string[]; createdAt?: Date } = {}): StoredPod {
+  addPod(
+    namespace: string,
+    name: string,
+    options: { ownerKind?: PodOwnerKind; ownerName?: string; containers?: string[]; createdAt?: Date; terminationGracePeriodSeconds?: number; runsUntilKilled?: boolean } = {},
+  ): StoredPod {
     this.namespaces.add(namespace);
     const created = seconds(options.createdAt ?? this.now());
     const kind = options.ownerKind;
@@ -101,7 +112,7 @@ export class FakeCoreResources {
         restartPolicy: kind === 'Job' ? 'Never' : 'Always',
         serviceAccountName: 'default',
         nodeName: 'ip-10-0-1-17.eu-west-1.compute.internal',
-        terminationGracePeriodSeconds: 30,
+        terminationGracePeriodSeconds: options.terminationGracePeriodSeconds ?? 30,
       },
       status: {
         phase: 'Running',
@@ -112,7 +123,15 @@ export class FakeCoreResources {
       },
     };
     this.pods.set(`${namespace}/${name}`, pod);
+    if (options.runsUntilKilled === true) this.holdsOn.add(pod.metadata.uid);
     return pod;
+  }
+
+  /** The kubelet kills a terminating pod (its grace period has ended): it leaves, its streams end. */
+  kubeletKills(namespace: string, name: string): void {
+    const pod = this.pod(namespace, name);
+    if (pod?.metadata.deletionTimestamp === undefined) throw new Error(`pod ${namespace}/${name} is not terminating`);
+    this.remove(pod);
   }
 
   pod(namespace: string, name: string): StoredPod | undefined {
@@ -169,10 +188,14 @@ export class FakeCoreResources {
       const items = [...this.pods.values()].filter((p) => p.metadata.namespace === namespace);
       return { status: 200, body: { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: this.nextVersion() }, items } };
     }
-    const pod = this.pod(namespace, name ?? '');
-    const notFound = status(404, 'NotFound', `pods "${name ?? ''}" not found`, { name, kind: 'pods' });
+    // pods/proxy names `[scheme:]name[:port]` (the API server's SplitSchemeNamePort).
+    const parts = (name ?? '').split(':');
+    const podName = subresource === 'proxy' ? ((parts.length === 3 ? parts[1] : parts[0]) ?? '') : (name ?? '');
+    const pod = this.pod(namespace, podName);
+    const notFound = status(404, 'NotFound', `pods "${podName}" not found`, { name: podName, kind: 'pods' });
     if (pod === undefined) return notFound;
     if (subresource === 'eviction' && request.method === 'POST') return this.evict(pod, request);
+    if (subresource === 'proxy') return proxyUpgrade(request) ? this.stream(pod, 'proxy', request) : { status: 200, body: `proxied to ${podName}: ${request.path}` };
     if (subresource !== undefined) return STREAM_SUBRESOURCES.includes(subresource) && ['GET', 'POST'].includes(request.method) ? this.stream(pod, subresource, request) : notFound;
     if (request.method === 'GET') return { status: 200, body: pod };
     if (request.method === 'DELETE') return this.delete(pod, request);
@@ -199,6 +222,8 @@ export class FakeCoreResources {
     }
     const success = { status: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
     const finished = (pod.status.phase as string) === 'Succeeded' || (pod.status.phase as string) === 'Failed';
+    // canIgnorePDB: a terminating pod is "deleted" again, which cannot lengthen or (without a shorter grace period) shorten its termination.
+    if (pod.metadata.deletionTimestamp !== undefined) return success;
     if (!finished) {
       const budgets = this.budgets.filter((b) => b.namespace === namespace && Object.entries(b.matchLabels).every(([k, v]) => pod.metadata.labels[k] === v));
       if (budgets.length > 1) {
@@ -225,7 +250,7 @@ export class FakeCoreResources {
         budget.status.disruptionsAllowed -= 1;
       }
     }
-    this.remove(pod);
+    this.terminate(pod, pod.spec.terminationGracePeriodSeconds);
     return success;
   }
 
@@ -235,14 +260,31 @@ export class FakeCoreResources {
    */
   private delete(pod: StoredPod, request: FakeRequest): FakeResponse {
     const { name, uid } = pod.metadata;
-    const options = request.body === '' ? {} : (JSON.parse(request.body) as { preconditions?: { uid?: string } });
+    const options = request.body === '' ? {} : (JSON.parse(request.body) as { preconditions?: { uid?: string }; gracePeriodSeconds?: number });
     const wanted = options.preconditions?.uid;
     if (wanted !== undefined && wanted !== uid) {
       return status(409, 'Conflict', `Operation cannot be fulfilled on pods "${name}": Precondition failed: UID in precondition: ${wanted}, UID in object meta: ${uid}`, { name, kind: 'pods' });
     }
-    this.remove(pod);
-    const deleting = seconds(this.now());
-    return { status: 200, body: { ...pod, metadata: { ...pod.metadata, deletionTimestamp: deleting, resourceVersion: this.nextVersion() } } };
+    if (pod.metadata.deletionTimestamp !== undefined) return { status: 200, body: pod };
+    const grace = options.gracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds;
+    const deleting = seconds(new Date(this.now().getTime() + grace * 1000));
+    this.terminate(pod, grace);
+    return { status: 200, body: { ...pod, metadata: { ...pod.metadata, deletionTimestamp: deleting, deletionGracePeriodSeconds: grace, resourceVersion: this.nextVersion() } } };
+  }
+
+  /**
+   * A graceful delete: the API server sets deletionTimestamp (now + the grace period) and
+   * deletionGracePeriodSeconds; a pod that stops on SIGTERM leaves at once, one that holds on stays,
+   * terminating, streams open, until kubeletKills.
+   */
+  private terminate(pod: StoredPod, grace: number): void {
+    if (!this.holdsOn.has(pod.metadata.uid) || grace === 0) {
+      this.remove(pod);
+      return;
+    }
+    pod.metadata.deletionTimestamp = seconds(new Date(this.now().getTime() + grace * 1000));
+    pod.metadata.deletionGracePeriodSeconds = grace;
+    pod.metadata.resourceVersion = this.nextVersion();
   }
 
   /** The pod leaves (its streams end) and its controller, if any, makes the replacement. */
@@ -268,13 +310,13 @@ export class FakeCoreResources {
   private stream(pod: StoredPod, kind: string, request: FakeRequest): FakeResponse {
     const { name } = pod.metadata;
     const container = request.query.get('container') ?? pod.spec.containers[0]?.name ?? '';
-    if (kind !== 'portforward' && !pod.spec.containers.some((c) => c.name === container)) {
+    if (kind !== 'portforward' && kind !== 'proxy' && !pod.spec.containers.some((c) => c.name === container)) {
       return status(400, 'BadRequest', `container ${container} is not valid for pod ${name}`);
     }
     if (kind === 'exec' && request.query.getAll('command').length === 0) {
       return status(400, 'BadRequest', 'you must specify at least 1 command');
     }
-    const what = kind === 'exec' ? request.query.getAll('command').join(' ') : kind === 'portforward' ? `ports ${request.query.getAll('ports').join(',')}` : 'attached';
+    const what = kind === 'exec' ? request.query.getAll('command').join(' ') : kind === 'proxy' ? request.path : kind === 'portforward' ? `ports ${request.query.getAll('ports').join(',')}` : 'attached';
     return {
       status: 200,
       stream: (out: ResponseStream) => {
@@ -293,4 +335,9 @@ export class FakeCoreResources {
       },
     };
   }
+}
+
+/** Whether a pods/proxy request asks for a protocol upgrade (a WebSocket), which the API server passes through to the pod. */
+export function proxyUpgrade(request: FakeRequest): boolean {
+  return /^websocket$/i.test(String(request.headers.upgrade ?? ''));
 }

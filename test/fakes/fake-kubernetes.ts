@@ -3,7 +3,7 @@ import { FakeHttpServer, type FakeRequest, type FakeResponse } from './fake-http
 import { forbidden, requestInfo, status, STREAM_SUBRESOURCES, type RequestInfo } from './fake-kubernetes-api.js';
 import { FakeAuditLog, type KubeAuditEvent } from './fake-kubernetes-audit.js';
 import { bindingRoute, createBinding, type StoredBinding } from './fake-kubernetes-bindings.js';
-import { FakeCoreResources, type PodOwnerKind, type StoredBudget, type StoredPod } from './fake-kubernetes-pods.js';
+import { FakeCoreResources, type StoredBudget, type StoredPod } from './fake-kubernetes-pods.js';
 import { authorize, defaultRoles, type BindingGrant } from './rbac-rules.js';
 
 const GROUP = 'rbac.authorization.k8s.io';
@@ -57,7 +57,7 @@ export class FakeKubernetes extends FakeHttpServer {
   }
 
   /** Adds a running pod; with `ownerKind`, one its controller (`ownerName`, else the name minus its last `-` part) recreates when deleted. */
-  addPod(namespace: string, name: string, options: { ownerKind?: PodOwnerKind; ownerName?: string; containers?: string[] } = {}): StoredPod {
+  addPod(namespace: string, name: string, options: Parameters<FakeCoreResources['addPod']>[2] = {}): StoredPod {
     return this.core.addPod(namespace, name, options);
   }
 
@@ -199,6 +199,7 @@ export class FakeKubernetes extends FakeHttpServer {
     // Every authenticated user may ask what they themselves may do (system:basic-user's rule).
     if (request.path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews' && request.method === 'POST') return this.selfReview(request, who);
     const info = requestInfo(request);
+    // pods/proxy is authorized with the HTTP verb (get for a WebSocket); its upgrades are streams too (the core routes answer them with one).
     const isStream = info.resource === 'pods' && STREAM_SUBRESOURCES.includes(info.subresource ?? '');
     const authzVerb = isStream ? 'create' : info.verb;
     const decision = who === KUBE_LEASE ? { allowed: true, reason: '' } : this.authorizeUser(who, info, authzVerb);
@@ -214,7 +215,7 @@ export class FakeKubernetes extends FakeHttpServer {
       this.audit.record(response.status === 403 ? { ...audited, decision: { allowed: false } } : audited, 'ResponseComplete', response.status, failure);
       return { ...response, headers };
     }
-    // A real exec/attach/portforward answers 101 Switching Protocols, and the audit log says so at both stages.
+    // A real exec/attach/portforward (or upgraded proxy request) answers 101 Switching Protocols, and the audit log says so at both stages.
     return {
       ...response,
       headers,

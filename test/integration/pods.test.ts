@@ -62,13 +62,13 @@ describe('KubernetesCluster pods (the adapter against the fake API server over H
     // Act
     const pod = await cluster.getPod('demo', 'payments', 'api-7d9f8b6c5d-x2k8q');
     // Assess
-    expect(pod).toEqual({ uid: stored.metadata.uid, createdAt: stored.metadata.creationTimestamp, controller: { kind: 'ReplicaSet', name: 'api-7d9f8b6c5d' }, phase: 'Running' });
+    expect(pod).toEqual({ uid: stored.metadata.uid, createdAt: stored.metadata.creationTimestamp, controller: { kind: 'ReplicaSet', name: 'api-7d9f8b6c5d' }, phase: 'Running', gracePeriodSeconds: 30 });
     expect(pod?.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 
   it('reads a bare pod as one without a controller, and a missing pod as undefined', async () => {
     const stored = kube.addPod('payments', 'debug-shell');
-    expect(await cluster.getPod('demo', 'payments', 'debug-shell')).toEqual({ uid: stored.metadata.uid, createdAt: stored.metadata.creationTimestamp, controller: undefined, phase: 'Running' });
+    expect(await cluster.getPod('demo', 'payments', 'debug-shell')).toEqual({ uid: stored.metadata.uid, createdAt: stored.metadata.creationTimestamp, controller: undefined, phase: 'Running', gracePeriodSeconds: 30 });
     expect(await cluster.getPod('demo', 'payments', 'no-such-pod')).toBeUndefined();
   });
 

@@ -110,13 +110,13 @@ describe('activity evidence and live sessions (use cases, in-memory ports)', () 
     expect(stored?.sessions?.pods).toEqual([
       { namespace: 'payments', pod: 'api-7d9-x', outcome: 'evicted', controller: 'ReplicaSet api-7d9' },
       { namespace: 'payments', pod: 'debug-shell', outcome: 'kept', why: 'a bare pod: no controller would recreate it, and evicting it would lose it for good (the audit log does not show the subject creating it through this lease)' },
-      { namespace: 'payments', pod: 'db-0', outcome: 'kept', why: 'its port-forward stream(s) are not of a kind this profile ends (onRevoke.streams: exec, attach)' },
+      { namespace: 'payments', pod: 'db-0', outcome: 'kept', why: 'its port-forward stream(s) are not of a kind this profile ends (onRevoke.streams: exec, attach, proxy)' },
     ]);
     const revoked = app.jira.commentsOn('OPS-1').find((c) => c.startsWith('Access revoked')) ?? '';
     expect(revoked).toContain('these streams may outlive the binding');
     expect(revoked).toContain('Ended: pod payments/api-7d9-x evicted (its controller ReplicaSet api-7d9 recreates it); every stream into it ends when its containers stop');
     expect(revoked).toContain('Not ended: pod payments/debug-shell could not be ended: a bare pod: no controller would recreate it, and evicting it would lose it for good (the audit log does not show the subject creating it through this lease). Its streams may still be open; a person must check it.');
-    expect(revoked).toContain('Not ended: pod payments/db-0 could not be ended: its port-forward stream(s) are not of a kind this profile ends (onRevoke.streams: exec, attach).');
+    expect(revoked).toContain('Not ended: pod payments/db-0 could not be ended: its port-forward stream(s) are not of a kind this profile ends (onRevoke.streams: exec, attach, proxy).');
     expect(app.audit.events.filter((e) => e.kind === 'end-session').map((e) => e.reason)).toEqual(['evicted pod payments/api-7d9-x (owned by ReplicaSet api-7d9) to end exec stream(s) opened by alice@example.com']);
     expect(app.audit.events.find((e) => e.kind === 'revoke')?.sessions).toMatchObject({ seen: 3, ended: ['payments/api-7d9-x'] });
   });

@@ -100,14 +100,14 @@ describe('parseCatalog', () => {
     const catalog = parseCatalog(endingSessions(audited));
     // Assess
     expect(catalog.clusters['demo']?.auditLog).toEqual({ type: 'cloudwatch', logGroup: '/aws/eks/demo/cluster', delay: 300 });
-    expect(catalog.profiles[1]?.onRevoke).toEqual({ sessions: 'end', streams: ['exec', 'attach'], podsPerController: 1 });
+    expect(catalog.profiles[1]?.onRevoke).toEqual({ sessions: 'end', streams: ['exec', 'attach', 'proxy'], podsPerController: 1 });
     expect(problems(endingSessions(DEMO_CATALOG))).toContain('profiles[1].onRevoke.sessions: ending sessions needs the audit log of cluster "demo"');
     expect(problems(group(endingSessions(audited)))).toContain('ending sessions needs a User subject: the audit log names users');
     expect(catalogWarnings(parseCatalog(group(audited)))).toContain('profile "payments-read" binds a Group: the audit log names users, so its leases get no activity evidence and no session list');
     expect(problems(audited.replace('logGroup: /aws/eks/demo/cluster', 'logGroup: "bad group!"'))).toContain('not a CloudWatch Logs log group name');
   });
 
-  it('reads which stream kinds end sessions and how many pods per controller a revoke evicts (defaults: exec and attach, 1), and refuses bad values', () => {
+  it('reads which stream kinds end sessions and how many pods per controller a revoke evicts (defaults: exec, attach and proxy, 1), and refuses bad values', () => {
     // Prepare
     const audited = endingSessions(DEMO_CATALOG.replace('  demo: {}', '  demo:\n    auditLog: { type: cloudwatch, logGroup: /aws/eks/demo/cluster }'));
     const options = (text: string) => audited.replace('onRevoke: { sessions: end }', `onRevoke: { sessions: end, ${text} }`);

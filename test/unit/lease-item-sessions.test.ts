@@ -32,4 +32,24 @@ describe('lease item: what the revoke and the evidence record of sessions surviv
     if (back?.summary === undefined) throw new Error('no summary read back');
     expect(evidenceDigest({ from: back.from, to: back.to, events: back.events, summary: back.summary })).toBe(lease.evidence?.digest);
   });
+
+  it('keeps proxy streams (pods/proxy, services/proxy) and a pod that may run until its grace period ends', () => {
+    // Prepare
+    const proxy = { kind: 'proxy' as const, namespace: 'payments', pod: 'web-term-0', command: 'port 7681 path /ws', at: '2026-01-01T00:10:00.000000Z', allowed: true };
+    const service = { kind: 'service-proxy' as const, namespace: 'payments', pod: 'web-term', command: 'path /ws', at: '2026-01-01T00:11:00.000000Z', allowed: true };
+    const lease: Lease = {
+      ...leaseFixture('e0000000000000000002', '2026-01-01T01:00:00.000Z', 'REVOKED'),
+      endSessions: true,
+      endStreams: ['exec', 'attach', 'proxy'],
+      sessions: {
+        at: '2026-01-01T01:00:01.000Z',
+        seen: [proxy, service],
+        pods: [{ namespace: 'payments', pod: 'web-term-0', outcome: 'evicted', controller: 'ReplicaSet web-term', mayRunUntil: '2026-01-01T02:00:01.000Z', graceSeconds: 3600 }],
+      },
+    };
+    // Act
+    const read = fromItem(toItem(lease));
+    // Assess
+    expect(read).toEqual(lease);
+  });
 });

@@ -115,7 +115,7 @@ describe('sessions at revoke against a subject who shapes their requests', () =>
     expect(app.audit.events.filter((e) => e.kind === 'end-session').map((e) => e.reason)).toEqual(['evicted pod payments/api-1 (owned by ReplicaSet api) to end exec, exec stream(s) opened by alice@example.com']);
   });
 
-  it('a subject with port-forwards only gets no pod evicted or deleted (exec and attach end sessions by default); the streams are listed as not ended', async () => {
+  it('a subject with port-forwards only gets no pod evicted or deleted (exec, attach and proxy end sessions by default); the streams are listed as not ended', async () => {
     // Prepare: port-forwards into every replica of a StatefulSet.
     const { app, add, revoke, revokeComment } = await debugLease();
     for (const pod of ['ledger-0', 'ledger-1', 'ledger-2']) {
@@ -129,7 +129,7 @@ describe('sessions at revoke against a subject who shapes their requests', () =>
     expect(app.cluster.deletedPods).toEqual([]);
     expect([...app.cluster.pods.keys()]).toEqual(['payments/ledger-0', 'payments/ledger-1', 'payments/ledger-2']);
     expect(revoked?.sessions?.seen).toHaveLength(3);
-    expect(revokeComment()).toContain('Not ended: pod payments/ledger-0 could not be ended: its port-forward stream(s) are not of a kind this profile ends (onRevoke.streams: exec, attach). Its streams may still be open; a person must check it.');
+    expect(revokeComment()).toContain('Not ended: pod payments/ledger-0 could not be ended: its port-forward stream(s) are not of a kind this profile ends (onRevoke.streams: exec, attach, proxy). Its streams may still be open; a person must check it.');
     expect(app.audit.events.filter((e) => e.kind === 'end-session')).toEqual([]);
   });
 

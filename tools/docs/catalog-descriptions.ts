@@ -88,11 +88,11 @@ export const CATALOG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'profiles[].subject': 'A subject template for this profile instead of the catalog\'s.',
   'profiles[].subject.kind': '`User` or `Group`.',
   'profiles[].subject.name': 'Template, as `subject.name`.',
-  'profiles[].onRevoke': 'What happens at revoke to sessions (exec, attach) that outlive the binding.',
+  'profiles[].onRevoke': 'What happens at revoke to streams (exec, attach, port-forward, WebSockets through pods/proxy) that outlive the binding.',
   'profiles[].onRevoke.sessions':
     '`report` (default) lists them on the ticket; `end` also evicts their pods (Eviction API: PodDisruptionBudgets honoured, never forced). Needs the cluster\'s `auditLog` and a `User` subject.',
   'profiles[].onRevoke.streams':
-    'With `end`: which stream kinds end sessions (default `[exec, attach]`; add `portforward` to end port-forwards too). A stream under a reused audit ID is ended whatever its kind.',
+    'With `end`: which stream kinds end sessions (default `[exec, attach, proxy]`: `proxy` is a pods/proxy request the API server upgraded, e.g. a web terminal\'s WebSocket; add `portforward` to end port-forwards too). A stream under a reused audit ID is ended whatever its kind. An upgrade through services/proxy is listed, never ended (no pod is known).',
   'profiles[].onRevoke.podsPerController':
     'With `end`: at most this many pods of one controller are evicted per revoke (1 to 10, default 1), so a StatefulSet keeps its other replicas.',
   'profiles[].onCall':

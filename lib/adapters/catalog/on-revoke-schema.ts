@@ -3,7 +3,7 @@ import { STREAM_KINDS } from '../../domain/activity.js';
 import { DEFAULT_END_STREAMS, DEFAULT_PODS_PER_CONTROLLER, MAX_PODS_ENDED } from '../../domain/catalog.js';
 
 /**
- * What happens at revoke to the exec, attach and port-forward streams the subject opened (they
+ * What happens at revoke to the streams (exec, attach, port-forward, proxy upgrades) the subject opened (they
  * outlive the binding): `report` lists them on the ticket; `end` also evicts the pods they run in
  * (the Eviction API, which honours PodDisruptionBudgets), when a ReplicaSet, StatefulSet or
  * DaemonSet recreates them (the audit log must be configured for the cluster). `streams`: the

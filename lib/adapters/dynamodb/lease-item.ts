@@ -3,6 +3,7 @@ import { LEASE_STATUSES, REVOKE_CAUSES, type Lease } from '../../domain/lease.js
 import { TICKET_SOURCES, type Person } from '../../domain/ticket.js';
 import { EVIDENCE_MAC_ALGORITHM } from '../../domain/evidence-digest.js';
 import { APPROVAL_KINDS } from '../../domain/on-call.js';
+import { STREAM_KINDS } from '../../domain/activity.js';
 
 const status = z.enum(LEASE_STATUSES);
 const person = z.object({ id: z.string(), email: z.string().optional(), displayName: z.string().optional() });
@@ -14,7 +15,7 @@ const verification = z.object({
 });
 
 const session = z.object({
-  kind: z.enum(['exec', 'attach', 'portforward']),
+  kind: z.enum([...STREAM_KINDS, 'service-proxy']),
   namespace: z.string(),
   pod: z.string(),
   container: z.string().optional(),
@@ -23,7 +24,15 @@ const session = z.object({
   allowed: z.boolean(),
   reusedAuditId: z.literal(true).optional(),
 });
-const sessionPod = z.object({ namespace: z.string(), pod: z.string(), outcome: z.enum(['evicted', 'deleted', 'gone', 'kept']), why: z.string().optional(), controller: z.string().optional() });
+const sessionPod = z.object({
+  namespace: z.string(),
+  pod: z.string(),
+  outcome: z.enum(['evicted', 'deleted', 'gone', 'kept']),
+  why: z.string().optional(),
+  controller: z.string().optional(),
+  mayRunUntil: z.string().optional(),
+  graceSeconds: z.number().optional(),
+});
 const reusedAuditId = z.object({ id: z.string(), requests: z.number().int() });
 const requestCount = z.object({ verb: z.string(), resource: z.string(), namespace: z.string(), count: z.number().int() });
 const summary = z.object({
@@ -97,7 +106,7 @@ export const leaseItemSchema = z.object({
   announceAt: z.string().optional(),
   verification: z.object({ granted: verification.optional(), revoked: verification.optional() }).optional(),
   endSessions: z.boolean().optional(),
-  endStreams: z.array(z.enum(['exec', 'attach', 'portforward'])).optional(),
+  endStreams: z.array(z.enum(STREAM_KINDS)).optional(),
   podsPerController: z.number().int().optional(),
   sessions: z
     .object({

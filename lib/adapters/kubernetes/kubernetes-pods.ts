@@ -8,7 +8,14 @@ import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js
 import { clusterError, statusOf, type ApiCall } from './kubernetes-api-call.js';
 
 /** A pod as the object API returns it: the metadata kube-lease reads. */
-type PodObject = KubernetesObject & { metadata?: { ownerReferences?: V1OwnerReference[] }; status?: { phase?: string } };
+type PodObject = KubernetesObject & {
+  metadata?: { ownerReferences?: V1OwnerReference[]; deletionGracePeriodSeconds?: number };
+  spec?: { terminationGracePeriodSeconds?: number };
+  status?: { phase?: string };
+};
+
+/** A whole number of seconds ≥ 0 from the API server, else undefined. */
+const wholeSeconds = (value: unknown): number | undefined => (typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined);
 
 /** The core group's `pods` resource, as GET /api/v1 lists it. */
 const POD_RESOURCE: V1APIResource = { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['get', 'delete'] };
@@ -56,6 +63,10 @@ function podInfo(found: PodObject): PodInfo {
     createdAt: rfc3339(found.metadata?.creationTimestamp as Date | string | undefined),
     controller: controller === undefined ? undefined : { kind: controller.kind, name: controller.name },
     phase: found.status?.phase,
+    gracePeriodSeconds: wholeSeconds(found.spec?.terminationGracePeriodSeconds),
+    ...(found.metadata?.deletionTimestamp === undefined || found.metadata.deletionTimestamp === null
+      ? {}
+      : { deletingAt: rfc3339(found.metadata.deletionTimestamp as Date | string), deletionGracePeriodSeconds: wholeSeconds(found.metadata.deletionGracePeriodSeconds) }),
   };
 }
 

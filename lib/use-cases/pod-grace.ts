@@ -1,0 +1,18 @@
+import { GRACE_ENDED_SECONDS, type SessionPod } from '../domain/activity.js';
+
+/** The API server's default spec.terminationGracePeriodSeconds. */
+const DEFAULT_GRACE_SECONDS = 30;
+
+/**
+ * After an accepted eviction: when the pod's grace period is longer than GRACE_ENDED_SECONDS, the
+ * time it may run until (a lease holder with edit sets terminationGracePeriodSeconds and preStop
+ * hooks), so that nothing reads "Ended" that may run on.
+ */
+export function graceOf(now: Date, grace: number | undefined): Pick<SessionPod, 'mayRunUntil' | 'graceSeconds'> {
+  const seconds = grace ?? DEFAULT_GRACE_SECONDS;
+  if (seconds <= GRACE_ENDED_SECONDS) return {};
+  return { mayRunUntil: new Date(now.getTime() + seconds * 1000).toISOString(), graceSeconds: seconds };
+}
+
+export const graceNote = (g: Pick<SessionPod, 'mayRunUntil' | 'graceSeconds'>) => (g.mayRunUntil === undefined ? '' : `; its termination grace period is ${g.graceSeconds ?? '?'} s: it may run until ${g.mayRunUntil}`);
+
