@@ -38,8 +38,8 @@ export type OnCallFinding =
   | { readonly kind: 'not-on-call'; readonly reason: string };
 
 /** The approval id of an on-call approval: one per ticket, so it is decided once. */
-export function onCallApprovalId(ticketKey: string): string {
-  return `on-call:${ticketKey}`;
+export function onCallApprovalId(ticketId: string): string {
+  return `on-call:${ticketId}`;
 }
 
 /** How an on-call approval is named where approvers are named (annotations, comments, audit `approver`). */
@@ -50,8 +50,8 @@ export function onCallLabel(proof: OnCallProof): string {
 }
 
 /** The approval id of a break-glass self-approval: one per ticket, decided once. */
-export function breakGlassApprovalId(ticketKey: string): string {
-  return `break-glass:${ticketKey}`;
+export function breakGlassApprovalId(ticketId: string): string {
+  return `break-glass:${ticketId}`;
 }
 
 /** A profile's `breakGlass`: the requester may approve their own request, briefly, with a justification that matches, a few times a day. */

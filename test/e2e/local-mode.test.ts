@@ -32,7 +32,7 @@ describe('local mode end to end (npm run demo)', () => {
     expect(result.execStreamEnded).toBe(true);
     const notes = (result.comments[result.serviceNowLease?.ticketKey ?? ''] ?? []).join('\n');
     expect(notes).toContain('Ended: pod payments/api-7d9c6b-x2x4q evicted (its controller ReplicaSet api-7d9c6b recreates it)');
-    expect(notes).toMatch(/Sessions \(exec, attach, port-forward\): 1:\n- exec into payments\/api-7d9c6b-x2x4q \(container app\): "sh"/);
+    expect(notes).toMatch(/Sessions \(exec, attach, port-forward, or WebSocket \(upgraded\) request through pods\/proxy or services\/proxy\): 1:\n- exec into payments\/api-7d9c6b-x2x4q \(container app\): "sh"/);
     expect([...result.audit.map((e) => e.kind)].sort()).toEqual(['activity', 'activity', 'deny', 'end-session', 'grant', 'grant', 'revoke', 'revoke', 'schedule', 'verify', 'verify']);
     expect(lines.join('\n')).toContain('"kind": "RoleBinding"');
     // Step 1 asked from the terminal (kube-lease request --wait) and waited until the cluster said yes.

@@ -22,7 +22,7 @@ describe('break-glass (use case, in-memory ports)', () => {
     expect(outcome.kind).toBe('granted');
     if (outcome.kind !== 'granted') return;
     expect(outcome.lease.approvalKind).toBe('break-glass');
-    expect(outcome.lease.approvals).toEqual(['break-glass:BG-1']);
+    expect(outcome.lease.approvals).toEqual(['break-glass:id-BG-1']); // decided once per ticket id
     expect(outcome.lease.expiresAt).toBe(new Date(T0.getTime() + 30 * MINUTE).toISOString());
     expect(app.audit.events.find((e) => e.kind === 'grant')?.approvalKind).toBe('break-glass');
     expect(app.jira.commentsOn('BG-1').join('\n')).toContain('Approved (break-glass): the requester approved their own request through break-glass');

@@ -39,7 +39,7 @@ describe('on-call approval (use case, in-memory ports)', () => {
     expect(directory.asked).toEqual([{ email: 'alice@example.com', rule: { escalationPolicies: ['PEP0001'] } }]);
     expect(outcome.lease.approvalKind).toBe('on-call');
     expect(outcome.lease.onCall).toEqual(ON_CALL.kind === 'on-call' ? ON_CALL.proof : undefined);
-    expect(outcome.lease.approvals).toEqual(['on-call:OPS-1']);
+    expect(outcome.lease.approvals).toEqual(['on-call:id-OPS-1']); // decided once per ticket id: a moved issue is the same request
     const grant = app.audit.events.find((e) => e.kind === 'grant');
     expect(grant?.approvalKind).toBe('on-call');
     expect(app.jira.commentsOn('OPS-1').join('\n')).toContain('Approved (on-call): the requester was on call per PagerDuty (alice@example.com as user PUS0001 on escalation policy PEP0001 "Payments Ops" level 1');
