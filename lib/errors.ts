@@ -98,10 +98,7 @@ export class ScheduleQuotaError extends SchedulerError {
   override name = 'ScheduleQuotaError';
 }
 
-/**
- * A grant attempt met a failure that a retry may fix (the cluster or AWS unavailable or throttling):
- * what it had created was removed and the approval stays open for the next delivery or the sweep.
- */
+/** A grant attempt met a failure that a retry may fix (the cluster or AWS unavailable or throttling): what it had created was removed and the approval stays open for the next delivery or the sweep. */
 export class GrantDeferredError extends KubeLeaseError {
   override name = 'GrantDeferredError';
   constructor(message: string, options: { cause?: unknown; retryAfterSeconds?: number | undefined } = {}) {
@@ -132,10 +129,7 @@ export class PayloadError extends KubeLeaseError {
   }
 }
 
-/**
- * An access report was asked for with arguments it cannot honour: a date that is not one, a period
- * that is empty or inverted, an unknown format. The operator's mistake: never retryable.
- */
+/** An access report was asked for with arguments it cannot honour: a date that is not one, a period that is empty or inverted, an unknown format. The operator's mistake: never retryable. */
 export class ReportRequestError extends KubeLeaseError {
   override readonly name = 'ReportRequestError';
   constructor(message: string, options: { cause?: unknown } = {}) {
@@ -151,10 +145,7 @@ export class RevokeIncompleteError extends KubeLeaseError {
   }
 }
 
-/**
- * A lease record changed under a use case in a way its step cannot settle (it vanished, or kept
- * changing): retryable, because the next attempt re-reads the record and decides from what it finds.
- */
+/** A lease record changed under a use case in a way its step cannot settle (it vanished, or kept changing): retryable, because the next attempt re-reads the record and decides from what it finds. */
 export class LeaseRaceError extends KubeLeaseError {
   override name = 'LeaseRaceError';
   constructor(message: string, options: { cause?: unknown } = {}) {
@@ -187,10 +178,7 @@ export class UsageError extends KubeLeaseError {
   override name = 'UsageError';
 }
 
-/**
- * A stored record cannot be placed in an access report (a time in it is not a date): the report
- * stops rather than leave the record out. Not retryable: the record must be looked at.
- */
+/** A stored record cannot be placed in an access report (a time in it is not a date): the report stops rather than leave the record out. Not retryable: the record must be looked at. */
 export class ReportDataError extends KubeLeaseError {
   override readonly name = 'ReportDataError';
   constructor(message: string, options: { cause?: unknown } = {}) {

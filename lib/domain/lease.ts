@@ -25,10 +25,7 @@ export const TIMED_CAUSES: readonly RevokeCause[] = ['expiry', 'sweep'];
 /** Lease states in which access exists or is about to: what a closed ticket must end. */
 export const OPEN_STATUSES: readonly LeaseStatus[] = ['SCHEDULED', 'PENDING', 'ACTIVE'];
 
-/**
- * Allowed transitions; anything else is a bug or a lost race, and the store refuses it.
- * SCHEDULED waits for the change window to open; ACTIVE → ACTIVE is an extension.
- */
+/** Allowed transitions; anything else is a bug or a lost race, and the store refuses it. SCHEDULED waits for the change window to open; ACTIVE → ACTIVE is an extension. */
 export const TRANSITIONS: Readonly<Record<LeaseStatus, readonly LeaseStatus[]>> = {
   SCHEDULED: ['ACTIVE', 'REVOKED', 'FAILED'],
   // PENDING → PENDING: a transient failure undid the attempt and left the approval to be retried.
@@ -71,10 +68,7 @@ export interface Lease {
   readonly id: string;
   readonly idempotencyKey: string;
   readonly source: TicketSourceName;
-  /**
-   * The ticket's immutable id (Jira issue id, ServiceNow sys_id): what the lease is filed under.
-   * Absent on leases recorded before kube-lease filed leases by id: those are found by their key.
-   */
+  /** The ticket's immutable id (Jira issue id, ServiceNow sys_id): what the lease is filed under. Absent on leases recorded before kube-lease filed leases by id: those are found by their key. */
   readonly ticketId?: string | undefined;
   /** The ticket's key as kube-lease last saw it (for display, comments and the report). */
   readonly ticketKey: string;
@@ -84,11 +78,7 @@ export interface Lease {
   readonly approvers: readonly Person[];
   /** Ids of every approval applied to this lease (the first one and any extensions). */
   readonly approvals: readonly string[];
-  /**
-   * Ids of the approval records (`ApprovalRecord.id`) this lease's grant and extensions relied on:
-   * spent, they never count for another decision on the ticket. Absent only on leases stored before
-   * it was recorded.
-   */
+  /** Ids of the approval records (`ApprovalRecord.id`) this lease's grant and extensions relied on: spent, they never count for another decision on the ticket. Absent only on leases stored before it was recorded. */
   readonly approvalRecords?: readonly string[] | undefined;
   /** How the grant was approved (absent in older records, and for people: `person`). */
   readonly approvalKind?: ApprovalKind | undefined;
