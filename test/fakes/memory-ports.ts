@@ -40,6 +40,11 @@ export class MemoryCluster implements Cluster {
     this.deleteRefusals.push(...errors);
   }
 
+  /** The API server answers deletes again: refusals not taken yet are dropped. */
+  acceptDeletes(): void {
+    this.deleteRefusals = [];
+  }
+
   static unavailable(): ClusterError {
     return new ClusterError('the API server answered 503', 503, { retryable: true });
   }
