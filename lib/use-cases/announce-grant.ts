@@ -97,7 +97,7 @@ export function makeAnnounceGrant(deps: LeaseDeps & { readonly announcements: Ow
     const now = clock.now();
     const taken = await announcements.take(lease, now.toISOString(), atMost(iso(now.getTime() + ANNOUNCE_HOLD_SECONDS * 1000), lease));
     if (taken === undefined) return { kind: 'nothing-to-announce', reason: 'announced, revoked, extended or taken by another run meanwhile' };
-    const won = diedHolding(lease);
+    const won = diedHolding(lease, now);
     if (won !== undefined) {
       // The writer that won ACTIVE died with the announcement in hand (it never deferred it): its grant
       // event may be lost, so it is recorded again as that writer made it (same time and actor: one event).
@@ -115,8 +115,10 @@ export function makeAnnounceGrant(deps: LeaseDeps & { readonly announcements: Ow
 /**
  * The ACTIVE transition whose writer still held the announcement when it died: the lease's hold is
  * still the one that transition wrote (a holder that deferred it set another). Undefined otherwise.
+ * With `now`: only once that hold has run out (a holder still within it is alive).
  */
-function diedHolding(lease: Lease): { readonly at: string; readonly by: string } | undefined {
+export function diedHolding(lease: Lease, now?: Date): { readonly at: string; readonly by: string } | undefined {
+  if (now !== undefined && (lease.announceAt === undefined || Date.parse(lease.announceAt) > now.getTime())) return undefined;
   const entry = [...lease.history].reverse().find((h) => h.to === 'ACTIVE' && h.from !== 'ACTIVE');
   if (entry === undefined || lease.announceAt === undefined) return undefined;
   return owedAnnouncement(lease, '', new Date(entry.at)).announceAt === lease.announceAt ? { at: entry.at, by: entry.by } : undefined;
