@@ -176,7 +176,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     pendingGraceSeconds: config.pendingGraceSeconds,
     announce,
   });
-  const closeTicket = makeCloseTicket({ leases, revokeLease });
+  const closeTicket = makeCloseTicket({ leases, revokeLease, clock, logger });
   const processTicket = makeProcessTicket({ tickets, audit, clock, leases, grantAccess, closeTicket });
   const sweepLeases = makeSweepLeases({
     ...shared,

@@ -27,6 +27,7 @@ export async function sweepDryRun(args: readonly string[], store: { readonly lea
   for (const l of due.expired) out(`  revoke   ${l.id} ${l.ticketKey} (expired ${l.expiresAt})\n`);
   for (const l of due.stale) out(`  settle   ${l.id} ${l.ticketKey} (pending since ${l.createdAt})\n`);
   for (const l of due.owed) out(`  announce ${l.id} ${l.ticketKey} (owed since the grant, due ${l.announceAt ?? '?'})\n`);
+  for (const l of due.closing) out(`  revoke   ${l.id} ${l.ticketKey} (a close asked for it at ${l.revokeRequested?.at ?? '?'}; it could not finish then)\n`);
   return 0;
 }
 

@@ -35,6 +35,9 @@ export const TRANSITIONS: Readonly<Record<LeaseStatus, readonly LeaseStatus[]>> 
   FAILED: [],
 };
 
+/** A revoke asked for (a close) that could not finish then; the ticket hears once, from the revoke that succeeds. */
+export interface RevokeRequest { readonly at: string; readonly cause: RevokeCause; readonly by: string; readonly reason: string }
+
 export function canTransition(from: LeaseStatus, to: LeaseStatus): boolean {
   return TRANSITIONS[from].includes(to);
 }
@@ -104,6 +107,8 @@ export interface Lease {
   readonly failureReason?: string | undefined;
   readonly revokedAt?: string | undefined;
   readonly revokeCause?: RevokeCause | undefined;
+  /** A close whose revoke could not finish: due for the sweep from `at`, which finishes it (see RevokeRequest). */
+  readonly revokeRequested?: RevokeRequest | undefined;
   /** A dry-run lease: validated by the API server, never created, ended at once. */
   readonly dryRun?: boolean | undefined;
   /**

@@ -33,6 +33,8 @@ export interface TransitionPatch {
   readonly grantNote?: string | null;
   /** Until when the writer holds the owed announcement (see Lease.announceAt); `null` clears it. */
   readonly announceAt?: string | null;
+  /** A revoke that could not finish, remembered for the sweep (see Lease.revokeRequested). */
+  readonly revokeRequested?: Lease['revokeRequested'];
   /** The API server's answers after the grant and the revoke (the whole object, replaced). */
   readonly verification?: Lease['verification'];
   /** What the revoke found of the subject's streams and did about them. */

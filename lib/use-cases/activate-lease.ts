@@ -78,14 +78,16 @@ export function makeActivateLease(
       return failed;
     }
     // Access exists from here: record it ACTIVE owing its announcement (this writer holds it), the
-    // access review beside the write; then tell the ticket, as a webhook's grant does.
-    audit.record({ kind: 'grant', at, actor, ...leaseAuditFields(lease), reason: lease.reason });
+    // access review beside the write; then tell the ticket, as a webhook's grant does. Only the
+    // writer that wins the transition records the grant and says it (invariant 14): the sweep and
+    // the timer both reach this point at a window's start, and the loser stays silent.
     const reviewing = verifyAccess(deps, lease, 'allowed');
-    const moved = await leases.transition(lease, 'ACTIVE', { at, from: 'SCHEDULED', to: 'ACTIVE', by: actor, note: 'change window opened' }, owedAnnouncement(lease, '', clock.now()));
+    const moved = await leases.transition(lease, 'ACTIVE', { at, from: 'SCHEDULED', to: 'ACTIVE', by: actor, note: 'change window opened' }, owedAnnouncement(lease, '', new Date(at)));
     if (!moved.ok) {
       if (moved.current?.status === 'REVOKED' || moved.current?.status === 'FAILED') await removeLeaseResources(moved.current, { cluster, scheduler, logger });
       return moved.current === undefined ? { kind: 'not-found' } : { kind: 'not-scheduled', lease: moved.current };
     }
+    audit.record({ kind: 'grant', at, actor, ...leaseAuditFields(lease), reason: lease.reason });
     await deps.announce.tell(moved.lease, reviewing, actor).catch((error: unknown) => {
       logger.warn('grant announcement not settled; the sweep finishes it', { leaseId, error: describeError(error) });
     });

@@ -97,6 +97,12 @@ export function makeAnnounceGrant(deps: LeaseDeps & { readonly announcements: Ow
     const now = clock.now();
     const taken = await announcements.take(lease, now.toISOString(), atMost(iso(now.getTime() + ANNOUNCE_HOLD_SECONDS * 1000), lease));
     if (taken === undefined) return { kind: 'nothing-to-announce', reason: 'announced, revoked, extended or taken by another run meanwhile' };
+    const won = diedHolding(lease, now);
+    if (won !== undefined) {
+      // The writer that won ACTIVE died with the announcement in hand (it never deferred it): its grant
+      // event may be lost, so it is recorded again as that writer made it (same time and actor: one event).
+      audit.record({ kind: 'grant', at: won.at, actor: won.by, ...leaseAuditFields(taken), reason: taken.reason });
+    }
     const told = await tell(taken, verifyAccess(deps, taken, 'allowed'), actor);
     if (told === 'told') return { kind: 'announced', lease: taken };
     if (told === 'owed') return { kind: 'not-yet', reason: 'the ticket could not be told yet' };
@@ -104,6 +110,18 @@ export function makeAnnounceGrant(deps: LeaseDeps & { readonly announcements: Ow
   }
 
   return { tell, takeOver };
+}
+
+/**
+ * The ACTIVE transition whose writer still held the announcement when it died: the lease's hold is
+ * still the one that transition wrote (a holder that deferred it set another). Undefined otherwise.
+ * With `now`: only once that hold has run out (a holder still within it is alive).
+ */
+export function diedHolding(lease: Lease, now?: Date): { readonly at: string; readonly by: string } | undefined {
+  if (now !== undefined && (lease.announceAt === undefined || Date.parse(lease.announceAt) > now.getTime())) return undefined;
+  const entry = [...lease.history].reverse().find((h) => h.to === 'ACTIVE' && h.from !== 'ACTIVE');
+  if (entry === undefined || lease.announceAt === undefined) return undefined;
+  return owedAnnouncement(lease, '', new Date(entry.at)).announceAt === lease.announceAt ? { at: entry.at, by: entry.by } : undefined;
 }
 
 /** The owed-announcement fields an ACTIVE transition writes: its winner holds the announcement. */

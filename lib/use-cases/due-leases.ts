@@ -11,6 +11,8 @@ export interface DueLeases {
   readonly stale: readonly Lease[];
   /** ACTIVE, not expired, announcement owed (the status index has them at `announceAt`). */
   readonly owed: readonly Lease[];
+  /** Open leases whose revoke was asked for (a close) and could not finish then: revoked with that cause. */
+  readonly closing: readonly Lease[];
 }
 
 /**
@@ -25,5 +27,14 @@ export async function findDueLeases(leases: Pick<LeaseStore, 'listDue'>, now: Da
   ]);
   // An expired lease is revoked, owed announcement or not: the revoke clears it (nothing is said after).
   const owes = (lease: Lease) => lease.grantNote !== undefined && now.getTime() < Date.parse(lease.expiresAt);
-  return { starting, expired: active.filter((l) => !owes(l)), stale, owed: active.filter(owes) };
+  // A remembered close comes first: it is revoked (its cause), never activated, finished or announced.
+  const closes = (lease: Lease) => lease.revokeRequested !== undefined;
+  const open = active.filter((l) => !closes(l));
+  return {
+    starting: starting.filter((l) => !closes(l)),
+    expired: open.filter((l) => !owes(l)),
+    stale: stale.filter((l) => !closes(l)),
+    owed: open.filter(owes),
+    closing: [...active, ...stale].filter(closes),
+  };
 }

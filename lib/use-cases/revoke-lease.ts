@@ -14,6 +14,7 @@ import { sessionsLines } from '../domain/activity-messages.js';
 import type { ActivityLog } from '../ports/activity-log.js';
 import type { EvidenceStore } from '../ports/evidence-store.js';
 import { auditSessions, sessionsAtRevoke, watchesActivity } from './revoke-sessions.js';
+import { diedHolding } from './announce-grant.js';
 
 /** How long a revoke waits for a grant announcement in flight (its holder posting it), so that the revoke's comment comes last. */
 const ANNOUNCING_WAIT_MS = 5_000;
@@ -159,8 +160,10 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     if (evidenceQueued) await evidence.queue(lease.id, new Date(clock.now().getTime() + activity.delaySeconds(lease.cluster) * 1000));
 
     const at = clock.now().toISOString();
-    const revoke = (from: Lease) =>
-      leases.transition(
+    let revokedFrom: Lease = lease;
+    const revoke = (from: Lease) => {
+      revokedFrom = from;
+      return leases.transition(
         from,
         'REVOKED',
         { at, from: from.status, to: 'REVOKED', by: actor, note: note === undefined ? cause : `${cause}: ${note}` },
@@ -174,6 +177,7 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
           ...ticketPatch(from, ticket),
         },
       );
+    };
     // A grant announcement in flight posts its comment first (access is gone already; only the
     // record and the revoke's comment wait). It stores its review on the lease without a new
     // version: the lease is read again so that the revoke's write keeps it.
@@ -202,6 +206,11 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     } else {
       await cancelTimers(moved.lease);
     }
+    // The announcement this revoke clears is still held by the writer that made the lease ACTIVE: that
+    // writer may have died before recording its grant, so the event is recorded as it makes it (same
+    // time and actor: one event, however often it is written).
+    const lost = diedHolding(revokedFrom);
+    if (lost !== undefined) audit.record({ kind: 'grant', at: lost.at, actor: lost.by, ...leaseAuditFields(revokedFrom), reason: revokedFrom.reason });
     audit.record({
       kind: 'revoke',
       at,

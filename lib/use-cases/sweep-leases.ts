@@ -99,8 +99,18 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
     };
 
     const now = clock.now();
-    const { starting, expired, stale, owed } = await findDueLeases(leases, now, deps.pendingGraceSeconds, deps.batchSize);
-    counts.due = starting.length + expired.length + stale.length + owed.length;
+    const { starting, expired, stale, owed, closing } = await findDueLeases(leases, now, deps.pendingGraceSeconds, deps.batchSize);
+    counts.due = starting.length + expired.length + stale.length + owed.length + closing.length;
+
+    for (const lease of closing) {
+      // A close that could not revoke then: finished now, with the cause it was asked with.
+      const cause = lease.revokeRequested?.cause ?? 'early';
+      await step(`finish the requested revoke of lease ${lease.id}`, async () => {
+        const outcome = await deps.revokeLease({ leaseId: lease.id, cause, actor: 'sweep' });
+        if (outcome.kind === 'revoked') counts.revoked += 1;
+        else counts.skipped += 1;
+      });
+    }
 
     for (const lease of starting) {
       await step(`activate lease ${lease.id}`, async () => {

@@ -29,9 +29,20 @@ export class FixedClock implements Clock {
 export class MemoryCluster implements Cluster {
   readonly bindings = new Map<string, RoleBindingManifest>();
   private refusals: ClusterError[] = [];
+  private deleteRefusals: ClusterError[] = [];
 
   refuse(...errors: ClusterError[]): void {
     this.refusals.push(...errors);
+  }
+
+  /** Makes the next deletes fail with these errors (e.g. a 503 while a close revokes). */
+  refuseDeletes(...errors: ClusterError[]): void {
+    this.deleteRefusals.push(...errors);
+  }
+
+  /** The API server answers deletes again: refusals not taken yet are dropped. */
+  acceptDeletes(): void {
+    this.deleteRefusals = [];
   }
 
   static unavailable(): ClusterError {
@@ -56,6 +67,8 @@ export class MemoryCluster implements Cluster {
   }
 
   async deleteBinding(cluster: string, binding: BindingRef, owner: BindingOwner): Promise<'deleted' | 'absent' | 'not-ours'> {
+    const refusal = this.deleteRefusals.shift();
+    if (refusal !== undefined) throw refusal;
     const key = keyOf(cluster, binding);
     const existing = this.bindings.get(key);
     if (existing === undefined) return 'absent';

@@ -114,6 +114,21 @@ describe.each(stores)('LeaseStore contract: %s', (_name, open) => {
     expect(one.map((l) => l.id)).toEqual([early.id]);
   });
 
+  it('keeps a remembered close on the lease and makes it due at once, before its expiry', async () => {
+    // Prepare: an ACTIVE lease that expires the next day, owing its announcement until later
+    const store = await open();
+    const active = lease({ status: 'ACTIVE', expiresAt: '2026-01-02T00:00:00.000Z', grantNote: '', announceAt: '2026-01-01T06:00:00.000Z' });
+    await store.create(active);
+    const at = '2026-01-01T00:30:00.000Z';
+    // Act: a close could not revoke, and remembers it
+    const marked = await store.transition(active, 'ACTIVE', entry('ACTIVE', 'ACTIVE'), { revokeRequested: { at, cause: 'early', by: 'servicenow-webhook', reason: 'a backend was unavailable' } });
+    const due = await store.listDue('ACTIVE', new Date('2026-01-01T01:00:00.000Z'), 10);
+    // Assess
+    expect(marked.ok && marked.lease.revokeRequested).toEqual({ at, cause: 'early', by: 'servicenow-webhook', reason: 'a backend was unavailable' });
+    expect(due.map((l) => l.id)).toEqual([active.id]);
+    expect((await store.get(active.id))?.revokeRequested?.cause).toBe('early');
+  });
+
   it('holds a requester to the cap and gives the place back when a lease ends', async () => {
     // Prepare
     const store = await open();

@@ -54,7 +54,7 @@ export function useCases(catalogText: string = DEMO_CATALOG, options: { readonly
   const announce = makeAnnounceGrant({ ...ports, announcements });
   const activateLease = makeActivateLease({ ...ports, revokeLease, announce });
   const grantAccess = makeGrantAccess({ ...ports, metrics, onCall: options.onCall, catalog, schedulePrefix: 'kube-lease-test', pendingGraceSeconds: 120, announce });
-  const closeTicket = makeCloseTicket({ leases: ports.leases, revokeLease });
+  const closeTicket = makeCloseTicket({ leases: ports.leases, revokeLease, clock, logger: ports.logger });
   const processTicket = makeProcessTicket({ ...ports, grantAccess, closeTicket });
   // The evidence key (a test may make it fail: evidenceMac.fail).
   const evidenceMac = new SwitchableEvidenceMac();

@@ -112,20 +112,19 @@ export class DynamoDbLeaseStore implements LeaseStore {
   }
 
   async transition(lease: Lease, to: LeaseStatus, entry: HistoryEntry, patch: TransitionPatch = {}): Promise<TransitionResult> {
-    if (!canTransition(lease.status, to)) {
-      throw new LeaseStoreError(`lease ${lease.id}: ${lease.status} → ${to} is not an allowed transition`);
-    }
+    if (!canTransition(lease.status, to)) throw new LeaseStoreError(`lease ${lease.id}: ${lease.status} → ${to} is not an allowed transition`);
     // An ACTIVE lease whose grant's announcement is owed stays due at its `announceAt` (set with the
-    // ACTIVE write, moved by the announcement's own writes, which leave the version alone): a
-    // transition that does not set it reads it from the item itself, never from the caller's copy.
+    // ACTIVE write, moved by the announcement's own writes, which leave the version alone): a transition
+    // not setting it reads it from the item; a remembered close (revokeRequested) keeps it due at once.
     const expiresAt = patch.expiresAt ?? lease.expiresAt;
-    const keepsOwed = to === 'ACTIVE' && patch.announceAt === undefined;
+    const revokeRequested = patch.revokeRequested ?? lease.revokeRequested;
+    const keepsOwed = to === 'ACTIVE' && patch.announceAt === undefined && revokeRequested === undefined;
     const announceAt = typeof patch.announceAt === 'string' ? patch.announceAt : undefined;
     const sets = ['#status = :to', '#version = :next', '#history = list_append(#history, :entry)', keepsOwed ? '#dueAt = if_not_exists(#announceAt, :dueAt)' : '#dueAt = :dueAt'];
     const names: Record<string, string> = { '#status': 'status', '#version': 'version', '#history': 'history', '#dueAt': 'dueAt', ...(keepsOwed ? { '#announceAt': 'announceAt' } : {}) };
     const values: Record<string, unknown> = {
       ':to': to,
-      ':dueAt': dueAt({ status: to, startsAt: lease.startsAt, createdAt: lease.createdAt, expiresAt, announceAt }),
+      ':dueAt': dueAt({ status: to, startsAt: lease.startsAt, createdAt: lease.createdAt, expiresAt, announceAt, revokeRequested }),
       ':from': lease.status,
       ':version': lease.version,
       ':next': lease.version + 1,

@@ -99,6 +99,7 @@ export const leaseItemSchema = z.object({
   failureReason: z.string().optional(),
   revokedAt: z.string().optional(),
   revokeCause: z.enum(REVOKE_CAUSES).optional(),
+  revokeRequested: z.object({ at: z.string(), cause: z.enum(REVOKE_CAUSES), by: z.string(), reason: z.string() }).optional(),
   dryRun: z.boolean().optional(),
   deferredReason: z.string().optional(),
   accessCheck: z.object({ verb: z.string(), resource: z.string(), group: z.string(), subresource: z.string().optional() }).optional(),
@@ -164,7 +165,14 @@ export const placesKey = (source: string, requester: Person): string => `places#
  * or, while its grant's announcement is owed, at `announceAt` if that comes first; every other one
  * at its expiry. The sweep queries `status = X AND dueAt <= t`.
  */
-export function dueAt(lease: Pick<Lease, 'status' | 'startsAt' | 'expiresAt' | 'createdAt' | 'announceAt'>): string {
+export function dueAt(lease: Pick<Lease, 'status' | 'startsAt' | 'expiresAt' | 'createdAt' | 'announceAt' | 'revokeRequested'>): string {
+  const requested = lease.revokeRequested?.at;
+  const open = lease.status === 'SCHEDULED' || lease.status === 'PENDING' || lease.status === 'ACTIVE';
+  // A revoke that could not finish (a close) makes an open lease due at once, whatever its status.
+  if (requested !== undefined && open) {
+    const usual = dueAt({ ...lease, revokeRequested: undefined });
+    return requested < usual ? requested : usual;
+  }
   if (lease.status === 'SCHEDULED') return lease.startsAt;
   if (lease.status === 'PENDING') return lease.createdAt;
   if (lease.status === 'ACTIVE' && lease.announceAt !== undefined && lease.announceAt < lease.expiresAt) return lease.announceAt;

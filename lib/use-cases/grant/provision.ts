@@ -56,9 +56,9 @@ export async function provision(deps: GrantAccessDeps, lease: Lease, actor: stri
   }
   // Access exists (every binding was answered): record it ACTIVE, owing its announcement, which
   // this writer holds. Beside the write, the access review (read-only: an attempt that loses the
-  // write only drops its answer) and the timers' last step. The grant event goes out first, so a
-  // crash at any later point cannot lose it.
-  audit.record({ kind: 'grant', at: now.toISOString(), actor, ...leaseAuditFields(lease), reason: lease.reason, warning });
+  // write only drops its answer) and the timers' last step. The grant event goes out once the write
+  // is won (invariant 14: a concurrent attempt that loses it stays silent); a crash right after the
+  // write leaves the announcement owed, and the sweep that takes it over records the same event.
   const deferred = lease.deferredReason === undefined ? {} : { deferredReason: null };
   const reviewing = verifyAccess(deps, lease, 'allowed');
   const [moved, armed] = await Promise.all([
@@ -67,6 +67,7 @@ export async function provision(deps: GrantAccessDeps, lease: Lease, actor: stri
     options.onDecided?.(),
   ]);
   if (moved.ok) {
+    audit.record({ kind: 'grant', at: now.toISOString(), actor, ...leaseAuditFields(lease), reason: lease.reason, warning });
     const late = armed?.[0];
     const extra = late?.status === 'rejected' ? armedLate(deps, moved.lease, late.reason, actor) : '';
     // Only the writer that won ACTIVE says so; the comment comes after that write. The grant stands

@@ -1,0 +1,54 @@
+import { describe, expect, it } from '@jest/globals';
+import { MemoryCluster } from '../fakes/memory-ports.js';
+import { DEMO_CATALOG } from '../support/demo-catalog.js';
+import { approvedTicket, T0, useCases } from '../support/use-cases.js';
+
+const HOUR = 3_600_000;
+const WINDOWED = DEMO_CATALOG.replace('    namespaces: customfield_10102\n', '    namespaces: customfield_10102\n    start: customfield_10103\n');
+
+/** Races the concurrency suite (test/concurrency/model.test.ts) found, each replayed by hand. */
+describe('races found by the concurrency suite', () => {
+  it('double activation: the sweep and the activation timer at a window\'s start grant once, record one grant, say it once', async () => {
+    // Prepare: a lease scheduled for a window that has just opened
+    const app = useCases(WINDOWED);
+    const ticket = approvedTicket('RACE-1', { windowStart: new Date(T0.getTime() + HOUR).toISOString() });
+    app.jira.put(ticket);
+    const scheduled = await app.grantAccess(ticket, 'webhook');
+    if (scheduled.kind !== 'scheduled') throw new Error(`expected a scheduled lease, got ${scheduled.kind}`);
+    app.clock.advance(HOUR);
+    // Act: the timer and the sweep act on the SCHEDULED lease at once
+    const [timer, sweep] = await Promise.all([app.activateLease({ leaseId: scheduled.lease.id, actor: 'timer' }), app.sweepLeases()]);
+    // Assess: one of them won; one grant event, one "granted" comment, one binding
+    expect([timer.kind === 'activated' ? 1 : 0, sweep.activated].reduce((a, b) => a + b)).toBe(1);
+    expect(app.audit.kinds().filter((k) => k === 'grant')).toHaveLength(1);
+    expect(app.jira.commentsOn('RACE-1').filter((c) => c.startsWith('Access granted'))).toHaveLength(1);
+    expect(app.cluster.namespacesOf(scheduled.lease.id)).toEqual(['payments']);
+  });
+
+  it('a close whose revoke fails is remembered on the lease, and the next sweep finishes it, telling the ticket once', async () => {
+    // Prepare: an active lease, then the ticket is cancelled while the API server answers 503 to deletes
+    const app = useCases();
+    const granted = await app.grantAccess(approvedTicket('RACE-2'), 'webhook');
+    if (granted.kind !== 'granted') throw new Error(`expected a grant, got ${granted.kind}`);
+    const cancelled = { ...approvedTicket('RACE-2'), state: 'closed' as const, statusText: 'Cancelled' };
+    app.jira.put(cancelled);
+    app.cluster.refuseDeletes(MemoryCluster.unavailable());
+    // Act: the close fails (answered 503), then the sweep runs once, well before the expiry
+    await expect(app.closeTicket(cancelled, 'servicenow-webhook')).rejects.toThrow();
+    const marked = await app.leases.get(granted.lease.id);
+    app.clock.advance(60_000);
+    const swept = await app.sweepLeases();
+    // Assess: the close was remembered with its cause, the sweep revoked early, the ticket heard once
+    expect(marked?.status).toBe('ACTIVE');
+    expect(marked?.revokeRequested).toMatchObject({ cause: 'early' });
+    expect(swept.revoked).toBe(1);
+    const after = await app.leases.get(granted.lease.id);
+    expect(after).toMatchObject({ status: 'REVOKED', revokeCause: 'early' });
+    expect(app.cluster.namespacesOf(granted.lease.id)).toEqual([]);
+    expect(app.jira.commentsOn('RACE-2').filter((c) => c.startsWith('Access revoked'))).toHaveLength(1);
+    expect(app.audit.kinds().filter((k) => k === 'revoke')).toHaveLength(1);
+    // A later sweep has nothing left to do
+    app.clock.advance(60_000);
+    expect((await app.sweepLeases()).revoked).toBe(0);
+  });
+});
