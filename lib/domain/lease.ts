@@ -111,19 +111,11 @@ export interface Lease {
   readonly revokeRequested?: RevokeRequest | undefined;
   /** A dry-run lease: validated by the API server, never created, ended at once. */
   readonly dryRun?: boolean | undefined;
-  /**
-   * Set while a PENDING lease waits for a retry after a transient failure (the cluster or AWS was
-   * unavailable): what went wrong. The next delivery or the sweep provisions it again.
-   */
+  /** Set while a PENDING lease waits for a retry after a transient failure (the cluster or AWS was unavailable): what went wrong. The next delivery or the sweep provisions it again. */
   readonly deferredReason?: string | undefined;
   /** What the API server is asked after the grant and the revoke (the profile's `verify` when the lease was made). */
   readonly accessCheck?: AccessCheck | undefined;
-  /**
-   * Set (possibly empty) while the grant's announcement (the access review and the ticket comment)
-   * is owed: the lines it adds to the comment (a clipped end, timers left to the sweep). Written
-   * with the ACTIVE transition, cleared once the ticket is told (or refused the comment for good),
-   * and by a revoke: after the revoke, the grant is never announced.
-   */
+  /** Set (possibly empty) while the grant's announcement (the access review and the ticket comment) is owed: the lines it adds to the comment (a clipped end, timers left to the sweep). Written with the ACTIVE transition, cleared once the ticket is told (or refused the comment for good), and by a revoke: after the revoke, the grant is never announced. */
   readonly grantNote?: string | undefined;
   /**
    * Beside `grantNote`: until when the actor that holds the announcement is posting it (the
