@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { JiraCatalog } from '../../domain/catalog.js';
 import type { LinkedTicket, Person } from '../../domain/ticket.js';
 import { TicketSourceError } from '../../errors.js';
-import { denialIn, type FiledRequest, type RequesterTickets, type RequestStatus } from './requester-tickets.js';
+import { denialIn, requesterCall, type FiledRequest, type RequesterTickets, type RequestStatus } from './requester-tickets.js';
 
 /** A requester's own Jira account: the site, their email and API token (never kube-lease's). */
 export interface JiraRequesterCredentials {
@@ -11,7 +11,6 @@ export interface JiraRequesterCredentials {
   readonly token: string;
 }
 
-const TIMEOUT_MS = 15_000;
 const ISSUE_KEY = /^[A-Z][A-Z0-9_]{0,49}-[1-9][0-9]{0,14}$/;
 const userSchema = z.looseObject({ accountId: z.string().optional(), name: z.string().optional(), key: z.string().optional(), emailAddress: z.string().optional(), displayName: z.string().optional() });
 const fieldSchema = z.array(z.looseObject({ id: z.string(), name: z.string().optional(), schema: z.looseObject({ type: z.string(), items: z.string().optional() }).optional() }));
@@ -69,28 +68,8 @@ export class JiraRequester implements RequesterTickets {
 
   private async call(method: string, path: string, what: string, body?: unknown): Promise<{ status: number; json: unknown }> {
     const { baseUrl, email, token } = this.credentials;
-    let response: Response;
-    try {
-      response = await fetch(`${baseUrl.replace(/\/+$/, '')}${path}`, {
-        method,
-        headers: {
-          accept: 'application/json',
-          authorization: `Basic ${Buffer.from(`${email}:${token}`).toString('base64')}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
-    } catch (error) {
-      throw new TicketSourceError(`could not reach Jira at ${baseUrl} (${what}): ${error instanceof Error ? error.message : String(error)}`, undefined, { cause: error });
-    }
-    const raw = await response.text();
-    let json: unknown;
-    try {
-      json = raw === '' ? undefined : JSON.parse(raw);
-    } catch {
-      json = undefined;
-    }
+    const response = await requesterCall('Jira', baseUrl, { user: email, secret: token }, { method, path, what, body });
+    const { json, raw } = response;
     if (response.ok || response.status === 404) return { status: response.status, json };
     if (response.status === 401) throw new TicketSourceError(`Jira did not accept your credentials (${email} and your API token) while ${what}: check KUBE_LEASE_JIRA_EMAIL and KUBE_LEASE_JIRA_TOKEN`, 401);
     const parsed = errorSchema.safeParse(json);

@@ -1,5 +1,6 @@
 import { deniedMessage } from '../../domain/messages.js';
 import type { LinkedTicket, Person } from '../../domain/ticket.js';
+import { TicketSourceError } from '../../errors.js';
 
 /*
  * The ticket system as a requester uses it, with their own account: who am I, file a request,
@@ -56,3 +57,53 @@ export function denialIn(comment: string): string | undefined {
   const text = comment.trim();
   return DENIAL_PREFIX !== '' && text.startsWith(DENIAL_PREFIX) ? text.slice(DENIAL_PREFIX.length).replace(/\.$/, '') : undefined;
 }
+
+/** How long one of the requester's calls may take. */
+const REQUESTER_TIMEOUT_MS = 15_000;
+
+/** What one of the requester's own calls answered: its status, its body as text and as JSON (undefined when none or not JSON). */
+export interface RequesterAnswer {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly raw: string;
+  readonly json: unknown;
+}
+
+/**
+ * One JSON call to the requester's ticket system with their own basic credentials, bounded by a
+ * timeout. A call that gets no answer is a TicketSourceError naming the system and what was being
+ * done; any answer is returned for the caller to judge.
+ */
+export async function requesterCall(
+  system: string,
+  baseUrl: string,
+  credentials: { readonly user: string; readonly secret: string },
+  request: { readonly method: string; readonly path: string; readonly what: string; readonly body?: unknown },
+): Promise<RequesterAnswer> {
+  const { method, path, what, body } = request;
+  let response: Response;
+  try {
+    response = await fetch(`${baseUrl.replace(/\/+$/, '')}${path}`, {
+      method,
+      headers: {
+        accept: 'application/json',
+        authorization: `Basic ${Buffer.from(`${credentials.user}:${credentials.secret}`).toString('base64')}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(REQUESTER_TIMEOUT_MS),
+    });
+  } catch (error) {
+    throw new TicketSourceError(`could not reach ${system} at ${baseUrl} (${what}): ${error instanceof Error ? error.message : String(error)}`, undefined, { cause: error });
+  }
+  const raw = await response.text();
+  let json: unknown;
+  try {
+    json = raw === '' ? undefined : JSON.parse(raw);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, ok: response.ok, raw, json };
+}
+
+

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { ServiceNowCatalog } from '../../domain/catalog.js';
 import type { LinkedTicket, Person } from '../../domain/ticket.js';
 import { TicketSourceError } from '../../errors.js';
-import { denialIn, type FiledRequest, type RequesterTickets, type RequestStatus } from './requester-tickets.js';
+import { denialIn, requesterCall, type FiledRequest, type RequesterTickets, type RequestStatus } from './requester-tickets.js';
 
 /** A requester's own ServiceNow account (never kube-lease's integration user). */
 export interface ServiceNowRequesterCredentials {
@@ -11,7 +11,6 @@ export interface ServiceNowRequesterCredentials {
   readonly password: string;
 }
 
-const TIMEOUT_MS = 15_000;
 const SYS_ID = /^[0-9a-f]{32}$/;
 const NUMBER = /^[A-Z]{2,10}\d{4,12}$/;
 const resultSchema = z.looseObject({ result: z.unknown() });
@@ -37,28 +36,8 @@ export class ServiceNowRequester implements RequesterTickets {
 
   private async call(method: string, path: string, what: string, body?: Record<string, string>): Promise<unknown> {
     const { instanceUrl, user, password } = this.credentials;
-    let response: Response;
-    try {
-      response = await fetch(`${instanceUrl.replace(/\/+$/, '')}${path}`, {
-        method,
-        headers: {
-          accept: 'application/json',
-          authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
-    } catch (error) {
-      throw new TicketSourceError(`could not reach ServiceNow at ${instanceUrl} (${what}): ${error instanceof Error ? error.message : String(error)}`, undefined, { cause: error });
-    }
-    const raw = await response.text();
-    let json: unknown;
-    try {
-      json = raw === '' ? undefined : JSON.parse(raw);
-    } catch {
-      json = undefined;
-    }
+    const response = await requesterCall('ServiceNow', instanceUrl, { user, secret: password }, { method, path, what, body });
+    const { json, raw } = response;
     if (response.status === 401) throw new TicketSourceError(`ServiceNow did not accept your credentials (user ${user}) while ${what}: check KUBE_LEASE_SERVICENOW_USER and KUBE_LEASE_SERVICENOW_PASSWORD`, 401);
     if (!response.ok) {
       const parsed = errorSchema.safeParse(json);
