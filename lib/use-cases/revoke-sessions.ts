@@ -73,6 +73,19 @@ async function endPod(deps: SessionDeps, lease: Lease, actor: string, streams: r
   const { namespace, pod: name } = first;
   const lastOpened = Math.max(...streams.map((s) => Date.parse(s.at)));
   const kept = (why: string): SessionPod => ({ namespace, pod: name, outcome: 'kept', why });
+  /** Records the eviction as an `end-session` event; returns what its grace period lets the pod run. */
+  const recordEviction = (because: string, gracePeriodSeconds: number | undefined) => {
+    const grace = graceOf(deps.clock.now(), gracePeriodSeconds);
+    deps.audit.record({
+      kind: 'end-session',
+      at: deps.clock.now().toISOString(),
+      actor,
+      ...leaseAuditFields(lease),
+      namespaces: [namespace],
+      reason: `evicted pod ${namespace}/${name} (${because}) to end ${streams.map((s) => streamName(s.kind)).join(', ')} stream(s) opened by ${lease.subject.name}${graceNote(grace)}`,
+    });
+    return grace;
+  };
   let counted: string | undefined;
   try {
     const pod = await deps.cluster.getPod(lease.cluster, namespace, name);
@@ -91,16 +104,7 @@ async function endPod(deps: SessionDeps, lease: Lease, actor: string, streams: r
       if (result.outcome === 'absent') return { namespace, pod: name, outcome: 'gone', why: 'the eviction found it deleted or replaced' };
       if (result.outcome === 'refused') return kept(result.why);
       const why = `a bare pod the subject created through this lease at ${made.at}; nothing recreates it`;
-      const grace = graceOf(deps.clock.now(), pod.gracePeriodSeconds);
-      deps.audit.record({
-        kind: 'end-session',
-        at: deps.clock.now().toISOString(),
-        actor,
-        ...leaseAuditFields(lease),
-        namespaces: [namespace],
-        reason: `evicted pod ${namespace}/${name} (${why}) to end ${streams.map((s) => streamName(s.kind)).join(', ')} stream(s) opened by ${lease.subject.name}${graceNote(grace)}`,
-      });
-      return { namespace, pod: name, outcome: 'evicted', why, ...grace };
+      return { namespace, pod: name, outcome: 'evicted', why, ...recordEviction(why, pod.gracePeriodSeconds) };
     }
     const controller = `${pod.controller.kind} ${pod.controller.name}`;
     if (!RECREATING_CONTROLLERS.includes(pod.controller.kind)) return kept(`owned by ${controller}, not a controller kube-lease relies on to recreate it`);
@@ -116,16 +120,7 @@ async function endPod(deps: SessionDeps, lease: Lease, actor: string, streams: r
       counts.set(key, (counts.get(key) ?? 1) - 1);
       return result.outcome === 'absent' ? { namespace, pod: name, outcome: 'gone', why: 'the eviction found it deleted or replaced' } : kept(result.why);
     }
-    const grace = graceOf(deps.clock.now(), pod.gracePeriodSeconds);
-    deps.audit.record({
-      kind: 'end-session',
-      at: deps.clock.now().toISOString(),
-      actor,
-      ...leaseAuditFields(lease),
-      namespaces: [namespace],
-      reason: `evicted pod ${namespace}/${name} (owned by ${controller}) to end ${streams.map((s) => streamName(s.kind)).join(', ')} stream(s) opened by ${lease.subject.name}${graceNote(grace)}`,
-    });
-    return { namespace, pod: name, outcome: 'evicted', controller, ...grace };
+    return { namespace, pod: name, outcome: 'evicted', controller, ...recordEviction(`owned by ${controller}`, pod.gracePeriodSeconds) };
   } catch (error) {
     // An eviction that failed evicted nothing (a timeout is handled by the caller, and stays counted).
     if (counted !== undefined) counts.set(counted, (counts.get(counted) ?? 1) - 1);
