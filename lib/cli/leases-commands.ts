@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import { approvalKindOf, LEASE_STATUSES, OPEN_STATUSES, type Lease, type LeaseStatus } from '../domain/lease.js';
 import { isLeaseId } from '../domain/names.js';
+import { onCallLabel } from '../domain/on-call.js';
 import { isTicketSource, personLabel, TICKET_SOURCES, type TicketSourceName } from '../domain/ticket.js';
 import { UsageError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { LeaseStore } from '../ports/lease-store.js';
 import type { RevokeLeaseInput, RevokeOutcome } from '../use-cases/revoke-lease.js';
-import { asJson, leaseTable } from './output.js';
+import { asJson, leaseJson, leaseTable } from './output.js';
 
 type Out = (text: string) => void;
 interface StoreView {
@@ -68,7 +69,7 @@ export async function leasesList(args: readonly string[], store: StoreView, out:
     .filter((l) => since === undefined || Date.parse(l.revokedAt ?? l.expiresAt) >= since.getTime())
     .filter((l) => until === undefined || Date.parse(l.startsAt) <= until.getTime())
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-  if (values.json === true) out(asJson(leases));
+  if (values.json === true) out(asJson(leases.map(leaseJson)));
   else out(leases.length === 0 ? 'no leases\n' : leaseTable(leases, store.clock.now()));
   return 0;
 }
@@ -99,7 +100,7 @@ export async function leasesShow(args: readonly string[], store: StoreView, out:
     err(`no lease ${id}\n`);
     return 1;
   }
-  out(values.json === true ? asJson(lease) : describe(lease));
+  out(values.json === true ? asJson(leaseJson(lease)) : describe(lease));
   return 0;
 }
 
@@ -109,6 +110,7 @@ function describe(lease: Lease): string {
       `lease      ${lease.id} (${lease.status})`,
       `ticket     ${lease.source} ${lease.ticketKey}${lease.ticketId === undefined ? '' : ` (id ${lease.ticketId})`} ${lease.ticketUrl}`,
       `requester  ${personLabel(lease.requester)}; approved (${approvalKindOf(lease)}) by ${lease.approvers.map(personLabel).join(', ')}`,
+      ...(lease.onCall === undefined ? [] : [`on-call    ${onCallLabel(lease.onCall)}`]),
       `access     ${lease.roleRef.kind}/${lease.roleRef.name} for ${lease.subject.kind} ${lease.subject.name} in ${lease.cluster}: ${lease.namespaces.join(', ')}`,
       `window     ${lease.startsAt} → ${lease.expiresAt}`,
       `bindings   ${lease.bindings.map((b) => `${b.namespace}/${b.name}`).join(', ')}`,

@@ -1,5 +1,5 @@
 import { formatDuration } from '../domain/duration.js';
-import type { Lease } from '../domain/lease.js';
+import { approvalKindOf, type Lease } from '../domain/lease.js';
 import { personLabel } from '../domain/ticket.js';
 
 /** What is left of a lease's access, for people: `1h 12m`, `starts in 2h`, or `-` once it ended. */
@@ -12,12 +12,17 @@ export function timeLeft(lease: Lease, now: Date): string {
 
 /** Leases as an aligned table with a header, one row each. */
 export function leaseTable(leases: readonly Lease[], now: Date): string {
-  const rows = [['LEASE', 'STATUS', 'TICKET', 'REQUESTER', 'SUBJECT', 'ROLE', 'CLUSTER', 'NAMESPACES', 'EXPIRES', 'LEFT']];
+  const rows = [['LEASE', 'STATUS', 'TICKET', 'REQUESTER', 'APPROVAL', 'SUBJECT', 'ROLE', 'CLUSTER', 'NAMESPACES', 'EXPIRES', 'LEFT']];
   for (const l of leases) {
-    rows.push([l.id, l.status, l.ticketKey, personLabel(l.requester), `${l.subject.kind}:${l.subject.name}`, `${l.roleRef.kind}/${l.roleRef.name}`, l.cluster, l.namespaces.join(','), l.expiresAt, timeLeft(l, now)]);
+    rows.push([l.id, l.status, l.ticketKey, personLabel(l.requester), approvalKindOf(l), `${l.subject.kind}:${l.subject.name}`, `${l.roleRef.kind}/${l.roleRef.name}`, l.cluster, l.namespaces.join(','), l.expiresAt, timeLeft(l, now)]);
   }
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+/** A lease as the CLI's `--json` prints it: the stored record, with its approval kind always named (the store omits `person`). */
+export function leaseJson(lease: Lease): Lease {
+  return { ...lease, approvalKind: approvalKindOf(lease) };
 }
 
 /** A value as the CLI's `--json` prints it: one JSON document, then a newline. */
