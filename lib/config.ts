@@ -79,7 +79,7 @@ const REQUIRED: Record<string, string> = {
   JIRA_EMAIL: 'the Jira user kube-lease acts as',
   JIRA_API_TOKEN: 'that user\'s API token; in AWS a reference such as ssm:/kube-lease/prod/itsm/jira-api-token',
   JIRA_WEBHOOK_SECRET: 'the secret of the Jira webhook; in AWS a reference such as ssm:/kube-lease/prod/webhook/jira-webhook-secret',
-  PAGERDUTY_API_KEY: 'a read-only PagerDuty REST API key, needed because a profile has onCall; in AWS a reference such as ssm:/kube-lease/prod/itsm/pagerduty-api-key',
+  PAGERDUTY_API_KEY: 'a read-only PagerDuty REST API key, needed because a profile has onCall; in AWS a reference such as ssm:/kube-lease/prod/webhook/pagerduty-api-key',
 };
 
 /** Validated configuration, read once per cold start. Secret values are references until resolved. */

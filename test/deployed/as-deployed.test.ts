@@ -23,7 +23,7 @@ import { FakePagerDuty } from '../fakes/fake-pagerduty.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { MemoryAuditLog, MemoryLogger } from '../fakes/memory-audit-log.js';
 import { MemoryMetrics } from '../fakes/memory-metrics.js';
-import { WINDOW_CATALOG, withOnCall } from '../support/demo-catalog.js';
+import { WINDOW_CATALOG, withBreakGlass, withOnCall } from '../support/demo-catalog.js';
 import { packagedFunction, packageStack, resolve, STAND_IN, type PackagedFunction, type Template } from '../support/packaged-stack.js';
 import { alice, bob } from '../support/stack.js';
 
@@ -87,6 +87,7 @@ describe('as deployed: each function with only its packaged environment and IAM 
   const specs = new Map<FunctionId, PackagedFunction>();
   const saved = { ...process.env };
   let current: FunctionId = 'JiraWebhookLambdaFunction';
+  let pagerDutyKeyParameter: () => string = () => '?';
 
   /** Records a DynamoDB call as the action and resource IAM evaluates. */
   function recordDynamo(client: DynamoDBClient): DynamoDBClient {
@@ -157,6 +158,7 @@ describe('as deployed: each function with only its packaged environment and IAM 
 
   beforeAll(async () => {
     template = await packageStack('test');
+    pagerDutyKeyParameter = () => (packagedFunction(template, 'JiraWebhookLambdaFunction').env.PAGERDUTY_API_KEY ?? '?').replace(/^ssm:/, '');
     dir = await mkdtemp(join(tmpdir(), 'kube-lease-as-deployed-'));
     const [jiraUrl, snUrl, kubeUrl, eventBridgeUrl, logsUrl, kmsUrl, pdUrl] = await Promise.all([jira.start(), servicenow.start(), kube.start(), eventBridge.start(), cloudWatchLogs.start(), kms.start(), pagerDuty.start()]);
     // The evidence key the stack creates, under the ARN the sweep's environment names.
@@ -171,7 +173,7 @@ describe('as deployed: each function with only its packaged environment and IAM 
     // Its audit log is EKS's, in CloudWatch Logs: the revoke lists sessions from it, the sweep posts evidence.
     await writeFile(
       catalogPath,
-      withOnCall(WINDOW_CATALOG).replace('  demo: {}', `  demo:\n    kubeconfig: ssm:/kube-lease/test/clusters/kubeconfig-demo\n    auditLog: { type: cloudwatch, logGroup: ${AUDIT_LOG_GROUP}, delay: 5m }`),
+      withBreakGlass(withOnCall(WINDOW_CATALOG)).replace('  demo: {}', `  demo:\n    kubeconfig: ssm:/kube-lease/test/clusters/kubeconfig-demo\n    auditLog: { type: cloudwatch, logGroup: ${AUDIT_LOG_GROUP}, delay: 5m }`),
     );
     // What the SDK reads from the Lambda environment and the endpoints of the fakes.
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'placeholder', AWS_SECRET_ACCESS_KEY: 'placeholder', AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridgeUrl, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: logsUrl });
@@ -181,8 +183,9 @@ describe('as deployed: each function with only its packaged environment and IAM 
       '/kube-lease/test/itsm/servicenow-password': 'fake-sn-password',
       '/kube-lease/test/webhook/servicenow-webhook-secret': 'deployed-sn-secret',
       '/kube-lease/test/clusters/kubeconfig-demo': kube.kubeconfig(kubeUrl),
-      '/kube-lease/test/itsm/pagerduty-api-key': 'deployed-pd-key',
     };
+    // PagerDuty's key, under the parameter the packaged environment names.
+    parameters[pagerDutyKeyParameter()] = 'deployed-pd-key';
     for (const fn of FUNCTIONS) {
       const spec = packagedFunction(template, fn);
       specs.set(fn, spec);
@@ -322,7 +325,24 @@ describe('as deployed: each function with only its packaged environment and IAM 
     expect(granted.outcome).toBe('granted');
     expect(kube.list(LABEL_LEASE_ID, granted.leaseId)).toHaveLength(1);
     expect(pagerDuty.requests.map((r) => r.path)).toEqual(['/users', '/oncalls']);
-    expect(calls).toContainEqual({ fn: 'JiraWebhookLambdaFunction', action: 'ssm:GetParameter', resource: `arn:${partition}:ssm:${region}:${accountId}:parameter/kube-lease/test/itsm/pagerduty-api-key` });
+    expect(calls).toContainEqual({ fn: 'JiraWebhookLambdaFunction', action: 'ssm:GetParameter', resource: `arn:${partition}:ssm:${region}:${accountId}:parameter${pagerDutyKeyParameter()}` });
+    // No other function read it.
+    expect([...new Set(calls.filter((c) => c.resource.endsWith(pagerDutyKeyParameter())).map((c) => c.fn))]).toEqual(['JiraWebhookLambdaFunction']);
+  });
+
+  it('grants a break-glass request in the Jira webhook function, which counts the requester\'s use of the day under its role, and refuses the next', async () => {
+    // Prepare: two break-glass tickets of Alice's on one day; the profile allows one a day.
+    const day = clock.now().toISOString().slice(0, 10);
+    for (const key of ['DEP-10', 'DEP-11']) jira.createIssue({ key, reporter: alice, summary: `INC-10: checkout is down since 02:50 (${key})`, fields: { [PROFILE]: 'break-glass-debug' } });
+    // Act: Alice moves each to Break Glass (jira.breakGlassStatuses).
+    const first = outcome(await as('JiraWebhookLambdaFunction', (c) => deliverJira(c, jira.transition('DEP-10', 'Break Glass', alice))));
+    const second = outcome(await as('JiraWebhookLambdaFunction', (c) => deliverJira(c, jira.transition('DEP-11', 'Break Glass', alice))));
+    // Assess: the use is counted by the webhook's conditional update of the day's item (IAM simulation below).
+    expect([first.outcome, second.outcome]).toEqual(['granted', 'denied']);
+    expect(kube.list(LABEL_LEASE_ID, first.leaseId)).toHaveLength(1);
+    expect(jira.comments('DEP-11').at(-1)).toContain('already used break-glass 1 time(s) today');
+    const counted = calls.filter((c) => c.leadingKey === `breakglass#alice@example.com#${day}`).map((c) => `${c.fn} ${c.action}`);
+    expect([...new Set(counted)]).toEqual(['JiraWebhookLambdaFunction dynamodb:UpdateItem', 'JiraWebhookLambdaFunction dynamodb:GetItem']);
   });
 
   it('makes only AWS calls that each function\'s role allows (IAM simulation)', async () => {

@@ -256,6 +256,16 @@ describe('the roles cannot forward events or rewrite items of other kinds (IAM s
       [sweep, 'dynamodb:UpdateItem', 'delivery#abc', false],
       [sweep, 'dynamodb:DeleteItem', `lease#${id}`, false],
       [sweep, 'dynamodb:PutItem', 'places#alice@example.com', false],
+      // A requester's break-glass uses of a day: counted by the webhook's one conditional update
+      // (reserveBreakGlass), never put whole, never given back, never touched by timers or the sweep.
+      [webhook, 'dynamodb:UpdateItem', 'breakglass#alice@example.com#2026-12-07', true],
+      [webhook, 'dynamodb:PutItem', 'breakglass#alice@example.com#2026-12-07', false],
+      [webhook, 'dynamodb:DeleteItem', 'breakglass#alice@example.com#2026-12-07', false],
+      [timer, 'dynamodb:UpdateItem', 'breakglass#alice@example.com#2026-12-07', false],
+      [timer, 'dynamodb:PutItem', 'breakglass#alice@example.com#2026-12-07', false],
+      [sweep, 'dynamodb:UpdateItem', 'breakglass#alice@example.com#2026-12-07', false],
+      [sweep, 'dynamodb:PutItem', 'breakglass#alice@example.com#2026-12-07', false],
+      [sweep, 'dynamodb:DeleteItem', 'breakglass#alice@example.com#2026-12-07', false],
     ];
     const wrong: string[] = [];
     for (const [fn, action, pk, expected] of cases) {
@@ -266,6 +276,21 @@ describe('the roles cannot forward events or rewrite items of other kinds (IAM s
     expect(await allowed(webhook, 'dynamodb:PutItem', table, {})).toBe(false);
     // Reads stay unconditioned (index queries have the index's key, not an item's).
     expect(await allowed(webhook, 'dynamodb:Query', `${table}/index/status-dueAt`, {})).toBe(true);
+  });
+
+  it('lets only the webhook functions, which ask PagerDuty, read PagerDuty\'s API key', async () => {
+    // The parameter every function's environment names (the functions that never ask PagerDuty carry the reference unused).
+    const reference = packagedFunction(template, 'JiraWebhookLambdaFunction').env.PAGERDUTY_API_KEY ?? '';
+    expect(reference).toMatch(/^ssm:\/kube-lease\/test\//);
+    const parameter = `arn:${partition}:ssm:${region}:${accountId}:parameter${reference.slice('ssm:'.length)}`;
+    const may: string[] = [];
+    for (const fnId of ['JiraWebhookLambdaFunction', 'ServicenowWebhookLambdaFunction', 'ActivateLeaseLambdaFunction', 'RevokeLeaseLambdaFunction', 'SweepLeasesLambdaFunction']) {
+      if (await allowed(packagedFunction(template, fnId), 'ssm:GetParameter', parameter, {})) may.push(fnId);
+    }
+    expect(may).toEqual(['JiraWebhookLambdaFunction', 'ServicenowWebhookLambdaFunction']);
+    // The ITSM credentials every function comments with stay readable by all of them.
+    const jiraToken = `arn:${partition}:ssm:${region}:${accountId}:parameter/kube-lease/test/itsm/jira-api-token`;
+    expect(await allowed(packagedFunction(template, 'SweepLeasesLambdaFunction'), 'ssm:GetParameter', jiraToken, {})).toBe(true);
   });
 });
 
