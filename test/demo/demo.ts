@@ -12,7 +12,9 @@ import type { Lease } from '../../lib/domain/lease.js';
 import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
 import { FakeJira, type JiraUser } from '../fakes/fake-jira.js';
 import { FakeKubernetes, type StoredBinding } from '../fakes/fake-kubernetes.js';
+import { FakePagerDuty } from '../fakes/fake-pagerduty.js';
 import { FakeServiceNow, snDate } from '../fakes/fake-servicenow.js';
+import { DEMO_PAGERDUTY_KEY, runEmergency, withIncidentAccess, type EmergencyResult } from './demo-emergency.js';
 import { DEMO_CATALOG, endingSessions, withAuditLog } from '../support/demo-catalog.js';
 
 export interface DemoResult {
@@ -30,6 +32,11 @@ export interface DemoResult {
   readonly revocationLagMs: number | undefined;
   /** Whether alice's exec stream into the payments-debug pod ended when kube-lease evicted the pod at revoke. */
   readonly execStreamEnded: boolean;
+  /** The on-call grant, the break-glass grant and the refused second break-glass (steps 4 and 5). */
+  readonly emergency: EmergencyResult;
+  /** The on-call and the break-glass lease at the end (both expired by then). */
+  readonly onCallLease: Lease | undefined;
+  readonly breakGlassLease: Lease | undefined;
 }
 
 const alice: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c01', emailAddress: 'alice@example.com', displayName: 'Alice Engineer', accountType: 'atlassian', active: true };
@@ -46,7 +53,8 @@ const indent = (text: string, prefix = '   | ') => text.replace(/^/gm, prefix);
 /**
  * The whole cycle in local mode: an approver approves a Jira ticket, the webhook grants a
  * RoleBinding in the (fake) cluster, the in-process scheduler revokes it at expiry; a denial; and a
- * ServiceNow change whose window opens a few seconds later, granted at its start.
+ * ServiceNow change whose window opens a few seconds later, granted at its start; an on-call grant
+ * (PagerDuty) and a break-glass grant, and a second break-glass the per-day limit refuses.
  */
 export async function runDemo(options: {
   durationSeconds: number;
@@ -58,15 +66,17 @@ export async function runDemo(options: {
   const jira = new FakeJira();
   const servicenow = new FakeServiceNow();
   const kube = new FakeKubernetes();
+  const pagerDuty = new FakePagerDuty(DEMO_PAGERDUTY_KEY);
   const dir = await mkdtemp(join(tmpdir(), 'kube-lease-demo-'));
   const audit: AuditEvent[] = [];
   let stack: LocalStack | undefined;
   try {
-    const [jiraUrl, snUrl, kubeUrl] = await Promise.all([jira.start(), servicenow.start(), kube.start()]);
+    const [jiraUrl, snUrl, kubeUrl, pagerDutyUrl] = await Promise.all([jira.start(), servicenow.start(), kube.start(), pagerDuty.start()]);
     // Scoped to the demo's Jira project, as a real catalog should be; the fake API server writes its
     // audit log (as kube-apiserver --audit-log-path does), which kube-lease reads at revoke and after.
     kube.auditLogPath = join(dir, 'audit.log');
-    const catalog = endingSessions(withAuditLog(DEMO_CATALOG.replace('  approvedStatuses: [Approved]', '  approvedStatuses: [Approved]\n  projects: [OPS]'), kube.auditLogPath, '2s'));
+    // With incident access: a profile approved by being on call (PagerDuty), and one by break-glass.
+    const catalog = withIncidentAccess(endingSessions(withAuditLog(DEMO_CATALOG.replace('  approvedStatuses: [Approved]', '  approvedStatuses: [Approved]\n  projects: [OPS]'), kube.auditLogPath, '2s')));
     await writeFile(join(dir, 'catalog.yaml'), catalog);
     const pod = kube.addPod('payments', 'api-7d9c6b-x2x4q', { ownerKind: 'ReplicaSet', ownerName: 'api-7d9c6b', containers: ['app'] });
     kube.addSecret('payments', 'db-password', { password: 'placeholder' });
@@ -80,6 +90,9 @@ export async function runDemo(options: {
         SERVICENOW_USER: 'kube-lease.integration',
         SERVICENOW_PASSWORD: 'fake-sn-password',
         SERVICENOW_WEBHOOK_SECRET: SN_SECRET,
+        // Local mode asks the fake PagerDuty, as it would PagerDuty (docs/incident-access.md).
+        PAGERDUTY_API_URL: pagerDutyUrl,
+        PAGERDUTY_API_KEY: DEMO_PAGERDUTY_KEY,
         KUBECONFIG: join(dir, 'kubeconfig'),
         LEASES_TABLE: DEMO_TABLE,
       },
@@ -111,7 +124,7 @@ export async function runDemo(options: {
       });
     };
 
-    print(`local mode on ${url}; fake Jira on ${jiraUrl}; fake ServiceNow on ${snUrl}; fake Kubernetes API on ${kubeUrl}\n`);
+    print(`local mode on ${url}; fake Jira on ${jiraUrl}; fake ServiceNow on ${snUrl}; fake PagerDuty on ${pagerDutyUrl}; fake Kubernetes API on ${kubeUrl}\n`);
     // Alice asks from her terminal, with her own Jira token and kubeconfig; bob approves in Jira while she waits.
     jira.addAccount(alice, 'alice-api-token');
     jira.firstIssueNumber = 101;
@@ -186,9 +199,11 @@ export async function runDemo(options: {
     const execEnded = exec.text().then(() => true, () => true);
     print(`   alice opens an exec stream into payments/${pod.metadata.name}: HTTP ${exec.status}, open while the lease runs`);
 
+    const emergency = await runEmergency({ jira, kube, pagerDuty, requester: alice, durationSeconds: options.durationSeconds, deliverJira, print, step: 4 });
+
     const leaseId = bindingsWhileActive[0]?.metadata.labels?.[LABEL_LEASE_ID];
-    const ids = [leaseId, snLeaseId].filter((id): id is string => id !== undefined);
-    print(`\n4. waiting for both leases to expire …`);
+    const ids = [leaseId, snLeaseId, emergency.onCallLeaseId, emergency.breakGlassLeaseId].filter((id): id is string => id !== undefined);
+    print(`\n6. waiting for the ${ids.length} leases to expire …`);
     const deadline = Date.now() + (options.durationSeconds + 20) * 1000;
     const allRevoked = async () => (await Promise.all(ids.map((id) => stack?.container.leases.get(id)))).every((l) => l?.status === 'REVOKED');
     while (Date.now() < deadline && (!(await allRevoked()) || kube.list().length > 0)) await sleep(100);
@@ -205,6 +220,9 @@ export async function runDemo(options: {
     const revocationLagMs = lease?.revokedAt === undefined ? undefined : Date.parse(lease.revokedAt) - Date.parse(lease.expiresAt);
     print(`   Jira lease ${lease?.id ?? '?'} is ${lease?.status ?? '?'}, revoked ${revocationLagMs ?? '?'} ms after expiry`);
     print(`   ServiceNow lease ${serviceNowLease?.id ?? '?'} is ${serviceNowLease?.status ?? '?'}`);
+    const onCallLease = emergency.onCallLeaseId === undefined ? undefined : await stack.container.leases.get(emergency.onCallLeaseId);
+    const breakGlassLease = emergency.breakGlassLeaseId === undefined ? undefined : await stack.container.leases.get(emergency.breakGlassLeaseId);
+    print(`   on-call lease ${onCallLease?.id ?? '?'} is ${onCallLease?.status ?? '?'}; break-glass lease ${breakGlassLease?.id ?? '?'} is ${breakGlassLease?.status ?? '?'}`);
     print(`   RoleBindings left in the cluster: ${bindingsAfterExpiry.length}`);
     for (const l of [lease, serviceNowLease]) {
       print(`\n   history of lease ${l?.id ?? '?'} (${l?.ticketKey ?? '?'}):`);
@@ -216,7 +234,7 @@ export async function runDemo(options: {
     print(indent(jira.comments('OPS-102')[0] ?? '(none)'));
     print(`\n   ServiceNow work notes on ${change.number ?? ''}:`);
     for (const note of servicenow.notes(change)) print(indent(note) + '\n');
-    print('5. audit trail:');
+    print('7. audit trail:');
     for (const event of audit) print(`   ${JSON.stringify(event)}`);
     return {
       grantResponse,
@@ -228,14 +246,20 @@ export async function runDemo(options: {
       serviceNowBindingsBeforeStart,
       serviceNowBindingsAfterStart,
       bindingsAfterExpiry,
-      comments: { 'OPS-101': jira.comments('OPS-101'), 'OPS-102': jira.comments('OPS-102'), [change.number ?? '']: servicenow.notes(change) },
+      comments: {
+        ...Object.fromEntries(['OPS-101', 'OPS-102', 'OPS-103', 'OPS-104', 'OPS-105'].map((key) => [key, jira.comments(key)])),
+        [change.number ?? '']: servicenow.notes(change),
+      },
       audit,
       revocationLagMs,
       execStreamEnded,
+      emergency,
+      onCallLease,
+      breakGlassLease,
     };
   } finally {
     await stack?.stop();
-    await Promise.all([jira.stop(), servicenow.stop(), kube.stop()]);
+    await Promise.all([jira.stop(), servicenow.stop(), kube.stop(), pagerDuty.stop()]);
     await rm(dir, { recursive: true, force: true });
   }
 }

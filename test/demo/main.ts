@@ -23,13 +23,21 @@ function completed(result: DemoResult): boolean {
     result.bindingsWhileActive.length > 0 &&
     result.execStreamEnded &&
     result.lease.evidence?.postedAt !== undefined &&
-    result.serviceNowLease.evidence?.postedAt !== undefined
+    result.serviceNowLease.evidence?.postedAt !== undefined &&
+    // Incident access: an on-call and a break-glass grant, each with its binding, both ended; the second break-glass refused.
+    result.onCallLease?.approvalKind === 'on-call' &&
+    result.onCallLease.status === 'REVOKED' &&
+    result.breakGlassLease?.approvalKind === 'break-glass' &&
+    result.breakGlassLease.status === 'REVOKED' &&
+    result.emergency.bindings.onCall > 0 &&
+    result.emergency.bindings.breakGlass > 0 &&
+    (result.emergency.secondBreakGlassResponse.body as { code?: string }).code === 'break-glass-limit'
   );
 }
 
 /**
- * `npm run demo`: approve → grant → expire → revoke against fake Jira and Kubernetes, in well under
- * a minute. `npm run demo -- --keep` then keeps serving the demo's lease store (on disk under
+ * `npm run demo`: approve → grant → expire → revoke against fake Jira, ServiceNow, PagerDuty and
+ * Kubernetes (with an on-call and a break-glass grant), in well under a minute. `npm run demo -- --keep` then keeps serving the demo's lease store (on disk under
  * DATA_DIR/demo-dynamodb, on LOCAL_DYNAMODB_PORT) until Ctrl-C, for the CLI and the report.
  */
 async function main(argv: readonly string[]): Promise<number> {

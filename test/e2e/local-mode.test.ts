@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { runDemo } from '../demo/demo.js';
 
 describe('local mode end to end (npm run demo)', () => {
-  it('approves, grants, expires and revokes over HTTP (Jira and a scheduled ServiceNow change), in seconds', async () => {
+  it('approves, grants, expires and revokes over HTTP (Jira, a scheduled ServiceNow change, on-call and break-glass), in seconds', async () => {
     const lines: string[] = [];
     const result = await runDemo({ durationSeconds: 2, print: (line) => lines.push(line) });
 
@@ -33,7 +33,26 @@ describe('local mode end to end (npm run demo)', () => {
     const notes = (result.comments[result.serviceNowLease?.ticketKey ?? ''] ?? []).join('\n');
     expect(notes).toContain('Ended: pod payments/api-7d9c6b-x2x4q evicted (its controller ReplicaSet api-7d9c6b recreates it)');
     expect(notes).toMatch(/Sessions \(exec, attach, port-forward, or WebSocket \(upgraded\) request through pods\/proxy or services\/proxy\): 1:\n- exec into payments\/api-7d9c6b-x2x4q \(container app\): "sh"/);
-    expect([...result.audit.map((e) => e.kind)].sort()).toEqual(['activity', 'activity', 'deny', 'end-session', 'grant', 'grant', 'revoke', 'revoke', 'schedule', 'verify', 'verify']);
+    // Incident access: an on-call grant (PagerDuty shows alice on call on the schedule), a break-glass
+    // grant, and a second break-glass the per-day limit refuses; both leases expire with the others.
+    expect(result.emergency.onCallResponse).toMatchObject({ status: 200, body: { outcome: 'granted' } });
+    expect(result.emergency.pagerDutyPaths).toEqual(['/users', '/oncalls']);
+    expect(result.emergency.bindings).toEqual({ onCall: 1, breakGlass: 1 });
+    expect(result.comments['OPS-103']?.[0]).toMatch(/^Approved \(on-call\): the requester was on call per PagerDuty \(alice@example.com as user P\d+ on schedule PSC0001 "Payments primary" level 1, checked /m);
+    expect(result.onCallLease).toMatchObject({ status: 'REVOKED', approvalKind: 'on-call', onCall: { via: { type: 'schedule', id: 'PSC0001' } } });
+    expect(result.emergency.breakGlassResponse).toMatchObject({ status: 200, body: { outcome: 'granted' } });
+    expect(result.comments['OPS-104']?.[0]).toContain('Approved (break-glass): the requester approved their own request through break-glass');
+    expect(result.breakGlassLease).toMatchObject({ status: 'REVOKED', approvalKind: 'break-glass' });
+    // As short as asked (the break-glass maximum is 30m).
+    expect(Date.parse(result.breakGlassLease?.expiresAt ?? '') - Date.parse(result.breakGlassLease?.startsAt ?? '')).toBe(2000);
+    expect(result.emergency.secondBreakGlassResponse).toMatchObject({ status: 200, body: { outcome: 'denied', code: 'break-glass-limit' } });
+    expect(result.comments['OPS-105']?.[0]).toContain('the requester already used break-glass 1 time(s) today (UTC)');
+    expect(lines.join('\n')).toContain('kube-lease asked PagerDuty: GET /users, GET /oncalls');
+    expect(result.audit.filter((e) => e.kind === 'grant').map((e) => e.approvalKind).sort()).toEqual(['break-glass', 'on-call', 'person', 'person']);
+    expect([...result.audit.map((e) => e.kind)].sort()).toEqual([
+      ...['activity', 'activity', 'activity', 'activity', 'deny', 'deny', 'end-session'],
+      ...['grant', 'grant', 'grant', 'grant', 'revoke', 'revoke', 'revoke', 'revoke', 'schedule', 'verify', 'verify', 'verify', 'verify'],
+    ]);
     expect(lines.join('\n')).toContain('"kind": "RoleBinding"');
     // Step 1 asked from the terminal (kube-lease request --wait) and waited until the cluster said yes.
     expect(lines.join('\n')).toContain('filed OPS-101: ');

@@ -119,9 +119,13 @@ describe('npm run demo -- --keep', () => {
     const code = await Promise.race([ended, new Promise<string>((resolve) => setTimeout(() => resolve('still running after 30 s'), 30_000))]);
     // Assess
     expect(printed).toContain('demo: full cycle completed');
-    expect((JSON.parse(json) as { ticketKey: string; status: string }[]).map((l) => [l.ticketKey.replace(/\d+$/, 'n'), l.status]).sort()).toEqual([
-      ['CHGn', 'REVOKED'],
-      ['OPS-n', 'REVOKED'],
+    // The Jira and ServiceNow leases, the on-call and the break-glass lease, and the refused second break-glass.
+    expect((JSON.parse(json) as { ticketKey: string; status: string; approvalKind: string }[]).map((l) => [l.ticketKey.replace(/\d+$/, 'n'), l.status, l.approvalKind]).sort()).toEqual([
+      ['CHGn', 'REVOKED', 'person'],
+      ['OPS-n', 'FAILED', 'break-glass'],
+      ['OPS-n', 'REVOKED', 'break-glass'],
+      ['OPS-n', 'REVOKED', 'on-call'],
+      ['OPS-n', 'REVOKED', 'person'],
     ]);
     expect(code).toBe(0);
   }, 180_000);
