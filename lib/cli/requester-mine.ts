@@ -32,15 +32,15 @@ export async function mine(args: readonly string[], io: CliIo, hooks: RequesterH
     }
   }
   if (values.json === true) {
-    io.out(asJson({ requester: { id: me.id, email: me.email }, requests, leases: leases?.map((l) => ({ id: l.id, ticket: l.ticketKey, status: l.status, cluster: l.cluster, namespaces: l.namespaces, role: l.roleRef, startsAt: l.startsAt, expiresAt: l.expiresAt, left: timeLeft(l, now) })) ?? null, note: storeNote }));
+    io.out(asJson({ requester: { id: me.id, email: me.email }, requests, leases: leases?.map((l) => ({ id: l.id, ticket: l.ticketKey, status: l.status, cluster: l.cluster, namespaces: l.namespaces, role: l.roleRef, approvalKind: l.approvalKind ?? 'person', startsAt: l.startsAt, expiresAt: l.expiresAt, left: timeLeft(l, now) })) ?? null, note: storeNote }));
     return 0;
   }
   const rows = [['TICKET', 'STATUS', 'PROFILE', 'NAMESPACES', 'DURATION', 'URL']];
   for (const r of requests) rows.push([r.key, r.statusText, r.profile ?? '-', r.namespaces?.join(',') ?? '(profile\'s)', r.duration ?? '(default)', r.url]);
   io.out(requests.length === 0 ? 'no open requests\n' : table(rows));
   if (leases !== undefined) {
-    const leaseRows = [['LEASE', 'TICKET', 'STATUS', 'CLUSTER', 'NAMESPACES', 'ROLE', 'EXPIRES', 'LEFT']];
-    for (const l of leases.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt))) leaseRows.push([l.id, l.ticketKey, l.status, l.cluster, l.namespaces.join(','), `${l.roleRef.kind}/${l.roleRef.name}`, l.expiresAt, timeLeft(l, now)]);
+    const leaseRows = [['LEASE', 'TICKET', 'STATUS', 'APPROVAL', 'CLUSTER', 'NAMESPACES', 'ROLE', 'EXPIRES', 'LEFT']];
+    for (const l of leases.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt))) leaseRows.push([l.id, l.ticketKey, l.status, l.approvalKind ?? 'person', l.cluster, l.namespaces.join(','), `${l.roleRef.kind}/${l.roleRef.name}`, l.expiresAt, timeLeft(l, now)]);
     io.out(`\n${leases.length === 0 ? 'no open leases\n' : table(leaseRows)}`);
   }
   if (storeNote !== undefined) io.err(`${storeNote}\n`);

@@ -7,15 +7,31 @@ import { requesterCatalog } from './requester-settings.js';
 
 /* `kube-lease profiles`: what the catalog lets a requester ask for, and who approves it. */
 
-/** Who approves a profile. On-call and break-glass approvals are not catalog settings yet: always empty here. */
+/**
+ * Who approves a profile: people and groups, the PagerDuty on-call rotations whose member approves
+ * their own request (`escalation policy P1`, `schedule S1`, with the incident condition), and break-glass
+ * (the requester, briefly, a few times a day).
+ */
 export function approvalOf(profile: Profile): { people: readonly string[]; groups: readonly string[]; onCall: readonly string[]; breakGlass: readonly string[] } {
-  return { people: profile.approvers ?? [], groups: profile.approverGroups ?? [], onCall: [], breakGlass: [] };
+  const onCall = profile.onCall;
+  const during = onCall?.incidentServices === undefined ? '' : ` while an incident is open on ${onCall.incidentServices.join(' or ')}`;
+  const rotations = [...(onCall?.escalationPolicies ?? []).map((id) => `escalation policy ${id}`), ...(onCall?.schedules ?? []).map((id) => `schedule ${id}`)].map((r) => `${r}${during}`);
+  const glass = profile.breakGlass;
+  const breakGlass = glass === undefined ? [] : [`the requester, for at most ${formatDuration(glass.maxDuration)}, ${glass.perDay} per day`];
+  return { people: profile.approvers ?? [], groups: profile.approverGroups ?? [], onCall: rotations, breakGlass };
 }
 
 export function approvalText(profile: Profile): string {
   const a = approvalOf(profile);
-  const parts = [...(a.people.length > 0 ? [`people: ${a.people.join(', ')}`] : []), ...(a.groups.length > 0 ? [`a member of ${a.groups.join(' or ')}`] : [])];
-  return parts.length === 0 ? 'any other person' : parts.join('; ');
+  const parts = [
+    ...(a.people.length > 0 ? [`people: ${a.people.join(', ')}`] : []),
+    ...(a.groups.length > 0 ? [`a member of ${a.groups.join(' or ')}`] : []),
+  ];
+  const emergency = [
+    ...(a.onCall.length > 0 ? [`on call (PagerDuty ${a.onCall.join(' or ')})`] : []),
+    ...(a.breakGlass.length > 0 ? [`break-glass: ${a.breakGlass.join('')}`] : []),
+  ];
+  return [parts.length === 0 ? 'any other person' : parts.join('; '), ...emergency].join('; ');
 }
 
 export function profiles(args: readonly string[], io: CliIo): number {

@@ -254,7 +254,7 @@ describe('requester CLI (profiles, request, wait, mine)', () => {
       ['payments-read', 'approved'],
     ]);
     expect(json.requests.map((r) => r.key)).not.toContain('OPS-500');
-    expect(json.leases).toEqual([expect.objectContaining({ ticket: granted, status: 'ACTIVE', left: '45m' })]);
+    expect(json.leases).toEqual([expect.objectContaining({ ticket: granted, status: 'ACTIVE', approvalKind: 'person', left: '45m' })]);
   });
 
   it('completes commands, profiles and namespaces from the catalog', async () => {
