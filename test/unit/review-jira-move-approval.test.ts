@@ -6,7 +6,8 @@ import { approvalFrom, jiraIssueSchema } from '../../lib/sources/jira/jira-issue
  * Jira's *Move issue* maps the issue's status into the target workflow; when it lands in an approved
  * status, the move's changelog entry carries a `status` item (fieldId status, fieldtype jira) beside
  * the `project` and `Key` items. No workflow transition ran (its conditions, e.g. "only the approvers
- * group", never applied), so the mover must not become the approver.
+ * group", never applied), so the mover must not become the approver. Regression test since the fix:
+ * such an entry is no approval (the ticket shows no approver: denied, no-approval).
  */
 
 const carol = { accountId: 'acc-carol', displayName: 'Carol', accountType: 'atlassian', active: true };

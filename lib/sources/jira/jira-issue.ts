@@ -92,7 +92,9 @@ export function approvalFrom(issue: JiraIssue, histories: readonly JiraHistory[]
     h.items.some((i) => isStatusChange(i) && (status.id !== undefined && i.to != null ? i.to === status.id : i.toString === status.name)),
   );
   const latest = entries.at(-1);
-  if (latest === undefined) return undefined;
+  // A *Move issue* that mapped the status into this one ran no transition (none of its conditions
+  // applied): the mover is no approver, and the approval fails closed.
+  if (latest === undefined || latest.items.some(isMoveItem)) return undefined;
   const approver = toPerson(latest.author);
   if (approver === undefined) return undefined;
   return { id: latest.id, approvers: [approver], at: latest.created, records: [{ id: `jira-history:${latest.id}`, approvers: [approver] }] };
@@ -105,6 +107,11 @@ export function approvalFrom(issue: JiraIssue, histories: readonly JiraHistory[]
  */
 export function isStatusChange(item: z.infer<typeof changelogItem>): boolean {
   return item.fieldId === 'status' && item.fieldtype === 'jira';
+}
+
+/** Whether a changelog item is Jira's own record of a *Move issue* (its project, key or workflow changed). */
+function isMoveItem(item: z.infer<typeof changelogItem>): boolean {
+  return item.fieldtype === 'jira' && (item.fieldId === 'project' || item.field === 'project' || item.field === 'Key' || item.field === 'Workflow');
 }
 
 /**
