@@ -9,6 +9,7 @@ import { ServiceNowTicketSource } from '../../lib/sources/servicenow/servicenow-
  * that user may be able to set another person's `sysapproval_approver` record to approved (or insert
  * one). The record then names the person as approver; only `sys_updated_by` shows that kube-lease's
  * own account made the decision. An approval the integration user made is no approval (item 2).
+ * Regression test since the fix: such a record's approver is marked as the integration account.
  */
 
 const CHANGE = 'c'.repeat(32);
