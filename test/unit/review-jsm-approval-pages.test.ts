@@ -5,7 +5,7 @@ import { serviceDeskApproval, serviceDeskApprovalsSchema } from '../../lib/sourc
  * Review of issue 23 item 1 (JSM steps): `GET /rest/servicedeskapi/request/{key}/approval` is paged
  * (PagedDTOApprovalDTO: start, limit 50 by default, isLastPage). kube-lease reads the first page
  * only: a step still pending, or declined, on a later page is never seen, and the steps it did see
- * decide. An approval read from part of the list is no approval.
+ * decide. An approval read from part of the list is no approval. Regression test since the fix.
  */
 const step = (id: number, decision: string) => ({
   id: String(id),

@@ -143,6 +143,8 @@ const jsmDate = z.looseObject({ iso8601: z.string().optional(), epochMillis: z.n
 
 /** `GET /rest/servicedeskapi/request/{key}/approval`, reduced to what we read. */
 export const serviceDeskApprovalsSchema = z.looseObject({
+  /** The list is paged (50 a page by default): `false` when more steps follow. */
+  isLastPage: z.boolean().optional(),
   values: z.array(
     z.looseObject({
       id: z.union([z.string(), z.number()]).transform(String),
@@ -162,6 +164,8 @@ export type ServiceDeskApprovals = z.infer<typeof serviceDeskApprovalsSchema>;
  * approved them, with the moment the first one was decided (edits after it void the approval).
  */
 export function serviceDeskApproval(approvals: ServiceDeskApprovals): { approval?: Approval; declined?: string; pending?: string } {
+  // A step pending or declined on a page not read would go unseen: part of the list decides nothing.
+  if (approvals.isLastPage === false) return { pending: 'the Jira Service Management approvals fill more than one page, and only the first was read' };
   const steps = approvals.values;
   const label = (v: ServiceDeskApprovals['values'][number]) => `"${(v.name ?? v.id).slice(0, 80)}"`;
   const pending = steps.find((v) => v.finalDecision === 'pending');
