@@ -220,7 +220,7 @@ export function publicReason(error: unknown): string {
     const status = error.statusCode;
     if (status === 403) return 'the cluster refused the binding (403 Forbidden: kube-lease may not bind this role there)';
     if (status === 401) return 'the cluster did not accept kube-lease\'s credentials (401)';
-    if (status === 404) return 'the cluster has no such namespace (404)';
+    if (status === 404) return 'the cluster answered 404 Not Found (a namespace that does not exist, or a path it does not serve)';
     if (status === 400 || status === 422) return `the cluster refused the binding as invalid (${status})`;
     if (status === 409) return 'the cluster reported a conflict (409)';
     return error.retryable ? 'the cluster was unavailable' : `the cluster refused the request${status === undefined ? '' : ` (${status})`}`;

@@ -139,13 +139,13 @@ export class FakeServiceNow extends FakeHttpServer {
 
   /** Records an approval by `approver` and moves the change to `state` (default Scheduled), as one update. */
   approve(change: Record_, approver: SnUser, state = '-2'): void {
-    this.approvals.push({ sys_id: sysId(), sysapproval: change.sys_id ?? '', approver: approver.sys_id, state: 'approved', sys_updated_on: snDate(this.now()) });
+    this.approvals.push({ sys_id: sysId(), sysapproval: change.sys_id ?? '', approver: approver.sys_id, state: 'approved', sys_updated_on: snDate(this.now()), sys_updated_by: approver.user_name });
     this.update(change, { approval: 'approved', state }, approver);
   }
 
   /** One approver of several approves; the change stays `requested` until the last one does (approve()). */
   approveStep(change: Record_, approver: SnUser): void {
-    this.approvals.push({ sys_id: sysId(), sysapproval: change.sys_id ?? '', approver: approver.sys_id, state: 'approved', sys_updated_on: snDate(this.now()) });
+    this.approvals.push({ sys_id: sysId(), sysapproval: change.sys_id ?? '', approver: approver.sys_id, state: 'approved', sys_updated_on: snDate(this.now()), sys_updated_by: approver.user_name });
   }
 
   /** A new approval round: earlier approvals become "not_required", as ServiceNow does on re-approval. */

@@ -92,7 +92,9 @@ export function approvalFrom(issue: JiraIssue, histories: readonly JiraHistory[]
     h.items.some((i) => isStatusChange(i) && (status.id !== undefined && i.to != null ? i.to === status.id : i.toString === status.name)),
   );
   const latest = entries.at(-1);
-  if (latest === undefined) return undefined;
+  // A *Move issue* that mapped the status into this one ran no transition (none of its conditions
+  // applied): the mover is no approver, and the approval fails closed.
+  if (latest === undefined || latest.items.some(isMoveItem)) return undefined;
   const approver = toPerson(latest.author);
   if (approver === undefined) return undefined;
   return { id: latest.id, approvers: [approver], at: latest.created, records: [{ id: `jira-history:${latest.id}`, approvers: [approver] }] };
@@ -105,6 +107,11 @@ export function approvalFrom(issue: JiraIssue, histories: readonly JiraHistory[]
  */
 export function isStatusChange(item: z.infer<typeof changelogItem>): boolean {
   return item.fieldId === 'status' && item.fieldtype === 'jira';
+}
+
+/** Whether a changelog item is Jira's own record of a *Move issue* (its project, key or workflow changed). */
+function isMoveItem(item: z.infer<typeof changelogItem>): boolean {
+  return item.fieldtype === 'jira' && (item.fieldId === 'project' || item.field === 'project' || item.field === 'Key' || item.field === 'Workflow');
 }
 
 /**
@@ -136,6 +143,8 @@ const jsmDate = z.looseObject({ iso8601: z.string().optional(), epochMillis: z.n
 
 /** `GET /rest/servicedeskapi/request/{key}/approval`, reduced to what we read. */
 export const serviceDeskApprovalsSchema = z.looseObject({
+  /** The list is paged (50 a page by default): `false` when more steps follow. */
+  isLastPage: z.boolean().optional(),
   values: z.array(
     z.looseObject({
       id: z.union([z.string(), z.number()]).transform(String),
@@ -155,6 +164,8 @@ export type ServiceDeskApprovals = z.infer<typeof serviceDeskApprovalsSchema>;
  * approved them, with the moment the first one was decided (edits after it void the approval).
  */
 export function serviceDeskApproval(approvals: ServiceDeskApprovals): { approval?: Approval; declined?: string; pending?: string } {
+  // A step pending or declined on a page not read would go unseen: part of the list decides nothing.
+  if (approvals.isLastPage === false) return { pending: 'the Jira Service Management approvals fill more than one page, and only the first was read' };
   const steps = approvals.values;
   const label = (v: ServiceDeskApprovals['values'][number]) => `"${(v.name ?? v.id).slice(0, 80)}"`;
   const pending = steps.find((v) => v.finalDecision === 'pending');

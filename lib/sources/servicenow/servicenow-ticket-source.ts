@@ -27,7 +27,7 @@ const auditRecords = z.array(
 );
 /** Most sys_audit rows read for one change; a longer history fails closed. */
 const AUDIT_LIMIT = 1000;
-const approverRecords = z.array(z.looseObject({ sys_id: z.string(), approver: z.string(), state: z.string(), sys_updated_on: z.string().optional() }));
+const approverRecords = z.array(z.looseObject({ sys_id: z.string(), approver: z.string(), state: z.string(), sys_updated_on: z.string().optional(), sys_updated_by: z.string().optional() }));
 const changeSchema = z.looseObject({ sys_id: z.string(), number: z.string(), state: z.string(), approval: z.string(), type: z.string().optional() });
 
 /**
@@ -183,12 +183,19 @@ export class ServiceNowTicketSource implements TicketSource {
   /** The approved `sysapproval_approver` records: their approvers, and an id that changes with a new approval round. */
   private async approval(changeSysId: string): Promise<TicketSnapshot['approval']> {
     const parsed = approverRecords.safeParse(
-      await this.client.query('sysapproval_approver', `sysapproval=${changeSysId}^state=approved`, ['sys_id', 'approver', 'state', 'sys_updated_on']),
+      await this.client.query('sysapproval_approver', `sysapproval=${changeSysId}^state=approved`, ['sys_id', 'approver', 'state', 'sys_updated_on', 'sys_updated_by']),
     );
     if (!parsed.success) throw new TicketSourceError('ServiceNow returned approvals of unexpected shape', undefined, { cause: parsed.error });
     const records = parsed.data.filter((r) => r.state === 'approved');
     if (records.length === 0) return undefined;
-    const people = await Promise.all(records.map((r) => this.user(r.approver)));
+    // A record kube-lease's own user last wrote (set to approved, or inserted) is its decision, whoever it names.
+    const own = (r: (typeof records)[number]) => this.integrationUser !== undefined && r.sys_updated_by?.toLowerCase() === this.integrationUser.toLowerCase();
+    const people = await Promise.all(
+      records.map(async (r) => {
+        const person = await this.user(r.approver);
+        return person !== undefined && own(r) ? { ...person, integration: true } : person;
+      }),
+    );
     const approvers = people.filter((p): p is Person => p !== undefined);
     if (approvers.length === 0) return undefined;
     const id = `sn-${createHash('sha256').update(records.map((r) => r.sys_id).sort().join(',')).digest('hex').slice(0, 16)}`;
