@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseAuditEvent, type AuditEvent } from '../../lib/domain/activity.js';
+import { parseCatalog } from '../../lib/adapters/catalog/parse-catalog.js';
 import { activeSince, decideIdle, firstIdleWatch, idleReadWindow, lastRequestThrough, type IdleWatch } from '../../lib/domain/idle.js';
+import { DEMO_CATALOG, withAuditLog } from '../support/demo-catalog.js';
 
 const T0 = Date.parse('2026-03-02T10:00:00.000Z');
 const MIN = 60_000;
@@ -134,5 +136,40 @@ describe('lastRequestThrough', () => {
     const last = lastRequestThrough(events, bindings);
     // Assess
     expect(last).toBe(expected);
+  });
+});
+
+describe('catalog: idleTimeout', () => {
+  const audited = withAuditLog(DEMO_CATALOG, '/var/log/kube-apiserver/audit.log', '5m');
+  const withIdle = (catalog: string, timeout: string) => catalog.replace('    maxDuration: 4h\n', `    maxDuration: 4h\n    idleTimeout: ${timeout}\n`);
+  const problems = (text: string): string => {
+    try {
+      parseCatalog(text);
+      return '';
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  };
+
+  it('is read in seconds and copied onto a new lease', () => {
+    // Act
+    const catalog = parseCatalog(withIdle(audited, '45m'));
+    // Assess
+    expect(catalog.profiles.find((p) => p.name === 'payments-read')?.idleTimeout).toBe(2700);
+    expect(catalog.profiles.find((p) => p.name === 'payments-debug')?.idleTimeout).toBeUndefined();
+  });
+
+  it.each([
+    ['shorter than 5m', withIdle(audited, '4m'), 'must be at least 5m'],
+    ['as long as maxDuration', withIdle(audited, '4h'), 'must be shorter than maxDuration'],
+    ['on a cluster without an audit log', withIdle(DEMO_CATALOG, '30m'), 'needs the audit log of cluster "demo"'],
+    ['with a Group subject', withIdle(audited, '30m').replace('subject:\n  kind: User', 'subject:\n  kind: Group'), 'needs a User subject'],
+    ['not a duration', withIdle(audited, 'soon'), 'not a duration'],
+  ])('is refused %s', (_case, text, message) => {
+    // Act
+    const found = problems(text);
+    // Assess
+    expect(found).toContain('idleTimeout');
+    expect(found).toContain(message);
   });
 });
