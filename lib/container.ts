@@ -39,6 +39,8 @@ import { DynamoDbEvidenceStore } from './adapters/dynamodb/evidence-records.js';
 import { cloudWatchLogsClients, evidenceMacOf } from './composition/aws-backends.js';
 import type { EvidenceMac } from './ports/evidence-mac.js';
 import { makeCollectEvidence } from './use-cases/collect-evidence.js';
+import { makeCheckIdle } from './use-cases/check-idle.js';
+import { DynamoDbIdleWatches } from './adapters/dynamodb/idle-watches.js';
 import { makeTimerTargets, timerSleep, type OnTimeTargets } from './use-cases/wait-for-moment.js';
 
 /** Evidence that cannot be read or posted for this long after it was due is given up, and said so. */
@@ -189,6 +191,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     pendingGraceSeconds: config.pendingGraceSeconds,
     scanEveryMinutes: config.sweepScanEveryMinutes,
     announce,
+    checkIdle: activity === undefined ? undefined : makeCheckIdle({ activity, watches: decorate('leases', new DynamoDbIdleWatches(dynamodb, config.leasesTable)), clock, logger, revokeLease }),
     evidence:
       activity === undefined || evidence === undefined
         ? undefined

@@ -19,14 +19,15 @@ export async function sweepDryRun(args: readonly string[], store: { readonly lea
   const due = await findDueLeases(store.leases, store.clock.now(), store.pendingGraceSeconds, Number.POSITIVE_INFINITY);
   if (values.json === true) {
     const ids = (list: readonly { id: string }[]) => list.map((l) => l.id);
-    out(asJson({ activate: ids(due.starting), revoke: ids(due.expired), settle: ids(due.stale), announce: ids(due.owed) }));
+    out(asJson({ activate: ids(due.starting), revoke: ids(due.expired), settle: ids(due.stale), announce: ids(due.owed), checkIdle: ids(due.idling) }));
     return 0;
   }
-  out(`dry run: would activate ${due.starting.length}, revoke ${due.expired.length}, settle ${due.stale.length} abandoned grant(s), announce ${due.owed.length} grant(s)\n`);
+  out(`dry run: would activate ${due.starting.length}, revoke ${due.expired.length}, settle ${due.stale.length} abandoned grant(s), announce ${due.owed.length} grant(s), check ${due.idling.length} for idleness\n`);
   for (const l of due.starting) out(`  activate ${l.id} ${l.ticketKey} (starts ${l.startsAt})\n`);
   for (const l of due.expired) out(`  revoke   ${l.id} ${l.ticketKey} (expired ${l.expiresAt})\n`);
   for (const l of due.stale) out(`  settle   ${l.id} ${l.ticketKey} (pending since ${l.createdAt})\n`);
   for (const l of due.owed) out(`  announce ${l.id} ${l.ticketKey} (owed since the grant, due ${l.announceAt ?? '?'})\n`);
+  for (const l of due.idling) out(`  check    ${l.id} ${l.ticketKey} (idle timeout ${l.idle?.timeout ?? '?'}s, check due ${l.idle?.checkAt ?? '?'}; revoked only if the audit log shows it idle)\n`);
   for (const l of due.closing) out(`  revoke   ${l.id} ${l.ticketKey} (a close asked for it at ${l.revokeRequested?.at ?? '?'}; it could not finish then)\n`);
   return 0;
 }

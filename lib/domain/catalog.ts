@@ -96,6 +96,8 @@ export interface Profile {
   readonly onCall?: OnCallRule | undefined;
   /** Break-glass: self-approval through a dedicated path (Jira `jira.breakGlassStatuses`, a ServiceNow emergency change). */
   readonly breakGlass?: BreakGlassRule | undefined;
+  /** Seconds: a lease with no request through its bindings for this long (per the audit log) is revoked early (see domain/idle.ts). */
+  readonly idleTimeout?: number | undefined;
 }
 
 /** A cluster's API server audit log; `delay`: seconds it may lag behind. */

@@ -1,5 +1,6 @@
 import { accessCheckOf } from './catalog.js';
 import type { GrantPlan } from './decision.js';
+import { firstIdleWatch } from './idle.js';
 import type { Lease } from './lease.js';
 import { bindingName, leaseIdFor, scheduleName } from './names.js';
 import { onCallLabel } from './on-call.js';
@@ -58,6 +59,8 @@ export function newLease(plan: GrantPlan, now: Date, schedulePrefix: string, act
     ...(plan.dryRun ? { dryRun: true } : {}),
     accessCheck: accessCheckOf(plan.profile),
     ...(plan.profile.onRevoke?.sessions === 'end' ? { endSessions: true, endStreams: [...plan.profile.onRevoke.streams], podsPerController: plan.profile.onRevoke.podsPerController } : {}),
+    // Copied, like endSessions: a catalog edit never changes a running lease.
+    ...(plan.profile.idleTimeout === undefined || plan.dryRun ? {} : { idle: firstIdleWatch(plan.profile.idleTimeout, plan.startsAt, plan.expiresAt) }),
     status,
     bindings: plan.namespaces.map((namespace) => ({ namespace, name })),
     scheduleName: scheduleName(schedulePrefix, id),

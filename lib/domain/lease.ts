@@ -1,5 +1,6 @@
 import type { ActivityEvidence, SessionsAtRevoke, StreamKind } from './activity.js';
 import type { AccessCheck } from './catalog.js';
+import type { IdleWatch } from './idle.js';
 import type { ApprovalKind, OnCallProof } from './on-call.js';
 import { personLabel, type Person, type TicketSourceName } from './ticket.js';
 import {
@@ -17,7 +18,7 @@ import {
 export const LEASE_STATUSES = ['SCHEDULED', 'PENDING', 'ACTIVE', 'REVOKED', 'FAILED'] as const;
 export type LeaseStatus = (typeof LEASE_STATUSES)[number];
 /** Why a lease ended by revocation. */
-export const REVOKE_CAUSES = ['expiry', 'sweep', 'manual', 'early', 'dry-run'] as const;
+export const REVOKE_CAUSES = ['expiry', 'sweep', 'manual', 'early', 'dry-run', 'idle'] as const;
 export type RevokeCause = (typeof REVOKE_CAUSES)[number];
 /** Causes of an on-time end (the timer or the sweep at expiry): their lag counts against the expiry. */
 export const TIMED_CAUSES: readonly RevokeCause[] = ['expiry', 'sweep'];
@@ -131,6 +132,8 @@ export interface Lease {
   readonly endStreams?: readonly StreamKind[] | undefined;
   /** With `endSessions`: the most pods of one controller one revoke evicts (absent in older records: 1). */
   readonly podsPerController?: number | undefined;
+  /** The profile's `idleTimeout` when the lease was made, and the sweep's progress through the audit log (see IdleWatch). */
+  readonly idle?: IdleWatch | undefined;
   /** What the revoke found in the audit log of streams the subject opened, and what it did about them. */
   readonly sessions?: SessionsAtRevoke | undefined;
   /** What the subject did during the lease, from the cluster's audit log, collected a while after the end. */

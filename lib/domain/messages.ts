@@ -1,4 +1,5 @@
 import { formatDuration } from './duration.js';
+import { idleRevokeText } from './idle.js';
 import type { Lease, RevokeCause } from './lease.js';
 import { onCallLabel } from './on-call.js';
 import { personLabel } from './ticket.js';
@@ -92,13 +93,14 @@ const CAUSE_TEXT: Record<RevokeCause, string> = {
   manual: 'an operator revoked it',
   early: 'the ticket was closed, cancelled or its approval withdrawn',
   'dry-run': 'this was a dry run',
+  idle: idleRevokeText(undefined),
 };
 
 /** `untouched`: bindings (namespace/name) under the lease's names that were not its own and were left alone. */
 export function revokedMessage(lease: Lease, cause: RevokeCause, at: string, untouched: readonly string[] = []): string {
   const removed = lease.bindings.filter((b) => !untouched.includes(`${b.namespace}/${b.name}`)).map((b) => b.namespace);
   return [
-    `Access revoked (lease ${lease.id}): ${CAUSE_TEXT[cause]}.`,
+    `Access revoked (lease ${lease.id}): ${cause === 'idle' ? idleRevokeText(lease.idle?.timeout) : CAUSE_TEXT[cause]}.`,
     removed.length === 0
       ? `Removed no binding of ${lease.roleRef.kind}/${lease.roleRef.name} for ${lease.subject.kind} ${lease.subject.name} in ${lease.cluster}`
       : `Removed ${lease.roleRef.kind}/${lease.roleRef.name} for ${lease.subject.kind} ${lease.subject.name} in ${lease.cluster}: ${removed.join(', ')}`,

@@ -3,7 +3,7 @@ import type { LeaseStore } from '../ports/lease-store.js';
 
 /**
  * What the sweep has to do now: leases whose window opened, whose expiry passed, grants abandoned
- * past the grace period, and grants whose announcement is owed and no longer held.
+ * past the grace period, grants whose announcement is owed and no longer held, and idle checks due.
  */
 export interface DueLeases {
   readonly starting: readonly Lease[];
@@ -13,6 +13,8 @@ export interface DueLeases {
   readonly owed: readonly Lease[];
   /** Open leases whose revoke was asked for (a close) and could not finish then: revoked with that cause. */
   readonly closing: readonly Lease[];
+  /** ACTIVE, not expired, no announcement owed, with an idle watch due (the status index has them at `idle.checkAt`). */
+  readonly idling: readonly Lease[];
 }
 
 /**
@@ -30,9 +32,11 @@ export async function findDueLeases(leases: Pick<LeaseStore, 'listDue'>, now: Da
   // A remembered close comes first: it is revoked (its cause), never activated, finished or announced.
   const closes = (lease: Lease) => lease.revokeRequested !== undefined;
   const open = active.filter((l) => !closes(l));
+  const idles = (lease: Lease) => lease.idle !== undefined && !owes(lease) && now.getTime() < Date.parse(lease.expiresAt);
   return {
     starting: starting.filter((l) => !closes(l)),
-    expired: open.filter((l) => !owes(l)),
+    expired: open.filter((l) => !owes(l) && !idles(l)),
+    idling: open.filter(idles),
     stale: stale.filter((l) => !closes(l)),
     owed: open.filter(owes),
     closing: [...active, ...stale].filter(closes),

@@ -14,6 +14,7 @@ import type { TicketSnapshot } from '../domain/ticket.js';
 import type { EvidenceDue, EvidenceStore } from '../ports/evidence-store.js';
 import type { EvidenceOutcome } from './collect-evidence.js';
 import type { AnnounceGrant } from './announce-grant.js';
+import { checkIdleLeases, type IdleCheck } from './check-idle.js';
 
 export interface SweepLeasesDeps extends LeaseDeps {
   readonly catalog: Catalog;
@@ -35,6 +36,8 @@ export interface SweepLeasesDeps extends LeaseDeps {
   readonly scanEveryMinutes: number;
   /** Posts a grant's owed announcement that its holder could not (the ticket was down) or did not finish (it died). */
   readonly announce: AnnounceGrant;
+  /** The idle check of a lease whose idle watch is due (absent: no cluster has an audit log); see check-idle.ts. */
+  readonly checkIdle?: ((lease: Lease) => Promise<IdleCheck>) | undefined;
   /** Activity evidence due for posting (absent: no cluster has an audit log). */
   readonly evidence?: { readonly store: EvidenceStore; readonly collect: (due: EvidenceDue) => Promise<EvidenceOutcome> } | undefined;
 }
@@ -55,6 +58,8 @@ export interface SweepSummary {
   readonly skipped: number;
   /** Leases whose activity evidence was posted on their ticket. */
   readonly evidencePosted: number;
+  /** Leases revoked early because the audit log showed no request through their bindings for their idle timeout. */
+  readonly idleRevoked: number;
   /** Whether the time budget ran out before every step was done (the next run continues). */
   readonly outOfTime: boolean;
 }
@@ -82,7 +87,7 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
 
   return async function sweepLeases(options = {}): Promise<SweepSummary> {
     const remaining = options.deadline ?? (() => Number.POSITIVE_INFINITY);
-    const counts = { due: 0, revoked: 0, activated: 0, announced: 0, finishedPending: 0, rolledBackPending: 0, orphanBindingsDeleted: 0, failed: 0, skipped: 0, evidencePosted: 0 };
+    const counts = { due: 0, revoked: 0, activated: 0, announced: 0, finishedPending: 0, rolledBackPending: 0, orphanBindingsDeleted: 0, failed: 0, skipped: 0, evidencePosted: 0, idleRevoked: 0 };
     let outOfTime = false;
     /** Runs one unit of work unless the budget is spent; a failure is counted and logged, never thrown. */
     const step = async (what: string, work: () => Promise<void>): Promise<void> => {
@@ -99,8 +104,8 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
     };
 
     const now = clock.now();
-    const { starting, expired, stale, owed, closing } = await findDueLeases(leases, now, deps.pendingGraceSeconds, deps.batchSize);
-    counts.due = starting.length + expired.length + stale.length + owed.length + closing.length;
+    const { starting, expired, stale, owed, closing, idling } = await findDueLeases(leases, now, deps.pendingGraceSeconds, deps.batchSize);
+    counts.due = starting.length + expired.length + stale.length + owed.length + closing.length + idling.length;
 
     for (const lease of closing) {
       // A close that could not revoke then: finished now, with the cause it was asked with.
@@ -126,6 +131,7 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
         else counts.skipped += 1;
       });
     }
+    if (deps.checkIdle !== undefined) counts.idleRevoked = await checkIdleLeases(idling, deps.checkIdle, step);
     for (const lease of stale) {
       await step(`settle abandoned lease ${lease.id}`, async () => {
         const settled = await finishPending(lease);

@@ -16,6 +16,8 @@ import type { EvidenceMac } from '../../lib/ports/evidence-mac.js';
 import { makeAnnounceGrant } from '../../lib/use-cases/announce-grant.js';
 import { MemoryOwedAnnouncements } from '../fakes/memory-announcements.js';
 import { MemoryActivityLog } from '../fakes/memory-activity-log.js';
+import { MemoryIdleWatches } from '../fakes/memory-idle-watches.js';
+import { makeCheckIdle } from '../../lib/use-cases/check-idle.js';
 import { MemoryEvidenceStore } from '../fakes/memory-evidence-store.js';
 import { MemoryAuditLog, MemoryLogger } from '../fakes/memory-audit-log.js';
 import { MemoryLeaseStore } from '../fakes/memory-lease-store.js';
@@ -59,6 +61,9 @@ export function useCases(catalogText: string = DEMO_CATALOG, options: { readonly
   // The evidence key (a test may make it fail: evidenceMac.fail).
   const evidenceMac = new SwitchableEvidenceMac();
   const collectEvidence = makeCollectEvidence({ ...ports, activity, evidence, giveUpAfterSeconds: 86_400, mac: evidenceMac });
+  // Idle watches on the leases (profiles with idleTimeout): the sweep's idle checks read the audit log.
+  const idleWatches = new MemoryIdleWatches(ports.leases);
+  const checkIdle = makeCheckIdle({ ...ports, activity, watches: idleWatches, revokeLease });
   const sweepLeases = makeSweepLeases({
     ...ports,
     metrics,
@@ -71,8 +76,9 @@ export function useCases(catalogText: string = DEMO_CATALOG, options: { readonly
     scanEveryMinutes: 5,
     evidence: { store: evidence, collect: collectEvidence },
     announce,
+    checkIdle,
   });
-  return { ...ports, jira, metrics, catalog, activity, evidence, evidenceMac, announcements, revokeLease, announce, activateLease, grantAccess, closeTicket, processTicket, sweepLeases, collectEvidence };
+  return { ...ports, jira, metrics, catalog, activity, evidence, evidenceMac, announcements, idleWatches, checkIdle, revokeLease, announce, activateLease, grantAccess, closeTicket, processTicket, sweepLeases, collectEvidence };
 }
 
 let approvals = 0;

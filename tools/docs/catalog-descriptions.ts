@@ -104,6 +104,8 @@ export const CATALOG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'profiles[].breakGlass.justification': 'The justification a break-glass request must have.',
   'profiles[].breakGlass.justification.pattern': 'A linear-time regular expression the justification must match (e.g. an incident number and a sentence).',
   'profiles[].breakGlass.justification.hint': 'Said to the requester when it does not match.',
+  'profiles[].idleTimeout':
+    'Idle revoke (opt-in): a lease through whose bindings the cluster\'s audit log shows no request for this long is revoked early (cause `idle`), with the reason on its ticket. At least 5m and shorter than `maxDuration`; needs the cluster\'s `auditLog` and a `User` subject. Checked by the sweep on the log up to its `delay`, so an idle lease ends between `idleTimeout + delay` and a minute more after its last request; never while the log cannot be read. Copied onto each lease when it is granted. See docs/sessions-and-evidence.md#idle-revoke.',
   'profiles[].onCall.escalationPolicies': 'PagerDuty escalation policy ids (e.g. `PABC123`) whose on-call counts.',
   'profiles[].onCall.schedules': 'PagerDuty schedule ids whose on-call counts.',
   'profiles[].onCall.incidentServices': 'Only while an incident is triggered or acknowledged on one of these PagerDuty services.',

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { ALWAYS_FORBIDDEN_ROLES, SERVICENOW_DEFAULT_APPROVED_STATES, SERVICENOW_DEFAULT_CLOSED_STATES, SUBJECT_PLACEHOLDERS, type Catalog } from '../../domain/catalog.js';
 import { parseDuration } from '../../domain/duration.js';
-import { onRevokeSchema } from './on-revoke-schema.js';
+import { idleTimeoutProblems, onRevokeSchema } from './on-revoke-schema.js';
 import { breakGlassSchema, isLinearRegExp, onCallSchema, onCallStatusClashes } from './on-call-schema.js';
 import './regexp-engine.js';
 
@@ -84,6 +84,8 @@ export const profileSchema = z.strictObject({
   onRevoke: onRevokeSchema.optional(),
   onCall: onCallSchema.optional(),
   breakGlass: breakGlassSchema.optional(),
+  /** Revoke a lease early when the audit log shows no request through its bindings for this long. */
+  idleTimeout: duration.optional(),
 });
 
 const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -211,6 +213,7 @@ export const catalogSchema = z
         const why = (p.subject ?? catalog.subject).kind === 'Group' ? 'a User subject: the audit log names users, not the members of a group' : `the audit log of cluster "${p.cluster}" (clusters.${p.cluster}.auditLog)`;
         ctx.addIssue({ code: 'custom', path: at('onRevoke', 'sessions'), message: `ending sessions needs ${why}: without it they cannot be found` });
       }
+      for (const message of idleTimeoutProblems(p, catalog.clusters[p.cluster], p.subject ?? catalog.subject)) ctx.addIssue({ code: 'custom', path: at('idleTimeout'), message });
       if (forbidden.has(p.roleRef.name.toLowerCase())) {
         ctx.addIssue({ code: 'custom', path: at('roleRef', 'name'), message: `role "${p.roleRef.name}" may never be bound` });
       }

@@ -124,7 +124,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
     const names: Record<string, string> = { '#status': 'status', '#version': 'version', '#history': 'history', '#dueAt': 'dueAt', ...(keepsOwed ? { '#announceAt': 'announceAt' } : {}) };
     const values: Record<string, unknown> = {
       ':to': to,
-      ':dueAt': dueAt({ status: to, startsAt: lease.startsAt, createdAt: lease.createdAt, expiresAt, announceAt, revokeRequested }),
+      ':dueAt': dueAt({ status: to, startsAt: lease.startsAt, createdAt: lease.createdAt, expiresAt, announceAt, revokeRequested, idle: lease.idle }),
       ':from': lease.status,
       ':version': lease.version,
       ':next': lease.version + 1,

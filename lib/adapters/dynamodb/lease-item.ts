@@ -109,6 +109,7 @@ export const leaseItemSchema = z.object({
   endSessions: z.boolean().optional(),
   endStreams: z.array(z.enum(STREAM_KINDS)).optional(),
   podsPerController: z.number().int().optional(),
+  idle: z.object({ timeout: z.number().int().positive(), checkAt: z.string(), readTo: z.string().optional(), lastRequestAt: z.string().optional() }).optional(),
   sessions: z
     .object({
       at: z.string(),
@@ -162,10 +163,10 @@ export const placesKey = (source: string, requester: Person): string => `places#
 /**
  * When a lease next needs attention, the sort key of the status index: a SCHEDULED lease at its
  * start, a PENDING one from its creation (stale after a grace period), an ACTIVE one at its expiry
- * or, while its grant's announcement is owed, at `announceAt` if that comes first; every other one
- * at its expiry. The sweep queries `status = X AND dueAt <= t`.
+ * or, while its grant's announcement is owed, at `announceAt`, or at its next idle check (`idle.checkAt`),
+ * whichever comes first; every other one at its expiry. The sweep queries `status = X AND dueAt <= t`.
  */
-export function dueAt(lease: Pick<Lease, 'status' | 'startsAt' | 'expiresAt' | 'createdAt' | 'announceAt' | 'revokeRequested'>): string {
+export function dueAt(lease: Pick<Lease, 'status' | 'startsAt' | 'expiresAt' | 'createdAt' | 'announceAt' | 'revokeRequested' | 'idle'>): string {
   const requested = lease.revokeRequested?.at;
   const open = lease.status === 'SCHEDULED' || lease.status === 'PENDING' || lease.status === 'ACTIVE';
   // A revoke that could not finish (a close) makes an open lease due at once, whatever its status.
@@ -175,7 +176,8 @@ export function dueAt(lease: Pick<Lease, 'status' | 'startsAt' | 'expiresAt' | '
   }
   if (lease.status === 'SCHEDULED') return lease.startsAt;
   if (lease.status === 'PENDING') return lease.createdAt;
-  if (lease.status === 'ACTIVE' && lease.announceAt !== undefined && lease.announceAt < lease.expiresAt) return lease.announceAt;
+  // An ACTIVE lease is due at the first of its expiry, its owed announcement and its next idle check.
+  if (lease.status === 'ACTIVE') return [lease.announceAt, lease.idle?.checkAt].reduce<string>((first, at) => (at !== undefined && at < first ? at : first), lease.expiresAt);
   return lease.expiresAt;
 }
 

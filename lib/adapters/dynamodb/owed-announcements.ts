@@ -32,10 +32,11 @@ export class DynamoDbOwedAnnouncements implements OwedAnnouncements {
   }
 
   async settle(leaseId: string, heldUntil: string, review: AccessVerification, entry: HistoryEntry): Promise<boolean> {
-    const names = { '#announceAt': 'announceAt', '#grantNote': 'grantNote', '#history': 'history', '#verification': 'verification', '#dueAt': 'dueAt', '#expiresAt': 'expiresAt' };
+    const names = { '#announceAt': 'announceAt', '#grantNote': 'grantNote', '#history': 'history', '#verification': 'verification', '#dueAt': 'dueAt', '#expiresAt': 'expiresAt', '#idle': 'idle', '#checkAt': 'checkAt' };
     const common = { ':held': heldUntil, ':entry': [plain(entry)] };
-    // Back in the index at the lease's expiry as stored now (an extension may have moved it).
-    const tail = '#history = list_append(#history, :entry), #dueAt = #expiresAt REMOVE #announceAt, #grantNote';
+    // Back in the index at the lease's next idle check (never after its expiry), else at its expiry
+    // as stored now (an extension may have moved it).
+    const tail = '#history = list_append(#history, :entry), #dueAt = if_not_exists(#idle.#checkAt, #expiresAt) REMOVE #announceAt, #grantNote';
     // A revoke meanwhile may have stored its own review: add the grant's beside it, never over it.
     const first = await this.update(leaseId, {
       UpdateExpression: `SET #verification = :verification, ${tail}`,
