@@ -25,10 +25,12 @@ describe('revokeLease and sweepLeases', () => {
   }
 
   it('revokes at expiry: bindings deleted, lease REVOKED, rule removed (targets first), ticket told', async () => {
+    const wallBefore = Date.now();
     const leaseId = await grant('OPS-20');
     stack.clock.advance(3600 * 1000 + 1);
 
     const outcome = await stack.container.revokeLease({ leaseId, cause: 'expiry', actor: 'eventbridge' });
+    const wallSeconds = (Date.now() - wallBefore) / 1000;
 
     expect(outcome.kind).toBe('revoked');
     expect(stack.kube.list(LABEL_LEASE_ID, leaseId)).toEqual([]);
@@ -44,10 +46,11 @@ describe('revokeLease and sweepLeases', () => {
     expect(comments[1]).toContain('Access revoked');
     expect(comments[1]).toContain('the lease expired');
     expect(stack.audit.events.at(-1)).toMatchObject({ kind: 'revoke', leaseId, cause: 'expiry', ticket: 'OPS-20' });
-    // Revoked just after expiry on the test clock (which also moves with real time).
+    // Measured from the expiry: 1 ms past it on the test clock, plus the real time since the grant
+    // (the test clock also moves with real time), never more (no timing budget asserted here).
     expect(stack.metrics.durations).toEqual([{ name: 'RevocationLag', dimensions: { cause: 'expiry' }, seconds: expect.any(Number) }]);
     expect(stack.metrics.durations[0]?.seconds).toBeGreaterThanOrEqual(0.001);
-    expect(stack.metrics.durations[0]?.seconds).toBeLessThan(1);
+    expect(stack.metrics.durations[0]?.seconds).toBeLessThanOrEqual(0.001 + wallSeconds + 0.002);
     expect(stack.metrics.total('Revocations', { cause: 'expiry' })).toBe(1);
   });
 
@@ -111,11 +114,13 @@ describe('revokeLease and sweepLeases', () => {
   });
 
   it('sweep revokes an expired lease whose rule never fired, and only that one', async () => {
+    const wallBefore = Date.now();
     const expired = await grant('OPS-26', '30m');
     const current = await grant('OPS-27', '4h');
     stack.clock.advance(31 * 60 * 1000);
 
     const summary = await stack.container.sweepLeases();
+    const wallSeconds = (Date.now() - wallBefore) / 1000;
 
     expect(summary).toMatchObject({ due: 1, revoked: 1, activated: 0, failed: 0, skipped: 0, orphanBindingsDeleted: 0, outOfTime: false });
     expect((await stack.container.leases.get(expired))?.status).toBe('REVOKED');
@@ -129,7 +134,7 @@ describe('revokeLease and sweepLeases', () => {
     expect(stack.metrics.counts.filter((c) => c.name === 'SweepFixes')).toEqual([{ name: 'SweepFixes', dimensions: { kind: 'revoked' }, value: 1 }]);
     expect(stack.metrics.durations).toEqual([{ name: 'RevocationLag', dimensions: { cause: 'sweep' }, seconds: expect.any(Number) }]);
     expect(stack.metrics.durations[0]?.seconds).toBeGreaterThanOrEqual(60);
-    expect(stack.metrics.durations[0]?.seconds).toBeLessThan(61);
+    expect(stack.metrics.durations[0]?.seconds).toBeLessThanOrEqual(60 + wallSeconds + 0.002);
   });
 
   it('revokes overlapping leases of the same person and role independently', async () => {
