@@ -76,7 +76,8 @@ function endedCell(row: LeaseRow): string {
   const by = endedByText(row);
   if (by === null) return `<span class="muted">open</span>`;
   const parts = [by === NOT_RECORDED ? notRecorded : b(by)];
-  if (row.endReason !== null) parts.push(`reason: ${b(row.endReason)}`);
+  // A failure's reason is in the End cause column already.
+  if (row.endReason !== null && row.endCause !== 'failed') parts.push(`reason: ${b(row.endReason)}`);
   if (row.endRequestedBy !== null) parts.push(`asked by ${b(row.endRequestedBy)}`);
   return parts.join('<br>');
 }
