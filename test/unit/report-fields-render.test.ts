@@ -179,3 +179,15 @@ describe('access report timeline: short leases in a long period', () => {
     expect([...html.matchAll(/<div class="day" id="day-([\d-]+)">/g)].map((m) => m[1])).toEqual(['2026-11-03', '2026-11-04', '2026-11-05', '2026-11-06']);
   });
 });
+
+describe('access report day view: edges', () => {
+  it('leaves out of the day view a lease whose access begins after the period, which has no time in it', () => {
+    // Prepare: requested in the period, scheduled to start after it.
+    const later = leaseRecord({ id: 'c0000000000000000030', requester: alice, ticket: 'OPS-30', created: '2026-11-08T23:00:00.000Z', started: '2026-11-09T02:00:00.000Z', expires: '2026-11-09T03:00:00.000Z', ended: '2026-11-09T03:00:01.000Z' });
+    // Act
+    const html = renderReport(buildAccessReport({ leases: [later], denials: [], period: EXAMPLE_PERIOD, now: new Date('2026-11-10T00:00:00.000Z') }), 'html');
+    // Assess
+    expect(html).toContain('data-lease-id="c0000000000000000030"');
+    expect(html).not.toContain('class="day"');
+  });
+});

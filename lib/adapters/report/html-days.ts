@@ -27,6 +27,8 @@ export function shortLeaseDays(report: AccessReport): ReadonlyMap<string, string
   const scale = scaleOf(from, to);
   for (const row of report.leases) {
     const [start, end] = barSpan(row, from, to, now);
+    // A lease whose access begins after the period (scheduled) has no time in it to show.
+    if (start >= to) continue;
     if ((end - start) * scale < MIN_BAR) days.set(row.leaseId, new Date(start).toISOString().slice(0, 10));
   }
   return days;
