@@ -18,7 +18,7 @@ const COMMANDS: Readonly<Record<string, { readonly synopsis: string; readonly ab
   'leases revoke': { synopsis: 'leases revoke <lease id> --reason <text> [--json]', about: 'revoke now: bindings deleted, audited as manual with the reason (also in the lease history), the ticket told' },
   sweep: { synopsis: 'sweep [--dry-run] [--json]', about: 'run the reconciling sweep now, with the orphan scan; --dry-run shows what is due and changes nothing' },
   'catalog check': { synopsis: 'catalog check <file> [--json]', about: 'validate a catalog; the RBAC it implies as YAML on stdout, the verdict and warnings on stderr' },
-  report: { synopsis: REPORT_SYNOPSIS, about: 'access report of a period (default: the 30 days up to now): every lease that overlapped it, denials by code, a summary; HTML with a timeline, CSV or JSON' },
+  report: { synopsis: REPORT_SYNOPSIS, about: 'access report of a period (default: the 30 days up to now): every lease that overlapped it (why, approved how, ended by whom, what was done), the denials with their people, a summary; HTML with a timeline, JSON, or CSV (--table leases|denials)' },
 };
 
 export const USAGE = `usage: kube-lease <command> [--help]

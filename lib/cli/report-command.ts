@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CSV_TABLES, isCsvTable, type CsvTable } from '../adapters/report/csv-report.js';
 import { isReportFormat, renderReport, REPORT_FORMATS, type ReportFormat } from '../adapters/report/render-report.js';
 import { buildAccessReport } from '../domain/access-report.js';
 import { checkPeriod } from '../domain/report-period.js';
@@ -13,7 +14,7 @@ import type { EvidenceMac } from '../ports/evidence-mac.js';
 import { checkEvidenceSeals } from '../use-cases/check-evidence.js';
 
 /** The `report` command's synopsis, for the CLI's usage text. */
-export const REPORT_SYNOPSIS = `report [--from <date>] [--to <date>] [--format ${REPORT_FORMATS.join('|')} | --json] [--out <file>]`;
+export const REPORT_SYNOPSIS = `report [--from <date>] [--to <date>] [--format ${REPORT_FORMATS.join('|')} | --json] [--table ${CSV_TABLES.join('|')}] [--out <file>]`;
 
 
 const DEFAULT_DAYS = 30;
@@ -77,6 +78,7 @@ interface ReportRequest {
   readonly to: Date;
   readonly format: ReportFormat;
   readonly out: string | undefined;
+  readonly table: CsvTable;
 }
 
 function parseRequest(args: readonly string[], now: Date): ReportRequest {
@@ -84,7 +86,7 @@ function parseRequest(args: readonly string[], now: Date): ReportRequest {
   try {
     ({ values } = parseArgs({
       args: [...args],
-      options: { from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } },
+      options: { from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, table: { type: 'string' } },
       strict: true,
       allowPositionals: false,
     }));
@@ -97,7 +99,12 @@ function parseRequest(args: readonly string[], now: Date): ReportRequest {
   checkPeriod({ from, to });
   // --json, as on every other command: the same as --format json.
   if (values.json === true && values.format !== undefined && values.format !== 'json') throw new ReportRequestError('--json and --format ' + values.format + ' exclude each other');
-  return { from, to, format: formatOf(values.json === true ? 'json' : values.format, values.out), out: values.out };
+  const format = formatOf(values.json === true ? 'json' : values.format, values.out);
+  // HTML and JSON hold every table; a CSV file holds one.
+  const table = values.table ?? 'leases';
+  if (!isCsvTable(table)) throw new ReportRequestError(`--table ${JSON.stringify(table)} is not one of ${CSV_TABLES.join(', ')}`);
+  if (values.table !== undefined && format !== 'csv') throw new ReportRequestError(`--table chooses the table of a CSV file; ${format} holds them all`);
+  return { from, to, format, out: values.out, table };
 }
 
 /**
@@ -133,7 +140,7 @@ export async function runReport(args: readonly string[], io: ReportIo): Promise<
     // Evidence is said to be intact only after its MAC is verified with the evidence key.
     const sealChecks = await checkEvidenceSeals(leases, mac);
     const report = buildAccessReport({ leases, denials, period, now, sealChecks });
-    const text = renderReport(report, request.format);
+    const text = renderReport(report, request.format, request.table);
     if (request.out === undefined) {
       io.out(text);
       return 0;

@@ -1,9 +1,10 @@
-import { evidenceState, type EvidenceState, type SealCheck } from './evidence-digest.js';
+import type { SealCheck } from './evidence-digest.js';
 import { ReportRequestError } from '../errors.js';
-import { approvalKindOf, OPEN_STATUSES, type DeniedApproval, type Lease, type LeaseStatus, type RevokeCause } from './lease.js';
-import type { ApprovalKind } from './on-call.js';
-import { checkPeriod, deniedInPeriod, leaseEnd, overlapsPeriod, readInstant, type ReportPeriod } from './report-period.js';
-import { personLabel } from './ticket.js';
+import { denialRow, leaseRow, type DenialRow, type LeaseRow } from './access-report-rows.js';
+import { OPEN_STATUSES, type DeniedApproval, type Lease, type RevokeCause } from './lease.js';
+import { checkPeriod, deniedInPeriod, overlapsPeriod, type ReportPeriod } from './report-period.js';
+
+export type { DenialRow, LeaseRow } from './access-report-rows.js';
 
 /**
  * When a revocation counts as late: the sweep runs every minute (`rate(1 minute)` in serverless.yml)
@@ -34,63 +35,6 @@ export interface AccessReportInput {
   readonly lateAfterMs?: number;
   /** The evidence seals verified, by lease id; evidence whose seal is not here is never said to be intact. */
   readonly sealChecks?: ReadonlyMap<string, SealCheck>;
-}
-
-/** One lease as the report shows it. Times are RFC 3339; absent values are `null` (so JSON keeps every key). */
-export interface LeaseRow {
-  readonly leaseId: string;
-  readonly source: string;
-  readonly ticketKey: string;
-  readonly ticketUrl: string;
-  /** The requester's email, else their id in the ticket system. */
-  readonly requester: string;
-  readonly approvers: readonly string[];
-  /** How it was approved: `person`, `on-call` or `break-glass`. */
-  readonly approvalKind: ApprovalKind;
-  readonly profile: string;
-  /** `Role/name` or `ClusterRole/name`. */
-  readonly role: string;
-  /** `User name` or `Group name`: who the binding names. */
-  readonly subject: string;
-  readonly cluster: string;
-  readonly namespaces: readonly string[];
-  readonly status: LeaseStatus;
-  /** When kube-lease recorded the approved request (the lease record's creation). */
-  readonly requestedAt: string;
-  /** When access began: the first move to ACTIVE; `null` if the lease never had access. */
-  readonly startedAt: string | null;
-  /** The (final, extended) expiry. */
-  readonly expiresAt: string;
-  /** When the lease ended (revoked or failed); `null` while it is open. */
-  readonly endedAt: string | null;
-  readonly endCause: EndCause | null;
-  /**
-   * How long access outlived the expiry, in milliseconds: `endedAt − expiresAt` for a lease that
-   * had access and ended at or after its expiry; for a lease still ACTIVE past its expiry,
-   * `now − expiresAt` so far (`overdue` is true). `null` when access ended before the expiry
-   * (closed ticket, operator), never began, or has not reached its expiry yet.
-   */
-  readonly revocationLagMs: number | null;
-  readonly overdue: boolean;
-  /** The lag is beyond the report's threshold. */
-  readonly late: boolean;
-  /** Later approvals applied to the lease (each may have moved its expiry; see its history). */
-  readonly extensions: number;
-  readonly outcome: LeaseOutcome;
-  /** Why a failed lease failed. */
-  readonly failureReason: string | null;
-  /** The activity evidence: `intact` only after its MAC was verified (see evidenceState); `null`: none. */
-  readonly evidence: EvidenceState | null;
-  readonly evidenceDigest: string | null;
-}
-
-/** One denied approval as the report shows it. */
-export interface DenialRow {
-  readonly at: string;
-  readonly source: string;
-  readonly ticketKey: string;
-  readonly code: string;
-  readonly reason: string;
 }
 
 /** The report's figures. */
@@ -135,60 +79,6 @@ export function percentile(sorted: readonly number[], p: number): number | null 
   return sorted[Math.min(rank, sorted.length) - 1] ?? null;
 }
 
-function outcomeOf(lease: Lease, endCause: EndCause | null, late: boolean, endedBeforeExpiry: boolean): LeaseOutcome {
-  // Late first: a lease still active well past its expiry is a late revocation in progress.
-  if (late) return 'late';
-  if (endCause === null && OPEN_STATUSES.includes(lease.status)) return 'open';
-  if (endCause === 'failed') return 'failed';
-  if (endCause === 'dry-run') return 'dry-run';
-  if (endCause === 'early' || endCause === 'manual') return endCause;
-  // expiry, sweep, or a revocation whose cause was not recorded: judged by its timing.
-  return endedBeforeExpiry ? 'early' : 'on-time';
-}
-
-function leaseRow(lease: Lease, now: number, lateAfterMs: number, seal: SealCheck | undefined): LeaseRow {
-  const what = `lease ${lease.id}`;
-  const startedAt = lease.history.find((h) => h.to === 'ACTIVE')?.at ?? null;
-  const endedAt = leaseEnd(lease);
-  const expires = readInstant(lease.expiresAt, `${what} expiresAt`);
-  const ended = endedAt === null ? null : readInstant(endedAt, `${what} end`);
-  if (startedAt !== null) readInstant(startedAt, `${what} history`);
-  const endCause: EndCause | null = lease.status === 'FAILED' ? 'failed' : lease.status === 'REVOKED' ? (lease.revokeCause ?? null) : null;
-  const overdue = ended === null && lease.status === 'ACTIVE' && now > expires;
-  let lag: number | null = null;
-  if (startedAt !== null && ended !== null && ended >= expires && endCause !== 'failed') lag = ended - expires;
-  if (overdue) lag = now - expires;
-  const late = lag !== null && lag > lateAfterMs;
-  return {
-    leaseId: lease.id,
-    source: lease.source,
-    ticketKey: lease.ticketKey,
-    ticketUrl: lease.ticketUrl,
-    requester: personLabel(lease.requester),
-    approvers: lease.approvers.map(personLabel),
-    approvalKind: approvalKindOf(lease),
-    profile: lease.profile,
-    role: `${lease.roleRef.kind}/${lease.roleRef.name}`,
-    subject: `${lease.subject.kind} ${lease.subject.name}`,
-    cluster: lease.cluster,
-    namespaces: lease.namespaces,
-    status: lease.status,
-    requestedAt: lease.createdAt,
-    startedAt,
-    expiresAt: lease.expiresAt,
-    endedAt,
-    endCause,
-    revocationLagMs: lag,
-    overdue,
-    late,
-    extensions: Math.max(0, lease.approvals.length - 1),
-    outcome: outcomeOf(lease, endCause, late, ended !== null && ended < expires),
-    failureReason: lease.failureReason ?? null,
-    evidence: lease.evidence === undefined ? null : evidenceState(lease.evidence, seal),
-    evidenceDigest: lease.evidence?.summary === undefined ? null : (lease.evidence.digest ?? null),
-  };
-}
-
 /**
  * Builds the access report of a period from lease and denial records: every lease whose life
  * overlapped the period, the denials decided in it, and a summary. Pure: `now` comes in.
@@ -215,7 +105,7 @@ export function buildAccessReport(input: AccessReportInput): AccessReport {
 
   const denials: DenialRow[] = input.denials
     .filter((d) => deniedInPeriod(d, period))
-    .map((d) => ({ at: d.at, source: d.source, ticketKey: d.ticketKey, code: d.code, reason: d.reason }))
+    .map(denialRow)
     .sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.ticketKey.localeCompare(b.ticketKey));
   const counts = new Map<string, number>();
   for (const d of denials) counts.set(d.code, (counts.get(d.code) ?? 0) + 1);

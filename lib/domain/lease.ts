@@ -187,6 +187,10 @@ export interface DeniedApproval {
   readonly reason: string;
   readonly at: string;
   readonly by: string;
+  /** Who asked, who approved (none for on-call or break-glass) and how, as the ticket said; absent on denials recorded before they were stored. */
+  readonly requester?: Person | undefined;
+  readonly approvers?: readonly Person[] | undefined;
+  readonly approvalKind?: ApprovalKind | undefined;
 }
 
 /**

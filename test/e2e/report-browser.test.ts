@@ -76,13 +76,13 @@ describeWithBrowser('access report in a real browser (headless Chromium)', () =>
   it('draws a timeline bar for each lease, in its outcome colour, on the requester\'s row', async () => {
     // Act
     const bars = await page.evaluate<{ id: string; outcome: string; x: number; y: number; left: number; row: string }[]>(`
-      [...document.querySelectorAll('svg.timeline rect.bar')].map((bar) => {
+      [...document.querySelectorAll('svg.timeline:not(.day) rect.bar')].map((bar) => {
         const box = bar.getBoundingClientRect();
-        const labels = [...document.querySelectorAll('svg.timeline text.who')];
+        const labels = [...document.querySelectorAll('svg.timeline:not(.day) text.who')];
         const row = labels.find((t) => Math.abs(t.getBoundingClientRect().top + t.getBoundingClientRect().height / 2 - (box.top + box.height / 2)) < 12);
         return { id: bar.dataset.leaseId, outcome: [...bar.classList].find((c) => c.startsWith('o-')).slice(2), x: box.left + box.width / 2 + scrollX, y: box.top + box.height / 2 + scrollY, left: box.left, row: row ? row.querySelector('title').textContent : '' };
       })`);
-    const days = await page.evaluate<Record<string, number>>(`Object.fromEntries([...document.querySelectorAll('svg.timeline text.tick')].map((t) => [t.textContent, t.getBoundingClientRect().left + t.getBoundingClientRect().width / 2]))`);
+    const days = await page.evaluate<Record<string, number>>(`Object.fromEntries([...document.querySelectorAll('svg.timeline:not(.day) text.tick')].map((t) => [t.textContent, t.getBoundingClientRect().left + t.getBoundingClientRect().width / 2]))`);
     // Assess
     expect(bars.map((b) => b.id).sort()).toEqual(report.leases.map((r) => r.leaseId).sort());
     for (const bar of bars) {
@@ -103,7 +103,7 @@ describeWithBrowser('access report in a real browser (headless Chromium)', () =>
   it('shows one table row per lease, in order, with the data of each', async () => {
     // Act
     const rows = await page.evaluate<DomRow[]>(`
-      [...document.querySelectorAll('#leases tbody tr')].map((tr) => ({
+      [...document.querySelectorAll('#leases tbody tr[data-lease-id]')].map((tr) => ({
         id: tr.dataset.leaseId, outcome: tr.dataset.outcome,
         cells: [...tr.cells].map((td) => td.innerText.replace(/\\s+/g, ' ').trim()),
         links: [...tr.querySelectorAll('a')].map((a) => a.href),
@@ -116,7 +116,7 @@ describeWithBrowser('access report in a real browser (headless Chromium)', () =>
       const [requester, approvers, ticket, profile, role, cluster, namespaces, requested, , , endCause, lag, extensions] = dom.cells;
       expect({ requester, approvers, profile, role, cluster, namespaces, extensions, outcome: dom.outcome }).toEqual({
         requester: row.requester,
-        approvers: row.approvers.join(' '),
+        approvers: `${row.approvers.join(' ')} ${row.approvalKind}`,
         profile: row.profile,
         role: row.role,
         cluster: row.cluster,
@@ -130,6 +130,22 @@ describeWithBrowser('access report in a real browser (headless Chromium)', () =>
       expect(lag).toContain(row.revocationLagMs === null ? '—' : formatDuration(row.revocationLagMs));
       expect(dom.links).toEqual(row.ticketUrl.startsWith('https://') ? [row.ticketUrl] : []);
     });
+  });
+
+  it('links every timeline bar to its lease row or, for a lease too short to read, to its day, drawn wide enough to click', async () => {
+    // Act
+    const links = await page.evaluate<{ href: string; target: boolean; width: number; id: string }[]>(`
+      [...document.querySelectorAll('svg.timeline a')].map((a) => ({
+        href: a.getAttribute('href'), target: document.getElementById(a.getAttribute('href').slice(1)) !== null,
+        width: a.querySelector('rect').getBoundingClientRect().width, id: a.querySelector('rect').dataset.leaseId,
+      }))`);
+    const facts = await page.evaluate<string>(`document.querySelector('tr[data-facts-for="a0000000000000000002"]').innerText`);
+    // Assess: the 5-minute break-glass lease of 5 November is on the timeline and in the day view.
+    expect(links.every((l) => l.target)).toBe(true);
+    expect(links.filter((l) => l.id === 'a0000000000000000007').map((l) => l.href)).toEqual(['#day-2026-11-05', '#lease-a0000000000000000007']);
+    expect(Math.min(...links.map((l) => l.width))).toBeGreaterThanOrEqual(5);
+    expect(facts).toContain('INC-4411: payments API answers 5xx after the 09:00 deploy');
+    expect(facts).toContain('Secrets read payments/payments-db (get ×1)');
   });
 
   it('shows the summary and the denials by code as computed', async () => {
@@ -161,7 +177,7 @@ describeWithBrowser('access report in a real browser (headless Chromium)', () =>
       images: document.querySelectorAll('img').length,
       requester: document.querySelector('tr[data-lease-id="b0000000000000000001"] td').textContent,
       reason: [...document.querySelectorAll('#denials td')].map((td) => td.textContent).find((t) => t.includes('__pwned')),
-      links: [...document.querySelectorAll('a')].map((a) => a.protocol),
+      links: [...document.querySelectorAll('a')].filter((a) => !a.getAttribute('href').startsWith('#')).map((a) => a.protocol),
     })`);
     // Assess
     expect(seen).toEqual({ pwned: null, scripts: 0, images: 0, requester: HOSTILE, reason: HOSTILE, links: Array(12).fill('https:') });
@@ -189,7 +205,7 @@ describeWithBrowser('access report in a real browser (headless Chromium)', () =>
     const layout = await page.evaluate<{ overflow: number; timeline: number; rows: number }>(`({
       overflow: Math.max(...[...document.querySelectorAll('table')].map((t) => t.getBoundingClientRect().right)) - document.documentElement.clientWidth,
       timeline: document.querySelector('svg.timeline').getBoundingClientRect().height,
-      rows: [...document.querySelectorAll('#leases tbody tr')].filter((tr) => tr.getBoundingClientRect().height > 0).length,
+      rows: [...document.querySelectorAll('#leases tbody tr[data-lease-id]')].filter((tr) => tr.getBoundingClientRect().height > 0).length,
     })`);
     const pdf = await page.send('Page.printToPDF', { landscape: true, printBackground: true, preferCSSPageSize: true });
     await page.media('screen');

@@ -76,6 +76,20 @@ describe('makeLeaseHistoryReader (dynalite)', () => {
     await expect(history.leasesBetween(EXAMPLE_PERIOD)).rejects.toThrow(/item lease#cafe does not match the lease schema/);
   });
 
+  it('reads the people of a denial through the schema: a denial whose requester is not a person fails, naming it', async () => {
+    // Prepare: a table writer put text where a person belongs.
+    await ensureLeaseTable(dynamo.client, 'bad-denial');
+    const item = { pk: 'lease#d1', record: 'denial', leaseId: 'd1', idempotencyKey: 'jira#OPS-1#a', source: 'jira', ticketKey: 'OPS-1', code: 'self-approval', reason: 'own', at: '2026-11-03T10:00:00.000Z', by: 'jira-webhook:x' };
+    const doc = DynamoDBDocumentClient.from(dynamo.client);
+    await doc.send(new PutCommand({ TableName: 'bad-denial', Item: { ...item, requester: '<b>mallory</b>' } }));
+    const history = makeLeaseHistoryReader({ client: dynamo.client, tableName: 'bad-denial' });
+    // Act / Assess
+    await expect(history.denialsBetween(EXAMPLE_PERIOD)).rejects.toThrow(/item lease#d1 does not match the denial schema/);
+    // The same denial as an older version stored it (no people) reads with none.
+    await doc.send(new PutCommand({ TableName: 'bad-denial', Item: item }));
+    expect(await history.denialsBetween(EXAMPLE_PERIOD)).toEqual([{ leaseId: 'd1', idempotencyKey: 'jira#OPS-1#a', source: 'jira', ticketKey: 'OPS-1', code: 'self-approval', reason: 'own', at: '2026-11-03T10:00:00.000Z', by: 'jira-webhook:x' }]);
+  });
+
   it('fails with LeaseStoreError when the table is not there', async () => {
     // Prepare
     const history = makeLeaseHistoryReader({ client: dynamo.client, tableName: 'missing' });

@@ -70,6 +70,23 @@ describe('kube-lease report', () => {
     expect(out).toEqual([]);
   });
 
+  it('writes the denials, with the people read from the table, as CSV with --table denials', async () => {
+    // Prepare
+    const file = join(dir, 'denials.csv');
+    // Act
+    const code = await runCli(['report', ...WEEK, '--table', 'denials', '--out', file], io(tableEnv()));
+    // Assess
+    expect(code).toBe(0);
+    const lines = (await readFile(file, 'utf8')).split('\r\n');
+    expect(lines[0]).toBe('decided_at,source,ticket,code,reason,requester,approvers,approval_kind');
+    expect(lines.slice(1, -1).map((l) => l.split(',').slice(2, 3).concat(l.split(',').slice(-3)))).toEqual([
+      ['OPS-1203', 'dave@example.com', 'dave@example.com', 'person'],
+      ['OPS-1207', 'alice@example.com', 'bob@example.com', 'person'],
+      ['OPS-1215', 'carol@example.com', 'lead@example.com', 'person'],
+      ['OPS-1228', 'not recorded', 'not recorded', 'not recorded'],
+    ]);
+  });
+
   it('writes a file with another extension when --format says what to write', async () => {
     // Prepare
     const file = join(dir, 'week.txt');
@@ -108,13 +125,16 @@ describe('kube-lease report', () => {
     [['--out', 'report'], /--out report has no extension/],
     [['--format', 'csv', '--out', 'r.html'], /--out r.html says html but --format \(or --json\) says csv: make them agree/],
     [['--json', '--out', 'r.csv'], /make them agree/],
+    [['--table', 'summary', '--format', 'csv'], /--table "summary" is not one of leases, denials/],
+    [['--table', 'denials', '--format', 'html'], /--table chooses the table of a CSV file; html holds them all/],
+    [['--table', 'denials', '--json'], /--table chooses the table of a CSV file; json holds them all/],
   ])('exits 2 with the report usage on bad arguments: %j', async (args, message) => {
     // Act
     const code = await runCli(['report', ...args], io(tableEnv()));
     // Assess
     expect(code).toBe(2);
     expect(err.join('')).toMatch(message);
-    expect(err.join('')).toContain('usage: kube-lease report [--from <date>] [--to <date>] [--format html|csv|json | --json] [--out <file>]');
+    expect(err.join('')).toContain('usage: kube-lease report [--from <date>] [--to <date>] [--format html|csv|json | --json] [--table leases|denials] [--out <file>]');
   });
 
   it.each([
@@ -140,7 +160,7 @@ describe('kube-lease report', () => {
     // Act
     await runCli(['--help'], io({}));
     // Assess
-    expect(out.join('')).toContain('report [--from <date>] [--to <date>] [--format html|csv|json | --json] [--out <file>]');
+    expect(out.join('')).toContain('report [--from <date>] [--to <date>] [--format html|csv|json | --json] [--table leases|denials] [--out <file>]');
   });
 
   it('runs as `npx kube-lease report --format html` (the bin, through tsx)', async () => {

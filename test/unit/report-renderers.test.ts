@@ -70,7 +70,8 @@ describe('renderReport html', () => {
     // Act
     const html = renderReport(withEvidence, 'html');
     // Assess
-    const row = (id: string): string => html.match(new RegExp(`<tr data-lease-id="${id}"[\\s\\S]*?</tr>`))?.[0] ?? '';
+    // The evidence state heads the activity, in the row under the lease's.
+    const row = (id: string): string => html.match(new RegExp(`<tr class="facts" data-facts-for="${id}">[\\s\\S]*?</tr>`))?.[0] ?? '';
     expect(row(a.leaseId)).toContain('<span class="tag o-late" title="sha256:00">evidence: no seal although the report verifies seals: it may have been removed</span>');
     expect(row(b.leaseId)).toContain('<span class="warn" title="sha256:00">evidence no seal: not verifiable</span>');
     expect(row(c.leaseId)).toContain('<span class="muted" title="sha256:00">evidence intact</span>');
@@ -108,12 +109,18 @@ describe('renderReport csv', () => {
     const lines = renderReport(report, 'csv').split('\r\n');
     // Assess
     expect(lines[0]).toBe(
-      'lease_id,source,ticket,ticket_url,requester,approvers,profile,role,subject,cluster,namespaces,status,requested_at,started_at,expires_at,ended_at,end_cause,revocation_lag_seconds,overdue,late,extensions,outcome,failure_reason,evidence,evidence_digest,approval_kind',
+      'lease_id,source,ticket,ticket_url,requester,approvers,profile,role,subject,cluster,namespaces,status,requested_at,started_at,expires_at,ended_at,end_cause,revocation_lag_seconds,overdue,late,extensions,outcome,failure_reason,evidence,evidence_digest,approval_kind,' +
+        'justification,ended_by,ended_by_kind,end_reason,end_requested_by,activity_status,activity_error,activity_from,activity_to,activity_requests,activity_by_request,activity_sessions,activity_secrets_read,activity_refused,activity_omitted,activity_elsewhere',
     );
     expect(lines).toHaveLength(report.leases.length + 2);
     expect(lines.at(-1)).toBe('');
+    const digest = report.leases.find((r) => r.leaseId === 'a0000000000000000002')?.evidenceDigest ?? '';
     expect(lines.find((l) => l.startsWith('a0000000000000000002'))).toBe(
-      'a0000000000000000002,jira,OPS-1204,https://example.atlassian.net/browse/OPS-1204,alice@example.com,bob@example.com,payments-debug,Role/pod-exec,User alice@example.com,prod-eu,payments; payments-jobs,REVOKED,2026-11-03T09:12:00.000Z,2026-11-03T09:12:01.500Z,2026-11-03T15:12:01.500Z,2026-11-03T15:12:41.000Z,expiry,39.5,false,false,2,on-time,,,,person',
+      'a0000000000000000002,jira,OPS-1204,https://example.atlassian.net/browse/OPS-1204,alice@example.com,bob@example.com,payments-debug,Role/pod-exec,User alice@example.com,prod-eu,payments; payments-jobs,REVOKED,2026-11-03T09:12:00.000Z,2026-11-03T09:12:01.500Z,2026-11-03T15:12:01.500Z,2026-11-03T15:12:41.000Z,expiry,39.5,false,false,2,on-time,,' +
+        `no seal: not verifiable,${digest},person,INC-4411: payments API answers 5xx after the 09:00 deploy; need a shell in the payments pods,eventbridge,timer,,,recorded,,2026-11-03T09:12:01.500Z,2026-11-03T15:12:41.000Z,47,` +
+        'get pods in payments ×21; list pods in payments ×12; get pods/log in payments ×9; create pods/exec in payments ×2; get secrets in payments ×1,' +
+        '"exec into payments/payments-api-7d9c5-x2kqp (container api): ""sh"", at 2026-11-03T09:20:14.000Z; exec into payments/payments-api-7d9c5-x2kqp (container api): ""cat /etc/payments/config.yaml"", at 2026-11-03T11:02:40.000Z",' +
+        'payments/payments-db (get ×1),delete pods in payments-jobs ×2,0,',
     );
   });
 

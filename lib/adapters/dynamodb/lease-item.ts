@@ -149,6 +149,9 @@ export const denialItemSchema = z.object({
   reason: z.string(),
   at: z.string(),
   by: z.string(),
+  requester: person.optional(),
+  approvers: z.array(person).optional(),
+  approvalKind: z.enum(APPROVAL_KINDS).optional(),
 });
 
 export const leaseKey = (id: string): string => `lease#${id}`;

@@ -2,6 +2,8 @@ import { DEFAULT_LATE_AFTER_MS, LEASE_OUTCOMES, type AccessReport, type LeaseRow
 import { OUTCOME_STYLE, REPORT_CSS } from './html-style.js';
 import { NO_SEAL_FINDING } from '../../domain/evidence-digest.js';
 import { renderTimeline } from './html-timeline.js';
+import { renderDays, shortLeaseDays } from './html-days.js';
+import { activityTexts, denialApproversText, endedByText, noActivityText, NOT_RECORDED } from './report-text.js';
 import { breakable as b, escapeHtml as e, formatDuration, formatInstant, linkTarget } from './report-format.js';
 
 /** No script runs and nothing is fetched, even if some text escaped its escaping: the page allows only its own inline styles. */
@@ -37,26 +39,69 @@ function lagCell(row: LeaseRow): string {
 function endCauseCell(row: LeaseRow): string {
   if (row.endCause === null) return `<span class="muted">${row.status === 'REVOKED' ? 'not recorded' : `open (${e(row.status)})`}</span>`;
   const reason = row.failureReason === null ? '' : `<br><span class="muted">${b(row.failureReason)}</span>`;
+  return `${e(row.endCause)}${reason}`;
+}
+
+function evidenceTag(row: LeaseRow): string {
   // A finding (altered, or a seal missing where the report verifies seals) is tagged; evidence the
   // report cannot vouch for is a warning; only intact and not-collected evidence is muted.
   const title = `title="${e(row.evidenceDigest ?? '')}"`;
-  const evidence =
-    row.evidence === null
-      ? ''
-      : row.evidence === 'altered'
-        ? '<br><span class="tag o-late">evidence altered</span>'
-        : row.evidence === NO_SEAL_FINDING
-          ? `<br><span class="tag o-late" ${title}>evidence: ${e(row.evidence)}</span>`
-          : row.evidence === 'intact' || row.evidence === 'not collected'
-            ? `<br><span class="muted" ${title}>evidence ${e(row.evidence)}</span>`
-            : `<br><span class="warn" ${title}>evidence ${e(row.evidence)}</span>`;
-  return `${e(row.endCause)}${reason}${evidence}`;
+  if (row.evidence === null) return '';
+  if (row.evidence === 'altered') return '<span class="tag o-late">evidence altered</span>';
+  if (row.evidence === NO_SEAL_FINDING) return `<span class="tag o-late" ${title}>evidence: ${e(row.evidence)}</span>`;
+  if (row.evidence === 'intact' || row.evidence === 'not collected') return `<span class="muted" ${title}>evidence ${e(row.evidence)}</span>`;
+  return `<span class="warn" ${title}>evidence ${e(row.evidence)}</span>`;
+}
+
+const notRecorded = `<span class="muted">${NOT_RECORDED}</span>`;
+
+function activityCell(row: LeaseRow): string {
+  const texts = activityTexts(row);
+  if (row.activity === null || texts === null) return `${row.evidence === null ? '' : `${evidenceTag(row)}<br>`}<span class="muted">${e(noActivityText(row))}</span>`;
+  const a = row.activity;
+  const lines = [
+    // Shown as stored: only `intact` vouches for it.
+    `${evidenceTag(row)}${row.evidence === 'intact' ? '' : ' <span class="warn">(the summary as stored, not vouched for)</span>'} <span class="muted">audit log ${e(formatInstant(a.from))} – ${e(formatInstant(a.to))}</span>`,
+    `<b>Requests</b> ${b(texts.requests)}`,
+    `<b>Sessions</b> ${b(texts.sessions)}`,
+    `<b>Secrets read</b> ${b(texts.secretsRead)}`,
+    `<b>Refused</b> ${b(texts.refused)}`,
+    ...(a.omitted === 0 ? [] : [`<span class="muted">${a.omitted} more row(s) left out when the evidence was stored</span>`]),
+    ...(a.elsewhere === null || a.elsewhere === 0 ? [] : [`<span class="muted">${a.elsewhere} request(s) other bindings allowed, not counted above</span>`]),
+  ];
+  return lines.join('<br>');
+}
+
+function endedCell(row: LeaseRow): string {
+  const by = endedByText(row);
+  if (by === null) return `<span class="muted">open</span>`;
+  const parts = [by === NOT_RECORDED ? notRecorded : b(by)];
+  // A failure's reason is in the End cause column already.
+  if (row.endReason !== null && row.endCause !== 'failed') parts.push(`reason: ${b(row.endReason)}`);
+  if (row.endRequestedBy !== null) parts.push(`asked by ${b(row.endRequestedBy)}`);
+  return parts.join('<br>');
+}
+
+/** The row under a lease's row: why it was asked for, who ended it and why, and what was done with it. */
+function factsRow(row: LeaseRow): string {
+  const facts: [string, string][] = [
+    ['Justification', row.justification === null ? notRecorded : b(row.justification)],
+    ['Ended by', endedCell(row)],
+    ['Activity', activityCell(row)],
+  ];
+  const dl = facts.map(([term, text]) => `<div><dt>${term}</dt><dd data-fact="${term.toLowerCase().replace(' ', '-')}">${text}</dd></div>`).join('');
+  return `<tr class="facts" data-facts-for="${e(row.leaseId)}"><td colspan="${LEASE_COLUMNS.length}"><dl>${dl}</dl></td></tr>`;
+}
+
+function approversCell(row: LeaseRow): string {
+  const kind = row.approvalKind === 'person' ? `<span class="muted">person</span>` : `<span class="tag o-late">${e(row.approvalKind)}</span>`;
+  return `${row.approvers.map((a) => b(a)).join('<br>')}<br>${kind}`;
 }
 
 function leaseRow(row: LeaseRow): string {
   const cells = [
     td(b(row.requester)),
-    td(`${row.approvers.map((a) => b(a)).join('<br>')}${row.approvalKind === 'person' ? '' : `<br><span class="tag o-late">${e(row.approvalKind)}</span>`}`),
+    td(approversCell(row)),
     td(ticketCell(row)),
     td(b(row.profile)),
     td(b(row.role)),
@@ -69,7 +114,7 @@ function leaseRow(row: LeaseRow): string {
     td(lagCell(row), 'num lag'),
     td(String(row.extensions), 'num'),
   ];
-  return `<tr data-lease-id="${e(row.leaseId)}" data-outcome="${row.outcome}" title="lease ${e(row.leaseId)}"${row.late ? ' class="late"' : ''}>${cells.join('')}</tr>`;
+  return `<tr data-lease-id="${e(row.leaseId)}" data-outcome="${row.outcome}" id="lease-${e(row.leaseId)}" title="lease ${e(row.leaseId)}" class="lease${row.late ? ' late' : ''}">${cells.join('')}</tr>${factsRow(row)}`;
 }
 
 function summaryTable(report: AccessReport): string {
@@ -92,11 +137,15 @@ function denialTables(report: AccessReport): string {
   if (report.denials.length === 0) return '<p class="empty">No approval was denied in this period.</p>';
   const byCode = report.denialsByCode.map((d) => `<tr data-code="${e(d.code)}">${td(e(d.code))}${td(String(d.count), 'num')}</tr>`).join('');
   const list = report.denials
-    .map((d) => `<tr>${td(e(formatInstant(d.at)), 'time')}${td(`${b(d.ticketKey)} <span class="muted">${e(d.source)}</span>`)}${td(b(d.code))}${td(b(d.reason))}</tr>`)
+    .map((d) => {
+      const approvers = denialApproversText(d);
+      const people = [d.requester === null ? notRecorded : b(d.requester), approvers === NOT_RECORDED ? notRecorded : b(approvers), d.approvalKind === null ? notRecorded : e(d.approvalKind)];
+      return `<tr>${td(e(formatInstant(d.at)), 'time')}${td(`${b(d.ticketKey)} <span class="muted">${e(d.source)}</span>`)}${people.map((p) => td(p)).join('')}${td(b(d.code))}${td(b(d.reason))}</tr>`;
+    })
     .join('');
   return `<table class="counts" id="denials-by-code"><thead><tr><th>Code</th><th class="num">Denials</th></tr></thead><tbody>${byCode}</tbody></table>
 <h3>Each denial</h3>
-<div class="wide"><table id="denials"><thead><tr><th>Decided</th><th>Ticket</th><th>Code</th><th>Reason</th></tr></thead><tbody>${list}</tbody></table></div>`;
+<div class="wide"><table id="denials"><thead><tr><th>Decided</th><th>Ticket</th><th>Requester</th><th>Approvers</th><th>Approval</th><th>Code</th><th>Reason</th></tr></thead><tbody>${list}</tbody></table></div>`;
 }
 
 /**
@@ -107,6 +156,7 @@ function denialTables(report: AccessReport): string {
  */
 export function renderHtmlReport(report: AccessReport): string {
   const period = `${formatInstant(report.period.from)} – ${formatInstant(report.period.to)} UTC`;
+  const days = shortLeaseDays(report);
   const legend = LEASE_OUTCOMES.map((o) => `<li><span class="swatch o-${o}"></span>${e(OUTCOME_STYLE[o].label)}</li>`).join('');
   const leases =
     report.leases.length === 0
@@ -127,8 +177,9 @@ export function renderHtmlReport(report: AccessReport): string {
 <h2>Summary</h2>
 ${summaryTable(report)}
 <h2>Timeline</h2>
-${renderTimeline(report)}
+${renderTimeline(report, (row) => days.get(row.leaseId))}
 <ul class="legend">${legend}</ul>
+${renderDays(report, days)}
 <h2>Leases</h2>
 ${leases}
 <h2>Denials by code</h2>

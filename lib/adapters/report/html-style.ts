@@ -25,6 +25,15 @@ table{border-collapse:collapse;width:100%;font-size:12.5px}
 th,td{border:1px solid #d9d9d9;padding:4px 5px;text-align:left;vertical-align:top}
 thead th{background:#f2f2f2;position:sticky;top:0}
 tbody tr:nth-child(even){background:#fafafa}
+#leases tbody tr.lease{background:#fff}
+#leases tbody tr.lease td{border-top:2px solid #bdbdbd}
+#leases tr.facts td{background:#fafafa;border-top:none;font-size:12px;color:#333}
+#leases tr.facts dl{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr) minmax(0,2fr);gap:2px 16px;margin:0}
+#leases tr.facts dt{font-weight:600;color:#555}
+#leases tr.facts dd{margin:0}
+.note{color:#555;font-size:12px;margin:4px 0 8px}
+h4{font-size:13px;margin:12px 0 4px}
+.timeline .what{font-size:11px;fill:#222}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .wide{overflow-x:auto;padding-right:1px}
 table.summary{width:auto;min-width:420px}
@@ -56,7 +65,8 @@ ${outcomeRules}
   table{font-size:9px}
   thead{display:table-header-group}
   thead th{position:static}
-  tr,.timeline{break-inside:avoid}
+  tr,.timeline,.day{break-inside:avoid}
+  tr.lease{break-after:avoid}
   .wide{overflow:visible}
   a{color:inherit;text-decoration:none}
 }

@@ -19,7 +19,8 @@ export async function deny(deps: GrantAccessDeps, ticket: TicketSnapshot, code: 
   const { leases, clock } = deps;
   const ofTicket = options.ticketLeases ?? (await leases.listForTicketRef(ticket.source, ticketRefOf(ticket)));
   // An on-call or break-glass request is an approval too: decided once, like a person's.
-  const emergency = asksBreakGlass(ticket, deps.catalog) ? breakGlassApprovalId(ticket.id) : acceptsOnCall(ticket, deps.catalog) ? onCallApprovalId(ticket.id) : undefined;
+  const emergencyKind = asksBreakGlass(ticket, deps.catalog) ? 'break-glass' : acceptsOnCall(ticket, deps.catalog) ? 'on-call' : undefined;
+  const emergency = emergencyKind === 'break-glass' ? breakGlassApprovalId(ticket.id) : emergencyKind === 'on-call' ? onCallApprovalId(ticket.id) : undefined;
   const approval = ticket.state === 'approved' ? ticket.approval : emergency === undefined ? undefined : { id: emergency, approvers: [], at: clock.now().toISOString() };
   if (approval !== undefined) {
     // Already applied to a lease (it granted or extended it): decided, and "approved" stands.
@@ -30,7 +31,13 @@ export async function deny(deps: GrantAccessDeps, ticket: TicketSnapshot, code: 
     // the id the key gave it): decided then, so this one stays quiet too.
     const keyedId = leaseIdFor(keyedIdempotencyKey({ ticket, approval }));
     const [recorded, keyedDenial] = await Promise.all([
-      leases.recordDenial({ leaseId: leaseIdFor(key), idempotencyKey: key, source: ticket.source, ticketId: ticket.id, ticketKey: ticket.key, code, reason, at, by: actor }),
+      leases.recordDenial({
+        ...{ leaseId: leaseIdFor(key), idempotencyKey: key, source: ticket.source, ticketId: ticket.id, ticketKey: ticket.key, code, reason, at, by: actor },
+        // The people, for the access report: who asked, who approved (nobody for on-call or break-glass), and how.
+        ...(ticket.requester === undefined ? {} : { requester: ticket.requester }),
+        approvers: approval.approvers,
+        approvalKind: ticket.state === 'approved' ? (approval.kind ?? 'person') : (emergencyKind ?? 'person'),
+      }),
       keyedId === leaseIdFor(key) ? Promise.resolve(undefined) : leases.denial(keyedId),
     ]);
     if (!recorded || keyedDenial !== undefined) return { kind: 'already-decided', code, reason };
