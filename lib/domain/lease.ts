@@ -3,16 +3,7 @@ import type { AccessCheck } from './catalog.js';
 import type { IdleWatch } from './idle.js';
 import type { ApprovalKind, OnCallProof } from './on-call.js';
 import { personLabel, type Person, type TicketSourceName } from './ticket.js';
-import {
-  ANNOTATION_EXPIRES_AT,
-  ANNOTATION_PREFIX,
-  LABEL_KYVERNO_TTL,
-  LABEL_LEASE_ID,
-  LABEL_MANAGED_BY,
-  LABEL_SOURCE,
-  MANAGED_BY,
-  kyvernoTtl,
-} from './names.js';
+import { ANNOTATION_EXPIRES_AT, ANNOTATION_PREFIX, LABEL_KYVERNO_TTL, LABEL_LEASE_ID, LABEL_MANAGED_BY, LABEL_SOURCE, MANAGED_BY, kyvernoTtl } from './names.js';
 
 /** Every lease status: the one declaration (types, schemas and the CLI derive from it). */
 export const LEASE_STATUSES = ['SCHEDULED', 'PENDING', 'ACTIVE', 'REVOKED', 'FAILED'] as const;

@@ -37,7 +37,7 @@ export interface LeaseSpec {
   readonly revokeRequested?: Lease['revokeRequested'];
 }
 
-const ACTORS: Readonly<Record<RevokeCause, string>> = { expiry: 'eventbridge', sweep: 'sweep', early: 'jira-webhook:7f3c9e2a', manual: 'cli:ops-lead', 'dry-run': 'jira-webhook:0b41d6c8' };
+const ACTORS: Readonly<Record<RevokeCause, string>> = { expiry: 'eventbridge', sweep: 'sweep', idle: 'sweep', early: 'jira-webhook:7f3c9e2a', manual: 'cli:ops-lead', 'dry-run': 'jira-webhook:0b41d6c8' };
 
 /** Evidence as the sweep stores it (digest, no seal: the report example seals it with its own key). */
 export function evidenceOf(from: string, to: string, summary: ActivitySummary): ActivityEvidence {
