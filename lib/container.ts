@@ -39,6 +39,9 @@ import { DynamoDbEvidenceStore } from './adapters/dynamodb/evidence-records.js';
 import { cloudWatchLogsClients, evidenceMacOf } from './composition/aws-backends.js';
 import type { EvidenceMac } from './ports/evidence-mac.js';
 import { makeCollectEvidence } from './use-cases/collect-evidence.js';
+import { reviewParts, type ReviewOverrides } from './composition/review.js';
+import { makeReviewPacks } from './use-cases/review-packs.js';
+import { makeScheduledReview } from './use-cases/scheduled-review.js';
 import { makeTimerTargets, timerSleep, type OnTimeTargets } from './use-cases/wait-for-moment.js';
 
 /** Evidence that cannot be read or posted for this long after it was due is given up, and said so. */
@@ -227,6 +230,14 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
 export function buildLeaseStore(config: StoreConfig, overrides: { readonly dynamodb?: DynamoDBClient } = {}): { readonly leases: LeaseStore; close(): void } {
   const client = overrides.dynamodb ?? (config.dynamodbEndpoint === undefined ? new DynamoDBClient({ region: config.region }) : localDynamoDbClient(config.dynamodbEndpoint));
   return { leases: new DynamoDbLeaseStore(client, config.leasesTable, false), close: () => client.destroy() };
+}
+
+/** The access review (`kube-lease review`, the scheduled review): its use cases over the ports composition/review.ts builds. */
+export function reviewPacks(config: Config, env: NodeJS.ProcessEnv, overrides: ReviewOverrides & { readonly clock?: Clock; readonly logger?: Logger } = {}) {
+  const parts = reviewParts(config, env, overrides);
+  const packs = makeReviewPacks(parts);
+  const logger = overrides.logger ?? new PowertoolsLogger({ serviceName: 'kube-lease' });
+  return { ...packs, desk: parts.desk, close: () => parts.close(), scheduled: makeScheduledReview({ packs, clock: overrides.clock ?? systemClock, logger, ...parts.settings }) };
 }
 
 let lambdaContainer: Container | undefined;
