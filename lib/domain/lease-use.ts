@@ -16,8 +16,10 @@ export interface LeaseUseFinding {
   readonly requests?: number | undefined;
   /** Why the use is not known. */
   readonly why?: string | undefined;
-  /** The evidence's request rows when none was left out: what the lease's verbs×resources are learned from. */
+  /** The evidence's rows of allowed requests: what the lease's verbs×resources are learned from. */
   readonly rows?: readonly RequestCount[] | undefined;
+  /** Whether `rows` lists every allowed request (none was left out beyond the summary's limit): only then does a verb missing from them mean it was not used. */
+  readonly complete?: boolean | undefined;
   /** The evidence's first and last request through the lease's bindings, when the evidence recorded them. */
   readonly firstAt?: string | undefined;
   readonly lastAt?: string | undefined;
@@ -32,8 +34,7 @@ export function leaseUse(lease: Lease, seal: SealCheck | undefined): LeaseUseFin
   const summary = evidence.summary;
   const allowed = summary.byRequest.reduce((n, r) => n + r.count, 0);
   const times = summary.firstAt !== undefined && summary.lastAt !== undefined ? { firstAt: summary.firstAt, lastAt: summary.lastAt } : {};
-  // Rows beyond the summary's limit were counted, not listed: which verbs were used is then not all known.
-  const rows = summary.omitted === 0 ? { rows: summary.byRequest } : {};
+  // Rows beyond the summary's limit were counted, not listed: which verbs were not used is then not known.
   // Refused requests went through no binding: a lease whose every request was refused was not used.
-  return { use: summary.byRequest.length > 0 ? 'used' : 'unused', requests: allowed, ...rows, ...times };
+  return { use: summary.byRequest.length > 0 ? 'used' : 'unused', requests: allowed, rows: summary.byRequest, complete: summary.omitted === 0, ...times };
 }

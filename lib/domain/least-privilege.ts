@@ -26,7 +26,7 @@ export interface Grant {
   readonly group: string;
 }
 
-/** A grant and in how many of the profile's leases (whose requests are all listed) it was used. */
+/** A grant and in how many of the profile's leases (per their evidence) it was used. */
 export interface GrantUse extends Grant {
   readonly usedIn: number;
 }
@@ -39,7 +39,7 @@ export interface ProfileUse {
   readonly used: number;
   readonly unused: number;
   readonly notKnown: number;
-  /** Leases whose every allowed request is listed in the evidence: what grants are judged on. */
+  /** Leases whose every allowed request is listed in the evidence: what a grant is judged unused on. */
   readonly judged: number;
   /** Each grant of the role with its use; undefined when the role's rules were not given. */
   readonly grants: readonly GrantUse[] | undefined;
@@ -95,8 +95,8 @@ const seconds = (from: string, to: string) => Math.max(0, (Date.parse(to) - Date
  * Least privilege learned from use: per profile of the catalog, its leases of the period with their
  * use (from `uses`, by lease id), each verb × resource its role grants and in how many leases it was
  * used, the time approved against the time used (first to last request); and suggestions. Pure.
- * Only leases whose every allowed request is listed count for grants: a lease without evidence (or
- * with rows left out) never makes a grant look unused.
+ * A grant is called unused only when no evidence shows it used and some lease's evidence lists
+ * every allowed request: a lease without evidence (or with rows left out) never makes a grant look unused.
  *
  * @example learnLeastPrivilege(catalog.profiles, leases, uses, roles).suggestions
  *   // [{ profile: 'payments-debug', kind: 'unused-grant', text: 'payments-debug: `delete pods` unused in 41 leases…' }]
@@ -107,9 +107,10 @@ export function learnLeastPrivilege(profiles: readonly Profile[], leases: readon
   for (const profile of profiles) {
     const mine = leases.filter((l) => l.profile === profile.name && l.dryRun !== true);
     const found = mine.map((l) => ({ lease: l, use: uses.get(l.id) ?? { use: 'not known' as const } }));
-    const judged = found.filter((f) => f.use.rows !== undefined);
+    const judged = found.filter((f) => f.use.complete === true);
     const rules = roles?.get(roleKey(profile.roleRef));
-    const grants = rules === undefined ? undefined : grantsOf(rules).map((g) => ({ ...g, usedIn: judged.filter((f) => (f.use.rows ?? []).some((row) => covers(g, row))).length }));
+    // A row listed is a use, complete list or not; only complete lists can show a grant unused.
+    const grants = rules === undefined ? undefined : grantsOf(rules).map((g) => ({ ...g, usedIn: found.filter((f) => (f.use.rows ?? []).some((row) => covers(g, row))).length }));
     const timed = found.filter((f) => f.use.firstAt !== undefined && f.use.lastAt !== undefined);
     const use: ProfileUse = {
       profile: profile.name,

@@ -41,7 +41,7 @@ function leaseRows(leases: readonly PackLease[]): string[][] {
 const LEASE_HEADERS = ['ticket', 'requester', 'profile', 'approval', 'approvers', 'start', 'end (or expiry)', 'use (from the evidence)'];
 
 function usage(p: ProfileUse): string[] {
-  const grants = p.grants === undefined ? 'role rules not given' : p.grants.map((g) => `${grantText(g)}: ${g.usedIn}/${p.judged}`).join(', ');
+  const grants = p.grants === undefined ? 'role rules not given' : p.grants.map((g) => `${grantText(g)}: ${g.usedIn}`).join(', ');
   const time = p.timed === 0 ? 'not recorded' : `${formatDuration((p.usedSeconds / p.timed) * 1000)} of ${formatDuration((p.timedRequestedSeconds / p.timed) * 1000)} approved, per lease (${p.timed} lease(s))`;
   return [td(p.profile), td(p.role), td(p.leases, 'num'), td(p.judged, 'num'), td(grants), td(time)];
 }
@@ -65,7 +65,7 @@ export function renderPackHtml(pack: ReviewPack): string {
     `<h2>Orphan bindings removed by the sweep</h2>`,
     pack.orphans === undefined ? '<p class="muted">Not known: no audit events were given to this pack.</p>' : table(['at', 'lease', 'cluster', 'namespaces', 'reason'], pack.orphans.map((o) => [td(formatInstant(o.at)), td(o.leaseId), td(o.cluster), td(o.namespaces.join(', ')), td(o.reason)]), 'None in the audit events given.'),
     `<h2>Denials</h2>`, table(['at', 'ticket', 'code', 'reason', 'by'], pack.denials.map((d) => [td(formatInstant(d.at)), td(d.ticketKey), td(d.code), td(d.reason), td(d.by)]), 'No denial in the period.'),
-    `<h2>Use per profile</h2>`, table(['profile', 'role', 'leases', 'leases judged', 'grants: used in / judged', 'used time (first to last request)'], pack.leastPrivilege.profiles.map(usage), 'No profile.'),
+    `<h2>Use per profile</h2>`, table(['profile', 'role', 'leases', 'leases whose evidence lists every request', 'grants: leases that used each', 'used time (first to last request)'], pack.leastPrivilege.profiles.map(usage), 'No profile.'),
     `<h2>Every lease</h2>`, table(LEASE_HEADERS, leaseRows(pack.leases), 'No lease in the period.'),
   ];
   return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Access review ${e(p.label)}</title><style>${CSS}</style></head><body>${sections.join('\n')}</body></html>\n`;
