@@ -62,7 +62,7 @@ describe('kube-lease review: packs filed against the fakes', () => {
     const code = await runReview(args, { env: { ...env, ...extra }, out: (t) => out.push(t), err: (t) => err.push(t), history, evidenceMac: undefined });
     return { code, json: out.length > 0 && out.join('').startsWith('{') ? (JSON.parse(out.join('')) as Record<string, unknown>) : undefined };
   };
-  const auditor = { accountId: '5b10ac8d82e05b22cc7d4e99', displayName: 'Ada Auditor', emailAddress: 'ada@example.com', accountType: 'atlassian', active: true };
+  const auditor = { accountId: '5b10ac8d82e05b22cc7d4e99', displayName: 'Ada Auditor', emailAddress: 'ada@example.com', accountType: 'atlassian' as const, active: true };
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kube-lease-review-'));
