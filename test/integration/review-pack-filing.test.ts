@@ -3,7 +3,13 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeJiraReviewDesk } from '../../lib/adapters/review/jira-review-desk.js';
+import { parseRoleRules } from '../../lib/adapters/review/pack-inputs.js';
+import { renderPack } from '../../lib/adapters/review/render-pack.js';
+import { parseCatalog } from '../../lib/adapters/catalog/parse-catalog.js';
 import { runReview } from '../../lib/cli/review-command.js';
+import { makeReviewPacks } from '../../lib/use-cases/review-packs.js';
+import { makeScheduledReview } from '../../lib/use-cases/scheduled-review.js';
 import type { ActivitySummary } from '../../lib/domain/activity.js';
 import type { Lease } from '../../lib/domain/lease.js';
 import { deniedInPeriod, overlapsPeriod } from '../../lib/domain/report-period.js';
@@ -199,11 +205,56 @@ describe('kube-lease review: packs filed against the fakes', () => {
     expect(sn.workNotes.get(key)?.at(-1)).toContain(`kube-lease sign-off record: ${key} was moved to "state 3" by ada@example.com`);
   });
 
+  it('changes nothing on a filed review when the records changed since: it says the digests differ', async () => {
+    // Prepare: evidence of a new lease in November arrives after the November pack was filed.
+    LEASES.push(lease('f0000000000000000005', '28', summary([['get', 'pods', 1]])));
+    const before = jira.issue('SEC-1').fields.attachment as unknown[];
+    try {
+      // Act
+      const { code } = await run(['--period', '2026-11', '--out', join(dir, 'jira-late'), '--file']);
+      // Assess
+      expect(code).toBe(1);
+      expect(out.join('')).toContain('SEC-1');
+      expect(out.join('')).toContain('the records changed since it was filed. Nothing was changed on it.');
+      expect(jira.issue('SEC-1').fields.attachment).toEqual(before);
+    } finally {
+      LEASES.pop();
+    }
+  });
+
   it('fails when ServiceNow refuses the attachment (403), and says so', async () => {
     sn.attachmentsWritable = false;
     const { code } = await run(['--period', '2026-08', '--out', join(dir, 'sn-aug'), '--file'], { REVIEW_DESK: 'servicenow' });
     sn.attachmentsWritable = true;
     expect(code).toBe(1);
     expect(err.join('')).toContain('ServiceNow answered 403 to attach kube-lease-review-2026-08.html');
+  });
+});
+
+describe('the scheduled review', () => {
+  const jira = new FakeJira();
+  beforeAll(async () => {
+    await jira.start();
+  });
+  afterAll(() => jira.stop());
+
+  it('files the previous whole period once, with its findings when asked, and never a second ticket', async () => {
+    // Prepare: the first run of 2027 (a quarter's review), against fake Jira.
+    const desk = makeJiraReviewDesk({ baseUrl: jira.url(), email: 'kube-lease-bot@example.com', apiToken: () => Promise.resolve('fake-jira-token'), project: 'AUD', issueType: 'Task', doneStatuses: ['Done'], linkType: 'Relates' });
+    const catalog = parseCatalog(DEMO_CATALOG, 'catalog.yaml');
+    const packs = makeReviewPacks({ history, evidenceMac: undefined, profiles: catalog.profiles, render: renderPack, desk });
+    const logged: string[] = [];
+    const logger = { debug: () => undefined, info: (m: string) => logged.push(m), warn: (m: string) => logged.push(`warn ${m}`), error: (m: string) => logged.push(`error ${m}`) };
+    const clock = { now: () => new Date('2027-01-01T06:00:00.000Z') };
+    const scheduled = makeScheduledReview({ packs, clock, logger, period: 'quarter', fileFindings: true, roles: () => parseRoleRules(ROLES, 'roles.yaml') });
+    // Act
+    const first = await scheduled();
+    const second = await scheduled();
+    // Assess
+    expect([first.period, first.filed.outcome, second.filed.outcome]).toEqual(['2026-Q4', 'filed', 'already filed']);
+    expect(first.findings).toBeGreaterThan(0);
+    expect([...jira.issues.values()].filter((i) => (i.fields.labels as string[] | undefined)?.includes('kube-lease-review-2026-Q4'))).toHaveLength(1);
+    expect(jira.attachment(first.filed.key, 'kube-lease-review-2026-Q4.csv')?.toString('utf8')).toContain('`delete pods` unused in 3 leases');
+    expect(logged.filter((l) => l.startsWith('warn'))).toEqual([]);
   });
 });
