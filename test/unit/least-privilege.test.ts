@@ -138,3 +138,16 @@ describe('parseReviewPeriod', () => {
     expect(previousPeriod(kind, new Date(now)).label).toBe(label);
   });
 });
+
+describe('the pack files', () => {
+  it('escape ticket text in the HTML and neutralise formulas in the CSV', async () => {
+    const { renderPackHtml } = await import('../../lib/adapters/review/pack-html.js');
+    const { renderPackCsv } = await import('../../lib/adapters/review/pack-csv.js');
+    const denial = { leaseId: 'x', idempotencyKey: 'k', source: 'jira' as const, ticketKey: 'OPS-<b>7', code: 'self-approval', reason: '<script>alert(1)</script>', at: '2026-11-12T09:00:00.000Z', by: '=HYPERLINK("http://evil")' };
+    const pack = buildReviewPack({ period: parseReviewPeriod('2026-11'), leases: [], denials: [denial], seals: new Map(), profiles: PROFILES, roles: ROLES, orphans: [] });
+    const html = renderPackHtml(pack);
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
+    expect(renderPackCsv(pack)).toContain(`denial,"'=HYPERLINK(""http://evil"")",OPS-<b>7`);
+  });
+});
