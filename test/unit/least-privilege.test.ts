@@ -151,3 +151,41 @@ describe('the pack files', () => {
     expect(renderPackCsv(pack)).toContain(`denial,"'=HYPERLINK(""http://evil"")",OPS-<b>7`);
   });
 });
+
+describe('pack inputs', () => {
+  it('reads orphan removals of the period from audit event lines, skipping everything else', async () => {
+    const { orphansFromAuditLines } = await import('../../lib/adapters/review/pack-inputs.js');
+    const revoke = (at: string, reason: string) => JSON.stringify({ audit: true, kind: 'revoke', at, actor: 'sweep', leaseId: '0123456789abcdef0123', cluster: 'prod', namespaces: ['payments'], cause: 'sweep', reason });
+    const text = [
+      `2026-11-05T10:00:00.000Z\tINFO\t${revoke('2026-11-05T10:00:00.000Z', 'orphan binding kl-x: no lease record')}`,
+      revoke('2026-11-06T10:00:00.000Z', 'expired'),
+      revoke('2026-12-01T00:00:00.000Z', 'orphan binding kl-y: lease is REVOKED'),
+      'START RequestId: 1 Version: $LATEST',
+      '{"not": "an audit event"',
+    ].join('\n');
+    expect(orphansFromAuditLines(text, parseReviewPeriod('2026-11'))).toEqual([{ at: '2026-11-05T10:00:00.000Z', leaseId: '0123456789abcdef0123', cluster: 'prod', namespaces: ['payments'], reason: 'orphan binding kl-x: no lease record' }]);
+  });
+
+  it('reads role rules from a List or from documents, merging one role of several namespaces', async () => {
+    const { parseRoleRules } = await import('../../lib/adapters/review/pack-inputs.js');
+    const text = `kind: Role
+metadata: { name: debug, namespace: a }
+rules: [{ apiGroups: [""], resources: [pods], verbs: [get] }]
+---
+kind: List
+items:
+  - kind: Role
+    metadata: { name: debug, namespace: b }
+    rules: [{ apiGroups: [""], resources: [pods/log], verbs: [get] }]
+  - kind: ClusterRole
+    metadata: { name: view }
+    rules: [{ nonResourceURLs: [/healthz], verbs: [get] }]
+  - kind: ConfigMap
+    metadata: { name: other }
+`;
+    const rules = parseRoleRules(text, 'roles.yaml');
+    expect(rules.get('Role/debug')?.map((r) => r.resources)).toEqual([['pods'], ['pods/log']]);
+    expect(rules.get('ClusterRole/view')).toEqual([]);
+    expect(() => parseRoleRules('kind: Role\nmetadata: {}\n', 'bad.yaml')).toThrow(ReportRequestError);
+  });
+});
