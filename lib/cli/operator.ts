@@ -3,6 +3,7 @@ import { cliContext, type CliIo } from './cli-context.js';
 import { leasesList, leasesRevoke, leasesShow } from './leases-commands.js';
 import { catalogCheck, sweepDryRun, sweepNow } from './other-commands.js';
 import { REPORT_SYNOPSIS, runReport } from './report-command.js';
+import { REVIEW_SYNOPSIS, runReview } from './review-command.js';
 import { storeHintLine } from './store-hints.js';
 import { isRequesterCommand, REQUESTER_COMMANDS, runRequesterCommand } from './requester-commands.js';
 
@@ -18,6 +19,7 @@ const COMMANDS: Readonly<Record<string, { readonly synopsis: string; readonly ab
   'leases revoke': { synopsis: 'leases revoke <lease id> --reason <text> [--json]', about: 'revoke now: bindings deleted, audited as manual with the reason (also in the lease history), the ticket told' },
   sweep: { synopsis: 'sweep [--dry-run] [--json]', about: 'run the reconciling sweep now, with the orphan scan; --dry-run shows what is due and changes nothing' },
   'catalog check': { synopsis: 'catalog check <file> [--json]', about: 'validate a catalog; the RBAC it implies as YAML on stdout, the verdict and warnings on stderr' },
+  review: { synopsis: REVIEW_SYNOPSIS, about: 'access review pack of a period (HTML, CSV, digest; least privilege learned from use); --file opens it as a ticket with both attached, --findings a linked task per suggestion; --sign-off records the ticket\'s sign-off (docs/review-packs.md)' },
   report: { synopsis: REPORT_SYNOPSIS, about: 'access report of a period (default: the 30 days up to now): every lease that overlapped it (why, approved how, ended by whom, what was done), the denials with their people, a summary; HTML with a timeline, JSON, or CSV (--table leases|denials)' },
 };
 
@@ -55,7 +57,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return 0;
     }
     if (isRequesterCommand(group)) return await runRequesterCommand(group, argv.slice(1), io);
-    const single = group === 'sweep' || group === 'report';
+    const single = group === 'sweep' || group === 'report' || group === 'review';
     const name = single ? group : `${group} ${command ?? ''}`;
     const args = single ? (command === undefined ? [] : [command, ...rest]) : rest;
     const spec = COMMANDS[name];
@@ -83,6 +85,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await leasesRevoke(args, context.container().revokeLease, io.env.USER || 'operator', io.out, io.err);
       case 'report':
         return await runReport(args, io);
+      case 'review':
+        return await runReview(args, io);
       case 'sweep':
         return args.includes('--dry-run') ? await sweepDryRun(args, context.store(), io.out) : await sweepNow(args, context.container().sweepLeases, io.out, io.err);
       default:

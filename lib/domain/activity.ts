@@ -85,6 +85,9 @@ export interface ActivitySummary {
   readonly elsewhere?: number | undefined;
   /** Audit IDs several different requests carried (a client-chosen `Audit-ID`): each request is counted above on its own. */
   readonly reusedAuditIds?: readonly ReusedAuditId[] | undefined;
+  /** When the first and the last request counted above reached the API server (absent in older records, and with no request). */
+  readonly firstAt?: string | undefined;
+  readonly lastAt?: string | undefined;
 }
 
 /** A pod a stream ran in, and what became of it at revoke. */

@@ -1,3 +1,4 @@
+import { activitySpan } from '../domain/activity-span.js';
 import { inWindow, openedSessions, podsCreated, summarizeActivity, type AuditEvent, type SessionPod } from '../domain/activity.js';
 import { attributeTo } from '../domain/activity-attribution.js';
 import { evidenceDigest, evidenceMacMessage, type EvidenceSeal } from '../domain/evidence-digest.js';
@@ -56,7 +57,7 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
       const events = (await activity.read({ cluster: lease.cluster, username: lease.subject.name, from, to })).filter((e) => inWindow(e, lease.subject.name, from, to));
       // Only what this lease's bindings allowed (and what was refused): overlapping access answers for the rest.
       const { mine, elsewhere } = attributeTo(events, lease.bindings);
-      const summary = { ...summarizeActivity(mine, undefined, events), ...(elsewhere > 0 ? { elsewhere } : {}) };
+      const summary = { ...summarizeActivity(mine, undefined, events), ...activitySpan(mine), ...(elsewhere > 0 ? { elsewhere } : {}) };
       const counted = { ...base, events: mine.length, summary };
       const seal = await sealOf(lease, counted, due);
       if (seal === 'later') return undefined;

@@ -10,11 +10,15 @@ export interface FakeRequest {
   readonly query: URLSearchParams;
   readonly headers: IncomingMessage['headers'];
   readonly body: string;
+  /** The body's exact bytes (uploads: multipart forms, attachments). */
+  readonly raw: Buffer;
 }
 
 export interface FakeResponse {
   readonly status: number;
   readonly body?: unknown;
+  /** Exact bytes to answer instead of `body` as JSON (a download); its content type in `headers`. */
+  readonly raw?: Uint8Array;
   readonly headers?: Record<string, string>;
   /**
    * A long-lived answer instead of `body`: the headers are sent at once, then the handler writes
@@ -106,6 +110,7 @@ export abstract class FakeHttpServer {
       query: url.searchParams,
       headers: req.headers,
       body: Buffer.concat(chunks).toString('utf8'),
+      raw: Buffer.concat(chunks),
     };
     this.requests.push(request);
     let response: FakeResponse;
@@ -132,6 +137,11 @@ export abstract class FakeHttpServer {
         end: () => void (res.writableEnded || res.end()),
         onClose: (listener) => void res.once('close', listener),
       });
+      return;
+    }
+    if (response.raw !== undefined) {
+      res.writeHead(response.status, { 'content-type': 'application/octet-stream', ...response.headers });
+      res.end(Buffer.from(response.raw));
       return;
     }
     const body = response.body === undefined ? '' : JSON.stringify(response.body);

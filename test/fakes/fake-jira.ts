@@ -1,3 +1,4 @@
+import { parseMultipart } from './multipart.js';
 import { FakeHttpServer, type FakeRequest, type FakeResponse } from './fake-http-server.js';
 
 export interface JiraUser {
@@ -74,6 +75,10 @@ export class FakeJira extends FakeHttpServer {
    * and answers the issue found (200, no 302 redirect).
    */
   readonly movedKeys = new Map<string, string>();
+  /** Attachments' bytes by attachment id (their metadata is in the issue's `attachment` field). */
+  readonly attachmentBytes = new Map<string, Buffer>();
+  /** The site's attachment size limit (Jira Cloud's default is 1 GB; tests lower it). */
+  maxAttachmentBytes = 10 * 1024 * 1024;
   private nextId = 10_000;
   private nextHistory = 50_000;
   /** Whether the site serves `GET /issue/{key}/changelog` (Cloud does; old Server/DC versions do not). */
@@ -341,6 +346,8 @@ export class FakeJira extends FakeHttpServer {
     }
     const requester = this.requesterRoute(request, caller);
     if (requester !== undefined) return requester;
+    const attachments = this.attachmentRoute(request, caller);
+    if (attachments !== undefined) return attachments;
     const issueMatch = /^\/rest\/api\/2\/issue\/([^/]+)$/.exec(request.path);
     if (issueMatch?.[1] !== undefined && request.method === 'GET') {
       const issue = this.find(issueMatch[1]);
@@ -399,6 +406,60 @@ export class FakeJira extends FakeHttpServer {
   }
 
   /**
+   * Attachments, as Jira Cloud's REST API v2 serves them: `POST /issue/{key}/attachments` takes a
+   * multipart/form-data body whose parts are all named `file`, and refuses it without the
+   * `X-Atlassian-Token: no-check` header (XSRF check: 403, as Atlassian documents); a file over the
+   * site's limit is 413; it answers 200 with a JSON array of the attachments it added. `GET
+   * /attachment/content/{id}` answers the bytes (Cloud redirects to its media store; the fake
+   * answers them itself).
+   */
+  private attachmentRoute(request: FakeRequest, caller: JiraUser): FakeResponse | undefined {
+    const upload = /^\/rest\/api\/2\/issue\/([^/]+)\/attachments$/.exec(request.path);
+    if (upload?.[1] !== undefined && request.method === 'POST') {
+      if ((request.headers['x-atlassian-token'] ?? '') !== 'no-check') return { status: 403, raw: Buffer.from('XSRF check failed'), headers: { 'content-type': 'text/plain;charset=UTF-8' } };
+      const issue = this.find(upload[1]);
+      if (issue === undefined) return { status: 404, body: NOT_FOUND };
+      let parts;
+      try {
+        parts = parseMultipart(request.headers['content-type'], request.raw).filter((p) => p.name === 'file' && p.filename !== undefined);
+      } catch (error) {
+        return { status: 415, body: { errorMessages: [error instanceof Error ? error.message : String(error)], errors: {} } };
+      }
+      if (parts.length === 0) return { status: 400, body: { errorMessages: ['No attachments were found in the request.'], errors: {} } };
+      if (parts.some((p) => p.bytes.length > this.maxAttachmentBytes)) return { status: 413, body: { errorMessages: [`The file exceeds the maximum attachment size of ${this.maxAttachmentBytes} bytes.`], errors: {} } };
+      const added = parts.map((p) => {
+        const id = String((this.nextId += 1));
+        this.attachmentBytes.set(id, p.bytes);
+        return {
+          self: `https://example.atlassian.net/rest/api/2/attachments/${id}`,
+          id,
+          filename: p.filename ?? '',
+          author: caller,
+          created: this.created(),
+          size: p.bytes.length,
+          mimeType: p.contentType ?? 'application/octet-stream',
+          content: `https://example.atlassian.net/rest/api/2/attachment/content/${id}`,
+        };
+      });
+      issue.fields.attachment = [...((issue.fields.attachment as unknown[] | undefined) ?? []), ...added];
+      return { status: 200, body: added };
+    }
+    const download = /^\/rest\/api\/2\/attachment\/content\/([^/]+)$/.exec(request.path);
+    if (download?.[1] !== undefined && request.method === 'GET') {
+      const bytes = this.attachmentBytes.get(download[1]);
+      return bytes === undefined ? { status: 404, body: { errorMessages: ['The attachment with id ' + download[1] + ' does not exist'], errors: {} } } : { status: 200, raw: bytes };
+    }
+    return undefined;
+  }
+
+  /** The bytes of the attachment named `filename` on the issue (the last one of that name). */
+  attachment(key: string, filename: string): Buffer | undefined {
+    const list = (this.issue(key).fields.attachment as { id: string; filename: string }[] | undefined) ?? [];
+    const found = [...list].reverse().find((a) => a.filename === filename);
+    return found === undefined ? undefined : this.attachmentBytes.get(found.id);
+  }
+
+  /**
    * The routes a person's CLI calls: `myself`, `field`, create an issue (POST /issue: 201
    * `{ id, key, self }`; 400 `{ errorMessages, errors: { field: message } }` for a missing or
    * unknown field, an option that does not exist, a value of the wrong shape), link issues, read
@@ -429,7 +490,11 @@ export class FakeJira extends FakeHttpServer {
       const jql = request.query.get('jql') ?? '';
       const reporter = /(?:^|\s)reporter = currentUser\(\)/.test(jql);
       const notEmpty = [...jql.matchAll(/cf\[(\d+)\] is not EMPTY/g)].map((m) => `customfield_${m[1] ?? ''}`);
+      const project = /(?:^|\s)project = "([^"]+)"/.exec(jql)?.[1];
+      const label = /(?:^|\s)labels = "([^"]+)"/.exec(jql)?.[1];
       const found = [...this.issues.values()]
+        .filter((i) => project === undefined || (i.fields.project as { key?: string } | undefined)?.key === project)
+        .filter((i) => label === undefined || ((i.fields.labels as string[] | undefined) ?? []).includes(label))
         .filter((i) => !reporter || (i.fields.reporter as JiraUser | undefined)?.accountId === caller.accountId)
         .filter((i) => notEmpty.every((f) => i.fields[f] !== undefined && i.fields[f] !== null))
         .reverse();

@@ -43,6 +43,15 @@ export class FakeServiceNow extends FakeHttpServer {
    * silently: the query answers 200 with an empty result.
    */
   auditReadable = true;
+  /** Records of task tables (REVIEW_SERVICENOW_TABLE: `task` by default), by sys_id. */
+  readonly tasks = new Map<string, Record_>();
+  readonly taskTables = new Set(['task']);
+  /** sys_attachment records with their bytes, by sys_id. */
+  readonly attachments = new Map<string, { readonly meta: Record_; readonly bytes: Buffer }>();
+  /** The instance's attachment size limit (com.glide.attachment.max_size; tests lower it). */
+  maxAttachmentBytes = 10 * 1024 * 1024;
+  /** Whether the integration user may create attachments (an ACL on sys_attachment). */
+  attachmentsWritable = true;
   private nextNumber = 30_000;
   /** People's own passwords, by user_name: requesters call the Table API as themselves. */
   private readonly passwords = new Map<string, string>();
@@ -164,6 +173,93 @@ export class FakeServiceNow extends FakeHttpServer {
     return incident;
   }
 
+  /** Closes a task as `by` would in its form: `state` (3, Closed Complete, by default), closed_by and closed_at set. */
+  closeTask(number: string, by: SnUser, state = '3'): Record_ {
+    const task = [...this.tasks.values()].find((t) => t.number === number);
+    if (task === undefined) throw new Error(`fake ServiceNow has no task ${number}`);
+    Object.assign(task, { state, closed_by: by.sys_id, closed_at: snDate(this.now()), sys_updated_on: snDate(this.now()) });
+    return task;
+  }
+
+  /** The bytes of the attachment named `fileName` on the record. */
+  attachmentOf(recordSysId: string, fileName: string): Buffer | undefined {
+    return [...this.attachments.values()].find((a) => a.meta.table_sys_id === recordSysId && a.meta.file_name === fileName)?.bytes;
+  }
+
+  /**
+   * The Table API on task tables: create (201 with the whole record, a TASK number, state 1
+   * Open), query by `correlation_id=` or `number=`, read, and update (a `work_notes` value is added
+   * to the record's journal).
+   */
+  private taskRoute(request: FakeRequest, caller: string): FakeResponse | undefined {
+    const m = /^\/api\/now\/table\/([a-z_]+)(?:\/([0-9a-f]{32}))?$/.exec(request.path);
+    if (m?.[1] === undefined || !this.taskTables.has(m[1])) return undefined;
+    const id = m[2];
+    const fields = request.query.get('sysparm_fields')?.split(',');
+    const pick = (record: Record_): Record_ => (fields === undefined ? record : Object.fromEntries(fields.map((f) => [f, record[f] ?? ''])));
+    if (id === undefined && request.method === 'POST') {
+      const body = JSON.parse(request.body || '{}') as Record_;
+      const opener = [...this.users.values()].find((u) => u.user_name === caller);
+      const task: Record_ = { state: '1', active: 'true', opened_by: opener?.sys_id ?? '', sys_created_on: snDate(this.now()), sys_updated_on: snDate(this.now()), ...body, sys_id: sysId(), number: `TASK00${(this.nextNumber += 1)}`, sys_class_name: m[1] };
+      this.tasks.set(task.sys_id ?? '', task);
+      this.workNotes.set(task.number ?? '', []);
+      return { status: 201, body: { result: task } };
+    }
+    if (id === undefined && request.method === 'GET') {
+      const clauses = (request.query.get('sysparm_query') ?? '').split('^').map((c) => c.split('='));
+      const found = [...this.tasks.values()].filter((t) => t.sys_class_name === m[1] && clauses.every(([k, v]) => k === undefined || k === '' || t[k] === v));
+      return { status: 200, body: { result: found.slice(0, Number(request.query.get('sysparm_limit') ?? '10000')).map(pick) } };
+    }
+    const task = id === undefined ? undefined : this.tasks.get(id);
+    if (task === undefined) return { status: 404, body: NOT_FOUND };
+    if (request.method === 'GET') return { status: 200, body: { result: pick(task) } };
+    if (request.method === 'PATCH') {
+      const { work_notes: note, ...rest } = JSON.parse(request.body || '{}') as Record_;
+      if (note !== undefined) this.workNotes.get(task.number ?? '')?.push(note);
+      Object.assign(task, rest, { sys_updated_on: snDate(this.now()) });
+      return { status: 200, body: { result: task } };
+    }
+    return undefined;
+  }
+
+  /**
+   * The Attachment API: `POST /api/now/attachment/file?table_name&table_sys_id&file_name` with the
+   * file's bytes as the body and its type as Content-Type (201 `{ result: { sys_id, file_name,
+   * size_bytes, content_type, table_name, table_sys_id, download_link, … } }`; 400 for a missing
+   * parameter, 404 for a record that does not exist, 403 when an ACL refuses, 413 over the size
+   * limit: ServiceNow documents the limit, not its status, so 413 is the fake's choice), the list
+   * (`GET /api/now/attachment?sysparm_query=…`) and the bytes (`GET /api/now/attachment/{sys_id}/file`).
+   */
+  private attachmentRoute(request: FakeRequest): FakeResponse | undefined {
+    if (request.path === '/api/now/attachment/file' && request.method === 'POST') {
+      const [table, record, name] = ['table_name', 'table_sys_id', 'file_name'].map((k) => request.query.get(k) ?? '');
+      const missing = [['table_name', table], ['table_sys_id', record], ['file_name', name]].find(([, v]) => v === '');
+      if (missing !== undefined) return { status: 400, body: { error: { message: `Missing parameter: ${missing[0] ?? ''}`, detail: null }, status: 'failure' } };
+      if (!this.attachmentsWritable) return { status: 403, body: { error: { message: 'Operation Failed', detail: 'ACL restricts the record creation' }, status: 'failure' } };
+      const target = (this.taskTables.has(table ?? '') ? this.tasks : table === 'change_request' ? this.changes : undefined)?.get(record ?? '');
+      if (target === undefined) return { status: 404, body: { error: { message: 'Invalid table or record', detail: `Record ${record ?? ''} of table ${table ?? ''} does not exist or is not accessible` }, status: 'failure' } };
+      if (request.raw.length > this.maxAttachmentBytes) return { status: 413, body: { error: { message: 'Failed to create the attachment. File part might be too large.', detail: null }, status: 'failure' } };
+      const id = sysId();
+      const meta: Record_ = {
+        sys_id: id, file_name: name ?? '', table_name: table ?? '', table_sys_id: record ?? '', content_type: request.headers['content-type'] ?? '*/*', size_bytes: String(request.raw.length),
+        download_link: `https://example.service-now.com/api/now/attachment/${id}/file`, sys_created_on: snDate(this.now()), sys_created_by: this.user,
+      };
+      this.attachments.set(id, { meta, bytes: Buffer.from(request.raw) });
+      return { status: 201, body: { result: meta }, headers: { location: meta.download_link ?? '' } };
+    }
+    if (request.path === '/api/now/attachment' && request.method === 'GET') {
+      const clauses = (request.query.get('sysparm_query') ?? '').split('^').map((c) => c.split('='));
+      const found = [...this.attachments.values()].filter((a) => clauses.every(([k, v]) => k === undefined || k === '' || a.meta[k] === v));
+      return { status: 200, body: { result: found.map((a) => a.meta) } };
+    }
+    const file = /^\/api\/now\/attachment\/([0-9a-f]{32})\/file$/.exec(request.path);
+    if (file?.[1] !== undefined && request.method === 'GET') {
+      const found = this.attachments.get(file[1]);
+      return found === undefined ? { status: 404, body: NOT_FOUND } : { status: 200, raw: found.bytes, headers: { 'content-type': found.meta.content_type ?? '*/*' } };
+    }
+    return undefined;
+  }
+
   notes(change: Record_): string[] {
     return this.workNotes.get(change.number ?? '') ?? [];
   }
@@ -173,6 +269,10 @@ export class FakeServiceNow extends FakeHttpServer {
     if (caller === undefined) {
       return { status: 401, body: { error: { message: 'User Not Authenticated', detail: 'Required to provide Auth information' }, status: 'failure' } };
     }
+    const attachment = this.attachmentRoute(request);
+    if (attachment !== undefined) return attachment;
+    const task = this.taskRoute(request, caller);
+    if (task !== undefined) return task;
     const m = /^\/api\/now\/table\/([a-z_]+)(?:\/([0-9a-f]{32}|[^/]+))?$/.exec(request.path);
     if (m?.[1] === undefined) return { status: 400, body: { error: { message: 'Invalid table', detail: null }, status: 'failure' } };
     const [, table, id] = m;
@@ -212,7 +312,7 @@ export class FakeServiceNow extends FakeHttpServer {
     if (table === 'sys_journal_field' && id === undefined && request.method === 'GET') {
       // Work notes of a change, newest first (the fake keeps them in order, without times).
       const element = /element_id=([0-9a-f]{32})/.exec(request.query.get('sysparm_query') ?? '')?.[1];
-      const change = element === undefined ? undefined : this.changes.get(element);
+      const change = element === undefined ? undefined : (this.changes.get(element) ?? this.tasks.get(element));
       const notes = [...(change === undefined ? [] : this.notes(change))].reverse();
       return { status: 200, body: { result: notes.slice(0, Number(request.query.get('sysparm_limit') ?? '100')).map((value) => pick({ value, element: 'work_notes', element_id: element ?? '' })) } };
     }

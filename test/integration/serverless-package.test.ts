@@ -87,10 +87,20 @@ describe('serverless package', () => {
     await rm(out, { recursive: true, force: true });
   });
 
-  it('builds the five functions on nodejs22.x', () => {
+  it('builds the six functions on nodejs22.x', () => {
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const fn of functions) expect(fn.Properties.Runtime).toBe('nodejs22.x');
+  });
+
+  it('packages the scheduled access review switched off, with a role that only reads and verifies', () => {
+    // Prepare / Act: the review function's schedule and its role, as packaged.
+    const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties.Targets).includes('ReviewPackLambdaFunction'));
+    const role = template.Resources.ReviewRole?.Properties as { Policies: { PolicyDocument: { Statement: { Action: string[] }[] } }[] } | undefined;
+    const actions = (role?.Policies ?? []).flatMap((p) => p.PolicyDocument.Statement.flatMap((st) => st.Action));
+    // Assess
+    expect(rules.map((r) => [r.Properties.ScheduleExpression, r.Properties.State])).toEqual([['cron(0 6 1 1,4,7,10 ? *)', 'DISABLED']]);
+    expect(actions.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'kms:VerifyMac', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'ssm:GetParameter']);
   });
 
   it('declares the lease table as the code creates it, on demand with point-in-time recovery', () => {
@@ -110,8 +120,8 @@ describe('serverless package', () => {
     const activate = template.Resources.ActivateLeaseEventBridgePermission?.Properties;
     expect(JSON.stringify(activate?.SourceArn)).toContain(`:rule/kube-lease-test-${'?'.repeat(20)}-start"`);
     const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
-    // The sweep's schedule only: no announcement rule (a grant tells its ticket in its own invocation).
-    expect(rules.map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(1 minute)']);
+    // The sweep's schedule and the access review's (disabled): no announcement rule (a grant tells its ticket in its own invocation).
+    expect(rules.map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(1 minute)', 'cron(0 6 1 1,4,7,10 ? *)']);
   });
 
   it('allows no wildcard IAM action and no resource outside the allowlist, and holds secret references, not secrets', () => {
@@ -136,6 +146,7 @@ describe('serverless package', () => {
       /^\{"Fn::GetAtt":\["RevokeFailuresQueue","Arn"\]\}$/,
       /^\{"Fn::GetAtt":\["(RevokeLease|ActivateLease)LambdaFunction","Arn"\]\}$/,
       /^\{"Fn::GetAtt":\["SchedulerInvokeRole","Arn"\]\}$/,
+      /^\{"Fn::GetAtt":\["EvidenceKey","Arn"\]\}$/,
       /^arn:\{Ref:AWS::Partition\}:scheduler:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:schedule\/kube-lease-test\/kube-lease-test-\?{20}(-start)?$/,
       /^arn:\{Ref:AWS::Partition\}:logs:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:log-group:\/aws\/lambda\/kube-lease-test-[A-Za-z]+:\*$/,
       /^arn:\{Ref:AWS::Partition\}:logs:\{Ref:AWS::Region\}:\{Ref:AWS::AccountId\}:log-group:\/aws\/eks\/kube-lease-test-\*\/cluster(:\*)?$/,
@@ -249,7 +260,7 @@ describe('serverless package', () => {
     expect(actionsOf('TimerRole')).not.toContain('dynamodb:Query');
     expect(actionsOf('SweepRole')).toContain('dynamodb:Query');
     expect(actionsOf('WebhookRole')).toContain('events:PutRule');
-    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::IAM::Role')).toHaveLength(4);
+    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::IAM::Role')).toHaveLength(5);
     expect(actionsOf('SchedulerInvokeRole').filter((a) => a !== 'sts:AssumeRole')).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
   });
 

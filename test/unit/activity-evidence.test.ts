@@ -232,6 +232,9 @@ describe('activity evidence and live sessions (use cases, in-memory ports)', () 
     const stored = await app.leases.get(lease.id);
     expect(stored?.sessions?.seen.map((s) => s.pod)).toEqual(['api-2']);
     expect(stored?.evidence?.summary).toMatchObject({ requests: 1, elsewhere: 2 });
+    // The time used (first to last request) is this lease's too: the exec at minute 4 alone.
+    const { firstAt, lastAt } = stored?.evidence?.summary ?? {};
+    expect([firstAt, lastAt].map((t) => Math.floor((Date.parse(t ?? '') - T0.getTime()) / 1000))).toEqual([240, 240]);
     expect(app.jira.commentsOn('OPS-1').find((c) => c.startsWith('Activity during lease'))).toContain('Not counted: 2 request(s) of the subject that other bindings allowed');
   });
 });

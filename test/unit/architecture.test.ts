@@ -32,10 +32,14 @@ function importsOf(file: string): { target: string; typeOnly: boolean }[] {
   return found;
 }
 
+/** Top-level files that are composition roots like container.ts (the review's own, kept apart so no other function wires it). */
+const CONTAINERS = ['review-container'];
+
 /** The layer a file of lib/ belongs to: its first folder, or the top-level file's own name. */
 function layerOf(file: string): string {
   const parts = relative('lib', file).split('/');
-  return parts.length === 1 ? (parts[0] ?? '').replace(/\.ts$/, '') : (parts[0] ?? '');
+  const layer = parts.length === 1 ? (parts[0] ?? '').replace(/\.ts$/, '') : (parts[0] ?? '');
+  return CONTAINERS.includes(layer) ? 'container' : layer;
 }
 
 /**

@@ -44,6 +44,8 @@ const summary = z.object({
   omitted: z.number().int(),
   elsewhere: z.number().int().optional(),
   reusedAuditIds: z.array(reusedAuditId).optional(),
+  firstAt: z.string().optional(),
+  lastAt: z.string().optional(),
 });
 
 /** Schema of a lease item as stored; items are checked on every read so a hand-edited item cannot confuse us. */

@@ -1,0 +1,13 @@
+import { container } from '../lib/container.js';
+import { reviewPacks } from '../lib/review-container.js';
+import type { ScheduledReviewResult } from '../lib/use-cases/scheduled-review.js';
+
+/** Off by default (its schedule is disabled): the access review pack of the last whole period, filed once (docs/review-packs.md). */
+export const handler = async (): Promise<ScheduledReviewResult> => {
+  const review = reviewPacks(container().config, process.env);
+  try {
+    return await review.scheduled();
+  } finally {
+    review.close();
+  }
+};
