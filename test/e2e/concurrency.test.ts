@@ -9,6 +9,7 @@ import { FakeJira, type JiraUser } from '../fakes/fake-jira.js';
 import { FakeKubernetes } from '../fakes/fake-kubernetes.js';
 import { MemoryAuditLog, MemoryLogger } from '../fakes/memory-audit-log.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
+import { cleanUp } from '../support/clean-up.js';
 
 const SECRET = 'concurrency-secret';
 const requester: JiraUser = { accountId: 'acc-req', emailAddress: 'req@example.com', displayName: 'Req', accountType: 'atlassian', active: true };
@@ -41,9 +42,8 @@ describe('concurrency over real HTTP against the local stack (dynalite, fake Jir
     });
   });
   afterAll(async () => {
-    await stack.stop();
-    await Promise.all([jira.stop(), kube.stop()]);
-    await rm(dir, { recursive: true, force: true });
+    // Every step runs, and none throws over a failure reported above.
+    await cleanUp(() => stack.stop(), () => jira.stop(), () => kube.stop(), () => rm(dir, { recursive: true, force: true }));
   });
 
   it('turns 50 identical deliveries plus 50 other tickets, all at once, into exactly one lease and one binding set per approval', async () => {

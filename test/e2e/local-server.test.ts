@@ -8,6 +8,7 @@ import { MemoryAuditLog, MemoryLogger } from '../fakes/memory-audit-log.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
 import { FakeKubernetes } from '../fakes/fake-kubernetes.js';
 import { leaseFixture } from '../support/lease-fixture.js';
+import { cleanUp } from '../support/clean-up.js';
 
 /** The settings local mode needs, with placeholder ITSM addresses (never called in these tests). */
 const localEnv = (dir: string, extra: Record<string, string>) => ({
@@ -43,8 +44,7 @@ describe('local server', () => {
     });
   });
   afterAll(async () => {
-    await stack.stop();
-    await rm(dir, { recursive: true, force: true });
+    await cleanUp(() => stack.stop(), () => rm(dir, { recursive: true, force: true }));
   });
 
   it('keeps its store from browsers: a request with an Origin (any web page) is refused, preflight included', async () => {

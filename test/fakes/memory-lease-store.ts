@@ -36,6 +36,11 @@ export class MemoryLeaseStore implements LeaseStore {
     return [...this.items.values()].flatMap((item) => (item.record === 'lease' ? [item.lease] : []));
   }
 
+  /** Every denial held (for assertions). */
+  denials(): DeniedApproval[] {
+    return [...this.items.values()].flatMap((item) => (item.record === 'denial' ? [{ ...item.denial }] : []));
+  }
+
   /** Overwrites a lease as given (for the in-memory evidence store, which shares these items). */
   replace(lease: Lease): void {
     this.items.set(lease.id, { record: 'lease', lease: copy(lease) });

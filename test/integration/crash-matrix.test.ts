@@ -11,6 +11,7 @@ import { DEMO_CATALOG, endingSessions, WINDOW_CATALOG } from '../support/demo-ca
 import { packagedContainer } from '../support/packaged-container.js';
 import { fakeParameters, packageStack, type Template } from '../support/packaged-stack.js';
 import { alice, bob, bodyOf, carol, TestStack } from '../support/stack.js';
+import { cleanUp } from '../support/clean-up.js';
 
 const PROFILE = 'customfield_10100';
 const DURATION = 'customfield_10101';
@@ -325,7 +326,7 @@ describe('crash at every step: the invariants hold after recovery', () => {
         await operation();
         steps = [...dry.steps];
       } finally {
-        await probe.stop();
+        await cleanUp(() => probe.stop());
       }
       expect(steps.length).toBeGreaterThan(2);
 
@@ -349,7 +350,7 @@ describe('crash at every step: the invariants hold after recovery', () => {
             rows.push(`${scenario.name.padEnd(9)} after #${k} ${crashedAt.padEnd(26)} × ${recovery.padEnd(9)} → ${broken.length === 0 ? 'held' : `BROKEN ${broken.join('; ')}`}`);
             failures.push(...broken.map((b) => `${scenario.name} #${k} ${crashedAt} × ${recovery}: ${b}`));
           } finally {
-            await stack.stop();
+            await cleanUp(() => stack.stop());
           }
         }
       }
@@ -405,7 +406,7 @@ describe('crash at every step: the invariants hold after recovery', () => {
           rows.push(`${kind.padEnd(9)} during the wait ${''.padEnd(17)} × ${recovery.padEnd(9)} → ${broken.length === 0 ? 'held' : `BROKEN ${broken.join('; ')}`}`);
           failures.push(...broken.map((b) => `${kind} wait × ${recovery}: ${b}`));
         } finally {
-          await stack.stop();
+          await cleanUp(() => stack.stop());
         }
       }
       expect(failures).toEqual([]);

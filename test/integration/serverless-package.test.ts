@@ -17,6 +17,7 @@ import { DEMO_CATALOG } from '../support/demo-catalog.js';
 import { alice, bob, carol } from '../support/stack.js';
 import { testCertificate } from '../support/tls.js';
 import { STAGE_TEST_CATALOG } from '../support/packaged-stack.js';
+import { cleanUp } from '../support/clean-up.js';
 
 const run = promisify(execFile);
 
@@ -379,7 +380,7 @@ describe('serverless package', () => {
       expect(eventBridge.rules.size).toBe(0);
       expect(jira.comments('PKG-1').at(-1)).toMatch(/Access revoked/);
     } finally {
-      await Promise.all([jira.stop(), kube.stop(), eventBridge.stop(), dynamo.stop()]);
+      await cleanUp(() => jira.stop(), () => kube.stop(), () => eventBridge.stop(), () => dynamo.stop());
     }
   });
 
@@ -445,7 +446,7 @@ describe('serverless package', () => {
       expect(eventBridge.connections).toBeLessThanOrEqual(2);
       expect(dynamo.connections() - setUp).toBeLessThanOrEqual(3);
     } finally {
-      await Promise.all([jira.stop(), kube.stop(), eventBridge.stop(), dynamo.stop()]);
+      await cleanUp(() => jira.stop(), () => kube.stop(), () => eventBridge.stop(), () => dynamo.stop());
     }
   });
 });

@@ -13,6 +13,9 @@ import { memoryEvidenceMac } from '../../lib/adapters/evidence-mac/file-evidence
 import type { EvidenceSeal } from '../../lib/domain/evidence-digest.js';
 import { EvidenceKeyError } from '../../lib/errors.js';
 import type { EvidenceMac } from '../../lib/ports/evidence-mac.js';
+import type { EvidenceStore } from '../../lib/ports/evidence-store.js';
+import type { LeaseStore } from '../../lib/ports/lease-store.js';
+import type { OwedAnnouncements } from '../../lib/ports/owed-announcements.js';
 import { makeAnnounceGrant } from '../../lib/use-cases/announce-grant.js';
 import { MemoryOwedAnnouncements } from '../fakes/memory-announcements.js';
 import { MemoryActivityLog } from '../fakes/memory-activity-log.js';
@@ -34,13 +37,32 @@ export const approver: Person = { id: 'acct-bob', email: 'bob@example.com', disp
  * branch runs in milliseconds, without servers. HTTP fakes stay for the adapters' own tests.
  */
 export function useCases(catalogText: string = DEMO_CATALOG, options: { readonly onCall?: OnCallDirectory } = {}) {
+  const leases = new MemoryLeaseStore();
+  return wire(catalogText, { leases, evidence: new MemoryEvidenceStore(leases), announcements: new MemoryOwedAnnouncements(leases) }, options);
+}
+
+/** The stores the lease records live in: the in-memory ones, or the DynamoDB adapters (the concurrency suite on dynalite). */
+export interface LeaseStores<L extends LeaseStore, A extends OwedAnnouncements, E extends EvidenceStore> {
+  readonly leases: L;
+  /** Grant announcements owed on the leases (the ticket could not be told): the sweep posts them. */
+  readonly announcements: A;
+  /** The evidence on the leases. */
+  readonly evidence: E;
+}
+
+/** The use cases over `stores`, with every other port in memory. */
+export function wire<L extends LeaseStore, A extends OwedAnnouncements, E extends EvidenceStore>(
+  catalogText: string,
+  stores: LeaseStores<L, A, E>,
+  options: { readonly onCall?: OnCallDirectory } = {},
+) {
   const catalog: Catalog = parseCatalog(catalogText);
   const clock = new FixedClock(T0);
   const jira = new MemoryTicketSource();
   const ports = {
     tickets: { jira },
     cluster: new MemoryCluster(),
-    leases: new MemoryLeaseStore(),
+    leases: stores.leases,
     scheduler: new MemoryScheduler(),
     audit: new MemoryAuditLog(),
     clock,
@@ -49,9 +71,7 @@ export function useCases(catalogText: string = DEMO_CATALOG, options: { readonly
   const metrics = new MemoryMetrics();
   // The audit logs the catalog configures (none in the demo catalog), and the evidence on the leases.
   const activity = new MemoryActivityLog(catalog.clusters, clock);
-  const evidence = new MemoryEvidenceStore(ports.leases);
-  // Grant announcements owed on the leases (the ticket could not be told): the sweep posts them.
-  const announcements = new MemoryOwedAnnouncements(ports.leases);
+  const { evidence, announcements } = stores;
   const revokeLease = makeRevokeLease({ ...ports, activity, evidence });
   const announce = makeAnnounceGrant({ ...ports, announcements });
   const activateLease = makeActivateLease({ ...ports, revokeLease, announce });
