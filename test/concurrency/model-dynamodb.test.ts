@@ -7,6 +7,7 @@ import { DynamoDbEvidenceStore } from '../../lib/adapters/dynamodb/evidence-reco
 import { makeLeaseHistoryReader } from '../../lib/adapters/dynamodb/lease-history-reader.js';
 import { ensureLeaseTable } from '../../lib/adapters/dynamodb/lease-table.js';
 import { DynamoDbOwedAnnouncements } from '../../lib/adapters/dynamodb/owed-announcements.js';
+import { DynamoDbIdleWatches } from '../../lib/adapters/dynamodb/idle-watches.js';
 import type { LeaseStatus } from '../../lib/domain/lease.js';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/local/embedded-dynamodb.js';
 import { wire } from '../support/use-cases.js';
@@ -57,6 +58,7 @@ async function dynamoStore(catalog: string): Promise<ModelStore> {
     leases: new DynamoDbLeaseStore(dynamo.client, table, false),
     announcements: new DynamoDbOwedAnnouncements(dynamo.client, table),
     evidence: new DynamoDbEvidenceStore(dynamo.client, table),
+    idleWatches: new DynamoDbIdleWatches(dynamo.client, table),
   });
   return { app, history: makeLeaseHistoryReader({ client: dynamo.client, tableName: table }), items: () => tableItems(table) };
 }

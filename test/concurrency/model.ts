@@ -7,6 +7,7 @@ import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
 import type { LeaseHistory } from '../../lib/ports/lease-history.js';
 import type { LeaseStore } from '../../lib/ports/lease-store.js';
 import type { OwedAnnouncements } from '../../lib/ports/owed-announcements.js';
+import type { IdleWatches } from '../../lib/ports/idle-watches.js';
 import type { EvidenceStore } from '../../lib/ports/evidence-store.js';
 import { makeTimerTargets } from '../../lib/use-cases/wait-for-moment.js';
 import { MemoryCluster } from '../fakes/memory-ports.js';
@@ -93,7 +94,7 @@ const processes = new AsyncLocalStorage<Process>();
 const within = new AsyncLocalStorage<boolean>();
 
 /** The use cases over some lease stores (in memory, or the DynamoDB adapters), every other port in memory. */
-export type App = ReturnType<typeof wire<LeaseStore, OwedAnnouncements, EvidenceStore>>;
+export type App = ReturnType<typeof wire<LeaseStore, OwedAnnouncements, EvidenceStore, IdleWatches>>;
 
 /** The items of the store, read directly (not through the report's reader): the truth the report must agree with. */
 export interface StoreItems {

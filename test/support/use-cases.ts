@@ -16,6 +16,7 @@ import type { EvidenceMac } from '../../lib/ports/evidence-mac.js';
 import type { EvidenceStore } from '../../lib/ports/evidence-store.js';
 import type { LeaseStore } from '../../lib/ports/lease-store.js';
 import type { OwedAnnouncements } from '../../lib/ports/owed-announcements.js';
+import type { IdleWatches } from '../../lib/ports/idle-watches.js';
 import { makeAnnounceGrant } from '../../lib/use-cases/announce-grant.js';
 import { MemoryOwedAnnouncements } from '../fakes/memory-announcements.js';
 import { MemoryActivityLog } from '../fakes/memory-activity-log.js';
@@ -38,12 +39,14 @@ export const approver: Person = { id: 'acct-bob', email: 'bob@example.com', disp
  */
 export function useCases(catalogText: string = DEMO_CATALOG, options: { readonly onCall?: OnCallDirectory } = {}) {
   const leases = new MemoryLeaseStore();
-  return wire(catalogText, { leases, evidence: new MemoryEvidenceStore(leases), announcements: new MemoryOwedAnnouncements(leases) }, options);
+  return wire(catalogText, { leases, evidence: new MemoryEvidenceStore(leases), announcements: new MemoryOwedAnnouncements(leases), idleWatches: new MemoryIdleWatches(leases) }, options);
 }
 
 /** The stores the lease records live in: the in-memory ones, or the DynamoDB adapters (the concurrency suite on dynalite). */
-export interface LeaseStores<L extends LeaseStore, A extends OwedAnnouncements, E extends EvidenceStore> {
+export interface LeaseStores<L extends LeaseStore, A extends OwedAnnouncements, E extends EvidenceStore, W extends IdleWatches = IdleWatches> {
   readonly leases: L;
+  /** The sweep's progress through the audit log for leases with an idle timeout. */
+  readonly idleWatches: W;
   /** Grant announcements owed on the leases (the ticket could not be told): the sweep posts them. */
   readonly announcements: A;
   /** The evidence on the leases. */
@@ -51,9 +54,9 @@ export interface LeaseStores<L extends LeaseStore, A extends OwedAnnouncements, 
 }
 
 /** The use cases over `stores`, with every other port in memory. */
-export function wire<L extends LeaseStore, A extends OwedAnnouncements, E extends EvidenceStore>(
+export function wire<L extends LeaseStore, A extends OwedAnnouncements, E extends EvidenceStore, W extends IdleWatches>(
   catalogText: string,
-  stores: LeaseStores<L, A, E>,
+  stores: LeaseStores<L, A, E, W>,
   options: { readonly onCall?: OnCallDirectory } = {},
 ) {
   const catalog: Catalog = parseCatalog(catalogText);
@@ -82,7 +85,7 @@ export function wire<L extends LeaseStore, A extends OwedAnnouncements, E extend
   const evidenceMac = new SwitchableEvidenceMac();
   const collectEvidence = makeCollectEvidence({ ...ports, activity, evidence, giveUpAfterSeconds: 86_400, mac: evidenceMac });
   // Idle watches on the leases (profiles with idleTimeout): the sweep's idle checks read the audit log.
-  const idleWatches = new MemoryIdleWatches(ports.leases);
+  const { idleWatches } = stores;
   const checkIdle = makeCheckIdle({ ...ports, activity, watches: idleWatches, revokeLease });
   const sweepLeases = makeSweepLeases({
     ...ports,
