@@ -39,6 +39,7 @@ import { DynamoDbEvidenceStore } from './adapters/dynamodb/evidence-records.js';
 import { cloudWatchLogsClients, evidenceMacOf } from './composition/aws-backends.js';
 import type { EvidenceMac } from './ports/evidence-mac.js';
 import { makeCollectEvidence } from './use-cases/collect-evidence.js';
+import { buildReviews } from './composition/reviews.js';
 import { makeTimerTargets, timerSleep, type OnTimeTargets } from './use-cases/wait-for-moment.js';
 
 /** Evidence that cannot be read or posted for this long after it was due is given up, and said so. */
@@ -159,6 +160,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const evidence = watched ? decorate('leases', new DynamoDbEvidenceStore(dynamodb, config.leasesTable)) : undefined;
   const evidenceMac = watched ? (overrides.evidenceMac ?? evidenceMacOf(config.evidenceKey, config.region)) : undefined;
   revokeLease = makeRevokeLease({ ...shared, activity, evidence });
+  const reviews = buildReviews({ catalog: config.catalog, sources, dynamodb, tableName: config.leasesTable, decorate, shared, metrics, activity });
   // Every path that makes a lease ACTIVE tells the ticket in its own invocation; the sweep posts
   // what it could not (owed on the lease item).
   const announcements = decorate('leases', new DynamoDbOwedAnnouncements(dynamodb, config.leasesTable));
@@ -175,6 +177,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     schedulePrefix: config.schedulePrefix,
     pendingGraceSeconds: config.pendingGraceSeconds,
     announce,
+    reviews,
   });
   const closeTicket = makeCloseTicket({ leases, revokeLease, clock, logger });
   const processTicket = makeProcessTicket({ tickets, audit, clock, leases, grantAccess, closeTicket });
@@ -189,10 +192,11 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     pendingGraceSeconds: config.pendingGraceSeconds,
     scanEveryMinutes: config.sweepScanEveryMinutes,
     announce,
+    reviews,
     evidence:
       activity === undefined || evidence === undefined
         ? undefined
-        : { store: evidence, collect: makeCollectEvidence({ ...shared, activity, evidence, giveUpAfterSeconds: EVIDENCE_GIVE_UP_SECONDS, mac: evidenceMac }) },
+        : { store: evidence, collect: makeCollectEvidence({ ...shared, activity, evidence, giveUpAfterSeconds: EVIDENCE_GIVE_UP_SECONDS, mac: evidenceMac, reviews }) },
   });
 
   const { revokeOnTime, activateOnTime } = makeTimerTargets({ leases, clock, logger, sleep: overrides.sleep ?? timerSleep, revokeLease, activateLease });

@@ -1,6 +1,7 @@
 import type { ActivityEvidence, SessionsAtRevoke, StreamKind } from './activity.js';
 import type { AccessCheck } from './catalog.js';
 import type { ApprovalKind, OnCallProof } from './on-call.js';
+import type { ReviewTask } from './review-task.js';
 import { personLabel, type Person, type TicketSourceName } from './ticket.js';
 import {
   ANNOTATION_EXPIRES_AT,
@@ -135,6 +136,8 @@ export interface Lease {
   readonly sessions?: SessionsAtRevoke | undefined;
   /** What the subject did during the lease, from the cluster's audit log, collected a while after the end. */
   readonly evidence?: ActivityEvidence | undefined;
+  /** On-call and break-glass leases: the review task opened for them (see review-task.ts). */
+  readonly review?: ReviewTask | undefined;
 }
 
 /** When the lease's bindings may first have existed: its first PENDING (a grant) or ACTIVE (an activation), else its start. */

@@ -14,6 +14,7 @@ import type { TicketSnapshot } from '../domain/ticket.js';
 import type { EvidenceDue, EvidenceStore } from '../ports/evidence-store.js';
 import type { EvidenceOutcome } from './collect-evidence.js';
 import type { AnnounceGrant } from './announce-grant.js';
+import type { ReviewLease } from './review-lease.js';
 
 export interface SweepLeasesDeps extends LeaseDeps {
   readonly catalog: Catalog;
@@ -37,6 +38,8 @@ export interface SweepLeasesDeps extends LeaseDeps {
   readonly announce: AnnounceGrant;
   /** Activity evidence due for posting (absent: no cluster has an audit log). */
   readonly evidence?: { readonly store: EvidenceStore; readonly collect: (due: EvidenceDue) => Promise<EvidenceOutcome> } | undefined;
+  /** Review tasks of emergency leases: opened, given their evidence, checked for done; unreviewed ones counted. */
+  readonly reviews?: ReviewLease | undefined;
 }
 
 /** What the sweep repaired (or failed to), each a `SweepFixes` dimension. */
@@ -157,6 +160,9 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
         }
       });
     }
+    // After the evidence: a review whose lease's evidence was stored in this run adds it at once.
+    const reviews = deps.reviews;
+    if (reviews !== undefined) await step('work the review queue', () => reviews.sweep(now, deps.batchSize, step));
     const summary: SweepSummary = { ...counts, outOfTime };
     // A run that found nothing to do is routine: debug, so an idle local mode stays quiet.
     const busy = summary.due > 0 || summary.announced > 0 || summary.evidencePosted > 0 || summary.orphanBindingsDeleted > 0 || summary.failed > 0 || summary.outOfTime;

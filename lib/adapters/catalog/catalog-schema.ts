@@ -148,6 +148,14 @@ export const jiraSection = z.strictObject({
   issueTypes: z.array(z.string().min(1).max(200)).min(1).optional(),
   /** Account ids of automation or app accounts whose approvals count (none by default: only people approve). */
   automationApprovers: z.array(person).default([]),
+  /** Review tasks of on-call and break-glass leases: a Jira issue of this project and type. */
+  review: z
+    .strictObject({
+      project: z.string().regex(/^[A-Z][A-Z0-9_]{0,49}$/, 'not a Jira project key'),
+      issueType: z.string().min(1).max(200),
+      linkType: z.string().min(1).max(200).optional(),
+    })
+    .optional(),
   fields: z.strictObject({
     profile: jiraFieldId,
     duration: jiraFieldId.optional(),
@@ -191,6 +199,8 @@ export const catalogSchema = z
     maxActiveLeasesPerRequester: z.number().int().min(1).max(100).optional(),
     /** Dry run for the whole deployment: nothing is ever created in a cluster. */
     dryRun: z.boolean().default(false),
+    /** Days after which an on-call or break-glass lease whose review task is not done counts as unreviewed. */
+    unreviewedAfterDays: z.number().int().min(1).max(365).optional(),
     clusters: z.record(z.string().regex(DNS_LABEL, 'cluster names are DNS labels'), cluster),
     profiles: z.array(profileSchema).min(1),
   })
