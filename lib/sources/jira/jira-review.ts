@@ -5,6 +5,7 @@ import { TicketSourceError } from '../../errors.js';
 import type { ReviewTaskRef, ReviewTaskRequest, ReviewTaskSystem } from '../../ports/review-tasks.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../../retry.js';
 import { parseJiraFailure } from './jira-request.js';
+import { asJiraPlainText } from './jira-ticket-source.js';
 
 /** The jira-client calls review tasks make. */
 export type JiraReviewClient = Pick<JiraApi, 'addNewIssue' | 'addWatcher' | 'addComment' | 'genericGet'>;
@@ -21,7 +22,8 @@ const MARKER = /^[a-z0-9-]+$/;
 /**
  * Review tasks as Jira issues in the catalog's `jira.review` project: labelled with the lease's
  * marker (found again by a JQL search on it), the lease's ticket linked (`linkType`) and named in
- * the description, the profile's approvers made watchers.
+ * the description, the profile's approvers made watchers. Description and comments are plain text
+ * (one `{noformat}` block): ticket-derived text never becomes a live link or macro.
  */
 export class JiraReviewTasks implements ReviewTaskSystem {
   constructor(
@@ -54,7 +56,7 @@ export class JiraReviewTasks implements ReviewTaskSystem {
     const raw: unknown = await this.call(
       async () =>
         (await this.client()).addNewIssue({
-          fields: { project: { key: this.settings.project }, issuetype: { name: this.settings.issueType }, summary: content.summary, description: content.description, labels: [marker, 'kube-lease-review'] },
+          fields: { project: { key: this.settings.project }, issuetype: { name: this.settings.issueType }, summary: content.summary, description: asJiraPlainText(content.description), labels: [marker, 'kube-lease-review'] },
           ...link,
         }),
       'creating the review task',
@@ -75,7 +77,7 @@ export class JiraReviewTasks implements ReviewTaskSystem {
   }
 
   async comment(task: ReviewTaskRef, text: string): Promise<void> {
-    await this.call(async () => (await this.client()).addComment(task.key, text), `commenting on ${task.key}`);
+    await this.call(async () => (await this.client()).addComment(task.key, asJiraPlainText(text)), `commenting on ${task.key}`);
   }
 
   async isDone(task: ReviewTaskRef): Promise<boolean> {
