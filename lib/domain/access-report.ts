@@ -4,6 +4,7 @@ import { approvalKindOf, OPEN_STATUSES, type DeniedApproval, type Lease, type Le
 import type { ApprovalKind } from './on-call.js';
 import { checkPeriod, deniedInPeriod, leaseEnd, overlapsPeriod, readInstant, type ReportPeriod } from './report-period.js';
 import { personLabel } from './ticket.js';
+import { DEFAULT_UNREVIEWED_AFTER_DAYS, unreviewed } from './review-task.js';
 
 /**
  * When a revocation counts as late: the sweep runs every minute (`rate(1 minute)` in serverless.yml)
@@ -34,6 +35,8 @@ export interface AccessReportInput {
   readonly lateAfterMs?: number;
   /** The evidence seals verified, by lease id; evidence whose seal is not here is never said to be intact. */
   readonly sealChecks?: ReadonlyMap<string, SealCheck>;
+  /** Days after which an emergency lease whose review task is not done is flagged; {@link DEFAULT_UNREVIEWED_AFTER_DAYS} by default. */
+  readonly unreviewedAfterDays?: number;
 }
 
 /** One lease as the report shows it. Times are RFC 3339; absent values are `null` (so JSON keeps every key). */
@@ -47,6 +50,8 @@ export interface LeaseRow {
   readonly approvers: readonly string[];
   /** How it was approved: `person`, `on-call` or `break-glass`. */
   readonly approvalKind: ApprovalKind;
+  /** An on-call or break-glass lease whose review task was not done that many days after its access began (see review-task.ts). */
+  readonly unreviewed: boolean;
   readonly profile: string;
   /** `Role/name` or `ClusterRole/name`. */
   readonly role: string;
@@ -146,7 +151,7 @@ function outcomeOf(lease: Lease, endCause: EndCause | null, late: boolean, ended
   return endedBeforeExpiry ? 'early' : 'on-time';
 }
 
-function leaseRow(lease: Lease, now: number, lateAfterMs: number, seal: SealCheck | undefined): LeaseRow {
+function leaseRow(lease: Lease, now: number, lateAfterMs: number, seal: SealCheck | undefined): Omit<LeaseRow, 'unreviewed'> {
   const what = `lease ${lease.id}`;
   const startedAt = lease.history.find((h) => h.to === 'ACTIVE')?.at ?? null;
   const endedAt = leaseEnd(lease);
@@ -210,7 +215,7 @@ export function buildAccessReport(input: AccessReportInput): AccessReport {
 
   const rows = input.leases
     .filter((lease) => overlapsPeriod(lease, period))
-    .map((lease) => leaseRow(lease, now, lateAfterMs, input.sealChecks?.get(lease.id)))
+    .map((lease) => ({ ...leaseRow(lease, now, lateAfterMs, input.sealChecks?.get(lease.id)), unreviewed: unreviewed(lease, input.now, input.unreviewedAfterDays ?? DEFAULT_UNREVIEWED_AFTER_DAYS) }))
     .sort((a, b) => Date.parse(a.requestedAt) - Date.parse(b.requestedAt) || a.leaseId.localeCompare(b.leaseId));
 
   const denials: DenialRow[] = input.denials

@@ -69,8 +69,8 @@ export function makeReviewLease(deps: ReviewLeaseDeps): ReviewLease {
     const approvers = profile?.approvers ?? [];
     return { lease, content: reviewContent(lease, approvers), marker: reviewMarker(lease.id), approvers, approverGroup: profile?.approverGroups?.[0] };
   };
-  const event = (lease: Lease, task: ReviewTaskRef, what: 'opened' | 'evidence-added' | 'done', reason: string) =>
-    audit.record({ kind: 'review', at: clock.now().toISOString(), actor: 'kube-lease', ...leaseAuditFields(lease), reviewTask: { system: task.system, key: task.key, url: task.url, event: what }, reason });
+  const event = (lease: Lease, task: ReviewTaskRef, what: 'opened' | 'evidence-added' | 'done', reason: string, actor: string) =>
+    audit.record({ kind: 'review', at: clock.now().toISOString(), actor, ...leaseAuditFields(lease), reviewTask: { system: task.system, key: task.key, url: task.url, event: what }, reason });
 
   /** Under the hold: the task found or created and recorded, then the evidence added. The lease as it stands after. */
   async function work(held: Lease, until: string, actor: string): Promise<Lease> {
@@ -80,13 +80,15 @@ export function makeReviewLease(deps: ReviewLeaseDeps): ReviewLease {
       const request = requestOf(lease);
       const found = await system.find(request.marker);
       const task = found ?? (await system.open(request));
+      // Before the record, so that a crash between the two leaves the event to the next attempt (at least once).
+      event(lease, task, 'opened', found === undefined ? `opened by ${actor}` : `found by ${actor}: an interrupted attempt had opened it`, actor);
       await system.notify(task, request).catch((error: unknown) => logger.warn('could not tell the approvers of a review task', { leaseId: lease.id, task: task.key, error: describeError(error) }));
       const record: ReviewTask = { ...task, recordedAt: clock.now().toISOString() };
       const stored = await records.recordReview(lease.id, until, record);
       if (stored === undefined) return lease;
       lease = stored;
+      // Only the attempt whose record stands tells the ticket (at most once).
       if (stored.review?.recordedAt === record.recordedAt && stored.review.key === record.key) {
-        event(stored, task, 'opened', found === undefined ? `opened by ${actor}` : `found by ${actor}: an interrupted attempt had opened it`);
         const kind = stored.approvalKind ?? 'person';
         await commentSafely(deps, stored.source, stored.ticketKey, `A review task was opened for this ${kind} lease (${stored.id}): ${task.key} ${task.url}\nThe activity evidence is added to it once collected.`);
       }
@@ -95,7 +97,7 @@ export function makeReviewLease(deps: ReviewLeaseDeps): ReviewLease {
     const evidence = lease.evidence;
     if (task !== undefined && evidence !== undefined && task.evidenceAt === undefined) {
       await system.comment(task, evidenceMessage(lease, evidence, deps.evidenceDelaySeconds(lease.cluster)));
-      if (await records.markReviewEvidence(lease.id, until, clock.now().toISOString())) event(lease, task, 'evidence-added', 'the activity evidence was added to the review task');
+      if (await records.markReviewEvidence(lease.id, until, clock.now().toISOString())) event(lease, task, 'evidence-added', 'the activity evidence was added to the review task', actor);
       lease = { ...lease, review: { ...task, evidenceAt: clock.now().toISOString() } };
     }
     return lease;
@@ -149,7 +151,7 @@ export function makeReviewLease(deps: ReviewLeaseDeps): ReviewLease {
       }
       if (done) {
         await records.markReviewDone(lease.id, now.toISOString());
-        event(current, task, 'done', 'the review task was closed as done');
+        event(current, task, 'done', 'the review task was closed as done', 'sweep');
       }
     }
     const ended = current.status === 'REVOKED' ? Date.parse(current.revokedAt ?? current.expiresAt) : undefined;

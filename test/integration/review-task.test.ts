@@ -37,7 +37,7 @@ describe('review after the fact: one review task per on-call or break-glass leas
     const leaseId = String(answer.leaseId);
     const [task] = reviewIssues();
     expect(reviewIssues()).toHaveLength(1);
-    const fields = task?.fields ?? {};
+    const fields: Record<string, unknown> = task?.fields ?? {};
     expect(fields.labels).toContain(reviewMarker(leaseId));
     expect(fields.issuetype).toMatchObject({ name: 'Task' });
     expect(String(fields.summary)).toContain('on-call');

@@ -27,6 +27,7 @@ const COLUMNS: readonly [string, (row: LeaseRow) => string | number | boolean | 
   ['evidence', (r) => r.evidence],
   ['evidence_digest', (r) => r.evidenceDigest],
   ['approval_kind', (r) => r.approvalKind],
+  ['unreviewed', (r) => r.unreviewed],
 ];
 
 /**

@@ -56,7 +56,7 @@ function endCauseCell(row: LeaseRow): string {
 function leaseRow(row: LeaseRow): string {
   const cells = [
     td(b(row.requester)),
-    td(`${row.approvers.map((a) => b(a)).join('<br>')}${row.approvalKind === 'person' ? '' : `<br><span class="tag o-late">${e(row.approvalKind)}</span>`}`),
+    td(`${row.approvers.map((a) => b(a)).join('<br>')}${row.approvalKind === 'person' ? '' : `<br><span class="tag o-late">${e(row.approvalKind)}</span>`}${row.unreviewed ? '<br><span class="tag o-late">unreviewed</span>' : ''}`),
     td(ticketCell(row)),
     td(b(row.profile)),
     td(b(row.role)),
