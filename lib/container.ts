@@ -39,7 +39,8 @@ import { DynamoDbEvidenceStore } from './adapters/dynamodb/evidence-records.js';
 import { cloudWatchLogsClients, evidenceMacOf } from './composition/aws-backends.js';
 import type { EvidenceMac } from './ports/evidence-mac.js';
 import { makeCollectEvidence } from './use-cases/collect-evidence.js';
-import { buildReviews } from './composition/reviews.js';
+import { buildReviewPorts } from './composition/reviews.js';
+import { makeReviewLease } from './use-cases/review-lease.js';
 import { makeTimerTargets, timerSleep, type OnTimeTargets } from './use-cases/wait-for-moment.js';
 
 /** Evidence that cannot be read or posted for this long after it was due is given up, and said so. */
@@ -160,7 +161,8 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const evidence = watched ? decorate('leases', new DynamoDbEvidenceStore(dynamodb, config.leasesTable)) : undefined;
   const evidenceMac = watched ? (overrides.evidenceMac ?? evidenceMacOf(config.evidenceKey, config.region)) : undefined;
   revokeLease = makeRevokeLease({ ...shared, activity, evidence });
-  const reviews = buildReviews({ catalog: config.catalog, sources, dynamodb, tableName: config.leasesTable, decorate, shared, metrics, activity });
+  const reviewPorts = buildReviewPorts({ catalog: config.catalog, sources, dynamodb, tableName: config.leasesTable, decorate, activity });
+  const reviews = reviewPorts === undefined ? undefined : makeReviewLease({ ...shared, ...reviewPorts, catalog: config.catalog, metrics });
   // Every path that makes a lease ACTIVE tells the ticket in its own invocation; the sweep posts
   // what it could not (owed on the lease item).
   const announcements = decorate('leases', new DynamoDbOwedAnnouncements(dynamodb, config.leasesTable));

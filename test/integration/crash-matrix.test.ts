@@ -8,7 +8,7 @@ import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
 import { FakeEventBridge } from '../fakes/fake-eventbridge.js';
 import { CrashInjector, SimulatedCrash } from '../support/crash-injector.js';
 import { DEMO_CATALOG, endingSessions, WINDOW_CATALOG } from '../support/demo-catalog.js';
-import { REVIEW_CATALOG } from '../support/review-catalog.js';
+import { BREAK_GLASS_REVIEW_CATALOG } from '../support/review-catalog.js';
 import { packagedContainer } from '../support/packaged-container.js';
 import { fakeParameters, packageStack, type Template } from '../support/packaged-stack.js';
 import { alice, bob, bodyOf, carol, TestStack } from '../support/stack.js';
@@ -307,7 +307,7 @@ const evidence: Scenario = {
  */
 const review: Scenario = {
   name: 'review',
-  catalog: REVIEW_CATALOG,
+  catalog: BREAK_GLASS_REVIEW_CATALOG,
   prepare: async (stack) => {
     stack.ticket('CR-1', { [PROFILE]: 'break-glass-debug' });
     stack.jira.issue('CR-1').fields.summary = 'INC-7: checkout is down since 02:50';

@@ -13,3 +13,6 @@ export function withReview(catalog: string, days?: number): string {
 
 /** The demo catalog with the on-call (`incident-debug`) and break-glass (`break-glass-debug`) profiles and review tasks on. */
 export const REVIEW_CATALOG = withReview(withBreakGlass(withOnCall(DEMO_CATALOG)));
+
+/** The demo catalog with the break-glass profile only (no PagerDuty needed) and review tasks on. */
+export const BREAK_GLASS_REVIEW_CATALOG = withReview(withBreakGlass(DEMO_CATALOG));

@@ -108,12 +108,12 @@ describe('renderReport csv', () => {
     const lines = renderReport(report, 'csv').split('\r\n');
     // Assess
     expect(lines[0]).toBe(
-      'lease_id,source,ticket,ticket_url,requester,approvers,profile,role,subject,cluster,namespaces,status,requested_at,started_at,expires_at,ended_at,end_cause,revocation_lag_seconds,overdue,late,extensions,outcome,failure_reason,evidence,evidence_digest,approval_kind',
+      'lease_id,source,ticket,ticket_url,requester,approvers,profile,role,subject,cluster,namespaces,status,requested_at,started_at,expires_at,ended_at,end_cause,revocation_lag_seconds,overdue,late,extensions,outcome,failure_reason,evidence,evidence_digest,approval_kind,unreviewed',
     );
     expect(lines).toHaveLength(report.leases.length + 2);
     expect(lines.at(-1)).toBe('');
     expect(lines.find((l) => l.startsWith('a0000000000000000002'))).toBe(
-      'a0000000000000000002,jira,OPS-1204,https://example.atlassian.net/browse/OPS-1204,alice@example.com,bob@example.com,payments-debug,Role/pod-exec,User alice@example.com,prod-eu,payments; payments-jobs,REVOKED,2026-11-03T09:12:00.000Z,2026-11-03T09:12:01.500Z,2026-11-03T15:12:01.500Z,2026-11-03T15:12:41.000Z,expiry,39.5,false,false,2,on-time,,,,person',
+      'a0000000000000000002,jira,OPS-1204,https://example.atlassian.net/browse/OPS-1204,alice@example.com,bob@example.com,payments-debug,Role/pod-exec,User alice@example.com,prod-eu,payments; payments-jobs,REVOKED,2026-11-03T09:12:00.000Z,2026-11-03T09:12:01.500Z,2026-11-03T15:12:01.500Z,2026-11-03T15:12:41.000Z,expiry,39.5,false,false,2,on-time,,,,person,false',
     );
   });
 

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { ALWAYS_FORBIDDEN_ROLES, SERVICENOW_DEFAULT_APPROVED_STATES, SERVICENOW_DEFAULT_CLOSED_STATES, SUBJECT_PLACEHOLDERS, type Catalog } from '../../domain/catalog.js';
 import { parseDuration } from '../../domain/duration.js';
 import { onRevokeSchema } from './on-revoke-schema.js';
-import { breakGlassSchema, isLinearRegExp, onCallSchema, onCallStatusClashes } from './on-call-schema.js';
+import { breakGlassSchema, isLinearRegExp, jiraReviewSchema, onCallSchema, onCallStatusClashes } from './on-call-schema.js';
 import './regexp-engine.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -148,14 +148,7 @@ export const jiraSection = z.strictObject({
   issueTypes: z.array(z.string().min(1).max(200)).min(1).optional(),
   /** Account ids of automation or app accounts whose approvals count (none by default: only people approve). */
   automationApprovers: z.array(person).default([]),
-  /** Review tasks of on-call and break-glass leases: a Jira issue of this project and type. */
-  review: z
-    .strictObject({
-      project: z.string().regex(/^[A-Z][A-Z0-9_]{0,49}$/, 'not a Jira project key'),
-      issueType: z.string().min(1).max(200),
-      linkType: z.string().min(1).max(200).optional(),
-    })
-    .optional(),
+  review: jiraReviewSchema.optional(), // review tasks of on-call and break-glass leases
   fields: z.strictObject({
     profile: jiraFieldId,
     duration: jiraFieldId.optional(),
