@@ -3,7 +3,7 @@ import { leaseAuditFields } from '../domain/audit.js';
 import { findProfile, type Catalog } from '../domain/catalog.js';
 import type { Lease } from '../domain/lease.js';
 import { DEFAULT_UNREVIEWED_AFTER_DAYS, hadAccess, needsReview, reviewContent, reviewMarker, unreviewed, type ReviewTask } from '../domain/review-task.js';
-import { ConfigError, describeError } from '../errors.js';
+import { ConfigError, describeError, KubeLeaseError } from '../errors.js';
 import type { ReviewDue, ReviewRecords, ReviewTaskRef, ReviewTaskRequest, ReviewTaskSystem, ReviewTaskSystems } from '../ports/review-tasks.js';
 import type { Metrics } from '../ports/metrics.js';
 import { commentSafely, type LeaseDeps } from './lease-deps.js';
@@ -129,17 +129,20 @@ export function makeReviewLease(deps: ReviewLeaseDeps): ReviewLease {
       return 'waiting';
     }
     let current = lease;
+    // A failure a retry may fix is retried in a minute; one it cannot (no review settings) hourly.
+    let retryIn = RETRY_SECONDS;
     if (lease.review === undefined || (lease.evidence !== undefined && lease.review.evidenceAt === undefined)) {
       try {
         current = (await held(lease, 'sweep')) ?? lease;
       } catch (error) {
         logger.warn('could not open or update a review task; retrying later', { leaseId: lease.id, error: describeError(error) });
+        if (!(error instanceof KubeLeaseError && error.retryable)) retryIn = CHECK_EVERY_SECONDS;
       }
     }
     const now = clock.now();
     const task = current.review;
     if (task === undefined) {
-      await records.postponeReview(lease.id, later(RETRY_SECONDS), unreviewed(current, now, days));
+      await records.postponeReview(lease.id, later(retryIn), unreviewed(current, now, days));
       return 'retry';
     }
     let done = task.doneAt !== undefined;

@@ -426,7 +426,13 @@ export class FakeJira extends FakeHttpServer {
       const system = [{ id: 'summary', name: 'Summary', custom: false, schema: { type: 'string', system: 'summary' } }];
       return { status: 200, body: [...system, ...Object.entries(this.fieldTypes).map(([id, schema]) => ({ id, key: id, name: FIELD_NAMES[id] ?? id, custom: true, schema: { ...schema, custom: 'com.atlassian.jira.plugin.system.customfieldtypes:select', customId: Number(id.slice(12)) } }))] };
     }
-    if (path === '/rest/api/2/issue' && method === 'POST') return this.create(JSON.parse(request.body || '{}') as CreateBody, caller);
+    if (path === '/rest/api/2/issue' && method === 'POST') {
+      const created = this.create(JSON.parse(request.body || '{}') as CreateBody, caller);
+      if (created.status !== 201 || this.loseCreateAnswers <= 0) return created;
+      // The issue exists, but the answer is lost on the way (a proxy timing out after Jira did the work).
+      this.loseCreateAnswers -= 1;
+      return { status: 504, body: '<html><body><h1>504 Gateway Time-out</h1></body></html>' };
+    }
     const watchers = /^\/rest\/api\/2\/issue\/([^/]+)\/watchers$/.exec(path);
     if (watchers?.[1] !== undefined && method === 'POST') return this.watch(watchers[1], request.body);
     if (path === '/rest/api/2/user/search' && method === 'GET') {
@@ -479,6 +485,9 @@ export class FakeJira extends FakeHttpServer {
     for (const u of this.extraUsers) users.set(u.accountId, u);
     return [...users.values()];
   }
+
+  /** Creates that succeed but whose answer is lost (504 from a proxy in front of Jira). */
+  loseCreateAnswers = 0;
 
   /** Accounts that exist on the site without having done anything yet (e.g. a profile's approvers). */
   readonly extraUsers: JiraUser[] = [];

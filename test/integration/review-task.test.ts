@@ -84,6 +84,31 @@ describe('review after the fact: one review task per on-call or break-glass leas
     expect(stack.jira.comments('INC-3').filter((c) => c.startsWith('A review task was opened'))).toHaveLength(1);
   });
 
+  it('a create whose answer was lost is found by its label afterwards, never opened twice', async () => {
+    issue('INC-6', 'incident-debug');
+    stack.jira.loseCreateAnswers = 1;
+    const answer = bodyOf(await stack.deliver(stack.jira.transition('INC-6', 'Emergency', alice)));
+    expect(answer.outcome).toBe('granted');
+    expect(reviewIssues()).toHaveLength(1);
+    expect((await stack.container.leases.get(String(answer.leaseId)))?.review).toBeUndefined();
+    stack.clock.advance(3 * 60_000);
+    await stack.container.sweepLeases();
+    expect(reviewIssues()).toHaveLength(1);
+    expect((await stack.container.leases.get(String(answer.leaseId)))?.review?.key).toBe(reviewIssues()[0]?.key);
+    expect(reviewEvents(String(answer.leaseId), 'opened').map((e) => e.reason)).toEqual([expect.stringContaining('found by sweep')]);
+  });
+
+  it('sweeps working the same review at once open one task (the hold on the lease)', async () => {
+    issue('INC-7', 'break-glass-debug');
+    stack.jira.failNext({ method: 'POST', path: '/rest/api/2/issue', response: { status: 503, body: { errorMessages: ['Service Unavailable'], errors: {} } } });
+    const answer = bodyOf(await stack.deliver(stack.jira.transition('INC-7', 'Break Glass', alice)));
+    expect(reviewIssues()).toHaveLength(0);
+    stack.clock.advance(3 * 60_000);
+    await Promise.all([stack.container.sweepLeases(), stack.container.sweepLeases(), stack.container.sweepLeases()]);
+    expect(reviewIssues()).toHaveLength(1);
+    expect((await stack.container.leases.get(String(answer.leaseId)))?.review?.key).toBe(reviewIssues()[0]?.key);
+  });
+
   it('a task left unreviewed past unreviewedAfterDays is counted by the sweep until it is done', async () => {
     issue('INC-4', 'incident-debug');
     const leaseId = String(bodyOf(await stack.deliver(stack.jira.transition('INC-4', 'Emergency', alice))).leaseId);
