@@ -467,6 +467,7 @@ export class FakeJira extends FakeHttpServer {
         .filter((i) => !reporter || (i.fields.reporter as JiraUser | undefined)?.accountId === caller.accountId)
         .filter((i) => notEmpty.every((f) => i.fields[f] !== undefined && i.fields[f] !== null))
         .filter((i) => label === undefined || (Array.isArray(i.fields.labels) && i.fields.labels.includes(label)))
+        .filter((i) => this.now() - (this.createdAtMs.get(i.key) ?? 0) >= this.searchLagMs)
         .filter((i) => project === undefined || i.key.startsWith(`${project}-`))
         .reverse();
       return { status: 200, body: { issues: found.map((i) => ({ id: i.id, key: i.key, self: `https://example.atlassian.net/rest/api/2/issue/${i.id}`, fields: i.fields })), isLast: true } };
@@ -485,6 +486,14 @@ export class FakeJira extends FakeHttpServer {
     for (const u of this.extraUsers) users.set(u.accountId, u);
     return [...users.values()];
   }
+
+  /**
+   * How long (Jira's clock) a new issue stays out of JQL search results: Jira Cloud's search index
+   * is eventually consistent (Atlassian's search/jql notes: recently created issues may be missing
+   * unless `reconcileIssues` names them).
+   */
+  searchLagMs = 0;
+  private readonly createdAtMs = new Map<string, number>();
 
   /** Creates that succeed but whose answer is lost (504 from a proxy in front of Jira). */
   loseCreateAnswers = 0;
@@ -542,6 +551,7 @@ export class FakeJira extends FakeHttpServer {
     issue.fields.issuetype = { id: '10002', name: (issuetype as { name: string }).name, subtask: false };
     issue.fields.created = this.created();
     issue.fields.creator = caller;
+    this.createdAtMs.set(key, this.now());
     for (const other of links) this.link(key, this.find(other)?.key ?? other);
     return { status: 201, body: { id: issue.id, key, self: `https://example.atlassian.net/rest/api/2/issue/${issue.id}` } };
   }

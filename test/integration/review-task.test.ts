@@ -98,8 +98,9 @@ describe('review after the fact: one review task per on-call or break-glass leas
     expect(reviewEvents(String(answer.leaseId), 'opened').map((e) => e.reason)).toEqual([expect.stringContaining('found by sweep')]);
   });
 
-  it('sweeps working the same review at once open one task (the hold on the lease)', async () => {
+  it('sweeps working the same review at once open one task (the hold on the lease), even while the search lags behind', async () => {
     issue('INC-7', 'break-glass-debug');
+    stack.jira.searchLagMs = 30_000;
     stack.jira.failNext({ method: 'POST', path: '/rest/api/2/issue', response: { status: 503, body: { errorMessages: ['Service Unavailable'], errors: {} } } });
     const answer = bodyOf(await stack.deliver(stack.jira.transition('INC-7', 'Break Glass', alice)));
     expect(reviewIssues()).toHaveLength(0);
