@@ -68,12 +68,19 @@ export class JiraReviewTasks implements ReviewTaskSystem {
     return this.ref(parsed.data.id, parsed.data.key);
   }
 
+  /** Each approver in turn (adding a watcher twice is harmless); one that fails does not stop the others. */
   async notify(task: ReviewTaskRef, request: ReviewTaskRequest): Promise<void> {
+    const failed: string[] = [];
     for (const approver of request.approvers) {
-      const watcher = approver.includes('@') ? await this.accountOf(approver) : approver;
-      if (watcher === undefined) continue;
-      await this.call(async () => (await this.client()).addWatcher(task.key, watcher), `adding a watcher to ${task.key}`);
+      try {
+        const watcher = approver.includes('@') ? await this.accountOf(approver) : approver;
+        if (watcher === undefined) failed.push(`${approver}: no account with exactly that email`);
+        else await this.call(async () => (await this.client()).addWatcher(task.key, watcher), `adding a watcher to ${task.key}`);
+      } catch (error) {
+        failed.push(`${approver}: ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
+    if (failed.length > 0) throw new TicketSourceError(`Jira: some approvers are not watching ${task.key}: ${failed.join('; ')}`, undefined);
   }
 
   async comment(task: ReviewTaskRef, text: string): Promise<void> {
