@@ -58,7 +58,7 @@ export interface ReviewContent {
 }
 
 /** The review task's text (plain, so it reads the same in Jira and ServiceNow). */
-export function reviewContent(lease: Lease, approvers: readonly string[]): ReviewContent {
+export function reviewContent(lease: Lease, approvers: readonly string[], evidenceExpected = true): ReviewContent {
   const kind = approvalKindOf(lease);
   const seconds = Math.round((Date.parse(lease.expiresAt) - Date.parse(lease.startsAt)) / 1000);
   const description = [
@@ -73,7 +73,9 @@ export function reviewContent(lease: Lease, approvers: readonly string[]): Revie
     approvalLine(lease),
     `Profile approvers: ${approvers.length === 0 ? '(none named in the catalog)' : approvers.join(', ')}`,
     '',
-    'The activity evidence (what the subject did, from the cluster\'s audit log) is added here as a comment once it is collected.',
+    evidenceExpected
+      ? 'The activity evidence (what the subject did, from the cluster\'s audit log) is added here as a comment once it is collected.'
+      : 'The cluster has no audit log configured: kube-lease cannot say what the subject did.',
   ].join('\n');
   return { summary: clipSummary(`Review ${kind} access of ${personLabel(lease.requester)} (${lease.profile}, ${lease.ticketKey})`), description };
 }

@@ -67,7 +67,7 @@ export function makeReviewLease(deps: ReviewLeaseDeps): ReviewLease {
   const requestOf = (lease: Lease): ReviewTaskRequest => {
     const profile = findProfile(deps.catalog, lease.profile);
     const approvers = profile?.approvers ?? [];
-    return { lease, content: reviewContent(lease, approvers), marker: reviewMarker(lease.id), approvers, approverGroup: profile?.approverGroups?.[0] };
+    return { lease, content: reviewContent(lease, approvers, deps.expectsEvidence(lease.cluster)), marker: reviewMarker(lease.id), approvers, approverGroup: profile?.approverGroups?.[0] };
   };
   const event = (lease: Lease, task: ReviewTaskRef, what: 'opened' | 'evidence-added' | 'done', reason: string, actor: string) =>
     audit.record({ kind: 'review', at: clock.now().toISOString(), actor, ...leaseAuditFields(lease), reviewTask: { system: task.system, key: task.key, url: task.url, event: what }, reason });
@@ -90,7 +90,8 @@ export function makeReviewLease(deps: ReviewLeaseDeps): ReviewLease {
       // Only the attempt whose record stands tells the ticket (at most once).
       if (stored.review?.recordedAt === record.recordedAt && stored.review.key === record.key) {
         const kind = stored.approvalKind ?? 'person';
-        await commentSafely(deps, stored.source, stored.ticketKey, `A review task was opened for this ${kind} lease (${stored.id}): ${task.key} ${task.url}\nThe activity evidence is added to it once collected.`);
+        const evidence = deps.expectsEvidence(stored.cluster) ? '\nThe activity evidence is added to it once collected.' : '';
+        await commentSafely(deps, stored.source, stored.ticketKey, `A review task was opened for this ${kind} lease (${stored.id}): ${task.key} ${task.url}${evidence}`);
       }
     }
     const task = lease.review;

@@ -53,6 +53,9 @@ describe('review after the fact: one review task per on-call or break-glass leas
     const comments = stack.jira.comments('INC-1');
     expect(comments[0]).toContain('Access granted');
     expect(comments[1]).toContain(`A review task was opened for this on-call lease (${leaseId}): ${task?.key ?? ''}`);
+    // The cluster has no audit log here: no evidence is promised, on the ticket or the task.
+    expect(comments[1]).not.toContain('evidence');
+    expect(description).toContain('no audit log configured');
   });
 
   it('concurrent and repeated deliveries of one approval open exactly one review task', async () => {
