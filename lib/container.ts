@@ -41,6 +41,8 @@ import type { EvidenceMac } from './ports/evidence-mac.js';
 import { makeCollectEvidence } from './use-cases/collect-evidence.js';
 import { makeCheckIdle } from './use-cases/check-idle.js';
 import { DynamoDbIdleWatches } from './adapters/dynamodb/idle-watches.js';
+import { buildReviewPorts } from './composition/reviews.js';
+import { makeReviewLease } from './use-cases/review-lease.js';
 import { makeTimerTargets, timerSleep, type OnTimeTargets } from './use-cases/wait-for-moment.js';
 
 /** Evidence that cannot be read or posted for this long after it was due is given up, and said so. */
@@ -161,6 +163,8 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const evidence = watched ? decorate('leases', new DynamoDbEvidenceStore(dynamodb, config.leasesTable)) : undefined;
   const evidenceMac = watched ? (overrides.evidenceMac ?? evidenceMacOf(config.evidenceKey, config.region)) : undefined;
   revokeLease = makeRevokeLease({ ...shared, activity, evidence });
+  const reviewPorts = buildReviewPorts({ catalog: config.catalog, sources, dynamodb, tableName: config.leasesTable, decorate, activity });
+  const reviews = reviewPorts === undefined ? undefined : makeReviewLease({ ...shared, ...reviewPorts, catalog: config.catalog, metrics });
   // Every path that makes a lease ACTIVE tells the ticket in its own invocation; the sweep posts
   // what it could not (owed on the lease item).
   const announcements = decorate('leases', new DynamoDbOwedAnnouncements(dynamodb, config.leasesTable));
@@ -177,6 +181,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     schedulePrefix: config.schedulePrefix,
     pendingGraceSeconds: config.pendingGraceSeconds,
     announce,
+    reviews,
   });
   const closeTicket = makeCloseTicket({ leases, revokeLease, clock, logger });
   const processTicket = makeProcessTicket({ tickets, audit, clock, leases, grantAccess, closeTicket });
@@ -192,10 +197,11 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     scanEveryMinutes: config.sweepScanEveryMinutes,
     announce,
     checkIdle: activity === undefined ? undefined : makeCheckIdle({ activity, watches: decorate('leases', new DynamoDbIdleWatches(dynamodb, config.leasesTable)), clock, logger, revokeLease }),
+    reviews,
     evidence:
       activity === undefined || evidence === undefined
         ? undefined
-        : { store: evidence, collect: makeCollectEvidence({ ...shared, activity, evidence, giveUpAfterSeconds: EVIDENCE_GIVE_UP_SECONDS, mac: evidenceMac }) },
+        : { store: evidence, collect: makeCollectEvidence({ ...shared, activity, evidence, giveUpAfterSeconds: EVIDENCE_GIVE_UP_SECONDS, mac: evidenceMac, reviews }) },
   });
 
   const { revokeOnTime, activateOnTime } = makeTimerTargets({ leases, clock, logger, sleep: overrides.sleep ?? timerSleep, revokeLease, activateLease });

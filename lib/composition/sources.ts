@@ -62,6 +62,7 @@ export function buildSources(config: Config, secret: SecretReader, clock: Clock)
         email: jira.email,
         api: clients.api,
         serviceDesk: clients.serviceDesk,
+        reviewApi: clients.api,
         webhookSecret: () => secret(jira.webhookSecretRef, 'JIRA_WEBHOOK_SECRET'),
         webhookMaxAgeSeconds: config.jiraWebhookMaxAgeSeconds,
         clock,

@@ -17,6 +17,8 @@ export interface LeaseRow {
   readonly approvers: readonly string[];
   /** How it was approved: `person`, `on-call` or `break-glass`. */
   readonly approvalKind: ApprovalKind;
+  /** An on-call or break-glass lease whose review task was not done that many days after its access began (see review-task.ts). */
+  readonly unreviewed: boolean;
   readonly profile: string;
   /** `Role/name` or `ClusterRole/name`. */
   readonly role: string;
@@ -94,7 +96,7 @@ function outcomeOf(lease: Lease, endCause: EndCause | null, late: boolean, ended
 }
 
 /** A lease as the report shows it (see {@link LeaseRow}). */
-export function leaseRow(lease: Lease, now: number, lateAfterMs: number, seal: SealCheck | undefined): LeaseRow {
+export function leaseRow(lease: Lease, now: number, lateAfterMs: number, seal: SealCheck | undefined): Omit<LeaseRow, 'unreviewed'> {
   const what = `lease ${lease.id}`;
   const startedAt = lease.history.find((h) => h.to === 'ACTIVE')?.at ?? null;
   const endedAt = leaseEnd(lease);

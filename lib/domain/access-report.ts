@@ -5,6 +5,7 @@ import { OPEN_STATUSES, type DeniedApproval, type Lease, type RevokeCause } from
 import { checkPeriod, deniedInPeriod, overlapsPeriod, type ReportPeriod } from './report-period.js';
 
 export type { DenialRow, LeaseRow } from './access-report-rows.js';
+import { DEFAULT_UNREVIEWED_AFTER_DAYS, unreviewed } from './review-task.js';
 
 /**
  * When a revocation counts as late: the sweep runs every minute (`rate(1 minute)` in serverless.yml)
@@ -35,6 +36,8 @@ export interface AccessReportInput {
   readonly lateAfterMs?: number;
   /** The evidence seals verified, by lease id; evidence whose seal is not here is never said to be intact. */
   readonly sealChecks?: ReadonlyMap<string, SealCheck>;
+  /** Days after which an emergency lease whose review task is not done is flagged; {@link DEFAULT_UNREVIEWED_AFTER_DAYS} by default. */
+  readonly unreviewedAfterDays?: number;
 }
 
 /** The report's figures. */
@@ -100,7 +103,7 @@ export function buildAccessReport(input: AccessReportInput): AccessReport {
 
   const rows = input.leases
     .filter((lease) => overlapsPeriod(lease, period))
-    .map((lease) => leaseRow(lease, now, lateAfterMs, input.sealChecks?.get(lease.id)))
+    .map((lease) => ({ ...leaseRow(lease, now, lateAfterMs, input.sealChecks?.get(lease.id)), unreviewed: unreviewed(lease, input.now, input.unreviewedAfterDays ?? DEFAULT_UNREVIEWED_AFTER_DAYS) }))
     .sort((a, b) => Date.parse(a.requestedAt) - Date.parse(b.requestedAt) || a.leaseId.localeCompare(b.leaseId));
 
   const denials: DenialRow[] = input.denials

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { REVOKE_CAUSES } from './lease.js';
 import { APPROVAL_KINDS } from './on-call.js';
 import { TICKET_SOURCES } from './ticket.js';
+import { REVIEW_TASK_EVENTS } from './audit.js';
 
 /**
  * The audit event schema, stable for consumers (SIEM, dashboards): docs/audit-events.md is generated
@@ -37,6 +38,7 @@ const fields = {
   warning: z.string(),
   verification: z.strictObject({ check: z.string(), allowedIn: z.array(z.string()), deniedIn: z.array(z.string()), otherLeasesIn: z.array(z.string()).optional(), error: z.string().optional() }),
   sessions: z.strictObject({ seen: z.number().int(), ended: z.array(z.string()), notEnded: z.array(z.string()), error: z.string().optional() }),
+  reviewTask: z.strictObject({ system: z.enum(TICKET_SOURCES), key: z.string().min(1), url: z.string(), event: z.enum(REVIEW_TASK_EVENTS) }),
   evidence: z.strictObject({ from: z.iso.datetime(), to: z.iso.datetime(), events: z.number().int(), requests: z.number().int().optional(), digest: z.string().regex(/^sha256:[0-9a-f]{64}$/).optional(), error: z.string().optional(), reusedAuditIds: z.array(z.string()).optional() }),
 } as const;
 
@@ -74,6 +76,8 @@ export const AUDIT_REQUIRED_FIELDS = {
   'end-session': ['at', 'actor', 'leaseId', 'cluster', 'namespaces', 'reason'],
   /** A lease's activity evidence was collected (or could not be: `evidence.error`). */
   activity: [...LEASE, 'evidence'],
+  /** An on-call or break-glass lease's review task was opened (or found, after a crash), given the evidence, or seen done. */
+  review: [...LEASE, 'reviewTask'],
 } as const satisfies Record<string, readonly Field[]>;
 
 export const auditEventSchema = z.discriminatedUnion('kind', [
@@ -87,6 +91,7 @@ export const auditEventSchema = z.discriminatedUnion('kind', [
   kind('reject', AUDIT_REQUIRED_FIELDS.reject),
   kind('end-session', AUDIT_REQUIRED_FIELDS['end-session']),
   kind('activity', AUDIT_REQUIRED_FIELDS.activity),
+  kind('review', AUDIT_REQUIRED_FIELDS.review),
 ]);
 
 /** Every field an event may carry, for the documentation's table. */

@@ -3,7 +3,7 @@ import { approvalKindOf, type Lease, type RevokeCause, type RoleRef } from './le
 import type { ApprovalKind } from './on-call.js';
 import { personLabel, type TicketSourceName } from './ticket.js';
 
-export type AuditEventKind = 'grant' | 'verify' | 'schedule' | 'extend' | 'deny' | 'revoke' | 'failure' | 'reject' | 'end-session' | 'activity';
+export type AuditEventKind = 'grant' | 'verify' | 'schedule' | 'extend' | 'deny' | 'revoke' | 'failure' | 'reject' | 'end-session' | 'activity' | 'review';
 
 /**
  * One structured record per decision. Stable field names: consumers (SIEM, dashboards) key on them.
@@ -55,7 +55,12 @@ export interface AuditEvent {
         readonly reusedAuditIds?: readonly string[] | undefined;
       }
     | undefined;
+  /** An on-call or break-glass lease's review task: which, where, and what happened to it. */
+  readonly reviewTask?: { readonly system: TicketSourceName; readonly key: string; readonly url: string; readonly event: (typeof REVIEW_TASK_EVENTS)[number] } | undefined;
 }
+
+/** What happened to an emergency lease's review task (see review-task.ts). */
+export const REVIEW_TASK_EVENTS = ['opened', 'evidence-added', 'done'] as const;
 
 /** The lease fields every lease-related audit event carries. */
 export function leaseAuditFields(lease: Lease): Partial<AuditEvent> {

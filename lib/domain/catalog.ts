@@ -125,6 +125,16 @@ export interface EksCluster {
 
 export type ClusterConfig = EksCluster | KubeconfigCluster;
 
+/** Where Jira review tasks of on-call and break-glass leases are opened (see review-task.ts). */
+export interface JiraReviewSettings {
+  /** Project key of the review issues. */
+  readonly project: string;
+  /** Issue type name of the review issues (e.g. `Task`). */
+  readonly issueType: string;
+  /** Issue link type from the review issue to the lease's ticket (e.g. `Relates`); absent: the ticket is named in the description only. */
+  readonly linkType?: string | undefined;
+}
+
 export interface JiraCatalog {
   readonly approvedStatuses: readonly string[];
   /** Statuses that end access early (closed, cancelled, declined…). */
@@ -140,6 +150,8 @@ export interface JiraCatalog {
   readonly issueTypes?: readonly string[] | undefined;
   /** Account ids of automation accounts whose approvals count. */
   readonly automationApprovers: readonly string[];
+  /** Review tasks of on-call and break-glass leases (absent: none can be opened, and such leases count as unreviewed). */
+  readonly review?: JiraReviewSettings | undefined;
   readonly fields: {
     readonly profile: string;
     readonly duration?: string | undefined;
@@ -182,6 +194,8 @@ export interface Catalog {
   readonly maxActiveLeasesPerRequester?: number | undefined;
   /** Dry run for the whole deployment. */
   readonly dryRun: boolean;
+  /** Days after which an on-call or break-glass lease whose review task is not done counts as unreviewed (default 7). */
+  readonly unreviewedAfterDays?: number | undefined;
   readonly clusters: Readonly<Record<string, ClusterConfig>>;
   readonly profiles: readonly Profile[];
 }
@@ -196,6 +210,10 @@ export function catalogWarnings(catalog: Catalog): string[] {
   const onCallProfiles = catalog.profiles.filter((p) => p.onCall !== undefined).map((p) => p.name);
   if (onCallProfiles.length > 0 && catalog.jira !== undefined && catalog.jira.onCallStatuses.length === 0) {
     warnings.push(`profile(s) ${onCallProfiles.join(', ')} accept on-call approval, but jira.onCallStatuses names no status: Jira issues never ask for it`);
+  }
+  const emergency = catalog.profiles.filter((p) => p.onCall !== undefined || p.breakGlass !== undefined).map((p) => p.name);
+  if (emergency.length > 0 && catalog.jira !== undefined && catalog.jira.review === undefined) {
+    warnings.push(`profile(s) ${emergency.join(', ')} grant without a person's approval, but jira.review is not set: their Jira leases get no review task and count as unreviewed`);
   }
   for (const p of catalog.profiles) {
     if (catalog.clusters[p.cluster]?.auditLog !== undefined && (p.subject ?? catalog.subject).kind === 'Group') warnings.push(`profile "${p.name}" binds a Group: the audit log names users, so its leases get no activity evidence and no session list`);

@@ -2,6 +2,7 @@ import type { ActivityEvidence, SessionsAtRevoke, StreamKind } from './activity.
 import type { AccessCheck } from './catalog.js';
 import type { IdleWatch } from './idle.js';
 import type { ApprovalKind, OnCallProof } from './on-call.js';
+import type { ReviewTask } from './review-task.js';
 import { personLabel, type Person, type TicketSourceName } from './ticket.js';
 import { ANNOTATION_EXPIRES_AT, ANNOTATION_PREFIX, LABEL_KYVERNO_TTL, LABEL_LEASE_ID, LABEL_MANAGED_BY, LABEL_SOURCE, MANAGED_BY, kyvernoTtl } from './names.js';
 
@@ -129,6 +130,8 @@ export interface Lease {
   readonly sessions?: SessionsAtRevoke | undefined;
   /** What the subject did during the lease, from the cluster's audit log, collected a while after the end. */
   readonly evidence?: ActivityEvidence | undefined;
+  /** On-call and break-glass leases: the review task opened for them (see review-task.ts). */
+  readonly review?: ReviewTask | undefined;
 }
 
 /** When the lease's bindings may first have existed: its first PENDING (a grant) or ACTIVE (an activation), else its start. */

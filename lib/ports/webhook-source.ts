@@ -1,5 +1,6 @@
 import type { TicketSourceName } from '../domain/ticket.js';
 import type { HttpRequest } from './http.js';
+import type { ReviewTaskSystem } from './review-tasks.js';
 import type { TicketSource } from './ticket-source.js';
 
 /**
@@ -34,6 +35,8 @@ export interface SourceModule {
   readonly name: TicketSourceName;
   readonly tickets: TicketSource;
   readonly webhook: WebhookSource;
+  /** Where review tasks of its on-call and break-glass leases are opened (absent: not configured). */
+  readonly reviews?: ReviewTaskSystem | undefined;
   /**
    * Starts what the first call of each side would wait for (secret reads, client set-up), so a cold
    * start pays for them in parallel instead of one after another. Failures are left for that first

@@ -13,6 +13,7 @@ import type { EvidenceMac } from '../ports/evidence-mac.js';
 import { sourceOf } from '../ports/ticket-source.js';
 import type { LeaseDeps } from './lease-deps.js';
 import { endPods } from './revoke-sessions.js';
+import type { ReviewLease } from './review-lease.js';
 
 /** A failed read or comment is tried again this much later (behind newer evidence). */
 const RETRY_AFTER_MS = 60_000;
@@ -27,6 +28,8 @@ export interface CollectEvidenceDeps extends Pick<LeaseDeps, 'tickets' | 'leases
    * a record rewritten in the table. Absent: stored unsealed (a report says it is not verifiable).
    */
   readonly mac?: EvidenceMac | undefined;
+  /** An emergency lease's review task gets the evidence too (its queue item is made due). */
+  readonly reviews?: Pick<ReviewLease, 'nudge'> | undefined;
 }
 
 /** posted: on the ticket; waiting: its revoke has not finished; retry: a failure the next run may fix; dropped: nothing to do. */
@@ -114,6 +117,8 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
     }
     const found = stored?.evidence;
     if (stored === undefined || found === undefined) return dropped(due);
+    // Before the ticket's comment: a crash after it still leaves the review's queue item due.
+    await deps.reviews?.nudge(stored);
     try {
       await sourceOf(deps.tickets, stored.source).comment(stored.ticketKey, evidenceMessage(stored, found, activity.delaySeconds(stored.cluster)));
     } catch (error) {

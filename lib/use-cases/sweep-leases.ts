@@ -15,6 +15,8 @@ import type { EvidenceDue, EvidenceStore } from '../ports/evidence-store.js';
 import type { EvidenceOutcome } from './collect-evidence.js';
 import type { AnnounceGrant } from './announce-grant.js';
 import { checkIdleLeases, type IdleCheck } from './check-idle.js';
+import type { ReviewLease } from './review-lease.js';
+import { FIX_KINDS, type SweepSummary } from './sweep-summary.js';
 
 export interface SweepLeasesDeps extends LeaseDeps {
   readonly catalog: Catalog;
@@ -40,29 +42,11 @@ export interface SweepLeasesDeps extends LeaseDeps {
   readonly checkIdle?: ((lease: Lease) => Promise<IdleCheck>) | undefined;
   /** Activity evidence due for posting (absent: no cluster has an audit log). */
   readonly evidence?: { readonly store: EvidenceStore; readonly collect: (due: EvidenceDue) => Promise<EvidenceOutcome> } | undefined;
+  /** Review tasks of emergency leases: opened, given their evidence, checked for done; unreviewed ones counted. */
+  readonly reviews?: ReviewLease | undefined;
 }
 
-/** What the sweep repaired (or failed to), each a `SweepFixes` dimension. */
-const FIX_KINDS = ['revoked', 'activated', 'announced', 'finishedPending', 'rolledBackPending', 'orphanBindingsDeleted', 'failed'] as const;
-
-export interface SweepSummary {
-  readonly due: number;
-  readonly revoked: number;
-  readonly activated: number;
-  /** Grants announced by the sweep because the actor that granted them could not tell the ticket. */
-  readonly announced: number;
-  readonly finishedPending: number;
-  readonly rolledBackPending: number;
-  readonly orphanBindingsDeleted: number;
-  readonly failed: number;
-  readonly skipped: number;
-  /** Leases whose activity evidence was posted on their ticket. */
-  readonly evidencePosted: number;
-  /** Leases revoked early because the audit log showed no request through their bindings for their idle timeout. */
-  readonly idleRevoked: number;
-  /** Whether the time budget ran out before every step was done (the next run continues). */
-  readonly outOfTime: boolean;
-}
+export type { SweepSummary } from './sweep-summary.js';
 
 /**
  * The reconciler that makes "nothing outlives its expiry" hold even when a step failed:
@@ -163,6 +147,9 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
         }
       });
     }
+    // After the evidence: a review whose lease's evidence was stored in this run adds it at once.
+    const reviews = deps.reviews;
+    if (reviews !== undefined) await step('work the review queue', () => reviews.sweep(now, deps.batchSize, step));
     const summary: SweepSummary = { ...counts, outOfTime };
     // A run that found nothing to do is routine: debug, so an idle local mode stays quiet.
     const busy = summary.due > 0 || summary.announced > 0 || summary.evidencePosted > 0 || summary.orphanBindingsDeleted > 0 || summary.failed > 0 || summary.outOfTime;

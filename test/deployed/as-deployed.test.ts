@@ -24,6 +24,7 @@ import { ManualClock } from '../fakes/manual-clock.js';
 import { MemoryAuditLog, MemoryLogger } from '../fakes/memory-audit-log.js';
 import { MemoryMetrics } from '../fakes/memory-metrics.js';
 import { WINDOW_CATALOG, withBreakGlass, withOnCall } from '../support/demo-catalog.js';
+import { withReview } from '../support/review-catalog.js';
 import { packagedFunction, packageStack, resolve, STAND_IN, type PackagedFunction, type Template } from '../support/packaged-stack.js';
 import { alice, bob } from '../support/stack.js';
 
@@ -173,7 +174,7 @@ describe('as deployed: each function with only its packaged environment and IAM 
     // Its audit log is EKS's, in CloudWatch Logs: the revoke lists sessions from it, the sweep posts evidence.
     await writeFile(
       catalogPath,
-      withBreakGlass(withOnCall(WINDOW_CATALOG)).replace('  demo: {}', `  demo:\n    kubeconfig: ssm:/kube-lease/test/clusters/kubeconfig-demo\n    auditLog: { type: cloudwatch, logGroup: ${AUDIT_LOG_GROUP}, delay: 5m }`),
+      withReview(withBreakGlass(withOnCall(WINDOW_CATALOG))).replace('  demo: {}', `  demo:\n    kubeconfig: ssm:/kube-lease/test/clusters/kubeconfig-demo\n    auditLog: { type: cloudwatch, logGroup: ${AUDIT_LOG_GROUP}, delay: 5m }`),
     );
     // What the SDK reads from the Lambda environment and the endpoints of the fakes.
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'placeholder', AWS_SECRET_ACCESS_KEY: 'placeholder', AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridgeUrl, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: logsUrl });
@@ -325,6 +326,13 @@ describe('as deployed: each function with only its packaged environment and IAM 
     expect(granted.outcome).toBe('granted');
     expect(kube.list(LABEL_LEASE_ID, granted.leaseId)).toHaveLength(1);
     expect(pagerDuty.requests.map((r) => r.path)).toEqual(['/users', '/oncalls']);
+    // Its review task, opened by the webhook function after the grant, with the lease's own DynamoDB writes (lease#… items).
+    expect([...jira.issues.keys()].filter((k) => k.startsWith('SEC-'))).toHaveLength(1);
+    expect(calls.filter((c) => c.fn === 'JiraWebhookLambdaFunction' && c.leadingKey?.endsWith('#review') === true).map((c) => c.action)).toContain('dynamodb:PutItem');
+    // The sweep works the review queue (and counts unreviewed leases) under its own role.
+    clock.advance(2 * 3600_000);
+    await as('SweepLeasesLambdaFunction', (c) => c.sweepLeases());
+    expect(calls.filter((c) => c.fn === 'SweepLeasesLambdaFunction' && c.leadingKey?.endsWith('#review') === true).map((c) => c.action)).toContain('dynamodb:UpdateItem');
     expect(calls).toContainEqual({ fn: 'JiraWebhookLambdaFunction', action: 'ssm:GetParameter', resource: `arn:${partition}:ssm:${region}:${accountId}:parameter${pagerDutyKeyParameter()}` });
     // No other function read it.
     expect([...new Set(calls.filter((c) => c.resource.endsWith(pagerDutyKeyParameter())).map((c) => c.fn))]).toEqual(['JiraWebhookLambdaFunction']);

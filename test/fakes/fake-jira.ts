@@ -43,9 +43,24 @@ interface Issue {
   fields: Record<string, unknown> & { status: { id: string; name: string } };
   histories: History[];
   comments: { id: string; body: string; created: string; author: JiraUser }[];
+  /** Account ids watching the issue (POST /issue/{key}/watchers). */
+  watchers?: string[];
+}
+
+/** Jira's status categories, as `status.statusCategory` carries them (Done and Declined are `done`). */
+function statusCategory(name: string): Record<string, unknown> {
+  if (name === 'Done' || name === 'Declined') return { self: 'https://example.atlassian.net/rest/api/2/statuscategory/3', id: 3, key: 'done', colorName: 'green', name: 'Done' };
+  if (name === 'Open') return { self: 'https://example.atlassian.net/rest/api/2/statuscategory/2', id: 2, key: 'new', colorName: 'blue-gray', name: 'To Do' };
+  return { self: 'https://example.atlassian.net/rest/api/2/statuscategory/4', id: 4, key: 'indeterminate', colorName: 'yellow', name: 'In Progress' };
 }
 
 const STATUS_IDS: Record<string, string> = { Open: '1', 'In Review': '10001', Approved: '10002', Done: '10003', Declined: '10004', Emergency: '10005' };
+
+/** What POST /issue takes: the fields, and `update` operations (only `issuelinks: [{ add }]` here). */
+interface CreateBody {
+  fields?: Record<string, unknown>;
+  update?: { issuelinks?: { add?: { type?: { name?: string }; outwardIssue?: { key?: string }; inwardIssue?: { key?: string } } }[] };
+}
 
 const NOT_FOUND = { errorMessages: ['Issue does not exist or you do not have permission to see it.'], errors: {} };
 
@@ -358,7 +373,7 @@ export class FakeJira extends FakeHttpServer {
         id: issue.id,
         self: `https://example.atlassian.net/rest/api/2/issue/${issue.id}`,
         key: issue.key,
-        fields: issue.fields,
+        fields: { ...issue.fields, status: { ...issue.fields.status, statusCategory: statusCategory(issue.fields.status.name) } },
       };
       if (expand.split(',').includes('changelog')) {
         // Like Jira Cloud: one page embedded (the newest entries), `total` says how many exist.
@@ -472,7 +487,24 @@ export class FakeJira extends FakeHttpServer {
       const system = [{ id: 'summary', name: 'Summary', custom: false, schema: { type: 'string', system: 'summary' } }];
       return { status: 200, body: [...system, ...Object.entries(this.fieldTypes).map(([id, schema]) => ({ id, key: id, name: FIELD_NAMES[id] ?? id, custom: true, schema: { ...schema, custom: 'com.atlassian.jira.plugin.system.customfieldtypes:select', customId: Number(id.slice(12)) } }))] };
     }
-    if (path === '/rest/api/2/issue' && method === 'POST') return this.create(JSON.parse(request.body || '{}') as { fields?: Record<string, unknown> }, caller);
+    if (path === '/rest/api/2/issue' && method === 'POST') {
+      const created = this.create(JSON.parse(request.body || '{}') as CreateBody, caller);
+      if (created.status !== 201 || this.loseCreateAnswers <= 0) return created;
+      // The issue exists, but the answer is lost on the way (a proxy timing out after Jira did the work).
+      this.loseCreateAnswers -= 1;
+      return { status: 504, body: '<html><body><h1>504 Gateway Time-out</h1></body></html>' };
+    }
+    const watchers = /^\/rest\/api\/2\/issue\/([^/]+)\/watchers$/.exec(path);
+    if (watchers?.[1] !== undefined && method === 'POST') return this.watch(watchers[1], request.body);
+    if (path === '/rest/api/2/user/search' && method === 'GET') {
+      // Cloud: users whose name or email starts with the query (email only where visible).
+      const query = (request.query.get('query') ?? '').toLowerCase();
+      return { status: 200, body: this.knownUsers().filter((u) => query !== '' && (u.emailAddress?.toLowerCase().startsWith(query) === true || u.displayName.toLowerCase().startsWith(query))).map((u) => ({ self: `https://example.atlassian.net/rest/api/2/user?accountId=${u.accountId}`, accountType: 'atlassian', active: true, ...u })) };
+    }
+    if (path === '/rest/api/2/search' && (method === 'GET' || method === 'POST')) {
+      // Removed from Jira Cloud (CHANGE-2046): 410 Gone with this message.
+      return { status: 410, body: { errorMessages: ['The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046'], errors: {} } };
+    }
     if (path === '/rest/api/2/issueLink' && method === 'POST') {
       const body = JSON.parse(request.body || '{}') as { inwardIssue?: { key?: string }; outwardIssue?: { key?: string } };
       const [a, b] = [body.inwardIssue?.key ?? '', body.outwardIssue?.key ?? ''];
@@ -493,17 +525,66 @@ export class FakeJira extends FakeHttpServer {
       const project = /(?:^|\s)project = "([^"]+)"/.exec(jql)?.[1];
       const label = /(?:^|\s)labels = "([^"]+)"/.exec(jql)?.[1];
       const found = [...this.issues.values()]
-        .filter((i) => project === undefined || (i.fields.project as { key?: string } | undefined)?.key === project)
+        .filter((i) => project === undefined || (i.fields.project as { key?: string } | undefined)?.key === project || i.key.startsWith(`${project}-`))
         .filter((i) => label === undefined || ((i.fields.labels as string[] | undefined) ?? []).includes(label))
         .filter((i) => !reporter || (i.fields.reporter as JiraUser | undefined)?.accountId === caller.accountId)
         .filter((i) => notEmpty.every((f) => i.fields[f] !== undefined && i.fields[f] !== null))
+        .filter((i) => this.now() - (this.createdAtMs.get(i.key) ?? 0) >= this.searchLagMs)
         .reverse();
       return { status: 200, body: { issues: found.map((i) => ({ id: i.id, key: i.key, self: `https://example.atlassian.net/rest/api/2/issue/${i.id}`, fields: i.fields })), isLast: true } };
     }
     return undefined;
   }
 
-  private create(body: { fields?: Record<string, unknown> }, caller: JiraUser): FakeResponse {
+  /** Every account this site knows of: the bot, people with accounts, reporters and commenters. */
+  private knownUsers(): JiraUser[] {
+    const users = new Map<string, JiraUser>([[this.botUser.accountId, this.botUser], ...[...this.accounts.values()].map((a) => [a.user.accountId, a.user] as const)]);
+    for (const issue of this.issues.values()) {
+      const reporter = issue.fields.reporter as JiraUser | undefined;
+      if (reporter !== undefined) users.set(reporter.accountId, reporter);
+      for (const h of issue.histories) users.set(h.author.accountId, h.author);
+    }
+    for (const u of this.extraUsers) users.set(u.accountId, u);
+    return [...users.values()];
+  }
+
+  /**
+   * How long (Jira's clock) a new issue stays out of JQL search results: Jira Cloud's search index
+   * is eventually consistent (Atlassian's search/jql notes: recently created issues may be missing
+   * unless `reconcileIssues` names them).
+   */
+  searchLagMs = 0;
+  private readonly createdAtMs = new Map<string, number>();
+
+  /** Creates that succeed but whose answer is lost (504 from a proxy in front of Jira). */
+  loseCreateAnswers = 0;
+
+  /** Accounts that exist on the site without having done anything yet (e.g. a profile's approvers). */
+  readonly extraUsers: JiraUser[] = [];
+
+  /** POST /issue/{key}/watchers: the body is the account id as a JSON string; 204, or 404 for an unknown issue or user. */
+  private watch(key: string, body: string): FakeResponse {
+    const issue = this.find(key);
+    if (issue === undefined) return { status: 404, body: NOT_FOUND };
+    let accountId: unknown;
+    try {
+      accountId = JSON.parse(body);
+    } catch {
+      accountId = undefined;
+    }
+    if (typeof accountId !== 'string' || !this.knownUsers().some((u) => u.accountId === accountId)) {
+      return { status: 404, body: { errorMessages: [`The user with account ID '${String(accountId)}' does not exist`], errors: {} } };
+    }
+    issue.watchers = [...new Set([...(issue.watchers ?? []), accountId])];
+    return { status: 204 };
+  }
+
+  /** Who watches an issue (account ids). */
+  watchersOf(key: string): string[] {
+    return [...(this.issue(key).watchers ?? [])];
+  }
+
+  private create(body: CreateBody, caller: JiraUser): FakeResponse {
     const fields = body.fields ?? {};
     const errors: Record<string, string> = {};
     const project = (fields.project as { key?: unknown } | undefined)?.key;
@@ -518,6 +599,9 @@ export class FakeJira extends FakeHttpServer {
       else if (schema.type === 'array' && !Array.isArray(value)) errors[id] = `data was not an array`;
       else if (schema.type === 'string' && typeof value !== 'string') errors[id] = 'Operation value must be a string';
     }
+    if (fields.labels !== undefined && (!Array.isArray(fields.labels) || fields.labels.some((l) => typeof l !== 'string' || /\s/.test(l)))) errors.labels = 'The label can\'t contain spaces.';
+    const links = (body.update?.issuelinks ?? []).map((l) => l.add?.outwardIssue?.key ?? l.add?.inwardIssue?.key ?? '');
+    if (links.some((k) => this.find(k) === undefined)) errors.issuelinks = 'Issue does not exist or you do not have permission to see it.';
     if (Object.keys(errors).length > 0) return { status: 400, body: { errorMessages: [], errors } };
     let number = this.firstIssueNumber;
     while (this.issues.has(`${String(project)}-${number}`)) number += 1;
@@ -528,6 +612,8 @@ export class FakeJira extends FakeHttpServer {
     issue.fields.issuetype = { id: '10002', name: (issuetype as { name: string }).name, subtask: false };
     issue.fields.created = this.created();
     issue.fields.creator = caller;
+    this.createdAtMs.set(key, this.now());
+    for (const other of links) this.link(key, this.find(other)?.key ?? other);
     return { status: 201, body: { id: issue.id, key, self: `https://example.atlassian.net/rest/api/2/issue/${issue.id}` } };
   }
 }

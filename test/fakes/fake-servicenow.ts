@@ -222,6 +222,70 @@ export class FakeServiceNow extends FakeHttpServer {
     return undefined;
   }
 
+  /** Work notes of change tasks, by task number. */
+  readonly taskNotes = new Map<string, string[]>();
+
+  /** A group's sys_id, stable per name. */
+  groupId(name: string): string {
+    let id = this.groupIds.get(name);
+    if (id === undefined) {
+      id = sysId();
+      this.groupIds.set(name, id);
+    }
+    return id;
+  }
+  private readonly groupIds = new Map<string, string>();
+  private nextTask = 1_000;
+
+  /** The change tasks (review tasks) created through the Table API. */
+  changeTasks(): Record_[] {
+    return [...(this.tables.get('change_task')?.values() ?? [])];
+  }
+
+  /**
+   * change_task: POST (201, the whole record, `number` CTASK…, `state` 1 Open), GET by sys_id, GET
+   * by `correlation_id=` or `change_request=` query, PATCH (work notes are kept in `taskNotes`).
+   */
+  private changeTask(request: FakeRequest, id: string | undefined, caller: string, pick: (r: Record_) => Record_): FakeResponse | undefined {
+    const tasks = this.tables.get('change_task') ?? new Map<string, Record_>();
+    this.tables.set('change_task', tasks);
+    if (id === undefined && request.method === 'POST') {
+      let body: Record_;
+      try {
+        body = JSON.parse(request.body || '{}') as Record_;
+      } catch {
+        return { status: 400, body: { error: { message: 'Exception while reading request', detail: 'The payload is not valid JSON.' }, status: 'failure' } };
+      }
+      const task: Record_ = {
+        ...body,
+        sys_id: sysId(),
+        number: `CTASK00${(this.nextTask += 1)}`,
+        state: '1',
+        sys_class_name: 'change_task',
+        sys_created_by: caller,
+        sys_created_on: snDate(this.now()),
+        active: 'true',
+      };
+      tasks.set(task.sys_id ?? '', task);
+      return { status: 201, body: { result: task } };
+    }
+    if (id === undefined && request.method === 'GET') {
+      const conditions = (request.query.get('sysparm_query') ?? '').split('^').map((c) => c.split('='));
+      const found = [...tasks.values()].filter((t) => conditions.every(([k, v]) => k !== undefined && t[k] === v));
+      return { status: 200, body: { result: found.slice(0, Number(request.query.get('sysparm_limit') ?? '10000')).map(pick) } };
+    }
+    const task = id === undefined ? undefined : tasks.get(id);
+    if (id !== undefined && task === undefined) return { status: 404, body: NOT_FOUND };
+    if (task !== undefined && request.method === 'GET') return { status: 200, body: { result: pick(task) } };
+    if (task !== undefined && request.method === 'PATCH') {
+      const body = JSON.parse(request.body || '{}') as Record_;
+      if (body.work_notes !== undefined) this.taskNotes.set(task.number ?? '', [...(this.taskNotes.get(task.number ?? '') ?? []), body.work_notes]);
+      for (const [k, v] of Object.entries(body)) if (k !== 'work_notes') task[k] = v;
+      return { status: 200, body: { result: task } };
+    }
+    return undefined;
+  }
+
   /**
    * The Attachment API: `POST /api/now/attachment/file?table_name&table_sys_id&file_name` with the
    * file's bytes as the body and its type as Content-Type (201 `{ result: { sys_id, file_name,
@@ -315,6 +379,15 @@ export class FakeServiceNow extends FakeHttpServer {
       const change = element === undefined ? undefined : (this.changes.get(element) ?? this.tasks.get(element));
       const notes = [...(change === undefined ? [] : this.notes(change))].reverse();
       return { status: 200, body: { result: notes.slice(0, Number(request.query.get('sysparm_limit') ?? '100')).map((value) => pick({ value, element: 'work_notes', element_id: element ?? '' })) } };
+    }
+    if (table === 'change_task') {
+      const answer = this.changeTask(request, id, caller, pick);
+      if (answer !== undefined) return answer;
+    }
+    if (table === 'sys_user_group' && id === undefined && request.method === 'GET') {
+      const name = /^name=(.+)$/.exec(request.query.get('sysparm_query') ?? '')?.[1];
+      const known = new Set([...this.groups.values()].flat());
+      return { status: 200, body: { result: name !== undefined && known.has(name) ? [pick({ sys_id: this.groupId(name), name })] : [] } };
     }
     const other = table === undefined ? undefined : this.tables.get(table);
     if (other !== undefined && id === undefined && request.method === 'GET') {

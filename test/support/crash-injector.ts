@@ -6,12 +6,17 @@ export class SimulatedCrash extends Error {
 /** Port methods that change something outside the process: the steps a crash can come after. */
 const SIDE_EFFECTS: Readonly<Record<string, readonly string[]>> = {
   // The evidence store and the owed announcements are wrapped as `leases` too (same table): queue,
-  // record, markPosted, drop; take, settle, defer.
-  leases: ['create', 'transition', 'claimApproval', 'recordDenial', 'claimDelivery', 'finishDelivery', 'releaseDelivery', 'reservePlace', 'queue', 'record', 'markPosted', 'drop', 'take', 'settle', 'defer'],
+  // record, markPosted, drop; take, settle, defer; and the review queue and the review's record.
+  leases: [
+    ...['create', 'transition', 'claimApproval', 'recordDenial', 'claimDelivery', 'finishDelivery', 'releaseDelivery', 'reservePlace', 'queue', 'record', 'markPosted', 'drop', 'take', 'settle', 'defer'],
+    ...['queueReview', 'nudgeReview', 'postponeReview', 'finishReview', 'claimReview', 'recordReview', 'markReviewEvidence', 'markReviewDone', 'releaseReview'],
+  ],
   scheduler: ['schedule', 'cancel'],
   cluster: ['applyBinding', 'deleteBinding', 'setExpiry', 'evictPod'],
   'tickets.jira': ['comment'],
   'tickets.servicenow': ['comment'],
+  'reviews.jira': ['open', 'notify', 'comment'],
+  'reviews.servicenow': ['open', 'notify', 'comment'],
 };
 
 /** Port methods that answer from configuration, synchronously, with no side effect. */

@@ -105,6 +105,7 @@ describe('buildAccessReport', () => {
       requester: 'alice@example.com',
       approvers: ['bob@example.com'],
       approvalKind: 'person',
+      unreviewed: false,
       profile: 'payments-debug',
       role: 'Role/pod-exec',
       subject: 'User alice@example.com',

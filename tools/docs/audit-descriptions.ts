@@ -32,6 +32,8 @@ export const AUDIT_FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   verification:
     'the API server\'s answer to the lease\'s access check, per namespace; after a revoke, `allowedIn` minus `otherLeasesIn` is standing access',
   sessions: 'at revoke, with the audit log: streams seen, pods whose sessions were ended, pods left and why',
+  reviewTask:
+    'an on-call or break-glass lease\'s review task: `system` (jira, servicenow), `key` (Jira issue key, ServiceNow change task number), `url`, and `event`: `opened` (created, or found after an interrupted attempt), `evidence-added`, `done` (a person closed it as done)',
   evidence: 'the lease\'s window, events read, requests, the digest of the stored summary (a plain SHA-256: the seal stays on the lease), `reusedAuditIds` (audit IDs that several different requests of the subject carried), or `error`',
 };
 
@@ -47,4 +49,5 @@ export const AUDIT_KIND_DESCRIPTIONS: Readonly<Record<string, string>> = {
   reject: 'a webhook request refused before any work',
   'end-session': 'at revoke, a session the subject opened was ended (`reason` names the pod and its controller)',
   activity: 'a lease\'s activity evidence, posted on its ticket',
+  review: 'an on-call or break-glass lease\'s review task was opened, given the activity evidence, or seen done (`reviewTask.event`); at least once: a crash between creating the task and recording it repeats `opened`',
 };

@@ -2,11 +2,13 @@ import { TicketNotFoundError } from '../../errors.js';
 import type { Metrics } from '../../ports/metrics.js';
 
 /** The ports the container builds, by the name its `decorate` hook knows them. */
-export type PortName = 'tickets.jira' | 'tickets.servicenow' | 'cluster' | 'leases' | 'scheduler' | 'activity' | 'onCall';
+export type PortName = 'tickets.jira' | 'tickets.servicenow' | 'reviews.jira' | 'reviews.servicenow' | 'cluster' | 'leases' | 'scheduler' | 'activity' | 'onCall';
 
 const BACKEND: Readonly<Record<PortName, string>> = {
   'tickets.jira': 'jira',
   'tickets.servicenow': 'servicenow',
+  'reviews.jira': 'jira',
+  'reviews.servicenow': 'servicenow',
   cluster: 'kubernetes',
   leases: 'dynamodb',
   scheduler: 'eventbridge',

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { ALWAYS_FORBIDDEN_ROLES, SERVICENOW_DEFAULT_APPROVED_STATES, SERVICENOW_DEFAULT_CLOSED_STATES, SUBJECT_PLACEHOLDERS, type Catalog } from '../../domain/catalog.js';
 import { parseDuration } from '../../domain/duration.js';
 import { idleTimeoutProblems, onRevokeSchema } from './on-revoke-schema.js';
-import { breakGlassSchema, isLinearRegExp, onCallSchema, onCallStatusClashes } from './on-call-schema.js';
+import { breakGlassSchema, isLinearRegExp, jiraReviewSchema, onCallSchema, onCallStatusClashes } from './on-call-schema.js';
 import './regexp-engine.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -150,6 +150,7 @@ export const jiraSection = z.strictObject({
   issueTypes: z.array(z.string().min(1).max(200)).min(1).optional(),
   /** Account ids of automation or app accounts whose approvals count (none by default: only people approve). */
   automationApprovers: z.array(person).default([]),
+  review: jiraReviewSchema.optional(), // review tasks of on-call and break-glass leases
   fields: z.strictObject({
     profile: jiraFieldId,
     duration: jiraFieldId.optional(),
@@ -193,6 +194,8 @@ export const catalogSchema = z
     maxActiveLeasesPerRequester: z.number().int().min(1).max(100).optional(),
     /** Dry run for the whole deployment: nothing is ever created in a cluster. */
     dryRun: z.boolean().default(false),
+    /** Days after which an on-call or break-glass lease whose review task is not done counts as unreviewed. */
+    unreviewedAfterDays: z.number().int().min(1).max(365).optional(),
     clusters: z.record(z.string().regex(DNS_LABEL, 'cluster names are DNS labels'), cluster),
     profiles: z.array(profileSchema).min(1),
   })

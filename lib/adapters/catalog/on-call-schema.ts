@@ -56,3 +56,10 @@ export function isLinearRegExp(text: string): boolean {
     return false;
   }
 }
+
+/** `jira.review`: review tasks of on-call and break-glass leases, as Jira issues of this project and type. */
+export const jiraReviewSchema = z.strictObject({
+  project: z.string().regex(/^[A-Z][A-Z0-9_]{0,49}$/, 'not a Jira project key'),
+  issueType: z.string().min(1).max(200),
+  linkType: z.string().min(1).max(200).optional(),
+});

@@ -4,6 +4,7 @@ import { TICKET_SOURCES, type Person } from '../../domain/ticket.js';
 import { EVIDENCE_MAC_ALGORITHM } from '../../domain/evidence-digest.js';
 import { APPROVAL_KINDS } from '../../domain/on-call.js';
 import { STREAM_KINDS } from '../../domain/activity.js';
+import { reviewTaskSchema } from './review-item.js';
 
 const status = z.enum(LEASE_STATUSES);
 const person = z.object({ id: z.string(), email: z.string().optional(), displayName: z.string().optional() });
@@ -136,6 +137,7 @@ export const leaseItemSchema = z.object({
       postedAt: z.string().optional(),
     })
     .optional(),
+  review: reviewTaskSchema.optional(),
 });
 
 /** A denied approval, stored at the pk its lease would have had (no index attributes: it is in no index). */

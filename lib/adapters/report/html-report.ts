@@ -95,7 +95,8 @@ function factsRow(row: LeaseRow): string {
 
 function approversCell(row: LeaseRow): string {
   const kind = row.approvalKind === 'person' ? `<span class="muted">person</span>` : `<span class="tag o-late">${e(row.approvalKind)}</span>`;
-  return `${row.approvers.map((a) => b(a)).join('<br>')}<br>${kind}`;
+  const review = row.unreviewed ? '<br><span class="tag o-late">unreviewed</span>' : '';
+  return `${row.approvers.map((a) => b(a)).join('<br>')}<br>${kind}${review}`;
 }
 
 function leaseRow(row: LeaseRow): string {

@@ -4,6 +4,7 @@ import type { SourceModule } from '../../ports/webhook-source.js';
 import type { RetryPolicy } from '../../retry.js';
 import { JiraTicketSource, type JiraClient, type ServiceDeskClient } from './jira-ticket-source.js';
 import { authenticateJiraDelivery, parseJiraHint } from './jira-webhook.js';
+import { JiraReviewTasks, type JiraReviewClient } from './jira-review.js';
 
 /** Header Jira sends with the delivery's id (unsigned: for logs and the audit trail only). */
 const DELIVERY_HEADER = 'x-atlassian-webhook-identifier';
@@ -17,6 +18,8 @@ export interface JiraSourceOptions {
   readonly api: () => Promise<JiraClient>;
   /** The same, based at `/rest/servicedeskapi` (Jira Service Management approvals). */
   readonly serviceDesk: () => Promise<ServiceDeskClient>;
+  /** The client review tasks are created with (the REST API v2 client); with `catalog.review`, they are. */
+  readonly reviewApi?: () => Promise<JiraReviewClient>;
   readonly webhookSecret: () => Promise<string>;
   /** The oldest signed `timestamp` a delivery may carry. */
   readonly webhookMaxAgeSeconds: number;
@@ -36,6 +39,7 @@ export function makeJiraSource(options: JiraSourceOptions): SourceModule {
   return {
     name: 'jira',
     tickets,
+    reviews: catalog.review === undefined || options.reviewApi === undefined ? undefined : new JiraReviewTasks(options.reviewApi, catalog.review, options.baseUrl, options.retry),
     webhook: {
       authenticate: async (request) =>
         authenticateJiraDelivery(request.body, request.headers['x-hub-signature'], await options.webhookSecret(), clock.now().getTime(), options.webhookMaxAgeSeconds),

@@ -16,7 +16,7 @@ const TIMEOUT_MS = 10_000;
 
 /**
  * The few Table API calls kube-lease makes (no client library covers them better than fetch):
- * GET a record, GET records by query, PATCH a record. Basic auth, JSON, TLS verification on.
+ * GET a record, GET records by query, POST a record, PATCH a record. Basic auth, JSON, TLS verification on.
  */
 export class ServiceNowClient {
   constructor(
@@ -45,6 +45,14 @@ export class ServiceNowClient {
   /** `PATCH /api/now/table/{table}/{sys_id}` with the given fields. */
   async patch(table: string, sysId: string, body: Record<string, string>): Promise<void> {
     await this.call('PATCH', `/api/now/table/${table}/${encodeURIComponent(sysId)}`, `${table} ${sysId}`, body);
+  }
+
+  /**
+   * `POST /api/now/table/{table}` (201 with the record as `result`); returns the record. Never
+   * retried here: a retry after a lost answer could create a second record (callers find it first).
+   */
+  async create(table: string, body: Record<string, string>): Promise<unknown> {
+    return this.once('POST', `/api/now/table/${table}`, `new ${table}`, body);
   }
 
   /** 429 (honouring Retry-After), 5xx and network failures are retried with back-off. */

@@ -3,6 +3,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { SourceModule } from '../../ports/webhook-source.js';
 import type { ServiceNowClient } from './servicenow-client.js';
 import { ServiceNowTicketSource } from './servicenow-ticket-source.js';
+import { ServiceNowReviewTasks } from './servicenow-review.js';
 import {
   parseServiceNowHint,
   SERVICENOW_DELIVERY_HEADER,
@@ -35,6 +36,7 @@ export function makeServiceNowSource(options: ServiceNowSourceOptions): SourceMo
   return {
     name: 'servicenow',
     tickets: new ServiceNowTicketSource(options.client, options.catalog, options.instanceUrl, options.user),
+    reviews: new ServiceNowReviewTasks(options.client, options.instanceUrl),
     webhook: {
       authenticate: async (request) =>
         verifyServiceNowSignature(

@@ -69,7 +69,8 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
       // Beside the create (no round trip added): a denial of this approval recorded before leases were
       // filed by ticket id, under the id the key gave it. It still decides.
       const keyedId = leaseIdFor(keyedIdempotencyKey(plan));
-      const [created, keyedDenial] = await Promise.all([leases.create(lease), keyedId === lease.id ? Promise.resolve(undefined) : leases.denial(keyedId)]);
+      // An emergency lease's review is queued beside it too (no round trip added; it never fails the create).
+      const [created, keyedDenial] = await Promise.all([leases.create(lease), keyedId === lease.id ? Promise.resolve(undefined) : leases.denial(keyedId), deps.reviews?.queue(lease)]);
       if (keyedDenial !== undefined) return decidedBefore(deps, lease, created, keyedDenial, actor);
       if (created.created) return (await admit(deps, lease, ticket, actor, known)) ?? (await admitBreakGlass(deps, lease, ticket, actor, known)) ?? provision(deps, lease, actor, plan.endClipped, options);
       // The approval was decided "no" before (it may qualify now, but an approval is decided once).

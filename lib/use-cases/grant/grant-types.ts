@@ -7,6 +7,7 @@ import type { AnnounceGrant } from '../announce-grant.js';
 import type { Metrics } from '../../ports/metrics.js';
 import type { OnCallDirectory } from '../../ports/on-call-directory.js';
 import type { LeaseDeps } from '../lease-deps.js';
+import type { ReviewLease } from '../review-lease.js';
 
 export interface GrantAccessDeps extends LeaseDeps {
   readonly catalog: Catalog;
@@ -20,6 +21,8 @@ export interface GrantAccessDeps extends LeaseDeps {
   readonly announce: AnnounceGrant;
   /** Who is on call (PagerDuty): asked only for an open ticket of a profile with `onCall`. Absent: such profiles deny. */
   readonly onCall?: OnCallDirectory | undefined;
+  /** Review tasks of on-call and break-glass leases: queued beside the create, opened after the ticket is told. */
+  readonly reviews?: ReviewLease | undefined;
 }
 
 export interface GrantOptions {

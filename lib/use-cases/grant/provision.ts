@@ -75,6 +75,8 @@ export async function provision(deps: GrantAccessDeps, lease: Lease, actor: stri
     await deps.announce.tell(moved.lease, reviewing, actor, extra).catch((error: unknown) => {
       logger.warn('grant announcement not settled; the sweep finishes it', { leaseId: lease.id, error: describeError(error) });
     });
+    // After access works and the ticket was told: an emergency lease's review task (never throws; the sweep retries).
+    await deps.reviews?.open(moved.lease, actor);
     return { kind: 'granted', lease: moved.lease };
   }
   const current = moved.current;

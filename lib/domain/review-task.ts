@@ -1,0 +1,86 @@
+import { formatDuration } from './duration.js';
+import { accessBeganAt, approvalKindOf, type Lease } from './lease.js';
+import { approvalLine } from './messages.js';
+import { personLabel, type TicketSourceName } from './ticket.js';
+
+/**
+ * Review after the fact: every on-call or break-glass lease opens one review task in its ITSM system
+ * (a Jira issue, a ServiceNow change task), which a person closes once they reviewed what was done.
+ */
+
+/** Days after which an emergency lease whose review task is not done counts as unreviewed, unless the catalog says otherwise. */
+export const DEFAULT_UNREVIEWED_AFTER_DAYS = 7;
+
+/** A lease's review task as kube-lease recorded it, on the lease. */
+export interface ReviewTask {
+  readonly system: TicketSourceName;
+  /** Jira issue key, ServiceNow task number. */
+  readonly key: string;
+  /** Jira issue id, ServiceNow sys_id. */
+  readonly id: string;
+  readonly url: string;
+  /** When kube-lease recorded it (created it, or found the one a crashed attempt created). */
+  readonly recordedAt: string;
+  /** When the activity evidence was added to it as a comment. */
+  readonly evidenceAt?: string | undefined;
+  /** When kube-lease first saw it done (Jira status category done; ServiceNow Closed Complete). */
+  readonly doneAt?: string | undefined;
+}
+
+/** Whether a lease owes a review task: every on-call and break-glass lease, never a dry run. */
+export function needsReview(lease: Pick<Lease, 'approvalKind' | 'dryRun'>): boolean {
+  return approvalKindOf(lease) !== 'person' && lease.dryRun !== true;
+}
+
+/** Whether access ever existed under the lease (it was ACTIVE once): only then is there something to review. */
+export function hadAccess(lease: Pick<Lease, 'history'>): boolean {
+  return lease.history.some((h) => h.to === 'ACTIVE');
+}
+
+/** The label (Jira) and correlation id (ServiceNow) that find a lease's review task again: `kube-lease-review-<lease id>`. */
+export function reviewMarker(leaseId: string): string {
+  return `kube-lease-review-${leaseId}`;
+}
+
+/**
+ * An emergency lease whose review task is not done `days` after its access began (with or without
+ * a task: one that could never be created is not reviewed either). Person-approved leases never are.
+ */
+export function unreviewed(lease: Lease, now: Date, days: number): boolean {
+  if (!needsReview(lease) || !hadAccess(lease) || lease.review?.doneAt !== undefined) return false;
+  return now.getTime() - Date.parse(accessBeganAt(lease)) >= days * 86_400_000;
+}
+
+/** What a review task says: who, what, why, when, approved how, and the lease's ticket. */
+export interface ReviewContent {
+  readonly summary: string;
+  readonly description: string;
+}
+
+/** The review task's text (plain, so it reads the same in Jira and ServiceNow). */
+export function reviewContent(lease: Lease, approvers: readonly string[], evidenceExpected = true): ReviewContent {
+  const kind = approvalKindOf(lease);
+  const seconds = Math.round((Date.parse(lease.expiresAt) - Date.parse(lease.startsAt)) / 1000);
+  const description = [
+    `kube-lease granted access without a person's approval (${kind}). Review what was done and close this task.`,
+    '',
+    `Ticket: ${lease.ticketKey} ${lease.ticketUrl}`,
+    `Lease: ${lease.id}`,
+    `Who: ${personLabel(lease.requester)} as ${lease.subject.kind} ${lease.subject.name}`,
+    `What: profile ${lease.profile}, ${lease.roleRef.kind}/${lease.roleRef.name} on cluster ${lease.cluster}, namespaces ${lease.namespaces.join(', ')}`,
+    `Why: ${lease.reason}`,
+    `When: from ${accessBeganAt(lease)} until ${lease.expiresAt} (${formatDuration(seconds)})`,
+    approvalLine(lease),
+    `Profile approvers: ${approvers.length === 0 ? '(none named in the catalog)' : approvers.join(', ')}`,
+    '',
+    evidenceExpected
+      ? 'The activity evidence (what the subject did, from the cluster\'s audit log) is added here as a comment once it is collected.'
+      : 'The cluster has no audit log configured: kube-lease cannot say what the subject did.',
+  ].join('\n');
+  return { summary: clipSummary(`Review ${kind} access of ${personLabel(lease.requester)} (${lease.profile}, ${lease.ticketKey})`), description };
+}
+
+/** Jira summaries and ServiceNow short descriptions are at most 255 characters; keep well inside. */
+function clipSummary(text: string): string {
+  return text.length <= 200 ? text : `${text.slice(0, 199)}…`;
+}

@@ -1,0 +1,75 @@
+import type { Lease } from '../domain/lease.js';
+import type { ReviewContent, ReviewTask } from '../domain/review-task.js';
+import type { TicketSourceName } from '../domain/ticket.js';
+
+/** A review task in its ITSM system, as that system names it. */
+export type ReviewTaskRef = Pick<ReviewTask, 'system' | 'key' | 'id' | 'url'>;
+
+/** What opening a lease's review task needs. */
+export interface ReviewTaskRequest {
+  readonly lease: Lease;
+  readonly content: ReviewContent;
+  /** The idempotency marker the task carries (a Jira label, a ServiceNow correlation id): see reviewMarker. */
+  readonly marker: string;
+  /** The profile's approvers as the catalog names them (Jira: made watchers). */
+  readonly approvers: readonly string[];
+  /** The profile's first approver group (ServiceNow: the task's assignment group). */
+  readonly approverGroup?: string | undefined;
+}
+
+/**
+ * One ITSM system's review tasks (Jira: an issue in a configured project; ServiceNow: a change_task
+ * of the lease's change). Errors: TicketSourceError (retryable on 429/5xx and network failures),
+ * ConfigError when the system has no review settings.
+ */
+export interface ReviewTaskSystem {
+  /** The task carrying `marker`, if one exists (a crashed attempt may have created it). */
+  find(marker: string): Promise<ReviewTaskRef | undefined>;
+  /** Creates the task, carrying the marker. */
+  open(request: ReviewTaskRequest): Promise<ReviewTaskRef>;
+  /** Tells the profile's approvers (Jira: adds them as watchers; idempotent). ServiceNow: the assignment group, set at creation. */
+  notify(task: ReviewTaskRef, request: ReviewTaskRequest): Promise<void>;
+  /** Adds a comment (Jira) or work note (ServiceNow). */
+  comment(task: ReviewTaskRef, text: string): Promise<void>;
+  /** Whether a person closed it as done (Jira status category `done`; ServiceNow state Closed Complete, 3). */
+  isDone(task: ReviewTaskRef): Promise<boolean>;
+}
+
+export type ReviewTaskSystems = Readonly<Partial<Record<TicketSourceName, ReviewTaskSystem>>>;
+
+/** A lease on the review queue, and since when it is due. */
+export interface ReviewDue {
+  readonly leaseId: string;
+  readonly dueAt: string;
+}
+
+/**
+ * The review queue (an item per emergency lease, in the status index, read only where due) and the
+ * review task's record on the lease item, whose writes leave the lease's version alone: a
+ * transition is never refused for them. `claimReview` holds a lease's review work for one actor at a
+ * time (until `until`, after which another may take it: a holder that died). Errors: LeaseStoreError.
+ */
+export interface ReviewRecords {
+  /** Queues the lease at `dueAt`; idempotent (queueing again keeps the first due time). */
+  queueReview(leaseId: string, dueAt: Date): Promise<void>;
+  /** Due now (back on the queue if it left it): new evidence to add. */
+  nudgeReview(leaseId: string, at: Date): Promise<void>;
+  /** Queue items due at or before `before` (unreviewed ones included), earliest first. */
+  dueReviews(before: Date, limit: number): Promise<readonly ReviewDue[]>;
+  /** Due again at `dueAt`; `overdue`: counted as unreviewed until its task is done. */
+  postponeReview(leaseId: string, dueAt: Date, overdue: boolean): Promise<void>;
+  /** Leaves the queue: nothing more to do (reviewed, evidence added, or nothing to review). */
+  finishReview(leaseId: string): Promise<void>;
+  /** Leases on the queue found unreviewed too long (see postponeReview). */
+  countOverdueReviews(): Promise<number>;
+  /** Holds the lease's review work until `until` if nobody holds it at `now`; the lease as stored, or undefined. */
+  claimReview(leaseId: string, now: string, until: string): Promise<Lease | undefined>;
+  /** Records the task on the lease while held so, unless one is recorded; the lease as stored after (undefined: gone). */
+  recordReview(leaseId: string, heldUntil: string, task: ReviewTask): Promise<Lease | undefined>;
+  /** Notes that the evidence was added to the task, while held so. */
+  markReviewEvidence(leaseId: string, heldUntil: string, at: string): Promise<boolean>;
+  /** Notes when the task was first seen done. */
+  markReviewDone(leaseId: string, at: string): Promise<void>;
+  /** Gives the hold back (a failure, or the work is done). */
+  releaseReview(leaseId: string, heldUntil: string): Promise<void>;
+}
