@@ -1,6 +1,7 @@
 import { perRequest, reusedAuditIds } from './activity-events.js';
 import { proxyStreamOf } from './activity-proxy.js';
 import { commandText, objectName, requestPath } from './activity-text.js';
+import type { UnreadableEvents } from './activity-unreadable.js';
 import type { EvidenceSeal } from './evidence-digest.js';
 
 export { GRACE_ENDED_SECONDS, podEnded } from './activity-proxy.js';
@@ -54,6 +55,8 @@ export interface SessionSeen {
   readonly allowed: boolean;
   /** The request carried an audit ID other requests of the subject carried too (a client-chosen `Audit-ID` header). */
   readonly reusedAuditId?: true | undefined;
+  /** Named by the readable start of a line the log cut off: whose it was, and whether it opened, are unknown. */
+  readonly cutOff?: true | undefined;
 }
 
 /** An audit ID that several different requests of the subject carried: kube-apiserver took it from the client's `Audit-ID` header. */
@@ -85,6 +88,8 @@ export interface ActivitySummary {
   readonly elsewhere?: number | undefined;
   /** Audit IDs several different requests carried (a client-chosen `Audit-ID`): each request is counted above on its own. */
   readonly reusedAuditIds?: readonly ReusedAuditId[] | undefined;
+  /** Lines of the window the log cut off (they may be the subject's): then this summary may miss activity. */
+  readonly unreadable?: UnreadableEvents | undefined;
 }
 
 /** A pod a stream ran in, and what became of it at revoke. */
@@ -116,6 +121,8 @@ export interface SessionsAtRevoke {
   readonly omitted?: number | undefined;
   /** Audit IDs several different requests of the subject carried, up to the revoke (see ReusedAuditId). */
   readonly reusedAuditIds?: readonly ReusedAuditId[] | undefined;
+  /** Lines the log cut off (see UnreadableEvents), or why they could not be searched for. */
+  readonly unreadable?: UnreadableEvents | { readonly error: string } | undefined;
   /** Why the audit log could not be read: nothing is known of streams then. */
   readonly error?: string | undefined;
 }
