@@ -96,3 +96,9 @@ export function unreadableLines(u: UnreadableEvents | undefined): string[] {
     `Unreadable: ${count} audit event(s) that may be the subject's requests in the lease's namespaces could not be read (cut off by the log, over its event size limit)${more}: activity may be missing here; whose they were, the log does not say.`,
   ];
 }
+
+/** How a report says the evidence is not complete (see UnreadableEvents); null when nothing is known to be missing. */
+export function unreadableText(u: UnreadableEvents | undefined): string | null {
+  if (u === undefined || (u.count === 0 && u.complete)) return null;
+  return `incomplete: ${u.complete ? '' : 'at least '}${u.count} audit event(s) of its window were cut off by the log${u.complete ? '' : ' (the search stopped before the end)'}: activity may be missing`;
+}

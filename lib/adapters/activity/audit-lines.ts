@@ -26,12 +26,9 @@ export function unreadableTerms(query: Pick<UnreadableQuery, 'namespaces' | 'sco
   return [TRUNCATION_MARKER, ...paths, ...(query.scope === 'all' ? [query.username] : [])];
 }
 
-function decoded(uri: string | undefined): string | undefined {
-  try {
-    return uri === undefined ? undefined : decodeURIComponent(uri);
-  } catch {
-    return undefined;
-  }
+/** The URI's path (before `?`) with its ASCII escapes decoded, as the API server reads it; a cut escape stays as is. */
+function decodedPath(uri: string | undefined): string | undefined {
+  return uri?.split('?')[0]?.replace(/%([0-7][0-9A-Fa-f])/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
 }
 
 /**
@@ -47,7 +44,7 @@ export function unreadableMatch(line: string, at: string, terms: readonly string
     // Not JSON: cut off (or another program's line, which the terms tell apart).
   }
   const requestURI = cutRequestUri(line);
-  const path = decoded(requestURI);
+  const path = decodedPath(requestURI);
   if (!terms.some((t) => line.includes(t) || (t.startsWith('/namespaces/') && path?.includes(t) === true))) return undefined;
   return { at, ...(requestURI === undefined ? {} : { requestURI }) };
 }

@@ -47,6 +47,7 @@ const LEASE_COLUMNS: readonly [string, (row: LeaseRow) => Cell][] = [
   ['activity_refused', (r) => activityTexts(r)?.refused ?? null],
   ['activity_omitted', (r) => r.activity?.omitted ?? null],
   ['activity_elsewhere', (r) => r.activity?.elsewhere ?? null],
+  ['evidence_unreadable', (r) => r.evidenceUnreadable],
 ];
 
 const DENIAL_COLUMNS: readonly [string, (row: DenialRow) => Cell][] = [
