@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { renderReport } from '../../lib/adapters/report/render-report.js';
 import { buildAccessReport } from '../../lib/domain/access-report.js';
 import { parseAuditEvent } from '../../lib/domain/activity.js';
 import { auditEventSchema } from '../../lib/domain/audit-schema.js';
@@ -80,6 +81,26 @@ describe('audit events the log cut off (a padded request URI)', () => {
     if (stored === undefined) throw new Error('no lease');
     const row = buildAccessReport({ leases: [stored], denials: [], period: { from: at(-60), to: at(120) }, now: at(120) }).leases[0];
     expect(row?.evidenceUnreadable).toBe('incomplete: 1 audit event(s) of its window were cut off by the log: activity may be missing');
+    const report = buildAccessReport({ leases: [stored], denials: [], period: { from: at(-60), to: at(120) }, now: at(120) });
+    expect(renderReport(report, 'html')).toContain('<span class="warn">evidence incomplete: 1 audit event(s) of its window were cut off by the log: activity may be missing</span>');
+  });
+
+  it('a cut-off exec the log shows only after the revoke is counted and ended when the evidence is collected', async () => {
+    // Prepare: the cut line reaches the log 2 minutes after the revoke (the log lags).
+    const { app, lease, revoke, evidenceComment } = await debugLease();
+    app.cluster.addPod('payments', 'api-1', { createdAt: created, controller: { kind: 'ReplicaSet', name: 'api' } });
+    app.activity.addCutLine('demo', cutExec({ namespace: 'payments', name: 'api-1', at: at(29) }), at(29), at(32));
+    // Act
+    const revoked = await revoke();
+    expect(revoked?.sessions).toMatchObject({ seen: [], unreadable: { count: 0, complete: true } });
+    app.clock.advance(5 * 60_000);
+    await app.sweepLeases();
+    // Assess
+    expect(app.cluster.evictedPods.map((p) => p.name)).toEqual(['api-1']);
+    const evidence = (await app.leases.get(lease.id))?.evidence;
+    expect(evidence?.summary?.unreadable).toEqual({ count: 1, complete: true });
+    expect(evidence?.pods?.map((p) => [p.pod, p.outcome])).toEqual([['api-1', 'evicted']]);
+    expect(evidenceComment()).toContain('Ended: pod payments/api-1 evicted');
   });
 
   it('says nothing is unreadable when every line parses, and does not count a cut line of another namespace', async () => {
