@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { approvalKindOf, LEASE_STATUSES, OPEN_STATUSES, type Lease, type LeaseStatus } from '../domain/lease.js';
 import { isLeaseId } from '../domain/names.js';
+import { unreadableText } from '../domain/activity-unreadable.js';
 import { onCallLabel } from '../domain/on-call.js';
 import { isTicketSource, personLabel, TICKET_SOURCES, type TicketSourceName } from '../domain/ticket.js';
 import { UsageError } from '../errors.js';
@@ -131,7 +132,8 @@ function sessionsText(s: NonNullable<Lease['sessions']>): string {
 
 function evidenceText(e: NonNullable<Lease['evidence']>): string {
   const posted = e.postedAt === undefined ? 'not posted yet' : `posted ${e.postedAt}`;
-  return e.digest === undefined ? `not collected (${e.error ?? 'unknown'}); ${posted}` : `${e.summary?.requests ?? 0} request(s), ${e.digest}; ${posted}`;
+  const gaps = unreadableText(e.summary?.unreadable);
+  return e.digest === undefined ? `not collected (${e.error ?? 'unknown'}); ${posted}` : `${e.summary?.requests ?? 0} request(s), ${e.digest}${gaps === null ? '' : `; ${gaps}`}; ${posted}`;
 }
 
 /** `leases revoke <id> --reason <text>`: revoke now, audited as manual, the ticket told. Exit 1 when nothing was revoked. */

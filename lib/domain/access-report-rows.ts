@@ -1,4 +1,5 @@
 import { evidenceState, type EvidenceState, type SealCheck } from './evidence-digest.js';
+import { unreadableText } from './activity-unreadable.js';
 import type { EndCause, LeaseOutcome } from './access-report.js';
 import { approvalKindOf, OPEN_STATUSES, type DeniedApproval, type Lease, type LeaseStatus } from './lease.js';
 import type { ApprovalKind } from './on-call.js';
@@ -59,6 +60,8 @@ export interface LeaseRow {
   /** The activity evidence: `intact` only after its MAC was verified (see evidenceState); `null`: none. */
   readonly evidence: EvidenceState | null;
   readonly evidenceDigest: string | null;
+  /** Audit events of its window the log cut off (they may be the subject's): the evidence is not complete; `null`: none known. */
+  readonly evidenceUnreadable: string | null;
   /** Why access was asked for: the ticket's justification; `null`: not recorded (blank, or an older record). */
   readonly justification: string | null;
   /** Whether the report has the activity, and if not why (see ActivityStatus). */
@@ -137,6 +140,7 @@ export function leaseRow(lease: Lease, now: number, lateAfterMs: number, seal: S
     ...leaseEndFacts(lease),
     evidence: lease.evidence === undefined ? null : evidenceState(lease.evidence, seal),
     evidenceDigest: lease.evidence?.summary === undefined ? null : (lease.evidence.digest ?? null),
+    evidenceUnreadable: unreadableText(lease.evidence?.summary?.unreadable),
     justification: recorded(lease.reason),
     activityStatus: activityStatus(lease, startedAt),
     activity: leaseActivity(lease),

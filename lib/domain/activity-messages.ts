@@ -1,11 +1,16 @@
 import type { ActivityEvidence, ActivitySummary, RequestCount, ReusedAuditId, SessionSeen, SessionsAtRevoke } from './activity.js';
 import type { Lease } from './lease.js';
+import { unreadableLines } from './activity-unreadable.js';
 
 /** The kinds of stream kube-lease looks for, as a ticket names them. */
 const STREAMS_LOOKED_FOR = 'exec, attach, port-forward, or WebSocket (upgraded) request through pods/proxy or services/proxy';
 
 /** How a stream reads on a ticket. */
 export function describeSession(s: SessionSeen): string {
+  if (s.cutOff === true) {
+    const what = s.kind === 'portforward' ? 'port-forward' : s.kind;
+    return `${what} into ${s.namespace}/${s.pod}, logged at ${s.at}: user unknown, and whether it opened unknown: the audit event was cut off by the log`;
+  }
   const container = s.container === undefined ? '' : ` (container ${s.container})`;
   const flags = `, at ${s.at}${s.allowed ? '' : ', not opened'}${s.reusedAuditId === true ? ', under a reused audit ID' : ''}`;
   const proxied = s.command === undefined ? '' : ` (${s.command})`;
@@ -30,10 +35,16 @@ function counts(rows: readonly RequestCount[]): string {
 /** The lines a revoke comment carries about the streams that may outlive the binding. */
 export function sessionsLines(sessions: SessionsAtRevoke | undefined): string[] {
   if (sessions === undefined) return [];
-  if (sessions.error !== undefined) return [`Open sessions: unknown: ${sessions.error}. The activity evidence follows on this ticket when the audit log can be read.`];
-  if (sessions.seen.length === 0) return [`Open sessions: the audit log shows no ${STREAMS_LOOKED_FOR} through this lease up to ${sessions.at} (the log may lag; the activity evidence follows).`, ...reusedLine(sessions.reusedAuditIds)];
+  const u = sessions.unreadable;
+  const cut = u === undefined ? [] : 'error' in u ? [`Unreadable: the audit log could not be searched for events it cut off (${u.error}): a stream may be missing from what follows.`] : unreadableLines(u);
+  if (sessions.error !== undefined) return [`Open sessions: unknown: ${sessions.error}. The activity evidence follows on this ticket when the audit log can be read.`, ...cut];
+  if (sessions.seen.length === 0) {
+    const none = `Open sessions: the ${cut.length === 0 ? '' : 'readable '}audit log shows no ${STREAMS_LOOKED_FOR} through this lease up to ${sessions.at} (the log may lag; the activity evidence follows).`;
+    return [...cut, none, ...reusedLine(sessions.reusedAuditIds)];
+  }
   const lines = [
-    `Sessions the subject opened through this lease (from the audit log up to ${sessions.at}); these streams may outlive the binding:`,
+    ...cut,
+    `Sessions the subject opened through this lease (from the audit log up to ${sessions.at}${sessions.seen.some((s) => s.cutOff === true) ? '; one cut off by the log may be another user\'s' : ''}); these streams may outlive the binding:`,
     ...sessions.seen.map((s) => `- ${describeSession(s)}`),
     ...(sessions.omitted === undefined ? [] : [`- and ${sessions.omitted} more (the audit log has them all)`]),
     ...reusedLine(sessions.reusedAuditIds),
@@ -68,8 +79,10 @@ function podLines(pods: SessionsAtRevoke['pods']): string[] {
 
 function summaryLines(s: ActivitySummary): string[] {
   const elsewhere = s.elsewhere === undefined ? [] : [`Not counted: ${s.elsewhere} request(s) of the subject that other bindings allowed (standing access or another lease).`];
-  if (s.requests === 0) return ['No requests through this lease in the audit log.', ...reusedLine(s.reusedAuditIds), ...elsewhere];
+  const cut = unreadableLines(s.unreadable);
+  if (s.requests === 0) return [...cut, `No requests through this lease in the ${cut.length === 0 ? '' : 'readable part of the '}audit log.`, ...reusedLine(s.reusedAuditIds), ...elsewhere];
   return [
+    ...cut,
     `Requests: ${s.requests}${s.byRequest.length === 0 ? '' : ` (${counts(s.byRequest)})`}.`,
     s.sessions.length === 0 ? 'Sessions: none.' : `Sessions (${STREAMS_LOOKED_FOR}): ${s.sessions.length}:\n${s.sessions.map((x) => `- ${describeSession(x)}`).join('\n')}`,
     s.secretsRead.length === 0 ? 'Secrets read: none.' : `Secrets read: ${s.secretsRead.map((x) => `${x.namespace}/${x.name} (${x.verb} ×${x.count})`).join('; ')}.`,

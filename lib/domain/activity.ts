@@ -1,6 +1,7 @@
 import { perRequest, reusedAuditIds } from './activity-events.js';
 import { proxyStreamOf } from './activity-proxy.js';
 import { commandText, objectName, requestPath } from './activity-text.js';
+import type { UnreadableEvents } from './activity-unreadable.js';
 import type { EvidenceSeal } from './evidence-digest.js';
 
 export { GRACE_ENDED_SECONDS, podEnded } from './activity-proxy.js';
@@ -54,6 +55,8 @@ export interface SessionSeen {
   readonly allowed: boolean;
   /** The request carried an audit ID other requests of the subject carried too (a client-chosen `Audit-ID` header). */
   readonly reusedAuditId?: true | undefined;
+  /** Named by the readable start of a line the log cut off: whose it was, and whether it opened, are unknown. */
+  readonly cutOff?: true | undefined;
 }
 
 /** An audit ID that several different requests of the subject carried: kube-apiserver took it from the client's `Audit-ID` header. */
@@ -88,6 +91,8 @@ export interface ActivitySummary {
   /** When the first and the last request counted above reached the API server (absent in older records, and with no request). */
   readonly firstAt?: string | undefined;
   readonly lastAt?: string | undefined;
+  /** Lines of the window the log cut off (they may be the subject's): then this summary may miss activity. */
+  readonly unreadable?: UnreadableEvents | undefined;
 }
 
 /** A pod a stream ran in, and what became of it at revoke. */
@@ -119,6 +124,8 @@ export interface SessionsAtRevoke {
   readonly omitted?: number | undefined;
   /** Audit IDs several different requests of the subject carried, up to the revoke (see ReusedAuditId). */
   readonly reusedAuditIds?: readonly ReusedAuditId[] | undefined;
+  /** Lines the log cut off (see UnreadableEvents), or why they could not be searched for. */
+  readonly unreadable?: UnreadableEvents | { readonly error: string } | undefined;
   /** Why the audit log could not be read: nothing is known of streams then. */
   readonly error?: string | undefined;
 }
@@ -227,10 +234,7 @@ export function summarizeActivity(events: readonly AuditEvent[], limit = SUMMARY
   };
 }
 
-/**
- * The streams the subject opened that the API server let through: one per request (two shells into
- * one pod are two streams), each marked when its audit ID was reused by another request.
- */
+/** The streams the subject opened that the API server let through: one per request (two shells into one pod are two), each marked when its audit ID was reused. */
 export function openedSessions(events: readonly AuditEvent[], context: readonly AuditEvent[] = events): SessionSeen[] {
   const requests = perRequest(events);
   const reused = reusedAuditIds(perRequest(context));

@@ -12,6 +12,9 @@ import { REVIEW_TASK_EVENTS } from './audit.js';
  * Every field any kind may carry is listed once in `fields`; each kind then says which of them it
  * always carries. Events are strict: an unknown field is an error.
  */
+/** Lines the audit log cut off that may be the subject's (see domain/activity-unreadable.ts). */
+const unreadable = z.strictObject({ count: z.number().int().nonnegative(), complete: z.boolean() });
+
 const fields = {
   at: z.iso.datetime(),
   actor: z.string().min(1),
@@ -37,9 +40,9 @@ const fields = {
   dryRun: z.boolean(),
   warning: z.string(),
   verification: z.strictObject({ check: z.string(), allowedIn: z.array(z.string()), deniedIn: z.array(z.string()), otherLeasesIn: z.array(z.string()).optional(), error: z.string().optional() }),
-  sessions: z.strictObject({ seen: z.number().int(), ended: z.array(z.string()), notEnded: z.array(z.string()), error: z.string().optional() }),
+  sessions: z.strictObject({ seen: z.number().int(), ended: z.array(z.string()), notEnded: z.array(z.string()), error: z.string().optional(), unreadable: z.union([unreadable, z.strictObject({ error: z.string() })]).optional() }),
   reviewTask: z.strictObject({ system: z.enum(TICKET_SOURCES), key: z.string().min(1), url: z.string(), event: z.enum(REVIEW_TASK_EVENTS) }),
-  evidence: z.strictObject({ from: z.iso.datetime(), to: z.iso.datetime(), events: z.number().int(), requests: z.number().int().optional(), digest: z.string().regex(/^sha256:[0-9a-f]{64}$/).optional(), error: z.string().optional(), reusedAuditIds: z.array(z.string()).optional() }),
+  evidence: z.strictObject({ from: z.iso.datetime(), to: z.iso.datetime(), events: z.number().int(), requests: z.number().int().optional(), digest: z.string().regex(/^sha256:[0-9a-f]{64}$/).optional(), error: z.string().optional(), reusedAuditIds: z.array(z.string()).optional(), unreadable: unreadable.optional() }),
 } as const;
 
 type Field = keyof typeof fields;

@@ -41,7 +41,16 @@ export interface AuditEvent {
     | { readonly check: string; readonly allowedIn: readonly string[]; readonly deniedIn: readonly string[]; readonly otherLeasesIn?: readonly string[] | undefined; readonly error?: string | undefined }
     | undefined;
   /** At revoke: streams (exec, attach, port-forward, proxy upgrades) the audit log showed; the pods known ended, and those left or that may run on (a long grace period) */
-  readonly sessions?: { readonly seen: number; readonly ended: readonly string[]; readonly notEnded: readonly string[]; readonly error?: string | undefined } | undefined;
+  readonly sessions?:
+    | {
+        readonly seen: number;
+        readonly ended: readonly string[];
+        readonly notEnded: readonly string[];
+        readonly error?: string | undefined;
+        /** Lines up to the revoke the log cut off (a padded request URI) that may be the subject's in the lease's namespaces, or why they could not be searched for. */
+        readonly unreadable?: { readonly count: number; readonly complete: boolean } | { readonly error: string } | undefined;
+      }
+    | undefined;
   /** A lease's activity evidence: its digest and counts (see Lease.evidence). */
   readonly evidence?:
     | {
@@ -53,6 +62,8 @@ export interface AuditEvent {
         readonly error?: string | undefined;
         /** Audit IDs several different requests of the subject carried (a client-chosen `Audit-ID` header), as shown on the ticket. */
         readonly reusedAuditIds?: readonly string[] | undefined;
+        /** Lines of the window the log cut off that may be the subject's in the lease's namespaces: the evidence may miss activity. */
+        readonly unreadable?: { readonly count: number; readonly complete: boolean } | undefined;
       }
     | undefined;
   /** An on-call or break-glass lease's review task: which, where, and what happened to it. */

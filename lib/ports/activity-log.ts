@@ -1,4 +1,5 @@
 import type { AuditEvent } from '../domain/activity.js';
+import type { UnreadableLine } from '../domain/activity-unreadable.js';
 
 export interface ActivityQuery {
   /** The catalog's name of the cluster. */
@@ -8,6 +9,29 @@ export interface ActivityQuery {
   /** The window, both ends included. */
   readonly from: Date;
   readonly to: Date;
+}
+
+/** Where to look for log lines that are not readable audit events (see ActivityLog.unreadable). */
+export interface UnreadableQuery extends ActivityQuery {
+  /** The lease's namespaces: lines naming a path in one of them (`/namespaces/<ns>/`) are looked at. */
+  readonly namespaces: readonly string[];
+  /**
+   * pods: only lines naming a pod of those namespaces (`/namespaces/<ns>/pods/`: the revoke's search
+   * for streams); all: any path in them, or the user's name.
+   */
+  readonly scope: 'pods' | 'all';
+  /** At most this many pages are read (the revoke: 1); past them the read is not `complete`. */
+  readonly maxPages?: number | undefined;
+}
+
+/** What a search for unreadable lines found. */
+export interface UnreadableRead {
+  /** Lines in the window that are not readable audit events and may be the user's requests in the namespaces. */
+  readonly count: number;
+  /** The first of them (at most UNREADABLE_LINES_KEPT). */
+  readonly lines: readonly UnreadableLine[];
+  /** Whether the search reached the end of the window: else there may be more than `count`. */
+  readonly complete: boolean;
 }
 
 /**
@@ -21,4 +45,11 @@ export interface ActivityLog {
   delaySeconds(cluster: string): number;
   /** The user's events in the window, every page read; lines that are not audit events are skipped. */
   read(query: ActivityQuery): Promise<readonly AuditEvent[]>;
+  /**
+   * The lines in the window that are not readable audit events (cut off by the log, e.g. over
+   * CloudWatch Logs' event size) and may be the user's requests in the namespaces: a line cut before
+   * its `user` field names no user, so it is looked for by the namespaces' paths (and the user's
+   * name, and the log's own truncation marker). `read` cannot see them.
+   */
+  unreadable(query: UnreadableQuery): Promise<UnreadableRead>;
 }

@@ -1,5 +1,5 @@
 import { activitySpan } from '../domain/activity-span.js';
-import { inWindow, openedSessions, podsCreated, summarizeActivity, type AuditEvent, type SessionPod } from '../domain/activity.js';
+import { inWindow, openedSessions, podsCreated, summarizeActivity, type AuditEvent, type SessionPod, type SessionSeen } from '../domain/activity.js';
 import { attributeTo } from '../domain/activity-attribution.js';
 import { evidenceDigest, evidenceMacMessage, type EvidenceSeal } from '../domain/evidence-digest.js';
 import { evidenceMessage } from '../domain/activity-messages.js';
@@ -14,6 +14,7 @@ import { sourceOf } from '../ports/ticket-source.js';
 import type { LeaseDeps } from './lease-deps.js';
 import { endPods } from './revoke-sessions.js';
 import type { ReviewLease } from './review-lease.js';
+import { unreadableIn } from './unreadable-activity.js';
 
 /** A failed read or comment is tried again this much later (behind newer evidence). */
 const RETRY_AFTER_MS = 60_000;
@@ -60,12 +61,14 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
       const events = (await activity.read({ cluster: lease.cluster, username: lease.subject.name, from, to })).filter((e) => inWindow(e, lease.subject.name, from, to));
       // Only what this lease's bindings allowed (and what was refused): overlapping access answers for the rest.
       const { mine, elsewhere } = attributeTo(events, lease.bindings);
-      const summary = { ...summarizeActivity(mine, undefined, events), ...activitySpan(mine), ...(elsewhere > 0 ? { elsewhere } : {}) };
+      // Lines the log cut off (a padded request URI) that may be the subject's: counted, so the window never reads as complete.
+      const cut = await unreadableIn(activity, lease, from, to, 'all');
+      const summary = { ...summarizeActivity(mine, undefined, events), ...activitySpan(mine), ...(elsewhere > 0 ? { elsewhere } : {}), ...(cut.unreadable.count > 0 || !cut.unreadable.complete ? { unreadable: cut.unreadable } : {}) };
       const counted = { ...base, events: mine.length, summary };
       const seal = await sealOf(lease, counted, due);
       if (seal === 'later') return undefined;
       // Streams the log showed only after the revoke (it lags): ended now, or reported as not ended.
-      const late = await lateStreams(lease, mine, events);
+      const late = await lateStreams(lease, mine, events, cut.streams);
       return { ...counted, digest: evidenceDigest(counted), ...(seal === undefined ? {} : { mac: seal }), ...(late.length > 0 ? { pods: late } : {}) };
     } catch (error) {
       logger.warn('could not read the audit log for a lease\'s evidence', { leaseId: lease.id, error: describeError(error) });
@@ -93,10 +96,10 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
   }
 
   /** With `endSessions`: the streams in the complete log whose pods the revoke did not handle (it read the log before it was complete). */
-  async function lateStreams(lease: Lease, mine: readonly AuditEvent[], all: readonly AuditEvent[]): Promise<SessionPod[]> {
+  async function lateStreams(lease: Lease, mine: readonly AuditEvent[], all: readonly AuditEvent[], cutOff: readonly SessionSeen[]): Promise<SessionPod[]> {
     if (lease.endSessions !== true || lease.sessions === undefined) return [];
     const handled = new Set(lease.sessions.pods.map((p) => `${p.namespace}/${p.pod}`));
-    const missed = openedSessions(mine, all).filter((x) => lease.namespaces.includes(x.namespace) && !handled.has(`${x.namespace}/${x.pod}`));
+    const missed = [...openedSessions(mine, all), ...cutOff].filter((x) => lease.namespaces.includes(x.namespace) && !handled.has(`${x.namespace}/${x.pod}`));
     // The pods the revoke evicted count toward each controller's limit.
     return missed.length === 0 ? [] : endPods(deps, lease, 'sweep', missed, lease.sessions.pods, podsCreated(mine));
   }
@@ -139,6 +142,7 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
         ...(found.digest === undefined ? {} : { digest: found.digest }),
         ...(found.error === undefined ? {} : { error: found.error }),
         ...(found.summary?.reusedAuditIds === undefined ? {} : { reusedAuditIds: found.summary.reusedAuditIds.map((x) => x.id) }),
+        ...(found.summary?.unreadable === undefined ? {} : { unreadable: found.summary.unreadable }),
       },
     });
     await evidence.markPosted(stored.id, clock.now().toISOString());

@@ -3,10 +3,11 @@ import { inWindow, podEnded, openedSessions, perRequest, podsCreated, reusedAudi
 import { leaseAuditFields } from '../domain/audit.js';
 import { DEFAULT_END_STREAMS, DEFAULT_PODS_PER_CONTROLLER, MAX_PODS_ENDED } from '../domain/catalog.js';
 import { accessBeganAt, type Lease } from '../domain/lease.js';
-import { ActivityLogError, ClusterError, describeError, publicReason } from '../errors.js';
+import { ClusterError, describeError, publicReason } from '../errors.js';
 import type { ActivityLog } from '../ports/activity-log.js';
 import type { LeaseDeps } from './lease-deps.js';
 import { graceNote, graceOf } from './pod-grace.js';
+import { unreadableAtRevoke, withinBudget } from './unreadable-activity.js';
 
 export { MAX_PODS_ENDED };
 
@@ -82,7 +83,7 @@ async function endPod(deps: SessionDeps, lease: Lease, actor: string, streams: r
       actor,
       ...leaseAuditFields(lease),
       namespaces: [namespace],
-      reason: `evicted pod ${namespace}/${name} (${because}) to end ${streams.map((s) => streamName(s.kind)).join(', ')} stream(s) opened by ${lease.subject.name}${graceNote(grace)}`,
+      reason: `evicted pod ${namespace}/${name} (${because}) to end ${streams.map((s) => streamName(s.kind)).join(', ')} stream(s) opened by ${streams.every((s) => s.cutOff === true) ? 'a user the cut-off audit event does not name' : lease.subject.name}${graceNote(grace)}`,
     });
     return grace;
   };
@@ -139,18 +140,21 @@ export async function sessionsAtRevoke(deps: SessionDeps, lease: Lease, actor: s
   const { activity } = deps;
   if (!watchesActivity(activity, lease)) return undefined;
   const now = deps.clock.now();
+  // One more search, at the same time: lines the log cut off (a padded URI) that name a pod of the lease's namespaces.
+  const cut = unreadableAtRevoke(activity, lease, new Date(accessBeganAt(lease)), now, SESSIONS_READ_BUDGET_MS, deps.logger);
   let found: { streams: SessionSeen[]; reused: ReusedAuditId[]; created: PodCreated[] };
   try {
     found = await withinBudget(streamsOf(activity, lease, now), SESSIONS_READ_BUDGET_MS);
   } catch (error) {
     deps.logger.warn('could not read the audit log for the subject\'s sessions', { leaseId: lease.id, error: describeError(error) });
-    return { at: now.toISOString(), seen: [], pods: [], error: publicReason(error) };
+    return { at: now.toISOString(), seen: [], pods: [], error: publicReason(error), unreadable: (await cut).unreadable };
   }
-  const seen = found.streams;
+  const { unreadable, streams: cutOff } = await cut;
+  const seen = [...found.streams, ...cutOff];
   const kept = seen.slice(0, SUMMARY_ROWS);
   const omitted = seen.length - kept.length;
   const reused = found.reused.slice(0, SUMMARY_ROWS);
-  const listed = { at: now.toISOString(), seen: kept, ...(omitted > 0 ? { omitted } : {}), ...(reused.length > 0 ? { reusedAuditIds: reused } : {}) };
+  const listed = { at: now.toISOString(), seen: kept, ...(omitted > 0 ? { omitted } : {}), ...(reused.length > 0 ? { reusedAuditIds: reused } : {}), unreadable };
   if (lease.endSessions !== true || seen.length === 0) return { ...listed, pods: [] };
   return { ...listed, pods: await endPods(deps, lease, actor, seen, [], found.created) };
 }
@@ -215,21 +219,13 @@ export async function endPods(deps: SessionDeps, lease: Lease, actor: string, st
   return pods;
 }
 
-/** The work, or an ActivityLogError (retryable) once `ms` have passed: the caller goes on without it. */
-function withinBudget<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ActivityLogError(`the audit log did not answer within ${ms} ms`, { retryable: true })), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
-
 /** The sessions as the revoke audit event carries them. */
-export function auditSessions(s: SessionsAtRevoke): { seen: number; ended: string[]; notEnded: string[]; error?: string } {
+export function auditSessions(s: SessionsAtRevoke): { seen: number; ended: string[]; notEnded: string[]; error?: string; unreadable?: { count: number; complete: boolean } | { error: string } } {
   return {
     seen: s.seen.length,
     ended: s.pods.filter(podEnded).map((p) => `${p.namespace}/${p.pod}`),
     notEnded: s.pods.filter((p) => !podEnded(p)).map((p) => `${p.namespace}/${p.pod}: ${p.mayRunUntil === undefined ? (p.why ?? '') : `eviction accepted; it may run until ${p.mayRunUntil} (termination grace period ${p.graceSeconds ?? '?'} s)`}`),
     ...(s.error === undefined ? {} : { error: s.error }),
+    ...(s.unreadable === undefined ? {} : { unreadable: s.unreadable }),
   };
 }

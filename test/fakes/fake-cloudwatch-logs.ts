@@ -47,17 +47,39 @@ function glob(pattern: string, text: string): boolean {
 }
 
 /**
- * The subset of the filter pattern syntax the fake evaluates: empty (everything), plain terms (each
- * must appear), or a JSON pattern `{ $.a.b = "x" && $.c != y }` of string equalities. Anything else
+ * A term pattern (unstructured log events), as CloudWatch Logs reads it: words, or phrases in double
+ * quotes (needed for anything but letters, digits and underscores; no escapes inside); every term
+ * must appear (case-sensitive), `-term` must not, and when some terms are `?term` at least one of
+ * those must. Matched against the whole message, JSON or not. Undefined when it cannot be parsed.
+ */
+function parseTermPattern(text: string): ((message: string) => boolean) | undefined {
+  const all: string[] = [];
+  const none: string[] = [];
+  const any: string[] = [];
+  const token = /\s*([?-]?)(?:"([^"]*)"|([^\s"]+))/y;
+  let rest = text;
+  while (rest.trim() !== '') {
+    token.lastIndex = 0;
+    const match = token.exec(rest);
+    if (match === null) return undefined;
+    const term = match[2] ?? match[3] ?? '';
+    if (term === '' || (match[3] !== undefined && !/^[A-Za-z0-9_]+$/.test(term))) return undefined;
+    (match[1] === '?' ? any : match[1] === '-' ? none : all).push(term);
+    rest = rest.slice(token.lastIndex);
+  }
+  return (message) => all.every((t) => message.includes(t)) && !none.some((t) => message.includes(t)) && (any.length === 0 || any.some((t) => message.includes(t)));
+}
+
+/**
+ * The subset of the filter pattern syntax the fake evaluates: empty (everything), terms (see
+ * parseTermPattern), or a JSON pattern `{ $.a.b = "x" && $.c != y }` of string equalities, which
+ * never matches a message that is not JSON (one cut off at the size limit, for one). Anything else
  * is refused as the service refuses a pattern it cannot parse.
  */
 export function parseFilterPattern(pattern: string | undefined): ((message: string) => boolean) | undefined {
   const text = (pattern ?? '').trim();
   if (text === '') return () => true;
-  if (!text.startsWith('{')) {
-    const terms = text.split(/\s+/);
-    return (message) => terms.every((term) => message.includes(term.replace(/^"(.*)"$/, '$1')));
-  }
+  if (!text.startsWith('{')) return parseTermPattern(text);
   if (!text.endsWith('}')) return undefined;
   const conditions: Condition[] = [];
   for (const part of text.slice(1, -1).split('&&')) {

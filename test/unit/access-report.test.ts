@@ -129,6 +129,7 @@ describe('buildAccessReport', () => {
       endRequestedBy: null,
       evidence: 'no seal: not verifiable',
       evidenceDigest: exampleLeases().find((l) => l.ticketKey === 'OPS-1204')?.evidence?.digest,
+      evidenceUnreadable: null,
       justification: 'INC-4411: payments API answers 5xx after the 09:00 deploy; need a shell in the payments pods',
       activityStatus: 'recorded',
       activity: {

@@ -110,7 +110,7 @@ describe('renderReport csv', () => {
     // Assess
     expect(lines[0]).toBe(
       'lease_id,source,ticket,ticket_url,requester,approvers,profile,role,subject,cluster,namespaces,status,requested_at,started_at,expires_at,ended_at,end_cause,revocation_lag_seconds,overdue,late,extensions,outcome,failure_reason,evidence,evidence_digest,approval_kind,' +
-        'justification,ended_by,ended_by_kind,end_reason,end_requested_by,activity_status,activity_error,activity_from,activity_to,activity_requests,activity_by_request,activity_sessions,activity_secrets_read,activity_refused,activity_omitted,activity_elsewhere,unreviewed',
+        'justification,ended_by,ended_by_kind,end_reason,end_requested_by,activity_status,activity_error,activity_from,activity_to,activity_requests,activity_by_request,activity_sessions,activity_secrets_read,activity_refused,activity_omitted,activity_elsewhere,unreviewed,evidence_unreadable',
     );
     expect(lines).toHaveLength(report.leases.length + 2);
     expect(lines.at(-1)).toBe('');
@@ -120,7 +120,7 @@ describe('renderReport csv', () => {
         `no seal: not verifiable,${digest},person,INC-4411: payments API answers 5xx after the 09:00 deploy; need a shell in the payments pods,eventbridge,timer,,,recorded,,2026-11-03T09:12:01.500Z,2026-11-03T15:12:41.000Z,47,` +
         'get pods in payments ×21; list pods in payments ×12; get pods/log in payments ×9; create pods/exec in payments ×2; get secrets in payments ×1,' +
         '"exec into payments/payments-api-7d9c5-x2kqp (container api): ""sh"", at 2026-11-03T09:20:14.000Z; exec into payments/payments-api-7d9c5-x2kqp (container api): ""cat /etc/payments/config.yaml"", at 2026-11-03T11:02:40.000Z",' +
-        'payments/payments-db (get ×1),delete pods in payments-jobs ×2,0,,false',
+        'payments/payments-db (get ×1),delete pods in payments-jobs ×2,0,,false,',
     );
   });
 

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { AUDIT_STREAM_PREFIX, readCloudWatchAudit } from '../../lib/adapters/activity/cloudwatch-activity-log.js';
+import { readCloudWatchUnreadable } from '../../lib/adapters/activity/cloudwatch-unreadable.js';
+import { cutOffStreams } from '../../lib/domain/activity-unreadable.js';
 import type { RetryPolicy } from '../../lib/retry.js';
 import { FakeCloudWatchLogs } from '../fakes/fake-cloudwatch-logs.js';
 
@@ -66,9 +68,14 @@ describe('review: an audit event too large for CloudWatch Logs', () => {
     const full = paddedExec(at);
     expect(Buffer.byteLength(full)).toBeGreaterThan(EVENT_LIMIT);
     fake.putEvents(GROUP, STREAM, [{ timestamp: at.getTime(), message: full.slice(0, EVENT_LIMIT - 26) }]);
-    // Act
+    // Act: the user's events (JSON filter), and the revoke's one search for cut-off lines in the lease's namespace.
     const read = await readCloudWatchAudit(client, { logGroup: GROUP }, { username: ALICE, from: FROM, to: TO }, { retry: noWait });
+    const cut = await readCloudWatchUnreadable(client, { logGroup: GROUP }, { username: ALICE, from: FROM, to: TO, namespaces: ['shop'], scope: 'pods', maxPages: 1 }, { retry: noWait });
     // Assess: the window is not empty; the read must say that something in it could not be read.
-    expect(read.events.length + read.skipped).toBeGreaterThan(0);
+    expect(read.events.length + cut.count).toBeGreaterThan(0);
+    expect(cut).toMatchObject({ count: 1, complete: true });
+    // ...and name the exec's pod from the line's readable start, its user unknown.
+    expect(cutOffStreams(cut.lines, ['shop'])).toEqual([{ kind: 'exec', namespace: 'shop', pod: 'web-0', at: at.toISOString(), allowed: true, cutOff: true }]);
+    expect(fake.filterCalls()).toHaveLength(2);
   });
 });

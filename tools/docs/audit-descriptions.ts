@@ -31,10 +31,12 @@ export const AUDIT_FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   warning: 'something to know about an otherwise successful decision (e.g. no rule at the quota)',
   verification:
     'the API server\'s answer to the lease\'s access check, per namespace; after a revoke, `allowedIn` minus `otherLeasesIn` is standing access',
-  sessions: 'at revoke, with the audit log: streams seen, pods whose sessions were ended, pods left and why',
+  sessions:
+    'at revoke, with the audit log: streams seen, pods whose sessions were ended, pods left and why; `unreadable`: `{count, complete}` of events the log cut off (over its event size) that may be the subject\'s in the lease\'s pods (one page searched: `complete: false` when it did not reach the end), or `{error}`',
   reviewTask:
     'an on-call or break-glass lease\'s review task: `system` (jira, servicenow), `key` (Jira issue key, ServiceNow change task number), `url`, and `event`: `opened` (created, or found after an interrupted attempt), `evidence-added`, `done` (a person closed it as done)',
-  evidence: 'the lease\'s window, events read, requests, the digest of the stored summary (a plain SHA-256: the seal stays on the lease), `reusedAuditIds` (audit IDs that several different requests of the subject carried), or `error`',
+  evidence:
+    'the lease\'s window, events read, requests, the digest of the stored summary (a plain SHA-256: the seal stays on the lease), `reusedAuditIds` (audit IDs that several different requests of the subject carried), `unreadable` (`{count, complete}` of events in the window the log cut off that may be the subject\'s in the lease\'s namespaces: the evidence may miss activity), or `error`',
 };
 
 export const AUDIT_KIND_DESCRIPTIONS: Readonly<Record<string, string>> = {

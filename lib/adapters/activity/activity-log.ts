@@ -2,12 +2,13 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { AuditEvent } from '../../domain/activity.js';
 import type { AuditLogConfig, ClusterConfig } from '../../domain/catalog.js';
 import { ActivityLogError } from '../../errors.js';
-import type { ActivityLog, ActivityQuery } from '../../ports/activity-log.js';
+import type { ActivityLog, ActivityQuery, UnreadableQuery, UnreadableRead } from '../../ports/activity-log.js';
 import type { Logger } from '../../ports/logger.js';
 import type { RetryPolicy } from '../../retry.js';
 import type { AuditLogRead } from './audit-lines.js';
 import { readCloudWatchAudit } from './cloudwatch-activity-log.js';
-import { readAuditFile } from './file-activity-log.js';
+import { readCloudWatchUnreadable } from './cloudwatch-unreadable.js';
+import { readAuditFile, readUnreadableFile } from './file-activity-log.js';
 
 export interface ActivityLogDeps {
   /**
@@ -15,7 +16,7 @@ export interface ActivityLogDeps {
    * bounded timeouts; called once per region, the client is reused.
    */
   readonly cloudWatch: (region: string | undefined) => CloudWatchLogsClient;
-  /** Told how many lines of a read were not audit events. */
+  /** Told how many lines of a read were not audit events, and of cut-off lines found. */
   readonly logger?: Logger | undefined;
   /** Pages of one CloudWatch read at most (default 200). */
   readonly maxPages?: number | undefined;
@@ -57,22 +58,38 @@ export function makeActivityLog(clusters: Readonly<Record<string, ClusterConfig>
     return readCloudWatchAudit(clientFor(region), { logGroup: auditLog.logGroup, region }, query, { maxPages: deps.maxPages, retry: deps.retry });
   }
 
+  /** The cluster and its audit log, or a non-retryable ActivityLogError; checks the window. */
+  function logOf(query: ActivityQuery): { cluster: ClusterConfig; auditLog: AuditLogConfig } {
+    const cluster = Object.hasOwn(clusters, query.cluster) ? clusters[query.cluster] : undefined;
+    if (cluster === undefined) throw new ActivityLogError(`cluster "${query.cluster}" is not in the catalog: no audit log to read`);
+    const auditLog = cluster.auditLog;
+    if (auditLog === undefined) throw new ActivityLogError(`cluster "${query.cluster}" has no auditLog in the catalog: its activity cannot be read`);
+    if (query.from.getTime() > query.to.getTime()) {
+      throw new ActivityLogError(`the window to read ends (${query.to.toISOString()}) before it starts (${query.from.toISOString()})`);
+    }
+    return { cluster, auditLog };
+  }
+
   return {
     configured: (cluster) => auditLogOf(cluster) !== undefined,
     delaySeconds: (cluster) => auditLogOf(cluster)?.delay ?? 0,
     async read(query: ActivityQuery): Promise<readonly AuditEvent[]> {
-      const cluster = Object.hasOwn(clusters, query.cluster) ? clusters[query.cluster] : undefined;
-      if (cluster === undefined) throw new ActivityLogError(`cluster "${query.cluster}" is not in the catalog: no audit log to read`);
-      const auditLog = cluster.auditLog;
-      if (auditLog === undefined) throw new ActivityLogError(`cluster "${query.cluster}" has no auditLog in the catalog: its activity cannot be read`);
-      if (query.from.getTime() > query.to.getTime()) {
-        throw new ActivityLogError(`the window to read ends (${query.to.toISOString()}) before it starts (${query.from.toISOString()})`);
-      }
+      const { cluster, auditLog } = logOf(query);
       const { events, skipped } = await readFrom(cluster, auditLog, query);
       if (skipped > 0) {
         deps.logger?.warn('audit log lines that are not audit events were skipped', { cluster: query.cluster, source: auditLog.type, skipped });
       }
       return events;
+    },
+    async unreadable(query: UnreadableQuery): Promise<UnreadableRead> {
+      const { cluster, auditLog } = logOf(query);
+      if (auditLog.type === 'file') return readUnreadableFile(auditLog.path, query);
+      const region = auditLogRegion(cluster, auditLog);
+      const found = await readCloudWatchUnreadable(clientFor(region), { logGroup: auditLog.logGroup, region }, query, { retry: deps.retry });
+      if (found.count > 0 || !found.complete) {
+        deps.logger?.warn('audit log lines that may be the subject\'s were cut off by the log and cannot be read', { cluster: query.cluster, count: found.count, complete: found.complete });
+      }
+      return found;
     },
   };
 }

@@ -24,7 +24,9 @@ const session = z.object({
   at: z.string(),
   allowed: z.boolean(),
   reusedAuditId: z.literal(true).optional(),
+  cutOff: z.literal(true).optional(),
 });
+const unreadable = z.object({ count: z.number().int(), complete: z.boolean() });
 const sessionPod = z.object({
   namespace: z.string(),
   pod: z.string(),
@@ -47,6 +49,7 @@ const summary = z.object({
   reusedAuditIds: z.array(reusedAuditId).optional(),
   firstAt: z.string().optional(),
   lastAt: z.string().optional(),
+  unreadable: unreadable.optional(),
 });
 
 /** Schema of a lease item as stored; items are checked on every read so a hand-edited item cannot confuse us. */
@@ -121,6 +124,7 @@ export const leaseItemSchema = z.object({
       error: z.string().optional(),
       omitted: z.number().int().optional(),
       reusedAuditIds: z.array(reusedAuditId).optional(),
+      unreadable: z.union([unreadable, z.object({ error: z.string() })]).optional(),
     })
     .optional(),
   evidence: z

@@ -48,6 +48,7 @@ const LEASE_COLUMNS: readonly [string, (row: LeaseRow) => Cell][] = [
   ['activity_omitted', (r) => r.activity?.omitted ?? null],
   ['activity_elsewhere', (r) => r.activity?.elsewhere ?? null],
   ['unreviewed', (r) => r.unreviewed],
+  ['evidence_unreadable', (r) => r.evidenceUnreadable],
 ];
 
 const DENIAL_COLUMNS: readonly [string, (row: DenialRow) => Cell][] = [

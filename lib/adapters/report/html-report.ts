@@ -62,6 +62,8 @@ function activityCell(row: LeaseRow): string {
   const lines = [
     // Shown as stored: only `intact` vouches for it.
     `${evidenceTag(row)}${row.evidence === 'intact' ? '' : ' <span class="warn">(the summary as stored, not vouched for)</span>'} <span class="muted">audit log ${e(formatInstant(a.from))} – ${e(formatInstant(a.to))}</span>`,
+    // Intact says the record was not edited, not that the log held every event.
+    ...(row.evidenceUnreadable === null ? [] : [`<span class="warn">evidence ${e(row.evidenceUnreadable)}</span>`]),
     `<b>Requests</b> ${b(texts.requests)}`,
     `<b>Sessions</b> ${b(texts.sessions)}`,
     `<b>Secrets read</b> ${b(texts.secretsRead)}`,
