@@ -128,6 +128,10 @@ export interface ActivityEvidence {
   /** Audit events read for the subject in the window (every stage of every request). */
   readonly events: number;
   readonly summary?: ActivitySummary | undefined;
+  /** Where the lease item and the cluster's record of its bindings disagree, or the log lacks that record (see evidenceWindow): sealed with the rest. */
+  readonly findings?: readonly string[] | undefined;
+  /** Whose requests were read, when not the lease item's subject (the bindings' subject in the cluster's record). */
+  readonly subject?: { readonly kind: 'User' | 'Group'; readonly name: string } | undefined;
   /** `sha256:` of the summary's canonical JSON (see evidenceDigest). */
   readonly digest?: string | undefined;
   /** The MAC of the lease and that digest under the evidence key (see evidenceMacMessage); absent when stored without a key (or removed by a table writer: a report cannot tell which). */

@@ -1,4 +1,5 @@
 import type { AuditEvent } from '../domain/activity.js';
+import type { BindingChange } from '../domain/binding-lifecycle.js';
 
 export interface ActivityQuery {
   /** The catalog's name of the cluster. */
@@ -6,6 +7,15 @@ export interface ActivityQuery {
   /** Whose requests (the audit event's `user.username`). */
   readonly username: string;
   /** The window, both ends included. */
+  readonly from: Date;
+  readonly to: Date;
+}
+
+export interface BindingChangesQuery {
+  readonly cluster: string;
+  /** The lease whose RoleBindings (named after its id, see bindingName) are looked for. */
+  readonly leaseId: string;
+  /** When the changes were received, both ends included. */
   readonly from: Date;
   readonly to: Date;
 }
@@ -21,4 +31,6 @@ export interface ActivityLog {
   delaySeconds(cluster: string): number;
   /** The user's events in the window, every page read; lines that are not audit events are skipped. */
   read(query: ActivityQuery): Promise<readonly AuditEvent[]>;
+  /** Every successful create and delete of the lease's RoleBindings in the window, whoever made it, every page read. */
+  bindingChanges(query: BindingChangesQuery): Promise<readonly BindingChange[]>;
 }

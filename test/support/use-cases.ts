@@ -47,6 +47,8 @@ export function useCases(catalogText: string = DEMO_CATALOG, options: { readonly
   const metrics = new MemoryMetrics();
   // The audit logs the catalog configures (none in the demo catalog), and the evidence on the leases.
   const activity = new MemoryActivityLog(catalog.clusters, clock);
+  // kube-lease's own RoleBinding writes reach the cluster's audit log, as on a real cluster.
+  ports.cluster.onBindingWrite = (cluster, verb, binding, subjects) => activity.recordBindingWrite(cluster, verb, binding, subjects);
   const evidence = new MemoryEvidenceStore(ports.leases);
   // Grant announcements owed on the leases (the ticket could not be told): the sweep posts them.
   const announcements = new MemoryOwedAnnouncements(ports.leases);

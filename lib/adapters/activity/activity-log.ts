@@ -2,10 +2,12 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { AuditEvent } from '../../domain/activity.js';
 import type { AuditLogConfig, ClusterConfig } from '../../domain/catalog.js';
 import { ActivityLogError } from '../../errors.js';
-import type { ActivityLog, ActivityQuery } from '../../ports/activity-log.js';
+import type { BindingChange } from '../../domain/binding-lifecycle.js';
+import type { ActivityLog, ActivityQuery, BindingChangesQuery } from '../../ports/activity-log.js';
 import type { Logger } from '../../ports/logger.js';
 import type { RetryPolicy } from '../../retry.js';
 import type { AuditLogRead } from './audit-lines.js';
+import { readCloudWatchBindingChanges, readFileBindingChanges } from './binding-changes.js';
 import { readCloudWatchAudit } from './cloudwatch-activity-log.js';
 import { readAuditFile } from './file-activity-log.js';
 
@@ -57,14 +59,18 @@ export function makeActivityLog(clusters: Readonly<Record<string, ClusterConfig>
     return readCloudWatchAudit(clientFor(region), { logGroup: auditLog.logGroup, region }, query, { maxPages: deps.maxPages, retry: deps.retry });
   }
 
+  const logOf = (name: string): { cluster: ClusterConfig; auditLog: AuditLogConfig } => {
+    const cluster = Object.hasOwn(clusters, name) ? clusters[name] : undefined;
+    if (cluster === undefined) throw new ActivityLogError(`cluster "${name}" is not in the catalog: no audit log to read`);
+    if (cluster.auditLog === undefined) throw new ActivityLogError(`cluster "${name}" has no auditLog in the catalog: its activity cannot be read`);
+    return { cluster, auditLog: cluster.auditLog };
+  };
+
   return {
     configured: (cluster) => auditLogOf(cluster) !== undefined,
     delaySeconds: (cluster) => auditLogOf(cluster)?.delay ?? 0,
     async read(query: ActivityQuery): Promise<readonly AuditEvent[]> {
-      const cluster = Object.hasOwn(clusters, query.cluster) ? clusters[query.cluster] : undefined;
-      if (cluster === undefined) throw new ActivityLogError(`cluster "${query.cluster}" is not in the catalog: no audit log to read`);
-      const auditLog = cluster.auditLog;
-      if (auditLog === undefined) throw new ActivityLogError(`cluster "${query.cluster}" has no auditLog in the catalog: its activity cannot be read`);
+      const { cluster, auditLog } = logOf(query.cluster);
       if (query.from.getTime() > query.to.getTime()) {
         throw new ActivityLogError(`the window to read ends (${query.to.toISOString()}) before it starts (${query.from.toISOString()})`);
       }
@@ -73,6 +79,12 @@ export function makeActivityLog(clusters: Readonly<Record<string, ClusterConfig>
         deps.logger?.warn('audit log lines that are not audit events were skipped', { cluster: query.cluster, source: auditLog.type, skipped });
       }
       return events;
+    },
+    async bindingChanges(query: BindingChangesQuery): Promise<readonly BindingChange[]> {
+      const { cluster, auditLog } = logOf(query.cluster);
+      if (auditLog.type === 'file') return readFileBindingChanges(auditLog.path, query);
+      const region = auditLogRegion(cluster, auditLog);
+      return readCloudWatchBindingChanges(clientFor(region), { logGroup: auditLog.logGroup, region }, query, { maxPages: deps.maxPages, retry: deps.retry });
     },
   };
 }

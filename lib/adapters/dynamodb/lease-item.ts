@@ -126,6 +126,8 @@ export const leaseItemSchema = z.object({
       to: z.string(),
       events: z.number().int(),
       summary: summary.optional(),
+      findings: z.array(z.string()).optional(),
+      subject: z.object({ kind: z.enum(['User', 'Group']), name: z.string() }).optional(),
       digest: z.string().optional(),
       mac: z.object({ algorithm: z.literal(EVIDENCE_MAC_ALGORITHM), keyId: z.string(), mac: z.string() }).optional(),
       pods: z.array(sessionPod).optional(),
