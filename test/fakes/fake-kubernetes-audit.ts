@@ -48,6 +48,8 @@ export interface AuditedRequest {
 export class FakeAuditLog {
   readonly events: KubeAuditEvent[] = [];
   path: string | undefined;
+  /** Told of each event as it is written (e.g. to ship it to a CloudWatch Logs fake, as EKS does). */
+  readonly listeners: ((event: KubeAuditEvent) => void)[] = [];
   private lastMicros = 0;
 
   constructor(private readonly now: () => Date) {}
@@ -102,6 +104,7 @@ export class FakeAuditLog {
     };
     this.events.push(event);
     if (this.path !== undefined) appendFileSync(this.path, `${JSON.stringify(event)}\n`);
+    for (const listener of this.listeners) listener(event);
     return event;
   }
 }

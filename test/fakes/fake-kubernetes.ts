@@ -93,6 +93,11 @@ export class FakeKubernetes extends FakeHttpServer {
     this.audit.path = path;
   }
 
+  /** Calls `listener` with every audit event from now on (EKS ships them to CloudWatch Logs). */
+  onAuditEvent(listener: (event: KubeAuditEvent) => void): void {
+    this.audit.listeners.push(listener);
+  }
+
   /** Role rules the RBAC authorizer reads (built-in `view`, the test catalogs' `pod-debugger`). */
   readonly roles = defaultRoles();
   /** ClusterRoleBindings (nobody's lease): standing access for the access review to find. */
