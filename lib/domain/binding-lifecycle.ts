@@ -80,7 +80,8 @@ const bindingKey = (b: BindingRef) => `${b.namespace}/${b.name}`;
  */
 export function evidenceWindow(lease: Lease, changes: readonly BindingChange[], now: Date, delayMs: number): EvidenceWindow {
   const itemFrom = Date.parse(accessBeganAt(lease));
-  const itemTo = Date.parse(lease.revokedAt ?? now.toISOString());
+  // A fixed point of the item even without `revokedAt`, so the wait below is bounded.
+  const itemTo = Date.parse(lease.revokedAt ?? lease.history.at(-1)?.at ?? lease.startsAt);
   const ours = changes.filter((c) => isLeaseBindingName(c.name, lease.id)).sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   const creates = ours.filter((c) => c.verb === 'create');
   const deletes = ours.filter((c) => c.verb === 'delete');
@@ -101,6 +102,8 @@ export function evidenceWindow(lease: Lease, changes: readonly BindingChange[], 
   const missing = created.filter((b) => !lease.bindings.some((x) => bindingKey(x) === bindingKey(b)));
   if (missing.length > 0) disagree(`it does not list the binding(s) ${missing.map((b) => shown(bindingKey(b))).join(', ')}`);
   const asked = creates.find((c) => c.subjects !== undefined)?.subjects;
+  // A policy that logs RoleBinding writes below Request level: the log names no subject to check the item's against.
+  if (creates.length > 0 && asked === undefined) findings.push('the cluster\'s log does not show the bindings\' subject: the subject comes from the lease item');
   const others = creates.flatMap((c) => c.subjects ?? []).filter((s) => s.kind !== lease.subject.kind || s.name !== lease.subject.name);
   if (others.length > 0) disagree(`its subject is ${subjectText(lease.subject)}, the bindings were created for ${[...new Set(others.map(subjectText))].join(', ')}`);
   // The first create's subject is whose requests are read (a kind a lease cannot bind: the item's, and a finding above).
