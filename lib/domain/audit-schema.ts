@@ -37,7 +37,7 @@ const fields = {
   warning: z.string(),
   verification: z.strictObject({ check: z.string(), allowedIn: z.array(z.string()), deniedIn: z.array(z.string()), otherLeasesIn: z.array(z.string()).optional(), error: z.string().optional() }),
   sessions: z.strictObject({ seen: z.number().int(), ended: z.array(z.string()), notEnded: z.array(z.string()), error: z.string().optional() }),
-  evidence: z.strictObject({ from: z.iso.datetime(), to: z.iso.datetime(), events: z.number().int(), requests: z.number().int().optional(), digest: z.string().regex(/^sha256:[0-9a-f]{64}$/).optional(), error: z.string().optional(), reusedAuditIds: z.array(z.string()).optional() }),
+  evidence: z.strictObject({ from: z.iso.datetime(), to: z.iso.datetime(), events: z.number().int(), requests: z.number().int().optional(), digest: z.string().regex(/^sha256:[0-9a-f]{64}$/).optional(), error: z.string().optional(), reusedAuditIds: z.array(z.string()).optional(), findings: z.array(z.string()).optional() }),
 } as const;
 
 type Field = keyof typeof fields;

@@ -53,6 +53,8 @@ export interface AuditEvent {
         readonly error?: string | undefined;
         /** Audit IDs several different requests of the subject carried (a client-chosen `Audit-ID` header), as shown on the ticket. */
         readonly reusedAuditIds?: readonly string[] | undefined;
+        /** Where the lease item disagreed with the cluster's record of its bindings, or that record was missing (see ActivityEvidence.findings). */
+        readonly findings?: readonly string[] | undefined;
       }
     | undefined;
 }

@@ -175,6 +175,7 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
         ...(found.digest === undefined ? {} : { digest: found.digest }),
         ...(found.error === undefined ? {} : { error: found.error }),
         ...(found.summary?.reusedAuditIds === undefined ? {} : { reusedAuditIds: found.summary.reusedAuditIds.map((x) => x.id) }),
+        ...(found.findings === undefined ? {} : { findings: [...found.findings] }),
       },
     });
     await evidence.markPosted(stored.id, clock.now().toISOString());

@@ -137,5 +137,8 @@ describe('evidence whose window the cluster\'s record fixes (a table writer cann
     expect(findings).toEqual(['the cluster\'s log does not show the bindings\' removal: the window comes from the lease item']);
     expect(evidence).toBe('intact, with findings: the cluster\'s log does not show the bindings\' removal: the window comes from the lease item');
     expect(app.jira.commentsOn('EVW-6').find((c) => c.startsWith('Activity during lease'))).toContain('does not show the bindings\' removal');
+    // The audit event (a copy outside the table) carries the finding too.
+    const posted = app.audit.events.find((e) => e.kind === 'activity');
+    expect(posted?.kind === 'activity' ? posted.evidence?.findings : undefined).toEqual(findings);
   });
 });

@@ -32,7 +32,7 @@ export const AUDIT_FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   verification:
     'the API server\'s answer to the lease\'s access check, per namespace; after a revoke, `allowedIn` minus `otherLeasesIn` is standing access',
   sessions: 'at revoke, with the audit log: streams seen, pods whose sessions were ended, pods left and why',
-  evidence: 'the lease\'s window, events read, requests, the digest of the stored summary (a plain SHA-256: the seal stays on the lease), `reusedAuditIds` (audit IDs that several different requests of the subject carried), or `error`',
+  evidence: 'the lease\'s window, events read, requests, the digest of the stored summary (a plain SHA-256: the seal stays on the lease), `reusedAuditIds` (audit IDs that several different requests of the subject carried), `findings` (where the lease item disagreed with the cluster\'s record of its bindings, or that record was missing), or `error`',
 };
 
 export const AUDIT_KIND_DESCRIPTIONS: Readonly<Record<string, string>> = {
