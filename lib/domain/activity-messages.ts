@@ -95,10 +95,13 @@ function summaryLines(s: ActivitySummary): string[] {
 
 /** The comment that posts a lease's activity evidence once the audit log is complete for its window. */
 export function evidenceMessage(lease: Lease, e: ActivityEvidence, delaySeconds: number): string {
-  const head = `Activity during lease ${lease.id} by ${lease.subject.kind} ${lease.subject.name} in ${lease.cluster}, ${e.from} – ${e.to}, from the cluster's audit log`;
+  // The bindings' subject in the cluster's record, when the lease item names another (quoted: the log's text).
+  const who = e.subject === undefined ? `${lease.subject.kind} ${lease.subject.name}` : `${e.subject.kind} ${JSON.stringify(e.subject.name.slice(0, 120))}`;
+  const head = `Activity during lease ${lease.id} by ${who} in ${lease.cluster}, ${e.from} – ${e.to}, from the cluster's audit log`;
   if (e.summary === undefined || e.digest === undefined) return `${head}: could not be collected: ${e.error ?? 'unknown reason'}.`;
   return [
     `${head} (read at ${e.collectedAt}, ${delaySeconds < 120 ? `${delaySeconds} s` : `${Math.round(delaySeconds / 60)} min`} or more after the end; events the log received later are not included):`,
+    ...(e.findings === undefined || e.findings.length === 0 ? [] : ['Findings on the window:', ...e.findings.map((f) => `- ${f}`)]),
     ...summaryLines(e.summary),
     ...(e.pods === undefined ? [] : ['Streams the audit log showed only after the revoke:', ...podLines(e.pods)]),
     `Evidence digest: ${e.digest} (of the window, the ${e.events} requests counted and this summary, as kept on the lease record).`,

@@ -2,9 +2,11 @@ import { perRequest, reusedAuditIds } from './activity-events.js';
 import { proxyStreamOf } from './activity-proxy.js';
 import { commandText, objectName, requestPath } from './activity-text.js';
 import type { UnreadableEvents } from './activity-unreadable.js';
+import type { SessionPod } from './activity-sessions.js';
 import type { EvidenceSeal } from './evidence-digest.js';
 
 export { GRACE_ENDED_SECONDS, podEnded } from './activity-proxy.js';
+export type { SessionPod, SessionsAtRevoke } from './activity-sessions.js';
 export { auditIdText, parseAuditEvent, perRequest, podsCreated, requestKey, reusedAuditIds, type PodCreated } from './activity-events.js';
 
 /**
@@ -95,41 +97,6 @@ export interface ActivitySummary {
   readonly unreadable?: UnreadableEvents | undefined;
 }
 
-/** A pod a stream ran in, and what became of it at revoke. */
-export interface SessionPod {
-  readonly namespace: string;
-  readonly pod: string;
-  /**
-   * evicted: by kube-lease through the Eviction API (its controller recreates it); deleted: the same,
-   * by a plain delete (records of earlier versions); gone: a read of that pod answered 404, or showed
-   * it replaced or finished; kept: could not be ended, `why`.
-   */
-  readonly outcome: 'evicted' | 'deleted' | 'gone' | 'kept';
-  readonly why?: string | undefined;
-  /** With `evicted`: its grace period is over GRACE_ENDED_SECONDS, so it (and its streams) may run until then: not known to be ended. */
-  readonly mayRunUntil?: string | undefined;
-  /** With `mayRunUntil`: the pod's termination grace period, in seconds. */
-  readonly graceSeconds?: number | undefined;
-  /** The controller of an evicted pod (`Kind name`): at most `podsPerController` of one controller's pods are evicted. */
-  readonly controller?: string | undefined;
-}
-
-export interface SessionsAtRevoke {
-  readonly at: string;
-  /** Streams the audit log showed up to `at` (it may lag: the evidence comes later and complete). */
-  readonly seen: readonly SessionSeen[];
-  /** With `endSessions`: each pod of those streams. */
-  readonly pods: readonly SessionPod[];
-  /** Streams seen beyond the SUMMARY_ROWS listed. */
-  readonly omitted?: number | undefined;
-  /** Audit IDs several different requests of the subject carried, up to the revoke (see ReusedAuditId). */
-  readonly reusedAuditIds?: readonly ReusedAuditId[] | undefined;
-  /** Lines the log cut off (see UnreadableEvents), or why they could not be searched for. */
-  readonly unreadable?: UnreadableEvents | { readonly error: string } | undefined;
-  /** Why the audit log could not be read: nothing is known of streams then. */
-  readonly error?: string | undefined;
-}
-
 export interface ActivityEvidence {
   readonly collectedAt: string;
   /** The window read: from the activation to the revoke. */
@@ -138,6 +105,10 @@ export interface ActivityEvidence {
   /** Audit events read for the subject in the window (every stage of every request). */
   readonly events: number;
   readonly summary?: ActivitySummary | undefined;
+  /** Where the lease item and the cluster's record of its bindings disagree, or the log lacks that record (see evidenceWindow): sealed with the rest. */
+  readonly findings?: readonly string[] | undefined;
+  /** Whose requests were read, when not the lease item's subject (the bindings' subject in the cluster's record). */
+  readonly subject?: { readonly kind: 'User' | 'Group'; readonly name: string } | undefined;
   /** `sha256:` of the summary's canonical JSON (see evidenceDigest). */
   readonly digest?: string | undefined;
   /** The MAC of the lease and that digest under the evidence key (see evidenceMacMessage); absent when stored without a key (or removed by a table writer: a report cannot tell which). */

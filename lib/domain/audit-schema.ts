@@ -42,7 +42,7 @@ const fields = {
   verification: z.strictObject({ check: z.string(), allowedIn: z.array(z.string()), deniedIn: z.array(z.string()), otherLeasesIn: z.array(z.string()).optional(), error: z.string().optional() }),
   sessions: z.strictObject({ seen: z.number().int(), ended: z.array(z.string()), notEnded: z.array(z.string()), error: z.string().optional(), unreadable: z.union([unreadable, z.strictObject({ error: z.string() })]).optional() }),
   reviewTask: z.strictObject({ system: z.enum(TICKET_SOURCES), key: z.string().min(1), url: z.string(), event: z.enum(REVIEW_TASK_EVENTS) }),
-  evidence: z.strictObject({ from: z.iso.datetime(), to: z.iso.datetime(), events: z.number().int(), requests: z.number().int().optional(), digest: z.string().regex(/^sha256:[0-9a-f]{64}$/).optional(), error: z.string().optional(), reusedAuditIds: z.array(z.string()).optional(), unreadable: unreadable.optional() }),
+  evidence: z.strictObject({ from: z.iso.datetime(), to: z.iso.datetime(), events: z.number().int(), requests: z.number().int().optional(), digest: z.string().regex(/^sha256:[0-9a-f]{64}$/).optional(), error: z.string().optional(), reusedAuditIds: z.array(z.string()).optional(), unreadable: unreadable.optional(), findings: z.array(z.string()).optional() }),
 } as const;
 
 type Field = keyof typeof fields;

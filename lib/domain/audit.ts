@@ -64,6 +64,8 @@ export interface AuditEvent {
         readonly reusedAuditIds?: readonly string[] | undefined;
         /** Lines of the window the log cut off that may be the subject's in the lease's namespaces: the evidence may miss activity. */
         readonly unreadable?: { readonly count: number; readonly complete: boolean } | undefined;
+        /** Where the lease item disagreed with the cluster's record of its bindings, or that record was missing (see ActivityEvidence.findings). */
+        readonly findings?: readonly string[] | undefined;
       }
     | undefined;
   /** An on-call or break-glass lease's review task: which, where, and what happened to it. */

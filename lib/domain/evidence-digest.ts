@@ -15,9 +15,19 @@ function canonical(value: unknown): string {
  * `sha256:<hex>` of the evidence's canonical JSON (its window, its count and its summary): a report
  * recomputes it to show that the record was not edited after it was posted.
  */
-export function evidenceDigest(evidence: { readonly from: string; readonly to: string; readonly events: number; readonly summary: ActivitySummary }): string {
-  const { from, to, events, summary } = evidence;
-  return `sha256:${createHash('sha256').update(canonical({ from, to, events, summary })).digest('hex')}`;
+export function evidenceDigest(evidence: Sealed): string {
+  const { from, to, events, summary, findings } = evidence;
+  // No findings: the digest of records sealed before findings existed (undefined keys are left out).
+  return `sha256:${createHash('sha256').update(canonical({ from, to, events, summary, findings: findings?.length === 0 ? undefined : findings })).digest('hex')}`;
+}
+
+/** What the digest covers: the window, the count, the summary and the findings. */
+export interface Sealed {
+  readonly from: string;
+  readonly to: string;
+  readonly events: number;
+  readonly summary: ActivitySummary;
+  readonly findings?: readonly string[] | undefined;
 }
 
 /** The MAC algorithm of evidence seals (KMS's HMAC_SHA_256; the local key file uses the same). */
@@ -42,9 +52,11 @@ export interface EvidenceSeal {
  */
 export function evidenceMacMessage(
   lease: { readonly id: string; readonly cluster: string; readonly subject: { readonly kind: string; readonly name: string } },
-  evidence: { readonly from: string; readonly to: string; readonly events: number; readonly summary: ActivitySummary },
+  evidence: Sealed & { readonly subject?: { readonly kind: string; readonly name: string } | undefined },
 ): string {
-  return ['kube-lease evidence v1', `lease ${lease.id}`, `cluster ${lease.cluster}`, `subject ${lease.subject.kind} ${lease.subject.name}`, evidenceDigest(evidence)].join('\n');
+  // The subject whose requests were read: the evidence's own when the cluster's record named another.
+  const subject = evidence.subject ?? lease.subject;
+  return ['kube-lease evidence v1', `lease ${lease.id}`, `cluster ${lease.cluster}`, `subject ${subject.kind} ${subject.name}`, evidenceDigest(evidence)].join('\n');
 }
 
 /** Bytes of an HMAC_SHA_256 MAC: every seal the evidence key makes has this length. */
@@ -79,17 +91,18 @@ export const NO_SEAL = 'no seal: not verifiable';
  * What a report says of a lease's evidence. Only `intact` vouches for it, and only after a verified
  * MAC. Never why a record has no seal or which key sealed it: a table writer chooses those fields.
  */
-export type EvidenceState = 'intact' | 'altered' | 'not collected' | typeof NO_SEAL_FINDING | typeof NO_SEAL | `not verified: ${string}`;
+export type EvidenceState = 'intact' | `intact, with findings: ${string}` | 'altered' | 'not collected' | typeof NO_SEAL_FINDING | typeof NO_SEAL | `not verified: ${string}`;
 
 /**
  * The state of stored evidence: `altered` when its content no longer has its digest or its MAC is
- * not the key's; `intact` only when the MAC was verified (`check`); a seal that was not (or could
+ * not the key's; `intact` only when the MAC was verified (`check`), and then with the sweep's
+ * findings when it has any (never a bare `intact` for evidence whose window the log could not fix); a seal that was not (or could
  * not be) checked: not verified, and why. No seal: not verifiable, and a finding when the report
  * verifies with an evidence key (`check` says `unsealed`, `keyed`): the record's dates cannot tell
  * a record older than sealing from one whose seal was removed, since a table writer sets them too.
  */
 export function evidenceState(
-  evidence: { readonly from: string; readonly to: string; readonly events: number; readonly summary?: ActivitySummary | undefined; readonly digest?: string | undefined; readonly mac?: EvidenceSeal | undefined },
+  evidence: Omit<Sealed, 'summary'> & { readonly summary?: ActivitySummary | undefined; readonly digest?: string | undefined; readonly mac?: EvidenceSeal | undefined },
   check: SealCheck | undefined,
 ): EvidenceState {
   const { summary, digest } = evidence;
@@ -99,5 +112,7 @@ export function evidenceState(
   if (check === undefined) return 'not verified: the report did not check its MAC';
   if (check.kind === 'unverified') return `not verified: ${check.reason}`;
   if (check.kind === 'unsealed') return 'not verified: the report did not check its MAC';
-  return check.kind === 'valid' ? 'intact' : 'altered';
+  if (check.kind !== 'valid') return 'altered';
+  // Sealed as collected, but what was collected is qualified (the lease item disagrees with the cluster's record…).
+  return evidence.findings === undefined || evidence.findings.length === 0 ? 'intact' : `intact, with findings: ${evidence.findings.join('; ')}`;
 }

@@ -1,5 +1,6 @@
 import type { AuditEvent } from '../domain/activity.js';
 import type { UnreadableLine } from '../domain/activity-unreadable.js';
+import type { BindingChange } from '../domain/binding-lifecycle.js';
 
 export interface ActivityQuery {
   /** The catalog's name of the cluster. */
@@ -34,6 +35,15 @@ export interface UnreadableRead {
   readonly complete: boolean;
 }
 
+export interface BindingChangesQuery {
+  readonly cluster: string;
+  /** The lease whose RoleBindings (named after its id, see bindingName) are looked for. */
+  readonly leaseId: string;
+  /** When the changes were received, both ends included. */
+  readonly from: Date;
+  readonly to: Date;
+}
+
 /**
  * A cluster's API server audit log (EKS control-plane logs in CloudWatch Logs, or a kube-apiserver
  * audit log file). Errors: ActivityLogError (retryable when throttled or unreachable).
@@ -52,4 +62,7 @@ export interface ActivityLog {
    * name, and the log's own truncation marker). `read` cannot see them.
    */
   unreadable(query: UnreadableQuery): Promise<UnreadableRead>;
+
+  /** Every successful create and delete of the lease's RoleBindings in the window, whoever made it, every page read. */
+  bindingChanges(query: BindingChangesQuery): Promise<readonly BindingChange[]>;
 }

@@ -22,9 +22,11 @@ export interface EvidenceStore {
   drop(leaseId: string): Promise<void>;
   /**
    * Stores the evidence on the REVOKED lease unless evidence is stored already: what is stored
-   * first stays (its digest never changes). Returns the lease as stored, or undefined if it is gone.
+   * first stays (its digest never changes). `replacing`: the `collectedAt` of stored evidence, not
+   * posted, that the sweep does not vouch for (no seal of its key): replaced only if it is still the
+   * one stored. Returns the lease as stored, or undefined if it is gone.
    */
-  record(leaseId: string, evidence: ActivityEvidence): Promise<Lease | undefined>;
+  record(leaseId: string, evidence: ActivityEvidence, replacing?: string): Promise<Lease | undefined>;
   /** Notes that the stored evidence was posted on the ticket. */
   markPosted(leaseId: string, at: string): Promise<void>;
 }

@@ -1,7 +1,8 @@
 import { activitySpan } from '../domain/activity-span.js';
 import { inWindow, openedSessions, podsCreated, summarizeActivity, type AuditEvent, type SessionPod, type SessionSeen } from '../domain/activity.js';
 import { attributeTo } from '../domain/activity-attribution.js';
-import { evidenceDigest, evidenceMacMessage, type EvidenceSeal } from '../domain/evidence-digest.js';
+import { evidenceWindow } from '../domain/binding-lifecycle.js';
+import { evidenceDigest, evidenceMacMessage, isWellFormedSeal, type EvidenceSeal } from '../domain/evidence-digest.js';
 import { evidenceMessage } from '../domain/activity-messages.js';
 import { leaseAuditFields } from '../domain/audit.js';
 import type { ActivityEvidence } from '../domain/activity.js';
@@ -18,6 +19,8 @@ import { unreadableIn } from './unreadable-activity.js';
 
 /** A failed read or comment is tried again this much later (behind newer evidence). */
 const RETRY_AFTER_MS = 60_000;
+/** The cluster's record of the lease's bindings is searched from this long before the item's earliest time. */
+const LOOKBACK_MS = 60 * 60_000;
 
 export interface CollectEvidenceDeps extends Pick<LeaseDeps, 'tickets' | 'leases' | 'audit' | 'clock' | 'logger' | 'cluster'> {
   readonly activity: ActivityLog;
@@ -33,15 +36,17 @@ export interface CollectEvidenceDeps extends Pick<LeaseDeps, 'tickets' | 'leases
   readonly reviews?: Pick<ReviewLease, 'nudge'> | undefined;
 }
 
-/** posted: on the ticket; waiting: its revoke has not finished; retry: a failure the next run may fix; dropped: nothing to do. */
+/** posted: on the ticket; waiting: its revoke has not finished, or the audit log is not complete for it yet; retry: a failure the next run may fix; dropped: nothing to do. */
 export type EvidenceOutcome = 'posted' | 'waiting' | 'retry' | 'dropped';
 
 /**
  * Posts what a lease's subject did during it, from the cluster's audit log, once the log is
- * complete for the lease's window (the queue's due time is the end plus the log's delay). Steps,
- * each safe to repeat: read and summarize → store on the lease once (the first stored evidence and
- * its digest stand) → audit and comment → mark posted → leave the queue. A crash before the comment
- * posts the stored evidence on the next run; one between the comment and the mark posts it twice.
+ * complete for the lease's window: the log shows the lease's bindings deleted and its delay has
+ * passed since (the queue's due time is only when to look). Steps, each safe to repeat: read and
+ * summarize → store on the lease once (the first stored evidence the sweep sealed stands; anything
+ * else stored there is replaced, never posted) → audit and comment → mark posted → leave the queue.
+ * A crash before the comment posts the stored evidence on the next run; one between the comment and
+ * the mark posts it twice.
  */
 export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDue) => Promise<EvidenceOutcome> {
   const { leases, activity, evidence, clock, logger } = deps;
@@ -52,19 +57,32 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
     return 'retry';
   };
 
-  async function read(lease: Lease, due: EvidenceDue): Promise<ActivityEvidence | undefined> {
-    const from = new Date(accessBeganAt(lease));
-    const to = new Date(lease.revokedAt ?? due.dueAt);
-    const base = { collectedAt: clock.now().toISOString(), from: from.toISOString(), to: to.toISOString() };
-    if (!activity.configured(lease.cluster)) return { ...base, events: 0, error: 'the cluster\'s audit log is no longer configured' };
+  /**
+   * The lease's evidence, or when to look again (the log is not complete yet), or undefined (try
+   * later). The window, subject and bindings come from the cluster's record of the lease's bindings
+   * (evidenceWindow), never from the lease item alone: a table writer may have rewritten the item.
+   */
+  async function read(lease: Lease, due: EvidenceDue): Promise<ActivityEvidence | Date | undefined> {
+    const now = clock.now();
+    const fallback = { collectedAt: now.toISOString(), from: accessBeganAt(lease), to: lease.revokedAt ?? due.dueAt };
+    if (!activity.configured(lease.cluster)) return { ...fallback, events: 0, error: 'the cluster\'s audit log is no longer configured' };
     try {
-      const events = (await activity.read({ cluster: lease.cluster, username: lease.subject.name, from, to })).filter((e) => inWindow(e, lease.subject.name, from, to));
+      // From a little before anything the item says (a later start in the item only loses the create: a finding).
+      const since = Math.min(Date.parse(accessBeganAt(lease)), Date.parse(lease.startsAt), Date.parse(lease.createdAt)) - LOOKBACK_MS;
+      const changes = await activity.bindingChanges({ cluster: lease.cluster, leaseId: lease.id, from: new Date(since), to: now });
+      const window = evidenceWindow(lease, changes, now, activity.delaySeconds(lease.cluster) * 1000);
+      if (window.kind === 'wait') return window.until;
+      const { from, to, subject, findings } = window;
+      const base = { collectedAt: fallback.collectedAt, from: from.toISOString(), to: to.toISOString() };
+      const events = (await activity.read({ cluster: lease.cluster, username: subject.name, from, to })).filter((e) => inWindow(e, subject.name, from, to));
       // Only what this lease's bindings allowed (and what was refused): overlapping access answers for the rest.
-      const { mine, elsewhere } = attributeTo(events, lease.bindings);
+      const { mine, elsewhere } = attributeTo(events, window.bindings);
       // Lines the log cut off (a padded request URI) that may be the subject's: counted, so the window never reads as complete.
-      const cut = await unreadableIn(activity, lease, from, to, 'all');
-      const summary = { ...summarizeActivity(mine, undefined, events), ...activitySpan(mine), ...(elsewhere > 0 ? { elsewhere } : {}), ...(cut.unreadable.count > 0 || !cut.unreadable.complete ? { unreadable: cut.unreadable } : {}) };
-      const counted = { ...base, events: mine.length, summary };
+      const cut = await unreadableIn(activity, { ...lease, subject }, from, to, 'all');
+      const unreadable = cut.unreadable.count > 0 || !cut.unreadable.complete ? { unreadable: cut.unreadable } : {};
+      const summary = { ...summarizeActivity(mine, undefined, events), ...activitySpan(mine), ...(elsewhere > 0 ? { elsewhere } : {}), ...unreadable };
+      const other = subject.kind !== lease.subject.kind || subject.name !== lease.subject.name;
+      const counted = { ...base, events: mine.length, summary, ...(findings.length > 0 ? { findings } : {}), ...(other ? { subject } : {}) };
       const seal = await sealOf(lease, counted, due);
       if (seal === 'later') return undefined;
       // Streams the log showed only after the revoke (it lags): ended now, or reported as not ended.
@@ -73,7 +91,25 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
     } catch (error) {
       logger.warn('could not read the audit log for a lease\'s evidence', { leaseId: lease.id, error: describeError(error) });
       if (error instanceof KubeLeaseError && error.retryable && !givenUp(due)) return undefined;
-      return { ...base, events: 0, error: publicReason(error) };
+      return { ...fallback, events: 0, error: publicReason(error) };
+    }
+  }
+
+  /**
+   * Whether the evidence stored on the lease is the sweep's own: sealed by its key, for this lease,
+   * as stored. Anything else (unsealed, another seal, written by a table writer) is never posted or
+   * sealed: the sweep collects its own. A key that cannot be asked: try later (then: recollect).
+   */
+  async function ownEvidence(lease: Lease, due: EvidenceDue): Promise<boolean | 'later'> {
+    const e = lease.evidence;
+    if (e?.summary === undefined || e.mac === undefined || deps.mac === undefined || !isWellFormedSeal(e.mac)) return false;
+    const sealed = { ...e, summary: e.summary };
+    if (evidenceDigest(sealed) !== e.digest) return false;
+    try {
+      return await deps.mac.verify(evidenceMacMessage(lease, sealed), e.mac);
+    } catch (error) {
+      logger.warn('could not verify the seal of a lease\'s stored evidence', { leaseId: lease.id, error: describeError(error) });
+      return givenUp(due) ? false : 'later';
     }
   }
 
@@ -113,10 +149,17 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
     // Queued by a revoke before its state change: that revoke (or the sweep) finishes it first.
     if (lease.status !== 'REVOKED') return givenUp(due) ? dropped(due) : later(due);
     let stored: Lease | undefined = lease;
-    if (lease.evidence === undefined) {
+    const own = lease.evidence === undefined ? false : await ownEvidence(lease, due);
+    if (own === 'later') return later(due);
+    if (!own) {
       const collected = await read(lease, due);
       if (collected === undefined) return later(due);
-      stored = await evidence.record(lease.id, collected);
+      // The log is not complete for the lease yet (an early due time is only an early look).
+      if (collected instanceof Date) {
+        await evidence.postpone(lease.id, collected);
+        return 'waiting';
+      }
+      stored = await evidence.record(lease.id, collected, lease.evidence?.collectedAt);
     }
     const found = stored?.evidence;
     if (stored === undefined || found === undefined) return dropped(due);
@@ -143,6 +186,7 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
         ...(found.error === undefined ? {} : { error: found.error }),
         ...(found.summary?.reusedAuditIds === undefined ? {} : { reusedAuditIds: found.summary.reusedAuditIds.map((x) => x.id) }),
         ...(found.summary?.unreadable === undefined ? {} : { unreadable: found.summary.unreadable }),
+        ...(found.findings === undefined ? {} : { findings: [...found.findings] }),
       },
     });
     await evidence.markPosted(stored.id, clock.now().toISOString());

@@ -167,6 +167,9 @@ describe('as deployed: each function with only its packaged environment and IAM 
     if (evidenceKey === undefined) throw new Error('the sweep has no EVIDENCE_KMS_KEY_ID');
     kms.createHmacKey(evidenceKey);
     cloudWatchLogs.createLogGroup(AUDIT_LOG_GROUP);
+    // EKS ships the API server's audit events (kube-lease's own RoleBinding creates and deletes among them) to the group.
+    kube.now = () => clock.now();
+    kube.onAuditEvent((event) => cloudWatchLogs.putEvents(AUDIT_LOG_GROUP, 'kube-apiserver-audit-0f1e2d3c4b5a', [{ timestamp: Date.parse(event.stageTimestamp), message: JSON.stringify(event) }]));
     dynamo = await startEmbeddedDynamoDb(undefined);
     // The catalog the package ships is a placeholder like the ITSM URLs; this one reaches the fake cluster
     // through a kubeconfig in SSM, under the path the stack gives cluster credentials.
@@ -303,6 +306,8 @@ describe('as deployed: each function with only its packaged environment and IAM 
     // DEP-1's activity evidence was posted by the sweep (its delay is long over), read from the log group.
     const [first] = await as('SweepLeasesLambdaFunction', (c) => c.leases.listForTicket('jira', 'DEP-1'));
     expect(first?.evidence).toMatchObject({ events: 1, postedAt: expect.any(String) });
+    // Its window is the cluster's record of its bindings (their create and delete in the log): nothing to qualify.
+    expect(first?.evidence?.findings).toBeUndefined();
     // Sealed by the sweep with the stack's evidence key; no other function asked KMS for anything.
     expect(first?.evidence?.mac).toMatchObject({ algorithm: 'HMAC_SHA_256', keyId: packagedFunction(template, 'SweepLeasesLambdaFunction').env.EVIDENCE_KMS_KEY_ID });
     expect([...new Set(calls.filter((c) => c.action.startsWith('kms:')).map((c) => `${c.fn} ${c.action}`))]).toEqual(['SweepLeasesLambdaFunction kms:GenerateMac']);

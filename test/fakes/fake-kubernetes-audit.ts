@@ -3,13 +3,15 @@ import { appendFileSync } from 'node:fs';
 import type { RequestInfo } from './fake-kubernetes-api.js';
 
 /**
- * An audit.k8s.io/v1 Event at level Metadata, with the field names of
- * k8s.io/apiserver/pkg/apis/audit/v1 (kubernetes.io/docs/reference/config-api/apiserver-audit.v1).
+ * An audit.k8s.io/v1 Event, with the field names of k8s.io/apiserver/pkg/apis/audit/v1
+ * (kubernetes.io/docs/reference/config-api/apiserver-audit.v1): at level Metadata, except writes to
+ * rbac.authorization.k8s.io, which EKS's policy (the reference GCE policy it extends) logs at
+ * RequestResponse: they carry the request's object.
  */
 export interface KubeAuditEvent {
   readonly kind: 'Event';
   readonly apiVersion: 'audit.k8s.io/v1';
-  readonly level: 'Metadata';
+  readonly level: 'Metadata' | 'RequestResponse';
   readonly auditID: string;
   readonly stage: 'ResponseStarted' | 'ResponseComplete';
   readonly requestURI: string;
@@ -22,6 +24,7 @@ export interface KubeAuditEvent {
   readonly requestReceivedTimestamp: string;
   readonly stageTimestamp: string;
   readonly annotations: Readonly<Record<string, string>>;
+  readonly requestObject?: unknown;
 }
 
 /** One request as the audit backend sees it, before it has an answer. */
@@ -34,6 +37,8 @@ export interface AuditedRequest {
   readonly info: RequestInfo;
   readonly receivedAt: string;
   readonly decision: { readonly allowed: boolean; readonly reason?: string | undefined };
+  /** A write logged at RequestResponse: the object it sent. */
+  readonly requestObject?: unknown;
 }
 
 /**
@@ -43,6 +48,8 @@ export interface AuditedRequest {
 export class FakeAuditLog {
   readonly events: KubeAuditEvent[] = [];
   path: string | undefined;
+  /** Told of each event as it is written (e.g. to ship it to a CloudWatch Logs fake, as EKS does). */
+  readonly listeners: ((event: KubeAuditEvent) => void)[] = [];
   private lastMicros = 0;
 
   constructor(private readonly now: () => Date) {}
@@ -65,7 +72,7 @@ export class FakeAuditLog {
     const event: KubeAuditEvent = {
       kind: 'Event',
       apiVersion: 'audit.k8s.io/v1',
-      level: 'Metadata',
+      level: request.requestObject === undefined ? 'Metadata' : 'RequestResponse',
       auditID: request.auditID,
       stage,
       requestURI: request.requestURI,
@@ -93,9 +100,11 @@ export class FakeAuditLog {
         'authorization.k8s.io/decision': request.decision.allowed ? 'allow' : 'forbid',
         'authorization.k8s.io/reason': request.decision.reason ?? '',
       },
+      ...(request.requestObject === undefined ? {} : { requestObject: request.requestObject }),
     };
     this.events.push(event);
     if (this.path !== undefined) appendFileSync(this.path, `${JSON.stringify(event)}\n`);
+    for (const listener of this.listeners) listener(event);
     return event;
   }
 }

@@ -93,6 +93,11 @@ export class FakeKubernetes extends FakeHttpServer {
     this.audit.path = path;
   }
 
+  /** Calls `listener` with every audit event from now on (EKS ships them to CloudWatch Logs). */
+  onAuditEvent(listener: (event: KubeAuditEvent) => void): void {
+    this.audit.listeners.push(listener);
+  }
+
   /** Role rules the RBAC authorizer reads (built-in `view`, the test catalogs' `pod-debugger`). */
   readonly roles = defaultRoles();
   /** ClusterRoleBindings (nobody's lease): standing access for the access review to find. */
@@ -204,7 +209,10 @@ export class FakeKubernetes extends FakeHttpServer {
     const authzVerb = isStream ? 'create' : info.verb;
     const decision = who === KUBE_LEASE ? { allowed: true, reason: '' } : this.authorizeUser(who, info, authzVerb);
     const userAgent = request.headers['user-agent'];
-    const audited = this.audit.begin({ requestURI: request.uri, verb: info.verb, user: who, userAgent, info, decision });
+    // RBAC writes are logged with their object; a create's objectRef names the object (the API server fills it in from the body).
+    const requestObject = info.apiGroup === 'rbac.authorization.k8s.io' && ['create', 'update', 'patch'].includes(info.verb) ? jsonOf(request.body) : undefined;
+    const named = info.name ?? (typeof requestObject === 'object' && requestObject !== null ? (requestObject as { metadata?: { name?: unknown } }).metadata?.name : undefined);
+    const audited = this.audit.begin({ requestURI: request.uri, verb: info.verb, user: who, userAgent, info: typeof named === 'string' ? { ...info, name: named } : info, decision, ...(requestObject === undefined ? {} : { requestObject }) });
     const response = decision.allowed ? this.serve(request, info) : forbidden(info, who.username, authzVerb, request.path);
     const headers = { ...response.headers, 'Audit-Id': audited.auditID };
     const inner = response.stream;
@@ -274,5 +282,13 @@ export class FakeKubernetes extends FakeHttpServer {
       `    user: ${contextName}`,
       '',
     ].join('\n');
+  }
+}
+
+function jsonOf(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
   }
 }

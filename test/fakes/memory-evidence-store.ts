@@ -10,10 +10,11 @@ export class MemoryEvidenceStore extends MemoryLeaseQueue<keyof EvidenceStore> i
     super();
   }
 
-  async record(leaseId: string, evidence: ActivityEvidence): Promise<Lease | undefined> {
+  async record(leaseId: string, evidence: ActivityEvidence, replacing?: string): Promise<Lease | undefined> {
     this.enter('record');
     const lease = this.leases.all().find((l) => l.id === leaseId);
-    if (lease === undefined || lease.evidence !== undefined || lease.status !== 'REVOKED') return lease;
+    const replaceable = lease?.evidence === undefined || (replacing !== undefined && lease.evidence.collectedAt === replacing && lease.evidence.postedAt === undefined);
+    if (lease === undefined || !replaceable || lease.status !== 'REVOKED') return lease;
     const stored: Lease = { ...lease, evidence, version: lease.version + 1 };
     this.leases.replace(stored);
     return stored;

@@ -28,6 +28,8 @@ export class FixedClock implements Clock {
  */
 export class MemoryCluster implements Cluster {
   readonly bindings = new Map<string, RoleBindingManifest>();
+  /** Told of every binding the API server created or deleted (the audit log records them: see MemoryActivityLog.recordBindingWrite). */
+  onBindingWrite: ((cluster: string, verb: 'create' | 'delete', binding: BindingRef, subjects?: readonly { readonly kind: string; readonly name: string }[]) => void) | undefined;
   private refusals: ClusterError[] = [];
   private deleteRefusals: ClusterError[] = [];
 
@@ -62,7 +64,10 @@ export class MemoryCluster implements Cluster {
       if (JSON.stringify(existing) === JSON.stringify(manifest)) return 'exists';
       throw new BindingConflictError(manifest.metadata.namespace, manifest.metadata.name, existing.metadata.labels[LABEL_LEASE_ID]);
     }
-    if (options.dryRun !== true) this.bindings.set(key, manifest);
+    if (options.dryRun !== true) {
+      this.bindings.set(key, manifest);
+      this.onBindingWrite?.(cluster, 'create', manifest.metadata, manifest.subjects);
+    }
     return 'created';
   }
 
@@ -74,6 +79,7 @@ export class MemoryCluster implements Cluster {
     if (existing === undefined) return 'absent';
     if (existing.metadata.labels[LABEL_LEASE_ID] !== owner.leaseId) return 'not-ours';
     this.bindings.delete(key);
+    this.onBindingWrite?.(cluster, 'delete', binding);
     return 'deleted';
   }
 

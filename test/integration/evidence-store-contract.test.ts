@@ -97,6 +97,28 @@ describe.each(stores)('EvidenceStore contract: %s', (_name, open) => {
     expect(stored?.status).toBe('REVOKED');
   });
 
+  it('replaces stored evidence only when it is the one the sweep read and never posted; findings and subject round-trip', async () => {
+    // Prepare: evidence a table writer stored (the sweep read its collectedAt), and a posted one.
+    const pair = await open();
+    const lease = await revokedLease(pair.leases);
+    const posted = await revokedLease(pair.leases);
+    await pair.evidence.record(lease.id, evidence('sha256:written'));
+    await pair.evidence.record(posted.id, evidence('sha256:written'));
+    await pair.evidence.markPosted(posted.id, '2026-01-01T01:06:01.000Z');
+    const own: ActivityEvidence = { ...evidence('sha256:own'), collectedAt: '2026-01-01T01:07:00.000Z', findings: ['the lease item disagrees with the cluster\'s record: x'], subject: { kind: 'User', name: 'alice@example.com' } };
+    // Act
+    const stale = await pair.evidence.record(lease.id, { ...own, digest: 'sha256:stale' }, '2026-01-01T01:00:00.000Z');
+    const replaced = await pair.evidence.record(lease.id, own, '2026-01-01T01:06:00.000Z');
+    const again = await pair.evidence.record(lease.id, { ...own, digest: 'sha256:again' }, '2026-01-01T01:06:00.000Z');
+    const notPosted = await pair.evidence.record(posted.id, own, '2026-01-01T01:06:00.000Z');
+    // Assess
+    expect(stale?.evidence?.digest).toBe('sha256:written');
+    expect(replaced?.evidence).toEqual(own);
+    expect(again?.evidence?.digest).toBe('sha256:own');
+    expect((await pair.leases.get(lease.id))?.evidence).toEqual(own);
+    expect(notPosted?.evidence?.digest).toBe('sha256:written');
+  });
+
   it('records nothing on a lease that is not REVOKED, and nothing for an unknown lease', async () => {
     // Prepare
     const pair = await open();

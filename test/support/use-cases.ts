@@ -74,6 +74,8 @@ export function wire<L extends LeaseStore, A extends OwedAnnouncements, E extend
   const metrics = new MemoryMetrics();
   // The audit logs the catalog configures (none in the demo catalog), and the evidence on the leases.
   const activity = new MemoryActivityLog(catalog.clusters, clock);
+  // kube-lease's own RoleBinding writes reach the cluster's audit log, as on a real cluster.
+  ports.cluster.onBindingWrite = (cluster, verb, binding, subjects) => activity.recordBindingWrite(cluster, verb, binding, subjects);
   const { evidence, announcements } = stores;
   const revokeLease = makeRevokeLease({ ...ports, activity, evidence });
   const announce = makeAnnounceGrant({ ...ports, announcements });

@@ -36,7 +36,7 @@ export const AUDIT_FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   reviewTask:
     'an on-call or break-glass lease\'s review task: `system` (jira, servicenow), `key` (Jira issue key, ServiceNow change task number), `url`, and `event`: `opened` (created, or found after an interrupted attempt), `evidence-added`, `done` (a person closed it as done)',
   evidence:
-    'the lease\'s window, events read, requests, the digest of the stored summary (a plain SHA-256: the seal stays on the lease), `reusedAuditIds` (audit IDs that several different requests of the subject carried), `unreadable` (`{count, complete}` of events in the window the log cut off that may be the subject\'s in the lease\'s namespaces: the evidence may miss activity), or `error`',
+    'the lease\'s window, events read, requests, the digest of the stored summary (a plain SHA-256: the seal stays on the lease), `reusedAuditIds` (audit IDs that several different requests of the subject carried), `unreadable` (`{count, complete}` of events in the window the log cut off that may be the subject\'s in the lease\'s namespaces: the evidence may miss activity), `findings` (where the lease item disagreed with the cluster\'s record of its bindings, or that record was missing), or `error`',
 };
 
 export const AUDIT_KIND_DESCRIPTIONS: Readonly<Record<string, string>> = {

@@ -2,10 +2,12 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { AuditEvent } from '../../domain/activity.js';
 import type { AuditLogConfig, ClusterConfig } from '../../domain/catalog.js';
 import { ActivityLogError } from '../../errors.js';
-import type { ActivityLog, ActivityQuery, UnreadableQuery, UnreadableRead } from '../../ports/activity-log.js';
+import type { BindingChange } from '../../domain/binding-lifecycle.js';
+import type { ActivityLog, ActivityQuery, BindingChangesQuery, UnreadableQuery, UnreadableRead } from '../../ports/activity-log.js';
 import type { Logger } from '../../ports/logger.js';
 import type { RetryPolicy } from '../../retry.js';
 import type { AuditLogRead } from './audit-lines.js';
+import { readCloudWatchBindingChanges, readFileBindingChanges } from './binding-changes.js';
 import { readCloudWatchAudit } from './cloudwatch-activity-log.js';
 import { readCloudWatchUnreadable } from './cloudwatch-unreadable.js';
 import { readAuditFile, readUnreadableFile } from './file-activity-log.js';
@@ -59,7 +61,7 @@ export function makeActivityLog(clusters: Readonly<Record<string, ClusterConfig>
   }
 
   /** The cluster and its audit log, or a non-retryable ActivityLogError; checks the window. */
-  function logOf(query: ActivityQuery): { cluster: ClusterConfig; auditLog: AuditLogConfig } {
+  function logOf(query: { readonly cluster: string; readonly from: Date; readonly to: Date }): { cluster: ClusterConfig; auditLog: AuditLogConfig } {
     const cluster = Object.hasOwn(clusters, query.cluster) ? clusters[query.cluster] : undefined;
     if (cluster === undefined) throw new ActivityLogError(`cluster "${query.cluster}" is not in the catalog: no audit log to read`);
     const auditLog = cluster.auditLog;
@@ -90,6 +92,12 @@ export function makeActivityLog(clusters: Readonly<Record<string, ClusterConfig>
         deps.logger?.warn('audit log lines that may be the subject\'s were cut off by the log and cannot be read', { cluster: query.cluster, count: found.count, complete: found.complete });
       }
       return found;
+    },
+    async bindingChanges(query: BindingChangesQuery): Promise<readonly BindingChange[]> {
+      const { cluster, auditLog } = logOf(query);
+      if (auditLog.type === 'file') return readFileBindingChanges(auditLog.path, query);
+      const region = auditLogRegion(cluster, auditLog);
+      return readCloudWatchBindingChanges(clientFor(region), { logGroup: auditLog.logGroup, region }, query, { maxPages: deps.maxPages, retry: deps.retry });
     },
   };
 }

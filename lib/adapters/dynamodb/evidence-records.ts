@@ -38,16 +38,18 @@ export class DynamoDbEvidenceStore implements EvidenceStore {
     return this.queued.drop(leaseId);
   }
 
-  async record(leaseId: string, evidence: ActivityEvidence): Promise<Lease | undefined> {
+  async record(leaseId: string, evidence: ActivityEvidence, replacing?: string): Promise<Lease | undefined> {
+    // Replacing: only the record the sweep read (same collectedAt, never posted), so two runs never both replace.
+    const stored = replacing === undefined ? 'attribute_not_exists(#evidence)' : '(attribute_not_exists(#evidence) OR (#evidence.#collectedAt = :seen AND attribute_not_exists(#evidence.#postedAt)))';
     try {
       const result = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: leaseKey(leaseId) },
           UpdateExpression: 'SET #evidence = :evidence, #version = #version + :one',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#evidence) AND #status = :revoked',
-          ExpressionAttributeNames: { '#evidence': 'evidence', '#version': 'version', '#status': 'status' },
-          ExpressionAttributeValues: { ':evidence': JSON.parse(JSON.stringify(evidence)) as unknown, ':one': 1, ':revoked': 'REVOKED' },
+          ConditionExpression: `attribute_exists(pk) AND ${stored} AND #status = :revoked`,
+          ExpressionAttributeNames: { '#evidence': 'evidence', '#version': 'version', '#status': 'status', ...(replacing === undefined ? {} : { '#collectedAt': 'collectedAt', '#postedAt': 'postedAt' }) },
+          ExpressionAttributeValues: { ':evidence': JSON.parse(JSON.stringify(evidence)) as unknown, ':one': 1, ':revoked': 'REVOKED', ...(replacing === undefined ? {} : { ':seen': replacing }) },
           ReturnValues: 'ALL_NEW',
         }),
       );

@@ -1,10 +1,10 @@
 import * as z from 'zod';
 import { LEASE_STATUSES, REVOKE_CAUSES, type Lease } from '../../domain/lease.js';
 import { TICKET_SOURCES, type Person } from '../../domain/ticket.js';
-import { EVIDENCE_MAC_ALGORITHM } from '../../domain/evidence-digest.js';
 import { APPROVAL_KINDS } from '../../domain/on-call.js';
 import { STREAM_KINDS } from '../../domain/activity.js';
 import { reviewTaskSchema } from './review-item.js';
+import { evidenceSchema, sessionsSchema } from './activity-item.js';
 
 const status = z.enum(LEASE_STATUSES);
 const person = z.object({ id: z.string(), email: z.string().optional(), displayName: z.string().optional() });
@@ -13,43 +13,6 @@ const verification = z.object({
   at: z.string(),
   answers: z.array(z.object({ namespace: z.string(), allowed: z.boolean(), reason: z.string().optional(), otherLeases: z.array(z.string()).optional() })),
   error: z.string().optional(),
-});
-
-const session = z.object({
-  kind: z.enum([...STREAM_KINDS, 'service-proxy']),
-  namespace: z.string(),
-  pod: z.string(),
-  container: z.string().optional(),
-  command: z.string().optional(),
-  at: z.string(),
-  allowed: z.boolean(),
-  reusedAuditId: z.literal(true).optional(),
-  cutOff: z.literal(true).optional(),
-});
-const unreadable = z.object({ count: z.number().int(), complete: z.boolean() });
-const sessionPod = z.object({
-  namespace: z.string(),
-  pod: z.string(),
-  outcome: z.enum(['evicted', 'deleted', 'gone', 'kept']),
-  why: z.string().optional(),
-  controller: z.string().optional(),
-  mayRunUntil: z.string().optional(),
-  graceSeconds: z.number().optional(),
-});
-const reusedAuditId = z.object({ id: z.string(), requests: z.number().int() });
-const requestCount = z.object({ verb: z.string(), resource: z.string(), namespace: z.string(), count: z.number().int() });
-const summary = z.object({
-  requests: z.number().int(),
-  byRequest: z.array(requestCount),
-  sessions: z.array(session),
-  secretsRead: z.array(z.object({ namespace: z.string(), name: z.string(), verb: z.string(), count: z.number().int() })),
-  denied: z.array(requestCount),
-  omitted: z.number().int(),
-  elsewhere: z.number().int().optional(),
-  reusedAuditIds: z.array(reusedAuditId).optional(),
-  firstAt: z.string().optional(),
-  lastAt: z.string().optional(),
-  unreadable: unreadable.optional(),
 });
 
 /** Schema of a lease item as stored; items are checked on every read so a hand-edited item cannot confuse us. */
@@ -116,31 +79,8 @@ export const leaseItemSchema = z.object({
   endStreams: z.array(z.enum(STREAM_KINDS)).optional(),
   podsPerController: z.number().int().optional(),
   idle: z.object({ timeout: z.number().int().positive(), checkAt: z.string(), readTo: z.string().optional(), lastRequestAt: z.string().optional() }).optional(),
-  sessions: z
-    .object({
-      at: z.string(),
-      seen: z.array(session),
-      pods: z.array(sessionPod),
-      error: z.string().optional(),
-      omitted: z.number().int().optional(),
-      reusedAuditIds: z.array(reusedAuditId).optional(),
-      unreadable: z.union([unreadable, z.object({ error: z.string() })]).optional(),
-    })
-    .optional(),
-  evidence: z
-    .object({
-      collectedAt: z.string(),
-      from: z.string(),
-      to: z.string(),
-      events: z.number().int(),
-      summary: summary.optional(),
-      digest: z.string().optional(),
-      mac: z.object({ algorithm: z.literal(EVIDENCE_MAC_ALGORITHM), keyId: z.string(), mac: z.string() }).optional(),
-      pods: z.array(sessionPod).optional(),
-      error: z.string().optional(),
-      postedAt: z.string().optional(),
-    })
-    .optional(),
+  sessions: sessionsSchema.optional(),
+  evidence: evidenceSchema.optional(),
   review: reviewTaskSchema.optional(),
 });
 
