@@ -46,6 +46,8 @@ export interface ReviewSettings {
 /** Replacements for the CLI and tests. */
 export interface ReviewOverrides {
   readonly history?: LeaseHistory;
+  /** The DynamoDB client the history is read with (the caller keeps and destroys it). */
+  readonly dynamodb?: DynamoDBClient;
   readonly evidenceMac?: EvidenceMac | undefined;
   readonly secretBackends?: SecretBackends;
 }
@@ -85,11 +87,12 @@ export function reviewParts(config: Config, env: NodeJS.ProcessEnv, overrides: R
   const e = parseEnv(reviewSchema, env);
   let backends: SecretBackends | undefined = overrides.secretBackends;
   const secret = (ref: string, what: string) => resolveSecret(ref, what, (backends ??= awsSecretBackends(config.region)));
-  const client = overrides.history === undefined ? (config.dynamodbEndpoint === undefined ? new DynamoDBClient({ region: config.region }) : localDynamoDbClient(config.dynamodbEndpoint)) : undefined;
+  const given = overrides.dynamodb;
+  const client = overrides.history === undefined && given === undefined ? (config.dynamodbEndpoint === undefined ? new DynamoDBClient({ region: config.region }) : localDynamoDbClient(config.dynamodbEndpoint)) : undefined;
   let roles: RoleRules | undefined;
   const rolesFile = e.REVIEW_ROLES_FILE;
   return {
-    history: overrides.history ?? makeLeaseHistoryReader({ client: client ?? new DynamoDBClient({ region: config.region }), tableName: config.leasesTable }),
+    history: overrides.history ?? makeLeaseHistoryReader({ client: given ?? client ?? new DynamoDBClient({ region: config.region }), tableName: config.leasesTable }),
     evidenceMac: 'evidenceMac' in overrides ? overrides.evidenceMac : evidenceMacOf(config.evidenceKey, config.region),
     profiles: config.catalog.profiles,
     render: renderPack,

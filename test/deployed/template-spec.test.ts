@@ -284,7 +284,7 @@ describe('the roles cannot forward events or rewrite items of other kinds (IAM s
     expect(reference).toMatch(/^ssm:\/kube-lease\/test\//);
     const parameter = `arn:${partition}:ssm:${region}:${accountId}:parameter${reference.slice('ssm:'.length)}`;
     const may: string[] = [];
-    for (const fnId of ['JiraWebhookLambdaFunction', 'ServicenowWebhookLambdaFunction', 'ActivateLeaseLambdaFunction', 'RevokeLeaseLambdaFunction', 'SweepLeasesLambdaFunction']) {
+    for (const fnId of ['JiraWebhookLambdaFunction', 'ServicenowWebhookLambdaFunction', 'ActivateLeaseLambdaFunction', 'RevokeLeaseLambdaFunction', 'SweepLeasesLambdaFunction', 'ReviewPackLambdaFunction']) {
       if (await allowed(packagedFunction(template, fnId), 'ssm:GetParameter', parameter, {})) may.push(fnId);
     }
     expect(may).toEqual(['JiraWebhookLambdaFunction', 'ServicenowWebhookLambdaFunction']);
@@ -352,5 +352,92 @@ describe('the evidence key (KMS HMAC) in the packaged template', () => {
     expect(await allowed(reader, [], 'kms:VerifyMac')).toBe(false);
     const webhook = packagedFunction(template, 'JiraWebhookLambdaFunction');
     expect(await allowed(webhook.roleArn, webhook.policies.map((p) => ({ name: p.name, policy: p.policy })), 'kms:VerifyMac')).toBe(false);
+  });
+});
+
+/*
+ * Issue 29: the scheduled access review (reviewPack) under its own role. It reads the table (a Scan
+ * of the period's records), the ITSM credentials it files with, and verifies evidence seals; it
+ * writes no item, sets no timer, reaches no cluster and reads no webhook-only secret. Its schedule
+ * ships disabled.
+ */
+describe('the review function\'s role and schedule in the packaged template (IAM simulation)', () => {
+  const { region, accountId, partition } = STAND_IN;
+  const PREFIX = 'kube-lease-test';
+  const table = `arn:${partition}:dynamodb:${region}:${accountId}:table/${PREFIX}-leases`;
+  const parameter = (path: string) => `arn:${partition}:ssm:${region}:${accountId}:parameter/kube-lease/test/${path}`;
+  const id = '0123456789abcdef0123';
+  const review = () => packagedFunction(template, 'ReviewPackLambdaFunction');
+
+  async function allowed(fn: PackagedFunction, action: string, resource: string, context: Record<string, string[]> = {}): Promise<boolean> {
+    const result = await runSimulation(
+      {
+        request: { principal: fn.roleArn, action, resource: { resource, accountId }, contextVariables: context },
+        identityPolicies: fn.policies.map((p) => ({ name: p.name, policy: p.policy })),
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+      },
+      {},
+    );
+    if (result.resultType === 'error') throw new Error(`simulation failed: ${JSON.stringify(result.errors)}`);
+    return result.overallResult === 'Allowed';
+  }
+
+  it('has a role of its own, with only reads, log writes and VerifyMac among its actions', () => {
+    const fn = review();
+    expect(fn.roleLogicalId).toBe('ReviewRole');
+    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function' && (r.Properties.Role as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt']?.[0] === 'ReviewRole')).toHaveLength(1);
+    const actions = fn.policies.flatMap((p) => p.policy.Statement).flatMap((s: PolicyStatement) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    expect([...new Set(actions)].sort()).toEqual(['dynamodb:Scan', 'kms:VerifyMac', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'ssm:GetParameter']);
+  });
+
+  it('reads the table and writes no item of any kind', async () => {
+    const fn = review();
+    expect(await allowed(fn, 'dynamodb:Scan', table)).toBe(true);
+    const wrong: string[] = [];
+    const contexts: Record<string, string[]>[] = [{}, { 'dynamodb:LeadingKeys': [`lease#${id}`] }, { 'dynamodb:LeadingKeys': [`evidence#${id}`] }, { 'dynamodb:LeadingKeys': ['delivery#abc'] }];
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) {
+      for (const context of contexts) {
+        if (await allowed(fn, action, table, context)) wrong.push(`${action} ${JSON.stringify(context)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('calls no EventBridge, Scheduler or EKS action', async () => {
+    const fn = review();
+    const cases: [string, string][] = [
+      ['events:PutRule', `arn:${partition}:events:${region}:${accountId}:rule/${PREFIX}-${id}`],
+      ['events:PutTargets', `arn:${partition}:events:${region}:${accountId}:rule/${PREFIX}-${id}`],
+      ['events:DeleteRule', `arn:${partition}:events:${region}:${accountId}:rule/${PREFIX}-${id}`],
+      ['events:PutEvents', `arn:${partition}:events:${region}:${accountId}:event-bus/default`],
+      ['scheduler:CreateSchedule', `arn:${partition}:scheduler:${region}:${accountId}:schedule/default/${PREFIX}-${id}`],
+      ['scheduler:DeleteSchedule', `arn:${partition}:scheduler:${region}:${accountId}:schedule/default/${PREFIX}-${id}`],
+      ['eks:DescribeCluster', `arn:${partition}:eks:${region}:${accountId}:cluster/${PREFIX}-demo`],
+    ];
+    const may: string[] = [];
+    for (const [action, resource] of cases) if (await allowed(fn, action, resource)) may.push(action);
+    expect(may).toEqual([]);
+  });
+
+  it('reads the ITSM credentials it files with, and no webhook-only secret (PagerDuty\'s key, the signing secrets) or kubeconfig', async () => {
+    const fn = review();
+    const pagerDuty = (fn.env.PAGERDUTY_API_KEY ?? packagedFunction(template, 'JiraWebhookLambdaFunction').env.PAGERDUTY_API_KEY ?? '').replace(/^ssm:\/kube-lease\/test\//, '');
+    expect(pagerDuty).toMatch(/^webhook\//);
+    expect(await allowed(fn, 'ssm:GetParameter', parameter('itsm/jira-api-token'))).toBe(true);
+    expect(await allowed(fn, 'ssm:GetParameter', parameter('itsm/servicenow-password'))).toBe(true);
+    for (const path of [pagerDuty, 'webhook/jira-webhook-secret', 'webhook/servicenow-webhook-secret', 'clusters/kubeconfig-demo']) {
+      expect({ path, allowed: await allowed(fn, 'ssm:GetParameter', parameter(path)) }).toEqual({ path, allowed: false });
+    }
+  });
+
+  it('ships its schedule disabled', () => {
+    const targetsReview = (r: { Properties: Record<string, unknown> }) =>
+      ((r.Properties.Targets as { Arn?: { 'Fn::GetAtt'?: string[] } }[] | undefined) ?? []).some((t) => t.Arn?.['Fn::GetAtt']?.[0] === 'ReviewPackLambdaFunction');
+    const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && targetsReview(r));
+    expect(rules).toHaveLength(1);
+    expect(rules[0]?.Properties).toMatchObject({ State: 'DISABLED', ScheduleExpression: 'cron(0 6 1 1,4,7,10 ? *)' });
+    const schedules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Scheduler::Schedule' && JSON.stringify(r.Properties).includes('ReviewPackLambdaFunction'));
+    expect(schedules).toEqual([]);
   });
 });

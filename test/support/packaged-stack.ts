@@ -41,11 +41,11 @@ export interface PackagedFunction {
 /** The example catalog fitted to stage "test" (the catalog check refuses the example's prod cluster and paths there). */
 export const STAGE_TEST_CATALOG = 'test/fixtures/catalog.stage-test.yaml';
 
-/** `serverless package` (osls, offline, placeholder credentials) into a temporary folder; returns the template. */
-export async function packageStack(stage: string, catalogFile = STAGE_TEST_CATALOG): Promise<Template> {
+/** `serverless package` (osls, offline, placeholder credentials) into a temporary folder, with further `--param`s; returns the template. */
+export async function packageStack(stage: string, catalogFile = STAGE_TEST_CATALOG, params: Record<string, string> = {}): Promise<Template> {
   const out = await mkdtemp(join(tmpdir(), 'kube-lease-deployed-'));
   try {
-    await run(join('node_modules', '.bin', 'serverless'), ['package', '--package', out, '--stage', stage, `--param=catalogFile=${catalogFile}`], {
+    await run(join('node_modules', '.bin', 'serverless'), ['package', '--package', out, '--stage', stage, `--param=catalogFile=${catalogFile}`, ...Object.entries(params).map(([name, value]) => `--param=${name}=${value}`)], {
       env: { ...process.env, AWS_ACCESS_KEY_ID: 'placeholder', AWS_SECRET_ACCESS_KEY: 'placeholder', SLS_TELEMETRY_DISABLED: '1' },
       timeout: 120_000,
     });
