@@ -158,10 +158,10 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const activity = watched ? decorate('activity', makeActivityLog(config.catalog.clusters, { cloudWatch: overrides.cloudWatchLogs ?? cloudWatchLogsClients(config.region) })) : undefined;
   const evidence = watched ? decorate('leases', new DynamoDbEvidenceStore(dynamodb, config.leasesTable)) : undefined;
   const evidenceMac = watched ? (overrides.evidenceMac ?? evidenceMacOf(config.evidenceKey, config.region)) : undefined;
-  revokeLease = makeRevokeLease({ ...shared, activity, evidence });
   // Every path that makes a lease ACTIVE tells the ticket in its own invocation; the sweep posts
   // what it could not (owed on the lease item).
   const announcements = decorate('leases', new DynamoDbOwedAnnouncements(dynamodb, config.leasesTable));
+  revokeLease = makeRevokeLease({ ...shared, activity, evidence, announcements });
   const announce = makeAnnounceGrant({ ...shared, announcements });
   activateLease = makeActivateLease({ ...shared, revokeLease, announce });
 

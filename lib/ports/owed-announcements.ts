@@ -6,8 +6,8 @@ import type { AccessVerification, HistoryEntry, Lease } from '../domain/lease.js
  * transition writes both (its winner holds the announcement); the lease stays in the status index at
  * `announceAt` until the announcement is settled, so the sweep finds an announcement its holder never
  * finished. Every write here is conditional on `announceAt` and leaves the lease's version alone:
- * a revoke or an extension is never refused for it, and a revoke clears both fields (nothing is
- * announced after it). Errors: LeaseStoreError.
+ * a revoke or an extension is never refused for it, and a revoke clears `grantNote` (nothing is
+ * announced after it; `settle` and `defer` need it), leaving its comment owed to a holder (`revokeNote`). Errors: LeaseStoreError.
  */
 export interface OwedAnnouncements {
   /**
@@ -29,4 +29,9 @@ export interface OwedAnnouncements {
    * lines `note`, and is due again at `retryAt` (the sweep's next run). False when no longer held so.
    */
   defer(leaseId: string, heldUntil: string, retryAt: string, note: string): Promise<boolean>;
+  /**
+   * The revoke comment a REVOKED lease owed (`revokeNote`) is posted: clears it and `announceAt`,
+   * provided `announceAt` is still `heldUntil` (undefined: absent). False when it was cleared already.
+   */
+  revokeTold(leaseId: string, heldUntil: string | undefined): Promise<boolean>;
 }

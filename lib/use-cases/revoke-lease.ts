@@ -13,6 +13,7 @@ import { removeLeaseResources } from './lease-resources.js';
 import { sessionsLines } from '../domain/activity-messages.js';
 import type { ActivityLog } from '../ports/activity-log.js';
 import type { EvidenceStore } from '../ports/evidence-store.js';
+import type { OwedAnnouncements } from '../ports/owed-announcements.js';
 import { auditSessions, sessionsAtRevoke, watchesActivity } from './revoke-sessions.js';
 import { diedHolding } from './announce-grant.js';
 
@@ -23,6 +24,8 @@ export type RevokeLeaseDeps = LeaseDeps & {
   /** The clusters' audit logs: streams listed (and ended) at revoke, evidence queued. Absent: neither. */
   readonly activity?: ActivityLog | undefined;
   readonly evidence?: EvidenceStore | undefined;
+  /** Clears a revoke comment owed to a holder that was gone by then (the revoke posts it). */
+  readonly announcements: Pick<OwedAnnouncements, 'revokeTold'>;
   /** Overrides the time for ending sessions (tests). */
   readonly podsBudgetMs?: number | undefined;
 };
@@ -160,9 +163,19 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     if (evidenceQueued) await evidence.queue(lease.id, new Date(clock.now().getTime() + activity.delaySeconds(lease.cluster) * 1000));
 
     const at = clock.now().toISOString();
+    const told = (l: Lease) => [
+      revokedMessage(l, cause, at, foreign),
+      ...(verification === undefined ? [] : [revokeVerifiedLine(l, check, verification)]),
+      ...sessionsLines(sessions),
+      ...(evidenceQueued ? ['What the subject did during the lease will follow on this ticket, from the audit log, once it is complete.'] : []),
+    ].join('\n');
+    const held = (l: Lease) => l.grantNote !== undefined && l.announceAt !== undefined && Date.parse(l.announceAt) > clock.now().getTime();
     let revokedFrom: Lease = lease;
     const revoke = (from: Lease) => {
       revokedFrom = from;
+      // A grant not announced yet never is now. Its holder still posting it (its hold kept) is owed the
+      // revoke's comment and posts it after its own; otherwise the revoke's comment is the ticket's last word.
+      const owed = from.grantNote === undefined && from.announceAt === undefined ? {} : held(from) ? { grantNote: null, revokeNote: told(from) } : { grantNote: null, announceAt: null };
       return leases.transition(
         from,
         'REVOKED',
@@ -170,8 +183,7 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
         {
           revokedAt: at,
           revokeCause: cause,
-          // A grant not announced yet never is now: the revoke's comment is the ticket's last word.
-          ...(from.grantNote === undefined && from.announceAt === undefined ? {} : { grantNote: null, announceAt: null }),
+          ...owed,
           ...(verification === undefined ? {} : { verification: { ...from.verification, revoked: verification } }),
           ...(sessions === undefined ? {} : { sessions }),
           ...ticketPatch(from, ticket),
@@ -227,13 +239,11 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
       const reason = `RoleBinding(s) ${foreign.join(', ')} carry this lease's name but are not its own; they were left untouched and must be checked by a person`;
       audit.record({ kind: 'failure', at, actor, ...leaseAuditFields(moved.lease), code: 'backend-error', cause, reason });
     }
-    const lines = [
-      revokedMessage(moved.lease, cause, at, foreign),
-      ...(verification === undefined ? [] : [revokeVerifiedLine(moved.lease, check, verification)]),
-      ...sessionsLines(sessions),
-      ...(evidenceQueued ? ['What the subject did during the lease will follow on this ticket, from the audit log, once it is complete.'] : []),
-    ];
-    await commentSafely(deps, moved.lease.source, moved.lease.ticketKey, lines.join('\n'));
+    // Owed to a holder still holding what it held when read: it says it. One that settled or deferred just before this write (no new version) is gone: the revoke says it.
+    const owed = moved.lease.revokeNote;
+    if (owed !== undefined && moved.lease.announceAt === revokedFrom.announceAt) return { kind: 'revoked', lease: moved.lease };
+    await commentSafely(deps, moved.lease.source, moved.lease.ticketKey, owed ?? told(moved.lease));
+    if (owed !== undefined) await deps.announcements.revokeTold(leaseId, moved.lease.announceAt);
     return { kind: 'revoked', lease: moved.lease };
   }
 }

@@ -50,7 +50,7 @@ export function useCases(catalogText: string = DEMO_CATALOG, options: { readonly
   const evidence = new MemoryEvidenceStore(ports.leases);
   // Grant announcements owed on the leases (the ticket could not be told): the sweep posts them.
   const announcements = new MemoryOwedAnnouncements(ports.leases);
-  const revokeLease = makeRevokeLease({ ...ports, activity, evidence });
+  const revokeLease = makeRevokeLease({ ...ports, activity, evidence, announcements });
   const announce = makeAnnounceGrant({ ...ports, announcements });
   const activateLease = makeActivateLease({ ...ports, revokeLease, announce });
   const grantAccess = makeGrantAccess({ ...ports, metrics, onCall: options.onCall, catalog, schedulePrefix: 'kube-lease-test', pendingGraceSeconds: 120, announce });

@@ -105,6 +105,7 @@ export const leaseItemSchema = z.object({
   accessCheck: z.object({ verb: z.string(), resource: z.string(), group: z.string(), subresource: z.string().optional() }).optional(),
   grantNote: z.string().optional(),
   announceAt: z.string().optional(),
+  revokeNote: z.string().optional(),
   verification: z.object({ granted: verification.optional(), revoked: verification.optional() }).optional(),
   endSessions: z.boolean().optional(),
   endStreams: z.array(z.enum(STREAM_KINDS)).optional(),

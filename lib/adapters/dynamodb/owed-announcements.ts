@@ -39,14 +39,14 @@ export class DynamoDbOwedAnnouncements implements OwedAnnouncements {
     // A revoke meanwhile may have stored its own review: add the grant's beside it, never over it.
     const first = await this.update(leaseId, {
       UpdateExpression: `SET #verification = :verification, ${tail}`,
-      ConditionExpression: '#announceAt = :held AND attribute_not_exists(#verification)',
+      ConditionExpression: '#announceAt = :held AND attribute_exists(#grantNote) AND attribute_not_exists(#verification)',
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: { ...common, ':verification': { granted: plain(review) } },
     });
     if (first !== false) return true;
     const second = await this.update(leaseId, {
       UpdateExpression: `SET #verification.#granted = :granted, ${tail}`,
-      ConditionExpression: '#announceAt = :held AND attribute_exists(#verification)',
+      ConditionExpression: '#announceAt = :held AND attribute_exists(#grantNote) AND attribute_exists(#verification)',
       ExpressionAttributeNames: { ...names, '#granted': 'granted' },
       ExpressionAttributeValues: { ...common, ':granted': plain(review) },
     });
@@ -56,9 +56,20 @@ export class DynamoDbOwedAnnouncements implements OwedAnnouncements {
   async defer(leaseId: string, heldUntil: string, retryAt: string, note: string): Promise<boolean> {
     const updated = await this.update(leaseId, {
       UpdateExpression: 'SET #announceAt = :retry, #dueAt = :retry, #grantNote = :note',
-      ConditionExpression: '#announceAt = :held',
+      ConditionExpression: '#announceAt = :held AND attribute_exists(#grantNote)',
       ExpressionAttributeNames: { '#announceAt': 'announceAt', '#dueAt': 'dueAt', '#grantNote': 'grantNote' },
       ExpressionAttributeValues: { ':held': heldUntil, ':retry': retryAt, ':note': note },
+    });
+    return updated !== false;
+  }
+
+  async revokeTold(leaseId: string, heldUntil: string | undefined): Promise<boolean> {
+    const held = heldUntil === undefined ? 'attribute_not_exists(#announceAt)' : '#announceAt = :held';
+    const updated = await this.update(leaseId, {
+      UpdateExpression: 'SET #dueAt = #expiresAt REMOVE #announceAt, #revokeNote',
+      ConditionExpression: `#status = :revoked AND attribute_exists(#revokeNote) AND ${held}`,
+      ExpressionAttributeNames: { '#announceAt': 'announceAt', '#dueAt': 'dueAt', '#expiresAt': 'expiresAt', '#status': 'status', '#revokeNote': 'revokeNote' },
+      ExpressionAttributeValues: { ':revoked': 'REVOKED', ...(heldUntil === undefined ? {} : { ':held': heldUntil }) },
     });
     return updated !== false;
   }
