@@ -36,6 +36,8 @@ import { makeSweepLeases, type SweepOptions, type SweepSummary } from './use-cas
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { makeActivityLog } from './adapters/activity/activity-log.js';
 import { DynamoDbEvidenceStore } from './adapters/dynamodb/evidence-records.js';
+import { DynamoDbOwedRevokeComments } from './adapters/dynamodb/owed-revoke-comments.js';
+import { makeOwedRevokes } from './use-cases/owed-revoke-comments.js';
 import { cloudWatchLogsClients, evidenceMacOf } from './composition/aws-backends.js';
 import type { EvidenceMac } from './ports/evidence-mac.js';
 import { makeCollectEvidence } from './use-cases/collect-evidence.js';
@@ -161,7 +163,9 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   // Every path that makes a lease ACTIVE tells the ticket in its own invocation; the sweep posts
   // what it could not (owed on the lease item).
   const announcements = decorate('leases', new DynamoDbOwedAnnouncements(dynamodb, config.leasesTable));
-  revokeLease = makeRevokeLease({ ...shared, activity, evidence, announcements });
+  // Revoke comments left to an announcement's holder: queued, so the sweep posts one a dead holder owed.
+  const owedRevokes = makeOwedRevokes({ ...shared, comments: decorate('leases', new DynamoDbOwedRevokeComments(dynamodb, config.leasesTable)), announcements });
+  revokeLease = makeRevokeLease({ ...shared, activity, evidence, owedRevokes });
   const announce = makeAnnounceGrant({ ...shared, announcements });
   activateLease = makeActivateLease({ ...shared, revokeLease, announce });
 
@@ -189,6 +193,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     pendingGraceSeconds: config.pendingGraceSeconds,
     scanEveryMinutes: config.sweepScanEveryMinutes,
     announce,
+    owedRevokes,
     evidence:
       activity === undefined || evidence === undefined
         ? undefined

@@ -21,12 +21,13 @@ export interface OwedAnnouncements {
    * Ends the announcement held until `heldUntil`: stores the review as `verification.granted` (beside
    * a revoke's review, never over it), appends `entry` to the history, clears `grantNote` and
    * `announceAt`, and puts the lease back in the index at its expiry. False when it is no longer
-   * held so (a revoke cleared it, or it was taken over).
+   * held so (a revoke cleared it, or it was taken over), and always once the lease is REVOKED.
    */
   settle(leaseId: string, heldUntil: string, review: AccessVerification, entry: HistoryEntry): Promise<boolean>;
   /**
    * The ticket could not be told now: the announcement held until `heldUntil` stays owed, with the
-   * lines `note`, and is due again at `retryAt` (the sweep's next run). False when no longer held so.
+   * lines `note`, and is due again at `retryAt` (the sweep's next run). False when no longer held so
+   * (or the lease is no longer ACTIVE).
    */
   defer(leaseId: string, heldUntil: string, retryAt: string, note: string): Promise<boolean>;
   /**

@@ -99,11 +99,12 @@ export function makeAnnounceGrant(deps: LeaseDeps & { readonly announcements: Ow
   /**
    * A revoke met this holder's announcement and left its comment to it (`revokeNote`, hold kept): it is
    * posted now, after the grant's (or instead of it), then cleared. Nothing when the revoke said it itself.
+   * A ticket that cannot take it now: left owed, and the sweep posts it once the hold has run out.
    */
   async function revokeOwed(leaseId: string, heldUntil: string): Promise<'lost'> {
     const lease = await deps.leases.get(leaseId);
     if (lease?.status !== 'REVOKED' || lease.revokeNote === undefined || lease.announceAt !== heldUntil) return 'lost';
-    await comment(lease, lease.revokeNote);
+    if ((await comment(lease, lease.revokeNote)) === 'retry') return 'lost';
     if (!(await announcements.revokeTold(leaseId, heldUntil))) logger.warn('owed revoke comment cleared by another actor', { leaseId });
     return 'lost';
   }

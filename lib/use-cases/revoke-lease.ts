@@ -13,9 +13,9 @@ import { removeLeaseResources } from './lease-resources.js';
 import { sessionsLines } from '../domain/activity-messages.js';
 import type { ActivityLog } from '../ports/activity-log.js';
 import type { EvidenceStore } from '../ports/evidence-store.js';
-import type { OwedAnnouncements } from '../ports/owed-announcements.js';
 import { auditSessions, sessionsAtRevoke, watchesActivity } from './revoke-sessions.js';
 import { diedHolding } from './announce-grant.js';
+import { announcementHeld, type OwedRevokes } from './owed-revoke-comments.js';
 
 /** How long a revoke waits for a grant announcement in flight (its holder posting it), so that the revoke's comment comes last. */
 const ANNOUNCING_WAIT_MS = 5_000;
@@ -24,8 +24,8 @@ export type RevokeLeaseDeps = LeaseDeps & {
   /** The clusters' audit logs: streams listed (and ended) at revoke, evidence queued. Absent: neither. */
   readonly activity?: ActivityLog | undefined;
   readonly evidence?: EvidenceStore | undefined;
-  /** Clears a revoke comment owed to a holder that was gone by then (the revoke posts it). */
-  readonly announcements: Pick<OwedAnnouncements, 'revokeTold'>;
+  /** Revoke comments left to a grant announcement's holder: queued for the sweep, or posted here when the holder was gone by the write. */
+  readonly owedRevokes: Pick<OwedRevokes, 'queue' | 'tell'>;
   /** Overrides the time for ending sessions (tests). */
   readonly podsBudgetMs?: number | undefined;
 };
@@ -115,9 +115,8 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
    * could not be told) is not waited for: the revoke clears it, and it is never posted.
    */
   async function announcedBefore(lease: Lease): Promise<Lease> {
-    const held = (l: Lease) => l.grantNote !== undefined && l.announceAt !== undefined && Date.parse(l.announceAt) > clock.now().getTime();
     let current: Lease = lease;
-    for (let waited = 0; held(current) && waited < ANNOUNCING_WAIT_MS; waited += 250) {
+    for (let waited = 0; announcementHeld(current, clock.now()) && waited < ANNOUNCING_WAIT_MS; waited += 250) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       current = (await leases.get(lease.id)) ?? current;
     }
@@ -169,13 +168,15 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
       ...sessionsLines(sessions),
       ...(evidenceQueued ? ['What the subject did during the lease will follow on this ticket, from the audit log, once it is complete.'] : []),
     ].join('\n');
-    const held = (l: Lease) => l.grantNote !== undefined && l.announceAt !== undefined && Date.parse(l.announceAt) > clock.now().getTime();
     let revokedFrom: Lease = lease;
-    const revoke = (from: Lease) => {
+    const revoke = async (from: Lease) => {
       revokedFrom = from;
       // A grant not announced yet never is now. Its holder still posting it (its hold kept) is owed the
       // revoke's comment and posts it after its own; otherwise the revoke's comment is the ticket's last word.
-      const owed = from.grantNote === undefined && from.announceAt === undefined ? {} : held(from) ? { grantNote: null, revokeNote: told(from) } : { grantNote: null, announceAt: null };
+      // Owed: queued first (a crash cannot lose it), so the sweep posts it if the holder dies owing it.
+      const held = announcementHeld(from, clock.now());
+      if (held) await deps.owedRevokes.queue(from);
+      const owed = from.grantNote === undefined && from.announceAt === undefined ? {} : held ? { grantNote: null, revokeNote: told(from) } : { grantNote: null, announceAt: null };
       return leases.transition(
         from,
         'REVOKED',
@@ -239,11 +240,11 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
       const reason = `RoleBinding(s) ${foreign.join(', ')} carry this lease's name but are not its own; they were left untouched and must be checked by a person`;
       audit.record({ kind: 'failure', at, actor, ...leaseAuditFields(moved.lease), code: 'backend-error', cause, reason });
     }
-    // Owed to a holder still holding what it held when read: it says it. One that settled or deferred just before this write (no new version) is gone: the revoke says it.
-    const owed = moved.lease.revokeNote;
-    if (owed !== undefined && moved.lease.announceAt === revokedFrom.announceAt) return { kind: 'revoked', lease: moved.lease };
-    await commentSafely(deps, moved.lease.source, moved.lease.ticketKey, owed ?? told(moved.lease));
-    if (owed !== undefined) await deps.announcements.revokeTold(leaseId, moved.lease.announceAt);
+    // Owed to a holder still holding the announcement: it says it (the sweep, if it dies). A holder that
+    // settled or deferred just before this write (no new version) is gone: taken over and said here.
+    const { revokeNote, announceAt } = moved.lease;
+    if (revokeNote === undefined) await commentSafely(deps, moved.lease.source, moved.lease.ticketKey, told(moved.lease));
+    else if (announceAt === undefined || Date.parse(announceAt) <= clock.now().getTime()) await deps.owedRevokes.tell(leaseId).catch((error: unknown) => logger.warn('owed revoke comment left to the sweep', { leaseId, error: describeError(error) }));
     return { kind: 'revoked', lease: moved.lease };
   }
 }

@@ -14,6 +14,7 @@ import type { TicketSnapshot } from '../domain/ticket.js';
 import type { EvidenceDue, EvidenceStore } from '../ports/evidence-store.js';
 import type { EvidenceOutcome } from './collect-evidence.js';
 import type { AnnounceGrant } from './announce-grant.js';
+import type { OwedRevokes } from './owed-revoke-comments.js';
 
 export interface SweepLeasesDeps extends LeaseDeps {
   readonly catalog: Catalog;
@@ -35,6 +36,8 @@ export interface SweepLeasesDeps extends LeaseDeps {
   readonly scanEveryMinutes: number;
   /** Posts a grant's owed announcement that its holder could not (the ticket was down) or did not finish (it died). */
   readonly announce: AnnounceGrant;
+  /** Posts a revoke comment left to a grant announcement's holder that died owing it. */
+  readonly owedRevokes: Pick<OwedRevokes, 'due' | 'tell'>;
   /** Activity evidence due for posting (absent: no cluster has an audit log). */
   readonly evidence?: { readonly store: EvidenceStore; readonly collect: (due: EvidenceDue) => Promise<EvidenceOutcome> } | undefined;
 }
@@ -146,6 +149,9 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
       });
     }
 
+    await step('read the owed revoke comments', async () => {
+      for (const due of await deps.owedRevokes.due(now, deps.batchSize)) await step(`post the owed revoke comment of lease ${due.leaseId}`, async () => void (await deps.owedRevokes.tell(due.leaseId)));
+    });
     // Last: after the revokes (a lease revoked in this run is REVOKED) and the scan (cleanup comes before reporting).
     const evidence = deps.evidence;
     if (evidence !== undefined) {

@@ -15,6 +15,8 @@ import { EvidenceKeyError } from '../../lib/errors.js';
 import type { EvidenceMac } from '../../lib/ports/evidence-mac.js';
 import { makeAnnounceGrant } from '../../lib/use-cases/announce-grant.js';
 import { MemoryOwedAnnouncements } from '../fakes/memory-announcements.js';
+import { MemoryOwedRevokeComments } from '../fakes/memory-revoke-comments.js';
+import { makeOwedRevokes } from '../../lib/use-cases/owed-revoke-comments.js';
 import { MemoryActivityLog } from '../fakes/memory-activity-log.js';
 import { MemoryEvidenceStore } from '../fakes/memory-evidence-store.js';
 import { MemoryAuditLog, MemoryLogger } from '../fakes/memory-audit-log.js';
@@ -50,7 +52,10 @@ export function useCases(catalogText: string = DEMO_CATALOG, options: { readonly
   const evidence = new MemoryEvidenceStore(ports.leases);
   // Grant announcements owed on the leases (the ticket could not be told): the sweep posts them.
   const announcements = new MemoryOwedAnnouncements(ports.leases);
-  const revokeLease = makeRevokeLease({ ...ports, activity, evidence, announcements });
+  // Revoke comments left to an announcement's holder, queued for the sweep (its holder may die owing one).
+  const revokeComments = new MemoryOwedRevokeComments(ports.leases);
+  const owedRevokes = makeOwedRevokes({ ...ports, comments: revokeComments, announcements });
+  const revokeLease = makeRevokeLease({ ...ports, activity, evidence, owedRevokes });
   const announce = makeAnnounceGrant({ ...ports, announcements });
   const activateLease = makeActivateLease({ ...ports, revokeLease, announce });
   const grantAccess = makeGrantAccess({ ...ports, metrics, onCall: options.onCall, catalog, schedulePrefix: 'kube-lease-test', pendingGraceSeconds: 120, announce });
@@ -71,8 +76,9 @@ export function useCases(catalogText: string = DEMO_CATALOG, options: { readonly
     scanEveryMinutes: 5,
     evidence: { store: evidence, collect: collectEvidence },
     announce,
+    owedRevokes,
   });
-  return { ...ports, jira, metrics, catalog, activity, evidence, evidenceMac, announcements, revokeLease, announce, activateLease, grantAccess, closeTicket, processTicket, sweepLeases, collectEvidence };
+  return { ...ports, jira, metrics, catalog, activity, evidence, evidenceMac, announcements, revokeComments, owedRevokes, revokeLease, announce, activateLease, grantAccess, closeTicket, processTicket, sweepLeases, collectEvidence };
 }
 
 let approvals = 0;
