@@ -36,6 +36,24 @@ export function announcementHeld(lease: Lease, now: Date): boolean {
   return lease.grantNote !== undefined && lease.announceAt !== undefined && Date.parse(lease.announceAt) > now.getTime();
 }
 
+/** How long a revoke waits for a grant announcement in flight (its holder posting it), so that the revoke's comment comes last. */
+const ANNOUNCING_WAIT_MS = 5_000;
+
+/**
+ * Waits (at most ANNOUNCING_WAIT_MS) while the lease's grant announcement is held (its holder is
+ * posting it); returns the lease as stored then. An announcement owed but not held (the ticket
+ * could not be told) is not waited for: the revoke clears it, and it is never posted. Still held
+ * after the wait: the revoke leaves its comment to the holder (see Lease.revokeNote).
+ */
+export async function announcedBefore(deps: Pick<LeaseDeps, 'leases' | 'clock'>, lease: Lease): Promise<Lease> {
+  let current: Lease = lease;
+  for (let waited = 0; announcementHeld(current, deps.clock.now()) && waited < ANNOUNCING_WAIT_MS; waited += 250) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    current = (await deps.leases.get(lease.id)) ?? current;
+  }
+  return current;
+}
+
 /**
  * Revoke comments left to the holder of a grant's announcement (see Lease.revokeNote): the revoke
  * queues the lease, and the sweep (or the revoke itself, when the holder was gone by its write) posts

@@ -15,10 +15,7 @@ import type { ActivityLog } from '../ports/activity-log.js';
 import type { EvidenceStore } from '../ports/evidence-store.js';
 import { auditSessions, sessionsAtRevoke, watchesActivity } from './revoke-sessions.js';
 import { diedHolding } from './announce-grant.js';
-import { announcementHeld, type OwedRevokes } from './owed-revoke-comments.js';
-
-/** How long a revoke waits for a grant announcement in flight (its holder posting it), so that the revoke's comment comes last. */
-const ANNOUNCING_WAIT_MS = 5_000;
+import { announcedBefore, announcementHeld, type OwedRevokes } from './owed-revoke-comments.js';
 
 export type RevokeLeaseDeps = LeaseDeps & {
   /** The clusters' audit logs: streams listed (and ended) at revoke, evidence queued. Absent: neither. */
@@ -109,20 +106,6 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     else logger.warn('a revoke at expiry met an extension: the bindings it had deleted are back', { leaseId: lease.id });
   }
 
-  /**
-   * Waits (at most ANNOUNCING_WAIT_MS) while the lease's grant announcement is held (its holder is
-   * posting it); returns the lease as stored then. An announcement owed but not held (the ticket
-   * could not be told) is not waited for: the revoke clears it, and it is never posted.
-   */
-  async function announcedBefore(lease: Lease): Promise<Lease> {
-    let current: Lease = lease;
-    for (let waited = 0; announcementHeld(current, clock.now()) && waited < ANNOUNCING_WAIT_MS; waited += 250) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      current = (await leases.get(lease.id)) ?? current;
-    }
-    return current;
-  }
-
   return (input: RevokeLeaseInput) => revokeOnce(input, false);
 
   async function revokeOnce(input: RevokeLeaseInput, again: boolean): Promise<RevokeOutcome> {
@@ -194,7 +177,7 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     // A grant announcement in flight posts its comment first (access is gone already; only the
     // record and the revoke's comment wait). It stores its review on the lease without a new
     // version: the lease is read again so that the revoke's write keeps it.
-    let moved = await revoke(lease.grantNote !== undefined ? await announcedBefore((await leases.get(leaseId)) ?? lease) : lease);
+    let moved = await revoke(lease.grantNote !== undefined ? await announcedBefore(deps, (await leases.get(leaseId)) ?? lease) : lease);
     // The lease changed under the revoke while its bindings went (a note, an extension): it is still
     // open, so the revoke stands, unless a timed revoke now meets a later expiry.
     for (let attempt = 0; !moved.ok && moved.current?.status === lease.status && attempt < 2; attempt += 1) {
