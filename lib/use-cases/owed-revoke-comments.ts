@@ -31,10 +31,17 @@ export interface OwedRevokes {
   tell(leaseId: string): Promise<OwedRevokeOutcome>;
 }
 
-/** Whether the grant's announcement is held now: owed, and its holder's time has not run out. */
+/**
+ * Whether the grant's announcement may be held now: owed, and its holder's time has not run out. A
+ * hold cut short at the lease's expiry (taken or written within a minute of it, or after it) does
+ * not say when its holder's time runs out: it counts as held.
+ */
 export function announcementHeld(lease: Lease, now: Date): boolean {
-  return lease.grantNote !== undefined && lease.announceAt !== undefined && Date.parse(lease.announceAt) > now.getTime();
+  if (lease.grantNote === undefined || lease.announceAt === undefined) return false;
+  return Date.parse(lease.announceAt) > now.getTime() || clipped(lease);
 }
+
+const clipped = (lease: Lease) => lease.announceAt !== undefined && Date.parse(lease.announceAt) >= Date.parse(lease.expiresAt);
 
 /** How long a revoke waits for a grant announcement in flight (its holder posting it), so that the revoke's comment comes last. */
 const ANNOUNCING_WAIT_MS = 5_000;
@@ -64,6 +71,8 @@ export function makeOwedRevokes(
 ): OwedRevokes {
   const { leases, comments, clock, logger } = deps;
   const dueAfter = (heldUntil: string) => new Date(Date.parse(heldUntil) + REVOKE_COMMENT_MARGIN_SECONDS * 1000);
+  // A hold cut short at the expiry: its holder took it at the latest now, so its time runs out within the hold's length from now.
+  const holdEnd = (lease: Lease, heldUntil: string) => (clipped(lease) ? new Date(Math.max(Date.parse(heldUntil), clock.now().getTime() + ANNOUNCE_HOLD_SECONDS * 1000)).toISOString() : heldUntil);
 
   async function post(lease: Lease, text: string): Promise<'told' | 'retry'> {
     try {
@@ -79,7 +88,7 @@ export function makeOwedRevokes(
 
   return {
     async queue(lease) {
-      if (lease.announceAt !== undefined) await comments.queue(lease.id, dueAfter(lease.announceAt));
+      if (lease.announceAt !== undefined) await comments.queue(lease.id, dueAfter(holdEnd(lease, lease.announceAt)));
     },
     due: (now, limit) => comments.due(now, limit),
     async tell(leaseId) {

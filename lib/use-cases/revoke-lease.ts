@@ -223,11 +223,11 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
       const reason = `RoleBinding(s) ${foreign.join(', ')} carry this lease's name but are not its own; they were left untouched and must be checked by a person`;
       audit.record({ kind: 'failure', at, actor, ...leaseAuditFields(moved.lease), code: 'backend-error', cause, reason });
     }
-    // Owed to a holder still holding the announcement: it says it (the sweep, if it dies). A holder that
-    // settled or deferred just before this write (no new version) is gone: taken over and said here.
+    // Owed to a holder of the announcement: it says it (the sweep, if it dies; and if it deferred the
+    // grant's just before this write). A holder that settled just before this write is gone: said here.
     const { revokeNote, announceAt } = moved.lease;
     if (revokeNote === undefined) await commentSafely(deps, moved.lease.source, moved.lease.ticketKey, told(moved.lease));
-    else if (announceAt === undefined || Date.parse(announceAt) <= clock.now().getTime()) await deps.owedRevokes.tell(leaseId).catch((error: unknown) => logger.warn('owed revoke comment left to the sweep', { leaseId, error: describeError(error) }));
+    else if (announceAt === undefined) await deps.owedRevokes.tell(leaseId).catch((error: unknown) => logger.warn('owed revoke comment left to the sweep', { leaseId, error: describeError(error) }));
     return { kind: 'revoked', lease: moved.lease };
   }
 }
