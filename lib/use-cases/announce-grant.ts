@@ -111,6 +111,8 @@ export function makeAnnounceGrant(deps: LeaseDeps & { readonly announcements: Ow
 
   async function takeOver(lease: Lease, actor: string): Promise<AnnounceOutcome> {
     const now = clock.now();
+    // A hold the expiry would cut short would not tell a revoke how long this run may still post: left to the revoke.
+    if (now.getTime() + ANNOUNCE_HOLD_SECONDS * 1000 > Date.parse(lease.expiresAt)) return { kind: 'nothing-to-announce', reason: 'the lease ends within the hold; its revoke tells the ticket' };
     const taken = await announcements.take(lease, now.toISOString(), atMost(iso(now.getTime() + ANNOUNCE_HOLD_SECONDS * 1000), lease));
     if (taken === undefined) return { kind: 'nothing-to-announce', reason: 'announced, revoked, extended or taken by another run meanwhile' };
     const won = diedHolding(lease, now);

@@ -32,16 +32,21 @@ export interface OwedRevokes {
 }
 
 /**
- * Whether the grant's announcement may be held now: owed, and its holder's time has not run out. A
- * hold cut short at the lease's expiry (taken or written within a minute of it, or after it) does
- * not say when its holder's time runs out: it counts as held.
+ * Whether the grant's announcement may be held now: owed, and its holder's time has not run out. Its
+ * `announceAt` is cut short at the lease's expiry, so the ACTIVE write's own hold (60 seconds from
+ * that write) counts too: a late activation's writer may still be posting after the expiry. (The
+ * sweep never takes a hold the expiry would cut short.)
  */
 export function announcementHeld(lease: Lease, now: Date): boolean {
   if (lease.grantNote === undefined || lease.announceAt === undefined) return false;
-  return Date.parse(lease.announceAt) > now.getTime() || clipped(lease);
+  return heldUntil(lease) > now.getTime();
 }
 
-const clipped = (lease: Lease) => lease.announceAt !== undefined && Date.parse(lease.announceAt) >= Date.parse(lease.expiresAt);
+/** When the holder's time runs out at the latest: `announceAt`, or the ACTIVE write's own hold if that ends later. */
+function heldUntil(lease: Lease): number {
+  const written = [...lease.history].reverse().find((h) => h.to === 'ACTIVE' && h.from !== 'ACTIVE');
+  return Math.max(Date.parse(lease.announceAt ?? ''), written === undefined ? 0 : Date.parse(written.at) + ANNOUNCE_HOLD_SECONDS * 1000);
+}
 
 /** How long a revoke waits for a grant announcement in flight (its holder posting it), so that the revoke's comment comes last. */
 const ANNOUNCING_WAIT_MS = 5_000;
@@ -71,8 +76,6 @@ export function makeOwedRevokes(
 ): OwedRevokes {
   const { leases, comments, clock, logger } = deps;
   const dueAfter = (heldUntil: string) => new Date(Date.parse(heldUntil) + REVOKE_COMMENT_MARGIN_SECONDS * 1000);
-  // A hold cut short at the expiry: its holder took it at the latest now, so its time runs out within the hold's length from now.
-  const holdEnd = (lease: Lease, heldUntil: string) => (clipped(lease) ? new Date(Math.max(Date.parse(heldUntil), clock.now().getTime() + ANNOUNCE_HOLD_SECONDS * 1000)).toISOString() : heldUntil);
 
   async function post(lease: Lease, text: string): Promise<'told' | 'retry'> {
     try {
@@ -88,7 +91,7 @@ export function makeOwedRevokes(
 
   return {
     async queue(lease) {
-      if (lease.announceAt !== undefined) await comments.queue(lease.id, dueAfter(holdEnd(lease, lease.announceAt)));
+      if (lease.announceAt !== undefined) await comments.queue(lease.id, dueAfter(new Date(heldUntil(lease)).toISOString()));
     },
     due: (now, limit) => comments.due(now, limit),
     async tell(leaseId) {

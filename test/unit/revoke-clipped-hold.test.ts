@@ -42,4 +42,55 @@ describe('a revoke at the expiry during a late activation', () => {
     const told = app.jira.commentsOn('LATE-1').map((c) => c.split(' (')[0]);
     expect(told).toEqual(['Access approved and scheduled', 'Access granted', 'Access revoked']);
   }, 20_000);
+
+  it("posts its own comment at once when the late activation's writer died long before (its hold ran out with its write's minute)", async () => {
+    // Prepare: the activation writes ACTIVE 3 s after the expiry and dies before its grant comment returns.
+    const app = useCases(WINDOWED);
+    app.jira.put(approvedTicket('LATE-2', { windowStart: new Date(T0.getTime() + HOUR).toISOString() }));
+    await app.processTicket({ source: 'jira', ticketKey: 'LATE-2', actor: 'jira-webhook:0' });
+    const [scheduled] = await app.leases.listForTicket('jira', 'LATE-2');
+    const leaseId = scheduled?.id ?? '';
+    app.clock.advance(Date.parse(scheduled?.expiresAt ?? '') - 5_000 - app.clock.now().getTime());
+    const apply = app.cluster.applyBinding.bind(app.cluster);
+    app.cluster.applyBinding = async (...args) => {
+      app.clock.advance(8_000);
+      return apply(...args);
+    };
+    const comment = app.jira.comment.bind(app.jira);
+    let dead = false;
+    app.jira.comment = async (key, text) => {
+      if (!text.startsWith('Access granted')) return comment(key, text);
+      dead = true;
+      return new Promise<never>(() => undefined);
+    };
+    void app.activateLease({ leaseId, actor: 'eventbridge:start' });
+    while (!dead) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Act: the revoke, an hour later.
+    app.clock.advance(HOUR);
+    await app.revokeLease({ leaseId, cause: 'expiry', actor: 'eventbridge:expiry' });
+    // Assess: said by the revoke itself, nothing left owed.
+    const lease = await app.leases.get(leaseId);
+    expect([lease?.status, lease?.revokeNote]).toEqual(['REVOKED', undefined]);
+    expect(app.jira.commentsOn('LATE-2').map((c) => c.split(' (')[0])).toEqual(['Access approved and scheduled', 'Access revoked']);
+  }, 20_000);
+
+  it('leaves to the revoke an owed grant announcement whose hold the expiry would cut short (the sweep does not take it)', async () => {
+    // Prepare: the granting invocation dies before its comment returns.
+    const app = useCases();
+    const comment = app.jira.comment.bind(app.jira);
+    app.jira.comment = async (key, text) => (text.startsWith('Access granted') ? new Promise<never>(() => undefined) : comment(key, text));
+    void app.grantAccess(approvedTicket('LATE-3'), 'webhook');
+    let lease;
+    while ((lease = (await app.leases.listForTicket('jira', 'LATE-3'))[0])?.status !== 'ACTIVE') await new Promise((resolve) => setTimeout(resolve, 10));
+    app.jira.comment = comment;
+    // Act: a sweep 30 s before the expiry, then one after it.
+    app.clock.advance(Date.parse(lease?.expiresAt ?? '') - 30_000 - app.clock.now().getTime());
+    await app.sweepLeases();
+    const beforeExpiry = app.jira.commentsOn('LATE-3').map((c) => c.split(' (')[0]);
+    app.clock.advance(31_000);
+    await app.sweepLeases();
+    // Assess
+    expect(beforeExpiry).toEqual([]);
+    expect(app.jira.commentsOn('LATE-3').map((c) => c.split(' (')[0])).toEqual(['Access revoked']);
+  }, 20_000);
 });
