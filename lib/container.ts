@@ -36,6 +36,8 @@ import { makeSweepLeases, type SweepOptions, type SweepSummary } from './use-cas
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { makeActivityLog } from './adapters/activity/activity-log.js';
 import { DynamoDbEvidenceStore } from './adapters/dynamodb/evidence-records.js';
+import { DynamoDbOwedRevokeComments } from './adapters/dynamodb/owed-revoke-comments.js';
+import { makeOwedRevokes } from './use-cases/owed-revoke-comments.js';
 import { cloudWatchLogsClients, evidenceMacOf } from './composition/aws-backends.js';
 import type { EvidenceMac } from './ports/evidence-mac.js';
 import { makeCollectEvidence } from './use-cases/collect-evidence.js';
@@ -107,8 +109,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const metrics = overrides.metrics ?? new EmfMetrics();
   const audit = countingAuditLog(overrides.audit ?? new JsonAuditLog(), metrics);
   const backends = lazy(() => Promise.resolve(overrides.secretBackends ?? awsSecretBackends(config.region)));
-  // Concurrent first reads of one reference (a prepare beside a request) share one backend call;
-  // the backends cache values for a few minutes themselves.
+  // Concurrent first reads of one reference share one backend call; the backends cache values for a few minutes.
   const reading = new Map<string, Promise<string>>();
   const secret = (reference: string, what: string): Promise<string> => {
     let read = reading.get(reference);
@@ -148,8 +149,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     config.kubernetesTimeoutMs,
     ),
   );
-
-  // The in-process scheduler calls revoke and activate, and they cancel timers: tie the knot with closures.
+  // The in-process scheduler calls revoke and activate, which cancel timers: a knot tied with closures.
   let revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome> = () => Promise.reject(new KubeLeaseError('container not built'));
   let activateLease: (input: ActivateLeaseInput) => Promise<ActivateOutcome> = () => Promise.reject(new KubeLeaseError('container not built'));
   const scheduler = decorate(
@@ -162,12 +162,13 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const activity = watched ? decorate('activity', makeActivityLog(config.catalog.clusters, { cloudWatch: overrides.cloudWatchLogs ?? cloudWatchLogsClients(config.region) })) : undefined;
   const evidence = watched ? decorate('leases', new DynamoDbEvidenceStore(dynamodb, config.leasesTable)) : undefined;
   const evidenceMac = watched ? (overrides.evidenceMac ?? evidenceMacOf(config.evidenceKey, config.region)) : undefined;
-  revokeLease = makeRevokeLease({ ...shared, activity, evidence });
   const reviewPorts = buildReviewPorts({ catalog: config.catalog, sources, dynamodb, tableName: config.leasesTable, decorate, activity });
   const reviews = reviewPorts === undefined ? undefined : makeReviewLease({ ...shared, ...reviewPorts, catalog: config.catalog, metrics });
-  // Every path that makes a lease ACTIVE tells the ticket in its own invocation; the sweep posts
-  // what it could not (owed on the lease item).
+  // Every path that makes a lease ACTIVE tells the ticket itself; the sweep posts what it could not (owed on the lease item).
   const announcements = decorate('leases', new DynamoDbOwedAnnouncements(dynamodb, config.leasesTable));
+  // Revoke comments left to an announcement's holder: queued, so the sweep posts one a dead holder owed.
+  const owedRevokes = makeOwedRevokes({ ...shared, comments: decorate('leases', new DynamoDbOwedRevokeComments(dynamodb, config.leasesTable)), announcements });
+  revokeLease = makeRevokeLease({ ...shared, activity, evidence, owedRevokes });
   const announce = makeAnnounceGrant({ ...shared, announcements });
   activateLease = makeActivateLease({ ...shared, revokeLease, announce });
 
@@ -198,6 +199,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     announce,
     checkIdle: activity === undefined ? undefined : makeCheckIdle({ activity, watches: decorate('leases', new DynamoDbIdleWatches(dynamodb, config.leasesTable)), clock, logger, revokeLease }),
     reviews,
+    owedRevokes,
     evidence:
       activity === undefined || evidence === undefined
         ? undefined

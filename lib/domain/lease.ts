@@ -108,14 +108,16 @@ export interface Lease {
   readonly deferredReason?: string | undefined;
   /** What the API server is asked after the grant and the revoke (the profile's `verify` when the lease was made). */
   readonly accessCheck?: AccessCheck | undefined;
-  /** Set (possibly empty) while the grant's announcement (the access review and the ticket comment) is owed: the lines it adds to the comment (a clipped end, timers left to the sweep). Written with the ACTIVE transition, cleared once the ticket is told (or refused the comment for good), and by a revoke: after the revoke, the grant is never announced. */
+  /** Set (possibly empty) while the grant's announcement (review and comment) is owed: the lines it adds. Written with ACTIVE, cleared once told (or refused for good) and by a revoke (never announced after it). */
   readonly grantNote?: string | undefined;
   /**
-   * Beside `grantNote`: until when the actor that holds the announcement is posting it (the
+   * Beside `grantNote` (or `revokeNote`): until when the actor that holds the announcement is posting it (the
    * transition's winner, or a sweep that took it over). From then on the sweep may take it; a run
    * that could not tell the ticket sets it to the time of its failure, so the next sweep retries.
    */
   readonly announceAt?: string | undefined;
+  /** A REVOKED lease's revoke comment, owed by the holder of the grant's announcement (held until `announceAt`): it posts it after its own. */
+  readonly revokeNote?: string | undefined;
   /** The API server's answers: after the grant (expected: allowed) and after the revoke (expected: denied). */
   readonly verification?: { readonly granted?: AccessVerification | undefined; readonly revoked?: AccessVerification | undefined } | undefined;
   /** End the streams the subject opened (evict their controller-owned pods) at revoke: the profile's `onRevoke` when the lease was made. */

@@ -33,6 +33,8 @@ export interface TransitionPatch {
   readonly grantNote?: string | null;
   /** Until when the writer holds the owed announcement (see Lease.announceAt); `null` clears it. */
   readonly announceAt?: string | null;
+  /** The revoke comment owed by the announcement's holder (see Lease.revokeNote); `null` clears it. */
+  readonly revokeNote?: string | null;
   /** A revoke that could not finish, remembered for the sweep (see Lease.revokeRequested). */
   readonly revokeRequested?: Lease['revokeRequested'];
   /** The API server's answers after the grant and the revoke (the whole object, replaced). */

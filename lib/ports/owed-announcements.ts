@@ -6,8 +6,8 @@ import type { AccessVerification, HistoryEntry, Lease } from '../domain/lease.js
  * transition writes both (its winner holds the announcement); the lease stays in the status index at
  * `announceAt` until the announcement is settled, so the sweep finds an announcement its holder never
  * finished. Every write here is conditional on `announceAt` and leaves the lease's version alone:
- * a revoke or an extension is never refused for it, and a revoke clears both fields (nothing is
- * announced after it). Errors: LeaseStoreError.
+ * a revoke or an extension is never refused for it, and a revoke clears `grantNote` (nothing is
+ * announced after it; `settle` and `defer` need it), leaving its comment owed to a holder (`revokeNote`). Errors: LeaseStoreError.
  */
 export interface OwedAnnouncements {
   /**
@@ -21,12 +21,18 @@ export interface OwedAnnouncements {
    * Ends the announcement held until `heldUntil`: stores the review as `verification.granted` (beside
    * a revoke's review, never over it), appends `entry` to the history, clears `grantNote` and
    * `announceAt`, and puts the lease back in the index at its expiry. False when it is no longer
-   * held so (a revoke cleared it, or it was taken over).
+   * held so (a revoke cleared it, or it was taken over), and always once the lease is REVOKED.
    */
   settle(leaseId: string, heldUntil: string, review: AccessVerification, entry: HistoryEntry): Promise<boolean>;
   /**
    * The ticket could not be told now: the announcement held until `heldUntil` stays owed, with the
-   * lines `note`, and is due again at `retryAt` (the sweep's next run). False when no longer held so.
+   * lines `note`, and is due again at `retryAt` (the sweep's next run). False when no longer held so
+   * (or the lease is no longer ACTIVE).
    */
   defer(leaseId: string, heldUntil: string, retryAt: string, note: string): Promise<boolean>;
+  /**
+   * The revoke comment a REVOKED lease owed (`revokeNote`) is posted: clears it and `announceAt`,
+   * provided `announceAt` is still `heldUntil` (undefined: absent). False when it was cleared already.
+   */
+  revokeTold(leaseId: string, heldUntil: string | undefined): Promise<boolean>;
 }

@@ -76,25 +76,43 @@ export function makeAnnounceGrant(deps: LeaseDeps & { readonly announcements: Ow
     if (heldUntil === undefined || lease.grantNote === undefined) return 'lost';
     const check = lease.accessCheck ?? DEFAULT_ACCESS_CHECK;
     const review = await reviewing;
+    // Still held right before the comment: a revoke meanwhile means nothing is said of the grant.
+    const now = await deps.leases.get(lease.id);
+    if (now?.status !== 'ACTIVE' || now.grantNote === undefined || now.announceAt !== heldUntil) return revokeOwed(lease.id, heldUntil);
     const note = `${lease.grantNote}${extraNote}`;
     const told = await comment(lease, `${grantedMessage(lease)}\n${grantVerifiedLine(lease, check, review)}${note}`);
     if (told === 'retry') {
       // Due at once for the sweep's next run (never after the expiry: the index must still see that).
       const deferred = await announcements.defer(lease.id, heldUntil, atMost(clock.now().toISOString(), lease), note);
       if (!deferred) logger.warn('grant announcement no longer held when deferring it', { leaseId: lease.id });
-      return deferred ? 'owed' : 'lost';
+      return deferred ? 'owed' : revokeOwed(lease.id, heldUntil);
     }
     audit.record({ kind: 'verify', at: clock.now().toISOString(), actor, ...leaseAuditFields(lease), verification: auditVerification(check, review) });
     const entry = { at: clock.now().toISOString(), from: 'ACTIVE', to: 'ACTIVE', by: actor, note: told === 'told' ? 'grant announced' : 'grant reviewed; the ticket refused the comment' } as const;
     if (!(await announcements.settle(lease.id, heldUntil, review, entry))) {
       logger.warn('grant announcement no longer held when settling it (revoked meanwhile)', { leaseId: lease.id });
-      return 'lost';
+      return revokeOwed(lease.id, heldUntil);
     }
     return told;
   }
 
+  /**
+   * A revoke met this holder's announcement and left its comment to it (`revokeNote`, hold kept): it is
+   * posted now, after the grant's (or instead of it), then cleared. Nothing when the revoke said it itself.
+   * A ticket that cannot take it now: left owed, and the sweep posts it once the hold has run out.
+   */
+  async function revokeOwed(leaseId: string, heldUntil: string): Promise<'lost'> {
+    const lease = await deps.leases.get(leaseId);
+    if (lease?.status !== 'REVOKED' || lease.revokeNote === undefined || lease.announceAt !== heldUntil) return 'lost';
+    if ((await comment(lease, lease.revokeNote)) === 'retry') return 'lost';
+    if (!(await announcements.revokeTold(leaseId, heldUntil))) logger.warn('owed revoke comment cleared by another actor', { leaseId });
+    return 'lost';
+  }
+
   async function takeOver(lease: Lease, actor: string): Promise<AnnounceOutcome> {
     const now = clock.now();
+    // A hold the expiry would cut short would not tell a revoke how long this run may still post: left to the revoke.
+    if (now.getTime() + ANNOUNCE_HOLD_SECONDS * 1000 > Date.parse(lease.expiresAt)) return { kind: 'nothing-to-announce', reason: 'the lease ends within the hold; its revoke tells the ticket' };
     const taken = await announcements.take(lease, now.toISOString(), atMost(iso(now.getTime() + ANNOUNCE_HOLD_SECONDS * 1000), lease));
     if (taken === undefined) return { kind: 'nothing-to-announce', reason: 'announced, revoked, extended or taken by another run meanwhile' };
     const won = diedHolding(lease, now);

@@ -15,14 +15,14 @@ import type { ActivityLog } from '../ports/activity-log.js';
 import type { EvidenceStore } from '../ports/evidence-store.js';
 import { auditSessions, sessionsAtRevoke, watchesActivity } from './revoke-sessions.js';
 import { diedHolding } from './announce-grant.js';
-
-/** How long a revoke waits for a grant announcement in flight (its holder posting it), so that the revoke's comment comes last. */
-const ANNOUNCING_WAIT_MS = 5_000;
+import { announcedBefore, announcementHeld, type OwedRevokes } from './owed-revoke-comments.js';
 
 export type RevokeLeaseDeps = LeaseDeps & {
   /** The clusters' audit logs: streams listed (and ended) at revoke, evidence queued. Absent: neither. */
   readonly activity?: ActivityLog | undefined;
   readonly evidence?: EvidenceStore | undefined;
+  /** Revoke comments left to a grant announcement's holder: queued for the sweep, or posted here when the holder was gone by the write. */
+  readonly owedRevokes: Pick<OwedRevokes, 'queue' | 'tell'>;
   /** Overrides the time for ending sessions (tests). */
   readonly podsBudgetMs?: number | undefined;
 };
@@ -106,21 +106,6 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     else logger.warn('a revoke at expiry met an extension: the bindings it had deleted are back', { leaseId: lease.id });
   }
 
-  /**
-   * Waits (at most ANNOUNCING_WAIT_MS) while the lease's grant announcement is held (its holder is
-   * posting it); returns the lease as stored then. An announcement owed but not held (the ticket
-   * could not be told) is not waited for: the revoke clears it, and it is never posted.
-   */
-  async function announcedBefore(lease: Lease): Promise<Lease> {
-    const held = (l: Lease) => l.grantNote !== undefined && l.announceAt !== undefined && Date.parse(l.announceAt) > clock.now().getTime();
-    let current: Lease = lease;
-    for (let waited = 0; held(current) && waited < ANNOUNCING_WAIT_MS; waited += 250) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      current = (await leases.get(lease.id)) ?? current;
-    }
-    return current;
-  }
-
   return (input: RevokeLeaseInput) => revokeOnce(input, false);
 
   async function revokeOnce(input: RevokeLeaseInput, again: boolean): Promise<RevokeOutcome> {
@@ -160,9 +145,21 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     if (evidenceQueued) await evidence.queue(lease.id, new Date(clock.now().getTime() + activity.delaySeconds(lease.cluster) * 1000));
 
     const at = clock.now().toISOString();
+    const told = (l: Lease) => [
+      revokedMessage(l, cause, at, foreign),
+      ...(verification === undefined ? [] : [revokeVerifiedLine(l, check, verification)]),
+      ...sessionsLines(sessions),
+      ...(evidenceQueued ? ['What the subject did during the lease will follow on this ticket, from the audit log, once it is complete.'] : []),
+    ].join('\n');
     let revokedFrom: Lease = lease;
-    const revoke = (from: Lease) => {
+    const revoke = async (from: Lease) => {
       revokedFrom = from;
+      // A grant not announced yet never is now. Its holder still posting it (its hold kept) is owed the
+      // revoke's comment and posts it after its own; otherwise the revoke's comment is the ticket's last word.
+      // Owed: queued first (a crash cannot lose it), so the sweep posts it if the holder dies owing it.
+      const held = announcementHeld(from, clock.now());
+      if (held) await deps.owedRevokes.queue(from);
+      const owed = from.grantNote === undefined && from.announceAt === undefined ? {} : held ? { grantNote: null, revokeNote: told(from) } : { grantNote: null, announceAt: null };
       return leases.transition(
         from,
         'REVOKED',
@@ -170,8 +167,7 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
         {
           revokedAt: at,
           revokeCause: cause,
-          // A grant not announced yet never is now: the revoke's comment is the ticket's last word.
-          ...(from.grantNote === undefined && from.announceAt === undefined ? {} : { grantNote: null, announceAt: null }),
+          ...owed,
           ...(verification === undefined ? {} : { verification: { ...from.verification, revoked: verification } }),
           ...(sessions === undefined ? {} : { sessions }),
           ...ticketPatch(from, ticket),
@@ -181,7 +177,7 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     // A grant announcement in flight posts its comment first (access is gone already; only the
     // record and the revoke's comment wait). It stores its review on the lease without a new
     // version: the lease is read again so that the revoke's write keeps it.
-    let moved = await revoke(lease.grantNote !== undefined ? await announcedBefore((await leases.get(leaseId)) ?? lease) : lease);
+    let moved = await revoke(lease.grantNote !== undefined ? await announcedBefore(deps, (await leases.get(leaseId)) ?? lease) : lease);
     // The lease changed under the revoke while its bindings went (a note, an extension): it is still
     // open, so the revoke stands, unless a timed revoke now meets a later expiry.
     for (let attempt = 0; !moved.ok && moved.current?.status === lease.status && attempt < 2; attempt += 1) {
@@ -227,13 +223,11 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
       const reason = `RoleBinding(s) ${foreign.join(', ')} carry this lease's name but are not its own; they were left untouched and must be checked by a person`;
       audit.record({ kind: 'failure', at, actor, ...leaseAuditFields(moved.lease), code: 'backend-error', cause, reason });
     }
-    const lines = [
-      revokedMessage(moved.lease, cause, at, foreign),
-      ...(verification === undefined ? [] : [revokeVerifiedLine(moved.lease, check, verification)]),
-      ...sessionsLines(sessions),
-      ...(evidenceQueued ? ['What the subject did during the lease will follow on this ticket, from the audit log, once it is complete.'] : []),
-    ];
-    await commentSafely(deps, moved.lease.source, moved.lease.ticketKey, lines.join('\n'));
+    // Owed to a holder of the announcement: it says it (the sweep, if it dies; and if it deferred the
+    // grant's just before this write). A holder that settled just before this write is gone: said here.
+    const { revokeNote, announceAt } = moved.lease;
+    if (revokeNote === undefined) await commentSafely(deps, moved.lease.source, moved.lease.ticketKey, told(moved.lease));
+    else if (announceAt === undefined) await deps.owedRevokes.tell(leaseId).catch((error: unknown) => logger.warn('owed revoke comment left to the sweep', { leaseId, error: describeError(error) }));
     return { kind: 'revoked', lease: moved.lease };
   }
 }

@@ -17,6 +17,7 @@ import type { AnnounceGrant } from './announce-grant.js';
 import { checkIdleLeases, type IdleCheck } from './check-idle.js';
 import type { ReviewLease } from './review-lease.js';
 import { FIX_KINDS, type SweepSummary } from './sweep-summary.js';
+import type { OwedRevokes } from './owed-revoke-comments.js';
 
 export interface SweepLeasesDeps extends LeaseDeps {
   readonly catalog: Catalog;
@@ -40,6 +41,8 @@ export interface SweepLeasesDeps extends LeaseDeps {
   readonly announce: AnnounceGrant;
   /** The idle check of a lease whose idle watch is due (absent: no cluster has an audit log); see check-idle.ts. */
   readonly checkIdle?: ((lease: Lease) => Promise<IdleCheck>) | undefined;
+  /** Posts a revoke comment left to a grant announcement's holder that died owing it. */
+  readonly owedRevokes: Pick<OwedRevokes, 'due' | 'tell'>;
   /** Activity evidence due for posting (absent: no cluster has an audit log). */
   readonly evidence?: { readonly store: EvidenceStore; readonly collect: (due: EvidenceDue) => Promise<EvidenceOutcome> } | undefined;
   /** Review tasks of emergency leases: opened, given their evidence, checked for done; unreviewed ones counted. */
@@ -136,6 +139,9 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
       });
     }
 
+    await step('read the owed revoke comments', async () => {
+      for (const due of await deps.owedRevokes.due(now, deps.batchSize)) await step(`post the owed revoke comment of lease ${due.leaseId}`, async () => void (await deps.owedRevokes.tell(due.leaseId)));
+    });
     // Last: after the revokes (a lease revoked in this run is REVOKED) and the scan (cleanup comes before reporting).
     const evidence = deps.evidence;
     if (evidence !== undefined) {

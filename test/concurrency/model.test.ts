@@ -6,6 +6,7 @@ import { MemoryOwedAnnouncements } from '../fakes/memory-announcements.js';
 import { MemoryEvidenceStore } from '../fakes/memory-evidence-store.js';
 import { MemoryLeaseStore } from '../fakes/memory-lease-store.js';
 import { MemoryIdleWatches } from '../fakes/memory-idle-watches.js';
+import { MemoryOwedRevokeComments } from '../fakes/memory-revoke-comments.js';
 import { wire } from '../support/use-cases.js';
 import { KNOWN_RACES, run, schedule, settings, type ModelStore } from './model.js';
 
@@ -18,7 +19,7 @@ const { runs: RUNS, seed: SEED, path: PATH } = settings('KUBE_LEASE_RUNS', 400);
 
 function memoryStore(catalog: string): Promise<ModelStore> {
   const leases = new MemoryLeaseStore();
-  const app = wire(catalog, { leases, evidence: new MemoryEvidenceStore(leases), announcements: new MemoryOwedAnnouncements(leases), idleWatches: new MemoryIdleWatches(leases) });
+  const app = wire(catalog, { leases, evidence: new MemoryEvidenceStore(leases), announcements: new MemoryOwedAnnouncements(leases), idleWatches: new MemoryIdleWatches(leases), revokeComments: new MemoryOwedRevokeComments(leases) });
   const history: LeaseHistory = {
     leasesBetween: async (period) => leases.all().filter((l) => overlapsPeriod(l, period)),
     denialsBetween: async (period) => leases.denials().filter((d) => deniedInPeriod(d, period)),

@@ -166,6 +166,12 @@ describe('the grant announcement in the packaged template', () => {
     // The evidence queue stays: the sweep takes posted evidence off it, and nothing else does.
     expect(await allowed(packagedFunction(template, 'SweepLeasesLambdaFunction'), 'dynamodb:DeleteItem', table, key('evidence#0123456789abcdef0123'))).toBe(true);
     expect(await allowed(packagedFunction(template, 'ActivateLeaseLambdaFunction'), 'dynamodb:DeleteItem', table, key('evidence#0123456789abcdef0123'))).toBe(false);
+    // So does the queue of revoke comments owed to a holder: the sweep drops a told one, and only it.
+    const owedRevoke = key('lease#0123456789abcdef0123#revoke-comment');
+    expect(await allowed(packagedFunction(template, 'SweepLeasesLambdaFunction'), 'dynamodb:DeleteItem', table, owedRevoke)).toBe(true);
+    for (const id of ['JiraWebhookLambdaFunction', 'ActivateLeaseLambdaFunction', 'RevokeLeaseLambdaFunction']) {
+      expect(await allowed(packagedFunction(template, id), 'dynamodb:DeleteItem', table, owedRevoke)).toBe(false);
+    }
   });
 });
 
@@ -237,6 +243,12 @@ describe('the roles cannot forward events or rewrite items of other kinds (IAM s
       [timer, 'dynamodb:PutItem', `evidence#${id}`, true],
       [sweep, 'dynamodb:PutItem', `lease#${id}`, true],
       [sweep, 'dynamodb:UpdateItem', `evidence#${id}`, true],
+      // A revoke that leaves its comment to an announcement's holder queues it (an UpdateItem that
+      // creates the item: the timers may not put a lease# item); the sweep takes it over.
+      [webhook, 'dynamodb:UpdateItem', `lease#${id}#revoke-comment`, true],
+      [timer, 'dynamodb:UpdateItem', `lease#${id}#revoke-comment`, true],
+      [sweep, 'dynamodb:UpdateItem', `lease#${id}#revoke-comment`, true],
+      [sweep, 'dynamodb:DeleteItem', `lease#${id}#revoke-comment`, true],
       // Which ticket id a key names, for the CLI's --ticket: written beside a lease's create and when a
       // moved issue's lease is met under its new key (webhook), or a grant is finished (sweep).
       [webhook, 'dynamodb:PutItem', 'ticketkey#jira#OPS-1', true],

@@ -27,7 +27,7 @@ export class MemoryOwedAnnouncements implements OwedAnnouncements {
   async settle(leaseId: string, heldUntil: string, review: AccessVerification, entry: HistoryEntry): Promise<boolean> {
     this.enter('settle');
     const lease = this.lease(leaseId);
-    if (lease === undefined || lease.announceAt !== heldUntil) return false;
+    if (lease?.status !== 'ACTIVE' || lease.announceAt !== heldUntil || lease.grantNote === undefined) return false;
     const { announceAt: _announceAt, grantNote: _grantNote, ...rest } = lease;
     this.leases.replace({ ...rest, verification: { ...lease.verification, granted: review }, history: [...lease.history, entry] });
     return true;
@@ -36,8 +36,17 @@ export class MemoryOwedAnnouncements implements OwedAnnouncements {
   async defer(leaseId: string, heldUntil: string, retryAt: string, note: string): Promise<boolean> {
     this.enter('defer');
     const lease = this.lease(leaseId);
-    if (lease === undefined || lease.announceAt !== heldUntil) return false;
+    if (lease?.status !== 'ACTIVE' || lease.announceAt !== heldUntil || lease.grantNote === undefined) return false;
     this.leases.replace({ ...lease, announceAt: retryAt, grantNote: note });
+    return true;
+  }
+
+  async revokeTold(leaseId: string, heldUntil: string | undefined): Promise<boolean> {
+    this.enter('revokeTold');
+    const lease = this.lease(leaseId);
+    if (lease?.status !== 'REVOKED' || lease.revokeNote === undefined || lease.announceAt !== heldUntil) return false;
+    const { announceAt: _announceAt, revokeNote: _revokeNote, ...rest } = lease;
+    this.leases.replace(rest);
     return true;
   }
 

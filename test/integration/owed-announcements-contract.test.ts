@@ -103,17 +103,20 @@ describe.each(stores)('OwedAnnouncements contract: %s', (_name, open) => {
     expect(stale).toBeUndefined();
   });
 
-  it('is cleared by a revoke, after which nothing can take or settle it; a settle meanwhile keeps the revoke\'s review', async () => {
+  it('is cleared by a revoke, after which nothing can take, settle or defer it, not even on a REVOKED lease that kept it', async () => {
     // Prepare
     const { owed, leases } = await open();
     const lease = await activeLease(leases, 'd0000000000000000004');
     const other = await activeLease(leases, 'd0000000000000000005');
-    // Act: one revoked while owed; the other revoked with its own review while its holder still tells.
+    // Act: one revoked while owed; the other revoked with its own review, its grant left (no revoke
+    // writes that: the lease is REVOKED, and a grant's announcement is never settled or deferred on one).
     const revoked = await leases.transition(lease, 'REVOKED', entry('revoke'), { revokedAt: HELD, revokeCause: 'early', grantNote: null, announceAt: null });
     const taken = await owed.take(lease, '2026-01-01T00:30:00.000Z', '2026-01-01T00:31:00.000Z');
     const settled = await owed.settle(lease.id, HELD, review(true), entry('grant announced'));
     const otherRevoked = await leases.transition(other, 'REVOKED', entry('revoke'), { revokedAt: HELD, revokeCause: 'early', verification: { revoked: review(false) } });
     const otherSettled = await owed.settle(other.id, HELD, review(true), entry('grant announced'));
+    const otherDeferred = await owed.defer(other.id, HELD, '2026-01-01T00:05:00.000Z', '');
+    const otherTaken = await owed.take(other, '2026-01-01T00:30:00.000Z', '2026-01-01T00:31:00.000Z');
     // Assess
     expect(revoked.ok).toBe(true);
     expect(taken).toBeUndefined();
@@ -122,8 +125,41 @@ describe.each(stores)('OwedAnnouncements contract: %s', (_name, open) => {
     expect(stored?.grantNote).toBeUndefined();
     expect(stored?.announceAt).toBeUndefined();
     expect(otherRevoked.ok).toBe(true);
-    expect(otherSettled).toBe(true);
-    expect(await leases.get(other.id)).toMatchObject({ status: 'REVOKED', verification: { granted: review(true), revoked: review(false) } });
+    expect([otherSettled, otherDeferred, otherTaken]).toEqual([false, false, undefined]);
+    const otherStored = await leases.get(other.id);
+    expect(otherStored).toMatchObject({ status: 'REVOKED', announceAt: HELD, verification: { revoked: review(false) } });
+    expect(otherStored?.verification?.granted).toBeUndefined();
+  });
+
+  it("keeps a revoke's comment owed to the holder: its grant can no longer be settled or deferred, and the owed comment is cleared once", async () => {
+    // Prepare
+    const { owed, leases } = await open();
+    const lease = await activeLease(leases, 'd0000000000000000006');
+    const gone = await activeLease(leases, 'd0000000000000000007');
+    // Act: the revoke meets the held announcement: grant cleared, the hold kept, its comment owed.
+    const revoked = await leases.transition(lease, 'REVOKED', entry('revoke'), { revokedAt: HELD, revokeCause: 'early', grantNote: null, revokeNote: 'Access revoked (lease x)' });
+    const settled = await owed.settle(lease.id, HELD, review(true), entry('grant announced'));
+    const deferred = await owed.defer(lease.id, HELD, '2026-01-01T00:05:00.000Z', '');
+    const taken = await owed.take(lease, '2026-01-01T00:30:00.000Z', '2026-01-01T00:31:00.000Z');
+    const stored = await leases.get(lease.id);
+    const otherHold = await owed.revokeTold(lease.id, '2026-01-01T00:09:00.000Z');
+    const told = await owed.revokeTold(lease.id, HELD);
+    const again = await owed.revokeTold(lease.id, HELD);
+    // The holder settled just before the revoke's write: the hold is gone, the revoke clears its own note.
+    await owed.settle(gone.id, HELD, review(true), entry('grant announced'));
+    const goneRevoked = await leases.transition(gone, 'REVOKED', entry('revoke'), { revokedAt: HELD, revokeCause: 'early', grantNote: null, revokeNote: 'Access revoked (lease y)' });
+    const goneTold = await owed.revokeTold(gone.id, undefined);
+    // Assess
+    expect(revoked.ok).toBe(true);
+    expect([settled, deferred, taken]).toEqual([false, false, undefined]);
+    expect(stored).toMatchObject({ status: 'REVOKED', announceAt: HELD, revokeNote: 'Access revoked (lease x)' });
+    expect(stored?.grantNote).toBeUndefined();
+    expect([otherHold, told, again]).toEqual([false, true, false]);
+    const after = await leases.get(lease.id);
+    expect([after?.revokeNote, after?.announceAt, after?.status]).toEqual([undefined, undefined, 'REVOKED']);
+    expect(goneRevoked.ok && goneRevoked.lease.announceAt).toBeUndefined();
+    expect(goneTold).toBe(true);
+    expect((await leases.get(gone.id))?.revokeNote).toBeUndefined();
   });
 });
 

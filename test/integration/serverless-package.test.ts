@@ -254,7 +254,8 @@ describe('serverless package', () => {
     const puts = statements(template.Resources.TimerRole).filter((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]).includes('dynamodb:PutItem'));
     expect(puts.map((st) => [st.Action, st.Condition])).toEqual([[['dynamodb:PutItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['evidence#*'] } }]]);
     const deletes = statements(template.Resources.SweepRole).filter((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]).includes('dynamodb:DeleteItem'));
-    expect(deletes.map((st) => st.Condition)).toEqual([{ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['evidence#*'] } }]);
+    // The sweep's deletes: posted evidence's and told revoke comments' queue items, never a lease.
+    expect(deletes.map((st) => st.Condition)).toEqual([{ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['evidence#*', 'lease#*#revoke-comment'] } }]);
     // No announcement queue, no announcement event: the timers delete nothing, and no role puts events.
     expect(actionsOf('TimerRole')).not.toContain('dynamodb:DeleteItem');
     for (const role of ['WebhookRole', 'TimerRole', 'SweepRole']) expect(actionsOf(role)).not.toContain('events:PutEvents');

@@ -19,6 +19,9 @@ import type { OwedAnnouncements } from '../../lib/ports/owed-announcements.js';
 import type { IdleWatches } from '../../lib/ports/idle-watches.js';
 import { makeAnnounceGrant } from '../../lib/use-cases/announce-grant.js';
 import { MemoryOwedAnnouncements } from '../fakes/memory-announcements.js';
+import { MemoryOwedRevokeComments } from '../fakes/memory-revoke-comments.js';
+import { makeOwedRevokes } from '../../lib/use-cases/owed-revoke-comments.js';
+import type { OwedRevokeComments } from '../../lib/ports/owed-revoke-comments.js';
 import { MemoryActivityLog } from '../fakes/memory-activity-log.js';
 import { MemoryIdleWatches } from '../fakes/memory-idle-watches.js';
 import { makeCheckIdle } from '../../lib/use-cases/check-idle.js';
@@ -39,7 +42,7 @@ export const approver: Person = { id: 'acct-bob', email: 'bob@example.com', disp
  */
 export function useCases(catalogText: string = DEMO_CATALOG, options: { readonly onCall?: OnCallDirectory } = {}) {
   const leases = new MemoryLeaseStore();
-  return wire(catalogText, { leases, evidence: new MemoryEvidenceStore(leases), announcements: new MemoryOwedAnnouncements(leases), idleWatches: new MemoryIdleWatches(leases) }, options);
+  return wire(catalogText, { leases, evidence: new MemoryEvidenceStore(leases), announcements: new MemoryOwedAnnouncements(leases), idleWatches: new MemoryIdleWatches(leases), revokeComments: new MemoryOwedRevokeComments(leases) }, options);
 }
 
 /** The stores the lease records live in: the in-memory ones, or the DynamoDB adapters (the concurrency suite on dynalite). */
@@ -47,6 +50,8 @@ export interface LeaseStores<L extends LeaseStore, A extends OwedAnnouncements, 
   readonly leases: L;
   /** The sweep's progress through the audit log for leases with an idle timeout. */
   readonly idleWatches: W;
+  /** Revoke comments left to an announcement's holder, queued for the sweep (its holder may die owing one). */
+  readonly revokeComments: OwedRevokeComments;
   /** Grant announcements owed on the leases (the ticket could not be told): the sweep posts them. */
   readonly announcements: A;
   /** The evidence on the leases. */
@@ -76,8 +81,9 @@ export function wire<L extends LeaseStore, A extends OwedAnnouncements, E extend
   const activity = new MemoryActivityLog(catalog.clusters, clock);
   // kube-lease's own RoleBinding writes reach the cluster's audit log, as on a real cluster.
   ports.cluster.onBindingWrite = (cluster, verb, binding, subjects) => activity.recordBindingWrite(cluster, verb, binding, subjects);
-  const { evidence, announcements } = stores;
-  const revokeLease = makeRevokeLease({ ...ports, activity, evidence });
+  const { evidence, announcements, revokeComments } = stores;
+  const owedRevokes = makeOwedRevokes({ ...ports, comments: revokeComments, announcements });
+  const revokeLease = makeRevokeLease({ ...ports, activity, evidence, owedRevokes });
   const announce = makeAnnounceGrant({ ...ports, announcements });
   const activateLease = makeActivateLease({ ...ports, revokeLease, announce });
   const grantAccess = makeGrantAccess({ ...ports, metrics, onCall: options.onCall, catalog, schedulePrefix: 'kube-lease-test', pendingGraceSeconds: 120, announce });
@@ -102,8 +108,9 @@ export function wire<L extends LeaseStore, A extends OwedAnnouncements, E extend
     evidence: { store: evidence, collect: collectEvidence },
     announce,
     checkIdle,
+    owedRevokes,
   });
-  return { ...ports, jira, metrics, catalog, activity, evidence, evidenceMac, announcements, idleWatches, checkIdle, revokeLease, announce, activateLease, grantAccess, closeTicket, processTicket, sweepLeases, collectEvidence };
+  return { ...ports, jira, metrics, catalog, activity, evidence, evidenceMac, announcements, revokeComments, owedRevokes, idleWatches, checkIdle, revokeLease, announce, activateLease, grantAccess, closeTicket, processTicket, sweepLeases, collectEvidence };
 }
 
 let approvals = 0;

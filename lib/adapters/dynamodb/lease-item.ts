@@ -74,6 +74,7 @@ export const leaseItemSchema = z.object({
   accessCheck: z.object({ verb: z.string(), resource: z.string(), group: z.string(), subresource: z.string().optional() }).optional(),
   grantNote: z.string().optional(),
   announceAt: z.string().optional(),
+  revokeNote: z.string().optional(),
   verification: z.object({ granted: verification.optional(), revoked: verification.optional() }).optional(),
   endSessions: z.boolean().optional(),
   endStreams: z.array(z.enum(STREAM_KINDS)).optional(),
@@ -107,6 +108,9 @@ export const deliveryKey = (digest: string): string => `delivery#${digest}`;
 /** A lease's place on the evidence queue (in the status index under EVIDENCE_DUE_STATUS). */
 export const evidenceKey = (id: string): string => `evidence#${id}`;
 export const EVIDENCE_DUE_STATUS = 'EVIDENCE_DUE';
+/** A REVOKED lease's place on the queue of revoke comments owed to a holder (a `lease#` key: the roles that revoke may write it). */
+export const revokeCommentKey = (id: string): string => `lease#${id}#revoke-comment`;
+export const REVOKE_COMMENT_DUE_STATUS = 'REVOKE_COMMENT_DUE';
 
 /** The item holding a requester's places for open leases (a string set of lease ids), for the cap. */
 export const placesKey = (source: string, requester: Person): string => `places#${requesterRef(source, requester)}`;

@@ -9,31 +9,50 @@ export interface QueuedLease {
   readonly dueAt: string;
 }
 
+/** What a queue's items are: their key, their status in the index, and (if any) their `record` kind. */
+export interface QueueKind {
+  readonly key: (leaseId: string) => string;
+  readonly status: string;
+  /**
+   * Items under a `lease#` key carry a `record` (what the lease history's scan skips) and are made by
+   * an UpdateItem, which the roles that write them may do on `lease#` keys (PutItem: not all of them).
+   */
+  readonly record?: string;
+}
+
 /**
- * A queue of leases in the lease table: one item per lease (`<prefix>#<lease id>`), in the status
- * index under its own status, so the sweep queries only what is due. Used for the activity
- * evidence (`evidence#`, EVIDENCE_DUE).
+ * A queue of leases in the lease table: one item per lease, in the status index under its own
+ * status, so the sweep queries only what is due. Used for the activity evidence (`evidence#<id>`,
+ * EVIDENCE_DUE) and for revoke comments owed to a holder (`lease#<id>#revoke-comment`).
  */
 export class DynamoDbLeaseQueue {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly kind: { readonly key: (leaseId: string) => string; readonly status: string },
+    private readonly kind: QueueKind,
   ) {}
 
   /** Idempotent: queueing again keeps the first due time. */
   async queue(leaseId: string, dueAt: Date): Promise<void> {
+    const { key, status, record } = this.kind;
+    const item = { pk: key(leaseId), status, dueAt: dueAt.toISOString(), leaseId };
     try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: this.kind.key(leaseId), status: this.kind.status, dueAt: dueAt.toISOString(), leaseId },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+      if (record === undefined) await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      else {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: item.pk },
+            UpdateExpression: 'SET #status = :status, dueAt = :dueAt, leaseId = :leaseId, #record = :record',
+            ConditionExpression: 'attribute_not_exists(pk)',
+            ExpressionAttributeNames: { '#status': 'status', '#record': 'record' },
+            ExpressionAttributeValues: { ':status': status, ':dueAt': item.dueAt, ':leaseId': leaseId, ':record': record },
+          }),
+        );
+      }
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return;
-      throw storeError('PutItem', error);
+      throw storeError(record === undefined ? 'PutItem' : 'UpdateItem', error);
     }
   }
 

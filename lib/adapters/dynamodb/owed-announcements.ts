@@ -32,22 +32,22 @@ export class DynamoDbOwedAnnouncements implements OwedAnnouncements {
   }
 
   async settle(leaseId: string, heldUntil: string, review: AccessVerification, entry: HistoryEntry): Promise<boolean> {
-    const names = { '#announceAt': 'announceAt', '#grantNote': 'grantNote', '#history': 'history', '#verification': 'verification', '#dueAt': 'dueAt', '#expiresAt': 'expiresAt', '#idle': 'idle', '#checkAt': 'checkAt' };
-    const common = { ':held': heldUntil, ':entry': [plain(entry)] };
+    const names = { '#status': 'status', '#announceAt': 'announceAt', '#grantNote': 'grantNote', '#history': 'history', '#verification': 'verification', '#dueAt': 'dueAt', '#expiresAt': 'expiresAt', '#idle': 'idle', '#checkAt': 'checkAt' };
+    const common = { ':held': heldUntil, ':active': 'ACTIVE', ':entry': [plain(entry)] };
     // Back in the index at the lease's next idle check (never after its expiry), else at its expiry
     // as stored now (an extension may have moved it).
     const tail = '#history = list_append(#history, :entry), #dueAt = if_not_exists(#idle.#checkAt, #expiresAt) REMOVE #announceAt, #grantNote';
-    // A revoke meanwhile may have stored its own review: add the grant's beside it, never over it.
+    // Any review stored already is kept: the grant's is added beside it, never over it. Never on a REVOKED lease.
     const first = await this.update(leaseId, {
       UpdateExpression: `SET #verification = :verification, ${tail}`,
-      ConditionExpression: '#announceAt = :held AND attribute_not_exists(#verification)',
+      ConditionExpression: '#status = :active AND #announceAt = :held AND attribute_exists(#grantNote) AND attribute_not_exists(#verification)',
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: { ...common, ':verification': { granted: plain(review) } },
     });
     if (first !== false) return true;
     const second = await this.update(leaseId, {
       UpdateExpression: `SET #verification.#granted = :granted, ${tail}`,
-      ConditionExpression: '#announceAt = :held AND attribute_exists(#verification)',
+      ConditionExpression: '#status = :active AND #announceAt = :held AND attribute_exists(#grantNote) AND attribute_exists(#verification)',
       ExpressionAttributeNames: { ...names, '#granted': 'granted' },
       ExpressionAttributeValues: { ...common, ':granted': plain(review) },
     });
@@ -57,9 +57,20 @@ export class DynamoDbOwedAnnouncements implements OwedAnnouncements {
   async defer(leaseId: string, heldUntil: string, retryAt: string, note: string): Promise<boolean> {
     const updated = await this.update(leaseId, {
       UpdateExpression: 'SET #announceAt = :retry, #dueAt = :retry, #grantNote = :note',
-      ConditionExpression: '#announceAt = :held',
-      ExpressionAttributeNames: { '#announceAt': 'announceAt', '#dueAt': 'dueAt', '#grantNote': 'grantNote' },
-      ExpressionAttributeValues: { ':held': heldUntil, ':retry': retryAt, ':note': note },
+      ConditionExpression: '#status = :active AND #announceAt = :held AND attribute_exists(#grantNote)',
+      ExpressionAttributeNames: { '#status': 'status', '#announceAt': 'announceAt', '#dueAt': 'dueAt', '#grantNote': 'grantNote' },
+      ExpressionAttributeValues: { ':active': 'ACTIVE', ':held': heldUntil, ':retry': retryAt, ':note': note },
+    });
+    return updated !== false;
+  }
+
+  async revokeTold(leaseId: string, heldUntil: string | undefined): Promise<boolean> {
+    const held = heldUntil === undefined ? 'attribute_not_exists(#announceAt)' : '#announceAt = :held';
+    const updated = await this.update(leaseId, {
+      UpdateExpression: 'SET #dueAt = #expiresAt REMOVE #announceAt, #revokeNote',
+      ConditionExpression: `#status = :revoked AND attribute_exists(#revokeNote) AND ${held}`,
+      ExpressionAttributeNames: { '#announceAt': 'announceAt', '#dueAt': 'dueAt', '#expiresAt': 'expiresAt', '#status': 'status', '#revokeNote': 'revokeNote' },
+      ExpressionAttributeValues: { ':revoked': 'REVOKED', ...(heldUntil === undefined ? {} : { ':held': heldUntil }) },
     });
     return updated !== false;
   }
