@@ -46,6 +46,9 @@ export function parseBindingChange(json: unknown): BindingChange | undefined {
   // A dry run (`?dryRun=All`, as the grant's preflight sends) changes nothing.
   if (new URLSearchParams(event.requestURI.split('?')[1] ?? '').has('dryRun')) return undefined;
   const requestObject = record(json)?.['requestObject'];
+  // A DELETE may carry its DeleteOptions in the body (client-go's Delete, `kubectl delete --dry-run=server`): a dry run there too.
+  const bodyDryRun = record(requestObject)?.['dryRun'];
+  if (bodyDryRun !== undefined && !(Array.isArray(bodyDryRun) && bodyDryRun.length === 0)) return undefined;
   const name = ref.name ?? objectName(String(record(record(requestObject)?.['metadata'])?.['name'] ?? ''));
   if (name === undefined || name === '(invalid)' || ref.namespace === undefined || ref.namespace === '(invalid)') return undefined;
   const subjects = event.verb === 'create' ? subjectsOf(requestObject) : undefined;
