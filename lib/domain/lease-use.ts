@@ -32,6 +32,12 @@ export function leaseUse(lease: Lease, seal: SealCheck | undefined): LeaseUseFin
   if (evidence.summary === undefined) return { use: 'not known', why: `the evidence could not be collected: ${evidence.error ?? 'no summary'}` };
   if (seal?.kind === 'invalid') return { use: 'not known', why: 'the evidence record was altered (its seal does not verify)' };
   const summary = evidence.summary;
+  // No request in evidence that may miss some is no proof of none: never `unused` on it.
+  if (summary.byRequest.length === 0) {
+    if (seal?.kind === 'unsealed' && seal.keyed) return { use: 'not known', why: 'the evidence has no seal although seals are verified: it may have been removed' };
+    if (summary.unreadable !== undefined && (summary.unreadable.count > 0 || !summary.unreadable.complete)) return { use: 'not known', why: 'audit events of its window were cut off by the log: activity may be missing' };
+    if ((evidence.findings ?? []).length > 0) return { use: 'not known', why: `the evidence window is not the cluster's record alone: ${evidence.findings?.[0] ?? ''}` };
+  }
   const allowed = summary.byRequest.reduce((n, r) => n + r.count, 0);
   const times = summary.firstAt !== undefined && summary.lastAt !== undefined ? { firstAt: summary.firstAt, lastAt: summary.lastAt } : {};
   // Rows beyond the summary's limit were counted, not listed: which verbs were not used is then not known.
