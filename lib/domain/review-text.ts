@@ -37,11 +37,11 @@ export function describePack(built: { readonly pack: ReviewPack; readonly digest
 /** The note recording a sign-off on the review ticket. */
 export function signOffText(r: { readonly key: string; readonly status: string; readonly by?: string | undefined; readonly at?: string | undefined; readonly statedDigest?: string | undefined; readonly attachedDigest?: string | undefined; readonly matches: boolean }): string {
   const verdict = r.matches
-    ? 'They match: the files signed off are the files filed with this digest.'
+    ? 'They match: the attached files are the files the description\'s digest names. Whoever can edit this ticket can change both: to tie them to kube-lease\'s records, build the pack of this period again and compare its digest.'
     : 'They DO NOT match: the pack files were changed, removed or never attached after filing; this sign-off does not cover the pack as filed.';
   return [
     `${SIGN_OFF_MARKER} ${r.key} was moved to "${r.status}" by ${r.by ?? '(not recorded by the ticket system)'} at ${r.at ?? '(not recorded by the ticket system)'}.`,
-    `Digest stated at filing: ${r.statedDigest ?? '(none in the description)'}. Digest of the pack files attached now, recomputed from their bytes: ${r.attachedDigest ?? '(the two pack files are not both attached)'}.`,
+    `Digest the description states now (written there at filing): ${r.statedDigest ?? '(none in the description)'}. Digest of the pack files attached now, recomputed from their bytes: ${r.attachedDigest ?? '(the two pack files are not both attached)'}.`,
     verdict,
   ].join('\n');
 }
