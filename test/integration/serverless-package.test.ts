@@ -101,7 +101,7 @@ describe('serverless package', () => {
     const actions = (role?.Policies ?? []).flatMap((p) => p.PolicyDocument.Statement.flatMap((st) => st.Action));
     // Assess
     expect(rules.map((r) => [r.Properties.ScheduleExpression, r.Properties.State])).toEqual([['cron(0 6 1 1,4,7,10 ? *)', 'DISABLED']]);
-    expect(actions.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'kms:VerifyMac', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'ssm:GetParameter']);
+    expect(actions.sort()).toEqual(['dynamodb:Scan', 'kms:VerifyMac', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'ssm:GetParameter']);
   });
 
   it('declares the lease table as the code creates it, on demand with point-in-time recovery', () => {
