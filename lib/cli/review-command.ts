@@ -73,7 +73,7 @@ export async function runReview(args: readonly string[], io: ReviewIo): Promise<
         print(`${r.key} is not signed off: its status is "${r.status}"\n`, r);
         return 1;
       }
-      print(`${r.key} signed off by ${r.by ?? '(not recorded)'} at ${r.at ?? '(not recorded)'}\n  digest filed:    ${r.statedDigest ?? '(none)'}\n  digest attached: ${r.attachedDigest ?? '(pack files missing)'}\n  ${r.matches ? 'match: the files signed off are the files filed' : 'NO MATCH: the sign-off does not cover the pack as filed'}\n  ${r.note === 'added' ? 'recorded on the ticket' : 'already recorded on the ticket'}\n`, r);
+      print(`${r.key} signed off by ${r.by ?? '(not recorded)'} at ${r.at ?? '(not recorded)'}\n  digest the description states: ${r.statedDigest ?? '(none)'}\n  digest of the attached files:  ${r.attachedDigest ?? '(pack files missing)'}\n  ${r.matches ? 'match: the attached files have the digest the description states (an editor of the ticket could have changed both; rebuild the pack to compare with the records)' : 'NO MATCH: the attached files do not have the digest the description states'}\n  ${r.note === 'added' ? 'recorded on the ticket' : 'already recorded on the ticket'}\n`, r);
       return r.matches ? 0 : 1;
     }
     const period = parseReviewPeriod(values.period ?? '');

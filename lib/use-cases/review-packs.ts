@@ -42,7 +42,7 @@ export interface SignOffRecord extends FiledTicket {
   readonly statedDigest?: string | undefined;
   /** The digest of the pack's files as attached now, recomputed from their bytes. */
   readonly attachedDigest?: string | undefined;
-  /** Whether the two agree: the files signed off are the files filed. */
+  /** Whether the two agree: the attached files have the digest the description states now (an editor of the ticket can change both). */
   readonly matches: boolean;
   readonly note?: 'added' | 'present' | undefined;
 }
