@@ -50,8 +50,9 @@ export function makeFinishPending(deps: FinishPendingDeps): (lease: Lease) => Pr
     const ticket = await sourceOf(deps.tickets, lease.source).getTicket(lease.ticketKey);
     if (stillAsksFor(lease, ticket, deps.catalog)) {
       const outcome = await deps.grantAccess(ticket, 'sweep');
-      // Another attempt (a concurrent sweep, Jira's retry) took the lease over first and is finishing it.
-      if (outcome.kind === 'duplicate' && outcome.lease.id === lease.id && outcome.lease.status === 'PENDING') return 'busy';
+      // Another attempt (a concurrent sweep, Jira's retry) took the lease over moments ago and is finishing it.
+      const other = outcome.kind === 'duplicate' && outcome.lease.id === lease.id && outcome.lease.status === 'PENDING' ? outcome.lease : undefined;
+      if (other !== undefined && clock.now().getTime() - lastActivityAt(other) <= deps.pendingGraceSeconds * 1000) return 'busy';
       const after = await leases.get(lease.id);
       if (after?.status === 'ACTIVE' || after?.status === 'REVOKED') return true;
     }
