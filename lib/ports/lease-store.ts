@@ -1,4 +1,4 @@
-import type { DeniedApproval, HistoryEntry, Lease, LeaseStatus, RevokeCause } from '../domain/lease.js';
+import type { AccessVerification, DeniedApproval, HistoryEntry, Lease, LeaseStatus, RevokeCause } from '../domain/lease.js';
 import type { TicketRef, TicketSourceName } from '../domain/ticket.js';
 
 /** A create either made the lease, or found that its approval was decided already (a lease, or a denial). */
@@ -37,8 +37,12 @@ export interface TransitionPatch {
   readonly revokeNote?: string | null;
   /** A revoke that could not finish, remembered for the sweep (see Lease.revokeRequested). */
   readonly revokeRequested?: Lease['revokeRequested'];
-  /** The API server's answers after the grant and the revoke (the whole object, replaced). */
-  readonly verification?: Lease['verification'];
+  /**
+   * The API server's answers after the revoke: stored as `verification.revoked`, beside whatever
+   * `verification.granted` the item holds when written (a grant's announcement settles it without
+   * a new version, so it may land after the revoke read the lease: it is never overwritten).
+   */
+  readonly revokeVerification?: AccessVerification;
   /** What the revoke found of the subject's streams and did about them. */
   readonly sessions?: Lease['sessions'];
   /**

@@ -168,7 +168,7 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
           revokedAt: at,
           revokeCause: cause,
           ...owed,
-          ...(verification === undefined ? {} : { verification: { ...from.verification, revoked: verification } }),
+          ...(verification === undefined ? {} : { revokeVerification: verification }),
           ...(sessions === undefined ? {} : { sessions }),
           ...ticketPatch(from, ticket),
         },

@@ -3,11 +3,10 @@ import type { Catalog } from '../domain/catalog.js';
 import { lastActivityAt, type Lease } from '../domain/lease.js';
 import { describeError } from '../errors.js';
 import { ownerOf } from '../ports/cluster.js';
-import { sourceOf } from '../ports/ticket-source.js';
 import type { ActivateLeaseInput, ActivateOutcome } from './activate-lease.js';
 import type { GrantOutcome } from './grant/grant-access.js';
 import type { LeaseDeps } from './lease-deps.js';
-import { failLease } from './fail-lease.js';
+import { makeFinishPending } from './finish-pending.js';
 import { findDueLeases } from './due-leases.js';
 import type { RevokeLeaseInput, RevokeOutcome } from './revoke-lease.js';
 import type { TicketSnapshot } from '../domain/ticket.js';
@@ -67,6 +66,7 @@ export interface SweepOptions {
 
 export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions) => Promise<SweepSummary> {
   const { leases, clock, logger, cluster, audit } = deps;
+  const finishPending = makeFinishPending(deps);
   /** When this process last ran the scan: a sweep more often than once a minute (local mode) scans once in such a minute. */
   let lastScanAt: number | undefined;
   const scanDue = (now: Date) =>
@@ -165,22 +165,6 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
     }
     return summary;
   };
-
-  /** Finish the grant if the ticket still qualifies for this very approval; otherwise roll it back. */
-  async function finishPending(lease: Lease): Promise<boolean | 'busy'> {
-    // Another attempt took the lease over recently (a retry finishing it): not abandoned.
-    if (clock.now().getTime() - lastActivityAt(lease) <= deps.pendingGraceSeconds * 1000) return 'busy';
-    const ticket = await sourceOf(deps.tickets, lease.source).getTicket(lease.ticketKey);
-    if (ticket.state === 'approved' && ticket.approval !== undefined && lease.approvals.includes(ticket.approval.id)) {
-      await deps.grantAccess(ticket, 'sweep');
-      const after = await leases.get(lease.id);
-      if (after?.status === 'ACTIVE' || after?.status === 'REVOKED') return true;
-    }
-    const current = await leases.get(lease.id);
-    if (current === undefined || current.status !== 'PENDING') return current?.status === 'ACTIVE';
-    const failed = await failLease(deps, current, 'the grant was interrupted and the ticket no longer qualifies for it', 'sweep');
-    return failed.kind === 'lost' && failed.current?.status === 'ACTIVE';
-  }
 
   /** Our bindings (by label) that no open lease names: their lease is gone, ended, or does not list them. */
   async function deleteOrphans(now: Date): Promise<number> {

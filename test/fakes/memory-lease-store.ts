@@ -81,11 +81,14 @@ export class MemoryLeaseStore implements LeaseStore {
     const current = item?.record === 'lease' ? item.lease : undefined;
     if (current === undefined || current.status !== lease.status || current.version !== lease.version) return { ok: false, current: current && copy(current) };
     const next: Record<string, unknown> = { ...current, status: to, version: current.version + 1, history: [...current.history, entry] };
-    for (const [field, value] of Object.entries(patch)) {
+    const { revokeVerification, ...fields } = patch;
+    for (const [field, value] of Object.entries(fields)) {
       if (value === undefined) continue;
       if (value === null) delete next[field];
       else next[field] = value;
     }
+    // As DynamoDB's SET verification.revoked: beside the stored grant review, never over it.
+    if (revokeVerification !== undefined) next.verification = { ...current.verification, revoked: revokeVerification };
     const moved = copy(next as unknown as Lease);
     this.items.set(lease.id, { record: 'lease', lease: moved });
     const keys = [...(patch.ticketKey === undefined ? [] : [patch.ticketKey]), ...(patch.ticketId !== undefined && current.ticketId === undefined ? [current.ticketKey] : [])];

@@ -113,7 +113,7 @@ describe.each(stores)('OwedAnnouncements contract: %s', (_name, open) => {
     const revoked = await leases.transition(lease, 'REVOKED', entry('revoke'), { revokedAt: HELD, revokeCause: 'early', grantNote: null, announceAt: null });
     const taken = await owed.take(lease, '2026-01-01T00:30:00.000Z', '2026-01-01T00:31:00.000Z');
     const settled = await owed.settle(lease.id, HELD, review(true), entry('grant announced'));
-    const otherRevoked = await leases.transition(other, 'REVOKED', entry('revoke'), { revokedAt: HELD, revokeCause: 'early', verification: { revoked: review(false) } });
+    const otherRevoked = await leases.transition(other, 'REVOKED', entry('revoke'), { revokedAt: HELD, revokeCause: 'early', revokeVerification: review(false) });
     const otherSettled = await owed.settle(other.id, HELD, review(true), entry('grant announced'));
     const otherDeferred = await owed.defer(other.id, HELD, '2026-01-01T00:05:00.000Z', '');
     const otherTaken = await owed.take(other, '2026-01-01T00:30:00.000Z', '2026-01-01T00:31:00.000Z');
@@ -129,6 +129,39 @@ describe.each(stores)('OwedAnnouncements contract: %s', (_name, open) => {
     const otherStored = await leases.get(other.id);
     expect(otherStored).toMatchObject({ status: 'REVOKED', announceAt: HELD, verification: { revoked: review(false) } });
     expect(otherStored?.verification?.granted).toBeUndefined();
+  });
+
+  it("keeps the grant's access review that a settle stored after the revoke read the lease: the revoke's review is added beside it", async () => {
+    // Prepare: the revoke reads the lease before the grant's announcement is settled (settle keeps the version).
+    const { owed, leases } = await open();
+    const raced = await activeLease(leases, 'd0000000000000000008');
+    const settledFirst = await activeLease(leases, 'd0000000000000000009');
+    const neverSettled = await activeLease(leases, 'd0000000000000000010');
+    const settled = await owed.settle(raced.id, HELD, review(true), entry('grant announced'));
+    await owed.settle(settledFirst.id, HELD, review(true), entry('grant announced'));
+    const readAfter = await leases.get(settledFirst.id);
+    // Act: each revoke writes from what it read.
+    const revoke = (lease: Lease) => leases.transition(lease, 'REVOKED', entry('revoke'), { revokedAt: HELD, revokeCause: 'early', grantNote: null, announceAt: null, revokeVerification: review(false) });
+    const moved = [await revoke(raced), readAfter === undefined ? undefined : await revoke(readAfter), await revoke(neverSettled)];
+    // Assess
+    expect(settled).toBe(true);
+    expect(raced.verification).toBeUndefined();
+    expect(moved.map((m) => m?.ok)).toEqual([true, true, true]);
+    for (const id of [raced.id, settledFirst.id]) expect((await leases.get(id))?.verification).toEqual({ granted: review(true), revoked: review(false) });
+    expect((await leases.get(neverSettled.id))?.verification).toEqual({ revoked: review(false) });
+    expect(moved[0]?.ok === true && moved[0].lease.verification).toEqual({ granted: review(true), revoked: review(false) });
+  });
+
+  it('a revoke that lost the lease (a newer version) writes nothing, whichever form its review would take', async () => {
+    const { owed, leases } = await open();
+    const lease = await activeLease(leases, 'd0000000000000000011');
+    await owed.settle(lease.id, HELD, review(true), entry('grant announced'));
+    const newer = await leases.transition(lease, 'ACTIVE', { ...entry('extended'), to: 'ACTIVE' }, { expiresAt: '2026-01-01T02:00:00.000Z' });
+    const lost = await leases.transition(lease, 'REVOKED', entry('revoke'), { revokedAt: HELD, revokeCause: 'early', revokeVerification: review(false) });
+    expect(newer.ok).toBe(true);
+    expect(lost.ok).toBe(false);
+    expect((await leases.get(lease.id))).toMatchObject({ status: 'ACTIVE', verification: { granted: review(true) } });
+    expect((await leases.get(lease.id))?.verification?.revoked).toBeUndefined();
   });
 
   it("keeps a revoke's comment owed to the holder: its grant can no longer be settled or deferred, and the owed comment is cleared once", async () => {

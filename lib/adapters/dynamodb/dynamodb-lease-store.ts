@@ -9,7 +9,8 @@ import { STATUS_DUE_INDEX } from './lease-table.js';
 import { DeliveryClaims } from './delivery-claims.js';
 import { RequesterPlaces } from './requester-places.js';
 import { storeError } from './store-error.js';
-import { denialItemSchema, dueAt, fromItem, leaseKey, leaseTicketRef, placesKey, toItem } from './lease-item.js';
+import { denialItemSchema, fromItem, leaseKey, placesKey, toItem } from './lease-item.js';
+import { transitionUpdate, type TransitionUpdate } from './transition-update.js';
 import { QUERY_PAGE_ITEMS, queryItems, TicketIndex, type QueryInput } from './ticket-index.js';
 
 function asDenial(item: Record<string, unknown>): DeniedApproval | undefined {
@@ -113,65 +114,33 @@ export class DynamoDbLeaseStore implements LeaseStore {
 
   async transition(lease: Lease, to: LeaseStatus, entry: HistoryEntry, patch: TransitionPatch = {}): Promise<TransitionResult> {
     if (!canTransition(lease.status, to)) throw new LeaseStoreError(`lease ${lease.id}: ${lease.status} → ${to} is not an allowed transition`);
-    // An ACTIVE lease whose grant's announcement is owed stays due at its `announceAt` (set with the
-    // ACTIVE write, moved by the announcement's own writes, which leave the version alone): a transition
-    // not setting it reads it from the item; a remembered close (revokeRequested) keeps it due at once.
-    const expiresAt = patch.expiresAt ?? lease.expiresAt;
-    const revokeRequested = patch.revokeRequested ?? lease.revokeRequested;
-    const keepsOwed = to === 'ACTIVE' && patch.announceAt === undefined && revokeRequested === undefined;
-    const announceAt = typeof patch.announceAt === 'string' ? patch.announceAt : undefined;
-    const sets = ['#status = :to', '#version = :next', '#history = list_append(#history, :entry)', keepsOwed ? '#dueAt = if_not_exists(#announceAt, :dueAt)' : '#dueAt = :dueAt'];
-    const names: Record<string, string> = { '#status': 'status', '#version': 'version', '#history': 'history', '#dueAt': 'dueAt', ...(keepsOwed ? { '#announceAt': 'announceAt' } : {}) };
-    const values: Record<string, unknown> = {
-      ':to': to,
-      ':dueAt': dueAt({ status: to, startsAt: lease.startsAt, createdAt: lease.createdAt, expiresAt, announceAt, revokeRequested, idle: lease.idle }),
-      ':from': lease.status,
-      ':version': lease.version,
-      ':next': lease.version + 1,
-      ':entry': [JSON.parse(JSON.stringify(entry)) as unknown],
-    };
-    const removes: string[] = [];
-    if (patch.ticketId !== undefined || patch.ticketKey !== undefined) {
-      // The lease moves to its ticket's id partition of the ticket index (a lease recorded before ids is migrated here).
-      names['#ticketRef'] = 'ticketRef';
-      sets.push('#ticketRef = :ticketRef');
-      values[':ticketRef'] = leaseTicketRef({ source: lease.source, ticketId: patch.ticketId ?? lease.ticketId, ticketKey: patch.ticketKey ?? lease.ticketKey });
-    }
-    for (const [field, value] of Object.entries(patch)) {
-      if (value === undefined) continue;
-      names[`#${field}`] = field;
-      if (value === null) {
-        removes.push(`#${field}`);
-        continue;
+    // The first try writes the verification map as the lease read shows it; if the item says
+    // otherwise (a settle added the grant's review meanwhile), the other form, once.
+    const attempts = patch.revokeVerification === undefined ? [false] : [lease.verification !== undefined, lease.verification === undefined];
+    for (const mapExists of attempts) {
+      try {
+        return await this.moved(lease, to, entry, patch, transitionUpdate(lease, to, entry, patch, mapExists));
+      } catch (error) {
+        if (error instanceof LeaseStoreError) throw error;
+        if (!(error instanceof ConditionalCheckFailedException)) throw storeError('UpdateItem', error);
       }
-      sets.push(`#${field} = :${field}`);
-      values[`:${field}`] = value;
-    }
-    try {
-      const result = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: leaseKey(lease.id) },
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: '#status = :from AND #version = :version',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      if (result.Attributes === undefined) throw new LeaseStoreError(`UpdateItem on lease ${lease.id} returned no item`);
-      const moved = fromItem(result.Attributes);
-      // The keys that name this ticket now: the one seen, and the one a lease recorded before ids was filed under.
-      const keys = [...(patch.ticketKey === undefined ? [] : [patch.ticketKey]), ...(patch.ticketId !== undefined && lease.ticketId === undefined ? [lease.ticketKey] : [])];
-      await Promise.all(keys.map((key) => this.tickets.note(moved.source, key, moved.ticketId, entry.at).catch(() => undefined)));
-      // An ended lease gives back its requester's place; if this fails, the next reservation reclaims it.
-      if (this.placesInUse && (to === 'REVOKED' || to === 'FAILED')) await this.places.release(placesKey(moved.source, moved.requester), [moved.id]).catch(() => undefined);
-      return { ok: true, lease: moved };
-    } catch (error) {
-      if (error instanceof LeaseStoreError) throw error;
-      if (!(error instanceof ConditionalCheckFailedException)) throw storeError('UpdateItem', error);
+      const current = await this.get(lease.id);
+      if (current?.status !== lease.status || current.version !== lease.version || (current.verification !== undefined) === mapExists) return { ok: false, current };
     }
     return { ok: false, current: await this.get(lease.id) };
+  }
+
+  /** Writes one transition; throws DynamoDB's error (a lost condition among them). */
+  private async moved(lease: Lease, to: LeaseStatus, entry: HistoryEntry, patch: TransitionPatch, update: TransitionUpdate): Promise<TransitionResult> {
+    const result = await this.doc.send(new UpdateCommand({ TableName: this.tableName, Key: { pk: leaseKey(lease.id) }, ...update, ReturnValues: 'ALL_NEW' }));
+    if (result.Attributes === undefined) throw new LeaseStoreError(`UpdateItem on lease ${lease.id} returned no item`);
+    const moved = fromItem(result.Attributes);
+    // The keys that name this ticket now: the one seen, and the one a lease recorded before ids was filed under.
+    const keys = [...(patch.ticketKey === undefined ? [] : [patch.ticketKey]), ...(patch.ticketId !== undefined && lease.ticketId === undefined ? [lease.ticketKey] : [])];
+    await Promise.all(keys.map((key) => this.tickets.note(moved.source, key, moved.ticketId, entry.at).catch(() => undefined)));
+    // An ended lease gives back its requester's place; if this fails, the next reservation reclaims it.
+    if (this.placesInUse && (to === 'REVOKED' || to === 'FAILED')) await this.places.release(placesKey(moved.source, moved.requester), [moved.id]).catch(() => undefined);
+    return { ok: true, lease: moved };
   }
 
   async listDue(status: LeaseStatus, before: Date, limit: number): Promise<readonly Lease[]> {
