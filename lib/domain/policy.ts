@@ -62,7 +62,7 @@ export function decide(ticket: TicketSnapshot, catalog: Catalog, now: Date, cont
     return deny('approval-spent', `every approval on the ticket was already used, by lease ${given.spentBy.join(', ')}; more access needs a new approval`);
   }
   if (given === undefined || given.approvers.length === 0) {
-    return deny('no-approval', 'the ticket does not show who approved it');
+    return deny('no-approval', ticket.approvalNotCounted === undefined ? 'the ticket does not show who approved it' : clipText(ticket.approvalNotCounted, 300));
   }
   // kube-lease's own account never approves, whatever the catalog says of automation accounts.
   const own = given.approvers.filter((a) => a.integration === true);

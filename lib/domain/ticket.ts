@@ -121,6 +121,11 @@ export interface TicketSnapshot {
   readonly requester: Person | undefined;
   /** The approval that put the ticket in its approved state, if the API shows one. */
   readonly approval: Approval | undefined;
+  /**
+   * Set when the history shows an approval that does not count (Jira: given while the issue was in
+   * a project the catalog does not watch, then moved in): why, for the `no-approval` denial.
+   */
+  readonly approvalNotCounted?: string | undefined;
   /** Set when the API shows the approval was declined or rejected: a reason to deny. */
   readonly declined?: string | undefined;
   readonly requestedProfile: string | undefined;

@@ -222,9 +222,11 @@ export class FakeJira extends FakeHttpServer {
    * Jira's *Move issue* to project `toProject`: the issue keeps its id, takes the next key of that
    * project, and its old key keeps answering it. The changelog records the move as a `project` item
    * and a `Key` item (from the old key to the new one); the status stays (a move between projects
-   * that share the workflow). Returns the `jira:issue_updated` payload Jira sends for it.
+   * that share the workflow, or whose workflows share the status: then a `Workflow` item records the
+   * change of workflow, and no `status` item, since the status maps to itself). Returns the
+   * `jira:issue_updated` payload Jira sends for it.
    */
-  move(key: string, toProject: string, author: JiraUser): Record<string, unknown> {
+  move(key: string, toProject: string, author: JiraUser, options: { workflow?: { from: string; to: string } } = {}): Record<string, unknown> {
     const issue = this.issue(key);
     const oldKey = issue.key;
     const taken = [...this.issues.keys(), ...this.movedKeys.keys()].filter((k) => k.startsWith(`${toProject}-`)).map((k) => Number(k.split('-')[1]));
@@ -239,6 +241,8 @@ export class FakeJira extends FakeHttpServer {
         { field: 'project', fieldtype: 'jira', fieldId: 'project', from: from?.id ?? null, fromString: from?.name ?? null, to: to.id, toString: to.name },
         // As the examples found show it: field `Key`, no fieldId, the keys as strings.
         { field: 'Key', fieldtype: 'jira', from: null, fromString: oldKey, to: null, toString: newKey },
+        // Jira's Workflow item: ids of the workflow schemes' workflows, their names as strings.
+        ...(options.workflow === undefined ? [] : [{ field: 'Workflow', fieldtype: 'jira', from: '10100', fromString: options.workflow.from, to: '10200', toString: options.workflow.to }]),
       ],
     };
     issue.histories.push(history);

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { Approval, Person } from '../../domain/ticket.js';
+import { isMoveItem, projectAfter, projectOfKey } from './jira-moves.js';
 
 /** A Jira user as the REST API returns it (Cloud: accountId; Server/DC: name/key). */
 export const jiraUserSchema = z.looseObject({
@@ -83,21 +84,60 @@ function chronological(histories: readonly JiraHistory[]): JiraHistory[] {
 }
 
 /**
- * The approval: the most recent changelog entry that moved the issue into its current status.
- * Undefined when the history does not show it: no approver, no grant.
+ * Where an approval counts: the catalog's `jira.projects`, or `'every project'` when it names none.
+ * An approval is given under the workflow of the project the issue is in at that moment; only a
+ * watched project's workflow (its conditions, e.g. who may transition) is what the catalog trusts.
  */
-export function approvalFrom(issue: JiraIssue, histories: readonly JiraHistory[] = issue.changelog?.histories ?? []): Approval | undefined {
+export type ApprovalProjects = readonly string[] | 'every project';
+
+/**
+ * The approval: the most recent changelog entry that moved the issue into its current status, if it
+ * was given in one of `projects`. `notCounted` says why an approval the history shows does not
+ * count (given in another project, then moved in). Neither: the history shows none.
+ */
+export function approvalIn(issue: JiraIssue, histories: readonly JiraHistory[], projects: ApprovalProjects): { approval?: Approval; notCounted?: string } {
   const status = issue.fields.status;
-  const entries = chronological(histories).filter((h) =>
+  const ordered = chronological(histories);
+  const entries = ordered.filter((h) =>
     h.items.some((i) => isStatusChange(i) && (status.id !== undefined && i.to != null ? i.to === status.id : i.toString === status.name)),
   );
   const latest = entries.at(-1);
   // A *Move issue* that mapped the status into this one ran no transition (none of its conditions
   // applied): the mover is no approver, and the approval fails closed.
-  if (latest === undefined || latest.items.some(isMoveItem)) return undefined;
+  if (latest === undefined || latest.items.some(isMoveItem)) return {};
   const approver = toPerson(latest.author);
-  if (approver === undefined) return undefined;
-  return { id: latest.id, approvers: [approver], at: latest.created, records: [{ id: `jira-history:${latest.id}`, approvers: [approver] }] };
+  if (approver === undefined) return {};
+  const current = currentProject(issue);
+  if (projects !== 'every project') {
+    // A move that mapped no status (both workflows share it) leaves the transition made under the
+    // other project's workflow as the latest: it counts only if that project is watched.
+    const where = projectAfter(ordered, latest.id, current);
+    if (where === 'unknown' || where === undefined || !projects.includes(where)) {
+      const again = current === undefined ? '' : `: approve it again in ${current}`;
+      const notCounted = where === 'unknown' || where === undefined
+        ? `the issue was moved after it was approved, and its history does not show which project it was approved in${again}`
+        : `approved while in project ${where}, which kube-lease does not watch${again}`;
+      return { notCounted };
+    }
+  }
+  return { approval: { id: latest.id, approvers: [approver], at: latest.created, records: [{ id: `jira-history:${latest.id}`, approvers: [approver] }] } };
+}
+
+/**
+ * The approval, as `approvalIn` finds it. By default it counts only if given in the project the
+ * issue is in now (the ticket source passes the catalog's projects).
+ */
+export function approvalFrom(
+  issue: JiraIssue,
+  histories: readonly JiraHistory[] = issue.changelog?.histories ?? [],
+  projects: ApprovalProjects = [currentProject(issue)].filter((p): p is string => p !== undefined),
+): Approval | undefined {
+  return approvalIn(issue, histories, projects).approval;
+}
+
+/** The key of the project the issue is in now: its `project` field, else its key's prefix. */
+function currentProject(issue: JiraIssue): string | undefined {
+  return issue.fields.project?.key ?? projectOfKey(issue.key);
 }
 
 /**
@@ -107,11 +147,6 @@ export function approvalFrom(issue: JiraIssue, histories: readonly JiraHistory[]
  */
 export function isStatusChange(item: z.infer<typeof changelogItem>): boolean {
   return item.fieldId === 'status' && item.fieldtype === 'jira';
-}
-
-/** Whether a changelog item is Jira's own record of a *Move issue* (its project, key or workflow changed). */
-function isMoveItem(item: z.infer<typeof changelogItem>): boolean {
-  return item.fieldtype === 'jira' && (item.fieldId === 'project' || item.field === 'project' || item.field === 'Key' || item.field === 'Workflow');
 }
 
 /**

@@ -8,7 +8,7 @@ import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../../retry.js';
 import type { ApprovalIntegrity } from '../../domain/ticket.js';
 import { fieldList, fieldText, requestFieldIds } from '../ticket-fields.js';
 import {
-  approvalFrom,
+  approvalIn,
   changelogPageSchema,
   editsAfter,
   jiraIssueSchema,
@@ -82,13 +82,16 @@ export class JiraTicketSource implements TicketSource {
     let statusText = status;
     // Only an approved ticket needs its whole history (who approved, what changed since).
     const histories = state === 'approved' ? await this.histories(issue) : (issue.changelog?.histories ?? []);
-    let approval = histories === undefined ? undefined : approvalFrom(issue, histories);
+    const found = histories === undefined ? {} : approvalIn(issue, histories, this.mapping.projects ?? 'every project');
+    let approval = found.approval;
+    let notCounted = found.notCounted;
     let declined: string | undefined;
     let integrity: ApprovalIntegrity | undefined;
     if (this.mapping.approvals === 'servicedesk' && state === 'approved') {
       // On a service desk a status transition is not an approval: the JSM approvals must say so.
       const decision = serviceDeskApproval(await this.serviceDeskApprovals(issue.key));
       ({ approval, declined } = decision);
+      notCounted = undefined;
       if (decision.pending !== undefined) {
         state = 'open';
         statusText = `${status} (${decision.pending})`;
@@ -110,6 +113,7 @@ export class JiraTicketSource implements TicketSource {
       justification: fieldText(fields[map.justification]) ?? '',
       requester: toPerson(fields[map.requester]),
       approval,
+      approvalNotCounted: state === 'approved' ? notCounted : undefined,
       declined,
       approvalIntegrity: integrity,
       project: issue.fields.project?.key,
