@@ -84,6 +84,19 @@ describe.each(stores)('LeaseStore contract: %s', (_name, open) => {
     expect((await store.denial(denied.id))?.reason).toBe('r');
   });
 
+  it('records a denial naming people as the ticket does, an app account without an email included', async () => {
+    // Prepare: Automation for Jira approved (no email); the requester has one.
+    const store = await open();
+    const denied = lease();
+    const app = { id: '557058:f58131cb-b67d-43c7-b30d-6b58d40bd077', displayName: 'Automation for Jira', email: undefined, activeHuman: false };
+    const denial = { leaseId: denied.id, idempotencyKey: denied.idempotencyKey, source: 'jira' as const, ticketKey: 'OPS-2', code: 'approver-not-person', reason: 'r', at: '2026-01-01T00:00:00.000Z', by: 'test', requester: { id: 'acct-alice', email: 'alice@example.com' }, approvers: [app], approvalKind: 'person' as const };
+    // Act
+    const recorded = await store.recordDenial(denial);
+    // Assess
+    expect(recorded).toBe(true);
+    expect((await store.denial(denied.id))?.approvers?.map((p) => [p.id, p.email])).toEqual([[app.id, undefined]]);
+  });
+
   it('claims an approval for an extension once; the claimed id never becomes a lease', async () => {
     // Prepare
     const store = await open();

@@ -101,7 +101,8 @@ export class DynamoDbLeaseStore implements LeaseStore {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...denial, pk: leaseKey(denial.leaseId), record: 'denial' },
+          // A plain copy: people as a ticket names them may lack fields (an app account has no email).
+          Item: JSON.parse(JSON.stringify({ ...denial, pk: leaseKey(denial.leaseId), record: 'denial' })) as Record<string, unknown>,
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
