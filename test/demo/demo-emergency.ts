@@ -3,6 +3,7 @@ import type { FakeJira, JiraUser } from '../fakes/fake-jira.js';
 import type { FakeKubernetes } from '../fakes/fake-kubernetes.js';
 import type { FakePagerDuty } from '../fakes/fake-pagerduty.js';
 import { withBreakGlass, withOnCall } from '../support/demo-catalog.js';
+import { withReview } from '../support/review-catalog.js';
 
 /*
  * The demo's incident access (docs/incident-access.md): at 3 AM nobody approves. An on-call grant
@@ -17,9 +18,20 @@ const POLICY = { id: 'PEP0001', name: 'Payments Ops' };
 /** The demo's PagerDuty API key (local mode reads it from PAGERDUTY_API_KEY). */
 export const DEMO_PAGERDUTY_KEY = 'demo-pagerduty-key';
 
-/** The demo catalog with `incident-debug` (on-call approval on the schedule above) and `break-glass-debug` (at most 30m, once a day). */
+/**
+ * The demo catalog with `incident-debug` (on-call approval on the schedule above) and `break-glass-debug`
+ * (at most 30m, once a day), each reviewed after the fact: a review issue in Jira project SEC, bob watching.
+ */
 export function withIncidentAccess(catalog: string): string {
-  return withBreakGlass(withOnCall(catalog, `{ schedules: [${SCHEDULE.id}] }`));
+  return withReview(withBreakGlass(withOnCall(catalog, `{ schedules: [${SCHEDULE.id}] }`)));
+}
+
+/** The review task kube-lease opened for a lease (labelled `kube-lease-review-<lease id>`), as printed lines. */
+function reviewTaskLines(jira: FakeJira, ticketKey: string, leaseId: string | undefined): string[] {
+  const task = [...jira.issues.values()].find((i) => leaseId !== undefined && ((i.fields.labels as string[] | undefined) ?? []).includes(`kube-lease-review-${leaseId}`));
+  if (task === undefined) return ['   no review task was opened (it would be retried by the sweep)'];
+  const said = jira.comments(ticketKey).find((c) => c.includes(task.key)) ?? '(the ticket was not told yet)';
+  return [`   review task ${task.key}: "${String(task.fields.summary)}", watched by ${(task.watchers ?? []).length} approver(s)`, `   Jira comment on ${ticketKey} naming it:`, indent(said)];
 }
 
 export interface EmergencyResult {
@@ -33,6 +45,8 @@ export interface EmergencyResult {
   readonly bindings: { readonly onCall: number; readonly breakGlass: number };
   /** PagerDuty's paths, in the order kube-lease asked them. */
   readonly pagerDutyPaths: readonly string[];
+  /** The review tasks opened (Jira issue keys), one per emergency lease. */
+  readonly reviewTasks: readonly string[];
 }
 
 export interface EmergencyContext {
@@ -69,7 +83,7 @@ export async function runEmergency(ctx: EmergencyContext): Promise<EmergencyResu
   print(`   RoleBindings of that lease: ${onCallBindings}`);
   print('   Jira comment:');
   print(indent(jira.comments('OPS-103')[0] ?? '(none)'));
-  // Review task (issue 27, item 3): print here the review task kube-lease opened for this on-call lease.
+  for (const line of reviewTaskLines(jira, 'OPS-103', onCallId)) print(line);
 
   // Break-glass: alice approves her own request through the dedicated status, with a justification that matches.
   jira.createIssue({ key: 'OPS-104', reporter: requester, summary: 'INC-4712: checkout pods stuck, need to restart them', fields: fields('break-glass-debug') });
@@ -81,7 +95,7 @@ export async function runEmergency(ctx: EmergencyContext): Promise<EmergencyResu
   print(`   RoleBindings of that lease: ${breakGlassBindings} (break-glass lasts at most 30m here; only a person's approval extends it)`);
   print('   Jira comment:');
   print(indent(jira.comments('OPS-104')[0] ?? '(none)'));
-  // Review task (issue 27, item 3): print here the review task kube-lease opened for this break-glass lease.
+  for (const line of reviewTaskLines(jira, 'OPS-104', breakGlassId)) print(line);
 
   // The same day, a second break-glass of alice's: the profile allows one a day.
   jira.createIssue({ key: 'OPS-105', reporter: requester, summary: 'INC-4713: payments worker queue stuck, need pod access', fields: fields('break-glass-debug') });
@@ -99,5 +113,6 @@ export async function runEmergency(ctx: EmergencyContext): Promise<EmergencyResu
     breakGlassLeaseId: breakGlassId,
     bindings: { onCall: onCallBindings, breakGlass: breakGlassBindings },
     pagerDutyPaths,
+    reviewTasks: [...jira.issues.values()].filter((i) => ((i.fields.labels as string[] | undefined) ?? []).some((l) => l.startsWith('kube-lease-review-'))).map((i) => i.key),
   };
 }

@@ -238,11 +238,11 @@ export async function runDemo(options: {
     for (const note of servicenow.notes(change)) print(indent(note) + '\n');
     print('7. audit trail:');
     for (const event of audit) print(`   ${JSON.stringify(event)}`);
-    // 6. This month's access review pack, filed as a Jira issue with its HTML and CSV attached (docs/review-packs.md).
+    // 8. This month's access review pack, filed as a Jira issue with its HTML and CSV attached (docs/review-packs.md).
     const review = reviewPacks({ ...stack.container.config, dynamodbEndpoint: stack.store?.endpoint }, { REVIEW_DESK: 'jira', REVIEW_JIRA_PROJECT: 'SEC' }, { evidenceMac: undefined, secretBackends: {} });
     const built = await review.build(parseReviewPeriod(new Date().toISOString().slice(0, 7)));
     const filed = await review.file(built).finally(() => review.close());
-    print(`\n6. access review ${built.pack.period.label}: ${built.pack.leases.map((l) => `${l.ticketKey} ${l.use}`).join(', ')}; digest ${built.digest}`);
+    print(`\n8. access review ${built.pack.period.label}: ${built.pack.leases.map((l) => `${l.ticketKey} ${l.use}`).join(', ')}; digest ${built.digest}`);
     print(`   filed as ${filed.key} with ${((jira.issue(filed.key).fields.attachment as unknown[] | undefined) ?? []).length} attachments (HTML, CSV)`);
     return {
       grantResponse,

@@ -166,7 +166,7 @@ describe('documentation commands', () => {
     for (const block of blocksOf('package')) {
       const result = await bash(block.code, { SLS_TELEMETRY_DISABLED: '1' });
       expect({ status: result.status, output: result.status === 0 ? '' : result.stdout + result.stderr }).toEqual({ status: 0, output: '' });
-      expect(readdirSync('.serverless').filter((f) => f.endsWith('.zip'))).toHaveLength(5);
+      expect(readdirSync('.serverless').filter((f) => f.endsWith('.zip'))).toHaveLength(6);
     }
   }, 180_000);
 

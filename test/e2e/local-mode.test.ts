@@ -49,8 +49,13 @@ describe('local mode end to end (npm run demo)', () => {
     expect(result.emergency.secondBreakGlassResponse).toMatchObject({ status: 200, body: { outcome: 'denied', code: 'break-glass-limit' } });
     expect(result.comments['OPS-105']?.[0]).toContain('the requester already used break-glass 1 time(s) today (UTC)');
     expect(lines.join('\n')).toContain('kube-lease asked PagerDuty: GET /users, GET /oncalls');
+    // Each emergency lease opened one review task (a Jira issue in SEC), and its ticket was told which.
+    expect(result.emergency.reviewTasks).toHaveLength(2);
+    expect(lines.join('\n')).toMatch(/review task SEC-\d+: "[^"]+", watched by 1 approver\(s\)/);
     expect(result.audit.filter((e) => e.kind === 'grant').map((e) => e.approvalKind).sort()).toEqual(['break-glass', 'on-call', 'person', 'person']);
-    expect([...result.audit.map((e) => e.kind)].sort()).toEqual([
+    // Each review task is opened once (its evidence follows when collected, which may be after the demo ends).
+    expect(result.audit.filter((e) => e.kind === 'review' && e.reviewTask?.event === 'opened')).toHaveLength(2);
+    expect([...result.audit.filter((e) => e.kind !== 'review').map((e) => e.kind)].sort()).toEqual([
       ...['activity', 'activity', 'activity', 'activity', 'deny', 'deny', 'end-session'],
       ...['grant', 'grant', 'grant', 'grant', 'revoke', 'revoke', 'revoke', 'revoke', 'schedule', 'verify', 'verify', 'verify', 'verify'],
     ]);

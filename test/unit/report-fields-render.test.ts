@@ -84,7 +84,7 @@ describe('access report CSV: the new fields', () => {
     };
     const [full, old] = lines;
     // Assess
-    expect(columns.slice(-17)).toEqual(['justification', 'ended_by', 'ended_by_kind', 'end_reason', 'end_requested_by', 'activity_status', 'activity_error', 'activity_from', 'activity_to', 'activity_requests', 'activity_by_request', 'activity_sessions', 'activity_secrets_read', 'activity_refused', 'activity_omitted', 'activity_elsewhere', 'evidence_unreadable']);
+    expect(columns.slice(-18)).toEqual(['justification', 'ended_by', 'ended_by_kind', 'end_reason', 'end_requested_by', 'activity_status', 'activity_error', 'activity_from', 'activity_to', 'activity_requests', 'activity_by_request', 'activity_sessions', 'activity_secrets_read', 'activity_refused', 'activity_omitted', 'activity_elsewhere', 'unreviewed', 'evidence_unreadable']);
     expect(cell(full, 'justification')).toBe(`"${HOSTILE.replace(/"/g, '""')}"`);
     expect(cell(full, 'ended_by')).toBe('cli:ops-lead');
     expect(cell(full, 'ended_by_kind')).toBe('operator');
