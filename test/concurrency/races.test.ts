@@ -106,4 +106,31 @@ describe('races found by the concurrency suite', () => {
     app.clock.advance(61_000);
     expect((await app.sweepLeases()).revoked).toBe(0);
   });
+
+  it('lost events: a grant writer dies right after its ACTIVE write, a close dies right after its REVOKED write: the grant event is still recorded', async () => {
+    // Prepare: every process dies right after its write of the status named
+    const app = useCases();
+    const ticket = approvedTicket('RACE-5');
+    app.jira.put(ticket);
+    const transition = app.leases.transition.bind(app.leases);
+    let diesAfter: string | undefined = 'ACTIVE';
+    app.leases.transition = async (lease, to, entry, patch) => {
+      const result = await transition(lease, to, entry, patch);
+      if (to === diesAfter) throw new Error(`the process died after its ${to} write`);
+      return result;
+    };
+    // Act: the grant dies after ACTIVE, then the ticket's close dies after REVOKED
+    await expect(app.grantAccess(ticket, 'jira-webhook:1')).rejects.toThrow('died');
+    diesAfter = 'REVOKED';
+    app.clock.advance(61_000); // past the dead writer's hold: the close does not wait for it
+    const cancelled = { ...ticket, state: 'closed' as const, statusText: 'Cancelled' };
+    app.jira.put(cancelled);
+    await expect(app.closeTicket(cancelled, 'jira-webhook:close')).rejects.toThrow('died');
+    // Assess: the lease became ACTIVE and is REVOKED; its grant is recorded once, as its writer made it
+    const [lease] = await app.leases.listForTicket('jira', 'RACE-5');
+    expect(lease?.status).toBe('REVOKED');
+    const grants = app.audit.events.filter((e) => e.kind === 'grant' && e.leaseId === lease?.id);
+    expect(grants).toHaveLength(1);
+    expect(grants[0]).toMatchObject({ actor: 'jira-webhook:1', at: lease?.history.find((h) => h.to === 'ACTIVE')?.at });
+  });
 });
