@@ -185,8 +185,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     announce,
     reviews,
   });
-  const closeTicket = makeCloseTicket({ ...shared, revokeLease });
-  const processTicket = makeProcessTicket({ tickets, audit, clock, leases, grantAccess, closeTicket });
+  const processTicket = makeProcessTicket({ tickets, audit, clock, leases, grantAccess, closeTicket: makeCloseTicket({ ...shared, revokeLease }) });
   const sweepLeases = makeSweepLeases({
     ...shared,
     metrics,
