@@ -36,6 +36,7 @@ import { makeSweepLeases, type SweepOptions, type SweepSummary } from './use-cas
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { makeActivityLog } from './adapters/activity/activity-log.js';
 import { DynamoDbEvidenceStore } from './adapters/dynamodb/evidence-records.js';
+import { DynamoDbCloseMarks } from './adapters/dynamodb/close-marks.js';
 import { DynamoDbOwedRevokeComments } from './adapters/dynamodb/owed-revoke-comments.js';
 import { makeOwedRevokes } from './use-cases/owed-revoke-comments.js';
 import { cloudWatchLogsClients, evidenceMacOf } from './composition/aws-backends.js';
@@ -156,7 +157,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     'scheduler',
     overrides.scheduler?.({ revoke: (input) => revokeLease(input), activate: (input) => activateLease(input) }) ?? eventBridgeScheduler(config, clock),
   );
-  const shared = { tickets, cluster, leases, scheduler, audit, clock, logger };
+  const shared = { tickets, cluster, leases, scheduler, audit, clock, logger, closeMarks: decorate('leases', new DynamoDbCloseMarks(dynamodb, config.leasesTable)) };
   // The clusters' audit logs, when the catalog names any: streams at revoke, activity evidence after.
   const watched = Object.values(config.catalog.clusters).some((c) => c.auditLog !== undefined);
   const activity = watched ? decorate('activity', makeActivityLog(config.catalog.clusters, { cloudWatch: overrides.cloudWatchLogs ?? cloudWatchLogsClients(config.region) })) : undefined;
@@ -184,8 +185,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     announce,
     reviews,
   });
-  const closeTicket = makeCloseTicket({ leases, revokeLease, clock, logger });
-  const processTicket = makeProcessTicket({ tickets, audit, clock, leases, grantAccess, closeTicket });
+  const processTicket = makeProcessTicket({ tickets, audit, clock, leases, grantAccess, closeTicket: makeCloseTicket({ ...shared, revokeLease }) });
   const sweepLeases = makeSweepLeases({
     ...shared,
     metrics,

@@ -2,9 +2,13 @@ import { OPEN_STATUSES, type Lease } from '../domain/lease.js';
 import { ticketRefOf, type TicketSnapshot } from '../domain/ticket.js';
 import { describeError, KubeLeaseError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
+import type { CloseMarks } from '../ports/close-marks.js';
 import type { LeaseStore } from '../ports/lease-store.js';
 import type { Logger } from '../ports/logger.js';
 import type { RevokeLeaseInput, RevokeOutcome } from './revoke-lease.js';
+
+/** When the sweep lists a closed ticket's leases again (the ticket index, eventually consistent, has caught up by then). */
+export const CLOSE_RECHECK_SECONDS = 60;
 
 export type CloseOutcome = { readonly kind: 'closed'; readonly revoked: readonly string[] } | { readonly kind: 'ignored'; readonly reason: string };
 
@@ -14,12 +18,17 @@ export type CloseOutcome = { readonly kind: 'closed'; readonly revoked: readonly
  * A revoke that cannot finish now (the cluster or the store is unavailable) is remembered on its
  * lease before the close is answered (a ServiceNow business rule never retries): the sweep's next
  * run finishes it. The close still fails (503), so a sender that retries may finish it sooner.
+ * First of all the close is remembered by the ticket's id (`closeMarks`): a grant creating its
+ * lease meanwhile (which this close cannot list) reads the mark before it makes the lease ACTIVE,
+ * and the sweep lists the ticket's leases again once the mark is due.
  */
 export function makeCloseTicket(deps: {
   readonly leases: LeaseStore;
   readonly revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome>;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Absent: a close is not remembered (a grant finishing meanwhile keeps its lease until expiry). */
+  readonly closeMarks?: Pick<CloseMarks, 'mark'> | undefined;
 }): (ticket: TicketSnapshot, actor: string) => Promise<CloseOutcome> {
   const now = () => deps.clock.now();
 
@@ -43,12 +52,23 @@ export function makeCloseTicket(deps: {
   }
 
   return async function closeTicket(ticket: TicketSnapshot, actor: string): Promise<CloseOutcome> {
+    // The mark first, then the list: a grant whose lease this list cannot see reads the mark after its create.
+    // A mark that cannot be written does not stop the revokes; the close fails after them (503).
+    let failure: unknown;
+    const closedAt = now();
+    const ref = ticketRefOf(ticket);
+    try {
+      await deps.closeMarks?.mark({ source: ticket.source, ticketId: ref.id, ticketKeys: ref.keys, closedAt: closedAt.toISOString(), by: actor }, new Date(closedAt.getTime() + CLOSE_RECHECK_SECONDS * 1000));
+    } catch (error) {
+      deps.logger.error('a close could not be remembered; its leases are revoked now', { source: ticket.source, ticket: ticket.key, error: describeError(error) });
+      failure = error;
+    }
     // By the ticket's immutable id (a moved Jira issue keeps it), and by every key it is known to have
     // had for leases recorded before kube-lease filed them by id.
-    const open = (await deps.leases.listForTicketRef(ticket.source, ticketRefOf(ticket))).filter((l) => OPEN_STATUSES.includes(l.status));
+    const open = (await deps.leases.listForTicketRef(ticket.source, ref)).filter((l) => OPEN_STATUSES.includes(l.status));
+    if (open.length === 0 && failure !== undefined) throw failure;
     if (open.length === 0) return { kind: 'ignored', reason: `ticket is ${ticket.statusText} and has no open lease` };
     const revoked: string[] = [];
-    let failure: unknown;
     for (const lease of open) {
       try {
         // The revoke files the lease under the id and shows the key the ticket has now.

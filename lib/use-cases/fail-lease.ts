@@ -1,4 +1,4 @@
-import { leaseAuditFields } from '../domain/audit.js';
+import { leaseAuditFields, type AuditEvent } from '../domain/audit.js';
 import type { Lease } from '../domain/lease.js';
 import { failedMessage } from '../domain/messages.js';
 import { commentSafely, type LeaseDeps } from './lease-deps.js';
@@ -16,14 +16,14 @@ export type FailResult =
  * the lease is terminal may its resources go: a concurrent attempt that creates a binding after
  * this point loses its ACTIVE transition and removes it itself.
  */
-export async function failLease(deps: LeaseDeps, lease: Lease, reason: string, actor: string): Promise<FailResult> {
+export async function failLease(deps: LeaseDeps, lease: Lease, reason: string, actor: string, code: AuditEvent['code'] = 'backend-error'): Promise<FailResult> {
   const at = deps.clock.now().toISOString();
   const moved = await deps.leases.transition(lease, 'FAILED', { at, from: lease.status, to: 'FAILED', by: actor, note: reason }, { failureReason: reason });
   if (!moved.ok) return { kind: 'lost', current: moved.current };
   const failed = moved.lease;
   const leftovers = await removeLeaseResources(failed, deps);
   const fullReason = leftovers.length === 0 ? reason : `${reason}; could not remove ${leftovers.join(', ')} (the sweep will)`;
-  deps.audit.record({ kind: 'failure', at: deps.clock.now().toISOString(), actor, ...leaseAuditFields(failed), code: 'backend-error', reason: fullReason });
+  deps.audit.record({ kind: 'failure', at: deps.clock.now().toISOString(), actor, ...leaseAuditFields(failed), code, reason: fullReason });
   await commentSafely(deps, failed.source, failed.ticketKey, failedMessage(failed, fullReason, leftovers.length === 0));
   return { kind: 'failed', lease: failed, reason: fullReason };
 }

@@ -151,15 +151,19 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
       ...sessionsLines(sessions),
       ...(evidenceQueued ? ['What the subject did during the lease will follow on this ticket, from the audit log, once it is complete.'] : []),
     ].join('\n');
-    let revokedFrom: Lease = lease;
     const revoke = async (from: Lease) => {
-      revokedFrom = from;
       // A grant not announced yet never is now. Its holder still posting it (its hold kept) is owed the
       // revoke's comment and posts it after its own; otherwise the revoke's comment is the ticket's last word.
       // Owed: queued first (a crash cannot lose it), so the sweep posts it if the holder dies owing it.
       const held = announcementHeld(from, clock.now());
       if (held) await deps.owedRevokes.queue(from);
       const owed = from.grantNote === undefined && from.announceAt === undefined ? {} : held ? { grantNote: null, revokeNote: told(from) } : { grantNote: null, announceAt: null };
+      // The announcement this write clears is still held by the writer that made the lease ACTIVE: that
+      // writer may have died before recording its grant, and once cleared nothing tells a recovery so.
+      // Recorded before the write, as that writer makes it (same time and actor: one event, however
+      // often it is written; true whoever wins the write, as the lease did become ACTIVE).
+      const lost = diedHolding(from);
+      if (lost !== undefined) audit.record({ kind: 'grant', at: lost.at, actor: lost.by, ...leaseAuditFields(from), reason: from.reason });
       return leases.transition(
         from,
         'REVOKED',
@@ -202,11 +206,6 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     } else {
       await cancelTimers(moved.lease);
     }
-    // The announcement this revoke clears is still held by the writer that made the lease ACTIVE: that
-    // writer may have died before recording its grant, so the event is recorded as it makes it (same
-    // time and actor: one event, however often it is written).
-    const lost = diedHolding(revokedFrom);
-    if (lost !== undefined) audit.record({ kind: 'grant', at: lost.at, actor: lost.by, ...leaseAuditFields(revokedFrom), reason: revokedFrom.reason });
     audit.record({
       kind: 'revoke',
       at,

@@ -17,6 +17,8 @@ import { checkIdleLeases, type IdleCheck } from './check-idle.js';
 import type { ReviewLease } from './review-lease.js';
 import { FIX_KINDS, type SweepSummary } from './sweep-summary.js';
 import type { OwedRevokes } from './owed-revoke-comments.js';
+import type { CloseMarks } from '../ports/close-marks.js';
+import { sweepCloses } from './sweep-closes.js';
 
 export interface SweepLeasesDeps extends LeaseDeps {
   readonly catalog: Catalog;
@@ -42,6 +44,8 @@ export interface SweepLeasesDeps extends LeaseDeps {
   readonly checkIdle?: ((lease: Lease) => Promise<IdleCheck>) | undefined;
   /** Posts a revoke comment left to a grant announcement's holder that died owing it. */
   readonly owedRevokes: Pick<OwedRevokes, 'due' | 'tell'>;
+  /** Closed tickets whose leases are listed again once the index has caught up (see close-ticket.ts). */
+  readonly closeMarks?: Pick<CloseMarks, 'due' | 'done'> | undefined;
   /** Activity evidence due for posting (absent: no cluster has an audit log). */
   readonly evidence?: { readonly store: EvidenceStore; readonly collect: (due: EvidenceDue) => Promise<EvidenceOutcome> } | undefined;
   /** Review tasks of emergency leases: opened, given their evidence, checked for done; unreviewed ones counted. */
@@ -139,6 +143,8 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
       });
     }
 
+    const closeMarks = deps.closeMarks;
+    if (closeMarks !== undefined) await step('read the closed tickets', () => sweepCloses({ ...deps, closeMarks }, now, step, counts));
     await step('read the owed revoke comments', async () => {
       for (const due of await deps.owedRevokes.due(now, deps.batchSize)) await step(`post the owed revoke comment of lease ${due.leaseId}`, async () => void (await deps.owedRevokes.tell(due.leaseId)));
     });

@@ -8,6 +8,7 @@ import { makeLeaseHistoryReader } from '../../lib/adapters/dynamodb/lease-histor
 import { ensureLeaseTable } from '../../lib/adapters/dynamodb/lease-table.js';
 import { DynamoDbOwedAnnouncements } from '../../lib/adapters/dynamodb/owed-announcements.js';
 import { DynamoDbIdleWatches } from '../../lib/adapters/dynamodb/idle-watches.js';
+import { DynamoDbCloseMarks } from '../../lib/adapters/dynamodb/close-marks.js';
 import { DynamoDbOwedRevokeComments } from '../../lib/adapters/dynamodb/owed-revoke-comments.js';
 import type { LeaseStatus } from '../../lib/domain/lease.js';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/local/embedded-dynamodb.js';
@@ -61,6 +62,7 @@ async function dynamoStore(catalog: string): Promise<ModelStore> {
     evidence: new DynamoDbEvidenceStore(dynamo.client, table),
     idleWatches: new DynamoDbIdleWatches(dynamo.client, table),
     revokeComments: new DynamoDbOwedRevokeComments(dynamo.client, table),
+    closeMarks: new DynamoDbCloseMarks(dynamo.client, table),
   });
   return { app, history: makeLeaseHistoryReader({ client: dynamo.client, tableName: table }), items: () => tableItems(table) };
 }

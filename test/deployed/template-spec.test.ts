@@ -249,6 +249,16 @@ describe('the roles cannot forward events or rewrite items of other kinds (IAM s
       [timer, 'dynamodb:UpdateItem', `lease#${id}#revoke-comment`, true],
       [sweep, 'dynamodb:UpdateItem', `lease#${id}#revoke-comment`, true],
       [sweep, 'dynamodb:DeleteItem', `lease#${id}#revoke-comment`, true],
+      // A ticket's close mark (lease#close#<source>#<ticket id>): an UpdateItem that creates it (the
+      // close, in a webhook), read by a grant, taken off the sweep's queue by an UpdateItem (sweep).
+      // Nobody deletes it (DynamoDB's TTL does), and the timers never write it.
+      [webhook, 'dynamodb:UpdateItem', 'lease#close#jira#10042', true],
+      [sweep, 'dynamodb:UpdateItem', 'lease#close#servicenow#0123456789abcdef0123456789abcdef', true],
+      [webhook, 'dynamodb:GetItem', 'lease#close#jira#10042', true],
+      [sweep, 'dynamodb:DeleteItem', 'lease#close#jira#10042', false],
+      [webhook, 'dynamodb:DeleteItem', 'lease#close#jira#10042', false],
+      [timer, 'dynamodb:PutItem', 'lease#close#jira#10042', false],
+      [timer, 'dynamodb:DeleteItem', 'lease#close#jira#10042', false],
       // Which ticket id a key names, for the CLI's --ticket: written beside a lease's create and when a
       // moved issue's lease is met under its new key (webhook), or a grant is finished (sweep).
       [webhook, 'dynamodb:PutItem', 'ticketkey#jira#OPS-1', true],

@@ -3,6 +3,8 @@ import type { Catalog } from '../../lib/domain/catalog.js';
 import type { OnCallDirectory } from '../../lib/ports/on-call-directory.js';
 import type { Approval, Person, TicketSnapshot } from '../../lib/domain/ticket.js';
 import { makeActivateLease } from '../../lib/use-cases/activate-lease.js';
+import type { CloseMarks } from '../../lib/ports/close-marks.js';
+import { MemoryCloseMarks } from '../fakes/memory-close-marks.js';
 import { makeCloseTicket } from '../../lib/use-cases/close-ticket.js';
 import { makeGrantAccess } from '../../lib/use-cases/grant/grant-access.js';
 import { makeProcessTicket } from '../../lib/use-cases/process-ticket.js';
@@ -56,6 +58,8 @@ export interface LeaseStores<L extends LeaseStore, A extends OwedAnnouncements, 
   readonly announcements: A;
   /** The evidence on the leases. */
   readonly evidence: E;
+  /** Closes of tickets, read by a grant before ACTIVE and worked by the sweep (in memory unless given). */
+  readonly closeMarks?: CloseMarks;
 }
 
 /** The use cases over `stores`, with every other port in memory. */
@@ -82,12 +86,13 @@ export function wire<L extends LeaseStore, A extends OwedAnnouncements, E extend
   // kube-lease's own RoleBinding writes reach the cluster's audit log, as on a real cluster.
   ports.cluster.onBindingWrite = (cluster, verb, binding, subjects) => activity.recordBindingWrite(cluster, verb, binding, subjects);
   const { evidence, announcements, revokeComments } = stores;
+  const closeMarks = stores.closeMarks ?? new MemoryCloseMarks();
   const owedRevokes = makeOwedRevokes({ ...ports, comments: revokeComments, announcements });
   const revokeLease = makeRevokeLease({ ...ports, activity, evidence, owedRevokes });
   const announce = makeAnnounceGrant({ ...ports, announcements });
   const activateLease = makeActivateLease({ ...ports, revokeLease, announce });
-  const grantAccess = makeGrantAccess({ ...ports, metrics, onCall: options.onCall, catalog, schedulePrefix: 'kube-lease-test', pendingGraceSeconds: 120, announce });
-  const closeTicket = makeCloseTicket({ leases: ports.leases, revokeLease, clock, logger: ports.logger });
+  const grantAccess = makeGrantAccess({ ...ports, metrics, onCall: options.onCall, catalog, schedulePrefix: 'kube-lease-test', pendingGraceSeconds: 120, announce, closeMarks });
+  const closeTicket = makeCloseTicket({ leases: ports.leases, revokeLease, clock, logger: ports.logger, closeMarks });
   const processTicket = makeProcessTicket({ ...ports, grantAccess, closeTicket });
   // The evidence key (a test may make it fail: evidenceMac.fail).
   const evidenceMac = new SwitchableEvidenceMac();
@@ -109,8 +114,9 @@ export function wire<L extends LeaseStore, A extends OwedAnnouncements, E extend
     announce,
     checkIdle,
     owedRevokes,
+    closeMarks,
   });
-  return { ...ports, jira, metrics, catalog, activity, evidence, evidenceMac, announcements, revokeComments, owedRevokes, idleWatches, checkIdle, revokeLease, announce, activateLease, grantAccess, closeTicket, processTicket, sweepLeases, collectEvidence };
+  return { ...ports, closeMarks, jira, metrics, catalog, activity, evidence, evidenceMac, announcements, revokeComments, owedRevokes, idleWatches, checkIdle, revokeLease, announce, activateLease, grantAccess, closeTicket, processTicket, sweepLeases, collectEvidence };
 }
 
 let approvals = 0;

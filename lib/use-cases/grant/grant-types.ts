@@ -1,3 +1,4 @@
+import type { CloseMarks } from '../../ports/close-marks.js';
 import type { Catalog } from '../../domain/catalog.js';
 import type { Lease } from '../../domain/lease.js';
 import type { DenialCode } from '../../domain/decision.js';
@@ -21,6 +22,8 @@ export interface GrantAccessDeps extends LeaseDeps {
   readonly announce: AnnounceGrant;
   /** Who is on call (PagerDuty): asked only for an open ticket of a profile with `onCall`. Absent: such profiles deny. */
   readonly onCall?: OnCallDirectory | undefined;
+  /** Closes of tickets (see close-ticket.ts), read before a lease goes ACTIVE. Absent: not read. */
+  readonly closeMarks?: Pick<CloseMarks, 'get'> | undefined;
   /** Review tasks of on-call and break-glass leases: queued beside the create, opened after the ticket is told. */
   readonly reviews?: ReviewLease | undefined;
 }

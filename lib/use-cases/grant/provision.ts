@@ -7,6 +7,8 @@ import { owedAnnouncement } from '../announce-grant.js';
 import { verifyAccess } from '../verify-access.js';
 import { failLease } from '../fail-lease.js';
 import { removeLeaseResources } from '../lease-resources.js';
+import type { AuditEvent } from '../../domain/audit.js';
+import { closedMeanwhile } from './closed-meanwhile.js';
 import { referenceFor, type GrantAccessDeps, type GrantOptions, type GrantOutcome } from './grant-types.js';
 
 /**
@@ -25,11 +27,16 @@ export async function provision(deps: GrantAccessDeps, lease: Lease, actor: stri
   let timersCreated: () => void = () => undefined;
   const created = new Promise<'created'>((resolve) => (timersCreated = () => resolve('created')));
   const timers = Promise.allSettled([scheduler.schedule(lease, scheduled ? undefined : { created: timersCreated })]);
-  const bindingSteps = await Promise.allSettled(scheduled ? [] : lease.bindings.map((binding) => cluster.applyBinding(lease.cluster, bindingManifest(lease, binding))));
+  // Beside the bindings (no round trip added): whether the ticket closed meanwhile (a close that could
+  // not list this lease yet). Strongly consistent, and after the create: one or the other sees the other.
+  const [bindingSteps, [closeRead]] = await Promise.all([
+    Promise.allSettled(scheduled ? [] : lease.bindings.map((binding) => cluster.applyBinding(lease.cluster, bindingManifest(lease, binding)))),
+    Promise.allSettled([scheduled ? undefined : closedMeanwhile(deps, lease)]),
+  ]);
   const early = !scheduled && bindingSteps.every((r) => r.status === 'fulfilled') ? await Promise.race([created, timers.then(() => 'settled' as const)]) : 'settled';
   // Undefined while the timers' last step runs (it is then awaited beside the ACTIVE write).
   const timerSteps = early === 'created' ? undefined : await timers;
-  const steps = [...(timerSteps ?? []), ...bindingSteps];
+  const steps = [...(timerSteps ?? []), ...bindingSteps, ...(closeRead?.status === 'rejected' ? [closeRead] : [])];
   const failures = steps.flatMap((step) => (step.status === 'rejected' ? [step.reason as unknown] : []));
   // At the rule quota, or with the timers unavailable for a lease whose access has not started,
   // the lease still starts and ends on time: the sweep activates and revokes from the index.
@@ -39,6 +46,9 @@ export async function provision(deps: GrantAccessDeps, lease: Lease, actor: stri
     if (lease.status === 'PENDING' && errors.every(transient)) return defer(deps, lease, actor, errors);
     return failGrant(deps, lease, errors, actor);
   }
+  // The ticket closed while this grant ran: never ACTIVE; what it made goes, and the ticket hears why.
+  const closed = closeRead?.status === 'fulfilled' ? closeRead.value : undefined;
+  if (closed !== undefined) return failGrant(deps, lease, closed, actor, 'not-approved');
   const warning =
     coveredBySweep.length === 0
       ? undefined
@@ -119,9 +129,9 @@ async function dryRun(deps: GrantAccessDeps, lease: Lease, actor: string): Promi
  * event and the HTTP answer get their public reasons and a reference; the log line under that
  * reference the detail. Lost to another attempt, that attempt's outcome stands.
  */
-export async function failGrant(deps: GrantAccessDeps, lease: Lease, errors: readonly unknown[] | string, actor: string): Promise<GrantOutcome> {
+export async function failGrant(deps: GrantAccessDeps, lease: Lease, errors: readonly unknown[] | string, actor: string, code?: AuditEvent['code']): Promise<GrantOutcome> {
   const reason = typeof errors === 'string' ? errors : `${publicReasons(errors)} (reference ${referenceFor(deps, lease, errors, 'grant failed')})`;
-  const result = await failLease(deps, lease, reason, actor);
+  const result = await failLease(deps, lease, reason, actor, code);
   if (result.kind === 'failed') return result;
   const current = result.current;
   if (current === undefined) throw new LeaseRaceError(`lease ${lease.id} vanished while failing it`);
