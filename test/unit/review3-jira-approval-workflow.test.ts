@@ -117,5 +117,12 @@ describe('review3 B: a service desk request approved in another project and move
   it('does not count approvals given before a move into the watched project', async () => {
     const ticket = await source(issue('OPS-9', 'Access request', [movedIn]), mapping, steps).getTicket('OPS-9');
     expect(ticket.approval).toBeUndefined();
+    expect(ticket.approvalNotCounted).toContain('project SBX, which kube-lease does not watch');
+  });
+
+  it('control: a request moved in before its approval steps were decided counts', async () => {
+    const early = { ...movedIn, created: '2026-01-03T08:00:00.000+0000' };
+    const ticket = await source(issue('OPS-9', 'Access request', [early, approvedBy('400', colleague, waiting)]), mapping, steps).getTicket('OPS-9');
+    expect(ticket.approval?.approvers.map((a) => a.id)).toEqual(['acc-dave']);
   });
 });

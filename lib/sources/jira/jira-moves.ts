@@ -1,3 +1,4 @@
+import type { Approval } from '../../domain/ticket.js';
 import type { JiraHistory } from './jira-issue.js';
 
 type Item = JiraHistory['items'][number];
@@ -37,4 +38,22 @@ export function projectAfter(chronological: readonly JiraHistory[], historyId: s
     return (former == null ? undefined : projectOfKey(former)) ?? 'unknown';
   }
   return current;
+}
+
+/**
+ * A service desk approval, unless the issue left a project outside `projects` after its first step
+ * was decided (so a step was decided there, under that project's approval configuration) or a later
+ * move shows no well-formed former key: then why it does not count.
+ */
+export function unlessMovedIn(approval: Approval | undefined, histories: readonly JiraHistory[] | undefined, projects: readonly string[] | 'every project'): { approval?: Approval; notCounted?: string } {
+  if (approval === undefined || histories === undefined || projects === 'every project') return { approval };
+  const since = Date.parse(approval.at);
+  for (const h of histories) {
+    if (!(Date.parse(h.created) >= since) || !h.items.some(isProjectChange)) continue;
+    const former = projectOfKey(h.items.find(isKeyItem)?.fromString ?? '');
+    if (former === undefined || !projects.includes(former)) {
+      return { notCounted: `the issue was moved in from ${former === undefined ? 'a project its history does not name' : `project ${former}, which kube-lease does not watch,`} after its service desk approvals began: approve it again here` };
+    }
+  }
+  return { approval };
 }
