@@ -120,6 +120,15 @@ describe('review3 B: a service desk request approved in another project and move
     expect(ticket.approvalNotCounted).toContain('project SBX, which kube-lease does not watch');
   });
 
+  it('does not count approvals given before the issue type changed', async () => {
+    const retyped = {
+      id: '500', created: '2026-01-03T10:00:00.000+0000', author: requester,
+      items: [{ field: 'issuetype', fieldtype: 'jira', fieldId: 'issuetype', from: '10001', fromString: 'Task', to: '10100', toString: 'Access request' }],
+    };
+    const ticket = await source(issue('OPS-9', 'Access request', [approvedBy('200', colleague, waiting), retyped]), mapping, steps).getTicket('OPS-9');
+    expect(ticket.approval).toBeUndefined();
+  });
+
   it('control: a request moved in before its approval steps were decided counts', async () => {
     const early = { ...movedIn, created: '2026-01-03T08:00:00.000+0000' };
     const ticket = await source(issue('OPS-9', 'Access request', [early, approvedBy('400', colleague, waiting)]), mapping, steps).getTicket('OPS-9');
