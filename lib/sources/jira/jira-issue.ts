@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { Approval, Person } from '../../domain/ticket.js';
-import { isMoveItem, projectAfter, projectOfKey } from './jira-moves.js';
+import { isMoveItem, isTypeChange, projectAfter, projectOfKey } from './jira-moves.js';
 
 /** A Jira user as the REST API returns it (Cloud: accountId; Server/DC: name/key). */
 export const jiraUserSchema = z.looseObject({
@@ -108,6 +108,10 @@ export function approvalIn(issue: JiraIssue, histories: readonly JiraHistory[], 
   const approver = toPerson(latest.author);
   if (approver === undefined) return {};
   const current = currentProject(issue);
+  // An issue type change after it (with another workflow, via *Move*) means the approval was given
+  // under a workflow other than the one the issue follows now (`jira.issueTypes` trusts only some).
+  const retyped = ordered.some((h) => Number(h.id) > Number(latest.id) && h.items.some(isTypeChange));
+  if (retyped) return { notCounted: `the issue type changed after it was approved${current === undefined ? '' : `: approve it again in ${current}`}` };
   if (projects !== 'every project') {
     // A move that mapped no status (both workflows share it) leaves the transition made under the
     // other project's workflow as the latest: it counts only if that project is watched.

@@ -1,3 +1,4 @@
+import type { Approval } from '../../domain/ticket.js';
 import type { JiraHistory } from './jira-issue.js';
 
 type Item = JiraHistory['items'][number];
@@ -37,4 +38,29 @@ export function projectAfter(chronological: readonly JiraHistory[], historyId: s
     return (former == null ? undefined : projectOfKey(former)) ?? 'unknown';
   }
   return current;
+}
+
+/** Whether a changelog item is Jira's record of an issue type change (which may bring another workflow). */
+export function isTypeChange(item: Item): boolean {
+  return item.fieldtype === 'jira' && (item.fieldId ?? item.field) === 'issuetype';
+}
+
+/**
+ * A service desk approval, unless after its first step was decided the issue changed type, or left
+ * a project outside `projects` (so a step was decided under that project's approval configuration),
+ * or a move shows no well-formed former key: then why it does not count.
+ */
+export function unlessMovedIn(approval: Approval | undefined, histories: readonly JiraHistory[] | undefined, projects: readonly string[] | 'every project'): { approval?: Approval; notCounted?: string } {
+  if (approval === undefined || histories === undefined) return { approval };
+  const since = Date.parse(approval.at);
+  for (const h of histories) {
+    if (!(Date.parse(h.created) >= since)) continue;
+    if (h.items.some(isTypeChange)) return { notCounted: 'the issue type changed after its service desk approvals began: approve it again' };
+    if (projects === 'every project' || !h.items.some(isProjectChange)) continue;
+    const former = projectOfKey(h.items.find(isKeyItem)?.fromString ?? '');
+    if (former === undefined || !projects.includes(former)) {
+      return { notCounted: `the issue was moved in from ${former === undefined ? 'a project its history does not name' : `project ${former}, which kube-lease does not watch,`} after its service desk approvals began: approve it again here` };
+    }
+  }
+  return { approval };
 }

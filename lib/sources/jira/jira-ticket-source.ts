@@ -1,11 +1,10 @@
 import type JiraApi from 'jira-client';
 import type { JiraCatalog } from '../../domain/catalog.js';
 import * as z from 'zod';
-import type { LinkedTicket, Person, TicketSnapshot } from '../../domain/ticket.js';
+import type { ApprovalIntegrity, LinkedTicket, Person, TicketSnapshot } from '../../domain/ticket.js';
 import { TicketNotFoundError, TicketSourceError } from '../../errors.js';
 import type { TicketSource } from '../../ports/ticket-source.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../../retry.js';
-import type { ApprovalIntegrity } from '../../domain/ticket.js';
 import { fieldList, fieldText, requestFieldIds } from '../ticket-fields.js';
 import {
   approvalIn,
@@ -20,6 +19,7 @@ import {
   type ServiceDeskApprovals,
 } from './jira-issue.js';
 import { JiraIntegrationAccount } from './jira-identity.js';
+import { unlessMovedIn } from './jira-moves.js';
 import { parseJiraFailure } from './jira-request.js';
 
 /** The subset of jira-client we call, so tests and the container agree on it. */
@@ -90,8 +90,8 @@ export class JiraTicketSource implements TicketSource {
     if (this.mapping.approvals === 'servicedesk' && state === 'approved') {
       // On a service desk a status transition is not an approval: the JSM approvals must say so.
       const decision = serviceDeskApproval(await this.serviceDeskApprovals(issue.key));
-      ({ approval, declined } = decision);
-      notCounted = undefined;
+      declined = decision.declined;
+      ({ approval, notCounted } = unlessMovedIn(decision.approval, histories, this.mapping.projects ?? 'every project'));
       if (decision.pending !== undefined) {
         state = 'open';
         statusText = `${status} (${decision.pending})`;
