@@ -3,6 +3,7 @@ import type { AccessCheck } from './catalog.js';
 import type { IdleWatch } from './idle.js';
 import type { ApprovalKind, OnCallProof } from './on-call.js';
 import type { ReviewTask } from './review-task.js';
+import type { GrantNote, RevokeFacts } from './owed-notes.js';
 import { personLabel, type Person, type TicketSourceName } from './ticket.js';
 import { ANNOTATION_EXPIRES_AT, ANNOTATION_PREFIX, LABEL_KYVERNO_TTL, LABEL_LEASE_ID, LABEL_MANAGED_BY, LABEL_SOURCE, MANAGED_BY, kyvernoTtl } from './names.js';
 
@@ -108,16 +109,16 @@ export interface Lease {
   readonly deferredReason?: string | undefined;
   /** What the API server is asked after the grant and the revoke (the profile's `verify` when the lease was made). */
   readonly accessCheck?: AccessCheck | undefined;
-  /** Set (possibly empty) while the grant's announcement (review and comment) is owed: the lines it adds. Written with ACTIVE, cleared once told (or refused for good) and by a revoke (never announced after it). */
-  readonly grantNote?: string | undefined;
+  /** Set (possibly empty) while the grant's announcement (review and comment) is owed: the lines it adds, as codes (never text). Written with ACTIVE, cleared once told (or refused for good) and by a revoke (never announced after it). */
+  readonly grantNote?: readonly GrantNote[] | undefined;
   /**
    * Beside `grantNote` (or `revokeNote`): until when the actor that holds the announcement is posting it (the
    * transition's winner, or a sweep that took it over). From then on the sweep may take it; a run
    * that could not tell the ticket sets it to the time of its failure, so the next sweep retries.
    */
   readonly announceAt?: string | undefined;
-  /** A REVOKED lease's revoke comment, owed by the holder of the grant's announcement (held until `announceAt`): it posts it after its own. */
-  readonly revokeNote?: string | undefined;
+  /** A REVOKED lease's revoke comment, owed by the holder of the grant's announcement (held until `announceAt`): it posts it after its own, built from these facts and the lease (owed-comments.ts). */
+  readonly revokeNote?: RevokeFacts | undefined;
   /** The API server's answers: after the grant (expected: allowed) and after the revoke (expected: denied). */
   readonly verification?: { readonly granted?: AccessVerification | undefined; readonly revoked?: AccessVerification | undefined } | undefined;
   /** End the streams the subject opened (evict their controller-owned pods) at revoke: the profile's `onRevoke` when the lease was made. */

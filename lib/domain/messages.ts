@@ -96,15 +96,19 @@ const CAUSE_TEXT: Record<RevokeCause, string> = {
   idle: idleRevokeText(undefined),
 };
 
-/** `untouched`: bindings (namespace/name) under the lease's names that were not its own and were left alone. */
-export function revokedMessage(lease: Lease, cause: RevokeCause, at: string, untouched: readonly string[] = []): string {
-  const removed = lease.bindings.filter((b) => !untouched.includes(`${b.namespace}/${b.name}`)).map((b) => b.namespace);
+/** `untouched`: bindings (namespace/name) under the lease's names that were not its own and were left alone; `unknown`: not known (an owed comment stored before they were). */
+export function revokedMessage(lease: Lease, cause: RevokeCause, at: string, untouched: readonly string[] | 'unknown' = []): string {
+  const skipped = untouched === 'unknown' ? [] : untouched;
+  const removed = lease.bindings.filter((b) => !skipped.includes(`${b.namespace}/${b.name}`)).map((b) => b.namespace);
+  const what = `${lease.roleRef.kind}/${lease.roleRef.name} for ${lease.subject.kind} ${lease.subject.name} in ${lease.cluster}`;
   return [
     `Access revoked (lease ${lease.id}): ${cause === 'idle' ? idleRevokeText(lease.idle?.timeout) : CAUSE_TEXT[cause]}.`,
-    removed.length === 0
-      ? `Removed no binding of ${lease.roleRef.kind}/${lease.roleRef.name} for ${lease.subject.kind} ${lease.subject.name} in ${lease.cluster}`
-      : `Removed ${lease.roleRef.kind}/${lease.roleRef.name} for ${lease.subject.kind} ${lease.subject.name} in ${lease.cluster}: ${removed.join(', ')}`,
-    ...(untouched.length === 0 ? [] : [`Warning: RoleBinding(s) ${untouched.join(', ')} carry this lease's name but are not its own; they were left untouched and must be checked by a person.`]),
+    untouched === 'unknown'
+      ? `Removed the lease's own bindings of ${what}: ${removed.join(', ')} (a binding under its names that was not its own, if any, was left untouched)`
+      : removed.length === 0
+        ? `Removed no binding of ${what}`
+        : `Removed ${what}: ${removed.join(', ')}`,
+    ...(skipped.length === 0 ? [] : [`Warning: RoleBinding(s) ${skipped.join(', ')} carry this lease's name but are not its own; they were left untouched and must be checked by a person.`]),
     `Revoked at: ${at}`,
   ].join('\n');
 }

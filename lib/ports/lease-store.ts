@@ -1,5 +1,6 @@
 import type { AccessVerification, DeniedApproval, HistoryEntry, Lease, LeaseStatus, RevokeCause } from '../domain/lease.js';
 import type { TicketRef, TicketSourceName } from '../domain/ticket.js';
+import type { GrantNote, RevokeFacts } from '../domain/owed-notes.js';
 
 /** A create either made the lease, or found that its approval was decided already (a lease, or a denial). */
 export type CreateResult =
@@ -30,11 +31,11 @@ export interface TransitionPatch {
   /** Why a transient failure left the lease PENDING for a retry; `null` clears it. */
   readonly deferredReason?: string | null;
   /** Lines the grant's announcement adds (see Lease.grantNote); `null` clears them. */
-  readonly grantNote?: string | null;
+  readonly grantNote?: readonly GrantNote[] | null;
   /** Until when the writer holds the owed announcement (see Lease.announceAt); `null` clears it. */
   readonly announceAt?: string | null;
   /** The revoke comment owed by the announcement's holder (see Lease.revokeNote); `null` clears it. */
-  readonly revokeNote?: string | null;
+  readonly revokeNote?: RevokeFacts | null;
   /** A revoke that could not finish, remembered for the sweep (see Lease.revokeRequested). */
   readonly revokeRequested?: Lease['revokeRequested'];
   /**

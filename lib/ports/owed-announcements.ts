@@ -1,4 +1,5 @@
 import type { AccessVerification, HistoryEntry, Lease } from '../domain/lease.js';
+import type { GrantNote } from '../domain/owed-notes.js';
 
 /**
  * A grant's owed announcement (the access review and the ticket comment), kept on the lease item
@@ -26,10 +27,10 @@ export interface OwedAnnouncements {
   settle(leaseId: string, heldUntil: string, review: AccessVerification, entry: HistoryEntry): Promise<boolean>;
   /**
    * The ticket could not be told now: the announcement held until `heldUntil` stays owed, with the
-   * lines `note`, and is due again at `retryAt` (the sweep's next run). False when no longer held so
+   * lines `note` (codes), and is due again at `retryAt` (the sweep's next run). False when no longer held so
    * (or the lease is no longer ACTIVE).
    */
-  defer(leaseId: string, heldUntil: string, retryAt: string, note: string): Promise<boolean>;
+  defer(leaseId: string, heldUntil: string, retryAt: string, note: readonly GrantNote[]): Promise<boolean>;
   /**
    * The revoke comment a REVOKED lease owed (`revokeNote`) is posted: clears it and `announceAt`,
    * provided `announceAt` is still `heldUntil` (undefined: absent). False when it was cleared already.

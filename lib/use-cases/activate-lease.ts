@@ -82,7 +82,7 @@ export function makeActivateLease(
     // writer that wins the transition records the grant and says it (invariant 14): the sweep and
     // the timer both reach this point at a window's start, and the loser stays silent.
     const reviewing = verifyAccess(deps, lease, 'allowed');
-    const moved = await leases.transition(lease, 'ACTIVE', { at, from: 'SCHEDULED', to: 'ACTIVE', by: actor, note: 'change window opened' }, owedAnnouncement(lease, '', new Date(at)));
+    const moved = await leases.transition(lease, 'ACTIVE', { at, from: 'SCHEDULED', to: 'ACTIVE', by: actor, note: 'change window opened' }, owedAnnouncement(lease, [], new Date(at)));
     if (!moved.ok) {
       if (moved.current?.status === 'REVOKED' || moved.current?.status === 'FAILED') await removeLeaseResources(moved.current, { cluster, scheduler, logger });
       return moved.current === undefined ? { kind: 'not-found' } : { kind: 'not-scheduled', lease: moved.current };

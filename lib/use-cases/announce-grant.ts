@@ -2,6 +2,8 @@ import { leaseAuditFields } from '../domain/audit.js';
 import { DEFAULT_ACCESS_CHECK } from '../domain/catalog.js';
 import type { AccessVerification, Lease } from '../domain/lease.js';
 import { grantedMessage } from '../domain/messages.js';
+import { grantNoteText, owedRevokeComment } from '../domain/owed-comments.js';
+import type { GrantNote } from '../domain/owed-notes.js';
 import { auditVerification, grantVerifiedLine } from '../domain/verification.js';
 import { describeError, KubeLeaseError } from '../errors.js';
 import type { OwedAnnouncements } from '../ports/owed-announcements.js';
@@ -37,10 +39,10 @@ export interface AnnounceGrant {
   /**
    * Tells the ticket of a grant whose announcement `lease` holds (the lease as written by the ACTIVE
    * transition this actor won, or as taken over): waits for the access review, posts the comment
-   * (with the lease's `grantNote` and `extraNote`), records the `verify` audit event and settles
+   * (with the lines of the lease's `grantNote` and `extraNote`, in kube-lease's words), records the `verify` audit event and settles
    * the announcement. Used by every path that makes a lease ACTIVE, in its own invocation.
    */
-  tell(lease: Lease, review: Promise<AccessVerification>, actor: string, extraNote?: string): Promise<TellOutcome>;
+  tell(lease: Lease, review: Promise<AccessVerification>, actor: string, extraNote?: readonly GrantNote[]): Promise<TellOutcome>;
   /**
    * The sweep: takes over the owed announcement of an ACTIVE lease whose holder's time ran out (it
    * died, or the ticket could not be told then), asks the API server again and tells the ticket.
@@ -71,7 +73,7 @@ export function makeAnnounceGrant(deps: LeaseDeps & { readonly announcements: Ow
     }
   };
 
-  async function tell(lease: Lease, reviewing: Promise<AccessVerification>, actor: string, extraNote = ''): Promise<TellOutcome> {
+  async function tell(lease: Lease, reviewing: Promise<AccessVerification>, actor: string, extraNote: readonly GrantNote[] = []): Promise<TellOutcome> {
     const heldUntil = lease.announceAt;
     if (heldUntil === undefined || lease.grantNote === undefined) return 'lost';
     const check = lease.accessCheck ?? DEFAULT_ACCESS_CHECK;
@@ -79,8 +81,8 @@ export function makeAnnounceGrant(deps: LeaseDeps & { readonly announcements: Ow
     // Still held right before the comment: a revoke meanwhile means nothing is said of the grant.
     const now = await deps.leases.get(lease.id);
     if (now?.status !== 'ACTIVE' || now.grantNote === undefined || now.announceAt !== heldUntil) return revokeOwed(lease.id, heldUntil);
-    const note = `${lease.grantNote}${extraNote}`;
-    const told = await comment(lease, `${grantedMessage(lease)}\n${grantVerifiedLine(lease, check, review)}${note}`);
+    const note = [...lease.grantNote, ...extraNote];
+    const told = await comment(lease, `${grantedMessage(lease)}\n${grantVerifiedLine(lease, check, review)}${grantNoteText(lease, note)}`);
     if (told === 'retry') {
       // Due at once for the sweep's next run (never after the expiry: the index must still see that).
       const deferred = await announcements.defer(lease.id, heldUntil, atMost(clock.now().toISOString(), lease), note);
@@ -98,13 +100,14 @@ export function makeAnnounceGrant(deps: LeaseDeps & { readonly announcements: Ow
 
   /**
    * A revoke met this holder's announcement and left its comment to it (`revokeNote`, hold kept): it is
-   * posted now, after the grant's (or instead of it), then cleared. Nothing when the revoke said it itself.
+   * built from the lease and posted now, after the grant's (or instead of it), then cleared. Nothing when the revoke said it itself.
    * A ticket that cannot take it now: left owed, and the sweep posts it once the hold has run out.
    */
   async function revokeOwed(leaseId: string, heldUntil: string): Promise<'lost'> {
     const lease = await deps.leases.get(leaseId);
-    if (lease?.status !== 'REVOKED' || lease.revokeNote === undefined || lease.announceAt !== heldUntil) return 'lost';
-    if ((await comment(lease, lease.revokeNote)) === 'retry') return 'lost';
+    const text = lease === undefined ? undefined : owedRevokeComment(lease);
+    if (lease === undefined || text === undefined || lease.announceAt !== heldUntil) return 'lost';
+    if ((await comment(lease, text)) === 'retry') return 'lost';
     if (!(await announcements.revokeTold(leaseId, heldUntil))) logger.warn('owed revoke comment cleared by another actor', { leaseId });
     return 'lost';
   }
@@ -139,11 +142,11 @@ export function diedHolding(lease: Lease, now?: Date): { readonly at: string; re
   if (now !== undefined && (lease.announceAt === undefined || Date.parse(lease.announceAt) > now.getTime())) return undefined;
   const entry = [...lease.history].reverse().find((h) => h.to === 'ACTIVE' && h.from !== 'ACTIVE');
   if (entry === undefined || lease.announceAt === undefined) return undefined;
-  return owedAnnouncement(lease, '', new Date(entry.at)).announceAt === lease.announceAt ? { at: entry.at, by: entry.by } : undefined;
+  return owedAnnouncement(lease, [], new Date(entry.at)).announceAt === lease.announceAt ? { at: entry.at, by: entry.by } : undefined;
 }
 
 /** The owed-announcement fields an ACTIVE transition writes: its winner holds the announcement. */
-export function owedAnnouncement(lease: Lease, note: string, now: Date): { readonly grantNote: string; readonly announceAt: string } {
+export function owedAnnouncement(lease: Lease, note: readonly GrantNote[], now: Date): { readonly grantNote: readonly GrantNote[]; readonly announceAt: string } {
   const hold = new Date(now.getTime() + ANNOUNCE_HOLD_SECONDS * 1000).toISOString();
   return { grantNote: note, announceAt: hold < lease.expiresAt ? hold : lease.expiresAt };
 }

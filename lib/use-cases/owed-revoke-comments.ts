@@ -1,4 +1,5 @@
 import type { Lease } from '../domain/lease.js';
+import { owedRevokeComment } from '../domain/owed-comments.js';
 import { describeError, KubeLeaseError } from '../errors.js';
 import type { OwedAnnouncements } from '../ports/owed-announcements.js';
 import type { OwedRevokeCommentDue, OwedRevokeComments } from '../ports/owed-revoke-comments.js';
@@ -108,7 +109,9 @@ export function makeOwedRevokes(
       // A new hold: of two takers at once (two sweeps, a sweep and a revoke), one posts it.
       const taken = await comments.take(leaseId, now.toISOString(), new Date(now.getTime() + ANNOUNCE_HOLD_SECONDS * 1000).toISOString());
       if (taken?.revokeNote === undefined) return 'held';
-      if ((await post(taken, taken.revokeNote)) === 'retry') return 'retry';
+      // Built from the lease as revoked and the revoke's facts (never text read back from the table).
+      const text = owedRevokeComment(taken);
+      if (text !== undefined && (await post(taken, text)) === 'retry') return 'retry';
       if (!(await deps.announcements.revokeTold(leaseId, taken.announceAt))) logger.warn('owed revoke comment cleared by another actor', { leaseId });
       await comments.drop(leaseId);
       return 'told';

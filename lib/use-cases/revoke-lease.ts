@@ -1,16 +1,15 @@
 import { ownerOf } from '../ports/cluster.js';
 import { leaseAuditFields } from '../domain/audit.js';
 import { bindingManifest, TIMED_CAUSES, type Lease, type RevokeCause } from '../domain/lease.js';
-import { revokedMessage } from '../domain/messages.js';
+import { revokeComment } from '../domain/owed-comments.js';
 import { describeError, publicReasons, RevokeIncompleteError } from '../errors.js';
 import { newReference } from '../ids.js';
 import { DEFAULT_ACCESS_CHECK } from '../domain/catalog.js';
-import { auditVerification, revokeVerifiedLine } from '../domain/verification.js';
+import { auditVerification } from '../domain/verification.js';
 import { commentSafely, ticketPatch, type LeaseDeps } from './lease-deps.js';
 import type { TicketSnapshot } from '../domain/ticket.js';
 import { verifyAccess } from './verify-access.js';
 import { removeLeaseResources } from './lease-resources.js';
-import { sessionsLines } from '../domain/activity-messages.js';
 import type { ActivityLog } from '../ports/activity-log.js';
 import type { EvidenceStore } from '../ports/evidence-store.js';
 import { auditSessions, sessionsAtRevoke, watchesActivity } from './revoke-sessions.js';
@@ -145,19 +144,16 @@ export function makeRevokeLease(deps: RevokeLeaseDeps): (input: RevokeLeaseInput
     if (evidenceQueued) await evidence.queue(lease.id, new Date(clock.now().getTime() + activity.delaySeconds(lease.cluster) * 1000));
 
     const at = clock.now().toISOString();
-    const told = (l: Lease) => [
-      revokedMessage(l, cause, at, foreign),
-      ...(verification === undefined ? [] : [revokeVerifiedLine(l, check, verification)]),
-      ...sessionsLines(sessions),
-      ...(evidenceQueued ? ['What the subject did during the lease will follow on this ticket, from the audit log, once it is complete.'] : []),
-    ].join('\n');
+    // The comment's facts the REVOKED lease does not hold; an owed comment is built from them and the lease, never stored as text.
+    const facts = { untouched: foreign, evidence: evidenceQueued };
+    const told = (l: Lease) => revokeComment(l, cause, at, facts);
     const revoke = async (from: Lease) => {
       // A grant not announced yet never is now. Its holder still posting it (its hold kept) is owed the
       // revoke's comment and posts it after its own; otherwise the revoke's comment is the ticket's last word.
       // Owed: queued first (a crash cannot lose it), so the sweep posts it if the holder dies owing it.
       const held = announcementHeld(from, clock.now());
       if (held) await deps.owedRevokes.queue(from);
-      const owed = from.grantNote === undefined && from.announceAt === undefined ? {} : held ? { grantNote: null, revokeNote: told(from) } : { grantNote: null, announceAt: null };
+      const owed = from.grantNote === undefined && from.announceAt === undefined ? {} : held ? { grantNote: null, revokeNote: facts } : { grantNote: null, announceAt: null };
       // The announcement this write clears is still held by the writer that made the lease ACTIVE: that
       // writer may have died before recording its grant, and once cleared nothing tells a recovery so.
       // Recorded before the write, as that writer makes it (same time and actor: one event, however

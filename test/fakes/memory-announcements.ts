@@ -1,4 +1,5 @@
 import type { AccessVerification, HistoryEntry, Lease } from '../../lib/domain/lease.js';
+import type { GrantNote } from '../../lib/domain/owed-notes.js';
 import { LeaseStoreError } from '../../lib/errors.js';
 import type { OwedAnnouncements } from '../../lib/ports/owed-announcements.js';
 import type { MemoryLeaseStore } from './memory-lease-store.js';
@@ -33,7 +34,7 @@ export class MemoryOwedAnnouncements implements OwedAnnouncements {
     return true;
   }
 
-  async defer(leaseId: string, heldUntil: string, retryAt: string, note: string): Promise<boolean> {
+  async defer(leaseId: string, heldUntil: string, retryAt: string, note: readonly GrantNote[]): Promise<boolean> {
     this.enter('defer');
     const lease = this.lease(leaseId);
     if (lease?.status !== 'ACTIVE' || lease.announceAt !== heldUntil || lease.grantNote === undefined) return false;

@@ -126,7 +126,7 @@ describe('a grant in one invocation (fake Jira, fake Kubernetes, dynalite)', () 
     // Assess
     expect(bodyOf(response)).toMatchObject({ outcome: 'granted', status: 'ACTIVE' });
     expect(stack.kube.list(LABEL_LEASE_ID, leaseId)).toHaveLength(2);
-    expect(owed).toMatchObject({ status: 'ACTIVE', grantNote: '' });
+    expect(owed).toMatchObject({ status: 'ACTIVE', grantNote: [] });
     expect(owed?.announceAt).toBeDefined();
     expect(sweeps.map((s) => s.announced).sort()).toEqual([0, 1]);
     expect(later.announced).toBe(0);

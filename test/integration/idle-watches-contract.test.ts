@@ -101,7 +101,7 @@ describe.each(stores)('IdleWatches contract: %s', (_name, open) => {
 async function watchedLease(leases: LeaseStore, id: string, owed: boolean): Promise<Lease> {
   const lease: Lease = { ...leaseFixture(id, EXPIRY), idle: firstIdleWatch(1800, '2026-01-01T00:00:00.000Z', EXPIRY) };
   await leases.create(lease);
-  const patch = owed ? { grantNote: '', announceAt: '2026-01-01T00:01:00.000Z' } : {};
+  const patch = owed ? { grantNote: [], announceAt: '2026-01-01T00:01:00.000Z' } : {};
   const moved = await leases.transition(lease, 'ACTIVE', { at: '2026-01-01T00:00:01.000Z', from: 'PENDING', to: 'ACTIVE', by: 'test' }, patch);
   if (!moved.ok) throw new Error('fixture could not be made ACTIVE');
   return moved.lease;

@@ -130,7 +130,7 @@ describe.each(stores)('LeaseStore contract: %s', (_name, open) => {
   it('keeps a remembered close on the lease and makes it due at once, before its expiry', async () => {
     // Prepare: an ACTIVE lease that expires the next day, owing its announcement until later
     const store = await open();
-    const active = lease({ status: 'ACTIVE', expiresAt: '2026-01-02T00:00:00.000Z', grantNote: '', announceAt: '2026-01-01T06:00:00.000Z' });
+    const active = lease({ status: 'ACTIVE', expiresAt: '2026-01-02T00:00:00.000Z', grantNote: [], announceAt: '2026-01-01T06:00:00.000Z' });
     await store.create(active);
     const at = '2026-01-01T00:30:00.000Z';
     // Act: a close could not revoke, and remembers it

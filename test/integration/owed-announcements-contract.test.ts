@@ -77,7 +77,7 @@ describe.each(stores)('OwedAnnouncements contract: %s', (_name, open) => {
     const lateSettle = await owed.settle(lease.id, HELD, review(true), entry('late'));
     // Assess
     expect(early).toBeUndefined();
-    expect(first).toMatchObject({ id: lease.id, announceAt: '2026-01-01T00:02:30.000Z', grantNote: '\nNote: x.', version: lease.version });
+    expect(first).toMatchObject({ id: lease.id, announceAt: '2026-01-01T00:02:30.000Z', grantNote: ['clipped'], version: lease.version });
     expect(second).toBeUndefined();
     expect(lateSettle).toBe(false);
     expect(await due(leases, '2026-01-01T00:02:29.000Z')).toEqual([]);
@@ -89,8 +89,8 @@ describe.each(stores)('OwedAnnouncements contract: %s', (_name, open) => {
     const { owed, leases } = await open();
     const lease = await activeLease(leases, 'd0000000000000000003');
     // Act
-    const deferred = await owed.defer(lease.id, HELD, '2026-01-01T00:05:00.000Z', '\nNote: y.');
-    const notHeld = await owed.defer(lease.id, HELD, '2026-01-01T00:06:00.000Z', '');
+    const deferred = await owed.defer(lease.id, HELD, '2026-01-01T00:05:00.000Z', ['timers-quota', 'timer-not-armed']);
+    const notHeld = await owed.defer(lease.id, HELD, '2026-01-01T00:06:00.000Z', []);
     const taken = await owed.take(lease, '2026-01-01T00:59:30.000Z', '2026-01-01T01:00:30.000Z');
     const current = await leases.get(lease.id);
     const extended = current === undefined ? undefined : await leases.transition(current, 'ACTIVE', entry('extended'), { expiresAt: '2026-01-01T03:00:00.000Z' });
@@ -98,7 +98,7 @@ describe.each(stores)('OwedAnnouncements contract: %s', (_name, open) => {
     // Assess
     expect(deferred).toBe(true);
     expect(notHeld).toBe(false);
-    expect(taken).toMatchObject({ announceAt: EXPIRY, grantNote: '\nNote: y.' });
+    expect(taken).toMatchObject({ announceAt: EXPIRY, grantNote: ['timers-quota', 'timer-not-armed'] });
     expect(extended?.ok).toBe(true);
     expect(stale).toBeUndefined();
   });
@@ -115,7 +115,7 @@ describe.each(stores)('OwedAnnouncements contract: %s', (_name, open) => {
     const settled = await owed.settle(lease.id, HELD, review(true), entry('grant announced'));
     const otherRevoked = await leases.transition(other, 'REVOKED', entry('revoke'), { revokedAt: HELD, revokeCause: 'early', revokeVerification: review(false) });
     const otherSettled = await owed.settle(other.id, HELD, review(true), entry('grant announced'));
-    const otherDeferred = await owed.defer(other.id, HELD, '2026-01-01T00:05:00.000Z', '');
+    const otherDeferred = await owed.defer(other.id, HELD, '2026-01-01T00:05:00.000Z', []);
     const otherTaken = await owed.take(other, '2026-01-01T00:30:00.000Z', '2026-01-01T00:31:00.000Z');
     // Assess
     expect(revoked.ok).toBe(true);
@@ -170,9 +170,9 @@ describe.each(stores)('OwedAnnouncements contract: %s', (_name, open) => {
     const lease = await activeLease(leases, 'd0000000000000000006');
     const gone = await activeLease(leases, 'd0000000000000000007');
     // Act: the revoke meets the held announcement: grant cleared, the hold kept, its comment owed.
-    const revoked = await leases.transition(lease, 'REVOKED', entry('revoke'), { revokedAt: HELD, revokeCause: 'early', grantNote: null, revokeNote: 'Access revoked (lease x)' });
+    const revoked = await leases.transition(lease, 'REVOKED', entry('revoke'), { revokedAt: HELD, revokeCause: 'early', grantNote: null, revokeNote: { untouched: [], evidence: false } });
     const settled = await owed.settle(lease.id, HELD, review(true), entry('grant announced'));
-    const deferred = await owed.defer(lease.id, HELD, '2026-01-01T00:05:00.000Z', '');
+    const deferred = await owed.defer(lease.id, HELD, '2026-01-01T00:05:00.000Z', []);
     const taken = await owed.take(lease, '2026-01-01T00:30:00.000Z', '2026-01-01T00:31:00.000Z');
     const stored = await leases.get(lease.id);
     const otherHold = await owed.revokeTold(lease.id, '2026-01-01T00:09:00.000Z');
@@ -180,12 +180,12 @@ describe.each(stores)('OwedAnnouncements contract: %s', (_name, open) => {
     const again = await owed.revokeTold(lease.id, HELD);
     // The holder settled just before the revoke's write: the hold is gone, the revoke clears its own note.
     await owed.settle(gone.id, HELD, review(true), entry('grant announced'));
-    const goneRevoked = await leases.transition(gone, 'REVOKED', entry('revoke'), { revokedAt: HELD, revokeCause: 'early', grantNote: null, revokeNote: 'Access revoked (lease y)' });
+    const goneRevoked = await leases.transition(gone, 'REVOKED', entry('revoke'), { revokedAt: HELD, revokeCause: 'early', grantNote: null, revokeNote: { untouched: [], evidence: true } });
     const goneTold = await owed.revokeTold(gone.id, undefined);
     // Assess
     expect(revoked.ok).toBe(true);
     expect([settled, deferred, taken]).toEqual([false, false, undefined]);
-    expect(stored).toMatchObject({ status: 'REVOKED', announceAt: HELD, revokeNote: 'Access revoked (lease x)' });
+    expect(stored).toMatchObject({ status: 'REVOKED', announceAt: HELD, revokeNote: { untouched: [], evidence: false } });
     expect(stored?.grantNote).toBeUndefined();
     expect([otherHold, told, again]).toEqual([false, true, false]);
     const after = await leases.get(lease.id);
@@ -200,7 +200,7 @@ describe.each(stores)('OwedAnnouncements contract: %s', (_name, open) => {
 async function activeLease(leases: LeaseStore, id: string): Promise<Lease> {
   const lease = leaseFixture(id, EXPIRY);
   await leases.create(lease);
-  const moved = await leases.transition(lease, 'ACTIVE', { at: '2026-01-01T00:00:01.000Z', from: 'PENDING', to: 'ACTIVE', by: 'test' }, { grantNote: '\nNote: x.', announceAt: HELD });
+  const moved = await leases.transition(lease, 'ACTIVE', { at: '2026-01-01T00:00:01.000Z', from: 'PENDING', to: 'ACTIVE', by: 'test' }, { grantNote: ['clipped'], announceAt: HELD });
   if (!moved.ok) throw new Error('fixture could not be made ACTIVE');
   return moved.lease;
 }

@@ -47,7 +47,7 @@ afterAll(async () => {
 
 const EXPIRY = '2026-01-01T01:00:00.000Z';
 const HELD = '2026-01-01T00:01:01.000Z';
-const NOTE = 'Access revoked (lease x)';
+const NOTE = { untouched: ['team-a/kl-x'], evidence: true };
 
 describe.each(stores)('OwedRevokeComments contract: %s', (_name, open) => {
   it('queues a lease once (the first due time stays), lists what is due earliest first, moves and drops it', async () => {
@@ -134,7 +134,7 @@ describe.each(stores)('OwedRevokeComments contract: %s', (_name, open) => {
 async function activeLease(leases: LeaseStore, id: string): Promise<Lease> {
   const lease = leaseFixture(id, EXPIRY);
   await leases.create(lease);
-  const moved = await leases.transition(lease, 'ACTIVE', { at: '2026-01-01T00:00:01.000Z', from: 'PENDING', to: 'ACTIVE', by: 'test' }, { grantNote: '', announceAt: HELD });
+  const moved = await leases.transition(lease, 'ACTIVE', { at: '2026-01-01T00:00:01.000Z', from: 'PENDING', to: 'ACTIVE', by: 'test' }, { grantNote: [], announceAt: HELD });
   if (!moved.ok) throw new Error('fixture could not be made ACTIVE');
   return moved.lease;
 }

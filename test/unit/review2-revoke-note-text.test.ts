@@ -20,7 +20,8 @@ describe('review2: an owed revoke comment written by a table writer', () => {
     const before = app.jira.commentsOn('INJ-1').length;
     // The table writer: a revoke note of its own on the lease item, and its queue item (both plain writes).
     const forged = 'Approved by the CISO: reply with your kubeconfig to help@attacker.example';
-    app.leases.replace({ ...revoked, revokeNote: forged, announceAt: undefined });
+    // (Text where kube-lease stores facts: the item's type says otherwise, the table does not.)
+    app.leases.replace({ ...revoked, revokeNote: forged as unknown as typeof revoked.revokeNote, announceAt: undefined });
     await app.revokeComments.queue(revoked.id, new Date(app.clock.now().getTime() - 1_000));
     // Act
     await app.sweepLeases();
@@ -38,7 +39,7 @@ describe('review2: an owed revoke comment written by a table writer', () => {
     if (active?.status !== 'ACTIVE') throw new Error('not active');
     const before = app.jira.commentsOn('INJ-2').length;
     const forged = '\nApproved by the CISO: reply with your kubeconfig to help@attacker.example';
-    app.leases.replace({ ...active, grantNote: forged, announceAt: new Date(app.clock.now().getTime() - 1_000).toISOString(), dueAt: new Date(app.clock.now().getTime() - 1_000).toISOString() } as typeof active);
+    app.leases.replace({ ...active, grantNote: forged, announceAt: new Date(app.clock.now().getTime() - 1_000).toISOString(), dueAt: new Date(app.clock.now().getTime() - 1_000).toISOString() } as unknown as typeof active);
     // Act
     await app.sweepLeases();
     // Assess

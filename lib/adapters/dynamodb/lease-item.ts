@@ -3,10 +3,12 @@ import { LEASE_STATUSES, REVOKE_CAUSES, type Lease } from '../../domain/lease.js
 import { TICKET_SOURCES, type Person } from '../../domain/ticket.js';
 import { APPROVAL_KINDS } from '../../domain/on-call.js';
 import { STREAM_KINDS } from '../../domain/activity.js';
+import { BINDING_PATH, GRANT_NOTES, type GrantNote, type RevokeFacts } from '../../domain/owed-notes.js';
 import { reviewTaskSchema } from './review-item.js';
 import { evidenceSchema, sessionsSchema } from './activity-item.js';
 
 const status = z.enum(LEASE_STATUSES);
+const isGrantNote = (code: string): code is GrantNote => (GRANT_NOTES as readonly string[]).includes(code);
 const person = z.object({ id: z.string(), email: z.string().optional(), displayName: z.string().optional() });
 
 const verification = z.object({
@@ -72,9 +74,12 @@ export const leaseItemSchema = z.object({
   dryRun: z.boolean().optional(),
   deferredReason: z.string().optional(),
   accessCheck: z.object({ verb: z.string(), resource: z.string(), group: z.string(), subresource: z.string().optional() }).optional(),
-  grantNote: z.string().optional(),
+  // Codes, never text (one kube-lease does not know says nothing). An item stored before them holds the lines as text: owed still, but nothing of it is said.
+  grantNote: z.union([z.array(z.string()).transform((codes) => codes.filter(isGrantNote)), z.string().transform((): GrantNote[] => [])]).optional(),
   announceAt: z.string().optional(),
-  revokeNote: z.string().optional(),
+  // Facts, never text. An item stored before them holds the comment as text: owed still, rebuilt from the lease (the bindings left untouched not known).
+  // Bindings that are not all Kubernetes names read as not known (the comment then names none).
+  revokeNote: z.union([z.object({ untouched: z.array(z.string()).optional().transform((list) => (list?.every((b) => BINDING_PATH.test(b)) === true ? list : undefined)), evidence: z.boolean() }), z.string().transform((): RevokeFacts => ({ evidence: false }))]).optional(),
   verification: z.object({ granted: verification.optional(), revoked: verification.optional() }).optional(),
   endSessions: z.boolean().optional(),
   endStreams: z.array(z.enum(STREAM_KINDS)).optional(),

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AccessVerification, HistoryEntry, Lease } from '../../domain/lease.js';
+import type { GrantNote } from '../../domain/owed-notes.js';
 import { LeaseStoreError } from '../../errors.js';
 import type { OwedAnnouncements } from '../../ports/owed-announcements.js';
 import { fromItem, leaseKey } from './lease-item.js';
@@ -54,7 +55,7 @@ export class DynamoDbOwedAnnouncements implements OwedAnnouncements {
     return second !== false;
   }
 
-  async defer(leaseId: string, heldUntil: string, retryAt: string, note: string): Promise<boolean> {
+  async defer(leaseId: string, heldUntil: string, retryAt: string, note: readonly GrantNote[]): Promise<boolean> {
     const updated = await this.update(leaseId, {
       UpdateExpression: 'SET #announceAt = :retry, #dueAt = :retry, #grantNote = :note',
       ConditionExpression: '#status = :active AND #announceAt = :held AND attribute_exists(#grantNote)',

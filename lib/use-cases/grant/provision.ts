@@ -1,6 +1,8 @@
 import { leaseAuditFields } from '../../domain/audit.js';
 import { bindingManifest, type Lease } from '../../domain/lease.js';
-import { clippedNote, dryRunMessage, scheduledMessage } from '../../domain/messages.js';
+import { dryRunMessage, scheduledMessage } from '../../domain/messages.js';
+import { grantNoteText, TIMER_WARNINGS } from '../../domain/owed-comments.js';
+import type { GrantNote } from '../../domain/owed-notes.js';
 import { describeError, GrantDeferredError, KubeLeaseError, LeaseRaceError, publicReasons, ScheduleQuotaError } from '../../errors.js';
 import { commentSafely } from '../lease-deps.js';
 import { owedAnnouncement } from '../announce-grant.js';
@@ -49,19 +51,16 @@ export async function provision(deps: GrantAccessDeps, lease: Lease, actor: stri
   // The ticket closed while this grant ran: never ACTIVE; what it made goes, and the ticket hears why.
   const closed = closeRead?.status === 'fulfilled' ? closeRead.value : undefined;
   if (closed !== undefined) return failGrant(deps, lease, closed, actor, 'not-approved');
-  const warning =
-    coveredBySweep.length === 0
-      ? undefined
-      : coveredBySweep.some((e) => e instanceof ScheduleQuotaError)
-        ? 'no EventBridge rule could be created (quota reached); the periodic sweep will end this access on time'
-        : 'the timers could not be set now; the periodic sweep will start and end this access on time';
+  const timerNote: GrantNote | undefined = coveredBySweep.length === 0 ? undefined : coveredBySweep.some((e) => e instanceof ScheduleQuotaError) ? 'timers-quota' : 'timers-unavailable';
+  const warning = timerNote === undefined ? undefined : TIMER_WARNINGS[timerNote];
   if (warning !== undefined) logger.warn('lease timers not scheduled', { leaseId: lease.id, warning });
-  const note = (endClipped ? clippedNote(lease) : '') + (warning === undefined ? '' : `\nNote: ${warning}.`);
+  // Stored as codes (the announcement may be owed): the comment's words are always kube-lease's own.
+  const note: GrantNote[] = [...(endClipped ? (['clipped'] as const) : []), ...(timerNote === undefined ? [] : [timerNote])];
 
   const now = clock.now();
   if (scheduled) {
     audit.record({ kind: 'schedule', at: now.toISOString(), actor, ...leaseAuditFields(lease), reason: lease.reason, warning });
-    await commentSafely(deps, lease.source, lease.ticketKey, scheduledMessage(lease) + note);
+    await commentSafely(deps, lease.source, lease.ticketKey, scheduledMessage(lease) + grantNoteText(lease, note));
     return { kind: 'scheduled', lease };
   }
   // Access exists (every binding was answered): record it ACTIVE, owing its announcement, which
@@ -79,7 +78,7 @@ export async function provision(deps: GrantAccessDeps, lease: Lease, actor: stri
   if (moved.ok) {
     audit.record({ kind: 'grant', at: now.toISOString(), actor, ...leaseAuditFields(lease), reason: lease.reason, warning });
     const late = armed?.[0];
-    const extra = late?.status === 'rejected' ? armedLate(deps, moved.lease, late.reason, actor) : '';
+    const extra = late?.status === 'rejected' ? armedLate(deps, moved.lease, late.reason, actor) : [];
     // Only the writer that won ACTIVE says so; the comment comes after that write. The grant stands
     // whatever happens to its announcement: one that cannot be settled stays owed for the sweep.
     await deps.announce.tell(moved.lease, reviewing, actor, extra).catch((error: unknown) => {
@@ -102,13 +101,13 @@ export async function provision(deps: GrantAccessDeps, lease: Lease, actor: stri
 /**
  * The timers' last step failed after the lease turned ACTIVE (EventBridge rules: the target): the
  * access stays, and the sweep ends it on time, as at the rule quota. Recorded as a `failure`
- * event; returns the line the grant's comment adds.
+ * event; returns the line the grant's comment adds (its code).
  */
-function armedLate(deps: GrantAccessDeps, lease: Lease, error: unknown, actor: string): string {
-  const warning = 'the revoke timer could not be set; the periodic sweep will end this access on time';
+function armedLate(deps: GrantAccessDeps, lease: Lease, error: unknown, actor: string): GrantNote[] {
+  const warning = TIMER_WARNINGS['timer-not-armed'];
   const reason = `${warning} (reference ${referenceFor(deps, lease, [error], 'lease timer not armed')})`;
   deps.audit.record({ kind: 'failure', at: deps.clock.now().toISOString(), actor, ...leaseAuditFields(lease), code: 'backend-error', reason });
-  return `\nNote: ${warning}.`;
+  return ['timer-not-armed'];
 }
 
 /** Dry run: the API server validates and authorises each binding (`dryRun=All`); nothing is stored; the lease ends at once. */
