@@ -78,9 +78,13 @@ export function makeAnnounceGrant(deps: LeaseDeps & { readonly announcements: Ow
     if (heldUntil === undefined || lease.grantNote === undefined) return 'lost';
     const check = lease.accessCheck ?? DEFAULT_ACCESS_CHECK;
     const review = await reviewing;
-    // Still held right before the comment: a revoke meanwhile means nothing is said of the grant.
-    const now = await deps.leases.get(lease.id);
-    if (now?.status !== 'ACTIVE' || now.grantNote === undefined || now.announceAt !== heldUntil) return revokeOwed(lease.id, heldUntil);
+    // A revoke leaves its comment to a holder whose hold has not run out, which posts it after its own: while
+    // the hold outlasts any comment (half of it), the order is kept without a read. Nearer its end (a late
+    // activation), the lease is read first: revoked meanwhile, nothing is said of the grant.
+    if (Date.parse(heldUntil) - clock.now().getTime() <= (ANNOUNCE_HOLD_SECONDS * 1000) / 2) {
+      const now = await deps.leases.get(lease.id);
+      if (now?.status !== 'ACTIVE' || now.grantNote === undefined || now.announceAt !== heldUntil) return revokeOwed(lease.id, heldUntil);
+    }
     const note = [...lease.grantNote, ...extraNote];
     const told = await comment(lease, `${grantedMessage(lease)}\n${grantVerifiedLine(lease, check, review)}${grantNoteText(lease, note)}`);
     if (told === 'retry') {
