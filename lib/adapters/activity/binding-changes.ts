@@ -1,12 +1,12 @@
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { FilterLogEventsCommand, type CloudWatchLogsClient, type FilterLogEventsResponse } from '@aws-sdk/client-cloudwatch-logs';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { isLeaseBindingName, parseBindingChange, type BindingChange } from '../../domain/binding-lifecycle.js';
 import { remainingTime } from '../../deadline.js';
 import { ActivityLogError } from '../../errors.js';
 import type { BindingChangesQuery } from '../../ports/activity-log.js';
-import { withRetry, type RetryPolicy } from '../../retry.js';
-import { AUDIT_STREAM_PREFIX, cloudWatchError, MAX_PAGES, type CloudWatchAuditSource } from './cloudwatch-activity-log.js';
+import type { RetryPolicy } from '../../retry.js';
+import { filterPage, MAX_PAGES, type CloudWatchAuditSource } from './cloudwatch-activity-log.js';
 
 /*
  * The lease's RoleBinding creates and deletes in a cluster's audit log: the cluster's own record of
@@ -17,11 +17,8 @@ import { AUDIT_STREAM_PREFIX, cloudWatchError, MAX_PAGES, type CloudWatchAuditSo
 /** Every RoleBinding kube-lease makes is named `kl-…` (bindingName); the lease id is matched afterwards. */
 export const BINDING_FILTER_PATTERN = '{ $.objectRef.resource = "rolebindings" && $.objectRef.name = "kl-*" }';
 /** A request's events are stamped when written, after it was received: the search ends a little later. */
-const LATE_MS = 5 * 60_000;
-const EARLY_MS = 60_000;
 const MIN_TIME_LEFT_MS = 3_000;
 const EMPTY_PAGES_PER_PAGE = 10;
-const RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 1_000, maxDelayMs: 5_000 };
 
 function kept(line: string, query: BindingChangesQuery): BindingChange | undefined {
   let json: unknown;
@@ -51,23 +48,7 @@ export async function readCloudWatchBindingChanges(
       throw new ActivityLogError(`CloudWatch Logs group ${source.logGroup} could not be searched to the end for lease ${query.leaseId}'s RoleBindings (${pages + empty} pages)`);
     }
     if (remainingTime() < MIN_TIME_LEFT_MS) throw new ActivityLogError(`ran out of time searching ${source.logGroup} for RoleBinding changes`, { retryable: true });
-    const token = nextToken;
-    const page: FilterLogEventsResponse = await withRetry(async () => {
-      try {
-        return await client.send(
-          new FilterLogEventsCommand({
-            logGroupName: source.logGroup,
-            logStreamNamePrefix: AUDIT_STREAM_PREFIX,
-            startTime: query.from.getTime() - EARLY_MS,
-            endTime: query.to.getTime() + LATE_MS,
-            filterPattern: BINDING_FILTER_PATTERN,
-            ...(token === undefined ? {} : { nextToken: token }),
-          }),
-        );
-      } catch (error) {
-        throw cloudWatchError(source, error);
-      }
-    }, options.retry ?? RETRY);
+    const page = await filterPage(client, source, query, BINDING_FILTER_PATTERN, nextToken, options.retry);
     if ((page.events ?? []).length === 0) empty += 1;
     else pages += 1;
     for (const logEvent of page.events ?? []) {

@@ -67,6 +67,29 @@ export function cloudWatchError(source: CloudWatchAuditSource, error: unknown): 
 }
 
 /**
+ * One page of FilterLogEvents over the audit streams for the window (widened by the log's own
+ * lateness), retried when throttled or unreachable; errors as ActivityLogError.
+ */
+export function filterPage(client: CloudWatchLogsClient, source: CloudWatchAuditSource, window: { readonly from: Date; readonly to: Date }, filterPattern: string, token: string | undefined, retry: RetryPolicy = DEFAULT_RETRY): Promise<FilterLogEventsResponse> {
+  return withRetry(async () => {
+    try {
+      return await client.send(
+        new FilterLogEventsCommand({
+          logGroupName: source.logGroup,
+          logStreamNamePrefix: AUDIT_STREAM_PREFIX,
+          startTime: window.from.getTime() - EARLY_MS,
+          endTime: window.to.getTime() + LATE_MS,
+          filterPattern,
+          ...(token === undefined ? {} : { nextToken: token }),
+        }),
+      );
+    } catch (error) {
+      throw cloudWatchError(source, error);
+    }
+  }, retry);
+}
+
+/**
  * The user's audit events in the window, read from an EKS cluster's control-plane log group with
  * FilterLogEvents, every page (at most `maxPages`, else a non-retryable ActivityLogError: a cut-off
  * list is never returned). Throttling and network failures are retried by the SDK client, then here
@@ -95,23 +118,7 @@ export async function readCloudWatchAudit(
     if (remainingTime() < MIN_TIME_LEFT_MS) {
       throw new ActivityLogError(`ran out of time reading ${where(source)} after ${pages + empty} pages`, { retryable: true });
     }
-    const token = nextToken;
-    const page: FilterLogEventsResponse = await withRetry(async () => {
-      try {
-        return await client.send(
-          new FilterLogEventsCommand({
-            logGroupName: source.logGroup,
-            logStreamNamePrefix: AUDIT_STREAM_PREFIX,
-            startTime: query.from.getTime() - EARLY_MS,
-            endTime: query.to.getTime() + LATE_MS,
-            filterPattern,
-            ...(token === undefined ? {} : { nextToken: token }),
-          }),
-        );
-      } catch (error) {
-        throw cloudWatchError(source, error);
-      }
-    }, options.retry ?? DEFAULT_RETRY);
+    const page = await filterPage(client, source, query, filterPattern, nextToken, options.retry ?? DEFAULT_RETRY);
     if ((page.events ?? []).length === 0) empty += 1;
     else pages += 1;
     for (const logEvent of page.events ?? []) {

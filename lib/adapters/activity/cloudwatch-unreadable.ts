@@ -1,19 +1,16 @@
-import { FilterLogEventsCommand, type CloudWatchLogsClient, type FilterLogEventsResponse } from '@aws-sdk/client-cloudwatch-logs';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { UNREADABLE_LINES_KEPT, type UnreadableLine } from '../../domain/activity-unreadable.js';
 import { remainingTime } from '../../deadline.js';
 import { ActivityLogError } from '../../errors.js';
 import type { UnreadableQuery, UnreadableRead } from '../../ports/activity-log.js';
-import { withRetry, type RetryPolicy } from '../../retry.js';
+import type { RetryPolicy } from '../../retry.js';
 import { unreadableMatch, unreadableTerms } from './audit-lines.js';
-import { AUDIT_STREAM_PREFIX, cloudWatchError, MAX_PAGES, userFilterPattern, type CloudWatchAuditSource } from './cloudwatch-activity-log.js';
+import { filterPage, MAX_PAGES, userFilterPattern, type CloudWatchAuditSource } from './cloudwatch-activity-log.js';
 
 /** The same margins as the JSON search (see cloudwatch-activity-log.ts). */
-const EARLY_MS = 60_000;
-const LATE_MS = 5 * 60_000;
 const MIN_TIME_LEFT_MS = 3_000;
 /** CloudWatch Logs' longest filter pattern. */
 const MAX_PATTERN_CHARS = 1024;
-const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 1_000, maxDelayMs: 5_000 };
 
 /**
  * A term filter pattern (CloudWatch Logs' syntax for unstructured events, which matches JSON and
@@ -56,23 +53,7 @@ export async function readCloudWatchUnreadable(
       if (pages > 0) return { count, lines, complete: false };
       throw new ActivityLogError(`ran out of time before searching CloudWatch Logs group ${source.logGroup} for cut-off events`, { retryable: true });
     }
-    const token = nextToken;
-    const page: FilterLogEventsResponse = await withRetry(async () => {
-      try {
-        return await client.send(
-          new FilterLogEventsCommand({
-            logGroupName: source.logGroup,
-            logStreamNamePrefix: AUDIT_STREAM_PREFIX,
-            startTime: query.from.getTime() - EARLY_MS,
-            endTime: query.to.getTime() + LATE_MS,
-            filterPattern,
-            ...(token === undefined ? {} : { nextToken: token }),
-          }),
-        );
-      } catch (error) {
-        throw cloudWatchError(source, error);
-      }
-    }, options.retry ?? DEFAULT_RETRY);
+    const page = await filterPage(client, source, query, filterPattern, nextToken, options.retry);
     for (const logEvent of page.events ?? []) {
       if (logEvent.message === undefined || logEvent.timestamp === undefined) continue;
       const line = unreadableMatch(logEvent.message, new Date(logEvent.timestamp).toISOString(), terms);
