@@ -54,7 +54,7 @@ describe('a grant tells its ticket in the same invocation (use cases, in-memory 
     await app.grantAccess(approvedTicket('ONE-2'), 'webhook');
     // Assess
     expect(commentsAtActive).toBe(0);
-    expect(written?.ok && written.lease.grantNote).toBe('');
+    expect(written?.ok && written.lease.grantNote).toEqual([]);
     expect(written?.ok && written.lease.announceAt).toBe(new Date(T0.getTime() + ANNOUNCE_HOLD_SECONDS * 1000).toISOString());
     expect(app.jira.commentsOn('ONE-2')).toHaveLength(1);
   });
@@ -127,7 +127,7 @@ describe('an announcement the ticket could not take now is owed, and the sweep p
     expect(outcome.kind).toBe('granted');
     expect(owed?.status).toBe('ACTIVE');
     expect(app.cluster.namespacesOf(leaseId)).toEqual(['payments']);
-    expect(owed?.grantNote).toBe('');
+    expect(owed?.grantNote).toEqual([]);
     expect(owed?.announceAt).toBe(T0.toISOString());
     expect([first.announced, second.announced, later.announced]).toEqual([1, 0, 0]);
     const comments = app.jira.commentsOn('OWE-1');
@@ -202,7 +202,7 @@ describe('an announcement the ticket could not take now is owed, and the sweep p
     const swept = await app.sweepLeases();
     // Assess: told at least once (twice here: the first comment went out before the store failed).
     expect(outcome.kind).toBe('granted');
-    expect(owed?.grantNote).toBe('');
+    expect(owed?.grantNote).toEqual([]);
     expect(swept.announced).toBe(1);
     expect(app.jira.commentsOn('OWE-6').length).toBeGreaterThanOrEqual(1);
     expect((await app.leases.get(leaseId))?.grantNote).toBeUndefined();
