@@ -1,10 +1,10 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { TICKET_SOURCES } from '../../domain/ticket.js';
 import type { CloseMark, CloseMarks } from '../../ports/close-marks.js';
-import { STATUS_DUE_INDEX } from './lease-table.js';
 import { storeError } from './store-error.js';
+import { queryDue } from './lease-queue.js';
 
 /**
  * A ticket's close mark: `lease#close#<source>#<ticketId>` (a `lease#` key, so the roles that close
@@ -76,21 +76,7 @@ export class DynamoDbCloseMarks implements CloseMarks {
   }
 
   async due(before: Date, limit: number): Promise<readonly CloseMark[]> {
-    try {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: STATUS_DUE_INDEX,
-          KeyConditionExpression: '#status = :status AND dueAt <= :before',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':status': CLOSE_DUE_STATUS, ':before': before.toISOString() },
-          Limit: limit,
-        }),
-      );
-      return (page.Items ?? []).flatMap((item) => fromItem(item) ?? []);
-    } catch (error) {
-      throw storeError('Query', error);
-    }
+    return (await queryDue(this.doc, this.tableName, CLOSE_DUE_STATUS, before, limit)).flatMap((item) => fromItem(item) ?? []);
   }
 
   async done(mark: CloseMark): Promise<void> {

@@ -76,21 +76,7 @@ export class DynamoDbLeaseQueue {
 
   /** Leases due at or before `before`, earliest first. */
   async due(before: Date, limit: number): Promise<readonly QueuedLease[]> {
-    try {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: STATUS_DUE_INDEX,
-          KeyConditionExpression: '#status = :status AND dueAt <= :before',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':status': this.kind.status, ':before': before.toISOString() },
-          Limit: limit,
-        }),
-      );
-      return (page.Items ?? []).flatMap((item) => (typeof item.leaseId === 'string' && typeof item.dueAt === 'string' ? [{ leaseId: item.leaseId, dueAt: item.dueAt }] : []));
-    } catch (error) {
-      throw storeError('Query', error);
-    }
+    return (await queryDue(this.doc, this.tableName, this.kind.status, before, limit)).flatMap(queuedOf);
   }
 
   async drop(leaseId: string): Promise<void> {
@@ -100,4 +86,28 @@ export class DynamoDbLeaseQueue {
       throw storeError('DeleteItem', error);
     }
   }
+}
+
+/** The items of one status in the status index due at or before `before`, earliest first (one page of at most `limit`). */
+export async function queryDue(doc: DynamoDBDocumentClient, tableName: string, status: string, before: Date, limit: number): Promise<Record<string, unknown>[]> {
+  try {
+    const page = await doc.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: STATUS_DUE_INDEX,
+        KeyConditionExpression: '#status = :status AND dueAt <= :before',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status, ':before': before.toISOString() },
+        Limit: limit,
+      }),
+    );
+    return page.Items ?? [];
+  } catch (error) {
+    throw storeError('Query', error);
+  }
+}
+
+/** A queue item's lease and due time, when it has both. */
+export function queuedOf(item: Record<string, unknown>): QueuedLease[] {
+  return typeof item.leaseId === 'string' && typeof item.dueAt === 'string' ? [{ leaseId: item.leaseId, dueAt: item.dueAt }] : [];
 }

@@ -8,6 +8,7 @@ import { fromItem, leaseKey } from './lease-item.js';
 import { STATUS_DUE_INDEX } from './lease-table.js';
 import { REVIEW_DUE_STATUS, REVIEW_OVERDUE_STATUS, REVIEW_RECORD, reviewKey } from './review-item.js';
 import { storeError } from './store-error.js';
+import { queryDue, queuedOf } from './lease-queue.js';
 
 type UpdateInput = Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>;
 
@@ -142,21 +143,7 @@ export class DynamoDbReviewRecords implements ReviewRecords {
   }
 
   private async query(status: string, before: Date, limit: number): Promise<ReviewDue[]> {
-    try {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: STATUS_DUE_INDEX,
-          KeyConditionExpression: '#status = :status AND dueAt <= :before',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':status': status, ':before': before.toISOString() },
-          Limit: limit,
-        }),
-      );
-      return (page.Items ?? []).flatMap((item) => (typeof item.leaseId === 'string' && typeof item.dueAt === 'string' ? [{ leaseId: item.leaseId, dueAt: item.dueAt }] : []));
-    } catch (error) {
-      throw storeError('Query', error);
-    }
+    return (await queryDue(this.doc, this.tableName, status, before, limit)).flatMap(queuedOf);
   }
 
   private async get(leaseId: string): Promise<Lease | undefined> {
