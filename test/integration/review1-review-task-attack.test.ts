@@ -60,4 +60,24 @@ describe('review1 PoC: a break-glass requester cannot make their own lease "revi
     expect((await stack.container.leases.get(leaseId))?.review?.doneAt).toBeUndefined();
     expect(doneEvents(leaseId)).toHaveLength(0);
   });
+
+  it('R1-C (ServiceNow): a change_task the requester planted under another change (correlation_id = the marker, Closed Complete) is never taken for the lease\'s review task', async () => {
+    const requester = stack.servicenow.addUser('alice', 'alice@example.com', 'Alice Engineer');
+    const change = stack.servicenow.createChange(requester, { u_k8s_profile: 'break-glass-debug', type: 'emergency', justification: 'INC-9: checkout is down since 02:50' });
+    const predicted = leaseIdFor(idempotencyKey({ ticket: { source: 'servicenow', id: change.sys_id }, approval: { id: breakGlassApprovalId(change.sys_id) } }));
+    // Filed and closed by the requester through the Table API (as itil may), on a change of their own that grants nothing.
+    const tasks = stack.servicenow.tables.get('change_task') ?? new Map<string, Record<string, string>>();
+    stack.servicenow.tables.set('change_task', tasks);
+    tasks.set('0123456789abcdef0123456789abcdef', { sys_id: '0123456789abcdef0123456789abcdef', number: 'CTASK0099999', state: '3', correlation_id: reviewMarker(predicted), change_request: 'fedcba9876543210fedcba9876543210', sys_created_by: 'alice' });
+    const answer = bodyOf(await stack.deliverServiceNow(change));
+    expect(answer.outcome).toBe('granted');
+    expect(String(answer.leaseId)).toBe(predicted);
+    stack.clock.advance(61 * 60_000);
+    await stack.container.sweepLeases();
+    const lease = await stack.container.leases.get(predicted);
+    // What must hold: the review task is one of the lease's change that kube-lease created, and it is not done.
+    expect(lease?.review?.key).not.toBe('CTASK0099999');
+    expect(lease?.review?.doneAt).toBeUndefined();
+    expect(doneEvents(predicted)).toHaveLength(0);
+  });
 });
