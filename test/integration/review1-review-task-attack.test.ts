@@ -64,7 +64,8 @@ describe('review1 PoC: a break-glass requester cannot make their own lease "revi
   it('R1-C (ServiceNow): a change_task the requester planted under another change (correlation_id = the marker, Closed Complete) is never taken for the lease\'s review task', async () => {
     const requester = stack.servicenow.addUser('alice', 'alice@example.com', 'Alice Engineer');
     const change = stack.servicenow.createChange(requester, { u_k8s_profile: 'break-glass-debug', type: 'emergency', justification: 'INC-9: checkout is down since 02:50' });
-    const predicted = leaseIdFor(idempotencyKey({ ticket: { source: 'servicenow', id: change.sys_id }, approval: { id: breakGlassApprovalId(change.sys_id) } }));
+    const changeId = String(change.sys_id);
+    const predicted = leaseIdFor(idempotencyKey({ ticket: { source: 'servicenow', id: changeId }, approval: { id: breakGlassApprovalId(changeId) } }));
     // Filed and closed by the requester through the Table API (as itil may), on a change of their own that grants nothing.
     const tasks = stack.servicenow.tables.get('change_task') ?? new Map<string, Record<string, string>>();
     stack.servicenow.tables.set('change_task', tasks);
