@@ -164,7 +164,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const evidence = watched ? decorate('leases', new DynamoDbEvidenceStore(dynamodb, config.leasesTable)) : undefined;
   const evidenceMac = watched ? (overrides.evidenceMac ?? evidenceMacOf(config.evidenceKey, config.region)) : undefined;
   const reviewPorts = buildReviewPorts({ catalog: config.catalog, sources, dynamodb, tableName: config.leasesTable, decorate, activity });
-  const reviews = reviewPorts === undefined ? undefined : makeReviewLease({ ...shared, ...reviewPorts, catalog: config.catalog, metrics });
+  const reviews = reviewPorts === undefined ? undefined : makeReviewLease({ ...shared, ...reviewPorts, catalog: config.catalog, metrics, mac: evidenceMac });
   // Every path that makes a lease ACTIVE tells the ticket itself; the sweep posts what it could not (owed on the lease item).
   const announcements = decorate('leases', new DynamoDbOwedAnnouncements(dynamodb, config.leasesTable));
   // Revoke comments left to an announcement's holder: queued, so the sweep posts one a dead holder owed.

@@ -97,6 +97,7 @@ export async function runReview(args: readonly string[], io: ReviewIo): Promise<
       return 1;
     }
     text += `  ${filed.outcome}: ${filed.key} ${filed.url}\n`;
+    for (const t of filed.planted ?? []) text += `  finding: ${t.key} ${t.url} carries this period's label but kube-lease did not create it: not taken for its own\n`;
     if (values.findings === true) {
       const found = await packs.findings(filed.key, built);
       result.findings = found;

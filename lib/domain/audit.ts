@@ -72,8 +72,12 @@ export interface AuditEvent {
   readonly reviewTask?: { readonly system: TicketSourceName; readonly key: string; readonly url: string; readonly event: (typeof REVIEW_TASK_EVENTS)[number] } | undefined;
 }
 
-/** What happened to an emergency lease's review task (see review-task.ts). */
-export const REVIEW_TASK_EVENTS = ['opened', 'evidence-added', 'done'] as const;
+/**
+ * What happened to an emergency lease's review task (see review-task.ts). `planted`: a task carrying
+ * the lease's marker that kube-lease did not create (never taken for the lease's); `not-counted`: the
+ * task was closed, but not by a person whose closing counts as the review.
+ */
+export const REVIEW_TASK_EVENTS = ['opened', 'evidence-added', 'done', 'planted', 'not-counted'] as const;
 
 /** The lease fields every lease-related audit event carries. */
 export function leaseAuditFields(lease: Lease): Partial<AuditEvent> {

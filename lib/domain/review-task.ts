@@ -23,8 +23,13 @@ export interface ReviewTask {
   readonly recordedAt: string;
   /** When the activity evidence was added to it as a comment. */
   readonly evidenceAt?: string | undefined;
-  /** When kube-lease first saw it done (Jira status category done; ServiceNow Closed Complete). */
+  /**
+   * When kube-lease first saw it done (Jira status category done; ServiceNow Closed Complete) by a
+   * person other than the lease's requester and kube-lease's own account.
+   */
   readonly doneAt?: string | undefined;
+  /** The last closing that did not count as the review (its id in the system's history), reported once. */
+  readonly refusedClosing?: string | undefined;
 }
 
 /** Whether a lease owes a review task: every on-call and break-glass lease, never a dry run. */

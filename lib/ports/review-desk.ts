@@ -27,8 +27,11 @@ export interface ReviewTicketState extends FiledTicket {
  */
 export interface ReviewDesk {
   readonly system: 'jira' | 'servicenow';
-  /** The review ticket filed for the period before (the label or correlation id kube-lease set), if any. */
-  find(period: string): Promise<FiledTicket | undefined>;
+  /**
+   * The review ticket filed for the period before (the label or correlation id kube-lease set), if
+   * kube-lease's own account created one; `planted`: others carrying it (never taken for its own).
+   */
+  find(period: string): Promise<{ readonly own?: FiledTicket | undefined; readonly planted: readonly FiledTicket[] }>;
   /** Opens the review ticket (not yet with its files). */
   open(ticket: { readonly period: string; readonly title: string; readonly description: string }): Promise<FiledTicket>;
   /** Attaches files to it, each as its own attachment with its name and content type. */

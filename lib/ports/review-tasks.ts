@@ -18,21 +18,47 @@ export interface ReviewTaskRequest {
 }
 
 /**
+ * What the search for a lease's marker found: the task kube-lease's own integration account created
+ * (if any), and every other task carrying the marker (someone else created it: never adopted).
+ */
+export interface FoundReviewTasks {
+  readonly own?: ReviewTaskRef | undefined;
+  readonly planted: readonly ReviewTaskRef[];
+}
+
+/**
+ * What a look at a review task found: `done` only when it is closed as done by a person other than
+ * the lease's requester and kube-lease's own account; `notCounted` says why a closed task is not
+ * (with `closing`, an id of the closing that the system recorded, so it is reported once).
+ */
+export interface ReviewTaskState {
+  readonly done: boolean;
+  /** Who closed it, as the system names them. */
+  readonly closedBy?: string | undefined;
+  readonly notCounted?: string | undefined;
+  readonly closing?: string | undefined;
+}
+
+/**
  * One ITSM system's review tasks (Jira: an issue in a configured project; ServiceNow: a change_task
  * of the lease's change). Errors: TicketSourceError (retryable on 429/5xx and network failures),
  * ConfigError when the system has no review settings.
  */
 export interface ReviewTaskSystem {
-  /** The task carrying `marker`, if one exists (a crashed attempt may have created it). */
-  find(marker: string): Promise<ReviewTaskRef | undefined>;
+  /** The tasks carrying the lease's marker: kube-lease's own (a crashed attempt may have created it) and any other. */
+  find(lease: Lease, marker: string): Promise<FoundReviewTasks>;
   /** Creates the task, carrying the marker. */
   open(request: ReviewTaskRequest): Promise<ReviewTaskRef>;
   /** Tells the profile's approvers (Jira: adds them as watchers; idempotent). ServiceNow: the assignment group, set at creation. */
   notify(task: ReviewTaskRef, request: ReviewTaskRequest): Promise<void>;
   /** Adds a comment (Jira) or work note (ServiceNow). */
   comment(task: ReviewTaskRef, text: string): Promise<void>;
-  /** Whether a person closed it as done (Jira status category `done`; ServiceNow state Closed Complete, 3). */
-  isDone(task: ReviewTaskRef): Promise<boolean>;
+  /**
+   * Whether it is closed as done (Jira status category `done`; ServiceNow state Closed Complete, 3)
+   * by someone whose review counts: the history of the closing (Jira changelog, ServiceNow sys_audit)
+   * names a person other than the lease's requester and kube-lease's own account.
+   */
+  isDone(task: ReviewTaskRef, lease: Lease): Promise<ReviewTaskState>;
 }
 
 export type ReviewTaskSystems = Readonly<Partial<Record<TicketSourceName, ReviewTaskSystem>>>;
@@ -70,6 +96,8 @@ export interface ReviewRecords {
   markReviewEvidence(leaseId: string, heldUntil: string, at: string): Promise<boolean>;
   /** Notes when the task was first seen done. */
   markReviewDone(leaseId: string, at: string): Promise<void>;
+  /** Notes a closing that did not count (its id); false when it was noted already (report it once). */
+  markReviewRefused(leaseId: string, closing: string): Promise<boolean>;
   /** Gives the hold back (a failure, or the work is done). */
   releaseReview(leaseId: string, heldUntil: string): Promise<void>;
 }

@@ -1,7 +1,20 @@
-import { evidenceMacMessage, isWellFormedSeal, type SealCheck } from '../domain/evidence-digest.js';
+import { evidenceDigest, evidenceMacMessage, isWellFormedSeal, type SealCheck } from '../domain/evidence-digest.js';
 import type { Lease } from '../domain/lease.js';
 import { EvidenceKeyError, EvidenceSealRejectedError } from '../errors.js';
 import type { EvidenceMac } from '../ports/evidence-mac.js';
+
+/**
+ * Whether the evidence stored on the lease is what the sweep sealed with `mac`'s key, for this
+ * lease, as stored (its digest and MAC): false when unsealed, altered or sealed otherwise. Throws
+ * EvidenceKeyError when the key cannot tell.
+ */
+export async function storedEvidenceVerifies(lease: Lease, mac: EvidenceMac): Promise<boolean> {
+  const e = lease.evidence;
+  if (e?.summary === undefined || e.mac === undefined || !isWellFormedSeal(e.mac)) return false;
+  const sealed = { ...e, summary: e.summary };
+  if (evidenceDigest(sealed) !== e.digest) return false;
+  return mac.verify(evidenceMacMessage(lease, sealed), e.mac);
+}
 
 /** Seals verified at once (each is one KMS call). */
 const AT_ONCE = 8;

@@ -2,7 +2,7 @@ import { activitySpan } from '../domain/activity-span.js';
 import { inWindow, openedSessions, podsCreated, summarizeActivity, type AuditEvent, type SessionPod, type SessionSeen } from '../domain/activity.js';
 import { attributeTo } from '../domain/activity-attribution.js';
 import { evidenceWindow } from '../domain/binding-lifecycle.js';
-import { evidenceDigest, evidenceMacMessage, isWellFormedSeal, type EvidenceSeal } from '../domain/evidence-digest.js';
+import { evidenceDigest, evidenceMacMessage, type EvidenceSeal } from '../domain/evidence-digest.js';
 import { evidenceMessage } from '../domain/activity-messages.js';
 import { leaseAuditFields } from '../domain/audit.js';
 import type { ActivityEvidence } from '../domain/activity.js';
@@ -12,6 +12,7 @@ import type { ActivityLog } from '../ports/activity-log.js';
 import type { EvidenceDue, EvidenceStore } from '../ports/evidence-store.js';
 import type { EvidenceMac } from '../ports/evidence-mac.js';
 import { sourceOf } from '../ports/ticket-source.js';
+import { storedEvidenceVerifies } from './check-evidence.js';
 import type { LeaseDeps } from './lease-deps.js';
 import { endPods } from './revoke-sessions.js';
 import type { ReviewLease } from './review-lease.js';
@@ -101,12 +102,9 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
    * sealed: the sweep collects its own. A key that cannot be asked: try later (then: recollect).
    */
   async function ownEvidence(lease: Lease, due: EvidenceDue): Promise<boolean | 'later'> {
-    const e = lease.evidence;
-    if (e?.summary === undefined || e.mac === undefined || deps.mac === undefined || !isWellFormedSeal(e.mac)) return false;
-    const sealed = { ...e, summary: e.summary };
-    if (evidenceDigest(sealed) !== e.digest) return false;
+    if (deps.mac === undefined) return false;
     try {
-      return await deps.mac.verify(evidenceMacMessage(lease, sealed), e.mac);
+      return await storedEvidenceVerifies(lease, deps.mac);
     } catch (error) {
       logger.warn('could not verify the seal of a lease\'s stored evidence', { leaseId: lease.id, error: describeError(error) });
       return givenUp(due) ? false : 'later';

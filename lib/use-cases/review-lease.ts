@@ -1,12 +1,13 @@
-import { evidenceMessage } from '../domain/activity-messages.js';
-import { leaseAuditFields } from '../domain/audit.js';
+import { leaseAuditFields, type REVIEW_TASK_EVENTS } from '../domain/audit.js';
 import { findProfile, type Catalog } from '../domain/catalog.js';
 import type { Lease } from '../domain/lease.js';
 import { DEFAULT_UNREVIEWED_AFTER_DAYS, hadAccess, needsReview, reviewContent, reviewMarker, unreviewed, type ReviewTask } from '../domain/review-task.js';
 import { ConfigError, describeError, KubeLeaseError } from '../errors.js';
-import type { ReviewDue, ReviewRecords, ReviewTaskRef, ReviewTaskRequest, ReviewTaskSystem, ReviewTaskSystems } from '../ports/review-tasks.js';
+import type { EvidenceMac } from '../ports/evidence-mac.js';
+import type { ReviewDue, ReviewRecords, ReviewTaskRef, ReviewTaskRequest, ReviewTaskState, ReviewTaskSystem, ReviewTaskSystems } from '../ports/review-tasks.js';
 import type { Metrics } from '../ports/metrics.js';
 import { commentSafely, type LeaseDeps } from './lease-deps.js';
+import { reviewEvidenceNote } from './review-evidence.js';
 
 /** How long one actor holds a lease's review work: longer than any invocation that does it runs. */
 export const REVIEW_HOLD_SECONDS = 300;
@@ -28,6 +29,8 @@ export interface ReviewLeaseDeps extends Pick<LeaseDeps, 'tickets' | 'leases' | 
   readonly expectsEvidence: (cluster: string) => boolean;
   /** Seconds the evidence is collected after the end: the cluster's audit log delay. */
   readonly evidenceDelaySeconds: (cluster: string) => number;
+  /** The evidence key: only evidence whose seal verifies with it is posted on a review task. */
+  readonly mac?: EvidenceMac | undefined;
 }
 
 /** What one look at a queued review came to. */
@@ -53,6 +56,9 @@ export interface ReviewLease {
  * conditional too (never over another). The queue item (written beside the lease) makes the sweep
  * retry whatever the grant's invocation could not do, add the evidence, and look for the task to be
  * done; leases unreviewed for `unreviewedAfterDays` are counted (`UnreviewedEmergencyLeases`).
+ * Only a task kube-lease's own account created is the lease's (one anybody else created with the
+ * marker is reported, never adopted), and only a closing by a person other than the requester and
+ * kube-lease's account counts as the review (any other is reported once, on the task too).
  */
 export function makeReviewLease(deps: ReviewLeaseDeps): ReviewLease {
   const { records, clock, logger, audit } = deps;
@@ -69,7 +75,7 @@ export function makeReviewLease(deps: ReviewLeaseDeps): ReviewLease {
     const approvers = profile?.approvers ?? [];
     return { lease, content: reviewContent(lease, approvers, deps.expectsEvidence(lease.cluster)), marker: reviewMarker(lease.id), approvers, approverGroup: profile?.approverGroups?.[0] };
   };
-  const event = (lease: Lease, task: ReviewTaskRef, what: 'opened' | 'evidence-added' | 'done', reason: string, actor: string) =>
+  const event = (lease: Lease, task: ReviewTaskRef, what: (typeof REVIEW_TASK_EVENTS)[number], reason: string, actor: string) =>
     audit.record({ kind: 'review', at: clock.now().toISOString(), actor, ...leaseAuditFields(lease), reviewTask: { system: task.system, key: task.key, url: task.url, event: what }, reason });
 
   /** Under the hold: the task found or created and recorded, then the evidence added. The lease as it stands after. */
@@ -78,10 +84,15 @@ export function makeReviewLease(deps: ReviewLeaseDeps): ReviewLease {
     let lease = held;
     if (lease.review === undefined) {
       const request = requestOf(lease);
-      const found = await system.find(request.marker);
-      const task = found ?? (await system.open(request));
+      const { own, planted } = await system.find(lease, request.marker);
+      for (const other of planted) {
+        // Someone else's issue with the lease's marker: a finding, never the lease's task.
+        logger.warn('a task carrying a lease\'s review marker was not created by kube-lease: not taken for its review task', { leaseId: lease.id, task: other.key });
+        event(lease, other, 'planted', `carries the lease's review marker but kube-lease's own account did not create it: not taken for the review task (seen by ${actor})`, actor);
+      }
+      const task = own ?? (await system.open(request));
       // Before the record, so that a crash between the two leaves the event to the next attempt (at least once).
-      event(lease, task, 'opened', found === undefined ? `opened by ${actor}` : `found by ${actor}: an interrupted attempt had opened it`, actor);
+      event(lease, task, 'opened', own === undefined ? `opened by ${actor}` : `found by ${actor}: an interrupted attempt had opened it`, actor);
       await system.notify(task, request).catch((error: unknown) => logger.warn('could not tell the approvers of a review task', { leaseId: lease.id, task: task.key, error: describeError(error) }));
       const record: ReviewTask = { ...task, recordedAt: clock.now().toISOString() };
       const stored = await records.recordReview(lease.id, until, record);
@@ -97,8 +108,11 @@ export function makeReviewLease(deps: ReviewLeaseDeps): ReviewLease {
     const task = lease.review;
     const evidence = lease.evidence;
     if (task !== undefined && evidence !== undefined && task.evidenceAt === undefined) {
-      await system.comment(task, evidenceMessage(lease, evidence, deps.evidenceDelaySeconds(lease.cluster)));
-      if (await records.markReviewEvidence(lease.id, until, clock.now().toISOString())) event(lease, task, 'evidence-added', 'the activity evidence was added to the review task', actor);
+      const ended = Date.parse(lease.revokedAt ?? lease.expiresAt);
+      const note = await reviewEvidenceNote(deps, lease, evidence, deps.evidenceDelaySeconds(lease.cluster), clock.now().getTime() - ended >= EVIDENCE_WAIT_SECONDS * 1000);
+      if (note === undefined) return lease;
+      await system.comment(task, note.text);
+      if (await records.markReviewEvidence(lease.id, until, clock.now().toISOString())) event(lease, task, 'evidence-added', note.reason, actor);
       lease = { ...lease, review: { ...task, evidenceAt: clock.now().toISOString() } };
     }
     return lease;
@@ -115,6 +129,16 @@ export function makeReviewLease(deps: ReviewLeaseDeps): ReviewLease {
     } finally {
       await records.releaseReview(lease.id, until).catch(() => undefined);
     }
+  }
+
+  /** A closing that is no review: reported once per closing (audit event, log, a comment on the task). */
+  async function notCounted(lease: Lease, task: ReviewTaskRef, state: ReviewTaskState): Promise<void> {
+    if (!(await records.markReviewRefused(lease.id, state.closing ?? 'unknown'))) return;
+    const why = `${state.notCounted ?? ''}${state.closedBy === undefined ? '' : ` (closed by ${state.closedBy})`}`;
+    logger.warn('a review task was closed, but not as a review that counts', { leaseId: lease.id, task: task.key, why });
+    event(lease, task, 'not-counted', `the review task was closed, but kube-lease does not count it as reviewed: ${why}`, 'sweep');
+    const text = `kube-lease does not count this closing as a review of lease ${lease.id}: ${why}. The lease stays unreviewed until a person other than its requester closes this task as done.`;
+    await systemOf(lease).comment(task, text).catch((error: unknown) => logger.warn('could not comment on a review task', { leaseId: lease.id, task: task.key, error: describeError(error) }));
   }
 
   /** One look at a queued review. */
@@ -148,14 +172,18 @@ export function makeReviewLease(deps: ReviewLeaseDeps): ReviewLease {
     }
     let done = task.doneAt !== undefined;
     if (!done) {
+      let state: ReviewTaskState = { done: false };
       try {
-        done = await systemOf(current).isDone(task);
+        state = await systemOf(current).isDone(task, current);
       } catch (error) {
         logger.warn('could not read a review task', { leaseId: lease.id, task: task.key, error: describeError(error) });
       }
+      done = state.done;
       if (done) {
         await records.markReviewDone(lease.id, now.toISOString());
-        event(current, task, 'done', 'the review task was closed as done', 'sweep');
+        event(current, task, 'done', `the review task was closed as done${state.closedBy === undefined ? '' : ` by ${state.closedBy}`}`, 'sweep');
+      } else if (state.notCounted !== undefined) {
+        await notCounted(current, task, state);
       }
     }
     const ended = current.status === 'REVOKED' ? Date.parse(current.revokedAt ?? current.expiresAt) : undefined;

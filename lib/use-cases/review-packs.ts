@@ -29,8 +29,12 @@ export interface BuiltPack {
   readonly digest: string;
 }
 
-/** What filing did: `filed` (opened with its files), `completed` (found filed, missing files attached), `already filed` (found with its files), `differs` (found, but it states another digest: nothing changed). */
-export type FileOutcome = FiledTicket & { readonly outcome: 'filed' | 'completed' | 'already filed' | 'differs'; readonly statedDigest?: string | undefined };
+/**
+ * What filing did: `filed` (opened with its files), `completed` (found filed, missing files
+ * attached), `already filed` (found with its files), `differs` (found, but it states another digest:
+ * nothing changed). `planted`: tickets with the period's label that kube-lease did not create (a finding).
+ */
+export type FileOutcome = FiledTicket & { readonly outcome: 'filed' | 'completed' | 'already filed' | 'differs'; readonly statedDigest?: string | undefined; readonly planted?: readonly FiledTicket[] | undefined };
 
 /** A sign-off as recorded: who moved the ticket to its done status and when, and the digests. */
 export interface SignOffRecord extends FiledTicket {
@@ -69,19 +73,20 @@ export function makeReviewPacks(deps: ReviewPackDeps) {
   async function file(built: BuiltPack): Promise<FileOutcome> {
     const d = desk();
     const label = built.pack.period.label;
-    const found = await d.find(label);
+    const { own: found, planted: others } = await d.find(label);
+    const planted = others.length === 0 ? {} : { planted: others };
     if (found === undefined) {
       const opened = await d.open({ period: label, title: `Access review ${label} (kube-lease)`, description: describePack(built, d.system) });
       await d.attach(opened.key, built.files);
-      return { ...opened, outcome: 'filed' };
+      return { ...opened, outcome: 'filed', ...planted };
     }
     // Filed before (a rerun, or a run that stopped between opening and attaching): never a second ticket.
     const state = await d.read(found.key);
     const stated = statedDigest(state.description);
-    if (stated !== built.digest) return { ...found, outcome: 'differs', statedDigest: stated };
+    if (stated !== built.digest) return { ...found, outcome: 'differs', statedDigest: stated, ...planted };
     const missing = built.files.filter((f) => !state.files.some((a) => a.name === f.name));
     if (missing.length > 0) await d.attach(found.key, missing);
-    return { ...found, outcome: missing.length > 0 ? 'completed' : 'already filed' };
+    return { ...found, outcome: missing.length > 0 ? 'completed' : 'already filed', ...planted };
   }
 
   async function signOff(key: string): Promise<SignOffRecord> {

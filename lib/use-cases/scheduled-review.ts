@@ -36,6 +36,7 @@ export function makeScheduledReview(deps: ScheduledReviewDeps): () => Promise<Sc
       deps.logger.warn('the review ticket of this period states another digest: the records changed since it was filed; nothing was changed on it', { period: period.label, key: filed.key, stated: filed.statedDigest, now: built.digest });
     }
     const findings = deps.fileFindings && filed.outcome !== 'differs' ? await deps.packs.findings(filed.key, built) : [];
+    if (filed.planted !== undefined) deps.logger.warn('tickets carrying the review pack\'s label were not created by kube-lease: not taken for its own', { period: period.label, planted: filed.planted.map((t) => t.key) });
     deps.logger.info('access review pack filed', { period: period.label, key: filed.key, outcome: filed.outcome, digest: built.digest, findings: findings.length });
     return { period: period.label, digest: built.digest, filed, findings: findings.length };
   };

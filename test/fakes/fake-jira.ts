@@ -145,7 +145,8 @@ export class FakeJira extends FakeHttpServer {
     return account !== undefined && account.token === text.slice(at + 1) ? account.user : undefined;
   }
 
-  createIssue(options: { key: string; reporter: JiraUser; summary?: string; fields?: Record<string, unknown>; status?: string }): void {
+  /** An issue as `reporter` created it (Jira sets `creator`, which no edit changes; `creator` here: someone else created it for them). */
+  createIssue(options: { key: string; reporter: JiraUser; creator?: JiraUser; summary?: string; fields?: Record<string, unknown>; status?: string }): void {
     const status = options.status ?? 'Open';
     const projectKey = options.key.split('-')[0] ?? 'OPS';
     this.issues.set(options.key, {
@@ -154,6 +155,7 @@ export class FakeJira extends FakeHttpServer {
       fields: {
         summary: options.summary ?? 'Debug payment failures in production',
         reporter: options.reporter,
+        creator: options.creator ?? options.reporter,
         status: { id: STATUS_IDS[status] ?? '99', name: status },
         project: { id: String(10_000 + projectKey.length), key: projectKey, name: `${projectKey} project` },
         issuetype: { id: '10002', name: 'Task', subtask: false },

@@ -175,10 +175,26 @@ export class FakeServiceNow extends FakeHttpServer {
 
   /** Closes a task as `by` would in its form: `state` (3, Closed Complete, by default), closed_by and closed_at set. */
   closeTask(number: string, by: SnUser, state = '3'): Record_ {
-    const task = [...this.tasks.values()].find((t) => t.number === number);
+    const task = [...this.tasks.values(), ...this.changeTasks()].find((t) => t.number === number);
     if (task === undefined) throw new Error(`fake ServiceNow has no task ${number}`);
-    Object.assign(task, { state, closed_by: by.sys_id, closed_at: snDate(this.now()), sys_updated_on: snDate(this.now()) });
+    this.auditTask(task, { state }, by.user_name);
+    Object.assign(task, { state, closed_by: by.sys_id, closed_at: snDate(this.now()), sys_updated_on: snDate(this.now()), sys_updated_by: by.user_name });
     return task;
+  }
+
+  /** Whether change_task is audited (sys_audit rows for its updates), as on instances that audit it. */
+  changeTasksAudited = true;
+
+  /** sys_audit rows for an update of a change task by `user` (one per changed field, the update count as checkpoint). */
+  private auditTask(task: Record_, fields: Record_, user: string): void {
+    if (task.sys_class_name !== 'change_task' || !this.changeTasksAudited) return;
+    const changed = Object.entries(fields).filter(([field, value]) => field !== 'work_notes' && task[field] !== value);
+    if (changed.length === 0) return;
+    const checkpoint = String(Number(task.sys_mod_count ?? '0') + 1);
+    for (const [field, value] of changed) {
+      this.audit.push({ sys_id: sysId(), tablename: 'change_task', documentkey: task.sys_id ?? '', fieldname: field, oldvalue: task[field] ?? '', newvalue: value, user, record_checkpoint: checkpoint, sys_created_on: snDate(this.now()) });
+    }
+    task.sys_mod_count = checkpoint;
   }
 
   /** The bytes of the attachment named `fileName` on the record. */
@@ -200,7 +216,7 @@ export class FakeServiceNow extends FakeHttpServer {
     if (id === undefined && request.method === 'POST') {
       const body = JSON.parse(request.body || '{}') as Record_;
       const opener = [...this.users.values()].find((u) => u.user_name === caller);
-      const task: Record_ = { state: '1', active: 'true', opened_by: opener?.sys_id ?? '', sys_created_on: snDate(this.now()), sys_updated_on: snDate(this.now()), ...body, sys_id: sysId(), number: `TASK00${(this.nextNumber += 1)}`, sys_class_name: m[1] };
+      const task: Record_ = { state: '1', active: 'true', opened_by: opener?.sys_id ?? '', sys_created_on: snDate(this.now()), sys_updated_on: snDate(this.now()), ...body, sys_id: sysId(), number: `TASK00${(this.nextNumber += 1)}`, sys_class_name: m[1], sys_created_by: caller, sys_updated_by: caller };
       this.tasks.set(task.sys_id ?? '', task);
       this.workNotes.set(task.number ?? '', []);
       return { status: 201, body: { result: task } };
@@ -264,6 +280,8 @@ export class FakeServiceNow extends FakeHttpServer {
         sys_class_name: 'change_task',
         sys_created_by: caller,
         sys_created_on: snDate(this.now()),
+        sys_updated_by: caller,
+        sys_mod_count: '0',
         active: 'true',
       };
       tasks.set(task.sys_id ?? '', task);
@@ -280,7 +298,10 @@ export class FakeServiceNow extends FakeHttpServer {
     if (task !== undefined && request.method === 'PATCH') {
       const body = JSON.parse(request.body || '{}') as Record_;
       if (body.work_notes !== undefined) this.taskNotes.set(task.number ?? '', [...(this.taskNotes.get(task.number ?? '') ?? []), body.work_notes]);
-      for (const [k, v] of Object.entries(body)) if (k !== 'work_notes') task[k] = v;
+      // System fields are the instance's to set (sys_created_by, sys_updated_by…), never the caller's.
+      const fields = Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'work_notes' && !k.startsWith('sys_')));
+      this.auditTask(task, fields, caller);
+      Object.assign(task, fields, { sys_updated_by: caller, sys_updated_on: snDate(this.now()) });
       return { status: 200, body: { result: task } };
     }
     return undefined;

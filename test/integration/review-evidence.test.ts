@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { memoryEvidenceMac } from '../../lib/adapters/evidence-mac/file-evidence-mac.js';
 import { withAuditLog } from '../support/demo-catalog.js';
 import { BREAK_GLASS_REVIEW_CATALOG } from '../support/review-catalog.js';
 import { alice, bob, bodyOf, TestStack } from '../support/stack.js';
@@ -15,7 +16,8 @@ describe('review after the fact: the activity evidence is added to the review ta
     const auditLog = join(tmpdir(), `kube-lease-review-audit-${randomUUID()}.log`);
     stack = new TestStack();
     stack.kube.auditLogPath = auditLog;
-    await stack.start({ catalog: withAuditLog(BREAK_GLASS_REVIEW_CATALOG, auditLog, '1m') });
+    // With an evidence key: the review task gets only evidence whose seal verifies (review-evidence-seal.test.ts: without one).
+    await stack.start({ catalog: withAuditLog(BREAK_GLASS_REVIEW_CATALOG, auditLog, '1m'), evidenceMac: memoryEvidenceMac() });
     stack.jira.extraUsers.push(bob);
   });
   afterEach(async () => {

@@ -65,7 +65,16 @@ export class TestStack {
   }
 
   async start(
-    options: { catalog?: string; env?: Record<string, string>; secretBackends?: SecretBackends; productionLogging?: boolean; decorate?: ContainerOverrides['decorate']; sleep?: ContainerOverrides['sleep'] } = {},
+    options: {
+      catalog?: string;
+      env?: Record<string, string>;
+      secretBackends?: SecretBackends;
+      productionLogging?: boolean;
+      decorate?: ContainerOverrides['decorate'];
+      sleep?: ContainerOverrides['sleep'];
+      /** An evidence key (e.g. memoryEvidenceMac()): evidence is sealed and seals are verified. Without: none, as with no EVIDENCE_KMS_KEY_ID. */
+      evidenceMac?: ContainerOverrides['evidenceMac'];
+    } = {},
   ): Promise<this> {
     const catalog = options.catalog ?? DEMO_CATALOG;
     this.dir = await mkdtemp(join(tmpdir(), 'kube-lease-test-'));
@@ -98,6 +107,7 @@ export class TestStack {
       ...(options.productionLogging ? {} : { metrics: this.metrics }),
       ...(options.decorate ? { decorate: options.decorate } : {}),
       ...(options.sleep ? { sleep: options.sleep } : {}),
+      ...(options.evidenceMac ? { evidenceMac: options.evidenceMac } : {}),
       scheduler: () =>
         new EventBridgeRuleScheduler(this.eventBridgeClient, { revokeFunctionArn: REVOKE_ARN, activateFunctionArn: ACTIVATE_ARN, namePrefix: 'kube-lease-test' }),
     });

@@ -30,7 +30,7 @@ describe('review2: a sign-off record after the description and the files were bo
     const notes: string[] = [];
     const desk: ReviewDesk = {
       system: 'jira',
-      find: () => Promise.resolve(undefined),
+      find: () => Promise.resolve({ planted: [] }),
       open: () => Promise.reject(new Error('not used')),
       attach: () => Promise.resolve(),
       read: () => Promise.resolve(state),

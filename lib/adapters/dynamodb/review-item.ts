@@ -10,6 +10,7 @@ export const reviewTaskSchema = z.object({
   recordedAt: z.string(),
   evidenceAt: z.string().optional(),
   doneAt: z.string().optional(),
+  refusedClosing: z.string().optional(),
 });
 
 /**

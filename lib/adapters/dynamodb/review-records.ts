@@ -118,6 +118,16 @@ export class DynamoDbReviewRecords implements ReviewRecords {
     });
   }
 
+  async markReviewRefused(leaseId: string, closing: string): Promise<boolean> {
+    const updated = await this.update(leaseKey(leaseId), {
+      UpdateExpression: 'SET #review.#refused = :closing',
+      ConditionExpression: 'attribute_exists(#review) AND attribute_not_exists(#review.#doneAt) AND (attribute_not_exists(#review.#refused) OR #review.#refused <> :closing)',
+      ExpressionAttributeNames: { '#review': 'review', '#refused': 'refusedClosing', '#doneAt': 'doneAt' },
+      ExpressionAttributeValues: { ':closing': closing },
+    });
+    return updated !== false;
+  }
+
   async releaseReview(leaseId: string, heldUntil: string): Promise<void> {
     await this.update(leaseKey(leaseId), {
       UpdateExpression: 'REMOVE #hold',

@@ -18,7 +18,10 @@ export interface JiraDeskSettings {
 }
 
 const created = z.looseObject({ id: z.string(), key: z.string() });
-const search = z.looseObject({ issues: z.array(z.looseObject({ key: z.string() })) });
+const account = z.looseObject({ accountId: z.string().optional(), name: z.string().optional(), key: z.string().optional() });
+const search = z.looseObject({ issues: z.array(z.looseObject({ key: z.string(), fields: z.looseObject({ creator: account.nullable().optional() }).optional() })) });
+/** An account's id: Cloud's accountId, Server/DC's name or key. */
+const idOf = (a: z.infer<typeof account> | null | undefined) => a?.accountId ?? a?.name ?? a?.key;
 const issue = z.looseObject({
   key: z.string(),
   fields: z.looseObject({
@@ -40,16 +43,23 @@ const jql = (text: string) => `"${text.replace(/["\\]/g, '\\$&')}"`;
 
 /**
  * Review packs in Jira (REST API v2): an issue of the configured type in the configured project,
- * labelled `kube-lease-review-<period>` (how a rerun finds it), the pack attached (multipart, with
+ * labelled `kube-lease-review-<period>` (how a rerun finds it: only one its own account created), the pack attached (multipart, with
  * `X-Atlassian-Token: no-check`), findings as issues labelled with their id and linked to it.
  */
 export function makeJiraReviewDesk(s: JiraDeskSettings): ReviewDesk {
   const call = async (request: DeskRequest) => deskCall('Jira', s.baseUrl, { user: s.email, secret: await s.apiToken() }, request);
   const url = (key: string) => `${s.baseUrl.replace(/\/+$/, '')}/browse/${encodeURIComponent(key)}`;
-  const byLabel = async (label: string, what: string): Promise<FiledTicket | undefined> => {
-    const query = new URLSearchParams({ jql: `project = ${jql(s.project)} AND labels = ${jql(label)} ORDER BY created ASC`, fields: 'summary', maxResults: '1' });
-    const found = parsed(search, (await call({ method: 'GET', path: `/rest/api/2/search/jql?${query}`, what })).json, what).issues[0];
-    return found === undefined ? undefined : { key: found.key, url: url(found.key) };
+  let me: Promise<string | undefined> | undefined;
+  /** kube-lease's own account (GET /myself), read once. */
+  const self = () => (me ??= call({ method: 'GET', path: '/rest/api/2/myself', what: 'read its own account' }).then((a) => idOf(parsed(account, a.json, 'read its own account'))));
+  /** Issues with the label: the first one kube-lease's own account created (`creator`, set by Jira), and the others. */
+  const byLabel = async (label: string, what: string): Promise<{ own?: FiledTicket; planted: FiledTicket[] }> => {
+    const query = new URLSearchParams({ jql: `project = ${jql(s.project)} AND labels = ${jql(label)} ORDER BY created ASC`, fields: 'summary,creator', maxResults: '20' });
+    const issues = parsed(search, (await call({ method: 'GET', path: `/rest/api/2/search/jql?${query}`, what })).json, what).issues;
+    const mine = issues.length === 0 ? undefined : await self();
+    const ownIssue = issues.find((i) => mine !== undefined && idOf(i.fields?.creator) === mine);
+    const ticket = (key: string) => ({ key, url: url(key) });
+    return { ...(ownIssue === undefined ? {} : { own: ticket(ownIssue.key) }), planted: issues.filter((i) => i !== ownIssue).map((i) => ticket(i.key)) };
   };
   const create = async (fields: Record<string, unknown>, what: string): Promise<FiledTicket> => {
     const answer = await call({ method: 'POST', path: '/rest/api/2/issue', what, body: { fields: { project: { key: s.project }, issuetype: { name: s.issueType }, ...fields } } });
@@ -95,7 +105,7 @@ export function makeJiraReviewDesk(s: JiraDeskSettings): ReviewDesk {
     },
     async finding(key, finding) {
       const label = `kube-lease-finding-${finding.id}`;
-      const found = await byLabel(label, `find the finding ${finding.id}`);
+      const found = (await byLabel(label, `find the finding ${finding.id}`)).own;
       if (found !== undefined) return { ...found, created: false };
       const opened = await create({ summary: finding.title, description: finding.text, labels: [label] }, `open a finding of ${key}`);
       await call({ method: 'POST', path: '/rest/api/2/issueLink', what: `link ${opened.key} to ${key}`, body: { type: { name: s.linkType }, inwardIssue: { key: opened.key }, outwardIssue: { key } } });

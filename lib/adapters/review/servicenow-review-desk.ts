@@ -17,7 +17,7 @@ export interface ServiceNowDeskSettings {
 
 const record = z.looseObject({ sys_id: z.string(), number: z.string() });
 const one = z.looseObject({ result: record });
-const many = z.looseObject({ result: z.array(z.looseObject({ sys_id: z.string(), number: z.string(), state: z.string().optional(), description: z.string().optional(), closed_by: z.string().optional(), closed_at: z.string().optional() })) });
+const many = z.looseObject({ result: z.array(z.looseObject({ sys_id: z.string(), number: z.string(), state: z.string().optional(), description: z.string().optional(), closed_by: z.string().optional(), closed_at: z.string().optional(), sys_created_by: z.string().optional() })) });
 const attachments = z.looseObject({ result: z.array(z.looseObject({ sys_id: z.string(), file_name: z.string(), content_type: z.string().optional() })) });
 const user = z.looseObject({ result: z.looseObject({ email: z.string().optional(), user_name: z.string().optional(), name: z.string().optional() }) });
 const notes = z.looseObject({ result: z.array(z.looseObject({ value: z.string() })) });
@@ -38,10 +38,13 @@ export function makeServiceNowReviewDesk(s: ServiceNowDeskSettings): ReviewDesk 
   const call = async (request: DeskRequest) => deskCall('ServiceNow', s.instanceUrl, { user: s.user, secret: await s.password() }, request);
   const table = encodeURIComponent(s.table);
   const url = (sysId: string) => `${s.instanceUrl.replace(/\/+$/, '')}/nav_to.do?uri=${encodeURIComponent(`${s.table}.do?sys_id=${sysId}`)}`;
-  const query = async (clause: string, what: string) => {
-    const q = new URLSearchParams({ sysparm_query: clause, sysparm_fields: 'sys_id,number,state,description,closed_by,closed_at', sysparm_limit: '1', sysparm_exclude_reference_link: 'true' });
-    return parsed(many, (await call({ method: 'GET', path: `/api/now/table/${table}?${q}`, what })).json, what).result[0];
+  const list = async (clause: string, what: string, limit: number) => {
+    const q = new URLSearchParams({ sysparm_query: clause, sysparm_fields: 'sys_id,number,state,description,closed_by,closed_at,sys_created_by', sysparm_limit: String(limit), sysparm_exclude_reference_link: 'true' });
+    return parsed(many, (await call({ method: 'GET', path: `/api/now/table/${table}?${q}`, what })).json, what).result;
   };
+  const query = async (clause: string, what: string) => (await list(clause, what, 1))[0];
+  /** Created by kube-lease's integration user (`sys_created_by`, set by the instance). */
+  const isOwn = (r: { readonly sys_created_by?: string | undefined }) => r.sys_created_by?.toLowerCase() === s.user.toLowerCase();
   const byNumber = async (key: string, what: string) => {
     const found = await query(`number=${key}`, what);
     if (found === undefined) throw new TicketNotFoundError(key);
@@ -55,8 +58,10 @@ export function makeServiceNowReviewDesk(s: ServiceNowDeskSettings): ReviewDesk 
   return {
     system: 'servicenow',
     async find(period) {
-      const found = await query(`correlation_id=kube-lease-review-${period}`, `find the review task of ${period}`);
-      return found === undefined ? undefined : { key: found.number, url: url(found.sys_id) };
+      const found = await list(`correlation_id=kube-lease-review-${period}^ORDERBYsys_created_on`, `find the review task of ${period}`, 20);
+      const own = found.find(isOwn);
+      const ticket = (r: { number: string; sys_id: string }) => ({ key: r.number, url: url(r.sys_id) });
+      return { ...(own === undefined ? {} : { own: ticket(own) }), planted: found.filter((r) => r !== own).map(ticket) };
     },
     async open({ period, title, description }) {
       const { key, url: link } = await create({ short_description: title, description, correlation_id: `kube-lease-review-${period}` }, `open the review task of ${period}`);
@@ -101,7 +106,7 @@ export function makeServiceNowReviewDesk(s: ServiceNowDeskSettings): ReviewDesk 
     },
     async finding(key, finding) {
       const correlation = `kube-lease-finding-${finding.id}`;
-      const found = await query(`correlation_id=${correlation}`, `find the finding ${finding.id}`);
+      const found = (await list(`correlation_id=${correlation}^ORDERBYsys_created_on`, `find the finding ${finding.id}`, 20)).find(isOwn);
       if (found !== undefined) return { key: found.number, url: url(found.sys_id), created: false };
       const parent = await byNumber(key, `find ${key} to link a finding`);
       const { key: k, url: link } = await create({ short_description: finding.title, description: finding.text, correlation_id: correlation, parent: parent.sys_id }, `open a finding of ${key}`);

@@ -40,6 +40,14 @@ export class JiraIntegrationAccount {
     return this.me;
   }
 
+  /** Whether `person` is kube-lease's own account (by id, or by `JIRA_EMAIL`); fails when the account cannot be read. */
+  async isOwn(person: Person | undefined): Promise<boolean> {
+    if (person === undefined) return false;
+    const self = await this.account();
+    const email = this.email?.toLowerCase();
+    return person.id === self.id || (email !== undefined && person.email?.toLowerCase() === email);
+  }
+
   /** The approval with kube-lease's own account marked (see `Person.integration`), by id or by `JIRA_EMAIL`. */
   async mark(approval: Approval | undefined, me: Promise<Person>): Promise<Approval | undefined> {
     if (approval === undefined) return undefined;

@@ -1,9 +1,12 @@
 import type JiraApi from 'jira-client';
 import * as z from 'zod';
 import type { JiraReviewSettings } from '../../domain/catalog.js';
+import type { Lease } from '../../domain/lease.js';
 import { TicketSourceError } from '../../errors.js';
-import type { ReviewTaskRef, ReviewTaskRequest, ReviewTaskSystem } from '../../ports/review-tasks.js';
+import type { FoundReviewTasks, ReviewTaskRef, ReviewTaskRequest, ReviewTaskState, ReviewTaskSystem } from '../../ports/review-tasks.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../../retry.js';
+import type { JiraIntegrationAccount } from './jira-identity.js';
+import { jiraUserSchema, toPerson } from './jira-issue.js';
 import { parseJiraFailure } from './jira-request.js';
 import { asJiraPlainText } from './jira-ticket-source.js';
 
@@ -12,9 +15,15 @@ export type JiraReviewClient = Pick<JiraApi, 'addNewIssue' | 'addWatcher' | 'add
 
 /** `POST /rest/api/2/issue` answers 201 `{ id, key, self }`. */
 const createdSchema = z.looseObject({ id: z.string(), key: z.string() });
-/** Both searches (`search/jql` on Cloud, `search` on Server/DC) answer `{ issues: [{ id, key, … }] }`. */
-const searchSchema = z.looseObject({ issues: z.array(z.looseObject({ id: z.string(), key: z.string() })) });
-const statusSchema = z.looseObject({ fields: z.looseObject({ status: z.looseObject({ statusCategory: z.looseObject({ key: z.string() }) }) }) });
+/** Both searches (`search/jql` on Cloud, `search` on Server/DC) answer `{ issues: [{ id, key, fields }] }`; `creator` is set by Jira, never by a person. */
+const searchSchema = z.looseObject({ issues: z.array(z.looseObject({ id: z.string(), key: z.string(), fields: z.looseObject({ creator: z.unknown().optional() }).optional() })) });
+const statusItem = z.looseObject({ field: z.string(), fieldId: z.string().optional(), fieldtype: z.string().optional() });
+const statusSchema = z.looseObject({
+  fields: z.looseObject({ status: z.looseObject({ statusCategory: z.looseObject({ key: z.string() }) }) }),
+  changelog: z.looseObject({ histories: z.array(z.looseObject({ id: z.string(), author: jiraUserSchema.optional(), items: z.array(statusItem) })) }).optional(),
+});
+/** Tasks carrying a marker read at once: kube-lease's own among them, and any planted beside it. */
+const FOUND_LIMIT = 20;
 const usersSchema = z.array(z.looseObject({ accountId: z.string().optional(), name: z.string().optional(), emailAddress: z.string().optional() }));
 const ISSUE_KEY = /^[A-Z][A-Z0-9_]{0,49}-[1-9][0-9]{0,14}$/;
 const MARKER = /^[a-z0-9-]+$/;
@@ -23,31 +32,40 @@ const MARKER = /^[a-z0-9-]+$/;
  * Review tasks as Jira issues in the catalog's `jira.review` project: labelled with the lease's
  * marker (found again by a JQL search on it), the lease's ticket linked (`linkType`) and named in
  * the description, the profile's approvers made watchers. Description and comments are plain text
- * (one `{noformat}` block): ticket-derived text never becomes a live link or macro.
+ * (one `{noformat}` block): ticket-derived text never becomes a live link or macro. Only an issue
+ * kube-lease's own account created (`creator`) is its task; a closing counts only when the
+ * changelog shows a person other than the requester and kube-lease's account made it.
  */
 export class JiraReviewTasks implements ReviewTaskSystem {
   constructor(
     private readonly client: () => Promise<JiraReviewClient>,
     private readonly settings: JiraReviewSettings,
     private readonly baseUrl: string,
+    private readonly own: Pick<JiraIntegrationAccount, 'isOwn'>,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
   ) {}
 
-  async find(marker: string): Promise<ReviewTaskRef | undefined> {
+  async find(_lease: Lease, marker: string): Promise<FoundReviewTasks> {
     if (!MARKER.test(marker)) throw new TicketSourceError(`not a review marker: ${marker.slice(0, 60)}`, undefined);
-    const jql = encodeURIComponent(`project = "${this.settings.project}" AND labels = "${marker}"`);
+    const jql = encodeURIComponent(`project = "${this.settings.project}" AND labels = "${marker}" ORDER BY created ASC`);
     let raw: unknown;
     try {
       // Jira Cloud's search (the older `search` is gone there); Server/DC knows only `search`.
-      raw = await this.call(async () => (await this.client()).genericGet(`search/jql?jql=${jql}&fields=status&maxResults=2`), 'searching for the review task');
+      raw = await this.call(async () => (await this.client()).genericGet(`search/jql?jql=${jql}&fields=creator&maxResults=${FOUND_LIMIT}`), 'searching for the review task');
     } catch (error) {
       if (!(error instanceof TicketSourceError) || (error.statusCode !== 404 && error.statusCode !== 410)) throw error;
-      raw = await this.call(async () => (await this.client()).genericGet(`search?jql=${jql}&fields=status&maxResults=2`), 'searching for the review task');
+      raw = await this.call(async () => (await this.client()).genericGet(`search?jql=${jql}&fields=creator&maxResults=${FOUND_LIMIT}`), 'searching for the review task');
     }
     const parsed = searchSchema.safeParse(raw);
     if (!parsed.success) throw new TicketSourceError('Jira returned a search result of unexpected shape', undefined, { cause: parsed.error });
-    const issue = parsed.data.issues[0];
-    return issue === undefined ? undefined : this.ref(issue.id, issue.key);
+    let own: ReviewTaskRef | undefined;
+    const planted: ReviewTaskRef[] = [];
+    for (const issue of parsed.data.issues) {
+      const ref = this.ref(issue.id, issue.key);
+      if (own === undefined && (await this.own.isOwn(toPerson(issue.fields?.creator)))) own = ref;
+      else planted.push(ref);
+    }
+    return { own, planted };
   }
 
   async open(request: ReviewTaskRequest): Promise<ReviewTaskRef> {
@@ -87,11 +105,25 @@ export class JiraReviewTasks implements ReviewTaskSystem {
     await this.call(async () => (await this.client()).addComment(task.key, asJiraPlainText(text)), `commenting on ${task.key}`);
   }
 
-  async isDone(task: ReviewTaskRef): Promise<boolean> {
-    const raw: unknown = await this.call(async () => (await this.client()).genericGet(`issue/${encodeURIComponent(task.key)}?fields=status`), `reading ${task.key}`);
+  async isDone(task: ReviewTaskRef, lease: Lease): Promise<ReviewTaskState> {
+    const raw: unknown = await this.call(async () => (await this.client()).genericGet(`issue/${encodeURIComponent(task.key)}?fields=status&expand=changelog`), `reading ${task.key}`);
     const parsed = statusSchema.safeParse(raw);
     if (!parsed.success) throw new TicketSourceError(`Jira returned ${task.key} in an unexpected shape`, undefined, { cause: parsed.error });
-    return parsed.data.fields.status.statusCategory.key === 'done';
+    if (parsed.data.fields.status.statusCategory.key !== 'done') return { done: false };
+    // The last status change (a custom field a site named "status" says `fieldtype: custom`).
+    const isStatus = (i: z.infer<typeof statusItem>) => i.fieldtype !== 'custom' && (i.fieldId ?? i.field) === 'status';
+    const closing = [...(parsed.data.changelog?.histories ?? [])].sort((a, b) => Number(a.id) - Number(b.id)).reverse().find((h) => h.items.some(isStatus));
+    if (closing === undefined) return { done: false, notCounted: 'its changelog does not show who closed it', closing: 'unknown' };
+    const by = toPerson(closing.author);
+    const label = by?.email ?? by?.displayName ?? by?.id ?? 'an unnamed account';
+    const requester = lease.requester;
+    const sameEmail = by?.email !== undefined && by.email.toLowerCase() === requester.email?.toLowerCase();
+    let notCounted: string | undefined;
+    if (by === undefined) notCounted = 'its changelog does not name who closed it';
+    else if (await this.own.isOwn(by)) notCounted = 'it was closed by kube-lease\'s own account';
+    else if (by.id === requester.id || sameEmail) notCounted = 'it was closed by the lease\'s requester';
+    else if (by.activeHuman === false) notCounted = 'it was closed by an account that is not an active person (an app or automation)';
+    return notCounted === undefined ? { done: true, closedBy: label } : { done: false, closedBy: label, notCounted, closing: closing.id };
   }
 
   /** An approver named by email: the account with exactly that email (Cloud: accountId; Server/DC: name). */

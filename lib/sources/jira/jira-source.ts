@@ -39,7 +39,7 @@ export function makeJiraSource(options: JiraSourceOptions): SourceModule {
   return {
     name: 'jira',
     tickets,
-    reviews: catalog.review === undefined || options.reviewApi === undefined ? undefined : new JiraReviewTasks(options.reviewApi, catalog.review, options.baseUrl, options.retry),
+    reviews: catalog.review === undefined || options.reviewApi === undefined ? undefined : new JiraReviewTasks(options.reviewApi, catalog.review, options.baseUrl, tickets.own, options.retry),
     webhook: {
       authenticate: async (request) =>
         authenticateJiraDelivery(request.body, request.headers['x-hub-signature'], await options.webhookSecret(), clock.now().getTime(), options.webhookMaxAgeSeconds),

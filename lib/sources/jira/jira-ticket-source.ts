@@ -47,8 +47,8 @@ export class JiraTicketSource implements TicketSource {
     this.own = new JiraIntegrationAccount(() => this.request(async () => (await this.client()).genericGet('myself'), 'reading its own account (GET /myself)', 'myself'), integrationEmail);
   }
 
-  /** kube-lease's own account: its transitions and approvals never count. */
-  private readonly own: JiraIntegrationAccount;
+  /** kube-lease's own account: its transitions and approvals never count (review tasks: only its own count). */
+  readonly own: JiraIntegrationAccount;
 
   /** One Jira call: 429 (honouring Retry-After), 5xx and network failures are retried with back-off. */
   private request<T>(work: () => Promise<T>, action: string, key: string): Promise<T> {

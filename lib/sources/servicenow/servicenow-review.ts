@@ -1,6 +1,7 @@
 import * as z from 'zod';
+import type { Lease } from '../../domain/lease.js';
 import { TicketSourceError } from '../../errors.js';
-import type { ReviewTaskRef, ReviewTaskRequest, ReviewTaskSystem } from '../../ports/review-tasks.js';
+import type { FoundReviewTasks, ReviewTaskRef, ReviewTaskRequest, ReviewTaskState, ReviewTaskSystem } from '../../ports/review-tasks.js';
 import type { ServiceNowClient } from './servicenow-client.js';
 
 const SYS_ID = /^[0-9a-f]{32}$/;
@@ -10,26 +11,42 @@ const MARKER = /^[a-z0-9-]+$/;
 const CLOSED_COMPLETE = '3';
 const TABLE = 'change_task';
 
-const taskSchema = z.looseObject({ sys_id: z.string().regex(SYS_ID), number: z.string(), state: z.string().optional() });
+const taskSchema = z.looseObject({ sys_id: z.string().regex(SYS_ID), number: z.string(), state: z.string().optional(), sys_created_by: z.string().optional(), change_request: z.string().optional() });
 const idList = z.array(z.looseObject({ sys_id: z.string().regex(SYS_ID) }));
+const auditRows = z.array(z.looseObject({ sys_id: z.string(), fieldname: z.string(), newvalue: z.string(), user: z.string(), record_checkpoint: z.string().optional() }));
+const userList = z.array(z.looseObject({ sys_id: z.string(), email: z.string().optional(), active: z.string().optional(), web_service_access_only: z.string().optional() }));
+/** Tasks carrying a marker read at once: kube-lease's own among them, and any planted beside it. */
+const FOUND_LIMIT = 20;
 
 /**
  * Review tasks as ServiceNow change tasks (`change_task`) of the lease's change: `change_request`
  * set, `correlation_id` the lease's marker (found again by a Table API query on it), the profile's
- * approver group as `assignment_group`; evidence is added as a work note.
+ * approver group as `assignment_group`; evidence is added as a work note. Only a task of the
+ * lease's change that kube-lease's integration user created (`sys_created_by`) is its task; a
+ * closing counts only when the task's audit history (sys_audit) shows a person other than the
+ * requester and the integration user set it to Closed Complete.
  */
 export class ServiceNowReviewTasks implements ReviewTaskSystem {
   constructor(
     private readonly client: ServiceNowClient,
     private readonly instanceUrl: string,
+    /** The integration user's `user_name` (`SERVICENOW_USER`): the creator of every task of kube-lease's. */
+    private readonly user: string | undefined,
   ) {}
 
-  async find(marker: string): Promise<ReviewTaskRef | undefined> {
+  async find(lease: Lease, marker: string): Promise<FoundReviewTasks> {
     if (!MARKER.test(marker)) throw new TicketSourceError(`not a review marker: ${marker.slice(0, 60)}`, undefined);
-    const list = z.array(taskSchema).safeParse(await this.client.query(TABLE, `correlation_id=${marker}`, ['sys_id', 'number', 'state'], 1));
+    const list = z.array(taskSchema).safeParse(await this.client.query(TABLE, `correlation_id=${marker}^ORDERBYsys_created_on`, ['sys_id', 'number', 'state', 'sys_created_by', 'change_request'], FOUND_LIMIT));
     if (!list.success) throw new TicketSourceError('ServiceNow returned change tasks of unexpected shape', undefined, { cause: list.error });
-    const task = list.data[0];
-    return task === undefined ? undefined : this.ref(task.sys_id, task.number);
+    const change = list.data.length === 0 ? undefined : await this.changeOf(lease.ticketId, lease.ticketKey);
+    let own: ReviewTaskRef | undefined;
+    const planted: ReviewTaskRef[] = [];
+    for (const task of list.data) {
+      const ref = this.ref(task.sys_id, task.number);
+      if (own === undefined && this.isIntegration(task.sys_created_by) && task.change_request === change) own = ref;
+      else planted.push(ref);
+    }
+    return { own, planted };
   }
 
   async open(request: ReviewTaskRequest): Promise<ReviewTaskRef> {
@@ -57,10 +74,30 @@ export class ServiceNowReviewTasks implements ReviewTaskSystem {
     await this.client.patch(TABLE, task.id, { work_notes: text });
   }
 
-  async isDone(task: ReviewTaskRef): Promise<boolean> {
+  async isDone(task: ReviewTaskRef, lease: Lease): Promise<ReviewTaskState> {
     const parsed = taskSchema.safeParse(await this.client.getRecord(TABLE, task.id, ['sys_id', 'number', 'state']));
     if (!parsed.success) throw new TicketSourceError(`ServiceNow returned ${task.key} in an unexpected shape`, undefined, { cause: parsed.error });
-    return parsed.data.state === CLOSED_COMPLETE;
+    if (parsed.data.state !== CLOSED_COMPLETE) return { done: false };
+    // Who set the state to Closed Complete, from the audit history: the record's own fields (closed_by) are a writer's to set.
+    const query = `tablename=${TABLE}^documentkey=${task.id}^fieldnameINstate^ORDERBYDESCsys_created_on`;
+    const rows = auditRows.safeParse(await this.client.query('sys_audit', query, ['sys_id', 'fieldname', 'newvalue', 'user', 'record_checkpoint'], 20));
+    if (!rows.success) throw new TicketSourceError('ServiceNow returned audit records of unexpected shape', undefined, { cause: rows.error });
+    const closing = [...rows.data].sort((a, b) => Number(b.record_checkpoint ?? 0) - Number(a.record_checkpoint ?? 0)).find((r) => r.fieldname === 'state' && r.newvalue === CLOSED_COMPLETE);
+    if (closing === undefined) return { done: false, notCounted: 'its audit history (sys_audit) does not show who closed it: is change_task audited, and may the integration user read sys_audit?', closing: 'unknown' };
+    const by = closing.user;
+    if (this.isIntegration(by)) return { done: false, closedBy: by, notCounted: 'it was closed by kube-lease\'s own integration user', closing: closing.sys_id };
+    const people = userList.safeParse(/^[^,^=]+$/.test(by) ? await this.client.query('sys_user', `user_name=${by}`, ['sys_id', 'email', 'active', 'web_service_access_only'], 1) : []);
+    const person = people.success ? people.data[0] : undefined;
+    const requester = lease.requester;
+    let notCounted: string | undefined;
+    if (person === undefined) notCounted = 'the user who closed it could not be read';
+    else if (person.sys_id === requester.id || (person.email !== undefined && person.email !== '' && person.email.toLowerCase() === requester.email?.toLowerCase())) notCounted = 'it was closed by the lease\'s requester';
+    else if (person.active !== 'true' || person.web_service_access_only === 'true') notCounted = 'it was closed by an account that is not an active person';
+    return notCounted === undefined ? { done: true, closedBy: by } : { done: false, closedBy: by, notCounted, closing: closing.sys_id };
+  }
+
+  private isIntegration(userName: string | undefined): boolean {
+    return this.user !== undefined && userName !== undefined && userName.toLowerCase() === this.user.toLowerCase();
   }
 
   /** The change's sys_id: the lease's ticket id, or (a lease recorded before ids) read by its number. */

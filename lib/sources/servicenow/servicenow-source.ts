@@ -36,7 +36,7 @@ export function makeServiceNowSource(options: ServiceNowSourceOptions): SourceMo
   return {
     name: 'servicenow',
     tickets: new ServiceNowTicketSource(options.client, options.catalog, options.instanceUrl, options.user),
-    reviews: new ServiceNowReviewTasks(options.client, options.instanceUrl),
+    reviews: new ServiceNowReviewTasks(options.client, options.instanceUrl, options.user),
     webhook: {
       authenticate: async (request) =>
         verifyServiceNowSignature(
