@@ -229,6 +229,24 @@ describe('kube-lease review: packs filed against the fakes', () => {
     expect(code).toBe(1);
     expect(err.join('')).toContain('ServiceNow answered 403 to attach kube-lease-review-2026-08.html');
   });
+
+  it('never takes a ticket someone else filed with the period\'s label for its own (Jira creator, ServiceNow sys_created_by): it files its own and names the other as a finding', async () => {
+    // Prepare: an insider files an issue and a task carrying the July pack's label and correlation id first.
+    jira.createIssue({ key: 'SEC-900', reporter: auditor, summary: 'Access review 2026-07 (kube-lease)', fields: { labels: ['kube-lease-review-2026-07'], description: 'Pack digest: sha256:0' } });
+    sn.tasks.set('0123456789abcdef0123456789abcdef', { sys_id: '0123456789abcdef0123456789abcdef', number: 'TASK0099999', sys_class_name: 'task', state: '1', correlation_id: 'kube-lease-review-2026-07', sys_created_by: 'alice' });
+    for (const [desk, planted] of [['jira', 'SEC-900'], ['servicenow', 'TASK0099999']] as const) {
+      out = [];
+      // Act
+      const { code } = await run(['--period', '2026-07', '--out', join(dir, `planted-${desk}`), '--file'], { REVIEW_DESK: desk });
+      // Assess
+      expect({ code, err: err.join('') }).toMatchObject({ code: 0 });
+      const text = out.join('');
+      expect(text).toMatch(/ {2}filed: (SEC-|TASK)\d+/);
+      expect(text).not.toContain(`filed: ${planted}`);
+      expect(text).toContain(`finding: ${planted}`);
+    }
+    expect(jira.issue('SEC-900').fields.attachment).toBeUndefined();
+  });
 });
 
 describe('the scheduled review', () => {

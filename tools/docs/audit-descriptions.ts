@@ -34,7 +34,7 @@ export const AUDIT_FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   sessions:
     'at revoke, with the audit log: streams seen, pods whose sessions were ended, pods left and why; `unreadable`: `{count, complete}` of events the log cut off (over its event size) that may be the subject\'s in the lease\'s pods (one page searched: `complete: false` when it did not reach the end), or `{error}`',
   reviewTask:
-    'an on-call or break-glass lease\'s review task: `system` (jira, servicenow), `key` (Jira issue key, ServiceNow change task number), `url`, and `event`: `opened` (created, or found after an interrupted attempt), `evidence-added`, `done` (a person closed it as done)',
+    'an on-call or break-glass lease\'s review task: `system` (jira, servicenow), `key` (Jira issue key, ServiceNow change task number), `url`, and `event`: `opened` (created, or found after an interrupted attempt), `evidence-added`, `done` (a person other than the requester and kube-lease\'s account closed it as done), `planted` (a task carrying the lease\'s marker that kube-lease\'s account did not create: `key` and `url` are that task\'s; never taken for the lease\'s), `not-counted` (closed, but by the requester, by kube-lease\'s account, by no person, or by someone its history does not show: reported once per closing)',
   evidence:
     'the lease\'s window, events read, requests, the digest of the stored summary (a plain SHA-256: the seal stays on the lease), `reusedAuditIds` (audit IDs that several different requests of the subject carried), `unreadable` (`{count, complete}` of events in the window the log cut off that may be the subject\'s in the lease\'s namespaces: the evidence may miss activity), `findings` (where the lease item disagreed with the cluster\'s record of its bindings, or that record was missing), or `error`',
 };
@@ -51,5 +51,5 @@ export const AUDIT_KIND_DESCRIPTIONS: Readonly<Record<string, string>> = {
   reject: 'a webhook request refused before any work',
   'end-session': 'at revoke, a session the subject opened was ended (`reason` names the pod and its controller)',
   activity: 'a lease\'s activity evidence, posted on its ticket',
-  review: 'an on-call or break-glass lease\'s review task was opened, given the activity evidence, or seen done (`reviewTask.event`); at least once: a crash between creating the task and recording it repeats `opened`',
+  review: 'an on-call or break-glass lease\'s review task was opened, given the activity evidence, or seen done, a task someone else created with its marker was found, or a closing did not count (`reviewTask.event`); at least once: a crash between creating the task and recording it repeats `opened`',
 };
