@@ -87,6 +87,23 @@ describe('review tasks: a break-glass requester cannot make their own lease "rev
     expect(doneEvents(leaseId).map((e) => e.reason)).toEqual(['the review task was closed as done by carol@example.com']);
   });
 
+  it('R1-B: a closing behind a long changelog (more than Jira embeds) is read from the changelog\'s last page; the requester\'s does not count', async () => {
+    stack.jira.createIssue({ key: 'INC-3', reporter: alice, summary: 'INC-8: checkout is down', fields: { [PROFILE]: 'break-glass-debug' } });
+    const leaseId = String(bodyOf(await stack.deliver(stack.jira.transition('INC-3', 'Break Glass', alice))).leaseId);
+    const task = reviewIssues()[0]?.key ?? '';
+    stack.jira.churn(task, 150, carol);
+    stack.jira.transition(task, 'Done', alice);
+    stack.clock.advance(61 * 60_000);
+    await stack.container.sweepLeases();
+    expect((await stack.container.leases.get(leaseId))?.review?.doneAt).toBeUndefined();
+    expect(events(leaseId, 'not-counted')[0]?.reason).toContain('requester');
+    stack.jira.transition(task, 'Open', carol);
+    stack.jira.transition(task, 'Done', carol);
+    stack.clock.advance(61 * 60_000);
+    await stack.container.sweepLeases();
+    expect((await stack.container.leases.get(leaseId))?.review?.doneAt).toBeDefined();
+  });
+
   it('R1-C (ServiceNow): a change_task the requester planted under another change (correlation_id = the marker, Closed Complete) is never taken for the lease\'s review task', async () => {
     const requester = stack.servicenow.addUser('alice', 'alice@example.com', 'Alice Engineer');
     const change = stack.servicenow.createChange(requester, { u_k8s_profile: 'break-glass-debug', type: 'emergency', justification: 'INC-9: checkout is down since 02:50' });

@@ -20,8 +20,9 @@ const searchSchema = z.looseObject({ issues: z.array(z.looseObject({ id: z.strin
 const statusItem = z.looseObject({ field: z.string(), fieldId: z.string().optional(), fieldtype: z.string().optional() });
 const statusSchema = z.looseObject({
   fields: z.looseObject({ status: z.looseObject({ statusCategory: z.looseObject({ key: z.string() }) }) }),
-  changelog: z.looseObject({ histories: z.array(z.looseObject({ id: z.string(), author: jiraUserSchema.optional(), items: z.array(statusItem) })) }).optional(),
+  changelog: z.looseObject({ total: z.number().optional(), histories: z.array(z.looseObject({ id: z.string(), author: jiraUserSchema.optional(), items: z.array(statusItem) })) }).optional(),
 });
+const historyPage = z.looseObject({ values: z.array(z.looseObject({ id: z.string(), author: jiraUserSchema.optional(), items: z.array(statusItem) })) });
 /** Tasks carrying a marker read at once: kube-lease's own among them, and any planted beside it. */
 const FOUND_LIMIT = 20;
 const usersSchema = z.array(z.looseObject({ accountId: z.string().optional(), name: z.string().optional(), emailAddress: z.string().optional() }));
@@ -112,7 +113,10 @@ export class JiraReviewTasks implements ReviewTaskSystem {
     if (parsed.data.fields.status.statusCategory.key !== 'done') return { done: false };
     // The last status change (a custom field a site named "status" says `fieldtype: custom`).
     const isStatus = (i: z.infer<typeof statusItem>) => i.fieldtype !== 'custom' && (i.fieldId ?? i.field) === 'status';
-    const closing = [...(parsed.data.changelog?.histories ?? [])].sort((a, b) => Number(a.id) - Number(b.id)).reverse().find((h) => h.items.some(isStatus));
+    const total = parsed.data.changelog?.total ?? 0;
+    const histories = total > (parsed.data.changelog?.histories.length ?? 0) ? await this.lastHistories(task, total) : (parsed.data.changelog?.histories ?? []);
+    if (histories === undefined) return { done: false, notCounted: 'its changelog is longer than Jira returned, so who closed it is not shown', closing: 'long-history' };
+    const closing = [...histories].sort((a, b) => Number(a.id) - Number(b.id)).reverse().find((h) => h.items.some(isStatus));
     if (closing === undefined) return { done: false, notCounted: 'its changelog does not show who closed it', closing: 'unknown' };
     const by = toPerson(closing.author);
     const label = by?.email ?? by?.displayName ?? by?.id ?? 'an unnamed account';
@@ -124,6 +128,17 @@ export class JiraReviewTasks implements ReviewTaskSystem {
     else if (by.id === requester.id || sameEmail) notCounted = 'it was closed by the lease\'s requester';
     else if (by.activeHuman === false) notCounted = 'it was closed by an account that is not an active person (an app or automation)';
     return notCounted === undefined ? { done: true, closedBy: label } : { done: false, closedBy: label, notCounted, closing: closing.id };
+  }
+
+  /** The newest page of a long changelog (`GET /issue/{key}/changelog`, oldest first); undefined when Jira does not serve it. */
+  private async lastHistories(task: ReviewTaskRef, total: number): Promise<z.infer<typeof historyPage>['values'] | undefined> {
+    const path = `issue/${encodeURIComponent(task.key)}/changelog?startAt=${Math.max(0, total - 100)}&maxResults=100`;
+    const raw: unknown = await this.call(async () => (await this.client()).genericGet(path), `reading the changelog of ${task.key}`).catch((error: unknown) => {
+      if (error instanceof TicketSourceError && error.statusCode === 404) return undefined;
+      throw error;
+    });
+    const page = historyPage.safeParse(raw);
+    return page.success ? page.data.values : undefined;
   }
 
   /** An approver named by email: the account with exactly that email (Cloud: accountId; Server/DC: name). */
