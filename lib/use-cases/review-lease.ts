@@ -137,7 +137,7 @@ export function makeReviewLease(deps: ReviewLeaseDeps): ReviewLease {
     const why = `${state.notCounted ?? ''}${state.closedBy === undefined ? '' : ` (closed by ${state.closedBy})`}`;
     logger.warn('a review task was closed, but not as a review that counts', { leaseId: lease.id, task: task.key, why });
     event(lease, task, 'not-counted', `the review task was closed, but kube-lease does not count it as reviewed: ${why}`, 'sweep');
-    const text = `kube-lease does not count this closing as a review of lease ${lease.id}: ${why}. The lease stays unreviewed until a person other than its requester closes this task as done.`;
+    const text = `kube-lease does not count this closing as a review of lease ${lease.id}: ${why}. The lease stays unreviewed until a person other than its requester and kube-lease's account closes this task as done.`;
     await systemOf(lease).comment(task, text).catch((error: unknown) => logger.warn('could not comment on a review task', { leaseId: lease.id, task: task.key, error: describeError(error) }));
   }
 
