@@ -33,7 +33,7 @@ function importsOf(file: string): { target: string; typeOnly: boolean }[] {
 }
 
 /** Top-level files that are composition roots like container.ts (the review's own, kept apart so no other function wires it). */
-const CONTAINERS = ['review-container'];
+const CONTAINERS = ['review-container', 'core-container', 'grant-container', 'webhook-container', 'timer-container', 'sweep-container'];
 
 /** The layer a file of lib/ belongs to: its first folder, or the top-level file's own name. */
 function layerOf(file: string): string {
