@@ -119,6 +119,13 @@ describe('architecture', () => {
     expect(importsOf('lib/http/webhook-handler.ts').some((i) => i.typeOnly && layerOf(i.target) === 'use-cases')).toBe(true);
   });
 
+  it('imports zod as a namespace: `import { z }` makes the namespace a value, and every bundle then ships all of zod', () => {
+    // Prepare / Act
+    const named = [...filesUnder('lib'), ...filesUnder('functions')].filter((file) => /^\s*import\s*\{[^}]*\bz\b[^}]*\}\s*from\s*'zod'/m.test(readFileSync(join(ROOT, file), 'utf8')));
+    // Assess
+    expect(named).toEqual([]);
+  });
+
   it('keeps every file in lib/ at 250 lines or fewer', () => {
     // Prepare / Act
     const long = filesUnder('lib')
