@@ -381,11 +381,10 @@ describe('as deployed: each function with only its packaged environment and IAM 
     const now = clock.now();
     clock.advance(Date.UTC(now.getUTCFullYear(), (Math.floor(now.getUTCMonth() / 3) + 1) * 3, 1, 6) - now.getTime());
     const dynamodb = recordDynamo(localDynamoDbClient(dynamo.endpoint));
-    // Act: what functions/review-pack.ts runs: the function's container (for its configuration), then the review's parts.
+    // Act: what functions/review-pack.ts runs (lambdaReviewPacks): its configuration, then the review's parts.
     const result = await attributed(REVIEW, async () => {
       const secretBackends = { ssm: recordedSsm(REVIEW) };
-      const { config } = buildContainer(loadConfig(reviewEnv), { clock, logger: new MemoryLogger(), audit: new MemoryAuditLog(), metrics: new MemoryMetrics(), dynamodb, secretBackends });
-      const review = reviewPacks(config, reviewEnv, { dynamodb, secretBackends, clock, logger: new MemoryLogger() });
+      const review = reviewPacks(loadConfig(reviewEnv), reviewEnv, { dynamodb, secretBackends, clock, logger: new MemoryLogger() });
       try {
         return await review.scheduled();
       } finally {
