@@ -85,7 +85,7 @@ describe('requester CLI (profiles, request, wait, mine)', () => {
     expect(issue.fields.customfield_10101).toBe('2h');
     expect(issue.fields.customfield_10102).toEqual([{ value: 'payments' }]);
     // The grant happened through kube-lease's own checks, and the access review asked as alice.
-    const [lease] = await stack.container.leases.listForTicket('jira', newest());
+    const [lease] = (await stack.container.leases.listForTicket('jira', newest())).leases;
     expect(lease?.status).toBe('ACTIVE');
     expect(lease?.namespaces).toEqual(['payments']);
     expect(stack.kube.selfReviews).toEqual([{ user: 'alice@example.com', namespace: 'payments', verb: 'get', resource: 'pods', allowed: true }]);
