@@ -67,7 +67,7 @@ describe('operator CLI against local mode\'s store (dynalite on disk)', () => {
     const code = await run(storeEnv(), 'sweep', '--dry-run', '--json');
     // Assess
     expect(code).toBe(0);
-    expect(JSON.parse(out.join(''))).toEqual({ activate: [6, 7].map(id), revoke: [1, 2, 3, 4, 5].map(id), settle: [], announce: [], checkIdle: [] });
+    expect(JSON.parse(out.join(''))).toEqual({ activate: [6, 7].map(id), revoke: [1, 2, 3, 4, 5].map(id), settle: [], announce: [], checkIdle: [], unreadable: [] });
   });
 
   it('pages through the status index with LastEvaluatedKey, a page at a time, up to the limit asked', async () => {

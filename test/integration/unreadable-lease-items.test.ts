@@ -60,6 +60,17 @@ describe('one unreadable lease item (dynalite)', () => {
     expect(JSON.stringify(stack.logger.lines)).not.toContain(PLANTED);
   });
 
+  it('a due-list read fills its limit with readable leases: an unreadable item is returned beside them, not in their place', async () => {
+    // Prepare: the unreadable item is due first.
+    const leaseId = await grant('UNR-8');
+    await plantMalformed(leaseId, 'unreadable00000000008');
+    // Act
+    const due = await stack.container.leases.listDue('ACTIVE', new Date('9999-01-01T00:00:00.000Z'), 1);
+    // Assess
+    expect(due.leases.map((l) => l.id)).toEqual([leaseId]);
+    expect(due.unreadable).toEqual([{ pk: 'lease#unreadable00000000008', paths: ['requester', 'bindings'] }]);
+  });
+
   it('the orphan scan leaves the bindings of an unreadable lease item alone, counts it, and goes on', async () => {
     // Prepare: A's item is edited so that it no longer reads (not due: only the scan meets it); B's record is gone.
     const a = await grant('UNR-6');
