@@ -57,10 +57,10 @@ describe('DynamoDbLeaseStore (dynalite)', () => {
       if (i !== 4) await store.transition(l, 'ACTIVE', { at: NOW, from: 'PENDING', to: 'ACTIVE', by: 'test' });
     }
     // Earlier tests left one ACTIVE lease expiring in 2026: it is due too, and comes first.
-    const due = await store.listDue('ACTIVE', new Date('2030-01-01T04:00:00.000Z'), 10);
+    const due = (await store.listDue('ACTIVE', new Date('2030-01-01T04:00:00.000Z'), 10)).leases;
     expect(due.map((l) => l.id)).toEqual(['aaaaaaaaaaaaaaaaaaa2', `${base}02`, `${base}01`]);
-    expect((await store.listDue('ACTIVE', new Date('2030-01-01T04:00:00.000Z'), 2)).map((l) => l.id)).toEqual(['aaaaaaaaaaaaaaaaaaa2', `${base}02`]);
-    expect(await store.listDue('ACTIVE', new Date('2025-01-01T00:00:00.000Z'), 10)).toEqual([]);
+    expect((await store.listDue('ACTIVE', new Date('2030-01-01T04:00:00.000Z'), 2)).leases.map((l) => l.id)).toEqual(['aaaaaaaaaaaaaaaaaaa2', `${base}02`]);
+    expect((await store.listDue('ACTIVE', new Date('2025-01-01T00:00:00.000Z'), 10)).leases).toEqual([]);
   });
 
   it('claims a delivery once; a crashed claim is taken over once stale; a released one at once', async () => {

@@ -135,8 +135,8 @@ describe.each(stores)('OwedRevokeComments contract: %s', (_name, open) => {
     // Act
     await comments.queue(lease.id, new Date('2026-01-01T00:01:31.000Z'));
     const read = await leases.get(lease.id);
-    const revokedDue = (await leases.listDue('REVOKED', new Date('2026-01-02T00:00:00.000Z'), 10)).map((l) => l.id);
-    const reported = table === undefined ? [lease.id] : (await makeLeaseHistoryReader({ client: dynamo.client, tableName: table }).leasesBetween({ from: new Date('2025-12-31T00:00:00.000Z'), to: new Date('2026-01-02T00:00:00.000Z') })).map((l) => l.id);
+    const revokedDue = (await leases.listDue('REVOKED', new Date('2026-01-02T00:00:00.000Z'), 10)).leases.map((l) => l.id);
+    const reported = table === undefined ? [lease.id] : (await makeLeaseHistoryReader({ client: dynamo.client, tableName: table }).leasesBetween({ from: new Date('2025-12-31T00:00:00.000Z'), to: new Date('2026-01-02T00:00:00.000Z') })).leases.map((l) => l.id);
     // Assess
     expect(read).toMatchObject({ id: lease.id, status: 'REVOKED', revokeNote: NOTE });
     expect(revokedDue).toEqual([lease.id]);

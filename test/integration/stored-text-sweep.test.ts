@@ -71,7 +71,7 @@ describe.each([
     let revoking: Promise<unknown> | undefined;
     use.jira.comment = async (key, text) => {
       if (!text.startsWith('Access granted')) return comment(key, text);
-      const [lease] = await use.leases.listForTicket('jira', 'TW-1');
+      const [lease] = (await use.leases.listForTicket('jira', 'TW-1')).leases;
       revoking ??= use.revokeLease({ leaseId: lease?.id ?? '', cause: 'early', actor: 'jira-webhook:close' });
       await revoking;
       return never;
@@ -82,7 +82,7 @@ describe.each([
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await revoking;
-    const [owed] = await use.leases.listForTicket('jira', 'TW-1');
+    const [owed] = (await use.leases.listForTicket('jira', 'TW-1')).leases;
     if (owed?.revokeNote === undefined || owed.sessions === undefined || owed.verification?.revoked === undefined) throw new Error('no owed revoke comment with sessions and a review');
     // The table writer: errors in its own words, as the review and the sessions.
     const revoked = { ...owed.verification.revoked, error: `the cluster was unavailable).\n${FORGED}` };

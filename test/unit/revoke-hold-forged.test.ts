@@ -14,7 +14,7 @@ describe('a hold a table writer pushed far out', () => {
     // Prepare: granted and announced; then the item is edited to owe its announcement until 2999.
     const app = useCases();
     await app.grantAccess(approvedTicket('HOLD-1'), 'webhook');
-    const [lease] = await app.leases.listForTicket('jira', 'HOLD-1');
+    const [lease] = (await app.leases.listForTicket('jira', 'HOLD-1')).leases;
     if (lease === undefined) throw new Error('no lease');
     app.leases.replace({ ...lease, grantNote: [], announceAt: '2999-01-01T00:00:00.000Z' });
     // Act: the ticket is closed; sweeps run in the next minutes.

@@ -16,7 +16,7 @@ describe("the sweep's second look at a close", () => {
     const older = { ...leaseFixture('c0000000000000000001', '2026-01-01T05:00:00.000Z', 'ACTIVE'), createdAt: '2026-01-01T01:00:00.000Z' };
     const revokes: RevokeLeaseInput[] = [];
     const deps = {
-      leases: { listForTicketRef: async () => [older] },
+      leases: { listForTicketRef: async () => ({ leases: [older], unreadable: [] }) },
       closeMarks: { due: async () => [mark], done: async () => undefined },
       revokeLease: async (input: RevokeLeaseInput) => {
         revokes.push(input);
