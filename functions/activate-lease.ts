@@ -1,10 +1,10 @@
-import { container } from '../lib/container.js';
+import { timerContainer } from '../lib/timer-container.js';
 import { remainingOf, remainingTime, withDeadline } from '../lib/deadline.js';
 import { readLeaseEvent } from '../lib/http/lease-event.js';
 import { prepareDuringInit } from '../lib/http/lambda-init.js';
 
 // Secrets, ITSM clients and cluster access are read in parallel while Lambda initialises.
-await prepareDuringInit(() => container().prepare());
+await prepareDuringInit(() => timerContainer().prepare());
 
 /**
  * Target of a SCHEDULED lease's start timer, which fires ahead of the start: waits for the change
@@ -14,10 +14,10 @@ await prepareDuringInit(() => container().prepare());
 export const handler = async (event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<{ outcome: string; leaseId: string }> => {
   const read = readLeaseEvent(event);
   if ('refused' in read) {
-    container().logger.error('activate event refused', { reason: read.refused });
+    timerContainer().logger.error('activate event refused', { reason: read.refused });
     return { outcome: 'rejected', leaseId: '' };
   }
   const { leaseId } = read;
-  const outcome = await withDeadline(remainingOf(context), () => container().activateOnTime({ leaseId, remainingMs: remainingTime }));
+  const outcome = await withDeadline(remainingOf(context), () => timerContainer().activateOnTime({ leaseId, remainingMs: remainingTime }));
   return { outcome: outcome.kind, leaseId };
 };

@@ -1,10 +1,10 @@
-import { container } from '../lib/container.js';
+import { timerContainer } from '../lib/timer-container.js';
 import { remainingOf, remainingTime, withDeadline } from '../lib/deadline.js';
 import { parseLeaseEvent } from '../lib/http/lease-event.js';
 import { prepareDuringInit } from '../lib/http/lambda-init.js';
 
 // Secrets, ITSM clients and cluster access are read in parallel while Lambda initialises.
-await prepareDuringInit(() => container().prepare());
+await prepareDuringInit(() => timerContainer().prepare());
 
 /**
  * Target of each lease's expiry timer, which fires ahead of the expiry: waits for it (never past the
@@ -12,6 +12,6 @@ await prepareDuringInit(() => container().prepare());
  */
 export const handler = async (event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<{ outcome: string; leaseId: string }> => {
   const leaseId = parseLeaseEvent(event);
-  const outcome = await withDeadline(remainingOf(context), () => container().revokeOnTime({ leaseId, remainingMs: remainingTime }));
+  const outcome = await withDeadline(remainingOf(context), () => timerContainer().revokeOnTime({ leaseId, remainingMs: remainingTime }));
   return { outcome: outcome.kind, leaseId };
 };

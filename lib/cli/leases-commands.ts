@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { approvalKindOf, LEASE_STATUSES, OPEN_STATUSES, type Lease, type LeaseStatus } from '../domain/lease.js';
 import { isLeaseId } from '../domain/names.js';
 import { unreadableText } from '../domain/activity-unreadable.js';
+import { joinLeaseLists, unreadableLeasesLine, type LeaseList } from '../domain/lease-list.js';
 import { onCallLabel } from '../domain/on-call.js';
 import { isTicketSource, personLabel, TICKET_SOURCES, type TicketSourceName } from '../domain/ticket.js';
 import { UsageError } from '../errors.js';
@@ -36,8 +37,11 @@ function statuses(values: { status?: string | undefined; all?: boolean | undefin
   return wanted as LeaseStatus[];
 }
 
-/** `leases list`: open leases by default; by status, period, user or ticket; a table or `--json`. */
-export async function leasesList(args: readonly string[], store: StoreView, out: Out): Promise<number> {
+/**
+ * `leases list`: open leases by default; by status, period, user or ticket; a table or `--json`.
+ * Lease items that cannot be read are named on stderr and make it exit 1: the list is incomplete.
+ */
+export async function leasesList(args: readonly string[], store: StoreView, out: Out, err: Out): Promise<number> {
   const { values } = parseArgs({
     args: [...args],
     options: {
@@ -61,9 +65,9 @@ export async function leasesList(args: readonly string[], store: StoreView, out:
   const found =
     values.ticket !== undefined
       ? await ticketLeases(store.leases, source, values.ticket)
-      : (await Promise.all(wanted.map((status) => store.leases.listDue(status, FAR_FUTURE, EVERYTHING)))).flat();
+      : joinLeaseLists(await Promise.all(wanted.map((status) => store.leases.listDue(status, FAR_FUTURE, EVERYTHING))));
   const user = values.user?.toLowerCase();
-  const leases = found
+  const leases = found.leases
     .filter((l) => wanted.includes(l.status) || (values.ticket !== undefined && values.status === undefined && values.all !== true))
     .filter((l) => user === undefined || l.requester.email?.toLowerCase() === user || l.requester.id === values.user)
     // In the period: the lease's window [start, end] meets [since, until].
@@ -71,8 +75,11 @@ export async function leasesList(args: readonly string[], store: StoreView, out:
     .filter((l) => until === undefined || Date.parse(l.startsAt) <= until.getTime())
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   if (values.json === true) out(asJson(leases.map(leaseJson)));
-  else out(leases.length === 0 ? 'no leases\n' : leaseTable(leases, store.clock.now()));
-  return 0;
+  else out(leases.length > 0 ? leaseTable(leases, store.clock.now()) : found.unreadable.length === 0 ? 'no leases\n' : 'no lease that could be read\n');
+  // Never "no leases" while an item that may be one could not be read.
+  if (found.unreadable.length === 0) return 0;
+  err(unreadableLeasesLine(found.unreadable));
+  return 1;
 }
 
 /**
@@ -80,14 +87,14 @@ export async function leasesList(args: readonly string[], store: StoreView, out:
  * had, as far as kube-lease saw the ticket under it), or its immutable id (Jira issue id,
  * ServiceNow sys_id), which finds every lease filed under it whatever key it shows.
  */
-async function ticketLeases(leases: LeaseStore, source: TicketSourceName, typed: string): Promise<readonly Lease[]> {
+async function ticketLeases(leases: LeaseStore, source: TicketSourceName, typed: string): Promise<LeaseList> {
   const text = typed.trim();
   const id = source === 'jira' ? /^[1-9][0-9]{0,18}$/.test(text) : /^[0-9a-f]{32}$/i.test(text);
   const [byKey, byId] = await Promise.all([
     leases.listForTicket(source, text.toUpperCase()),
-    id ? leases.listForTicketRef(source, { id: text.toLowerCase(), keys: [] }) : Promise.resolve([]),
+    id ? leases.listForTicketRef(source, { id: text.toLowerCase(), keys: [] }) : Promise.resolve({ leases: [], unreadable: [] }),
   ]);
-  return [...new Map([...byKey, ...byId].map((l) => [l.id, l])).values()];
+  return joinLeaseLists([byKey, byId]);
 }
 
 /** `leases show <id>`: one lease with its history. Exit 1 when there is none. */

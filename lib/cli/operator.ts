@@ -78,7 +78,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     switch (name) {
       case 'leases list':
-        return await leasesList(args, context.store(), io.out);
+        return await leasesList(args, context.store(), io.out, io.err);
       case 'leases show':
         return await leasesShow(args, context.store(), io.out, io.err);
       case 'leases revoke':
@@ -88,7 +88,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       case 'review':
         return await runReview(args, io);
       case 'sweep':
-        return args.includes('--dry-run') ? await sweepDryRun(args, context.store(), io.out) : await sweepNow(args, context.container().sweepLeases, io.out, io.err);
+        return args.includes('--dry-run') ? await sweepDryRun(args, context.store(), io.out, io.err) : await sweepNow(args, context.container().sweepLeases, io.out, io.err);
       default:
         return catalogCheck(args, io.out, io.err);
     }

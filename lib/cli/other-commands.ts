@@ -9,27 +9,31 @@ import type { LeaseStore } from '../ports/lease-store.js';
 import { functionRbac } from '../rbac.js';
 import { findDueLeases } from '../use-cases/due-leases.js';
 import type { SweepOptions, SweepSummary } from '../use-cases/sweep-leases.js';
+import { unreadableLeasesLine } from '../domain/lease-list.js';
 import { asJson } from './output.js';
 
 type Out = (text: string) => void;
 
-/** `sweep --dry-run`: what the sweep would do now, from the table alone. */
-export async function sweepDryRun(args: readonly string[], store: { readonly leases: LeaseStore; readonly clock: Clock; readonly pendingGraceSeconds: number }, out: Out): Promise<number> {
+/** `sweep --dry-run`: what the sweep would do now, from the table alone. Exit 1 when a due item could not be read. */
+export async function sweepDryRun(args: readonly string[], store: { readonly leases: LeaseStore; readonly clock: Clock; readonly pendingGraceSeconds: number }, out: Out, err: Out): Promise<number> {
   const { values } = parseArgs({ args: [...args], options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } }, strict: true });
   const due = await findDueLeases(store.leases, store.clock.now(), store.pendingGraceSeconds, Number.POSITIVE_INFINITY);
   if (values.json === true) {
     const ids = (list: readonly { id: string }[]) => list.map((l) => l.id);
-    out(asJson({ activate: ids(due.starting), revoke: ids(due.expired), settle: ids(due.stale), announce: ids(due.owed), checkIdle: ids(due.idling) }));
-    return 0;
+    out(asJson({ activate: ids(due.starting), revoke: ids(due.expired), settle: ids(due.stale), announce: ids(due.owed), checkIdle: ids(due.idling), unreadable: due.unreadable }));
+  } else {
+    out(`dry run: would activate ${due.starting.length}, revoke ${due.expired.length}, settle ${due.stale.length} abandoned grant(s), announce ${due.owed.length} grant(s), check ${due.idling.length} for idleness\n`);
+    for (const l of due.starting) out(`  activate ${l.id} ${l.ticketKey} (starts ${l.startsAt})\n`);
+    for (const l of due.expired) out(`  revoke   ${l.id} ${l.ticketKey} (expired ${l.expiresAt})\n`);
+    for (const l of due.stale) out(`  settle   ${l.id} ${l.ticketKey} (pending since ${l.createdAt})\n`);
+    for (const l of due.owed) out(`  announce ${l.id} ${l.ticketKey} (owed since the grant, due ${l.announceAt ?? '?'})\n`);
+    for (const l of due.idling) out(`  check    ${l.id} ${l.ticketKey} (idle timeout ${l.idle?.timeout ?? '?'}s, check due ${l.idle?.checkAt ?? '?'}; revoked only if the audit log shows it idle)\n`);
+    for (const l of due.closing) out(`  revoke   ${l.id} ${l.ticketKey} (a close asked for it at ${l.revokeRequested?.at ?? '?'}; it could not finish then)\n`);
   }
-  out(`dry run: would activate ${due.starting.length}, revoke ${due.expired.length}, settle ${due.stale.length} abandoned grant(s), announce ${due.owed.length} grant(s), check ${due.idling.length} for idleness\n`);
-  for (const l of due.starting) out(`  activate ${l.id} ${l.ticketKey} (starts ${l.startsAt})\n`);
-  for (const l of due.expired) out(`  revoke   ${l.id} ${l.ticketKey} (expired ${l.expiresAt})\n`);
-  for (const l of due.stale) out(`  settle   ${l.id} ${l.ticketKey} (pending since ${l.createdAt})\n`);
-  for (const l of due.owed) out(`  announce ${l.id} ${l.ticketKey} (owed since the grant, due ${l.announceAt ?? '?'})\n`);
-  for (const l of due.idling) out(`  check    ${l.id} ${l.ticketKey} (idle timeout ${l.idle?.timeout ?? '?'}s, check due ${l.idle?.checkAt ?? '?'}; revoked only if the audit log shows it idle)\n`);
-  for (const l of due.closing) out(`  revoke   ${l.id} ${l.ticketKey} (a close asked for it at ${l.revokeRequested?.at ?? '?'}; it could not finish then)\n`);
-  return 0;
+  // The sweep counts these (UnreadableLeaseItems) and leaves them as they are.
+  if (due.unreadable.length === 0) return 0;
+  err(unreadableLeasesLine(due.unreadable));
+  return 1;
 }
 
 /** `sweep`: one reconciling sweep with the orphan scan, now. Exit 1 when any step failed. */

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { CSV_TABLES, isCsvTable, type CsvTable } from '../adapters/report/csv-report.js';
 import { isReportFormat, renderReport, REPORT_FORMATS, type ReportFormat } from '../adapters/report/render-report.js';
 import { buildAccessReport } from '../domain/access-report.js';
+import { unreadableLeasesLine } from '../domain/lease-list.js';
 import { checkPeriod } from '../domain/report-period.js';
 import { describeError, ReportRequestError } from '../errors.js';
 import { systemClock, type Clock } from '../ports/clock.js';
@@ -110,7 +111,8 @@ function parseRequest(args: readonly string[], now: Date): ReportRequest {
 /**
  * `kube-lease report`: reads the leases and denials of a period, builds the access report and
  * writes it as HTML, CSV or JSON, to `--out` or to standard output. Returns the exit code: 0 done,
- * 1 failed (the table could not be read, a record is unreadable, the file could not be written),
+ * 1 failed (the table could not be read, the file could not be written) or incomplete (a lease
+ * item could not be read: the report is written, names it, and still exits 1),
  * 2 wrong arguments.
  *
  * @example
@@ -136,19 +138,21 @@ export async function runReport(args: readonly string[], io: ReportIo): Promise<
       mac ??= source.evidenceMac;
     }
     const period = { from: request.from, to: request.to };
-    const [leases, denials] = await Promise.all([history.leasesBetween(period), history.denialsBetween(period)]);
+    const [{ leases, unreadable }, denials] = await Promise.all([history.leasesBetween(period), history.denialsBetween(period)]);
     // Evidence is said to be intact only after its MAC is verified with the evidence key.
     const sealChecks = await checkEvidenceSeals(leases, mac);
-    const report = buildAccessReport({ leases, denials, period, now, sealChecks });
+    const report = buildAccessReport({ leases, denials, period, now, sealChecks, unreadable });
     const text = renderReport(report, request.format, request.table);
+    // A report that could not read every lease item is written (the rest is true) and says so, but exits 1: it is not complete.
+    const complete = (): number => (unreadable.length === 0 ? 0 : (io.err(`kube-lease report: incomplete. ${unreadableLeasesLine(unreadable)}`), 1));
     if (request.out === undefined) {
       io.out(text);
-      return 0;
+      return complete();
     }
     await (io.writeFile ?? ((path, data) => writeFile(path, data, 'utf8')))(request.out, text);
     const s = report.summary;
     io.err(`wrote ${request.out} (${request.format}): ${s.leases} lease(s), ${s.denials} denial(s), ${s.lateRevocations} late revocation(s), ${report.period.from} to ${report.period.to}\n`);
-    return 0;
+    return complete();
   } catch (error) {
     io.err(`kube-lease report: ${describeError(error)}\n${io.history === undefined ? storeHintLine(error, io.env) : ''}`);
     return 1;

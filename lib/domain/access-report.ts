@@ -1,4 +1,5 @@
 import type { SealCheck } from './evidence-digest.js';
+import type { UnreadableLease } from './lease-list.js';
 import { ReportRequestError } from '../errors.js';
 import { denialRow, leaseRow, type DenialRow, type LeaseRow } from './access-report-rows.js';
 import { OPEN_STATUSES, type DeniedApproval, type Lease, type RevokeCause } from './lease.js';
@@ -38,6 +39,8 @@ export interface AccessReportInput {
   readonly sealChecks?: ReadonlyMap<string, SealCheck>;
   /** Days after which an emergency lease whose review task is not done is flagged; {@link DEFAULT_UNREVIEWED_AFTER_DAYS} by default. */
   readonly unreviewedAfterDays?: number;
+  /** Lease items of the table that could not be read (the report is then incomplete, and says so). */
+  readonly unreadable?: readonly UnreadableLease[];
 }
 
 /** The report's figures. */
@@ -73,6 +76,11 @@ export interface AccessReport {
   /** Most frequent first. */
   readonly denialsByCode: readonly { readonly code: string; readonly count: number }[];
   readonly summary: ReportSummary;
+  /**
+   * Lease items of the table that could not be read (key and refused fields): whether they overlap
+   * the period is not known. Empty: every lease item was read.
+   */
+  readonly unreadableLeaseItems: readonly UnreadableLease[];
 }
 
 /** Nearest-rank percentile (`p` in 0–100) of sorted values: the smallest value with at least p% at or below it. */
@@ -133,5 +141,6 @@ export function buildAccessReport(input: AccessReportInput): AccessReport {
       lateRevocations: rows.filter((r) => r.late).length,
       openNow: rows.filter((r) => OPEN_STATUSES.includes(r.status)).length,
     },
+    unreadableLeaseItems: input.unreadable ?? [],
   };
 }

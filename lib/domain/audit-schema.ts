@@ -71,7 +71,7 @@ export const AUDIT_REQUIRED_FIELDS = {
   deny: ['at', 'actor', 'source', 'ticket', 'code', 'reason'],
   /** Access ended; an orphan binding's removal names the lease, cluster and namespace only. */
   revoke: ['at', 'actor', 'leaseId', 'cluster', 'namespaces', 'cause', 'reason'],
-  /** Something could not be done (`code` is `backend-error`); a failed revoke attempt carries its `cause`. */
+  /** Something could not be done (`code` is `backend-error`, or `unreadable-lease-item`: a close met a lease item it could not read); a failed revoke attempt carries its `cause`. */
   failure: ['at', 'actor', 'code', 'reason'],
   /** A webhook request refused before any work (`bad-signature`, `too-large`, `bad-request`). */
   reject: ['at', 'actor', 'source', 'code', 'reason'],

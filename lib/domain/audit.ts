@@ -30,7 +30,7 @@ export interface AuditEvent {
   readonly expiresAt?: string | undefined;
   readonly previousExpiresAt?: string | undefined;
   readonly reason?: string | undefined;
-  readonly code?: DenialCode | 'bad-signature' | 'too-large' | 'bad-request' | 'ticket-not-found' | 'backend-error' | 'backend-unavailable' | undefined;
+  readonly code?: DenialCode | 'bad-signature' | 'too-large' | 'bad-request' | 'ticket-not-found' | 'backend-error' | 'backend-unavailable' | 'unreadable-lease-item' | undefined;
   readonly cause?: RevokeCause | undefined;
   readonly deliveryId?: string | undefined;
   readonly dryRun?: boolean | undefined;

@@ -112,3 +112,12 @@ export function revokedMessage(lease: Lease, cause: RevokeCause, at: string, unt
     `Revoked at: ${at}`,
   ].join('\n');
 }
+
+/** On a closed ticket whose lease items could not all be read: the close cannot say that all access ended. */
+export function unreadableOnCloseMessage(count: number, ticketKey: string): string {
+  const what = count === 1 ? '1 lease record of this ticket could not be read' : `${count} lease records of this ticket could not be read`;
+  return [
+    `Warning: ${what} (it does not match kube-lease's lease format), so kube-lease cannot say that all access granted under this ticket has ended.`,
+    `This close did not act on ${count === 1 ? 'that record' : 'those records'}; an operator must check ${count === 1 ? 'it' : 'them'} (kube-lease leases list --ticket ${ticketKey}).`,
+  ].join('\n');
+}

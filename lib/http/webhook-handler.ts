@@ -143,7 +143,7 @@ function describeOutcome(outcome: ProcessOutcome): Record<string, unknown> {
     case 'not-found':
       return { outcome: 'denied', code: 'ticket-not-found', reason: outcome.reason };
     case 'closed':
-      return { outcome: 'closed', revoked: outcome.revoked };
+      return { outcome: 'closed', revoked: outcome.revoked, ...(outcome.unreadable === undefined ? {} : { unreadable: outcome.unreadable }) };
     case 'ignored':
       return { outcome: 'ignored', reason: outcome.reason };
     case 'already-decided':

@@ -145,7 +145,8 @@ async function rearmTimers(container: Container, scheduler: LocalScheduler): Pro
   let count = 0;
   let leftToSweep = false;
   for (const status of ['ACTIVE', 'SCHEDULED'] as const) {
-    const open = await container.leases.listDue(status, far, REARM_LIMIT);
+    // An item that cannot be read gets no timer: the sweep meets it, logs it and counts it.
+    const { leases: open } = await container.leases.listDue(status, far, REARM_LIMIT);
     for (const lease of open) await scheduler.schedule(lease);
     count += open.length;
     // More than this: the rest are ended or started by the sweep, at most one sweep interval late.

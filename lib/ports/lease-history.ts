@@ -1,4 +1,5 @@
-import type { DeniedApproval, Lease } from '../domain/lease.js';
+import type { DeniedApproval } from '../domain/lease.js';
+import type { LeaseList } from '../domain/lease-list.js';
 import type { ReportPeriod } from '../domain/report-period.js';
 
 /**
@@ -6,8 +7,11 @@ import type { ReportPeriod } from '../domain/report-period.js';
  * of what matches: there is no silent cap. Errors: LeaseStoreError.
  */
 export interface LeaseHistory {
-  /** Every lease whose life (creation to end, or on while open) overlaps `[from, to)`. */
-  leasesBetween(period: ReportPeriod): Promise<readonly Lease[]>;
+  /**
+   * Every lease whose life (creation to end, or on while open) overlaps `[from, to)`, and every
+   * lease item of the table that could not be read (whose period is not known): never left out silently.
+   */
+  leasesBetween(period: ReportPeriod): Promise<LeaseList>;
   /** Every denied approval decided in `[from, to)`. */
   denialsBetween(period: ReportPeriod): Promise<readonly DeniedApproval[]>;
 }

@@ -1,6 +1,7 @@
 import type { AccessVerification, DeniedApproval, HistoryEntry, Lease, LeaseStatus, RevokeCause } from '../domain/lease.js';
 import type { TicketRef, TicketSourceName } from '../domain/ticket.js';
 import type { GrantNote, RevokeFacts } from '../domain/owed-notes.js';
+import type { LeaseList } from '../domain/lease-list.js';
 
 /** A create either made the lease, or found that its approval was decided already (a lease, or a denial). */
 export type CreateResult =
@@ -71,9 +72,10 @@ export interface LeaseStore {
    * Leases in `status` that are due at or before `before` (SCHEDULED: their start; PENDING: their
    * creation; ACTIVE: their expiry, or their `announceAt` while the grant's announcement is owed;
    * others: their expiry), earliest first, from the status index: never a scan. At most `limit` of
-   * them; `Infinity` reads the index to its end.
+   * them; `Infinity` reads the index to its end. An item that is not a readable lease is returned
+   * in `unreadable` (it does not count towards `limit`), never dropped and never failing the list.
    */
-  listDue(status: LeaseStatus, before: Date, limit: number): Promise<readonly Lease[]>;
+  listDue(status: LeaseStatus, before: Date, limit: number): Promise<LeaseList>;
   /**
    * Takes one of the `max` places a requester has for open leases, for this lease, by one
    * conditional write on a per-requester item: exact under any history length and concurrency.
@@ -90,16 +92,17 @@ export interface LeaseStore {
   /**
    * All leases of one ticket, oldest first, from the ticket index: those filed under its immutable
    * id, and those recorded before leases were filed by id under any of `ticket.keys`. One round of
-   * parallel queries.
+   * parallel queries. Items that are not readable leases are returned in `unreadable`.
    */
-  listForTicketRef(source: TicketSourceName, ticket: TicketRef): Promise<readonly Lease[]>;
+  listForTicketRef(source: TicketSourceName, ticket: TicketRef): Promise<LeaseList>;
   /**
    * The leases of the ticket a key names, as a person types it (the CLI's `--ticket`), oldest
    * first: those recorded under that key before ids, and every lease of each ticket id that key
    * was seen naming (when a lease was created, or kube-lease met the ticket under that key later),
    * whatever key they show. A key kube-lease never saw finds only what was recorded under it.
+   * Items that are not readable leases are returned in `unreadable`.
    */
-  listForTicket(source: TicketSourceName, ticketKey: string): Promise<readonly Lease[]>;
+  listForTicket(source: TicketSourceName, ticketKey: string): Promise<LeaseList>;
   /**
    * Claims an approval for extending lease `holder`, under the id a lease of that approval would
    * have (`approvalLeaseId`): the one item that also records a lease or a denial of that approval,

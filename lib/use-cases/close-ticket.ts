@@ -5,12 +5,19 @@ import type { Clock } from '../ports/clock.js';
 import type { CloseMarks } from '../ports/close-marks.js';
 import type { LeaseStore } from '../ports/lease-store.js';
 import type { Logger } from '../ports/logger.js';
+import type { AuditLog } from '../ports/audit-log.js';
+import type { TicketSources } from '../ports/ticket-source.js';
+import type { UnreadableLease } from '../domain/lease-list.js';
+import { unreadableOnCloseMessage } from '../domain/messages.js';
+import { commentSafely } from './lease-deps.js';
+import { logUnreadable } from './unreadable-leases.js';
 import type { RevokeLeaseInput, RevokeOutcome } from './revoke-lease.js';
 
 /** When the sweep lists a closed ticket's leases again (the ticket index, eventually consistent, has caught up by then). */
 export const CLOSE_RECHECK_SECONDS = 60;
 
-export type CloseOutcome = { readonly kind: 'closed'; readonly revoked: readonly string[] } | { readonly kind: 'ignored'; readonly reason: string };
+/** `unreadable`: lease items of the ticket that could not be read (not revoked; the ticket was told). */
+export type CloseOutcome = { readonly kind: 'closed'; readonly revoked: readonly string[]; readonly unreadable?: number } | { readonly kind: 'ignored'; readonly reason: string };
 
 /**
  * Early revoke: the ITSM API says the ticket is closed, cancelled or its approval was rejected, so
@@ -27,6 +34,9 @@ export function makeCloseTicket(deps: {
   readonly revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome>;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Where a close that met unreadable lease items of its ticket says so (absent: logged and audited only). */
+  readonly tickets?: TicketSources | undefined;
+  readonly audit?: AuditLog | undefined;
   /** Absent: a close is not remembered (a grant finishing meanwhile keeps its lease until expiry). */
   readonly closeMarks?: Pick<CloseMarks, 'mark'> | undefined;
 }): (ticket: TicketSnapshot, actor: string) => Promise<CloseOutcome> {
@@ -65,9 +75,12 @@ export function makeCloseTicket(deps: {
     }
     // By the ticket's immutable id (a moved Jira issue keeps it), and by every key it is known to have
     // had for leases recorded before kube-lease filed them by id.
-    const open = (await deps.leases.listForTicketRef(ticket.source, ref)).filter((l) => OPEN_STATUSES.includes(l.status));
-    if (open.length === 0 && failure !== undefined) throw failure;
-    if (open.length === 0) return { kind: 'ignored', reason: `ticket is ${ticket.statusText} and has no open lease` };
+    const listed = await deps.leases.listForTicketRef(ticket.source, ref);
+    const open = listed.leases.filter((l) => OPEN_STATUSES.includes(l.status));
+    // An item that cannot be read may be open access: the close revokes the rest and never says "no open lease".
+    const unreadable = listed.unreadable.length;
+    if (open.length === 0 && unreadable === 0 && failure !== undefined) throw failure;
+    if (open.length === 0 && unreadable === 0) return { kind: 'ignored', reason: `ticket is ${ticket.statusText} and has no open lease` };
     const revoked: string[] = [];
     for (const lease of open) {
       try {
@@ -79,7 +92,17 @@ export function makeCloseTicket(deps: {
         await remember(lease, actor, error);
       }
     }
+    // Said after the revokes, so that it is the ticket's last word on this close.
+    if (unreadable > 0) await tellUnreadable(ticket, actor, listed.unreadable);
     if (failure !== undefined) throw failure;
-    return { kind: 'closed', revoked };
+    return { kind: 'closed', revoked, ...(unreadable > 0 ? { unreadable } : {}) };
   };
+
+  /** Logs, audits and tells the ticket that lease items of it could not be read, so this close did not end them. */
+  async function tellUnreadable(ticket: TicketSnapshot, actor: string, unreadable: readonly UnreadableLease[]): Promise<void> {
+    logUnreadable(deps.logger, `closing ticket ${ticket.key}`, unreadable);
+    const reason = `${unreadable.length} lease item(s) of the ticket could not be read: the close did not revoke them`;
+    deps.audit?.record({ kind: 'failure', at: now().toISOString(), actor, source: ticket.source, ticket: ticket.key, code: 'unreadable-lease-item', reason });
+    if (deps.tickets !== undefined) await commentSafely({ tickets: deps.tickets, logger: deps.logger }, ticket.source, ticket.key, unreadableOnCloseMessage(unreadable.length, ticket.key));
+  }
 }

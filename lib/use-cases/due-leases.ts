@@ -1,4 +1,5 @@
 import type { Lease } from '../domain/lease.js';
+import { joinLeaseLists, type UnreadableLease } from '../domain/lease-list.js';
 import type { LeaseStore } from '../ports/lease-store.js';
 
 /**
@@ -15,6 +16,8 @@ export interface DueLeases {
   readonly closing: readonly Lease[];
   /** ACTIVE, not expired, no announcement owed, with an idle watch due (the status index has them at `idle.checkAt`). */
   readonly idling: readonly Lease[];
+  /** Items of the three queries that are not readable leases: counted and logged by the sweep, never acted on. */
+  readonly unreadable: readonly UnreadableLease[];
 }
 
 /**
@@ -22,11 +25,12 @@ export interface DueLeases {
  * queries (the ACTIVE one split into expired and owed), at most `limit` leases each, earliest first.
  */
 export async function findDueLeases(leases: Pick<LeaseStore, 'listDue'>, now: Date, pendingGraceSeconds: number, limit: number): Promise<DueLeases> {
-  const [starting, active, stale] = await Promise.all([
+  const [scheduled, due, pending] = await Promise.all([
     leases.listDue('SCHEDULED', now, limit),
     leases.listDue('ACTIVE', now, limit),
     leases.listDue('PENDING', new Date(now.getTime() - pendingGraceSeconds * 1000), limit),
   ]);
+  const [starting, active, stale] = [scheduled.leases, due.leases, pending.leases];
   // An expired lease is revoked, owed announcement or not: the revoke clears it (nothing is said after).
   const owes = (lease: Lease) => lease.grantNote !== undefined && now.getTime() < Date.parse(lease.expiresAt);
   // A remembered close comes first: it is revoked (its cause), never activated, finished or announced.
@@ -40,5 +44,6 @@ export async function findDueLeases(leases: Pick<LeaseStore, 'listDue'>, now: Da
     stale: stale.filter((l) => !closes(l)),
     owed: open.filter(owes),
     closing: [...active, ...stale].filter(closes),
+    unreadable: joinLeaseLists([scheduled, due, pending]).unreadable,
   };
 }

@@ -7,6 +7,7 @@ import { sourceOf, type TicketSources } from '../ports/ticket-source.js';
 import type { CloseOutcome } from './close-ticket.js';
 import type { GrantOptions, GrantOutcome } from './grant/grant-access.js';
 import type { TicketSnapshot } from '../domain/ticket.js';
+import { wholeList } from './unreadable-leases.js';
 
 export interface ProcessTicketInput {
   readonly source: TicketSourceName;
@@ -59,7 +60,7 @@ export function makeProcessTicket(deps: {
     const read = sourceOf(deps.tickets, source).getTicket(ticketKey);
     const leaseKey = displayKey ?? ticketKey;
     const early = ticketId === undefined ? undefined : { id: ticketId, keys: [leaseKey] };
-    const ticketLeases = early === undefined ? Promise.resolve(undefined) : deps.leases.listForTicketRef(source, early);
+    const ticketLeases = early === undefined ? Promise.resolve(undefined) : deps.leases.listForTicketRef(source, early).then((list) => wholeList(list, `ticket ${leaseKey}`));
     // Avoid an unhandled rejection when another read fails first.
     ticketLeases.catch(() => undefined);
     read.catch(() => undefined);

@@ -29,8 +29,11 @@ export interface ReviewLeaseDeps extends Pick<LeaseDeps, 'tickets' | 'leases' | 
   readonly expectsEvidence: (cluster: string) => boolean;
   /** Seconds the evidence is collected after the end: the cluster's audit log delay. */
   readonly evidenceDelaySeconds: (cluster: string) => number;
-  /** The evidence key: only evidence whose seal verifies with it is posted on a review task. */
-  readonly mac?: EvidenceMac | undefined;
+  /**
+   * The evidence key (`mac` undefined: none is configured): only evidence whose seal verifies with
+   * it is posted on a review task. Undefined: this actor adds no evidence (the sweep does).
+   */
+  readonly evidenceKey?: { readonly mac: EvidenceMac | undefined } | undefined;
 }
 
 /** What one look at a queued review came to. */
@@ -107,9 +110,10 @@ export function makeReviewLease(deps: ReviewLeaseDeps): ReviewLease {
     }
     const task = lease.review;
     const evidence = lease.evidence;
-    if (task !== undefined && evidence !== undefined && task.evidenceAt === undefined) {
+    const key = deps.evidenceKey;
+    if (task !== undefined && evidence !== undefined && task.evidenceAt === undefined && key !== undefined && deps.expectsEvidence(lease.cluster)) {
       const ended = Date.parse(lease.revokedAt ?? lease.expiresAt);
-      const note = await reviewEvidenceNote(deps, lease, evidence, deps.evidenceDelaySeconds(lease.cluster), clock.now().getTime() - ended >= EVIDENCE_WAIT_SECONDS * 1000);
+      const note = await reviewEvidenceNote({ mac: key.mac, logger }, lease, evidence, deps.evidenceDelaySeconds(lease.cluster), clock.now().getTime() - ended >= EVIDENCE_WAIT_SECONDS * 1000);
       if (note === undefined) return lease;
       await system.comment(task, note.text);
       if (await records.markReviewEvidence(lease.id, until, clock.now().toISOString())) event(lease, task, 'evidence-added', note.reason, actor);
@@ -190,7 +194,7 @@ export function makeReviewLease(deps: ReviewLeaseDeps): ReviewLease {
     const evidenceOwed =
       current.evidence === undefined
         ? ended === undefined || (deps.expectsEvidence(current.cluster) && now.getTime() - ended < EVIDENCE_WAIT_SECONDS * 1000)
-        : (current.review?.evidenceAt ?? task.evidenceAt) === undefined;
+        : deps.expectsEvidence(current.cluster) && (current.review?.evidenceAt ?? task.evidenceAt) === undefined;
     if (done && !evidenceOwed) {
       await records.finishReview(lease.id);
       return 'done';

@@ -6,6 +6,7 @@ import { packDigest, type PackFile } from '../domain/review-digest.js';
 import type { ReviewPeriod } from '../domain/review-period.js';
 import { ConfigError } from '../errors.js';
 import type { EvidenceMac } from '../ports/evidence-mac.js';
+import { wholeList } from './unreadable-leases.js';
 import type { LeaseHistory } from '../ports/lease-history.js';
 import type { FiledTicket, ReviewDesk } from '../ports/review-desk.js';
 import { checkEvidenceSeals } from './check-evidence.js';
@@ -63,7 +64,9 @@ export function makeReviewPacks(deps: ReviewPackDeps) {
   };
 
   async function build(period: ReviewPeriod, extras: { readonly roles?: RoleRules | undefined; readonly orphans?: readonly OrphanRemoval[] | undefined } = {}): Promise<BuiltPack> {
-    const [leases, denials] = await Promise.all([deps.history.leasesBetween(period), deps.history.denialsBetween(period)]);
+    const [listed, denials] = await Promise.all([deps.history.leasesBetween(period), deps.history.denialsBetween(period)]);
+    // A pack is filed as the whole period's record: it is not built without a lease item it could not read.
+    const leases = wholeList(listed, 'the table');
     const seals = await checkEvidenceSeals(leases, deps.evidenceMac);
     const pack = buildReviewPack({ period, leases, denials, seals, profiles: deps.profiles, roles: extras.roles, orphans: extras.orphans });
     const files = deps.render(pack);

@@ -1,4 +1,5 @@
 import { OPEN_STATUSES } from '../domain/lease.js';
+import type { UnreadableLease } from '../domain/lease-list.js';
 import type { CloseMarks } from '../ports/close-marks.js';
 import type { LeaseStore } from '../ports/lease-store.js';
 import { CLOSE_MARK_MARGIN_SECONDS } from './grant/closed-meanwhile.js';
@@ -16,15 +17,23 @@ export interface SweepClosesDeps {
  * leases are listed again and every one still open that its grant recorded before (or while) the
  * ticket closed is revoked early, then the mark leaves the queue. A lease recorded after that is of
  * a ticket reopened and approved again: it stays. At most `batchSize` closes a run; one whose
- * revoke fails stays due for the next run. What it revoked (or found ended) is added to `counts`.
+ * revoke fails stays due for the next run. What it revoked (or found ended) is added to `counts`;
+ * a lease item of the ticket that cannot be read is handed to `unreadable` (the mark still leaves).
  */
-export async function sweepCloses(deps: SweepClosesDeps, now: Date, step: (what: string, work: () => Promise<void>) => Promise<void>, counts: { revoked: number; skipped: number }): Promise<void> {
+export async function sweepCloses(
+  deps: SweepClosesDeps,
+  now: Date,
+  step: (what: string, work: () => Promise<void>) => Promise<void>,
+  counts: { revoked: number; skipped: number },
+  unreadable: (during: string, items: readonly UnreadableLease[]) => void = () => undefined,
+): Promise<void> {
   for (const mark of await deps.closeMarks.due(now, deps.batchSize)) {
     await step(`finish the close of ticket ${mark.ticketKeys[0] ?? mark.ticketId}`, async () => {
       const before = Date.parse(mark.closedAt) + CLOSE_MARK_MARGIN_SECONDS * 1000;
       const ofTicket = await deps.leases.listForTicketRef(mark.source, { id: mark.ticketId, keys: mark.ticketKeys });
-      for (const lease of ofTicket.filter((l) => OPEN_STATUSES.includes(l.status) && Date.parse(l.createdAt) <= before)) {
-        const outcome = await deps.revokeLease({ leaseId: lease.id, cause: 'early', actor: 'sweep', note: 'the ticket was closed while access was being granted' });
+      unreadable(`finishing the close of ticket ${mark.ticketKeys[0] ?? mark.ticketId}`, ofTicket.unreadable);
+      for (const lease of ofTicket.leases.filter((l) => OPEN_STATUSES.includes(l.status) && Date.parse(l.createdAt) <= before)) {
+        const outcome = await deps.revokeLease({ leaseId: lease.id, cause: 'early', actor: 'sweep', note: `the ticket was closed at ${mark.closedAt}; found open by the sweep's second look at the close` });
         if (outcome.kind === 'revoked') counts.revoked += 1;
         else counts.skipped += 1;
       }

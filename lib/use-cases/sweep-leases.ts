@@ -19,6 +19,7 @@ import { FIX_KINDS, type SweepSummary } from './sweep-summary.js';
 import type { OwedRevokes } from './owed-revoke-comments.js';
 import type { CloseMarks } from '../ports/close-marks.js';
 import { sweepCloses } from './sweep-closes.js';
+import { makeUnreadableTally, type UnreadableTally } from './unreadable-leases.js';
 
 export interface SweepLeasesDeps extends LeaseDeps {
   readonly catalog: Catalog;
@@ -95,7 +96,10 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
     };
 
     const now = clock.now();
-    const { starting, expired, stale, owed, closing, idling } = await findDueLeases(leases, now, deps.pendingGraceSeconds, deps.batchSize);
+    // An item of the status index that is not a readable lease is logged and counted; the rest are worked as usual.
+    const unreadable = makeUnreadableTally(logger);
+    const { starting, expired, stale, owed, closing, idling, unreadable: dueUnreadable } = await findDueLeases(leases, now, deps.pendingGraceSeconds, deps.batchSize);
+    unreadable.note('reading the due leases', dueUnreadable);
     counts.due = starting.length + expired.length + stale.length + owed.length + closing.length + idling.length;
 
     for (const lease of closing) {
@@ -139,12 +143,12 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
     if (options.scan ?? scanDue(now)) {
       lastScanAt = now.getTime();
       await step('delete orphan bindings', async () => {
-        counts.orphanBindingsDeleted += await deleteOrphans(now);
+        counts.orphanBindingsDeleted += await deleteOrphans(now, unreadable);
       });
     }
 
     const closeMarks = deps.closeMarks;
-    if (closeMarks !== undefined) await step('read the closed tickets', () => sweepCloses({ ...deps, closeMarks }, now, step, counts));
+    if (closeMarks !== undefined) await step('read the closed tickets', () => sweepCloses({ ...deps, closeMarks }, now, step, counts, unreadable.note));
     await step('read the owed revoke comments', async () => {
       for (const due of await deps.owedRevokes.due(now, deps.batchSize)) await step(`post the owed revoke comment of lease ${due.leaseId}`, async () => void (await deps.owedRevokes.tell(due.leaseId)));
     });
@@ -162,27 +166,29 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
     // After the evidence: a review whose lease's evidence was stored in this run adds it at once.
     const reviews = deps.reviews;
     if (reviews !== undefined) await step('work the review queue', () => reviews.sweep(now, deps.batchSize, step));
-    const summary: SweepSummary = { ...counts, outOfTime };
+    const summary: SweepSummary = { ...counts, unreadableLeaseItems: unreadable.count(), outOfTime };
     // A run that found nothing to do is routine: debug, so an idle local mode stays quiet.
-    const busy = summary.due > 0 || summary.announced > 0 || summary.evidencePosted > 0 || summary.orphanBindingsDeleted > 0 || summary.failed > 0 || summary.outOfTime;
+    const busy = summary.due > 0 || summary.unreadableLeaseItems > 0 || summary.announced > 0 || summary.evidencePosted > 0 || summary.orphanBindingsDeleted > 0 || summary.failed > 0 || summary.outOfTime;
     (busy ? logger.info : logger.debug).call(logger, 'sweep finished', { ...summary });
     for (const kind of FIX_KINDS) {
       if (summary[kind] > 0) deps.metrics.count('SweepFixes', { kind }, summary[kind]);
     }
+    if (summary.unreadableLeaseItems > 0) deps.metrics.count('UnreadableLeaseItems', {}, summary.unreadableLeaseItems);
     return summary;
   };
 
   /** Our bindings (by label) that no open lease names: their lease is gone, ended, or does not list them. */
-  async function deleteOrphans(now: Date): Promise<number> {
+  async function deleteOrphans(now: Date, unreadable: UnreadableTally): Promise<number> {
     const graceMs = deps.pendingGraceSeconds * 1000;
     let deleted = 0;
     const targets = new Map<string, Set<string>>();
     // Several bindings share a lease: read each lease once per run.
-    const seen = new Map<string, Promise<Lease | undefined>>();
+    const seen = new Map<string, Promise<Lease | 'unreadable' | undefined>>();
     const leaseOf = (id: string) => {
       let lease = seen.get(id);
       if (lease === undefined) {
-        lease = leases.get(id);
+        // A record that cannot be read leaves its bindings alone (counted), and the scan goes on.
+        lease = leases.get(id).catch((error: unknown) => (unreadable.unreadableLease(id, error) ? 'unreadable' : Promise.reject(error)));
         seen.set(id, lease);
       }
       return lease;
@@ -200,6 +206,7 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
             continue;
           }
           const lease = await leaseOf(binding.leaseId);
+          if (lease === 'unreadable') continue;
           const named = lease?.cluster === clusterName && lease.bindings.some((b) => b.namespace === namespace && b.name === binding.name);
           // A grant or activation in flight creates bindings before its lease turns ACTIVE: leave those alone.
           const inFlight =

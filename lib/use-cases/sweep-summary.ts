@@ -18,6 +18,11 @@ export interface SweepSummary {
   readonly evidencePosted: number;
   /** Leases revoked early because the audit log showed no request through their bindings for their idle timeout. */
   readonly idleRevoked: number;
+  /**
+   * Lease items this run met that do not match the lease schema (each once): logged at error level
+   * with their key and refused fields, left as they are, and counted into `UnreadableLeaseItems`.
+   */
+  readonly unreadableLeaseItems: number;
   /** Whether the time budget ran out before every step was done (the next run continues). */
   readonly outOfTime: boolean;
 }

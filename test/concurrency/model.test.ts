@@ -21,7 +21,7 @@ function memoryStore(catalog: string): Promise<ModelStore> {
   const leases = new MemoryLeaseStore();
   const app = wire(catalog, { leases, evidence: new MemoryEvidenceStore(leases), announcements: new MemoryOwedAnnouncements(leases), idleWatches: new MemoryIdleWatches(leases), revokeComments: new MemoryOwedRevokeComments(leases) });
   const history: LeaseHistory = {
-    leasesBetween: async (period) => leases.all().filter((l) => overlapsPeriod(l, period)),
+    leasesBetween: async (period) => ({ leases: leases.all().filter((l) => overlapsPeriod(l, period)), unreadable: [] }),
     denialsBetween: async (period) => leases.denials().filter((d) => deniedInPeriod(d, period)),
   };
   const items = async () => ({

@@ -189,7 +189,7 @@ export async function run(s: fc.Scheduler, plan: Plan, open: (catalog: string) =
     },
   });
 
-  const leaseId = async (): Promise<string | undefined> => (await leases.listForTicket('jira', key))[0]?.id;
+  const leaseId = async (): Promise<string | undefined> => (await leases.listForTicket('jira', key)).leases[0]?.id;
   const quietly = (work: Promise<unknown>) => work.then(() => undefined, () => undefined);
   let deliveries = 0;
   let closesThatFoundNoLease = 0;
@@ -259,7 +259,7 @@ export async function run(s: fc.Scheduler, plan: Plan, open: (catalog: string) =
     app.clock.advance(61_000);
     await s.waitFor(app.sweepLeases());
     await s.waitIdle();
-    for (const lease of await leases.listForTicket('jira', key)) {
+    for (const lease of (await leases.listForTicket('jira', key)).leases) {
       if (lease.status !== 'ACTIVE' && lease.status !== 'PENDING') continue;
       problems.push(`lease still ${lease.status} after the ticket was closed and the sweep ran${closesThatFoundNoLease > 0 ? ` (${closesThatFoundNoLease} close(s) found no lease)` : ''}`);
     }
@@ -277,7 +277,7 @@ export async function run(s: fc.Scheduler, plan: Plan, open: (catalog: string) =
 
 async function invariants(app: App, key: string, deaths: readonly string[]): Promise<string[]> {
   const problems: string[] = [];
-  const all: Lease[] = [...(await app.leases.listForTicket('jira', key))];
+  const all: Lease[] = [...(await app.leases.listForTicket('jira', key)).leases];
   const comments = app.jira.commentsOn(key);
   for (const lease of all) {
     // Every transition is legal.
@@ -324,7 +324,7 @@ async function invariants(app: App, key: string, deaths: readonly string[]): Pro
 /** A self-approved ticket is denied once however often it is delivered: one denial, one `deny` event, no lease. */
 async function deniedOnce(app: App, key: string, delivered: boolean): Promise<string[]> {
   const problems: string[] = [];
-  if ((await app.leases.listForTicket('jira', key)).length > 0) problems.push('a lease for a self-approved ticket');
+  if ((await app.leases.listForTicket('jira', key)).leases.length > 0) problems.push('a lease for a self-approved ticket');
   const denies = app.audit.events.filter((e) => e.kind === 'deny' && e.ticket === key).length;
   if (denies > 1 || (!delivered && denies > 0)) problems.push(`${denies} deny events for ${delivered ? 'one denied approval' : 'an approval never delivered'}`);
   return problems;

@@ -70,7 +70,7 @@ describe('races found by the concurrency suite', () => {
     // Assess: the close found no lease; the grant ended FAILED with nothing left, the ticket told why, no grant recorded
     expect(close?.kind).toBe('ignored');
     expect(outcome.kind).toBe('failed');
-    const [lease] = await app.leases.listForTicket('jira', 'RACE-3');
+    const [lease] = (await app.leases.listForTicket('jira', 'RACE-3')).leases;
     expect(lease?.status).toBe('FAILED');
     expect(app.cluster.namespacesOf(lease?.id ?? '')).toEqual([]);
     expect(app.audit.kinds().filter((k) => k === 'grant')).toHaveLength(0);
@@ -89,7 +89,7 @@ describe('races found by the concurrency suite', () => {
     const cancelled = { ...ticket, state: 'closed' as const, statusText: 'Cancelled' };
     app.jira.put(cancelled);
     const list = app.leases.listForTicketRef.bind(app.leases);
-    app.leases.listForTicketRef = () => Promise.resolve([]);
+    app.leases.listForTicketRef = () => Promise.resolve({ leases: [], unreadable: [] });
     const close = await app.closeTicket(cancelled, 'jira-webhook:close');
     app.leases.listForTicketRef = list;
     // Act: the sweep runs before the close is due, then once it is
@@ -127,7 +127,7 @@ describe('races found by the concurrency suite', () => {
     app.jira.put(cancelled);
     await expect(app.closeTicket(cancelled, 'jira-webhook:close')).rejects.toThrow('died');
     // Assess: the lease became ACTIVE and is REVOKED; its grant is recorded once, as its writer made it
-    const [lease] = await app.leases.listForTicket('jira', 'RACE-5');
+    const [lease] = (await app.leases.listForTicket('jira', 'RACE-5')).leases;
     expect(lease?.status).toBe('REVOKED');
     const grants = app.audit.events.filter((e) => e.kind === 'grant' && e.leaseId === lease?.id);
     expect(grants).toHaveLength(1);

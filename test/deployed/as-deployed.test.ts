@@ -315,14 +315,14 @@ describe('as deployed: each function with only its packaged environment and IAM 
     const summary = await as('SweepLeasesLambdaFunction', (c) => c.sweepLeases({ scan: true }));
     expect(summary).toMatchObject({ finishedPending: 1, announced: 1, failed: 0 });
     expect(servicenow.notes(change).filter((n) => n.includes('Access granted'))).toHaveLength(1);
-    const [recovered] = await as('SweepLeasesLambdaFunction', (c) => c.leases.listForTicket('jira', 'DEP-3'));
+    const [recovered] = (await as('SweepLeasesLambdaFunction', (c) => c.leases.listForTicket('jira', 'DEP-3'))).leases;
     expect(recovered?.status).toBe('ACTIVE');
     expect(eventBridge.rules.has(recovered?.scheduleName ?? '')).toBe(true);
     // And the sweep revokes it at expiry.
     clock.advance(3600_000 + 60_000);
     expect(await as('SweepLeasesLambdaFunction', (c) => c.sweepLeases({ scan: true }))).toMatchObject({ revoked: 2, failed: 0 });
     // DEP-1's activity evidence was posted by the sweep (its delay is long over), read from the log group.
-    const [first] = await as('SweepLeasesLambdaFunction', (c) => c.leases.listForTicket('jira', 'DEP-1'));
+    const [first] = (await as('SweepLeasesLambdaFunction', (c) => c.leases.listForTicket('jira', 'DEP-1'))).leases;
     expect(first?.evidence).toMatchObject({ events: 1, postedAt: expect.any(String) });
     // Its window is the cluster's record of its bindings (their create and delete in the log): nothing to qualify.
     expect(first?.evidence?.findings).toBeUndefined();
@@ -381,11 +381,10 @@ describe('as deployed: each function with only its packaged environment and IAM 
     const now = clock.now();
     clock.advance(Date.UTC(now.getUTCFullYear(), (Math.floor(now.getUTCMonth() / 3) + 1) * 3, 1, 6) - now.getTime());
     const dynamodb = recordDynamo(localDynamoDbClient(dynamo.endpoint));
-    // Act: what functions/review-pack.ts runs: the function's container (for its configuration), then the review's parts.
+    // Act: what functions/review-pack.ts runs (lambdaReviewPacks): its configuration, then the review's parts.
     const result = await attributed(REVIEW, async () => {
       const secretBackends = { ssm: recordedSsm(REVIEW) };
-      const { config } = buildContainer(loadConfig(reviewEnv), { clock, logger: new MemoryLogger(), audit: new MemoryAuditLog(), metrics: new MemoryMetrics(), dynamodb, secretBackends });
-      const review = reviewPacks(config, reviewEnv, { dynamodb, secretBackends, clock, logger: new MemoryLogger() });
+      const review = reviewPacks(loadConfig(reviewEnv), reviewEnv, { dynamodb, secretBackends, clock, logger: new MemoryLogger() });
       try {
         return await review.scheduled();
       } finally {

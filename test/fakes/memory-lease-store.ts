@@ -2,6 +2,7 @@ import type { DeniedApproval, HistoryEntry, Lease, LeaseStatus } from '../../lib
 import { canTransition } from '../../lib/domain/lease.js';
 import type { TicketRef, TicketSourceName } from '../../lib/domain/ticket.js';
 import { LeaseStoreError } from '../../lib/errors.js';
+import type { LeaseList } from '../../lib/domain/lease-list.js';
 import type { ApprovalClaim, CreateResult, LeaseStore, TransitionPatch, TransitionResult } from '../../lib/ports/lease-store.js';
 import { dueAt } from '../../lib/adapters/dynamodb/lease-item.js';
 
@@ -97,13 +98,15 @@ export class MemoryLeaseStore implements LeaseStore {
     return { ok: true, lease: copy(moved) };
   }
 
-  async listDue(status: LeaseStatus, before: Date, limit: number): Promise<readonly Lease[]> {
+  /** Every lease here is a Lease object: none is ever unreadable (the DynamoDB store's items can be). */
+  async listDue(status: LeaseStatus, before: Date, limit: number): Promise<LeaseList> {
     this.enter('listDue');
-    return this.all()
+    const leases = this.all()
       .filter((l) => l.status === status && dueAt(l) <= before.toISOString())
       .sort((a, b) => dueAt(a).localeCompare(dueAt(b)))
       .slice(0, limit)
       .map(copy);
+    return { leases, unreadable: [] };
   }
 
   /** Break-glass uses by requester and day (see LeaseStore.reserveBreakGlass). */
@@ -143,22 +146,23 @@ export class MemoryLeaseStore implements LeaseStore {
   }
 
   /** As in the ticket index: a lease filed under its ticket's id, or (recorded before ids) under its key. */
-  async listForTicketRef(source: TicketSourceName, ticket: TicketRef): Promise<readonly Lease[]> {
+  async listForTicketRef(source: TicketSourceName, ticket: TicketRef): Promise<LeaseList> {
     this.enter('listForTicketRef');
     return this.ofTicket(source, (l) => (l.ticketId === undefined ? ticket.keys.includes(l.ticketKey) : l.ticketId === ticket.id));
   }
 
-  async listForTicket(source: TicketSourceName, ticketKey: string): Promise<readonly Lease[]> {
+  async listForTicket(source: TicketSourceName, ticketKey: string): Promise<LeaseList> {
     this.enter('listForTicket');
     const id = this.ticketKeys.get(`${source}#${ticketKey}`);
     return this.ofTicket(source, (l) => (l.ticketId === undefined ? l.ticketKey === ticketKey : l.ticketId === id));
   }
 
-  private ofTicket(source: TicketSourceName, matches: (lease: Lease) => boolean): Lease[] {
-    return this.all()
+  private ofTicket(source: TicketSourceName, matches: (lease: Lease) => boolean): LeaseList {
+    const leases = this.all()
       .filter((l) => l.source === source && matches(l))
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
       .map(copy);
+    return { leases, unreadable: [] };
   }
 
   async claimApproval(approvalLeaseId: string, idempotencyKey: string, holder: string): Promise<ApprovalClaim> {

@@ -14,7 +14,7 @@ const SCOPED_CATALOG = DEMO_CATALOG.replace('  approvedStatuses: [Approved]', ' 
 /** What the cluster and the lease store saw: nothing granted, nothing stored. */
 async function nothingGrantedOn(stack: TestStack, key: string): Promise<void> {
   expect(stack.kube.bindings.size).toBe(0);
-  expect(await stack.container.leases.listForTicket('jira', key)).toEqual([]);
+  expect((await stack.container.leases.listForTicket('jira', key)).leases).toEqual([]);
 }
 
 describe('approval integrity: an approval grants exactly what was approved, once, by a person', () => {
@@ -137,7 +137,7 @@ describe('approval integrity: an approval grants exactly what was approved, once
       // Assess: the approval is still bob's transition, already used: no new lease, nothing said.
       expect(body).toMatchObject({ outcome: 'duplicate', leaseId: granted.leaseId, status: 'REVOKED' });
       expect(stack.kube.bindings.size).toBe(0);
-      expect((await stack.container.leases.listForTicket('jira', 'OPS-9')).map((l) => l.id)).toEqual([granted.leaseId]);
+      expect((await stack.container.leases.listForTicket('jira', 'OPS-9')).leases.map((l) => l.id)).toEqual([granted.leaseId]);
       expect(stack.jira.comments('OPS-9')).toHaveLength(comments);
     });
 

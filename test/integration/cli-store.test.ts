@@ -67,7 +67,7 @@ describe('operator CLI against local mode\'s store (dynalite on disk)', () => {
     const code = await run(storeEnv(), 'sweep', '--dry-run', '--json');
     // Assess
     expect(code).toBe(0);
-    expect(JSON.parse(out.join(''))).toEqual({ activate: [6, 7].map(id), revoke: [1, 2, 3, 4, 5].map(id), settle: [], announce: [], checkIdle: [] });
+    expect(JSON.parse(out.join(''))).toEqual({ activate: [6, 7].map(id), revoke: [1, 2, 3, 4, 5].map(id), settle: [], announce: [], checkIdle: [], unreadable: [] });
   });
 
   it('pages through the status index with LastEvaluatedKey, a page at a time, up to the limit asked', async () => {
@@ -75,10 +75,10 @@ describe('operator CLI against local mode\'s store (dynalite on disk)', () => {
     const store = new DynamoDbLeaseStore(dynamo.client, TABLE, false, 2);
     const far = new Date('9999-12-31T00:00:00.000Z');
     // Act
-    const everything = await store.listDue('ACTIVE', far, Number.POSITIVE_INFINITY);
-    const unsafe = await store.listDue('ACTIVE', far, Number.MAX_SAFE_INTEGER);
-    const three = await store.listDue('ACTIVE', far, 3);
-    const none = await store.listDue('ACTIVE', far, 0);
+    const everything = (await store.listDue('ACTIVE', far, Number.POSITIVE_INFINITY)).leases;
+    const unsafe = (await store.listDue('ACTIVE', far, Number.MAX_SAFE_INTEGER)).leases;
+    const three = (await store.listDue('ACTIVE', far, 3)).leases;
+    const none = (await store.listDue('ACTIVE', far, 0)).leases;
     // Assess: earliest due first, none lost between pages, none past the limit.
     expect(everything.map((l) => l.id)).toEqual([1, 2, 3, 4, 5].map(id));
     expect(unsafe.map((l) => l.id)).toEqual([1, 2, 3, 4, 5].map(id));

@@ -65,7 +65,7 @@ async function brokenInvariants(stack: TestStack, ticket: string, otherLeaseId: 
     if (!lease?.bindings.some((b) => b.namespace === binding.metadata.namespace && b.name === binding.metadata.name)) broken.push(`1: ${binding.metadata.name} has no lease naming it`);
   }
   // 3. At most one lease per approval (and, here, per ticket: the second approval extends).
-  const leases = await stack.container.leases.listForTicket('jira', ticket);
+  const leases = (await stack.container.leases.listForTicket('jira', ticket)).leases;
   if (leases.length > 1) broken.push(`3: ${leases.length} leases for ${ticket}`);
   const ids = new Set(leases.flatMap((l) => l.approvals));
   if (ids.size !== leases.reduce((n, l) => n + l.approvals.length, 0)) broken.push('3: an approval is in two leases');
@@ -81,7 +81,7 @@ async function brokenInvariants(stack: TestStack, ticket: string, otherLeaseId: 
 
 /** 2. After the lease's expiry plus the sweep interval, none of its bindings is left. */
 async function expiryHolds(stack: TestStack, ticket: string): Promise<string[]> {
-  const leases = await stack.container.leases.listForTicket('jira', ticket);
+  const leases = (await stack.container.leases.listForTicket('jira', ticket)).leases;
   const latest = Math.max(...leases.map((l) => Date.parse(l.expiresAt)), stack.clock.now().getTime());
   stack.clock.advance(latest - stack.clock.now().getTime() + 60_000);
   await deployedSweep(stack).sweepLeases({ scan: true });
@@ -109,12 +109,12 @@ interface Scenario {
 
 /** Liveness of a grant: the lease is ACTIVE with both bindings after recovery. */
 async function grantIsLive(stack: TestStack, recovery: Recovery, operation: () => Promise<unknown>): Promise<string[]> {
-    let [lease] = await stack.container.leases.listForTicket('jira', 'CR-1');
+    let [lease] = (await stack.container.leases.listForTicket('jira', 'CR-1')).leases;
     // Died before anything was recorded: the sweep cannot know of the approval; Jira's retry, arriving
     // later, must still be processed (the crashed claim must not block it).
     if (lease === undefined && recovery === 'sweep') {
       await operation();
-      [lease] = await stack.container.leases.listForTicket('jira', 'CR-1');
+      [lease] = (await stack.container.leases.listForTicket('jira', 'CR-1')).leases;
     }
     const bindings = lease === undefined ? 0 : stack.kube.list(LABEL_LEASE_ID, lease.id).length;
     if (lease?.status !== 'ACTIVE' || bindings !== 2) return [`live: lease is ${lease?.status ?? 'missing'} with ${bindings} bindings after recovery`];
@@ -154,7 +154,7 @@ const revoke: Scenario = {
   name: 'revoke',
   /** After the revoke, its access review is recorded: no access left but the other lease's, no standing access. */
   done: async (stack) => {
-    const [lease] = await stack.container.leases.listForTicket('jira', 'CR-1');
+    const [lease] = (await stack.container.leases.listForTicket('jira', 'CR-1')).leases;
     const review = lease?.verification?.revoked;
     if (lease?.status !== 'REVOKED' || review === undefined) return [`verified: the lease is ${lease?.status ?? 'missing'} with no revoke review recorded`];
     return standingAccess(review).length === 0 && review.answers.length === 2 ? [] : [`verified: the revoke review says ${JSON.stringify(review.answers)}`];
@@ -198,7 +198,7 @@ const activation: Scenario = {
   // The start rule is retried by EventBridge/Lambda, or the sweep activates from the index.
   recover: grant.recover,
   done: async (stack) => {
-    const [lease] = await stack.container.leases.listForTicket('jira', 'CR-1');
+    const [lease] = (await stack.container.leases.listForTicket('jira', 'CR-1')).leases;
     const bindings = lease === undefined ? 0 : stack.kube.list(LABEL_LEASE_ID, lease.id).length;
     if (lease?.status !== 'ACTIVE' || bindings !== 2) return [`live: lease is ${lease?.status ?? 'missing'} with ${bindings} bindings after recovery`];
     if (lease.grantNote !== undefined) {
@@ -247,7 +247,7 @@ async function debugLeaseWithStream(stack: TestStack): Promise<{ leaseId: string
 
 /** The evidence of CR-1's lease was posted (at least once: a crash between the comment and its mark posts it twice), each time with the stored digest. */
 async function evidencePosted(stack: TestStack): Promise<string[]> {
-  const [lease] = await stack.container.leases.listForTicket('jira', 'CR-1');
+  const [lease] = (await stack.container.leases.listForTicket('jira', 'CR-1')).leases;
   const digest = lease?.evidence?.digest;
   const posted = stack.jira.comments('CR-1').filter((c) => c.startsWith('Activity during lease'));
   if (lease?.evidence?.postedAt === undefined || digest === undefined) return [`evidence: not posted (${JSON.stringify(lease?.evidence ?? null)})`];
@@ -268,7 +268,7 @@ const sessions: Scenario = {
   recover: revoke.recover,
   /** The stream's pod was deleted (its stream closed) and said so; then the evidence follows the sweep. */
   done: async (stack) => {
-    const [lease] = await stack.container.leases.listForTicket('jira', 'CR-1');
+    const [lease] = (await stack.container.leases.listForTicket('jira', 'CR-1')).leases;
     const uid = streamPods.get(stack) ?? '';
     const broken: string[] = [];
     if (lease?.status !== 'REVOKED') broken.push(`sessions: the lease is ${lease?.status ?? 'missing'}`);
@@ -326,11 +326,11 @@ const review: Scenario = {
   },
   timeoutMs: 400_000,
   done: async (stack, recovery, operation) => {
-    let [lease] = await stack.container.leases.listForTicket('jira', 'CR-1');
+    let [lease] = (await stack.container.leases.listForTicket('jira', 'CR-1')).leases;
     // Died before anything was recorded: Jira's retry, arriving later, is processed.
     if (lease === undefined && recovery === 'sweep') {
       await operation();
-      [lease] = await stack.container.leases.listForTicket('jira', 'CR-1');
+      [lease] = (await stack.container.leases.listForTicket('jira', 'CR-1')).leases;
     }
     if (lease === undefined) return ['live: no lease'];
     // Finished, whatever the recovery: Jira's retry, or the sweep (the ticket is still in "Break Glass").

@@ -44,7 +44,7 @@ describe('a grant in one invocation (fake Jira, fake Kubernetes, dynalite)', () 
         // (Reads of the ticket; kube-lease's own account, GET /myself, is read once beside the first.)
         readsWhenClaimed = current().jira.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/rest/api/2/issue/')).length;
         commentsWhenClaimed = current().jira.requests.filter((r) => r.method === 'POST').length;
-        leasesWhenClaimed = (await current().container.leases.listForTicket('jira', 'AF-1')).length;
+        leasesWhenClaimed = (await current().container.leases.listForTicket('jira', 'AF-1')).leases.length;
         bindingsWhenClaimed = current().kube.bindings.size;
         return claim(...args);
       }),
@@ -85,7 +85,7 @@ describe('a grant in one invocation (fake Jira, fake Kubernetes, dynalite)', () 
     expect(response.statusCode).toBe(503);
     expect(releases).toBe(0);
     expect(stack.kube.bindings.size).toBe(0);
-    expect(await stack.container.leases.listForTicket('jira', 'AF-2')).toEqual([]);
+    expect((await stack.container.leases.listForTicket('jira', 'AF-2')).leases).toEqual([]);
     expect(stack.jira.comments('AF-2')).toEqual([]);
     expect(stack.audit.kinds()).toEqual(['failure']);
   });
@@ -182,7 +182,7 @@ describe('a grant in one invocation (fake Jira, fake Kubernetes, dynalite)', () 
     let statusAtTargets: string | undefined;
     current.eventBridge.on(PutTargetsCommand).callsFake(async (input: { Rule?: string }) => {
       await new Promise((resolve) => setTimeout(resolve, 300));
-      const [lease] = await current.container.leases.listForTicket('jira', 'AF-4');
+      const [lease] = (await current.container.leases.listForTicket('jira', 'AF-4')).leases;
       statusAtTargets = `${lease?.status ?? 'none'} ${input.Rule === lease?.scheduleName}`;
       return { FailedEntryCount: 0, FailedEntries: [] };
     });

@@ -151,7 +151,7 @@ describe('the per-requester cap is exact', () => {
     expect(outcomes.filter((o) => o === 'denied')).toHaveLength(18);
     expect(stack.kube.bindings.size).toBe(2);
     // A place comes back when a lease ends: a new approval is granted again.
-    const granted = (await Promise.all(payloads.map((_, i) => stack.container.leases.listForTicket('jira', `RACE-${i + 1}`)))).flat().filter((l) => l.status === 'ACTIVE');
+    const granted = (await Promise.all(payloads.map((_, i) => stack.container.leases.listForTicket('jira', `RACE-${i + 1}`)))).flatMap((l) => l.leases).filter((l) => l.status === 'ACTIVE');
     await stack.container.revokeLease({ leaseId: granted[0]?.id ?? '', cause: 'manual', actor: 'test' });
     stack.ticket('RACE-21', { [PROFILE]: 'payments-debug' });
     expect(bodyOf(await stack.deliver(stack.jira.transition('RACE-21', 'Approved', bob))).outcome).toBe('granted');

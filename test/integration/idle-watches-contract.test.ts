@@ -46,7 +46,7 @@ afterAll(async () => {
 });
 
 const EXPIRY = '2026-01-01T02:00:00.000Z';
-const due = async (leases: LeaseStore, at: string) => (await leases.listDue('ACTIVE', new Date(at), 10)).map((l) => l.id);
+const due = async (leases: LeaseStore, at: string) => (await leases.listDue('ACTIVE', new Date(at), 10)).leases.map((l) => l.id);
 
 describe.each(stores)('IdleWatches contract: %s', (_name, open) => {
   it('keeps a watched lease due at its next check: after a recorded watch, an extension, and a settled announcement', async () => {

@@ -266,7 +266,7 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
 
     // Assess: a retryable answer, the lease kept PENDING for a retry, nothing in the cluster, nothing said.
     expect(response.statusCode).toBe(503);
-    const [lease] = await stack.container.leases.listForTicket('jira', 'OPS-13');
+    const [lease] = (await stack.container.leases.listForTicket('jira', 'OPS-13')).leases;
     expect(lease?.status).toBe('PENDING');
     expect(lease?.deferredReason).toMatch(/^the cluster was unavailable \(reference [0-9a-f]{12}\)$/);
     expect(stack.loggedUnder(lease?.deferredReason)).toContain('etcdserver: request timed out');
@@ -292,7 +292,7 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     expect((await stack.deliver(stack.jira.transition('OPS-20', 'Approved', bob))).statusCode).toBe(503);
     stack.clock.advance(121_000);
     const summary = await stack.container.sweepLeases({ scan: true });
-    const [lease] = await stack.container.leases.listForTicket('jira', 'OPS-20');
+    const [lease] = (await stack.container.leases.listForTicket('jira', 'OPS-20')).leases;
     expect(summary.finishedPending).toBe(1);
     expect(lease?.status).toBe('ACTIVE');
     expect(stack.kube.bindings.size).toBe(2);
@@ -305,7 +305,7 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     stack.kube.failNext({ method: 'POST', times: 6, response: { status: 503, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'unavailable', reason: 'ServiceUnavailable', code: 503 } } });
     expect((await stack.deliver(stack.jira.transition('OPS-22', 'Approved', bob))).statusCode).toBe(503);
     stack.clock.advance(121_000);
-    const [deferred] = await stack.container.leases.listForTicket('jira', 'OPS-22');
+    const [deferred] = (await stack.container.leases.listForTicket('jira', 'OPS-22')).leases;
     if (deferred === undefined) throw new Error('no lease');
     const taken = await stack.container.leases.transition(deferred, 'PENDING', { at: stack.clock.now().toISOString(), from: 'PENDING', to: 'PENDING', by: 'retry', note: 'finishing the grant' }, { deferredReason: null });
     if (!taken.ok) throw new Error('could not take the lease over');
@@ -429,7 +429,7 @@ describe('Jira webhook → grant (fake Jira, fake Kubernetes, dynalite, mocked E
     const payload = stack.jira.transition('OPS-18', 'Approved', bob);
     const response = await stack.deliver(payload);
     expect(response.statusCode).toBe(503);
-    const [lease] = await stack.container.leases.listForTicket('jira', 'OPS-18');
+    const [lease] = (await stack.container.leases.listForTicket('jira', 'OPS-18')).leases;
     expect(stack.loggedUnder(lease?.deferredReason)).toContain('did not answer within 100 ms');
     stack.kube.latencyMs = 0;
     // The slow create may still land after we gave up; the lease record names it, and the retry adopts it.

@@ -3,7 +3,6 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { makeLeaseHistoryReader } from '../../lib/adapters/dynamodb/lease-history-reader.js';
 import { ensureLeaseTable } from '../../lib/adapters/dynamodb/lease-table.js';
 import { localDynamoDbClient, startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/local/embedded-dynamodb.js';
-import { LeaseStoreError } from '../../lib/errors.js';
 import { EXAMPLE_PERIOD, exampleDenials, exampleLeases } from '../support/access-report-example.js';
 import { seedLeaseTable } from '../support/seed-lease-table.js';
 
@@ -24,8 +23,9 @@ describe('makeLeaseHistoryReader (dynalite)', () => {
     const history = makeLeaseHistoryReader({ client: dynamo.client, tableName: 'leases' });
     const expected = exampleLeases().filter((l) => !['OPS-1187', 'OPS-1150'].includes(l.ticketKey));
     // Act
-    const leases = await history.leasesBetween(EXAMPLE_PERIOD);
+    const { leases, unreadable } = await history.leasesBetween(EXAMPLE_PERIOD);
     // Assess
+    expect(unreadable).toEqual([]);
     expect([...leases].sort((a, b) => a.id.localeCompare(b.id))).toEqual(expected);
   });
 
@@ -53,7 +53,7 @@ describe('makeLeaseHistoryReader (dynalite)', () => {
     const paged = makeLeaseHistoryReader({ client, tableName: 'leases', pageSize: 1 });
     const whole = { from: new Date('2000-01-01T00:00:00.000Z'), to: new Date('2100-01-01T00:00:00.000Z') };
     // Act
-    const leases = await paged.leasesBetween(whole);
+    const { leases } = await paged.leasesBetween(whole);
     const leaseScans = scans;
     const denials = await paged.denialsBetween(whole);
     client.destroy();
@@ -64,16 +64,18 @@ describe('makeLeaseHistoryReader (dynalite)', () => {
     expect(scans - leaseScans).toBeGreaterThanOrEqual(22);
   });
 
-  it('fails with LeaseStoreError naming an item that is not a lease, rather than leaving it out', async () => {
+  it('returns an item that is not a lease as unreadable (its key and the refused fields), rather than leaving it out or failing the rest', async () => {
     // Prepare
     await ensureLeaseTable(dynamo.client, 'broken');
-    await DynamoDBDocumentClient.from(dynamo.client).send(new PutCommand({ TableName: 'broken', Item: { pk: 'lease#cafe', id: 'cafe', status: 'ACTIVE' } }));
+    await seedLeaseTable(dynamo.client, 'broken', exampleLeases(), []);
+    await DynamoDBDocumentClient.from(dynamo.client).send(new PutCommand({ TableName: 'broken', Item: { pk: 'lease#cafe', id: 'cafe', status: 'ACTIVE', reason: 'PLANTED' } }));
     const history = makeLeaseHistoryReader({ client: dynamo.client, tableName: 'broken' });
     // Act
-    const reading = history.leasesBetween(EXAMPLE_PERIOD);
+    const { leases, unreadable } = await history.leasesBetween(EXAMPLE_PERIOD);
     // Assess
-    await expect(reading).rejects.toThrow(LeaseStoreError);
-    await expect(history.leasesBetween(EXAMPLE_PERIOD)).rejects.toThrow(/item lease#cafe does not match the lease schema/);
+    expect(leases).toHaveLength(exampleLeases().filter((l) => !['OPS-1187', 'OPS-1150'].includes(l.ticketKey)).length);
+    expect(unreadable).toEqual([{ pk: 'lease#cafe', paths: expect.arrayContaining(['idempotencyKey', 'requester', 'bindings']) }]);
+    expect(JSON.stringify(unreadable)).not.toContain('PLANTED');
   });
 
   it('reads the people of a denial through the schema: a denial whose requester is not a person fails, naming it', async () => {

@@ -120,8 +120,8 @@ describe.each(stores)('LeaseStore contract: %s', (_name, open) => {
     const future = lease({ status: 'ACTIVE', expiresAt: '2026-01-02T00:00:00.000Z' });
     for (const l of [late, early, future]) await store.create(l);
     // Act
-    const due = await store.listDue('ACTIVE', new Date('2026-01-01T04:00:00.000Z'), 10);
-    const one = await store.listDue('ACTIVE', new Date('2026-01-01T04:00:00.000Z'), 1);
+    const due = (await store.listDue('ACTIVE', new Date('2026-01-01T04:00:00.000Z'), 10)).leases;
+    const one = (await store.listDue('ACTIVE', new Date('2026-01-01T04:00:00.000Z'), 1)).leases;
     // Assess
     expect(due.map((l) => l.id)).toEqual([early.id, late.id]);
     expect(one.map((l) => l.id)).toEqual([early.id]);
@@ -135,7 +135,7 @@ describe.each(stores)('LeaseStore contract: %s', (_name, open) => {
     const at = '2026-01-01T00:30:00.000Z';
     // Act: a close could not revoke, and remembers it
     const marked = await store.transition(active, 'ACTIVE', entry('ACTIVE', 'ACTIVE'), { revokeRequested: { at, cause: 'early', by: 'servicenow-webhook', reason: 'a backend was unavailable' } });
-    const due = await store.listDue('ACTIVE', new Date('2026-01-01T01:00:00.000Z'), 10);
+    const due = (await store.listDue('ACTIVE', new Date('2026-01-01T01:00:00.000Z'), 10)).leases;
     // Assess
     expect(marked.ok && marked.lease.revokeRequested).toEqual({ at, cause: 'early', by: 'servicenow-webhook', reason: 'a backend was unavailable' });
     expect(due.map((l) => l.id)).toEqual([active.id]);
@@ -201,7 +201,7 @@ describe.each(stores)('LeaseStore contract: %s', (_name, open) => {
     await store.create(first);
     await store.create(lease({ ticketKey: 'OPS-78' }));
     // Act
-    const listed = await store.listForTicket('jira', 'OPS-77');
+    const listed = (await store.listForTicket('jira', 'OPS-77')).leases;
     // Assess
     expect(listed.map((l) => l.id)).toEqual([first.id, second.id]);
   });
@@ -215,8 +215,8 @@ describe.each(stores)('LeaseStore contract: %s', (_name, open) => {
     const keyed = lease({ ticketKey: 'OLD-9', createdAt: '2026-01-01T00:01:00.000Z' });
     for (const l of [byIdLater, keyed, byId, lease({ ticketId: '10002', ticketKey: 'OPS-81' }), lease({ ticketKey: 'OPS-82' })]) await store.create(l);
     // Act
-    const listed = await store.listForTicketRef('jira', { id: '10001', keys: ['SEC-4', 'OLD-9'] });
-    const other = await store.listForTicketRef('servicenow', { id: '10001', keys: ['OLD-9'] });
+    const listed = (await store.listForTicketRef('jira', { id: '10001', keys: ['SEC-4', 'OLD-9'] })).leases;
+    const other = (await store.listForTicketRef('servicenow', { id: '10001', keys: ['OLD-9'] })).leases;
     // Assess: each once, oldest first; another source's partition is another ticket.
     expect(listed.map((l) => l.id)).toEqual([keyed.id, byId.id, byIdLater.id]);
     expect(other).toEqual([]);
@@ -229,14 +229,14 @@ describe.each(stores)('LeaseStore contract: %s', (_name, open) => {
     const second = lease({ ticketId: '20001', ticketKey: 'OPS-90', createdAt: '2026-01-01T00:02:00.000Z' });
     await store.create(first);
     await store.create(second);
-    const unseen = await store.listForTicket('jira', 'SEC-7');
+    const unseen = (await store.listForTicket('jira', 'SEC-7')).leases;
     // Act: kube-lease meets the ticket under its new key (a move) in a transition of the first lease.
     const moved = await store.transition(first, 'ACTIVE', entry('PENDING', 'ACTIVE'), { ticketKey: 'SEC-7', ticketUrl: 'https://example.atlassian.net/browse/SEC-7' });
     // Assess: both keys name the ticket now; the lease shows its new key, the other its own.
     expect(unseen).toEqual([]);
     expect(moved.ok && moved.lease.ticketKey).toBe('SEC-7');
     for (const key of ['OPS-90', 'SEC-7']) {
-      expect((await store.listForTicket('jira', key)).map((l) => [l.id, l.ticketKey])).toEqual([
+      expect((await store.listForTicket('jira', key)).leases.map((l) => [l.id, l.ticketKey])).toEqual([
         [first.id, 'SEC-7'],
         [second.id, 'OPS-90'],
       ]);
@@ -252,9 +252,9 @@ describe.each(stores)('LeaseStore contract: %s', (_name, open) => {
     const moved = await store.transition(keyed, 'ACTIVE', entry('PENDING', 'ACTIVE'), { ticketId: '30001', ticketKey: 'SEC-9' });
     // Assess: found by the id alone, and by either key as a person types it; no longer a keyed lease.
     expect(moved.ok && moved.lease.ticketId).toBe('30001');
-    expect((await store.listForTicketRef('jira', { id: '30001', keys: [] })).map((l) => l.id)).toEqual([keyed.id]);
-    expect((await store.listForTicketRef('jira', { id: '39999', keys: ['OPS-95'] })).map((l) => l.id)).toEqual([]);
-    expect((await store.listForTicket('jira', 'SEC-9')).map((l) => l.id)).toEqual([keyed.id]);
-    expect((await store.listForTicket('jira', 'OPS-95')).map((l) => l.id)).toEqual([keyed.id]);
+    expect((await store.listForTicketRef('jira', { id: '30001', keys: [] })).leases.map((l) => l.id)).toEqual([keyed.id]);
+    expect((await store.listForTicketRef('jira', { id: '39999', keys: ['OPS-95'] })).leases.map((l) => l.id)).toEqual([]);
+    expect((await store.listForTicket('jira', 'SEC-9')).leases.map((l) => l.id)).toEqual([keyed.id]);
+    expect((await store.listForTicket('jira', 'OPS-95')).leases.map((l) => l.id)).toEqual([keyed.id]);
   });
 });

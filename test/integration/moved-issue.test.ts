@@ -145,7 +145,7 @@ describe('a moved Jira issue keeps its leases', () => {
     const bindings = stack.kube.bindings.size;
 
     // Act 1: found by its key; the same approval processed again is that lease, never a second one.
-    const byKey = await stack.container.leases.listForTicket('jira', 'OPS-62');
+    const byKey = (await stack.container.leases.listForTicket('jira', 'OPS-62')).leases;
     const again = await stack.container.processTicket({ source: 'jira', ticketKey: 'OPS-62', actor: 'test' });
     // Assess 1
     expect(byKey.map((l) => l.id)).toEqual([legacyId]);
@@ -160,6 +160,6 @@ describe('a moved Jira issue keeps its leases', () => {
     expect(stack.kube.bindings.size).toBe(0);
     const revoked = await stack.container.leases.get(legacyId);
     expect(revoked).toMatchObject({ status: 'REVOKED', ticketId: stack.jira.issue('SEC-1').id, ticketKey: 'SEC-1' });
-    for (const key of ['SEC-1', 'OPS-62']) expect((await stack.container.leases.listForTicket('jira', key)).map((l) => l.id)).toEqual([legacyId]);
+    for (const key of ['SEC-1', 'OPS-62']) expect((await stack.container.leases.listForTicket('jira', key)).leases.map((l) => l.id)).toEqual([legacyId]);
   });
 });

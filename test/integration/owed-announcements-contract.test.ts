@@ -42,7 +42,7 @@ afterAll(async () => {
 
 const EXPIRY = '2026-01-01T01:00:00.000Z';
 const HELD = '2026-01-01T00:01:01.000Z';
-const due = async (leases: LeaseStore, at: string) => (await leases.listDue('ACTIVE', new Date(at), 10)).map((l) => l.id);
+const due = async (leases: LeaseStore, at: string) => (await leases.listDue('ACTIVE', new Date(at), 10)).leases.map((l) => l.id);
 
 describe.each(stores)('OwedAnnouncements contract: %s', (_name, open) => {
   it('keeps a lease whose announcement is owed in the status index at `announceAt`, across an extension, and at its expiry once settled', async () => {

@@ -101,7 +101,7 @@ describe('kube-lease report', () => {
     // Prepare
     const asked: ReportPeriod[] = [];
     const history: LeaseHistory = {
-      leasesBetween: async (period) => (asked.push(period), []),
+      leasesBetween: async (period) => (asked.push(period), { leases: [], unreadable: [] }),
       denialsBetween: async () => [],
     };
     // Act

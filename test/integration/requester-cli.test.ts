@@ -2,6 +2,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { runCli } from '../../lib/cli/operator.js';
 import { runRequesterCommand, type RequesterHooks } from '../../lib/cli/requester-commands.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
@@ -85,7 +86,7 @@ describe('requester CLI (profiles, request, wait, mine)', () => {
     expect(issue.fields.customfield_10101).toBe('2h');
     expect(issue.fields.customfield_10102).toEqual([{ value: 'payments' }]);
     // The grant happened through kube-lease's own checks, and the access review asked as alice.
-    const [lease] = await stack.container.leases.listForTicket('jira', newest());
+    const [lease] = (await stack.container.leases.listForTicket('jira', newest())).leases;
     expect(lease?.status).toBe('ACTIVE');
     expect(lease?.namespaces).toEqual(['payments']);
     expect(stack.kube.selfReviews).toEqual([{ user: 'alice@example.com', namespace: 'payments', verb: 'get', resource: 'pods', allowed: true }]);
@@ -255,6 +256,27 @@ describe('requester CLI (profiles, request, wait, mine)', () => {
     ]);
     expect(json.requests.map((r) => r.key)).not.toContain('OPS-500');
     expect(json.leases).toEqual([expect.objectContaining({ ticket: granted, status: 'ACTIVE', approvalKind: 'person', left: '45m' })]);
+  });
+
+  it('mine: never says "no open leases" while a lease item of the table could not be read; exits 1', async () => {
+    // Prepare: her granted lease's item is edited by a table writer so that it no longer reads.
+    expect(await run('request', 'payments-read', '--reason', 'INC-8', '--namespaces', 'payments')).toBe(0);
+    const granted = newest();
+    await stack.deliver(stack.jira.transition(granted, 'Approved', bob));
+    const [lease] = (await stack.container.leases.listForTicket('jira', granted)).leases;
+    const doc = DynamoDBDocumentClient.from(stack.dynamoClient());
+    const item = (await doc.send(new GetCommand({ TableName: 'leases-test', Key: { pk: `lease#${lease?.id ?? ''}` } }))).Item ?? {};
+    await doc.send(new PutCommand({ TableName: 'leases-test', Item: { ...item, version: 'PLANTED-VALUE' } }));
+    out = [];
+    err = [];
+    // Act
+    const code = await runRequesterCommand('mine', [], { ...io(), env: { ...env, DYNAMODB_ENDPOINT: stack.dynamoEndpoint(), LEASES_TABLE: 'leases-test' } }, { now: () => stack.clock.now() });
+    // Assess
+    expect(code).toBe(1);
+    expect(out.join('')).toContain('no open lease that could be read');
+    expect(out.join('')).not.toContain('no open leases');
+    expect(err.join('')).toContain('1 lease item(s) in the table could not be read; one of yours may be among them');
+    expect(out.join('') + err.join('')).not.toContain('PLANTED-VALUE');
   });
 
   it('completes commands, profiles and namespaces from the catalog', async () => {

@@ -45,7 +45,7 @@ const LEASES: Lease[] = [
 ];
 
 const history: LeaseHistory = {
-  leasesBetween: (p) => Promise.resolve(LEASES.filter((l) => overlapsPeriod(l, p))),
+  leasesBetween: (p) => Promise.resolve({ leases: LEASES.filter((l) => overlapsPeriod(l, p)), unreadable: [] }),
   denialsBetween: (p) => Promise.resolve([{ leaseId: 'f00000000000000000ff', idempotencyKey: 'k', source: 'jira' as const, ticketKey: 'OPS-9', code: 'self-approval', reason: 'the requester approved their own ticket', at: '2026-11-12T09:00:00.000Z', by: 'webhook' }].filter((d) => deniedInPeriod(d, p))),
 };
 

@@ -70,6 +70,6 @@ describe('DynamoDbReviewRecords (dynalite): the review queue and the hold on the
     await records.nudgeReview(id, at(80));
     expect(await records.dueReviews(at(80), 10)).toHaveLength(1);
     const history = makeLeaseHistoryReader({ client: dynamo.client, tableName: table });
-    expect((await history.leasesBetween({ from: new Date(T0), to: at(100) })).map((l) => l.id)).toEqual([id]);
+    expect((await history.leasesBetween({ from: new Date(T0), to: at(100) })).leases.map((l) => l.id)).toEqual([id]);
   });
 });

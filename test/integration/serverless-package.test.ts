@@ -224,7 +224,8 @@ describe('serverless package', () => {
     expect(alarm('SweepErrorsAlarm')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: 'kube-lease-test-sweepLeases' }] });
     expect(JSON.stringify(alarm('Webhook5xxAlarm').Metrics)).toContain('"MetricName":"5xx"');
     expect(alarm('UnreviewedEmergencyLeasesAlarm')).toMatchObject({ Namespace: 'KubeLease', MetricName: 'UnreviewedEmergencyLeases', Threshold: 0, Dimensions: [{ Name: 'service', Value: 'kube-lease' }] });
-    for (const id of ['RevokeFailuresQueueAlarm', 'RevokeFailuresAlarm', 'SweepErrorsAlarm', 'Webhook5xxAlarm', 'UnreviewedEmergencyLeasesAlarm']) expect(JSON.stringify(alarm(id).AlarmActions)).toContain('HasAlarmTopic');
+    expect(alarm('UnreadableLeaseItemsAlarm')).toMatchObject({ Namespace: 'KubeLease', MetricName: 'UnreadableLeaseItems', Threshold: 0, Dimensions: [{ Name: 'service', Value: 'kube-lease' }] });
+    for (const id of ['RevokeFailuresQueueAlarm', 'RevokeFailuresAlarm', 'SweepErrorsAlarm', 'Webhook5xxAlarm', 'UnreviewedEmergencyLeasesAlarm', 'UnreadableLeaseItemsAlarm']) expect(JSON.stringify(alarm(id).AlarmActions)).toContain('HasAlarmTopic');
     const outputs = Object.keys((template as unknown as { Outputs: Record<string, unknown> }).Outputs);
     expect(outputs).toEqual(expect.arrayContaining(['JiraWebhookUrl', 'ServiceNowWebhookUrl', 'LeasesTableName', 'WebhookRoleArn', 'TimerRoleArn', 'SweepRoleArn']));
   });
@@ -265,6 +266,35 @@ describe('serverless package', () => {
     expect(actionsOf('WebhookRole')).toContain('events:PutRule');
     expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::IAM::Role')).toHaveLength(5);
     expect(actionsOf('SchedulerInvokeRole').filter((a) => a !== 'sts:AssumeRole')).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
+  });
+
+  it('lets each function ship only what it runs: its own composition root, not every use case and client', async () => {
+    // Prepare: a string each module keeps through minification, and the functions that run that module.
+    const webhooks = ['jiraWebhook', 'servicenowWebhook'];
+    const leaseFunctions = [...webhooks, 'activateLease', 'revokeLease', 'sweepLeases'];
+    const shippedBy: { module: string; marker: string; functions: readonly string[] }[] = [
+      { module: 'lib/http/webhook-handler.ts', marker: 'webhook delivery already processed', functions: webhooks },
+      { module: 'lib/use-cases/grant/grant-access.ts', marker: 'finishing a grant left by an earlier attempt', functions: [...webhooks, 'sweepLeases'] },
+      { module: 'lib/adapters/pagerduty/pagerduty-client.ts', marker: 'application/vnd.pagerduty+json;version=2', functions: [...webhooks, 'sweepLeases'] },
+      { module: 'lib/use-cases/sweep-leases.ts', marker: 'sweep finished', functions: ['sweepLeases'] },
+      { module: '@aws-sdk/client-kms', marker: 'GenerateMac', functions: ['sweepLeases', 'reviewPack'] },
+      { module: '@kubernetes/client-node', marker: '/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/rolebindings', functions: leaseFunctions },
+      // `import { z } from 'zod'` (the namespace as a value) ships all of zod; `import * as z` only what is called.
+      { module: 'zod/v4/classic/from-json-schema.js', marker: 'fromJSONSchema input is not valid JSON', functions: [] },
+      { module: 'zod/v4/core/compile.js', marker: 'ZodCompileAsyncError', functions: [] },
+    ];
+    // Act
+    const shipped: string[] = [];
+    for (const fn of [...leaseFunctions, 'reviewPack']) {
+      const files = unzipSync(await readFile(join(out, `${fn}.zip`)));
+      const code = Object.entries(files)
+        .filter(([name]) => /\.(mjs|cjs|js)$/.test(name))
+        .map(([, data]) => Buffer.from(data).toString('utf8'))
+        .join('\n');
+      for (const { module, marker } of shippedBy) if (code.includes(marker)) shipped.push(`${fn} ships ${module}`);
+    }
+    // Assess
+    expect(shipped.sort()).toEqual(shippedBy.flatMap(({ module, functions }) => functions.map((fn) => `${fn} ships ${module}`)).sort());
   });
 
   it('ships a bundle that runs on its own and rejects an unsigned webhook', async () => {

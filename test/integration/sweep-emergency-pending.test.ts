@@ -38,7 +38,7 @@ describe('the sweep finishes an interrupted emergency grant (fake Jira, ServiceN
     stack.kube.failNext({ method: 'POST', pathIncludes: '/namespaces/payments/', times: 20, response: ETCD });
     await stack.deliver(stack.jira.transition(key, status, alice));
     stack.kube.clearFaults();
-    const [lease] = await stack.container.leases.listForTicket('jira', key);
+    const [lease] = (await stack.container.leases.listForTicket('jira', key)).leases;
     if (lease?.status !== 'PENDING') throw new Error(`expected a PENDING lease, got ${lease?.status ?? 'none'}`);
     return lease.id;
   }
@@ -110,7 +110,7 @@ describe('the sweep finishes an interrupted emergency grant (fake Jira, ServiceN
     stack.kube.failNext({ method: 'POST', pathIncludes: '/namespaces/payments/', times: 20, response: ETCD });
     await stack.deliverServiceNow(change);
     stack.kube.clearFaults();
-    const [open] = await stack.container.leases.listForTicket('servicenow', String(change.number));
+    const [open] = (await stack.container.leases.listForTicket('servicenow', String(change.number))).leases;
     expect(open?.status).toBe('PENDING');
     stack.clock.advance(121_000);
     expect(await stack.container.sweepLeases()).toMatchObject({ finishedPending: 1, rolledBackPending: 0 });
@@ -121,7 +121,7 @@ describe('the sweep finishes an interrupted emergency grant (fake Jira, ServiceN
     stack.kube.failNext({ method: 'POST', pathIncludes: '/namespaces/payments/', times: 20, response: ETCD });
     await stack.deliverServiceNow(closedChange);
     stack.kube.clearFaults();
-    const [closed] = await stack.container.leases.listForTicket('servicenow', String(closedChange.number));
+    const [closed] = (await stack.container.leases.listForTicket('servicenow', String(closedChange.number))).leases;
     expect(closed?.status).toBe('PENDING');
     closedChange.state = '3';
     stack.clock.advance(121_000);

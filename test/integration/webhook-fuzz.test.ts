@@ -188,7 +188,7 @@ describe('edits between approval and delivery (fast-check)', () => {
         }
         const after = stack.jira.issue(key).fields;
         const body = bodyOf(await stack.deliver(payload));
-        const [lease] = await stack.container.leases.listForTicket('jira', key);
+        const [lease] = (await stack.container.leases.listForTicket('jira', key)).leases;
         if (mappedChanged) {
           voided += 1;
           // Voided; or, with the profile cleared, no access request at all any more (ignored, quietly).

@@ -224,7 +224,7 @@ describe.each([jiraDriver('Jira (status approvals)', false), jiraDriver('Jira Se
       // Assess: denied, no new lease, nothing in the cluster.
       expect(second).toMatchObject({ outcome: 'denied', code: 'approver-not-allowed', reason: notAllowed(first.leaseId) });
       expect(stack.kube.bindings.size).toBe(0);
-      expect((await stack.container.leases.listForTicket(driver.source, ticket)).map((l) => l.id)).toEqual([first.leaseId]);
+      expect((await stack.container.leases.listForTicket(driver.source, ticket)).leases.map((l) => l.id)).toEqual([first.leaseId]);
       expect(driver.comments(stack, ticket).at(-1)).toBe(`Access denied, nothing was granted: ${notAllowed(first.leaseId)}.`);
     });
 

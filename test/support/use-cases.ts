@@ -92,7 +92,7 @@ export function wire<L extends LeaseStore, A extends OwedAnnouncements, E extend
   const announce = makeAnnounceGrant({ ...ports, announcements });
   const activateLease = makeActivateLease({ ...ports, revokeLease, announce });
   const grantAccess = makeGrantAccess({ ...ports, metrics, onCall: options.onCall, catalog, schedulePrefix: 'kube-lease-test', pendingGraceSeconds: 120, announce, closeMarks });
-  const closeTicket = makeCloseTicket({ leases: ports.leases, revokeLease, clock, logger: ports.logger, closeMarks });
+  const closeTicket = makeCloseTicket({ leases: ports.leases, revokeLease, clock, logger: ports.logger, tickets: ports.tickets, audit: ports.audit, closeMarks });
   const processTicket = makeProcessTicket({ ...ports, grantAccess, closeTicket });
   // The evidence key (a test may make it fail: evidenceMac.fail).
   const evidenceMac = new SwitchableEvidenceMac();

@@ -33,7 +33,7 @@ function importsOf(file: string): { target: string; typeOnly: boolean }[] {
 }
 
 /** Top-level files that are composition roots like container.ts (the review's own, kept apart so no other function wires it). */
-const CONTAINERS = ['review-container'];
+const CONTAINERS = ['review-container', 'core-container', 'grant-container', 'webhook-container', 'timer-container', 'sweep-container'];
 
 /** The layer a file of lib/ belongs to: its first folder, or the top-level file's own name. */
 function layerOf(file: string): string {
@@ -117,6 +117,13 @@ describe('architecture', () => {
     expect(layerOf('lib/adapters/dynamodb/lease-item.ts')).toBe('adapters');
     expect(importsOf('lib/use-cases/grant/grant-access.ts').map((i) => layerOf(i.target))).toContain('domain');
     expect(importsOf('lib/http/webhook-handler.ts').some((i) => i.typeOnly && layerOf(i.target) === 'use-cases')).toBe(true);
+  });
+
+  it('imports zod as a namespace: `import { z }` makes the namespace a value, and every bundle then ships all of zod', () => {
+    // Prepare / Act
+    const named = [...filesUnder('lib'), ...filesUnder('functions')].filter((file) => /^\s*import\s*\{[^}]*\bz\b[^}]*\}\s*from\s*'zod'/m.test(readFileSync(join(ROOT, file), 'utf8')));
+    // Assess
+    expect(named).toEqual([]);
   });
 
   it('keeps every file in lib/ at 250 lines or fewer', () => {

@@ -42,7 +42,7 @@ describe('break-glass (use case, in-memory ports)', () => {
     expect((await app.grantAccess(glassTicket('BG-3'), 'test')).kind).toBe('granted');
     const second = await app.grantAccess(glassTicket('BG-4'), 'test');
     expect(second).toMatchObject({ kind: 'denied', code: 'break-glass-limit' });
-    const [lease] = await app.leases.listForTicket('jira', 'BG-4');
+    const [lease] = (await app.leases.listForTicket('jira', 'BG-4')).leases;
     expect(lease?.status).toBe('FAILED');
     expect(app.cluster.namespacesOf(lease?.id ?? '')).toEqual([]);
     // The next UTC day counts afresh.

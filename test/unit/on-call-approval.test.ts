@@ -77,7 +77,7 @@ describe('on-call approval (use case, in-memory ports)', () => {
     expect((failure as OnCallLookupError).retryable).toBe(true);
     expect(app.jira.commentsOn('OPS-4')).toEqual([]);
     expect(app.audit.events).toEqual([]);
-    expect(await app.leases.listForTicket('jira', 'OPS-4')).toEqual([]);
+    expect((await app.leases.listForTicket('jira', 'OPS-4')).leases).toEqual([]);
     // Once PagerDuty answers, the same request is granted: nothing was spent.
     directory.answer = ON_CALL;
     expect((await app.grantAccess(openTicket('OPS-4'), 'test')).kind).toBe('granted');

@@ -22,7 +22,7 @@ describe('review: a grant comment slower than the revoke waits lands after the r
     const review = app.cluster.reviewAccess.bind(app.cluster);
     app.cluster.reviewAccess = async (cluster, subject, namespace, check) => {
       // The ticket is closed right then (the requester closes it after the approval).
-      const [lease] = await app.leases.listForTicket('jira', 'RACE-1');
+      const [lease] = (await app.leases.listForTicket('jira', 'RACE-1')).leases;
       revoking ??= app.revokeLease({ leaseId: lease?.id ?? '', cause: 'early', actor: 'jira-webhook:close' });
       return review(cluster, subject, namespace, check);
     };

@@ -33,7 +33,7 @@ async function revokedWhileHolderDies(app: ReturnType<typeof useCases>, key: str
   let revoking: Promise<unknown> | undefined;
   app.jira.comment = async (ticketKey, text) => {
     if (!text.startsWith('Access granted')) return comment(ticketKey, text);
-    const [lease] = await app.leases.listForTicket('jira', key);
+    const [lease] = (await app.leases.listForTicket('jira', key)).leases;
     revoking ??= app.revokeLease({ leaseId: lease?.id ?? '', cause: 'early', actor: 'jira-webhook:close' });
     await revoking;
     return never;
@@ -44,7 +44,7 @@ async function revokedWhileHolderDies(app: ReturnType<typeof useCases>, key: str
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   await revoking;
-  const [lease] = await app.leases.listForTicket('jira', key);
+  const [lease] = (await app.leases.listForTicket('jira', key)).leases;
   return lease?.id ?? '';
 }
 

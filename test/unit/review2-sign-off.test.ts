@@ -37,7 +37,7 @@ describe('review2: a sign-off record after the description and the files were bo
       note: (_key, _marker, text) => { notes.push(text); return Promise.resolve('added'); },
       finding: () => Promise.reject(new Error('not used')),
     };
-    const packs = makeReviewPacks({ history: { leasesBetween: () => Promise.resolve([]), denialsBetween: () => Promise.resolve([]) }, evidenceMac: undefined, profiles: [], render: () => [], desk });
+    const packs = makeReviewPacks({ history: { leasesBetween: () => Promise.resolve({ leases: [], unreadable: [] }), denialsBetween: () => Promise.resolve([]) }, evidenceMac: undefined, profiles: [], render: () => [], desk });
     // Act
     await packs.signOff('SEC-7');
     // Assess: kube-lease's comment claims nothing it did not check.

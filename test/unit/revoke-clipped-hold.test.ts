@@ -18,7 +18,7 @@ describe('a revoke at the expiry during a late activation', () => {
     const app = useCases(WINDOWED);
     app.jira.put(approvedTicket('LATE-1', { windowStart: new Date(T0.getTime() + HOUR).toISOString() }));
     await app.processTicket({ source: 'jira', ticketKey: 'LATE-1', actor: 'jira-webhook:0' });
-    const [scheduled] = await app.leases.listForTicket('jira', 'LATE-1');
+    const [scheduled] = (await app.leases.listForTicket('jira', 'LATE-1')).leases;
     const leaseId = scheduled?.id ?? '';
     app.clock.advance(Date.parse(scheduled?.expiresAt ?? '') - 5_000 - app.clock.now().getTime());
     const apply = app.cluster.applyBinding.bind(app.cluster);
@@ -48,7 +48,7 @@ describe('a revoke at the expiry during a late activation', () => {
     const app = useCases(WINDOWED);
     app.jira.put(approvedTicket('LATE-2', { windowStart: new Date(T0.getTime() + HOUR).toISOString() }));
     await app.processTicket({ source: 'jira', ticketKey: 'LATE-2', actor: 'jira-webhook:0' });
-    const [scheduled] = await app.leases.listForTicket('jira', 'LATE-2');
+    const [scheduled] = (await app.leases.listForTicket('jira', 'LATE-2')).leases;
     const leaseId = scheduled?.id ?? '';
     app.clock.advance(Date.parse(scheduled?.expiresAt ?? '') - 5_000 - app.clock.now().getTime());
     const apply = app.cluster.applyBinding.bind(app.cluster);
@@ -81,7 +81,7 @@ describe('a revoke at the expiry during a late activation', () => {
     app.jira.comment = async (key, text) => (text.startsWith('Access granted') ? new Promise<never>(() => undefined) : comment(key, text));
     void app.grantAccess(approvedTicket('LATE-3'), 'webhook');
     let lease;
-    while ((lease = (await app.leases.listForTicket('jira', 'LATE-3'))[0])?.status !== 'ACTIVE') await new Promise((resolve) => setTimeout(resolve, 10));
+    while ((lease = (await app.leases.listForTicket('jira', 'LATE-3')).leases[0])?.status !== 'ACTIVE') await new Promise((resolve) => setTimeout(resolve, 10));
     app.jira.comment = comment;
     // Act: a sweep 30 s before the expiry, then one after it.
     app.clock.advance(Date.parse(lease?.expiresAt ?? '') - 30_000 - app.clock.now().getTime());

@@ -18,7 +18,7 @@ async function revokedWhileHolderDies(key: string, when: 'commenting' | 'settlin
   let revoking: Promise<unknown> | undefined;
   app.jira.comment = async (ticketKey, text) => {
     if (!text.startsWith('Access granted')) return comment(ticketKey, text);
-    const [lease] = await app.leases.listForTicket('jira', key);
+    const [lease] = (await app.leases.listForTicket('jira', key)).leases;
     revoking ??= app.revokeLease({ leaseId: lease?.id ?? '', cause: 'early', actor: 'jira-webhook:close' });
     await revoking;
     if (when === 'commenting') return never;
@@ -30,7 +30,7 @@ async function revokedWhileHolderDies(key: string, when: 'commenting' | 'settlin
   while (revoking === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
   await revoking;
   if (when === 'settling') while (firstWords(app, key).length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
-  const [lease] = await app.leases.listForTicket('jira', key);
+  const [lease] = (await app.leases.listForTicket('jira', key)).leases;
   return { app, leaseId: lease?.id ?? '' };
 }
 

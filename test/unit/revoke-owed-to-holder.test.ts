@@ -18,7 +18,7 @@ describe('a revoke during a held grant announcement', () => {
     let revoking: Promise<unknown> | undefined;
     const review = app.cluster.reviewAccess.bind(app.cluster);
     app.cluster.reviewAccess = async (cluster, subject, namespace, check) => {
-      const [lease] = await app.leases.listForTicket('jira', 'OWED-1');
+      const [lease] = (await app.leases.listForTicket('jira', 'OWED-1')).leases;
       revoking ??= app.revokeLease({ leaseId: lease?.id ?? '', cause: 'early', actor: 'jira-webhook:close' });
       return review(cluster, subject, namespace, check);
     };
@@ -41,7 +41,7 @@ describe('a revoke during a held grant announcement', () => {
     let revoking: Promise<unknown> | undefined;
     const review = app.cluster.reviewAccess.bind(app.cluster);
     app.cluster.reviewAccess = async (cluster, subject, namespace, check) => {
-      const [lease] = await app.leases.listForTicket('jira', 'OWED-2');
+      const [lease] = (await app.leases.listForTicket('jira', 'OWED-2')).leases;
       revoking ??= app.revokeLease({ leaseId: lease?.id ?? '', cause: 'early', actor: 'jira-webhook:close' });
       await new Promise((resolve) => setTimeout(resolve, 5_600));
       app.clock.advance(lateMs);

@@ -173,10 +173,10 @@ describe('an announcement the ticket could not take now is owed, and the sweep p
     const comment = app.jira.comment.bind(app.jira);
     app.jira.comment = () => new Promise(() => undefined);
     void app.grantAccess(approvedTicket('OWE-4'), 'webhook');
-    let [lease] = await app.leases.listForTicket('jira', 'OWE-4');
+    let [lease] = (await app.leases.listForTicket('jira', 'OWE-4')).leases;
     while (lease?.status !== 'ACTIVE') {
       await new Promise((resolve) => setTimeout(resolve, 5));
-      [lease] = await app.leases.listForTicket('jira', 'OWE-4');
+      [lease] = (await app.leases.listForTicket('jira', 'OWE-4')).leases;
     }
     app.jira.comment = comment;
     // Act
@@ -258,7 +258,7 @@ describe('a grant announcement meets a revoke', () => {
     let revoking: Promise<unknown> | undefined;
     const review = app.cluster.reviewAccess.bind(app.cluster);
     app.cluster.reviewAccess = async (cluster, subject, namespace, check) => {
-      const [lease] = await app.leases.listForTicket('jira', 'REV-2');
+      const [lease] = (await app.leases.listForTicket('jira', 'REV-2')).leases;
       revoking ??= app.revokeLease({ leaseId: lease?.id ?? '', cause: 'early', actor: 'jira-webhook:close' });
       return review(cluster, subject, namespace, check);
     };

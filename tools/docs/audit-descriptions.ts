@@ -24,7 +24,7 @@ export const AUDIT_FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   expiresAt: 'when it ends',
   previousExpiresAt: 'the expiry before an extension',
   reason: 'the justification (grants) or why (everything else)',
-  code: 'a denial code (`self-approval`, `duration-over-max`, …), `backend-error`, `backend-unavailable`, or a rejection code',
+  code: 'a denial code (`self-approval`, `duration-over-max`, …), `backend-error`, `backend-unavailable`, `unreadable-lease-item` (a close met a lease item of its ticket it could not read), or a rejection code',
   cause: 'why access ended (revocations, failed revoke attempts): `expiry`, `sweep` (expired, found by the sweep), `early` (ticket closed), `manual`, `dry-run`, `idle` (no request through its bindings for the profile\'s `idleTimeout`)',
   deliveryId: 'the sender\'s delivery id',
   dryRun: 'a dry-run profile: checked by the API server, nothing created',

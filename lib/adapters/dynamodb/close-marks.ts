@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TICKET_SOURCES } from '../../domain/ticket.js';
 import type { CloseMark, CloseMarks } from '../../ports/close-marks.js';
 import { storeError } from './store-error.js';

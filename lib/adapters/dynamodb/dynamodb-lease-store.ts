@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/c
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeniedApproval, HistoryEntry, Lease, LeaseStatus } from '../../domain/lease.js';
 import type { TicketRef, TicketSourceName } from '../../domain/ticket.js';
+import type { LeaseList, UnreadableLease } from '../../domain/lease-list.js';
 import { canTransition } from '../../domain/lease.js';
 import { LeaseStoreError } from '../../errors.js';
 import type { ApprovalClaim, CreateResult, LeaseStore, TransitionPatch, TransitionResult } from '../../ports/lease-store.js';
@@ -10,6 +11,7 @@ import { DeliveryClaims } from './delivery-claims.js';
 import { RequesterPlaces } from './requester-places.js';
 import { storeError } from './store-error.js';
 import { denialItemSchema, fromItem, leaseKey, placesKey, toItem } from './lease-item.js';
+import { addLeaseItem, refusedPaths } from './read-lease-items.js';
 import { transitionUpdate, type TransitionUpdate } from './transition-update.js';
 import { QUERY_PAGE_ITEMS, queryItems, TicketIndex, type QueryInput } from './ticket-index.js';
 
@@ -83,7 +85,8 @@ export class DynamoDbLeaseStore implements LeaseStore {
     try {
       return fromItem(item);
     } catch (error) {
-      throw new LeaseStoreError(`lease item ${id} does not match the lease schema`, { cause: error });
+      // The fields refused, never their values (a table writer chose them).
+      throw new LeaseStoreError(`lease item ${id} does not match the lease schema (fields refused: ${refusedPaths(error).join(', ')})`, { cause: error });
     }
   }
 
@@ -144,7 +147,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
     return { ok: true, lease: moved };
   }
 
-  async listDue(status: LeaseStatus, before: Date, limit: number): Promise<readonly Lease[]> {
+  async listDue(status: LeaseStatus, before: Date, limit: number): Promise<LeaseList> {
     return this.query(
       {
         IndexName: STATUS_DUE_INDEX,
@@ -164,16 +167,19 @@ export class DynamoDbLeaseStore implements LeaseStore {
     return this.places.reserveBreakGlass(lease, max, day);
   }
 
-  listForTicketRef(source: TicketSourceName, ticket: TicketRef): Promise<readonly Lease[]> {
+  listForTicketRef(source: TicketSourceName, ticket: TicketRef): Promise<LeaseList> {
     return this.tickets.byRef(source, ticket);
   }
 
-  listForTicket(source: TicketSourceName, ticketKey: string): Promise<readonly Lease[]> {
+  listForTicket(source: TicketSourceName, ticketKey: string): Promise<LeaseList> {
     return this.tickets.byKey(source, ticketKey);
   }
 
-  private async query(input: QueryInput, limit: number): Promise<Lease[]> {
-    return (await queryItems(this.doc, this.tableName, input, limit, this.pageItems)).map((item) => fromItem(item));
+  /** Up to `limit` readable leases; an item the schema refuses is set aside (see read-lease-items.ts), not counted. */
+  private async query(input: QueryInput, limit: number): Promise<LeaseList> {
+    const list = { leases: [] as Lease[], unreadable: [] as UnreadableLease[] };
+    await queryItems(this.doc, this.tableName, input, limit, this.pageItems, (item) => addLeaseItem(list, item));
+    return list;
   }
 
   async claimApproval(approvalLeaseId: string, idempotencyKey: string, holder: string): Promise<ApprovalClaim> {

@@ -1,10 +1,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { deniedInPeriod, overlapsPeriod, type ReportPeriod } from '../../domain/report-period.js';
-import type { DeniedApproval, Lease } from '../../domain/lease.js';
+import type { DeniedApproval } from '../../domain/lease.js';
+import type { LeaseList } from '../../domain/lease-list.js';
 import { LeaseStoreError } from '../../errors.js';
 import type { LeaseHistory } from '../../ports/lease-history.js';
-import { denialItemSchema, fromItem } from './lease-item.js';
+import { denialItemSchema } from './lease-item.js';
+import { readLeaseItems } from './read-lease-items.js';
 import { storeError } from './store-error.js';
 
 /** The table to read and the client to read it with (built by the caller's composition root). */
@@ -28,7 +30,7 @@ const DENIAL_ITEMS = 'begins_with(pk, :lease) AND #record = :denial';
  *
  * @example
  * const history = makeLeaseHistoryReader({ client: new DynamoDBClient({ region }), tableName: 'kube-lease-leases' });
- * const leases = await history.leasesBetween({ from, to });
+ * const { leases, unreadable } = await history.leasesBetween({ from, to });
  */
 export function makeLeaseHistoryReader(options: LeaseHistoryReaderOptions): LeaseHistory {
   const doc = DynamoDBDocumentClient.from(options.client);
@@ -58,14 +60,6 @@ export function makeLeaseHistoryReader(options: LeaseHistoryReaderOptions): Leas
     return items;
   }
 
-  function lease(item: Record<string, unknown>): Lease {
-    try {
-      return fromItem(item);
-    } catch (error) {
-      throw new LeaseStoreError(`item ${String(item.pk)} does not match the lease schema`, { cause: error });
-    }
-  }
-
   function denial(item: Record<string, unknown>): DeniedApproval {
     const parsed = denialItemSchema.safeParse(item);
     if (!parsed.success) throw new LeaseStoreError(`item ${String(item.pk)} does not match the denial schema`, { cause: parsed.error });
@@ -74,8 +68,10 @@ export function makeLeaseHistoryReader(options: LeaseHistoryReaderOptions): Leas
   }
 
   return {
-    async leasesBetween(period: ReportPeriod): Promise<readonly Lease[]> {
-      return (await scan(LEASE_ITEMS, {})).map(lease).filter((l) => overlapsPeriod(l, period));
+    async leasesBetween(period: ReportPeriod): Promise<LeaseList> {
+      // An item the lease schema refuses is returned as unreadable (its period is not known), never dropped.
+      const { leases, unreadable } = readLeaseItems(await scan(LEASE_ITEMS, {}));
+      return { leases: leases.filter((l) => overlapsPeriod(l, period)), unreadable };
     },
     async denialsBetween(period: ReportPeriod): Promise<readonly DeniedApproval[]> {
       return (await scan(DENIAL_ITEMS, { ':denial': 'denial' })).map(denial).filter((d) => deniedInPeriod(d, period));

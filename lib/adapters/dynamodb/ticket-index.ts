@@ -1,9 +1,10 @@
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { Lease } from '../../domain/lease.js';
+import { joinLeaseLists, type LeaseList } from '../../domain/lease-list.js';
 import type { TicketRef, TicketSourceName } from '../../domain/ticket.js';
-import { fromItem, ticketIdRef, ticketKeyRecord, ticketKeyRecordKey, ticketKeyRecordSchema, ticketRef } from './lease-item.js';
+import { ticketIdRef, ticketKeyRecord, ticketKeyRecordKey, ticketKeyRecordSchema, ticketRef } from './lease-item.js';
 import { TICKET_INDEX } from './lease-table.js';
 import { storeError } from './store-error.js';
+import { readLeaseItems } from './read-lease-items.js';
 
 export type QueryInput = Pick<QueryCommandInput, 'IndexName' | 'KeyConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;
 
@@ -16,22 +17,35 @@ export const QUERY_PAGE_ITEMS = 1000;
 
 /**
  * Every item a query matches, page after page, up to `limit` (`Infinity`: all): each page asks for
- * no more than what is still wanted, and never more than `pageItems`.
+ * no more than what is still wanted, and never more than `pageItems`. With `counts`, only the items
+ * it returns true for count towards `limit` (an unreadable lease item does not take a lease's place).
  */
-export async function queryItems(doc: DynamoDBDocumentClient, tableName: string, input: QueryInput, limit: number, pageItems = QUERY_PAGE_ITEMS): Promise<Record<string, unknown>[]> {
+export async function queryItems(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  input: QueryInput,
+  limit: number,
+  pageItems = QUERY_PAGE_ITEMS,
+  counts: (item: Record<string, unknown>) => boolean = () => true,
+): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
+  let counted = 0;
   if (!(limit >= 1)) return items;
   let startKey: Record<string, unknown> | undefined;
   do {
     let page;
     try {
-      page = await doc.send(new QueryCommand({ TableName: tableName, ...input, Limit: Math.min(limit - items.length, pageItems), ExclusiveStartKey: startKey }));
+      page = await doc.send(new QueryCommand({ TableName: tableName, ...input, Limit: Math.min(limit - counted, pageItems), ExclusiveStartKey: startKey }));
     } catch (error) {
       throw storeError('Query', error);
     }
-    for (const item of page.Items ?? []) if (items.length < limit) items.push(item);
+    for (const item of page.Items ?? []) {
+      if (counted >= limit) break;
+      items.push(item);
+      if (counts(item)) counted += 1;
+    }
     startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined && items.length < limit);
+  } while (startKey !== undefined && counted < limit);
   return items;
 }
 
@@ -59,17 +73,16 @@ export class TicketIndex {
   }
 
   /** By the id and every key at once: one round of parallel queries. */
-  async byRef(source: TicketSourceName, ticket: TicketRef): Promise<Lease[]> {
+  async byRef(source: TicketSourceName, ticket: TicketRef): Promise<LeaseList> {
     const refs = [ticketIdRef(source, ticket.id), ...ticket.keys.map((key) => ticketRef(source, key))];
-    const pages = await Promise.all(refs.map((ref) => this.partition(ref)));
-    return oldestFirst(pages.flat());
+    return oldestFirst(await Promise.all(refs.map((ref) => this.partition(ref))));
   }
 
   /** By a key: the leases recorded under it before ids, and every lease of the ticket id its record names. */
-  async byKey(source: TicketSourceName, key: string): Promise<Lease[]> {
+  async byKey(source: TicketSourceName, key: string): Promise<LeaseList> {
     const [byKey, record] = await Promise.all([this.partition(ticketRef(source, key)), this.record(source, key)]);
-    const byId = record === undefined ? [] : await this.partition(ticketIdRef(source, record));
-    return oldestFirst([...byKey, ...byId]);
+    const byId = record === undefined ? [] : [await this.partition(ticketIdRef(source, record))];
+    return oldestFirst([byKey, ...byId]);
   }
 
   /** The ticket id a key's record names, if kube-lease recorded one. */
@@ -84,15 +97,15 @@ export class TicketIndex {
     return parsed.success ? parsed.data.ticketId : undefined;
   }
 
-  /** One partition's leases (anything else found there is not a lease, and skipped). */
-  private async partition(ref: string): Promise<Lease[]> {
+  /** One partition's leases (anything else found there is not a lease, and skipped), and the items it could not read. */
+  private async partition(ref: string): Promise<LeaseList> {
     const items = await queryItems(this.doc, this.tableName, { IndexName: TICKET_INDEX, KeyConditionExpression: 'ticketRef = :ref', ExpressionAttributeValues: { ':ref': ref } }, 1000);
-    return items.filter((item) => item.record === undefined).map((item) => fromItem(item));
+    return readLeaseItems(items.filter((item) => item.record === undefined));
   }
 }
 
-/** Leases found in several partitions, each once, oldest first. */
-function oldestFirst(leases: readonly Lease[]): Lease[] {
-  const byId = new Map(leases.map((l) => [l.id, l]));
-  return [...byId.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+/** Leases found in several partitions, each once, oldest first (and every item that could not be read, once). */
+function oldestFirst(lists: readonly LeaseList[]): LeaseList {
+  const { leases, unreadable } = joinLeaseLists(lists);
+  return { leases: [...leases].sort((a, b) => a.createdAt.localeCompare(b.createdAt)), unreadable };
 }

@@ -136,6 +136,14 @@ function summaryTable(report: AccessReport): string {
   return `<table class="summary" id="summary"><tbody>${rows.map(([key, label, value]) => `<tr><th>${e(label)}</th><td data-key="${key}">${e(value)}</td></tr>`).join('')}</tbody></table>`;
 }
 
+/** Lease items the report could not read: named (key and refused fields), so the report never reads as complete. */
+function unreadableWarning(report: AccessReport): string {
+  const items = report.unreadableLeaseItems;
+  if (items.length === 0) return '';
+  const list = items.map((u) => `<li><code>${e(u.pk)}</code> (${e(u.paths.join(', '))})</li>`).join('');
+  return `<p class="warn" id="unreadable">This report is incomplete: ${items.length} lease item(s) of the table could not be read (they do not match the lease schema). Whether they overlap the period, and what access they stand for, is not known.</p><ul class="warn">${list}</ul>\n`;
+}
+
 function denialTables(report: AccessReport): string {
   if (report.denials.length === 0) return '<p class="empty">No approval was denied in this period.</p>';
   const byCode = report.denialsByCode.map((d) => `<tr data-code="${e(d.code)}">${td(e(d.code))}${td(String(d.count), 'num')}</tr>`).join('');
@@ -178,7 +186,7 @@ export function renderHtmlReport(report: AccessReport): string {
 <h1>kube-lease access report</h1>
 <p class="meta">Period ${e(period)} (end excluded) · generated ${e(formatInstant(report.generatedAt))} UTC · times in UTC</p>
 <h2>Summary</h2>
-${summaryTable(report)}
+${unreadableWarning(report)}${summaryTable(report)}
 <h2>Timeline</h2>
 ${renderTimeline(report, (row) => days.get(row.leaseId))}
 <ul class="legend">${legend}</ul>

@@ -8,6 +8,7 @@ import { leaseIdFor } from '../../domain/names.js';
 import type { DenialCode } from '../../domain/decision.js';
 import { personLabel, ticketRefOf, type TicketSnapshot } from '../../domain/ticket.js';
 import { commentSafely } from '../lease-deps.js';
+import { wholeList } from '../unreadable-leases.js';
 import type { GrantAccessDeps, GrantOptions, GrantOutcome } from './grant-types.js';
 
 /**
@@ -17,7 +18,7 @@ import type { GrantAccessDeps, GrantOptions, GrantOutcome } from './grant-types.
  */
 export async function deny(deps: GrantAccessDeps, ticket: TicketSnapshot, code: DenialCode, reason: string, actor: string, options: GrantOptions): Promise<GrantOutcome> {
   const { leases, clock } = deps;
-  const ofTicket = options.ticketLeases ?? (await leases.listForTicketRef(ticket.source, ticketRefOf(ticket)));
+  const ofTicket = options.ticketLeases ?? wholeList(await leases.listForTicketRef(ticket.source, ticketRefOf(ticket)), `ticket ${ticket.key}`);
   // An on-call or break-glass request is an approval too: decided once, like a person's.
   const emergencyKind = asksBreakGlass(ticket, deps.catalog) ? 'break-glass' : acceptsOnCall(ticket, deps.catalog) ? 'on-call' : undefined;
   const emergency = emergencyKind === 'break-glass' ? breakGlassApprovalId(ticket.id) : emergencyKind === 'on-call' ? onCallApprovalId(ticket.id) : undefined;
@@ -106,7 +107,7 @@ async function refuse(deps: GrantAccessDeps, lease: Lease, ticket: TicketSnapsho
     code,
     reason,
   });
-  const ofTicket = options.ticketLeases ?? (await leases.listForTicketRef(ticket.source, ticketRefOf(ticket)));
+  const ofTicket = options.ticketLeases ?? wholeList(await leases.listForTicketRef(ticket.source, ticketRefOf(ticket)), `ticket ${ticket.key}`);
   await commentSafely(deps, ticket.source, ticket.key, deniedMessage(reason, ofTicket.filter((l) => OPEN_STATUSES.includes(l.status) && l.id !== lease.id)));
   return { kind: 'denied', code, reason };
 }

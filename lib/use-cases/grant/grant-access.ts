@@ -14,6 +14,7 @@ import { extend } from './extend.js';
 import type { GrantAccessDeps, GrantOptions, GrantOutcome } from './grant-types.js';
 import { provision } from './provision.js';
 import { ticketPatch } from '../lease-deps.js';
+import { wholeList } from '../unreadable-leases.js';
 
 export type { GrantAccessDeps, GrantOptions, GrantOutcome } from './grant-types.js';
 
@@ -36,7 +37,7 @@ export function makeGrantAccess(deps: GrantAccessDeps): (ticket: TicketSnapshot,
     const now = clock.now();
     // The ticket's leases (the webhook read them beside the ticket): what they used of its approval
     // never counts again, for a new lease or an extension.
-    const ofTicket = options.ticketLeases ?? (await leases.listForTicketRef(ticket.source, ticketRefOf(ticket)));
+    const ofTicket = options.ticketLeases ?? wholeList(await leases.listForTicketRef(ticket.source, ticketRefOf(ticket)), `ticket ${ticket.key}`);
     const known = { ...options, ticketLeases: ofTicket };
     const unspent = ticket.state === 'approved' && ticket.approval !== undefined ? unspentApproval(ticket.approval, ofTicket) : undefined;
     if (unspent?.kind === 'unknown') return deny(deps, ticket, 'approval-unverifiable', unspent.reason, actor, known);
