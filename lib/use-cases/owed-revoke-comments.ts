@@ -3,6 +3,7 @@ import { owedRevokeComment } from '../domain/owed-comments.js';
 import { describeError, KubeLeaseError } from '../errors.js';
 import type { OwedAnnouncements } from '../ports/owed-announcements.js';
 import type { OwedRevokeCommentDue, OwedRevokeComments } from '../ports/owed-revoke-comments.js';
+import type { OnQueueFinding } from '../ports/queue-findings.js';
 import { sourceOf } from '../ports/ticket-source.js';
 import { ANNOUNCE_HOLD_SECONDS } from './announce-grant.js';
 import type { LeaseDeps } from './lease-deps.js';
@@ -26,8 +27,8 @@ export type OwedRevokeOutcome =
 export interface OwedRevokes {
   /** Before a revoke's REVOKED write leaves its comment to `lease`'s holder: queued for the sweep (due once the hold has run out, plus a margin), so a holder that dies owing it cannot lose it. */
   queue(lease: Lease): Promise<void>;
-  /** Leases due at or before `now`. */
-  due(now: Date, limit: number): Promise<readonly OwedRevokeCommentDue[]>;
+  /** Leases due at or before `now` (items not the queue's: dropped and told to `onFinding`). */
+  due(now: Date, limit: number, onFinding?: OnQueueFinding): Promise<readonly OwedRevokeCommentDue[]>;
   /** The lease's owed revoke comment, if it has one whose hold has run out: taken over (one taker at a time), posted, cleared and dropped from the queue. */
   tell(leaseId: string): Promise<OwedRevokeOutcome>;
 }
@@ -94,7 +95,7 @@ export function makeOwedRevokes(
     async queue(lease) {
       if (lease.announceAt !== undefined) await comments.queue(lease.id, dueAfter(new Date(heldUntil(lease)).toISOString()));
     },
-    due: (now, limit) => comments.due(now, limit),
+    due: (now, limit, onFinding) => comments.due(now, limit, onFinding),
     async tell(leaseId) {
       const now = clock.now();
       const lease = await leases.get(leaseId);

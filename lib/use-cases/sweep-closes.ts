@@ -1,6 +1,7 @@
 import { OPEN_STATUSES } from '../domain/lease.js';
 import type { CloseMarks } from '../ports/close-marks.js';
 import type { LeaseStore } from '../ports/lease-store.js';
+import type { OnQueueFinding } from '../ports/queue-findings.js';
 import { CLOSE_MARK_MARGIN_SECONDS } from './grant/closed-meanwhile.js';
 import type { RevokeLeaseInput, RevokeOutcome } from './revoke-lease.js';
 
@@ -18,8 +19,14 @@ export interface SweepClosesDeps {
  * a ticket reopened and approved again: it stays. At most `batchSize` closes a run; one whose
  * revoke fails stays due for the next run. What it revoked (or found ended) is added to `counts`.
  */
-export async function sweepCloses(deps: SweepClosesDeps, now: Date, step: (what: string, work: () => Promise<void>) => Promise<void>, counts: { revoked: number; skipped: number }): Promise<void> {
-  for (const mark of await deps.closeMarks.due(now, deps.batchSize)) {
+export async function sweepCloses(
+  deps: SweepClosesDeps,
+  now: Date,
+  step: (what: string, work: () => Promise<void>) => Promise<void>,
+  counts: { revoked: number; skipped: number },
+  onFinding?: OnQueueFinding,
+): Promise<void> {
+  for (const mark of await deps.closeMarks.due(now, deps.batchSize, onFinding)) {
     await step(`finish the close of ticket ${mark.ticketKeys[0] ?? mark.ticketId}`, async () => {
       const before = Date.parse(mark.closedAt) + CLOSE_MARK_MARGIN_SECONDS * 1000;
       const ofTicket = await deps.leases.listForTicketRef(mark.source, { id: mark.ticketId, keys: mark.ticketKeys });

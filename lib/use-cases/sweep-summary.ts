@@ -18,6 +18,8 @@ export interface SweepSummary {
   readonly evidencePosted: number;
   /** Leases revoked early because the audit log showed no request through their bindings for their idle timeout. */
   readonly idleRevoked: number;
+  /** Queue items that were not their queue's (a table writer's: see QueueFinding), logged at error level and dropped. */
+  readonly malformedQueueItems: number;
   /** Whether the time budget ran out before every step was done (the next run continues). */
   readonly outOfTime: boolean;
 }
