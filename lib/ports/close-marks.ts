@@ -26,6 +26,8 @@ export interface CloseMarks {
   get(source: TicketSourceName, ticketId: string): Promise<CloseMark | undefined>;
   /** Marks due at or before `before`, earliest first, at most `limit`; items not the queue's are dropped and told to `onFinding`. */
   due(before: Date, limit: number, onFinding?: OnQueueFinding): Promise<readonly CloseMark[]>;
+  /** Due again at `dueAt` (a look that failed), unless the mark has left the queue or the ticket closed again since `mark` was read. */
+  postpone(mark: CloseMark, dueAt: Date): Promise<void>;
   /** Off the sweep's queue, unless the ticket closed again since `mark` was read (that close stays due). The mark itself stays until it expires. */
   done(mark: CloseMark): Promise<void>;
 }

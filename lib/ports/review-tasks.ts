@@ -42,6 +42,8 @@ export type ReviewTaskSystems = Readonly<Partial<Record<TicketSourceName, Review
 export interface ReviewDue {
   readonly leaseId: string;
   readonly dueAt: string;
+  /** Counted as unreviewed (see postponeReview). */
+  readonly overdue?: true;
 }
 
 /**

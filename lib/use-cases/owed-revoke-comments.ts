@@ -12,6 +12,8 @@ import type { LeaseDeps } from './lease-deps.js';
 export const REVOKE_COMMENT_MARGIN_SECONDS = 30;
 /** A revoke comment the ticket cannot take for this long after the revoke is given up on. */
 const GIVE_UP_SECONDS = 24 * 3600;
+/** A look that failed is tried again this much later. */
+const RETRY_AFTER_SECONDS = 60;
 
 /** What one look at an owed revoke comment came to. */
 export type OwedRevokeOutcome =
@@ -97,25 +99,36 @@ export function makeOwedRevokes(
     },
     due: (now, limit, onFinding) => comments.due(now, limit, onFinding),
     async tell(leaseId) {
-      const now = clock.now();
-      const lease = await leases.get(leaseId);
-      if (lease?.status !== 'REVOKED' || lease.revokeNote === undefined) {
-        await comments.drop(leaseId);
-        return 'nothing';
+      try {
+        return await tell(leaseId);
+      } catch (error) {
+        // Behind the rest of the queue: an item that fails every time (a lease item no read accepts) is never first in line for good.
+        await comments.postpone(leaseId, new Date(clock.now().getTime() + RETRY_AFTER_SECONDS * 1000)).catch(() => undefined);
+        throw error;
       }
-      if (lease.announceAt !== undefined && Date.parse(lease.announceAt) > now.getTime()) {
-        await comments.postpone(leaseId, dueAfter(lease.announceAt));
-        return 'held';
-      }
-      // A new hold: of two takers at once (two sweeps, a sweep and a revoke), one posts it.
-      const taken = await comments.take(leaseId, now.toISOString(), new Date(now.getTime() + ANNOUNCE_HOLD_SECONDS * 1000).toISOString());
-      if (taken?.revokeNote === undefined) return 'held';
-      // Built from the lease as revoked and the revoke's facts (never text read back from the table).
-      const text = owedRevokeComment(taken);
-      if (text !== undefined && (await post(taken, text)) === 'retry') return 'retry';
-      if (!(await deps.announcements.revokeTold(leaseId, taken.announceAt))) logger.warn('owed revoke comment cleared by another actor', { leaseId });
-      await comments.drop(leaseId);
-      return 'told';
     },
   };
+
+  /** One look at the lease's owed revoke comment (see OwedRevokes.tell). */
+  async function tell(leaseId: string): Promise<OwedRevokeOutcome> {
+    const now = clock.now();
+    const lease = await leases.get(leaseId);
+    if (lease?.status !== 'REVOKED' || lease.revokeNote === undefined) {
+      await comments.drop(leaseId);
+      return 'nothing';
+    }
+    if (lease.announceAt !== undefined && Date.parse(lease.announceAt) > now.getTime()) {
+      await comments.postpone(leaseId, dueAfter(lease.announceAt));
+      return 'held';
+    }
+    // A new hold: of two takers at once (two sweeps, a sweep and a revoke), one posts it.
+    const taken = await comments.take(leaseId, now.toISOString(), new Date(now.getTime() + ANNOUNCE_HOLD_SECONDS * 1000).toISOString());
+    if (taken?.revokeNote === undefined) return 'held';
+    // Built from the lease as revoked and the revoke's facts (never text read back from the table).
+    const text = owedRevokeComment(taken);
+    if (text !== undefined && (await post(taken, text)) === 'retry') return 'retry';
+    if (!(await deps.announcements.revokeTold(leaseId, taken.announceAt))) logger.warn('owed revoke comment cleared by another actor', { leaseId });
+    await comments.drop(leaseId);
+    return 'told';
+  }
 }

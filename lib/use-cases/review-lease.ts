@@ -198,7 +198,13 @@ export function makeReviewLease(deps: ReviewLeaseDeps): ReviewLease {
     async sweep(now, limit, step, onFinding) {
       for (const due of await records.dueReviews(now, limit, onFinding)) {
         await step(`look at the review of lease ${due.leaseId}`, async () => {
-          await look(due);
+          try {
+            await look(due);
+          } catch (error) {
+            // Behind the rest of the queue: an item that fails every time (a lease item no read accepts) is never first in line for good.
+            await records.postponeReview(due.leaseId, later(RETRY_SECONDS), due.overdue === true).catch(() => undefined);
+            throw error;
+          }
         });
       }
       await step('count unreviewed emergency leases', async () => {

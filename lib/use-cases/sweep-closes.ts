@@ -1,13 +1,16 @@
 import { OPEN_STATUSES } from '../domain/lease.js';
-import type { CloseMarks } from '../ports/close-marks.js';
+import type { CloseMark, CloseMarks } from '../ports/close-marks.js';
 import type { LeaseStore } from '../ports/lease-store.js';
 import type { OnQueueFinding } from '../ports/queue-findings.js';
 import { CLOSE_MARK_MARGIN_SECONDS } from './grant/closed-meanwhile.js';
 import type { RevokeLeaseInput, RevokeOutcome } from './revoke-lease.js';
 
+/** A close whose look failed is tried again this much later. */
+const RETRY_AFTER_SECONDS = 60;
+
 export interface SweepClosesDeps {
   readonly leases: Pick<LeaseStore, 'listForTicketRef'>;
-  readonly closeMarks: Pick<CloseMarks, 'due' | 'done'>;
+  readonly closeMarks: Pick<CloseMarks, 'due' | 'done' | 'postpone'>;
   readonly revokeLease: (input: RevokeLeaseInput) => Promise<RevokeOutcome>;
   readonly batchSize: number;
 }
@@ -17,7 +20,7 @@ export interface SweepClosesDeps {
  * leases are listed again and every one still open that its grant recorded before (or while) the
  * ticket closed is revoked early, then the mark leaves the queue. A lease recorded after that is of
  * a ticket reopened and approved again: it stays. At most `batchSize` closes a run; one whose
- * revoke fails stays due for the next run. What it revoked (or found ended) is added to `counts`.
+ * revoke fails is due again a minute later, behind the closes due before then. What it revoked (or found ended) is added to `counts`.
  */
 export async function sweepCloses(
   deps: SweepClosesDeps,
@@ -28,14 +31,25 @@ export async function sweepCloses(
 ): Promise<void> {
   for (const mark of await deps.closeMarks.due(now, deps.batchSize, onFinding)) {
     await step(`finish the close of ticket ${mark.ticketKeys[0] ?? mark.ticketId}`, async () => {
-      const before = Date.parse(mark.closedAt) + CLOSE_MARK_MARGIN_SECONDS * 1000;
-      const ofTicket = await deps.leases.listForTicketRef(mark.source, { id: mark.ticketId, keys: mark.ticketKeys });
-      for (const lease of ofTicket.filter((l) => OPEN_STATUSES.includes(l.status) && Date.parse(l.createdAt) <= before)) {
-        const outcome = await deps.revokeLease({ leaseId: lease.id, cause: 'early', actor: 'sweep', note: 'the ticket was closed while access was being granted' });
-        if (outcome.kind === 'revoked') counts.revoked += 1;
-        else counts.skipped += 1;
+      try {
+        await finish(deps, mark, counts);
+      } catch (error) {
+        // Behind the rest of the queue: a close that fails every time is never first in line for good.
+        await deps.closeMarks.postpone(mark, new Date(now.getTime() + RETRY_AFTER_SECONDS * 1000)).catch(() => undefined);
+        throw error;
       }
-      await deps.closeMarks.done(mark);
     });
   }
+}
+
+/** Revokes the ticket's leases the close should have ended, then takes the mark off the queue. */
+async function finish(deps: SweepClosesDeps, mark: CloseMark, counts: { revoked: number; skipped: number }): Promise<void> {
+  const before = Date.parse(mark.closedAt) + CLOSE_MARK_MARGIN_SECONDS * 1000;
+  const ofTicket = await deps.leases.listForTicketRef(mark.source, { id: mark.ticketId, keys: mark.ticketKeys });
+  for (const lease of ofTicket.filter((l) => OPEN_STATUSES.includes(l.status) && Date.parse(l.createdAt) <= before)) {
+    const outcome = await deps.revokeLease({ leaseId: lease.id, cause: 'early', actor: 'sweep', note: 'the ticket was closed while access was being granted' });
+    if (outcome.kind === 'revoked') counts.revoked += 1;
+    else counts.skipped += 1;
+  }
+  await deps.closeMarks.done(mark);
 }

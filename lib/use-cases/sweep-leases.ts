@@ -46,7 +46,7 @@ export interface SweepLeasesDeps extends LeaseDeps {
   /** Posts a revoke comment left to a grant announcement's holder that died owing it. */
   readonly owedRevokes: Pick<OwedRevokes, 'due' | 'tell'>;
   /** Closed tickets whose leases are listed again once the index has caught up (see close-ticket.ts). */
-  readonly closeMarks?: Pick<CloseMarks, 'due' | 'done'> | undefined;
+  readonly closeMarks?: Pick<CloseMarks, 'due' | 'done' | 'postpone'> | undefined;
   /** Activity evidence due for posting (absent: no cluster has an audit log). */
   readonly evidence?: { readonly store: EvidenceStore; readonly collect: (due: EvidenceDue) => Promise<EvidenceOutcome> } | undefined;
   /** Review tasks of emergency leases: opened, given their evidence, checked for done; unreviewed ones counted. */

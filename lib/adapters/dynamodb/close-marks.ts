@@ -85,6 +85,24 @@ export class DynamoDbCloseMarks implements CloseMarks {
     return readDue(this.doc, this.tableName, { name: 'close', status: CLOSE_DUE_STATUS, parse }, before, limit, onFinding);
   }
 
+  async postpone(mark: CloseMark, dueAt: Date): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: closeMarkKey(mark.source, mark.ticketId) },
+          UpdateExpression: 'SET dueAt = :dueAt',
+          ConditionExpression: 'closedAt = :closedAt AND #status = :status',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':closedAt': mark.closedAt, ':status': CLOSE_DUE_STATUS, ':dueAt': dueAt.toISOString() },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw storeError('UpdateItem', error);
+    }
+  }
+
   async done(mark: CloseMark): Promise<void> {
     try {
       await this.doc.send(

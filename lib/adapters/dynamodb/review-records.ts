@@ -146,7 +146,11 @@ export class DynamoDbReviewRecords implements ReviewRecords {
   /** Each item's lease from its own key; one that is not the queue's (a finding) leaves the index by its own key. */
   private async query(status: string, before: Date, limit: number, onFinding: OnQueueFinding | undefined): Promise<ReviewDue[]> {
     const kind = { key: reviewKey, record: REVIEW_RECORD };
-    return readDue(this.doc, this.tableName, { name: 'review', status, parse: (item) => queuedOf(kind, item) }, before, limit, onFinding);
+    const parse = (item: Record<string, unknown>): ReviewDue | undefined => {
+      const queued = queuedOf(kind, item);
+      return queued === undefined || status !== REVIEW_OVERDUE_STATUS ? queued : { ...queued, overdue: true };
+    };
+    return readDue(this.doc, this.tableName, { name: 'review', status, parse }, before, limit, onFinding);
   }
 
   private async get(leaseId: string): Promise<Lease | undefined> {
