@@ -1,6 +1,8 @@
 import type { ActivityEvidence, ActivitySummary, RequestCount, ReusedAuditId, SessionSeen, SessionsAtRevoke } from './activity.js';
 import type { Lease } from './lease.js';
 import { unreadableLines } from './activity-unreadable.js';
+import { COMMAND_CHARS } from './activity-text.js';
+import { oneLine, ownPhrase } from './own-words.js';
 
 /** The kinds of stream kube-lease looks for, as a ticket names them. */
 const STREAMS_LOOKED_FOR = 'exec, attach, port-forward, or WebSocket (upgraded) request through pods/proxy or services/proxy';
@@ -13,11 +15,13 @@ export function describeSession(s: SessionSeen): string {
   }
   const container = s.container === undefined ? '' : ` (container ${s.container})`;
   const flags = `, at ${s.at}${s.allowed ? '' : ', not opened'}${s.reusedAuditId === true ? ', under a reused audit ID' : ''}`;
-  const proxied = s.command === undefined ? '' : ` (${s.command})`;
+  // The subject's command line (or path) is its own text: one line, and an exec's quoted as JSON quotes it.
+  const said = s.command === undefined ? undefined : oneLine(s.command, COMMAND_CHARS);
+  const proxied = said === undefined ? '' : ` (${said})`;
   if (s.kind === 'proxy') return `WebSocket (upgraded request) through pods/proxy into pod ${s.namespace}/${s.pod}${proxied}${flags}`;
   if (s.kind === 'service-proxy') return `WebSocket (upgraded request) through services/proxy into service ${s.namespace}/${s.pod}${proxied}${flags} (a service, not a pod: the audit log does not say which pod served it, and kube-lease does not end it)`;
   const what = s.kind === 'portforward' ? 'port-forward' : s.kind;
-  const command = s.command === undefined ? '' : s.kind === 'portforward' ? `, ports ${s.command}` : `: "${s.command}"`;
+  const command = said === undefined ? '' : s.kind === 'portforward' ? `, ports ${said}` : `: ${JSON.stringify(said)}`;
   return `${what} into ${s.namespace}/${s.pod}${container}${command}${flags}`;
 }
 
@@ -36,8 +40,8 @@ function counts(rows: readonly RequestCount[]): string {
 export function sessionsLines(sessions: SessionsAtRevoke | undefined): string[] {
   if (sessions === undefined) return [];
   const u = sessions.unreadable;
-  const cut = u === undefined ? [] : 'error' in u ? [`Unreadable: the audit log could not be searched for events it cut off (${u.error}): a stream may be missing from what follows.`] : unreadableLines(u);
-  if (sessions.error !== undefined) return [`Open sessions: unknown: ${sessions.error}. The activity evidence follows on this ticket when the audit log can be read.`, ...cut];
+  const cut = u === undefined ? [] : 'error' in u ? [`Unreadable: the audit log could not be searched for events it cut off (${ownPhrase(u.error)}): a stream may be missing from what follows.`] : unreadableLines(u);
+  if (sessions.error !== undefined) return [`Open sessions: unknown: ${ownPhrase(sessions.error)}. The activity evidence follows on this ticket when the audit log can be read.`, ...cut];
   if (sessions.seen.length === 0) {
     const none = `Open sessions: the ${cut.length === 0 ? '' : 'readable '}audit log shows no ${STREAMS_LOOKED_FOR} through this lease up to ${sessions.at} (the log may lag; the activity evidence follows).`;
     return [...cut, none, ...reusedLine(sessions.reusedAuditIds)];
@@ -63,16 +67,18 @@ function podLines(pods: SessionsAtRevoke['pods']): string[] {
   const lines: string[] = [];
   for (const pod of pods) {
     const name = `pod ${pod.namespace}/${pod.pod}`;
+    // kube-lease's words, which may quote a PodDisruptionBudget's message: one line.
+    const why = pod.why === undefined ? undefined : oneLine(pod.why, 600);
     if (pod.outcome === 'evicted') {
-      const how = pod.controller !== undefined ? ` (its controller ${pod.controller} recreates it)` : pod.why !== undefined ? ` (${pod.why})` : '';
+      const how = pod.controller !== undefined ? ` (its controller ${pod.controller} recreates it)` : why !== undefined ? ` (${why})` : '';
       if (pod.mayRunUntil !== undefined) {
         lines.push(`Not known to be ended: ${name}: eviction accepted${how}, but its termination grace period is ${pod.graceSeconds ?? 'long'} s: the pod may run until ${pod.mayRunUntil}, and every stream into it with it. A person must check it.`);
         continue;
       }
       lines.push(`Ended: ${name} evicted${how}; every stream into it ends when its containers stop, within the pod's termination grace period.`);
     } else if (pod.outcome === 'deleted') lines.push(`Ended: ${name} deleted (its controller recreates it); every stream into it ends when its containers stop, within the pod's termination grace period.`);
-    else if (pod.outcome === 'gone') lines.push(`Ended: ${name} no longer runs${pod.why === undefined ? '' : ` (${pod.why})`}.`);
-    else lines.push(`Not ended: ${name} could not be ended: ${pod.why ?? 'unknown reason'}. Its streams may still be open; a person must check it.`);
+    else if (pod.outcome === 'gone') lines.push(`Ended: ${name} no longer runs${why === undefined ? '' : ` (${why})`}.`);
+    else lines.push(`Not ended: ${name} could not be ended: ${why ?? 'unknown reason'}. Its streams may still be open; a person must check it.`);
   }
   return lines;
 }
@@ -98,10 +104,10 @@ export function evidenceMessage(lease: Lease, e: ActivityEvidence, delaySeconds:
   // The bindings' subject in the cluster's record, when the lease item names another (quoted: the log's text).
   const who = e.subject === undefined ? `${lease.subject.kind} ${lease.subject.name}` : `${e.subject.kind} ${JSON.stringify(e.subject.name.slice(0, 120))}`;
   const head = `Activity during lease ${lease.id} by ${who} in ${lease.cluster}, ${e.from} – ${e.to}, from the cluster's audit log`;
-  if (e.summary === undefined || e.digest === undefined) return `${head}: could not be collected: ${e.error ?? 'unknown reason'}.`;
+  if (e.summary === undefined || e.digest === undefined) return `${head}: could not be collected: ${e.error === undefined ? 'unknown reason' : ownPhrase(e.error)}.`;
   return [
     `${head} (read at ${e.collectedAt}, ${delaySeconds < 120 ? `${delaySeconds} s` : `${Math.round(delaySeconds / 60)} min`} or more after the end; events the log received later are not included):`,
-    ...(e.findings === undefined || e.findings.length === 0 ? [] : ['Findings on the window:', ...e.findings.map((f) => `- ${f}`)]),
+    ...(e.findings === undefined || e.findings.length === 0 ? [] : ['Findings on the window:', ...e.findings.map((f) => `- ${oneLine(f, 100_000)}`)]),
     ...summaryLines(e.summary),
     ...(e.pods === undefined ? [] : ['Streams the audit log showed only after the revoke:', ...podLines(e.pods)]),
     `Evidence digest: ${e.digest} (of the window, the ${e.events} requests counted and this summary, as kept on the lease record).`,

@@ -2,6 +2,7 @@
  * On-call approval: a profile may accept "the requester is on call right now" (as PagerDuty says
  * it) as its approval. The domain only sees what the directory found; the reads live in an adapter.
  */
+import { oneLine } from './own-words.js';
 
 /** Every way a lease is approved: the one declaration (lease, audit events, CLI, report). */
 export const APPROVAL_KINDS = ['person', 'on-call', 'break-glass'] as const;
@@ -44,7 +45,7 @@ export function onCallApprovalId(ticketId: string): string {
 
 /** How an on-call approval is named where approvers are named (annotations, comments, audit `approver`). */
 export function onCallLabel(proof: OnCallProof): string {
-  const via = `${proof.via.type === 'schedule' ? 'schedule' : 'escalation policy'} ${proof.via.id}${proof.via.name ? ` "${proof.via.name}"` : ''}`;
+  const via = `${proof.via.type === 'schedule' ? 'schedule' : 'escalation policy'} ${proof.via.id}${proof.via.name ? ` ${JSON.stringify(oneLine(proof.via.name, 200))}` : ''}`;
   const incident = proof.incident === undefined ? '' : `, incident ${proof.incident.number ?? proof.incident.id} open on service ${proof.incident.serviceId}`;
   return `on call per PagerDuty (${proof.userEmail} as user ${proof.userId} on ${via}${proof.level === undefined ? '' : ` level ${proof.level}`}${incident}, checked ${proof.checkedAt})`;
 }

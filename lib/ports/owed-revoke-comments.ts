@@ -25,8 +25,9 @@ export interface OwedRevokeComments {
   drop(leaseId: string): Promise<void>;
   /**
    * Takes over the revoke comment a REVOKED lease still owes (`revokeNote`) once its hold has run out
-   * (`announceAt` at or before `now`, or absent): it is held until `until`. Returns the lease as
-   * stored, or undefined when nothing is owed any more or the hold has not run out (another taker).
+   * (`announceAt` at or before `now`, or absent; or later than `beyond`, an end no holder's hold can
+   * have): it is held until `until`. Returns the lease as stored, or undefined when nothing is owed
+   * any more or the hold has not run out (another taker).
    */
-  take(leaseId: string, now: string, until: string): Promise<Lease | undefined>;
+  take(leaseId: string, now: string, until: string, beyond?: string): Promise<Lease | undefined>;
 }

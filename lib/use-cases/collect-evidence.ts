@@ -7,6 +7,7 @@ import { evidenceMessage } from '../domain/activity-messages.js';
 import { leaseAuditFields } from '../domain/audit.js';
 import type { ActivityEvidence } from '../domain/activity.js';
 import { accessBeganAt, type Lease } from '../domain/lease.js';
+import { AUDIT_LOG_UNCONFIGURED } from '../domain/own-words.js';
 import { describeError, KubeLeaseError, publicReason } from '../errors.js';
 import type { ActivityLog } from '../ports/activity-log.js';
 import type { EvidenceDue, EvidenceStore } from '../ports/evidence-store.js';
@@ -65,7 +66,7 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
   async function read(lease: Lease, due: EvidenceDue): Promise<ActivityEvidence | Date | undefined> {
     const now = clock.now();
     const fallback = { collectedAt: now.toISOString(), from: accessBeganAt(lease), to: lease.revokedAt ?? due.dueAt };
-    if (!activity.configured(lease.cluster)) return { ...fallback, events: 0, error: 'the cluster\'s audit log is no longer configured' };
+    if (!activity.configured(lease.cluster)) return { ...fallback, events: 0, error: AUDIT_LOG_UNCONFIGURED };
     try {
       // From a little before anything the item says (a later start in the item only loses the create: a finding).
       const since = Math.min(Date.parse(accessBeganAt(lease)), Date.parse(lease.startsAt), Date.parse(lease.createdAt)) - LOOKBACK_MS;

@@ -43,13 +43,26 @@ export interface OwedRevokes {
  */
 export function announcementHeld(lease: Lease, now: Date): boolean {
   if (lease.grantNote === undefined || lease.announceAt === undefined) return false;
-  return heldUntil(lease) > now.getTime();
+  return heldUntil(lease, now) > now.getTime();
 }
 
-/** When the holder's time runs out at the latest: `announceAt`, or the ACTIVE write's own hold if that ends later. */
-function heldUntil(lease: Lease): number {
+/** How far the clocks of two kube-lease functions may be apart: a hold that ends later than its length from now, plus this, is no holder's. */
+export const HOLD_SKEW_SECONDS = 5;
+
+/**
+ * Whether `until` (an end of a hold) is one a holder can have: no hold lasts longer than
+ * ANNOUNCE_HOLD_SECONDS from the write that took it, so an end further out than that from `now` was
+ * written by something else (a table writer, a clock far off), and holds nothing back.
+ */
+export function holdPossible(until: number, now: Date): boolean {
+  return until <= now.getTime() + (ANNOUNCE_HOLD_SECONDS + HOLD_SKEW_SECONDS) * 1000;
+}
+
+/** When the holder's time runs out at the latest: `announceAt`, or the ACTIVE write's own hold if that ends later; 0 when that is no hold a holder can have. */
+function heldUntil(lease: Lease, now: Date): number {
   const written = [...lease.history].reverse().find((h) => h.to === 'ACTIVE' && h.from !== 'ACTIVE');
-  return Math.max(Date.parse(lease.announceAt ?? ''), written === undefined ? 0 : Date.parse(written.at) + ANNOUNCE_HOLD_SECONDS * 1000);
+  const until = Math.max(Date.parse(lease.announceAt ?? ''), written === undefined ? 0 : Date.parse(written.at) + ANNOUNCE_HOLD_SECONDS * 1000);
+  return holdPossible(until, now) ? until : 0;
 }
 
 /** How long a revoke waits for a grant announcement in flight (its holder posting it), so that the revoke's comment comes last. */
@@ -95,7 +108,8 @@ export function makeOwedRevokes(
 
   return {
     async queue(lease) {
-      if (lease.announceAt !== undefined) await comments.queue(lease.id, dueAfter(new Date(heldUntil(lease)).toISOString()));
+      const until = heldUntil(lease, clock.now());
+      if (lease.announceAt !== undefined) await comments.queue(lease.id, dueAfter(new Date(until === 0 ? clock.now().getTime() : until).toISOString()));
     },
     due: (now, limit, onFinding) => comments.due(now, limit, onFinding),
     async tell(leaseId) {
@@ -117,12 +131,13 @@ export function makeOwedRevokes(
       await comments.drop(leaseId);
       return 'nothing';
     }
-    if (lease.announceAt !== undefined && Date.parse(lease.announceAt) > now.getTime()) {
+    if (lease.announceAt !== undefined && Date.parse(lease.announceAt) > now.getTime() && holdPossible(Date.parse(lease.announceAt), now)) {
       await comments.postpone(leaseId, dueAfter(lease.announceAt));
       return 'held';
     }
     // A new hold: of two takers at once (two sweeps, a sweep and a revoke), one posts it.
-    const taken = await comments.take(leaseId, now.toISOString(), new Date(now.getTime() + ANNOUNCE_HOLD_SECONDS * 1000).toISOString());
+    const beyond = new Date(now.getTime() + (ANNOUNCE_HOLD_SECONDS + HOLD_SKEW_SECONDS) * 1000).toISOString();
+    const taken = await comments.take(leaseId, now.toISOString(), new Date(now.getTime() + ANNOUNCE_HOLD_SECONDS * 1000).toISOString(), beyond);
     if (taken?.revokeNote === undefined) return 'held';
     // Built from the lease as revoked and the revoke's facts (never text read back from the table).
     const text = owedRevokeComment(taken);

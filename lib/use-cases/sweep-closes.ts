@@ -47,7 +47,7 @@ async function finish(deps: SweepClosesDeps, mark: CloseMark, counts: { revoked:
   const before = Date.parse(mark.closedAt) + CLOSE_MARK_MARGIN_SECONDS * 1000;
   const ofTicket = await deps.leases.listForTicketRef(mark.source, { id: mark.ticketId, keys: mark.ticketKeys });
   for (const lease of ofTicket.filter((l) => OPEN_STATUSES.includes(l.status) && Date.parse(l.createdAt) <= before)) {
-    const outcome = await deps.revokeLease({ leaseId: lease.id, cause: 'early', actor: 'sweep', note: 'the ticket was closed while access was being granted' });
+    const outcome = await deps.revokeLease({ leaseId: lease.id, cause: 'early', actor: 'sweep', note: `the ticket was closed at ${mark.closedAt}; found open by the sweep's second look at the close` });
     if (outcome.kind === 'revoked') counts.revoked += 1;
     else counts.skipped += 1;
   }

@@ -1,6 +1,7 @@
 import { DEFAULT_ACCESS_CHECK } from '../domain/catalog.js';
 import type { AccessVerification, Lease } from '../domain/lease.js';
-import { ClusterError, describeError, KubeLeaseError } from '../errors.js';
+import { reviewFailure } from '../domain/own-words.js';
+import { describeError } from '../errors.js';
 import type { LeaseDeps } from './lease-deps.js';
 
 /**
@@ -47,9 +48,3 @@ export async function verifyAccess(
   }
 }
 
-/** Why a review could not be made, in words fit for a ticket (never the backend's own text). */
-function reviewFailure(error: unknown): string {
-  if (error instanceof ClusterError && error.statusCode === 403) return 'kube-lease may not ask it (403): apply the RBAC that npm run rbac prints';
-  if (error instanceof KubeLeaseError && error.retryable) return 'the cluster was unavailable';
-  return error instanceof ClusterError && error.statusCode !== undefined ? `the cluster refused the review (${error.statusCode})` : 'the review failed';
-}

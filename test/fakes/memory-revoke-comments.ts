@@ -9,10 +9,10 @@ export class MemoryOwedRevokeComments extends MemoryLeaseQueue<keyof OwedRevokeC
     super();
   }
 
-  async take(leaseId: string, now: string, until: string): Promise<Lease | undefined> {
+  async take(leaseId: string, now: string, until: string, beyond?: string): Promise<Lease | undefined> {
     this.enter('take');
     const stored = this.leases.all().find((l) => l.id === leaseId);
-    if (stored?.status !== 'REVOKED' || stored.revokeNote === undefined || (stored.announceAt !== undefined && stored.announceAt > now)) return undefined;
+    if (stored?.status !== 'REVOKED' || stored.revokeNote === undefined || (stored.announceAt !== undefined && stored.announceAt > now && (beyond === undefined || stored.announceAt <= beyond))) return undefined;
     const taken: Lease = { ...stored, announceAt: until };
     this.leases.replace(taken);
     return structuredClone(taken);

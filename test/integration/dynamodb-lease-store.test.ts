@@ -6,6 +6,9 @@ import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/local/em
 import { LeaseStoreError } from '../../lib/errors.js';
 import { leaseFixture as lease } from '../support/lease-fixture.js';
 
+/** A transition's time, as kube-lease's clock writes it. */
+const NOW = '2026-01-01T00:30:00.000Z';
+
 describe('DynamoDbLeaseStore (dynalite)', () => {
   let dynamo: EmbeddedDynamoDb;
   let store: DynamoDbLeaseStore;
@@ -31,19 +34,19 @@ describe('DynamoDbLeaseStore (dynalite)', () => {
   it('transitions by compare-and-swap: a stale copy loses and sees the current state', async () => {
     const created = lease('aaaaaaaaaaaaaaaaaaa2', '2026-01-01T01:00:00.000Z');
     await store.create(created);
-    const moved = await store.transition(created, 'ACTIVE', { at: 'now', from: 'PENDING', to: 'ACTIVE', by: 'test' });
+    const moved = await store.transition(created, 'ACTIVE', { at: NOW, from: 'PENDING', to: 'ACTIVE', by: 'test' });
     expect(moved.ok).toBe(true);
     expect(moved.ok ? moved.lease.version : 0).toBe(2);
     expect(moved.ok ? moved.lease.history.map((h) => h.to) : []).toEqual(['PENDING', 'ACTIVE']);
 
-    const stale = await store.transition(created, 'FAILED', { at: 'now', from: 'PENDING', to: 'FAILED', by: 'test' }, { failureReason: 'x' });
+    const stale = await store.transition(created, 'FAILED', { at: NOW, from: 'PENDING', to: 'FAILED', by: 'test' }, { failureReason: 'x' });
     expect(stale.ok).toBe(false);
     expect(stale.ok ? undefined : stale.current?.status).toBe('ACTIVE');
   });
 
   it('refuses transitions the state machine does not allow', async () => {
     const revoked = lease('aaaaaaaaaaaaaaaaaaa3', '2026-01-01T01:00:00.000Z', 'REVOKED');
-    await expect(store.transition(revoked, 'ACTIVE', { at: 'now', from: 'REVOKED', to: 'ACTIVE', by: 'test' })).rejects.toBeInstanceOf(LeaseStoreError);
+    await expect(store.transition(revoked, 'ACTIVE', { at: NOW, from: 'REVOKED', to: 'ACTIVE', by: 'test' })).rejects.toBeInstanceOf(LeaseStoreError);
   });
 
   it('lists only leases of a status that are due, oldest first, through the index', async () => {
@@ -51,7 +54,7 @@ describe('DynamoDbLeaseStore (dynalite)', () => {
     for (const [i, hour] of [[1, '03'], [2, '01'], [3, '05'], [4, '02']] as const) {
       const l = lease(`${base}0${i}`, `2030-01-01T${hour}:00:00.000Z`);
       await store.create(l);
-      if (i !== 4) await store.transition(l, 'ACTIVE', { at: 'now', from: 'PENDING', to: 'ACTIVE', by: 'test' });
+      if (i !== 4) await store.transition(l, 'ACTIVE', { at: NOW, from: 'PENDING', to: 'ACTIVE', by: 'test' });
     }
     // Earlier tests left one ACTIVE lease expiring in 2026: it is due too, and comes first.
     const due = await store.listDue('ACTIVE', new Date('2030-01-01T04:00:00.000Z'), 10);
@@ -78,7 +81,7 @@ describe('DynamoDbLeaseStore (dynalite)', () => {
 
   it('records a denial under the approval\'s lease id: that approval can never create a lease', async () => {
     const l = lease('dddddddddddddddddddd', '2026-01-01T01:00:00.000Z');
-    const denial = { leaseId: l.id, idempotencyKey: l.idempotencyKey, source: l.source, ticketKey: l.ticketKey, code: 'changed-after-approval', reason: 'edited', at: 'now', by: 'test' };
+    const denial = { leaseId: l.id, idempotencyKey: l.idempotencyKey, source: l.source, ticketKey: l.ticketKey, code: 'changed-after-approval', reason: 'edited', at: NOW, by: 'test' };
     expect(await store.recordDenial(denial)).toBe(true);
     expect(await store.recordDenial({ ...denial, code: 'other' })).toBe(false);
     expect(await store.create(l)).toEqual({ created: false, denied: denial });
@@ -94,7 +97,7 @@ describe('DynamoDbLeaseStore (dynalite)', () => {
     const extendedLease = lease('abababababababab0001', '2030-01-01T01:00:00.000Z');
     await store.create(extendedLease);
     const approval = lease('abababababababab0002', '2030-01-01T01:00:00.000Z');
-    const denial = { leaseId: approval.id, idempotencyKey: approval.idempotencyKey, source: approval.source, ticketKey: approval.ticketKey, code: 'x', reason: 'y', at: 'now', by: 'test' };
+    const denial = { leaseId: approval.id, idempotencyKey: approval.idempotencyKey, source: approval.source, ticketKey: approval.ticketKey, code: 'x', reason: 'y', at: NOW, by: 'test' };
     // Extension first: a later denial, or a lease of that approval, is refused.
     expect(await store.claimApproval(approval.id, approval.idempotencyKey, extendedLease.id)).toEqual({ kind: 'claimed' });
     expect(await store.claimApproval(approval.id, approval.idempotencyKey, extendedLease.id)).toEqual({ kind: 'held', leaseId: extendedLease.id });
@@ -115,7 +118,7 @@ describe('DynamoDbLeaseStore (dynalite)', () => {
     expect(await store.reservePlace(first, 1)).toEqual({ ok: true });
     expect(await store.reservePlace(first, 1)).toEqual({ ok: true });
     expect(await store.reservePlace(second, 1)).toEqual({ ok: false, held: 1 });
-    await store.transition(first, 'FAILED', { at: 'now', from: 'PENDING', to: 'FAILED', by: 'test' });
+    await store.transition(first, 'FAILED', { at: NOW, from: 'PENDING', to: 'FAILED', by: 'test' });
     expect(await store.reservePlace(second, 1)).toEqual({ ok: true });
     // A place held by a lease that ended without giving it back (crash between the two writes).
     const doc = DynamoDBDocumentClient.from(dynamo.client);

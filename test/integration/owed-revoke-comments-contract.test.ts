@@ -97,6 +97,20 @@ describe.each(stores)('OwedRevokeComments contract: %s', (_name, open) => {
     expect([stored?.revokeNote, stored?.announceAt, stored?.version]).toEqual([undefined, undefined, lease.version]);
   });
 
+  it('takes an owed comment whose hold ends beyond `beyond` (no holder has such a hold), and keeps one held within it', async () => {
+    // Prepare: a table writer pushed the hold out to 2999; another lease is held as a holder holds.
+    const { leases, comments } = await open();
+    const forged = await leases.transition(await activeLease(leases, 'r0000000000000000010'), 'REVOKED', revokeEntry(), { revokedAt: HELD, revokeCause: 'early', announceAt: '2999-01-01T00:00:00.000Z', revokeNote: NOTE });
+    const held = await revokedOwing(leases, 'r0000000000000000011');
+    // Act
+    const fromForged = await comments.take('r0000000000000000010', '2026-01-01T00:01:00.000Z', '2026-01-01T00:02:00.000Z', '2026-01-01T00:02:05.000Z');
+    const fromHeld = await comments.take(held.id, '2026-01-01T00:01:00.000Z', '2026-01-01T00:02:00.000Z', '2026-01-01T00:02:05.000Z');
+    // Assess
+    expect(forged.ok).toBe(true);
+    expect(fromForged).toMatchObject({ revokeNote: NOTE, announceAt: '2026-01-01T00:02:00.000Z' });
+    expect(fromHeld).toBeUndefined();
+  });
+
   it('takes an owed comment whose holder settled before the revoke wrote it (no hold left), and nothing from a lease that owes none', async () => {
     // Prepare
     const { leases, comments } = await open();

@@ -25,9 +25,9 @@ describe('activitySpan', () => {
   });
 
   it('survives the lease table: the stored span keeps the evidence digest it was sealed with', () => {
-    // Prepare: evidence whose summary carries the span, as collect-evidence stores it.
+    // Prepare: evidence whose summary carries the span, as collect-evidence stores it (its own times by toISOString, the span as the audit log stamped it).
     const summary = { requests: 1, byRequest: [{ verb: 'get', resource: 'pods', namespace: 'payments', count: 1 }], sessions: [], secretsRead: [], denied: [], omitted: 0, firstAt: '2026-11-03T10:05:00Z', lastAt: '2026-11-03T10:05:00Z' };
-    const window = { collectedAt: '2026-11-03T12:10:00Z', from: '2026-11-03T10:00:00Z', to: '2026-11-03T12:00:00Z', events: 2 };
+    const window = { collectedAt: '2026-11-03T12:10:00.000Z', from: '2026-11-03T10:00:00.000Z', to: '2026-11-03T12:00:00.000Z', events: 2 };
     const lease = { ...leaseFixture('e0000000000000000001', '2026-11-03T12:00:00.000Z', 'REVOKED'), evidence: { ...window, summary, digest: evidenceDigest({ ...window, summary }) } };
     // Act
     const read = fromItem(toItem(lease));

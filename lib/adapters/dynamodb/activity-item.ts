@@ -1,69 +1,76 @@
 import * as z from 'zod';
 import { STREAM_KINDS } from '../../domain/activity.js';
 import { EVIDENCE_MAC_ALGORITHM } from '../../domain/evidence-digest.js';
+import { COMMAND_CHARS } from '../../domain/activity-text.js';
+import { auditTime, controllerName, labelName, objectName, outsideText, ownError, storedTime, streamTarget } from './stored-text.js';
 
 /* The schemas of what a lease item records of its subject's activity: the streams at revoke and the evidence. */
 
 const session = z.object({
   kind: z.enum([...STREAM_KINDS, 'service-proxy']),
-  namespace: z.string(),
-  pod: z.string(),
-  container: z.string().optional(),
-  command: z.string().optional(),
-  at: z.string(),
+  namespace: labelName,
+  pod: streamTarget,
+  container: objectName.optional(),
+  // The subject's command line or proxied path, cleaned by commandText when written: one line, bounded.
+  command: outsideText(COMMAND_CHARS).optional(),
+  at: auditTime,
   allowed: z.boolean(),
   reusedAuditId: z.literal(true).optional(),
   cutOff: z.literal(true).optional(),
 });
 const unreadable = z.object({ count: z.number().int(), complete: z.boolean() });
 const sessionPod = z.object({
-  namespace: z.string(),
-  pod: z.string(),
+  namespace: labelName,
+  pod: streamTarget,
   outcome: z.enum(['evicted', 'deleted', 'gone', 'kept']),
-  why: z.string().optional(),
-  controller: z.string().optional(),
-  mayRunUntil: z.string().optional(),
+  // kube-lease's sentence, which may quote a PodDisruptionBudget's message (clipped to 200 characters): one line.
+  why: outsideText(600).optional(),
+  controller: controllerName.optional(),
+  mayRunUntil: storedTime.optional(),
   graceSeconds: z.number().optional(),
 });
-const reusedAuditId = z.object({ id: z.string(), requests: z.number().int() });
-const requestCount = z.object({ verb: z.string(), resource: z.string(), namespace: z.string(), count: z.number().int() });
+// The summary's rows are the audit log's text, cleaned when written: read as single lines (unchanged when they are: the digest covers them).
+const reusedAuditId = z.object({ id: outsideText(64), requests: z.number().int() });
+const requestCount = z.object({ verb: outsideText(300), resource: outsideText(300), namespace: outsideText(300), count: z.number().int() });
 const summary = z.object({
   requests: z.number().int(),
   byRequest: z.array(requestCount),
   sessions: z.array(session),
-  secretsRead: z.array(z.object({ namespace: z.string(), name: z.string(), verb: z.string(), count: z.number().int() })),
+  secretsRead: z.array(z.object({ namespace: outsideText(300), name: outsideText(300), verb: outsideText(300), count: z.number().int() })),
   denied: z.array(requestCount),
   omitted: z.number().int(),
   elsewhere: z.number().int().optional(),
   reusedAuditIds: z.array(reusedAuditId).optional(),
-  firstAt: z.string().optional(),
-  lastAt: z.string().optional(),
+  firstAt: auditTime.optional(),
+  lastAt: auditTime.optional(),
   unreadable: unreadable.optional(),
 });
 
 /** The streams found (and pods ended) at revoke. */
 export const sessionsSchema = z.object({
-  at: z.string(),
+  at: storedTime,
   seen: z.array(session),
   pods: z.array(sessionPod),
-  error: z.string().optional(),
+  error: ownError.optional(),
   omitted: z.number().int().optional(),
   reusedAuditIds: z.array(reusedAuditId).optional(),
-  unreadable: z.union([unreadable, z.object({ error: z.string() })]).optional(),
+  unreadable: z.union([unreadable, z.object({ error: ownError })]).optional(),
 });
 
 /** The activity evidence, with its seal. */
 export const evidenceSchema = z.object({
-  collectedAt: z.string(),
-  from: z.string(),
-  to: z.string(),
+  collectedAt: storedTime,
+  from: storedTime,
+  to: storedTime,
   events: z.number().int(),
   summary: summary.optional(),
-  findings: z.array(z.string()).optional(),
-  subject: z.object({ kind: z.enum(['User', 'Group']), name: z.string() }).optional(),
+  // kube-lease's sentences, naming bindings and subjects: one line (never clipped: the digest covers them).
+  findings: z.array(outsideText(100_000)).optional(),
+  // The subject in the cluster's record of the bindings (the log's text): one line.
+  subject: z.object({ kind: z.enum(['User', 'Group']), name: outsideText(300) }).optional(),
   digest: z.string().optional(),
   mac: z.object({ algorithm: z.literal(EVIDENCE_MAC_ALGORITHM), keyId: z.string(), mac: z.string() }).optional(),
   pods: z.array(sessionPod).optional(),
-  error: z.string().optional(),
-  postedAt: z.string().optional(),
+  error: ownError.optional(),
+  postedAt: storedTime.optional(),
 });

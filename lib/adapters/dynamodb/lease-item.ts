@@ -3,24 +3,29 @@ import { LEASE_STATUSES, REVOKE_CAUSES, type Lease } from '../../domain/lease.js
 import { TICKET_SOURCES, type Person } from '../../domain/ticket.js';
 import { APPROVAL_KINDS } from '../../domain/on-call.js';
 import { STREAM_KINDS } from '../../domain/activity.js';
+import { LABEL_VALUE } from '../../domain/names.js';
 import { BINDING_PATH, GRANT_NOTES, type GrantNote, type RevokeFacts } from '../../domain/owed-notes.js';
 import { reviewTaskSchema } from './review-item.js';
 import { evidenceSchema, sessionsSchema } from './activity-item.js';
+import { accessCheck, labelName, leaseIds, objectName, outsideText, ownError, roleName, storedTime, subjectName } from './stored-text.js';
 
 const status = z.enum(LEASE_STATUSES);
 const isGrantNote = (code: string): code is GrantNote => (GRANT_NOTES as readonly string[]).includes(code);
 const person = z.object({ id: z.string(), email: z.string().optional(), displayName: z.string().optional() });
+/** An approver as a comment names them: the ticket system's text, one line (see stored-text.ts). */
+const approver = z.object({ id: outsideText(256), email: outsideText(256).optional(), displayName: outsideText(256).optional() });
 
 const verification = z.object({
-  at: z.string(),
-  answers: z.array(z.object({ namespace: z.string(), allowed: z.boolean(), reason: z.string().optional(), otherLeases: z.array(z.string()).optional() })),
-  error: z.string().optional(),
+  at: storedTime,
+  answers: z.array(z.object({ namespace: labelName, allowed: z.boolean(), reason: outsideText(300).optional(), otherLeases: leaseIds.optional() })),
+  error: ownError.optional(),
 });
 
 /** Schema of a lease item as stored; items are checked on every read so a hand-edited item cannot confuse us. */
 export const leaseItemSchema = z.object({
   pk: z.string(),
-  id: z.string(),
+  // The lease's label value on its bindings (names.ts): what its comments name it by.
+  id: z.string().regex(LABEL_VALUE, 'not a lease id as kube-lease writes it'),
   idempotencyKey: z.string(),
   source: z.enum(TICKET_SOURCES),
   ticketId: z.string().optional(),
@@ -28,38 +33,39 @@ export const leaseItemSchema = z.object({
   ticketRef: z.string(),
   ticketUrl: z.string(),
   requester: person,
-  approvers: z.array(person).min(1),
+  approvers: z.array(approver).min(1),
   approvals: z.array(z.string()).min(1),
   approvalRecords: z.array(z.string()).optional(),
   approvalKind: z.enum(APPROVAL_KINDS).optional(),
   onCall: z
     .object({
-      userId: z.string(),
-      userEmail: z.string(),
-      via: z.object({ type: z.enum(['escalation_policy', 'schedule']), id: z.string(), name: z.string().optional() }),
+      userId: outsideText(64),
+      userEmail: outsideText(256),
+      via: z.object({ type: z.enum(['escalation_policy', 'schedule']), id: outsideText(64), name: outsideText(200).optional() }),
       level: z.number().int().optional(),
-      incident: z.object({ id: z.string(), serviceId: z.string(), number: z.number().int().optional() }).optional(),
-      checkedAt: z.string(),
+      incident: z.object({ id: outsideText(64), serviceId: outsideText(64), number: z.number().int().optional() }).optional(),
+      checkedAt: outsideText(64),
     })
     .optional(),
-  subject: z.object({ kind: z.enum(['User', 'Group']), name: z.string() }),
+  // Names and times a comment says (and the revoke acts on) are as kube-lease writes them, or the item is unreadable (stored-text.ts).
+  subject: z.object({ kind: z.enum(['User', 'Group']), name: subjectName }),
   profile: z.string(),
-  cluster: z.string(),
-  namespaces: z.array(z.string()),
-  roleRef: z.object({ kind: z.enum(['Role', 'ClusterRole']), name: z.string() }),
+  cluster: labelName,
+  namespaces: z.array(labelName),
+  roleRef: z.object({ kind: z.enum(['Role', 'ClusterRole']), name: roleName }),
   reason: z.string(),
-  createdAt: z.string(),
-  startsAt: z.string(),
-  expiresAt: z.string(),
+  createdAt: storedTime,
+  startsAt: storedTime,
+  expiresAt: storedTime,
   dueAt: z.string(),
   requesterRef: z.string().optional(),
   windowEnd: z.string().optional(),
   status,
-  bindings: z.array(z.object({ namespace: z.string(), name: z.string() })),
+  bindings: z.array(z.object({ namespace: labelName, name: objectName })),
   scheduleName: z.string(),
   history: z.array(
     z.object({
-      at: z.string(),
+      at: storedTime,
       from: status.nullable(),
       to: status,
       by: z.string(),
@@ -67,16 +73,17 @@ export const leaseItemSchema = z.object({
     }),
   ),
   version: z.number().int(),
-  failureReason: z.string().optional(),
-  revokedAt: z.string().optional(),
+  // kube-lease's words, which may quote the ticket: one line when a comment repeats it.
+  failureReason: outsideText(2000).optional(),
+  revokedAt: storedTime.optional(),
   revokeCause: z.enum(REVOKE_CAUSES).optional(),
-  revokeRequested: z.object({ at: z.string(), cause: z.enum(REVOKE_CAUSES), by: z.string(), reason: z.string() }).optional(),
+  revokeRequested: z.object({ at: storedTime, cause: z.enum(REVOKE_CAUSES), by: z.string(), reason: z.string() }).optional(),
   dryRun: z.boolean().optional(),
   deferredReason: z.string().optional(),
-  accessCheck: z.object({ verb: z.string(), resource: z.string(), group: z.string(), subresource: z.string().optional() }).optional(),
+  accessCheck: accessCheck.optional(),
   // Codes, never text (one kube-lease does not know says nothing). An item stored before them holds the lines as text: owed still, but nothing of it is said.
   grantNote: z.union([z.array(z.string()).transform((codes) => codes.filter(isGrantNote)), z.string().transform((): GrantNote[] => [])]).optional(),
-  announceAt: z.string().optional(),
+  announceAt: storedTime.optional(),
   // Facts, never text. An item stored before them holds the comment as text: owed still, rebuilt from the lease (the bindings left untouched not known).
   // Bindings that are not all Kubernetes names read as not known (the comment then names none).
   revokeNote: z.union([z.object({ untouched: z.array(z.string()).optional().transform((list) => (list?.every((b) => BINDING_PATH.test(b)) === true ? list : undefined)), evidence: z.boolean() }), z.string().transform((): RevokeFacts => ({ evidence: false }))]).optional(),
@@ -84,7 +91,7 @@ export const leaseItemSchema = z.object({
   endSessions: z.boolean().optional(),
   endStreams: z.array(z.enum(STREAM_KINDS)).optional(),
   podsPerController: z.number().int().optional(),
-  idle: z.object({ timeout: z.number().int().positive(), checkAt: z.string(), readTo: z.string().optional(), lastRequestAt: z.string().optional() }).optional(),
+  idle: z.object({ timeout: z.number().int().positive(), checkAt: storedTime, readTo: storedTime.optional(), lastRequestAt: storedTime.optional() }).optional(),
   sessions: sessionsSchema.optional(),
   evidence: evidenceSchema.optional(),
   review: reviewTaskSchema.optional(),

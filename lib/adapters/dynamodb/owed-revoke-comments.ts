@@ -38,16 +38,16 @@ export class DynamoDbOwedRevokeComments implements OwedRevokeComments {
     return this.queued.drop(leaseId);
   }
 
-  async take(leaseId: string, now: string, until: string): Promise<Lease | undefined> {
+  async take(leaseId: string, now: string, until: string, beyond?: string): Promise<Lease | undefined> {
     try {
       const result = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: leaseKey(leaseId) },
           UpdateExpression: 'SET #announceAt = :until',
-          ConditionExpression: '#status = :revoked AND attribute_exists(#revokeNote) AND (attribute_not_exists(#announceAt) OR #announceAt <= :now)',
+          ConditionExpression: `#status = :revoked AND attribute_exists(#revokeNote) AND (attribute_not_exists(#announceAt) OR #announceAt <= :now${beyond === undefined ? '' : ' OR #announceAt > :beyond'})`,
           ExpressionAttributeNames: { '#announceAt': 'announceAt', '#status': 'status', '#revokeNote': 'revokeNote' },
-          ExpressionAttributeValues: { ':until': until, ':revoked': 'REVOKED', ':now': now },
+          ExpressionAttributeValues: { ':until': until, ':revoked': 'REVOKED', ':now': now, ...(beyond === undefined ? {} : { ':beyond': beyond }) },
           ReturnValues: 'ALL_NEW',
         }),
       );
