@@ -4,6 +4,7 @@ import { CLOSE_DUE_STATUS, DynamoDbCloseMarks, closeMarkKey } from '../../lib/ad
 import { DynamoDbEvidenceStore } from '../../lib/adapters/dynamodb/evidence-records.js';
 import { EVIDENCE_DUE_STATUS, REVOKE_COMMENT_DUE_STATUS, evidenceKey, revokeCommentKey } from '../../lib/adapters/dynamodb/lease-item.js';
 import { ensureLeaseTable } from '../../lib/adapters/dynamodb/lease-table.js';
+import { queuedOf, readDue } from '../../lib/adapters/dynamodb/lease-queue.js';
 import { DynamoDbOwedRevokeComments } from '../../lib/adapters/dynamodb/owed-revoke-comments.js';
 import { REVIEW_DUE_STATUS, REVIEW_OVERDUE_STATUS, REVIEW_RECORD, reviewKey } from '../../lib/adapters/dynamodb/review-item.js';
 import { DynamoDbReviewRecords } from '../../lib/adapters/dynamodb/review-records.js';
@@ -39,7 +40,7 @@ async function table(): Promise<string> {
   return `findings-${tables}`;
 }
 const put = (tableName: string, item: Record<string, unknown>) => doc.send(new PutCommand({ TableName: tableName, Item: item }));
-const read = async (tableName: string, pk: string) => (await doc.send(new GetCommand({ TableName: tableName, Key: { pk }, ConsistentRead: true }))).Item;
+const stored = async (tableName: string, pk: string) => (await doc.send(new GetCommand({ TableName: tableName, Key: { pk }, ConsistentRead: true }))).Item;
 
 /** Plants LIMIT items due long ago on `status`: `planted(i)` gives each one's key and body. */
 async function plant(tableName: string, status: string, planted: (i: number) => Record<string, unknown> & { pk: string }): Promise<string[]> {
@@ -64,7 +65,7 @@ describe('queue findings: items whose key and body disagree are dropped by their
     // Assess: the read names leases by the items' own keys; the planted ones never, and they are gone.
     expect(await store.due(NOW, LIMIT, (f) => findings.push(f))).toEqual([{ leaseId: REAL, dueAt: '2026-01-01T00:30:00.000Z' }]);
     expect(byKey(findings)).toEqual(keys.map((key) => ({ queue: 'evidence', key, dropped: true })));
-    for (const key of keys) expect(await read(tableName, key)).toBeUndefined();
+    for (const key of keys) expect(await stored(tableName, key)).toBeUndefined();
     expect(await store.due(NOW, LIMIT, () => findings.push({ queue: 'again', key: '', dropped: false }))).toHaveLength(1);
     expect(findings).toHaveLength(LIMIT);
   });
@@ -77,9 +78,9 @@ describe('queue findings: items whose key and body disagree are dropped by their
     const findings: QueueFinding[] = [];
     expect(await comments.due(NOW, LIMIT, (f) => findings.push(f))).toEqual([{ leaseId: REAL, dueAt: '2026-01-01T00:30:00.000Z' }]);
     expect(byKey(findings)).toEqual(keys.map((key) => ({ queue: 'revoke-comment', key, dropped: true })));
-    for (const key of keys) expect(await read(tableName, key)).toBeUndefined();
+    for (const key of keys) expect(await stored(tableName, key)).toBeUndefined();
     // The lease's own item stays queued: a finding never drops by the id its body names.
-    expect((await read(tableName, revokeCommentKey(REAL)))?.status).toBe(REVOKE_COMMENT_DUE_STATUS);
+    expect((await stored(tableName, revokeCommentKey(REAL)))?.status).toBe(REVOKE_COMMENT_DUE_STATUS);
   });
 
   it('review queue (due and overdue): lease#<a>#review naming lease b, and an item of another kind on its status, leave the index by their own key', async () => {
@@ -94,7 +95,7 @@ describe('queue findings: items whose key and body disagree are dropped by their
     expect(findings.map((f) => f.key).sort()).toEqual([...due, ...overdue].sort());
     expect(findings.every((f) => f.queue === 'review' && f.dropped)).toBe(true);
     // Off the queue (out of the index: the review queue never deletes), and no longer counted as unreviewed.
-    for (const key of [...due, ...overdue]) expect((await read(tableName, key))?.status).toBeUndefined();
+    for (const key of [...due, ...overdue]) expect((await stored(tableName, key))?.status).toBeUndefined();
     expect(await records.countOverdueReviews()).toBe(0);
   });
 
@@ -108,8 +109,21 @@ describe('queue findings: items whose key and body disagree are dropped by their
     const findings: QueueFinding[] = [];
     expect(await marks.due(NOW, LIMIT, (f) => findings.push(f))).toEqual([real]);
     expect(byKey(findings)).toEqual(keys.map((key) => ({ queue: 'close', key, dropped: true })));
-    for (const key of keys) expect((await read(tableName, key))?.status).toBeUndefined();
+    for (const key of keys) expect((await stored(tableName, key))?.status).toBeUndefined();
     // The ticket the bodies named has no mark made for it.
     expect(await marks.get('jira', '10009')).toBeUndefined();
+  });
+
+  it('reads past findings it may not drop (a key the sweep\'s role may not write): reported as not dropped, and the item behind them is read', async () => {
+    const tableName = await table();
+    const store = new DynamoDbEvidenceStore(dynamo.client, tableName);
+    const keys = await plant(tableName, EVIDENCE_DUE_STATUS, (i) => ({ pk: `delivery#poison${i}`, leaseId: REAL }));
+    await store.queue(REAL, new Date('2026-01-01T00:30:00.000Z'));
+    const findings: QueueFinding[] = [];
+    // Act: a read whose drop is refused (IAM's LeadingKeys refuse `delivery#` writes to the sweep).
+    const read = { name: 'evidence', status: EVIDENCE_DUE_STATUS, parse: (item: Record<string, unknown>) => queuedOf({ key: evidenceKey }, item), drop: async () => false };
+    expect(await readDue(doc, tableName, read, NOW, LIMIT, (f) => findings.push(f))).toEqual([{ leaseId: REAL, dueAt: '2026-01-01T00:30:00.000Z' }]);
+    expect(byKey(findings)).toEqual(keys.map((key) => ({ queue: 'evidence', key, dropped: false })));
+    for (const key of keys) expect((await stored(tableName, key))?.status).toBe(EVIDENCE_DUE_STATUS);
   });
 });
