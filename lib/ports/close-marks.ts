@@ -1,4 +1,5 @@
 import type { TicketSourceName } from '../domain/ticket.js';
+import type { OnQueueFinding } from './queue-findings.js';
 
 /** A ticket's close, remembered by its immutable id (see CloseMarks). */
 export interface CloseMark {
@@ -23,8 +24,10 @@ export interface CloseMarks {
   mark(mark: CloseMark, dueAt: Date): Promise<void>;
   /** The ticket's close mark, read strongly consistent. */
   get(source: TicketSourceName, ticketId: string): Promise<CloseMark | undefined>;
-  /** Marks due at or before `before`, earliest first, at most `limit`. */
-  due(before: Date, limit: number): Promise<readonly CloseMark[]>;
+  /** Marks due at or before `before`, earliest first, at most `limit`; items not the queue's are dropped and told to `onFinding`. */
+  due(before: Date, limit: number, onFinding?: OnQueueFinding): Promise<readonly CloseMark[]>;
+  /** Due again at `dueAt` (a look that failed), unless the mark has left the queue or the ticket closed again since `mark` was read. */
+  postpone(mark: CloseMark, dueAt: Date): Promise<void>;
   /** Off the sweep's queue, unless the ticket closed again since `mark` was read (that close stays due). The mark itself stays until it expires. */
   done(mark: CloseMark): Promise<void>;
 }

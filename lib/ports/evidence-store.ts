@@ -1,5 +1,6 @@
 import type { ActivityEvidence } from '../domain/activity.js';
 import type { Lease } from '../domain/lease.js';
+import type { OnQueueFinding } from './queue-findings.js';
 
 /** A lease waiting for its activity evidence, and since when it is due. */
 export interface EvidenceDue {
@@ -16,8 +17,8 @@ export interface EvidenceStore {
   queue(leaseId: string, dueAt: Date): Promise<void>;
   /** Moves the lease's due time (a retry later, behind newer evidence). */
   postpone(leaseId: string, dueAt: Date): Promise<void>;
-  /** Leases whose evidence is due at or before `before`, earliest first. */
-  due(before: Date, limit: number): Promise<readonly EvidenceDue[]>;
+  /** Leases whose evidence is due at or before `before`, earliest first; items not the queue's are dropped and told to `onFinding`. */
+  due(before: Date, limit: number, onFinding?: OnQueueFinding): Promise<readonly EvidenceDue[]>;
   /** Takes the lease off the queue (done, or nothing to do). */
   drop(leaseId: string): Promise<void>;
   /**

@@ -6,7 +6,7 @@ export interface Metrics {
   seconds(name: DurationMetric, value: number, dimensions?: Readonly<Record<string, string>>): void;
 }
 
-export type CountMetric = 'Grants' | 'Denials' | 'Revocations' | 'RevokeFailures' | 'GrantFailures' | 'SweepFixes' | 'BackendFailures' | 'Ignored' | 'StandingAccessDetected' | 'UnreviewedEmergencyLeases' | 'UnreadableLeaseItems';
+export type CountMetric = 'Grants' | 'Denials' | 'Revocations' | 'RevokeFailures' | 'GrantFailures' | 'SweepFixes' | 'BackendFailures' | 'Ignored' | 'StandingAccessDetected' | 'UnreviewedEmergencyLeases' | 'UnreadableLeaseItems' | 'MalformedQueueItems';
 export type DurationMetric = 'RevocationLag';
 export type MetricName = CountMetric | DurationMetric;
 

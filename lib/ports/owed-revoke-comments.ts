@@ -1,4 +1,5 @@
 import type { Lease } from '../domain/lease.js';
+import type { OnQueueFinding } from './queue-findings.js';
 
 /** A REVOKED lease whose revoke comment may still be owed, and from when the sweep looks at it. */
 export interface OwedRevokeCommentDue {
@@ -18,8 +19,8 @@ export interface OwedRevokeComments {
   queue(leaseId: string, dueAt: Date): Promise<void>;
   /** Moves the due time of a queued lease (a lease no longer queued stays off the queue). */
   postpone(leaseId: string, dueAt: Date): Promise<void>;
-  /** Leases due at or before `before`, earliest first. */
-  due(before: Date, limit: number): Promise<readonly OwedRevokeCommentDue[]>;
+  /** Leases due at or before `before`, earliest first; items not the queue's are dropped and told to `onFinding`. */
+  due(before: Date, limit: number, onFinding?: OnQueueFinding): Promise<readonly OwedRevokeCommentDue[]>;
   /** Takes the lease off the queue (told, or nothing owed). */
   drop(leaseId: string): Promise<void>;
   /**

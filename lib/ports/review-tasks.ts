@@ -1,6 +1,7 @@
 import type { Lease } from '../domain/lease.js';
 import type { ReviewContent, ReviewTask } from '../domain/review-task.js';
 import type { TicketSourceName } from '../domain/ticket.js';
+import type { OnQueueFinding } from './queue-findings.js';
 
 /** A review task in its ITSM system, as that system names it. */
 export type ReviewTaskRef = Pick<ReviewTask, 'system' | 'key' | 'id' | 'url'>;
@@ -67,6 +68,8 @@ export type ReviewTaskSystems = Readonly<Partial<Record<TicketSourceName, Review
 export interface ReviewDue {
   readonly leaseId: string;
   readonly dueAt: string;
+  /** Counted as unreviewed (see postponeReview). */
+  readonly overdue?: true;
 }
 
 /**
@@ -80,8 +83,8 @@ export interface ReviewRecords {
   queueReview(leaseId: string, dueAt: Date): Promise<void>;
   /** Due now (back on the queue if it left it): new evidence to add. */
   nudgeReview(leaseId: string, at: Date): Promise<void>;
-  /** Queue items due at or before `before` (unreviewed ones included), earliest first. */
-  dueReviews(before: Date, limit: number): Promise<readonly ReviewDue[]>;
+  /** Queue items due at or before `before` (unreviewed ones included), earliest first; items not the queue's are dropped and told to `onFinding`. */
+  dueReviews(before: Date, limit: number, onFinding?: OnQueueFinding): Promise<readonly ReviewDue[]>;
   /** Due again at `dueAt`; `overdue`: counted as unreviewed until its task is done. */
   postponeReview(leaseId: string, dueAt: Date, overdue: boolean): Promise<void>;
   /** Leaves the queue: nothing more to do (reviewed, evidence added, or nothing to review). */

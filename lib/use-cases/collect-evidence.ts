@@ -140,6 +140,16 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
   }
 
   return async function collectEvidence(due: EvidenceDue): Promise<EvidenceOutcome> {
+    try {
+      return await collectOnce(due);
+    } catch (error) {
+      // Behind the rest of the queue: an item that fails every time (a lease item no read accepts) is never first in line for good.
+      await evidence.postpone(due.leaseId, new Date(clock.now().getTime() + RETRY_AFTER_MS)).catch(() => undefined);
+      throw error;
+    }
+  };
+
+  async function collectOnce(due: EvidenceDue): Promise<EvidenceOutcome> {
     const lease = await leases.get(due.leaseId);
     if (lease === undefined || lease.status === 'FAILED' || lease.evidence?.postedAt !== undefined) {
       await evidence.drop(due.leaseId);
@@ -191,7 +201,7 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
     await evidence.markPosted(stored.id, clock.now().toISOString());
     await evidence.drop(stored.id);
     return 'posted';
-  };
+  }
 
   async function dropped(due: EvidenceDue): Promise<EvidenceOutcome> {
     await evidence.drop(due.leaseId);

@@ -3,6 +3,7 @@ import { owedRevokeComment } from '../domain/owed-comments.js';
 import { describeError, KubeLeaseError } from '../errors.js';
 import type { OwedAnnouncements } from '../ports/owed-announcements.js';
 import type { OwedRevokeCommentDue, OwedRevokeComments } from '../ports/owed-revoke-comments.js';
+import type { OnQueueFinding } from '../ports/queue-findings.js';
 import { sourceOf } from '../ports/ticket-source.js';
 import { ANNOUNCE_HOLD_SECONDS } from './announce-grant.js';
 import type { LeaseDeps } from './lease-deps.js';
@@ -11,6 +12,8 @@ import type { LeaseDeps } from './lease-deps.js';
 export const REVOKE_COMMENT_MARGIN_SECONDS = 30;
 /** A revoke comment the ticket cannot take for this long after the revoke is given up on. */
 const GIVE_UP_SECONDS = 24 * 3600;
+/** A look that failed is tried again this much later. */
+const RETRY_AFTER_SECONDS = 60;
 
 /** What one look at an owed revoke comment came to. */
 export type OwedRevokeOutcome =
@@ -26,8 +29,8 @@ export type OwedRevokeOutcome =
 export interface OwedRevokes {
   /** Before a revoke's REVOKED write leaves its comment to `lease`'s holder: queued for the sweep (due once the hold has run out, plus a margin), so a holder that dies owing it cannot lose it. */
   queue(lease: Lease): Promise<void>;
-  /** Leases due at or before `now`. */
-  due(now: Date, limit: number): Promise<readonly OwedRevokeCommentDue[]>;
+  /** Leases due at or before `now` (items not the queue's: dropped and told to `onFinding`). */
+  due(now: Date, limit: number, onFinding?: OnQueueFinding): Promise<readonly OwedRevokeCommentDue[]>;
   /** The lease's owed revoke comment, if it has one whose hold has run out: taken over (one taker at a time), posted, cleared and dropped from the queue. */
   tell(leaseId: string): Promise<OwedRevokeOutcome>;
 }
@@ -108,28 +111,39 @@ export function makeOwedRevokes(
       const until = heldUntil(lease, clock.now());
       if (lease.announceAt !== undefined) await comments.queue(lease.id, dueAfter(new Date(until === 0 ? clock.now().getTime() : until).toISOString()));
     },
-    due: (now, limit) => comments.due(now, limit),
+    due: (now, limit, onFinding) => comments.due(now, limit, onFinding),
     async tell(leaseId) {
-      const now = clock.now();
-      const lease = await leases.get(leaseId);
-      if (lease?.status !== 'REVOKED' || lease.revokeNote === undefined) {
-        await comments.drop(leaseId);
-        return 'nothing';
+      try {
+        return await tell(leaseId);
+      } catch (error) {
+        // Behind the rest of the queue: an item that fails every time (a lease item no read accepts) is never first in line for good.
+        await comments.postpone(leaseId, new Date(clock.now().getTime() + RETRY_AFTER_SECONDS * 1000)).catch(() => undefined);
+        throw error;
       }
-      if (lease.announceAt !== undefined && Date.parse(lease.announceAt) > now.getTime() && holdPossible(Date.parse(lease.announceAt), now)) {
-        await comments.postpone(leaseId, dueAfter(lease.announceAt));
-        return 'held';
-      }
-      // A new hold: of two takers at once (two sweeps, a sweep and a revoke), one posts it.
-      const beyond = new Date(now.getTime() + (ANNOUNCE_HOLD_SECONDS + HOLD_SKEW_SECONDS) * 1000).toISOString();
-      const taken = await comments.take(leaseId, now.toISOString(), new Date(now.getTime() + ANNOUNCE_HOLD_SECONDS * 1000).toISOString(), beyond);
-      if (taken?.revokeNote === undefined) return 'held';
-      // Built from the lease as revoked and the revoke's facts (never text read back from the table).
-      const text = owedRevokeComment(taken);
-      if (text !== undefined && (await post(taken, text)) === 'retry') return 'retry';
-      if (!(await deps.announcements.revokeTold(leaseId, taken.announceAt))) logger.warn('owed revoke comment cleared by another actor', { leaseId });
-      await comments.drop(leaseId);
-      return 'told';
     },
   };
+
+  /** One look at the lease's owed revoke comment (see OwedRevokes.tell). */
+  async function tell(leaseId: string): Promise<OwedRevokeOutcome> {
+    const now = clock.now();
+    const lease = await leases.get(leaseId);
+    if (lease?.status !== 'REVOKED' || lease.revokeNote === undefined) {
+      await comments.drop(leaseId);
+      return 'nothing';
+    }
+    if (lease.announceAt !== undefined && Date.parse(lease.announceAt) > now.getTime() && holdPossible(Date.parse(lease.announceAt), now)) {
+      await comments.postpone(leaseId, dueAfter(lease.announceAt));
+      return 'held';
+    }
+    // A new hold: of two takers at once (two sweeps, a sweep and a revoke), one posts it.
+    const beyond = new Date(now.getTime() + (ANNOUNCE_HOLD_SECONDS + HOLD_SKEW_SECONDS) * 1000).toISOString();
+    const taken = await comments.take(leaseId, now.toISOString(), new Date(now.getTime() + ANNOUNCE_HOLD_SECONDS * 1000).toISOString(), beyond);
+    if (taken?.revokeNote === undefined) return 'held';
+    // Built from the lease as revoked and the revoke's facts (never text read back from the table).
+    const text = owedRevokeComment(taken);
+    if (text !== undefined && (await post(taken, text)) === 'retry') return 'retry';
+    if (!(await deps.announcements.revokeTold(leaseId, taken.announceAt))) logger.warn('owed revoke comment cleared by another actor', { leaseId });
+    await comments.drop(leaseId);
+    return 'told';
+  }
 }

@@ -6,6 +6,7 @@ import { ConfigError, describeError, KubeLeaseError } from '../errors.js';
 import type { EvidenceMac } from '../ports/evidence-mac.js';
 import type { ReviewDue, ReviewRecords, ReviewTaskRef, ReviewTaskRequest, ReviewTaskState, ReviewTaskSystem, ReviewTaskSystems } from '../ports/review-tasks.js';
 import type { Metrics } from '../ports/metrics.js';
+import type { OnQueueFinding } from '../ports/queue-findings.js';
 import { commentSafely, type LeaseDeps } from './lease-deps.js';
 import { reviewEvidenceNote } from './review-evidence.js';
 
@@ -46,8 +47,8 @@ export interface ReviewLease {
   open(lease: Lease, actor: string): Promise<void>;
   /** The evidence was stored: the review's queue item is due now, to add it to the task. */
   nudge(lease: Lease): Promise<void>;
-  /** The sweep: works the due part of the review queue and counts the unreviewed leases. */
-  sweep(now: Date, limit: number, step: (what: string, work: () => Promise<void>) => Promise<void>): Promise<void>;
+  /** The sweep: works the due part of the review queue (items not the queue's: told to `onFinding`) and counts the unreviewed leases. */
+  sweep(now: Date, limit: number, step: (what: string, work: () => Promise<void>) => Promise<void>, onFinding?: OnQueueFinding): Promise<void>;
 }
 
 /**
@@ -226,10 +227,16 @@ export function makeReviewLease(deps: ReviewLeaseDeps): ReviewLease {
       if (!needsReview(lease)) return;
       await records.nudgeReview(lease.id, clock.now());
     },
-    async sweep(now, limit, step) {
-      for (const due of await records.dueReviews(now, limit)) {
+    async sweep(now, limit, step, onFinding) {
+      for (const due of await records.dueReviews(now, limit, onFinding)) {
         await step(`look at the review of lease ${due.leaseId}`, async () => {
-          await look(due);
+          try {
+            await look(due);
+          } catch (error) {
+            // Behind the rest of the queue: an item that fails every time (a lease item no read accepts) is never first in line for good.
+            await records.postponeReview(due.leaseId, later(RETRY_SECONDS), due.overdue === true).catch(() => undefined);
+            throw error;
+          }
         });
       }
       await step('count unreviewed emergency leases', async () => {

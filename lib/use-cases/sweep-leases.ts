@@ -18,6 +18,7 @@ import type { ReviewLease } from './review-lease.js';
 import { FIX_KINDS, type SweepSummary } from './sweep-summary.js';
 import type { OwedRevokes } from './owed-revoke-comments.js';
 import type { CloseMarks } from '../ports/close-marks.js';
+import type { OnQueueFinding } from '../ports/queue-findings.js';
 import { sweepCloses } from './sweep-closes.js';
 import { makeUnreadableTally, type UnreadableTally } from './unreadable-leases.js';
 
@@ -46,7 +47,7 @@ export interface SweepLeasesDeps extends LeaseDeps {
   /** Posts a revoke comment left to a grant announcement's holder that died owing it. */
   readonly owedRevokes: Pick<OwedRevokes, 'due' | 'tell'>;
   /** Closed tickets whose leases are listed again once the index has caught up (see close-ticket.ts). */
-  readonly closeMarks?: Pick<CloseMarks, 'due' | 'done'> | undefined;
+  readonly closeMarks?: Pick<CloseMarks, 'due' | 'done' | 'postpone'> | undefined;
   /** Activity evidence due for posting (absent: no cluster has an audit log). */
   readonly evidence?: { readonly store: EvidenceStore; readonly collect: (due: EvidenceDue) => Promise<EvidenceOutcome> } | undefined;
   /** Review tasks of emergency leases: opened, given their evidence, checked for done; unreviewed ones counted. */
@@ -79,7 +80,7 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
 
   return async function sweepLeases(options = {}): Promise<SweepSummary> {
     const remaining = options.deadline ?? (() => Number.POSITIVE_INFINITY);
-    const counts = { due: 0, revoked: 0, activated: 0, announced: 0, finishedPending: 0, rolledBackPending: 0, orphanBindingsDeleted: 0, failed: 0, skipped: 0, evidencePosted: 0, idleRevoked: 0 };
+    const counts = { due: 0, revoked: 0, activated: 0, announced: 0, finishedPending: 0, rolledBackPending: 0, orphanBindingsDeleted: 0, failed: 0, skipped: 0, evidencePosted: 0, idleRevoked: 0, malformedQueueItems: 0 };
     let outOfTime = false;
     /** Runs one unit of work unless the budget is spent; a failure is counted and logged, never thrown. */
     const step = async (what: string, work: () => Promise<void>): Promise<void> => {
@@ -95,6 +96,11 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
       }
     };
 
+    /** A queue's item that is not the queue's: only a table writer makes one (key only: it wrote the rest). */
+    const found: OnQueueFinding = (finding) => {
+      counts.malformedQueueItems += 1;
+      logger.error('a queue item is not its queue\'s (its key is none of the queue\'s, or its body names another lease or ticket): dropped', { ...finding });
+    };
     const now = clock.now();
     // An item of the status index that is not a readable lease is logged and counted; the rest are worked as usual.
     const unreadable = makeUnreadableTally(logger);
@@ -148,15 +154,15 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
     }
 
     const closeMarks = deps.closeMarks;
-    if (closeMarks !== undefined) await step('read the closed tickets', () => sweepCloses({ ...deps, closeMarks }, now, step, counts, unreadable.note));
+    if (closeMarks !== undefined) await step('read the closed tickets', () => sweepCloses({ ...deps, closeMarks }, now, step, counts, unreadable.note, found));
     await step('read the owed revoke comments', async () => {
-      for (const due of await deps.owedRevokes.due(now, deps.batchSize)) await step(`post the owed revoke comment of lease ${due.leaseId}`, async () => void (await deps.owedRevokes.tell(due.leaseId)));
+      for (const due of await deps.owedRevokes.due(now, deps.batchSize, found)) await step(`post the owed revoke comment of lease ${due.leaseId}`, async () => void (await deps.owedRevokes.tell(due.leaseId)));
     });
     // Last: after the revokes (a lease revoked in this run is REVOKED) and the scan (cleanup comes before reporting).
     const evidence = deps.evidence;
     if (evidence !== undefined) {
       await step('read the evidence queue', async () => {
-        for (const due of await evidence.store.due(now, deps.batchSize)) {
+        for (const due of await evidence.store.due(now, deps.batchSize, found)) {
           await step(`post the evidence of lease ${due.leaseId}`, async () => {
             if ((await evidence.collect(due)) === 'posted') counts.evidencePosted += 1;
           });
@@ -165,15 +171,16 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
     }
     // After the evidence: a review whose lease's evidence was stored in this run adds it at once.
     const reviews = deps.reviews;
-    if (reviews !== undefined) await step('work the review queue', () => reviews.sweep(now, deps.batchSize, step));
+    if (reviews !== undefined) await step('work the review queue', () => reviews.sweep(now, deps.batchSize, step, found));
     const summary: SweepSummary = { ...counts, unreadableLeaseItems: unreadable.count(), outOfTime };
     // A run that found nothing to do is routine: debug, so an idle local mode stays quiet.
-    const busy = summary.due > 0 || summary.unreadableLeaseItems > 0 || summary.announced > 0 || summary.evidencePosted > 0 || summary.orphanBindingsDeleted > 0 || summary.failed > 0 || summary.outOfTime;
+    const busy = summary.due > 0 || summary.unreadableLeaseItems > 0 || summary.announced > 0 || summary.evidencePosted > 0 || summary.orphanBindingsDeleted > 0 || summary.failed > 0 || summary.malformedQueueItems > 0 || summary.outOfTime;
     (busy ? logger.info : logger.debug).call(logger, 'sweep finished', { ...summary });
     for (const kind of FIX_KINDS) {
       if (summary[kind] > 0) deps.metrics.count('SweepFixes', { kind }, summary[kind]);
     }
     if (summary.unreadableLeaseItems > 0) deps.metrics.count('UnreadableLeaseItems', {}, summary.unreadableLeaseItems);
+    if (summary.malformedQueueItems > 0) deps.metrics.count('MalformedQueueItems', {}, summary.malformedQueueItems);
     return summary;
   };
 

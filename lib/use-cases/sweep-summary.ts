@@ -23,6 +23,8 @@ export interface SweepSummary {
    * with their key and refused fields, left as they are, and counted into `UnreadableLeaseItems`.
    */
   readonly unreadableLeaseItems: number;
+  /** Queue items that were not their queue's (a table writer's: see QueueFinding), logged at error level and dropped. */
+  readonly malformedQueueItems: number;
   /** Whether the time budget ran out before every step was done (the next run continues). */
   readonly outOfTime: boolean;
 }

@@ -24,6 +24,13 @@ export class MemoryCloseMarks implements CloseMarks {
     return Promise.resolve(due.sort((a, b) => (a.dueAt ?? '').localeCompare(b.dueAt ?? '')).slice(0, limit).map((m) => m.mark));
   }
 
+  postpone(mark: CloseMark, dueAt: Date): Promise<void> {
+    const key = MemoryCloseMarks.key(mark.source, mark.ticketId);
+    const held = this.marks.get(key);
+    if (held?.mark.closedAt === mark.closedAt && held.dueAt !== undefined) this.marks.set(key, { mark: held.mark, dueAt: dueAt.toISOString() });
+    return Promise.resolve();
+  }
+
   done(mark: CloseMark): Promise<void> {
     const key = MemoryCloseMarks.key(mark.source, mark.ticketId);
     const held = this.marks.get(key);

@@ -11,10 +11,11 @@ const PROFILE = 'customfield_10100';
 const BATCH = 3;
 
 /**
- * Issue 23, independent review 1 (attacker: a table writer; the webhook role may PutItem any `evidence#…` key).
- * PoC: asserts what must hold, fails on the code reviewed (h3/review1).
+ * Issue 23, independent review 1, finding R3 (attacker: a table writer; the webhook role may PutItem any `evidence#…` key).
+ * Regression test: began as the review's proof of concept, which failed on the code reviewed (h3/review1): the sweep
+ * read the lease id from the item's body and dropped `evidence#<body's id>`, so the planted items stayed first in line.
  */
-describe('review1 PoC R3: queue items whose body names another lease than their key cannot stop a queue for good (dynalite)', () => {
+describe('R3 (review 1): queue items whose body names another lease than their key cannot stop a queue for good (dynalite)', () => {
   let stack: TestStack;
 
   beforeEach(async () => {
@@ -28,7 +29,7 @@ describe('review1 PoC R3: queue items whose body names another lease than their 
     await stack.stop();
   });
 
-  it('R3: SWEEP_BATCH_SIZE evidence queue items of no lease (key evidence#a, body leaseId b) do not keep every later evidence from being collected', async () => {
+  it('R3: SWEEP_BATCH_SIZE evidence queue items of no lease (key evidence#a, body leaseId b) are dropped and reported, and later evidence is collected', async () => {
     const doc = DynamoDBDocumentClient.from(stack.dynamoClient());
     // The table writer's items: well formed, due long ago, each naming a lease that does not exist under another key.
     for (let i = 0; i < BATCH; i += 1) {
@@ -39,13 +40,20 @@ describe('review1 PoC R3: queue items whose body names another lease than their 
     const read = await fetch(`${stack.kube.url()}/api/v1/namespaces/payments/pods`, { headers: { authorization: 'Bearer user:alice@example.com' } });
     await read.text();
     stack.clock.advance(31 * 60_000);
-    await stack.container.sweepLeases();
+    const reported = [(await stack.container.sweepLeases()).malformedQueueItems];
     // A day of sweeps, one every ten minutes.
     for (let run = 0; run < 144; run += 1) {
       stack.clock.advance(10 * 60_000);
-      await stack.container.sweepLeases();
+      reported.push((await stack.container.sweepLeases()).malformedQueueItems);
     }
     // What must hold: the lease's evidence was collected and posted (the poison items were dropped or skipped).
     expect((await stack.container.leases.get(leaseId))?.evidence?.postedAt).toBeDefined();
+    // Each planted item was a finding once (dropped by its own key, so never read again): counted, a metric, an error naming its key only.
+    expect(reported.reduce((a, b) => a + b, 0)).toBe(BATCH);
+    expect(stack.metrics.total('MalformedQueueItems')).toBe(BATCH);
+    const errors = stack.logger.lines.filter((l) => l.level === 'error' && l.message.startsWith('a queue item is not'));
+    expect(errors.map((l) => l.fields).sort((a, b) => String(a.key).localeCompare(String(b.key)))).toEqual(
+      Array.from({ length: BATCH }, (_, i) => ({ queue: 'evidence', key: `evidence#poison${i}`, dropped: true })),
+    );
   });
 });

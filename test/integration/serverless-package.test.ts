@@ -224,8 +224,9 @@ describe('serverless package', () => {
     expect(alarm('SweepErrorsAlarm')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: 'kube-lease-test-sweepLeases' }] });
     expect(JSON.stringify(alarm('Webhook5xxAlarm').Metrics)).toContain('"MetricName":"5xx"');
     expect(alarm('UnreviewedEmergencyLeasesAlarm')).toMatchObject({ Namespace: 'KubeLease', MetricName: 'UnreviewedEmergencyLeases', Threshold: 0, Dimensions: [{ Name: 'service', Value: 'kube-lease' }] });
+    expect(alarm('MalformedQueueItemsAlarm')).toMatchObject({ Namespace: 'KubeLease', MetricName: 'MalformedQueueItems', Statistic: 'Sum', Threshold: 0, Dimensions: [{ Name: 'service', Value: 'kube-lease' }] });
     expect(alarm('UnreadableLeaseItemsAlarm')).toMatchObject({ Namespace: 'KubeLease', MetricName: 'UnreadableLeaseItems', Threshold: 0, Dimensions: [{ Name: 'service', Value: 'kube-lease' }] });
-    for (const id of ['RevokeFailuresQueueAlarm', 'RevokeFailuresAlarm', 'SweepErrorsAlarm', 'Webhook5xxAlarm', 'UnreviewedEmergencyLeasesAlarm', 'UnreadableLeaseItemsAlarm']) expect(JSON.stringify(alarm(id).AlarmActions)).toContain('HasAlarmTopic');
+    for (const id of ['RevokeFailuresQueueAlarm', 'RevokeFailuresAlarm', 'SweepErrorsAlarm', 'Webhook5xxAlarm', 'UnreviewedEmergencyLeasesAlarm', 'UnreadableLeaseItemsAlarm', 'MalformedQueueItemsAlarm']) expect(JSON.stringify(alarm(id).AlarmActions)).toContain('HasAlarmTopic');
     const outputs = Object.keys((template as unknown as { Outputs: Record<string, unknown> }).Outputs);
     expect(outputs).toEqual(expect.arrayContaining(['JiraWebhookUrl', 'ServiceNowWebhookUrl', 'LeasesTableName', 'WebhookRoleArn', 'TimerRoleArn', 'SweepRoleArn']));
   });

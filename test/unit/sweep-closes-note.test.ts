@@ -17,7 +17,7 @@ describe("the sweep's second look at a close", () => {
     const revokes: RevokeLeaseInput[] = [];
     const deps = {
       leases: { listForTicketRef: async () => ({ leases: [older], unreadable: [] }) },
-      closeMarks: { due: async () => [mark], done: async () => undefined },
+      closeMarks: { due: async () => [mark], done: async () => undefined, postpone: async () => undefined },
       revokeLease: async (input: RevokeLeaseInput) => {
         revokes.push(input);
         return { kind: 'revoked' as const, lease: { ...older, status: 'REVOKED' as const } };

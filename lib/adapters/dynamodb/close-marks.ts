@@ -3,8 +3,9 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import * as z from 'zod';
 import { TICKET_SOURCES } from '../../domain/ticket.js';
 import type { CloseMark, CloseMarks } from '../../ports/close-marks.js';
+import type { OnQueueFinding } from '../../ports/queue-findings.js';
 import { storeError } from './store-error.js';
-import { queryDue } from './lease-queue.js';
+import { readDue } from './lease-queue.js';
 
 /**
  * A ticket's close mark: `lease#close#<source>#<ticketId>` (a `lease#` key, so the roles that close
@@ -75,8 +76,31 @@ export class DynamoDbCloseMarks implements CloseMarks {
     }
   }
 
-  async due(before: Date, limit: number): Promise<readonly CloseMark[]> {
-    return (await queryDue(this.doc, this.tableName, CLOSE_DUE_STATUS, before, limit)).flatMap((item) => fromItem(item) ?? []);
+  /** A mark is read only when its body agrees with its own key (same source and ticket); any other item on the queue is a finding. */
+  async due(before: Date, limit: number, onFinding?: OnQueueFinding): Promise<readonly CloseMark[]> {
+    const parse = (item: Record<string, unknown>) => {
+      const mark = fromItem(item);
+      return mark !== undefined && item.record === 'close' && item.pk === closeMarkKey(mark.source, mark.ticketId) ? mark : undefined;
+    };
+    return readDue(this.doc, this.tableName, { name: 'close', status: CLOSE_DUE_STATUS, parse }, before, limit, onFinding);
+  }
+
+  async postpone(mark: CloseMark, dueAt: Date): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: closeMarkKey(mark.source, mark.ticketId) },
+          UpdateExpression: 'SET dueAt = :dueAt',
+          ConditionExpression: 'closedAt = :closedAt AND #status = :status',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':closedAt': mark.closedAt, ':status': CLOSE_DUE_STATUS, ':dueAt': dueAt.toISOString() },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw storeError('UpdateItem', error);
+    }
   }
 
   async done(mark: CloseMark): Promise<void> {

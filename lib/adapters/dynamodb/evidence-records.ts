@@ -4,6 +4,7 @@ import type { ActivityEvidence } from '../../domain/activity.js';
 import type { Lease } from '../../domain/lease.js';
 import { LeaseStoreError } from '../../errors.js';
 import type { EvidenceDue, EvidenceStore } from '../../ports/evidence-store.js';
+import type { OnQueueFinding } from '../../ports/queue-findings.js';
 import { EVIDENCE_DUE_STATUS, evidenceKey, fromItem, leaseKey } from './lease-item.js';
 import { DynamoDbLeaseQueue } from './lease-queue.js';
 import { storeError } from './store-error.js';
@@ -19,7 +20,7 @@ export class DynamoDbEvidenceStore implements EvidenceStore {
 
   constructor(client: DynamoDBClient, private readonly tableName: string) {
     this.doc = DynamoDBDocumentClient.from(client);
-    this.queued = new DynamoDbLeaseQueue(this.doc, tableName, { key: evidenceKey, status: EVIDENCE_DUE_STATUS });
+    this.queued = new DynamoDbLeaseQueue(this.doc, tableName, { name: 'evidence', key: evidenceKey, status: EVIDENCE_DUE_STATUS });
   }
 
   queue(leaseId: string, dueAt: Date): Promise<void> {
@@ -30,8 +31,8 @@ export class DynamoDbEvidenceStore implements EvidenceStore {
     return this.queued.postpone(leaseId, dueAt);
   }
 
-  due(before: Date, limit: number): Promise<readonly EvidenceDue[]> {
-    return this.queued.due(before, limit);
+  due(before: Date, limit: number, onFinding?: OnQueueFinding): Promise<readonly EvidenceDue[]> {
+    return this.queued.due(before, limit, onFinding);
   }
 
   drop(leaseId: string): Promise<void> {

@@ -1,6 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { OnQueueFinding } from '../../ports/queue-findings.js';
 import { STATUS_DUE_INDEX } from './lease-table.js';
+import { leaseIdInKey } from './queue-keys.js';
 import { storeError } from './store-error.js';
 
 /** A lease waiting on a queue, and since when it is due. */
@@ -11,6 +13,8 @@ export interface QueuedLease {
 
 /** What a queue's items are: their key, their status in the index, and (if any) their `record` kind. */
 export interface QueueKind {
+  /** The queue's name in a finding (see QueueFinding). */
+  readonly name: string;
   readonly key: (leaseId: string) => string;
   readonly status: string;
   /**
@@ -74,9 +78,23 @@ export class DynamoDbLeaseQueue {
     }
   }
 
-  /** Leases due at or before `before`, earliest first. */
-  async due(before: Date, limit: number): Promise<readonly QueuedLease[]> {
-    return (await queryDue(this.doc, this.tableName, this.kind.status, before, limit)).flatMap(queuedOf);
+  /**
+   * Leases due at or before `before`, earliest first, each read from its item's own key. An item
+   * that is not the queue's is a finding: off the queue (deleted when its key is one of the queue's,
+   * else only out of the index) and told to `onFinding`.
+   */
+  async due(before: Date, limit: number, onFinding?: OnQueueFinding): Promise<readonly QueuedLease[]> {
+    const { name, status, key } = this.kind;
+    const drop = async (pk: string): Promise<boolean> => {
+      if (leaseIdInKey(key, pk) === undefined) return unqueue(this.doc, this.tableName, status, pk);
+      try {
+        await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk }, ConditionExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':status': status } }));
+        return true;
+      } catch (error) {
+        return error instanceof ConditionalCheckFailedException;
+      }
+    };
+    return readDue(this.doc, this.tableName, { name, status, parse: (item) => queuedOf(this.kind, item), drop }, before, limit, onFinding);
   }
 
   async drop(leaseId: string): Promise<void> {
@@ -88,8 +106,47 @@ export class DynamoDbLeaseQueue {
   }
 }
 
-/** The items of one status in the status index due at or before `before`, earliest first (one page of at most `limit`). */
-export async function queryDue(doc: DynamoDBDocumentClient, tableName: string, status: string, before: Date, limit: number): Promise<Record<string, unknown>[]> {
+/** How many pages (of at most the limit each) one read of a queue looks at, reading past findings. */
+const MAX_PAGES = 5;
+
+/** A queue's items in the status index: how each is read, and how one that is not the queue's leaves it. */
+export interface DueRead<T> {
+  readonly name: string;
+  readonly status: string;
+  /** The item as the queue's entry, or undefined: it is not one of the queue's (a finding). */
+  readonly parse: (item: Record<string, unknown>) => T | undefined;
+  /** Takes a finding off the queue by its own key; whether it left (default: unqueue). */
+  readonly drop?: (pk: string) => Promise<boolean>;
+}
+
+/**
+ * The queue's entries due at or before `before`, earliest first, at most `limit`. Findings neither
+ * count toward the limit nor stay first in line: each is dropped, told to `onFinding`, and read past
+ * (up to MAX_PAGES pages a read, so a writer's items the sweep may not write cannot stall it either).
+ */
+export async function readDue<T>(doc: DynamoDBDocumentClient, tableName: string, read: DueRead<T>, before: Date, limit: number, onFinding?: OnQueueFinding): Promise<T[]> {
+  const found: T[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  for (let page = 0; page < MAX_PAGES && found.length < limit; page += 1) {
+    const { items, next } = await queryDue(doc, tableName, read.status, before, limit - found.length, startKey);
+    for (const item of items) {
+      const entry = read.parse(item);
+      if (entry !== undefined) {
+        found.push(entry);
+        continue;
+      }
+      const key = typeof item.pk === 'string' ? item.pk : '';
+      const dropped = key !== '' && (await (read.drop ?? ((pk: string) => unqueue(doc, tableName, read.status, pk)))(key));
+      onFinding?.({ queue: read.name, key, dropped });
+    }
+    if (next === undefined) break;
+    startKey = next;
+  }
+  return found;
+}
+
+/** One page of the items of one status in the status index due at or before `before`, earliest first. */
+async function queryDue(doc: DynamoDBDocumentClient, tableName: string, status: string, before: Date, limit: number, startKey: Record<string, unknown> | undefined): Promise<{ items: Record<string, unknown>[]; next: Record<string, unknown> | undefined }> {
   try {
     const page = await doc.send(
       new QueryCommand({
@@ -99,15 +156,41 @@ export async function queryDue(doc: DynamoDBDocumentClient, tableName: string, s
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':status': status, ':before': before.toISOString() },
         Limit: limit,
+        ExclusiveStartKey: startKey,
       }),
     );
-    return page.Items ?? [];
+    return { items: page.Items ?? [], next: page.LastEvaluatedKey };
   } catch (error) {
     throw storeError('Query', error);
   }
 }
 
-/** A queue item's lease and due time, when it has both. */
-export function queuedOf(item: Record<string, unknown>): QueuedLease[] {
-  return typeof item.leaseId === 'string' && typeof item.dueAt === 'string' ? [{ leaseId: item.leaseId, dueAt: item.dueAt }] : [];
+/**
+ * Takes the item under `pk` out of the status index (its status and due time removed) if it still
+ * has `status`: never a delete, so an item of another kind a writer put on a queue loses only what
+ * put it there. Whether it is off the queue (false: the write was refused, e.g. a key the role may not write).
+ */
+export async function unqueue(doc: DynamoDBDocumentClient, tableName: string, status: string, pk: string): Promise<boolean> {
+  try {
+    await doc.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { pk },
+        UpdateExpression: 'REMOVE #status, dueAt',
+        ConditionExpression: '#status = :status',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status },
+      }),
+    );
+    return true;
+  } catch (error) {
+    return error instanceof ConditionalCheckFailedException;
+  }
+}
+
+/** A queue item's lease (from its own key) and due time, when its body agrees with its key; undefined: a finding. */
+export function queuedOf(kind: Pick<QueueKind, 'key' | 'record'>, item: Record<string, unknown>): QueuedLease | undefined {
+  const leaseId = typeof item.pk === 'string' ? leaseIdInKey(kind.key, item.pk) : undefined;
+  if (leaseId === undefined || item.leaseId !== leaseId || typeof item.dueAt !== 'string' || item.record !== kind.record) return undefined;
+  return { leaseId, dueAt: item.dueAt };
 }

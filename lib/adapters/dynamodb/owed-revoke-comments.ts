@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Lease } from '../../domain/lease.js';
 import { LeaseStoreError } from '../../errors.js';
 import type { OwedRevokeCommentDue, OwedRevokeComments } from '../../ports/owed-revoke-comments.js';
+import type { OnQueueFinding } from '../../ports/queue-findings.js';
 import { REVOKE_COMMENT_DUE_STATUS, fromItem, leaseKey, revokeCommentKey } from './lease-item.js';
 import { DynamoDbLeaseQueue } from './lease-queue.js';
 import { storeError } from './store-error.js';
@@ -18,7 +19,7 @@ export class DynamoDbOwedRevokeComments implements OwedRevokeComments {
 
   constructor(client: DynamoDBClient, private readonly tableName: string) {
     this.doc = DynamoDBDocumentClient.from(client);
-    this.queued = new DynamoDbLeaseQueue(this.doc, tableName, { key: revokeCommentKey, status: REVOKE_COMMENT_DUE_STATUS, record: 'revoke-comment' });
+    this.queued = new DynamoDbLeaseQueue(this.doc, tableName, { name: 'revoke-comment', key: revokeCommentKey, status: REVOKE_COMMENT_DUE_STATUS, record: 'revoke-comment' });
   }
 
   queue(leaseId: string, dueAt: Date): Promise<void> {
@@ -29,8 +30,8 @@ export class DynamoDbOwedRevokeComments implements OwedRevokeComments {
     return this.queued.postpone(leaseId, dueAt);
   }
 
-  due(before: Date, limit: number): Promise<readonly OwedRevokeCommentDue[]> {
-    return this.queued.due(before, limit);
+  due(before: Date, limit: number, onFinding?: OnQueueFinding): Promise<readonly OwedRevokeCommentDue[]> {
+    return this.queued.due(before, limit, onFinding);
   }
 
   drop(leaseId: string): Promise<void> {

@@ -3,12 +3,13 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCom
 import type { Lease } from '../../domain/lease.js';
 import type { ReviewTask } from '../../domain/review-task.js';
 import { LeaseStoreError } from '../../errors.js';
+import type { OnQueueFinding } from '../../ports/queue-findings.js';
 import type { ReviewDue, ReviewRecords } from '../../ports/review-tasks.js';
 import { fromItem, leaseKey } from './lease-item.js';
 import { STATUS_DUE_INDEX } from './lease-table.js';
 import { REVIEW_DUE_STATUS, REVIEW_OVERDUE_STATUS, REVIEW_RECORD, reviewKey } from './review-item.js';
 import { storeError } from './store-error.js';
-import { queryDue, queuedOf } from './lease-queue.js';
+import { queuedOf, readDue } from './lease-queue.js';
 
 type UpdateInput = Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>;
 
@@ -33,8 +34,8 @@ export class DynamoDbReviewRecords implements ReviewRecords {
     await this.put(leaseId, at);
   }
 
-  async dueReviews(before: Date, limit: number): Promise<readonly ReviewDue[]> {
-    const [due, overdue] = await Promise.all([this.query(REVIEW_DUE_STATUS, before, limit), this.query(REVIEW_OVERDUE_STATUS, before, limit)]);
+  async dueReviews(before: Date, limit: number, onFinding?: OnQueueFinding): Promise<readonly ReviewDue[]> {
+    const [due, overdue] = await Promise.all([this.query(REVIEW_DUE_STATUS, before, limit, onFinding), this.query(REVIEW_OVERDUE_STATUS, before, limit, onFinding)]);
     return [...due, ...overdue].sort((a, b) => a.dueAt.localeCompare(b.dueAt)).slice(0, limit);
   }
 
@@ -152,8 +153,14 @@ export class DynamoDbReviewRecords implements ReviewRecords {
     }
   }
 
-  private async query(status: string, before: Date, limit: number): Promise<ReviewDue[]> {
-    return (await queryDue(this.doc, this.tableName, status, before, limit)).flatMap(queuedOf);
+  /** Each item's lease from its own key; one that is not the queue's (a finding) leaves the index by its own key. */
+  private async query(status: string, before: Date, limit: number, onFinding: OnQueueFinding | undefined): Promise<ReviewDue[]> {
+    const kind = { key: reviewKey, record: REVIEW_RECORD };
+    const parse = (item: Record<string, unknown>): ReviewDue | undefined => {
+      const queued = queuedOf(kind, item);
+      return queued === undefined || status !== REVIEW_OVERDUE_STATUS ? queued : { ...queued, overdue: true };
+    };
+    return readDue(this.doc, this.tableName, { name: 'review', status, parse }, before, limit, onFinding);
   }
 
   private async get(leaseId: string): Promise<Lease | undefined> {
