@@ -1,4 +1,5 @@
 import { scrubSecrets } from '../errors.js';
+import { INVISIBLE } from './own-words.js';
 
 /*
  * Audit log fields are the subject's own text (a URL path, a command line): before any of it goes
@@ -45,7 +46,7 @@ export const COMMAND_CHARS = 160;
  * `Authorization: …`, `-p<password>`), control characters and markup brackets replaced, bounded.
  */
 export function commandText(words: readonly string[]): string {
-  const plain = words.join(' ').replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').replace(/[{}[\]|]/g, '?');
+  const plain = words.join(' ').replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').replace(INVISIBLE, '\ufffd').replace(/[{}[\]|]/g, '?');
   const redacted = scrubSecrets(plain).replace(/(^|\s)-p(?!\s)\S+/g, '$1-p[redacted]');
   return redacted.length <= COMMAND_CHARS ? redacted : `${redacted.slice(0, COMMAND_CHARS - 1)}…`;
 }

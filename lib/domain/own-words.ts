@@ -76,6 +76,23 @@ export function ownPhrase(text: string): string {
   return typeof text === 'string' && isOwnPhrase(text) ? text : NOT_OUR_WORDS;
 }
 
+/**
+ * Characters that hide or reorder what a line shows: zero-width characters, the bidirectional
+ * controls (embeddings, overrides, isolates, marks) and the byte-order mark. A name carrying one
+ * can be shown as another, or make a line's own words read in another order.
+ */
+export const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+
+/** Whether `text` holds none of INVISIBLE. */
+export function allVisible(text: string): boolean {
+  return text.search(INVISIBLE) < 0;
+}
+
+/** Outside text as oneLine makes it, with each INVISIBLE character shown as U+FFFD (for text no seal covers). */
+export function visibleLine(text: string, max: number): string {
+  return oneLine(String(text).replace(INVISIBLE, '\ufffd'), max);
+}
+
 /** Characters that break or hide a line: C0 and C1 controls, DEL, and the Unicode line and paragraph separators. */
 export const LINE_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 

@@ -4,6 +4,7 @@ import { formatDuration, parseDuration } from './duration.js';
 import type { Subject } from './lease.js';
 import type { Person, TicketSnapshot } from './ticket.js';
 import { parseTicketDate } from './ticket-date.js';
+import { allVisible } from './own-words.js';
 
 /*
  * What a ticket asks for, resolved against its profile: the window, the namespaces, the duration
@@ -73,7 +74,8 @@ export function renderSubject(template: SubjectTemplate, person: Person): Subjec
   });
   // `system:` names belong to Kubernetes itself (nodes, controllers, masters): never bind to them.
   // eslint-disable-next-line no-control-regex
-  if (missing || name.length === 0 || name.length > 253 || /[\u0000-\u001f\u007f]/.test(name) || name.toLowerCase().startsWith('system:')) {
+  // Nor to a name with hidden or reordering characters: it would be shown on the ticket as another.
+  if (missing || name.length === 0 || name.length > 253 || /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(name) || !allVisible(name) || name.toLowerCase().startsWith('system:')) {
     return undefined;
   }
   return { kind: template.kind, name };

@@ -7,17 +7,17 @@ import { LABEL_VALUE } from '../../domain/names.js';
 import { BINDING_PATH, GRANT_NOTES, type GrantNote, type RevokeFacts } from '../../domain/owed-notes.js';
 import { reviewTaskSchema } from './review-item.js';
 import { evidenceSchema, sessionsSchema } from './activity-item.js';
-import { accessCheck, labelName, leaseIds, objectName, outsideText, ownError, roleName, storedTime, subjectName } from './stored-text.js';
+import { accessCheck, labelName, leaseIds, objectName, ownError, roleName, storedTime, subjectName, unsealedText } from './stored-text.js';
 
 const status = z.enum(LEASE_STATUSES);
 const isGrantNote = (code: string): code is GrantNote => (GRANT_NOTES as readonly string[]).includes(code);
 const person = z.object({ id: z.string(), email: z.string().optional(), displayName: z.string().optional() });
 /** An approver as a comment names them: the ticket system's text, one line (see stored-text.ts). */
-const approver = z.object({ id: outsideText(256), email: outsideText(256).optional(), displayName: outsideText(256).optional() });
+const approver = z.object({ id: unsealedText(256), email: unsealedText(256).optional(), displayName: unsealedText(256).optional() });
 
 const verification = z.object({
   at: storedTime,
-  answers: z.array(z.object({ namespace: labelName, allowed: z.boolean(), reason: outsideText(300).optional(), otherLeases: leaseIds.optional() })),
+  answers: z.array(z.object({ namespace: labelName, allowed: z.boolean(), reason: unsealedText(300).optional(), otherLeases: leaseIds.optional() })),
   error: ownError.optional(),
 });
 
@@ -39,12 +39,12 @@ export const leaseItemSchema = z.object({
   approvalKind: z.enum(APPROVAL_KINDS).optional(),
   onCall: z
     .object({
-      userId: outsideText(64),
-      userEmail: outsideText(256),
-      via: z.object({ type: z.enum(['escalation_policy', 'schedule']), id: outsideText(64), name: outsideText(200).optional() }),
+      userId: unsealedText(64),
+      userEmail: unsealedText(256),
+      via: z.object({ type: z.enum(['escalation_policy', 'schedule']), id: unsealedText(64), name: unsealedText(200).optional() }),
       level: z.number().int().optional(),
-      incident: z.object({ id: outsideText(64), serviceId: outsideText(64), number: z.number().int().optional() }).optional(),
-      checkedAt: outsideText(64),
+      incident: z.object({ id: unsealedText(64), serviceId: unsealedText(64), number: z.number().int().optional() }).optional(),
+      checkedAt: unsealedText(64),
     })
     .optional(),
   // Names and times a comment says (and the revoke acts on) are as kube-lease writes them, or the item is unreadable (stored-text.ts).
@@ -74,7 +74,7 @@ export const leaseItemSchema = z.object({
   ),
   version: z.number().int(),
   // kube-lease's words, which may quote the ticket: one line when a comment repeats it.
-  failureReason: outsideText(2000).optional(),
+  failureReason: unsealedText(2000).optional(),
   revokedAt: storedTime.optional(),
   revokeCause: z.enum(REVOKE_CAUSES).optional(),
   revokeRequested: z.object({ at: storedTime, cause: z.enum(REVOKE_CAUSES), by: z.string(), reason: z.string() }).optional(),

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { isLeaseId } from '../../domain/names.js';
-import { oneLine, ownPhrase } from '../../domain/own-words.js';
+import { allVisible, oneLine, ownPhrase, visibleLine } from '../../domain/own-words.js';
 
 /*
  * The stored fields a ticket comment is built from, checked against the shape kube-lease writes
@@ -29,13 +29,13 @@ export const controllerName = z.string().regex(/^[A-Z][A-Za-z0-9]{0,62} [a-z0-9]
 export const roleName = z
   .string()
   .regex(/^[^/%\s\u0000-\u001f\u007f-\u009f]{1,253}$/u, 'not a role name as kube-lease writes it')
-  .refine((name) => name !== '.' && name !== '..', 'not a role name as kube-lease writes it');
+  .refine((name) => name !== '.' && name !== '..' && allVisible(name), 'not a role name as kube-lease writes it');
 /** A subject as the catalog's template renders it (renderSubject): one line, no control character, at most 256 characters. */
 export const subjectName = z
   .string()
   .min(1)
   .max(256)
-  .refine((name) => !LINE_BREAKING.test(name), 'not a subject name as kube-lease writes it (one line, no control character)');
+  .refine((name) => !LINE_BREAKING.test(name) && allVisible(name), 'not a subject name as kube-lease writes it (one line, no control or invisible character)');
 /** Lease ids (of other open leases). */
 export const leaseIds = z.array(z.string().refine(isLeaseId, 'not a lease id as kube-lease writes it'));
 
@@ -58,5 +58,7 @@ export const auditTime = z
 
 /** Text from outside kube-lease, read as one line of at most `max` characters (see oneLine). */
 export const outsideText = (max: number) => z.string().transform((text) => oneLine(text, max));
+/** Outside text no seal covers (approvers, PagerDuty's names, the API server's reason): one line, each hidden or reordering character shown as U+FFFD (see visibleLine). */
+export const unsealedText = (max: number) => z.string().transform((text) => visibleLine(text, max));
 /** An error text kube-lease writes: one of its own phrases; anything else reads as NOT_OUR_WORDS. */
 export const ownError = z.string().transform(ownPhrase);
