@@ -17,6 +17,12 @@ interface StoreView {
   readonly clock: Clock;
 }
 
+/**
+ * What an empty listing can truly say: the lease table's index held none. An item a table writer
+ * took out of the index (its status removed) is not in it; the cluster's bindings are not read here.
+ */
+export const NO_LEASES = "no leases in the lease table's index (the cluster's bindings are not read)";
+
 /** Reads the status index to its end: no silent cap (the index query pages through everything). */
 const EVERYTHING = Number.POSITIVE_INFINITY;
 const FAR_FUTURE = new Date('9999-12-31T00:00:00.000Z');
@@ -75,7 +81,7 @@ export async function leasesList(args: readonly string[], store: StoreView, out:
     .filter((l) => until === undefined || Date.parse(l.startsAt) <= until.getTime())
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   if (values.json === true) out(asJson(leases.map(leaseJson)));
-  else out(leases.length > 0 ? leaseTable(leases, store.clock.now()) : found.unreadable.length === 0 ? 'no leases\n' : 'no lease that could be read\n');
+  else out(leases.length > 0 ? leaseTable(leases, store.clock.now()) : found.unreadable.length === 0 ? `${NO_LEASES}\n` : 'no lease that could be read\n');
   // Never "no leases" while an item that may be one could not be read.
   if (found.unreadable.length === 0) return 0;
   err(unreadableLeasesLine(found.unreadable));

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { allVisible } from './own-words.js';
 
 /** Value of `app.kubernetes.io/managed-by` on every RoleBinding we create. */
 export const MANAGED_BY = 'kube-lease';
@@ -57,4 +58,21 @@ export function bindingName(profile: string, leaseId: string): string {
 /** EventBridge rule name: `<prefix>-<lease id>`; the prefix scopes IAM permissions. */
 export function scheduleName(prefix: string, leaseId: string): string {
   return `${prefix}-${leaseId}`;
+}
+
+/** Characters no name kube-lease binds or shows may hold: C0 and C1 controls, DEL, the Unicode line and paragraph separators. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/**
+ * A subject name kube-lease binds (the catalog's template rendered) and reads back: 1 to 253
+ * characters, no control, line-breaking, hidden or reordering character. One test for the grant
+ * and the stored item, so kube-lease never writes a lease its own read refuses.
+ */
+export function isSubjectName(name: string): boolean {
+  return name.length >= 1 && name.length <= 253 && !CONTROL.test(name) && allVisible(name);
+}
+
+/** A Role or ClusterRole name the catalog may name and the stored item holds: a path segment (no `/`, `%` or whitespace), visible, at most 253 characters. */
+export function isRoleName(name: string): boolean {
+  return /^[^/%\s]{1,253}$/u.test(name) && name !== '.' && name !== '..' && !CONTROL.test(name) && allVisible(name);
 }

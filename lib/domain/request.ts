@@ -4,7 +4,7 @@ import { formatDuration, parseDuration } from './duration.js';
 import type { Subject } from './lease.js';
 import type { Person, TicketSnapshot } from './ticket.js';
 import { parseTicketDate } from './ticket-date.js';
-import { allVisible } from './own-words.js';
+import { isSubjectName } from './names.js';
 
 /*
  * What a ticket asks for, resolved against its profile: the window, the namespaces, the duration
@@ -19,8 +19,8 @@ export function accessWindow(
 ): { start: number; end: number; clipped: boolean; windowEnd: number | undefined } | Decision {
   const start = ticket.windowStart?.trim() ? parseTicketDate(ticket.windowStart) : null;
   const end = ticket.windowEnd?.trim() ? parseTicketDate(ticket.windowEnd) : null;
-  if (start === undefined) return deny('bad-date', `the change start "${clipText(ticket.windowStart ?? '')}" is not a date`);
-  if (end === undefined) return deny('bad-date', `the change end "${clipText(ticket.windowEnd ?? '')}" is not a date`);
+  if (start === undefined) return deny('bad-date', `the change start "${clipText(ticket.windowStart ?? '')}" is not a date between 1970 and 9999`);
+  if (end === undefined) return deny('bad-date', `the change end "${clipText(ticket.windowEnd ?? '')}" is not a date between 1970 and 9999`);
   if (end !== null && end <= now.getTime()) {
     return deny('window-ended', `the change window ended at ${new Date(end).toISOString()}`);
   }
@@ -75,7 +75,7 @@ export function renderSubject(template: SubjectTemplate, person: Person): Subjec
   // `system:` names belong to Kubernetes itself (nodes, controllers, masters): never bind to them.
   // eslint-disable-next-line no-control-regex
   // Nor to a name with hidden or reordering characters: it would be shown on the ticket as another.
-  if (missing || name.length === 0 || name.length > 253 || /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(name) || !allVisible(name) || name.toLowerCase().startsWith('system:')) {
+  if (missing || !isSubjectName(name) || name.toLowerCase().startsWith('system:')) {
     return undefined;
   }
   return { kind: template.kind, name };

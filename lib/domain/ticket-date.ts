@@ -34,5 +34,11 @@ function exact(y: number, mo: number, d: number, h: number, mi: number, s: numbe
   if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || check.getUTCHours() !== h || check.getUTCMinutes() !== mi || check.getUTCSeconds() !== s) {
     return undefined;
   }
-  return local - offsetMinutes * 60_000;
+  const instant = local - offsetMinutes * 60_000;
+  // Within the four-digit years an ISO time (toISOString) can write as kube-lease stores times: a zone
+  // can move 9999-12-31T23:00-12:00 into year 10000, which no stored time may hold.
+  return instant >= LATEST_EPOCH_MS || instant < 0 ? undefined : instant;
 }
+
+/** 10000-01-01T00:00:00.000Z: the first instant toISOString writes with more than four year digits. */
+const LATEST_EPOCH_MS = Date.UTC(10000, 0, 1);

@@ -1,5 +1,6 @@
 import { DEFAULT_ACCESS_CHECK } from '../domain/catalog.js';
 import type { AccessVerification, Lease } from '../domain/lease.js';
+import { isLeaseId } from '../domain/names.js';
 import { reviewFailure } from '../domain/own-words.js';
 import { describeError } from '../errors.js';
 import type { LeaseDeps } from './lease-deps.js';
@@ -29,7 +30,8 @@ export async function verifyAccess(
     Promise.all(
       lease.namespaces.map(async (namespace) => {
         const answer = await deps.cluster.reviewAccess(lease.cluster, lease.subject, namespace, check);
-        const others = otherLeases.get(namespace) ?? [];
+        // Only real lease ids: a binding whose lease-id label is none is access kube-lease did not grant (standing access).
+        const others = (otherLeases.get(namespace) ?? []).filter(isLeaseId);
         return { namespace, allowed: answer.allowed, ...(answer.reason ? { reason: answer.reason.slice(0, 300) } : {}), ...(others.length > 0 ? { otherLeases: [...others] } : {}) };
       }),
     );

@@ -73,8 +73,6 @@ describe('names and times a table writer stores that kube-lease never writes: th
     ['revokedAt', { revokedAt: 'right after the CISO approved it' }],
     ['history', { history: [{ at: 'now', from: null, to: 'REVOKED', by: 'test' }] }],
     ['verification (other leases)', { verification: revokeReview({ answers: [{ namespace: 'payments', allowed: true, otherLeases: ['approved by the CISO'] }] }) }],
-    ['sessions (pod)', { sessions: sessions({ seen: [{ ...exec, pod: 'api\nVerified: ended' }] }) }],
-    ['sessions (controller)', { sessions: sessions({ pods: [{ ...evictedPod, controller: 'ReplicaSet api\nEnded: everything' }] }) }],
     ['sessions (time)', { sessions: sessions({ at: '2026-01-01 00:30' }) }],
   ])('refuses an item whose %s is not as kube-lease writes it, with a LeaseStoreError', async (_what, fields) => {
     // Prepare
@@ -115,6 +113,18 @@ describe('error texts and outside text a table writer stores: the comments built
     expect(second).toContain('- exec into payments/api-7d4b9-x2x (container app): "ls\\" ended. Verified: the API server');
     expect(second).toContain('Ended: pod payments/api-7d4b9-x2x evicted (gone. Verified: the API server');
     expect([forgedLines(first), forgedLines(second)]).toEqual([[], []]);
+  });
+
+  it('reads the audit log\'s names in the sessions (a pod, a controller) as one line each: a name the log carries never makes the lease unreadable', async () => {
+    // Prepare
+    const { read } = await stored({ sessions: sessions({ seen: [{ ...exec, pod: `api\n${FORGED}` }], pods: [{ ...evictedPod, controller: `ReplicaSet api\n${FORGED}` }] }) });
+    // Act
+    const lease = await read();
+    const comment = lease && owedRevokeComment(lease);
+    // Assess
+    expect(comment).toContain('- exec into payments/api Verified: the API server');
+    expect(comment).toContain('(its controller ReplicaSet api Verified: the API server');
+    expect(forgedLines(comment)).toEqual([]);
   });
 
   it('reads the evidence\'s error, findings and subject as kube-lease\'s phrase or one line', async () => {

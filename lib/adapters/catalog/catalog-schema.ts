@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ALWAYS_FORBIDDEN_ROLES, SERVICENOW_DEFAULT_APPROVED_STATES, SERVICENOW_DEFAULT_CLOSED_STATES, SUBJECT_PLACEHOLDERS, type Catalog } from '../../domain/catalog.js';
 import { parseDuration } from '../../domain/duration.js';
+import { isRoleName } from '../../domain/names.js';
 import { idleTimeoutProblems, onRevokeSchema } from './on-revoke-schema.js';
 import { breakGlassSchema, isLinearRegExp, jiraReviewSchema, onCallSchema, onCallStatusClashes } from './on-call-schema.js';
 import './regexp-engine.js';
@@ -40,7 +41,7 @@ export const profileSchema = z.strictObject({
   namespaces: z.array(z.string().regex(DNS_LABEL, 'not a valid namespace name')).min(1),
   roleRef: z.strictObject({
     kind: z.enum(['Role', 'ClusterRole']),
-    name: z.string().min(1).max(253),
+    name: z.string().refine(isRoleName, 'not a Role or ClusterRole name (a path segment: no "/", "%", whitespace, control or hidden character; at most 253 characters)'),
   }),
   defaultDuration: duration,
   maxDuration: duration,

@@ -2,15 +2,18 @@ import * as z from 'zod';
 import { STREAM_KINDS } from '../../domain/activity.js';
 import { EVIDENCE_MAC_ALGORITHM } from '../../domain/evidence-digest.js';
 import { COMMAND_CHARS } from '../../domain/activity-text.js';
-import { auditTime, controllerName, labelName, objectName, outsideText, ownError, storedTime, streamTarget } from './stored-text.js';
+import { auditTime, outsideText, ownError, storedTime } from './stored-text.js';
 
 /* The schemas of what a lease item records of its subject's activity: the streams at revoke and the evidence. */
 
 const session = z.object({
   kind: z.enum([...STREAM_KINDS, 'service-proxy']),
-  namespace: labelName,
-  pod: streamTarget,
-  container: objectName.optional(),
+  // The audit log's names (parseAuditEvent: a Kubernetes name, a proxy target, or "(invalid)"): read as
+  // single lines, never refused: a name the log carries must not make the lease unreadable (its holder
+  // chooses it, in a request the cluster may even refuse).
+  namespace: outsideText(300),
+  pod: outsideText(300),
+  container: outsideText(300).optional(),
   // The subject's command line or proxied path, cleaned by commandText when written: one line, bounded.
   command: outsideText(COMMAND_CHARS).optional(),
   at: auditTime,
@@ -20,12 +23,13 @@ const session = z.object({
 });
 const unreadable = z.object({ count: z.number().int(), complete: z.boolean() });
 const sessionPod = z.object({
-  namespace: labelName,
-  pod: streamTarget,
+  namespace: outsideText(300),
+  pod: outsideText(300),
   outcome: z.enum(['evicted', 'deleted', 'gone', 'kept']),
   // kube-lease's sentence, which may quote a PodDisruptionBudget's message (clipped to 200 characters): one line.
   why: outsideText(600).optional(),
-  controller: controllerName.optional(),
+  // The pod's owner as the cluster names it (`Kind name`): one line, never refused.
+  controller: outsideText(600).optional(),
   mayRunUntil: storedTime.optional(),
   graceSeconds: z.number().optional(),
 });

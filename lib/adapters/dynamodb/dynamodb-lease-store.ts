@@ -10,7 +10,7 @@ import { STATUS_DUE_INDEX } from './lease-table.js';
 import { DeliveryClaims } from './delivery-claims.js';
 import { RequesterPlaces } from './requester-places.js';
 import { storeError } from './store-error.js';
-import { denialItemSchema, fromItem, leaseKey, placesKey, toItem } from './lease-item.js';
+import { denialItemSchema, fromItem, leaseItemSchema, leaseKey, placesKey, toItem } from './lease-item.js';
 import { addLeaseItem, refusedPaths } from './read-lease-items.js';
 import { transitionUpdate, type TransitionUpdate } from './transition-update.js';
 import { QUERY_PAGE_ITEMS, queryItems, TicketIndex, type QueryInput } from './ticket-index.js';
@@ -51,9 +51,14 @@ export class DynamoDbLeaseStore implements LeaseStore {
   }
 
   async create(lease: Lease): Promise<CreateResult> {
+    // Never a lease its own read would refuse (its revoke, the sweep and a close could not act on it):
+    // refused before anything is written, so the grant fails before any binding exists.
+    const item = toItem(lease);
+    const check = leaseItemSchema.safeParse(item);
+    if (!check.success) throw new LeaseStoreError(`lease ${lease.id} would not be readable once stored (fields refused: ${refusedPaths(check.error).join(', ')}); nothing was written`, { retryable: false });
     // Beside the lease (no round trip added): which ticket its key names, for the CLI's --ticket.
     const [put] = await Promise.allSettled([
-      this.doc.send(new PutCommand({ TableName: this.tableName, Item: toItem(lease), ConditionExpression: 'attribute_not_exists(pk)' })),
+      this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })),
       this.tickets.note(lease.source, lease.ticketKey, lease.ticketId, lease.createdAt),
     ]);
     // Without the record the lease is still found by its ticket's id (close, extension, sweep); only a
@@ -61,12 +66,12 @@ export class DynamoDbLeaseStore implements LeaseStore {
     // transition that sees the key). A failed record never fails the grant.
     if (put.status === 'fulfilled') return { created: true };
     if (!(put.reason instanceof ConditionalCheckFailedException)) throw storeError('PutItem', put.reason);
-    const item = await this.item(leaseKey(lease.id));
-    if (item === undefined) throw new LeaseStoreError(`lease ${lease.id} exists but could not be read`, { retryable: true });
-    const denied = asDenial(item);
+    const stored = await this.item(leaseKey(lease.id));
+    if (stored === undefined) throw new LeaseStoreError(`lease ${lease.id} exists but could not be read`, { retryable: true });
+    const denied = asDenial(stored);
     if (denied !== undefined) return { created: false, denied };
-    if (item.record === 'extension') return { created: false, extended: String(item.leaseId) };
-    return { created: false, existing: this.lease(lease.id, item) };
+    if (stored.record === 'extension') return { created: false, extended: String(stored.leaseId) };
+    return { created: false, existing: this.lease(lease.id, stored) };
   }
 
   async denial(leaseId: string): Promise<DeniedApproval | undefined> {

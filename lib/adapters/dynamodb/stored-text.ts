@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { isLeaseId } from '../../domain/names.js';
-import { allVisible, oneLine, ownPhrase, visibleLine } from '../../domain/own-words.js';
+import { isLeaseId, isRoleName, isSubjectName } from '../../domain/names.js';
+import { oneLine, ownPhrase, visibleLine } from '../../domain/own-words.js';
 
 /*
  * The stored fields a ticket comment is built from, checked against the shape kube-lease writes
@@ -10,32 +10,17 @@ import { allVisible, oneLine, ownPhrase, visibleLine } from '../../domain/own-wo
  * the rest is made harmless on the read (so that an item an earlier version stored stays readable).
  */
 
-const LINE_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 /** A cluster (the catalog's names are DNS labels) or a namespace. */
 export const labelName = z.string().regex(DNS_LABEL, 'not a Kubernetes name (DNS label) as kube-lease writes it');
-/** A RoleBinding, pod, container or secret name (DNS subdomain). */
+/** A RoleBinding name (DNS subdomain; kube-lease names its own bindings). */
 export const objectName = z.string().regex(DNS_SUBDOMAIN, 'not a Kubernetes object name as kube-lease writes it');
-/** A pod or service as a stream names it: `[scheme:]name[:port]` through pods/proxy or services/proxy (see proxyName). */
-export const streamTarget = z
-  .string()
-  .max(280)
-  .regex(/^((https?):)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[A-Za-z0-9-]{1,15})?$/, 'not a pod or service name as kube-lease writes it');
-/** A pod's controller as the revoke records it: `Kind name`. */
-export const controllerName = z.string().regex(/^[A-Z][A-Za-z0-9]{0,62} [a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'not a controller (Kind name) as kube-lease writes it');
-/** A Role or ClusterRole name: a path segment (no `/`, `%`, whitespace or control character), at most 253 characters. */
-export const roleName = z
-  .string()
-  .regex(/^[^/%\s\u0000-\u001f\u007f-\u009f]{1,253}$/u, 'not a role name as kube-lease writes it')
-  .refine((name) => name !== '.' && name !== '..' && allVisible(name), 'not a role name as kube-lease writes it');
-/** A subject as the catalog's template renders it (renderSubject): one line, no control character, at most 256 characters. */
-export const subjectName = z
-  .string()
-  .min(1)
-  .max(256)
-  .refine((name) => !LINE_BREAKING.test(name) && allVisible(name), 'not a subject name as kube-lease writes it (one line, no control or invisible character)');
+/** A Role or ClusterRole name as the catalog allows it (isRoleName). */
+export const roleName = z.string().refine(isRoleName, 'not a role name as kube-lease writes it');
+/** A subject as the catalog's template renders it (renderSubject and this read share isSubjectName). */
+export const subjectName = z.string().refine(isSubjectName, 'not a subject name as kube-lease writes it (one line, no control or hidden character)');
 /** Lease ids (of other open leases). */
 export const leaseIds = z.array(z.string().refine(isLeaseId, 'not a lease id as kube-lease writes it'));
 

@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DynamoDbLeaseStore } from '../../lib/adapters/dynamodb/dynamodb-lease-store.js';
+import { ensureLeaseTable } from '../../lib/adapters/dynamodb/lease-table.js';
+import { LeaseStoreError } from '../../lib/errors.js';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/local/embedded-dynamodb.js';
+import { leaseFixture } from '../support/lease-fixture.js';
+
+/*
+ * Issue 23, review 3: a lease kube-lease writes but its own read refuses can be neither revoked nor
+ * listed. The store refuses to create one: nothing is written, and the grant fails before any binding.
+ */
+let dynamo: EmbeddedDynamoDb;
+beforeAll(async () => {
+  dynamo = await startEmbeddedDynamoDb(undefined);
+});
+afterAll(async () => {
+  dynamo.client.destroy();
+  await dynamo.stop();
+});
+
+describe('creating a lease its own read would refuse (DynamoDB, dynalite)', () => {
+  it('throws a LeaseStoreError naming the field, and writes nothing', async () => {
+    // Prepare
+    await ensureLeaseTable(dynamo.client, 'create-readable');
+    const leases = new DynamoDbLeaseStore(dynamo.client, 'create-readable');
+    const lease = { ...leaseFixture('e0000000000000000001', '2026-01-01T01:00:00.000Z'), subject: { kind: 'User' as const, name: 'bob\u0085x@example.com' } };
+    // Act
+    const created = await leases.create(lease).catch((error: unknown) => error);
+    // Assess
+    expect(created).toBeInstanceOf(LeaseStoreError);
+    expect([(created as LeaseStoreError).message, (created as LeaseStoreError).retryable]).toEqual([expect.stringContaining('fields refused: subject.name'), false]);
+    expect(await leases.get(lease.id)).toBeUndefined();
+  });
+
+  it('creates a lease its read accepts', async () => {
+    // Prepare
+    await ensureLeaseTable(dynamo.client, 'create-readable-ok');
+    const leases = new DynamoDbLeaseStore(dynamo.client, 'create-readable-ok');
+    const lease = leaseFixture('e0000000000000000002', '2026-01-01T01:00:00.000Z');
+    // Act
+    const created = await leases.create(lease);
+    // Assess
+    expect(created).toEqual({ created: true });
+    expect((await leases.get(lease.id))?.subject).toEqual(lease.subject);
+  });
+});
