@@ -51,4 +51,28 @@ describe('review 2: a recycled review task (kube-lease-created, closed by a revi
     expect(lease?.review?.doneAt).toBeUndefined();
     expect(lease?.review?.key).not.toBe(oldTask);
   });
+
+  it('R2-1 (ServiceNow): re-pointing an old, reviewed change_task (correlation_id, change_request) makes the new lease reviewed', async () => {
+    const requester = stack.servicenow.addUser('alice', 'alice@example.com', 'Alice Engineer');
+    const reviewer = stack.servicenow.addUser('carol', 'carol@example.com', 'Carol Reviewer');
+    const first = stack.servicenow.createChange(requester, { u_k8s_profile: 'break-glass-debug', type: 'emergency', justification: 'INC-9: checkout is down since 02:50' });
+    expect(bodyOf(await stack.deliverServiceNow(first)).outcome).toBe('granted');
+    const oldTask = stack.servicenow.changeTasks()[0];
+    if (oldTask === undefined) throw new Error('no review task');
+    stack.servicenow.closeTask(String(oldTask.number), reviewer); // a genuine review of the FIRST lease
+    stack.clock.advance(25 * 3600_000);
+    await stack.container.sweepLeases();
+
+    const second = stack.servicenow.createChange(requester, { u_k8s_profile: 'break-glass-debug', type: 'emergency', justification: 'INC-10: checkout is down again' });
+    const changeId = String(second.sys_id);
+    const predicted = leaseIdFor(idempotencyKey({ ticket: { source: 'servicenow', id: changeId }, approval: { id: breakGlassApprovalId(changeId) } }));
+    // The requester (itil, write on change_task) re-points the old task at the new change and marker.
+    Object.assign(oldTask, { correlation_id: reviewMarker(predicted), change_request: changeId });
+    expect(bodyOf(await stack.deliverServiceNow(second)).outcome).toBe('granted');
+    stack.clock.advance(61 * 60_000);
+    await stack.container.sweepLeases();
+    const lease = await stack.container.leases.get(predicted);
+    expect(lease?.review?.doneAt).toBeUndefined();
+    expect(lease?.review?.key).not.toBe(oldTask.number);
+  });
 });
