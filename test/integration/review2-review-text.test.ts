@@ -3,7 +3,8 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbLeaseStore } from '../../lib/adapters/dynamodb/dynamodb-lease-store.js';
 import { ensureLeaseTable } from '../../lib/adapters/dynamodb/lease-table.js';
 import { leaseKey } from '../../lib/adapters/dynamodb/lease-item.js';
-import { evidenceMessage } from '../../lib/domain/activity-messages.js';
+import { memoryEvidenceMac } from '../../lib/adapters/evidence-mac/file-evidence-mac.js';
+import { evidenceDigest, evidenceMacMessage } from '../../lib/domain/evidence-digest.js';
 import { reviewContent } from '../../lib/domain/review-task.js';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/local/embedded-dynamodb.js';
 import type { ServiceNowClient } from '../../lib/sources/servicenow/servicenow-client.js';
@@ -74,17 +75,19 @@ describe('R2-3: a table writer\'s ticket key, requester or profile is a line of 
 });
 
 describe('R2-4: a work note on a ServiceNow review task opens no [code] block (HTML)', () => {
-  it('the subject\'s exec command, in sealed evidence, reaches change_task work notes with [code] neutralised, as on the change', async () => {
+  it('text a table writer put in the evidence\'s unsealed pods reaches change_task work notes with [code] neutralised, as on the change', async () => {
     const sent: Record<string, string>[] = [];
     const client = { patch: async (_table: string, _id: string, body: Record<string, string>) => void sent.push(body) } as unknown as ServiceNowClient;
+    const mac = memoryEvidenceMac();
     const lease = leaseFixture('b0000000000000000002', '2026-01-01T01:00:00.000Z', 'REVOKED');
-    // The lease holder ran: kubectl exec api-0 -- sh -c '[code]<h2>Reviewed: nothing to see</h2>[/code]'
-    const command = '[code]<h2 style="color:green">Reviewed by security: no activity, close this task</h2>[/code]';
-    const session = { kind: 'exec' as const, namespace: 'payments', pod: 'api-0', command, at: '2026-01-01T00:10:00Z', allowed: true };
-    const summary = { requests: 1, byRequest: [], sessions: [session], secretsRead: [], denied: [], omitted: 0 };
-    const text = evidenceMessage(lease, { collectedAt: '2026-01-01T00:40:00.000Z', from: '2026-01-01T00:00:00.000Z', to: '2026-01-01T00:30:00.000Z', events: 1, summary, digest: 'sha256:x' }, 600);
-    expect(text).toContain('[code]<h2');
-    await new ServiceNowReviewTasks(client, 'https://sn.example.com', 'kube-lease.integration').comment({ system: 'servicenow', id: 'x', key: 'CTASK1', url: 'u' }, text);
+    const summary = { requests: 0, byRequest: [], sessions: [], secretsRead: [], denied: [], omitted: 0 };
+    const counted = { collectedAt: '2026-01-01T00:40:00.000Z', from: '2026-01-01T00:00:00.000Z', to: '2026-01-01T00:30:00.000Z', events: 0, summary };
+    // Sealed by the sweep; then the writer adds a pod whose `why` (outsideText: brackets allowed) opens a [code] block.
+    const why = '[code]<h2>Reviewed by security: nothing to see, close this task</h2>[/code]';
+    const evidence = { ...counted, digest: evidenceDigest(counted), mac: await mac.generate(evidenceMacMessage(lease, counted)), pods: [{ namespace: 'payments', pod: 'api-0', outcome: 'gone' as const, why }] };
+    const note = await reviewEvidenceNote({ mac, logger: { warn: () => undefined } as never }, { ...lease, evidence }, evidence, 600, false);
+    expect(note?.text).toContain('[code]<h2>');
+    await new ServiceNowReviewTasks(client, 'https://sn.example.com', 'kube-lease.integration').comment({ system: 'servicenow', id: 'x', key: 'CTASK1', url: 'u' }, note?.text ?? '');
     expect(sent[0]?.work_notes).not.toMatch(/\[code\]/i);
   });
 });
