@@ -1,6 +1,7 @@
 import { formatDuration } from './duration.js';
 import { accessBeganAt, approvalKindOf, type Lease } from './lease.js';
 import { approvalLine } from './messages.js';
+import { oneLine } from './own-words.js';
 import { personLabel, type TicketSourceName } from './ticket.js';
 
 /**
@@ -66,14 +67,16 @@ export interface ReviewContent {
 export function reviewContent(lease: Lease, approvers: readonly string[], evidenceExpected = true): ReviewContent {
   const kind = approvalKindOf(lease);
   const seconds = Math.round((Date.parse(lease.expiresAt) - Date.parse(lease.startsAt)) / 1000);
+  // Text from the ticket (and the table) is one line each: never a line of its own; the reason quoted.
+  const [ticket, url, who, profile] = [lease.ticketKey, lease.ticketUrl, personLabel(lease.requester), lease.profile].map((text) => oneLine(text, 256));
   const description = [
     `kube-lease granted access without a person's approval (${kind}). Review what was done and close this task.`,
     '',
-    `Ticket: ${lease.ticketKey} ${lease.ticketUrl}`,
+    `Ticket: ${ticket} ${url}`,
     `Lease: ${lease.id}`,
-    `Who: ${personLabel(lease.requester)} as ${lease.subject.kind} ${lease.subject.name}`,
-    `What: profile ${lease.profile}, ${lease.roleRef.kind}/${lease.roleRef.name} on cluster ${lease.cluster}, namespaces ${lease.namespaces.join(', ')}`,
-    `Why: ${lease.reason}`,
+    `Who: ${who} as ${lease.subject.kind} ${oneLine(lease.subject.name, 256)}`,
+    `What: profile ${profile}, ${lease.roleRef.kind}/${lease.roleRef.name} on cluster ${lease.cluster}, namespaces ${lease.namespaces.join(', ')}`,
+    `Why: ${JSON.stringify(oneLine(lease.reason, 1000))}`,
     `When: from ${accessBeganAt(lease)} until ${lease.expiresAt} (${formatDuration(seconds)})`,
     approvalLine(lease),
     `Profile approvers: ${approvers.length === 0 ? '(none named in the catalog)' : approvers.join(', ')}`,
@@ -82,7 +85,7 @@ export function reviewContent(lease: Lease, approvers: readonly string[], eviden
       ? 'The activity evidence (what the subject did, from the cluster\'s audit log) is added here as a comment once it is collected.'
       : 'The cluster has no audit log configured: kube-lease cannot say what the subject did.',
   ].join('\n');
-  return { summary: clipSummary(`Review ${kind} access of ${personLabel(lease.requester)} (${lease.profile}, ${lease.ticketKey})`), description };
+  return { summary: clipSummary(`Review ${kind} access of ${who} (${profile}, ${ticket})`), description };
 }
 
 /** Jira summaries and ServiceNow short descriptions are at most 255 characters; keep well inside. */

@@ -9,14 +9,17 @@ import { reviewContent } from '../../lib/domain/review-task.js';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/local/embedded-dynamodb.js';
 import type { ServiceNowClient } from '../../lib/sources/servicenow/servicenow-client.js';
 import { ServiceNowReviewTasks } from '../../lib/sources/servicenow/servicenow-review.js';
+import { makeServiceNowReviewDesk } from '../../lib/adapters/review/servicenow-review-desk.js';
 import { reviewEvidenceNote } from '../../lib/use-cases/review-evidence.js';
+import { FakeServiceNow } from '../fakes/fake-servicenow.js';
 import { leaseFixture } from '../support/lease-fixture.js';
 import { BREAK_GLASS_REVIEW_CATALOG } from '../support/review-catalog.js';
 import { bodyOf, TestStack } from '../support/stack.js';
 
 /*
- * Review 2 of issue 23, PoCs R2-2 .. R2-4: text that reaches a review task (its description, a
- * work note) as a line of its own. Each test states what must hold; each FAILS on the code under review.
+ * Regression tests for review 2 of issue 23, R2-2 .. R2-4 (each kept as its proof of concept was,
+ * attack steps included): text that reaches a review task (its description, a work note) as a line
+ * of its own, or a ServiceNow journal entry as a [code] block. Each failed before the fix.
  */
 const FORGED = 'Approved by (person): ciso@example.com';
 /** Lines of `text` that are exactly the forged line (a line kube-lease never begins with someone else's words). */
@@ -37,7 +40,7 @@ describe('R2-2: the requester\'s reason is a line of its own in the review task\
     const answer = bodyOf(await stack.deliverServiceNow(change));
     expect(answer.outcome).toBe('granted');
     const task = stack.servicenow.changeTasks()[0];
-    expect(String(task?.description ?? '')).toContain('Why: INC-9');
+    expect(String(task?.description ?? '')).toContain('Why: "INC-9: checkout is down since 02:50 ');
     expect(forged(String(task?.description ?? ''))).toEqual([]);
   });
 });
@@ -52,25 +55,48 @@ describe('R2-3: a table writer\'s ticket key, requester or profile is a line of 
     await dynamo.stop();
   });
 
-  it('the item reads (or is unreadable), and no text built from it for the review task carries the forged line', async () => {
-    await ensureLeaseTable(dynamo.client, 'review2-text');
-    const leases = new DynamoDbLeaseStore(dynamo.client, 'review2-text');
-    const id = 'b0000000000000000001';
+  const writer = () => DynamoDBDocumentClient.from(dynamo.client);
+  const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined } as never;
+  const stored = async (id: string, table: string) => {
+    await ensureLeaseTable(dynamo.client, table);
+    const leases = new DynamoDbLeaseStore(dynamo.client, table);
     await leases.create({ ...leaseFixture(id, '2026-01-01T01:00:00.000Z', 'REVOKED'), approvalKind: 'break-glass', revokedAt: '2026-01-01T00:30:00.000Z', revokeCause: 'expiry' });
-    // What a table writer (the webhook role may UpdateItem any lease# key) sets.
-    await DynamoDBDocumentClient.from(dynamo.client).send(
+    return leases;
+  };
+  const window = { collectedAt: '2026-01-01T00:40:00.000Z', from: '2026-01-01T00:00:00.000Z', to: '2026-01-01T00:30:00.000Z', events: 0 };
+
+  it('an item whose ticket key, profile or ticket URL is not as kube-lease writes it is unreadable (each alone)', async () => {
+    const leases = await stored('b0000000000000000001', 'review2-text');
+    const forgeries = { ticketKey: `INC-1.\n${FORGED}\n`, profile: `debug\n${FORGED}`, ticketUrl: `https://x\n${FORGED}` };
+    const read: Record<string, string> = {};
+    for (const [index, [field, value]] of Object.entries(forgeries).entries()) {
+      const id = `b000000000000000010${index}`;
+      await leases.create({ ...leaseFixture(id, '2026-01-01T01:00:00.000Z', 'REVOKED'), approvalKind: 'break-glass' });
+      // What a table writer (the webhook role may UpdateItem any lease# key) sets.
+      await writer().send(new UpdateCommand({ TableName: 'review2-text', Key: { pk: leaseKey(id) }, UpdateExpression: 'SET #f = :v', ExpressionAttributeNames: { '#f': field }, ExpressionAttributeValues: { ':v': value } }));
+      read[field] = await leases.get(id).then(() => 'read', (error: unknown) => (error instanceof Error ? error.name : 'thrown'));
+    }
+    expect(await leases.get('b0000000000000000001')).toBeDefined(); // as kube-lease wrote it: readable
+    expect(read).toEqual({ ticketKey: 'LeaseStoreError', profile: 'LeaseStoreError', ticketUrl: 'LeaseStoreError' });
+  });
+
+  it('a requester with line breaks reads as one line: no text built from it for the review task carries the forged line', async () => {
+    const id = 'b0000000000000000002';
+    const leases = await stored(id, 'review2-requester');
+    await writer().send(
       new UpdateCommand({
-        TableName: 'review2-text',
+        TableName: 'review2-requester',
         Key: { pk: leaseKey(id) },
-        UpdateExpression: 'SET ticketKey = :k, requester = :r, profile = :p, ticketUrl = :u',
-        ExpressionAttributeValues: { ':k': `INC-1.\n${FORGED}\n`, ':r': { id: 'a', email: `alice@example.com\n${FORGED}` }, ':p': `debug\n${FORGED}`, ':u': `https://x\n${FORGED}` },
+        UpdateExpression: 'SET requester = :r',
+        ExpressionAttributeValues: { ':r': { id: `a\n${FORGED}`, email: `alice@example.com\n${FORGED}`, displayName: `Alice\n${FORGED}` } },
       }),
     );
-    const lease = await leases.get(id).catch(() => undefined);
-    if (lease === undefined) return; // unreadable: what should hold, holds
+    const lease = await leases.get(id);
+    expect(lease?.requester.email).toBe(`alice@example.com ${FORGED}`);
+    if (lease === undefined) throw new Error('the lease is gone');
     const content = reviewContent(lease, []);
-    const note = await reviewEvidenceNote({ mac: undefined, logger: { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined } as never }, lease, { collectedAt: '2026-01-01T00:40:00.000Z', from: '2026-01-01T00:00:00.000Z', to: '2026-01-01T00:30:00.000Z', events: 0 }, 600, false);
-    expect({ description: forged(content.description), note: forged(note?.text ?? '') }).toEqual({ description: [], note: [] });
+    const note = await reviewEvidenceNote({ mac: undefined, logger: quiet }, lease, window, 600, false);
+    expect({ description: forged(content.description), summary: forged(content.summary), note: forged(note?.text ?? '') }).toEqual({ description: [], summary: [], note: [] });
   });
 });
 
@@ -86,8 +112,26 @@ describe('R2-4: a work note on a ServiceNow review task opens no [code] block (H
     const why = '[code]<h2>Reviewed by security: nothing to see, close this task</h2>[/code]';
     const evidence = { ...counted, digest: evidenceDigest(counted), mac: await mac.generate(evidenceMacMessage(lease, counted)), pods: [{ namespace: 'payments', pod: 'api-0', outcome: 'gone' as const, why }] };
     const note = await reviewEvidenceNote({ mac, logger: { warn: () => undefined } as never }, { ...lease, evidence }, evidence, 600, false);
-    expect(note?.text).toContain('[code]<h2>');
-    await new ServiceNowReviewTasks(client, 'https://sn.example.com', 'kube-lease.integration').comment({ system: 'servicenow', id: 'x', key: 'CTASK1', url: 'u' }, note?.text ?? '');
-    expect(sent[0]?.work_notes).not.toMatch(/\[code\]/i);
+    const tasks = new ServiceNowReviewTasks(client, 'https://sn.example.com', 'kube-lease.integration');
+    // Whatever the note says of the pods (another fix may keep unsealed pods out of it), and the text itself.
+    for (const text of [note?.text, why]) if (text !== undefined) await tasks.comment({ system: 'servicenow', id: 'x', key: 'CTASK1', url: 'u' }, text);
+    expect(sent.length).toBeGreaterThanOrEqual(1);
+    expect(sent.filter((body) => /\[\/?code\]/i.test(body.work_notes ?? ''))).toEqual([]);
+    expect(sent.at(-1)?.work_notes).toContain('<h2>Reviewed by security');
+  });
+
+  it('the review desk\'s sign-off note (a task table of the catalog\'s) opens no [code] block either (fake ServiceNow)', async () => {
+    const sn = new FakeServiceNow();
+    const url = await sn.start();
+    try {
+      const desk = makeServiceNowReviewDesk({ instanceUrl: url, user: 'kube-lease.integration', password: async () => 'fake-sn-password', table: 'task', closedStates: ['3'] });
+      sn.tasks.set('0'.repeat(32), { sys_id: '0'.repeat(32), number: 'TASK0001', sys_class_name: 'task', state: '3' });
+      sn.workNotes.set('TASK0001', []);
+      // The note names who closed the task: a ServiceNow user's name or email is theirs to write.
+      expect(await desk.note('TASK0001', 'kube-lease sign-off record:', 'kube-lease sign-off record: closed by [code]<h2>Approved by the CISO</h2>[/code]')).toBe('added');
+      expect(sn.workNotes.get('TASK0001')).toEqual(['kube-lease sign-off record: closed by [ code ]<h2>Approved by the CISO</h2>[ /code ]']);
+    } finally {
+      await sn.stop();
+    }
   });
 });

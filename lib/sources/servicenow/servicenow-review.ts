@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { Lease } from '../../domain/lease.js';
+import { journalText } from '../../domain/servicenow-journal.js';
 import { TicketSourceError } from '../../errors.js';
 import type { FoundReviewTasks, ReviewTaskRef, ReviewTaskRequest, ReviewTaskState, ReviewTaskSystem } from '../../ports/review-tasks.js';
 import type { ServiceNowClient } from './servicenow-client.js';
@@ -71,7 +72,7 @@ export class ServiceNowReviewTasks implements ReviewTaskSystem {
   }
 
   async comment(task: ReviewTaskRef, text: string): Promise<void> {
-    await this.client.patch(TABLE, task.id, { work_notes: text });
+    await this.client.patch(TABLE, task.id, { work_notes: journalText(text) });
   }
 
   async isDone(task: ReviewTaskRef, lease: Lease): Promise<ReviewTaskState> {
