@@ -48,6 +48,33 @@ export function reviewMarker(leaseId: string): string {
   return `kube-lease-review-${leaseId}`;
 }
 
+/** How far the ITSM system's clock and kube-lease's may disagree when their times are compared. */
+export const REVIEW_CLOCK_SKEW_MS = 60_000;
+
+/**
+ * Why a task kube-lease's own account created, carrying the lease's marker, is still not the
+ * lease's (undefined: it is): kube-lease creates a lease's task after recording the lease, and
+ * takes it while it is open, so one created before (`createdAt`, the system's time: an earlier
+ * lease's, given the new marker) or closed already was made the lease's by someone else.
+ */
+export function notTheLeasesTask(lease: Pick<Lease, 'createdAt'>, createdAt: string | undefined, closed: boolean): string | undefined {
+  const created = createdAt === undefined ? Number.NaN : Date.parse(createdAt);
+  if (Number.isNaN(created)) return 'kube-lease\'s own account created it, but when is not shown';
+  if (created < Date.parse(lease.createdAt) - REVIEW_CLOCK_SKEW_MS) return 'it was created before the lease was recorded (an earlier lease\'s task, relabelled)';
+  return closed ? 'it was closed before kube-lease took it for the lease\'s review task' : undefined;
+}
+
+/**
+ * Why a closing of the lease's recorded task does not count by its time (undefined: it may): only
+ * one after kube-lease recorded the task as the lease's (`review.recordedAt`) is a review of it.
+ */
+export function closedTooEarly(review: Pick<ReviewTask, 'recordedAt'> | undefined, closedAt: string | undefined): string | undefined {
+  if (review === undefined) return undefined;
+  const closed = closedAt === undefined ? Number.NaN : Date.parse(closedAt);
+  if (Number.isNaN(closed)) return 'its history does not show when it was closed';
+  return closed < Date.parse(review.recordedAt) - REVIEW_CLOCK_SKEW_MS ? 'it was closed before kube-lease recorded it as the lease\'s review task' : undefined;
+}
+
 /**
  * An emergency lease whose review task is not done `days` after its access began (with or without
  * a task: one that could never be created is not reviewed either). Person-approved leases never are.
