@@ -59,7 +59,8 @@ export class ServiceNowReviewTasks implements ReviewTaskSystem {
     const planted: FoundReviewTasks['planted'][number][] = [];
     for (const task of list.data) {
       const ref = this.ref(task.sys_id, task.number);
-      if (!this.isIntegration(task.sys_created_by) || task.change_request !== change) planted.push(ref);
+      if (!this.isIntegration(task.sys_created_by)) planted.push(ref);
+      else if (task.change_request !== change) planted.push({ ...ref, why: 'it belongs to another change' });
       else {
         // Kube-lease's own, but an earlier lease's re-pointed at this change and marker, or closed: not this lease's.
         const why = notTheLeasesTask(lease, utc(task.sys_created_on), CLOSED.includes(task.state ?? ''));
