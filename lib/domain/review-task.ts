@@ -1,6 +1,7 @@
 import { formatDuration } from './duration.js';
 import { accessBeganAt, approvalKindOf, type Lease } from './lease.js';
 import { approvalLine } from './messages.js';
+import { oneLine } from './own-words.js';
 import { personLabel, type TicketSourceName } from './ticket.js';
 
 /**
@@ -47,6 +48,33 @@ export function reviewMarker(leaseId: string): string {
   return `kube-lease-review-${leaseId}`;
 }
 
+/** How far the ITSM system's clock and kube-lease's may disagree when their times are compared. */
+export const REVIEW_CLOCK_SKEW_MS = 60_000;
+
+/**
+ * Why a task kube-lease's own account created, carrying the lease's marker, is still not the
+ * lease's (undefined: it is): kube-lease creates a lease's task after recording the lease, and
+ * takes it while it is open, so one created before (`createdAt`, the system's time: an earlier
+ * lease's, given the new marker) or closed already was made the lease's by someone else.
+ */
+export function notTheLeasesTask(lease: Pick<Lease, 'createdAt'>, createdAt: string | undefined, closed: boolean): string | undefined {
+  const created = createdAt === undefined ? Number.NaN : Date.parse(createdAt);
+  if (Number.isNaN(created)) return 'kube-lease\'s own account created it, but when is not shown';
+  if (created < Date.parse(lease.createdAt) - REVIEW_CLOCK_SKEW_MS) return 'it was created before the lease was recorded (an earlier lease\'s task, relabelled)';
+  return closed ? 'it was closed before kube-lease took it for the lease\'s review task' : undefined;
+}
+
+/**
+ * Why a closing of the lease's recorded task does not count by its time (undefined: it may): only
+ * one after kube-lease recorded the task as the lease's (`review.recordedAt`) is a review of it.
+ */
+export function closedTooEarly(review: Pick<ReviewTask, 'recordedAt'> | undefined, closedAt: string | undefined): string | undefined {
+  if (review === undefined) return undefined;
+  const closed = closedAt === undefined ? Number.NaN : Date.parse(closedAt);
+  if (Number.isNaN(closed)) return 'its history does not show when it was closed';
+  return closed < Date.parse(review.recordedAt) - REVIEW_CLOCK_SKEW_MS ? 'it was closed before kube-lease recorded it as the lease\'s review task' : undefined;
+}
+
 /**
  * An emergency lease whose review task is not done `days` after its access began (with or without
  * a task: one that could never be created is not reviewed either). Person-approved leases never are.
@@ -66,14 +94,16 @@ export interface ReviewContent {
 export function reviewContent(lease: Lease, approvers: readonly string[], evidenceExpected = true): ReviewContent {
   const kind = approvalKindOf(lease);
   const seconds = Math.round((Date.parse(lease.expiresAt) - Date.parse(lease.startsAt)) / 1000);
+  // Text from the ticket (and the table) is one line each: never a line of its own; the reason quoted.
+  const [ticket, url, who, profile] = [lease.ticketKey, lease.ticketUrl, personLabel(lease.requester), lease.profile].map((text) => oneLine(text, 256));
   const description = [
     `kube-lease granted access without a person's approval (${kind}). Review what was done and close this task.`,
     '',
-    `Ticket: ${lease.ticketKey} ${lease.ticketUrl}`,
+    `Ticket: ${ticket} ${url}`,
     `Lease: ${lease.id}`,
-    `Who: ${personLabel(lease.requester)} as ${lease.subject.kind} ${lease.subject.name}`,
-    `What: profile ${lease.profile}, ${lease.roleRef.kind}/${lease.roleRef.name} on cluster ${lease.cluster}, namespaces ${lease.namespaces.join(', ')}`,
-    `Why: ${lease.reason}`,
+    `Who: ${who} as ${lease.subject.kind} ${oneLine(lease.subject.name, 256)}`,
+    `What: profile ${profile}, ${lease.roleRef.kind}/${lease.roleRef.name} on cluster ${lease.cluster}, namespaces ${lease.namespaces.join(', ')}`,
+    `Why: ${JSON.stringify(oneLine(lease.reason, 1000))}`,
     `When: from ${accessBeganAt(lease)} until ${lease.expiresAt} (${formatDuration(seconds)})`,
     approvalLine(lease),
     `Profile approvers: ${approvers.length === 0 ? '(none named in the catalog)' : approvers.join(', ')}`,
@@ -82,7 +112,7 @@ export function reviewContent(lease: Lease, approvers: readonly string[], eviden
       ? 'The activity evidence (what the subject did, from the cluster\'s audit log) is added here as a comment once it is collected.'
       : 'The cluster has no audit log configured: kube-lease cannot say what the subject did.',
   ].join('\n');
-  return { summary: clipSummary(`Review ${kind} access of ${personLabel(lease.requester)} (${lease.profile}, ${lease.ticketKey})`), description };
+  return { summary: clipSummary(`Review ${kind} access of ${who} (${profile}, ${ticket})`), description };
 }
 
 /** Jira summaries and ServiceNow short descriptions are at most 255 characters; keep well inside. */

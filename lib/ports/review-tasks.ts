@@ -20,11 +20,13 @@ export interface ReviewTaskRequest {
 
 /**
  * What the search for a lease's marker found: the task kube-lease's own integration account created
- * (if any), and every other task carrying the marker (someone else created it: never adopted).
+ * for the lease (if any: after the lease was recorded, still open), and every other task carrying
+ * the marker (someone else created it, or made an older or closed one carry it: never adopted).
  */
 export interface FoundReviewTasks {
   readonly own?: ReviewTaskRef | undefined;
-  readonly planted: readonly ReviewTaskRef[];
+  /** `why`: why it is not the lease's task, when kube-lease's own account created it (notTheLeasesTask). */
+  readonly planted: readonly (ReviewTaskRef & { readonly why?: string | undefined })[];
 }
 
 /**
@@ -56,8 +58,9 @@ export interface ReviewTaskSystem {
   comment(task: ReviewTaskRef, text: string): Promise<void>;
   /**
    * Whether it is closed as done (Jira status category `done`; ServiceNow state Closed Complete, 3)
-   * by someone whose review counts: the history of the closing (Jira changelog, ServiceNow sys_audit)
-   * names a person other than the lease's requester and kube-lease's own account.
+   * by someone whose review counts: the task still carries the lease's marker, and the history of
+   * the closing (Jira changelog, ServiceNow sys_audit) names a person other than the lease's
+   * requester and kube-lease's own account, closing it after the task was recorded (closedTooEarly).
    */
   isDone(task: ReviewTaskRef, lease: Lease): Promise<ReviewTaskState>;
 }

@@ -60,9 +60,10 @@ export interface ReviewLease {
  * conditional too (never over another). The queue item (written beside the lease) makes the sweep
  * retry whatever the grant's invocation could not do, add the evidence, and look for the task to be
  * done; leases unreviewed for `unreviewedAfterDays` are counted (`UnreviewedEmergencyLeases`).
- * Only a task kube-lease's own account created is the lease's (one anybody else created with the
- * marker is reported, never adopted), and only a closing by a person other than the requester and
- * kube-lease's account counts as the review (any other is reported once, on the task too).
+ * Only a task kube-lease's own account created for the lease is the lease's (one anybody else
+ * created, or an older or closed one given the marker, is reported, never adopted), and only a
+ * closing of it after it was recorded, by a person other than the requester and kube-lease's
+ * account, counts as the review (any other is reported once, on the task too).
  */
 export function makeReviewLease(deps: ReviewLeaseDeps): ReviewLease {
   const { records, clock, logger, audit } = deps;
@@ -92,7 +93,7 @@ export function makeReviewLease(deps: ReviewLeaseDeps): ReviewLease {
       for (const other of planted) {
         // Someone else's issue with the lease's marker: a finding, never the lease's task.
         logger.warn('a task carrying a lease\'s review marker was not created by kube-lease: not taken for its review task', { leaseId: lease.id, task: other.key });
-        event(lease, other, 'planted', `carries the lease's review marker but kube-lease's own account did not create it: not taken for the review task (seen by ${actor})`, actor);
+        event(lease, other, 'planted', `carries the lease's review marker but ${other.why ?? 'kube-lease\'s own account did not create it'}: not taken for the review task (seen by ${actor})`, actor);
       }
       const task = own ?? (await system.open(request));
       // Before the record, so that a crash between the two leaves the event to the next attempt (at least once).

@@ -537,7 +537,9 @@ export class FakeJira extends FakeHttpServer {
         .filter((i) => notEmpty.every((f) => i.fields[f] !== undefined && i.fields[f] !== null))
         .filter((i) => this.now() - (this.createdAtMs.get(i.key) ?? 0) >= this.searchLagMs)
         .reverse();
-      return { status: 200, body: { issues: found.map((i) => ({ id: i.id, key: i.key, self: `https://example.atlassian.net/rest/api/2/issue/${i.id}`, fields: i.fields })), isLast: true } };
+      // `status` carries its category, as on a read of the issue.
+      const fields = (i: Issue) => ({ ...i.fields, status: { ...i.fields.status, statusCategory: statusCategory(i.fields.status.name) } });
+      return { status: 200, body: { issues: found.map((i) => ({ id: i.id, key: i.key, self: `https://example.atlassian.net/rest/api/2/issue/${i.id}`, fields: fields(i) })), isLast: true } };
     }
     return undefined;
   }

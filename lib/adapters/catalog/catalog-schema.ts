@@ -8,7 +8,8 @@ import './regexp-engine.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const serviceNowFieldName = z.string().regex(/^[a-z0-9_]+$/, 'not a ServiceNow field or table name');
-const PROFILE_NAME = /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/;
+/** A profile's name: what the lease records and its comments name it by (stored-text.ts checks it on read). */
+export const PROFILE_NAME = /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/;
 const SECRET_REF = /^(file:|ssm:|secretsmanager:).+/;
 
 const duration = z

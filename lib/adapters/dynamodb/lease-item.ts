@@ -7,11 +7,13 @@ import { LABEL_VALUE } from '../../domain/names.js';
 import { BINDING_PATH, GRANT_NOTES, type GrantNote, type RevokeFacts } from '../../domain/owed-notes.js';
 import { reviewTaskSchema } from './review-item.js';
 import { evidenceSchema, sessionsSchema } from './activity-item.js';
-import { accessCheck, labelName, leaseIds, objectName, ownError, roleName, storedTime, subjectName, unsealedText } from './stored-text.js';
+import { accessCheck, labelName, leaseIds, objectName, outsideText, ownError, profileName, roleName, storedTime, subjectName, ticketKeyText, ticketUrlText, unsealedText } from './stored-text.js';
 
 const status = z.enum(LEASE_STATUSES);
 const isGrantNote = (code: string): code is GrantNote => (GRANT_NOTES as readonly string[]).includes(code);
 const person = z.object({ id: z.string(), email: z.string().optional(), displayName: z.string().optional() });
+/** The requester as the review task and comments name them: the ticket system's text, one line (see stored-text.ts). */
+const requester = z.object({ id: outsideText(256), email: outsideText(256).optional(), displayName: outsideText(256).optional() });
 /** An approver as a comment names them: the ticket system's text, one line (see stored-text.ts). */
 const approver = z.object({ id: unsealedText(256), email: unsealedText(256).optional(), displayName: unsealedText(256).optional() });
 
@@ -29,10 +31,11 @@ export const leaseItemSchema = z.object({
   idempotencyKey: z.string(),
   source: z.enum(TICKET_SOURCES),
   ticketId: z.string().optional(),
-  ticketKey: z.string(),
+  // The ticket's key and URL, and the profile, as kube-lease writes them, or the item is unreadable (stored-text.ts).
+  ticketKey: ticketKeyText,
   ticketRef: z.string(),
-  ticketUrl: z.string(),
-  requester: person,
+  ticketUrl: ticketUrlText,
+  requester,
   approvers: z.array(approver).min(1),
   approvals: z.array(z.string()).min(1),
   approvalRecords: z.array(z.string()).optional(),
@@ -49,7 +52,7 @@ export const leaseItemSchema = z.object({
     .optional(),
   // Names and times a comment says (and the revoke acts on) are as kube-lease writes them, or the item is unreadable (stored-text.ts).
   subject: z.object({ kind: z.enum(['User', 'Group']), name: subjectName }),
-  profile: z.string(),
+  profile: profileName,
   cluster: labelName,
   namespaces: z.array(labelName),
   roleRef: z.object({ kind: z.enum(['Role', 'ClusterRole']), name: roleName }),

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { isLeaseId, isRoleName, isSubjectName } from '../../domain/names.js';
 import { oneLine, ownPhrase, visibleLine } from '../../domain/own-words.js';
+import { PROFILE_NAME } from '../catalog/catalog-schema.js';
 
 /*
  * The stored fields a ticket comment is built from, checked against the shape kube-lease writes
@@ -21,6 +22,12 @@ export const objectName = z.string().regex(DNS_SUBDOMAIN, 'not a Kubernetes obje
 export const roleName = z.string().refine(isRoleName, 'not a role name as kube-lease writes it');
 /** A subject as the catalog's template renders it (renderSubject and this read share isSubjectName). */
 export const subjectName = z.string().refine(isSubjectName, 'not a subject name as kube-lease writes it (one line, no control or hidden character)');
+/** A ticket key as the sources accept it: a Jira issue key (jira-ticket-source's ISSUE_KEY) or a ServiceNow change number. */
+export const ticketKeyText = z.string().regex(/^([A-Z][A-Z0-9_]{0,49}-[1-9][0-9]{0,14}|[A-Z]{2,10}\d{4,12})$/, 'not a ticket key as kube-lease writes it');
+/** A ticket's URL: http(s), one line, no whitespace. */
+export const ticketUrlText = z.string().max(2048).regex(/^https?:\/\/[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029]+$/u, 'not a ticket URL as kube-lease writes it');
+/** A catalog profile's name (catalog-schema's PROFILE_NAME). */
+export const profileName = z.string().regex(PROFILE_NAME, 'not a profile name as kube-lease writes it');
 /** Lease ids (of other open leases). */
 export const leaseIds = z.array(z.string().refine(isLeaseId, 'not a lease id as kube-lease writes it'));
 

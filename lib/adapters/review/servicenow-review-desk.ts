@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { PackFile } from '../../domain/review-digest.js';
+import { journalText } from '../../domain/servicenow-journal.js';
 import { TicketNotFoundError, TicketSourceError } from '../../errors.js';
 import type { FiledTicket, ReviewDesk, ReviewTicketState } from '../../ports/review-desk.js';
 import { deskCall, type DeskRequest } from './desk-http.js';
@@ -101,7 +102,7 @@ export function makeServiceNowReviewDesk(s: ServiceNowDeskSettings): ReviewDesk 
       const q = new URLSearchParams({ sysparm_query: `element_id=${task.sys_id}^element=work_notes`, sysparm_fields: 'value', sysparm_limit: '100' });
       const existing = parsed(notes, (await call({ method: 'GET', path: `/api/now/table/sys_journal_field?${q}`, what })).json, what).result;
       if (existing.some((n) => n.value.startsWith(marker))) return 'present';
-      await call({ method: 'PATCH', path: `/api/now/table/${table}/${encodeURIComponent(task.sys_id)}`, what: `note the sign-off on ${key}`, body: { work_notes: text } });
+      await call({ method: 'PATCH', path: `/api/now/table/${table}/${encodeURIComponent(task.sys_id)}`, what: `note the sign-off on ${key}`, body: { work_notes: journalText(text) } });
       return 'added';
     },
     async finding(key, finding) {

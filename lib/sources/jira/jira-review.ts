@@ -2,6 +2,7 @@ import type JiraApi from 'jira-client';
 import * as z from 'zod';
 import type { JiraReviewSettings } from '../../domain/catalog.js';
 import type { Lease } from '../../domain/lease.js';
+import { closedTooEarly, notTheLeasesTask, reviewMarker } from '../../domain/review-task.js';
 import { TicketSourceError } from '../../errors.js';
 import type { FoundReviewTasks, ReviewTaskRef, ReviewTaskRequest, ReviewTaskState, ReviewTaskSystem } from '../../ports/review-tasks.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../../retry.js';
@@ -15,14 +16,18 @@ export type JiraReviewClient = Pick<JiraApi, 'addNewIssue' | 'addWatcher' | 'add
 
 /** `POST /rest/api/2/issue` answers 201 `{ id, key, self }`. */
 const createdSchema = z.looseObject({ id: z.string(), key: z.string() });
-/** Both searches (`search/jql` on Cloud, `search` on Server/DC) answer `{ issues: [{ id, key, fields }] }`; `creator` is set by Jira, never by a person. */
-const searchSchema = z.looseObject({ issues: z.array(z.looseObject({ id: z.string(), key: z.string(), fields: z.looseObject({ creator: z.unknown().optional() }).optional() })) });
-const statusItem = z.looseObject({ field: z.string(), fieldId: z.string().optional(), fieldtype: z.string().optional() });
-const statusSchema = z.looseObject({
-  fields: z.looseObject({ status: z.looseObject({ statusCategory: z.looseObject({ key: z.string() }) }) }),
-  changelog: z.looseObject({ total: z.number().optional(), histories: z.array(z.looseObject({ id: z.string(), author: jiraUserSchema.optional(), items: z.array(statusItem) })) }).optional(),
+const status = z.looseObject({ statusCategory: z.looseObject({ key: z.string() }) });
+/** Both searches (`search/jql` on Cloud, `search` on Server/DC) answer `{ issues: [{ id, key, fields }] }`; `creator` and `created` are set by Jira, never by a person. */
+const searchSchema = z.looseObject({
+  issues: z.array(z.looseObject({ id: z.string(), key: z.string(), fields: z.looseObject({ creator: z.unknown().optional(), created: z.string().optional(), status: status.optional() }).optional() })),
 });
-const historyPage = z.looseObject({ values: z.array(z.looseObject({ id: z.string(), author: jiraUserSchema.optional(), items: z.array(statusItem) })) });
+const statusItem = z.looseObject({ field: z.string(), fieldId: z.string().optional(), fieldtype: z.string().optional() });
+const history = z.looseObject({ id: z.string(), created: z.string().optional(), author: jiraUserSchema.optional(), items: z.array(statusItem) });
+const statusSchema = z.looseObject({
+  fields: z.looseObject({ status, labels: z.array(z.string()).optional() }),
+  changelog: z.looseObject({ total: z.number().optional(), histories: z.array(history) }).optional(),
+});
+const historyPage = z.looseObject({ values: z.array(history) });
 /** Tasks carrying a marker read at once: kube-lease's own among them, and any planted beside it. */
 const FOUND_LIMIT = 20;
 const usersSchema = z.array(z.looseObject({ accountId: z.string().optional(), name: z.string().optional(), emailAddress: z.string().optional() }));
@@ -33,9 +38,10 @@ const MARKER = /^[a-z0-9-]+$/;
  * Review tasks as Jira issues in the catalog's `jira.review` project: labelled with the lease's
  * marker (found again by a JQL search on it), the lease's ticket linked (`linkType`) and named in
  * the description, the profile's approvers made watchers. Description and comments are plain text
- * (one `{noformat}` block): ticket-derived text never becomes a live link or macro. Only an issue
- * kube-lease's own account created (`creator`) is its task; a closing counts only when the
- * changelog shows a person other than the requester and kube-lease's account made it.
+ * (one `{noformat}` block): ticket-derived text never becomes a live link or macro. Only an open
+ * issue kube-lease's own account created (`creator`) after the lease was recorded (`created`) is
+ * its task; a closing counts only when the issue still carries the marker and the changelog shows
+ * a person other than the requester and kube-lease's account made it after the task was recorded.
  */
 export class JiraReviewTasks implements ReviewTaskSystem {
   constructor(
@@ -46,25 +52,30 @@ export class JiraReviewTasks implements ReviewTaskSystem {
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
   ) {}
 
-  async find(_lease: Lease, marker: string): Promise<FoundReviewTasks> {
+  async find(lease: Lease, marker: string): Promise<FoundReviewTasks> {
     if (!MARKER.test(marker)) throw new TicketSourceError(`not a review marker: ${marker.slice(0, 60)}`, undefined);
     const jql = encodeURIComponent(`project = "${this.settings.project}" AND labels = "${marker}" ORDER BY created ASC`);
     let raw: unknown;
     try {
       // Jira Cloud's search (the older `search` is gone there); Server/DC knows only `search`.
-      raw = await this.call(async () => (await this.client()).genericGet(`search/jql?jql=${jql}&fields=creator&maxResults=${FOUND_LIMIT}`), 'searching for the review task');
+      raw = await this.call(async () => (await this.client()).genericGet(`search/jql?jql=${jql}&fields=creator,created,status&maxResults=${FOUND_LIMIT}`), 'searching for the review task');
     } catch (error) {
       if (!(error instanceof TicketSourceError) || (error.statusCode !== 404 && error.statusCode !== 410)) throw error;
-      raw = await this.call(async () => (await this.client()).genericGet(`search?jql=${jql}&fields=creator&maxResults=${FOUND_LIMIT}`), 'searching for the review task');
+      raw = await this.call(async () => (await this.client()).genericGet(`search?jql=${jql}&fields=creator,created,status&maxResults=${FOUND_LIMIT}`), 'searching for the review task');
     }
     const parsed = searchSchema.safeParse(raw);
     if (!parsed.success) throw new TicketSourceError('Jira returned a search result of unexpected shape', undefined, { cause: parsed.error });
     let own: ReviewTaskRef | undefined;
-    const planted: ReviewTaskRef[] = [];
+    const planted: FoundReviewTasks['planted'][number][] = [];
     for (const issue of parsed.data.issues) {
       const ref = this.ref(issue.id, issue.key);
-      if (own === undefined && (await this.own.isOwn(toPerson(issue.fields?.creator)))) own = ref;
-      else planted.push(ref);
+      if (!(await this.own.isOwn(toPerson(issue.fields?.creator)))) planted.push(ref);
+      else {
+        // Kube-lease's own, but an earlier lease's given this marker, or closed: not this lease's.
+        const why = notTheLeasesTask(lease, issue.fields?.created, issue.fields?.status?.statusCategory.key === 'done');
+        if (own === undefined && why === undefined) own = ref;
+        else planted.push({ ...ref, why: why ?? 'another task of kube-lease\'s carries the marker too' });
+      }
     }
     return { own, planted };
   }
@@ -107,7 +118,7 @@ export class JiraReviewTasks implements ReviewTaskSystem {
   }
 
   async isDone(task: ReviewTaskRef, lease: Lease): Promise<ReviewTaskState> {
-    const raw: unknown = await this.call(async () => (await this.client()).genericGet(`issue/${encodeURIComponent(task.key)}?fields=status&expand=changelog`), `reading ${task.key}`);
+    const raw: unknown = await this.call(async () => (await this.client()).genericGet(`issue/${encodeURIComponent(task.key)}?fields=status,labels&expand=changelog`), `reading ${task.key}`);
     const parsed = statusSchema.safeParse(raw);
     if (!parsed.success) throw new TicketSourceError(`Jira returned ${task.key} in an unexpected shape`, undefined, { cause: parsed.error });
     if (parsed.data.fields.status.statusCategory.key !== 'done') return { done: false };
@@ -118,6 +129,10 @@ export class JiraReviewTasks implements ReviewTaskSystem {
     if (histories === undefined) return { done: false, notCounted: 'its changelog is longer than Jira returned, so who closed it is not shown', closing: 'long-history' };
     const closing = [...histories].sort((a, b) => Number(a.id) - Number(b.id)).reverse().find((h) => h.items.some(isStatus));
     if (closing === undefined) return { done: false, notCounted: 'its changelog does not show who closed it', closing: 'unknown' };
+    // The task as recorded, still the lease's: its marker kept, and closed after it was recorded.
+    const relabelled = parsed.data.fields.labels?.includes(reviewMarker(lease.id)) === true ? undefined : 'it no longer carries the lease\'s review marker (its label)';
+    const early = relabelled ?? closedTooEarly(lease.review?.key === task.key ? lease.review : undefined, closing.created);
+    if (early !== undefined) return { done: false, notCounted: early, closing: closing.id };
     const by = toPerson(closing.author);
     const label = by?.email ?? by?.displayName ?? by?.id ?? 'an unnamed account';
     const requester = lease.requester;

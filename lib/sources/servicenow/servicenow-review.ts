@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import type { Lease } from '../../domain/lease.js';
+import { closedTooEarly, notTheLeasesTask, reviewMarker } from '../../domain/review-task.js';
+import { journalText } from '../../domain/servicenow-journal.js';
 import { TicketSourceError } from '../../errors.js';
 import type { FoundReviewTasks, ReviewTaskRef, ReviewTaskRequest, ReviewTaskState, ReviewTaskSystem } from '../../ports/review-tasks.js';
 import type { ServiceNowClient } from './servicenow-client.js';
@@ -11,9 +13,22 @@ const MARKER = /^[a-z0-9-]+$/;
 const CLOSED_COMPLETE = '3';
 const TABLE = 'change_task';
 
-const taskSchema = z.looseObject({ sys_id: z.string().regex(SYS_ID), number: z.string(), state: z.string().optional(), sys_created_by: z.string().optional(), change_request: z.string().optional() });
+/** change_task states that are closed: Closed Complete, Closed Incomplete, Closed Skipped. */
+const CLOSED = ['3', '4', '7'];
+
+const taskSchema = z.looseObject({
+  sys_id: z.string().regex(SYS_ID),
+  number: z.string(),
+  state: z.string().optional(),
+  sys_created_by: z.string().optional(),
+  sys_created_on: z.string().optional(),
+  change_request: z.string().optional(),
+  correlation_id: z.string().optional(),
+});
 const idList = z.array(z.looseObject({ sys_id: z.string().regex(SYS_ID) }));
-const auditRows = z.array(z.looseObject({ sys_id: z.string(), fieldname: z.string(), newvalue: z.string(), user: z.string(), record_checkpoint: z.string().optional() }));
+const auditRows = z.array(z.looseObject({ sys_id: z.string(), fieldname: z.string(), newvalue: z.string(), user: z.string(), record_checkpoint: z.string().optional(), sys_created_on: z.string().optional() }));
+/** A Table API time (`yyyy-MM-dd HH:mm:ss`, UTC) as ISO 8601; anything else as it is (it does not parse). */
+const utc = (time: string | undefined) => (time !== undefined && /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(time) ? `${time.replace(' ', 'T')}Z` : time);
 const userList = z.array(z.looseObject({ sys_id: z.string(), email: z.string().optional(), active: z.string().optional(), web_service_access_only: z.string().optional() }));
 /** Tasks carrying a marker read at once: kube-lease's own among them, and any planted beside it. */
 const FOUND_LIMIT = 20;
@@ -21,10 +36,11 @@ const FOUND_LIMIT = 20;
 /**
  * Review tasks as ServiceNow change tasks (`change_task`) of the lease's change: `change_request`
  * set, `correlation_id` the lease's marker (found again by a Table API query on it), the profile's
- * approver group as `assignment_group`; evidence is added as a work note. Only a task of the
- * lease's change that kube-lease's integration user created (`sys_created_by`) is its task; a
- * closing counts only when the task's audit history (sys_audit) shows a person other than the
- * requester and the integration user set it to Closed Complete.
+ * approver group as `assignment_group`; evidence is added as a work note. Only an open task of the
+ * lease's change that kube-lease's integration user created (`sys_created_by`) after the lease was
+ * recorded (`sys_created_on`) is its task; a closing counts only when the task still carries the
+ * marker and change, and its audit history (sys_audit) shows a person other than the requester
+ * and the integration user set it to Closed Complete after the task was recorded.
  */
 export class ServiceNowReviewTasks implements ReviewTaskSystem {
   constructor(
@@ -36,15 +52,21 @@ export class ServiceNowReviewTasks implements ReviewTaskSystem {
 
   async find(lease: Lease, marker: string): Promise<FoundReviewTasks> {
     if (!MARKER.test(marker)) throw new TicketSourceError(`not a review marker: ${marker.slice(0, 60)}`, undefined);
-    const list = z.array(taskSchema).safeParse(await this.client.query(TABLE, `correlation_id=${marker}^ORDERBYsys_created_on`, ['sys_id', 'number', 'state', 'sys_created_by', 'change_request'], FOUND_LIMIT));
+    const list = z.array(taskSchema).safeParse(await this.client.query(TABLE, `correlation_id=${marker}^ORDERBYsys_created_on`, ['sys_id', 'number', 'state', 'sys_created_by', 'sys_created_on', 'change_request'], FOUND_LIMIT));
     if (!list.success) throw new TicketSourceError('ServiceNow returned change tasks of unexpected shape', undefined, { cause: list.error });
     const change = list.data.length === 0 ? undefined : await this.changeOf(lease.ticketId, lease.ticketKey);
     let own: ReviewTaskRef | undefined;
-    const planted: ReviewTaskRef[] = [];
+    const planted: FoundReviewTasks['planted'][number][] = [];
     for (const task of list.data) {
       const ref = this.ref(task.sys_id, task.number);
-      if (own === undefined && this.isIntegration(task.sys_created_by) && task.change_request === change) own = ref;
-      else planted.push(ref);
+      if (!this.isIntegration(task.sys_created_by)) planted.push(ref);
+      else if (task.change_request !== change) planted.push({ ...ref, why: 'it belongs to another change' });
+      else {
+        // Kube-lease's own, but an earlier lease's re-pointed at this change and marker, or closed: not this lease's.
+        const why = notTheLeasesTask(lease, utc(task.sys_created_on), CLOSED.includes(task.state ?? ''));
+        if (own === undefined && why === undefined) own = ref;
+        else planted.push({ ...ref, why: why ?? 'another task of kube-lease\'s carries the marker too' });
+      }
     }
     return { own, planted };
   }
@@ -71,19 +93,23 @@ export class ServiceNowReviewTasks implements ReviewTaskSystem {
   }
 
   async comment(task: ReviewTaskRef, text: string): Promise<void> {
-    await this.client.patch(TABLE, task.id, { work_notes: text });
+    await this.client.patch(TABLE, task.id, { work_notes: journalText(text) });
   }
 
   async isDone(task: ReviewTaskRef, lease: Lease): Promise<ReviewTaskState> {
-    const parsed = taskSchema.safeParse(await this.client.getRecord(TABLE, task.id, ['sys_id', 'number', 'state']));
+    const parsed = taskSchema.safeParse(await this.client.getRecord(TABLE, task.id, ['sys_id', 'number', 'state', 'correlation_id', 'change_request']));
     if (!parsed.success) throw new TicketSourceError(`ServiceNow returned ${task.key} in an unexpected shape`, undefined, { cause: parsed.error });
     if (parsed.data.state !== CLOSED_COMPLETE) return { done: false };
     // Who set the state to Closed Complete, from the audit history: the record's own fields (closed_by) are a writer's to set.
     const query = `tablename=${TABLE}^documentkey=${task.id}^fieldnameINstate^ORDERBYDESCsys_created_on`;
-    const rows = auditRows.safeParse(await this.client.query('sys_audit', query, ['sys_id', 'fieldname', 'newvalue', 'user', 'record_checkpoint'], 20));
+    const rows = auditRows.safeParse(await this.client.query('sys_audit', query, ['sys_id', 'fieldname', 'newvalue', 'user', 'record_checkpoint', 'sys_created_on'], 20));
     if (!rows.success) throw new TicketSourceError('ServiceNow returned audit records of unexpected shape', undefined, { cause: rows.error });
     const closing = [...rows.data].sort((a, b) => Number(b.record_checkpoint ?? 0) - Number(a.record_checkpoint ?? 0)).find((r) => r.fieldname === 'state' && r.newvalue === CLOSED_COMPLETE);
     if (closing === undefined) return { done: false, notCounted: 'its audit history (sys_audit) does not show who closed it: is change_task audited, and may the integration user read sys_audit?', closing: 'unknown' };
+    // The task as recorded, still the lease's: its marker and change kept, and closed after it was recorded.
+    const moved = parsed.data.correlation_id !== reviewMarker(lease.id) || parsed.data.change_request !== (await this.changeOf(lease.ticketId, lease.ticketKey));
+    const early = moved ? 'it no longer carries the lease\'s review marker and change (correlation_id, change_request)' : closedTooEarly(lease.review?.key === task.key ? lease.review : undefined, utc(closing.sys_created_on));
+    if (early !== undefined) return { done: false, notCounted: early, closing: closing.sys_id };
     const by = closing.user;
     if (this.isIntegration(by)) return { done: false, closedBy: by, notCounted: 'it was closed by kube-lease\'s own integration user', closing: closing.sys_id };
     const people = userList.safeParse(/^[^,^=]+$/.test(by) ? await this.client.query('sys_user', `user_name=${by}`, ['sys_id', 'email', 'active', 'web_service_access_only'], 1) : []);

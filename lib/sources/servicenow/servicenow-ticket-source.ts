@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { ServiceNowCatalog } from '../../domain/catalog.js';
+import { journalText } from '../../domain/servicenow-journal.js';
 import type { ApprovalIntegrity, LinkedTicket, Person, TicketSnapshot } from '../../domain/ticket.js';
 import { TicketNotFoundError, TicketSourceError } from '../../errors.js';
 import type { TicketSource } from '../../ports/ticket-source.js';
@@ -83,8 +84,7 @@ export class ServiceNowTicketSource implements TicketSource {
 
   async comment(key: string, text: string): Promise<void> {
     const change = await this.readChange(key);
-    // Journal fields render HTML between [code] tags: ticket-derived text must never open one.
-    await this.client.patch('change_request', change.sys_id, { work_notes: text.replace(/\[(\/?)code\]/gi, '[ $1code ]') });
+    await this.client.patch('change_request', change.sys_id, { work_notes: journalText(text) });
   }
 
   async linkedTickets(key: string, options: { readonly field: string; readonly table: string }): Promise<LinkedTicket[]> {
