@@ -38,7 +38,7 @@ describe('review 3, R3-3: findings the sweep may not drop, five pages of them', 
       await doc.send(new PutCommand({ TableName: tableName, Item: { pk: `delivery#poison${String(i).padStart(2, '0')}`, status: EVIDENCE_DUE_STATUS, dueAt: OLD, leaseId: REAL } }));
     }
     await new DynamoDbEvidenceStore(dynamo.client, tableName).queue(REAL, new Date('2026-01-01T00:30:00.000Z'));
-    const read = { name: 'evidence', status: EVIDENCE_DUE_STATUS, parse: (item: Record<string, unknown>) => queuedOf({ key: evidenceKey }, item), drop: async () => false };
+    const read = { name: 'evidence', status: EVIDENCE_DUE_STATUS, keyKind: 'evidence#', parse: (item: Record<string, unknown>) => queuedOf({ key: evidenceKey }, item), drop: async () => false };
     // Act: three sweep runs' reads.
     const runs: unknown[] = [];
     let findings = 0;
