@@ -81,7 +81,7 @@ export class DynamoDbLeaseQueue {
   /**
    * Leases due at or before `before`, earliest first, each read from its item's own key. An item
    * that is not the queue's is a finding: off the queue (deleted when its key is one of the queue's,
-   * else only out of the index) and told to `onFinding`.
+   * else only out of the index) when the sweep may write its key, and told to `onFinding` (see readDue).
    */
   async due(before: Date, limit: number, onFinding?: OnQueueFinding): Promise<readonly QueuedLease[]> {
     const { name, status, key } = this.kind;
@@ -138,8 +138,8 @@ export const keyKind = (pk: string): string => pk.slice(0, pk.indexOf('#') + 1);
  * count toward the limit nor stay first in line: each is dropped, told to `onFinding`, and read past.
  * A finding the sweep may not drop (a key of another kind) is read, named and reported on the first
  * page; past it, the query skips such items unread and they are reported as a count (`skipped`).
- * So they stall the queue only when more than about FILTERED_PAGES × PAGE_ITEMS of them (fewer when
- * large: a page also ends at 1 MB) are due before its first real item.
+ * So they stall the queue, on every read until deleted, from limit + FILTERED_PAGES × PAGE_ITEMS
+ * small ones (fewer large ones: a page also ends at 1 MB) due before its first real item.
  */
 export async function readDue<T>(doc: DynamoDBDocumentClient, tableName: string, read: DueRead<T>, before: Date, limit: number, onFinding?: OnQueueFinding): Promise<T[]> {
   const found: T[] = [];
