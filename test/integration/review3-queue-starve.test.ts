@@ -10,7 +10,7 @@ import type { QueueFinding } from '../../lib/ports/queue-findings.js';
 /*
  * Review 3 of issue 23, PoC R3-3: code running as a webhook function may write `delivery#` items
  * (PutItem/UpdateItem), which the sweep's role may not write (IAM LeadingKeys), so the sweep cannot
- * take them off a queue. readDue read past such findings for at most 5 pages of `limit` (before the fix)
+ * take them off a queue. Before the fix, readDue read past such findings for at most 5 pages of `limit`
  * items; 5 × SWEEP_BATCH_SIZE of them, due first, hid every real item of the queue from every run.
  * (The drop is refused here as IAM refuses it, as queue-findings.test.ts does.)
  */
