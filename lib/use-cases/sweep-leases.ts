@@ -98,8 +98,9 @@ export function makeSweepLeases(deps: SweepLeasesDeps): (options?: SweepOptions)
 
     /** A queue's item that is not the queue's: only a table writer makes one (key only: it wrote the rest). */
     const found: OnQueueFinding = (finding) => {
-      counts.malformedQueueItems += 1;
-      logger.error('a queue item is not its queue\'s (its key is none of the queue\'s, or its body names another lease or ticket): dropped', { ...finding });
+      counts.malformedQueueItems += finding.skipped ?? 1;
+      if (finding.skipped !== undefined) logger.error('queue items under keys the sweep may not write were skipped unread (an operator deletes them)', { ...finding });
+      else logger.error(`a queue item is not its queue's (its key is none of the queue's, or its body names another lease or ticket): ${finding.dropped ? 'dropped' : 'not dropped (the write was refused)'}`, { ...finding });
     };
     const now = clock.now();
     // An item of the status index that is not a readable lease is logged and counted; the rest are worked as usual.

@@ -121,7 +121,7 @@ describe('queue findings: items whose key and body disagree are dropped by their
     await store.queue(REAL, new Date('2026-01-01T00:30:00.000Z'));
     const findings: QueueFinding[] = [];
     // Act: a read whose drop is refused (IAM's LeadingKeys refuse `delivery#` writes to the sweep).
-    const read = { name: 'evidence', status: EVIDENCE_DUE_STATUS, parse: (item: Record<string, unknown>) => queuedOf({ key: evidenceKey }, item), drop: async () => false };
+    const read = { name: 'evidence', status: EVIDENCE_DUE_STATUS, keyKind: 'evidence#', parse: (item: Record<string, unknown>) => queuedOf({ key: evidenceKey }, item), drop: async () => false };
     expect(await readDue(doc, tableName, read, NOW, LIMIT, (f) => findings.push(f))).toEqual([{ leaseId: REAL, dueAt: '2026-01-01T00:30:00.000Z' }]);
     expect(byKey(findings)).toEqual(keys.map((key) => ({ queue: 'evidence', key, dropped: false })));
     for (const key of keys) expect((await stored(tableName, key))?.status).toBe(EVIDENCE_DUE_STATUS);

@@ -5,7 +5,7 @@ import { TICKET_SOURCES } from '../../domain/ticket.js';
 import type { CloseMark, CloseMarks } from '../../ports/close-marks.js';
 import type { OnQueueFinding } from '../../ports/queue-findings.js';
 import { storeError } from './store-error.js';
-import { readDue } from './lease-queue.js';
+import { keyKind, readDue } from './lease-queue.js';
 
 /**
  * A ticket's close mark: `lease#close#<source>#<ticketId>` (a `lease#` key, so the roles that close
@@ -82,7 +82,7 @@ export class DynamoDbCloseMarks implements CloseMarks {
       const mark = fromItem(item);
       return mark !== undefined && item.record === 'close' && item.pk === closeMarkKey(mark.source, mark.ticketId) ? mark : undefined;
     };
-    return readDue(this.doc, this.tableName, { name: 'close', status: CLOSE_DUE_STATUS, parse }, before, limit, onFinding);
+    return readDue(this.doc, this.tableName, { name: 'close', status: CLOSE_DUE_STATUS, keyKind: keyKind(closeMarkKey('', '')), parse }, before, limit, onFinding);
   }
 
   async postpone(mark: CloseMark, dueAt: Date): Promise<void> {

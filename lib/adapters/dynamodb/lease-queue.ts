@@ -81,7 +81,7 @@ export class DynamoDbLeaseQueue {
   /**
    * Leases due at or before `before`, earliest first, each read from its item's own key. An item
    * that is not the queue's is a finding: off the queue (deleted when its key is one of the queue's,
-   * else only out of the index) and told to `onFinding`.
+   * else only out of the index) when the sweep may write its key, and told to `onFinding` (see readDue).
    */
   async due(before: Date, limit: number, onFinding?: OnQueueFinding): Promise<readonly QueuedLease[]> {
     const { name, status, key } = this.kind;
@@ -94,7 +94,7 @@ export class DynamoDbLeaseQueue {
         return error instanceof ConditionalCheckFailedException;
       }
     };
-    return readDue(this.doc, this.tableName, { name, status, parse: (item) => queuedOf(this.kind, item), drop }, before, limit, onFinding);
+    return readDue(this.doc, this.tableName, { name, status, keyKind: keyKind(key('')), parse: (item) => queuedOf(this.kind, item), drop }, before, limit, onFinding);
   }
 
   async drop(leaseId: string): Promise<void> {
@@ -106,30 +106,50 @@ export class DynamoDbLeaseQueue {
   }
 }
 
-/** How many pages (of at most the limit each) one read of a queue looks at, reading past findings. */
-const MAX_PAGES = 5;
+/**
+ * How far one read of a queue looks past findings: a first page of at most the limit (every item
+ * read, findings named by key), then up to FILTERED_PAGES pages of up to PAGE_ITEMS items each that
+ * the query itself filters to the queue's kind of key. DynamoDB also ends a page at 1 MB read.
+ */
+export const FILTERED_PAGES = 20;
+export const PAGE_ITEMS = 1000;
 
 /** A queue's items in the status index: how each is read, and how one that is not the queue's leaves it. */
 export interface DueRead<T> {
   readonly name: string;
   readonly status: string;
+  /**
+   * The kind of key the queue's items are under (its leading part, `evidence#` or `lease#`): one the
+   * sweep may write, so it can take any item under it off the queue. Past the first page, items
+   * under keys of other kinds (which it may not write: `delivery#`, `breakglass#`, ...) are skipped.
+   */
+  readonly keyKind: string;
   /** The item as the queue's entry, or undefined: it is not one of the queue's (a finding). */
   readonly parse: (item: Record<string, unknown>) => T | undefined;
   /** Takes a finding off the queue by its own key; whether it left (default: unqueue). */
   readonly drop?: (pk: string) => Promise<boolean>;
 }
 
+/** A key's kind: its leading part up to and including its first `#` (`lease#` for `lease#close#jira#1`). */
+export const keyKind = (pk: string): string => pk.slice(0, pk.indexOf('#') + 1);
+
 /**
  * The queue's entries due at or before `before`, earliest first, at most `limit`. Findings neither
- * count toward the limit nor stay first in line: each is dropped, told to `onFinding`, and read past
- * (up to MAX_PAGES pages a read, so a writer's items the sweep may not write cannot stall it either).
+ * count toward the limit nor stay first in line: each is dropped, told to `onFinding`, and read past.
+ * A finding the sweep may not drop (a key of another kind) is read, named and reported on the first
+ * page; past it, the query skips such items unread and they are reported as a count (`skipped`).
+ * So they stall the queue, on every read until deleted, from limit + FILTERED_PAGES × PAGE_ITEMS
+ * small ones (fewer large ones: a page also ends at 1 MB) due before its first real item.
  */
 export async function readDue<T>(doc: DynamoDBDocumentClient, tableName: string, read: DueRead<T>, before: Date, limit: number, onFinding?: OnQueueFinding): Promise<T[]> {
   const found: T[] = [];
   let startKey: Record<string, unknown> | undefined;
-  for (let page = 0; page < MAX_PAGES && found.length < limit; page += 1) {
-    const { items, next } = await queryDue(doc, tableName, read.status, before, limit - found.length, startKey);
+  for (let page = 0; page <= FILTERED_PAGES && found.length < limit; page += 1) {
+    const filter = page === 0 ? undefined : read.keyKind;
+    const { items, skipped, next } = await queryDue(doc, tableName, read.status, before, page === 0 ? limit : PAGE_ITEMS, filter, startKey);
+    if (skipped > 0) onFinding?.({ queue: read.name, key: '', dropped: false, skipped });
     for (const item of items) {
+      if (found.length >= limit) break;
       const entry = read.parse(item);
       if (entry !== undefined) {
         found.push(entry);
@@ -145,21 +165,30 @@ export async function readDue<T>(doc: DynamoDBDocumentClient, tableName: string,
   return found;
 }
 
-/** One page of the items of one status in the status index due at or before `before`, earliest first. */
-async function queryDue(doc: DynamoDBDocumentClient, tableName: string, status: string, before: Date, limit: number, startKey: Record<string, unknown> | undefined): Promise<{ items: Record<string, unknown>[]; next: Record<string, unknown> | undefined }> {
+interface DuePage {
+  readonly items: Record<string, unknown>[];
+  /** Items the filter left out of the page (read by DynamoDB, never returned). */
+  readonly skipped: number;
+  readonly next: Record<string, unknown> | undefined;
+}
+
+/** One page of the items of one status in the status index due at or before `before`, earliest first (only keys starting `kind`, if given). */
+async function queryDue(doc: DynamoDBDocumentClient, tableName: string, status: string, before: Date, limit: number, kind: string | undefined, startKey: Record<string, unknown> | undefined): Promise<DuePage> {
   try {
     const page = await doc.send(
       new QueryCommand({
         TableName: tableName,
         IndexName: STATUS_DUE_INDEX,
         KeyConditionExpression: '#status = :status AND dueAt <= :before',
+        ...(kind === undefined ? {} : { FilterExpression: 'begins_with(pk, :kind)' }),
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':status': status, ':before': before.toISOString() },
+        ExpressionAttributeValues: { ':status': status, ':before': before.toISOString(), ...(kind === undefined ? {} : { ':kind': kind }) },
         Limit: limit,
         ExclusiveStartKey: startKey,
       }),
     );
-    return { items: page.Items ?? [], next: page.LastEvaluatedKey };
+    const items = page.Items ?? [];
+    return { items, skipped: Math.max(0, (page.ScannedCount ?? items.length) - items.length), next: page.LastEvaluatedKey };
   } catch (error) {
     throw storeError('Query', error);
   }

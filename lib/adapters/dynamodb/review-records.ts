@@ -9,7 +9,7 @@ import { fromItem, leaseKey } from './lease-item.js';
 import { STATUS_DUE_INDEX } from './lease-table.js';
 import { REVIEW_DUE_STATUS, REVIEW_OVERDUE_STATUS, REVIEW_RECORD, reviewKey } from './review-item.js';
 import { storeError } from './store-error.js';
-import { queuedOf, readDue } from './lease-queue.js';
+import { keyKind, queuedOf, readDue } from './lease-queue.js';
 
 type UpdateInput = Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>;
 
@@ -160,7 +160,7 @@ export class DynamoDbReviewRecords implements ReviewRecords {
       const queued = queuedOf(kind, item);
       return queued === undefined || status !== REVIEW_OVERDUE_STATUS ? queued : { ...queued, overdue: true };
     };
-    return readDue(this.doc, this.tableName, { name: 'review', status, parse }, before, limit, onFinding);
+    return readDue(this.doc, this.tableName, { name: 'review', status, keyKind: keyKind(reviewKey('')), parse }, before, limit, onFinding);
   }
 
   private async get(leaseId: string): Promise<Lease | undefined> {
