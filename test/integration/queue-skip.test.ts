@@ -111,7 +111,7 @@ describe('queue reads skip items under keys the sweep may not write', () => {
     const found = await readDue(counted, tableName, read, NOW, LIMIT, (f) => findings.push(f));
     // Assess
     expect({ found, queries, findings: tally(findings) }).toEqual({ found: [{ leaseId: REAL, dueAt: DUE.toISOString() }], queries: 4, findings: { items: count, named: LIMIT } });
-  });
+  }, 120_000);
 });
 
 describe('the bound: how many undroppable items stall a queue', () => {
@@ -132,7 +132,7 @@ describe('the bound: how many undroppable items stall a queue', () => {
     const at = await run();
     // Assess: the budget ends exactly there (the bound the docs give).
     expect({ below, at }).toEqual({ below: { found: 1, items: bound - 1 }, at: { found: 0, items: bound } });
-  });
+  }, 120_000);
 });
 
 describe('the sweep counts and logs what its queue reads skip', () => {
