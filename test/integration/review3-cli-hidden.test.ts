@@ -8,7 +8,7 @@ const PROFILE = 'customfield_10100';
 const DURATION = 'customfield_10101';
 
 /*
- * Review 3 of issue 23, PoC R3-4: a table writer removes an ACTIVE lease's `status` (or sets one
+ * Review 3 of issue 23, R3-4 (a regression test; the hole is closed): a table writer removes an ACTIVE lease's `status` (or sets one
  * no query asks for). The item leaves the status index, so no list read meets it: `leases list`
  * and `mine` say "no leases" and exit 0, with no word of an unreadable item, while its binding is
  * live. The orphan scan (every 10 minutes) meets it through `get`, counts it and leaves the binding.

@@ -1,17 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DynamoDbLeaseStore } from '../../lib/adapters/dynamodb/dynamodb-lease-store.js';
-import { DynamoDbEvidenceStore } from '../../lib/adapters/dynamodb/evidence-records.js';
-import { DynamoDbIdleWatches } from '../../lib/adapters/dynamodb/idle-watches.js';
-import { ensureLeaseTable } from '../../lib/adapters/dynamodb/lease-table.js';
-import { DynamoDbOwedAnnouncements } from '../../lib/adapters/dynamodb/owed-announcements.js';
-import { DynamoDbOwedRevokeComments } from '../../lib/adapters/dynamodb/owed-revoke-comments.js';
 import { parseAuditEvent, type AuditEvent } from '../../lib/domain/activity.js';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/local/embedded-dynamodb.js';
 import { AUDITED_CATALOG } from '../support/demo-catalog.js';
+import { dynamoStores } from '../support/dynamo-stores.js';
 import { approvedTicket, T0, wire } from '../support/use-cases.js';
 
 /*
- * Review 3 of issue 23, PoC R3-1: a lease holder (no table access at all) makes their own lease item
+ * Review 3 of issue 23, R3-1 (a regression test; the hole is closed): a lease holder (no table access at all) makes their own lease item
  * unreadable through the evidence kube-lease itself stores, and so hides all their activity evidence.
  * The audit parser keeps a namespace that is a DNS subdomain (`objectName`: dots, up to 253
  * characters); the stored schema reads a session's namespace as a DNS label (`labelName`). One
@@ -59,14 +54,7 @@ describe('review 3, R3-1: a lease holder hides their evidence by one refused exe
   ])('the evidence is posted and the lease stays readable (%s)', async (_name, namespace) => {
     // Prepare: a grant over DynamoDB; during it alice reads a secret and tries one exec elsewhere (refused).
     const table = `review3-evidence-${serial}`;
-    await ensureLeaseTable(dynamo.client, table);
-    const use = wire(AUDITED_CATALOG, {
-      leases: new DynamoDbLeaseStore(dynamo.client, table),
-      announcements: new DynamoDbOwedAnnouncements(dynamo.client, table),
-      evidence: new DynamoDbEvidenceStore(dynamo.client, table),
-      idleWatches: new DynamoDbIdleWatches(dynamo.client, table),
-      revokeComments: new DynamoDbOwedRevokeComments(dynamo.client, table),
-    });
+    const use = wire(AUDITED_CATALOG, await dynamoStores(dynamo.client, table));
     const outcome = await use.grantAccess(approvedTicket('R3-1', { requestedProfile: 'payments-debug', requestedDuration: '30m' }), 'webhook');
     if (outcome.kind !== 'granted') throw new Error(`expected a grant, got ${outcome.kind}`);
     use.activity.add('demo', event(2, { verb: 'get', ns: 'payments', name: 'api-1', code: 200 }));
@@ -83,7 +71,7 @@ describe('review 3, R3-1: a lease holder hides their evidence by one refused exe
       () => 'readable',
       (error: unknown) => (error instanceof Error ? error.message : String(error)),
     );
-    // (Today: nothing posted, the item refused on evidence.summary.sessions.0.namespace, and the sweep's
+    // (Before the fix: nothing posted, the item refused on evidence.summary.sessions.0.namespace, and the sweep's
     // UnreadableLeaseItems stays 0: the REVOKED item is on no list the sweep reads; only `failed` counts it.)
     expect({ evidencePosted: first.evidencePosted, read, unreadableLeaseItems: first.unreadableLeaseItems, failed: first.failed }).toEqual({ evidencePosted: 1, read: 'readable', unreadableLeaseItems: 0, failed: 0 });
     expect(use.jira.commentsOn('R3-1').filter((c) => c.startsWith('Activity during lease'))).toHaveLength(1);

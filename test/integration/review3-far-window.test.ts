@@ -1,16 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DynamoDbLeaseStore } from '../../lib/adapters/dynamodb/dynamodb-lease-store.js';
-import { DynamoDbEvidenceStore } from '../../lib/adapters/dynamodb/evidence-records.js';
-import { DynamoDbIdleWatches } from '../../lib/adapters/dynamodb/idle-watches.js';
-import { ensureLeaseTable } from '../../lib/adapters/dynamodb/lease-table.js';
-import { DynamoDbOwedAnnouncements } from '../../lib/adapters/dynamodb/owed-announcements.js';
-import { DynamoDbOwedRevokeComments } from '../../lib/adapters/dynamodb/owed-revoke-comments.js';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/local/embedded-dynamodb.js';
 import { WINDOW_CATALOG } from '../support/demo-catalog.js';
+import { dynamoStores } from '../support/dynamo-stores.js';
 import { approvedTicket, wire } from '../support/use-cases.js';
 
 /*
- * Review 3 of issue 23, PoC R3-6: a change window that starts after 9999-12-31T23:59:59.999Z (a
+ * Review 3 of issue 23, R3-6 (a regression test; the hole is closed): a change window that starts after 9999-12-31T23:59:59.999Z (a
  * four-digit year with a negative offset, `9999-12-31T23:00:00-12:00`) is a date parseTicketDate
  * accepts; its toISOString is `+010000-…`, which stored-text's storedTime refuses. The grant writes a
  * SCHEDULED lease item kube-lease cannot read: from then on the ticket's every decision fails, and
@@ -29,14 +24,7 @@ describe('review 3, R3-6: a window starting in year 10000', () => {
   it('is denied, or leaves a lease kube-lease can read', async () => {
     // Prepare
     const table = 'review3-far-window';
-    await ensureLeaseTable(dynamo.client, table);
-    const use = wire(WINDOW_CATALOG, {
-      leases: new DynamoDbLeaseStore(dynamo.client, table),
-      announcements: new DynamoDbOwedAnnouncements(dynamo.client, table),
-      evidence: new DynamoDbEvidenceStore(dynamo.client, table),
-      idleWatches: new DynamoDbIdleWatches(dynamo.client, table),
-      revokeComments: new DynamoDbOwedRevokeComments(dynamo.client, table),
-    });
+    const use = wire(WINDOW_CATALOG, await dynamoStores(dynamo.client, table));
     // Act
     const granted = await use.grantAccess(approvedTicket('R3-6', { windowStart: '9999-12-31T23:00:00-12:00' }), 'webhook').then(
       (o) => o.kind,

@@ -1,17 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DynamoDbLeaseStore } from '../../lib/adapters/dynamodb/dynamodb-lease-store.js';
-import { DynamoDbEvidenceStore } from '../../lib/adapters/dynamodb/evidence-records.js';
-import { DynamoDbIdleWatches } from '../../lib/adapters/dynamodb/idle-watches.js';
-import { ensureLeaseTable } from '../../lib/adapters/dynamodb/lease-table.js';
-import { DynamoDbOwedAnnouncements } from '../../lib/adapters/dynamodb/owed-announcements.js';
-import { DynamoDbOwedRevokeComments } from '../../lib/adapters/dynamodb/owed-revoke-comments.js';
 import { LABEL_LEASE_ID } from '../../lib/domain/names.js';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/local/embedded-dynamodb.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
+import { dynamoStores } from '../support/dynamo-stores.js';
 import { approvedTicket, wire } from '../support/use-cases.js';
 
 /*
- * Review 3 of issue 23, PoC R3-5: the revoke records, per namespace, the other leases binding the
+ * Review 3 of issue 23, R3-5 (a regression test; the hole is closed): the revoke records, per namespace, the other leases binding the
  * same subject, by the lease-id label of the bindings it lists (any label value); the stored schema
  * reads them as lease ids (20 hex). One binding with kube-lease's labels, the lease's subject and a
  * lease-id label that is not a lease id (made by someone who may create RoleBindings there; Kyverno
@@ -30,14 +25,7 @@ describe('review 3, R3-5: a look-alike binding with a lease-id label that is no 
   it('the revoke ends the lease and its item stays readable', async () => {
     // Prepare
     const table = 'review3-other-leases';
-    await ensureLeaseTable(dynamo.client, table);
-    const use = wire(DEMO_CATALOG, {
-      leases: new DynamoDbLeaseStore(dynamo.client, table),
-      announcements: new DynamoDbOwedAnnouncements(dynamo.client, table),
-      evidence: new DynamoDbEvidenceStore(dynamo.client, table),
-      idleWatches: new DynamoDbIdleWatches(dynamo.client, table),
-      revokeComments: new DynamoDbOwedRevokeComments(dynamo.client, table),
-    });
+    const use = wire(DEMO_CATALOG, await dynamoStores(dynamo.client, table));
     const outcome = await use.grantAccess(approvedTicket('R3-5', { requestedNamespaces: ['payments'] }), 'webhook');
     if (outcome.kind !== 'granted') throw new Error(`expected a grant, got ${outcome.kind}`);
     const [key, manifest] = [...use.cluster.bindings.entries()][0] ?? [];

@@ -8,7 +8,7 @@ import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/local/em
 import type { QueueFinding } from '../../lib/ports/queue-findings.js';
 
 /*
- * Review 3 of issue 23, PoC R3-3: code running as a webhook function may write `delivery#` items
+ * Review 3 of issue 23, R3-3 (a regression test; the hole is closed): code running as a webhook function may write `delivery#` items
  * (PutItem/UpdateItem), which the sweep's role may not write (IAM LeadingKeys), so the sweep cannot
  * take them off a queue. Before the fix, readDue read past such findings for at most 5 pages of `limit`
  * items; 5 × SWEEP_BATCH_SIZE of them, due first, hid every real item of the queue from every run.

@@ -1,16 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DynamoDbLeaseStore } from '../../lib/adapters/dynamodb/dynamodb-lease-store.js';
-import { DynamoDbEvidenceStore } from '../../lib/adapters/dynamodb/evidence-records.js';
-import { DynamoDbIdleWatches } from '../../lib/adapters/dynamodb/idle-watches.js';
-import { ensureLeaseTable } from '../../lib/adapters/dynamodb/lease-table.js';
-import { DynamoDbOwedAnnouncements } from '../../lib/adapters/dynamodb/owed-announcements.js';
-import { DynamoDbOwedRevokeComments } from '../../lib/adapters/dynamodb/owed-revoke-comments.js';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/local/embedded-dynamodb.js';
 import { DEMO_CATALOG } from '../support/demo-catalog.js';
+import { dynamoStores } from '../support/dynamo-stores.js';
 import { approvedTicket, wire } from '../support/use-cases.js';
 
 /*
- * Review 3 of issue 23, PoC R3-2: the subject a grant writes and the subject a read accepts differ.
+ * Review 3 of issue 23, R3-2 (a regression test; the hole is closed): the subject a grant writes and the subject a read accepts differ.
  * renderSubject refuses C0 controls and DEL only; stored-text's subjectName also refuses C1 controls
  * (U+0080–U+009F) and U+2028/U+2029. A requester whose ITSM email holds one of them (a ServiceNow
  * user's own profile email is a plain string kube-lease never checks) gets a lease that kube-lease
@@ -35,14 +30,7 @@ describe('review 3, R3-2: a requester whose email kube-lease writes but will not
     // Prepare
     tables += 1;
     const table = `review3-subject-${tables}`;
-    await ensureLeaseTable(dynamo.client, table);
-    const use = wire(DEMO_CATALOG, {
-      leases: new DynamoDbLeaseStore(dynamo.client, table),
-      announcements: new DynamoDbOwedAnnouncements(dynamo.client, table),
-      evidence: new DynamoDbEvidenceStore(dynamo.client, table),
-      idleWatches: new DynamoDbIdleWatches(dynamo.client, table),
-      revokeComments: new DynamoDbOwedRevokeComments(dynamo.client, table),
-    });
+    const use = wire(DEMO_CATALOG, await dynamoStores(dynamo.client, table));
     const ticket = approvedTicket(`R3-2${tables}`, { requester: { id: 'acc-bob', email, displayName: 'Bob' }, requestedDuration: '1h' });
     const granted = await use.grantAccess(ticket, 'webhook').then(
       (outcome) => outcome.kind,
@@ -59,7 +47,7 @@ describe('review 3, R3-2: a requester whose email kube-lease writes but will not
     const swept = await use.sweepLeases({ scan: true });
     // Assess: either no access was granted, or none is left after expiry.
     const left = use.cluster.bindings.size;
-    // (Today: granted threw after the binding was made; the revoke and the sweep cannot read the lease; the binding stays.)
+    // (Before the fix: granted threw after the binding was made; the revoke and the sweep cannot read the lease; the binding stays.)
     expect({ granted, boundAfterGrant, revoked, left, unreadable: swept.unreadableLeaseItems }).toEqual(expect.objectContaining({ left: 0 }));
   });
 });

@@ -1,18 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbLeaseStore } from '../../lib/adapters/dynamodb/dynamodb-lease-store.js';
-import { DynamoDbEvidenceStore } from '../../lib/adapters/dynamodb/evidence-records.js';
-import { DynamoDbIdleWatches } from '../../lib/adapters/dynamodb/idle-watches.js';
-import { ensureLeaseTable } from '../../lib/adapters/dynamodb/lease-table.js';
 import { leaseKey } from '../../lib/adapters/dynamodb/lease-item.js';
-import { DynamoDbOwedAnnouncements } from '../../lib/adapters/dynamodb/owed-announcements.js';
-import { DynamoDbOwedRevokeComments } from '../../lib/adapters/dynamodb/owed-revoke-comments.js';
 import type { SessionsAtRevoke } from '../../lib/domain/activity.js';
 import type { AccessVerification, Lease } from '../../lib/domain/lease.js';
 import { NOT_OUR_WORDS } from '../../lib/domain/own-words.js';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/local/embedded-dynamodb.js';
 import { AUDITED_CATALOG } from '../support/demo-catalog.js';
 import { MemoryLeaseStore } from '../fakes/memory-lease-store.js';
+import { dynamoStores } from '../support/dynamo-stores.js';
 import { approvedTicket, useCases, wire } from '../support/use-cases.js';
 
 /*
@@ -37,14 +32,7 @@ type Rewrite = (lease: Lease, revoked: AccessVerification, sessions: SessionsAtR
 /** The use cases over DynamoDB stores (the item's schema reads the writer's text), and a table writer's update of the item. */
 async function onDynamoDb(): Promise<[ReturnType<typeof wire>, Rewrite]> {
   const table = 'stored-text-sweep';
-  await ensureLeaseTable(dynamo.client, table);
-  const use = wire(AUDITED_CATALOG, {
-    leases: new DynamoDbLeaseStore(dynamo.client, table),
-    announcements: new DynamoDbOwedAnnouncements(dynamo.client, table),
-    evidence: new DynamoDbEvidenceStore(dynamo.client, table),
-    idleWatches: new DynamoDbIdleWatches(dynamo.client, table),
-    revokeComments: new DynamoDbOwedRevokeComments(dynamo.client, table),
-  });
+  const use = wire(AUDITED_CATALOG, await dynamoStores(dynamo.client, table));
   const rewrite: Rewrite = async (lease, revoked, sessions) => {
     await DynamoDBDocumentClient.from(dynamo.client).send(
       new UpdateCommand({ TableName: table, Key: { pk: leaseKey(lease.id) }, UpdateExpression: 'SET verification.revoked = :r, sessions = :s', ExpressionAttributeValues: { ':r': revoked, ':s': sessions } }),
