@@ -119,7 +119,7 @@ export function evidenceMessage(lease: Lease, e: ActivityEvidence, delaySeconds:
     ...summaryLines(e.summary),
     ...pods,
     all
-      ? `Evidence digest: ${e.digest} (of the window, the read time, the ${e.events} requests counted, this summary, the findings and the pods above, as kept on the lease record).`
+      ? `Evidence digest: ${e.digest} (of the window, the ${e.events} requests counted, this summary, the findings and the pods above, as kept on the lease record).`
       : `Evidence digest: ${e.digest} (of the window, the ${e.events} requests counted and this summary, as kept on the lease record).`,
   ].join('\n');
 }

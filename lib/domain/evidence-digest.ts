@@ -20,9 +20,10 @@ export const EVIDENCE_SEAL_VERSION = 2 as const;
 
 /**
  * `sha256:<hex>` of the evidence's canonical JSON: a report recomputes it to show that the record was
- * not edited after it was posted. Version 2 (`sealVersion`): the version itself, the read time, the
- * window, the count, the summary, the findings, the subject read and the pods of late streams. No
- * version: the digest of version 1 (the window, the count, the summary and the findings).
+ * not edited after it was posted. Version 2 (`sealVersion`): the version itself, the window, the
+ * count, the summary, the findings, the subject read and the pods of late streams (the read time is
+ * in the MAC's message instead: the same log read twice has one digest). No version: the digest of
+ * version 1 (the window, the count, the summary and the findings).
  */
 export function evidenceDigest(evidence: Sealed): string {
   const { from, to, events, summary } = evidence;
@@ -30,7 +31,7 @@ export function evidenceDigest(evidence: Sealed): string {
   const findings = evidence.findings?.length === 0 ? undefined : evidence.findings;
   const covered =
     evidence.sealVersion === EVIDENCE_SEAL_VERSION
-      ? { sealVersion: evidence.sealVersion, collectedAt: evidence.collectedAt, from, to, events, summary, findings, subject: evidence.subject, pods: evidence.pods?.length === 0 ? undefined : evidence.pods }
+      ? { sealVersion: evidence.sealVersion, from, to, events, summary, findings, subject: evidence.subject, pods: evidence.pods?.length === 0 ? undefined : evidence.pods }
       : { from, to, events, summary, findings };
   return `sha256:${createHash('sha256').update(canonical(covered)).digest('hex')}`;
 }
@@ -42,7 +43,7 @@ export interface Sealed {
   readonly events: number;
   readonly summary: ActivitySummary;
   readonly findings?: readonly string[] | undefined;
-  /** 2: the digest and MAC also cover the fields below; absent: a record sealed under version 1, which does not. */
+  /** 2: the seal also covers the fields below (the read time in the MAC's message); absent: a record of version 1, whose seal does not. */
   readonly sealVersion?: typeof EVIDENCE_SEAL_VERSION | undefined;
   readonly collectedAt?: string | undefined;
   readonly subject?: { readonly kind: string; readonly name: string } | undefined;
@@ -66,14 +67,15 @@ export interface EvidenceSeal {
 
 /**
  * What the seal's MAC is computed over: its version, the lease it belongs to (id, cluster, subject),
- * so a seal cannot be moved to another lease's record, and the evidence's digest (of that version).
- * Short and of fixed shape (KMS takes at most 4096 bytes). A record's version is part of what is
- * MACed: a version 2 record set back to version 1 (to drop its pods from the seal) no longer verifies.
+ * so a seal cannot be moved to another lease's record, from version 2 the time it was read, and the
+ * evidence's digest (of that version). Short and of fixed shape (KMS takes at most 4096 bytes). The
+ * version is MACed: a version 2 record set back to version 1 (to drop its pods from the seal) no longer verifies.
  */
 export function evidenceMacMessage(lease: { readonly id: string; readonly cluster: string; readonly subject: { readonly kind: string; readonly name: string } }, evidence: Sealed): string {
   // The subject whose requests were read: the evidence's own when the cluster's record named another.
   const subject = evidence.subject ?? lease.subject;
-  return [`kube-lease evidence v${evidence.sealVersion ?? 1}`, `lease ${lease.id}`, `cluster ${lease.cluster}`, `subject ${subject.kind} ${subject.name}`, evidenceDigest(evidence)].join('\n');
+  const read = evidence.sealVersion === EVIDENCE_SEAL_VERSION ? [`read ${evidence.collectedAt ?? ''}`] : [];
+  return [`kube-lease evidence v${evidence.sealVersion ?? 1}`, `lease ${lease.id}`, `cluster ${lease.cluster}`, `subject ${subject.kind} ${subject.name}`, ...read, evidenceDigest(evidence)].join('\n');
 }
 
 /** Bytes of an HMAC_SHA_256 MAC: every seal the evidence key makes has this length. */

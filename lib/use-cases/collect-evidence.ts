@@ -173,6 +173,10 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
         return 'waiting';
       }
       stored = await evidence.record(lease.id, collected, lease.evidence?.collectedAt);
+      // Another record stood (another run's, or a table writer's meanwhile): posted only as the sweep's own, sealed.
+      const kept = stored?.evidence;
+      const mine = kept !== undefined && kept.collectedAt === collected.collectedAt && kept.digest === collected.digest && kept.mac?.mac === collected.mac?.mac;
+      if (stored !== undefined && kept !== undefined && !mine && deps.mac !== undefined && (await ownEvidence(stored, due)) !== true) return later(due);
     }
     const found = stored?.evidence;
     if (stored === undefined || found === undefined) return dropped(due);

@@ -91,26 +91,13 @@ describe('review 2 regression: evidence pods a table writer rewrote', () => {
   });
 
   it('the sweep seals the late pods: after a failed comment, pods a writer rewrote meanwhile are not posted on the ticket', async () => {
-    // Prepare: shells into two pods of one StatefulSet, the second seen only after the revoke: not ended (one pod per controller).
-    const app = useCases(AUDITED_CATALOG);
-    const outcome = await app.grantAccess(approvedTicket('OPS-9', { requestedProfile: 'payments-debug', requestedDuration: '30m' }), 'webhook');
-    if (outcome.kind !== 'granted') throw new Error(`expected a grant, got ${outcome.kind}`);
-    const binding = outcome.lease.bindings[0]?.name ?? '';
-    for (const pod of ['ledger-0', 'ledger-1']) app.cluster.addPod('payments', pod, { createdAt: new Date(T0.getTime() - 3600_000).toISOString(), controller: { kind: 'StatefulSet', name: 'ledger' } });
-    const shell = (pod: string, minutes: number) => parseAuditEvent(auditEvent({ user: 'alice@example.com', namespace: 'payments', binding, verb: 'create', name: pod, subresource: 'exec', command: ['sh'], at: new Date(T0.getTime() + minutes * 60_000) }));
-    const [early, late] = [shell('ledger-0', 2), shell('ledger-1', 29)];
-    if (early === undefined || late === undefined) throw new Error('not an audit event');
-    app.activity.add('demo', early);
-    app.activity.add('demo', late, new Date(T0.getTime() + 32 * 60_000));
-    app.clock.advance(30 * 60_000 + 1000);
-    await app.revokeLease({ leaseId: outcome.lease.id, cause: 'expiry', actor: 'eventbridge' });
-    app.clock.advance(5 * 60_000);
+    const { app, id } = await lateShell('OPS-9');
     // The first comment fails: the sealed evidence stays stored, not posted.
     const comment = app.jira.comment.bind(app.jira);
     app.jira.comment = () => Promise.reject(new Error('Jira is down'));
     await app.sweepLeases();
     app.jira.comment = comment;
-    const stored = await app.leases.get(outcome.lease.id);
+    const stored = await app.leases.get(id);
     const evidence = stored?.evidence;
     if (stored === undefined || evidence?.pods === undefined || evidence.summary === undefined) throw new Error('no late pods stored');
     expect({ version: evidence.sealVersion, pods: evidence.pods.map((p) => [p.pod, p.outcome]), seal: (await checkEvidenceSeals([stored], app.evidenceMac)).get(stored.id) }).toEqual({ version: 2, pods: [['ledger-1', 'kept']], seal: { kind: 'valid' } });
@@ -125,4 +112,46 @@ describe('review 2 regression: evidence pods a table writer rewrote', () => {
     expect(posted[0]).toContain('Not ended: pod payments/ledger-1 could not be ended');
     expect(posted[0]).not.toContain('Ended: pod payments/ledger-1');
   });
+
+  it('a record a table writer stores while the sweep collects (its own record then does not stand) is not posted unless it verifies', async () => {
+    const { app } = await lateShell('OPS-8');
+    // The writer's record, written just before the sweep's: the pod "ended", a seal of the right shape that is not the key's.
+    const record = app.evidence.record.bind(app.evidence);
+    app.evidence.record = async (leaseId, evidence, replacing) => {
+      const lease = await app.leases.get(leaseId);
+      if (lease === undefined || evidence.summary === undefined) throw new Error('no lease');
+      const forged = { ...evidence, collectedAt: '2026-01-01T00:00:00.000Z', pods: [{ namespace: 'payments', pod: 'ledger-1', outcome: 'gone' as const, why: 'it was replaced' }] };
+      app.leases.replace({ ...lease, evidence: { ...forged, digest: evidenceDigest({ ...forged, summary: evidence.summary }), mac: { algorithm: 'HMAC_SHA_256', keyId: 'local:0000000000000000', mac: Buffer.alloc(32, 7).toString('base64') } } });
+      app.evidence.record = record;
+      return record(leaseId, evidence, replacing);
+    };
+    // Act: the sweep whose record does not stand, then the next one.
+    await app.sweepLeases();
+    const meanwhile = app.jira.commentsOn('OPS-8').filter((c) => c.startsWith('Activity during lease'));
+    app.clock.advance(60_000);
+    await app.sweepLeases();
+    // Assess: nothing of the writer's posted; then the sweep's own evidence replaces it and is posted.
+    const posted = app.jira.commentsOn('OPS-8').filter((c) => c.startsWith('Activity during lease'));
+    expect({ meanwhile, posted: posted.length }).toEqual({ meanwhile: [], posted: 1 });
+    expect(posted[0]).toContain('Not ended: pod payments/ledger-1 could not be ended');
+    expect(posted.join('\n')).not.toContain('Ended: pod payments/ledger-1');
+  });
 });
+
+/** A revoked lease of alice's with shells into two pods of one StatefulSet, the second seen only after the revoke (not ended: one pod per controller); its evidence is due. */
+async function lateShell(key: string) {
+  const app = useCases(AUDITED_CATALOG);
+  const outcome = await app.grantAccess(approvedTicket(key, { requestedProfile: 'payments-debug', requestedDuration: '30m' }), 'webhook');
+  if (outcome.kind !== 'granted') throw new Error(`expected a grant, got ${outcome.kind}`);
+  const binding = outcome.lease.bindings[0]?.name ?? '';
+  for (const pod of ['ledger-0', 'ledger-1']) app.cluster.addPod('payments', pod, { createdAt: new Date(T0.getTime() - 3600_000).toISOString(), controller: { kind: 'StatefulSet', name: 'ledger' } });
+  const shell = (pod: string, minutes: number) => parseAuditEvent(auditEvent({ user: 'alice@example.com', namespace: 'payments', binding, verb: 'create', name: pod, subresource: 'exec', command: ['sh'], at: new Date(T0.getTime() + minutes * 60_000) }));
+  const [early, late] = [shell('ledger-0', 2), shell('ledger-1', 29)];
+  if (early === undefined || late === undefined) throw new Error('not an audit event');
+  app.activity.add('demo', early);
+  app.activity.add('demo', late, new Date(T0.getTime() + 32 * 60_000));
+  app.clock.advance(30 * 60_000 + 1000);
+  await app.revokeLease({ leaseId: outcome.lease.id, cause: 'expiry', actor: 'eventbridge' });
+  app.clock.advance(5 * 60_000);
+  return { app, id: outcome.lease.id };
+}
