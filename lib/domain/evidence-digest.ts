@@ -14,7 +14,8 @@ function canonical(value: unknown): string {
 /**
  * The seal version kube-lease writes: 2 covers everything an evidence comment shows of the record
  * (evidenceMessage). Records without a version are of version 1: their digest and MAC cover the
- * window, the count, the summary and the findings only, never the pods, the read time or the subject.
+ * window, the count, the summary and the findings (the MAC adds the lease and the subject read), never
+ * the late streams' pods or the read time.
  */
 export const EVIDENCE_SEAL_VERSION = 2 as const;
 
