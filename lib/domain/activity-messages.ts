@@ -2,6 +2,7 @@ import type { ActivityEvidence, ActivitySummary, RequestCount, ReusedAuditId, Se
 import type { Lease } from './lease.js';
 import { unreadableLines } from './activity-unreadable.js';
 import { COMMAND_CHARS } from './activity-text.js';
+import { EVIDENCE_SEAL_VERSION } from './evidence-digest.js';
 import { oneLine, ownPhrase } from './own-words.js';
 
 /** The kinds of stream kube-lease looks for, as a ticket names them. */
@@ -99,17 +100,30 @@ function summaryLines(s: ActivitySummary): string[] {
   ];
 }
 
-/** The comment that posts a lease's activity evidence once the audit log is complete for its window. */
+/**
+ * The comment that posts a lease's activity evidence once the audit log is complete for its window.
+ * Only what the record's seal covers is shown: a record of seal version 1 (no `sealVersion`) did
+ * not seal its read time or its late streams' pods, so neither is repeated (a table writer may
+ * have rewritten them); the comment says the pods are there, unsealed, for a person to check.
+ */
 export function evidenceMessage(lease: Lease, e: ActivityEvidence, delaySeconds: number): string {
   // The bindings' subject in the cluster's record, when the lease item names another (quoted: the log's text).
   const who = e.subject === undefined ? `${lease.subject.kind} ${lease.subject.name}` : `${e.subject.kind} ${JSON.stringify(e.subject.name.slice(0, 120))}`;
   const head = `Activity during lease ${lease.id} by ${who} in ${lease.cluster}, ${e.from} – ${e.to}, from the cluster's audit log`;
   if (e.summary === undefined || e.digest === undefined) return `${head}: could not be collected: ${e.error === undefined ? 'unknown reason' : ownPhrase(e.error)}.`;
+  const all = e.sealVersion === EVIDENCE_SEAL_VERSION;
+  const pods = e.pods === undefined || e.pods.length === 0 ? [] : all ? ['Streams the audit log showed only after the revoke:', ...podLines(e.pods)] : [UNSEALED_PODS];
   return [
-    `${head} (read at ${e.collectedAt}, ${delaySeconds < 120 ? `${delaySeconds} s` : `${Math.round(delaySeconds / 60)} min`} or more after the end; events the log received later are not included):`,
+    `${head} (read ${all ? `at ${e.collectedAt}, ` : ''}${delaySeconds < 120 ? `${delaySeconds} s` : `${Math.round(delaySeconds / 60)} min`} or more after the end; events the log received later are not included):`,
     ...(e.findings === undefined || e.findings.length === 0 ? [] : ['Findings on the window:', ...e.findings.map((f) => `- ${oneLine(f, 100_000)}`)]),
     ...summaryLines(e.summary),
-    ...(e.pods === undefined ? [] : ['Streams the audit log showed only after the revoke:', ...podLines(e.pods)]),
-    `Evidence digest: ${e.digest} (of the window, the ${e.events} requests counted and this summary, as kept on the lease record).`,
+    ...pods,
+    all
+      ? `Evidence digest: ${e.digest} (of the window, the ${e.events} requests counted, this summary, the findings and the pods above, as kept on the lease record).`
+      : `Evidence digest: ${e.digest} (of the window, the ${e.events} requests counted and this summary, as kept on the lease record).`,
   ].join('\n');
 }
+
+/** What an evidence comment says of the late streams' pods a record of seal version 1 lists outside its seal. */
+export const UNSEALED_PODS =
+  'Streams the audit log showed only after the revoke: this record lists what became of their pods, but that list is not sealed with the evidence (an older kube-lease stored it beside the seal), so it is not repeated here: a person must check those pods in the cluster.';

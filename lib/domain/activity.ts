@@ -109,7 +109,9 @@ export interface ActivityEvidence {
   readonly findings?: readonly string[] | undefined;
   /** Whose requests were read, when not the lease item's subject (the bindings' subject in the cluster's record). */
   readonly subject?: { readonly kind: 'User' | 'Group'; readonly name: string } | undefined;
-  /** `sha256:` of the summary's canonical JSON (see evidenceDigest). */
+  /** What the digest and MAC cover (see evidenceDigest): 2, everything a comment shows of the record; absent, version 1 (not the late pods or the read time). */
+  readonly sealVersion?: 2 | undefined;
+  /** `sha256:` of the sealed fields' canonical JSON (see evidenceDigest). */
   readonly digest?: string | undefined;
   /** The MAC of the lease and that digest under the evidence key (see evidenceMacMessage); absent when stored without a key (or removed by a table writer: a report cannot tell which). */
   readonly mac?: EvidenceSeal | undefined;

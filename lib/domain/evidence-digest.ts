@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ActivitySummary } from './activity.js';
+import type { ActivitySummary, SessionPod } from './activity.js';
 
 /** JSON with keys in a fixed order, so the same value always has the same digest. */
 function canonical(value: unknown): string {
@@ -12,22 +12,43 @@ function canonical(value: unknown): string {
 }
 
 /**
- * `sha256:<hex>` of the evidence's canonical JSON (its window, its count and its summary): a report
- * recomputes it to show that the record was not edited after it was posted.
+ * The seal version kube-lease writes: 2 covers everything an evidence comment shows of the record
+ * (evidenceMessage). Records without a version are of version 1: their digest and MAC cover the
+ * window, the count, the summary and the findings (the MAC adds the lease and the subject read), never
+ * the late streams' pods or the read time.
+ */
+export const EVIDENCE_SEAL_VERSION = 2 as const;
+
+/**
+ * `sha256:<hex>` of the evidence's canonical JSON: a report recomputes it to show that the record was
+ * not edited after it was posted. Version 2 (`sealVersion`): the version itself, the window, the
+ * count, the summary, the findings, the subject read and the pods of late streams (the read time is
+ * in the MAC's message instead: the same log read twice has one digest). No version: the digest of
+ * version 1 (the window, the count, the summary and the findings).
  */
 export function evidenceDigest(evidence: Sealed): string {
-  const { from, to, events, summary, findings } = evidence;
-  // No findings: the digest of records sealed before findings existed (undefined keys are left out).
-  return `sha256:${createHash('sha256').update(canonical({ from, to, events, summary, findings: findings?.length === 0 ? undefined : findings })).digest('hex')}`;
+  const { from, to, events, summary } = evidence;
+  // An empty list reads as none (evidenceMessage shows neither); undefined keys are left out.
+  const findings = evidence.findings?.length === 0 ? undefined : evidence.findings;
+  const covered =
+    evidence.sealVersion === EVIDENCE_SEAL_VERSION
+      ? { sealVersion: evidence.sealVersion, from, to, events, summary, findings, subject: evidence.subject, pods: evidence.pods?.length === 0 ? undefined : evidence.pods }
+      : { from, to, events, summary, findings };
+  return `sha256:${createHash('sha256').update(canonical(covered)).digest('hex')}`;
 }
 
-/** What the digest covers: the window, the count, the summary and the findings. */
+/** What the digest covers: the window, the count, the summary and the findings; from version 2 also the rest it names. */
 export interface Sealed {
   readonly from: string;
   readonly to: string;
   readonly events: number;
   readonly summary: ActivitySummary;
   readonly findings?: readonly string[] | undefined;
+  /** 2: the seal also covers the fields below (the read time in the MAC's message); absent: a record of version 1, whose seal does not. */
+  readonly sealVersion?: typeof EVIDENCE_SEAL_VERSION | undefined;
+  readonly collectedAt?: string | undefined;
+  readonly subject?: { readonly kind: string; readonly name: string } | undefined;
+  readonly pods?: readonly SessionPod[] | undefined;
 }
 
 /** The MAC algorithm of evidence seals (KMS's HMAC_SHA_256; the local key file uses the same). */
@@ -46,17 +67,16 @@ export interface EvidenceSeal {
 }
 
 /**
- * What the seal's MAC is computed over: the lease it belongs to (id, cluster, subject), so a seal
- * cannot be moved to another lease's record, and the digest of its window, count and summary. Short
- * and of fixed shape (KMS takes at most 4096 bytes).
+ * What the seal's MAC is computed over: its version, the lease it belongs to (id, cluster, subject),
+ * so a seal cannot be moved to another lease's record, from version 2 the time it was read, and the
+ * evidence's digest (of that version). Short and of fixed shape (KMS takes at most 4096 bytes). The
+ * version is MACed: a version 2 record set back to version 1 (to drop its pods from the seal) no longer verifies.
  */
-export function evidenceMacMessage(
-  lease: { readonly id: string; readonly cluster: string; readonly subject: { readonly kind: string; readonly name: string } },
-  evidence: Sealed & { readonly subject?: { readonly kind: string; readonly name: string } | undefined },
-): string {
+export function evidenceMacMessage(lease: { readonly id: string; readonly cluster: string; readonly subject: { readonly kind: string; readonly name: string } }, evidence: Sealed): string {
   // The subject whose requests were read: the evidence's own when the cluster's record named another.
   const subject = evidence.subject ?? lease.subject;
-  return ['kube-lease evidence v1', `lease ${lease.id}`, `cluster ${lease.cluster}`, `subject ${subject.kind} ${subject.name}`, evidenceDigest(evidence)].join('\n');
+  const read = evidence.sealVersion === EVIDENCE_SEAL_VERSION ? [`read ${evidence.collectedAt ?? ''}`] : [];
+  return [`kube-lease evidence v${evidence.sealVersion ?? 1}`, `lease ${lease.id}`, `cluster ${lease.cluster}`, `subject ${subject.kind} ${subject.name}`, ...read, evidenceDigest(evidence)].join('\n');
 }
 
 /** Bytes of an HMAC_SHA_256 MAC: every seal the evidence key makes has this length. */

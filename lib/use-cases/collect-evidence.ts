@@ -2,7 +2,7 @@ import { activitySpan } from '../domain/activity-span.js';
 import { inWindow, openedSessions, podsCreated, summarizeActivity, type AuditEvent, type SessionPod, type SessionSeen } from '../domain/activity.js';
 import { attributeTo } from '../domain/activity-attribution.js';
 import { evidenceWindow } from '../domain/binding-lifecycle.js';
-import { evidenceDigest, evidenceMacMessage, type EvidenceSeal } from '../domain/evidence-digest.js';
+import { EVIDENCE_SEAL_VERSION, evidenceDigest, evidenceMacMessage, type EvidenceSeal } from '../domain/evidence-digest.js';
 import { evidenceMessage } from '../domain/activity-messages.js';
 import { leaseAuditFields } from '../domain/audit.js';
 import type { ActivityEvidence } from '../domain/activity.js';
@@ -84,12 +84,16 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
       const unreadable = cut.unreadable.count > 0 || !cut.unreadable.complete ? { unreadable: cut.unreadable } : {};
       const summary = { ...summarizeActivity(mine, undefined, events), ...activitySpan(mine), ...(elsewhere > 0 ? { elsewhere } : {}), ...unreadable };
       const other = subject.kind !== lease.subject.kind || subject.name !== lease.subject.name;
-      const counted = { ...base, events: mine.length, summary, ...(findings.length > 0 ? { findings } : {}), ...(other ? { subject } : {}) };
-      const seal = await sealOf(lease, counted, due);
-      if (seal === 'later') return undefined;
-      // Streams the log showed only after the revoke (it lags): ended now, or reported as not ended.
+      const counted = { ...base, sealVersion: EVIDENCE_SEAL_VERSION, events: mine.length, summary, ...(findings.length > 0 ? { findings } : {}), ...(other ? { subject } : {}) };
+      // Sealed before any pod is ended, so a key that cannot be used now is tried later before anything is done.
+      const first = await sealOf(lease, counted, due);
+      if (first === 'later') return undefined;
+      // Streams the log showed only after the revoke (it lags): ended now, or reported as not ended, under the seal too.
       const late = await lateStreams(lease, mine, events, cut.streams);
-      return { ...counted, digest: evidenceDigest(counted), ...(seal === undefined ? {} : { mac: seal }), ...(late.length > 0 ? { pods: late } : {}) };
+      const sealed = { ...counted, ...(late.length > 0 ? { pods: late } : {}) };
+      const seal = late.length === 0 || first === undefined ? first : await sealOf(lease, sealed, due);
+      if (seal === 'later') return undefined;
+      return { ...sealed, digest: evidenceDigest(sealed), ...(seal === undefined ? {} : { mac: seal }) };
     } catch (error) {
       logger.warn('could not read the audit log for a lease\'s evidence', { leaseId: lease.id, error: describeError(error) });
       if (error instanceof KubeLeaseError && error.retryable && !givenUp(due)) return undefined;
@@ -169,6 +173,10 @@ export function makeCollectEvidence(deps: CollectEvidenceDeps): (due: EvidenceDu
         return 'waiting';
       }
       stored = await evidence.record(lease.id, collected, lease.evidence?.collectedAt);
+      // Another record stood (another run's, or a table writer's meanwhile): posted only as the sweep's own, sealed.
+      const kept = stored?.evidence;
+      const mine = kept !== undefined && kept.collectedAt === collected.collectedAt && kept.digest === collected.digest && kept.mac?.mac === collected.mac?.mac;
+      if (stored !== undefined && kept !== undefined && !mine && deps.mac !== undefined && (await ownEvidence(stored, due)) !== true) return later(due);
     }
     const found = stored?.evidence;
     if (stored === undefined || found === undefined) return dropped(due);

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { STREAM_KINDS } from '../../domain/activity.js';
-import { EVIDENCE_MAC_ALGORITHM } from '../../domain/evidence-digest.js';
+import { EVIDENCE_MAC_ALGORITHM, EVIDENCE_SEAL_VERSION } from '../../domain/evidence-digest.js';
 import { COMMAND_CHARS } from '../../domain/activity-text.js';
 import { auditTime, outsideText, ownError, storedTime } from './stored-text.js';
 
@@ -72,6 +72,8 @@ export const evidenceSchema = z.object({
   findings: z.array(outsideText(100_000)).optional(),
   // The subject in the cluster's record of the bindings (the log's text): one line.
   subject: z.object({ kind: z.enum(['User', 'Group']), name: outsideText(300) }).optional(),
+  // Which fields the digest and MAC cover (absent: version 1); a writer who changes it breaks the MAC.
+  sealVersion: z.literal(EVIDENCE_SEAL_VERSION).optional(),
   digest: z.string().optional(),
   mac: z.object({ algorithm: z.literal(EVIDENCE_MAC_ALGORITHM), keyId: z.string(), mac: z.string() }).optional(),
   pods: z.array(sessionPod).optional(),
