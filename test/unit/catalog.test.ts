@@ -65,6 +65,8 @@ describe('parseCatalog', () => {
     expect(problems(DEMO_CATALOG.replace('  demo: {}', '  demo:\n    type: eks\n    name: x\n  region: eu-west-1'))).toMatch(/clusters\.demo: an EKS cluster needs "name" and "region"[\s\S]*clusters\.region: a cluster must be a mapping/);
     expect(problems(DEMO_CATALOG.replace('kind: ClusterRole, name: view', 'kind: clusterrole, name: view'))).toContain('roleRef.kind: must be "Role" or "ClusterRole", not "clusterrole"');
     expect(problems(DEMO_CATALOG.replace('namespaces: [payments, payments-worker]', 'namespaces: [payments, payments]'))).toContain('lists namespace "payments" twice');
+    // A role name kube-lease could not read back from its own lease record (issue 23, review 3).
+    for (const name of ['"pod reader"', '"view\u200b"', '"a/b"']) expect(problems(DEMO_CATALOG.replace('kind: ClusterRole, name: view', `kind: ClusterRole, name: ${name}`))).toContain('roleRef.name: not a Role or ClusterRole name');
     for (const text of [typo]) expect(text).not.toMatch(/Invalid input|expected string, received/);
   });
 

@@ -42,7 +42,7 @@ export const profileSchema = z.strictObject({
   namespaces: z.array(z.string().regex(DNS_LABEL, 'not a valid namespace name')).min(1),
   roleRef: z.strictObject({
     kind: z.enum(['Role', 'ClusterRole']),
-    name: z.string().refine(isRoleName, 'not a Role or ClusterRole name (a path segment: no "/", "%", whitespace, control or hidden character; at most 253 characters)'),
+    name: z.string().min(1).max(253).refine(isRoleName, 'not a Role or ClusterRole name (a path segment: no "/", "%", whitespace, control or hidden character; at most 253 characters)'),
   }),
   defaultDuration: duration,
   maxDuration: duration,
