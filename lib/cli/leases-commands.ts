@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { LATEST_STORED_TIME } from '../domain/ticket-date.js';
 import { approvalKindOf, LEASE_STATUSES, OPEN_STATUSES, type Lease, type LeaseStatus } from '../domain/lease.js';
 import { isLeaseId } from '../domain/names.js';
 import { unreadableText } from '../domain/activity-unreadable.js';
@@ -25,7 +26,8 @@ export const NO_LEASES = "no leases in the lease table's index (the cluster's bi
 
 /** Reads the status index to its end: no silent cap (the index query pages through everything). */
 const EVERYTHING = Number.POSITIVE_INFINITY;
-const FAR_FUTURE = new Date('9999-12-31T00:00:00.000Z');
+/** The latest time a lease record holds: every lease is due at or before it. */
+const FAR_FUTURE = new Date(LATEST_STORED_TIME);
 
 function when(text: string | undefined, option: string): Date | undefined {
   if (text === undefined) return undefined;
@@ -81,7 +83,7 @@ export async function leasesList(args: readonly string[], store: StoreView, out:
     .filter((l) => until === undefined || Date.parse(l.startsAt) <= until.getTime())
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   if (values.json === true) out(asJson(leases.map(leaseJson)));
-  else out(leases.length > 0 ? leaseTable(leases, store.clock.now()) : found.unreadable.length === 0 ? `${NO_LEASES}\n` : 'no lease that could be read\n');
+  else out(leases.length > 0 ? leaseTable(leases, store.clock.now()) : found.unreadable.length > 0 ? 'no lease that could be read\n' : found.leases.length > 0 ? `no lease matches (${found.leases.length} other(s) in the lease table's index)\n` : `${NO_LEASES}\n`);
   // Never "no leases" while an item that may be one could not be read.
   if (found.unreadable.length === 0) return 0;
   err(unreadableLeasesLine(found.unreadable));

@@ -77,11 +77,12 @@ export function ownPhrase(text: string): string {
 }
 
 /**
- * Characters that hide or reorder what a line shows: zero-width characters, the bidirectional
- * controls (embeddings, overrides, isolates, marks) and the byte-order mark. A name carrying one
+ * Characters that hide or reorder what a line shows: zero-width and blank-looking characters (soft
+ * hyphen, Hangul fillers, variation selectors, tags), the bidirectional controls (embeddings,
+ * overrides, isolates, marks, the Arabic letter mark) and the byte-order mark. A name carrying one
  * can be shown as another, or make a line's own words read in another order.
  */
-export const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+export const INVISIBLE = /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]|[\u{e0000}-\u{e007f}]|[\u{e0100}-\u{e01ef}]/gu;
 
 /** Whether `text` holds none of INVISIBLE. */
 export function allVisible(text: string): boolean {

@@ -3,7 +3,7 @@ import { deny, type Decision } from './decision.js';
 import { formatDuration, parseDuration } from './duration.js';
 import type { Subject } from './lease.js';
 import type { Person, TicketSnapshot } from './ticket.js';
-import { parseTicketDate } from './ticket-date.js';
+import { LATEST_STORED_TIME, parseTicketDate } from './ticket-date.js';
 import { isSubjectName } from './names.js';
 
 /*
@@ -28,6 +28,8 @@ export function accessWindow(
   if (end !== null && end <= from) return deny('window-ended', 'the change window ends before it starts');
   const byDuration = from + durationSeconds * 1000;
   const until = end === null ? byDuration : Math.min(byDuration, end);
+  // A lease record holds four-digit years only (see LATEST_STORED_TIME).
+  if (until > Date.parse(LATEST_STORED_TIME)) return deny('bad-date', 'the access would end after the year 9999');
   return { start: from, end: until, clipped: until < byDuration, windowEnd: end ?? undefined };
 }
 

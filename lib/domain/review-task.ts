@@ -1,7 +1,7 @@
 import { formatDuration } from './duration.js';
 import { accessBeganAt, approvalKindOf, type Lease } from './lease.js';
 import { approvalLine } from './messages.js';
-import { oneLine } from './own-words.js';
+import { oneLine, visibleLine } from './own-words.js';
 import { personLabel, type TicketSourceName } from './ticket.js';
 
 /**
@@ -95,7 +95,7 @@ export function reviewContent(lease: Lease, approvers: readonly string[], eviden
   const kind = approvalKindOf(lease);
   const seconds = Math.round((Date.parse(lease.expiresAt) - Date.parse(lease.startsAt)) / 1000);
   // Text from the ticket (and the table) is one line each: never a line of its own; the reason quoted.
-  const [ticket, url, who, profile] = [lease.ticketKey, lease.ticketUrl, personLabel(lease.requester), lease.profile].map((text) => oneLine(text, 256));
+  const [ticket, url, who, profile] = [lease.ticketKey, lease.ticketUrl, personLabel(lease.requester), lease.profile].map((text) => visibleLine(text, 256));
   const description = [
     `kube-lease granted access without a person's approval (${kind}). Review what was done and close this task.`,
     '',
@@ -103,7 +103,7 @@ export function reviewContent(lease: Lease, approvers: readonly string[], eviden
     `Lease: ${lease.id}`,
     `Who: ${who} as ${lease.subject.kind} ${oneLine(lease.subject.name, 256)}`,
     `What: profile ${profile}, ${lease.roleRef.kind}/${lease.roleRef.name} on cluster ${lease.cluster}, namespaces ${lease.namespaces.join(', ')}`,
-    `Why: ${JSON.stringify(oneLine(lease.reason, 1000))}`,
+    `Why: ${JSON.stringify(visibleLine(lease.reason, 1000))}`,
     `When: from ${accessBeganAt(lease)} until ${lease.expiresAt} (${formatDuration(seconds)})`,
     approvalLine(lease),
     `Profile approvers: ${approvers.length === 0 ? '(none named in the catalog)' : approvers.join(', ')}`,

@@ -42,3 +42,6 @@ function exact(y: number, mo: number, d: number, h: number, mi: number, s: numbe
 
 /** 10000-01-01T00:00:00.000Z: the first instant toISOString writes with more than four year digits. */
 const LATEST_EPOCH_MS = Date.UTC(10000, 0, 1);
+
+/** The latest time a lease record holds (a four-digit year): a later one is stored as this, and read as "indefinitely". */
+export const LATEST_STORED_TIME = new Date(LATEST_EPOCH_MS - 1).toISOString();

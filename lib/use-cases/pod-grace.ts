@@ -1,4 +1,5 @@
 import { GRACE_ENDED_SECONDS, type SessionPod } from '../domain/activity.js';
+import { LATEST_STORED_TIME } from '../domain/ticket-date.js';
 
 /** The API server's default spec.terminationGracePeriodSeconds. */
 const DEFAULT_GRACE_SECONDS = 30;
@@ -11,8 +12,10 @@ const DEFAULT_GRACE_SECONDS = 30;
 export function graceOf(now: Date, grace: number | undefined): Pick<SessionPod, 'mayRunUntil' | 'graceSeconds'> {
   const seconds = grace ?? DEFAULT_GRACE_SECONDS;
   if (seconds <= GRACE_ENDED_SECONDS) return {};
-  return { mayRunUntil: new Date(now.getTime() + seconds * 1000).toISOString(), graceSeconds: seconds };
+  // The pod's owner chooses the grace period (any int64): an end past year 9999 is stored as the latest time a record holds.
+  const until = now.getTime() + seconds * 1000;
+  return { mayRunUntil: Number.isFinite(until) && until < Date.parse(LATEST_STORED_TIME) ? new Date(until).toISOString() : LATEST_STORED_TIME, graceSeconds: seconds };
 }
 
-export const graceNote = (g: Pick<SessionPod, 'mayRunUntil' | 'graceSeconds'>) => (g.mayRunUntil === undefined ? '' : `; its termination grace period is ${g.graceSeconds ?? '?'} s: it may run until ${g.mayRunUntil}`);
+export const graceNote = (g: Pick<SessionPod, 'mayRunUntil' | 'graceSeconds'>) => (g.mayRunUntil === undefined ? '' : `; its termination grace period is ${g.graceSeconds ?? '?'} s: it may run ${g.mayRunUntil === LATEST_STORED_TIME ? 'indefinitely' : `until ${g.mayRunUntil}`}`);
 

@@ -1,6 +1,7 @@
 import { attributeTo } from '../domain/activity-attribution.js';
 import { inWindow, podEnded, openedSessions, perRequest, podsCreated, reusedAuditIds, SUMMARY_ROWS, type PodCreated, type ReusedAuditId, type SessionKind, type SessionPod, type SessionSeen, type SessionsAtRevoke, type StreamKind } from '../domain/activity.js';
 import { leaseAuditFields } from '../domain/audit.js';
+import { LATEST_STORED_TIME } from '../domain/ticket-date.js';
 import { DEFAULT_END_STREAMS, DEFAULT_PODS_PER_CONTROLLER, MAX_PODS_ENDED } from '../domain/catalog.js';
 import { accessBeganAt, type Lease } from '../domain/lease.js';
 import { ClusterError, describeError, publicReason } from '../errors.js';
@@ -224,7 +225,7 @@ export function auditSessions(s: SessionsAtRevoke): { seen: number; ended: strin
   return {
     seen: s.seen.length,
     ended: s.pods.filter(podEnded).map((p) => `${p.namespace}/${p.pod}`),
-    notEnded: s.pods.filter((p) => !podEnded(p)).map((p) => `${p.namespace}/${p.pod}: ${p.mayRunUntil === undefined ? (p.why ?? '') : `eviction accepted; it may run until ${p.mayRunUntil} (termination grace period ${p.graceSeconds ?? '?'} s)`}`),
+    notEnded: s.pods.filter((p) => !podEnded(p)).map((p) => `${p.namespace}/${p.pod}: ${p.mayRunUntil === undefined ? (p.why ?? '') : `eviction accepted; it may run ${p.mayRunUntil === LATEST_STORED_TIME ? 'indefinitely' : `until ${p.mayRunUntil}`} (termination grace period ${p.graceSeconds ?? '?'} s)`}`),
     ...(s.error === undefined ? {} : { error: s.error }),
     ...(s.unreadable === undefined ? {} : { unreadable: s.unreadable }),
   };

@@ -43,4 +43,20 @@ describe('creating a lease its own read would refuse (DynamoDB, dynalite)', () =
     expect(created).toEqual({ created: true });
     expect((await leases.get(lease.id))?.subject).toEqual(lease.subject);
   });
+
+  it('refuses a transition that would leave the lease unreadable, writing nothing', async () => {
+    // Prepare: an ACTIVE lease; a revoke records a pod that may run until a time no record holds.
+    await ensureLeaseTable(dynamo.client, 'transition-readable');
+    const leases = new DynamoDbLeaseStore(dynamo.client, 'transition-readable');
+    const lease = leaseFixture('e0000000000000000003', '2026-01-01T01:00:00.000Z', 'ACTIVE');
+    await leases.create(lease);
+    const at = '2026-01-01T00:30:00.000Z';
+    const pods = [{ namespace: 'payments', pod: 'api-0', outcome: 'evicted' as const, mayRunUntil: '+014600-01-01T00:00:00.000Z', graceSeconds: 4e11 }];
+    // Act
+    const moved = await leases.transition(lease, 'REVOKED', { at, from: 'ACTIVE', to: 'REVOKED', by: 'test' }, { revokedAt: at, revokeCause: 'expiry', sessions: { at, seen: [], pods } }).catch((error: unknown) => error);
+    // Assess
+    expect(moved).toBeInstanceOf(LeaseStoreError);
+    expect((moved as LeaseStoreError).message).toContain('fields refused: sessions.pods.0.mayRunUntil');
+    expect((await leases.get(lease.id))?.status).toBe('ACTIVE');
+  });
 });

@@ -123,6 +123,9 @@ export class DynamoDbLeaseStore implements LeaseStore {
 
   async transition(lease: Lease, to: LeaseStatus, entry: HistoryEntry, patch: TransitionPatch = {}): Promise<TransitionResult> {
     if (!canTransition(lease.status, to)) throw new LeaseStoreError(`lease ${lease.id}: ${lease.status} → ${to} is not an allowed transition`);
+    // Never a write its own read would refuse (as create): the lease as this transition leaves it is checked first.
+    const check = leaseItemSchema.safeParse(toItem(transitioned(lease, to, entry, patch)));
+    if (!check.success) throw new LeaseStoreError(`lease ${lease.id} would not be readable after ${lease.status} → ${to} (fields refused: ${refusedPaths(check.error).join(', ')}); nothing was written`, { retryable: false });
     // The first try writes the verification map as the lease read shows it; if the item says
     // otherwise (a settle added the grant's review meanwhile), the other form, once.
     const attempts = patch.revokeVerification === undefined ? [false] : [lease.verification !== undefined, lease.verification === undefined];
@@ -219,4 +222,14 @@ export class DynamoDbLeaseStore implements LeaseStore {
   releaseDelivery(key: string): Promise<void> {
     return this.deliveries.release(key);
   }
+}
+
+/** The lease as a transition leaves it (the item's other fields as `lease` read them): `null` in the patch removes a field. */
+function transitioned(lease: Lease, to: LeaseStatus, entry: HistoryEntry, patch: TransitionPatch): Lease {
+  const { revokeVerification, ...fields } = patch;
+  const moved: Record<string, unknown> = { ...lease, status: to, version: lease.version + 1, history: [...lease.history, entry] };
+  for (const [field, value] of Object.entries(fields)) if (value === null) delete moved[field];
+  else if (value !== undefined) moved[field] = value;
+  if (revokeVerification !== undefined) moved.verification = { ...lease.verification, revoked: revokeVerification };
+  return moved as unknown as Lease;
 }
