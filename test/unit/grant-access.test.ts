@@ -139,6 +139,20 @@ describe('grantAccess (use case, in-memory ports)', () => {
     if (outcome.kind === 'scheduled') expect(app.cluster.namespacesOf(outcome.lease.id)).toEqual(['payments']);
   });
 
+  it('extends a scheduled lease on a new approval before its window opens (it stays scheduled)', async () => {
+    // Prepare: scheduled for T0 + 2h, 1h long.
+    const app = useCases(DEMO_CATALOG.replace('    namespaces: customfield_10102\n', '    namespaces: customfield_10102\n    start: customfield_10103\n'));
+    const windowStart = new Date(T0.getTime() + 2 * HOUR).toISOString();
+    const first = await app.grantAccess(approvedTicket('OPS-19', { windowStart }), 'test');
+    app.clock.advance(HOUR);
+    // Act: a second approval asks for 2h.
+    const outcome = await app.grantAccess(approvedTicket('OPS-19', { windowStart, requestedDuration: '2h', approval: approval(approver, app.clock.now()) }), 'test');
+    // Assess
+    expect([first.kind, outcome.kind]).toEqual(['scheduled', 'extended']);
+    if (outcome.kind !== 'extended') return;
+    expect([outcome.lease.status, outcome.lease.expiresAt]).toEqual(['SCHEDULED', new Date(T0.getTime() + 4 * HOUR).toISOString()]);
+  });
+
   it('refuses a lease beyond the per-requester cap before creating anything', async () => {
     // Prepare
     const app = useCases(DEMO_CATALOG.replace('clusters:', 'maxActiveLeasesPerRequester: 1\nclusters:'));
