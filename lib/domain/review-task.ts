@@ -55,8 +55,8 @@ export function markersIn(labels: readonly string[]): string[] {
 
 /**
  * Whether a task's markers (its labels as Jira's changelog writes them: space-separated; absent
- * counts as changed) differ before and after one edit. A marker added,
- * removed or replaced after the task was created re-points it: it is no one lease's task any more.
+ * counts as changed) differ before and after one edit. A marker added, removed or replaced after
+ * the task was created re-points it: it is no one lease's task any more. Other labels do not count.
  */
 export function markersChanged(from: string | null | undefined, to: string | null | undefined): boolean {
   if (typeof from !== 'string' || typeof to !== 'string') return true;

@@ -21,7 +21,8 @@ const dave: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c09', emailAddress: 'd
  * change_request). B adopted A's task (kube-lease created it, open, created within the allowance),
  * and one reviewer's closing of A's task counted for both leases. Now a task is a lease's only with
  * exactly one marker that its history (Jira changelog, ServiceNow sys_audit) never shows changed.
- * Each test failed before the fix.
+ * Each test failed before the fix except the one on another label, which guards the rule against
+ * taking a reviewer's own labels for a re-pointing.
  */
 describe('review 4: one kube-lease task carrying two leases\' markers is no lease\'s', () => {
   const events = (leaseId: string, what: string) => stack.audit.events.filter((e) => e.kind === 'review' && e.leaseId === leaseId && e.reviewTask?.event === what);
@@ -82,6 +83,17 @@ describe('review 4: one kube-lease task carrying two leases\' markers is no leas
     const after = await stack.container.leases.get(predicted);
     expect({ doneAt: after?.review?.doneAt, key: after?.review?.key }).toEqual({ doneAt: undefined, key: expect.not.stringMatching(`^${taskA}$`) });
     expect(events(predicted, 'planted').map((e) => [e.reviewTask?.key, e.reason?.includes('marker was changed after it was created')])).toEqual([[taskA, true]]);
+  });
+
+  it('R4-1 (Jira): a label other than a marker added to the lease\'s own task (a reviewer\'s) leaves its review counting', async () => {
+    const { first, taskA } = await twoLeasesJira();
+    const labels = (stack.jira.issue(taskA).fields.labels as string[] | undefined) ?? [];
+    stack.jira.edit(taskA, { labels: [...labels, 'reviewed'] }, carol);
+    stack.jira.transition(taskA, 'Done', carol);
+    stack.clock.advance(61 * 60_000);
+    await stack.container.sweepLeases();
+    expect((await stack.container.leases.get(first))?.review?.doneAt).toBeDefined();
+    expect(events(first, 'not-counted')).toEqual([]);
   });
 
   it('R4-1 (Jira): a lease already recorded with a shared task (as the code under review did) does not count its closing', async () => {

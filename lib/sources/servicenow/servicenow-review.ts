@@ -108,10 +108,11 @@ export class ServiceNowReviewTasks implements ReviewTaskSystem {
     if (!rows.success) throw new TicketSourceError('ServiceNow returned audit records of unexpected shape', undefined, { cause: rows.error });
     const closing = [...rows.data].sort((a, b) => Number(b.record_checkpoint ?? 0) - Number(a.record_checkpoint ?? 0)).find((r) => r.fieldname === 'state' && r.newvalue === CLOSED_COMPLETE);
     if (closing === undefined) return { done: false, notCounted: 'its audit history (sys_audit) does not show who closed it: is change_task audited, and may the integration user read sys_audit?', closing: 'unknown' };
-    // The task as recorded, still the lease's: its marker and change kept, and closed after it was recorded.
+    // The task as recorded, still the lease's: its marker and change kept (and never re-pointed), closed after it was recorded.
     const moved = parsed.data.correlation_id !== reviewMarker(lease.id) || parsed.data.change_request !== (await this.changeOf(lease.ticketId, lease.ticketKey));
-    const repointed = moved ? 'it no longer carries the lease\'s review marker and change (correlation_id, change_request)' : (await this.repointed(task.id)) ? REPOINTED_TASK : undefined;
-    const early = repointed ?? closedTooEarly(lease.review?.key === task.key ? lease.review : undefined, utc(closing.sys_created_on));
+    const early = moved
+      ? 'it no longer carries the lease\'s review marker and change (correlation_id, change_request)'
+      : (closedTooEarly(lease.review?.key === task.key ? lease.review : undefined, utc(closing.sys_created_on)) ?? ((await this.repointed(task.id)) ? REPOINTED_TASK : undefined));
     if (early !== undefined) return { done: false, notCounted: early, closing: closing.sys_id };
     const by = closing.user;
     if (this.isIntegration(by)) return { done: false, closedBy: by, notCounted: 'it was closed by kube-lease\'s own integration user', closing: closing.sys_id };
