@@ -48,6 +48,27 @@ export function reviewMarker(leaseId: string): string {
   return `kube-lease-review-${leaseId}`;
 }
 
+/** The kube-lease review markers among labels (`kube-lease-review-<id>`; the plain `kube-lease-review` label is none). */
+export function markersIn(labels: readonly string[]): string[] {
+  return labels.filter((label) => label.startsWith('kube-lease-review-'));
+}
+
+/**
+ * Whether a task's markers (its labels as Jira's changelog writes them: space-separated; absent
+ * counts as changed) differ before and after one edit. A marker added, removed or replaced after
+ * the task was created re-points it: it is no one lease's task any more. Other labels do not count.
+ */
+export function markersChanged(from: string | null | undefined, to: string | null | undefined): boolean {
+  if (typeof from !== 'string' || typeof to !== 'string') return true;
+  const set = (text: string) => markersIn(text.split(/\s+/).filter((l) => l !== '')).sort().join(' ');
+  return set(from) !== set(to);
+}
+
+/** Why a task of kube-lease's carrying the lease's marker and more than it is no one lease's. */
+export const SHARED_TASK = 'it carries another lease\'s review marker too (one task is never two leases\' review)';
+/** Why a task whose marker was changed after it was created is no lease's. */
+export const REPOINTED_TASK = 'its review marker was changed after it was created (a task re-pointed at the lease)';
+
 /** How far the ITSM system's clock and kube-lease's may disagree when their times are compared. */
 export const REVIEW_CLOCK_SKEW_MS = 60_000;
 

@@ -182,6 +182,15 @@ export class FakeServiceNow extends FakeHttpServer {
     return task;
   }
 
+  /** Updates a task's fields as `by` would in its form (audited as any update of a change task). */
+  editTask(number: string, fields: Record_, by: SnUser): Record_ {
+    const task = [...this.tasks.values(), ...this.changeTasks()].find((t) => t.number === number);
+    if (task === undefined) throw new Error(`fake ServiceNow has no task ${number}`);
+    this.auditTask(task, fields, by.user_name);
+    Object.assign(task, fields, { sys_updated_on: snDate(this.now()), sys_updated_by: by.user_name });
+    return task;
+  }
+
   /** Whether change_task is audited (sys_audit rows for its updates), as on instances that audit it. */
   changeTasksAudited = true;
 

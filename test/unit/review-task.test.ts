@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { buildAccessReport } from '../../lib/domain/access-report.js';
 import { accessBeganAt } from '../../lib/domain/lease.js';
-import { needsReview, reviewContent, reviewMarker, unreviewed } from '../../lib/domain/review-task.js';
+import { markersChanged, markersIn, needsReview, reviewContent, reviewMarker, unreviewed } from '../../lib/domain/review-task.js';
 import { parseCatalog } from '../../lib/adapters/catalog/parse-catalog.js';
 import { EXAMPLE_NOW, EXAMPLE_PERIOD, exampleLeases } from '../support/access-report-example.js';
 import { REVIEW_CATALOG } from '../support/review-catalog.js';
@@ -13,6 +13,18 @@ describe('review after the fact (domain)', () => {
   if (base === undefined) throw new Error('the example has no lease that had access');
   const emergency = { ...base, approvalKind: 'break-glass' as const };
   const began = Date.parse(accessBeganAt(emergency));
+
+  it('tells a marker added, removed or replaced in a labels change from other labels changed (R4-1)', () => {
+    const [a, b] = [reviewMarker('b0000000000000000001'), reviewMarker('b0000000000000000002')];
+    expect(markersIn([a, 'kube-lease-review', b, 'urgent'])).toEqual([a, b]);
+    expect(markersChanged(`${a} kube-lease-review`, `${a} kube-lease-review reviewed`)).toBe(false);
+    expect(markersChanged(`kube-lease-review ${a}`, `${a}  kube-lease-review`)).toBe(false);
+    expect(markersChanged(`${a} kube-lease-review`, `${a} kube-lease-review ${b}`)).toBe(true);
+    expect(markersChanged(`${a} kube-lease-review`, `${b} kube-lease-review`)).toBe(true);
+    expect(markersChanged(`${a} kube-lease-review`, 'kube-lease-review')).toBe(true);
+    expect(markersChanged(null, a)).toBe(true);
+    expect(markersChanged(a, undefined)).toBe(true);
+  });
 
   it('owes a review for on-call and break-glass leases only, never a dry run', () => {
     expect(needsReview(base)).toBe(false);

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { Lease } from '../../domain/lease.js';
-import { closedTooEarly, notTheLeasesTask, reviewMarker } from '../../domain/review-task.js';
+import { closedTooEarly, notTheLeasesTask, REPOINTED_TASK, reviewMarker } from '../../domain/review-task.js';
 import { journalText } from '../../domain/servicenow-journal.js';
 import { TicketSourceError } from '../../errors.js';
 import type { FoundReviewTasks, ReviewTaskRef, ReviewTaskRequest, ReviewTaskState, ReviewTaskSystem } from '../../ports/review-tasks.js';
@@ -38,9 +38,10 @@ const FOUND_LIMIT = 20;
  * set, `correlation_id` the lease's marker (found again by a Table API query on it), the profile's
  * approver group as `assignment_group`; evidence is added as a work note. Only an open task of the
  * lease's change that kube-lease's integration user created (`sys_created_by`) after the lease was
- * recorded (`sys_created_on`) is its task; a closing counts only when the task still carries the
- * marker and change, and its audit history (sys_audit) shows a person other than the requester
- * and the integration user set it to Closed Complete after the task was recorded.
+ * recorded (`sys_created_on`), whose marker and change its audit history (sys_audit) never shows
+ * updated, is its task; a closing counts only when that still holds and the audit history shows a
+ * person other than the requester and the integration user set it to Closed Complete after the
+ * task was recorded.
  */
 export class ServiceNowReviewTasks implements ReviewTaskSystem {
   constructor(
@@ -63,7 +64,8 @@ export class ServiceNowReviewTasks implements ReviewTaskSystem {
       else if (task.change_request !== change) planted.push({ ...ref, why: 'it belongs to another change' });
       else {
         // Kube-lease's own, but an earlier lease's re-pointed at this change and marker, or closed: not this lease's.
-        const why = notTheLeasesTask(lease, utc(task.sys_created_on), CLOSED.includes(task.state ?? ''));
+        const early = notTheLeasesTask(lease, utc(task.sys_created_on), CLOSED.includes(task.state ?? ''));
+        const why = early ?? (own === undefined && (await this.repointed(task.sys_id)) ? REPOINTED_TASK : undefined);
         if (own === undefined && why === undefined) own = ref;
         else planted.push({ ...ref, why: why ?? 'another task of kube-lease\'s carries the marker too' });
       }
@@ -106,9 +108,11 @@ export class ServiceNowReviewTasks implements ReviewTaskSystem {
     if (!rows.success) throw new TicketSourceError('ServiceNow returned audit records of unexpected shape', undefined, { cause: rows.error });
     const closing = [...rows.data].sort((a, b) => Number(b.record_checkpoint ?? 0) - Number(a.record_checkpoint ?? 0)).find((r) => r.fieldname === 'state' && r.newvalue === CLOSED_COMPLETE);
     if (closing === undefined) return { done: false, notCounted: 'its audit history (sys_audit) does not show who closed it: is change_task audited, and may the integration user read sys_audit?', closing: 'unknown' };
-    // The task as recorded, still the lease's: its marker and change kept, and closed after it was recorded.
+    // The task as recorded, still the lease's: its marker and change kept (and never re-pointed), closed after it was recorded.
     const moved = parsed.data.correlation_id !== reviewMarker(lease.id) || parsed.data.change_request !== (await this.changeOf(lease.ticketId, lease.ticketKey));
-    const early = moved ? 'it no longer carries the lease\'s review marker and change (correlation_id, change_request)' : closedTooEarly(lease.review?.key === task.key ? lease.review : undefined, utc(closing.sys_created_on));
+    const early = moved
+      ? 'it no longer carries the lease\'s review marker and change (correlation_id, change_request)'
+      : (closedTooEarly(lease.review?.key === task.key ? lease.review : undefined, utc(closing.sys_created_on)) ?? ((await this.repointed(task.id)) ? REPOINTED_TASK : undefined));
     if (early !== undefined) return { done: false, notCounted: early, closing: closing.sys_id };
     const by = closing.user;
     if (this.isIntegration(by)) return { done: false, closedBy: by, notCounted: 'it was closed by kube-lease\'s own integration user', closing: closing.sys_id };
@@ -120,6 +124,18 @@ export class ServiceNowReviewTasks implements ReviewTaskSystem {
     else if (person.sys_id === requester.id || (person.email !== undefined && person.email !== '' && person.email.toLowerCase() === requester.email?.toLowerCase())) notCounted = 'it was closed by the lease\'s requester';
     else if (person.active !== 'true' || person.web_service_access_only === 'true') notCounted = 'it was closed by an account that is not an active person';
     return notCounted === undefined ? { done: true, closedBy: by } : { done: false, closedBy: by, notCounted, closing: closing.sys_id };
+  }
+
+  /**
+   * Whether the task's marker or change (`correlation_id`, `change_request`) was ever updated after
+   * it was created: an update row in its audit history (sys_audit; an insert's rows, where audited,
+   * are checkpoint 0). Kube-lease never updates either, so a task with one was re-pointed by someone.
+   */
+  private async repointed(sysId: string): Promise<boolean> {
+    const query = `tablename=${TABLE}^documentkey=${sysId}^fieldnameINcorrelation_id,change_request^record_checkpoint!=0`;
+    const rows = auditRows.safeParse(await this.client.query('sys_audit', query, ['sys_id', 'fieldname', 'newvalue', 'user', 'record_checkpoint', 'sys_created_on'], 5));
+    if (!rows.success) throw new TicketSourceError('ServiceNow returned audit records of unexpected shape', undefined, { cause: rows.error });
+    return rows.data.some((r) => r.record_checkpoint !== '0');
   }
 
   private isIntegration(userName: string | undefined): boolean {
