@@ -74,7 +74,7 @@ function podLines(pods: SessionsAtRevoke['pods']): string[] {
     if (pod.outcome === 'evicted') {
       const how = pod.controller !== undefined ? ` (its controller ${pod.controller} recreates it)` : why !== undefined ? ` (${why})` : '';
       if (pod.mayRunUntil !== undefined) {
-        lines.push(`Not known to be ended: ${name}: eviction accepted${how}, but its termination grace period is ${pod.graceSeconds ?? 'long'} s: the pod may run ${pod.mayRunUntil === LATEST_STORED_TIME ? 'indefinitely' : `until ${pod.mayRunUntil}`}, and every stream into it with it. A person must check it.`);
+        lines.push(`Not known to be ended: ${name}: eviction accepted${how}, but its termination grace period is ${pod.graceSeconds === undefined ? 'too long to record' : `${pod.graceSeconds} s`}: the pod may run ${pod.mayRunUntil === LATEST_STORED_TIME ? 'indefinitely' : `until ${pod.mayRunUntil}`}, and every stream into it with it. A person must check it.`);
         continue;
       }
       lines.push(`Ended: ${name} evicted${how}; every stream into it ends when its containers stop, within the pod's termination grace period.`);

@@ -50,7 +50,8 @@ export function reviewMarker(leaseId: string): string {
 
 /** The kube-lease review markers among labels (`kube-lease-review-<id>`; the plain `kube-lease-review` label is none). */
 export function markersIn(labels: readonly string[]): string[] {
-  return labels.filter((label) => label.startsWith('kube-lease-review-'));
+  // In any case: Jira (7.10 and later) matches labels in JQL regardless of case, so a marker in capitals is one too.
+  return [...new Set(labels.map((label) => label.toLowerCase()).filter((label) => label.startsWith('kube-lease-review-')))];
 }
 
 /**

@@ -14,8 +14,10 @@ export function graceOf(now: Date, grace: number | undefined): Pick<SessionPod, 
   if (seconds <= GRACE_ENDED_SECONDS) return {};
   // The pod's owner chooses the grace period (any int64): an end past year 9999 is stored as the latest time a record holds.
   const until = now.getTime() + seconds * 1000;
-  return { mayRunUntil: Number.isFinite(until) && until < Date.parse(LATEST_STORED_TIME) ? new Date(until).toISOString() : LATEST_STORED_TIME, graceSeconds: seconds };
+  const mayRunUntil = Number.isFinite(until) && until < Date.parse(LATEST_STORED_TIME) ? new Date(until).toISOString() : LATEST_STORED_TIME;
+  // A number a record can hold exactly (the store refuses others); past that, "too long to record".
+  return Number.isSafeInteger(seconds) ? { mayRunUntil, graceSeconds: seconds } : { mayRunUntil };
 }
 
-export const graceNote = (g: Pick<SessionPod, 'mayRunUntil' | 'graceSeconds'>) => (g.mayRunUntil === undefined ? '' : `; its termination grace period is ${g.graceSeconds ?? '?'} s: it may run ${g.mayRunUntil === LATEST_STORED_TIME ? 'indefinitely' : `until ${g.mayRunUntil}`}`);
+export const graceNote = (g: Pick<SessionPod, 'mayRunUntil' | 'graceSeconds'>) => (g.mayRunUntil === undefined ? '' : `; its termination grace period is ${g.graceSeconds === undefined ? 'too long to record' : `${g.graceSeconds} s`}: it may run ${g.mayRunUntil === LATEST_STORED_TIME ? 'indefinitely' : `until ${g.mayRunUntil}`}`);
 

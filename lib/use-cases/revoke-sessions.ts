@@ -225,7 +225,7 @@ export function auditSessions(s: SessionsAtRevoke): { seen: number; ended: strin
   return {
     seen: s.seen.length,
     ended: s.pods.filter(podEnded).map((p) => `${p.namespace}/${p.pod}`),
-    notEnded: s.pods.filter((p) => !podEnded(p)).map((p) => `${p.namespace}/${p.pod}: ${p.mayRunUntil === undefined ? (p.why ?? '') : `eviction accepted; it may run ${p.mayRunUntil === LATEST_STORED_TIME ? 'indefinitely' : `until ${p.mayRunUntil}`} (termination grace period ${p.graceSeconds ?? '?'} s)`}`),
+    notEnded: s.pods.filter((p) => !podEnded(p)).map((p) => `${p.namespace}/${p.pod}: ${p.mayRunUntil === undefined ? (p.why ?? '') : `eviction accepted; it may run ${p.mayRunUntil === LATEST_STORED_TIME ? 'indefinitely' : `until ${p.mayRunUntil}`} (termination grace period ${p.graceSeconds === undefined ? 'too long to record' : `${p.graceSeconds} s`})`}`),
     ...(s.error === undefined ? {} : { error: s.error }),
     ...(s.unreadable === undefined ? {} : { unreadable: s.unreadable }),
   };

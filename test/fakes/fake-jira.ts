@@ -73,6 +73,8 @@ export class FakeJira extends FakeHttpServer {
   readonly serviceDeskApprovals = new Map<string, Record<string, unknown>[]>();
   /** Group names by accountId. */
   readonly groups = new Map<string, string[]>();
+  /** JQL `labels = "x"` matches labels in any case (Jira 7.10 and later); false: only the exact label. */
+  labelsIgnoreCase = false;
   /** The account kube-lease signs in as (its credentials below): an ordinary active account, as on many sites. */
   readonly botUser: JiraUser = { accountId: '5b10ac8d82e05b22cc7d4ef5', displayName: 'kube-lease bot', emailAddress: 'kube-lease-bot@example.com', accountType: 'atlassian', active: true };
   /**
@@ -532,7 +534,7 @@ export class FakeJira extends FakeHttpServer {
       const label = /(?:^|\s)labels = "([^"]+)"/.exec(jql)?.[1];
       const found = [...this.issues.values()]
         .filter((i) => project === undefined || (i.fields.project as { key?: string } | undefined)?.key === project || i.key.startsWith(`${project}-`))
-        .filter((i) => label === undefined || ((i.fields.labels as string[] | undefined) ?? []).includes(label))
+        .filter((i) => label === undefined || ((i.fields.labels as string[] | undefined) ?? []).some((l) => l === label || (this.labelsIgnoreCase && l.toLowerCase() === label.toLowerCase())))
         .filter((i) => !reporter || (i.fields.reporter as JiraUser | undefined)?.accountId === caller.accountId)
         .filter((i) => notEmpty.every((f) => i.fields[f] !== undefined && i.fields[f] !== null))
         .filter((i) => this.now() - (this.createdAtMs.get(i.key) ?? 0) >= this.searchLagMs)

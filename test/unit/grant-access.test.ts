@@ -139,7 +139,7 @@ describe('grantAccess (use case, in-memory ports)', () => {
     if (outcome.kind === 'scheduled') expect(app.cluster.namespacesOf(outcome.lease.id)).toEqual(['payments']);
   });
 
-  it('extends a scheduled lease on a new approval before its window opens (it stays scheduled)', async () => {
+  it('does not extend a scheduled lease on a new approval, and says why (its activation may be creating its bindings)', async () => {
     // Prepare: scheduled for T0 + 2h, 1h long.
     const app = useCases(DEMO_CATALOG.replace('    namespaces: customfield_10102\n', '    namespaces: customfield_10102\n    start: customfield_10103\n'));
     const windowStart = new Date(T0.getTime() + 2 * HOUR).toISOString();
@@ -147,10 +147,11 @@ describe('grantAccess (use case, in-memory ports)', () => {
     app.clock.advance(HOUR);
     // Act: a second approval asks for 2h.
     const outcome = await app.grantAccess(approvedTicket('OPS-19', { windowStart, requestedDuration: '2h', approval: approval(approver, app.clock.now()) }), 'test');
-    // Assess
-    expect([first.kind, outcome.kind]).toEqual(['scheduled', 'extended']);
-    if (outcome.kind !== 'extended') return;
-    expect([outcome.lease.status, outcome.lease.expiresAt]).toEqual(['SCHEDULED', new Date(T0.getTime() + 4 * HOUR).toISOString()]);
+    // Assess: a decision with its reason on the ticket (it threw a store error before), the lease unchanged.
+    expect([first.kind, outcome.kind]).toEqual(['scheduled', 'not-extended']);
+    if (outcome.kind !== 'not-extended') return;
+    expect([outcome.lease.status, outcome.lease.expiresAt]).toEqual(['SCHEDULED', new Date(T0.getTime() + 3 * HOUR).toISOString()]);
+    expect(app.jira.commentsOn('OPS-19').at(-1)).toContain(`it has not begun yet (its window opens at ${windowStart}); approve again once it is active to extend it`);
   });
 
   it('refuses a lease beyond the per-requester cap before creating anything', async () => {

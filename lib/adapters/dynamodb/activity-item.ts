@@ -31,7 +31,7 @@ const sessionPod = z.object({
   // The pod's owner as the cluster names it (`Kind name`): one line, never refused.
   controller: outsideText(600).optional(),
   mayRunUntil: storedTime.optional(),
-  graceSeconds: z.number().optional(),
+  graceSeconds: z.number().refine(Number.isSafeInteger, 'not a grace period as kube-lease writes it').optional(),
 });
 // The summary's rows are the audit log's text, cleaned when written: read as single lines (unchanged when they are: the digest covers them).
 const reusedAuditId = z.object({ id: outsideText(64), requests: z.number().int() });

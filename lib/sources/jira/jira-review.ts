@@ -136,7 +136,7 @@ export class JiraReviewTasks implements ReviewTaskSystem {
     if (closing === undefined) return { done: false, notCounted: 'its changelog does not show who closed it', closing: 'unknown' };
     // The task as recorded, still the lease's alone: its one marker never changed, and closed after it was recorded.
     const labels = parsed.data.fields.labels ?? [];
-    const relabelled = labels.includes(reviewMarker(lease.id)) ? undefined : 'it no longer carries the lease\'s review marker (its label)';
+    const relabelled = markersIn(labels).includes(reviewMarker(lease.id)) ? undefined : 'it no longer carries the lease\'s review marker (its label)';
     const early = relabelled ?? closedTooEarly(lease.review?.key === task.key ? lease.review : undefined, closing.created) ?? this.markerWhy(labels, histories);
     if (early !== undefined) return { done: false, notCounted: early, closing: closing.id };
     const by = toPerson(closing.author);

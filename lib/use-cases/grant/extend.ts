@@ -37,8 +37,12 @@ export async function extend(deps: GrantAccessDeps, existing: Lease, plan: Grant
     if (records.some((r) => lease?.approvalRecords?.includes(r))) {
       throw new LeaseRaceError(`approval ${approvalId} relied on an approval record that extended lease ${existing.id} meanwhile`);
     }
-    if (lease.status !== 'ACTIVE' && lease.status !== 'SCHEDULED') {
-      const reason = `the lease ended (${lease.status}) before the new approval could extend it; approve again for new access`;
+    if (lease.status !== 'ACTIVE') {
+      // A scheduled lease is not extended: its activation may be creating its bindings with the expiry it has now.
+      const reason =
+        lease.status === 'SCHEDULED'
+          ? `it has not begun yet (its window opens at ${lease.startsAt}); approve again once it is active to extend it`
+          : `the lease ended (${lease.status}) before the new approval could extend it; approve again for new access`;
       await commentSafely(deps, lease.source, lease.ticketKey, notExtendedMessage(lease, reason));
       return { kind: 'not-extended', lease, reason };
     }
