@@ -21,7 +21,8 @@ export const OPEN_STATUSES: readonly LeaseStatus[] = ['SCHEDULED', 'PENDING', 'A
 
 /** Allowed transitions; anything else is a bug or a lost race, and the store refuses it. SCHEDULED waits for the change window to open; ACTIVE → ACTIVE is an extension. */
 export const TRANSITIONS: Readonly<Record<LeaseStatus, readonly LeaseStatus[]>> = {
-  SCHEDULED: ['ACTIVE', 'REVOKED', 'FAILED'],
+  // SCHEDULED → SCHEDULED: a new approval noted on a lease whose window has not opened (its expiry unchanged).
+  SCHEDULED: ['SCHEDULED', 'ACTIVE', 'REVOKED', 'FAILED'],
   // PENDING → PENDING: a transient failure undid the attempt and left the approval to be retried.
   PENDING: ['PENDING', 'ACTIVE', 'FAILED', 'REVOKED'],
   ACTIVE: ['ACTIVE', 'REVOKED'],

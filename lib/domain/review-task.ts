@@ -51,7 +51,7 @@ export function reviewMarker(leaseId: string): string {
 /** The kube-lease review markers among labels (`kube-lease-review-<id>`; the plain `kube-lease-review` label is none). */
 export function markersIn(labels: readonly string[]): string[] {
   // In any case: Jira (7.10 and later) matches labels in JQL regardless of case, so a marker in capitals is one too.
-  return [...new Set(labels.map((label) => label.toLowerCase()).filter((label) => label.startsWith('kube-lease-review-')))];
+  return [...new Set(labels.map((label) => label.toLowerCase()).filter((label) => /^kube-lease-review-[0-9a-f]{20}$/.test(label)))];
 }
 
 /**

@@ -9,13 +9,14 @@ import { approval, approvedTicket, approver, T0, useCases } from '../support/use
  * (SCHEDULED → SCHEDULED); racing the activation at the window's start, the extension's write landed
  * between the activation's binding creates and its ACTIVE write: the lease ended FAILED with a false
  * "not exactly this lease's" reason, and the approved access was lost. A scheduled lease is now never
- * extended (the approval says why, and asks for a new one once it is active): the activation wins.
+ * extended (the approval is noted on it, its expiry unchanged, and the ticket told why): an activation the
+ * note overtakes leaves bindings exactly the lease's, which the next sweep's activation takes as its own.
  */
 const HOUR = 3_600_000;
 const CATALOG = DEMO_CATALOG.replace('    namespaces: customfield_10102\n', '    namespaces: customfield_10102\n    start: customfield_10103\n');
 
 describe('review 5: an extension of a scheduled lease racing its activation', () => {
-  it('R5-4: an approval arriving as the activation writes ACTIVE extends nothing; the lease ends ACTIVE with its bindings, and the ticket hears why', async () => {
+  it('R5-4: an approval arriving as the activation writes ACTIVE extends nothing; the next sweep makes the lease ACTIVE with its bindings, and the ticket hears why', async () => {
     const app = useCases(CATALOG);
     const windowStart = new Date(T0.getTime() + HOUR).toISOString();
     const first = approvedTicket('R5-4', { windowStart });
@@ -42,7 +43,8 @@ describe('review 5: an extension of a scheduled lease racing its activation', ()
     await app.sweepLeases();
     const after = await app.leases.get(scheduled.lease.id);
     const annotations = [...app.cluster.bindings.values()].map((b) => JSON.stringify(b.metadata?.annotations ?? {}));
-    expect(mid).toEqual({ activated: 'activated', extended: 'not-extended', status: 'ACTIVE', bindings: 1 });
+    // The approval's note overtakes the activation's ACTIVE write (the lease unchanged but its version); the next sweep activates it, its bindings exactly the lease's.
+    expect(mid).toEqual({ activated: 'not-scheduled', extended: 'not-extended', status: 'SCHEDULED', bindings: 1 });
     expect([after?.status, after?.expiresAt, after?.failureReason]).toEqual(['ACTIVE', new Date(T0.getTime() + 2 * HOUR).toISOString(), undefined]);
     expect(annotations.every((a) => a.includes(new Date(T0.getTime() + 2 * HOUR).toISOString()))).toBe(true);
     expect(app.jira.commentsOn('R5-4').some((c) => c.includes('it has not begun yet'))).toBe(true);

@@ -37,16 +37,31 @@ export async function extend(deps: GrantAccessDeps, existing: Lease, plan: Grant
     if (records.some((r) => lease?.approvalRecords?.includes(r))) {
       throw new LeaseRaceError(`approval ${approvalId} relied on an approval record that extended lease ${existing.id} meanwhile`);
     }
+    const now = clock.now();
+    if (lease.status === 'SCHEDULED') {
+      // Not extended (its activation may be creating its bindings with the expiry it has now), but the
+      // approval is the lease's from here on: the activation finds the ticket's approval among its own.
+      // Its expiry unchanged, an activation this write overtakes finds its bindings exactly the lease's.
+      const noted = await leases.transition(
+        lease,
+        'SCHEDULED',
+        { at: now.toISOString(), from: 'SCHEDULED', to: 'SCHEDULED', by: actor, note: `approval ${approvalId} noted; a scheduled lease is not extended` },
+        { approvals: [...lease.approvals, approvalId], approvalRecords: [...new Set([...(lease.approvalRecords ?? []), ...records])], ...ticketPatch(lease, plan.ticket) },
+      );
+      if (!noted.ok) {
+        lease = noted.current;
+        continue;
+      }
+      const opens = Date.parse(noted.lease.startsAt) > now.getTime() ? `its window opens at ${noted.lease.startsAt}` : 'its activation has not finished';
+      const reason = `it has not begun yet (${opens}); approve again once it is active to extend it`;
+      await commentSafely(deps, noted.lease.source, noted.lease.ticketKey, notExtendedMessage(noted.lease, reason));
+      return { kind: 'not-extended', lease: noted.lease, reason };
+    }
     if (lease.status !== 'ACTIVE') {
-      // A scheduled lease is not extended: its activation may be creating its bindings with the expiry it has now.
-      const reason =
-        lease.status === 'SCHEDULED'
-          ? `it has not begun yet (its window opens at ${lease.startsAt}); approve again once it is active to extend it`
-          : `the lease ended (${lease.status}) before the new approval could extend it; approve again for new access`;
+      const reason = `the lease ended (${lease.status}) before the new approval could extend it; approve again for new access`;
       await commentSafely(deps, lease.source, lease.ticketKey, notExtendedMessage(lease, reason));
       return { kind: 'not-extended', lease, reason };
     }
-    const now = clock.now();
     const { expiresAt, grows, cappedBy } = extendedExpiry(lease, plan, now);
     const previousExpiresAt = lease.expiresAt;
     const note = grows ? `extended from ${previousExpiresAt} to ${expiresAt}` : `approval ${approvalId} did not move the expiry`;
