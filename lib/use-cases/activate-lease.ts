@@ -36,7 +36,7 @@ export function makeActivateLease(
   const { tickets, cluster, leases, scheduler, audit, clock, logger } = deps;
 
   return async function activateLease({ leaseId, actor }: ActivateLeaseInput): Promise<ActivateOutcome> {
-    const lease = await leases.get(leaseId);
+    let lease = await leases.get(leaseId);
     if (lease === undefined) return { kind: 'not-found' };
     if (lease.status !== 'SCHEDULED') return { kind: 'not-scheduled', lease };
     if (clock.now().getTime() < Date.parse(lease.startsAt)) return { kind: 'not-due', lease };
@@ -48,10 +48,17 @@ export function makeActivateLease(
     }
 
     const ticket = await sourceOf(tickets, lease.source).getTicket(lease.ticketKey);
-    const voided = voidedApproval(lease, ticket);
-    if (voided !== undefined) {
-      await deps.revokeLease({ leaseId, cause: 'early', actor });
-      return { kind: 'cancelled', reason: voided };
+    if (voidedApproval(lease, ticket) !== undefined) {
+      // A new approval of the same access may have been noted on the lease while the ticket was read: asked again of the lease as it is now.
+      const fresh = await leases.get(leaseId);
+      if (fresh === undefined) return { kind: 'not-found' };
+      if (fresh.status !== 'SCHEDULED') return { kind: 'not-scheduled', lease: fresh };
+      const voided = voidedApproval(fresh, ticket);
+      if (voided !== undefined) {
+        await deps.revokeLease({ leaseId, cause: 'early', actor });
+        return { kind: 'cancelled', reason: voided };
+      }
+      lease = fresh;
     }
 
     const steps = await Promise.allSettled(lease.bindings.map((b) => cluster.applyBinding(lease.cluster, bindingManifest(lease, b))));

@@ -151,7 +151,7 @@ describe('grantAccess (use case, in-memory ports)', () => {
     expect([first.kind, outcome.kind]).toEqual(['scheduled', 'not-extended']);
     if (outcome.kind !== 'not-extended') return;
     expect([outcome.lease.status, outcome.lease.expiresAt]).toEqual(['SCHEDULED', new Date(T0.getTime() + 3 * HOUR).toISOString()]);
-    expect(app.jira.commentsOn('OPS-19').at(-1)).toContain(`it has not begun yet (its window opens at ${windowStart}); approve again once it is active to extend it`);
+    expect(app.jira.commentsOn('OPS-19').at(-1)).toContain('it has not begun yet, and this approval is for other times (from 2026-03-02T12:00:00.000Z until 2026-03-02T14:00:00.000Z): the lease keeps its own and, unless its activation has begun, ends without being activated');
   });
 
   it('refuses a lease beyond the per-requester cap before creating anything', async () => {

@@ -43,8 +43,8 @@ describe('review 5: an extension of a scheduled lease racing its activation', ()
     await app.sweepLeases();
     const after = await app.leases.get(scheduled.lease.id);
     const annotations = [...app.cluster.bindings.values()].map((b) => JSON.stringify(b.metadata?.annotations ?? {}));
-    // The approval's note overtakes the activation's ACTIVE write (the lease unchanged but its version); the next sweep activates it, its bindings exactly the lease's.
-    expect(mid).toEqual({ activated: 'not-scheduled', extended: 'not-extended', status: 'SCHEDULED', bindings: 1 });
+    // An approval for other times (2h) is not noted: nothing overtakes the activation, which had read the ticket before it.
+    expect(mid).toEqual({ activated: 'activated', extended: 'not-extended', status: 'ACTIVE', bindings: 1 });
     expect([after?.status, after?.expiresAt, after?.failureReason]).toEqual(['ACTIVE', new Date(T0.getTime() + 2 * HOUR).toISOString(), undefined]);
     expect(annotations.every((a) => a.includes(new Date(T0.getTime() + 2 * HOUR).toISOString()))).toBe(true);
     expect(app.jira.commentsOn('R5-4').some((c) => c.includes('it has not begun yet'))).toBe(true);

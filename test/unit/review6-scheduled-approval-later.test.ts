@@ -21,8 +21,8 @@ describe('review 6: an approval refused on a scheduled lease', () => {
     const scheduled = await app.grantAccess(first, 'webhook');
     if (scheduled.kind !== 'scheduled') throw new Error(`expected scheduled, got ${scheduled.kind}`);
     app.clock.advance(10 * 60_000);
-    // A legitimate approver approves again (to lengthen the planned access), before the window opens.
-    const second = approvedTicket('R6-1', { windowStart, requestedDuration: '2h', approval: approval(approver, app.clock.now()) });
+    // A legitimate approver approves the same request again, before the window opens.
+    const second = approvedTicket('R6-1', { windowStart, approval: approval(approver, app.clock.now()) });
     app.jira.put(second);
     const refused = await app.grantAccess(second, 'webhook');
     const told = app.jira.commentsOn('R6-1').filter((c) => c.includes('approve again once it is active'));
@@ -47,7 +47,8 @@ describe('review 6: an approval refused on a scheduled lease', () => {
     const refused = await app.grantAccess(second, 'webhook');
     const comment = app.jira.commentsOn('R6-2').find((c) => c.includes('it has not begun yet'));
     expect(refused.kind).toBe('not-extended');
-    expect(comment).toContain('it has not begun yet (its activation has not finished); approve again once it is active to extend it');
+    // Access now is other times than the lease's: not noted, and the ticket is told what happens.
+    expect(comment).toContain('it has not begun yet, and this approval is for other times');
     expect(comment).not.toContain('its window opens at');
   });
 });

@@ -38,10 +38,16 @@ export async function extend(deps: GrantAccessDeps, existing: Lease, plan: Grant
       throw new LeaseRaceError(`approval ${approvalId} relied on an approval record that extended lease ${existing.id} meanwhile`);
     }
     const now = clock.now();
+    if (lease.status === 'SCHEDULED' && (plan.startsAt !== lease.startsAt || plan.expiresAt !== lease.expiresAt)) {
+      // Another window or duration: a scheduled lease's times are never changed (its activation may be
+      // creating its bindings with them), and this approval is not its own, so its activation cancels it.
+      const reason = `it has not begun yet, and this approval is for other times (from ${plan.startsAt} until ${plan.expiresAt}): the lease keeps its own and, unless its activation has begun, ends without being activated, as the ticket's approval is no longer its own; approve again after that for the new times`;
+      await commentSafely(deps, lease.source, lease.ticketKey, notExtendedMessage(lease, reason));
+      return { kind: 'not-extended', lease, reason };
+    }
     if (lease.status === 'SCHEDULED') {
-      // Not extended (its activation may be creating its bindings with the expiry it has now), but the
-      // approval is the lease's from here on: the activation finds the ticket's approval among its own.
-      // Its expiry unchanged, an activation this write overtakes finds its bindings exactly the lease's.
+      // The same times: not extended, but the approval is the lease's from here on (the activation finds
+      // the ticket's approval among its own). An activation this write overtakes finds its bindings exactly the lease's.
       const noted = await leases.transition(
         lease,
         'SCHEDULED',
@@ -53,7 +59,7 @@ export async function extend(deps: GrantAccessDeps, existing: Lease, plan: Grant
         continue;
       }
       const opens = Date.parse(noted.lease.startsAt) > now.getTime() ? `its window opens at ${noted.lease.startsAt}` : 'its activation has not finished';
-      const reason = `it has not begun yet (${opens}); approve again once it is active to extend it`;
+      const reason = `it has not begun yet (${opens}); this approval is noted for it; approve again once it is active to extend it`;
       await commentSafely(deps, noted.lease.source, noted.lease.ticketKey, notExtendedMessage(noted.lease, reason));
       return { kind: 'not-extended', lease: noted.lease, reason };
     }
