@@ -1,3 +1,4 @@
+import { parseTicketDate } from '../../domain/ticket-date.js';
 import { leaseAuditFields } from '../../domain/audit.js';
 import { extendedExpiry } from '../../domain/extension.js';
 import type { Lease } from '../../domain/lease.js';
@@ -29,7 +30,8 @@ export async function extend(deps: GrantAccessDeps, existing: Lease, plan: Grant
     const other = await leases.get(claim.leaseId);
     if (other !== undefined) return { kind: 'duplicate', lease: other };
   }
-  let lease: Lease | undefined = existing;
+  // As the lease is now (the ticket's lease list may be older): what the ticket is told must be true of it.
+  let lease: Lease | undefined = (await leases.get(existing.id)) ?? existing;
   for (let attempt = 0; attempt < EXTEND_ATTEMPTS && lease !== undefined; attempt += 1) {
     if (lease.approvals.includes(approvalId)) return { kind: 'duplicate', lease };
     // A concurrent decision spent a record this one relied on (its lease list was older): decide
@@ -38,7 +40,13 @@ export async function extend(deps: GrantAccessDeps, existing: Lease, plan: Grant
       throw new LeaseRaceError(`approval ${approvalId} relied on an approval record that extended lease ${existing.id} meanwhile`);
     }
     const now = clock.now();
-    if (lease.status === 'SCHEDULED' && (plan.startsAt !== lease.startsAt || plan.expiresAt !== lease.expiresAt)) {
+    if (Date.parse(plan.startsAt) > now.getTime() && lease.status === 'ACTIVE') {
+      // An approval of a window that opens later never extends an open lease now (it would grant times nobody approved).
+      const reason = `this approval is for a window that opens at ${plan.startsAt}; an active lease is not moved to another window; approve again once it has ended, for the new times`;
+      await commentSafely(deps, lease.source, lease.ticketKey, notExtendedMessage(lease, reason));
+      return { kind: 'not-extended', lease, reason };
+    }
+    if (lease.status === 'SCHEDULED' && !sameTimes(lease, plan)) {
       // Another window or duration: a scheduled lease's times are never changed (its activation may be
       // creating its bindings with them), and this approval is not its own, so its activation cancels it.
       const reason = `it has not begun yet, and this approval is for other times (from ${plan.startsAt} until ${plan.expiresAt}): the lease keeps its own and, unless its activation has begun, ends without being activated, as the ticket's approval is no longer its own; approve again after that for the new times`;
@@ -105,4 +113,16 @@ async function moveTimersAndAnnotations(deps: GrantAccessDeps, lease: Lease): Pr
   for (const result of results) {
     if (result.status === 'rejected') deps.logger.warn('extension: could not update a timer or annotation', { leaseId: lease.id, error: describeError(result.reason) });
   }
+}
+
+/**
+ * Whether a new approval asks for a scheduled lease's own times: the plan's, or (its window opened,
+ * the activation late) the ticket's requested start and duration, which the plan counts from now.
+ */
+function sameTimes(lease: Lease, plan: GrantPlan): boolean {
+  if (plan.startsAt === lease.startsAt && plan.expiresAt === lease.expiresAt) return true;
+  const start = Date.parse(lease.startsAt);
+  const requested = plan.ticket.windowStart?.trim() ? parseTicketDate(plan.ticket.windowStart) : undefined;
+  const end = Math.min(start + plan.durationSeconds * 1000, plan.windowEnd === undefined ? Number.POSITIVE_INFINITY : Date.parse(plan.windowEnd));
+  return requested === start && end === Date.parse(lease.expiresAt);
 }
