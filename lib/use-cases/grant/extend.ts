@@ -42,7 +42,7 @@ export async function extend(deps: GrantAccessDeps, existing: Lease, plan: Grant
     const now = clock.now();
     if (Date.parse(plan.startsAt) > now.getTime() && lease.status === 'ACTIVE') {
       // An approval of a window that opens later never extends an open lease now (it would grant times nobody approved).
-      const reason = `this approval is for a window that opens at ${plan.startsAt}; an active lease is not moved to another window; approve again once it has ended, for the new times`;
+      const reason = `this approval is for a window that opens at ${plan.startsAt}; an active lease is not moved to a later window now (if the ticket is sent again once that window has opened, this approval extends the lease from then)`;
       await commentSafely(deps, lease.source, lease.ticketKey, notExtendedMessage(lease, reason));
       return { kind: 'not-extended', lease, reason };
     }
