@@ -2,6 +2,7 @@ import { attributeTo } from '../domain/activity-attribution.js';
 import { inWindow, podEnded, openedSessions, perRequest, podsCreated, reusedAuditIds, SUMMARY_ROWS, type PodCreated, type ReusedAuditId, type SessionKind, type SessionPod, type SessionSeen, type SessionsAtRevoke, type StreamKind } from '../domain/activity.js';
 import { leaseAuditFields } from '../domain/audit.js';
 import { LATEST_STORED_TIME } from '../domain/ticket-date.js';
+import { oneLine } from '../domain/own-words.js';
 import { DEFAULT_END_STREAMS, DEFAULT_PODS_PER_CONTROLLER, MAX_PODS_ENDED } from '../domain/catalog.js';
 import { accessBeganAt, type Lease } from '../domain/lease.js';
 import { ClusterError, describeError, publicReason } from '../errors.js';
@@ -74,7 +75,8 @@ async function endPod(deps: SessionDeps, lease: Lease, actor: string, streams: r
   if (first === undefined) throw new Error('endPod needs a stream');
   const { namespace, pod: name } = first;
   const lastOpened = Math.max(...streams.map((s) => Date.parse(s.at)));
-  const kept = (why: string): SessionPod => ({ namespace, pod: name, outcome: 'kept', why });
+  // One line as the store reads it back (the evidence seal covers it): a PodDisruptionBudget's message is the cluster's text.
+  const kept = (why: string): SessionPod => ({ namespace, pod: name, outcome: 'kept', why: oneLine(why, 600) });
   /** Records the eviction as an `end-session` event; returns what its grace period lets the pod run. */
   const recordEviction = (because: string, gracePeriodSeconds: number | undefined) => {
     const grace = graceOf(deps.clock.now(), gracePeriodSeconds);
@@ -203,7 +205,7 @@ export async function endPods(deps: SessionDeps, lease: Lease, actor: string, st
   for (const group of byPod.values()) {
     const [first] = group;
     if (first === undefined) continue;
-    const kept = (why: string): SessionPod => ({ namespace: first.namespace, pod: first.pod, outcome: 'kept', why });
+    const kept = (why: string): SessionPod => ({ namespace: first.namespace, pod: first.pod, outcome: 'kept', why: oneLine(why, 600) });
     if (!ends(lease, group)) {
       const what = [...new Set(group.map((s) => streamName(s.kind)))].join(', ');
       pods.push(kept(`its ${what} stream(s) are not of a kind this profile ends (onRevoke.streams: ${kinds})`));

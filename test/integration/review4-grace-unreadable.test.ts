@@ -106,4 +106,22 @@ describe('review 4: a termination grace period the holder chooses makes the revo
     // And the ticket is told it is not known to be ended, with no end it cannot know.
     expect(sessionsLines(revoked.sessions).join('\n')).toContain('eviction accepted (its controller ReplicaSet api-7d9f8b6c5d recreates it), but its termination grace period is 400000000000 s: the pod may run indefinitely');
   });
+
+  it('R10-M1: a pod whose owner reference carries a line break is recorded as the store reads it back (the evidence seal covers it)', async () => {
+    const app = useCases(AUDITED_CATALOG);
+    const granted = await app.grantAccess(approvedTicket('OPS-2', { requestedProfile: 'payments-debug', requestedDuration: '30m' }), 'webhook');
+    if (granted.kind !== 'granted') throw new Error('expected a grant');
+    grant(kube, 'payments', 'shell', ALICE, [{ apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] }]);
+    kube.addPod('payments', 'widget-0', { ownerKind: 'Widget\nOperator', runsUntilKilled: true });
+    const reader = ((await exec(kube, ALICE, 'payments', 'widget-0')).body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    const stream = streamAt(kube, '/widget-0/exec') as SessionSeen;
+    const pods = await endPods({ cluster, audit: app.audit, clock: app.clock, logger: app.logger }, granted.lease, 'eventbridge', [stream]);
+    await reader.cancel();
+    const revoked = { ...granted.lease, status: 'REVOKED' as const, revokedAt: app.clock.now().toISOString(), revokeCause: 'expiry' as const, sessions: { at: app.clock.now().toISOString(), seen: [stream], pods } };
+    // What was recorded (and would be sealed) is exactly what every reader reads back.
+    expect(fromItem(toItem(revoked)).sessions?.pods).toEqual(pods);
+    expect(pods[0]?.why).toContain('owned by (invalid) ');
+    expect(JSON.stringify(pods)).not.toContain('\\n');
+  });
 });

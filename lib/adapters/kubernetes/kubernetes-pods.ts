@@ -56,12 +56,17 @@ function rfc3339(value: Date | string | undefined): string {
   return value.toISOString().replace(/\.000Z$/, 'Z');
 }
 
+/** A resource kind (`ReplicaSet`) and an object name (a DNS subdomain), as an owner reference names them. */
+const OWNER_KIND = /^[A-Za-z][A-Za-z0-9]{0,62}$/;
+const OWNER_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
 function podInfo(found: PodObject): PodInfo {
   const controller = found.metadata?.ownerReferences?.find((r) => r.controller === true);
   return {
     uid: found.metadata?.uid ?? '',
     createdAt: rfc3339(found.metadata?.creationTimestamp as Date | string | undefined),
-    controller: controller === undefined ? undefined : { kind: controller.kind, name: controller.name },
+    // Whoever may create the pod chooses its owner reference: a kind and a name as Kubernetes writes them, or "(invalid)".
+    controller: controller === undefined ? undefined : { kind: OWNER_KIND.test(controller.kind) ? controller.kind : '(invalid)', name: OWNER_NAME.test(controller.name) ? controller.name : '(invalid)' },
     phase: found.status?.phase,
     gracePeriodSeconds: wholeSeconds(found.spec?.terminationGracePeriodSeconds),
     ...(found.metadata?.deletionTimestamp === undefined || found.metadata.deletionTimestamp === null
