@@ -10,6 +10,7 @@ import { DynamoDbLeaseStore } from '../../lib/adapters/dynamodb/dynamodb-lease-s
 import { ensureLeaseTable } from '../../lib/adapters/dynamodb/lease-table.js';
 import { startEmbeddedDynamoDb } from '../../lib/local/embedded-dynamodb.js';
 import { FakeKubernetes } from '../fakes/fake-kubernetes.js';
+import type { PodOwnerKind } from '../fakes/fake-kubernetes-pods.js';
 import { AUDITED_CATALOG, DEMO_CATALOG } from '../support/demo-catalog.js';
 import { approvedTicket, useCases } from '../support/use-cases.js';
 
@@ -112,7 +113,7 @@ describe('review 4: a termination grace period the holder chooses makes the revo
     const granted = await app.grantAccess(approvedTicket('OPS-2', { requestedProfile: 'payments-debug', requestedDuration: '30m' }), 'webhook');
     if (granted.kind !== 'granted') throw new Error('expected a grant');
     grant(kube, 'payments', 'shell', ALICE, [{ apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] }]);
-    kube.addPod('payments', 'widget-0', { ownerKind: 'Widget\nOperator', runsUntilKilled: true });
+    kube.addPod('payments', 'widget-0', { ownerKind: 'Widget\nOperator' as PodOwnerKind, runsUntilKilled: true }); // a kind the fake never writes, as an owner's creator may
     const reader = ((await exec(kube, ALICE, 'payments', 'widget-0')).body as ReadableStream<Uint8Array>).getReader();
     await reader.read();
     const stream = streamAt(kube, '/widget-0/exec') as SessionSeen;
