@@ -25,19 +25,18 @@ import type { ActivityLog } from './ports/activity-log.js';
 import type { AuditLog } from './ports/audit-log.js';
 import type { CloseMarks } from './ports/close-marks.js';
 import { systemClock, type Clock } from './ports/clock.js';
-import type { Cluster } from './ports/cluster.js';
 import type { EvidenceMac } from './ports/evidence-mac.js';
 import type { EvidenceStore } from './ports/evidence-store.js';
 import type { LeaseScheduler } from './ports/lease-scheduler.js';
-import type { LeaseStore } from './ports/lease-store.js';
 import type { Logger } from './ports/logger.js';
 import type { Metrics } from './ports/metrics.js';
 import type { OwedAnnouncements } from './ports/owed-announcements.js';
-import type { TicketSource, TicketSources } from './ports/ticket-source.js';
+import type { TicketSource } from './ports/ticket-source.js';
 import type { SourceModule } from './ports/webhook-source.js';
 import { makeActivateLease, type ActivateLeaseInput, type ActivateOutcome } from './use-cases/activate-lease.js';
 import { makeAnnounceGrant } from './use-cases/announce-grant.js';
 import { makeOwedRevokes } from './use-cases/owed-revoke-comments.js';
+import type { LeaseDeps } from './use-cases/lease-deps.js';
 import { makeRevokeLease, type RevokeLeaseInput, type RevokeOutcome } from './use-cases/revoke-lease.js';
 
 /*
@@ -78,14 +77,7 @@ export interface ContainerOverrides {
 }
 
 /** The ports most use cases take, spread into their dependencies. */
-export interface SharedPorts {
-  readonly tickets: TicketSources;
-  readonly cluster: Cluster;
-  readonly leases: LeaseStore;
-  readonly scheduler: LeaseScheduler;
-  readonly audit: AuditLog;
-  readonly clock: Clock;
-  readonly logger: Logger;
+export interface SharedPorts extends LeaseDeps {
   readonly closeMarks: CloseMarks;
 }
 
