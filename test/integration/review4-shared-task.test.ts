@@ -6,12 +6,9 @@ import { leaseIdFor } from '../../lib/domain/names.js';
 import { breakGlassApprovalId } from '../../lib/domain/on-call.js';
 import { reviewMarker } from '../../lib/domain/review-task.js';
 import { BREAK_GLASS_REVIEW_CATALOG } from '../support/review-catalog.js';
+import { grantAndReview, twoLeasesJira } from '../support/review-two-leases.js';
 import { alice, bodyOf, carol, TestStack } from '../support/stack.js';
-import type { JiraUser } from '../fakes/fake-jira.js';
 
-const PROFILE = 'customfield_10100';
-/** A colleague breaking glass in the same incident. */
-const dave: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c09', emailAddress: 'dave@example.com', displayName: 'Dave Engineer', accountType: 'atlassian', active: true };
 
 /**
  * Regression tests for review 4 of issue 23, R4-1. Attacker: a break-glass requester who may edit
@@ -39,32 +36,11 @@ describe('review 4: one kube-lease task carrying two leases\' markers is no leas
     await stack.stop();
   });
 
-  /** Lease A (dave) granted with its open task; half a minute later B's ticket (alice), and B's predicted lease id. */
-  const twoLeasesJira = async () => {
-    stack.jira.createIssue({ key: 'INC-1', reporter: dave, summary: 'INC-7: checkout is down', fields: { [PROFILE]: 'break-glass-debug' } });
-    const first = String(bodyOf(await stack.deliver(stack.jira.transition('INC-1', 'Break Glass', dave))).leaseId);
-    const taskA = (await stack.container.leases.get(first))?.review?.key ?? '';
-    expect(taskA).not.toBe('');
-    stack.clock.advance(30_000); // the second incident, half a minute later
-    stack.jira.createIssue({ key: 'INC-2', reporter: alice, summary: 'INC-8: payments down too', fields: { [PROFILE]: 'break-glass-debug' } });
-    const ticketId = stack.jira.issues.get('INC-2')?.id ?? '';
-    const predicted = leaseIdFor(idempotencyKey({ ticket: { source: 'jira', id: ticketId }, approval: { id: breakGlassApprovalId(ticketId) } }));
-    return { first, taskA, predicted };
-  };
-  /** B granted; carol closes A's task ten minutes later (the description she reads is A's); the sweep an hour on. */
-  const grantAndReview = async (taskA: string, predicted: string) => {
-    expect(bodyOf(await stack.deliver(stack.jira.transition('INC-2', 'Break Glass', alice)))).toMatchObject({ outcome: 'granted', leaseId: predicted });
-    stack.clock.advance(10 * 60_000);
-    stack.jira.transition(taskA, 'Done', carol);
-    stack.clock.advance(61 * 60_000);
-    await stack.container.sweepLeases();
-  };
-
   it('R4-1 (Jira): a second marker label on the earlier lease\'s open task is not adopted; the later lease gets its own task, unreviewed', async () => {
-    const { first, taskA, predicted } = await twoLeasesJira();
+    const { first, taskA, predicted } = await twoLeasesJira(stack);
     const labels = (stack.jira.issue(taskA).fields.labels as string[] | undefined) ?? [];
     stack.jira.edit(taskA, { labels: [...labels, reviewMarker(predicted)] }, alice); // the requester adds B's marker
-    await grantAndReview(taskA, predicted);
+    await grantAndReview(stack, taskA, predicted);
 
     const after = await stack.container.leases.get(predicted);
     expect({ doneAt: after?.review?.doneAt, key: after?.review?.key }).toEqual({ doneAt: undefined, key: expect.not.stringMatching(`^${taskA}$`) });
@@ -75,10 +51,10 @@ describe('review 4: one kube-lease task carrying two leases\' markers is no leas
   });
 
   it('R4-1 (Jira): the earlier lease\'s marker replaced by the later one\'s (one label; only the changelog shows it) is not adopted', async () => {
-    const { taskA, predicted } = await twoLeasesJira();
+    const { taskA, predicted } = await twoLeasesJira(stack);
     const labels = (stack.jira.issue(taskA).fields.labels as string[] | undefined) ?? [];
     stack.jira.edit(taskA, { labels: labels.map((l) => (l.startsWith('kube-lease-review-') ? reviewMarker(predicted) : l)) }, alice);
-    await grantAndReview(taskA, predicted);
+    await grantAndReview(stack, taskA, predicted);
 
     const after = await stack.container.leases.get(predicted);
     expect({ doneAt: after?.review?.doneAt, key: after?.review?.key }).toEqual({ doneAt: undefined, key: expect.not.stringMatching(`^${taskA}$`) });
@@ -86,7 +62,7 @@ describe('review 4: one kube-lease task carrying two leases\' markers is no leas
   });
 
   it('R4-1 (Jira): a label other than a marker added to the lease\'s own task (a reviewer\'s) leaves its review counting', async () => {
-    const { first, taskA } = await twoLeasesJira();
+    const { first, taskA } = await twoLeasesJira(stack);
     const labels = (stack.jira.issue(taskA).fields.labels as string[] | undefined) ?? [];
     stack.jira.edit(taskA, { labels: [...labels, 'reviewed'] }, carol);
     stack.jira.transition(taskA, 'Done', carol);
@@ -97,7 +73,7 @@ describe('review 4: one kube-lease task carrying two leases\' markers is no leas
   });
 
   it('R4-1 (Jira): a lease already recorded with a shared task (as the code under review did) does not count its closing', async () => {
-    const { taskA, predicted } = await twoLeasesJira();
+    const { taskA, predicted } = await twoLeasesJira(stack);
     expect(bodyOf(await stack.deliver(stack.jira.transition('INC-2', 'Break Glass', alice)))).toMatchObject({ outcome: 'granted', leaseId: predicted });
     const a = stack.jira.issue(taskA);
     stack.jira.edit(taskA, { labels: [...((a.fields.labels as string[] | undefined) ?? []), reviewMarker(predicted)] }, alice);

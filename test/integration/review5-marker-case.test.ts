@@ -1,15 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { idempotencyKey } from '../../lib/domain/lease-factory.js';
-import { leaseIdFor } from '../../lib/domain/names.js';
-import { breakGlassApprovalId } from '../../lib/domain/on-call.js';
 import { reviewMarker } from '../../lib/domain/review-task.js';
 import { BREAK_GLASS_REVIEW_CATALOG } from '../support/review-catalog.js';
-import { alice, bodyOf, carol, TestStack } from '../support/stack.js';
-import type { JiraUser } from '../fakes/fake-jira.js';
+import { grantAndReview, twoLeasesJira } from '../support/review-two-leases.js';
+import { alice, TestStack } from '../support/stack.js';
 
-const PROFILE = 'customfield_10100';
-/** A colleague breaking glass in the same incident. */
-const dave: JiraUser = { accountId: '5f1c0a1b2c3d4e5f6a7b8c09', emailAddress: 'dave@example.com', displayName: 'Dave Engineer', accountType: 'atlassian', active: true };
 
 /**
  * Review 5 of issue 23, R5-3 (a regression test; markers compare in any case; built on review 4's R4-1 tests). Jira 7.10 and later (and Cloud) match
@@ -39,33 +33,12 @@ describe('review 5: a second lease\'s marker in another case', () => {
     await stack.stop();
   });
 
-  /** Lease A (dave) granted with its open task; half a minute later B's ticket (alice), and B's predicted lease id. */
-  const twoLeasesJira = async () => {
-    stack.jira.createIssue({ key: 'INC-1', reporter: dave, summary: 'INC-7: checkout is down', fields: { [PROFILE]: 'break-glass-debug' } });
-    const first = String(bodyOf(await stack.deliver(stack.jira.transition('INC-1', 'Break Glass', dave))).leaseId);
-    const taskA = (await stack.container.leases.get(first))?.review?.key ?? '';
-    expect(taskA).not.toBe('');
-    stack.clock.advance(30_000); // the second incident, half a minute later
-    stack.jira.createIssue({ key: 'INC-2', reporter: alice, summary: 'INC-8: payments down too', fields: { [PROFILE]: 'break-glass-debug' } });
-    const ticketId = stack.jira.issues.get('INC-2')?.id ?? '';
-    const predicted = leaseIdFor(idempotencyKey({ ticket: { source: 'jira', id: ticketId }, approval: { id: breakGlassApprovalId(ticketId) } }));
-    return { first, taskA, predicted };
-  };
-  /** B granted; carol closes A's task ten minutes later (the description she reads is A's); the sweep an hour on. */
-  const grantAndReview = async (taskA: string, predicted: string) => {
-    expect(bodyOf(await stack.deliver(stack.jira.transition('INC-2', 'Break Glass', alice)))).toMatchObject({ outcome: 'granted', leaseId: predicted });
-    stack.clock.advance(10 * 60_000);
-    stack.jira.transition(taskA, 'Done', carol);
-    stack.clock.advance(61 * 60_000);
-    await stack.container.sweepLeases();
-  };
-
   it('R5-3 (Jira): lease B\'s marker in capitals on A\'s open task is not adopted by B', async () => {
     stack.jira.labelsIgnoreCase = true; // Jira 7.10+ and Cloud
-    const { taskA, predicted } = await twoLeasesJira();
+    const { taskA, predicted } = await twoLeasesJira(stack);
     const labels = (stack.jira.issue(taskA).fields.labels as string[] | undefined) ?? [];
     stack.jira.edit(taskA, { labels: [...labels, reviewMarker(predicted).toUpperCase()] }, alice); // the requester adds B's marker, in capitals
-    await grantAndReview(taskA, predicted);
+    await grantAndReview(stack, taskA, predicted);
     const after = await stack.container.leases.get(predicted);
     console.log(JSON.stringify({ taskA, b: after?.review, notCounted: events(predicted, 'not-counted').map((e) => e.reason) }));
     // Honest: B opens its own task (A's is planted for B), as with the exact marker (R4-1).
